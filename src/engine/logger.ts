@@ -1,0 +1,19 @@
+import { Logger } from 'graphile-worker';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFn = (level: LogLevel, message: string) => void;
+
+/** Default: warnings and errors to stderr. */
+export const consoleLog: LogFn = (level, message) => {
+  if (level === 'error' || level === 'warn') console.error(`[jobdeck] ${level}: ${message}`);
+};
+
+/** graphile-worker's logger, forwarded to Jobdeck's; its debug chatter is dropped. */
+export function workerLogger(log: LogFn): Logger {
+  return new Logger((scope) => (level, message) => {
+    if (level === 'debug') return;
+    // A failing job is the normal business of a queue: Jobdeck's history records it, the log need not shout.
+    if (message.startsWith('Failed task')) level = 'info' as typeof level;
+    log(level === 'warning' ? 'warn' : (level as LogLevel), `graphile-worker${scope.label ? ` ${scope.label}` : ''}: ${message}`);
+  });
+}

@@ -1,0 +1,71 @@
+import type pg from 'pg';
+import type { OverviewSnapshot } from '../../shared/model/overview.ts';
+import { countJobs } from './count-query.ts';
+
+export interface MonitorOptions {
+  pool: pg.Pool;
+  /** Called with every fresh snapshot. */
+  onSnapshot(snapshot: OverviewSnapshot): void;
+  /** Called when a count fails (the database went away, a privilege is missing, ...). */
+  onError(error: Error): void;
+  /** Fastest refresh; slowed down when counting is expensive, so a big table is not scanned back to back. */
+  minIntervalMs?: number;
+}
+
+/**
+ * One monitor per database connection: it counts on a schedule and every window reads the latest snapshot,
+ * rather than each window polling the database.
+ */
+/** Delays between attempts while the database is unreachable. */
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
+
+export class Monitor {
+  private failures = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private inFlight: Promise<void> | null = null;
+  latest: OverviewSnapshot | null = null;
+
+  constructor(private readonly options: MonitorOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    void this.tick();
+  }
+
+  /** Count now (e.g. right after an action) instead of waiting for the next tick. */
+  refresh(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    if (this.timer) clearTimeout(this.timer);
+    return this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.inFlight?.catch(() => {});
+  }
+
+  private tick(): Promise<void> {
+    const run = (async () => {
+      let delay = this.options.minIntervalMs ?? 1000;
+      try {
+        const snapshot = await countJobs(this.options.pool);
+        this.latest = snapshot;
+        this.failures = 0;
+        if (!this.stopped) this.options.onSnapshot(snapshot);
+        // Keep counting to at most ~10% of the database's time.
+        delay = Math.max(delay, snapshot.queryMs * 10);
+      } catch (error) {
+        if (!this.stopped) this.options.onError(error as Error);
+        delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
+      } finally {
+        this.inFlight = null;
+        if (!this.stopped) this.timer = setTimeout(() => void this.tick(), Math.min(delay, 30_000));
+      }
+    })();
+    this.inFlight = run;
+    return run;
+  }
+}

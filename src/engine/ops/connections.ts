@@ -1,0 +1,79 @@
+import pg from 'pg';
+import { OpError } from '../../shared/contract/index.ts';
+import type { HandlersOf } from './types.ts';
+import { parseTarget, toConnectionString } from '../pg/connection-string.ts';
+import { canRead, inspectSchema, readOnlyReason, serverVersion } from '../pg/inspect.ts';
+import { pgOpError } from '../pg/pg-errors.ts';
+import { EMBEDDED_PROFILE_ID } from '../store/connections-repo.ts';
+
+type Ops = 'connections.list' | 'connections.test' | 'connections.save' | 'connections.remove' | 'connections.activate' | 'schema.install';
+
+export const connectionHandlers: HandlersOf<Ops> = {
+  'connections.list': (_input, core) => core.connections.list(),
+
+  /** One short-lived client: nothing is saved, nothing is changed in the database. */
+  'connections.test': async ({ target }) => {
+    const t = parseTarget(target);
+    const client = new pg.Client({ connectionString: toConnectionString(t, t.password), connectionTimeoutMillis: 5000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      const schema = await inspectSchema(client);
+      if (schema.installed && !(await canRead(client))) {
+        throw new OpError('database_error', "This role cannot read graphile-worker's tables");
+      }
+      return {
+        serverVersion: await serverVersion(client),
+        schema,
+        readOnlyReason: schema.installed ? await readOnlyReason(client) : null,
+      };
+    } catch (error) {
+      throw pgOpError(error, t);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  },
+
+  'connections.save': ({ id, name, target, readOnly, savePassword }, core) => {
+    if (id === EMBEDDED_PROFILE_ID) throw new OpError('invalid_input', 'The embedded connection cannot be edited');
+    if (id && !core.connections.get(id)) throw new OpError('not_found', `No saved connection with id ${id}`);
+    const { password, ...rest } = parseTarget(target);
+    let secret: Buffer | null | undefined;
+    if (password && savePassword) {
+      const secrets = core.options.secrets;
+      if (!secrets?.available()) {
+        // Web mode, or a desktop without a keychain: refuse rather than store the password in clear.
+        throw new OpError(
+          'unavailable',
+          core.options.mode === 'web'
+            ? 'Web mode never writes passwords to disk: untick "save password" (it is then kept in memory until the server stops), or pass --database-url / JOBDECK_DATABASE_URL'
+            : 'The system keychain is not available, so the password cannot be stored encrypted: untick "save password" to keep it for this session only',
+        );
+      }
+      secret = secrets.encrypt(password);
+    } else if (password === undefined) {
+      secret = undefined;
+    } else {
+      secret = null;
+    }
+    const profile = core.connections.save({ id, name, target: rest, readOnly, secret });
+    if (password && !savePassword) core.rememberPassword(profile.id, password);
+    return profile;
+  },
+
+  'connections.remove': async ({ id }, core) => {
+    if (id === EMBEDDED_PROFILE_ID) throw new OpError('invalid_input', 'The embedded connection cannot be removed');
+    if (core.session?.profile.id === id) throw new OpError('conflict', 'Switch to another connection before removing this one');
+    return { removed: core.connections.remove(id) };
+  },
+
+  'connections.activate': async ({ id, password }, core) => {
+    await core.activate(id, password);
+    return core.status();
+  },
+
+  'schema.install': async (_input, core) => {
+    await core.installSchema();
+    return core.session!.status.schema!;
+  },
+};

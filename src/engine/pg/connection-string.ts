@@ -1,0 +1,46 @@
+import { OpError, type ConnectionTarget } from '../../shared/contract/index.ts';
+
+export interface PgTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string | undefined;
+  params: string | undefined;
+}
+
+/** Splits a connection target (URL or parts) into parts, so the password can be kept apart from the rest. */
+export function parseTarget(target: ConnectionTarget): PgTarget {
+  if ('url' in target) {
+    let url: URL;
+    try {
+      url = new URL(target.url);
+    } catch {
+      throw new OpError('invalid_input', 'The connection string is not a valid URL (postgres://user:password@host:5432/database)');
+    }
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (!url.hostname) throw new OpError('invalid_input', 'The connection string names no host');
+    if (!database) throw new OpError('invalid_input', 'The connection string names no database (…/database at the end)');
+    return {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port ? Number(url.port) : 5432,
+      database,
+      user: decodeURIComponent(url.username) || 'postgres',
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      params: url.search ? url.search.slice(1) : undefined,
+    };
+  }
+  return { ...target, password: target.password, params: target.params || undefined };
+}
+
+/** A connection string for pg; the password is added only in memory. */
+export function toConnectionString(t: Omit<PgTarget, 'password'>, password?: string): string {
+  const auth = encodeURIComponent(t.user) + (password ? `:${encodeURIComponent(password)}` : '');
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `postgres://${auth}@${host}:${t.port}/${encodeURIComponent(t.database)}${t.params ? `?${t.params}` : ''}`;
+}
+
+/** The connection string with any password replaced, safe to show and log. */
+export function maskConnectionString(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:•••@');
+}

@@ -1,0 +1,135 @@
+import type pg from 'pg';
+import type { Logger } from 'graphile-worker';
+import type { Db } from '../store/db.ts';
+import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/status.ts';
+import type { FailureMixSettings } from '../../shared/model/demo.ts';
+import { OpError } from '../../shared/contract/index.ts';
+import { RunnerHost, type StopReport } from './host.ts';
+import { startDemo, type DemoRuntime } from '../demo/index.ts';
+import type { LogFn } from '../logger.ts';
+
+export interface RunnerControllerOptions {
+  db: Db;
+  logger: Logger;
+  log: LogFn;
+  onChange(): void;
+}
+
+const NO_MIX: FailureMixSettings = { quota: 0, timeout: 0, invalidJson: 0, missingFields: 0, serverError: 0 };
+
+/** The hosted runner and the demo that feeds it: start, stop, concurrency, task source. */
+export class RunnerController {
+  host: RunnerHost | null = null;
+  demo: DemoRuntime | null = null;
+  private state: RunnerState = 'stopped';
+  private error: string | null = null;
+  private concurrency = 4;
+  private taskDirectory: string | null = null;
+  private connectionString: string | null = null;
+
+  constructor(private readonly options: RunnerControllerOptions) {}
+
+  configure(config: { concurrency?: number; taskDirectory?: string | null }): void {
+    if (config.concurrency !== undefined) this.concurrency = config.concurrency;
+    if (config.taskDirectory !== undefined) this.taskDirectory = config.taskDirectory;
+  }
+
+  status(unavailableReason: string | null): RunnerStatus {
+    return {
+      state: this.state,
+      concurrency: this.concurrency,
+      taskSource: this.taskDirectory ?? (this.demo ? 'demo' : null),
+      tasks: this.host?.tasks ?? [],
+      poolId: this.host?.poolId ?? null,
+      runningJobs: this.host?.runningJobs() ?? 0,
+      error: this.error,
+      unavailableReason,
+    };
+  }
+
+  demoStatus(): DemoStatus {
+    const settings = this.demo?.settings();
+    return {
+      active: !!this.demo,
+      ratePerSecond: settings?.ratePerSecond ?? 0,
+      mix: settings?.mix ?? NO_MIX,
+      llmBaseUrl: this.demo?.llm?.baseUrl ?? null,
+    };
+  }
+
+  async startDemo(pool: pg.Pool, connectionString: string): Promise<void> {
+    if (this.demo) return;
+    this.demo = await startDemo({ pool, connectionString });
+    this.options.onChange();
+  }
+
+  async start(connectionString: string): Promise<void> {
+    if (this.host) throw new OpError('conflict', 'The runner is already running');
+    const taskList = this.taskDirectory ? null : (this.demo?.taskList ?? null);
+    if (!taskList && !this.taskDirectory) {
+      throw new OpError('unavailable', 'No task source: choose a task directory (the demo tasks need the embedded database)');
+    }
+    this.connectionString = connectionString;
+    this.set('starting', null);
+    const host = new RunnerHost({
+      connectionString,
+      concurrency: this.concurrency,
+      taskList,
+      taskDirectory: this.taskDirectory,
+      logger: this.options.logger,
+      onPoolCreated: (poolId) => {
+        this.options.db
+          .prepare('insert or ignore into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
+          .run(poolId, connectionString.replace(/:[^:@/]*@/, '@'), process.pid, Date.now());
+        this.options.onChange();
+      },
+    });
+    host.on('job', (event) => {
+      if (event.kind === 'start' || event.kind !== 'error' || !event.willRetry) this.options.onChange();
+    });
+    try {
+      await host.start();
+    } catch (error) {
+      this.set('error', (error as Error).message);
+      throw new OpError('unavailable', `The runner could not start: ${(error as Error).message}`);
+    }
+    this.host = host;
+    this.set('running', null);
+  }
+
+  /** Stops taking jobs; jobs still running after `timeoutMs` are aborted and will be retried. */
+  async stop(timeoutMs = 10_000): Promise<StopReport> {
+    const host = this.host;
+    if (!host) return { aborted: 0, timedOut: false };
+    this.set('stopping', null);
+    const report = await host.stop(timeoutMs);
+    if (host.poolId) {
+      this.options.db.prepare('update runner_pools set stopped_at = ? where pool_id = ?').run(Date.now(), host.poolId);
+    }
+    this.host = null;
+    this.set('stopped', report.aborted ? `${report.aborted} running job(s) were aborted on stop; graphile-worker retries them` : null);
+    if (report.aborted) this.options.log('warn', `stopped the runner: aborted ${report.aborted} running job(s), they will be retried`);
+    return report;
+  }
+
+  /** Restarts with new settings when running. */
+  async restart(): Promise<void> {
+    if (!this.host || !this.connectionString) return;
+    const cs = this.connectionString;
+    await this.stop();
+    await this.start(cs);
+  }
+
+  async stopAll(timeoutMs = 10_000): Promise<StopReport> {
+    const report = await this.stop(timeoutMs);
+    await this.demo?.stop().catch((e) => this.options.log('warn', `demo stop: ${(e as Error).message}`));
+    this.demo = null;
+    return report;
+  }
+
+  private set(state: RunnerState, error: string | null): void {
+    this.state = state;
+    this.error = error;
+    this.options.onChange();
+  }
+}

@@ -1,0 +1,125 @@
+import { EventEmitter } from 'node:events';
+import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { JobAborts } from './job-abort.ts';
+
+/** What the runner reports about each job, for live status and for Jobdeck's history. */
+export type RunnerJobEvent =
+  | { kind: 'start'; job: Job; poolId: string; at: number }
+  | { kind: 'success'; job: Job; poolId: string; at: number; durationMs: number }
+  | { kind: 'error'; job: Job; poolId: string; at: number; durationMs: number; error: string; willRetry: boolean }
+  | { kind: 'cancelled'; job: Job; poolId: string; at: number; durationMs: number };
+
+export interface RunnerHostOptions {
+  connectionString: string;
+  concurrency: number;
+  /** The demo's tasks, or null to load `taskDirectory`. */
+  taskList: TaskList | null;
+  taskDirectory: string | null;
+  logger: Logger;
+  pollInterval?: number;
+  onPoolCreated?(poolId: string): void;
+}
+
+export interface StopReport {
+  /** Jobs still running at the deadline, aborted so graphile-worker retries them. */
+  aborted: number;
+  timedOut: boolean;
+}
+
+const errorText = (error: unknown) =>
+  error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : String(error);
+
+/**
+ * The graphile-worker runner hosted by Jobdeck. It never installs signal handlers (the console decides
+ * when to stop), gives every job its own abort signal and reports job events.
+ */
+export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
+  private runner: Runner | null = null;
+  private releaseTasks: (() => Promise<void>) | null = null;
+  private readonly started = new Map<string, number>();
+  readonly aborts = new JobAborts();
+  poolId: string | null = null;
+  tasks: string[] = [];
+
+  constructor(readonly options: RunnerHostOptions) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    const { options } = this;
+    let tasks = options.taskList;
+    if (!tasks) {
+      if (!options.taskDirectory) throw new Error('No task source: choose a task directory or use the demo tasks');
+      const watched = await getTasks({ connectionString: options.connectionString, logger: options.logger }, options.taskDirectory);
+      this.releaseTasks = async () => watched.release();
+      tasks = watched.tasks;
+      if (Object.keys(tasks).length === 0) throw new Error(`No tasks found in ${options.taskDirectory}`);
+    }
+    this.tasks = Object.keys(tasks).sort();
+    const taskList = this.aborts.wrap(tasks, (id) => this.cancelledIds.add(id));
+    // Our own emitter, wired before run(): pool:create fires before run() resolves.
+    const events: WorkerEvents = new EventEmitter();
+    this.wireEvents(events);
+    this.runner = await run({
+      events,
+      connectionString: options.connectionString,
+      taskList,
+      concurrency: options.concurrency,
+      pollInterval: options.pollInterval ?? 1000,
+      noHandleSignals: true,
+      logger: options.logger,
+      // Our own stop() bounds the wait and aborts per job; keep graphile-worker's fallback abort later.
+      gracefulShutdownAbortTimeout: 60_000,
+    });
+  }
+
+  private readonly cancelledIds = new Set<string>();
+
+  private wireEvents(events: WorkerEvents): void {
+    events.on('pool:create', ({ workerPool }) => {
+      this.poolId = workerPool.id;
+      this.options.onPoolCreated?.(workerPool.id);
+    });
+    const base = (job: Job) => ({ job, poolId: this.poolId ?? 'unknown', at: Date.now() });
+    const duration = (job: Job) => Date.now() - (this.started.get(job.id) ?? Date.now());
+    events.on('job:start', ({ job }) => {
+      this.started.set(job.id, Date.now());
+      this.emit('job', { kind: 'start', ...base(job) });
+    });
+    events.on('job:success', ({ job }) => {
+      const cancelled = this.cancelledIds.delete(job.id);
+      this.emit('job', { kind: cancelled ? 'cancelled' : 'success', ...base(job), durationMs: duration(job) });
+      this.started.delete(job.id);
+    });
+    events.on('job:error', ({ job, error }) => {
+      // job.attempts counts the try that just failed.
+      const willRetry = job.attempts < job.max_attempts;
+      this.emit('job', { kind: 'error', ...base(job), durationMs: duration(job), error: errorText(error), willRetry });
+      this.started.delete(job.id);
+    });
+  }
+
+  runningJobs(): number {
+    return this.aborts.running().length;
+  }
+
+  /** Stop taking jobs; after `timeoutMs` abort the ones still running (they fail and are retried). */
+  async stop(timeoutMs = 10_000): Promise<StopReport> {
+    const runner = this.runner;
+    this.runner = null;
+    if (!runner) return { aborted: 0, timedOut: false };
+    const stopping = runner.stop().catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const first = await Promise.race([stopping.then(() => 'stopped' as const), deadline]);
+    clearTimeout(timer);
+    let aborted = 0;
+    if (first === 'timeout') {
+      aborted = this.aborts.abortAll('shutdown');
+      await Promise.race([stopping, new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    await this.releaseTasks?.().catch(() => {});
+    this.releaseTasks = null;
+    return { aborted, timedOut: first === 'timeout' };
+  }
+}

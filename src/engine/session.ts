@@ -1,0 +1,143 @@
+import pg from 'pg';
+import type { ConnectionProfile } from '../shared/model/connection.ts';
+import type { ConnectionStatus } from '../shared/model/status.ts';
+import type { OverviewSnapshot } from '../shared/model/overview.ts';
+import { OpError } from '../shared/contract/index.ts';
+import { Monitor } from './monitor/monitor.ts';
+import { canRead, inspectSchema, readOnlyReason, serverVersion } from './pg/inspect.ts';
+import { describePgError } from './pg/pg-errors.ts';
+import { maskConnectionString } from './pg/connection-string.ts';
+
+export interface SessionHooks {
+  onStatus(status: ConnectionStatus): void;
+  onSnapshot(snapshot: OverviewSnapshot): void;
+}
+
+/**
+ * The console's connection to one database: a small pool, the monitor, and reconnection with backoff when
+ * the database goes away. Opening reports a clear error and leaves nothing behind.
+ */
+export class Session {
+  readonly pool: pg.Pool;
+  readonly status: ConnectionStatus;
+  private monitor: Monitor | null = null;
+  private closed = false;
+
+  constructor(
+    readonly profile: ConnectionProfile,
+    readonly connectionString: string,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.pool = new pg.Pool({
+      connectionString,
+      max: 6,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'jobdeck',
+    });
+    // An idle client's error (server restart) must not crash the process; the monitor notices and reconnects.
+    this.pool.on('error', () => {});
+    this.status = {
+      state: 'connecting',
+      profileId: profile.id,
+      name: profile.name,
+      display: maskConnectionString(connectionString),
+      error: null,
+      serverVersion: null,
+      schema: null,
+      readOnlyReason: profile.readOnly ? 'This connection is marked read-only' : null,
+      lastSnapshotAt: null,
+      retries: 0,
+    };
+  }
+
+  get where() {
+    const p = this.profile;
+    return { host: p.host ?? '127.0.0.1', port: p.port ?? undefined, database: p.database ?? undefined, user: p.user ?? undefined };
+  }
+
+  /** Connects and inspects; throws an OpError with a plain message when the database cannot be used. */
+  async open(): Promise<void> {
+    try {
+      await this.inspect();
+    } catch (error) {
+      await this.pool.end().catch(() => {});
+      throw error instanceof OpError ? error : new OpError('database_error', describePgError(error, this.where));
+    }
+    this.startMonitor();
+  }
+
+  private async inspect(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      this.status.serverVersion = await serverVersion(client);
+      const schema = await inspectSchema(client);
+      this.status.schema = schema;
+      if (schema.installed && !(await canRead(client))) {
+        throw new OpError('database_error', `This role cannot read graphile-worker's tables in schema graphile_worker`);
+      }
+      this.status.readOnlyReason = this.profile.readOnly
+        ? 'This connection is marked read-only'
+        : schema.tooNew
+          ? `Watch-only: the database was migrated by a newer graphile-worker (migration ${schema.version}, Jobdeck knows up to ${schema.knownVersion})`
+          : schema.installed
+            ? await readOnlyReason(client)
+            : null;
+    } finally {
+      client.release();
+    }
+    this.status.state = 'online';
+    this.status.error = null;
+    this.status.retries = 0;
+    this.hooks.onStatus(this.status);
+  }
+
+  private startMonitor(): void {
+    if (!this.status.schema?.installed) return;
+    this.monitor = new Monitor({
+      pool: this.pool,
+      onSnapshot: (snapshot) => {
+        this.status.lastSnapshotAt = snapshot.at;
+        if (this.status.state !== 'online') {
+          this.status.state = 'online';
+          this.status.error = null;
+          this.status.retries = 0;
+          this.hooks.onStatus(this.status);
+        }
+        this.hooks.onSnapshot(snapshot);
+      },
+      onError: (error) => this.lost(error),
+    });
+    this.monitor.start();
+  }
+
+  /** The latest counts, or null before the first one. */
+  latest(): OverviewSnapshot | null {
+    return this.monitor?.latest ?? null;
+  }
+
+  refresh(): Promise<void> {
+    return this.monitor?.refresh() ?? Promise.resolve();
+  }
+
+  /** Re-reads schema and privileges (after installing the schema, say) and starts counting. */
+  async reinspect(): Promise<void> {
+    await this.inspect();
+    if (!this.monitor) this.startMonitor();
+  }
+
+  /** The monitor failed to count: the database is unreachable (it retries on its own, with backoff). */
+  private lost(error: Error): void {
+    if (this.closed) return;
+    this.status.state = 'offline';
+    this.status.error = describePgError(error, this.where);
+    this.status.retries += 1;
+    this.hooks.onStatus(this.status);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.monitor?.stop();
+    await this.pool.end().catch(() => {});
+  }
+}

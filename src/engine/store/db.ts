@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, type Migration } from './migrations/index.ts';
+
+export type Db = Database.Database;
+
+export interface OpenStoreOptions {
+  /** Path to a better_sqlite3.node built for this runtime (Electron's ABI differs from Node's). */
+  nativeBinding?: string;
+  migrations?: Migration[];
+}
+
+/** Opens (creating when needed) Jobdeck's SQLite file in WAL mode and applies pending migrations. */
+export function openStore(file: string, options: OpenStoreOptions = {}): Db {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, options.migrations ?? MIGRATIONS);
+  return db;
+}
+
+const hashOf = (m: Migration) => createHash('sha256').update(m.sql).digest('hex');
+
+/**
+ * Applies migrations not yet applied, each in its own transaction. A migration whose text changed after it
+ * ran is an error: its effect on existing files would differ from a fresh install.
+ */
+export function migrate(db: Db, migrations: Migration[]): void {
+  db.exec(`create table if not exists _migrations (
+    id integer primary key, name text not null, hash text not null, applied_at text not null)`);
+  const applied = new Map(
+    (db.prepare('select id, hash from _migrations').all() as { id: number; hash: string }[]).map((r) => [r.id, r.hash]),
+  );
+  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
+    const hash = hashOf(migration);
+    const done = applied.get(migration.id);
+    if (done !== undefined) {
+      if (done !== hash) throw new Error(`SQLite migration ${migration.id} (${migration.name}) was edited after it ran`);
+      continue;
+    }
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('insert into _migrations (id, name, hash, applied_at) values (?, ?, ?, ?)').run(
+        migration.id,
+        migration.name,
+        hash,
+        new Date().toISOString(),
+      );
+    })();
+  }
+  const newest = Math.max(0, ...applied.keys());
+  const known = Math.max(0, ...migrations.map((m) => m.id));
+  if (newest > known) throw new Error(`This data file was written by a newer Jobdeck (migration ${newest})`);
+}

@@ -1,0 +1,10 @@
+import { foundation } from './001-foundation.ts';
+
+export interface Migration {
+  /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [foundation];

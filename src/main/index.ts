@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { app, BrowserWindow, dialog } from 'electron';
+import { createEngine, type Engine } from '../engine/index.ts';
+import { registerIpcTransport } from './ipc-transport.ts';
+import { createMainWindow, setupContentSecurityPolicy } from './window.ts';
+import { safeStorageSecrets } from './secrets.ts';
+import { electronNativeBinding } from './native-binding.ts';
+import { setupMenu } from './menu.ts';
+
+/** Hosts the engine and stays thin: lifecycle, window, IPC, keychain, dialogs. */
+let engine: Engine | null = null;
+let quitting = false;
+
+async function onReady(): Promise<void> {
+  setupContentSecurityPolicy();
+  engine = createEngine({
+    dataDir: process.env.JOBDECK_DATA_DIR ?? app.getPath('userData'),
+    mode: 'electron',
+    nativeBinding: electronNativeBinding(path.resolve(import.meta.dirname, '../..')),
+    secrets: safeStorageSecrets,
+    pickDirectory: async () => {
+      const result = await dialog.showOpenDialog({ title: 'Choose a task directory', properties: ['openDirectory'] });
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+  });
+  registerIpcTransport(engine);
+  setupMenu(() => app.quit());
+  createMainWindow();
+  // The window opens at once and shows progress; a failed start is shown there, never blocks it.
+  engine
+    .start({ databaseUrl: process.env.JOBDECK_DATABASE_URL, demo: !process.env.JOBDECK_DATABASE_URL })
+    .catch((error) => console.error(`jobdeck: start failed: ${(error as Error).message}`));
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.whenReady().then(onReady, (error) => console.error(error));
+  app.on('window-all-closed', () => app.quit());
+  // Quit: stop taking jobs, wait (bounded) for running ones, abort the rest so they are retried.
+  app.on('before-quit', (event) => {
+    if (quitting || !engine) return;
+    event.preventDefault();
+    quitting = true;
+    const current = engine;
+    engine = null;
+    current
+      .stop(10_000)
+      .then((report) => {
+        if (report.aborted) console.log(`jobdeck: aborted ${report.aborted} running job(s); they will be retried`);
+      })
+      .finally(() => app.quit());
+  });
+}

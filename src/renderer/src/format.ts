@@ -1,0 +1,56 @@
+/** Display helpers: numbers with thousands separators, times, ages and short ids. */
+
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** `12345` -> `12,345` (the viewer's locale). */
+export function formatCount(n: number): string {
+  return integer.format(n);
+}
+
+/** `12345` -> `12K`, for chart axes. */
+export function formatCompact(n: number): string {
+  return compact.format(n);
+}
+
+/** `0.06` -> `6%`. */
+export function formatPercent(p: number): string {
+  return `${Math.round(p * 100)}%`;
+}
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayHour = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** `14:03:21`: today's times in banners. */
+export function formatClock(at: string | number | Date): string {
+  return timeOfDay.format(new Date(at));
+}
+
+/** Chart axis ticks: minutes for short ranges, weekday and hour for a week. */
+export function formatAxisTime(at: number, rangeMinutes: number): string {
+  return rangeMinutes > 24 * 60 ? dayHour.format(at) : hourMinute.format(at);
+}
+
+export function formatDateTime(at: string | number | Date): string {
+  return full.format(new Date(at));
+}
+
+/** How long ago, short: `now`, `4 s`, `3 min`, `2 h`, `5 d`. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 1) return 'now';
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h`;
+  return `${Math.floor(h / 24)} d`;
+}
+
+/** `pool-89bd66b9f8e1baca2f` -> `89bd66b9`: enough to tell pools apart; the full id goes in a title. */
+export function shortPoolId(id: string | null): string {
+  if (!id) return '—';
+  return id.replace(/^pool-/, '').slice(0, 8);
+}

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createEngine } from '../engine/index.ts';
+import { startWebServer } from './web-server.ts';
+import { defaultDataDir } from './data-dir.ts';
+
+const HELP = `Jobdeck web mode: serves the console to a browser on 127.0.0.1.
+
+Usage: npm run serve -- [options]
+
+  --demo                 the embedded Postgres with the demo pipeline (the default without --database-url)
+  --database-url URL     watch and operate a chosen Postgres (or set JOBDECK_DATABASE_URL); the password is
+                         kept in memory only
+  --data-dir DIR         where Jobdeck keeps its SQLite file and embedded Postgres (default: ${defaultDataDir()})
+  --port N               port to listen on (default: a free port)
+  --no-runner            watch only: do not host a graphile-worker runner
+  --task-directory DIR   run the tasks in DIR (graphile-worker's taskDirectory convention) instead of the demo's
+  --concurrency N        jobs the hosted runner runs at once (default 4)
+  -h, --help             this text
+`;
+
+function fail(message: string): never {
+  console.error(`jobdeck: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        demo: { type: 'boolean', default: false },
+        'database-url': { type: 'string' },
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        'no-runner': { type: 'boolean', default: false },
+        'task-directory': { type: 'string' },
+        concurrency: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const databaseUrl = values['database-url'] ?? process.env.JOBDECK_DATABASE_URL;
+  if (values.demo && values['database-url']) fail('--demo and --database-url exclude each other');
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not ${values.port}`);
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) fail('--concurrency must be 1..64');
+
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+  const engine = createEngine({ dataDir, mode: 'web' });
+  const server = await startWebServer({ engine, staticDir, port });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (waiting up to 10 s for running jobs)…`);
+    const report = await engine.stop(10_000);
+    if (report.aborted) console.log(`aborted ${report.aborted} running job(s); graphile-worker will retry them`);
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  console.log(`Jobdeck data directory: ${dataDir}`);
+  try {
+    await engine.start({
+      databaseUrl,
+      demo: !databaseUrl,
+      runner: !values['no-runner'],
+      concurrency,
+      taskDirectory: values['task-directory'] ? path.resolve(values['task-directory']) : undefined,
+    });
+  } catch (error) {
+    // The console still opens: it shows the error and lets the operator pick another connection.
+    console.error(`jobdeck: could not connect: ${(error as Error).message}`);
+  }
+  console.log(`\nJobdeck is ready. Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`);
+}
+
+main().catch((error) => {
+  console.error(`jobdeck: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+/**
+ * A job's state, derived from graphile-worker's columns (it stores no status). The states are exclusive:
+ * - running: locked by a worker (or held in a pool's local queue);
+ * - failed: not locked, attempts used up: kept forever until retried or removed;
+ * - retrying: not locked, failed at least once, attempts left: it runs again at run_at;
+ * - scheduled: never tried, run_at in the future;
+ * - ready: never tried, due now: waiting for a worker.
+ */
+export const JOB_STATES = ['ready', 'scheduled', 'running', 'retrying', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export const JOB_STATE_LABELS: Record<JobState, string> = {
+  ready: 'Ready',
+  scheduled: 'Scheduled',
+  running: 'Running',
+  retrying: 'Waiting to retry',
+  failed: 'Permanently failed',
+};
+
+/** Colours chosen to stay distinct for common colour-vision deficiencies on a dark background. */
+export const JOB_STATE_COLORS: Record<JobState, string> = {
+  ready: '#4e9af1',
+  scheduled: '#9a8cf0',
+  running: '#3ec7a5',
+  retrying: '#f0b43c',
+  failed: '#f0605d',
+};
+
+export type StateCounts = Record<JobState, number> & { total: number };
+
+export function emptyCounts(): StateCounts {
+  return { ready: 0, scheduled: 0, running: 0, retrying: 0, failed: 0, total: 0 };
+}
+
+/** The same derivation as the engine's SQL, for a job row already in memory. */
+export function jobState(job: { lockedAt: string | null; attempts: number; maxAttempts: number; runAt: string }, now = Date.now()): JobState {
+  if (job.lockedAt) return 'running';
+  if (job.attempts >= job.maxAttempts) return 'failed';
+  if (job.attempts > 0) return 'retrying';
+  return Date.parse(job.runAt) > now ? 'scheduled' : 'ready';
+}
