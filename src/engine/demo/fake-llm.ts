@@ -126,9 +126,6 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     requests++;
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-      return send(res, 'notFound', 404, errorBody(`Invalid URL (${req.method} ${path})`, 'invalid_request_error', null));
-    }
     const auth = req.headers.authorization;
     if (auth !== `Bearer ${apiKey}`) {
       const given = auth?.replace(/^Bearer\s+/i, '') ?? '';
@@ -136,6 +133,13 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         ? `Incorrect API key provided: ${given.slice(0, 3)}***${given.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`
         : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
       return send(res, 'unauthorized', 401, errorBody(message, 'invalid_request_error', given ? 'invalid_api_key' : null));
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      // What a settings screen calls to check a provider; it lists the one model the fake pretends to be.
+      return send(res, 'models', 200, JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1721172741, owned_by: 'system' }] }));
+    }
+    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+      return send(res, 'notFound', 404, errorBody(`Invalid URL (${req.method} ${path})`, 'invalid_request_error', null));
     }
     let raw = '';
     req.setEncoding('utf8');

@@ -21,7 +21,12 @@ function parse(hash: string): Route {
   return { path, rest, params: new URLSearchParams(q >= 0 ? raw.slice(q + 1) : '') };
 }
 
-let current = parse(location.hash);
+/** Parsed lazily, on first read: by then the api module has taken the token out of the hash. */
+let current: Route | null = null;
+
+function snapshot(): Route {
+  return (current ??= parse(location.hash));
+}
 
 function subscribe(onChange: () => void): () => void {
   const handler = () => {
@@ -33,7 +38,7 @@ function subscribe(onChange: () => void): () => void {
 }
 
 export function useRoute(): Route {
-  return useSyncExternalStore(subscribe, () => current);
+  return useSyncExternalStore(subscribe, snapshot);
 }
 
 /** `href('connections')` -> `#/connections`. */

@@ -1,0 +1,27 @@
+import { create } from 'zustand';
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info';
+  title: string;
+  message: string;
+}
+
+interface ToastState {
+  toasts: Toast[];
+  push(kind: Toast['kind'], title: string, message: string): void;
+  dismiss(id: number): void;
+}
+
+let nextId = 1;
+
+/** Short-lived notices for actions that fail or finish away from a form (runner, demo, schema). */
+export const useToasts = create<ToastState>()((set, get) => ({
+  toasts: [],
+  push(kind, title, message) {
+    const id = nextId++;
+    set({ toasts: [...get().toasts.slice(-3), { id, kind, title, message }] });
+    setTimeout(() => get().dismiss(id), kind === 'error' ? 10_000 : 5_000);
+  },
+  dismiss: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
+}));
