@@ -14,6 +14,8 @@ import { Session } from './session.ts';
 import { RunnerController } from './runner/controller.ts';
 import { consoleLog, workerLogger, type LogFn } from './logger.ts';
 import type { SecretStore } from './secrets.ts';
+import type { EngineFeature } from './feature.ts';
+import { createFeatures } from './features.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -49,6 +51,7 @@ export class EngineCore {
   readonly depth: ReturnType<typeof depthRepo>;
   readonly log: LogFn;
   readonly runner: RunnerController;
+  readonly features: EngineFeature[];
   session: Session | null = null;
   private embedded: EmbeddedPostgresHandle | null = null;
   /** Passwords given on the command line or typed in web mode: memory only, never written. */
@@ -69,7 +72,35 @@ export class EngineCore {
       logger: workerLogger(this.log),
       log: this.log,
       onChange: () => this.emitStatus(),
+      onJob: (event) => {
+        const session = this.session;
+        if (session) this.forEachFeature('onRunnerJob', (f) => f.onRunnerJob?.(event, session));
+      },
+      onPool: (poolId) => {
+        const session = this.session;
+        if (session) this.forEachFeature('onRunnerPool', (f) => f.onRunnerPool?.(poolId, session));
+      },
+      extras: () => {
+        const session = this.session;
+        if (!session) return { tasks: {}, crontab: [] };
+        return {
+          tasks: Object.assign({}, ...this.features.map((f) => f.tasks?.(session) ?? {})),
+          crontab: this.features.flatMap((f) => f.crontab?.(session) ?? []),
+        };
+      },
     });
+    this.features = createFeatures(this);
+  }
+
+  /** Runs one hook of every feature; a failing feature is logged and the others go on. */
+  async forEachFeature(hook: string, run: (feature: EngineFeature) => unknown): Promise<void> {
+    for (const feature of this.features) {
+      try {
+        await run(feature);
+      } catch (error) {
+        this.log('error', `${feature.name}.${hook} failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   // ---- events ----
@@ -177,10 +208,7 @@ export class EngineCore {
   async activate(profileId: string, password?: string): Promise<void> {
     const profile = this.connections.get(profileId);
     if (!profile) throw new OpError('not_found', `No saved connection with id ${profileId}`);
-    await this.runner.stopAll();
-    await this.session?.close();
-    this.session = null;
-    this.emitStatus();
+    await this.closeSession();
     this.connectionError = null;
     if (profile.kind === 'embedded') await this.ensureEmbedded();
     if (password !== undefined) this.memoryPasswords.set(profileId, password);
@@ -205,9 +233,20 @@ export class EngineCore {
     this.connectionError = null;
     this.session = session;
     this.emitStatus();
+    await this.forEachFeature('onSessionOpen', (f) => f.onSessionOpen?.(session));
     if (profile.kind === 'embedded' && this.wantDemo) {
       await this.runner.startDemo(session.pool, session.connectionString);
     }
+  }
+
+  private async closeSession(timeoutMs = 10_000) {
+    const report = await this.runner.stopAll(timeoutMs);
+    const session = this.session;
+    if (session) await this.forEachFeature('onSessionClose', (f) => f.onSessionClose?.(session));
+    await session?.close();
+    this.session = null;
+    this.emitStatus();
+    return report;
   }
 
   private async ensureEmbedded(): Promise<void> {
@@ -256,11 +295,10 @@ export class EngineCore {
   }
 
   async stop(timeoutMs = 10_000) {
-    const report = await this.runner.stopAll(timeoutMs);
+    const report = await this.closeSession(timeoutMs);
+    await this.forEachFeature('stop', (f) => f.stop?.());
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.listeners.clear();
-    await this.session?.close();
-    this.session = null;
     await this.embedded?.stop().catch((e) => this.log('warn', `embedded Postgres stop: ${(e as Error).message}`));
     this.embedded = null;
     this.db.close();

@@ -86,6 +86,10 @@ describe('fake LLM + client', () => {
     assert.equal(body.choices[0].finish_reason, 'stop');
     assert.deepEqual(Object.keys(JSON.parse(body.choices[0].message.content)), ['title']);
     assert.equal(body.usage.total_tokens, body.usage.prompt_tokens + body.usage.completion_tokens);
+
+    const models = await fetch(`${fake.baseUrl}/models`, { headers: { authorization: `Bearer ${fake.apiKey}` } });
+    assert.equal(((await models.json()) as { object: string }).object, 'list');
+    assert.equal((await fetch(`${fake.baseUrl}/models`)).status, 401);
   });
 
   test('quota: 429 with the OpenAI message', async () => {
@@ -166,7 +170,7 @@ describe('fake LLM + client', () => {
   test('stats count requests by outcome', () => {
     const stats = fake.stats();
     assert.ok(stats.requests > 20);
-    assert.ok(stats.byOutcome.ok >= 3 && stats.byOutcome.quota >= 1 && stats.byOutcome.unauthorized === 2);
+    assert.ok(stats.byOutcome.ok >= 3 && stats.byOutcome.quota >= 1 && stats.byOutcome.unauthorized === 3);
   });
 });
 

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import type { Logger } from 'graphile-worker';
+import type { Logger, TaskList } from 'graphile-worker';
 import type { Db } from '../store/db.ts';
 import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/status.ts';
 import type { FailureMixSettings } from '../../shared/model/demo.ts';
 import { OpError } from '../../shared/contract/index.ts';
-import { RunnerHost, type StopReport } from './host.ts';
+import { RunnerHost, type RunnerJobEvent, type StopReport } from './host.ts';
 import { startDemo, type DemoRuntime } from '../demo/index.ts';
 import type { LogFn } from '../logger.ts';
 
@@ -13,6 +13,10 @@ export interface RunnerControllerOptions {
   logger: Logger;
   log: LogFn;
   onChange(): void;
+  onJob(event: RunnerJobEvent): void;
+  onPool(poolId: string): void;
+  /** Tasks and crontab lines that engine features add to the runner. */
+  extras(): { tasks: TaskList; crontab: string[] };
 }
 
 const NO_MIX: FailureMixSettings = { quota: 0, timeout: 0, invalidJson: 0, missingFields: 0, serverError: 0 };
@@ -71,21 +75,26 @@ export class RunnerController {
     }
     this.connectionString = connectionString;
     this.set('starting', null);
+    const extras = this.options.extras();
     const host = new RunnerHost({
       connectionString,
       concurrency: this.concurrency,
       taskList,
       taskDirectory: this.taskDirectory,
+      extraTasks: extras.tasks,
+      crontab: extras.crontab,
       logger: this.options.logger,
       onPoolCreated: (poolId) => {
         this.options.db
           .prepare('insert or ignore into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
           .run(poolId, connectionString.replace(/:[^:@/]*@/, '@'), process.pid, Date.now());
+        this.options.onPool(poolId);
         this.options.onChange();
       },
     });
     host.on('job', (event) => {
-      if (event.kind === 'start' || event.kind !== 'error' || !event.willRetry) this.options.onChange();
+      this.options.onJob(event);
+      this.options.onChange();
     });
     try {
       await host.start();

@@ -15,6 +15,9 @@ export interface RunnerHostOptions {
   /** The demo's tasks, or null to load `taskDirectory`. */
   taskList: TaskList | null;
   taskDirectory: string | null;
+  /** Jobdeck's own tasks (not wrapped for cancel, not counted as the operator's). */
+  extraTasks?: TaskList;
+  crontab?: string[];
   logger: Logger;
   pollInterval?: number;
   onPoolCreated?(poolId: string): void;
@@ -56,7 +59,7 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
       if (Object.keys(tasks).length === 0) throw new Error(`No tasks found in ${options.taskDirectory}`);
     }
     this.tasks = Object.keys(tasks).sort();
-    const taskList = this.aborts.wrap(tasks, (id) => this.cancelledIds.add(id));
+    const taskList = { ...options.extraTasks, ...this.aborts.wrap(tasks, (id) => this.cancelledIds.add(id)) };
     // Our own emitter, wired before run(): pool:create fires before run() resolves.
     const events: WorkerEvents = new EventEmitter();
     this.wireEvents(events);
@@ -64,6 +67,7 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
       events,
       connectionString: options.connectionString,
       taskList,
+      crontab: options.crontab?.length ? options.crontab.join('\n') : undefined,
       concurrency: options.concurrency,
       pollInterval: options.pollInterval ?? 1000,
       noHandleSignals: true,

@@ -1,0 +1,54 @@
+import { useLive } from '../store/live-store.ts';
+import { updateDemo } from '../store/actions.ts';
+import { useDraft } from '../hooks/useDraft.ts';
+import { formatPercent } from '../format.ts';
+import type { FailureMixSettings } from '../../../shared/model/demo.ts';
+
+const MIX: { key: keyof FailureMixSettings; label: string; hint: string }[] = [
+  { key: 'quota', label: 'Quota 429', hint: 'HTTP 429: rate limit or quota exhausted' },
+  { key: 'timeout', label: 'Timeout', hint: 'The provider does not answer in time' },
+  { key: 'invalidJson', label: 'Invalid JSON', hint: 'The model answers with output that is not JSON' },
+  { key: 'missingFields', label: 'Missing fields', hint: 'Valid JSON without the fields the task needs' },
+  { key: 'serverError', label: '5xx', hint: 'HTTP 500/503 from the provider' },
+];
+
+function MixSlider({ field, value }: { field: (typeof MIX)[number]; value: number }) {
+  const [draft, change] = useDraft(value, (v) => void updateDemo({ mix: { [field.key]: v } }));
+  return (
+    <label className="demo-control" title={field.hint}>
+      <span className="demo-label">{field.label}</span>
+      <input type="range" min={0} max={0.5} step={0.01} value={draft} onChange={(e) => change(Number(e.target.value))} />
+      <span className="demo-value num">{formatPercent(draft)}</span>
+    </label>
+  );
+}
+
+function RateSlider({ value }: { value: number }) {
+  const [draft, change] = useDraft(value, (v) => void updateDemo({ ratePerSecond: v }));
+  return (
+    <label className="demo-control demo-rate" title="New demo jobs enqueued per second">
+      <span className="demo-label">Jobs/s</span>
+      <input type="range" min={0} max={50} step={0.5} value={draft} onChange={(e) => change(Number(e.target.value))} />
+      <span className="demo-value num">{draft.toFixed(1)}</span>
+    </label>
+  );
+}
+
+/** The demo's producer rate and simulated provider failure mix, shown only while the demo runs. */
+export function DemoBar() {
+  const demo = useLive((s) => s.status?.demo);
+  if (!demo?.active) return null;
+  return (
+    <div className="demo-bar" aria-label="Demo controls">
+      <span className="demo-tag" title={demo.llmBaseUrl ? `Simulated provider at ${demo.llmBaseUrl}` : undefined}>
+        Demo
+      </span>
+      <RateSlider value={demo.ratePerSecond} />
+      <span className="demo-sep" aria-hidden="true" />
+      <span className="demo-caption">Simulated failures</span>
+      {MIX.map((field) => (
+        <MixSlider key={field.key} field={field} value={demo.mix[field.key]} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import type { ComponentType } from 'react';
+import type { IconName } from './components/Icon.tsx';
+import type { Route } from './router.ts';
+import { OverviewView } from './views/OverviewView.tsx';
+import { ConnectionsView } from './views/ConnectionsView.tsx';
+
+export interface ViewProps {
+  route: Route;
+}
+
+export interface RouteDef {
+  /** `#/<path>`; also the nav link's test id, `nav-<path>`. */
+  path: string;
+  label: string;
+  group: 'Monitor' | 'Operate' | 'Setup';
+  icon: IconName;
+  view: ComponentType<ViewProps>;
+}
+
+/** Every view of the console: adding one (Jobs, Failures, Stuck, Backfill, Audit…) is one line here. */
+export const ROUTES: RouteDef[] = [
+  { path: 'overview', label: 'Overview', group: 'Monitor', icon: 'overview', view: OverviewView },
+  { path: 'connections', label: 'Connections', group: 'Setup', icon: 'connections', view: ConnectionsView },
+];
+
+export const NAV_GROUPS: RouteDef['group'][] = ['Monitor', 'Operate', 'Setup'];
+
+export const DEFAULT_ROUTE = 'overview';
