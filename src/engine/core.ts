@@ -8,6 +8,7 @@ import { OpError } from '../shared/contract/index.ts';
 import { openStore, type Db } from './store/db.ts';
 import { connectionsRepo, EMBEDDED_PROFILE_ID } from './store/connections-repo.ts';
 import { depthRepo } from './store/depth-repo.ts';
+import { auditRepo } from './store/audit-repo.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './pg/embedded.ts';
 import { parseTarget, toConnectionString } from './pg/connection-string.ts';
 import { Session } from './session.ts';
@@ -49,6 +50,7 @@ export class EngineCore {
   readonly db: Db;
   readonly connections: ReturnType<typeof connectionsRepo>;
   readonly depth: ReturnType<typeof depthRepo>;
+  readonly audit: ReturnType<typeof auditRepo>;
   readonly log: LogFn;
   readonly runner: RunnerController;
   readonly features: EngineFeature[];
@@ -67,6 +69,7 @@ export class EngineCore {
     this.db = openStore(path.join(options.dataDir, 'jobdeck.sqlite'), { nativeBinding: options.nativeBinding });
     this.connections = connectionsRepo(this.db);
     this.depth = depthRepo(this.db);
+    this.audit = auditRepo(this.db);
     this.runner = new RunnerController({
       db: this.db,
       logger: workerLogger(this.log),

@@ -1,0 +1,104 @@
+import { useState } from 'react';
+import { useLive } from '../store/live-store.ts';
+import { useNow } from '../hooks/useNow.ts';
+import { installSchema } from '../store/actions.ts';
+import { formatAge, formatClock } from '../format.ts';
+import { href } from '../router.ts';
+import { Banner } from './Banner.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+
+/** What an operator must know before trusting the numbers: offline, failed, watch-only, no schema, runner. */
+export function Banners() {
+  const status = useLive((s) => s.status);
+  const offlineSince = useLive((s) => s.offlineSince);
+  const now = useNow();
+  const [confirming, setConfirming] = useState(false);
+  const [installing, setInstalling] = useState(false);
+  if (!status) return null;
+  const { connection: c, runner } = status;
+  const schemaMissing = c.state === 'online' && c.schema !== null && !c.schema.installed;
+  const explained = c.state !== 'online' || schemaMissing || !!c.readOnlyReason;
+
+  const install = async () => {
+    setInstalling(true);
+    const done = await installSchema();
+    setInstalling(false);
+    if (done) setConfirming(false);
+  };
+
+  return (
+    <div className="banners">
+      {c.state === 'offline' && (
+        <Banner kind="warning" testId="banner-offline" title="Database unreachable">
+          since {offlineSince ? `${formatClock(offlineSince)} (${formatAge(now - offlineSince)})` : 'a moment ago'} —
+          showing the last snapshot from {c.lastSnapshotAt ? formatClock(c.lastSnapshotAt) : 'before the loss'}; reconnecting
+          (attempt {c.retries}).
+          {c.error && <span className="banner-error-text">{c.error}</span>}
+        </Banner>
+      )}
+      {c.state === 'error' && (
+        <Banner
+          kind="danger"
+          testId="banner-error"
+          title={`Could not connect${c.name ? ` to ${c.name}` : ''}`}
+          actions={<a className="btn" href={href('connections')}>Open Connections</a>}
+        >
+          <span className="banner-error-text">{c.error ?? 'The connection failed.'}</span>
+        </Banner>
+      )}
+      {c.state === 'none' && (
+        <Banner
+          kind="info"
+          testId="banner-none"
+          title="No database connected"
+          actions={<a className="btn btn-primary" href={href('connections')}>Choose a connection</a>}
+        >
+          Pick or add a Postgres with graphile-worker in Connections.
+        </Banner>
+      )}
+      {c.readOnlyReason && (
+        <Banner kind="info" testId="banner-readonly" title="Watch only">
+          {c.readOnlyReason.replace(/\.\s*$/, "")}. Counts and history are shown; actions that change the database are disabled.
+        </Banner>
+      )}
+      {schemaMissing && (
+        <Banner
+          kind="warning"
+          testId="banner-schema"
+          title="graphile-worker's schema is not installed in this database"
+          actions={
+            <button className="btn btn-primary" onClick={() => setConfirming(true)} data-testid="schema-install">
+              Install graphile-worker schema…
+            </button>
+          }
+        >
+          There are no queues to watch until it is. Install it here, or start any graphile-worker against this database.
+        </Banner>
+      )}
+      {runner.state === 'error' && (
+        <Banner kind="danger" testId="banner-runner" title="The runner stopped with an error">
+          <span className="banner-error-text">{runner.error ?? 'Unknown error'}</span>
+        </Banner>
+      )}
+      {runner.state !== 'error' && runner.unavailableReason && !explained && (
+        <Banner kind="info" testId="banner-runner" title="The runner cannot start here">
+          {runner.unavailableReason}
+        </Banner>
+      )}
+      <ConfirmDialog
+        open={confirming}
+        title="Install graphile-worker's schema?"
+        confirmLabel="Install schema"
+        busy={installing}
+        onConfirm={() => void install()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          This runs graphile-worker's own migrations in <span className="mono">{c.display ?? c.name}</span>: it creates
+          the <span className="mono">graphile_worker</span> schema with its tables and functions.
+        </p>
+        <p>Nothing else in the database is changed. Jobdeck never alters the schema after that.</p>
+      </ConfirmDialog>
+    </div>
+  );
+}

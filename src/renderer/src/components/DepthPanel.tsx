@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import { JOB_STATE_COLORS, JOB_STATE_LABELS, JOB_STATES, type JobState } from '../../../shared/model/job-state.ts';
+import { DEPTH_RANGES, useDepth } from '../store/depth-store.ts';
+import { useNow } from '../hooks/useNow.ts';
+import { DepthChart } from './DepthChart.tsx';
+
+const HIDDEN_KEY = 'jobdeck:depth-hidden';
+
+function savedHidden(): Set<JobState> {
+  try {
+    const list = JSON.parse(localStorage.getItem(HIDDEN_KEY) ?? '[]') as string[];
+    return new Set(JOB_STATES.filter((s) => list.includes(s)));
+  } catch {
+    return new Set();
+  }
+}
+
+/** The queue depth chart with its range switch and series toggles (hide failed to see the rest). */
+export function DepthPanel() {
+  const { samples, rangeMinutes, setRange, loaded, error } = useDepth();
+  const [hidden, setHidden] = useState(savedHidden);
+  const now = useNow(5000);
+  const toggle = (s: JobState) => {
+    const next = new Set(hidden);
+    if (!next.delete(s)) next.add(s);
+    localStorage.setItem(HIDDEN_KEY, JSON.stringify([...next]));
+    setHidden(next);
+  };
+  return (
+    <section className="panel">
+      <div className="panel-head">
+        <h2>Queue depth</h2>
+        <div className="legend" role="group" aria-label="Series">
+          {JOB_STATES.map((s) => (
+            <button
+              key={s}
+              className={hidden.has(s) ? 'legend-item off' : 'legend-item'}
+              aria-pressed={!hidden.has(s)}
+              onClick={() => toggle(s)}
+              title={hidden.has(s) ? `Show ${JOB_STATE_LABELS[s]}` : `Hide ${JOB_STATE_LABELS[s]}`}
+            >
+              <span className="swatch" style={{ background: JOB_STATE_COLORS[s] }} />
+              {JOB_STATE_LABELS[s]}
+            </button>
+          ))}
+        </div>
+        <div className="segmented" role="group" aria-label="Range">
+          {DEPTH_RANGES.map((r) => (
+            <button
+              key={r.key}
+              className={r.minutes === rangeMinutes ? 'active' : ''}
+              aria-pressed={r.minutes === rangeMinutes}
+              onClick={() => setRange(r.minutes)}
+              data-testid={`depth-range-${r.key}`}
+            >
+              {r.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div className="depth-chart" data-testid="depth-chart" data-points={samples.length}>
+        {samples.length > 0 ? (
+          <DepthChart samples={samples} rangeMinutes={rangeMinutes} hidden={hidden} now={now} />
+        ) : (
+          <div className="chart-empty">
+            {error
+              ? `Depth history is not available: ${error}`
+              : loaded
+                ? 'No samples in this range yet. Jobdeck records the queue depth every 5 s while connected.'
+                : 'Loading depth history…'}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

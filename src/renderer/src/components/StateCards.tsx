@@ -1,0 +1,78 @@
+import type { CSSProperties } from 'react';
+import { JOB_STATES, JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState, type StateCounts } from '../../../shared/model/job-state.ts';
+import type { DepthSample } from '../../../shared/model/overview.ts';
+import { formatCount } from '../format.ts';
+import { TREND_MINUTES } from '../store/depth-store.ts';
+import { Sparkline } from './Sparkline.tsx';
+
+type CardKey = JobState | 'total';
+
+const TOTAL_COLOR = '#aab4c3';
+
+/** What each state means, for the card's tooltip. */
+const HINTS: Record<CardKey, string> = {
+  ready: 'Never tried, due now: waiting for a worker',
+  scheduled: 'Never tried, set to run later',
+  running: 'Locked by a worker right now',
+  retrying: 'Failed at least once, attempts left: runs again at its run_at',
+  failed: 'Attempts used up: kept until retried or removed',
+  total: 'Every job in the graphile_worker jobs table',
+};
+
+function sampleValue(s: DepthSample, key: CardKey): number {
+  return key === 'total' ? s.ready + s.scheduled + s.running + s.retrying + s.failed : s[key];
+}
+
+function Trend({ k, values, current }: { k: CardKey; values: number[]; current: number | null }) {
+  if (values.length < 2 || current === null) return <span className="card-trend dim">no trend yet</span>;
+  const delta = current - values[0];
+  if (delta === 0) return <span className="card-trend dim">no change in {TREND_MINUTES} min</span>;
+  return (
+    <span className="card-trend">
+      <span className={delta > 0 && (k === 'failed' || k === 'retrying') ? 'trend-bad' : 'trend-plain'}>
+        {delta > 0 ? '▲' : '▼'} {formatCount(Math.abs(delta))}
+      </span>{' '}
+      in {TREND_MINUTES} min
+    </span>
+  );
+}
+
+function StateCard({ k, value, recent }: { k: CardKey; value: number | null; recent: DepthSample[] }) {
+  const color = k === 'total' ? TOTAL_COLOR : JOB_STATE_COLORS[k];
+  const history = recent.map((s) => sampleValue(s, k));
+  const values = value === null ? history : [...history, value];
+  const alarm = k === 'failed' && !!value;
+  const zero = value === 0;
+  return (
+    <div
+      className={`state-card${alarm ? ' alarm' : ''}${zero ? ' zero' : ''}`}
+      style={{ '--state-color': color } as CSSProperties}
+      data-testid={`count-${k}`}
+      title={HINTS[k]}
+    >
+      <div className="card-label">
+        <span className="swatch" aria-hidden="true" />
+        {k === 'total' ? 'Total' : JOB_STATE_LABELS[k]}
+      </div>
+      <div className="card-value num" data-testid={`count-${k}-value`}>
+        {value === null ? '—' : formatCount(value)}
+      </div>
+      <div className="card-foot">
+        <Trend k={k} values={values} current={value} />
+        <Sparkline values={values} color={color} />
+      </div>
+    </div>
+  );
+}
+
+/** The five states and the total, big, in the job-state colours, each with its last minutes' trend. */
+export function StateCards({ totals, recent }: { totals: StateCounts | null; recent: DepthSample[] }) {
+  const keys: CardKey[] = [...JOB_STATES, 'total'];
+  return (
+    <div className="state-cards">
+      {keys.map((k) => (
+        <StateCard key={k} k={k} value={totals ? totals[k] : null} recent={recent} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,12 @@
+import { ConnectionBadge } from './ConnectionBadge.tsx';
+import { RunnerControls } from './RunnerControls.tsx';
+
+/** The active database on the left, the hosted runner on the right. */
+export function TopBar() {
+  return (
+    <header className="topbar">
+      <ConnectionBadge />
+      <RunnerControls />
+    </header>
+  );
+}
