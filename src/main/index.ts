@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, webContents } from 'electron';
 import { createEngine, type Engine } from '../engine/index.ts';
 import { registerIpcTransport } from './ipc-transport.ts';
+import { isTrustedSender } from './trusted-sender.ts';
 import { createMainWindow, setupContentSecurityPolicy } from './window.ts';
 import { safeStorageSecrets } from './secrets.ts';
 import { electronNativeBinding } from './native-binding.ts';
@@ -23,7 +24,7 @@ async function onReady(): Promise<void> {
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
   });
-  registerIpcTransport(engine);
+  registerIpcTransport(engine, { ipcMain, isTrustedSender, webContents: () => webContents.getAllWebContents() });
   setupMenu(() => app.quit());
   createMainWindow();
   // The window opens at once and shows progress; a failed start is shown there, never blocks it.

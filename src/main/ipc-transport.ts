@@ -1,35 +1,34 @@
-import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { IPC_EVENT_CHANNEL, ipcChannel, OP_NAMES, type OpResult } from '../shared/contract/index.ts';
 import type { Engine } from '../engine/index.ts';
 
-/** Only our own windows, showing our own bundled page, may call the engine. */
-export function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const window = BrowserWindow.fromWebContents(event.sender);
-  if (!window || !event.senderFrame) return false;
-  return event.senderFrame.url.startsWith('file://') || event.senderFrame.url.startsWith(process.env.ELECTRON_RENDERER_URL ?? '\0');
+export interface IpcTransportDeps {
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
+  /** Whether the sender is one of our windows showing our own page (checked once, here). */
+  isTrustedSender(event: IpcMainInvokeEvent): boolean;
+  /** Where pushed events go. */
+  webContents(): WebContents[];
 }
 
 /**
  * The IPC transport: one `handle` per contract operation, each forwarding to `engine.call`, which validates.
- * No per-operation code here, so IPC and HTTP cannot drift apart.
+ * No per-operation code here, so IPC and HTTP cannot drift apart. Electron objects are passed in, so this
+ * file runs (and is tested) under plain Node.
  */
-export function registerIpcTransport(engine: Engine): () => void {
+export function registerIpcTransport(engine: Pick<Engine, 'call' | 'subscribe'>, deps: IpcTransportDeps): () => void {
   for (const name of OP_NAMES) {
-    ipcMain.handle(ipcChannel(name), async (event, input: unknown): Promise<OpResult<unknown>> => {
-      if (!isTrustedSender(event)) return { ok: false, error: { code: 'unauthorized', message: 'Untrusted sender' } };
+    deps.ipcMain.handle(ipcChannel(name), async (event, input: unknown): Promise<OpResult<unknown>> => {
+      if (!deps.isTrustedSender(event)) return { ok: false, error: { code: 'unauthorized', message: 'Untrusted sender' } };
       return engine.call(name, input);
     });
   }
   const unsubscribe = engine.subscribe((payload) => {
-    for (const window of BrowserWindow.getAllWindows()) {
-      if (!window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, payload);
+    for (const contents of deps.webContents()) {
+      if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, payload);
     }
   });
   return () => {
     unsubscribe();
-    for (const name of OP_NAMES) ipcMain.removeHandler(ipcChannel(name));
+    for (const name of OP_NAMES) deps.ipcMain.removeHandler(ipcChannel(name));
   };
 }
-
-/** The channels the transport registers, for the test that pins the exposed surface. */
-export const ipcChannels = () => OP_NAMES.map(ipcChannel);

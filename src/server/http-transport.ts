@@ -65,7 +65,10 @@ export function createHttpHandler(options: HttpTransportOptions) {
     try {
       input = await readJson(req);
     } catch (error) {
-      return fail(res, 'invalid_input', `Body is not valid JSON: ${(error as Error).message}`);
+      // The rest of an oversized body is never read: close the connection rather than reuse a confused one.
+      res.setHeader('connection', 'close');
+      const message = (error as Error).message;
+      return fail(res, 'invalid_input', /larger than/.test(message) ? message : `Body is not valid JSON: ${message}`);
     }
     const result = await engine.call(name, input);
     sendJson(res, result.ok ? 200 : HTTP_STATUS[result.error.code], result);

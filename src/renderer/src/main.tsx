@@ -1,3 +1,13 @@
+// The api module first: in web mode it takes the access token out of the URL fragment before the router
+// reads the route.
+import './api/client.ts';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<div>Jobdeck</div>);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

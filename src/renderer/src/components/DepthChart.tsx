@@ -4,21 +4,23 @@ import { JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState } from '../../../shar
 import type { DepthSample } from '../../../shared/model/overview.ts';
 import { formatAxisTime, formatCompact } from '../format.ts';
 import { STACK_ORDER, toDepthPoints } from './depth-series.ts';
+import { timeTicks } from './time-ticks.ts';
 import { DepthTooltip } from './DepthTooltip.tsx';
 
 interface Props {
   samples: DepthSample[];
   rangeMinutes: number;
   hidden: Set<JobState>;
-  now: number;
+  /** The time axis: the whole range, or from the first sample when history is shorter. */
+  domain: [number, number];
 }
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 
-/** Stacked queue depth over the chosen range; the time axis always spans the whole range. */
-export function DepthChart({ samples, rangeMinutes, hidden, now }: Props) {
+/** Stacked queue depth over time (filled areas, no outlines: a zero layer never paints over another). */
+export function DepthChart({ samples, rangeMinutes, hidden, domain }: Props) {
   const points = useMemo(() => toDepthPoints(samples, rangeMinutes), [samples, rangeMinutes]);
-  const domain: [number, number] = [now - rangeMinutes * 60_000, now];
+  const ticks = useMemo(() => timeTicks(domain[0], domain[1]), [domain[0], domain[1]]);
   return (
     <AreaChart responsive data={points} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
       <CartesianGrid stroke="var(--grid)" vertical={false} />
@@ -28,8 +30,9 @@ export function DepthChart({ samples, rangeMinutes, hidden, now }: Props) {
         scale="time"
         domain={domain}
         allowDataOverflow
+        ticks={ticks}
         tickFormatter={(t: number) => formatAxisTime(t, rangeMinutes)}
-        minTickGap={48}
+        minTickGap={24}
         {...AXIS}
       />
       <YAxis width={48} allowDecimals={false} tickFormatter={(v: number) => formatCompact(v)} {...AXIS} />
@@ -45,10 +48,9 @@ export function DepthChart({ samples, rangeMinutes, hidden, now }: Props) {
           name={JOB_STATE_LABELS[s]}
           stackId="depth"
           type="monotone"
-          stroke={JOB_STATE_COLORS[s]}
-          strokeWidth={1.5}
+          stroke="none"
           fill={JOB_STATE_COLORS[s]}
-          fillOpacity={0.28}
+          fillOpacity={0.72}
           isAnimationActive={false}
           connectNulls={false}
           dot={false}

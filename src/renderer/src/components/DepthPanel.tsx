@@ -3,6 +3,7 @@ import { JOB_STATE_COLORS, JOB_STATE_LABELS, JOB_STATES, type JobState } from '.
 import { DEPTH_RANGES, useDepth } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { DepthChart } from './DepthChart.tsx';
+import { formatClock } from '../format.ts';
 
 const HIDDEN_KEY = 'jobdeck:depth-hidden';
 
@@ -20,6 +21,11 @@ export function DepthPanel() {
   const { samples, rangeMinutes, setRange, loaded, error } = useDepth();
   const [hidden, setHidden] = useState(savedHidden);
   const now = useNow(5000);
+  const rangeStart = now - rangeMinutes * 60_000;
+  const first = samples.length ? Date.parse(samples[0].at) : now;
+  // Shorter history than the range: start the axis at the first sample rather than draw an empty hour.
+  const partial = first - rangeStart > (rangeMinutes * 60_000) / 20;
+  const domain: [number, number] = [partial ? first : rangeStart, now];
   const toggle = (s: JobState) => {
     const next = new Set(hidden);
     if (!next.delete(s)) next.add(s);
@@ -44,6 +50,11 @@ export function DepthPanel() {
             </button>
           ))}
         </div>
+        {partial && samples.length > 0 && (
+          <span className="panel-note" title="Jobdeck samples the depth every 5 s while it is connected">
+            history since {formatClock(first)}
+          </span>
+        )}
         <div className="segmented" role="group" aria-label="Range">
           {DEPTH_RANGES.map((r) => (
             <button
@@ -60,7 +71,7 @@ export function DepthPanel() {
       </div>
       <div className="depth-chart" data-testid="depth-chart" data-points={samples.length}>
         {samples.length > 0 ? (
-          <DepthChart samples={samples} rangeMinutes={rangeMinutes} hidden={hidden} now={now} />
+          <DepthChart samples={samples} rangeMinutes={rangeMinutes} hidden={hidden} domain={domain} />
         ) : (
           <div className="chart-empty">
             {error

@@ -2,10 +2,11 @@
 export function Sparkline({ values, color }: { values: number[]; color: string }) {
   const w = 120;
   const h = 28;
-  if (values.length < 2) {
+  // Nothing happened: a quiet baseline, not a coloured line that draws the eye.
+  if (values.length < 2 || values.every((v) => v === 0)) {
     return (
       <svg className="sparkline" viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" aria-hidden="true">
-        <line x1={0} x2={w} y1={h - 1} y2={h - 1} stroke={color} strokeOpacity={0.25} strokeWidth={1.5} />
+        <line x1={0} x2={w} y1={h - 1} y2={h - 1} stroke="var(--border-strong)" strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
       </svg>
     );
   }

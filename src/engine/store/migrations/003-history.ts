@@ -1,0 +1,73 @@
+import type { Migration } from './index.ts';
+
+/**
+ * Failure history: every failed attempt, successes per task and minute, exact run durations of the hosted runner,
+ * and the database watcher's narrow copy of each job (enough to see takes, failures and disappearance).
+ */
+export const history: Migration = {
+  id: 3,
+  name: 'history',
+  sql: `
+    create table failure_attempts (
+      id integer primary key autoincrement,
+      connection_id text not null,
+      job_id integer not null,
+      task text not null,
+      queue text,
+      attempt integer not null,
+      max_attempts integer,
+      at integer not null,              -- unix ms
+      error text not null,              -- bounded (16 KiB)
+      error_type text not null,
+      duration_ms integer,              -- exact from the hosted runner, null from the watcher
+      pool_id text,
+      source text not null check (source in ('runner', 'watch')),
+      final integer not null default 0
+    );
+    -- One row per attempt: the runner and the watcher may both see it.
+    create unique index failure_attempts_attempt on failure_attempts (connection_id, job_id, attempt);
+    create index failure_attempts_at on failure_attempts (connection_id, at desc, id desc);
+    create index failure_attempts_type on failure_attempts (connection_id, error_type, at desc, id desc);
+    create index failure_attempts_task on failure_attempts (connection_id, task, at desc, id desc);
+
+    create table success_minutes (
+      connection_id text not null,
+      task text not null,
+      minute integer not null,          -- unix ms / 60000
+      successes integer not null,
+      primary key (connection_id, minute, task)
+    ) without rowid;
+
+    -- Exact durations of the hosted runner's runs, for average and p95.
+    create table run_durations (
+      connection_id text not null,
+      at integer not null,
+      task text not null,
+      duration_ms integer not null,
+      ok integer not null
+    );
+    create index run_durations_at on run_durations (connection_id, at);
+
+    -- The watcher's narrow copy of each job; gone = completed by the hosted runner (already counted).
+    create table watch_jobs (
+      connection_id text not null,
+      job_id integer not null,
+      task text not null,
+      queue text,
+      attempts integer not null,
+      max_attempts integer not null,
+      locked integer not null,
+      has_error integer not null,
+      gone integer not null default 0,
+      primary key (connection_id, job_id)
+    ) without rowid;
+
+    -- Per id range (1024 ids), the hash of what the watcher last saw there: unchanged ranges are skipped.
+    create table watch_buckets (
+      connection_id text not null,
+      bucket integer not null,
+      hash text not null,
+      primary key (connection_id, bucket)
+    ) without rowid;
+  `,
+};

@@ -1,0 +1,13 @@
+/** Jobdeck's own server cannot be reached or refuses this page (no token): nothing else can work. */
+export function FatalView({ message }: { message: string }) {
+  return (
+    <div className="view-empty" data-testid="fatal">
+      <h1>The console cannot reach Jobdeck</h1>
+      <p className="banner-error-text">{message}</p>
+      <p className="dim">
+        In web mode, open the exact URL that <span className="mono">npm run serve</span> printed: it carries the access
+        token.
+      </p>
+    </div>
+  );
+}

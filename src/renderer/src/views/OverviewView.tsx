@@ -1,0 +1,81 @@
+import { useMemo } from 'react';
+import { useLive } from '../store/live-store.ts';
+import { useDepth } from '../store/depth-store.ts';
+import { StateCards } from '../components/StateCards.tsx';
+import { DepthPanel } from '../components/DepthPanel.tsx';
+import { CountsTable, type CountsRow } from '../components/CountsTable.tsx';
+import { Freshness } from '../components/Freshness.tsx';
+import { LockBadge } from '../components/LockBadge.tsx';
+import { href } from '../router.ts';
+import { formatCount } from '../format.ts';
+
+/** Every queue's state at a glance: totals, depth over time, per task and per named queue. */
+export function OverviewView() {
+  const snapshot = useLive((s) => s.snapshot);
+  const state = useLive((s) => s.status?.connection.state);
+  const recent = useDepth((s) => s.recent);
+
+  const taskRows = useMemo<CountsRow[]>(
+    () => (snapshot?.byTask ?? []).map((t) => ({ key: t.task, name: t.task, counts: t })),
+    [snapshot],
+  );
+  const queueRows = useMemo<CountsRow[]>(
+    () =>
+      (snapshot?.byQueue ?? []).map((q) => ({
+        key: q.queue,
+        name: q.queue,
+        counts: q,
+        badge: q.locked ? <LockBadge lockedBy={q.lockedBy} /> : undefined,
+      })),
+    [snapshot],
+  );
+  const lockedQueues = snapshot?.byQueue.filter((q) => q.locked).length ?? 0;
+
+  if (!snapshot && (state === 'none' || state === 'error')) {
+    return (
+      <div className="view-empty">
+        <h1>Nothing to show yet</h1>
+        <p>Connect to a Postgres where graphile-worker runs to see its queues.</p>
+        <a className="btn btn-primary" href={href('connections')}>Open Connections</a>
+      </div>
+    );
+  }
+
+  return (
+    <div className="overview">
+      <div className="view-head">
+        <h1>Overview</h1>
+        <Freshness snapshot={snapshot} />
+      </div>
+      <StateCards totals={snapshot?.totals ?? null} recent={recent} />
+      <DepthPanel />
+      <section className="panel">
+        <div className="panel-head">
+          <h2>By task</h2>
+          <span className="panel-note">{formatCount(taskRows.length)} task identifiers with jobs</span>
+        </div>
+        <CountsTable
+          rows={taskRows}
+          nameLabel="Task"
+          testId="task-table"
+          empty="No jobs in the queue. Finished jobs leave graphile-worker's table; failed ones stay until retried or removed."
+        />
+      </section>
+      <section className="panel">
+        <div className="panel-head">
+          <h2>By named queue</h2>
+          <span className="panel-note">
+            {formatCount(queueRows.length)} named queues
+            {lockedQueues > 0 && ` · ${formatCount(lockedQueues)} locked`} · jobs in a named queue run one at a time
+          </span>
+        </div>
+        <CountsTable
+          rows={queueRows}
+          nameLabel="Queue"
+          testId="queue-table"
+          empty="No jobs in named queues. Jobs without a queue_name run in parallel and appear only by task."
+        />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,142 @@
+import type { JobState } from './job-state.ts';
+
+/** The actions an operator can take on jobs. */
+export const JOB_ACTIONS = ['retry', 'cancel', 'fail', 'priority', 'unlock'] as const;
+export type JobAction = (typeof JOB_ACTIONS)[number];
+
+export const JOB_ACTION_LABELS: Record<JobAction, string> = {
+  retry: 'Retry',
+  cancel: 'Cancel',
+  fail: 'Mark permanently failed',
+  priority: 'Change priority',
+  unlock: 'Unlock',
+};
+
+/**
+ * What one action did to a list of job ids. graphile-worker's admin functions silently skip jobs a worker
+ * holds, so every requested id is either affected or skipped with a reason.
+ */
+export interface ActionReport {
+  action: JobAction;
+  requested: number;
+  affected: string[];
+  skipped: { id: string; reason: string }[];
+}
+
+/** What an action on many jobs (a selection or a whole filter) did; id lists are samples, counts are exact. */
+export interface BulkActionReport {
+  actionId: string;
+  action: JobAction;
+  /** Jobs the action was asked to touch (matching the filter when it started, or the selection). */
+  requested: number;
+  affected: number;
+  skipped: number;
+  /** Skipped jobs grouped by reason, with a few ids each. */
+  skippedByReason: { reason: string; count: number; sampleIds: string[] }[];
+  /** The first affected ids (bounded). */
+  affectedSample: string[];
+  durationMs: number;
+  auditId: number;
+}
+
+/**
+ * Which jobs to show or act on. Every field narrows the set; an empty filter means every job.
+ * Times are ISO strings.
+ */
+export interface JobFilter {
+  states?: JobState[];
+  tasks?: string[];
+  queues?: string[];
+  /** An error type slug: jobs whose last_error the classifier's rules would give this type. */
+  errorType?: string;
+  /** Free text found in last_error or in the payload (case-insensitive). */
+  search?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  runAtFrom?: string;
+  runAtTo?: string;
+}
+
+/** One row of the job list; the error is only its head. */
+export interface JobRow {
+  id: string;
+  task: string;
+  queue: string | null;
+  state: JobState;
+  priority: number;
+  runAt: string;
+  attempts: number;
+  maxAttempts: number;
+  /** The first few hundred characters of last_error. */
+  errorHead: string | null;
+  errorType: string | null;
+  createdAt: string;
+  lockedAt: string | null;
+  lockedBy: string | null;
+  key: string | null;
+}
+
+/** How many jobs match a filter: exact below a threshold, otherwise clearly marked as not exact. */
+export interface MatchCount {
+  value: number;
+  /** exact: counted now; snapshot: exact as of the monitor's last count (`at`); estimate: the planner's guess. */
+  basis: 'exact' | 'snapshot' | 'estimate';
+  /** At least this many match (counted exactly up to the threshold). */
+  atLeast: number;
+  at: string;
+}
+
+export interface JobsPage {
+  rows: JobRow[];
+  /** Pass back as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+/** One attempt of a job as Jobdeck saw it (from its SQLite history). */
+export interface JobAttempt {
+  attempt: number | null;
+  at: string;
+  outcome: string;
+  error: string | null;
+  durationMs: number | null;
+  poolId: string | null;
+}
+
+/** Everything about one job; `gone` when it is no longer in the database and comes from Jobdeck's snapshot. */
+export interface JobDetail extends JobRow {
+  /** Pretty-printed JSON (bounded). */
+  payload: string | null;
+  payloadTruncated: boolean;
+  /** last_error in full up to a bound; `errorLength` is the real length. */
+  lastError: string | null;
+  errorLength: number;
+  flags: string[];
+  updatedAt: string | null;
+  revision: number | null;
+  /** The database's clock when read, so run_at and lock ages are computed without the viewer's clock skew. */
+  dbNow: string;
+  gone: boolean;
+  /** 'cancelled', 'completed'... when the job is gone, from the snapshot. */
+  snapshotState: string | null;
+  cancelledBy: string | null;
+  cancelledAt: string | null;
+  attemptsSeen: JobAttempt[];
+  /** The hosted runner holds this job (it can be cancelled from here). */
+  runningHere: boolean;
+}
+
+/** What an action by filter or selection would touch, shown before confirming. */
+export interface ActionPreview {
+  action: JobAction;
+  matching: number;
+  /** Of those, held by a worker now (they will be skipped unless they finish first). */
+  locked: number;
+  /** Of the locked ones, held by this console's runner (a cancel aborts them). */
+  lockedHere: number;
+}
+
+/** Task and queue names for the filter pickers. */
+export interface JobFacets {
+  tasks: string[];
+  queues: string[];
+}

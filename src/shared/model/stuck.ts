@@ -1,0 +1,126 @@
+/**
+ * What the stuck view shows. "Stuck" means: locked too long, or held by a pool that is gone; a named queue
+ * whose row is held; due jobs nobody picks up; permanently failed jobs. See docs/STUCK.md.
+ */
+
+/**
+ * Whether the pool holding a lock still runs. Jobdeck's own pools are known exactly (`alive`, `gone`); other
+ * pools are judged by the age of their newest lock (`probably-alive`, `probably-gone`) and shown as a judgement.
+ */
+export type PoolLiveness = 'alive' | 'gone' | 'probably-alive' | 'probably-gone';
+
+/** A pool (one runner process, graphile-worker's `locked_by`) holding at least one job or queue. */
+export interface LockingPool {
+  poolId: string;
+  /** Started by this Jobdeck data folder's hosted runner (known from SQLite `runner_pools`). */
+  ours: boolean;
+  liveness: PoolLiveness;
+  /** Why we say so, in a sentence (e.g. "its process 4242 has exited"). */
+  reason: string;
+  lockedJobs: number;
+  lockedQueues: number;
+  /** Newest lock this pool took (ISO): a live pool keeps taking jobs. */
+  newestLockAt: string | null;
+}
+
+/** A job locked longer than its task's threshold. */
+export interface StuckJob {
+  id: string;
+  task: string;
+  queue: string | null;
+  lockedBy: string;
+  lockedAt: string;
+  lockedForMs: number;
+  thresholdMs: number;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** A named queue whose row is locked, with the jobs waiting behind it. */
+export interface BlockedQueue {
+  queue: string;
+  lockedBy: string | null;
+  lockedAt: string;
+  lockedForMs: number;
+  /** Jobs of the queue that are not running and are due: they wait for the lock. */
+  waiting: number;
+  /** The first waiting jobs, oldest first (bounded). */
+  sample: { id: string; task: string; runAt: string }[];
+}
+
+/**
+ * Due jobs of one task that are not being picked up.
+ * - `no-worker`: none of its jobs runs, its oldest due job waits longer than the unserved delay, and Jobdeck's
+ *   own runner (if running) does not support the task: probably no running worker supports it;
+ * - `overdue`: workers take its jobs but the oldest due one waits longer than the overdue delay (a backlog).
+ */
+export interface DueGroup {
+  task: string;
+  verdict: 'no-worker' | 'overdue';
+  due: number;
+  running: number;
+  oldestRunAt: string;
+  waitingMs: number;
+  /** Jobdeck's hosted runner supports this task (null: the hosted runner is not running). */
+  hostedSupports: boolean | null;
+}
+
+/** Permanently failed jobs of one task and error type. */
+export interface FailedGroup {
+  task: string;
+  errorType: string;
+  count: number;
+  /** One message of the group, bounded to 300 characters; render as text. */
+  sampleError: string;
+  newestUpdatedAt: string;
+}
+
+export interface StuckThresholds {
+  /** Default lock threshold, minutes, for tasks without their own. */
+  defaultMinutes: number;
+  byTask: Record<string, number>;
+}
+
+/** What a recovery found and did. */
+export interface RecoveryReport {
+  at: string;
+  trigger: 'startup' | 'operator';
+  /** Earlier pools of this data folder that are no longer alive. */
+  poolsFound: number;
+  /** Of those, the pools that still held jobs or queues. */
+  poolsWithLocks: string[];
+  jobsUnlocked: number;
+  queuesUnlocked: number;
+  /** Unlocked jobs with attempts left: they run again at once. */
+  jobsRequeued: number;
+  /** Unlocked jobs whose attempts were used up by the crashed try: now permanently failed (retry them). */
+  jobsExhausted: number;
+  /** Set when recovery could not run; start-up goes on regardless. */
+  error: string | null;
+}
+
+export interface StuckReport {
+  at: string;
+  thresholds: StuckThresholds;
+  pools: LockingPool[];
+  stuckJobs: StuckJob[];
+  /** Total stuck jobs (the list is bounded). */
+  stuckTotal: number;
+  blockedQueues: BlockedQueue[];
+  due: DueGroup[];
+  failed: FailedGroup[];
+  lastRecovery: RecoveryReport | null;
+}
+
+/** What an unlock did, as written to the audit log. */
+export interface UnlockReport {
+  poolIds: string[];
+  jobsUnlocked: number;
+  queuesUnlocked: number;
+  jobsRequeued: number;
+  jobsExhausted: number;
+  /** Ids of the jobs that were unlocked (bounded to 1,000). */
+  jobIds: string[];
+  /** Pools refused because they are (or look) alive: unlocking them could run a job twice at once. */
+  refused: { poolId: string; reason: string }[];
+}
