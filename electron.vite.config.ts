@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
+import { defineConfig } from 'electron-vite';
 import { rendererConfig } from './vite.renderer.config.ts';
 
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin()],
     build: {
+      externalizeDeps: true,
       outDir: 'out/main',
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
     },
@@ -13,6 +13,8 @@ export default defineConfig({
   preload: {
     // A sandboxed preload cannot load ES modules or node_modules: one self-contained CommonJS file.
     build: {
+      // Bundle zod and the contract in: a sandboxed preload can require nothing but electron.
+      externalizeDeps: false,
       outDir: 'out/preload',
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },

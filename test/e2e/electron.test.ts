@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,4 +49,11 @@ test('the desktop app opens the overview on the embedded demo, hardened', { skip
   } finally {
     await app.close();
   }
+});
+
+test('the built preload requires nothing but electron (a sandboxed preload can load nothing else)', () => {
+  const file = path.join(root, 'out', 'preload', 'index.cjs');
+  assert.ok(existsSync(file), 'run `npm run build` first');
+  const requires = [...readFileSync(file, 'utf8').matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(requires)], ['electron']);
 });

@@ -12,6 +12,9 @@ export const history: Migration = {
       id integer primary key autoincrement,
       connection_id text not null,
       job_id integer not null,
+      -- graphile-worker's updated_at (ms): unchanged by takes and failures, bumped when an admin function
+      -- reschedules the job; so attempt 1 after a manual retry is a new row, not a duplicate.
+      generation integer not null,
       task text not null,
       queue text,
       attempt integer not null,
@@ -25,7 +28,7 @@ export const history: Migration = {
       final integer not null default 0
     );
     -- One row per attempt: the runner and the watcher may both see it.
-    create unique index failure_attempts_attempt on failure_attempts (connection_id, job_id, attempt);
+    create unique index failure_attempts_attempt on failure_attempts (connection_id, job_id, generation, attempt);
     create index failure_attempts_at on failure_attempts (connection_id, at desc, id desc);
     create index failure_attempts_type on failure_attempts (connection_id, error_type, at desc, id desc);
     create index failure_attempts_task on failure_attempts (connection_id, task, at desc, id desc);

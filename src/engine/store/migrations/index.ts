@@ -1,5 +1,6 @@
 import { foundation } from './001-foundation.ts';
 import { audit } from './002-audit.ts';
+import { jobActions } from './006-job-actions.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [foundation, audit];
+export const MIGRATIONS: Migration[] = [foundation, audit, jobActions];

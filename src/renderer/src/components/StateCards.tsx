@@ -23,21 +23,21 @@ function sampleValue(s: DepthSample, key: CardKey): number {
   return key === 'total' ? s.ready + s.scheduled + s.running + s.retrying + s.failed : s[key];
 }
 
-function Trend({ k, values, current }: { k: CardKey; values: number[]; current: number | null }) {
+function Trend({ k, values, current, minutes }: { k: CardKey; values: number[]; current: number | null; minutes: number }) {
   if (values.length < 2 || current === null) return <span className="card-trend dim">no trend yet</span>;
   const delta = current - values[0];
-  if (delta === 0) return <span className="card-trend dim">no change in {TREND_MINUTES} min</span>;
+  if (delta === 0) return <span className="card-trend dim">no change in {minutes} min</span>;
   return (
     <span className="card-trend">
       <span className={delta > 0 && (k === 'failed' || k === 'retrying') ? 'trend-bad' : 'trend-plain'}>
         {delta > 0 ? '▲' : '▼'} {formatCount(Math.abs(delta))}
       </span>{' '}
-      in {TREND_MINUTES} min
+      in {minutes} min
     </span>
   );
 }
 
-function StateCard({ k, value, recent }: { k: CardKey; value: number | null; recent: DepthSample[] }) {
+function StateCard({ k, value, recent, minutes }: { k: CardKey; value: number | null; recent: DepthSample[]; minutes: number }) {
   const color = k === 'total' ? TOTAL_COLOR : JOB_STATE_COLORS[k];
   const history = recent.map((s) => sampleValue(s, k));
   const values = value === null ? history : [...history, value];
@@ -58,7 +58,7 @@ function StateCard({ k, value, recent }: { k: CardKey; value: number | null; rec
         {value === null ? '—' : formatCount(value)}
       </div>
       <div className="card-foot">
-        <Trend k={k} values={values} current={value} />
+        <Trend k={k} values={values} current={value} minutes={minutes} />
         <Sparkline values={values} color={color} />
       </div>
     </div>
@@ -68,10 +68,13 @@ function StateCard({ k, value, recent }: { k: CardKey; value: number | null; rec
 /** The five states and the total, big, in the job-state colours, each with its last minutes' trend. */
 export function StateCards({ totals, recent }: { totals: StateCounts | null; recent: DepthSample[] }) {
   const keys: CardKey[] = [...JOB_STATES, 'total'];
+  // The trend covers TREND_MINUTES, or less when Jobdeck has not been sampling that long.
+  const since = recent.length ? Date.parse(recent[0].at) : Date.now();
+  const minutes = Math.max(1, Math.min(TREND_MINUTES, Math.round((Date.now() - since) / 60_000)));
   return (
     <div className="state-cards">
       {keys.map((k) => (
-        <StateCard key={k} k={k} value={totals ? totals[k] : null} recent={recent} />
+        <StateCard key={k} k={k} value={totals ? totals[k] : null} recent={recent} minutes={minutes} />
       ))}
     </div>
   );

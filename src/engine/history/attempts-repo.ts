@@ -1,0 +1,68 @@
+import type { Db } from '../store/db.ts';
+import { MAX_ERROR_CHARS } from '../../shared/model/history.ts';
+
+/** A failed attempt about to be written. `generation` tells apart runs of a job that was retried by hand. */
+export interface AttemptRecord {
+  connectionId: string;
+  jobId: number;
+  /** graphile-worker's `updated_at` in ms: unchanged by takes and failures, bumped by the admin functions. */
+  generation: number;
+  task: string;
+  queue: string | null;
+  attempt: number;
+  maxAttempts: number | null;
+  at: number;
+  error: string;
+  errorType: string;
+  durationMs: number | null;
+  poolId: string | null;
+  final: boolean;
+}
+
+/** Cuts an error text to MAX_ERROR_CHARS, saying how much was cut. */
+export function boundError(text: string | null | undefined): string {
+  const s = text ?? '';
+  if (s.length <= MAX_ERROR_CHARS) return s;
+  return `${s.slice(0, MAX_ERROR_CHARS)}… [${s.length - MAX_ERROR_CHARS} more characters cut]`;
+}
+
+/** Writes failed attempts, successes per minute and run durations. */
+export function attemptsRepo(db: Db) {
+  const columns = `(connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error, error_type, duration_ms, pool_id, source, final)
+     values (@connectionId, @jobId, @generation, @task, @queue, @attempt, @maxAttempts, @at, @error, @errorType, @durationMs, @poolId, @source, @final)`;
+  // The runner's account is exact (time, duration, pool): it replaces what the watcher may have guessed.
+  const fromRunner = db.prepare(
+    `insert into failure_attempts ${columns}
+     on conflict (connection_id, job_id, generation, attempt) do update set
+       at = excluded.at, error = excluded.error, error_type = excluded.error_type, duration_ms = excluded.duration_ms,
+       pool_id = excluded.pool_id, source = 'runner', final = excluded.final`,
+  );
+  const fromWatch = db.prepare(`insert into failure_attempts ${columns} on conflict do nothing`);
+  const success = db.prepare(
+    `insert into success_minutes (connection_id, task, minute, successes) values (?, ?, ?, ?)
+     on conflict (connection_id, minute, task) do update set successes = successes + excluded.successes`,
+  );
+  const duration = db.prepare('insert into run_durations (connection_id, at, task, duration_ms, ok) values (?, ?, ?, ?, ?)');
+  const params = (r: AttemptRecord, source: 'runner' | 'watch') => ({
+    ...r,
+    error: boundError(r.error),
+    final: r.final ? 1 : 0,
+    source,
+  });
+  return {
+    /** Returns true when a new row was written (false: the attempt was known already). */
+    recordFromRunner(r: AttemptRecord): void {
+      fromRunner.run(params(r, 'runner'));
+    },
+    recordFromWatch(r: AttemptRecord): boolean {
+      return fromWatch.run(params(r, 'watch')).changes > 0;
+    },
+    recordSuccess(connectionId: string, task: string, at: number, count = 1): void {
+      success.run(connectionId, task, Math.floor(at / 60_000), count);
+    },
+    recordDuration(connectionId: string, task: string, at: number, durationMs: number, ok: boolean): void {
+      duration.run(connectionId, at, task, Math.round(durationMs), ok ? 1 : 0);
+    },
+  };
+}
+export type AttemptsRepo = ReturnType<typeof attemptsRepo>;

@@ -1,0 +1,135 @@
+import type { Db } from '../store/db.ts';
+import {
+  HISTORY_WINDOWS,
+  type DurationFigures,
+  type HistoryBucket,
+  type HistorySummary,
+  type HistoryWindow,
+  type TaskFigures,
+  type TypeCount,
+} from '../../shared/model/history.ts';
+import type { ErrorTypeInfo } from '../../shared/errors/index.ts';
+
+/** Chart resolution per window: 60, 96, 84 and 60 buckets. */
+const BUCKET_MS: Record<HistoryWindow, number> = {
+  '1h': 60_000,
+  '24h': 15 * 60_000,
+  '7d': 2 * 3600_000,
+  '30d': 12 * 3600_000,
+};
+
+const rate = (successes: number, failures: number) => (successes + failures > 0 ? successes / (successes + failures) : null);
+
+/** Figures and chart series for one window, all from SQLite (so they work offline). */
+export function summarize(
+  db: Db,
+  connectionId: string | null,
+  window: HistoryWindow,
+  types: ErrorTypeInfo[],
+  task?: string,
+  now = Date.now(),
+): HistorySummary {
+  const bucketMs = BUCKET_MS[window];
+  // Buckets are aligned, so the first one starts at or before the window's start.
+  const from = Math.floor((now - HISTORY_WINDOWS[window] * 60_000) / bucketMs) * bucketMs;
+  const p = { c: connectionId ?? '', from, b: bucketMs, task: task ?? null, fromMinute: Math.floor(from / 60_000) };
+  const taskCond = task ? 'and task = @task' : '';
+
+  const byType = db
+    .prepare(
+      `select error_type as type, count(*) as count from failure_attempts
+       where connection_id = @c and at >= @from ${taskCond} group by error_type order by count desc`,
+    )
+    .all(p) as TypeCount[];
+
+  const buckets = new Map<number, HistoryBucket>();
+  const bucket = (t: number) => {
+    let b = buckets.get(t);
+    if (!b) buckets.set(t, (b = { t, successes: 0, failures: 0, byType: {} }));
+    return b;
+  };
+  for (let t = from; t <= now; t += bucketMs) bucket(t);
+  const failRows = db
+    .prepare(
+      `select (at / @b) * @b as t, error_type as type, count(*) as n from failure_attempts
+       where connection_id = @c and at >= @from ${taskCond} group by 1, 2`,
+    )
+    .all(p) as { t: number; type: string; n: number }[];
+  for (const r of failRows) {
+    const b = bucket(r.t);
+    b.failures += r.n;
+    b.byType[r.type] = (b.byType[r.type] ?? 0) + r.n;
+  }
+  const okRows = db
+    .prepare(
+      `select (minute * 60000 / @b) * @b as t, sum(successes) as n from success_minutes
+       where connection_id = @c and minute >= @fromMinute ${taskCond} group by 1`,
+    )
+    .all(p) as { t: number; n: number }[];
+  for (const r of okRows) bucket(r.t).successes += r.n;
+
+  const byTask = taskFigures(db, p, taskCond);
+  const successes = okRows.reduce((s, r) => s + r.n, 0);
+  const failures = byType.reduce((s, r) => s + r.count, 0);
+  const day = { ...p, from: now - 24 * 3600_000, fromMinute: Math.floor((now - 24 * 3600_000) / 60_000) };
+  const failures24 = (db.prepare(`select count(*) as n from failure_attempts where connection_id = @c and at >= @from ${taskCond}`).get(day) as { n: number }).n;
+  const successes24 = (db.prepare(`select coalesce(sum(successes), 0) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond}`).get(day) as { n: number }).n;
+
+  return {
+    connectionId,
+    window,
+    from: new Date(from).toISOString(),
+    to: new Date(now).toISOString(),
+    bucketMs,
+    failures,
+    successes,
+    successRate: rate(successes, failures),
+    successRate24h: rate(successes24, failures24),
+    byType,
+    buckets: [...buckets.values()].sort((a, b) => a.t - b.t),
+    byTask,
+    durations: durations(db, p, taskCond),
+    types,
+  };
+}
+
+function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string): TaskFigures[] {
+  const tasks = new Map<string, TaskFigures>();
+  const get = (task: string) => {
+    let t = tasks.get(task);
+    if (!t) tasks.set(task, (t = { task, successes: 0, failures: 0, byType: [] }));
+    return t;
+  };
+  const fails = db
+    .prepare(
+      `select task, error_type as type, count(*) as n from failure_attempts
+       where connection_id = @c and at >= @from ${taskCond} group by 1, 2 order by n desc`,
+    )
+    .all(p) as { task: string; type: string; n: number }[];
+  for (const r of fails) {
+    const t = get(r.task);
+    t.failures += r.n;
+    t.byType.push({ type: r.type, count: r.n });
+  }
+  const oks = db
+    .prepare(`select task, sum(successes) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond} group by 1`)
+    .all(p) as { task: string; n: number }[];
+  for (const r of oks) get(r.task).successes += r.n;
+  return [...tasks.values()].sort((a, b) => b.failures - a.failures || a.task.localeCompare(b.task));
+}
+
+/** Average and exact p95 of the hosted runner's runs (the 95th percentile by rank: nearest-rank method). */
+function durations(db: Db, p: Record<string, unknown>, taskCond: string): DurationFigures {
+  const agg = db
+    .prepare(`select count(*) as n, avg(duration_ms) as avg from run_durations where connection_id = @c and at >= @from ${taskCond}`)
+    .get(p) as { n: number; avg: number | null };
+  if (agg.n === 0) return { count: 0, avgMs: null, p95Ms: null };
+  const rank = Math.ceil(0.95 * agg.n) - 1;
+  const p95 = db
+    .prepare(
+      `select duration_ms as d from run_durations where connection_id = @c and at >= @from ${taskCond}
+       order by duration_ms limit 1 offset @rank`,
+    )
+    .get({ ...p, rank }) as { d: number };
+  return { count: agg.n, avgMs: agg.avg === null ? null : Math.round(agg.avg), p95Ms: p95.d };
+}

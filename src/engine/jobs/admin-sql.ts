@@ -1,0 +1,110 @@
+import type pg from 'pg';
+
+/** Anything that runs a query: the session's pool or one client in a transaction. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/** A job as `complete_jobs` returned it (deleted), with names resolved, for Jobdeck's snapshot. */
+export interface RemovedJob {
+  id: string;
+  task: string;
+  queue: string | null;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  runAt: Date;
+  createdAt: Date;
+}
+
+/**
+ * graphile-worker's admin functions, called as the SQL functions themselves (never WorkerUtils, which cannot
+ * set attempts to 0). Each returns the ids it touched: it silently skips jobs locked by a worker (locked less
+ * than 4 hours ago), so the caller compares them with the ids it asked for.
+ */
+export async function rescheduleJobs(
+  db: Queryable,
+  ids: string[],
+  changes: { runAt?: Date | null; attempts?: number; priority?: number },
+): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id::text as id from graphile_worker.reschedule_jobs($1::bigint[],
+       run_at := $2::timestamptz, priority := $3::int, attempts := $4::int)`,
+    [ids, changes.runAt ?? null, changes.priority ?? null, changes.attempts ?? null],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function permanentlyFailJobs(db: Queryable, ids: string[], message: string | null): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id::text as id from graphile_worker.permanently_fail_jobs($1::bigint[], $2::text)`,
+    [ids, message],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Deletes (completes) the jobs that are not locked and returns what they were. */
+export async function completeJobs(db: Queryable, ids: string[]): Promise<RemovedJob[]> {
+  const { rows } = await db.query<{
+    id: string;
+    task: string;
+    queue: string | null;
+    attempts: number;
+    max_attempts: number;
+    last_error: string | null;
+    run_at: Date;
+    created_at: Date;
+  }>(
+    `with done as (select * from graphile_worker.complete_jobs($1::bigint[]))
+     select d.id::text as id, t.identifier as task, q.queue_name as queue, d.attempts, d.max_attempts,
+            left(d.last_error, 16384) as last_error, d.run_at, d.created_at
+     from done d
+     join graphile_worker._private_tasks t on t.id = d.task_id
+     left join graphile_worker._private_job_queues q on q.id = d.job_queue_id`,
+    [ids],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    task: r.task,
+    queue: r.queue,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    lastError: r.last_error,
+    runAt: r.run_at,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * Unlocks every job and queue held by these pools (`force_unlock_workers` takes pool ids since 0.17) and
+ * returns the ids of the jobs it released. Runs in one transaction with the jobs' rows locked first, so the
+ * list is exactly what the function changed.
+ */
+export async function forceUnlockPools(pool: pg.Pool, poolIds: string[]): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const { rows } = await client.query<{ id: string }>(
+      `select id::text as id from graphile_worker._private_jobs where locked_by = any($1::text[]) order by id for update`,
+      [poolIds],
+    );
+    await client.query(`select graphile_worker.force_unlock_workers($1::text[])`, [poolIds]);
+    await client.query('commit');
+    return rows.map((r) => r.id);
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The lock state of each id that still exists: to explain why an admin function skipped it. */
+export async function lockStates(
+  db: Queryable,
+  ids: string[],
+): Promise<Map<string, { lockedBy: string | null; lockedAt: Date | null }>> {
+  const { rows } = await db.query<{ id: string; locked_by: string | null; locked_at: Date | null }>(
+    `select id::text as id, locked_by, locked_at from graphile_worker._private_jobs where id = any($1::bigint[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, { lockedBy: r.locked_by, lockedAt: r.locked_at }]));
+}

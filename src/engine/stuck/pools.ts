@@ -1,0 +1,37 @@
+import type { EngineCore } from '../core.ts';
+import type { LockingPool } from '../../shared/model/stuck.ts';
+import type { PoolLockRow } from './queries.ts';
+import { judgeOwnPool, ownPools } from './own-pools.ts';
+
+/**
+ * Which pools hold locks and whether each still runs. Ours are known exactly (SQLite `runner_pools` and the
+ * live runner's pool id). For another pool we can only judge: a live pool keeps taking jobs, so when its newest
+ * lock is older than `judgeAfterMs` it has probably gone.
+ */
+export function judgePools(core: EngineCore, rows: PoolLockRow[], judgeAfterMs: number): LockingPool[] {
+  const own = ownPools(core.db);
+  const current = core.runner.host?.poolId ?? null;
+  return rows.map((row) => {
+    const base = {
+      poolId: row.pool_id,
+      lockedJobs: row.jobs,
+      lockedQueues: row.queues,
+      newestLockAt: row.newest_at ? row.newest_at.toISOString() : null,
+    };
+    const mine = own.get(row.pool_id);
+    if (mine || row.pool_id === current) {
+      const verdict = mine ? judgeOwnPool(mine, current) : { alive: true, reason: "Jobdeck's running runner" };
+      return { ...base, ours: true, liveness: verdict.alive ? 'alive' : 'gone', reason: verdict.reason };
+    }
+    const minutes = Math.round((row.newest_ms ?? 0) / 60_000);
+    const stale = (row.newest_ms ?? 0) > judgeAfterMs;
+    return {
+      ...base,
+      ours: false,
+      liveness: stale ? 'probably-gone' : 'probably-alive',
+      reason: stale
+        ? `Judged from lock age: not another runner of this Jobdeck, and its newest lock is ${minutes} min old`
+        : 'Judged from lock age: not a runner of this Jobdeck, and it took a lock recently',
+    };
+  });
+}

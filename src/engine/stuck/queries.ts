@@ -1,0 +1,142 @@
+import type pg from 'pg';
+
+/**
+ * The stuck view's reads. All go to graphile-worker's private tables (no locked_at index exists, so each is one
+ * sequential pass, like the monitor's count) and compute ages with the database's clock, not ours.
+ */
+type Q = Pick<pg.Pool, 'query'>;
+
+export interface PoolLockRow {
+  pool_id: string;
+  jobs: number;
+  queues: number;
+  newest_ms: number | null;
+  newest_at: Date | null;
+}
+
+/** Every pool holding a job or a queue row, with how many and how recent its newest lock is. */
+export async function locksByPool(db: Q): Promise<PoolLockRow[]> {
+  const { rows } = await db.query<PoolLockRow>(`
+    with j as (
+      select locked_by, count(*)::int as jobs, max(locked_at) as newest
+      from graphile_worker._private_jobs where locked_at is not null group by 1
+    ), q as (
+      select locked_by, count(*)::int as queues, max(locked_at) as newest
+      from graphile_worker._private_job_queues where locked_at is not null group by 1
+    )
+    select coalesce(j.locked_by, q.locked_by) as pool_id, coalesce(j.jobs, 0) as jobs, coalesce(q.queues, 0) as queues,
+           greatest(j.newest, q.newest) as newest_at,
+           (extract(epoch from now() - greatest(j.newest, q.newest)) * 1000)::float8 as newest_ms
+    from j full join q on q.locked_by = j.locked_by
+    order by 1`);
+  return rows;
+}
+
+export interface LockedJobRow {
+  id: string;
+  task: string;
+  queue: string | null;
+  locked_by: string;
+  locked_at: Date;
+  locked_ms: number;
+  attempts: number;
+  max_attempts: number;
+}
+
+/** Locked jobs, oldest lock first (bounded: a dead pool holds at most its concurrency). */
+export async function lockedJobs(db: Q, limit: number): Promise<LockedJobRow[]> {
+  const { rows } = await db.query<LockedJobRow>(
+    `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.locked_by, j.locked_at,
+            (extract(epoch from now() - j.locked_at) * 1000)::float8 as locked_ms, j.attempts, j.max_attempts
+     from graphile_worker._private_jobs j
+     join graphile_worker._private_tasks t on t.id = j.task_id
+     left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+     where j.locked_at is not null
+     order by j.locked_at, j.id
+     limit $1`,
+    [limit],
+  );
+  return rows;
+}
+
+export interface LockedQueueRow {
+  queue: string;
+  locked_by: string | null;
+  locked_at: Date;
+  locked_ms: number;
+  waiting: number;
+  sample: { id: string; task: string; runAt: string }[];
+}
+
+/** Locked named-queue rows with the due jobs waiting behind each (count and the first five). */
+export async function lockedQueues(db: Q): Promise<LockedQueueRow[]> {
+  const { rows } = await db.query<LockedQueueRow>(`
+    select q.queue_name as queue, q.locked_by, q.locked_at,
+           (extract(epoch from now() - q.locked_at) * 1000)::float8 as locked_ms,
+           (select count(*)::int from graphile_worker._private_jobs j
+             where j.job_queue_id = q.id and j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()) as waiting,
+           coalesce((select json_agg(s) from (
+             select j.id::text as id, t.identifier as task, j.run_at as "runAt"
+             from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+             where j.job_queue_id = q.id and j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()
+             order by j.priority, j.run_at, j.id limit 5) s), '[]'::json) as sample
+    from graphile_worker._private_job_queues q
+    where q.locked_at is not null
+    order by q.locked_at
+    limit 500`);
+  return rows;
+}
+
+export interface DueRow {
+  task: string;
+  due: number;
+  running: number;
+  oldest_at: Date;
+  waiting_ms: number;
+}
+
+/**
+ * Per task: due jobs (not locked, attempts left, run_at passed, not held back by a locked queue), how many run,
+ * and how long the oldest due one has waited. Blocked queues are reported on their own.
+ */
+export async function dueByTask(db: Q): Promise<DueRow[]> {
+  const due = `j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now() and q.locked_at is null`;
+  const { rows } = await db.query<DueRow>(`
+    select t.identifier as task,
+           count(*) filter (where ${due})::int as due,
+           count(*) filter (where j.locked_at is not null)::int as running,
+           min(j.run_at) filter (where ${due}) as oldest_at,
+           (extract(epoch from now() - min(j.run_at) filter (where ${due})) * 1000)::float8 as waiting_ms
+    from graphile_worker._private_jobs j
+    join graphile_worker._private_tasks t on t.id = j.task_id
+    left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+    group by 1
+    having count(*) filter (where ${due}) > 0
+    order by 1`);
+  return rows;
+}
+
+export interface FailedHeadRow {
+  task: string;
+  head: string | null;
+  n: number;
+  newest: Date;
+}
+
+/**
+ * Permanently failed jobs grouped by task and the head of their message. Only the head is read: what
+ * identifies an error is at its start, and last_error can be megabytes.
+ */
+export async function failedHeads(db: Q, headChars = 1000, limit = 2000): Promise<FailedHeadRow[]> {
+  const { rows } = await db.query<FailedHeadRow>(
+    `select t.identifier as task, left(j.last_error, $1) as head, count(*)::int as n, max(j.updated_at) as newest
+     from graphile_worker._private_jobs j
+     join graphile_worker._private_tasks t on t.id = j.task_id
+     where j.locked_at is null and j.attempts >= j.max_attempts
+     group by 1, 2
+     order by n desc
+     limit $2`,
+    [headChars, limit],
+  );
+  return rows;
+}

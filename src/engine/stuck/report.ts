@@ -1,0 +1,103 @@
+import type { EngineCore } from '../core.ts';
+import type { Session } from '../session.ts';
+import type { DueGroup, FailedGroup, StuckReport } from '../../shared/model/stuck.ts';
+import { classifyError } from '../../shared/errors/index.ts';
+import { dueByTask, failedHeads, lockedJobs, lockedQueues, locksByPool } from './queries.ts';
+import { judgePools } from './pools.ts';
+import { thresholdMs, thresholdsRepo } from './thresholds-repo.ts';
+import { lastRecovery } from '../recovery/last.ts';
+
+/** Due jobs of a task nobody runs for this long: probably no running worker supports the task. */
+export const UNSERVED_AFTER_MS = 60_000;
+/** Due jobs waiting this long while workers do run the task: an overdue backlog. */
+export const OVERDUE_AFTER_MS = 10 * 60_000;
+
+const SAMPLE_CHARS = 300;
+
+/** Everything the stuck view shows, read in one go. */
+export async function stuckReport(core: EngineCore, session: Session, limit: number): Promise<StuckReport> {
+  const thresholds = thresholdsRepo(core.db).get(session.profile.id);
+  const db = session.pool;
+  const [poolRows, jobs, queues, due, failed] = await Promise.all([
+    locksByPool(db),
+    lockedJobs(db, 5000),
+    lockedQueues(db),
+    dueByTask(db),
+    failedHeads(db),
+  ]);
+  const pools = judgePools(core, poolRows, thresholds.defaultMinutes * 60_000);
+  const gone = new Set(pools.filter((p) => p.liveness === 'gone' || p.liveness === 'probably-gone').map((p) => p.poolId));
+
+  // Stuck: locked longer than the task's threshold, or held by a pool that is gone (whatever the age).
+  const stuck = jobs.filter((j) => j.locked_ms > thresholdMs(thresholds, j.task) || gone.has(j.locked_by));
+  const stuckJobs = stuck.slice(0, limit).map((j) => ({
+    id: j.id,
+    task: j.task,
+    queue: j.queue,
+    lockedBy: j.locked_by,
+    lockedAt: j.locked_at.toISOString(),
+    lockedForMs: Math.round(j.locked_ms),
+    thresholdMs: thresholdMs(thresholds, j.task),
+    attempts: j.attempts,
+    maxAttempts: j.max_attempts,
+  }));
+
+  // A queue row held longer than the default threshold, or by a gone pool, blocks the jobs behind it.
+  const blockedQueues = queues
+    .filter((q) => q.locked_ms > thresholds.defaultMinutes * 60_000 || (q.locked_by !== null && gone.has(q.locked_by)) || q.locked_by === null)
+    .map((q) => ({
+      queue: q.queue,
+      lockedBy: q.locked_by,
+      lockedAt: q.locked_at.toISOString(),
+      lockedForMs: Math.round(q.locked_ms),
+      waiting: q.waiting,
+      sample: q.sample,
+    }));
+
+  const hosted = core.runner.host ? new Set(core.runner.host.tasks) : null;
+  const dueGroups: DueGroup[] = [];
+  for (const d of due) {
+    const hostedSupports = hosted ? hosted.has(d.task) : null;
+    const unserved = d.running === 0 && d.waiting_ms > UNSERVED_AFTER_MS && hostedSupports !== true;
+    if (!unserved && d.waiting_ms <= OVERDUE_AFTER_MS) continue;
+    dueGroups.push({
+      task: d.task,
+      verdict: unserved ? 'no-worker' : 'overdue',
+      due: d.due,
+      running: d.running,
+      oldestRunAt: d.oldest_at.toISOString(),
+      waitingMs: Math.round(d.waiting_ms),
+      hostedSupports,
+    });
+  }
+
+  return {
+    at: new Date().toISOString(),
+    thresholds,
+    pools,
+    stuckJobs,
+    stuckTotal: stuck.length,
+    blockedQueues,
+    due: dueGroups,
+    failed: groupFailed(failed),
+    lastRecovery: lastRecovery(core),
+  };
+}
+
+/** Merges message heads into (task, error type) groups, biggest first. */
+function groupFailed(rows: Awaited<ReturnType<typeof failedHeads>>): FailedGroup[] {
+  const groups = new Map<string, FailedGroup>();
+  for (const r of rows) {
+    const errorType = classifyError(r.head);
+    const key = `${r.task}\u0000${errorType}`;
+    const newest = r.newest.toISOString();
+    const g = groups.get(key);
+    if (!g) {
+      groups.set(key, { task: r.task, errorType, count: r.n, sampleError: (r.head ?? '').slice(0, SAMPLE_CHARS), newestUpdatedAt: newest });
+    } else {
+      g.count += r.n;
+      if (newest > g.newestUpdatedAt) g.newestUpdatedAt = newest;
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));
+}
