@@ -34,6 +34,8 @@ export interface EngineOptions {
 export interface StartOptions {
   /** A chosen Postgres; without it, the embedded one. */
   databaseUrl?: string;
+  /** Connect to nothing: review the history kept in SQLite (connections can still be activated later). */
+  offline?: boolean;
   /** Start the demo pipeline (embedded database only). */
   demo?: boolean;
   /** Host a runner (false = watch only). */
@@ -257,6 +259,7 @@ export class EngineCore {
     this.log('info', 'starting the embedded Postgres');
     this.embedded = await startEmbeddedPostgres({
       dir: path.join(this.options.dataDir, 'postgres'),
+      ownedRoot: this.options.dataDir,
       onLog: (line) => this.log('debug', line),
     });
     // Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one.
@@ -275,6 +278,7 @@ export class EngineCore {
   // ---- lifecycle ----
   async start(options: StartOptions = {}): Promise<void> {
     this.runner.configure({ concurrency: options.concurrency, taskDirectory: options.taskDirectory });
+    if (options.offline) return;
     this.wantDemo = !options.databaseUrl && options.demo !== false;
     if (options.databaseUrl) {
       const target = parseTarget({ url: options.databaseUrl });

@@ -15,6 +15,7 @@ Usage: npm run serve -- [options]
   --data-dir DIR         where Jobdeck keeps its SQLite file and embedded Postgres (default: ${defaultDataDir()})
   --port N               port to listen on (default: a free port)
   --no-runner            watch only: do not host a graphile-worker runner
+  --offline              connect to nothing: review the failure history kept in the data directory
   --task-directory DIR   run the tasks in DIR (graphile-worker's taskDirectory convention) instead of the demo's
   --concurrency N        jobs the hosted runner runs at once (default 4)
   -h, --help             this text
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string' },
         port: { type: 'string' },
         'no-runner': { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
         'task-directory': { type: 'string' },
         concurrency: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   }
   const databaseUrl = values['database-url'] ?? process.env.JOBDECK_DATABASE_URL;
   if (values.demo && values['database-url']) fail('--demo and --database-url exclude each other');
+  if (values.offline && (values.demo || values['database-url'])) fail('--offline excludes --demo and --database-url');
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not ${values.port}`);
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
   try {
     await engine.start({
       databaseUrl,
+      offline: values.offline,
       demo: !databaseUrl,
       runner: !values['no-runner'],
       concurrency,

@@ -35,6 +35,9 @@ export function historySettings(db: Db) {
     setRetentionDays: (days: number) => put.run(KEYS.retention, JSON.stringify(days)),
     lastConnectionId: (): string | null => read<string | null>(KEYS.lastConnection, null),
     setLastConnectionId: (id: string) => put.run(KEYS.lastConnection, JSON.stringify(id)),
+    /** When the watcher last finished a scan of this connection's database (unix ms): shown when offline. */
+    lastScanAt: (connectionId: string): number | null => read<number | null>(`history.lastScanAt:${connectionId}`, null),
+    setLastScanAt: (connectionId: string, at: number) => put.run(`history.lastScanAt:${connectionId}`, JSON.stringify(at)),
   };
 }
 export type HistorySettings = ReturnType<typeof historySettings>;

@@ -32,6 +32,7 @@ export function summarize(
   const bucketMs = BUCKET_MS[window];
   // Buckets are aligned, so the first one starts at or before the window's start.
   const from = Math.floor((now - HISTORY_WINDOWS[window] * 60_000) / bucketMs) * bucketMs;
+  // Integer bucket arithmetic: cast() because better-sqlite3 may bind a JS number as a REAL.
   const p = { c: connectionId ?? '', from, b: bucketMs, task: task ?? null, fromMinute: Math.floor(from / 60_000) };
   const taskCond = task ? 'and task = @task' : '';
 
@@ -51,7 +52,7 @@ export function summarize(
   for (let t = from; t <= now; t += bucketMs) bucket(t);
   const failRows = db
     .prepare(
-      `select (at / @b) * @b as t, error_type as type, count(*) as n from failure_attempts
+      `select cast(at / @b as integer) * @b as t, error_type as type, count(*) as n from failure_attempts
        where connection_id = @c and at >= @from ${taskCond} group by 1, 2`,
     )
     .all(p) as { t: number; type: string; n: number }[];
@@ -62,7 +63,7 @@ export function summarize(
   }
   const okRows = db
     .prepare(
-      `select (minute * 60000 / @b) * @b as t, sum(successes) as n from success_minutes
+      `select cast(minute * 60000 / @b as integer) * @b as t, sum(successes) as n from success_minutes
        where connection_id = @c and minute >= @fromMinute ${taskCond} group by 1`,
     )
     .all(p) as { t: number; n: number }[];

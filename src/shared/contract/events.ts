@@ -1,9 +1,16 @@
 import type { OverviewSnapshot } from '../model/overview.ts';
 import type { EngineStatus } from '../model/status.ts';
+import type { JobAction } from '../model/jobs.ts';
+import type { BackfillRunRecord } from '../model/backfill.ts';
+import type { RecoveryReport } from '../model/stuck.ts';
 
 /** Pushed to every window: over IPC in Electron, over server-sent events in a browser. */
 export type JobdeckEvent =
+  | { type: 'backfill'; run: BackfillRunRecord }
   | { type: 'status'; status: EngineStatus }
-  | { type: 'overview'; snapshot: OverviewSnapshot };
+  /** A bulk job action's progress: `done` of `total` jobs handled so far. */
+  | { type: 'action.progress'; actionId: string; action: JobAction; done: number; total: number; affected: number; skipped: number }
+  | { type: 'overview'; snapshot: OverviewSnapshot }
+  | { type: 'recovery'; report: RecoveryReport };
 
 export type JobdeckEventType = JobdeckEvent['type'];

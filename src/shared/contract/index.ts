@@ -1,8 +1,12 @@
 import type { z } from 'zod';
 import { appOps } from './app.ts';
+import { backfillOps } from './backfill.ts';
 import { connectionOps } from './connections.ts';
+import { jobOps } from './jobs.ts';
+import { historyOps } from './history.ts';
 import { overviewOps } from './overview.ts';
 import { runnerOps } from './runner.ts';
+import { stuckOps } from './stuck.ts';
 
 export * from './define.ts';
 export * from './op-error.ts';
@@ -16,9 +20,13 @@ export type { JobdeckBridge } from './bridge.ts';
  */
 export const contract = {
   ...appOps,
+  ...backfillOps,
   ...connectionOps,
+  ...jobOps,
+  ...historyOps,
   ...runnerOps,
   ...overviewOps,
+  ...stuckOps,
 };
 
 export type Contract = typeof contract;

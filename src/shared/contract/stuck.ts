@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import { op } from './define.ts';
 import { empty } from './app.ts';
-import type { RecoveryReport, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
+import type { RecoveryReport, StuckActionReport, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
 
 /** A pool id as graphile-worker writes it in `locked_by` (`pool-<hex>`; older versions: `worker-<hex>`). */
 export const poolIdSchema = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'not a pool id');
+
+const taskName = z.string().min(1).max(200);
+
+/** A stuck-view group: a pool's jobs, a task's due jobs, a failed group (task + error type), or chosen ids. */
+export const stuckTargetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('pool'), poolId: poolIdSchema }).strict(),
+  z.object({ kind: z.literal('due'), task: taskName }).strict(),
+  z.object({ kind: z.literal('failed'), task: taskName, errorType: z.string().min(1).max(64) }).strict(),
+  z.object({ kind: z.literal('jobs'), ids: z.array(z.string().regex(/^[1-9]\d{0,18}$/, 'not a job id')).min(1).max(1000) }).strict(),
+]);
 
 export const stuckOps = {
   'stuck.get': op<StuckReport>()({
@@ -34,6 +44,23 @@ export const stuckOps = {
       .strict(),
     access: 'write',
     summary: "Unlock every job and named queue held by these pools (graphile-worker's force_unlock_workers)",
+  }),
+  'stuck.retry': op<StuckActionReport>()({
+    input: z
+      .object({
+        target: stuckTargetSchema,
+        /** Run at this time instead of now. */
+        runAt: z.iso.datetime({ offset: true }).optional(),
+        force: z.boolean().default(false),
+      })
+      .strict(),
+    access: 'write',
+    summary: 'Unlock (pools that are gone) and retry a group now or at runAt: attempts reset to 0; jobs still held are skipped and reported',
+  }),
+  'stuck.cancel': op<StuckActionReport>()({
+    input: z.object({ target: stuckTargetSchema, force: z.boolean().default(false) }).strict(),
+    access: 'write',
+    summary: 'Unlock (pools that are gone) and cancel a group: jobs are removed and kept as cancelled in history',
   }),
   'recovery.run': op<RecoveryReport>()({
     input: empty,

@@ -84,7 +84,8 @@ export interface StuckThresholds {
 /** What a recovery found and did. */
 export interface RecoveryReport {
   at: string;
-  trigger: 'startup' | 'operator';
+  /** `shutdown`: after the runner stopped, for jobs it aborted whose failure graphile-worker could not record. */
+  trigger: 'startup' | 'operator' | 'shutdown';
   /** Earlier pools of this data folder that are no longer alive. */
   poolsFound: number;
   /** Of those, the pools that still held jobs or queues. */
@@ -123,4 +124,21 @@ export interface UnlockReport {
   jobIds: string[];
   /** Pools refused because they are (or look) alive: unlocking them could run a job twice at once. */
   refused: { poolId: string; reason: string }[];
+}
+
+/** What a stuck-view action acts on: a pool's jobs, a task's due jobs, a failed group, or chosen jobs. */
+export type StuckTarget =
+  | { kind: 'pool'; poolId: string }
+  | { kind: 'due'; task: string }
+  | { kind: 'failed'; task: string; errorType: string }
+  | { kind: 'jobs'; ids: string[] };
+
+/** A retry or cancel from the stuck view: the unlock it needed first (if any) and what the action did. */
+export interface StuckActionReport {
+  unlock: UnlockReport | null;
+  action: {
+    requested: number;
+    affected: number;
+    skipped: { id: string; reason: string }[];
+  };
 }

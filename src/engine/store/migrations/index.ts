@@ -1,5 +1,8 @@
 import { foundation } from './001-foundation.ts';
 import { audit } from './002-audit.ts';
+import { history } from './003-history.ts';
+import { stuck } from './004-stuck.ts';
+import { backfill } from './005-backfill.ts';
 import { jobActions } from './006-job-actions.ts';
 
 export interface Migration {
@@ -9,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [foundation, audit, jobActions];
+export const MIGRATIONS: Migration[] = [foundation, audit, history, stuck, backfill, jobActions];

@@ -47,7 +47,7 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
         <div className="conn-row-name">
           {active && <span className={`state-dot dot-${connection!.state}`} aria-hidden="true" />}
           {p.name}
-          {active && <span className="badge badge-active">Active · {connection!.state}</span>}
+          {active && <span className={`badge badge-active badge-${connection!.state}`}>Active · {connection!.state}</span>}
           {p.readOnly && <span className="badge">Read-only</span>}
           {p.kind === 'postgres' && (
             <span className="badge badge-quiet">{p.hasSavedPassword ? 'Password saved' : 'No saved password'}</span>
@@ -66,7 +66,8 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
             <input
               type="password"
               autoFocus
-              placeholder="Password (empty: the one kept for this session, if any)"
+              placeholder="Password"
+              aria-describedby={`pw-hint-${p.id}`}
               value={password}
               onChange={(e) => setPassword(e.target.value)}
             />
@@ -78,11 +79,17 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
             </button>
           </form>
         )}
+        {asking && (
+          <div className="field-hint" id={`pw-hint-${p.id}`}>
+            No password is stored for this connection. Leave it blank to use the one kept in memory since you saved it,
+            if the server has not restarted.
+          </div>
+        )}
       </div>
       <div className="conn-row-actions">
         {!asking && (
           <button
-            className={active ? 'btn' : 'btn btn-primary'}
+            className="btn"
             disabled={busy}
             onClick={() => (needsPassword ? setAsking(true) : void connect())}
             data-testid={`connect-${p.id}`}

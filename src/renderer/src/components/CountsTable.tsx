@@ -23,9 +23,12 @@ interface Props {
 
 const ROW_HEIGHT = 36;
 
+/** `user-2` before `user-10`. */
+const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' }).compare;
+
 function compare(a: CountsRow, b: CountsRow, key: SortKey): number {
-  if (key === 'name') return a.name.localeCompare(b.name);
-  return a.counts[key] - b.counts[key] || a.name.localeCompare(b.name);
+  if (key === 'name') return byName(a.name, b.name);
+  return a.counts[key] - b.counts[key] || byName(a.name, b.name);
 }
 
 function CountCell({ state, value }: { state: JobState | 'total'; value: number }) {

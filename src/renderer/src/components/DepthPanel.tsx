@@ -1,9 +1,19 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { JOB_STATE_COLORS, JOB_STATE_LABELS, JOB_STATES, type JobState } from '../../../shared/model/job-state.ts';
 import { DEPTH_RANGES, useDepth } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { DepthChart } from './DepthChart.tsx';
 import { formatClock } from '../format.ts';
+import { useLive } from '../store/live-store.ts';
+import type { DepthSample, OverviewSnapshot } from '../../../shared/model/overview.ts';
+
+function withLatest(samples: DepthSample[], snapshot: OverviewSnapshot | null): DepthSample[] {
+  if (!snapshot || samples.length === 0) return samples;
+  const last = samples[samples.length - 1];
+  if (Date.parse(snapshot.at) <= Date.parse(last.at)) return samples;
+  const { ready, scheduled, running, retrying, failed } = snapshot.totals;
+  return [...samples, { at: snapshot.at, ready, scheduled, running, retrying, failed }];
+}
 
 const HIDDEN_KEY = 'jobdeck:depth-hidden';
 
@@ -18,7 +28,10 @@ function savedHidden(): Set<JobState> {
 
 /** The queue depth chart with its range switch and series toggles (hide failed to see the rest). */
 export function DepthPanel() {
-  const { samples, rangeMinutes, setRange, loaded, error } = useDepth();
+  const { samples: stored, rangeMinutes, setRange, loaded, error } = useDepth();
+  const snapshot = useLive((s) => s.snapshot);
+  // The latest pushed counts extend the stored samples, so the chart's right edge is live like the cards.
+  const samples = useMemo(() => withLatest(stored, snapshot), [stored, snapshot]);
   const [hidden, setHidden] = useState(savedHidden);
   const now = useNow(5000);
   const rangeStart = now - rangeMinutes * 60_000;

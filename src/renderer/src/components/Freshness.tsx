@@ -6,15 +6,15 @@ import type { OverviewSnapshot } from '../../../shared/model/overview.ts';
 const STALE_MS = 20_000;
 
 /** "Updated 2 s ago · counted in 4 ms": how far to trust the numbers. */
-export function Freshness({ snapshot }: { snapshot: OverviewSnapshot | null }) {
+export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | null; offline: boolean }) {
   const now = useNow(1000);
   if (!snapshot) return <span className="freshness dim">Waiting for the first count…</span>;
   const age = now - Date.parse(snapshot.at);
-  const stale = age > STALE_MS;
+  const stale = offline || age > STALE_MS;
   return (
     <span className={stale ? 'freshness stale' : 'freshness'} data-testid="freshness" title={`Counted at ${formatClock(snapshot.at)}`}>
       <span className={stale ? 'pulse-dot off' : 'pulse-dot'} aria-hidden="true" key={snapshot.at} />
-      Updated <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
+      {offline ? 'Last counted' : 'Updated'} <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
       <span className="sep">·</span>
       count query <span className="num">{formatCount(snapshot.queryMs)} ms</span>
     </span>

@@ -54,13 +54,13 @@ function StateCard({ k, value, recent, minutes }: { k: CardKey; value: number | 
         <span className="swatch" aria-hidden="true" />
         {k === 'total' ? 'Total' : JOB_STATE_LABELS[k]}
       </div>
-      <div className="card-value num" data-testid={`count-${k}-value`}>
-        {value === null ? '—' : formatCount(value)}
-      </div>
-      <div className="card-foot">
-        <Trend k={k} values={values} current={value} minutes={minutes} />
+      <div className="card-main">
+        <div className="card-value num" data-testid={`count-${k}-value`}>
+          {value === null ? '—' : formatCount(value)}
+        </div>
         <Sparkline values={values} color={color} />
       </div>
+      <Trend k={k} values={values} current={value} minutes={minutes} />
     </div>
   );
 }

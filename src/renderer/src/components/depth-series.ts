@@ -15,7 +15,7 @@ export function toDepthPoints(samples: DepthSample[], rangeMinutes: number): Dep
   const bucketMs = Math.max(5000, (rangeMinutes * 60_000) / 240);
   const points: DepthPoint[] = [];
   let prev: number | null = null;
-  for (const s of samples) {
+  for (const s of downsample(samples, bucketMs)) {
     const t = Date.parse(s.at);
     if (prev !== null && t - prev > bucketMs * 3) {
       points.push({ t: prev + bucketMs, ready: null, scheduled: null, running: null, retrying: null, failed: null });
@@ -24,4 +24,48 @@ export function toDepthPoints(samples: DepthSample[], rangeMinutes: number): Dep
     prev = t;
   }
   return points;
+}
+
+const MAX_POINTS = 600;
+
+/**
+ * Averages samples into `bucketMs` buckets when there are too many to draw (the engine is meant to bucket
+ * them already; this keeps the chart light if it sends every raw sample). The last sample stays as is.
+ */
+export function downsample(samples: DepthSample[], bucketMs: number): DepthSample[] {
+  if (samples.length <= MAX_POINTS) return samples;
+  const out: DepthSample[] = [];
+  let key = NaN;
+  let sum = { ready: 0, scheduled: 0, running: 0, retrying: 0, failed: 0 };
+  let n = 0;
+  const flush = () => {
+    if (n === 0) return;
+    const avg = (v: number) => Math.round(v / n);
+    out.push({
+      at: new Date(key * bucketMs).toISOString(),
+      ready: avg(sum.ready),
+      scheduled: avg(sum.scheduled),
+      running: avg(sum.running),
+      retrying: avg(sum.retrying),
+      failed: avg(sum.failed),
+    });
+  };
+  for (const s of samples.slice(0, -1)) {
+    const k = Math.floor(Date.parse(s.at) / bucketMs);
+    if (k !== key) {
+      flush();
+      key = k;
+      sum = { ready: 0, scheduled: 0, running: 0, retrying: 0, failed: 0 };
+      n = 0;
+    }
+    sum.ready += s.ready;
+    sum.scheduled += s.scheduled;
+    sum.running += s.running;
+    sum.retrying += s.retrying;
+    sum.failed += s.failed;
+    n += 1;
+  }
+  flush();
+  out.push(samples[samples.length - 1]);
+  return out;
 }

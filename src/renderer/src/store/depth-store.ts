@@ -34,6 +34,10 @@ interface DepthState {
 }
 
 let inFlight = 0;
+/** When the chart's range was last fetched: day and week ranges change slowly, so they refresh every minute. */
+let rangeFetchedAt = 0;
+const SLOW_RANGE_MINUTES = 24 * 60;
+const SLOW_REFRESH_MS = 60_000;
 
 /** Queue depth over time, fetched from the engine's SQLite samples every few seconds and on range change. */
 export const useDepth = create<DepthState>()((set, get) => ({
@@ -45,22 +49,29 @@ export const useDepth = create<DepthState>()((set, get) => ({
   error: null,
   setRange(minutes) {
     localStorage.setItem(RANGE_KEY, String(minutes));
+    rangeFetchedAt = 0;
     set({ rangeMinutes: minutes, loaded: false });
     void get().refresh(get().profileId);
   },
   async refresh(profileId) {
     const ticket = ++inFlight;
-    if (profileId !== get().profileId) set({ profileId, samples: [], recent: [], loaded: false });
+    if (profileId !== get().profileId) {
+      rangeFetchedAt = 0;
+      set({ profileId, samples: [], recent: [], loaded: false });
+    }
     if (!profileId) return;
     const minutes = get().rangeMinutes;
+    const fetchRange = minutes < SLOW_RANGE_MINUTES || Date.now() - rangeFetchedAt > SLOW_REFRESH_MS;
     try {
       const [samples, recent] = await Promise.all([
-        api.call('overview.depth', { minutes }),
+        fetchRange ? api.call('overview.depth', { minutes }) : null,
         minutes === TREND_MINUTES ? null : api.call('overview.depth', { minutes: TREND_MINUTES }),
       ]);
       // A newer request (range change, switch of database) supersedes this one.
       if (ticket !== inFlight) return;
-      set({ samples, recent: recent ?? samples, loaded: true, error: null });
+      if (samples) rangeFetchedAt = Date.now();
+      const chart = samples ?? get().samples;
+      set({ samples: chart, recent: recent ?? chart, loaded: true, error: null });
     } catch (error) {
       if (ticket === inFlight) set({ error: (error as Error).message, loaded: true });
     }

@@ -2,6 +2,7 @@ import { api, ApiError } from '../api/client.ts';
 import { useLive } from './live-store.ts';
 import { useDepth } from './depth-store.ts';
 import { useConnections } from './connections-store.ts';
+import { dispatchEvent } from './event-bus.ts';
 
 const DEPTH_POLL_MS = 5000;
 
@@ -18,7 +19,8 @@ export function startLive(): () => void {
   const live = useLive.getState();
   const unsubscribe = api.subscribe((event) => {
     if (event.type === 'status') useLive.getState().setStatus(event.status);
-    else useLive.getState().setSnapshot(event.snapshot);
+    else if (event.type === 'overview') useLive.getState().setSnapshot(event.snapshot);
+    dispatchEvent(event);
   });
 
   // The pushed events bring the same, but a call tells us at once when there is no access at all.

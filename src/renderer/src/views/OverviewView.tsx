@@ -3,7 +3,8 @@ import { useLive } from '../store/live-store.ts';
 import { useDepth } from '../store/depth-store.ts';
 import { StateCards } from '../components/StateCards.tsx';
 import { DepthPanel } from '../components/DepthPanel.tsx';
-import { CountsTable, type CountsRow } from '../components/CountsTable.tsx';
+import type { CountsRow } from '../components/CountsTable.tsx';
+import { CountsPanel } from '../components/CountsPanel.tsx';
 import { Freshness } from '../components/Freshness.tsx';
 import { LockBadge } from '../components/LockBadge.tsx';
 import { href } from '../router.ts';
@@ -42,40 +43,34 @@ export function OverviewView() {
   }
 
   return (
-    <div className="overview">
+    <div className={state === 'offline' ? 'overview offline' : 'overview'}>
       <div className="view-head">
         <h1>Overview</h1>
-        <Freshness snapshot={snapshot} />
+        <Freshness snapshot={snapshot} offline={state === 'offline'} />
       </div>
       <StateCards totals={snapshot?.totals ?? null} recent={recent} />
       <DepthPanel />
-      <section className="panel">
-        <div className="panel-head">
-          <h2>By task</h2>
-          <span className="panel-note">{formatCount(taskRows.length)} task identifiers with jobs</span>
-        </div>
-        <CountsTable
-          rows={taskRows}
-          nameLabel="Task"
-          testId="task-table"
-          empty="No jobs in the queue. Finished jobs leave graphile-worker's table; failed ones stay until retried or removed."
-        />
-      </section>
-      <section className="panel">
-        <div className="panel-head">
-          <h2>By named queue</h2>
-          <span className="panel-note">
+      <CountsPanel
+        title="By task"
+        note={`${formatCount(taskRows.length)} task identifiers with jobs`}
+        rows={taskRows}
+        nameLabel="Task"
+        testId="task-table"
+        empty="No jobs in the queue. Finished jobs leave graphile-worker's table; failed ones stay until retried or removed."
+      />
+      <CountsPanel
+        title="By named queue"
+        note={
+          <>
             {formatCount(queueRows.length)} named queues
-            {lockedQueues > 0 && ` · ${formatCount(lockedQueues)} locked`} · jobs in a named queue run one at a time
-          </span>
-        </div>
-        <CountsTable
-          rows={queueRows}
-          nameLabel="Queue"
-          testId="queue-table"
-          empty="No jobs in named queues. Jobs without a queue_name run in parallel and appear only by task."
-        />
-      </section>
+            {lockedQueues > 0 && ` · ${formatCount(lockedQueues)} locked`} · a named queue runs one job at a time
+          </>
+        }
+        rows={queueRows}
+        nameLabel="Queue"
+        testId="queue-table"
+        empty="No jobs in named queues. Jobs without a queue_name run in parallel and appear only by task."
+      />
     </div>
   );
 }

@@ -1,0 +1,200 @@
+/**
+ * Failure history at scale:
+ * - sync: one watcher pass over 1,000,000 jobs with 100 of them changed, against the naive pass that reads every
+ *   job through the public `jobs` view and compares it in memory;
+ * - queries over 1,000,000 failed attempts in SQLite: the type breakdown and a deep filtered page, against the
+ *   same queries without the history indexes and with OFFSET pagination.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Logger, runMigrations } from 'graphile-worker';
+import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
+import { openStore, type Db } from '../src/engine/store/db.ts';
+import { attemptsRepo } from '../src/engine/history/attempts-repo.ts';
+import { DbWatcher } from '../src/engine/history/watcher.ts';
+import { listAttempts } from '../src/engine/history/query.ts';
+import { classifyError } from '../src/shared/errors/index.ts';
+import type { BenchResult } from './lib.ts';
+
+const JOBS = 1_000_000;
+const ATTEMPTS = 1_000_000;
+const RUNS = 5;
+
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function seedJobs(pool: pg.Pool): Promise<void> {
+  await pool.query(`insert into graphile_worker._private_tasks (identifier) values ('generate_insight'), ('enrich_record'), ('summarize') on conflict do nothing`);
+  // Realistic rows for the bench database only: 10% failed at least once, 0.1% running, the rest waiting.
+  await pool.query(
+    `with t as (select array_agg(id order by id) as ids from graphile_worker._private_tasks)
+     insert into graphile_worker._private_jobs (task_id, payload, run_at, attempts, max_attempts, last_error, locked_at, locked_by)
+     select t.ids[1 + i % 3], '{}'::json, now() + (i % 3600) * interval '1 second',
+            case when i % 10 = 0 then 1 + i % 5 else 0 end, 25,
+            case when i % 10 = 0 then 'Error code: 429 - You exceeded your current quota, please check your plan and billing details' end,
+            case when i % 1000 = 0 then now() end, case when i % 1000 = 0 then 'pool-bench' end
+     from t, generate_series(1, ${JOBS}) i`,
+  );
+  await pool.query('vacuum analyze graphile_worker._private_jobs');
+}
+
+/** 100 jobs fail once more, as graphile-worker leaves them: attempts + 1, last_error, run_at pushed back. */
+async function failSome(pool: pg.Pool, round: number): Promise<void> {
+  await pool.query(
+    `update graphile_worker._private_jobs set attempts = attempts + 1, last_error = $1, run_at = now() + interval '3 seconds'
+     where id in (select (random() * ${JOBS - 1} + 1)::bigint from generate_series(1, 100))`,
+    [`Request timeout after 300 seconds (round ${round})`],
+  );
+}
+
+/** The naive sync: every job through the public view, compared with the previous pass in memory. */
+async function naivePass(pool: pg.Pool, previous: Map<string, string>): Promise<number> {
+  const { rows } = await pool.query(
+    `select id, task_identifier, queue_name, attempts, max_attempts, locked_at, run_at, last_error from graphile_worker.jobs`,
+  );
+  let changed = 0;
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = `${r.attempts}|${r.max_attempts}|${r.locked_at?.getTime()}|${r.run_at.getTime()}|${r.last_error}`;
+    seen.add(r.id);
+    if (previous.get(r.id) !== key) {
+      changed++;
+      previous.set(r.id, key);
+    }
+  }
+  for (const id of previous.keys()) if (!seen.has(id)) previous.delete(id);
+  return changed;
+}
+
+async function syncBench(pool: pg.Pool, db: Db): Promise<BenchResult[]> {
+  const watcher = new DbWatcher({
+    pool,
+    db,
+    connectionId: 'bench',
+    attempts: attemptsRepo(db),
+    classify: (m) => classifyError(m),
+    finishedByRunner: () => false,
+    log: () => {},
+  });
+  const first = await watcher.scan();
+  const previous = new Map<string, string>();
+  const naiveFirst = performance.now();
+  await naivePass(pool, previous);
+  const naiveFirstMs = performance.now() - naiveFirst;
+  const candidate: number[] = [];
+  const baseline: number[] = [];
+  let found = 0;
+  for (let round = 0; round < RUNS; round++) {
+    await failSome(pool, round);
+    const r = await watcher.scan();
+    candidate.push(r.ms);
+    found += r.newAttempts;
+    const start = performance.now();
+    await naivePass(pool, previous);
+    baseline.push(performance.now() - start);
+  }
+  const rss = Math.round(process.memoryUsage().rss / 1e6);
+  return [
+    {
+      name: 'history sync: 1M jobs, 100 changed per pass',
+      baseline: 'reading every job through the jobs view and comparing in memory',
+      baselineMs: median(baseline),
+      candidateMs: median(candidate),
+      notes: `${first.buckets} id ranges; ${found} new failed attempts found in ${RUNS} passes; first full sync ${Math.round(first.ms)} ms vs naive first read ${Math.round(naiveFirstMs)} ms; rss ${rss} MB`,
+    },
+  ];
+}
+
+function seedAttempts(db: Db): void {
+  const now = Date.now();
+  // 1M attempts over 30 days, 11 types, 3 tasks; error texts of realistic length.
+  db.exec(`
+    with recursive s(i) as (select 1 union all select i + 1 from s where i < ${ATTEMPTS})
+    insert into failure_attempts (connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error, error_type, duration_ms, pool_id, source, final)
+    select 'q', i, 0, case i % 3 when 0 then 'generate_insight' when 1 then 'enrich_record' else 'summarize' end, null, 1, 25,
+           ${now} - i * 2592, 'Error ' || (i % 11) || ': ' || hex(randomblob(40)),
+           case i % 11 when 0 then 'rate_limit' when 1 then 'timeout' when 2 then 'parse_error' when 3 then 'invalid_json'
+             when 4 then 'context_length' when 5 then 'content_filter' when 6 then 'auth' when 7 then 'provider_error'
+             when 8 then 'network' when 9 then 'cancelled' else 'other' end,
+           i % 5000, 'pool-bench', 'watch', 0
+    from s;
+  `);
+  db.exec('create table attempts_noidx as select * from failure_attempts');
+  db.exec('analyze');
+}
+
+async function queryBench(db: Db): Promise<BenchResult[]> {
+  seedAttempts(db);
+  const from = Date.now() - 7 * 24 * 3600_000;
+  const breakdown = (table: string) => () =>
+    db.prepare(`select error_type, count(*) from ${table} where connection_id = 'q' and at >= ? group by error_type`).all(from);
+  const time = (fn: () => unknown) => {
+    fn();
+    const t: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const s = performance.now();
+      fn();
+      t.push(performance.now() - s);
+    }
+    return median(t);
+  };
+  // Page 200 (rows 20,000-20,100) of the `timeout` attempts: keyset from the previous page's last row vs OFFSET.
+  const page199 = db
+    .prepare(`select at, id from failure_attempts where connection_id = 'q' and error_type = 'timeout' order by at desc, id desc limit 1 offset 19999`)
+    .get() as { at: number; id: number };
+  const cursor = `${page199.at}:${page199.id}`;
+  const keyset = () => listAttempts(db, 'q', { errorType: 'timeout' }, 100, cursor);
+  const offset = (table: string) => () =>
+    db.prepare(`select * from ${table} where connection_id = 'q' and error_type = 'timeout' order by at desc, id desc limit 100 offset 20000`).all();
+  const k = keyset().rows;
+  const o = offset('failure_attempts')() as { id: number }[];
+  if (k.map((r) => r.id).join() !== o.map((r) => r.id).join()) throw new Error('keyset and OFFSET pages differ');
+  return [
+    {
+      name: 'type breakdown, 7 days of 1M attempts',
+      baseline: 'the same query without the history indexes',
+      baselineMs: time(breakdown('attempts_noidx')),
+      candidateMs: time(breakdown('failure_attempts')),
+    },
+    {
+      name: 'filtered page 200 (type = timeout), keyset',
+      baseline: 'OFFSET 20000 on the same index',
+      baselineMs: time(offset('failure_attempts')),
+      candidateMs: time(keyset),
+    },
+    {
+      name: 'filtered page 200 (type = timeout), keyset',
+      baseline: 'OFFSET 20000 without the history indexes',
+      baselineMs: time(offset('attempts_noidx')),
+      candidateMs: time(keyset),
+    },
+  ];
+}
+
+export default async function historyBench(): Promise<BenchResult[]> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-history-'));
+  rmSync(tmp, { recursive: true, force: true });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const pool = new pg.Pool({ connectionString: server.connectionString, max: 4 });
+  pool.on('error', () => {});
+  const step = (what: string) => console.error(`[history bench] ${what}`);
+  const db = openStore(path.join(tmp, 'bench.sqlite'));
+  try {
+    await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
+    step(`seeding ${JOBS} jobs`);
+    await seedJobs(pool);
+    step('sync passes');
+    const sync = await syncBench(pool, db);
+    step(`seeding ${ATTEMPTS} attempts and querying`);
+    return [...sync, ...(await queryBench(db))];
+  } finally {
+    db.close();
+    await pool.end();
+    await server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import type { BackfillItem, BackfillRuleSpec } from '../../shared/model/backfill.ts';
+import { jobKeyTemplate } from './rule-query.ts';
+
+export interface EnqueueOutcome {
+  jobIds: string[];
+  /** Of the jobs created, those for items whose previous job had failed for good. */
+  requeued: number;
+  /** Chosen items that got a job (or whose failed job changed) between reading and queuing. */
+  skipped: BackfillItem[];
+}
+
+// One lock for every backfill on a database, whichever Jobdeck runs it: two runs never both see a key free.
+const LOCK_SQL = `select pg_advisory_xact_lock(hashtext('jobdeck'), hashtext('backfill'))`;
+
+/** `auto`: integer keys become JSON numbers (what most tasks expect for a bigint id), the rest strings. */
+function keyValue(key: string, spec: BackfillRuleSpec): string | number {
+  if (spec.keyType === 'auto' && /^-?\d{1,15}$/.test(key)) return Number(key);
+  return key;
+}
+
+/**
+ * Queues one job per item in ONE `graphile_worker.add_jobs` call, in a transaction that holds the backfill
+ * lock and re-reads the keys first. `add_jobs` itself would replace a waiting job with the same key (resetting
+ * its attempts) and duplicate a running one, so only items that still have no job go in, plus, when
+ * `requeueFailed`, items whose job is still failed and unlocked (add_jobs then moves the key to a new job and
+ * leaves the failed one as history).
+ */
+export async function enqueueItems(
+  pool: pg.Pool,
+  spec: BackfillRuleSpec,
+  items: BackfillItem[],
+  requeueFailed: boolean,
+): Promise<EnqueueOutcome> {
+  if (items.length === 0) return { jobIds: [], requeued: 0, skipped: [] };
+  const template = jobKeyTemplate(spec);
+  const keyOf = (item: BackfillItem) => template.replaceAll('{key}', item.key);
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(LOCK_SQL);
+    const { rows: existing } = await client.query<{ key: string; failed: boolean }>(
+      `select key, (locked_at is null and attempts >= max_attempts) as failed
+         from graphile_worker._private_jobs where key = any($1::text[])`,
+      [items.map(keyOf)],
+    );
+    const now = new Map(existing.map((r) => [r.key, r.failed ? 'failed' : 'busy']));
+    const chosen: BackfillItem[] = [];
+    const skipped: BackfillItem[] = [];
+    for (const item of items) {
+      const state = now.get(keyOf(item));
+      const ok = state === undefined ? item.state === 'none' : state === 'failed' && requeueFailed && item.state === 'failed';
+      (ok ? chosen : skipped).push(item);
+    }
+    let jobIds: string[] = [];
+    if (chosen.length > 0) {
+      const specs = chosen.map((item) => ({
+        identifier: spec.task,
+        payload: { ...spec.payloadExtra, [spec.payloadKey]: keyValue(item.key, spec) },
+        queue_name: spec.queue,
+        max_attempts: spec.maxAttempts,
+        job_key: keyOf(item),
+        priority: spec.priority,
+      }));
+      const { rows } = await client.query<{ id: string; key: string }>(
+        `select id::text, key from graphile_worker.add_jobs(
+           array(select s from json_populate_recordset(null::graphile_worker.job_spec, $1::json) s))`,
+        [JSON.stringify(specs)],
+      );
+      jobIds = rows.map((r) => r.id);
+      // Another producer may have taken a key without our lock: add_jobs then returns no row for it.
+      const returned = new Set(rows.map((r) => r.key));
+      for (const item of chosen.filter((i) => !returned.has(keyOf(i)))) skipped.push(item);
+      chosen.splice(0, chosen.length, ...chosen.filter((i) => returned.has(keyOf(i))));
+    }
+    await client.query('commit');
+    return { jobIds, requeued: chosen.filter((i) => i.state === 'failed').length, skipped };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

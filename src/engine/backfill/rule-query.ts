@@ -1,0 +1,129 @@
+import type pg from 'pg';
+import { OpError } from '../../shared/contract/index.ts';
+import type { BackfillCounts, BackfillItem, BackfillItemState, BackfillRuleSpec } from '../../shared/model/backfill.ts';
+
+/** The job key of every item of a rule: `{task}` is filled here, `{key}` per row in SQL. */
+export const jobKeyTemplate = (spec: BackfillRuleSpec) => spec.jobKey.replaceAll('{task}', spec.task);
+
+/**
+ * The rule's query wrapped as a subquery (so it can only be one SELECT: `; delete …` is a syntax error, and a
+ * data-modifying WITH is refused below the top level), its first column taken as the key, each distinct key
+ * matched with the job of its job key through `_private_jobs`' unique key index.
+ * $1 job key template, $2 how many items to return, $3 which states to return.
+ */
+function matchSql(query: string): string {
+  // The newline ends a trailing `-- comment` in the rule before our closing parenthesis.
+  return `with src as materialized (
+  select x.k::text as k, row_number() over () as ord from (
+${query}
+  ) as x(k)
+), items as materialized (
+  select k, min(ord) as ord, replace($1::text, '{key}', k) as job_key from src where k is not null group by k
+), matched as materialized (
+  select i.k, i.ord, j.id::text as job_id,
+         case when length(i.job_key) not between 1 and 512 then 'invalid'
+              when j.id is null then 'none'
+              when j.locked_at is not null then 'running'
+              when j.attempts >= j.max_attempts then 'failed'
+              else 'queued' end as state
+    from items i left join graphile_worker._private_jobs j on j.key = i.job_key
+)
+select count(*)::int as missing,
+       count(*) filter (where state = 'none')::int as fresh,
+       count(*) filter (where state = 'queued')::int as queued,
+       count(*) filter (where state = 'running')::int as running,
+       count(*) filter (where state = 'failed')::int as failed,
+       count(*) filter (where state = 'invalid')::int as invalid,
+       (select coalesce(json_agg(json_build_object('key', s.k, 'state', s.state, 'jobId', s.job_id) order by s.rank, s.ord), '[]')
+          from (select m.*, array_position(array['none', 'failed', 'queued', 'running', 'invalid'], m.state) as rank
+                  from matched m where m.state = any($3::text[])
+                 order by rank, ord limit $2) s) as items
+  from matched`;
+}
+
+export interface MatchResult extends BackfillCounts {
+  /** In the order a run takes them: fresh items first, then failed ones, each in the query's order. */
+  items: BackfillItem[];
+  queryMs: number;
+}
+
+const WRITE_VERBS = /^(insert|update|delete|merge|drop|create|alter|truncate|grant|revoke|copy|call|do|vacuum|analyze|reindex|cluster|comment|lock|set|reset|begin|commit|rollback|listen|notify)\b/i;
+
+/** The first word of the query, past comments and parentheses, when it names a statement that is not a read. */
+function writeVerb(query: string): string | null {
+  const head = query.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').replace(/^[\s(]+/, '');
+  return WRITE_VERBS.exec(head)?.[1].toUpperCase() ?? null;
+}
+
+/** Postgres errors a rule's query can cause, told as what the operator should change. */
+function ruleError(error: unknown, spec: BackfillRuleSpec): OpError {
+  if (error instanceof OpError) return error;
+  const e = error as { code?: string; message?: string; position?: string };
+  const msg = String(e.message ?? error).slice(0, 500);
+  const verb = writeVerb(spec.query);
+  if (e.code === '42601' && verb) {
+    return new OpError('invalid_input', `The rule's query is a ${verb} statement and was refused: a rule only reads (one SELECT or WITH … SELECT); nothing was changed`);
+  }
+  switch (e.code) {
+    case '25006': // read_only_sql_transaction
+      return new OpError('invalid_input', `The rule's query tried to change the database and was refused (it runs read-only); nothing was changed: ${msg}`);
+    case '25001':
+    case '25P01':
+      return new OpError('invalid_input', `The rule's query tried to change its transaction and was refused (it runs read-only); nothing was changed: ${msg}`);
+    case '0A000': // e.g. a data-modifying WITH below the top level
+      return new OpError('invalid_input', `The rule's query was refused (a rule is one read-only SELECT); nothing was changed: ${msg}`);
+    case '42601':
+      return new OpError('invalid_input', `The rule's query is not one valid SELECT statement (${msg}); a rule is a single SELECT or WITH … SELECT, no ";"`);
+    case '57014':
+      return new OpError('invalid_input', `The rule's query ran longer than its ${spec.timeoutSeconds} s timeout and was cancelled; add an index or raise the timeout`);
+    case '55P03':
+      return new OpError('unavailable', `The rule's query waited too long for a lock held by another session: ${msg}`);
+    default:
+      if (e.code && /^(42|22|21|0L|28)/.test(e.code)) return new OpError('invalid_input', `The rule's query failed: ${msg}`);
+      return new OpError('database_error', `The rule's query failed: ${msg}`);
+  }
+}
+
+/**
+ * Runs a rule's query in a READ ONLY transaction with a statement timeout, on a connection that is closed
+ * afterwards (so nothing the query set for the session, such as an advisory lock, outlives it), and never
+ * commits. Refuses a query that left the transaction writable or took an advisory lock.
+ */
+export async function matchRuleItems(
+  pool: pg.Pool,
+  spec: BackfillRuleSpec,
+  options: { limit: number; states: BackfillItemState[] },
+): Promise<MatchResult> {
+  const client = await pool.connect();
+  const started = performance.now();
+  try {
+    await client.query('begin transaction isolation level repeatable read, read only');
+    await client.query(`select set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)`, [
+      `${spec.timeoutSeconds * 1000}`,
+      `${Math.min(spec.timeoutSeconds, 5) * 1000}`,
+    ]);
+    // With parameters, pg uses the extended protocol: one statement only, whatever the text holds.
+    const { rows } = await client.query<BackfillCounts & { items: BackfillItem[] }>({
+      text: matchSql(spec.query),
+      values: [jobKeyTemplate(spec), options.limit, options.states],
+    });
+    const queryMs = Math.round(performance.now() - started);
+    const check = await client.query<{ ro: string; advisory: number }>(
+      `select current_setting('transaction_read_only') as ro,
+              (select count(*)::int from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()) as advisory`,
+    );
+    if (check.rows[0].ro !== 'on') throw new OpError('invalid_input', "The rule's query made its transaction writable and was refused");
+    if (check.rows[0].advisory > 0) {
+      throw new OpError('invalid_input', "The rule's query took an advisory lock and was refused (a rule may only read); the lock was released");
+    }
+    const { items, ...counts } = rows[0];
+    return { ...counts, items, queryMs };
+  } catch (error) {
+    throw ruleError(error, spec);
+  } finally {
+    await client.query('rollback').catch(() => {});
+    // Closing the connection ends whatever the query set for the session; unlocking first makes that immediate.
+    await client.query('select pg_advisory_unlock_all()').catch(() => {});
+    client.release(true);
+  }
+}

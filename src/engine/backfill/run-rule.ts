@@ -1,0 +1,120 @@
+import { OpError } from '../../shared/contract/index.ts';
+import type { BackfillPreview, BackfillRule, BackfillRuleSpec, BackfillRunRecord, BackfillRunResult, BackfillTrigger } from '../../shared/model/backfill.ts';
+import type { EngineCore } from '../core.ts';
+import type { Session } from '../session.ts';
+import { matchRuleItems, type MatchResult } from './rule-query.ts';
+import { enqueueItems } from './enqueue.ts';
+import type { BackfillRepo } from './rules-repo.ts';
+
+/** What the backfill operations need from the engine. */
+export interface BackfillContext {
+  core: EngineCore;
+  repo: BackfillRepo;
+}
+
+const counts = (m: MatchResult) => ({
+  missing: m.missing,
+  fresh: m.fresh,
+  queued: m.queued,
+  running: m.running,
+  failed: m.failed,
+  invalid: m.invalid,
+});
+
+/** Reads a rule's items without changing anything; a saved rule's preview is logged for the backlog chart. */
+export async function previewRule(
+  ctx: BackfillContext,
+  session: Session,
+  target: { rule: BackfillRuleSpec; id?: string },
+  sampleSize: number,
+): Promise<BackfillPreview> {
+  const started = Date.now();
+  const match = await matchRuleItems(session.pool, target.rule, {
+    limit: sampleSize,
+    states: ['none', 'failed', 'queued', 'running', 'invalid'],
+  });
+  if (target.id) {
+    const run = ctx.repo.logRun({
+      connectionId: session.profile.id,
+      ruleId: target.id,
+      trigger: 'preview',
+      ...counts(match),
+      enqueued: 0,
+      requeued: 0,
+      skipped: 0,
+      durationMs: Date.now() - started,
+      error: null,
+    });
+    ctx.core.emit({ type: 'backfill', run });
+  }
+  return { ...counts(match), sample: match.items, queryMs: match.queryMs };
+}
+
+/** "N items needed output, Q queued, S already queued, F permanently failed before …" */
+export function describeRun(run: BackfillRunRecord, requeueFailed: boolean): string {
+  const parts = [
+    `${run.missing} item${run.missing === 1 ? '' : 's'} needed output`,
+    `${run.enqueued} queued`,
+    `${run.queued + run.running} already queued`,
+    `${run.failed} permanently failed before (${requeueFailed ? `${run.requeued} requeued` : 'not requeued unless asked'})`,
+  ];
+  if (run.skipped) parts.push(`${run.skipped} skipped (a job appeared meanwhile)`);
+  if (run.invalid) parts.push(`${run.invalid} with a job key over 512 characters (never queued)`);
+  const left = run.fresh - run.enqueued + (requeueFailed ? run.failed - run.requeued : 0);
+  if (left > 0 && !run.error) parts.push(`${left} left for the next run`);
+  return parts.join(', ');
+}
+
+/**
+ * Queues jobs for up to `limit` (default: the batch size) items of a saved rule that have no job, in one
+ * add_jobs call; logs the run, writes the audit entry, and tells every window.
+ */
+export async function runRule(
+  ctx: BackfillContext,
+  session: Session,
+  rule: BackfillRule,
+  options: { trigger: Exclude<BackfillTrigger, 'preview'>; limit?: number; requeueFailed?: boolean },
+): Promise<BackfillRunResult> {
+  if (rule.connectionId !== session.profile.id) throw new OpError('conflict', `Rule "${rule.name}" belongs to another connection`);
+  const requeueFailed = options.requeueFailed ?? false;
+  const limit = options.limit ?? rule.batchSize;
+  const started = Date.now();
+  const base = { connectionId: session.profile.id, ruleId: rule.id, trigger: options.trigger };
+  let match: MatchResult;
+  try {
+    match = await matchRuleItems(session.pool, rule, { limit, states: requeueFailed ? ['none', 'failed'] : ['none'] });
+  } catch (error) {
+    const zero = { missing: 0, fresh: 0, queued: 0, running: 0, failed: 0, invalid: 0, enqueued: 0, requeued: 0, skipped: 0 };
+    const run = ctx.repo.logRun({ ...base, ...zero, durationMs: Date.now() - started, error: (error as Error).message.slice(0, 1000) });
+    ctx.core.emit({ type: 'backfill', run });
+    throw error;
+  }
+  const outcome = await enqueueItems(session.pool, rule, match.items, requeueFailed);
+  const run = ctx.repo.logRun({
+    ...base,
+    ...counts(match),
+    enqueued: outcome.jobIds.length,
+    requeued: outcome.requeued,
+    skipped: outcome.skipped.length,
+    durationMs: Date.now() - started,
+    error: null,
+  });
+  ctx.core.audit.record({
+    connectionId: session.profile.id,
+    action: 'backfill.run',
+    target: { rule: rule.id, name: rule.name, task: rule.task, limit, requeueFailed },
+    requested: match.items.length,
+    affected: outcome.jobIds.length,
+    skipped: outcome.skipped.length,
+    detail: {
+      trigger: options.trigger,
+      ...counts(match),
+      requeued: outcome.requeued,
+      jobIds: outcome.jobIds.slice(0, 1000),
+      skippedKeys: outcome.skipped.slice(0, 1000).map((i) => ({ key: i.key, reason: 'a job with its key appeared before queuing' })),
+    },
+    actor: options.trigger === 'schedule' ? 'schedule' : 'operator',
+  });
+  ctx.core.emit({ type: 'backfill', run });
+  return { run, jobIds: outcome.jobIds, message: describeRun(run, requeueFailed) };
+}

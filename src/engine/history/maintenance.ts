@@ -1,0 +1,80 @@
+import type { Db } from '../store/db.ts';
+
+/** Rows deleted or reclassified per step; each step is one short transaction, then the event loop runs. */
+const BATCH = 2000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes history older than `days`, in small batches so the console keeps answering. SQLite reuses the
+ * freed pages, so the file stops growing once the window is full.
+ * Returns the number of rows removed.
+ */
+export async function enforceRetention(db: Db, days: number, now = Date.now()): Promise<number> {
+  const cutoff = now - days * 24 * 3600_000;
+  const steps = [
+    db.prepare(`delete from failure_attempts where rowid in (select rowid from failure_attempts where at < ? limit ${BATCH})`),
+    db.prepare(`delete from run_durations where rowid in (select rowid from run_durations where at < ? limit ${BATCH})`),
+  ];
+  let removed = 0;
+  for (const step of steps) {
+    for (;;) {
+      const n = step.run(cutoff).changes;
+      removed += n;
+      if (n < BATCH) break;
+      await yieldToEventLoop();
+    }
+  }
+  // success_minutes is WITHOUT ROWID: delete by its key instead.
+  for (;;) {
+    const n = db
+      .prepare(
+        `delete from success_minutes where (connection_id, minute, task) in
+           (select connection_id, minute, task from success_minutes where minute < ? limit ${BATCH})`,
+      )
+      .run(Math.floor(cutoff / 60_000)).changes;
+    removed += n;
+    if (n < BATCH) break;
+    await yieldToEventLoop();
+  }
+  return removed;
+}
+
+/**
+ * Re-applies the classifier to every kept attempt, in id order and small batches (rules changed).
+ * `onProgress` reports rows done; `isCancelled` stops early when newer rules superseded these.
+ */
+export async function reclassifyAll(
+  db: Db,
+  classify: (message: string) => string,
+  onProgress: (done: number, total: number) => void,
+  isCancelled: () => boolean,
+): Promise<number> {
+  const total = (db.prepare('select count(*) as n from failure_attempts').get() as { n: number }).n;
+  const page = db.prepare<[number], { id: number; error: string; error_type: string }>(
+    `select id, error, error_type from failure_attempts where id > ? order by id limit ${BATCH}`,
+  );
+  const update = db.prepare('update failure_attempts set error_type = ? where id = ?');
+  let after = 0;
+  let done = 0;
+  let changed = 0;
+  for (;;) {
+    if (isCancelled()) return changed;
+    const rows = page.all(after);
+    if (rows.length === 0) break;
+    db.transaction(() => {
+      for (const r of rows) {
+        const type = classify(r.error);
+        if (type !== r.error_type) {
+          update.run(type, r.id);
+          changed++;
+        }
+      }
+    })();
+    after = rows[rows.length - 1].id;
+    done += rows.length;
+    onProgress(done, total);
+    await yieldToEventLoop();
+  }
+  return changed;
+}

@@ -1,0 +1,125 @@
+import type pg from 'pg';
+import type { Db } from '../store/db.ts';
+import type { LogFn } from '../logger.ts';
+import type { AttemptsRepo } from './attempts-repo.ts';
+import { applyBuckets, type ApplyResult } from './watch-apply.ts';
+import { bucketHashSql, fetchBuckets } from './watch-scan.ts';
+
+export interface WatcherOptions {
+  pool: pg.Pool;
+  db: Db;
+  connectionId: string;
+  attempts: AttemptsRepo;
+  classify(message: string): string;
+  finishedByRunner(jobId: number): boolean;
+  log: LogFn;
+  /** Shortest pause between scans; it grows to 10x the scan's cost so a big table is not scanned back to back. */
+  minIntervalMs?: number;
+  onScan?(scan: ScanReport): void;
+}
+
+export interface ScanReport extends ApplyResult {
+  at: number;
+  ms: number;
+  buckets: number;
+  changedBuckets: number;
+}
+
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
+/** Id ranges fetched per round trip (up to ~32k jobs), each applied in its own short SQLite transaction. */
+const CHUNK = 32;
+
+/**
+ * Watches one database for what other processes do to jobs: new jobs, takes, failures, reschedules and
+ * disappearances. Compares per-range hashes first, then reads only the ranges that changed. On errors
+ * (database unreachable) it retries with backoff; the first scan after a reconnect catches up on everything.
+ */
+export class DbWatcher {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  /** Set by stop(): a scan in progress ends after its current chunk. */
+  private closing = false;
+  private failures = 0;
+  private inFlight: Promise<void> | null = null;
+  private hashSql: string | null = null;
+  last: ScanReport | null = null;
+
+  constructor(private readonly options: WatcherOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.closing = false;
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.inFlight?.catch(() => {});
+  }
+
+  /** Scans now (tests, and right after the runner changed something) and resolves when done. */
+  async scanNow(): Promise<ScanReport> {
+    if (this.inFlight) await this.inFlight.catch(() => {});
+    if (this.timer) clearTimeout(this.timer);
+    await this.tick(true);
+    return this.last!;
+  }
+
+  private tick(rethrow = false): Promise<void> {
+    const run = (async () => {
+      let delay = this.options.minIntervalMs ?? 1000;
+      try {
+        const report = await this.scan();
+        this.last = report;
+        this.failures = 0;
+        this.options.onScan?.(report);
+        delay = Math.max(delay, report.ms * 10);
+      } catch (error) {
+        delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
+        if (this.failures === 1) this.options.log('warn', `history watcher: ${(error as Error).message}; retrying with backoff`);
+        if (rethrow) throw error;
+      } finally {
+        this.inFlight = null;
+        if (!this.stopped) this.timer = setTimeout(() => void this.tick(), Math.min(delay, 30_000));
+      }
+    })();
+    this.inFlight = run;
+    return run;
+  }
+
+  /** One pass: hashes per id range, then the changed ranges in chunks. */
+  async scan(): Promise<ScanReport> {
+    const { pool, db, connectionId } = this.options;
+    const started = performance.now();
+    if (!this.hashSql) {
+      const { rows } = await pool.query(`select current_setting('server_version_num')::int as v`);
+      this.hashSql = bucketHashSql(rows[0].v);
+    }
+    const { rows } = await pool.query<{ bucket: string; hash: string }>(this.hashSql);
+    const hashes = new Map(rows.map((r) => [Number(r.bucket), r.hash]));
+    const stored = db.prepare('select bucket, hash from watch_buckets where connection_id = ?').all(connectionId) as { bucket: number; hash: string }[];
+    const changed = new Set<number>();
+    const known = new Map(stored.map((s) => [s.bucket, s.hash]));
+    for (const [bucket, hash] of hashes) if (known.get(bucket) !== hash) changed.add(bucket);
+    for (const bucket of known.keys()) if (!hashes.has(bucket)) changed.add(bucket);
+    const total: ApplyResult = { newAttempts: 0, successes: 0, removed: 0 };
+    const list = [...changed].sort((a, b) => a - b);
+    for (let i = 0; i < list.length && !this.closing; i += CHUNK) {
+      const chunk = list.slice(i, i + CHUNK);
+      const jobs = await fetchBuckets(pool, chunk);
+      const r = applyBuckets(
+        { db, connectionId, attempts: this.options.attempts, classify: this.options.classify, finishedByRunner: this.options.finishedByRunner, now: Date.now() },
+        chunk,
+        jobs,
+        hashes,
+      );
+      total.newAttempts += r.newAttempts;
+      total.successes += r.successes;
+      total.removed += r.removed;
+    }
+    return { ...total, at: Date.now(), ms: performance.now() - started, buckets: hashes.size, changedBuckets: changed.size };
+  }
+}

@@ -1,0 +1,98 @@
+import { OpError } from '../../shared/contract/index.ts';
+import type { JobAction } from '../../shared/model/jobs.ts';
+import type { EngineCore } from '../core.ts';
+import type { Session } from '../session.ts';
+import { forceUnlockPools, lockStates, permanentlyFailJobs, rescheduleJobs } from './admin-sql.ts';
+import { cancelJobIds } from './cancel.ts';
+import { explainSkipped, missingFrom, SKIP } from './skip-reasons.ts';
+
+/** The parameters of each action. */
+export interface ActionParams {
+  /** retry: when to run (default now). */
+  runAt?: Date | null;
+  /** fail: the last_error to set (graphile-worker's default: "Manually marked as failed"). */
+  message?: string | null;
+  /** priority: the new priority (lower runs first). */
+  priority?: number;
+  /** Who acts, for the audit log and cancelled snapshots. */
+  actor?: string;
+}
+
+export interface ActionOutcome {
+  affected: string[];
+  skipped: { id: string; reason: string }[];
+}
+
+const ID = /^[1-9]\d{0,18}$/;
+
+/** Checks ids (graphile-worker's are positive bigints) and drops duplicates, keeping the order. */
+export function normalizeIds(ids: readonly string[]): string[] {
+  const bad = ids.find((id) => typeof id !== 'string' || !ID.test(id));
+  if (bad !== undefined) throw new OpError('invalid_input', `Not a job id: ${String(bad).slice(0, 40)}`);
+  return [...new Set(ids)];
+}
+
+/** The session, refusing when actions are not allowed on it (the ops layer checks too; this guards direct callers). */
+export function writableSession(core: EngineCore): Session {
+  const session = core.requireSession();
+  const reason = session.status.readOnlyReason;
+  if (reason) throw new OpError('read_only', reason);
+  return session;
+}
+
+/**
+ * Applies one action to a list of ids through graphile-worker's admin functions and accounts for every id:
+ * affected, or skipped with a reason. Writes no audit entry (callers record one per operator action).
+ */
+export async function applyJobAction(
+  core: EngineCore,
+  session: Session,
+  action: JobAction,
+  ids: string[],
+  params: ActionParams,
+): Promise<ActionOutcome> {
+  if (ids.length === 0) return { affected: [], skipped: [] };
+  const db = session.pool;
+  const hostPool = core.runner.host?.poolId ?? null;
+  const finish = async (affected: string[]): Promise<ActionOutcome> => ({
+    affected,
+    skipped: await explainSkipped(db, missingFrom(ids, affected), hostPool),
+  });
+  switch (action) {
+    case 'retry':
+      // attempts := 0 is the point: WorkerUtils.rescheduleJobs cannot set it (it treats 0 as "unchanged").
+      return finish(await rescheduleJobs(db, ids, { runAt: params.runAt ?? new Date(), attempts: 0 }));
+    case 'priority':
+      if (params.priority === undefined) throw new OpError('invalid_input', 'A priority is required');
+      return finish(await rescheduleJobs(db, ids, { priority: params.priority }));
+    case 'fail':
+      return finish(await permanentlyFailJobs(db, ids, params.message ?? null));
+    case 'cancel':
+      return cancelJobIds(core, session, ids, params.actor ?? 'operator');
+    case 'unlock':
+      return unlockIds(session, ids, hostPool);
+  }
+}
+
+/**
+ * Unlocks the selected jobs by releasing the pools that hold them (graphile-worker unlocks per pool, so other
+ * jobs of a released pool are released too and counted as affected). This console's live pool is refused.
+ */
+async function unlockIds(session: Session, ids: string[], hostPool: string | null): Promise<ActionOutcome> {
+  const states = await lockStates(session.pool, ids);
+  const skipped: ActionOutcome['skipped'] = [];
+  const pools = new Set<string>();
+  for (const id of ids) {
+    const state = states.get(id);
+    if (!state) skipped.push({ id, reason: SKIP.notFound });
+    else if (!state.lockedBy) skipped.push({ id, reason: SKIP.notLocked });
+    else if (state.lockedBy === hostPool) skipped.push({ id, reason: SKIP.ownPool });
+    else pools.add(state.lockedBy);
+  }
+  const affected = pools.size ? await forceUnlockPools(session.pool, [...pools]) : [];
+  const released = new Set(affected);
+  const skippedIds = new Set(skipped.map((s) => s.id));
+  // A selected job of a released pool that was not released had finished in between: say so.
+  for (const id of ids) if (!released.has(id) && !skippedIds.has(id)) skipped.push({ id, reason: SKIP.notLocked });
+  return { affected, skipped };
+}

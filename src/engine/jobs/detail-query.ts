@@ -1,0 +1,127 @@
+import { OpError } from '../../shared/contract/index.ts';
+import { classifyError } from '../../shared/errors/index.ts';
+import type { JobDetail } from '../../shared/model/jobs.ts';
+import { jobState } from '../../shared/model/job-state.ts';
+import type { EngineCore } from '../core.ts';
+import type { Session } from '../session.ts';
+import { readJobAttempts } from './attempts-history.ts';
+import { ROW_COLUMNS, toJobRow } from './list-query.ts';
+
+/** Bounds of what the detail view receives: last_error can be megabytes, payloads too. */
+export const DETAIL_ERROR_CHARS = 64 * 1024;
+export const DETAIL_PAYLOAD_CHARS = 256 * 1024;
+
+type Row = Parameters<typeof toJobRow>[0] & {
+  payload: string;
+  payload_length: number;
+  last_error: string | null;
+  error_length: number | null;
+  flags: Record<string, unknown> | null;
+  updated_at: Date;
+  revision: number;
+  db_now: Date;
+};
+
+/** Pretty-prints JSON when it fits the bound; otherwise returns the raw head. */
+function prettyPayload(raw: string, length: number): { text: string; truncated: boolean } {
+  if (length > DETAIL_PAYLOAD_CHARS) return { text: raw, truncated: true };
+  try {
+    return { text: JSON.stringify(JSON.parse(raw), null, 2), truncated: false };
+  } catch {
+    return { text: raw, truncated: false };
+  }
+}
+
+/**
+ * A job in full from graphile-worker's private table (the payload is not in the public view), with the
+ * attempts Jobdeck has seen; a job no longer in the database is answered from Jobdeck's snapshot.
+ */
+export async function getJobDetail(core: EngineCore, session: Session, id: string): Promise<JobDetail> {
+  const { rows } = await session.pool.query<Row>(
+    `select ${ROW_COLUMNS}, left(j.payload::text, ${DETAIL_PAYLOAD_CHARS}) as payload, length(j.payload::text) as payload_length,
+            left(j.last_error, ${DETAIL_ERROR_CHARS}) as last_error, length(j.last_error) as error_length,
+            j.flags, j.updated_at, j.revision, now() as db_now
+     from graphile_worker._private_jobs j
+     join graphile_worker._private_tasks t on t.id = j.task_id
+     left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+     where j.id = $1::bigint`,
+    [id],
+  );
+  const attemptsSeen = readJobAttempts(core.db, session.profile.id, id);
+  const r = rows[0];
+  if (!r) return fromSnapshot(core, session.profile.id, id, attemptsSeen);
+  const payload = prettyPayload(r.payload, r.payload_length);
+  const host = core.runner.host;
+  return {
+    ...toJobRow(r),
+    payload: payload.text,
+    payloadTruncated: payload.truncated,
+    lastError: r.last_error,
+    errorLength: r.error_length ?? 0,
+    flags: r.flags ? Object.keys(r.flags).filter((k) => r.flags![k]) : [],
+    updatedAt: r.updated_at.toISOString(),
+    revision: r.revision,
+    dbNow: r.db_now.toISOString(),
+    gone: false,
+    snapshotState: null,
+    cancelledBy: null,
+    cancelledAt: null,
+    attemptsSeen,
+    runningHere: !!host && r.locked_by === host.poolId && host.aborts.running().includes(r.id),
+  };
+}
+
+interface SnapshotRow {
+  job_id: number;
+  task: string;
+  queue: string | null;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  run_at: number | null;
+  locked_by: string | null;
+  created_at: number | null;
+  seen_at: number;
+  cancelled_by: string | null;
+  cancelled_at: number | null;
+}
+
+function fromSnapshot(core: EngineCore, connectionId: string, id: string, attemptsSeen: JobDetail['attemptsSeen']): JobDetail {
+  const s = core.db
+    .prepare('select * from job_snapshots where connection_id = ? and job_id = ?')
+    .get(connectionId, Number(id)) as SnapshotRow | undefined;
+  if (!s) throw new OpError('not_found', `Job ${id} is not in the database, and Jobdeck has no snapshot of it`);
+  const runAt = new Date(s.run_at ?? s.seen_at).toISOString();
+  const error = s.last_error?.slice(0, DETAIL_ERROR_CHARS) ?? null;
+  return {
+    id,
+    task: s.task,
+    queue: s.queue,
+    state: jobState({ lockedAt: null, attempts: s.attempts, maxAttempts: s.max_attempts, runAt }),
+    priority: 0,
+    runAt,
+    attempts: s.attempts,
+    maxAttempts: s.max_attempts,
+    errorHead: error?.slice(0, 300) ?? null,
+    errorType: error ? classifyError(error) : null,
+    createdAt: new Date(s.created_at ?? s.seen_at).toISOString(),
+    lockedAt: null,
+    lockedBy: null,
+    key: null,
+    payload: null,
+    payloadTruncated: false,
+    lastError: error,
+    errorLength: s.last_error?.length ?? 0,
+    flags: [],
+    updatedAt: null,
+    revision: null,
+    dbNow: new Date().toISOString(),
+    gone: true,
+    snapshotState: s.state,
+    cancelledBy: s.cancelled_by,
+    cancelledAt: s.cancelled_at ? new Date(s.cancelled_at).toISOString() : null,
+    attemptsSeen,
+    runningHere: false,
+  };
+}

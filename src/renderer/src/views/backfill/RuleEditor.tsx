@@ -1,0 +1,114 @@
+import { useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { BackfillRule } from '../../../../shared/model/backfill.ts';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { useBackfill } from './backfill-store.ts';
+import { RuleForm } from './RuleForm.tsx';
+import { draftOf, emptyDraft, ruleInput, scheduleLabel } from './rule-draft.ts';
+
+interface Props {
+  rule: BackfillRule | null;
+  open: boolean;
+  onToggle(): void;
+  onSaved(rule: BackfillRule): void | Promise<void>;
+  onRemoved(): void | Promise<void>;
+}
+
+/** A rule's header and editor: preview it (saved or not), save it, delete it. */
+export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) {
+  const [draft, setDraft] = useState(() => (rule ? draftOf(rule) : emptyDraft()));
+  const [busy, setBusy] = useState<'preview' | 'save' | 'remove' | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const setPreview = useBackfill((s) => s.setPreview);
+  const unchanged = rule !== null && JSON.stringify(draftOf(rule)) === JSON.stringify(draft);
+
+  const act = async (what: 'preview' | 'save' | 'remove', work: () => Promise<void>) => {
+    setBusy(what);
+    setProblem(null);
+    try {
+      await work();
+    } catch (error) {
+      setProblem((error as Error).message);
+      if (what === 'preview') setPreview(null);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const preview = () =>
+    act('preview', async () => {
+      // A saved, unchanged rule is previewed by id, so the preview joins its backlog history.
+      if (rule && unchanged) return setPreview(await api.call('backfill.preview', { target: { id: rule.id }, sampleSize: 20 }));
+      const input = ruleInput(draft);
+      if (typeof input === 'string') throw new Error(input);
+      setPreview(await api.call('backfill.preview', { target: { rule: input }, sampleSize: 20 }));
+    });
+
+  const save = () =>
+    act('save', async () => {
+      const input = ruleInput(draft);
+      if (typeof input === 'string') throw new Error(input);
+      const saved = await api.call('backfill.save', { ...(rule ? { id: rule.id } : {}), rule: input });
+      await onSaved(saved);
+    });
+
+  const remove = () =>
+    act('remove', async () => {
+      await api.call('backfill.remove', { id: rule!.id });
+      setConfirmRemove(false);
+      await onRemoved();
+    });
+
+  return (
+    <section className="panel bf-editor" data-testid="backfill-editor">
+      <div className="panel-head">
+        <h2>{rule ? rule.name : 'New rule'}</h2>
+        {rule && (
+          <span className="panel-note">
+            <span className="mono">{rule.task}</span> · batch {rule.batchSize} · {rule.maxAttempts} attempts · {scheduleLabel(rule.scheduleMinutes)}
+          </span>
+        )}
+        <div className="bf-head-actions">
+          {rule && (
+            <button className="btn btn-ghost" onClick={onToggle} data-testid="bf-edit">
+              {open ? 'Close editor' : 'Edit'}
+            </button>
+          )}
+          <button className="btn" onClick={() => void preview()} disabled={!!busy} data-testid="bf-preview">
+            {busy === 'preview' ? 'Reading…' : 'Preview'}
+          </button>
+        </div>
+      </div>
+      {open && <RuleForm draft={draft} onChange={setDraft} />}
+      {problem && (
+        <div className="form-error bf-problem" role="alert" data-testid="bf-error">
+          {problem}
+        </div>
+      )}
+      {open && (
+        <div className="form-actions bf-actions">
+          <button className="btn btn-primary" onClick={() => void save()} disabled={!!busy || unchanged} data-testid="bf-save">
+            {busy === 'save' ? 'Saving…' : rule ? 'Save changes' : 'Save rule'}
+          </button>
+          {rule && (
+            <button className="btn btn-ghost btn-danger-text" onClick={() => setConfirmRemove(true)} disabled={!!busy} data-testid="bf-remove">
+              Delete rule
+            </button>
+          )}
+        </div>
+      )}
+      <ConfirmDialog
+        open={confirmRemove}
+        title={`Delete "${rule?.name ?? ''}"?`}
+        confirmLabel="Delete"
+        danger
+        busy={busy === 'remove'}
+        onConfirm={() => void remove()}
+        onCancel={() => setConfirmRemove(false)}
+      >
+        <p>The rule and its run log are removed from Jobdeck. Jobs it queued stay in the database.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import type { BackfillRule, BackfillRunResult } from '../../../../shared/model/backfill.ts';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { formatCount } from '../../format.ts';
+import { BacklogFigures } from './PreviewPanel.tsx';
+
+interface Props {
+  rule: BackfillRule;
+  readOnlyReason: string | null;
+  result: BackfillRunResult | null;
+  onRun(limit: number, requeueFailed: boolean): Promise<void>;
+}
+
+/** "Run now": how many to queue, whether to requeue failed items, a confirmation, and the outcome. */
+export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
+  const [limit, setLimit] = useState(String(rule.batchSize));
+  const [requeueFailed, setRequeueFailed] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const n = Number(limit);
+  const valid = Number.isInteger(n) && n >= 1 && n <= 10_000;
+  const run = async () => {
+    setBusy(true);
+    try {
+      await onRun(n, requeueFailed);
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+  return (
+    <section className="panel" data-testid="backfill-run">
+      <div className="panel-head">
+        <h2>Run now</h2>
+        <span className="panel-note">one add_jobs call · items that already have a job are never queued again</span>
+      </div>
+      <div className="pad bf-run-controls">
+        <label className="field bf-limit">
+          <span>Queue at most</span>
+          <input value={limit} inputMode="numeric" onChange={(e) => setLimit(e.target.value)} aria-invalid={!valid} data-testid="bf-run-limit" />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={requeueFailed} onChange={(e) => setRequeueFailed(e.target.checked)} data-testid="bf-requeue-failed" />
+          <span>
+            Also requeue items whose job failed for good <span className="dim">— a new job each; the failed one stays as history</span>
+          </span>
+        </label>
+        <button
+          className="btn btn-primary"
+          disabled={!valid || busy || !!readOnlyReason}
+          title={readOnlyReason ?? undefined}
+          onClick={() => setConfirming(true)}
+          data-testid="bf-run"
+        >
+          Queue up to {valid ? formatCount(n) : '…'} jobs
+        </button>
+      </div>
+      {readOnlyReason && <p className="pad warn-text">Runs are disabled: {readOnlyReason}</p>}
+      {result && (
+        <div className="pad bf-result" data-testid="bf-run-result" role="status">
+          <p className="bf-result-message">{result.message}.</p>
+          <BacklogFigures counts={result.run} testId="run-figures" />
+        </div>
+      )}
+      <ConfirmDialog
+        open={confirming}
+        title={`Queue jobs for "${rule.name}"?`}
+        confirmLabel="Queue jobs"
+        busy={busy}
+        onConfirm={() => void run()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          Up to {formatCount(n)} <span className="mono">{rule.task}</span> jobs{rule.queue ? <> in queue <span className="mono">{rule.queue}</span></> : null},
+          {' '}{rule.maxAttempts} attempts each, for items that have no job yet{requeueFailed ? ' or whose job failed for good' : ''}.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}

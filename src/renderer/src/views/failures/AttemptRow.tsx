@@ -1,0 +1,46 @@
+import { useState } from 'react';
+import type { FailedAttempt } from '../../../../shared/model/history.ts';
+import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
+import { formatDateTime, shortPoolId } from '../../format.ts';
+
+/** The first line of an error, cut for the table; the full (already bounded) text opens below the row. */
+const headline = (error: string) => {
+  const line = error.split('\n', 1)[0];
+  return line.length > 240 ? `${line.slice(0, 240)}…` : line;
+};
+
+/** One failed attempt. Error texts are rendered as text, never as HTML. */
+export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeInfo }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <tr className={open ? 'attempt-row open' : 'attempt-row'} onClick={() => setOpen(!open)} data-testid="attempt-row">
+        <td className="dim nowrap" title={row.at}>{formatDateTime(row.at)}</td>
+        <td className="mono">{row.task}</td>
+        <td className="num mono">{row.jobId}</td>
+        <td className="num">
+          {row.attempt}
+          {row.maxAttempts ? <span className="dim">/{row.maxAttempts}</span> : null}
+          {row.final && <span className="badge badge-quiet final-badge" title="No attempts left: permanently failed">final</span>}
+        </td>
+        <td>
+          <span className="type-chip" style={{ borderColor: info.color, color: info.color }} title={info.description}>
+            {info.label}
+          </span>
+        </td>
+        <td className="attempt-error">{headline(row.error)}</td>
+        <td className="num dim">{row.durationMs === null ? '—' : `${row.durationMs} ms`}</td>
+        <td className="mono dim" title={row.poolId ?? (row.source === 'watch' ? 'seen by the database watcher' : '')}>
+          {row.source === 'runner' ? shortPoolId(row.poolId) : 'watcher'}
+        </td>
+      </tr>
+      {open && (
+        <tr className="attempt-detail">
+          <td colSpan={8}>
+            <pre className="error-text">{row.error}</pre>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}

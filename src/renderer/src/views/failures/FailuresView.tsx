@@ -1,0 +1,95 @@
+import { useEffect, useMemo } from 'react';
+import { HISTORY_WINDOWS, type HistoryWindow } from '../../../../shared/model/history.ts';
+import { useFailures } from './failures-store.ts';
+import { typeLookup } from './type-info.ts';
+import { FigureCards } from './FigureCards.tsx';
+import { TypeBars } from './TypeBars.tsx';
+import { TypeAreas } from './TypeAreas.tsx';
+import { ThroughputChart } from './ThroughputChart.tsx';
+import { TaskTable } from './TaskTable.tsx';
+import { AttemptList } from './AttemptList.tsx';
+import { RulesPanel } from './RulesPanel.tsx';
+import { HistoryNote } from './HistoryNote.tsx';
+import './failures.css';
+
+const POLL_MS = 5000;
+const WINDOW_LABELS: Record<HistoryWindow, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
+
+/** Failure intelligence: what failed, why, since when and how often, from the history kept in SQLite. */
+export function FailuresView() {
+  const { summary, status, error, window, task, setWindow, setTask, refresh, loadList } = useFailures();
+  const info = useMemo(() => typeLookup(summary?.types ?? []), [summary?.types]);
+
+  useEffect(() => {
+    void refresh();
+    void loadList();
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void refresh();
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [refresh, loadList]);
+
+  return (
+    <div className="failures" data-testid="failures-view" data-loaded={summary ? 'true' : 'false'}>
+      <div className="view-head">
+        <h1>Failures</h1>
+        <HistoryNote status={status} />
+        <div className="failures-controls">
+          {task && (
+            <button className="badge badge-active task-chip" onClick={() => setTask(null)} title="Show every task">
+              task: {task} ✕
+            </button>
+          )}
+          <div className="segmented" role="group" aria-label="Window">
+            {(Object.keys(HISTORY_WINDOWS) as HistoryWindow[]).map((w) => (
+              <button key={w} className={w === window ? 'active' : ''} aria-pressed={w === window} onClick={() => setWindow(w)} data-testid={`window-${w}`}>
+                {WINDOW_LABELS[w]}
+              </button>
+            ))}
+          </div>
+        </div>
+      </div>
+      {error && <div className="form-error" role="alert">{error}</div>}
+      {summary && (
+        <>
+          <FigureCards summary={summary} />
+          <div className="failures-grid">
+            <section className="panel">
+              <div className="panel-head">
+                <h2>Errors by type</h2>
+                <span className="panel-note">click a type to open those jobs, to retry or remove them</span>
+              </div>
+              <TypeBars byType={summary.byType} info={info} />
+            </section>
+            <section className="panel">
+              <div className="panel-head">
+                <h2>Errors by type over time</h2>
+                <span className="panel-note">per {Math.round(summary.bucketMs / 60_000)} min</span>
+              </div>
+              <div className="failures-chart" data-testid="type-areas">
+                <TypeAreas summary={summary} info={info} />
+              </div>
+            </section>
+          </div>
+          <section className="panel">
+            <div className="panel-head">
+              <h2>Throughput</h2>
+              <span className="panel-note">succeeded runs and failed attempts per {Math.round(summary.bucketMs / 60_000)} min</span>
+            </div>
+            <div className="failures-chart" data-testid="throughput-chart">
+              <ThroughputChart summary={summary} />
+            </div>
+          </section>
+          <section className="panel">
+            <div className="panel-head">
+              <h2>By task</h2>
+            </div>
+            <TaskTable tasks={summary.byTask} info={info} selected={task} onSelect={setTask} />
+          </section>
+          <AttemptList types={summary.types} tasks={summary.byTask.map((t) => t.task)} info={info} windowFrom={summary.from} />
+          <RulesPanel />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import type { HistorySummary } from '../../../../shared/model/history.ts';
+import { HISTORY_WINDOWS } from '../../../../shared/model/history.ts';
+import { formatCount, formatPercent } from '../../format.ts';
+
+const ms = (v: number | null) => (v === null ? '—' : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`);
+
+/** The window's headline figures: failures, success rates, throughput, processing time. */
+export function FigureCards({ summary }: { summary: HistorySummary }) {
+  const perMinute = (summary.successes + summary.failures) / HISTORY_WINDOWS[summary.window];
+  const cards = [
+    { key: 'failures', label: 'Failed attempts', value: formatCount(summary.failures), alarm: summary.failures > 0 },
+    {
+      key: 'rate24h',
+      label: 'Success rate, last 24 h',
+      value: summary.successRate24h === null ? '—' : formatPercent(summary.successRate24h),
+      alarm: summary.successRate24h !== null && summary.successRate24h < 0.9,
+    },
+    { key: 'rate', label: 'Success rate, this window', value: summary.successRate === null ? '—' : formatPercent(summary.successRate), alarm: false },
+    {
+      key: 'throughput',
+      label: 'Throughput',
+      value: perMinute >= 1 ? `${perMinute.toFixed(1)}/min` : `${(perMinute * 60).toFixed(1)}/h`,
+      note: `${formatCount(summary.successes)} succeeded`,
+      alarm: false,
+    },
+    {
+      key: 'duration',
+      label: 'Processing time avg · p95',
+      value: `${ms(summary.durations.avgMs)} · ${ms(summary.durations.p95Ms)}`,
+      note: summary.durations.count ? `${formatCount(summary.durations.count)} runs timed by the hosted runner` : 'timed only for the hosted runner',
+      alarm: false,
+    },
+  ];
+  return (
+    <div className="fail-cards" data-testid="failure-figures">
+      {cards.map((c) => (
+        <div key={c.key} className={c.alarm ? 'fail-card alarm' : 'fail-card'} data-testid={`figure-${c.key}`}>
+          <div className="card-label">{c.label}</div>
+          <div className="fail-card-value num">{c.value}</div>
+          {c.note && <div className="dim fail-card-note">{c.note}</div>}
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { ErrorRule } from '../../../../shared/errors/index.ts';
+import { useFailures } from './failures-store.ts';
+
+const blank = (n: number): ErrorRule => ({ id: `rule-${n}`, pattern: '', type: '', label: '', color: '#8dd3c7', enabled: true });
+
+/** Drops empty optional fields: the engine validates every rule strictly. */
+function tidy(rule: ErrorRule): ErrorRule {
+  return Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== '' && v !== undefined)) as unknown as ErrorRule;
+}
+
+/** The operator's error taxonomy rules: tried before the built-in ones; saving reclassifies the history. */
+export function RulesPanel() {
+  const [rules, setRules] = useState<ErrorRule[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const reclassifying = useFailures((s) => s.status?.reclassifying);
+  const refresh = useFailures((s) => s.refresh);
+
+  useEffect(() => {
+    api.call('history.rules.get', {}).then((r) => setRules(r.rules), (e: Error) => setError(e.message));
+  }, []);
+
+  const patch = (i: number, change: Partial<ErrorRule>) => setRules(rules.map((r, j) => (j === i ? { ...r, ...change } : r)));
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    try {
+      const result = await api.call('history.rules.set', { rules: rules.map(tidy) });
+      setRules(result.rules);
+      setSaved('Saved: the kept history is being reclassified.');
+      void refresh();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="panel" data-testid="rules-panel">
+      <div className="panel-head">
+        <h2>Error taxonomy rules</h2>
+        <span className="panel-note">
+          Your rules are tried first, in order (regular expression, case-insensitive), then the built-in ones.
+          {reclassifying && ` Reclassifying ${reclassifying.done} of ${reclassifying.total}…`}
+        </span>
+      </div>
+      <div className="rules">
+        {rules.length === 0 && <div className="dim">No rules of your own: the built-in taxonomy applies.</div>}
+        {rules.map((r, i) => (
+          <div className="rule-row" key={i}>
+            <input aria-label="Pattern" placeholder="Pattern, e.g. CUDA out of memory" value={r.pattern} onChange={(e) => patch(i, { pattern: e.target.value })} className="mono rule-pattern" data-testid={`rule-pattern-${i}`} />
+            <input aria-label="Type" placeholder="type_slug" value={r.type} onChange={(e) => patch(i, { type: e.target.value })} className="mono" data-testid={`rule-type-${i}`} />
+            <input aria-label="Label" placeholder="Label" value={r.label ?? ''} onChange={(e) => patch(i, { label: e.target.value })} data-testid={`rule-label-${i}`} />
+            <input aria-label="Colour" type="color" value={r.color ?? '#8dd3c7'} onChange={(e) => patch(i, { color: e.target.value })} />
+            <label className="check">
+              <input type="checkbox" checked={r.enabled !== false} onChange={(e) => patch(i, { enabled: e.target.checked })} />
+              on
+            </label>
+            <button className="btn btn-ghost" onClick={() => setRules(rules.filter((_, j) => j !== i))} aria-label="Remove rule">
+              Remove
+            </button>
+          </div>
+        ))}
+        {error && <div className="form-error" role="alert">{error}</div>}
+        {saved && <div className="dim">{saved}</div>}
+        <div className="form-actions">
+          <button className="btn" onClick={() => setRules([...rules, blank(rules.length + 1)])} data-testid="rule-add">
+            Add rule
+          </button>
+          <button className="btn btn-primary" disabled={busy} onClick={() => void save()} data-testid="rules-save">
+            {busy ? 'Saving…' : 'Save rules'}
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}

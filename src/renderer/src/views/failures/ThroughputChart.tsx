@@ -1,0 +1,27 @@
+import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import type { HistorySummary } from '../../../../shared/model/history.ts';
+import { HISTORY_WINDOWS } from '../../../../shared/model/history.ts';
+import { formatAxisTime, formatCompact } from '../../format.ts';
+
+const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
+
+/** Finished runs per bucket: successes and failed attempts stacked, so throughput and failure share read together. */
+export function ThroughputChart({ summary }: { summary: HistorySummary }) {
+  const minutes = HISTORY_WINDOWS[summary.window];
+  if (summary.successes + summary.failures === 0) return <div className="chart-empty">No runs recorded in this window.</div>;
+  return (
+    <BarChart responsive data={summary.buckets} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+      <CartesianGrid stroke="var(--grid)" vertical={false} />
+      <XAxis dataKey="t" tickFormatter={(t: number) => formatAxisTime(t, minutes)} minTickGap={48} {...AXIS} />
+      <YAxis width={44} allowDecimals={false} tickFormatter={(v: number) => formatCompact(v)} {...AXIS} />
+      <Tooltip
+        isAnimationActive={false}
+        cursor={{ fill: 'var(--hover)' }}
+        contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
+        labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
+      />
+      <Bar dataKey="successes" name="Succeeded" stackId="runs" fill="var(--ok)" isAnimationActive={false} />
+      <Bar dataKey="failures" name="Failed attempts" stackId="runs" fill="var(--danger)" isAnimationActive={false} />
+    </BarChart>
+  );
+}

@@ -1,0 +1,57 @@
+import { useMemo } from 'react';
+import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import type { HistorySummary } from '../../../../shared/model/history.ts';
+import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
+import { formatAxisTime, formatCompact } from '../../format.ts';
+import { HISTORY_WINDOWS } from '../../../../shared/model/history.ts';
+
+const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
+
+/** Failed attempts per error type over the window, stacked, one colour per type. */
+export function TypeAreas({ summary, info }: { summary: HistorySummary; info(type: string): ErrorTypeInfo }) {
+  const types = summary.byType.map((t) => t.type);
+  const minutes = HISTORY_WINDOWS[summary.window];
+  // A closing point one bucket after the last one, so the last step is drawn with its full width.
+  const data = useMemo(() => {
+    const points = summary.buckets.map((b) => ({ t: b.t, ...Object.fromEntries(types.map((type) => [type, b.byType[type] ?? 0])) }));
+    const last = points[points.length - 1];
+    return last ? [...points, { ...last, t: last.t + summary.bucketMs }] : points;
+  }, [summary, types.join()]);
+  const end = data.length ? data[data.length - 1].t : Date.parse(summary.to);
+  if (types.length === 0) return <div className="chart-empty">No failed attempts in this window.</div>;
+  return (
+    <AreaChart responsive data={data} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+      <CartesianGrid stroke="var(--grid)" vertical={false} />
+      <XAxis
+        dataKey="t"
+        type="number"
+        scale="time"
+        domain={[Date.parse(summary.from), end]}
+        tickFormatter={(t: number) => formatAxisTime(t, minutes)}
+        minTickGap={48}
+        {...AXIS}
+      />
+      <YAxis width={44} allowDecimals={false} tickFormatter={(v: number) => formatCompact(v)} {...AXIS} />
+      <Tooltip
+        isAnimationActive={false}
+        contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
+        labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
+        formatter={(value, name) => [String(value), info(String(name)).label]}
+      />
+      {types.map((type) => (
+        <Area
+          key={type}
+          dataKey={type}
+          stackId="types"
+          type="stepAfter"
+          stroke={info(type).color}
+          fill={info(type).color}
+          fillOpacity={0.35}
+          strokeWidth={1.2}
+          isAnimationActive={false}
+          dot={false}
+        />
+      ))}
+    </AreaChart>
+  );
+}

@@ -1,0 +1,51 @@
+import type { BulkActionReport } from '../../../../shared/model/jobs.ts';
+import { JOB_ACTION_LABELS } from '../../../../shared/model/jobs.ts';
+import { formatCount } from '../../format.ts';
+import { href } from '../../router.ts';
+
+/** What an action did: how many jobs it changed, and which it skipped and why. */
+export function ActionReportView({ report }: { report: BulkActionReport }) {
+  return (
+    <div className="action-report" data-testid="action-report">
+      <div className="report-figures">
+        <div>
+          <span className="report-value ok" data-testid="report-affected">{formatCount(report.affected)}</span>
+          <span className="dim">changed</span>
+        </div>
+        <div>
+          <span className={report.skipped ? 'report-value warn' : 'report-value zero'} data-testid="report-skipped">
+            {formatCount(report.skipped)}
+          </span>
+          <span className="dim">skipped</span>
+        </div>
+        <div>
+          <span className="report-value">{formatCount(report.requested)}</span>
+          <span className="dim">asked</span>
+        </div>
+        <div className="dim report-time">
+          {JOB_ACTION_LABELS[report.action]} · {report.durationMs < 1000 ? `${report.durationMs} ms` : `${(report.durationMs / 1000).toFixed(1)} s`} ·{' '}
+          <a href={href('audit')}>audit #{report.auditId}</a>
+        </div>
+      </div>
+      {report.skippedByReason.length > 0 && (
+        <ul className="skip-reasons" data-testid="report-reasons">
+          {report.skippedByReason.map((r) => (
+            <li key={r.reason}>
+              <span className="num strong">{formatCount(r.count)}</span> {r.reason}
+              <span className="dim">
+                {' '}
+                — e.g.{' '}
+                {r.sampleIds.map((id, i) => (
+                  <span key={id}>
+                    {i > 0 && ', '}
+                    <a href={href(`jobs/${id}`)}>#{id}</a>
+                  </span>
+                ))}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { JobAction, JobDetail } from '../../../../shared/model/jobs.ts';
+import { formatCount } from '../../format.ts';
+import { href } from '../../router.ts';
+import { ActionButtons } from './ActionButtons.tsx';
+import { ActionDialog } from './ActionDialog.tsx';
+import { AttemptsSeen } from './AttemptsSeen.tsx';
+import { JobFacts } from './JobFacts.tsx';
+import type { ActionRequest } from './job-actions.ts';
+
+/** Why an action does not apply to this job now, or null when it does. */
+function notApplicable(job: JobDetail): Partial<Record<JobAction, string | null>> {
+  if (job.gone) {
+    const gone = 'The job is no longer in the database';
+    return { retry: gone, cancel: gone, fail: gone, priority: gone, unlock: gone };
+  }
+  const elsewhere = job.lockedBy && !job.runningHere;
+  return {
+    retry: job.lockedBy ? 'A worker holds this job: retry it after it ends' : null,
+    cancel: elsewhere ? 'Running in another process: it cannot be cancelled from here; mark it failed after it ends' : null,
+    fail: job.lockedBy ? 'A worker holds this job: mark it failed after it ends' : null,
+    priority: job.lockedBy ? 'A worker holds this job' : null,
+    unlock: !job.lockedBy ? 'Not locked' : job.runningHere ? "This console's runner holds it: cancel it instead" : null,
+  };
+}
+
+/** One job in full: its columns, payload, the whole last error (as text), what Jobdeck saw of its attempts, and actions. */
+export function JobDetailView({ id }: { id: string }) {
+  const [job, setJob] = useState<JobDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [request, setRequest] = useState<ActionRequest | null>(null);
+  const load = useCallback(() => {
+    api.call('jobs.get', { id }).then(
+      (j) => (setJob(j), setError(null)),
+      (e: Error) => setError(e.message),
+    );
+  }, [id]);
+  useEffect(load, [load]);
+
+  if (error) {
+    return (
+      <div className="view-empty" data-testid="job-detail-error">
+        <h1>Job #{id}</h1>
+        <p>{error}</p>
+        <a className="btn" href={href('jobs')}>Back to jobs</a>
+      </div>
+    );
+  }
+  if (!job) return <div className="view-loading">Loading job #{id}…</div>;
+  const now = Date.parse(job.dbNow);
+
+  return (
+    <div className="job-detail" data-testid="job-detail" data-state={job.gone ? job.snapshotState : job.state}>
+      <div className="view-head">
+        <a href="#/jobs" onClick={(e) => (history.length > 1 ? (e.preventDefault(), history.back()) : undefined)}>
+          ← Jobs
+        </a>
+        <h1>
+          Job <span className="mono">#{job.id}</span> <span className="dim mono">{job.task}</span>
+        </h1>
+        <button className="btn btn-ghost" onClick={load}>Refresh</button>
+      </div>
+      {job.gone && (
+        <div className="banner banner-info" data-testid="job-gone">
+          No longer in the database: shown from Jobdeck's snapshot ({job.snapshotState ?? 'last seen'}).
+        </div>
+      )}
+      <section className="panel">
+        <div className="panel-head">
+          <ActionButtons testPrefix="job-action" offer={notApplicable(job)} onAction={(action) => setRequest({ action, target: { ids: [job.id] }, subject: `job #${job.id}` })} />
+        </div>
+        <JobFacts job={job} now={now} />
+      </section>
+      <div className="detail-grid">
+        <section className="panel">
+          <div className="panel-head">
+            <h2>Last error</h2>
+            <span className="panel-note">
+              {job.lastError === null
+                ? 'none'
+                : job.errorLength > job.lastError.length
+                  ? `first ${formatCount(job.lastError.length)} of ${formatCount(job.errorLength)} characters`
+                  : `${formatCount(job.errorLength)} characters`}
+            </span>
+          </div>
+          <pre className="code-block error-block" data-testid="job-last-error">{job.lastError ?? ''}</pre>
+        </section>
+        <section className="panel">
+          <div className="panel-head">
+            <h2>Payload</h2>
+            {job.payloadTruncated && <span className="panel-note warn-text">too large to show in full: the first 256 KiB</span>}
+          </div>
+          <pre className="code-block" data-testid="job-payload">{job.payload ?? 'Not kept in the snapshot.'}</pre>
+        </section>
+      </div>
+      <section className="panel">
+        <div className="panel-head">
+          <h2>Attempts Jobdeck has seen</h2>
+          <span className="panel-note">graphile-worker keeps only the last error; Jobdeck keeps every failed attempt it sees</span>
+        </div>
+        <AttemptsSeen attempts={job.attemptsSeen} />
+      </section>
+      {request && (
+        <ActionDialog
+          request={request}
+          onClose={(changed) => {
+            setRequest(null);
+            if (changed) load();
+          }}
+        />
+      )}
+    </div>
+  );
+}

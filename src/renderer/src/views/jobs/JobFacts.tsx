@@ -1,0 +1,50 @@
+import type { ReactNode } from 'react';
+import type { JobDetail } from '../../../../shared/model/jobs.ts';
+import { formatAge, formatDateTime, shortPoolId } from '../../format.ts';
+import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
+
+/** The job's columns at a glance, times relative to the database's clock (no skew from the viewer's). */
+export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
+  const runIn = Date.parse(job.runAt) - now;
+  const lockedFor = job.lockedAt ? now - Date.parse(job.lockedAt) : null;
+  const facts: [string, ReactNode][] = [
+    ['State', job.gone ? <span className="badge">{job.snapshotState ?? 'gone'}</span> : <StateBadge state={job.state} />],
+    ['Task', <span className="mono">{job.task}</span>],
+    ['Queue', job.queue ? <span className="mono">{job.queue}</span> : <span className="dim">none (runs in parallel)</span>],
+    ['Attempts', <span className={job.attempts >= job.maxAttempts ? 'hot num' : 'num'}>{job.attempts} of {job.maxAttempts}</span>],
+    [
+      'Run at',
+      <>
+        {formatDateTime(job.runAt)} <span className="dim">({runIn > 0 ? `in ${formatAge(runIn)}` : `${formatAge(-runIn)} ago`})</span>
+      </>,
+    ],
+    [
+      'Locked by',
+      job.lockedBy ? (
+        <>
+          <span className="mono" title={job.lockedBy}>{shortPoolId(job.lockedBy)}</span>{' '}
+          <span className="dim">for {formatAge(lockedFor ?? 0)}{job.runningHere ? " · this console's runner" : ' · another process'}</span>
+        </>
+      ) : (
+        <span className="dim">not locked</span>
+      ),
+    ],
+    ['Priority', <span className="num">{job.priority}</span>],
+    ['Job key', job.key ? <span className="mono">{job.key}</span> : <span className="dim">none</span>],
+    ['Flags', job.flags.length ? job.flags.map((f) => <span key={f} className="badge">{f}</span>) : <span className="dim">none</span>],
+    ['Error type', job.errorType ? <ErrorTypeChip type={job.errorType} /> : <span className="dim">no error</span>],
+    ['Created', formatDateTime(job.createdAt)],
+    ['Updated', job.updatedAt ? formatDateTime(job.updatedAt) : <span className="dim">—</span>],
+  ];
+  if (job.cancelledAt) facts.push(['Cancelled', <>{formatDateTime(job.cancelledAt)} by {job.cancelledBy ?? 'unknown'}</>]);
+  return (
+    <dl className="job-facts" data-testid="job-facts">
+      {facts.map(([label, value]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,99 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
+import { navigate, type Route } from '../../router.ts';
+import { formatCount } from '../../format.ts';
+import { filterFromParams, filterKey, filterToParams, isEmptyFilter } from './job-filter-url.ts';
+import { describeCount } from './jobs-format.ts';
+import { useJobList } from './use-job-list.ts';
+import { FilterBar } from './FilterBar.tsx';
+import { JobTable } from './JobTable.tsx';
+import { ActionButtons } from './ActionButtons.tsx';
+import { ActionDialog } from './ActionDialog.tsx';
+import type { ActionRequest } from './job-actions.ts';
+
+/** The job explorer: filters in the address, a virtualised list, and actions on a selection or on the whole filter. */
+export function JobListView({ route }: { route: Route }) {
+  const filter = useMemo(() => filterFromParams(route.params), [route.params]);
+  const key = filterKey(filter);
+  const list = useJobList(filter);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [request, setRequest] = useState<ActionRequest | null>(null);
+  useEffect(() => setSelected(new Set()), [key]);
+
+  const setFilter = (next: JobFilter) => navigate('jobs', filterToParams(next));
+  const toggle = useCallback((id: string) => {
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }, []);
+  const toggleAll = () => setSelected((prev) => (list.rows.every((r) => prev.has(r.id)) ? new Set() : new Set(list.rows.map((r) => r.id))));
+  const count = list.count ? describeCount(list.count) : null;
+
+  const act = (action: JobAction) => {
+    if (selected.size > 0) {
+      setRequest({ action, target: { ids: [...selected] }, subject: `${formatCount(selected.size)} selected ${selected.size === 1 ? 'job' : 'jobs'}` });
+    } else {
+      setRequest({
+        action,
+        target: { filter },
+        subject: isEmptyFilter(filter) ? 'every job in the database' : 'every job matching the filter',
+      });
+    }
+  };
+
+  return (
+    <div className="jobs-view">
+      <div className="view-head">
+        <h1>Jobs</h1>
+        <span className="match-count" data-testid="match-count" data-basis={list.count?.basis ?? ''}>
+          {count ? count.text : 'counting…'}
+          {count?.note && <span className="count-note"> · {count.note}</span>}
+        </span>
+        <button className="btn btn-ghost" onClick={list.reload} data-testid="jobs-refresh">
+          Refresh
+        </button>
+      </div>
+      <FilterBar filter={filter} onChange={setFilter} />
+      <div className="bulk-bar" data-testid="bulk-bar">
+        <span className="bulk-subject">
+          {selected.size > 0 ? (
+            <>
+              <strong>{formatCount(selected.size)}</strong> selected
+              <button className="btn btn-ghost" onClick={() => setSelected(new Set())}>
+                Clear selection
+              </button>
+            </>
+          ) : (
+            <>All {count ? <strong>{count.text}</strong> : 'jobs'} matching the filter:</>
+          )}
+        </span>
+        <ActionButtons testPrefix="bulk" suffix={selected.size > 0 ? '' : ' all…'} onAction={act} />
+      </div>
+      {list.error && <div className="form-error">{list.error}</div>}
+      <JobTable
+        rows={list.rows}
+        selected={selected}
+        hasMore={list.hasMore}
+        loading={list.loading}
+        onToggle={toggle}
+        onToggleAll={toggleAll}
+        onLoadMore={list.loadMore}
+      />
+      {request && (
+        <ActionDialog
+          request={request}
+          onClose={(changed) => {
+            setRequest(null);
+            if (changed) {
+              setSelected(new Set());
+              list.reload();
+            }
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+import { api } from '../../api/client.ts';
+import type { BulkActionReport, JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
+
+export type ActionTarget = { ids: string[] } | { filter: JobFilter };
+
+/** An action the operator started, before its confirmation. */
+export interface ActionRequest {
+  action: JobAction;
+  target: ActionTarget;
+  /** What it applies to, in words: "job 42", "3 selected jobs", "every job matching the filter". */
+  subject: string;
+}
+
+/** The values an action takes beyond its target. */
+export interface ActionInputs {
+  runAt: string | null;
+  message: string;
+  priority: number;
+}
+
+/** What each action does, said before the operator confirms it. */
+export const ACTION_EXPLANATIONS: Record<JobAction, string> = {
+  retry: 'Attempts are reset to 0 and the job runs at the chosen time. A job a worker holds right now is skipped and listed.',
+  cancel:
+    "A job that is not running is removed from the queue and kept in Jobdeck's history as cancelled. A job running in this console's runner is aborted and ends as cancelled, not retried. A job running in another process cannot be cancelled from here: it is listed.",
+  fail: 'Attempts are set to the maximum: the job stays in the table, permanently failed, until someone retries or removes it.',
+  priority: 'Lower numbers run first; the default is 0.',
+  unlock:
+    'Releases every job held by the pools (worker processes) of these jobs: graphile-worker unlocks per pool. Only when that process is gone: if it still runs, a job may run twice.',
+};
+
+/** Calls the action's operation; progress arrives as `action.progress` events with this `actionId`. */
+export function runAction(request: ActionRequest, inputs: ActionInputs, actionId: string): Promise<BulkActionReport> {
+  const { target } = request;
+  switch (request.action) {
+    case 'retry':
+      return api.call('jobs.retry', { target, actionId, ...(inputs.runAt ? { runAt: inputs.runAt } : {}) });
+    case 'cancel':
+      return api.call('jobs.cancel', { target, actionId });
+    case 'fail':
+      return api.call('jobs.fail', { target, actionId, ...(inputs.message.trim() ? { message: inputs.message.trim() } : {}) });
+    case 'priority':
+      return api.call('jobs.setPriority', { target, actionId, priority: inputs.priority });
+    case 'unlock':
+      return api.call('jobs.unlock', { target, actionId });
+  }
+}
+
+/** A fresh id to match progress events to this call. */
+export function newActionId(): string {
+  return `a${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+}

@@ -1,0 +1,44 @@
+import { JOB_STATES, type JobState } from '../../../../shared/model/job-state.ts';
+import type { JobFilter } from '../../../../shared/model/jobs.ts';
+
+/**
+ * The explorer's filter lives in the address (`#/jobs?state=failed&task=generate_insight`), so a filtered
+ * list can be bookmarked, shared or opened from a notification. Unknown or malformed values are dropped.
+ */
+const TEXT_KEYS = ['errorType', 'createdFrom', 'createdTo', 'runAtFrom', 'runAtTo'] as const;
+
+export function filterFromParams(params: URLSearchParams): JobFilter {
+  const filter: JobFilter = {};
+  const states = (params.get('state') ?? '')
+    .split(',')
+    .filter((s): s is JobState => (JOB_STATES as readonly string[]).includes(s));
+  if (states.length) filter.states = states;
+  const task = params.get('task');
+  if (task) filter.tasks = [task.slice(0, 128)];
+  const queue = params.get('queue');
+  if (queue) filter.queues = [queue.slice(0, 128)];
+  const q = params.get('q')?.trim();
+  if (q) filter.search = q.slice(0, 200);
+  for (const key of TEXT_KEYS) {
+    const value = params.get(key);
+    if (!value) continue;
+    if (key === 'errorType' ? /^[a-z][a-z0-9_]{0,39}$/.test(value) : !Number.isNaN(Date.parse(value))) filter[key] = value;
+  }
+  return filter;
+}
+
+export function filterToParams(filter: JobFilter): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (filter.states?.length) out.state = filter.states.join(',');
+  if (filter.tasks?.length) out.task = filter.tasks[0];
+  if (filter.queues?.length) out.queue = filter.queues[0];
+  if (filter.search) out.q = filter.search;
+  for (const key of TEXT_KEYS) if (filter[key]) out[key] = filter[key]!;
+  return out;
+}
+
+/** A stable key for effects that depend on the filter's content. */
+export const filterKey = (filter: JobFilter) => JSON.stringify(filterToParams(filter));
+
+/** True when the filter narrows nothing: an action on it would touch every job. */
+export const isEmptyFilter = (filter: JobFilter) => Object.keys(filterToParams(filter)).length === 0;

@@ -1,0 +1,26 @@
+import { BUILTIN_ERROR_TYPES, type ErrorTypeInfo } from '../../../../shared/errors/index.ts';
+import type { MatchCount } from '../../../../shared/model/jobs.ts';
+import { formatAge, formatClock, formatCount } from '../../format.ts';
+
+/** `in 3 min` / `4 min ago` / `now`, against `now` (ms). */
+export function relativeTime(iso: string, now: number): string {
+  const delta = Date.parse(iso) - now;
+  if (Math.abs(delta) < 1000) return 'now';
+  return delta > 0 ? `in ${formatAge(delta)}` : `${formatAge(-delta)} ago`;
+}
+
+const TYPES = new Map<string, ErrorTypeInfo>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t]));
+
+/** How an error type is shown; unknown (custom) types get a neutral look. */
+export function errorTypeInfo(type: string): ErrorTypeInfo {
+  return TYPES.get(type) ?? { type, label: type.replace(/_/g, ' '), color: '#8A8F98', description: 'Custom error type.' };
+}
+
+/** "1,234 jobs", "≥ 10,000 · about 1.2M (estimate)", "12,000 as of 14:03:05". */
+export function describeCount(count: MatchCount): { text: string; note: string | null } {
+  if (count.basis === 'exact') return { text: `${formatCount(count.value)} ${count.value === 1 ? 'job' : 'jobs'}`, note: null };
+  if (count.basis === 'snapshot') {
+    return { text: `${formatCount(count.value)} jobs`, note: `monitor's count as of ${formatClock(count.at)}` };
+  }
+  return { text: `≈ ${formatCount(count.value)} jobs`, note: `estimate: over ${formatCount(count.atLeast - 1)} match, the planner guesses the rest` };
+}

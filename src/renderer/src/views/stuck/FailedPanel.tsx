@@ -1,0 +1,54 @@
+import { BUILTIN_ERROR_TYPES } from '../../../../shared/errors/index.ts';
+import type { FailedGroup } from '../../../../shared/model/stuck.ts';
+import { formatAge, formatCount } from '../../format.ts';
+import { cancelTarget, retryTarget } from './stuck-actions.ts';
+import type { Act, Ask } from './confirm.ts';
+
+const TYPES = new Map<string, { label: string; color: string; description: string }>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t]));
+
+/** Permanently failed jobs by task and error type, with the ways out: retry now, retry in an hour, cancel. */
+export function FailedPanel({ groups, act, ask, now }: { groups: FailedGroup[]; act: Act; ask: Ask; now: number }) {
+  return (
+    <section className="panel" data-testid="stuck-failed">
+      <div className="panel-head">
+        <h2>Permanently failed</h2>
+        <span className="panel-note">Out of attempts: graphile-worker keeps them forever until they are retried or removed.</span>
+      </div>
+      {groups.length === 0 ? (
+        <div className="table-empty">No permanently failed jobs.</div>
+      ) : (
+        <table className="stuck-table">
+          <thead>
+            <tr><th>Task</th><th>Error type</th><th className="num">Jobs</th><th>Example</th><th className="num">Last change</th><th /></tr>
+          </thead>
+          <tbody>
+            {groups.map((g) => {
+              const type = TYPES.get(g.errorType);
+              const target = { kind: 'failed', task: g.task, errorType: g.errorType } as const;
+              return (
+                <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
+                  <td>{g.task}</td>
+                  <td title={type?.description}>
+                    <span className="stuck-type" style={{ ['--type-color' as string]: type?.color ?? '#8a8f98' }}>{type?.label ?? g.errorType}</span>
+                  </td>
+                  <td className="num">{formatCount(g.count)}</td>
+                  {/* last_error is the user's text: rendered as text, bounded by the engine, clipped here. */}
+                  <td className="mono stuck-error" title={g.sampleError}>{g.sampleError || '(no message)'}</td>
+                  <td className="num dim">{formatAge(now - Date.parse(g.newestUpdatedAt))} ago</td>
+                  <td className="stuck-actions">
+                    <button className="btn" onClick={() => void act(() => retryTarget(target))} data-testid={`retry-failed-${g.task}-${g.errorType}`}>Retry now</button>
+                    <button className="btn" onClick={() => void act(() => retryTarget(target, { runAt: new Date(Date.now() + 3_600_000).toISOString() }))}>Retry in 1 h</button>
+                    <button className="btn btn-danger-text"
+                      onClick={() => ask({ title: `Cancel ${formatCount(g.count)} failed ${g.task} jobs?`, body: 'They are removed from the queue and kept as cancelled in Jobdeck\u2019s history.', confirmLabel: 'Cancel jobs', danger: true, run: () => cancelTarget(target) })}>
+                      Cancel
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,49 @@
+import type { BlockedQueue, LockingPool } from '../../../../shared/model/stuck.ts';
+import { formatAge, formatCount, shortPoolId } from '../../format.ts';
+import { LivenessBadge } from './LivenessBadge.tsx';
+import { unlockPools } from './stuck-actions.ts';
+import type { Act } from './confirm.ts';
+
+/** Named queues whose row stays locked: every job behind it waits. Unlocking the pool frees the queue. */
+export function QueuesPanel({ queues, pools, act }: { queues: BlockedQueue[]; pools: LockingPool[]; act: Act }) {
+  const poolOf = new Map(pools.map((p) => [p.poolId, p]));
+  return (
+    <section className="panel" data-testid="stuck-queues">
+      <div className="panel-head">
+        <h2>Blocked named queues</h2>
+        <span className="panel-note">A named queue runs one job at a time: while its row is locked, the jobs behind it wait.</span>
+      </div>
+      {queues.length === 0 ? (
+        <div className="table-empty">No named queue is held too long.</div>
+      ) : (
+        <table className="stuck-table">
+          <thead>
+            <tr><th>Queue</th><th>Locked by</th><th className="num">Locked for</th><th className="num">Waiting</th><th>Next in line</th><th /></tr>
+          </thead>
+          <tbody>
+            {queues.map((q) => {
+              const pool = q.lockedBy ? poolOf.get(q.lockedBy) : undefined;
+              return (
+                <tr key={q.queue} data-testid={`blocked-queue-${q.queue}`}>
+                  <td>{q.queue}</td>
+                  <td>
+                    <span className="mono" title={q.lockedBy ?? ''}>{shortPoolId(q.lockedBy)}</span> {pool && <LivenessBadge pool={pool} />}
+                  </td>
+                  <td className="num warn-text">{formatAge(q.lockedForMs)}</td>
+                  <td className="num">{formatCount(q.waiting)}</td>
+                  <td className="dim stuck-sample">{q.sample.map((s) => `#${s.id} ${s.task}`).join(', ') || '—'}</td>
+                  <td className="stuck-actions">
+                    <button className="btn" disabled={!q.lockedBy || pool?.liveness === 'alive'} data-testid={`unlock-queue-${q.queue}`}
+                      onClick={() => void act(() => unlockPools([q.lockedBy!], pool?.liveness === 'probably-alive'))}>
+                      Unlock
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

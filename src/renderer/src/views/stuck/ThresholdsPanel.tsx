@@ -1,0 +1,52 @@
+import { useState } from 'react';
+import type { StuckThresholds } from '../../../../shared/model/stuck.ts';
+import { api } from '../../api/client.ts';
+import { useToasts } from '../../store/toast-store.ts';
+
+/** How long a job of each task may stay locked before it counts as stuck (kept in Jobdeck's SQLite). */
+export function ThresholdsPanel({ thresholds, tasks, onSaved }: { thresholds: StuckThresholds; tasks: string[]; onSaved(): void }) {
+  const [task, setTask] = useState('');
+  const [minutes, setMinutes] = useState('');
+  const current = task ? (thresholds.byTask[task] ?? thresholds.defaultMinutes) : thresholds.defaultMinutes;
+  const save = async (value: number | null) => {
+    try {
+      await api.call('stuck.setThreshold', { task: task || null, minutes: value });
+      setMinutes('');
+      onSaved();
+    } catch (error) {
+      useToasts.getState().push('error', 'Could not save the threshold', (error as Error).message);
+    }
+  };
+  const parsed = Number(minutes);
+  const valid = Number.isInteger(parsed) && parsed >= 1 && parsed <= 10_080;
+  const overrides = Object.entries(thresholds.byTask);
+  return (
+    <section className="panel" data-testid="stuck-thresholds">
+      <div className="panel-head">
+        <h2>Thresholds</h2>
+        <span className="panel-note">
+          Default {thresholds.defaultMinutes} min
+          {overrides.length > 0 && ` · ${overrides.map(([t, m]) => `${t}: ${m} min`).join(' · ')}`}
+        </span>
+      </div>
+      <form className="stuck-threshold-form pad" onSubmit={(e) => { e.preventDefault(); if (valid) void save(parsed); }}>
+        <label>
+          Task{' '}
+          <select value={task} onChange={(e) => setTask(e.target.value)} data-testid="threshold-task">
+            <option value="">Default (every task)</option>
+            {tasks.map((t) => <option key={t} value={t}>{t}</option>)}
+          </select>
+        </label>
+        <label>
+          Stuck after{' '}
+          <input type="number" min={1} max={10_080} placeholder={String(current)} value={minutes}
+            onChange={(e) => setMinutes(e.target.value)} data-testid="threshold-minutes" /> min
+        </label>
+        <button className="btn" type="submit" disabled={!valid} data-testid="threshold-save">Save</button>
+        {task && thresholds.byTask[task] !== undefined && (
+          <button className="btn btn-ghost" type="button" onClick={() => void save(null)}>Use the default</button>
+        )}
+      </form>
+    </section>
+  );
+}

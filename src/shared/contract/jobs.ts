@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { op } from './define.ts';
+import { empty } from './app.ts';
+import { JOB_ACTIONS, type ActionPreview, type BulkActionReport, type JobDetail, type JobFacets, type JobsPage, type MatchCount } from '../model/jobs.ts';
+import { JOB_STATES } from '../model/job-state.ts';
+import type { AuditEntry } from '../model/audit.ts';
+
+/** graphile-worker job ids are positive bigints; they travel as strings. */
+export const jobId = z.string().regex(/^[1-9]\d{0,18}$/, 'a job id is a positive integer');
+const name = z.string().min(1).max(128);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** A filter on jobs (see JobFilter): every field optional, every value bounded. */
+export const jobFilter = z
+  .object({
+    states: z.array(z.enum(JOB_STATES)).max(JOB_STATES.length).optional(),
+    tasks: z.array(name).max(100).optional(),
+    queues: z.array(name).max(100).optional(),
+    errorType: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'an error type is a slug like rate_limit').optional(),
+    search: z.string().trim().min(1).max(200).optional(),
+    createdFrom: isoTime.optional(),
+    createdTo: isoTime.optional(),
+    runAtFrom: isoTime.optional(),
+    runAtTo: isoTime.optional(),
+  })
+  .strict();
+
+/** What an action applies to: selected ids (a larger set goes by filter), or everything the filter matches. */
+export const actionTarget = z.union([
+  z.object({ ids: z.array(jobId).min(1).max(50_000) }).strict(),
+  z.object({ filter: jobFilter }).strict(),
+]);
+
+/** Chosen by the client to match `action.progress` events to its call. */
+const actionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional();
+
+const action = <S extends z.ZodRawShape>(shape: S) => z.object({ target: actionTarget, actionId, ...shape }).strict();
+
+export const jobOps = {
+  'jobs.list': op<JobsPage>()({
+    input: z
+      .object({ filter: jobFilter.default({}), cursor: jobId.nullable().optional(), limit: z.number().int().min(1).max(500).default(100) })
+      .strict(),
+    access: 'read',
+    summary: 'A page of jobs matching a filter, newest first (keyset pagination: pass nextCursor back)',
+  }),
+  'jobs.count': op<MatchCount>()({
+    input: z.object({ filter: jobFilter.default({}) }).strict(),
+    access: 'read',
+    summary: 'How many jobs match a filter: exact up to 10,000, then a snapshot count or an estimate, marked as such',
+  }),
+  'jobs.get': op<JobDetail>()({
+    input: z.object({ id: jobId }).strict(),
+    access: 'read',
+    summary: "One job in full (payload, last error, lock) with the attempts Jobdeck has seen; from Jobdeck's snapshot once gone",
+  }),
+  'jobs.facets': op<JobFacets>()({
+    input: empty,
+    access: 'read',
+    summary: 'Task identifiers and queue names, for the filter pickers',
+  }),
+  'jobs.preview': op<ActionPreview>()({
+    input: z.object({ action: z.enum(JOB_ACTIONS), target: actionTarget }).strict(),
+    access: 'read',
+    summary: 'How many jobs an action would touch, and how many of them a worker holds now',
+  }),
+  'jobs.retry': op<BulkActionReport>()({
+    input: action({ runAt: isoTime.optional() }),
+    access: 'write',
+    summary: 'Retry now or at runAt: attempts reset to 0 (reschedule_jobs); locked jobs are skipped and reported',
+  }),
+  'jobs.cancel': op<BulkActionReport>()({
+    input: action({}),
+    access: 'write',
+    summary: "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; the hosted runner's running jobs are aborted",
+  }),
+  'jobs.fail': op<BulkActionReport>()({
+    input: action({ message: z.string().trim().min(1).max(1000).optional() }),
+    access: 'write',
+    summary: 'Mark permanently failed (permanently_fail_jobs); locked jobs are skipped and reported',
+  }),
+  'jobs.setPriority': op<BulkActionReport>()({
+    input: action({ priority: z.number().int().min(-32768).max(32767) }),
+    access: 'write',
+    summary: 'Change priority (lower runs first; reschedule_jobs); locked jobs are skipped and reported',
+  }),
+  'jobs.unlock': op<BulkActionReport>()({
+    input: action({}),
+    access: 'write',
+    summary: "Release jobs held by pools that are gone (force_unlock_workers of their pools); this console's live pool is refused",
+  }),
+  'audit.list': op<AuditEntry[]>()({
+    input: z
+      .object({ limit: z.number().int().min(1).max(500).default(100), before: z.number().int().positive().optional(), allConnections: z.boolean().default(false) })
+      .strict(),
+    access: 'read',
+    summary: 'The audit log, newest first (keyset: pass the last id as before); the active connection unless allConnections',
+  }),
+};

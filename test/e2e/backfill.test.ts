@@ -1,0 +1,94 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSkipReason, startWebConsole, type WebConsole } from '../helpers/browser.ts';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { installDemoSchema } from '../../src/engine/demo/schema.ts';
+
+const skip = browserSkipReason();
+let web: WebConsole;
+let db: TestPostgres;
+const ORPHANS = 18;
+
+const QUERY = `select e.id from jobdeck_demo.news_events e
+where not exists (select 1 from jobdeck_demo.event_insights i where i.event_id = e.id)
+order by e.id`;
+
+/** News events with neither an insight nor a job: what a backfill must find, counted independently. */
+async function orphans(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    `select count(*)::int as n from jobdeck_demo.news_events e
+      where not exists (select 1 from jobdeck_demo.event_insights i where i.event_id = e.id)
+        and not exists (select 1 from graphile_worker._private_jobs j where j.key = 'generate_insight:' || e.id)`,
+  );
+  return rows[0].n;
+}
+
+const figure = async (id: string) => Number((await web.page.getByTestId(id).locator('.bf-figure-value').innerText()).replace(/[^\d]/g, ''));
+
+before(async () => {
+  if (skip) return;
+  // The demo's tables in a database of our own: 40 news events, 12 with an insight, 10 with a job, 18 with neither.
+  db = await startTestPostgres();
+  await installDemoSchema(db.pool);
+  await db.pool.query(`insert into jobdeck_demo.news_events (id, title, body) select i, 'Event ' || i, 'Body' from generate_series(1, 40) i`);
+  await db.pool.query(`insert into jobdeck_demo.event_insights (event_id, insight, model) select i, '{}', 'm' from generate_series(1, 12) i`);
+  await db.pool.query(`select graphile_worker.add_job('generate_insight', json_build_object('eventId', i), job_key => 'generate_insight:' || i) from generate_series(13, 22) i`);
+  web = await startWebConsole({ databaseUrl: db.connectionString, runner: false });
+});
+after(async () => {
+  await web?.close();
+  await db?.close();
+});
+
+test('create a rule, preview it, run it, from the browser', { skip: skip ?? false }, async () => {
+  const { page } = web;
+  await web.open('#/backfill');
+  await page.getByTestId('nav-backfill').waitFor();
+  await page.getByTestId('bf-new-rule').click();
+  await page.getByTestId('bf-name').fill('News events without an insight');
+  await page.getByTestId('bf-query').fill(QUERY);
+  await page.getByTestId('bf-task').fill('generate_insight');
+  await page.getByTestId('bf-payload-key').fill('eventId');
+  await page.getByTestId('bf-batch').fill('5');
+
+  const expected = await orphans();
+  assert.equal(expected, ORPHANS);
+  await page.getByTestId('bf-preview').click();
+  await page.getByTestId('backfill-preview').waitFor();
+  assert.equal(await figure('preview-figures-fresh'), expected, 'the preview counts the items with neither output nor job');
+  assert.ok((await figure('preview-figures-missing')) >= expected);
+  await web.screenshot('backfill-preview');
+
+  await page.getByTestId('bf-save').click();
+  const list = page.getByTestId('backfill-rules');
+  await list.getByText('News events without an insight').waitFor();
+  const listed = await web.engine.call('backfill.list', {});
+  assert.ok(listed.ok && (listed.data as { batchSize: number }[])[0]?.batchSize === 5, 'the rule was saved with its batch size');
+
+  await page.getByTestId('bf-run').click();
+  await page.getByTestId('confirm-dialog-confirm').click();
+  const result = page.getByTestId('bf-run-result');
+  await result.waitFor({ timeout: 15_000 });
+  const queuedNow = Math.min(5, expected);
+  assert.match(await result.innerText(), new RegExp(`needed output, ${queuedNow} queued`));
+  assert.equal(await orphans(), expected - queuedNow, 'exactly that many items got a job');
+  // The run log shows the run.
+  await page.getByTestId('backfill-history').getByText('run', { exact: true }).first().waitFor();
+  await web.screenshot('backfill-run');
+});
+
+test('a rule that writes is refused on screen and changes nothing', { skip: skip ?? false }, async () => {
+  const { page } = web;
+  const before = await orphans();
+  await page.getByTestId('bf-new-rule').click();
+  await page.getByTestId('bf-name').fill('Hostile');
+  await page.getByTestId('bf-query').fill(`with d as (delete from jobdeck_demo.news_events returning id) select id from d`);
+  await page.getByTestId('bf-task').fill('generate_insight');
+  await page.getByTestId('bf-payload-key').fill('eventId');
+  await page.getByTestId('bf-preview').click();
+  const error = page.getByTestId('bf-error');
+  await error.waitFor();
+  assert.match(await error.innerText(), /refused/);
+  assert.equal(await orphans(), before);
+  await web.screenshot('backfill-refused');
+});

@@ -1,0 +1,103 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSkipReason, startWebConsole, type WebConsole } from '../helpers/browser.ts';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { addJobs, makeFailed } from '../integration/jobs-fixtures.ts';
+
+const skip = browserSkipReason();
+let db: TestPostgres;
+let web: WebConsole;
+let failed: string[] = [];
+
+const QUOTA = "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota', 'code': 'insufficient_quota'}}";
+const LIST = '#/jobs?state=failed&task=generate_insight';
+
+before(async () => {
+  if (skip) return;
+  db = await startTestPostgres();
+  // Failed insight jobs (quota and parse errors), some waiting ones, and failures of another task.
+  failed = await addJobs(db.pool, 'generate_insight', 24, { payload: { eventId: 1 }, maxAttempts: 3 });
+  await makeFailed(db.pool, failed.slice(0, 16), QUOTA);
+  await makeFailed(db.pool, failed.slice(16), 'pydantic_core._pydantic_core.ValidationError: 1 validation error for Insight\nsummary\n  Field required');
+  await addJobs(db.pool, 'generate_insight', 6, { payload: { eventId: 2 }, runAt: new Date(Date.now() + 3_600_000).toISOString() });
+  const other = await addJobs(db.pool, 'summarize', 5, { queue: 'summaries', maxAttempts: 2 });
+  await makeFailed(db.pool, other, 'Request timeout after 300 seconds');
+  await db.pool.query(
+    `update graphile_worker._private_jobs set payload = json_build_object('eventId', id, 'title', 'Rates rise <b>again</b>') where id = any($1::bigint[])`,
+    [failed],
+  );
+  web = await startWebConsole({ databaseUrl: db.connectionString, runner: false });
+});
+after(async () => {
+  await web?.close();
+  await db?.close();
+});
+
+const rowIds = async () =>
+  (await web.page.locator('[data-testid^="job-row-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(8)))).sort();
+
+test('filter to failed jobs, open one, retry it, and see it leave the failed list', { skip: skip ?? false }, async () => {
+  const { page } = web;
+  await web.open(LIST);
+  await page.getByTestId(`job-row-${failed[0]}`).waitFor();
+  assert.deepEqual(await rowIds(), [...failed].sort(), 'exactly the failed generate_insight jobs');
+  await page.getByTestId('match-count').getByText('24 jobs').waitFor();
+  await web.screenshot('jobs-list');
+
+  const target = failed[3];
+  await page.getByTestId(`open-${target}`).click();
+  await page.getByTestId('job-detail').waitFor();
+  assert.match(await page.getByTestId('job-payload').innerText(), /"title": "Rates rise <b>again<\/b>"/, 'the payload is pretty-printed, as text');
+  assert.equal(await page.getByTestId('job-last-error').innerText(), QUOTA);
+  assert.equal(await page.locator('[data-testid="job-payload"] b').count(), 0, 'nothing in the payload is rendered as HTML');
+  await web.screenshot('job-detail');
+
+  await page.getByTestId('job-action-retry').click();
+  await page.getByTestId('action-count').getByText('1 job will be touched').waitFor();
+  await page.getByTestId('action-confirm').click();
+  await page.getByTestId('action-report').waitFor();
+  assert.equal(await page.getByTestId('report-affected').innerText(), '1');
+  await page.getByTestId('action-close').click();
+  await page.locator('[data-testid="job-detail"][data-state="ready"]').waitFor();
+
+  await web.open(LIST);
+  await page.getByTestId(`job-row-${failed[0]}`).waitFor();
+  const left = await rowIds();
+  assert.equal(left.length, 23);
+  assert.ok(!left.includes(target), 'the retried job left the failed list');
+});
+
+test('bulk-retry everything a filter matches: confirmation with the count, progress, report', { skip: skip ?? false }, async () => {
+  const { page } = web;
+  await web.open(`${LIST}&errorType=rate_limit`);
+  await page.getByTestId(`job-row-${failed[0]}`).waitFor();
+  const quota = await rowIds();
+  assert.equal(quota.length, 15, 'the 16 quota failures but the one retried already');
+  await page.getByTestId('bulk-retry').click();
+  await page.getByTestId('action-count').getByText('15 jobs will be touched').waitFor();
+  await web.screenshot('jobs-bulk-confirm');
+  await page.getByTestId('action-confirm').click();
+  await page.getByTestId('action-report').waitFor();
+  assert.equal(await page.getByTestId('report-affected').innerText(), '15');
+  assert.equal(await page.getByTestId('report-skipped').innerText(), '0');
+  await web.screenshot('jobs-bulk-report');
+  await page.getByTestId('action-close').click();
+  await page.getByTestId('job-table').getByText('No job matches this filter.').waitFor();
+
+  const { rows } = await db.pool.query<{ n: number }>(
+    `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = 0`,
+    [quota],
+  );
+  assert.equal(rows[0].n, 15);
+  const parseFailures = await db.pool.query<{ n: number }>(
+    `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts`,
+    [failed.slice(16)],
+  );
+  assert.equal(parseFailures.rows[0].n, 8, 'jobs outside the filter are untouched');
+
+  await web.open('#/audit');
+  await page.locator('[data-testid^="audit-"] >> nth=1').waitFor();
+  await web.screenshot('audit-log');
+  const text = await page.getByTestId('audit-table').innerText();
+  assert.match(text, /filter: states=failed, tasks=generate_insight, errorType=rate_limit/);
+});

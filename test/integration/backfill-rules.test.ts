@@ -1,0 +1,154 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run, type Runner } from 'graphile-worker';
+import { quietLogger, startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
+import { CATEGORIES, LACKING, categoryOf, rule, seedShop } from './backfill-scenario.ts';
+
+let db: TestPostgres;
+let te: TestEngine;
+let ruleId: string;
+
+// Before any run: the first 20 lacking products already have a job; 10 of them failed for good, 2 are running.
+const PRE = LACKING.slice(0, 20);
+const PRE_FAILED = PRE.slice(0, 10);
+const PRE_RUNNING = PRE.slice(10, 12);
+const PRE_QUEUED = PRE.slice(12);
+const FRESH = LACKING.filter((id) => !PRE.includes(id));
+
+before(async () => {
+  db = await startTestPostgres();
+  await seedShop(db.pool);
+  await db.pool.query(
+    `select graphile_worker.add_job('enrich_product', json_build_object('productId', id), max_attempts => 1,
+       job_key => 'enrich_product:' || id) from unnest($1::int[]) id`,
+    [PRE],
+  );
+  await db.pool.query(`update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429' where key = any($1)`, [
+    PRE_FAILED.map((id) => `enrich_product:${id}`),
+  ]);
+  await db.pool.query(`update graphile_worker._private_jobs set attempts = 1, locked_at = now(), locked_by = 'pool-elsewhere' where key = any($1)`, [
+    PRE_RUNNING.map((id) => `enrich_product:${id}`),
+  ]);
+  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
+  ruleId = (await te.call('backfill.save', { rule: rule() })).id;
+});
+after(async () => {
+  await te?.close();
+  await db?.close();
+});
+
+const jobKeys = async () =>
+  (await db.pool.query<{ key: string }>(`select key from graphile_worker._private_jobs where key like 'enrich_product:%'`)).rows.map((r) => r.key);
+
+test('preview counts exactly the items lacking output, and where their jobs stand', async () => {
+  const p = await te.call('backfill.preview', { target: { id: ruleId }, sampleSize: 5 });
+  assert.deepEqual(
+    { missing: p.missing, fresh: p.fresh, queued: p.queued, running: p.running, failed: p.failed, invalid: p.invalid },
+    { missing: LACKING.length, fresh: FRESH.length, queued: PRE_QUEUED.length, running: PRE_RUNNING.length, failed: PRE_FAILED.length, invalid: 0 },
+  );
+  assert.deepEqual(p.sample.map((s) => s.key), FRESH.slice(0, 5).map(String), 'the sample shows what a run queues first, in the query order');
+  assert.ok(p.sample.every((s) => s.state === 'none' && s.jobId === null));
+});
+
+test('preview per group (an unsaved rule) counts each category exactly', async () => {
+  for (const category of CATEGORIES) {
+    const query = `select p.id from shop.products p where p.category = '${category}'
+      and not exists (select 1 from shop.product_enrichments e where e.product_id = p.id)`;
+    const p = await te.call('backfill.preview', { target: { rule: rule({ name: category, query }) }, sampleSize: 0 });
+    assert.equal(p.missing, LACKING.filter((id) => categoryOf(id) === category).length, category);
+    assert.equal(p.failed, PRE_FAILED.filter((id) => categoryOf(id) === category).length, category);
+  }
+});
+
+test('run queues exactly the batch size in query order, with the rule payload, and audits it', async () => {
+  const result = await te.call('backfill.run', { id: ruleId });
+  assert.equal(result.jobIds.length, 25);
+  assert.equal(result.run.enqueued, 25);
+  assert.match(result.message, new RegExp(`^${LACKING.length} items needed output, 25 queued, ${PRE_QUEUED.length + PRE_RUNNING.length} already queued, ${PRE_FAILED.length} permanently failed before \\(not requeued unless asked\\)`));
+  const { rows } = await db.pool.query(
+    `select j.payload, j.max_attempts, j.key, j.attempts, t.identifier from graphile_worker._private_jobs j
+       join graphile_worker._private_tasks t on t.id = j.task_id where j.id = any($1::bigint[]) order by j.id`,
+    [result.jobIds],
+  );
+  assert.deepEqual(rows.map((r) => r.payload.productId), FRESH.slice(0, 25));
+  assert.ok(rows.every((r) => r.max_attempts === 1 && r.attempts === 0 && r.identifier === 'enrich_product'));
+  assert.deepEqual(rows.map((r) => r.key), FRESH.slice(0, 25).map((id) => `enrich_product:${id}`));
+  const audit = te.engine.core.audit.list({ limit: 1 })[0];
+  assert.equal(audit.action, 'backfill.run');
+  assert.deepEqual([audit.requested, audit.affected, audit.skipped], [25, 25, 0]);
+});
+
+test('running again never queues the same item twice', async () => {
+  const before = await jobKeys();
+  const result = await te.call('backfill.run', { id: ruleId, limit: 30 });
+  assert.equal(result.run.enqueued, 30);
+  assert.equal(result.run.queued, PRE_QUEUED.length + 25, 'the first batch now counts as already queued');
+  const after = await jobKeys();
+  assert.equal(after.length, before.length + 30);
+  assert.equal(new Set(after).size, after.length);
+  const { rows } = await db.pool.query(
+    `select payload->>'productId' as id, count(*)::int as n from graphile_worker._private_jobs group by 1 having count(*) > 1`,
+  );
+  assert.deepEqual(rows, [], 'one job per product');
+});
+
+test('after a real runner processes the jobs and some fail for good, a new run reports them', async () => {
+  const queuedIds = [...PRE_QUEUED, ...FRESH.slice(0, 55)];
+  const fails = (id: number) => id % 3 === 0;
+  let runner: Runner | null = null;
+  try {
+    runner = await run({
+      connectionString: db.connectionString,
+      concurrency: 4,
+      pollInterval: 200,
+      noHandleSignals: true,
+      logger: quietLogger(),
+      taskList: {
+        enrich_product: async (payload, helpers) => {
+          const id = (payload as { productId: number }).productId;
+          if (fails(id)) throw new Error(`Model output failed validation for ${id}`);
+          await helpers.query(`insert into shop.product_enrichments (product_id, data) values ($1, '{"by": "runner"}')`, [id]);
+        },
+      },
+    });
+    await waitFor('the runner to finish every available job', async () => {
+      const { rows } = await db.pool.query(`select count(*)::int as n from graphile_worker._private_jobs where is_available`);
+      return rows[0].n === 0;
+    }, 30_000);
+  } finally {
+    await runner?.stop();
+  }
+  const succeeded = queuedIds.filter((id) => !fails(id));
+  const failedNow = PRE_FAILED.length + queuedIds.filter(fails).length;
+  const result = await te.call('backfill.run', { id: ruleId, limit: 5 });
+  const r = result.run;
+  assert.equal(r.missing, LACKING.length - succeeded.length);
+  assert.equal(r.failed, failedNow);
+  assert.equal(r.running, PRE_RUNNING.length);
+  assert.equal(r.queued, 0);
+  assert.equal(r.enqueued, 5);
+  assert.ok(result.message.includes(`${failedNow} permanently failed before (not requeued unless asked)`), result.message);
+
+  // Asked to, a run requeues the failed ones too: new jobs, the failed rows stay as history without their key.
+  const requeue = await te.call('backfill.run', { id: ruleId, limit: 1000, requeueFailed: true });
+  assert.equal(requeue.run.requeued, failedNow);
+  assert.equal(requeue.run.enqueued, failedNow + (FRESH.length - 60));
+  const { rows } = await db.pool.query(
+    `select count(*) filter (where key is null and attempts >= max_attempts)::int as history,
+            count(*) filter (where key is not null and attempts = 0)::int as waiting from graphile_worker._private_jobs`,
+  );
+  assert.equal(rows[0].history, failedNow);
+  assert.equal(rows[0].waiting, requeue.run.enqueued + 5);
+  const after = await te.call('backfill.preview', { target: { id: ruleId }, sampleSize: 0 });
+  assert.equal(after.fresh + after.failed, 0, 'every item lacking output now has a live job');
+});
+
+test('the run log keeps previews and runs for the backlog chart', async () => {
+  const runs = await te.call('backfill.runs', { id: ruleId });
+  assert.ok(runs.length >= 6);
+  assert.deepEqual(runs.map((r) => r.trigger).filter((t) => t === 'manual').length, 4);
+  assert.ok(runs.every((r, i) => i === 0 || Date.parse(r.at) >= Date.parse(runs[i - 1].at)), 'oldest first');
+  const rules = await te.call('backfill.list');
+  assert.equal(rules[0].lastRun?.trigger, 'manual');
+});

@@ -1,0 +1,120 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { fingerprint, LACKING, rule, seedShop } from './backfill-scenario.ts';
+
+let db: TestPostgres;
+let te: TestEngine;
+
+before(async () => {
+  db = await startTestPostgres();
+  await seedShop(db.pool);
+  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
+});
+after(async () => {
+  await te?.close();
+  await db?.close();
+});
+
+/** Rules that try to change something; every one must be refused and leave the database as it was. */
+const HOSTILE: [string, string][] = [
+  ['insert', `insert into shop.product_enrichments (product_id, data) values (3, '{}') returning product_id`],
+  ['update', `update shop.products set title = 'x' returning id`],
+  ['delete', `delete from shop.product_enrichments returning product_id`],
+  ['DDL drop', `drop table shop.product_enrichments`],
+  ['DDL create', `create table shop.evil (id int)`],
+  ['truncate', `truncate shop.product_enrichments`],
+  ['select; delete', `select id from shop.products; delete from shop.product_enrichments`],
+  ['select; commit; delete', `select 1; commit; delete from shop.product_enrichments`],
+  ['break out of the subquery', `select id from shop.products) x(k); delete from shop.product_enrichments; select 1 from (select 1`],
+  ['data-modifying WITH', `with d as (delete from shop.product_enrichments returning product_id) select product_id from d`],
+  ['nextval', `select nextval('shop.counter')`],
+  ['setval', `select setval('shop.counter', 42)`],
+  ['session advisory lock', `select pg_advisory_lock(42)::text`],
+  ['transaction advisory lock', `select pg_advisory_xact_lock(42)::text`],
+  ['set transaction read write', `select set_config('transaction_read_only', 'off', true)`],
+  ['add_job', `select (graphile_worker.add_job('evil', '{}'::json)).id`],
+  ['copy', `copy shop.products to stdout`],
+];
+
+for (const [what, query] of HOSTILE) {
+  test(`a rule with ${what} is refused with a clear error and changes nothing`, async () => {
+    const before = await fingerprint(db.pool);
+    const result = await te.engine.call('backfill.preview', { target: { rule: rule({ query }) } });
+    assert.equal(result.ok, false, `${what} must be refused`);
+    if (!result.ok) {
+      assert.equal(result.error.code, 'invalid_input', result.error.message);
+      assert.match(result.error.message, /rule's query/);
+    }
+    assert.equal(await fingerprint(db.pool), before);
+  });
+}
+
+test('a refused saved rule logs the failed run and queues nothing', async () => {
+  const saved = await te.call('backfill.save', { rule: rule({ name: 'sequence', query: `select nextval('shop.counter')` }) });
+  const before = await fingerprint(db.pool);
+  const result = await te.engine.call('backfill.run', { id: saved.id });
+  assert.equal(result.ok, false);
+  assert.equal(await fingerprint(db.pool), before);
+  const runs = await te.call('backfill.runs', { id: saved.id });
+  assert.equal(runs.length, 1);
+  assert.match(runs[0].error ?? '', /read-only/);
+  assert.equal(runs[0].enqueued, 0);
+});
+
+test('no advisory lock outlives a refused rule (its connection is closed)', async () => {
+  await te.engine.call('backfill.preview', { target: { rule: rule({ query: `select pg_advisory_lock(4242)::text` }) } });
+  const { rows } = await db.pool.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 4242`);
+  assert.equal(rows[0].n, 0);
+});
+
+test('a slow rule is cancelled by its timeout', async () => {
+  const started = Date.now();
+  const result = await te.engine.call('backfill.preview', {
+    target: { rule: rule({ query: `select id from shop.products, pg_sleep(5)`, timeoutSeconds: 1 }) },
+  });
+  assert.equal(result.ok, false);
+  if (!result.ok) assert.match(result.error.message, /longer than its 1 s timeout/);
+  assert.ok(Date.now() - started < 4000);
+});
+
+test('bad input is refused before anything runs', async () => {
+  const cases: [string, unknown][] = [
+    ['empty query', rule({ query: ' ; ' })],
+    ['job key without {key}', rule({ jobKey: 'same-for-all' })],
+    ['batch size 0', rule({ batchSize: 0 })],
+    ['unknown field', { ...rule(), sql: 'x' }],
+    ['schedule of 7 minutes', rule({ scheduleMinutes: 7 })],
+  ];
+  const before = (await te.call('backfill.list')).length;
+  for (const [what, spec] of cases) {
+    const result = await te.engine.call('backfill.save', { rule: spec });
+    assert.equal(result.ok, false, what);
+    if (!result.ok) assert.equal(result.error.code, 'invalid_input', what);
+  }
+  assert.equal((await te.call('backfill.list')).length, before);
+});
+
+test('a read-only rule with a trailing semicolon and comment still works', async () => {
+  const p = await te.call('backfill.preview', {
+    target: { rule: rule({ query: `select id from shop.products where id % 10 in (0, 3, 7) -- lacking;\n;` }) },
+    sampleSize: 1,
+  });
+  assert.equal(p.missing, LACKING.length);
+});
+
+test('export and import round-trip rules as validated JSON', async () => {
+  const a = await te.call('backfill.save', { rule: rule({ name: 'A', scheduleMinutes: 15 }) });
+  const doc = await te.call('backfill.export', { ids: [a.id] });
+  assert.equal(doc.rules.length, 1);
+  assert.equal(doc.rules[0].query, a.query);
+  const again = await te.call('backfill.import', { document: doc });
+  assert.deepEqual(again, { created: 0, updated: 1 });
+  const copy = await te.call('backfill.import', { document: { ...doc, rules: [{ ...doc.rules[0], id: undefined, name: 'B' }] } });
+  assert.deepEqual(copy, { created: 1, updated: 0 });
+  const bad = await te.engine.call('backfill.import', { document: { ...doc, rules: [{ ...doc.rules[0], maxAttempts: -1 }] } });
+  assert.equal(bad.ok, false);
+  const names = (await te.call('backfill.list')).map((r) => r.name).filter((n) => n === 'A' || n === 'B');
+  assert.deepEqual(names, ['A', 'B']);
+});

@@ -1,0 +1,150 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
+import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
+import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
+import { HistoryFeature } from '../../src/engine/history/feature.ts';
+import type { FailedAttempt } from '../../src/shared/model/history.ts';
+
+let db: TestPostgres;
+let te: TestEngine;
+let child: ChildWorker | null = null;
+const TYPES = Object.keys(MESSAGES_BY_TYPE);
+
+before(async () => {
+  db = await startTestPostgres();
+  te = await startTestEngine({
+    databaseUrl: db.connectionString,
+    runner: true,
+    concurrency: 4,
+    taskDirectory: path.resolve(import.meta.dirname, '../fixtures/history-tasks'),
+  });
+});
+after(async () => {
+  await child?.stop();
+  await te?.close();
+  await db?.close();
+});
+
+const feature = () => te.engine.core.features.find((f) => f instanceof HistoryFeature) as HistoryFeature;
+
+async function allAttempts(filter: Record<string, unknown> = {}): Promise<FailedAttempt[]> {
+  const rows: FailedAttempt[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await te.call('history.list', { ...filter, limit: 7, ...(cursor ? { cursor } : {}) });
+    rows.push(...page.rows);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return rows;
+}
+
+/** Adds one job per error type for `task`, each allowed `maxAttempts` tries. */
+async function addFailing(task: string, maxAttempts: number): Promise<void> {
+  for (const type of TYPES) {
+    await db.pool.query(`select graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4)`, [
+      task,
+      JSON.stringify({ message: MESSAGES_BY_TYPE[type] }),
+      maxAttempts,
+      `${task}-${type}`,
+    ]);
+  }
+}
+
+test('the hosted runner: every failed attempt kept exactly once, classified, timed, with its pool', async () => {
+  await addFailing('hist_fail', 1);
+  // One job that fails twice (attempt 1, then its retry after ~2.7 s), and successes with known durations.
+  await db.pool.query(`select graphile_worker.add_job('hist_fail', $1::json, max_attempts => 2, job_key => 'twice')`, [
+    JSON.stringify({ message: MESSAGES_BY_TYPE.rate_limit }),
+  ]);
+  await db.pool.query(`select graphile_worker.add_job('hist_ok', '{"delayMs": 50}'::json) from generate_series(1, 6)`);
+
+  const rows = await waitFor('13 failed attempts from the runner', async () => {
+    const r = await allAttempts({ task: 'hist_fail' });
+    return r.length >= TYPES.length + 2 ? r : null;
+  }, 30_000);
+  // The watcher also saw these jobs: force a scan, then nothing may be counted twice.
+  await feature().watcher!.scanNow();
+  const again = await allAttempts({ task: 'hist_fail' });
+  assert.equal(again.length, TYPES.length + 2, 'each attempt exactly once, whoever saw it');
+  for (const type of TYPES) {
+    const ofType = rows.filter((r) => r.error.includes(MESSAGES_BY_TYPE[type].slice(0, 30)));
+    assert.ok(ofType.length >= 1, `an attempt failing with the ${type} message`);
+    for (const r of ofType) assert.equal(r.errorType, type, `"${r.error}" classified as ${type}`);
+  }
+  assert.ok(again.every((r) => r.source === 'runner' && r.durationMs !== null && r.poolId?.startsWith('pool-')));
+  const twice = again.filter((r) => r.jobId === again.find((x) => x.attempt === 2)?.jobId);
+  assert.deepEqual(twice.map((r) => [r.attempt, r.final]).sort(), [[1, false], [2, true]]);
+
+  const summary = await waitFor('six successes counted', async () => {
+    const s = await te.call('history.summary', { window: '1h' });
+    return s.successes >= 6 ? s : null;
+  });
+  assert.equal(summary.successes, 6);
+  assert.equal(summary.failures, TYPES.length + 2);
+  assert.equal(summary.byType.find((t) => t.type === 'rate_limit')?.count, 3);
+  for (const type of TYPES) assert.ok(summary.byType.some((t) => t.type === type), `${type} in the breakdown`);
+  assert.equal(summary.durations.count, 6 + TYPES.length + 2, 'every run timed');
+  assert.ok(summary.durations.p95Ms! >= 50 && summary.durations.avgMs! >= 20);
+  assert.equal(summary.buckets.reduce((n, b) => n + b.failures, 0), summary.failures);
+  assert.equal(summary.buckets.reduce((n, b) => n + b.successes, 0), summary.successes);
+  assert.ok(summary.buckets.length <= 61, `one bucket per minute of the hour, got ${summary.buckets.length}`);
+  assert.ok(summary.buckets.every((b) => b.t % summary.bucketMs === 0), 'buckets aligned to whole minutes');
+});
+
+test('a separate graphile-worker process: the watcher finds every failure and completion', async () => {
+  await addFailing('ext_fail', 1);
+  await db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 2, job_key => 'ext-twice')`, [
+    JSON.stringify({ message: MESSAGES_BY_TYPE.timeout }),
+  ]);
+  await db.pool.query(`select graphile_worker.add_job('ext_ok', '{}'::json) from generate_series(1, 5)`);
+  // The watcher sees the jobs before they run: a job created and finished between two scans is invisible.
+  await feature().watcher!.scanNow();
+  child = await startChildWorker(db.connectionString);
+
+  const rows = await waitFor('12 failed attempts seen by the watcher', async () => {
+    const r = await allAttempts({ task: 'ext_fail' });
+    return r.length >= TYPES.length + 2 ? r : null;
+  }, 30_000);
+  await feature().watcher!.scanNow();
+  assert.equal((await allAttempts({ task: 'ext_fail' })).length, TYPES.length + 2);
+  for (const r of rows) {
+    const type = TYPES.find((t) => MESSAGES_BY_TYPE[t] === r.error);
+    assert.equal(r.errorType, type, `"${r.error}" classified as ${type}`);
+    assert.equal(r.source, 'watch');
+    assert.ok(Math.abs(Date.parse(r.at) - Date.now()) < 60_000, 'failure time estimated from run_at');
+  }
+  const twice = rows.filter((r) => r.error === MESSAGES_BY_TYPE.timeout && r.attempt <= 2 && r.final === (r.attempt === 2));
+  assert.ok(twice.length >= 2, 'both attempts of the job that failed twice');
+
+  const { rows: left } = await db.pool.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_ok'`);
+  assert.equal(left[0].n, 0);
+  const summary = await waitFor('five completions seen', async () => {
+    await feature().watcher!.scanNow();
+    const s = await te.call('history.summary', { window: '1h', task: 'ext_ok' });
+    return s.successes >= 5 ? s : null;
+  });
+  assert.equal(summary.successes, 5);
+  // Cross-check SQLite against Postgres: permanently failed jobs there = final attempts here.
+  const { rows: failed } = await db.pool.query(
+    `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_fail' and attempts >= max_attempts`,
+  );
+  assert.equal(rows.filter((r) => r.final).length, failed[0].n);
+});
+
+test('changing the rules reclassifies the kept history', async () => {
+  const before = await allAttempts({ errorType: 'other' });
+  assert.ok(before.length >= 2);
+  await te.call('history.rules.set', {
+    rules: [{ id: 'ollama-missing-model', pattern: 'not found, try pulling', type: 'model_missing', label: 'Model missing', color: '#123456' }],
+  });
+  await feature().settled();
+  const moved = await allAttempts({ errorType: 'model_missing' });
+  assert.equal(moved.length, before.length);
+  const rules = await te.call('history.rules.get');
+  assert.ok(rules.types.some((t) => t.type === 'model_missing' && t.color === '#123456'));
+  await assert.rejects(te.call('history.rules.set', { rules: [{ id: 'bad', pattern: '(a+)+', type: 'x' }] }), /nested quantifier/);
+  assert.equal((await te.call('history.rules.get')).rules.length, 1, 'a bad rule changes nothing');
+});

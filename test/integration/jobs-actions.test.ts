@@ -1,0 +1,163 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { addJobs, makeFailed } from './jobs-fixtures.ts';
+import { retryJobs, cancelJobs } from '../../src/engine/jobs/actions.ts';
+import type { JobdeckEvent } from '../../src/shared/contract/index.ts';
+
+let db: TestPostgres;
+let te: TestEngine;
+
+before(async () => {
+  db = await startTestPostgres();
+  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
+});
+after(async () => {
+  await te?.close();
+  await db?.close();
+});
+
+const job = async (id: string) =>
+  (await db.pool.query(`select id::text, attempts, max_attempts, run_at, priority, last_error, locked_by from graphile_worker._private_jobs where id = $1`, [id])).rows[0];
+
+/** Locks jobs as a worker of another process would (attempts counts the try in progress). */
+const lockAs = (ids: string[], pool: string, since = "now()") =>
+  db.pool.query(`update graphile_worker._private_jobs set locked_by = $2, locked_at = ${since}, attempts = attempts + 1 where id = any($1::bigint[])`, [ids, pool]);
+
+test('retry resets attempts to 0 and runs now; a job locked by a worker is skipped and reported', async () => {
+  const ids = await addJobs(db.pool, 'alpha', 3, { maxAttempts: 3 });
+  await makeFailed(db.pool, ids);
+  await lockAs([ids[2]], 'pool-elsewhere');
+  const report = await te.call('jobs.retry', { target: { ids } });
+  assert.equal(report.requested, 3);
+  assert.equal(report.affected, 2);
+  assert.equal(report.skipped, 1);
+  assert.equal(report.skippedByReason.length, 1);
+  assert.match(report.skippedByReason[0].reason, /pool-elsewhere/);
+  assert.deepEqual(report.skippedByReason[0].sampleIds, [ids[2]]);
+  for (const id of ids.slice(0, 2)) {
+    const row = await job(id);
+    assert.equal(row.attempts, 0);
+    assert.ok(Math.abs(Date.parse(row.run_at) - Date.now()) < 5_000, 'run_at is now');
+  }
+  const locked = await job(ids[2]);
+  assert.equal(locked.attempts, 4, 'the locked job is untouched');
+  const [entry] = await te.call('audit.list', { limit: 1 });
+  assert.equal(entry.action, 'jobs.retry');
+  assert.deepEqual([entry.requested, entry.affected, entry.skipped], [3, 2, 1]);
+  assert.equal(entry.id, report.auditId);
+});
+
+test('retry at a chosen time sets run_at; change priority; mark permanently failed', async () => {
+  const ids = await addJobs(db.pool, 'beta', 2, { maxAttempts: 5 });
+  await makeFailed(db.pool, ids);
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  await te.call('jobs.retry', { target: { ids: [ids[0]] }, runAt: at });
+  const retried = await job(ids[0]);
+  assert.equal(retried.attempts, 0);
+  assert.equal(new Date(retried.run_at).toISOString(), at);
+
+  const prio = await te.call('jobs.setPriority', { target: { ids }, priority: -5 });
+  assert.equal(prio.affected, 2);
+  assert.deepEqual([(await job(ids[0])).priority, (await job(ids[1])).priority], [-5, -5]);
+
+  const fail = await te.call('jobs.fail', { target: { ids: [ids[0]] }, message: 'Gave up: provider retired the model' });
+  assert.equal(fail.affected, 1);
+  const failed = await job(ids[0]);
+  assert.equal(failed.attempts, failed.max_attempts);
+  assert.equal(failed.last_error, 'Gave up: provider retired the model');
+});
+
+test('cancel removes an idle job and keeps it as cancelled; a job running elsewhere cannot be cancelled from here', async () => {
+  const [idle, running] = await addJobs(db.pool, 'gamma', 2, { payload: { eventId: 7 } });
+  await lockAs([running], 'pool-other-host');
+  const report = await te.call('jobs.cancel', { target: { ids: [idle, running] } });
+  assert.equal(report.affected, 1);
+  assert.equal(report.skipped, 1);
+  assert.match(report.skippedByReason[0].reason, /cannot be cancelled from here.*mark it failed after it ends/);
+  assert.equal(await job(idle), undefined, 'the idle job left the queue');
+  assert.ok(await job(running), 'the running job is untouched');
+  const detail = await te.call('jobs.get', { id: idle });
+  assert.equal(detail.gone, true);
+  assert.equal(detail.snapshotState, 'cancelled');
+  assert.equal(detail.cancelledBy, 'operator');
+  assert.ok(detail.cancelledAt && Date.now() - Date.parse(detail.cancelledAt) < 60_000);
+});
+
+test('unlock releases jobs of a pool that is gone, never a job that is not locked', async () => {
+  const ids = await addJobs(db.pool, 'delta', 3);
+  await lockAs(ids.slice(0, 2), 'pool-dead', "now() - interval '2 hours'");
+  const report = await te.call('jobs.unlock', { target: { ids: [ids[0], ids[2]] } });
+  // The whole pool is released: both of its jobs, though only one was selected.
+  assert.equal(report.affected, 2);
+  assert.equal(report.skipped, 1);
+  assert.match(report.skippedByReason[0].reason, /not locked/);
+  for (const id of ids) assert.equal((await job(id)).locked_by, null);
+});
+
+test('bad input is refused with a clear error and changes nothing', async () => {
+  const [id] = await addJobs(db.pool, 'epsilon', 1);
+  const before = await job(id);
+  for (const input of [
+    { target: { ids: ['12abc'] } },
+    { target: { ids: [] } },
+    { target: { ids: [id] }, runAt: 'tomorrow' },
+    { target: { filter: { states: ['exploded'] } } },
+    { target: { ids: [id] }, extra: 1 },
+  ]) {
+    const result = await te.engine.call('jobs.retry', input);
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.error.code, 'invalid_input');
+  }
+  await assert.rejects(retryJobs(te.engine.core, ['0']), /Not a job id/);
+  assert.deepEqual(await job(id), before);
+});
+
+test('the exported action functions report exactly what they did, for other views to reuse', async () => {
+  const ids = await addJobs(db.pool, 'zeta', 3);
+  await makeFailed(db.pool, ids);
+  await lockAs([ids[1]], 'pool-busy');
+  const report = await retryJobs(te.engine.core, [...ids, '999999999'], { auditAction: 'stuck.retry', auditTarget: { group: 'x' } });
+  assert.equal(report.requested, 4);
+  assert.deepEqual(report.affected.sort(), [ids[0], ids[2]].sort());
+  assert.deepEqual(report.skipped.map((s) => s.id).sort(), [ids[1], '999999999'].sort());
+  assert.match(report.skipped.find((s) => s.id === '999999999')!.reason, /not found/);
+  const cancel = await cancelJobs(te.engine.core, [ids[0]]);
+  assert.deepEqual(cancel.affected, [ids[0]]);
+  const entries = await te.call('audit.list', { limit: 2 });
+  assert.deepEqual(entries.map((e) => e.action), ['jobs.cancel', 'stuck.retry']);
+  assert.deepEqual(entries[1].target, { group: 'x' });
+});
+
+test('bulk retry by filter: 20,000 failed jobs in chunks, with progress events and one audit entry', async () => {
+  const ids = await addJobs(db.pool, 'bulk_task', 20_000, { maxAttempts: 2 });
+  await makeFailed(db.pool, ids);
+  // A failed job of another task must not be touched.
+  const [other] = await addJobs(db.pool, 'other_task', 1, { maxAttempts: 2 });
+  await makeFailed(db.pool, [other]);
+  const events: Extract<JobdeckEvent, { type: 'action.progress' }>[] = [];
+  const unsubscribe = te.engine.subscribe((e) => e.type === 'action.progress' && e.actionId === 'bulk-1' && events.push(e));
+  const filter = { states: ['failed'], tasks: ['bulk_task'] };
+  const preview = await te.call('jobs.preview', { action: 'retry', target: { filter } });
+  assert.equal(preview.matching, 20_000);
+  const started = Date.now();
+  const report = await te.call('jobs.retry', { target: { filter }, actionId: 'bulk-1' });
+  const elapsed = Date.now() - started;
+  unsubscribe();
+  assert.equal(report.affected, 20_000);
+  assert.equal(report.skipped, 0);
+  assert.ok(elapsed < 15_000, `took ${elapsed} ms`);
+  assert.ok(events.length >= 5, `${events.length} progress events`);
+  assert.deepEqual(events.map((e) => e.done), [...events.map((e) => e.done)].sort((a, b) => a - b));
+  assert.equal(events.at(-1)!.done, 20_000);
+  const { rows } = await db.pool.query(
+    `select count(*) filter (where attempts = 0)::int as retried, count(*)::int as total from graphile_worker._private_jobs where id = any($1::bigint[])`,
+    [ids],
+  );
+  assert.deepEqual(rows[0], { retried: 20_000, total: 20_000 });
+  assert.equal((await job(other)).attempts, 2, 'a job outside the filter is untouched');
+  const [entry] = await te.call('audit.list', { limit: 1 });
+  assert.deepEqual(entry.target, { filter });
+  assert.equal(entry.affected, 20_000);
+});
