@@ -63,6 +63,8 @@ export class EngineCore {
   private readonly listeners = new Set<(event: JobdeckEvent) => void>();
   private lastDepthSample = 0;
   private wantDemo = false;
+  /** The operator wants a hosted runner: it follows the console from one connection to the next. */
+  runnerWanted = false;
   /** The last connection attempt that failed, shown until another one succeeds. */
   private connectionError: { profile: ConnectionProfile; message: string } | null = null;
 
@@ -242,6 +244,10 @@ export class EngineCore {
     if (profile.kind === 'embedded' && this.wantDemo) {
       await this.runner.startDemo(session.pool, session.connectionString);
     }
+    if (this.runnerWanted && !this.runnerUnavailableReason()) {
+      // A runner that cannot start (no task source for this database, ...) is reported, never fatal.
+      await this.runner.start(session.connectionString).catch((error) => this.log('warn', (error as Error).message));
+    }
   }
 
   private async closeSession(timeoutMs = 10_000) {
@@ -280,6 +286,7 @@ export class EngineCore {
     this.runner.configure({ concurrency: options.concurrency, taskDirectory: options.taskDirectory });
     if (options.offline) return;
     this.wantDemo = !options.databaseUrl && options.demo !== false;
+    this.runnerWanted = options.runner !== false;
     if (options.databaseUrl) {
       const target = parseTarget({ url: options.databaseUrl });
       // The profile is remembered without its password; the password stays in memory for this run.
@@ -291,13 +298,6 @@ export class EngineCore {
     } else {
       this.connections.ensureEmbedded();
       await this.activate(EMBEDDED_PROFILE_ID);
-    }
-    if (options.runner !== false && !this.runnerUnavailableReason()) {
-      try {
-        await this.runner.start(this.session!.connectionString);
-      } catch (error) {
-        this.log('error', `runner failed to start: ${(error as Error).message}`);
-      }
     }
   }
 

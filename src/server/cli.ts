@@ -72,6 +72,8 @@ async function main(): Promise<void> {
     await server.close();
     process.exit(0);
   };
+  // A background database error (the server restarting, say) is logged; the console stays up and reconnects.
+  process.on('unhandledRejection', (reason) => console.error(`jobdeck: background error: ${(reason as Error)?.message ?? reason}`));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -66,7 +66,7 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
   assert.ok(listed.ok && (listed.data as { batchSize: number }[])[0]?.batchSize === 5, 'the rule was saved with its batch size');
 
   await page.getByTestId('bf-run').click();
-  await page.getByTestId('confirm-dialog-confirm').click();
+  await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
   const result = page.getByTestId('bf-run-result');
   await result.waitFor({ timeout: 15_000 });
   const queuedNow = Math.min(5, expected);
@@ -85,6 +85,8 @@ test('a rule that writes is refused on screen and changes nothing', { skip: skip
   await page.getByTestId('bf-query').fill(`with d as (delete from jobdeck_demo.news_events returning id) select id from d`);
   await page.getByTestId('bf-task').fill('generate_insight');
   await page.getByTestId('bf-payload-key').fill('eventId');
+  await web.screenshot('debug-hostile');
+  console.log(await page.locator('.bf-main').evaluate((e) => (e as unknown as { outerHTML: string }).outerHTML.replace(/<div class="bf-form"[\s\S]*?Save rule/, '...').slice(0, 3000)));
   await page.getByTestId('bf-preview').click();
   const error = page.getByTestId('bf-error');
   await error.waitFor();

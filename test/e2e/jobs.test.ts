@@ -95,7 +95,7 @@ test('bulk-retry everything a filter matches: confirmation with the count, progr
   );
   assert.equal(parseFailures.rows[0].n, 8, 'jobs outside the filter are untouched');
 
-  await web.open('#/audit');
+  await page.getByTestId('nav-audit').click();
   await page.locator('[data-testid^="audit-"] >> nth=1').waitFor();
   await web.screenshot('audit-log');
   const text = await page.getByTestId('audit-table').innerText();

@@ -9,9 +9,11 @@ export const runnerHandlers: HandlersOf<Ops> = {
     if (reason) throw new OpError('unavailable', reason);
     if (concurrency) core.runner.configure({ concurrency });
     await core.runner.start(core.requireSession().connectionString);
+    core.runnerWanted = true;
     return core.runnerStatus();
   },
   'runner.stop': async (_input, core) => {
+    core.runnerWanted = false;
     await core.runner.stop();
     return core.runnerStatus();
   },

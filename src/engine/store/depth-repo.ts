@@ -21,10 +21,10 @@ export function depthRepo(db: Db) {
       const bucket = Math.max(1, Math.floor((minutes * 60_000) / points));
       const rows = db
         .prepare(
-          `select (at / @bucket) * @bucket as at, round(avg(ready)) as ready, round(avg(scheduled)) as scheduled,
+          `select (at / cast(@bucket as integer)) * @bucket as at, round(avg(ready)) as ready, round(avg(scheduled)) as scheduled,
                   round(avg(running)) as running, round(avg(retrying)) as retrying, round(avg(failed)) as failed
            from depth_samples where connection_id = @connectionId and at >= @since
-           group by at / @bucket order by 1`,
+           group by at / cast(@bucket as integer) order by 1`,
         )
         .all({ bucket, connectionId, since }) as (Omit<DepthSample, 'at'> & { at: number })[];
       return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));

@@ -68,22 +68,32 @@ export interface LockedQueueRow {
   sample: { id: string; task: string; runAt: string }[];
 }
 
-/** Locked named-queue rows with the due jobs waiting behind each (count and the first five). */
+/**
+ * Locked named-queue rows with the due jobs waiting behind each (count and the first five), in one pass over
+ * the jobs: there is no index on job_queue_id, so a subquery per queue would scan the table once per queue.
+ */
 export async function lockedQueues(db: Q): Promise<LockedQueueRow[]> {
   const { rows } = await db.query<LockedQueueRow>(`
-    select q.queue_name as queue, q.locked_by, q.locked_at,
-           (extract(epoch from now() - q.locked_at) * 1000)::float8 as locked_ms,
-           (select count(*)::int from graphile_worker._private_jobs j
-             where j.job_queue_id = q.id and j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()) as waiting,
-           coalesce((select json_agg(s) from (
-             select j.id::text as id, t.identifier as task, j.run_at as "runAt"
-             from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-             where j.job_queue_id = q.id and j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()
-             order by j.priority, j.run_at, j.id limit 5) s), '[]'::json) as sample
-    from graphile_worker._private_job_queues q
-    where q.locked_at is not null
-    order by q.locked_at
-    limit 500`);
+    with lq as materialized (
+      select id, queue_name, locked_by, locked_at from graphile_worker._private_job_queues
+      where locked_at is not null order by locked_at limit 500
+    ), waiting as (
+      select j.job_queue_id, j.id, j.task_id, j.run_at,
+             row_number() over (partition by j.job_queue_id order by j.priority, j.run_at, j.id) as rn,
+             count(*) over (partition by j.job_queue_id) as n
+      from graphile_worker._private_jobs j join lq on lq.id = j.job_queue_id
+      where j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()
+    )
+    select lq.queue_name as queue, lq.locked_by, lq.locked_at,
+           (extract(epoch from now() - lq.locked_at) * 1000)::float8 as locked_ms,
+           coalesce(max(w.n), 0)::int as waiting,
+           coalesce(json_agg(json_build_object('id', w.id::text, 'task', t.identifier, 'runAt', w.run_at) order by w.rn)
+                    filter (where w.rn <= 5), '[]'::json) as sample
+    from lq
+    left join waiting w on w.job_queue_id = lq.id
+    left join graphile_worker._private_tasks t on t.id = w.task_id
+    group by lq.id, lq.queue_name, lq.locked_by, lq.locked_at
+    order by lq.locked_at`);
   return rows;
 }
 

@@ -1,0 +1,145 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+
+let db: TestPostgres;
+let te: TestEngine;
+const port = () => Number(new URL(db.connectionString).port);
+
+before(async () => {
+  db = await startTestPostgres();
+  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
+  // A role that may read graphile-worker's tables but not change them.
+  await db.pool.query(`create role watcher login password 'watch-pw';
+    grant usage on schema graphile_worker to watcher;
+    grant select on all tables in schema graphile_worker to watcher`);
+});
+after(async () => {
+  await te?.close();
+  await db?.close();
+});
+
+const failure = async (name: Parameters<TestEngine['call']>[0], input: unknown) => {
+  const result = await te.engine.call(name, input);
+  assert.equal(result.ok, false, `${name} should fail`);
+  return (result as { ok: false; error: { code: string; message: string } }).error;
+};
+
+describe('testing a connection gives a clear answer and changes nothing', () => {
+  test('a malformed connection string', async () => {
+    const e = await failure('connections.test', { target: { url: 'mysql://x' } });
+    assert.equal(e.code, 'invalid_input');
+    assert.match(e.message, /postgres:\/\//);
+  });
+  test('nothing listening on the port', async () => {
+    const e = await failure('connections.test', { target: { url: 'postgres://u:p@127.0.0.1:1/db' } });
+    assert.equal(e.code, 'database_error');
+    assert.match(e.message, /connection refused/);
+  });
+  test('a wrong password', async () => {
+    const e = await failure('connections.test', { target: { url: `postgres://watcher:nope@127.0.0.1:${port()}/jobdeck` } });
+    assert.match(e.message, /Password authentication failed for user "watcher"/);
+  });
+  test('a database that does not exist', async () => {
+    const e = await failure('connections.test', { target: { host: '127.0.0.1', port: port(), database: 'nope', user: 'jobdeck', password: 'jobdeck-local' } });
+    assert.match(e.message, /Database "nope" does not exist/);
+  });
+  test('a database without graphile-worker', async () => {
+    const r = await te.call('connections.test', { target: { url: db.emptyConnectionString } });
+    assert.equal(r.schema.installed, false);
+    assert.equal(r.schema.version, null);
+  });
+  test('a read-only role', async () => {
+    const r = await te.call('connections.test', { target: { url: `postgres://watcher:watch-pw@127.0.0.1:${port()}/jobdeck` } });
+    assert.equal(r.schema.installed, true);
+    assert.match(r.readOnlyReason ?? '', /watcher lacks UPDATE\/DELETE/);
+  });
+  test('a good one', async () => {
+    const r = await te.call('connections.test', { target: { url: db.connectionString } });
+    assert.equal(r.readOnlyReason, null);
+    assert.ok(r.schema.version! >= 19);
+    assert.match(r.serverVersion, /^\d+/);
+  });
+});
+
+describe('saved connections', () => {
+  test('web mode refuses to store a password, and never writes it to disk', async () => {
+    const e = await failure('connections.save', { name: 'ro', target: { url: `postgres://watcher:watch-pw@127.0.0.1:${port()}/jobdeck` } });
+    assert.equal(e.code, 'unavailable');
+    assert.match(e.message, /never writes passwords to disk/);
+    const saved = await te.call('connections.save', {
+      name: 'ro',
+      target: { url: `postgres://watcher:watch-pw@127.0.0.1:${port()}/jobdeck` },
+      savePassword: false,
+    });
+    assert.equal(saved.hasSavedPassword, false);
+    assert.equal(saved.user, 'watcher');
+    for (const file of ['jobdeck.sqlite', 'jobdeck.sqlite-wal']) {
+      const bytes = readFileSync(path.join(te.dataDir, file), { flag: 'r' }).toString('latin1');
+      assert.ok(!bytes.includes('watch-pw'), `${file} must not contain the password`);
+    }
+  });
+
+  test('a read-only role connects watch-only: write operations are refused by the engine', async () => {
+    const ro = (await te.call('connections.list')).find((c) => c.name === 'ro')!;
+    const status = await te.call('connections.activate', { id: ro.id });
+    assert.equal(status.connection.state, 'online');
+    assert.match(status.connection.readOnlyReason ?? '', /lacks UPDATE/);
+    const e = await failure('schema.install', { confirm: true });
+    assert.equal(e.code, 'read_only');
+    assert.match(status.runner.unavailableReason ?? 'x', /./);
+  });
+
+  test('a database without graphile-worker: said plainly, installed only when asked', async () => {
+    const empty = await te.call('connections.save', { name: 'empty', target: { url: db.emptyConnectionString }, savePassword: false });
+    const status = await te.call('connections.activate', { id: empty.id });
+    assert.equal(status.connection.schema?.installed, false);
+    assert.equal((await failure('overview.depth', { minutes: 'x' })).code, 'invalid_input');
+    const client = new pg.Client(db.emptyConnectionString);
+    await client.connect();
+    const before = await client.query(`select count(*)::int as n from pg_namespace where nspname = 'graphile_worker'`);
+    assert.equal(before.rows[0].n, 0, 'nothing is installed silently');
+    assert.equal((await failure('schema.install', {})).code, 'invalid_input', 'installing needs an explicit confirm');
+    const schema = await te.call('schema.install', { confirm: true });
+    assert.equal(schema.installed, true);
+    const after = await client.query(`select count(*)::int as n from graphile_worker.migrations`);
+    assert.ok(after.rows[0].n >= 19);
+    await client.end();
+  });
+
+  test('a database migrated by a newer graphile-worker is watch-only', async () => {
+    // Simulates a future graphile-worker in a scratch database of the test cluster.
+    const admin = new pg.Client(db.connectionString);
+    await admin.connect();
+    await admin.query('create database future_db');
+    await admin.end();
+    const futureUrl = db.connectionString.replace(/\/jobdeck$/, '/future_db');
+    const saved = await te.call('connections.save', { name: 'future', target: { url: futureUrl }, savePassword: false });
+    await te.call('connections.activate', { id: saved.id });
+    await te.call('schema.install', { confirm: true });
+    const client = new pg.Client(futureUrl);
+    await client.connect();
+    await client.query(`insert into graphile_worker.migrations (id, ts, breaking) values (99, now(), false)`);
+    await client.end();
+    const status = await te.call('connections.activate', { id: saved.id });
+    assert.equal(status.connection.schema?.tooNew, true);
+    assert.match(status.connection.readOnlyReason ?? '', /Watch-only/);
+    assert.equal((await failure('schema.install', { confirm: true })).code, 'read_only');
+  });
+
+  test('an unreachable saved connection leaves a clear error and the console usable', async () => {
+    const bad = await te.call('connections.save', { name: 'gone', target: { url: 'postgres://u:p@127.0.0.1:1/db' }, savePassword: false });
+    const e = await failure('connections.activate', { id: bad.id });
+    assert.match(e.message, /connection refused/);
+    const status = await te.call('app.status');
+    assert.equal(status.connection.state, 'error');
+    assert.equal(status.connection.name, 'gone');
+    // Back to a good one.
+    const good = (await te.call('connections.list')).find((c) => c.name.startsWith('jobdeck on'))!;
+    assert.equal((await te.call('connections.activate', { id: good.id })).connection.state, 'online');
+  });
+});
