@@ -57,6 +57,7 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
   await page.getByTestId('backfill-preview').waitFor();
   assert.equal(await figure('preview-figures-fresh'), expected, 'the preview counts the items with neither output nor job');
   assert.ok((await figure('preview-figures-missing')) >= expected);
+  await page.getByTestId('preview-figures').scrollIntoViewIfNeeded();
   await web.screenshot('backfill-preview');
 
   await page.getByTestId('bf-save').click();
@@ -85,8 +86,6 @@ test('a rule that writes is refused on screen and changes nothing', { skip: skip
   await page.getByTestId('bf-query').fill(`with d as (delete from jobdeck_demo.news_events returning id) select id from d`);
   await page.getByTestId('bf-task').fill('generate_insight');
   await page.getByTestId('bf-payload-key').fill('eventId');
-  await web.screenshot('debug-hostile');
-  console.log(await page.locator('.bf-main').evaluate((e) => (e as unknown as { outerHTML: string }).outerHTML.replace(/<div class="bf-form"[\s\S]*?Save rule/, '...').slice(0, 3000)));
   await page.getByTestId('bf-preview').click();
   const error = page.getByTestId('bf-error');
   await error.waitFor();

@@ -148,3 +148,24 @@ test('changing the rules reclassifies the kept history', async () => {
   await assert.rejects(te.call('history.rules.set', { rules: [{ id: 'bad', pattern: '(a+)+', type: 'x' }] }), /nested quantifier/);
   assert.equal((await te.call('history.rules.get')).rules.length, 1, 'a bad rule changes nothing');
 });
+
+test('retention removes what is older than the setting, in batches, and keeps the rest', async () => {
+  const db = te.engine.core.db;
+  const kept = (await allAttempts()).length;
+  const old = Date.now() - 3 * 24 * 3600_000;
+  // 5,000 attempts and 5,000 success minutes from three days ago: more than one batch of each.
+  db.prepare(
+    `with recursive s(i) as (select 1 union all select i + 1 from s where i < 5000)
+     insert into failure_attempts (connection_id, job_id, generation, task, attempt, at, error, error_type, source)
+     select 'old-db', i, 0, 'old_task', 1, ? - i, 'Request timeout after 300 seconds', 'timeout', 'watch' from s`,
+  ).run(old);
+  db.prepare(
+    `with recursive s(i) as (select 1 union all select i + 1 from s where i < 5000)
+     insert into success_minutes (connection_id, task, minute, successes) select 'old-db', 'old_task', ? - i, 1 from s`,
+  ).run(Math.floor(old / 60_000));
+  const status = await te.call('history.retention.set', { days: 2 });
+  assert.equal(status.retentionDays, 2);
+  assert.equal((db.prepare(`select count(*) as n from failure_attempts where connection_id = 'old-db'`).get() as { n: number }).n, 0);
+  assert.equal((db.prepare(`select count(*) as n from success_minutes where connection_id = 'old-db'`).get() as { n: number }).n, 0);
+  assert.equal((await allAttempts()).length, kept, 'recent history untouched');
+});

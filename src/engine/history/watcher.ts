@@ -26,8 +26,8 @@ export interface ScanReport extends ApplyResult {
 }
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
-/** Id ranges fetched per round trip (up to ~32k jobs), each applied in its own short SQLite transaction. */
-const CHUNK = 32;
+/** Id ranges fetched per round trip (up to ~8k jobs), each applied in its own short SQLite transaction. */
+const CHUNK = 64;
 
 /**
  * Watches one database for what other processes do to jobs: new jobs, takes, failures, reschedules and

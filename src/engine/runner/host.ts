@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import pg from 'pg';
 import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { JobAborts } from './job-abort.ts';
 
@@ -124,6 +125,26 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
     }
     await this.releaseTasks?.().catch(() => {});
     this.releaseTasks = null;
+    await this.releaseOwnLocks();
     return { aborted, timedOut: first === 'timeout' };
+  }
+
+  /**
+   * graphile-worker 0.17 records the failure of a job aborted during shutdown without awaiting it, and the write
+   * is lost when the pool closes: the job would stay locked by a pool that no longer exists for 4 hours. Our pool
+   * is gone now, so release whatever it still holds; the jobs keep their attempts and run again at once.
+   */
+  private async releaseOwnLocks(): Promise<void> {
+    if (!this.poolId) return;
+    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.query('select graphile_worker.force_unlock_workers($1::text[])', [[this.poolId]]);
+    } catch (error) {
+      this.options.logger.error(`could not release the stopped pool's locks: ${(error as Error).message}`);
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 }

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 
 /**
- * The stuck view's reads. All go to graphile-worker's private tables (no locked_at index exists, so each is one
- * sequential pass, like the monitor's count) and compute ages with the database's clock, not ours.
+ * The stuck view's smaller reads (the sequential pass is in scan-query.ts). All go to graphile-worker's private
+ * tables and compute ages with the database's clock, not ours.
  */
 type Q = Pick<pg.Pool, 'query'>;
 
@@ -32,33 +32,6 @@ export async function locksByPool(db: Q): Promise<PoolLockRow[]> {
   return rows;
 }
 
-export interface LockedJobRow {
-  id: string;
-  task: string;
-  queue: string | null;
-  locked_by: string;
-  locked_at: Date;
-  locked_ms: number;
-  attempts: number;
-  max_attempts: number;
-}
-
-/** Locked jobs, oldest lock first (bounded: a dead pool holds at most its concurrency). */
-export async function lockedJobs(db: Q, limit: number): Promise<LockedJobRow[]> {
-  const { rows } = await db.query<LockedJobRow>(
-    `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.locked_by, j.locked_at,
-            (extract(epoch from now() - j.locked_at) * 1000)::float8 as locked_ms, j.attempts, j.max_attempts
-     from graphile_worker._private_jobs j
-     join graphile_worker._private_tasks t on t.id = j.task_id
-     left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
-     where j.locked_at is not null
-     order by j.locked_at, j.id
-     limit $1`,
-    [limit],
-  );
-  return rows;
-}
-
 export interface LockedQueueRow {
   queue: string;
   locked_by: string | null;
@@ -82,7 +55,7 @@ export async function lockedQueues(db: Q): Promise<LockedQueueRow[]> {
              row_number() over (partition by j.job_queue_id order by j.priority, j.run_at, j.id) as rn,
              count(*) over (partition by j.job_queue_id) as n
       from graphile_worker._private_jobs j join lq on lq.id = j.job_queue_id
-      where j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()
+      where j.is_available and j.run_at <= now()
     )
     select lq.queue_name as queue, lq.locked_by, lq.locked_at,
            (extract(epoch from now() - lq.locked_at) * 1000)::float8 as locked_ms,
@@ -100,53 +73,31 @@ export async function lockedQueues(db: Q): Promise<LockedQueueRow[]> {
 export interface DueRow {
   task: string;
   due: number;
-  running: number;
   oldest_at: Date;
   waiting_ms: number;
 }
 
 /**
- * Per task: due jobs (not locked, attempts left, run_at passed, not held back by a locked queue), how many run,
- * and how long the oldest due one has waited. Blocked queues are reported on their own.
+ * Per task: due jobs (available, run_at passed, not held back by a locked queue) and how long the oldest has
+ * waited. `is_available and run_at <= now()` is the predicate of graphile-worker's partial index
+ * `jobs_main_index`, which includes task_id and job_queue_id: no table scan. Blocked queues are reported on
+ * their own; running counts come from the locked jobs.
  */
 export async function dueByTask(db: Q): Promise<DueRow[]> {
-  const due = `j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now() and q.locked_at is null`;
   const { rows } = await db.query<DueRow>(`
-    select t.identifier as task,
-           count(*) filter (where ${due})::int as due,
-           count(*) filter (where j.locked_at is not null)::int as running,
-           min(j.run_at) filter (where ${due}) as oldest_at,
-           (extract(epoch from now() - min(j.run_at) filter (where ${due})) * 1000)::float8 as waiting_ms
-    from graphile_worker._private_jobs j
-    join graphile_worker._private_tasks t on t.id = j.task_id
-    left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+    with d as (
+      select j.task_id, j.job_queue_id, count(*)::int as n, min(j.run_at) as oldest
+      from graphile_worker._private_jobs j
+      where j.is_available and j.run_at <= now()
+      group by 1, 2
+    )
+    select t.identifier as task, sum(d.n)::int as due, min(d.oldest) as oldest_at,
+           (extract(epoch from now() - min(d.oldest)) * 1000)::float8 as waiting_ms
+    from d
+    join graphile_worker._private_tasks t on t.id = d.task_id
+    left join graphile_worker._private_job_queues q on q.id = d.job_queue_id
+    where q.locked_at is null
     group by 1
-    having count(*) filter (where ${due}) > 0
     order by 1`);
-  return rows;
-}
-
-export interface FailedHeadRow {
-  task: string;
-  head: string | null;
-  n: number;
-  newest: Date;
-}
-
-/**
- * Permanently failed jobs grouped by task and the head of their message. Only the head is read: what
- * identifies an error is at its start, and last_error can be megabytes.
- */
-export async function failedHeads(db: Q, headChars = 1000, limit = 2000): Promise<FailedHeadRow[]> {
-  const { rows } = await db.query<FailedHeadRow>(
-    `select t.identifier as task, left(j.last_error, $1) as head, count(*)::int as n, max(j.updated_at) as newest
-     from graphile_worker._private_jobs j
-     join graphile_worker._private_tasks t on t.id = j.task_id
-     where j.locked_at is null and j.attempts >= j.max_attempts
-     group by 1, 2
-     order by n desc
-     limit $2`,
-    [headChars, limit],
-  );
   return rows;
 }

@@ -2,7 +2,8 @@ import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
 import type { DueGroup, FailedGroup, StuckReport } from '../../shared/model/stuck.ts';
 import { classifyError } from '../../shared/errors/index.ts';
-import { dueByTask, failedHeads, lockedJobs, lockedQueues, locksByPool } from './queries.ts';
+import { dueByTask, lockedQueues } from './queries.ts';
+import { scanLocksAndFailures, type FailedHeadRow } from './scan-query.ts';
 import { judgePools } from './pools.ts';
 import { thresholdMs, thresholdsRepo } from './thresholds-repo.ts';
 import { lastRecovery } from '../recovery/last.ts';
@@ -13,19 +14,16 @@ export const UNSERVED_AFTER_MS = 60_000;
 export const OVERDUE_AFTER_MS = 10 * 60_000;
 
 const SAMPLE_CHARS = 300;
+/** Locked jobs read per report; beyond it (a pool of huge concurrency died) the counts per pool stay exact. */
+const MAX_LOCKED = 5000;
 
 /** Everything the stuck view shows, read in one go. */
 export async function stuckReport(core: EngineCore, session: Session, limit: number): Promise<StuckReport> {
   const thresholds = thresholdsRepo(core.db).get(session.profile.id);
   const db = session.pool;
-  const [poolRows, jobs, queues, due, failed] = await Promise.all([
-    locksByPool(db),
-    lockedJobs(db, 5000),
-    lockedQueues(db),
-    dueByTask(db),
-    failedHeads(db),
-  ]);
-  const pools = judgePools(core, poolRows, thresholds.defaultMinutes * 60_000);
+  const [scan, queues, due] = await Promise.all([scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }), lockedQueues(db), dueByTask(db)]);
+  const { jobs, failed } = scan;
+  const pools = judgePools(core, scan.pools, thresholds.defaultMinutes * 60_000);
   const gone = new Set(pools.filter((p) => p.liveness === 'gone' || p.liveness === 'probably-gone').map((p) => p.poolId));
 
   // Stuck: locked longer than the task's threshold, or held by a pool that is gone (whatever the age).
@@ -55,16 +53,19 @@ export async function stuckReport(core: EngineCore, session: Session, limit: num
     }));
 
   const hosted = core.runner.host ? new Set(core.runner.host.tasks) : null;
+  const runningByTask = new Map<string, number>();
+  for (const j of jobs) runningByTask.set(j.task, (runningByTask.get(j.task) ?? 0) + 1);
   const dueGroups: DueGroup[] = [];
   for (const d of due) {
     const hostedSupports = hosted ? hosted.has(d.task) : null;
-    const unserved = d.running === 0 && d.waiting_ms > UNSERVED_AFTER_MS && hostedSupports !== true;
+    const running = runningByTask.get(d.task) ?? 0;
+    const unserved = running === 0 && d.waiting_ms > UNSERVED_AFTER_MS && hostedSupports !== true;
     if (!unserved && d.waiting_ms <= OVERDUE_AFTER_MS) continue;
     dueGroups.push({
       task: d.task,
       verdict: unserved ? 'no-worker' : 'overdue',
       due: d.due,
-      running: d.running,
+      running,
       oldestRunAt: d.oldest_at.toISOString(),
       waitingMs: Math.round(d.waiting_ms),
       hostedSupports,
@@ -85,7 +86,7 @@ export async function stuckReport(core: EngineCore, session: Session, limit: num
 }
 
 /** Merges message heads into (task, error type) groups, biggest first. */
-function groupFailed(rows: Awaited<ReturnType<typeof failedHeads>>): FailedGroup[] {
+function groupFailed(rows: FailedHeadRow[]): FailedGroup[] {
   const groups = new Map<string, FailedGroup>();
   for (const r of rows) {
     const errorType = classifyError(r.head);

@@ -20,7 +20,7 @@ export async function resolveTarget(db: Q, target: StuckTarget): Promise<string[
         `select j.id::text as id from graphile_worker._private_jobs j
          join graphile_worker._private_tasks t on t.id = j.task_id
          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
-         where t.identifier = $1 and j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()
+         where t.identifier = $1 and j.is_available and j.run_at <= now()
            and q.locked_at is null
          order by j.run_at, j.id limit $2`,
         [target.task],

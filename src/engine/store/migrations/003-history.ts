@@ -30,6 +30,8 @@ export const history: Migration = {
     -- One row per attempt: the runner and the watcher may both see it.
     create unique index failure_attempts_attempt on failure_attempts (connection_id, job_id, generation, attempt);
     create index failure_attempts_at on failure_attempts (connection_id, at desc, id desc);
+    -- Covers the charts' aggregates (by type, by task, per bucket) so they read the index only.
+    create index failure_attempts_stats on failure_attempts (connection_id, at, error_type, task);
     create index failure_attempts_type on failure_attempts (connection_id, error_type, at desc, id desc);
     create index failure_attempts_task on failure_attempts (connection_id, task, at desc, id desc);
 

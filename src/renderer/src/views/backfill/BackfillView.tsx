@@ -77,7 +77,7 @@ export function BackfillView() {
         <div className="bf-main">
           {(isNew || rule) && (
             <RuleEditor
-              key={selected ?? 'none'}
+              key={`editor-${selected ?? 'none'}`}
               rule={rule}
               open={isNew || editing}
               onToggle={() => setEditing(!editing)}
@@ -93,7 +93,7 @@ export function BackfillView() {
             />
           )}
           {preview && <PreviewPanel preview={preview} />}
-          {rule && <RunPanel key={rule.id} rule={rule} readOnlyReason={readOnlyReason} result={lastResult} onRun={run} />}
+          {rule && <RunPanel key={`run-${rule.id}`} rule={rule} readOnlyReason={readOnlyReason} result={lastResult} onRun={run} />}
           {rule && <BacklogChart runs={runs} />}
           {rule && <RunHistory runs={runs} />}
           {!rule && !isNew && loaded && (

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { BackfillCounts, BackfillItemState, BackfillPreview } from '../../../../shared/model/backfill.ts';
 import { formatCount } from '../../format.ts';
 
@@ -13,10 +14,15 @@ const STATE_LABEL: Record<BackfillItemState, string> = {
 const bounded = (key: string) => (key.length > 120 ? `${key.slice(0, 120)}…` : key);
 
 /** The four figures every preview and run is about. */
-export function BacklogFigures({ counts, testId }: { counts: BackfillCounts; testId: string }) {
+export function BacklogFigures({ counts, testId, enqueued }: { counts: BackfillCounts; testId: string; enqueued?: number }) {
+  // After a run, the second figure is what it queued; before, what a run would queue.
+  const second =
+    enqueued === undefined
+      ? { key: 'fresh', label: 'No job yet', value: counts.fresh, tone: counts.fresh ? 'accent' : 'zero', hint: 'a run queues these' }
+      : { key: 'enqueued', label: 'Queued now', value: enqueued, tone: enqueued ? 'accent' : 'zero', hint: `${formatCount(Math.max(0, counts.fresh - enqueued))} still without a job` };
   const figures = [
     { key: 'missing', label: 'Lack output', value: counts.missing, tone: counts.missing ? 'warn' : 'ok', hint: 'rows the query returned' },
-    { key: 'fresh', label: 'No job yet', value: counts.fresh, tone: counts.fresh ? 'accent' : 'zero', hint: 'a run queues these' },
+    second,
     { key: 'queued', label: 'Already queued', value: counts.queued + counts.running, tone: 'zero', hint: `${formatCount(counts.running)} running now` },
     { key: 'failed', label: 'Failed for good', value: counts.failed, tone: counts.failed ? 'danger' : 'zero', hint: 'requeued only when asked' },
   ];
@@ -35,8 +41,11 @@ export function BacklogFigures({ counts, testId }: { counts: BackfillCounts; tes
 
 /** What a preview found: the figures and the first items a run would take. */
 export function PreviewPanel({ preview }: { preview: BackfillPreview }) {
+  const ref = useRef<HTMLElement>(null);
+  // The answer to a click on Preview: bring it into view below the (long) editor.
+  useEffect(() => ref.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }), [preview]);
   return (
-    <section className="panel" data-testid="backfill-preview">
+    <section className="panel" data-testid="backfill-preview" ref={ref}>
       <div className="panel-head">
         <h2>Preview</h2>
         <span className="panel-note">read-only query · {formatCount(preview.queryMs)} ms · nothing was queued</span>

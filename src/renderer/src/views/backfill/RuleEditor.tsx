@@ -61,7 +61,7 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
     });
 
   return (
-    <section className="panel bf-editor" data-testid="backfill-editor">
+    <section className={open || problem ? 'panel bf-editor open' : 'panel bf-editor'} data-testid="backfill-editor">
       <div className="panel-head">
         <h2>{rule ? rule.name : 'New rule'}</h2>
         {rule && (

@@ -59,7 +59,7 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
       {result && (
         <div className="pad bf-result" data-testid="bf-run-result" role="status">
           <p className="bf-result-message">{result.message}.</p>
-          <BacklogFigures counts={result.run} testId="run-figures" />
+          <BacklogFigures counts={result.run} enqueued={result.run.enqueued} testId="run-figures" />
         </div>
       )}
       <ConfirmDialog

@@ -57,7 +57,7 @@ export function FailuresView() {
             <section className="panel">
               <div className="panel-head">
                 <h2>Errors by type</h2>
-                <span className="panel-note">click a type to open those jobs, to retry or remove them</span>
+                <span className="panel-note">click a type to open its jobs (retry, remove)</span>
               </div>
               <TypeBars byType={summary.byType} info={info} />
             </section>

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
 import { navigate, type Route } from '../../router.ts';
 import { formatCount } from '../../format.ts';
-import { filterFromParams, filterKey, filterToParams, isEmptyFilter } from './job-filter-url.ts';
+import { describeFilter, filterFromParams, filterKey, filterToParams, isEmptyFilter } from './job-filter-url.ts';
 import { describeCount } from './jobs-format.ts';
 import { useJobList } from './use-job-list.ts';
 import { FilterBar } from './FilterBar.tsx';
@@ -39,7 +39,7 @@ export function JobListView({ route }: { route: Route }) {
       setRequest({
         action,
         target: { filter },
-        subject: isEmptyFilter(filter) ? 'every job in the database' : 'every job matching the filter',
+        subject: isEmptyFilter(filter) ? 'every job in the database' : `every job matching ${describeFilter(filter)}`,
       });
     }
   };

@@ -1,4 +1,4 @@
-import { JOB_STATES, type JobState } from '../../../../shared/model/job-state.ts';
+import { JOB_STATES, JOB_STATE_LABELS, type JobState } from '../../../../shared/model/job-state.ts';
 import type { JobFilter } from '../../../../shared/model/jobs.ts';
 
 /**
@@ -42,3 +42,16 @@ export const filterKey = (filter: JobFilter) => JSON.stringify(filterToParams(fi
 
 /** True when the filter narrows nothing: an action on it would touch every job. */
 export const isEmptyFilter = (filter: JobFilter) => Object.keys(filterToParams(filter)).length === 0;
+
+/** The filter in a few words for a confirmation: "Permanently failed · generate_insight · rate_limit". */
+export function describeFilter(filter: JobFilter): string {
+  const parts = [
+    ...(filter.states ?? []).map((s) => JOB_STATE_LABELS[s].toLowerCase()),
+    ...(filter.tasks ?? []),
+    ...(filter.queues ?? []).map((q) => `queue ${q}`),
+    ...(filter.errorType ? [filter.errorType] : []),
+    ...(filter.search ? [`"${filter.search}"`] : []),
+    ...(filter.createdFrom || filter.createdTo || filter.runAtFrom || filter.runAtTo ? ['time range'] : []),
+  ];
+  return parts.join(' · ');
+}

@@ -1,0 +1,62 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
+
+const TASKS = path.resolve(import.meta.dirname, '../fixtures/tasks');
+let db: TestPostgres;
+let te: TestEngine;
+
+before(async () => {
+  db = await startTestPostgres();
+  await db.pool.query('create table fixture_visits (job_id bigint, n int)');
+  te = await startTestEngine({ databaseUrl: db.connectionString, runner: true, taskDirectory: TASKS, concurrency: 2 });
+});
+after(async () => {
+  await te?.close();
+  await db?.close();
+});
+
+test("the hosted runner runs a team's task directory as it is", async () => {
+  const status = await te.call('app.status');
+  assert.equal(status.runner.state, 'running');
+  assert.equal(status.runner.taskSource, TASKS);
+  assert.deepEqual(status.runner.tasks, ['record_visit', 'wait_for_abort']);
+  await db.pool.query(`select graphile_worker.add_job('record_visit', json_build_object('n', i)) from generate_series(1, 20) i`);
+  await waitFor('20 visits', async () => (await db.pool.query('select count(*)::int as n from fixture_visits')).rows[0].n === 20);
+  const { rows } = await db.pool.query('select count(*)::int as n from graphile_worker.jobs');
+  assert.equal(rows[0].n, 0, 'every job completed');
+  assert.match((await te.call('app.status')).runner.poolId ?? '', /^pool-/);
+});
+
+test('concurrency changes restart the runner, which keeps working', async () => {
+  const status = await te.call('runner.configure', { concurrency: 5 });
+  assert.equal(status.state, 'running');
+  assert.equal(status.concurrency, 5);
+  await db.pool.query(`select graphile_worker.add_job('record_visit', json_build_object('n', 100))`);
+  await waitFor('the visit after restart', async () => (await db.pool.query('select count(*)::int as n from fixture_visits where n = 100')).rows[0].n === 1);
+});
+
+test('stopping waits a bounded time, then aborts running jobs so graphile-worker retries them', async () => {
+  await db.pool.query(`select graphile_worker.add_job('wait_for_abort', '{}'::json, job_key => 'long-1')`);
+  await waitFor('the long job to run', async () => (await te.call('app.status')).runner.runningJobs === 1);
+  const started = Date.now();
+  const report = await te.engine.core.runner.stop(500);
+  assert.equal(report.timedOut, true);
+  assert.equal(report.aborted, 1);
+  assert.ok(Date.now() - started < 8_000, 'the stop is bounded');
+  const { rows } = await db.pool.query(`select attempts, max_attempts, locked_at, last_error from graphile_worker.jobs where key = 'long-1'`);
+  assert.equal(rows[0].locked_at, null, 'unlocked for another worker');
+  assert.ok(rows[0].attempts < rows[0].max_attempts, 'it will be retried');
+  assert.equal(rows[0].attempts, 1, 'the aborted try counts as an attempt');
+  const status = await te.call('app.status');
+  assert.equal(status.runner.state, 'stopped');
+  assert.match(status.runner.error ?? '', /1 running job\(s\) were aborted on stop; graphile-worker retries them/);
+});
+
+test('web mode cannot open a folder dialog and says how to choose a task directory', async () => {
+  const result = await te.engine.call('runner.chooseTaskDirectory', {});
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? result.error.message : '', /--task-directory/);
+});
