@@ -43,7 +43,9 @@ export function BacklogFigures({ counts, testId, enqueued }: { counts: BackfillC
 export function PreviewPanel({ preview }: { preview: BackfillPreview }) {
   const ref = useRef<HTMLElement>(null);
   // The answer to a click on Preview: bring it into view below the (long) editor.
-  useEffect(() => ref.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }), [preview]);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [preview]);
   return (
     <section className="panel" data-testid="backfill-preview" ref={ref}>
       <div className="panel-head">

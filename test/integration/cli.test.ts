@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = ['--import', 'tsx', path.join(root, 'src/server/cli.ts')];
+
+test('`serve --demo` prints a tokened URL, serves the API behind it, and stops cleanly on SIGINT', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
+  const child = spawn(process.execPath, [...cli, '--demo', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const url = await new Promise<URL>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${out}`)), 60_000);
+      child.stdout.on('data', () => {
+        const match = /http:\/\/127\.0\.0\.1:\d+\/#token=\S+/.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve(new URL(match[0]));
+        }
+      });
+    });
+    const token = url.hash.replace('#token=', '');
+    assert.ok(token.length >= 24, 'a random token');
+    const api = (name: string, auth = token) =>
+      fetch(`${url.origin}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${auth}` }, body: '{}' });
+    assert.equal((await api('app.status', '')).status, 401);
+    const status = (await (await api('app.status')).json()) as { ok: boolean; data: { connection: { state: string }; runner: { state: string }; demo: { active: boolean } } };
+    assert.equal(status.data.connection.state, 'online');
+    assert.equal(status.data.runner.state, 'running');
+    assert.equal(status.data.demo.active, true);
+    const page = await fetch(`${url.origin}/`);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  } finally {
+    child.kill('SIGINT');
+    const code = await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+    assert.equal(code, 0, `clean exit after SIGINT:\n${out.slice(-2000)}`);
+  }
+});
+
+test('bad command-line input is refused with a clear message and exit code 2', () => {
+  for (const [args, message] of [
+    [['--port', 'eighty'], /--port must be a port number/],
+    [['--demo', '--database-url', 'postgres://x@h/db'], /exclude each other/],
+    [['--colour'], /Unknown option '--colour'/],
+  ] as const) {
+    const result = spawnSync(process.execPath, [...cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.status, 2, args.join(' '));
+    assert.match(result.stderr, message);
+  }
+});
