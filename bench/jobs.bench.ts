@@ -26,7 +26,7 @@ const PAGE = 100;
  * jobs (quota errors), 2,000 permanently failed summarize jobs for the one-by-one baseline, 10% enrich_record
  * jobs waiting to retry, the rest ready or scheduled, payloads like the demo's.
  */
-async function seed(pool: pg.Pool): Promise<void> {
+export async function seed(pool: pg.Pool): Promise<void> {
   await pool.query(`insert into graphile_worker._private_tasks (identifier) values ('generate_insight'), ('enrich_record'), ('summarize')`);
   await pool.query(`insert into graphile_worker._private_job_queues (queue_name) values ('summaries')`);
   await pool.query(

@@ -93,3 +93,21 @@ test('a rule that writes is refused on screen and changes nothing', { skip: skip
   assert.equal(await orphans(), before);
   await web.screenshot('backfill-refused');
 });
+
+test('rules import from a JSON file and export back', { skip: skip ?? false }, async () => {
+  const { page } = web;
+  const exported = await web.engine.call('backfill.export', {});
+  assert.ok(exported.ok);
+  const doc = exported.data as { rules: { id?: string; name: string }[] };
+  const copy = { ...doc, rules: doc.rules.map(({ id: _id, ...r }) => ({ ...r, name: 'Imported copy' })) };
+  await page.getByTestId('bf-import-file').setInputFiles({ name: 'rules.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(copy)) });
+  await page.getByTestId('backfill-rules').getByText('Imported copy').waitFor();
+  // A file that fails validation is refused as a whole, with the reason.
+  const bad = { ...copy, rules: [{ ...copy.rules[0], name: 'Bad', batchSize: 0 }] };
+  await page.getByTestId('bf-import-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+  await page.getByText(/Could not import the rules/).waitFor();
+  const listed = await web.engine.call('backfill.list', {});
+  assert.ok(listed.ok);
+  assert.deepEqual((listed.data as { name: string }[]).map((r) => r.name).sort(), ['Imported copy', 'News events without an insight']);
+  await web.screenshot('backfill-import');
+});

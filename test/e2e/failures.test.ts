@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { browserSkipReason, startWebConsole, type WebConsole } from '../helpers/browser.ts';
@@ -73,6 +73,11 @@ test('the Failures view: charts by type, search, links to the explorer, and offl
   const rows = page.locator('[data-testid="attempt-row"]');
   await waitFor('only the matching rows', async () => (await rows.count()) === copiesOf('invalid_json'));
   for (const text of await rows.allInnerTexts()) assert.match(text, /Invalid JSON/);
+  // Export gives the filtered set as a file.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
+  const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+  assert.equal(csv.length, 1 + copiesOf('invalid_json'), 'header + the matching attempts');
+  assert.ok(csv.slice(1).every((line) => line.includes('invalid_json') && line.includes('JSONDecodeError')));
 
   // The database goes away: the banner says so, and the history is still all there.
   await db.server.stop();
@@ -84,6 +89,7 @@ test('the Failures view: charts by type, search, links to the explorer, and offl
   await page.waitForSelector('[data-testid="type-bar-timeout"]');
   assert.match(await page.locator('[data-testid="type-bar-timeout"]').innerText(), /Timeout\s+4\b/);
   assert.match(await page.locator('[data-testid="banner-offline"]').innerText(), /last snapshot from \d/);
-  await page.locator('[data-testid="banner-offline"]').scrollIntoViewIfNeeded();
+  // Typing in the search scrolled the page; the banner sits under the sticky top bar, at the top.
+  await page.evaluate(`document.querySelector('.main')?.scrollTo(0, 0)`);
   await wc.screenshot('failures-offline');
 });

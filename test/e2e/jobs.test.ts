@@ -101,3 +101,41 @@ test('bulk-retry everything a filter matches: confirmation with the count, progr
   const text = await page.getByTestId('audit-table').innerText();
   assert.match(text, /filter: states=failed, tasks=generate_insight, errorType=rate_limit/);
 });
+
+test('on a read-only connection the action buttons are disabled with the reason', { skip: skip ?? false }, async () => {
+  const { page, engine } = web;
+  const writable = engine.core.session!.profile.id;
+  const saved = await engine.call('connections.save', { name: 'watch only', target: { url: db.connectionString }, readOnly: true, savePassword: false });
+  assert.ok(saved.ok);
+  const activated = await engine.call('connections.activate', { id: (saved.data as { id: string }).id });
+  assert.ok(activated.ok);
+  try {
+    await web.open(LIST);
+    await page.getByTestId('actions-blocked').getByText('This connection is marked read-only').waitFor();
+    assert.equal(await page.getByTestId('bulk-retry').isDisabled(), true);
+    assert.equal(await page.getByTestId('bulk-cancel').getAttribute('title'), 'This connection is marked read-only');
+    await web.screenshot('jobs-read-only');
+  } finally {
+    await engine.call('connections.activate', { id: writable });
+  }
+});
+
+test('a selected job taken by a worker before the action runs is reported as skipped, with the reason', { skip: skip ?? false }, async () => {
+  const { page } = web;
+  await web.open(`${LIST}&errorType=parse_error`);
+  const parse = failed.slice(16);
+  await page.getByTestId(`job-row-${parse[0]}`).waitFor();
+  for (const id of parse.slice(0, 3)) await page.getByTestId(`select-${id}`).check();
+  await page.getByTestId('bulk-retry').click();
+  await page.getByTestId('action-count').getByText('3 jobs will be touched').waitFor();
+  // A worker of another process takes one of them between the confirmation and the action.
+  await db.pool.query(`update graphile_worker._private_jobs set locked_by = 'pool-7f3a9c', locked_at = now(), attempts = attempts + 1 where id = $1`, [parse[1]]);
+  await page.getByTestId('action-confirm').click();
+  await page.getByTestId('action-report').waitFor();
+  assert.equal(await page.getByTestId('report-affected').innerText(), '2');
+  assert.equal(await page.getByTestId('report-skipped').innerText(), '1');
+  assert.match(await page.getByTestId('report-reasons').innerText(), /running in another process \(pool-7f3a9c\).*#\d+/s);
+  await web.screenshot('jobs-bulk-report-skipped');
+  const row = (await db.pool.query('select attempts, max_attempts, locked_by from graphile_worker._private_jobs where id = $1', [parse[1]])).rows[0];
+  assert.deepEqual(row, { attempts: 4, max_attempts: 3, locked_by: 'pool-7f3a9c' }, 'the job the worker holds is untouched');
+});

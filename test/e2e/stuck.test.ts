@@ -57,6 +57,8 @@ test('the stuck view shows a crashed pool, a blocked queue, a task with no worke
   assert.match(await page.textContent('[data-testid="failed-news_insight-rate_limit"]') ?? '', /Error code: 429/);
   assert.equal(await page.locator('img').count(), 0, 'the error text is rendered as text, never HTML');
   assert.equal(await page.textContent('[data-testid="stuck-count"] strong'), '3');
+  // The view scrolls inside the shell: a taller window shows every group in one picture.
+  await page.setViewportSize({ width: 1440, height: 1500 });
   await wc.screenshot('stuck-view');
 
   // One click: the crashed pool's job and queue are unlocked, and the view says so.

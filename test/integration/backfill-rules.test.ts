@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { run, type Runner } from 'graphile-worker';
 import { quietLogger, startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
-import { CATEGORIES, LACKING, categoryOf, rule, seedShop } from './backfill-scenario.ts';
+import { CATEGORIES, LACKING, RULE_QUERY, categoryOf, rule, seedShop } from './backfill-scenario.ts';
 
 let db: TestPostgres;
 let te: TestEngine;
@@ -49,6 +49,12 @@ test('preview counts exactly the items lacking output, and where their jobs stan
   );
   assert.deepEqual(p.sample.map((s) => s.key), FRESH.slice(0, 5).map(String), 'the sample shows what a run queues first, in the query order');
   assert.ok(p.sample.every((s) => s.state === 'none' && s.jobId === null));
+  // The query's ORDER BY decides what goes first: newest first here.
+  const newest = await te.call('backfill.preview', {
+    target: { rule: rule({ query: RULE_QUERY.replace('order by p.id', 'order by p.id desc') }) },
+    sampleSize: 3,
+  });
+  assert.deepEqual(newest.sample.map((s) => s.key), FRESH.slice(-3).reverse().map(String));
 });
 
 test('preview per group (an unsaved rule) counts each category exactly', async () => {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { fingerprint, LACKING, rule, seedShop } from './backfill-scenario.ts';
 
 let db: TestPostgres;
@@ -117,4 +117,28 @@ test('export and import round-trip rules as validated JSON', async () => {
   assert.equal(bad.ok, false);
   const names = (await te.call('backfill.list')).map((r) => r.name).filter((n) => n === 'A' || n === 'B');
   assert.deepEqual(names, ['A', 'B']);
+});
+
+test('two runs at once never queue an item twice (the second re-checks under the lock and skips)', async () => {
+  const saved = await te.call('backfill.save', { rule: rule({ name: 'concurrent', batchSize: 10 }) });
+  // Hold the backfill lock so both runs read the same items before either can queue.
+  const holder = await db.pool.connect();
+  try {
+    await holder.query(`select pg_advisory_lock(hashtext('jobdeck'), hashtext('backfill'))`);
+    const runs = [te.call('backfill.run', { id: saved.id }), te.call('backfill.run', { id: saved.id })];
+    await waitFor('both runs to wait for the lock', async () => {
+      const { rows } = await db.pool.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`);
+      return rows[0].n === 2;
+    });
+    await holder.query(`select pg_advisory_unlock(hashtext('jobdeck'), hashtext('backfill'))`);
+    const [a, b] = await Promise.all(runs);
+    assert.equal(a.run.enqueued + b.run.enqueued, 10);
+    assert.equal(a.run.skipped + b.run.skipped, 10);
+    assert.match([a, b].find((r) => r.run.skipped)!.message, /10 skipped \(a job appeared meanwhile\)/);
+  } finally {
+    holder.release();
+  }
+  const { rows } = await db.pool.query(`select count(*)::int as jobs, count(distinct payload->>'productId')::int as items from graphile_worker._private_jobs`);
+  assert.equal(rows[0].jobs, rows[0].items);
+  assert.equal(rows[0].jobs, 10);
 });

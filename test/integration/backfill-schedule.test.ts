@@ -32,8 +32,8 @@ after(async () => {
   rmSync(taskDir, { recursive: true, force: true });
 });
 
-test('crontab lines: every N minutes, one schedule id per rule, no retry', () => {
-  assert.equal(crontabLine({ id: 'abc123', scheduleMinutes: 15 }), '*/15 * * * * jobdeck_backfill:abc123 ?id=jobdeck_backfill_abc123&max=1&jobKey=jobdeck_backfill_abc123');
+test('crontab lines: every N minutes, one schedule id per rule, one missed tick caught up, no retry', () => {
+  assert.equal(crontabLine({ id: 'abc123', scheduleMinutes: 15 }), '*/15 * * * * jobdeck_backfill:abc123 ?id=jobdeck_backfill_abc123&fill=15m&max=1&jobKey=jobdeck_backfill_abc123');
   assert.match(crontabLine({ id: 'abc123', scheduleMinutes: 120 })!, /^0 \*\/2 \* \* \* /);
   assert.match(crontabLine({ id: 'abc123', scheduleMinutes: 1440 })!, /^0 0 \* \* \* /);
   assert.equal(crontabLine({ id: 'abc123', scheduleMinutes: null }), null);
@@ -84,4 +84,23 @@ test('removing the schedule takes the task out of the runner', async () => {
   const session = te.engine.core.session!;
   assert.deepEqual(feature.crontab?.(session), []);
   assert.deepEqual(Object.keys(feature.tasks?.(session) ?? {}), []);
+});
+
+test('a scheduled run that fails is logged, and leaves no failed job behind', async () => {
+  const poolBefore = te.engine.core.runner.host?.poolId;
+  const bad = await te.call('backfill.save', { rule: rule({ name: 'writes', query: `select nextval('shop.counter')`, scheduleMinutes: 10 }) });
+  await waitFor('the runner to restart with the crontab', () => {
+    const id = te.engine.core.runner.host?.poolId;
+    return id && id !== poolBefore;
+  });
+  const { rows } = await db.pool.query<{ id: string }>(`select (graphile_worker.add_job($1, '{}'::json, max_attempts => 1)).id::text as id`, [
+    scheduledTaskName(bad.id),
+  ]);
+  const run = await waitFor('the failed run to be logged', async () => (await te.call('backfill.runs', { id: bad.id })).find((r) => r.error));
+  assert.match(run.error ?? '', /read-only/);
+  assert.equal(run.trigger, 'schedule');
+  await waitFor('the scheduled job to complete', async () => {
+    const left = await db.pool.query(`select 1 from graphile_worker._private_jobs where id = $1`, [rows[0].id]);
+    return left.rows.length === 0;
+  });
 });

@@ -134,6 +134,26 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   assert.equal(rows.filter((r) => r.final).length, failed[0].n);
 });
 
+test('a reschedule is not a failure; the failures of a manual retry are new rows', async () => {
+  const before = (await allAttempts({ task: 'ext_fail' })).length;
+  const { rows: jobs } = await db.pool.query(
+    `select id from graphile_worker.jobs where task_identifier = 'ext_fail' and attempts >= max_attempts order by id limit 3`,
+  );
+  const ids = jobs.map((j) => j.id);
+  // Moving run_at bumps updated_at (the generation) but nothing failed.
+  await db.pool.query(`select graphile_worker.reschedule_jobs($1::bigint[], run_at => now() + interval '1 hour')`, [ids]);
+  await feature().watcher!.scanNow();
+  assert.equal((await allAttempts({ task: 'ext_fail' })).length, before);
+  // A retry (attempts := 0, as Jobdeck's retry does): the separate worker fails them again.
+  await db.pool.query(`select graphile_worker.reschedule_jobs($1::bigint[], run_at => now(), attempts => 0)`, [ids]);
+  const after = await waitFor('the retried jobs to fail again', async () => {
+    const r = await allAttempts({ task: 'ext_fail' });
+    return r.length >= before + ids.length ? r : null;
+  }, 20_000);
+  assert.equal(after.length, before + ids.length);
+  for (const id of ids) assert.equal(after.filter((r) => r.jobId === Number(id) && r.attempt === 1).length, 2, `job ${id}: two first attempts`);
+});
+
 test('changing the rules reclassifies the kept history', async () => {
   const before = await allAttempts({ errorType: 'other' });
   assert.ok(before.length >= 2);

@@ -82,9 +82,9 @@ export async function addJobs(
   spec: { payload?: object; maxAttempts?: number; queue?: string; runAt?: string } = {},
 ): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
-    `select id::text from graphile_worker.add_jobs(array(
+    `select a.id::text as id from graphile_worker.add_jobs(array(
        select row($1::text, $2::json, $3::text, $4::timestamptz, $5::int, null::text, null::int, null::text[])::graphile_worker.job_spec
-       from generate_series(1, $6))) order by id`,
+       from generate_series(1, $6))) a order by a.id`,
     [task, JSON.stringify(spec.payload ?? {}), spec.queue ?? null, spec.runAt ?? null, spec.maxAttempts ?? null, count],
   );
   return rows.map((r) => r.id);

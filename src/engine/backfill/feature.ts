@@ -24,14 +24,15 @@ export const scheduledTaskName = (ruleId: string) => `jobdeck_backfill:${ruleId}
 /**
  * graphile-worker crontab lines (UTC) for every-N-minutes schedules. The `id` names the schedule in
  * `_private_known_crontabs`, where graphile-worker records each tick once: with several Jobdecks holding the
- * same rule (exported and imported, the id kept) on one database, each tick still queues one job. `max=1`:
- * a failed scheduled run is not retried, the next tick is the retry.
+ * same rule (exported and imported, the id kept) on one database, each tick still queues one job. `fill`: a
+ * tick missed while no runner ran (a restart to load a new schedule) is caught up, at most one interval back.
+ * `max=1`: a failed scheduled run is not retried, the next tick is the retry.
  */
 export function crontabLine(rule: Pick<BackfillRule, 'id' | 'scheduleMinutes'>): string | null {
   const n = rule.scheduleMinutes;
   if (!n) return null;
   const when = n < 60 ? `*/${n} * * * *` : n < 1440 ? `0 */${n / 60} * * *` : '0 0 * * *';
-  return `${when} ${scheduledTaskName(rule.id)} ?id=jobdeck_backfill_${rule.id}&max=1&jobKey=jobdeck_backfill_${rule.id}`;
+  return `${when} ${scheduledTaskName(rule.id)} ?id=jobdeck_backfill_${rule.id}&fill=${n}m&max=1&jobKey=jobdeck_backfill_${rule.id}`;
 }
 
 /** Runs scheduled backfill rules through the hosted runner's crontab. */
@@ -50,8 +51,14 @@ export function backfillFeature(core: EngineCore): EngineFeature {
       helpers.logger.warn(`backfill "${rule.name}" not run: ${session.status.readOnlyReason}`);
       return;
     }
-    const result = await runRule(ctx, session, rule, { trigger: 'schedule' });
-    helpers.logger.info(`backfill "${rule.name}": ${result.message}`);
+    try {
+      const result = await runRule(ctx, session, rule, { trigger: 'schedule' });
+      helpers.logger.info(`backfill "${rule.name}": ${result.message}`);
+    } catch (error) {
+      // Logged in the rule's run log already. Not rethrown: a failed job would stay in the operator's table
+      // for every failed tick, and the next tick is the retry.
+      helpers.logger.warn(`backfill "${rule.name}" failed: ${(error as Error).message}`);
+    }
   };
   return {
     name: 'backfill',

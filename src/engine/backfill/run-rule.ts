@@ -3,7 +3,8 @@ import type { BackfillPreview, BackfillRule, BackfillRuleSpec, BackfillRunRecord
 import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
 import { matchRuleItems, type MatchResult } from './rule-query.ts';
-import { enqueueItems } from './enqueue.ts';
+import { enqueueItems, type EnqueueOutcome } from './enqueue.ts';
+import { pgOpError } from '../pg/pg-errors.ts';
 import type { BackfillRepo } from './rules-repo.ts';
 
 /** What the backfill operations need from the engine. */
@@ -81,15 +82,18 @@ export async function runRule(
   const started = Date.now();
   const base = { connectionId: session.profile.id, ruleId: rule.id, trigger: options.trigger };
   let match: MatchResult;
+  let outcome: EnqueueOutcome;
   try {
     match = await matchRuleItems(session.pool, rule, { limit, states: requeueFailed ? ['none', 'failed'] : ['none'] });
-  } catch (error) {
+    outcome = await enqueueItems(session.pool, rule, match.items, requeueFailed);
+  } catch (caught) {
+    // A failed run is logged too: the run log is where a scheduled rule's failures show.
+    const error = pgOpError(caught);
     const zero = { missing: 0, fresh: 0, queued: 0, running: 0, failed: 0, invalid: 0, enqueued: 0, requeued: 0, skipped: 0 };
-    const run = ctx.repo.logRun({ ...base, ...zero, durationMs: Date.now() - started, error: (error as Error).message.slice(0, 1000) });
+    const run = ctx.repo.logRun({ ...base, ...zero, durationMs: Date.now() - started, error: error.message.slice(0, 1000) });
     ctx.core.emit({ type: 'backfill', run });
     throw error;
   }
-  const outcome = await enqueueItems(session.pool, rule, match.items, requeueFailed);
   const run = ctx.repo.logRun({
     ...base,
     ...counts(match),

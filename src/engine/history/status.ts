@@ -19,15 +19,12 @@ export function historyStatus(core: EngineCore, feature: HistoryFeature, connect
   }));
   const scan = live ? feature.watcher?.last : null;
   const lastScanAt = scan?.at ?? (connectionId ? feature.settings.lastScanAt(connectionId) : null);
-  const watched = connectionId
-    ? (db.prepare('select count(*) as n from watch_jobs where connection_id = ?').get(connectionId) as { n: number }).n
-    : 0;
   return {
     connectionId,
     live,
     lastScanAt: lastScanAt === null ? null : new Date(lastScanAt).toISOString(),
     lastScanMs: scan ? Math.round(scan.ms) : null,
-    watchedJobs: watched,
+    watchedJobs: scan?.jobs ?? 0,
     connections,
     retentionDays: feature.settings.retentionDays(),
     reclassifying: feature.reclassifying,

@@ -8,7 +8,7 @@ interface StoredJob {
   attempts: number;
   max_attempts: number;
   locked: number;
-  has_error: number;
+  error_hash: number;
   gone: number;
 }
 
@@ -22,6 +22,16 @@ export interface ApplyContext {
   now: number;
 }
 
+/** 32-bit FNV-1a of a text, never 0 (0 means "no error"). */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h || 1;
+}
+
 export interface ApplyResult {
   newAttempts: number;
   successes: number;
@@ -31,7 +41,8 @@ export interface ApplyResult {
 /**
  * Compares what Postgres holds now in some id ranges with the watcher's copy, in one SQLite transaction:
  * - an error visible now is a failed attempt (`attempts` if unlocked, `attempts - 1` while the next try runs,
- *   since graphile-worker keeps last_error until the next failure); the unique key drops ones already known;
+ *   since graphile-worker keeps last_error until the next failure), unless the copy already had that attempt
+ *   with that error (a reschedule bumps updated_at, the generation); the unique key drops ones already known;
  * - a job in the copy but no longer in Postgres was completed (counted as a success) unless it was
  *   permanently failed (then it was removed) or the hosted runner already counted it.
  */
@@ -39,13 +50,13 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
   const { db, connectionId } = ctx;
   const result: ApplyResult = { newAttempts: 0, successes: 0, removed: 0 };
   const selectRange = db.prepare<[string, number, number], StoredJob>(
-    'select job_id, task, attempts, max_attempts, locked, has_error, gone from watch_jobs where connection_id = ? and job_id >= ? and job_id < ?',
+    'select job_id, task, attempts, max_attempts, locked, error_hash, gone from watch_jobs where connection_id = ? and job_id >= ? and job_id < ?',
   );
   const upsert = db.prepare(
-    `insert into watch_jobs (connection_id, job_id, task, queue, attempts, max_attempts, locked, has_error)
+    `insert into watch_jobs (connection_id, job_id, task, queue, attempts, max_attempts, locked, error_hash)
      values (?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (connection_id, job_id) do update set attempts = excluded.attempts, max_attempts = excluded.max_attempts,
-       locked = excluded.locked, has_error = excluded.has_error`,
+       locked = excluded.locked, error_hash = excluded.error_hash`,
   );
   const remove = db.prepare('delete from watch_jobs where connection_id = ? and job_id = ?');
   const putHash = db.prepare(
@@ -60,7 +71,14 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
     }
     for (const r of rows) {
       const failed = r.locked ? r.attempts - 1 : r.attempts;
-      if (r.lastError !== null && failed >= 1) {
+      const errorHash = r.lastError === null ? 0 : fnv1a(r.lastError);
+      const s = stored.get(r.id);
+      const sameAsBefore = s !== undefined && errorHash === s.error_hash && failed === (s.locked ? s.attempts - 1 : s.attempts);
+      // Same attempt and error as before: a take, or a reschedule (which bumps the generation), unless the failure
+      // happened after the last admin change: a retry (attempts := 0) that failed again at the same attempt.
+      const failedAt = r.runAtMs - Math.exp(Math.min(failed, 10)) * 1000;
+      const afterChange = failedAt >= r.generation * 1000 - 1000 && failedAt <= ctx.now + 1000;
+      if (r.lastError !== null && failed >= 1 && (!sameAsBefore || afterChange)) {
         const written = ctx.attempts.recordFromWatch({
           connectionId,
           jobId: r.id,
@@ -78,7 +96,7 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
         });
         if (written) result.newAttempts++;
       }
-      upsert.run(connectionId, r.id, r.task, r.queue, r.attempts, r.maxAttempts, r.locked ? 1 : 0, r.lastError === null ? 0 : 1);
+      upsert.run(connectionId, r.id, r.task, r.queue, r.attempts, r.maxAttempts, r.locked ? 1 : 0, errorHash);
       stored.delete(r.id);
     }
     for (const s of stored.values()) {

@@ -21,6 +21,10 @@ export interface WatcherOptions {
 export interface ScanReport extends ApplyResult {
   at: number;
   ms: number;
+  /** Of `ms`, the hash query (one sequential scan in Postgres). */
+  hashMs: number;
+  /** Jobs in the database at the scan (the sum of the ranges' counts). */
+  jobs: number;
   buckets: number;
   changedBuckets: number;
 }
@@ -99,7 +103,10 @@ export class DbWatcher {
       this.hashSql = bucketHashSql(rows[0].v);
     }
     const { rows } = await pool.query<{ bucket: string; hash: string }>(this.hashSql);
+    const hashMs = performance.now() - started;
     const hashes = new Map(rows.map((r) => [Number(r.bucket), r.hash]));
+    // Each hash starts with the range's job count: their sum is the table's size, for free.
+    const jobs = rows.reduce((n, r) => n + Number.parseInt(r.hash, 10), 0);
     const stored = db.prepare('select bucket, hash from watch_buckets where connection_id = ?').all(connectionId) as { bucket: number; hash: string }[];
     const changed = new Set<number>();
     const known = new Map(stored.map((s) => [s.bucket, s.hash]));
@@ -120,6 +127,6 @@ export class DbWatcher {
       total.successes += r.successes;
       total.removed += r.removed;
     }
-    return { ...total, at: Date.now(), ms: performance.now() - started, buckets: hashes.size, changedBuckets: changed.size };
+    return { ...total, at: Date.now(), ms: performance.now() - started, hashMs, jobs, buckets: hashes.size, changedBuckets: changed.size };
   }
 }

@@ -1,6 +1,6 @@
 import type { ActionReport, JobAction } from '../../shared/model/jobs.ts';
 import type { EngineCore } from '../core.ts';
-import { applyJobAction, normalizeIds, writableSession, type ActionParams } from './apply-action.ts';
+import { applyJobAction, CHUNK_SIZE, normalizeIds, writableSession, type ActionOutcome, type ActionParams } from './apply-action.ts';
 
 /** How an action is written to the audit log; by default `jobs.<action>` with the ids as target. */
 export interface AuditOptions {
@@ -22,7 +22,12 @@ export const AUDIT_ID_LIMIT = 1_000;
 async function act(core: EngineCore, action: JobAction, rawIds: string[], params: ActionParams, audit: AuditOptions): Promise<ActionReport> {
   const ids = normalizeIds(rawIds);
   const session = writableSession(core);
-  const outcome = await applyJobAction(core, session, action, ids, params);
+  const outcome: ActionOutcome = { affected: [], skipped: [] };
+  for (let i = 0; i < ids.length; i += CHUNK_SIZE) {
+    const part = await applyJobAction(core, session, action, ids.slice(i, i + CHUNK_SIZE), params);
+    outcome.affected.push(...part.affected);
+    outcome.skipped.push(...part.skipped);
+  }
   core.audit.record({
     connectionId: session.profile.id,
     action: audit.auditAction ?? `jobs.${action}`,

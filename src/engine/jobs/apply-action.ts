@@ -25,6 +25,9 @@ export interface ActionOutcome {
 
 const ID = /^[1-9]\d{0,18}$/;
 
+/** Jobs per admin-function call: big enough to retry 100,000 jobs in a few seconds, small enough to report progress. */
+export const CHUNK_SIZE = 5_000;
+
 /** Checks ids (graphile-worker's are positive bigints) and drops duplicates, keeping the order. */
 export function normalizeIds(ids: readonly string[]): string[] {
   const bad = ids.find((id) => typeof id !== 'string' || !ID.test(id));

@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { ActionPreview, BulkActionReport, JobAction, JobFilter } from '../../shared/model/jobs.ts';
 import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
-import { applyJobAction, normalizeIds, writableSession, type ActionParams } from './apply-action.ts';
+import { applyJobAction, CHUNK_SIZE, normalizeIds, writableSession, type ActionParams } from './apply-action.ts';
 import { auditParams } from './actions.ts';
-import { filterCondition } from './filter-sql.ts';
+import { filterCondition, filterSql, resolveNames } from './filter-sql.ts';
 
-/** Jobs per admin-function call: big enough to retry 100,000 jobs in a few seconds, small enough to report progress. */
-export const CHUNK_SIZE = 5_000;
 const SAMPLE_IDS = 100;
 const SAMPLE_PER_REASON = 5;
 
@@ -18,8 +16,8 @@ export type ActionTarget = { ids: string[] } | { filter: JobFilter };
 export async function previewAction(core: EngineCore, action: JobAction, target: ActionTarget): Promise<ActionPreview> {
   const session = core.requireSession();
   const params: unknown[] = [];
-  const where = 'ids' in target ? `j.id = any($1::bigint[])` : filterCondition(target.filter, params);
   if ('ids' in target) params.push(normalizeIds(target.ids));
+  const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params);
   params.push(core.runner.host?.poolId ?? null);
   const { rows } = await session.pool.query<{ matching: number; locked: number; locked_here: number }>(
     `select count(*)::int as matching,
@@ -54,10 +52,10 @@ class Tally {
 }
 
 /**
- * Runs an action on a selection or on everything a filter matches, with no cap: ids are taken in chunks by
- * keyset (`id > last`, ascending), so each job is visited once even as the action changes what the filter
- * matches, and the filter is re-checked at each chunk. Emits `action.progress` after each chunk and writes
- * one audit entry at the end.
+ * Runs an action on a selection or on everything a filter matches, with no cap: ids are taken in chunks along
+ * the primary key, so each job is visited once even as the action changes what the filter matches, and the
+ * filter is re-checked as each window is read. Emits `action.progress` after each chunk and writes one audit
+ * entry at the end.
  */
 export async function runBulkAction(
   core: EngineCore,
@@ -118,21 +116,37 @@ export async function runBulkAction(
   return { ...report, auditId };
 }
 
-/** Ids matching the filter, ascending, CHUNK_SIZE at a time; each chunk is read when the previous one is done. */
+/** Ids per window of the primary key: a range scan of this many ids is cheap whatever the filter. */
+const WINDOW = 50_000n;
+const MAX_WINDOW = 1_000_000n;
+
+/**
+ * Ids matching the filter, ascending, at most CHUNK_SIZE at a time, read window by window along the primary
+ * key (`id > lo and id <= lo + window`): the whole bulk action costs one pass over the table, whatever the
+ * planner thinks of the filter, and each window re-checks the filter when its turn comes. Empty windows
+ * widen, so ids with large gaps are crossed quickly. Jobs created after the start (above the max id) are left.
+ */
 async function* chunksMatching(session: Session, filter: JobFilter): AsyncGenerator<string[]> {
-  let last = '0';
-  for (;;) {
+  const pool = session.pool;
+  const bounds = (await pool.query<{ lo: string | null; hi: string | null }>(
+    'select min(id)::text as lo, max(id)::text as hi from graphile_worker._private_jobs',
+  )).rows[0];
+  if (bounds.lo === null || bounds.hi === null) return;
+  const names = await resolveNames(pool, filter);
+  let lo = BigInt(bounds.lo) - 1n;
+  const hi = BigInt(bounds.hi);
+  let span = WINDOW;
+  while (lo < hi) {
     const params: unknown[] = [];
-    const where = filterCondition(filter, params);
-    params.push(last, CHUNK_SIZE);
-    const { rows } = await session.pool.query<{ id: string }>(
+    const where = filterCondition(filter, names, params);
+    params.push(lo.toString(), (lo + span).toString());
+    const { rows } = await pool.query<{ id: string }>(
       `select j.id::text as id from graphile_worker._private_jobs j
-       where ${where} and j.id > $${params.length - 1}::bigint order by j.id limit $${params.length}`,
+       where ${where} and j.id > $${params.length - 1}::bigint and j.id <= $${params.length}::bigint order by j.id`,
       params,
     );
-    if (rows.length === 0) return;
-    yield rows.map((r) => r.id);
-    if (rows.length < CHUNK_SIZE) return;
-    last = rows[rows.length - 1].id;
+    lo += span;
+    span = rows.length === 0 ? (span * 2n > MAX_WINDOW ? MAX_WINDOW : span * 2n) : WINDOW;
+    for (let i = 0; i < rows.length; i += CHUNK_SIZE) yield rows.slice(i, i + CHUNK_SIZE).map((r) => r.id);
   }
 }

@@ -46,17 +46,18 @@ export async function recover(core: EngineCore, session: Session, trigger: Recov
     jobsRequeued: done.jobsRequeued,
     jobsExhausted: done.jobsExhausted,
   });
-  core.audit.record({
-    connectionId: session.profile.id,
-    action: 'recovery.unlock',
-    target: { poolIds: ids },
-    requested: done.jobsUnlocked,
-    affected: done.jobsUnlocked,
-    skipped: 0,
-    detail: { trigger, queuesUnlocked: done.queuesUnlocked, jobsRequeued: done.jobsRequeued, jobsExhausted: done.jobsExhausted, jobIds: done.jobIds },
-    actor: trigger === 'operator' ? 'operator' : 'jobdeck',
-  });
+  // Pools that held nothing (stopped cleanly) are only marked: nothing in the user's database changed.
   if (done.jobsUnlocked || done.queuesUnlocked) {
+    core.audit.record({
+      connectionId: session.profile.id,
+      action: 'recovery.unlock',
+      target: { poolIds: done.poolsWithLocks },
+      requested: done.jobsUnlocked,
+      affected: done.jobsUnlocked,
+      skipped: 0,
+      detail: { trigger, queuesUnlocked: done.queuesUnlocked, jobsRequeued: done.jobsRequeued, jobsExhausted: done.jobsExhausted, jobIds: done.jobIds },
+      actor: trigger === 'startup' ? 'jobdeck' : 'operator',
+    });
     core.log(
       'warn',
       `recovery (${trigger}): ${dead.length} runner pool(s) of this Jobdeck gone; unlocked ${done.jobsUnlocked} job(s) (${done.jobsRequeued} requeued, ${done.jobsExhausted} out of attempts) and ${done.queuesUnlocked} queue(s)`,

@@ -119,13 +119,17 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
     const first = await Promise.race([stopping.then(() => 'stopped' as const), deadline]);
     clearTimeout(timer);
     let aborted = 0;
-    if (first === 'timeout') {
+    let stopped = first === 'stopped';
+    if (!stopped) {
       aborted = this.aborts.abortAll('shutdown');
-      await Promise.race([stopping, new Promise((r) => setTimeout(r, 5_000))]);
+      stopped = (await Promise.race([stopping.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5_000))])) === true;
     }
     await this.releaseTasks?.().catch(() => {});
     this.releaseTasks = null;
-    await this.releaseOwnLocks();
+    // A task that ignores its abort signal may still be running: its locks stay until this process is gone
+    // (start-up recovery then clears them), so no other worker starts the same job alongside it.
+    if (stopped) await this.releaseOwnLocks();
+    else this.options.logger.error(`${this.aborts.running().length} job(s) ignored their abort signal; their locks are kept`);
     return { aborted, timedOut: first === 'timeout' };
   }
 

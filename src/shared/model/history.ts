@@ -116,6 +116,7 @@ export interface HistoryStatus {
   live: boolean;
   lastScanAt: string | null;
   lastScanMs: number | null;
+  /** Jobs in the database at the last scan (0 when not live). */
   watchedJobs: number;
   connections: HistoryConnection[];
   retentionDays: number;

@@ -84,8 +84,7 @@ export interface StuckThresholds {
 /** What a recovery found and did. */
 export interface RecoveryReport {
   at: string;
-  /** `shutdown`: after the runner stopped, for jobs it aborted whose failure graphile-worker could not record. */
-  trigger: 'startup' | 'operator' | 'shutdown';
+  trigger: 'startup' | 'operator';
   /** Earlier pools of this data folder that are no longer alive. */
   poolsFound: number;
   /** Of those, the pools that still held jobs or queues. */

@@ -62,7 +62,7 @@ export const history: Migration = {
       attempts integer not null,
       max_attempts integer not null,
       locked integer not null,
-      has_error integer not null,
+      error_hash integer not null,      -- FNV-1a of last_error, 0 when none: tells a new failure from a reschedule
       gone integer not null default 0,
       primary key (connection_id, job_id)
     ) without rowid;

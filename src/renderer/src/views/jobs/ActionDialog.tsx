@@ -24,7 +24,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    ref.current?.showModal();
+    if (ref.current && !ref.current.open) ref.current.showModal();
     api.call('jobs.preview', { action: request.action, target: request.target }).then(
       (p) => {
         setPreview(p);

@@ -66,6 +66,17 @@ export function JobDetailView({ id }: { id: string }) {
           No longer in the database: shown from Jobdeck's snapshot ({job.snapshotState ?? 'last seen'}).
         </div>
       )}
+      {job.lockedBy && !job.runningHere && !job.gone && (
+        <div className="banner banner-warning" data-testid="job-locked-elsewhere">
+          Running in another process (pool <span className="mono">{job.lockedBy}</span>): it cannot be cancelled from here. Once it
+          ends you can mark it failed or retry it; if that process is gone, Unlock releases it.
+        </div>
+      )}
+      {job.runningHere && (
+        <div className="banner banner-info" data-testid="job-running-here">
+          Running in this console's runner: Cancel aborts it, and it ends as cancelled instead of being retried.
+        </div>
+      )}
       <section className="panel">
         <div className="panel-head">
           <ActionButtons testPrefix="job-action" offer={notApplicable(job)} onAction={(action) => setRequest({ action, target: { ids: [job.id] }, subject: `job #${job.id}` })} />

@@ -4,7 +4,6 @@ import { formatClock } from '../../format.ts';
 const TRIGGERS: Record<RecoveryReport['trigger'], string> = {
   startup: 'At start-up',
   operator: 'On request',
-  shutdown: 'When the runner stopped',
 };
 
 /** What the last crash recovery found and did, or why it could not run. */
@@ -18,8 +17,9 @@ export function RecoveryNote({ report }: { report: RecoveryReport | null }) {
       </span>
     );
   }
-  if (report.poolsFound === 0) {
-    return <span className="dim" data-testid="recovery-note">{when}: no earlier runner of this Jobdeck left anything locked.</span>;
+  if (report.jobsUnlocked === 0 && report.queuesUnlocked === 0) {
+    const checked = report.poolsFound ? ` (${report.poolsFound} earlier runner pool${report.poolsFound === 1 ? '' : 's'} checked)` : '';
+    return <span className="dim" data-testid="recovery-note">{when}: no earlier runner of this Jobdeck left anything locked{checked}.</span>;
   }
   return (
     <span data-testid="recovery-note">

@@ -43,7 +43,7 @@ export const cancelTarget = (target: StuckTarget, force = false) =>
 
 export const runRecovery = () =>
   run('Recover', () => api.call('recovery.run', {}), (r) =>
-    r.poolsFound === 0
+    r.jobsUnlocked + r.queuesUnlocked === 0
       ? 'No earlier runner of this Jobdeck left anything locked'
       : `${plural(r.poolsFound, 'gone pool')}: ${plural(r.jobsUnlocked, 'job')} and ${plural(r.queuesUnlocked, 'queue')} unlocked, ${r.jobsRequeued} requeued`,
   );
