@@ -76,6 +76,15 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
   // The run log shows the run.
   await page.getByTestId('backfill-history').getByText('run', { exact: true }).first().waitFor();
   await web.screenshot('backfill-run');
+  // A preview of the saved rule adds a point to its backlog history.
+  await page.getByTestId('bf-preview').click();
+  await page.waitForFunction(
+    () => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-testid="backfill-chart"] .recharts-line-dot').length >= 2,
+    undefined,
+    { timeout: 10_000 },
+  );
+  await page.getByTestId('backfill-chart').scrollIntoViewIfNeeded();
+  await web.screenshot('backfill-chart');
 });
 
 test('a rule that writes is refused on screen and changes nothing', { skip: skip ?? false }, async () => {

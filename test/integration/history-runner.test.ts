@@ -92,6 +92,11 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.equal(summary.buckets.reduce((n, b) => n + b.successes, 0), summary.successes);
   assert.ok(summary.buckets.length <= 61, `one bucket per minute of the hour, got ${summary.buckets.length}`);
   assert.ok(summary.buckets.every((b) => b.t % summary.bucketMs === 0), 'buckets aligned to whole minutes');
+  // Longer windows read the 15-minute rollup kept by triggers: the same counts.
+  const day = await te.call('history.summary', { window: '24h' });
+  assert.deepEqual(day.byType, summary.byType);
+  assert.equal(day.failures, summary.failures);
+  assert.equal(day.successRate24h, summary.successRate24h);
 });
 
 test('a separate graphile-worker process: the watcher finds every failure and completion', async () => {
@@ -163,6 +168,9 @@ test('changing the rules reclassifies the kept history', async () => {
   await feature().settled();
   const moved = await allAttempts({ errorType: 'model_missing' });
   assert.equal(moved.length, before.length);
+  const week = await te.call('history.summary', { window: '7d' });
+  assert.equal(week.byType.find((t) => t.type === 'model_missing')?.count, before.length, 'the rollup follows the reclassification');
+  assert.equal(week.byType.find((t) => t.type === 'other'), undefined);
   const rules = await te.call('history.rules.get');
   assert.ok(rules.types.some((t) => t.type === 'model_missing' && t.color === '#123456'));
   await assert.rejects(te.call('history.rules.set', { rules: [{ id: 'bad', pattern: '(a+)+', type: 'x' }] }), /nested quantifier/);
@@ -187,5 +195,6 @@ test('retention removes what is older than the setting, in batches, and keeps th
   assert.equal(status.retentionDays, 2);
   assert.equal((db.prepare(`select count(*) as n from failure_attempts where connection_id = 'old-db'`).get() as { n: number }).n, 0);
   assert.equal((db.prepare(`select count(*) as n from success_minutes where connection_id = 'old-db'`).get() as { n: number }).n, 0);
+  assert.equal((db.prepare(`select count(*) as n from failure_quarters where connection_id = 'old-db'`).get() as { n: number }).n, 0);
   assert.equal((await allAttempts()).length, kept, 'recent history untouched');
 });

@@ -161,3 +161,24 @@ test('bulk retry by filter: 20,000 failed jobs in chunks, with progress events a
   assert.deepEqual(entry.target, { filter });
   assert.equal(entry.affected, 20_000);
 });
+
+test('cancel and mark failed by filter: every matching job, kept in history, audited with the filter', async () => {
+  const doomed = await addJobs(db.pool, 'obsolete_task', 30, { runAt: new Date(Date.now() + 600_000).toISOString() });
+  const keep = await addJobs(db.pool, 'obsolete_task', 5);
+  const filter = { tasks: ['obsolete_task'], states: ['scheduled'] };
+  const report = await te.call('jobs.cancel', { target: { filter } });
+  assert.deepEqual([report.requested, report.affected, report.skipped], [30, 30, 0]);
+  const { rows } = await db.pool.query('select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id', [[...doomed, ...keep]]);
+  assert.deepEqual(rows.map((r) => r.id), keep, 'only the scheduled ones left the queue');
+  const snapshots = te.engine.core.db
+    .prepare(`select count(*) as n from job_snapshots where state = 'cancelled' and cancelled_by = 'operator' and job_id in (${doomed.map(() => '?').join(',')})`)
+    .get(...doomed.map(Number)) as { n: number };
+  assert.equal(snapshots.n, 30);
+
+  const failed = await te.call('jobs.fail', { target: { filter: { tasks: ['obsolete_task'] } }, message: 'Task retired' });
+  assert.equal(failed.affected, 5);
+  const after = await db.pool.query(`select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts and last_error = 'Task retired'`, [keep]);
+  assert.equal(after.rows[0].n, 5);
+  const [entry] = await te.call('audit.list', { limit: 1 });
+  assert.deepEqual([entry.action, entry.target, entry.affected], ['jobs.fail', { filter: { tasks: ['obsolete_task'] } }, 5]);
+});

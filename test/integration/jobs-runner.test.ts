@@ -45,6 +45,9 @@ test('cancel a job running in the hosted runner: it is aborted and ends as cance
   assert.equal(retry.skipped, 1);
   assert.deepEqual(retry.skippedByReason.map((r) => [r.reason, r.sampleIds]), [["running in this console's runner", [id]]]);
 
+  const unlock = await te.call('jobs.unlock', { target: { ids: [id] } });
+  assert.deepEqual([unlock.affected, unlock.skippedByReason[0]?.reason], [0, "held by this console's running runner: its pool is alive, cancel the job instead"]);
+
   const report = await te.call('jobs.cancel', { target: { ids: [id] } });
   assert.equal(report.affected, 1, JSON.stringify(report.skippedByReason));
   assert.ok(events.some((e) => e.kind === 'cancelled' && e.job.id === id), 'the host reported a cancelled job');
@@ -126,5 +129,6 @@ test('bulk retry by filter while the runner processes the same jobs: no job runs
   assert.ok(rows.every((r) => r.failed >= 1), 'each first failed for good and came back only through a retry');
   assert.ok(affected >= 300, `retries affected ${affected} jobs`);
   assert.ok(calls > 1);
+  assert.ok(reasons.has("running in this console's runner"), 'the retries met jobs the runner held, and reported them as skipped');
   assert.ok([...reasons].every((r) => r === "running in this console's runner" || r.startsWith('not found') || r.startsWith('held by a worker')), [...reasons].join('; '));
 });

@@ -18,6 +18,16 @@ const BUCKET_MS: Record<HistoryWindow, number> = {
   '30d': 12 * 3600_000,
 };
 
+/**
+ * Where failure counts come from: the attempts themselves for the last hour (per-minute buckets), the
+ * 15-minute rollup kept by triggers for longer windows (their buckets are whole multiples of 15 minutes).
+ */
+function failureSource(window: HistoryWindow) {
+  return window === '1h'
+    ? { table: 'failure_attempts', n: 'count(*)', at: 'at', since: 'at >= @from' }
+    : { table: 'failure_quarters', n: 'sum(n)', at: 'slot * 900000', since: 'slot >= @fromSlot' };
+}
+
 const rate = (successes: number, failures: number) => (successes + failures > 0 ? successes / (successes + failures) : null);
 
 /** Figures and chart series for one window, all from SQLite (so they work offline). */
@@ -33,13 +43,14 @@ export function summarize(
   // Buckets are aligned, so the first one starts at or before the window's start.
   const from = Math.floor((now - HISTORY_WINDOWS[window] * 60_000) / bucketMs) * bucketMs;
   // Integer bucket arithmetic: cast() because better-sqlite3 may bind a JS number as a REAL.
-  const p = { c: connectionId ?? '', from, b: bucketMs, task: task ?? null, fromMinute: Math.floor(from / 60_000) };
+  const p = { c: connectionId ?? '', from, b: bucketMs, task: task ?? null, fromMinute: Math.floor(from / 60_000), fromSlot: Math.floor(from / 900_000) };
   const taskCond = task ? 'and task = @task' : '';
+  const f = failureSource(window);
 
   const byType = db
     .prepare(
-      `select error_type as type, count(*) as count from failure_attempts
-       where connection_id = @c and at >= @from ${taskCond} group by error_type order by count desc`,
+      `select error_type as type, ${f.n} as count from ${f.table}
+       where connection_id = @c and ${f.since} ${taskCond} group by error_type order by count desc`,
     )
     .all(p) as TypeCount[];
 
@@ -52,8 +63,8 @@ export function summarize(
   for (let t = from; t <= now; t += bucketMs) bucket(t);
   const failRows = db
     .prepare(
-      `select cast(at / @b as integer) * @b as t, error_type as type, count(*) as n from failure_attempts
-       where connection_id = @c and at >= @from ${taskCond} group by 1, 2`,
+      `select cast(${f.at} / @b as integer) * @b as t, error_type as type, ${f.n} as n from ${f.table}
+       where connection_id = @c and ${f.since} ${taskCond} group by 1, 2`,
     )
     .all(p) as { t: number; type: string; n: number }[];
   for (const r of failRows) {
@@ -69,11 +80,15 @@ export function summarize(
     .all(p) as { t: number; n: number }[];
   for (const r of okRows) bucket(r.t).successes += r.n;
 
-  const byTask = taskFigures(db, p, taskCond);
+  const byTask = taskFigures(db, p, taskCond, f);
   const successes = okRows.reduce((s, r) => s + r.n, 0);
   const failures = byType.reduce((s, r) => s + r.count, 0);
-  const day = { ...p, from: now - 24 * 3600_000, fromMinute: Math.floor((now - 24 * 3600_000) / 60_000) };
-  const failures24 = (db.prepare(`select count(*) as n from failure_attempts where connection_id = @c and at >= @from ${taskCond}`).get(day) as { n: number }).n;
+  // The last 24 hours to the quarter hour (the rollup's resolution).
+  const dayStart = now - 24 * 3600_000;
+  const day = { ...p, fromSlot: Math.floor(dayStart / 900_000), fromMinute: Math.floor(dayStart / 60_000) };
+  const failures24 = (
+    db.prepare(`select coalesce(sum(n), 0) as n from failure_quarters where connection_id = @c and slot >= @fromSlot ${taskCond}`).get(day) as { n: number }
+  ).n;
   const successes24 = (db.prepare(`select coalesce(sum(successes), 0) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond}`).get(day) as { n: number }).n;
 
   return {
@@ -94,7 +109,7 @@ export function summarize(
   };
 }
 
-function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string): TaskFigures[] {
+function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string, f: ReturnType<typeof failureSource>): TaskFigures[] {
   const tasks = new Map<string, TaskFigures>();
   const get = (task: string) => {
     let t = tasks.get(task);
@@ -103,8 +118,8 @@ function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string): Task
   };
   const fails = db
     .prepare(
-      `select task, error_type as type, count(*) as n from failure_attempts
-       where connection_id = @c and at >= @from ${taskCond} group by 1, 2 order by n desc`,
+      `select task, error_type as type, ${f.n} as n from ${f.table}
+       where connection_id = @c and ${f.since} ${taskCond} group by 1, 2 order by n desc`,
     )
     .all(p) as { task: string; type: string; n: number }[];
   for (const r of fails) {

@@ -35,6 +35,37 @@ export const history: Migration = {
     create index failure_attempts_type on failure_attempts (connection_id, error_type, at desc, id desc);
     create index failure_attempts_task on failure_attempts (connection_id, task, at desc, id desc);
 
+    -- Failed attempts per 15 minutes, task and type, kept by triggers (inserts, reclassification, retention):
+    -- the 24 h, 7 d and 30 d charts read these few rows instead of every attempt.
+    create table failure_quarters (
+      connection_id text not null,
+      slot integer not null,            -- unix ms / 900000
+      task text not null,
+      error_type text not null,
+      n integer not null,
+      primary key (connection_id, slot, task, error_type)
+    ) without rowid;
+    create trigger failure_attempts_counted after insert on failure_attempts begin
+      insert into failure_quarters (connection_id, slot, task, error_type, n)
+      values (new.connection_id, new.at / 900000, new.task, new.error_type, 1)
+      on conflict (connection_id, slot, task, error_type) do update set n = n + 1;
+    end;
+    create trigger failure_attempts_uncounted after delete on failure_attempts begin
+      update failure_quarters set n = n - 1
+      where connection_id = old.connection_id and slot = old.at / 900000 and task = old.task and error_type = old.error_type;
+      delete from failure_quarters
+      where connection_id = old.connection_id and slot = old.at / 900000 and task = old.task and error_type = old.error_type and n <= 0;
+    end;
+    create trigger failure_attempts_recounted after update of at, task, error_type on failure_attempts begin
+      update failure_quarters set n = n - 1
+      where connection_id = old.connection_id and slot = old.at / 900000 and task = old.task and error_type = old.error_type;
+      delete from failure_quarters
+      where connection_id = old.connection_id and slot = old.at / 900000 and task = old.task and error_type = old.error_type and n <= 0;
+      insert into failure_quarters (connection_id, slot, task, error_type, n)
+      values (new.connection_id, new.at / 900000, new.task, new.error_type, 1)
+      on conflict (connection_id, slot, task, error_type) do update set n = n + 1;
+    end;
+
     create table success_minutes (
       connection_id text not null,
       task text not null,

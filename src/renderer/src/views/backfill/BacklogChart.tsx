@@ -23,7 +23,7 @@ export function BacklogChart({ runs }: { runs: BackfillRunRecord[] }) {
         ) : (
           <ComposedChart responsive data={points} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="var(--grid)" vertical={false} />
-            <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatClock(t)} minTickGap={48} {...AXIS} />
+            <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} padding={{ left: 24, right: 24 }} tickFormatter={(t: number) => formatClock(t)} minTickGap={48} {...AXIS} />
             <YAxis width={48} allowDecimals={false} tickFormatter={(v: number) => formatCompact(v)} {...AXIS} />
             <Tooltip
               labelFormatter={(t) => formatClock(Number(t))}

@@ -3,6 +3,7 @@ import { api } from '../../api/client.ts';
 import type { BackfillRule } from '../../../../shared/model/backfill.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { useBackfill } from './backfill-store.ts';
+import { useLive } from '../../store/live-store.ts';
 import { RuleForm } from './RuleForm.tsx';
 import { draftOf, emptyDraft, ruleInput, scheduleLabel } from './rule-draft.ts';
 
@@ -16,6 +17,7 @@ interface Props {
 
 /** A rule's header and editor: preview it (saved or not), save it, delete it. */
 export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) {
+  const runnerState = useLive((s) => s.status?.runner.state);
   const [draft, setDraft] = useState(() => (rule ? draftOf(rule) : emptyDraft()));
   const [busy, setBusy] = useState<'preview' | 'save' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -67,6 +69,11 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
         {rule && (
           <span className="panel-note">
             <span className="mono">{rule.task}</span> · batch {rule.batchSize} · {rule.maxAttempts} attempts · {scheduleLabel(rule.scheduleMinutes)}
+          </span>
+        )}
+        {rule?.scheduleMinutes && runnerState !== 'running' && (
+          <span className="badge badge-lock" data-testid="bf-schedule-paused" title="Schedules run through the hosted runner's crontab">
+            schedule paused: runner {runnerState ?? 'stopped'}
           </span>
         )}
         <div className="bf-head-actions">
