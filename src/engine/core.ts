@@ -294,14 +294,37 @@ export class EngineCore {
       const { password, ...rest } = target;
       this.connections.save({ id, name: `${target.database} on ${target.host}`, target: rest, readOnly: false, secret: undefined });
       if (password) this.memoryPasswords.set(id, password);
-      await this.activate(id);
+      await this.activate(id).catch((error) => {
+        this.retryConnection(id);
+        throw error;
+      });
     } else {
       this.connections.ensureEmbedded();
       await this.activate(EMBEDDED_PROFILE_ID);
     }
   }
 
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  /**
+   * The database chosen at start did not answer: try again with backoff (1 s … 30 s) until it does, the operator
+   * picks another connection, or the engine stops. The console shows the connection error meanwhile.
+   */
+  private retryConnection(profileId: string, attempt = 0): void {
+    const delay = [1000, 2000, 4000, 8000, 15_000, 30_000][Math.min(attempt, 5)];
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      // Anything but "still failing on this connection" means the operator moved on.
+      if (this.stopped || this.session || this.connectionError?.profile.id !== profileId) return;
+      this.activate(profileId).catch(() => this.retryConnection(profileId, attempt + 1));
+    }, delay);
+    this.retryTimer.unref();
+  }
+
   async stop(timeoutMs = 10_000) {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     const report = await this.closeSession(timeoutMs);
     await this.forEachFeature('stop', (f) => f.stop?.());
     if (this.statusTimer) clearTimeout(this.statusTimer);

@@ -8,11 +8,13 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/en
 import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
 import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
 import { HistoryFeature } from '../../src/engine/history/feature.ts';
+import { createEngine, type Engine } from '../../src/engine/index.ts';
 
 let db: TestPostgres;
 let server: EmbeddedPostgresHandle;
 let te: TestEngine;
 let child: ChildWorker | null = null;
+let late: Engine | null = null;
 
 before(async () => {
   db = await startTestPostgres();
@@ -22,8 +24,11 @@ before(async () => {
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
 });
 after(async () => {
+  await late?.stop(5_000);
   await child?.stop();
-  await te?.close();
+  // The last test hands the data directory over to `late`, with `te` closed already.
+  if (late) rmSync(te.dataDir, { recursive: true, force: true });
+  else await te?.close();
   await db.pool.end().catch(() => {});
   await server?.stop().catch(() => {});
   rmSync(db.tmpDir, { recursive: true, force: true });
@@ -108,4 +113,28 @@ test('started with no connection at all, the saved history is still there', asyn
   const parsed = JSON.parse(json.content) as { errorType: string }[];
   assert.equal(parsed.length, all.rows.length);
   await assert.rejects(te.call('history.list', { cursor: 'nope' }), /cursor/);
+});
+
+test('started while Postgres is down: the saved history shows, then it connects by itself and records again', async () => {
+  const dataDir = te.dataDir;
+  await te.close({ keepData: true });
+  await server.stop();
+  late = createEngine({ dataDir, mode: 'web', log: () => {} });
+  await assert.rejects(late.start({ databaseUrl: db.connectionString, runner: false }));
+  const call = async (name: string, input: unknown = {}) => {
+    const r = await late!.call(name, input);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.data as never;
+  };
+  assert.equal((await call('app.status') as { connection: { state: string } }).connection.state, 'error');
+  const saved = (await call('history.list', { limit: 500 }) as { rows: unknown[] }).rows.length;
+  assert.equal(saved, BEFORE.length + WHILE_AWAY.length, 'the history of the last connection, while unreachable');
+
+  server = await startEmbeddedPostgres({ dir: path.join(db.tmpDir, 'pg'), port: server.port });
+  await waitFor('the engine to connect by itself', async () => (await call('app.status') as { connection: { state: string } }).connection.state === 'online', 30_000);
+  child = await startChildWorker(db.connectionString);
+  await db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 1)`, [
+    JSON.stringify({ message: MESSAGES_BY_TYPE.provider_error }),
+  ]);
+  await waitFor('the new failure', async () => (await call('history.list', { errorType: 'provider_error', limit: 10 }) as { rows: unknown[] }).rows.length === 1, 20_000);
 });

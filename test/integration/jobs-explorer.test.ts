@@ -139,7 +139,7 @@ test('a job in full: pretty payload, whole error (bounded), lock, key, flags', a
   assert.ok(facets.tasks.includes('detail_task') && facets.queues.includes('q-detail'));
 });
 
-test('a read-only connection disables actions in the engine and over HTTP, and reads still work', async () => {
+test('a read-only connection or a role without privileges: actions refused in the engine and over HTTP, reads still work', async () => {
   const writable = te.engine.core.session!.profile.id;
   const profile = await te.call('connections.save', {
     name: 'read-only view',
@@ -172,5 +172,22 @@ test('a read-only connection disables actions in the engine and over HTTP, and r
   assert.equal(row.attempts, 1, 'nothing changed');
   assert.equal((await te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1);
   assert.equal(te.engine.status().connection.readOnlyReason, 'This connection is marked read-only');
+
+  // A role that can read graphile-worker's tables but not change them: refused with the privilege as the reason.
+  // (graphile-worker's tables have row-level security without policies: a reader needs BYPASSRLS to see rows.)
+  await db.pool.query(`create role jobs_viewer login bypassrls password 'viewer-pw';
+    grant usage on schema graphile_worker to jobs_viewer;
+    grant select on all tables in schema graphile_worker to jobs_viewer`);
+  const viewer = await te.call('connections.save', {
+    name: 'viewer role',
+    target: { url: db.connectionString.replace(/\/\/[^@]+@/, '//jobs_viewer:viewer-pw@') },
+    readOnly: false,
+    savePassword: false,
+  });
+  await te.call('connections.activate', { id: viewer.id });
+  assert.match(te.engine.status().connection.readOnlyReason ?? '', /Role jobs_viewer lacks UPDATE\/DELETE/);
+  const refused = await te.engine.call('jobs.retry', { target: { ids: [id] } });
+  assert.equal(!refused.ok && refused.error.code, 'read_only');
+  assert.equal((await te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1, 'reads still work');
   await te.call('connections.activate', { id: writable });
 });

@@ -63,18 +63,20 @@ export function JobDetailView({ id }: { id: string }) {
       </div>
       {job.gone && (
         <div className="banner banner-info" data-testid="job-gone">
-          No longer in the database: shown from Jobdeck's snapshot ({job.snapshotState ?? 'last seen'}).
+          <span>No longer in the database: shown from Jobdeck's snapshot ({job.snapshotState ?? 'last seen'}).</span>
         </div>
       )}
       {job.lockedBy && !job.runningHere && !job.gone && (
         <div className="banner banner-warning" data-testid="job-locked-elsewhere">
-          Running in another process (pool <span className="mono">{job.lockedBy}</span>): it cannot be cancelled from here. Once it
-          ends you can mark it failed or retry it; if that process is gone, Unlock releases it.
+          <span>
+            Running in another process (<span className="mono">{job.lockedBy}</span>): it cannot be cancelled from here. Once it
+            ends you can mark it failed or retry it; if that process is gone, Unlock releases it.
+          </span>
         </div>
       )}
       {job.runningHere && (
         <div className="banner banner-info" data-testid="job-running-here">
-          Running in this console's runner: Cancel aborts it, and it ends as cancelled instead of being retried.
+          <span>Running in this console's runner: Cancel aborts it, and it ends as cancelled instead of being retried.</span>
         </div>
       )}
       <section className="panel">

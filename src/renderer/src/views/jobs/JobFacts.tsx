@@ -23,7 +23,7 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
       job.lockedBy ? (
         <>
           <span className="mono" title={job.lockedBy}>{shortPoolId(job.lockedBy)}</span>{' '}
-          <span className="dim">for {formatAge(lockedFor ?? 0)}{job.runningHere ? " · this console's runner" : ' · another process'}</span>
+          <span className="dim">{(lockedFor ?? 0) < 1000 ? 'just taken' : `for ${formatAge(lockedFor ?? 0)}`}{job.runningHere ? " · this console's runner" : ' · another process'}</span>
         </>
       ) : (
         <span className="dim">not locked</span>

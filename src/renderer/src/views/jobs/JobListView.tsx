@@ -10,6 +10,13 @@ import { JobTable } from './JobTable.tsx';
 import { ActionButtons } from './ActionButtons.tsx';
 import { ActionDialog } from './ActionDialog.tsx';
 import type { ActionRequest } from './job-actions.ts';
+import { useToasts } from '../../store/toast-store.ts';
+
+/** The engine takes at most this many ids in one call; a larger set goes by filter (which has no cap). */
+const MAX_SELECTION = 50_000;
+const LIVE_REFRESH_MS = 10_000;
+/** One page: beyond it the operator has scrolled, and a refresh would pull the list from under them. */
+const LIVE_ROWS = 200;
 
 /** The job explorer: filters in the address, a virtualised list, and actions on a selection or on the whole filter. */
 export function JobListView({ route }: { route: Route }) {
@@ -19,6 +26,16 @@ export function JobListView({ route }: { route: Route }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [request, setRequest] = useState<ActionRequest | null>(null);
   useEffect(() => setSelected(new Set()), [key]);
+  // Keep the first page live while the operator is only looking (nothing selected, no dialog, not scrolled far),
+  // unless the filter is one that scans (regexes, text search): polling those would load the user's database.
+  const cheap = !filter.errorType && !filter.search;
+  const idle = cheap && selected.size === 0 && !request && list.rows.length <= LIVE_ROWS;
+  const reload = list.reload;
+  useEffect(() => {
+    if (!idle) return;
+    const timer = setInterval(() => document.visibilityState === 'visible' && reload(), LIVE_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [idle, reload]);
 
   const setFilter = (next: JobFilter) => navigate('jobs', filterToParams(next));
   const toggle = useCallback((id: string) => {
@@ -33,7 +50,9 @@ export function JobListView({ route }: { route: Route }) {
   const count = list.count ? describeCount(list.count) : null;
 
   const act = (action: JobAction) => {
-    if (selected.size > 0) {
+    if (selected.size > MAX_SELECTION) {
+      useToasts.getState().push('error', 'Too many jobs selected', `Select at most ${formatCount(MAX_SELECTION)} jobs, or clear the selection to act on everything the filter matches.`);
+    } else if (selected.size > 0) {
       setRequest({ action, target: { ids: [...selected] }, subject: `${formatCount(selected.size)} selected ${selected.size === 1 ? 'job' : 'jobs'}` });
     } else {
       setRequest({

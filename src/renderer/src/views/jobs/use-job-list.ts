@@ -48,9 +48,12 @@ export function useJobList(filter: JobFilter): JobList {
     }
   }, []);
 
+  const shownKey = useRef(key);
   useEffect(() => {
     const mine = ++ticket.current;
-    setCount(null);
+    // A new filter's count is unknown; a reload of the same filter keeps the old count until the new one comes.
+    if (shownKey.current !== key) setCount(null);
+    shownKey.current = key;
     void fetchPage(null, mine);
     api.call('jobs.count', { filter: filterRef.current }).then(
       (c) => mine === ticket.current && setCount(c),
@@ -58,6 +61,7 @@ export function useJobList(filter: JobFilter): JobList {
     );
   }, [key, version, fetchPage]);
 
+  const reload = useCallback(() => setVersion((v) => v + 1), []);
   return {
     rows,
     count,
@@ -67,6 +71,6 @@ export function useJobList(filter: JobFilter): JobList {
     loadMore: () => {
       if (!loading && cursor) void fetchPage(cursor, ticket.current);
     },
-    reload: () => setVersion((v) => v + 1),
+    reload,
   };
 }
