@@ -4,7 +4,7 @@ import type { ConnectionStatus } from '../shared/model/status.ts';
 import type { OverviewSnapshot } from '../shared/model/overview.ts';
 import { OpError } from '../shared/contract/index.ts';
 import { Monitor } from './monitor/monitor.ts';
-import { canRead, inspectSchema, readOnlyReason, serverVersion } from './pg/inspect.ts';
+import { inspectSchema, readOnlyReason, readProblem, serverVersion } from './pg/inspect.ts';
 import { describePgError } from './pg/pg-errors.ts';
 import { maskConnectionString } from './pg/connection-string.ts';
 
@@ -73,9 +73,8 @@ export class Session {
       this.status.serverVersion = await serverVersion(client);
       const schema = await inspectSchema(client);
       this.status.schema = schema;
-      if (schema.installed && !(await canRead(client))) {
-        throw new OpError('database_error', `This role cannot read graphile-worker's tables in schema graphile_worker`);
-      }
+      const problem = schema.installed ? await readProblem(client) : null;
+      if (problem) throw new OpError('database_error', problem);
       this.status.readOnlyReason = this.profile.readOnly
         ? 'This connection is marked read-only'
         : schema.tooNew

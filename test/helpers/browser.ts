@@ -48,6 +48,8 @@ export async function startWebConsole(start: StartOptions & { depthSampleMs?: nu
     page,
     dataDir,
     async open(route = '') {
+      // A full load each time: a same-document hash change would not run the token hand-off.
+      await page.goto('about:blank');
       await page.goto(`http://127.0.0.1:${server.port}/${route}${route.includes('#') ? '&' : '#'}token=${server.token}`);
       await page.waitForSelector('[data-app-state="loaded"]', { timeout: 30_000 });
     },

@@ -14,9 +14,13 @@ before(async () => {
   db = await startTestPostgres();
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
   // A role that may read graphile-worker's tables but not change them.
-  await db.pool.query(`create role watcher login password 'watch-pw';
+  // BYPASSRLS: graphile-worker's tables have row-level security with no policies.
+  await db.pool.query(`create role watcher login bypassrls password 'watch-pw';
     grant usage on schema graphile_worker to watcher;
-    grant select on all tables in schema graphile_worker to watcher`);
+    grant select on all tables in schema graphile_worker to watcher;
+    create role blind login password 'blind-pw';
+    grant usage on schema graphile_worker to blind;
+    grant select on all tables in schema graphile_worker to blind`);
 });
 after(async () => {
   await te?.close();
@@ -57,6 +61,11 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
     const r = await te.call('connections.test', { target: { url: `postgres://watcher:watch-pw@127.0.0.1:${port()}/jobdeck` } });
     assert.equal(r.schema.installed, true);
     assert.match(r.readOnlyReason ?? '', /watcher lacks UPDATE\/DELETE/);
+  });
+  test('a role that row-level security would show no jobs', async () => {
+    const e = await failure('connections.test', { target: { url: `postgres://blind:blind-pw@127.0.0.1:${port()}/jobdeck` } });
+    assert.equal(e.code, 'database_error');
+    assert.match(e.message, /would see no jobs: graphile-worker's tables use row-level security/);
   });
   test('a good one', async () => {
     const r = await te.call('connections.test', { target: { url: db.connectionString } });

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { OpError } from '../../shared/contract/index.ts';
 import type { HandlersOf } from './types.ts';
 import { parseTarget, toConnectionString } from '../pg/connection-string.ts';
-import { canRead, inspectSchema, readOnlyReason, serverVersion } from '../pg/inspect.ts';
+import { inspectSchema, readOnlyReason, readProblem, serverVersion } from '../pg/inspect.ts';
 import { pgOpError } from '../pg/pg-errors.ts';
 import { EMBEDDED_PROFILE_ID } from '../store/connections-repo.ts';
 
@@ -19,9 +19,8 @@ export const connectionHandlers: HandlersOf<Ops> = {
     try {
       await client.connect();
       const schema = await inspectSchema(client);
-      if (schema.installed && !(await canRead(client))) {
-        throw new OpError('database_error', "This role cannot read graphile-worker's tables");
-      }
+      const problem = schema.installed ? await readProblem(client) : null;
+      if (problem) throw new OpError('database_error', problem);
       return {
         serverVersion: await serverVersion(client),
         schema,

@@ -55,12 +55,25 @@ async function currentUser(db: Queryable): Promise<string> {
   return (await db.query<{ u: string }>('select current_user as u')).rows[0].u;
 }
 
-/** The role can read graphile-worker's private tables (needed for counts and payload search). */
-export async function canRead(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query<{ ok: boolean }>(
+/**
+ * Why this role cannot read graphile-worker's private tables (needed for counts and payload search), or null.
+ * Those tables have row-level security on and no policies: a role that is neither their owner (or a member of
+ * it) nor BYPASSRLS reads them as empty, which would show an idle queue where there is none.
+ */
+export async function readProblem(db: Queryable): Promise<string | null> {
+  const { rows } = await db.query<{ can_select: boolean; sees_rows: boolean; user: string }>(
     `select has_table_privilege('graphile_worker._private_jobs', 'SELECT')
-        and has_table_privilege('graphile_worker._private_tasks', 'SELECT')
-        and has_table_privilege('graphile_worker._private_job_queues', 'SELECT') as ok`,
+              and has_table_privilege('graphile_worker._private_tasks', 'SELECT')
+              and has_table_privilege('graphile_worker._private_job_queues', 'SELECT') as can_select,
+            (not c.relrowsecurity or r.rolbypassrls or pg_has_role(current_user, c.relowner, 'USAGE')) as sees_rows,
+            current_user as user
+     from pg_class c, pg_roles r
+     where c.oid = 'graphile_worker._private_jobs'::regclass and r.rolname = current_user`,
   );
-  return rows[0].ok;
+  const r = rows[0];
+  if (!r.can_select) return `Role ${r.user} cannot read graphile-worker's tables (SELECT on graphile_worker._private_jobs, _private_tasks, _private_job_queues)`;
+  if (!r.sees_rows) {
+    return `Role ${r.user} would see no jobs: graphile-worker's tables use row-level security, so the role must own them (be a member of their owner) or have BYPASSRLS`;
+  }
+  return null;
 }
