@@ -25,7 +25,7 @@ after(async () => {
 test('a recovery that fails does not block start-up: it is reported to the console and the log', async () => {
   // A role that may act on jobs (so the console is not read-only) but was not granted UPDATE on the queue table:
   // force_unlock_workers cannot run as it.
-  await db.pool.query(`create role partial login password 'partial';
+  await db.pool.query(`create role partial login bypassrls password 'partial'; -- graphile-worker's tables use row-level security
     grant usage on schema graphile_worker to partial;
     grant select, update, delete on graphile_worker._private_jobs to partial;
     grant select on graphile_worker._private_tasks, graphile_worker._private_job_queues, graphile_worker.migrations to partial;

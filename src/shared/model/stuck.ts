@@ -1,6 +1,6 @@
 /**
  * What the stuck view shows. "Stuck" means: locked too long, or held by a pool that is gone; a named queue
- * whose row is held; due jobs nobody picks up; permanently failed jobs. See docs/STUCK.md.
+ * whose row is held; due jobs nobody picks up; permanently failed jobs. See "Stuck items and crash recovery" in the README.
  */
 
 /**
