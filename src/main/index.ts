@@ -7,6 +7,7 @@ import { createMainWindow, setupContentSecurityPolicy } from './window.ts';
 import { safeStorageSecrets } from './secrets.ts';
 import { electronNativeBinding } from './native-binding.ts';
 import { setupMenu } from './menu.ts';
+import { setupFailureNotifications } from './notifications.ts';
 
 /** Hosts the engine and stays thin: lifecycle, window, IPC, keychain, dialogs. */
 let engine: Engine | null = null;
@@ -25,6 +26,7 @@ async function onReady(): Promise<void> {
     },
   });
   registerIpcTransport(engine, { ipcMain, isTrustedSender, webContents: () => webContents.getAllWebContents() });
+  setupFailureNotifications(engine);
   setupMenu(() => app.quit());
   createMainWindow();
   // The window opens at once and shows progress; a failed start is shown there, never blocks it.

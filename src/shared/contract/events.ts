@@ -11,6 +11,8 @@ export type JobdeckEvent =
   /** A bulk job action's progress: `done` of `total` jobs handled so far. */
   | { type: 'action.progress'; actionId: string; action: JobAction; done: number; total: number; affected: number; skipped: number }
   | { type: 'overview'; snapshot: OverviewSnapshot }
-  | { type: 'recovery'; report: RecoveryReport };
+  | { type: 'recovery'; report: RecoveryReport }
+  /** The desktop shell asks the page to open a view (an operator clicked a notification). */
+  | { type: 'navigate'; path: string; params?: Record<string, string> };
 
 export type JobdeckEventType = JobdeckEvent['type'];

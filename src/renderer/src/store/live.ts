@@ -3,6 +3,7 @@ import { useLive } from './live-store.ts';
 import { useDepth } from './depth-store.ts';
 import { useConnections } from './connections-store.ts';
 import { dispatchEvent } from './event-bus.ts';
+import { navigate } from '../router.ts';
 
 const DEPTH_POLL_MS = 5000;
 
@@ -20,6 +21,7 @@ export function startLive(): () => void {
   const unsubscribe = api.subscribe((event) => {
     if (event.type === 'status') useLive.getState().setStatus(event.status);
     else if (event.type === 'overview') useLive.getState().setSnapshot(event.snapshot);
+    else if (event.type === 'navigate') navigate(event.path, event.params);
     dispatchEvent(event);
   });
 
