@@ -31,7 +31,12 @@ async function onReady(): Promise<void> {
   createMainWindow();
   // The window opens at once and shows progress; a failed start is shown there, never blocks it.
   engine
-    .start({ databaseUrl: process.env.JOBDECK_DATABASE_URL, demo: !process.env.JOBDECK_DATABASE_URL })
+    .start({
+      databaseUrl: process.env.JOBDECK_DATABASE_URL,
+      demo: !process.env.JOBDECK_DATABASE_URL,
+      // Review saved failure history with no database at all (as web mode's --offline).
+      offline: process.env.JOBDECK_OFFLINE === '1',
+    })
     .catch((error) => console.error(`jobdeck: start failed: ${(error as Error).message}`));
 }
 
