@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { runMigrations } from 'graphile-worker';
 import type { ConnectionProfile } from '../shared/model/connection.ts';
 import type { EngineStatus, RunnerStatus, DemoStatus } from '../shared/model/status.ts';
@@ -10,7 +9,7 @@ import { connectionsRepo, EMBEDDED_PROFILE_ID } from './store/connections-repo.t
 import { depthRepo } from './store/depth-repo.ts';
 import { auditRepo } from './store/audit-repo.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './pg/embedded.ts';
-import { parseTarget, toConnectionString } from './pg/connection-string.ts';
+import { parseTarget, profileIdForUrl, toConnectionString } from './pg/connection-string.ts';
 import { Session } from './session.ts';
 import { RunnerController } from './runner/controller.ts';
 import { consoleLog, workerLogger, type LogFn } from './logger.ts';
@@ -246,7 +245,7 @@ export class EngineCore {
     }
     if (this.runnerWanted && !this.runnerUnavailableReason()) {
       // A runner that cannot start (no task source for this database, ...) is reported, never fatal.
-      await this.runner.start(session.connectionString).catch((error) => this.log('warn', (error as Error).message));
+      await this.runner.start(session.connectionString, profile.id).catch((error) => this.log('warn', (error as Error).message));
     }
   }
 
@@ -290,7 +289,7 @@ export class EngineCore {
     if (options.databaseUrl) {
       const target = parseTarget({ url: options.databaseUrl });
       // The profile is remembered without its password; the password stays in memory for this run.
-      const id = `cli-${createHash('sha256').update(`${target.user}@${target.host}:${target.port}/${target.database}`).digest('hex').slice(0, 12)}`;
+      const id = profileIdForUrl(options.databaseUrl);
       const { password, ...rest } = target;
       this.connections.save({ id, name: `${target.database} on ${target.host}`, target: rest, readOnly: false, secret: undefined });
       if (password) this.memoryPasswords.set(id, password);

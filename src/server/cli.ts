@@ -62,14 +62,26 @@ async function main(): Promise<void> {
   const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
   const engine = createEngine({ dataDir, mode: 'web' });
   const server = await startWebServer({ engine, staticDir, port });
-  let stopping = false;
+  let stoppingAt = 0;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping (waiting up to 10 s for running jobs)…`);
+    if (stoppingAt) {
+      // One Ctrl-C can arrive twice (the terminal signals the whole group, and tsx relays it): ignore echoes.
+      if (Date.now() - stoppingAt < 1500) return;
+      // A second Ctrl-C: the operator does not want to wait. Start-up recovery clears what is left locked.
+      console.log(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    stoppingAt = Date.now();
+    console.log(`\n${signal}: stopping (waiting up to 10 s for running jobs; press Ctrl-C again to exit at once)…`);
+    // Whatever happens below (a database that died first, say), the process ends.
+    setTimeout(() => {
+      console.error('jobdeck: shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
     const report = await engine.stop(10_000);
     if (report.aborted) console.log(`aborted ${report.aborted} running job(s); graphile-worker will retry them`);
     await server.close();
+    console.log('stopped');
     process.exit(0);
   };
   // A background database error (the server restarting, say) is logged; the console stays up and reconnects.

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { browserSkipReason, startWebConsole, type WebConsole } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/engine.ts';
-import { poolConnectionKey } from '../../src/engine/stuck/own-pools.ts';
+import { profileIdForUrl } from '../../src/engine/pg/connection-string.ts';
 
 const skip = browserSkipReason();
 let db: TestPostgres;
@@ -38,7 +38,7 @@ test('the stuck view shows a crashed pool, a blocked queue, a task with no worke
   const pid = await deadPid();
   wc.engine.core.db
     .prepare('insert into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
-    .run('pool-0wnc0ffee001', poolConnectionKey(db.connectionString), pid, Date.now() - 600_000);
+    .run('pool-0wnc0ffee001', profileIdForUrl(db.connectionString), pid, Date.now() - 600_000);
   await q(`select graphile_worker.add_job('news_insight', json_build_object('n', i), job_key => 'own-' || i) from generate_series(1, 2) i`);
   await q(`update graphile_worker._private_jobs set locked_by = 'pool-0wnc0ffee001', locked_at = now() - interval '2 minutes', attempts = 1 where key like 'own-%'`);
   // A task no worker supports, and permanently failed jobs with a hostile message.

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
-import { poolConnectionKey } from '../../src/engine/stuck/own-pools.ts';
+import { profileIdForUrl } from '../../src/engine/pg/connection-string.ts';
 import type { RecoveryReport, StuckReport } from '../../src/shared/model/stuck.ts';
 
 let db: TestPostgres;
@@ -38,7 +38,7 @@ test('a recovery that fails does not block start-up: it is reported to the conso
   engine = createEngine({ dataDir, mode: 'web', log: (level, message) => logs.push(`${level}: ${message}`) });
   engine.core.db
     .prepare('insert into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
-    .run('pool-crashed', poolConnectionKey(url), child.pid!, Date.now() - 60_000);
+    .run('pool-crashed', profileIdForUrl(url), child.pid!, Date.now() - 60_000);
   await db.pool.query(`select graphile_worker.add_job('t', '{}'::json, job_key => 'held')`);
   await db.pool.query(`update graphile_worker._private_jobs set locked_by = 'pool-crashed', locked_at = now(), attempts = 1`);
   const events: RecoveryReport[] = [];

@@ -8,7 +8,8 @@ export const runnerHandlers: HandlersOf<Ops> = {
     const reason = core.runnerStatus().unavailableReason;
     if (reason) throw new OpError('unavailable', reason);
     if (concurrency) core.runner.configure({ concurrency });
-    await core.runner.start(core.requireSession().connectionString);
+    const session = core.requireSession();
+    await core.runner.start(session.connectionString, session.profile.id);
     core.runnerWanted = true;
     return core.runnerStatus();
   },

