@@ -22,7 +22,7 @@ test("the hosted runner runs a team's task directory as it is", async () => {
   const status = await te.call('app.status');
   assert.equal(status.runner.state, 'running');
   assert.equal(status.runner.taskSource, TASKS);
-  assert.deepEqual(status.runner.tasks, ['record_visit', 'wait_for_abort']);
+  assert.deepEqual(status.runner.tasks, ['fail_once', 'record_visit', 'wait_for_abort']);
   await db.pool.query(`select graphile_worker.add_job('record_visit', json_build_object('n', i)) from generate_series(1, 20) i`);
   await waitFor('20 visits', async () => (await db.pool.query('select count(*)::int as n from fixture_visits')).rows[0].n === 20);
   const { rows } = await db.pool.query('select count(*)::int as n from graphile_worker.jobs');

@@ -87,11 +87,16 @@ interface SnapshotRow {
   cancelled_at: number | null;
 }
 
+/**
+ * A job that has left the database (completed, cancelled, removed): Jobdeck's snapshot of it, or else what its
+ * recorded failed attempts tell (a job that failed, was retried and then succeeded has no snapshot).
+ */
 function fromSnapshot(core: EngineCore, connectionId: string, id: string, attemptsSeen: JobDetail['attemptsSeen']): JobDetail {
-  const s = core.db
-    .prepare('select * from job_snapshots where connection_id = ? and job_id = ?')
-    .get(connectionId, Number(id)) as SnapshotRow | undefined;
-  if (!s) throw new OpError('not_found', `Job ${id} is not in the database, and Jobdeck has no snapshot of it`);
+  const s =
+    (core.db.prepare('select * from job_snapshots where connection_id = ? and job_id = ?').get(connectionId, Number(id)) as
+      | SnapshotRow
+      | undefined) ?? fromFailedAttempts(core, connectionId, id);
+  if (!s) throw new OpError('not_found', `Job ${id} is not in the database, and Jobdeck has no record of it`);
   const runAt = new Date(s.run_at ?? s.seen_at).toISOString();
   const error = s.last_error?.slice(0, DETAIL_ERROR_CHARS) ?? null;
   return {
@@ -123,5 +128,33 @@ function fromSnapshot(core: EngineCore, connectionId: string, id: string, attemp
     cancelledAt: s.cancelled_at ? new Date(s.cancelled_at).toISOString() : null,
     attemptsSeen,
     runningHere: false,
+  };
+}
+
+/** The last recorded failed attempt of a job, shaped as a snapshot of a job that has since left the database. */
+function fromFailedAttempts(core: EngineCore, connectionId: string, id: string): SnapshotRow | undefined {
+  const a = core.db
+    .prepare(
+      `select task, queue, attempt, max_attempts, at, error from failure_attempts
+       where connection_id = ? and job_id = ? order by at desc, id desc limit 1`,
+    )
+    .get(connectionId, Number(id)) as
+    | { task: string; queue: string | null; attempt: number; max_attempts: number | null; at: number; error: string }
+    | undefined;
+  if (!a) return undefined;
+  return {
+    job_id: Number(id),
+    task: a.task,
+    queue: a.queue,
+    state: 'completed or removed',
+    attempts: a.attempt,
+    max_attempts: a.max_attempts ?? a.attempt,
+    last_error: a.error,
+    run_at: a.at,
+    locked_by: null,
+    created_at: null,
+    seen_at: a.at,
+    cancelled_by: null,
+    cancelled_at: null,
   };
 }

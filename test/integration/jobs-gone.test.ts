@@ -1,0 +1,44 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
+
+let db: TestPostgres;
+let te: TestEngine;
+
+before(async () => {
+  db = await startTestPostgres();
+  te = await startTestEngine({
+    databaseUrl: db.connectionString,
+    runner: true,
+    taskDirectory: path.resolve(import.meta.dirname, '../fixtures/tasks'),
+  });
+});
+after(async () => {
+  await te?.close();
+  await db?.close();
+});
+
+test('a job that failed, was retried and succeeded is still shown, from its recorded attempts', async () => {
+  const { rows } = await db.pool.query(`select (graphile_worker.add_job('fail_once', '{}'::json)).id::text as id`);
+  const id: string = rows[0].id;
+  await waitFor(
+    'the job to fail once, be retried and complete',
+    async () => (await db.pool.query('select 1 from graphile_worker._private_jobs where id = $1', [id])).rowCount === 0,
+    20_000,
+  );
+  const job = (await te.call('jobs.get', { id })) as {
+    gone: boolean;
+    snapshotState: string;
+    task: string;
+    attemptsSeen: { attempt: number; error: string }[];
+  };
+  assert.equal(job.gone, true);
+  assert.equal(job.snapshotState, 'completed or removed');
+  assert.equal(job.task, 'fail_once');
+  assert.deepEqual(job.attemptsSeen.map((a) => a.attempt), [1]);
+  assert.match(job.attemptsSeen[0].error, /429/);
+  const unknown = await te.engine.call('jobs.get', { id: '999999' });
+  assert.equal(!unknown.ok && unknown.error.code, 'not_found');
+});
