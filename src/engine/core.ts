@@ -259,6 +259,11 @@ export class EngineCore {
     return report;
   }
 
+  /** The embedded cluster's folder, when it runs. */
+  embeddedDir(): string | null {
+    return this.embedded?.dir ?? null;
+  }
+
   private async ensureEmbedded(): Promise<void> {
     if (this.embedded) return;
     this.log('info', 'starting the embedded Postgres');

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createEngine } from '../engine/index.ts';
 import { startWebServer } from './web-server.ts';
 import { defaultDataDir } from './data-dir.ts';
+import { parseTarget } from '../engine/pg/connection-string.ts';
 
 const HELP = `Jobdeck web mode: serves the console to a browser on 127.0.0.1.
 
@@ -51,6 +52,14 @@ async function main(): Promise<void> {
     return;
   }
   const databaseUrl = values['database-url'] ?? process.env.JOBDECK_DATABASE_URL;
+  if (databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail('--database-url must start with postgres:// or postgresql://');
+    try {
+      parseTarget({ url: databaseUrl });
+    } catch (error) {
+      fail(`--database-url: ${(error as Error).message}`);
+    }
+  }
   if (values.demo && values['database-url']) fail('--demo and --database-url exclude each other');
   if (values.offline && (values.demo || values['database-url'])) fail('--offline excludes --demo and --database-url');
   const port = values.port === undefined ? 0 : Number(values.port);
@@ -103,6 +112,8 @@ async function main(): Promise<void> {
     // The console still opens: it shows the error and lets the operator pick another connection.
     console.error(`jobdeck: could not connect: ${(error as Error).message}`);
   }
+  const cluster = engine.core.embeddedDir();
+  if (cluster) console.log(`Embedded Postgres: ${cluster}`);
   console.log(`\nJobdeck is ready. Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`);
 }
 

@@ -50,6 +50,8 @@ test('bad command-line input is refused with a clear message and exit code 2', (
     [['--port', 'eighty'], /--port must be a port number/],
     [['--demo', '--database-url', 'postgres://x@h/db'], /exclude each other/],
     [['--colour'], /Unknown option '--colour'/],
+    [['--database-url', 'not-a-url'], /--database-url must start with postgres:\/\//],
+    [['--database-url', 'postgres://u@h:notaport/db'], /--database-url: The connection string is not a valid URL/],
   ] as const) {
     const result = spawnSync(process.execPath, [...cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.status, 2, args.join(' '));

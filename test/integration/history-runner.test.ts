@@ -97,6 +97,11 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.deepEqual(day.byType, summary.byType);
   assert.equal(day.failures, summary.failures);
   assert.equal(day.successRate24h, summary.successRate24h);
+  // Throughput divides by the time the history covers (from its first event), not by the whole window.
+  assert.ok(summary.firstAt && Date.parse(summary.firstAt) >= Date.parse(summary.from), 'first event inside the window');
+  const covered = Math.max(Date.parse(summary.to) - Date.parse(summary.firstAt!), 60_000) / 60_000;
+  assert.ok(Math.abs(summary.perMinute - (summary.successes + summary.failures) / covered) < 1e-9);
+  assert.ok(day.perMinute > ((day.successes + day.failures) / (24 * 60)) * 100, `24 h throughput not diluted: ${day.perMinute}/min`);
 });
 
 test('a separate graphile-worker process: the watcher finds every failure and completion', async () => {

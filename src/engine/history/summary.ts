@@ -83,6 +83,18 @@ export function summarize(
   const byTask = taskFigures(db, p, taskCond, f);
   const successes = okRows.reduce((s, r) => s + r.n, 0);
   const failures = byType.reduce((s, r) => s + r.count, 0);
+  // Throughput over the time history actually covers: a window longer than the recording would dilute it.
+  // The attempts themselves (not the 15-minute rollup) so that a fresh history starts at its real first event.
+  const firstRow = db
+    .prepare(
+      `select min(t) as t from (
+         select min(at) as t from failure_attempts where connection_id = @c and at >= @from ${taskCond}
+         union all select min(minute) * 60000 from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond})`,
+    )
+    .get(p) as { t: number | null };
+  const firstAt = firstRow.t === null ? null : Math.max(firstRow.t, from);
+  // At least a minute: the success counts have minute resolution, and one event would read as an absurd rate.
+  const perMinute = firstAt === null ? 0 : (successes + failures) / (Math.max(now - firstAt, 60_000) / 60_000);
   // The last 24 hours to the quarter hour (the rollup's resolution).
   const dayStart = now - 24 * 3600_000;
   const day = { ...p, fromSlot: Math.floor(dayStart / 900_000), fromMinute: Math.floor(dayStart / 60_000) };
@@ -101,6 +113,8 @@ export function summarize(
     successes,
     successRate: rate(successes, failures),
     successRate24h: rate(successes24, failures24),
+    firstAt: firstAt === null ? null : new Date(firstAt).toISOString(),
+    perMinute,
     byType,
     buckets: [...buckets.values()].sort((a, b) => a.t - b.t),
     byTask,

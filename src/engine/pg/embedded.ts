@@ -13,6 +13,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhoo
 
 export interface EmbeddedPostgresHandle {
   connectionString: string;
+  /** Where the cluster's files are (not always under the data directory when running as root). */
+  dir: string;
   port: number;
   stop(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   return {
     port,
+    dir,
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
     stop: () => stopCluster(pg),
   };

@@ -93,6 +93,10 @@ export interface HistorySummary {
   successRate: number | null;
   /** The same over the last 24 hours, whatever the window. */
   successRate24h: number | null;
+  /** The first recorded event in the window (null without any): history may begin after the window does. */
+  firstAt: string | null;
+  /** Finished runs and failed attempts per minute, from `firstAt` (or the window start) to `to`. */
+  perMinute: number;
   byType: TypeCount[];
   buckets: HistoryBucket[];
   byTask: TaskFigures[];

@@ -1,12 +1,12 @@
 import type { HistorySummary } from '../../../../shared/model/history.ts';
-import { HISTORY_WINDOWS } from '../../../../shared/model/history.ts';
 import { formatCount, formatPercent } from '../../format.ts';
 
 const ms = (v: number | null) => (v === null ? '—' : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`);
 
 /** The window's headline figures: failures, success rates, throughput, processing time. */
 export function FigureCards({ summary }: { summary: HistorySummary }) {
-  const perMinute = (summary.successes + summary.failures) / HISTORY_WINDOWS[summary.window];
+  // Computed by the engine over the time history covers, so a young history is not diluted by the window.
+  const perMinute = summary.perMinute;
   const cards = [
     { key: 'failures', label: 'Failed attempts', value: formatCount(summary.failures), alarm: summary.failures > 0 },
     {

@@ -1,10 +1,14 @@
 import type { HistoryStatus } from '../../../../shared/model/history.ts';
 import { formatAge, formatDateTime } from '../../format.ts';
 import { useNow } from '../../hooks/useNow.ts';
+import { useLive } from '../../store/live-store.ts';
+import { useConnections } from '../../store/connections-store.ts';
 
 /** Says where the numbers come from: a live watch of the database, or the saved history when it is out of reach. */
 export function HistoryNote({ status }: { status: HistoryStatus | null }) {
   const now = useNow(5000);
+  const activeId = useLive((s) => s.status?.connection.profileId ?? null);
+  const profiles = useConnections((s) => s.profiles);
   if (!status) return null;
   const last = status.lastScanAt ? `${formatDateTime(status.lastScanAt)} (${formatAge(now - Date.parse(status.lastScanAt))} ago)` : 'never';
   if (status.live) {
@@ -14,9 +18,20 @@ export function HistoryNote({ status }: { status: HistoryStatus | null }) {
       </span>
     );
   }
+  // The engine falls back to the last active connection's history: name it when it is not the one in the top bar.
+  const id = status.connectionId;
+  const other = id !== null && id !== activeId;
+  const name = other ? (status.connections.find((c) => c.id === id)?.name ?? profiles.find((p) => p.id === id)?.name ?? id) : null;
   return (
     <span className="history-note saved" data-testid="history-offline">
-      Saved history (works offline) · last snapshot of the database: {last}
+      {name ? (
+        <>
+          Saved history of <strong data-testid="history-connection">{name}</strong> (last active connection, works offline)
+        </>
+      ) : (
+        'Saved history (works offline)'
+      )}{' '}
+      · last snapshot of the database: {last}
     </span>
   );
 }
