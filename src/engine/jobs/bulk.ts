@@ -5,6 +5,8 @@ import type { Session } from '../session.ts';
 import { applyJobAction, CHUNK_SIZE, normalizeIds, writableSession, type ActionParams } from './apply-action.ts';
 import { auditParams } from './actions.ts';
 import { filterCondition, filterSql, resolveNames } from './filter-sql.ts';
+import { errorRules } from './error-rules.ts';
+import type { ErrorRule } from '../../shared/errors/index.ts';
 
 const SAMPLE_IDS = 100;
 const SAMPLE_PER_REASON = 5;
@@ -17,7 +19,7 @@ export async function previewAction(core: EngineCore, action: JobAction, target:
   const session = core.requireSession();
   const params: unknown[] = [];
   if ('ids' in target) params.push(normalizeIds(target.ids));
-  const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params);
+  const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params, errorRules(core.db));
   params.push(core.runner.host?.poolId ?? null);
   const { rows } = await session.pool.query<{ matching: number; locked: number; locked_here: number }>(
     `select count(*)::int as matching,
@@ -83,7 +85,7 @@ export async function runBulkAction(
     total = (await previewAction(core, action, target)).matching;
     progress(0);
     let done = 0;
-    for await (const ids of chunksMatching(session, target.filter)) {
+    for await (const ids of chunksMatching(session, target.filter, errorRules(core.db))) {
       tally.add(await applyJobAction(core, session, action, ids, params));
       done += ids.length;
       // Jobs created after the count can match too: the total grows rather than the bar overflowing.
@@ -126,13 +128,13 @@ const MAX_WINDOW = 1_000_000n;
  * planner thinks of the filter, and each window re-checks the filter when its turn comes. Empty windows
  * widen, so ids with large gaps are crossed quickly. Jobs created after the start (above the max id) are left.
  */
-async function* chunksMatching(session: Session, filter: JobFilter): AsyncGenerator<string[]> {
+async function* chunksMatching(session: Session, filter: JobFilter, rules: readonly ErrorRule[]): AsyncGenerator<string[]> {
   const pool = session.pool;
   const bounds = (await pool.query<{ lo: string | null; hi: string | null }>(
     'select min(id)::text as lo, max(id)::text as hi from graphile_worker._private_jobs',
   )).rows[0];
   if (bounds.lo === null || bounds.hi === null) return;
-  const names = await resolveNames(pool, filter);
+  const names = await resolveNames(pool, filter, rules);
   let lo = BigInt(bounds.lo) - 1n;
   const hi = BigInt(bounds.hi);
   let span = WINDOW;

@@ -6,6 +6,7 @@ import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
 import { readJobAttempts } from './attempts-history.ts';
 import { ROW_COLUMNS, toJobRow } from './list-query.ts';
+import { rowClassifier } from './error-rules.ts';
 
 /** Bounds of what the detail view receives: last_error can be megabytes, payloads too. */
 export const DETAIL_ERROR_CHARS = 64 * 1024;
@@ -53,7 +54,7 @@ export async function getJobDetail(core: EngineCore, session: Session, id: strin
   const payload = prettyPayload(r.payload, r.payload_length);
   const host = core.runner.host;
   return {
-    ...toJobRow(r),
+    ...toJobRow(r, rowClassifier(core.db)),
     payload: payload.text,
     payloadTruncated: payload.truncated,
     lastError: r.last_error,

@@ -2,11 +2,14 @@ import type { JobFilter } from '../../shared/model/jobs.ts';
 import { JOB_STATE_WHERE } from '../pg/job-state-sql.ts';
 import type { Queryable } from './admin-sql.ts';
 import { errorTypeCondition } from './error-type-sql.ts';
+import type { ErrorRule } from '../../shared/errors/index.ts';
 
 /** Task and queue names of a filter resolved to their ids (looked up in the small name tables). */
 export interface ResolvedNames {
   taskIds?: number[];
   queueIds?: number[];
+  /** The classifier rules an error type is judged by: the operator's, then the built-ins. */
+  rules?: readonly ErrorRule[];
 }
 
 /**
@@ -14,8 +17,8 @@ export interface ResolvedNames {
  * planner can weigh with its column statistics; a `task_id in (select ...)` hides the value and makes it
  * misjudge how many rows match (it then scans and sorts a million rows for one page).
  */
-export async function resolveNames(db: Queryable, filter: JobFilter): Promise<ResolvedNames> {
-  const names: ResolvedNames = {};
+export async function resolveNames(db: Queryable, filter: JobFilter, rules?: readonly ErrorRule[]): Promise<ResolvedNames> {
+  const names: ResolvedNames = { rules };
   if (filter.tasks?.length) {
     const { rows } = await db.query<{ id: number }>('select id from graphile_worker._private_tasks where identifier = any($1::text[])', [filter.tasks]);
     names.taskIds = rows.map((r) => r.id);
@@ -45,7 +48,7 @@ export function filterCondition(filter: JobFilter, names: ResolvedNames, params:
   if (filter.states?.length) where.push(`(${filter.states.map((s) => `(${JOB_STATE_WHERE[s]})`).join(' or ')})`);
   if (filter.tasks?.length) where.push(`j.task_id = any(${p(names.taskIds ?? [])}::int[])`);
   if (filter.queues?.length) where.push(`j.job_queue_id = any(${p(names.queueIds ?? [])}::int[])`);
-  if (filter.errorType) where.push(errorTypeCondition(filter.errorType, params));
+  if (filter.errorType) where.push(errorTypeCondition(filter.errorType, params, names.rules));
   if (filter.search) {
     const like = p(likeContains(filter.search));
     // The payload is only in the private table (not in the public `jobs` view).
@@ -67,6 +70,6 @@ export function snapshotAnswers(filter: JobFilter): boolean {
 }
 
 /** `filterCondition` after resolving the names: the usual way to filter. */
-export async function filterSql(db: Queryable, filter: JobFilter, params: unknown[]): Promise<string> {
-  return filterCondition(filter, await resolveNames(db, filter), params);
+export async function filterSql(db: Queryable, filter: JobFilter, params: unknown[], rules?: readonly ErrorRule[]): Promise<string> {
+  return filterCondition(filter, await resolveNames(db, filter, rules), params);
 }

@@ -1,4 +1,4 @@
-import { classifyError } from '../../shared/errors/index.ts';
+import { classifyError, type ErrorRule } from '../../shared/errors/index.ts';
 import type { JobState } from '../../shared/model/job-state.ts';
 import type { JobFilter, JobRow, JobsPage, MatchCount } from '../../shared/model/jobs.ts';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
@@ -33,7 +33,7 @@ export const ROW_COLUMNS = `j.id::text as id, t.identifier as task, q.queue_name
   j.priority, j.run_at, j.attempts, j.max_attempts, left(j.last_error, 8192) as error_head, j.created_at,
   j.locked_at, j.locked_by, j.key`;
 
-export function toJobRow(r: Row): JobRow {
+export function toJobRow(r: Row, classify: (message: string) => string = classifyError): JobRow {
   return {
     id: r.id,
     task: r.task,
@@ -44,7 +44,7 @@ export function toJobRow(r: Row): JobRow {
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
     errorHead: r.error_head === null ? null : r.error_head.slice(0, ERROR_HEAD_CHARS),
-    errorType: r.error_head ? classifyError(r.error_head) : null,
+    errorType: r.error_head ? classify(r.error_head) : null,
     createdAt: r.created_at.toISOString(),
     lockedAt: r.locked_at?.toISOString() ?? null,
     lockedBy: r.locked_by,
@@ -56,9 +56,15 @@ export function toJobRow(r: Row): JobRow {
  * One page of jobs matching a filter, newest first, by keyset on the primary key (`id < cursor`): a page deep
  * in a million rows costs what the first one does, unlike OFFSET.
  */
-export async function listJobs(pool: pg.Pool, filter: JobFilter, cursor: string | null, limit: number): Promise<JobsPage> {
+export async function listJobs(
+  pool: pg.Pool,
+  filter: JobFilter,
+  cursor: string | null,
+  limit: number,
+  rules?: { list: readonly ErrorRule[]; classify: (message: string) => string },
+): Promise<JobsPage> {
   const params: unknown[] = [];
-  const where = await filterSql(pool, filter, params);
+  const where = await filterSql(pool, filter, params, rules?.list);
   params.push(cursor, limit + 1);
   const sql = `select ${ROW_COLUMNS}
      from graphile_worker._private_jobs j
@@ -70,7 +76,7 @@ export async function listJobs(pool: pg.Pool, filter: JobFilter, cursor: string 
   const rows = filter.errorType ? await withoutSort(pool, sql, params) : (await pool.query<Row>(sql, params)).rows;
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
-  return { rows: page.map(toJobRow), nextCursor: more ? page[page.length - 1].id : null };
+  return { rows: page.map((r) => toJobRow(r, rules?.classify)), nextCursor: more ? page[page.length - 1].id : null };
 }
 
 /**
@@ -99,9 +105,14 @@ async function withoutSort(pool: pg.Pool, sql: string, params: unknown[]): Promi
  * How many jobs match: counted exactly up to EXACT_COUNT_LIMIT (the scan stops there); above it, the
  * monitor's latest snapshot when it answers the filter (exact as of its time), otherwise the planner's estimate.
  */
-export async function countJobs(db: Queryable, filter: JobFilter, snapshot: OverviewSnapshot | null): Promise<MatchCount> {
+export async function countJobs(
+  db: Queryable,
+  filter: JobFilter,
+  snapshot: OverviewSnapshot | null,
+  rules?: readonly ErrorRule[],
+): Promise<MatchCount> {
   const params: unknown[] = [];
-  const where = await filterSql(db, filter, params);
+  const where = await filterSql(db, filter, params, rules);
   const now = new Date().toISOString();
   const { rows } = await db.query<{ n: number }>(
     `select count(*)::int as n from (select 1 from graphile_worker._private_jobs j where ${where} limit ${EXACT_COUNT_LIMIT + 1}) s`,

@@ -1,6 +1,7 @@
 import type { HandlersOf } from './types.ts';
 import type { EngineCore } from '../core.ts';
 import { listJobs, countJobs } from '../jobs/list-query.ts';
+import { errorRules, rowClassifier } from '../jobs/error-rules.ts';
 import { getJobDetail } from '../jobs/detail-query.ts';
 import { previewAction, runBulkAction } from '../jobs/bulk.ts';
 import { pgOpError } from '../pg/pg-errors.ts';
@@ -28,10 +29,13 @@ async function pg<T>(core: EngineCore, run: () => Promise<T>): Promise<T> {
 }
 
 export const jobHandlers: HandlersOf<Ops> = {
-  'jobs.list': ({ filter, cursor, limit }, core) => pg(core, () => listJobs(core.requireSession().pool, filter, cursor ?? null, limit)),
+  'jobs.list': ({ filter, cursor, limit }, core) =>
+    pg(core, () =>
+      listJobs(core.requireSession().pool, filter, cursor ?? null, limit, { list: errorRules(core.db), classify: rowClassifier(core.db) }),
+    ),
   'jobs.count': ({ filter }, core) => {
     const session = core.requireSession();
-    return pg(core, () => countJobs(session.pool, filter, session.latest()));
+    return pg(core, () => countJobs(session.pool, filter, session.latest(), errorRules(core.db)));
   },
   'jobs.get': ({ id }, core) => pg(core, () => getJobDetail(core, core.requireSession(), id)),
   'jobs.facets': (_input, core) =>

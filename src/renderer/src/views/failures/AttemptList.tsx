@@ -82,6 +82,17 @@ export function AttemptList({ types, tasks, info, windowFrom }: Props) {
       </div>
       <div className="table-scroll">
         <table className="counts-table attempts-table" data-testid="attempt-table">
+          {/* Fixed widths, so the error column alone absorbs the panel's width and ellipsizes. */}
+          <colgroup>
+            <col className="col-when" />
+            <col className="col-task" />
+            <col className="col-job" />
+            <col className="col-attempt" />
+            <col className="col-type" />
+            <col />
+            <col className="col-took" />
+            <col className="col-pool" />
+          </colgroup>
           <thead>
             <tr>
               <th>When</th>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { FailedAttempt } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { formatDateTime, shortPoolId } from '../../format.ts';
+import { href } from '../../router.ts';
 
 /** The first line of an error, cut for the table; the full (already bounded) text opens below the row. */
 const headline = (error: string) => {
@@ -17,7 +18,12 @@ export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeI
       <tr className={open ? 'attempt-row open' : 'attempt-row'} onClick={() => setOpen(!open)} data-testid="attempt-row">
         <td className="dim nowrap" title={row.at}>{formatDateTime(row.at)}</td>
         <td className="mono">{row.task}</td>
-        <td className="num mono">{row.jobId}</td>
+        <td className="num mono">
+          {/* stopPropagation: following the link should not also toggle the row's detail. */}
+          <a href={href(`jobs/${row.jobId}`)} onClick={(e) => e.stopPropagation()} title={`Open job #${row.jobId}`}>
+            {row.jobId}
+          </a>
+        </td>
         <td className="num">
           {row.attempt}
           {row.maxAttempts ? <span className="dim">/{row.maxAttempts}</span> : null}
@@ -28,7 +34,7 @@ export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeI
             {info.label}
           </span>
         </td>
-        <td className="attempt-error">{headline(row.error)}</td>
+        <td className="attempt-error" title={row.error}>{headline(row.error)}</td>
         <td className="num dim">{row.durationMs === null ? '—' : `${row.durationMs} ms`}</td>
         <td className="mono dim" title={row.poolId ?? (row.source === 'watch' ? 'seen by the database watcher' : '')}>
           {row.source === 'runner' ? shortPoolId(row.poolId) : 'watcher'}

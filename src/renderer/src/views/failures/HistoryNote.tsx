@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { HistoryStatus } from '../../../../shared/model/history.ts';
 import { formatAge, formatDateTime } from '../../format.ts';
 import { useNow } from '../../hooks/useNow.ts';
@@ -8,7 +9,11 @@ import { useConnections } from '../../store/connections-store.ts';
 export function HistoryNote({ status }: { status: HistoryStatus | null }) {
   const now = useNow(5000);
   const activeId = useLive((s) => s.status?.connection.profileId ?? null);
-  const profiles = useConnections((s) => s.profiles);
+  const { profiles, loaded } = useConnections();
+  // Names of saved connections, for history whose connection is not the active one.
+  useEffect(() => {
+    if (!loaded) void useConnections.getState().refresh();
+  }, [loaded]);
   if (!status) return null;
   const last = status.lastScanAt ? `${formatDateTime(status.lastScanAt)} (${formatAge(now - Date.parse(status.lastScanAt))} ago)` : 'never';
   if (status.live) {

@@ -3,7 +3,7 @@ import { api } from '../../api/client.ts';
 import { onEvent } from '../../store/event-bus.ts';
 import { formatCount } from '../../format.ts';
 import { JOB_ACTION_LABELS, type ActionPreview, type BulkActionReport } from '../../../../shared/model/jobs.ts';
-import { ACTION_EXPLANATIONS, newActionId, runAction, type ActionInputs, type ActionRequest } from './job-actions.ts';
+import { ACTION_EXPLANATIONS, missingReason, newActionId, runAction, type ActionInputs, type ActionRequest } from './job-actions.ts';
 import { ActionInputsForm } from './ActionInputsForm.tsx';
 import { ActionReportView } from './ActionReportView.tsx';
 
@@ -14,7 +14,16 @@ type Phase = 'counting' | 'confirm' | 'running' | 'done' | 'failed';
  * then the action with a progress bar fed by the engine's events, then the report of what changed and what
  * was skipped and why.
  */
-export function ActionDialog({ request, onClose }: { request: ActionRequest; onClose(changed: boolean): void }) {
+export function ActionDialog({
+  request,
+  onClose,
+  onChanged,
+}: {
+  request: ActionRequest;
+  onClose(changed: boolean): void;
+  /** Called as soon as the action has run, so the view behind the report stops showing stale states. */
+  onChanged?(): void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const [phase, setPhase] = useState<Phase>('counting');
   const [preview, setPreview] = useState<ActionPreview | null>(null);
@@ -45,6 +54,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
     try {
       setReport(await runAction(request, inputs, actionId));
       setPhase('done');
+      onChanged?.();
     } catch (e) {
       setError((e as Error).message);
       setPhase('failed');
@@ -54,6 +64,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   };
 
   const close = () => onClose(phase === 'done');
+  const missing = preview ? missingReason(request.target, preview.matching) : null;
   const label = JOB_ACTION_LABELS[request.action];
   const pct = progress.total ? Math.min(100, Math.round((progress.done / progress.total) * 100)) : 0;
   const danger = request.action === 'cancel' || request.action === 'fail' || request.action === 'unlock';
@@ -79,6 +90,11 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
                 </span>
               )}
             </p>
+            {missing && (
+              <p className="warn-text" data-testid="action-missing">
+                {missing}
+              </p>
+            )}
             <p>{ACTION_EXPLANATIONS[request.action]}</p>
             <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} />
           </>

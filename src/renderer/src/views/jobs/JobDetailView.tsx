@@ -117,6 +117,7 @@ export function JobDetailView({ id }: { id: string }) {
       {request && (
         <ActionDialog
           request={request}
+          onChanged={load}
           onClose={(changed) => {
             setRequest(null);
             if (changed) load();

@@ -68,7 +68,7 @@ export function JobListView({ route }: { route: Route }) {
       <div className="view-head">
         <h1>Jobs</h1>
         <span className="match-count" data-testid="match-count" data-basis={list.count?.basis ?? ''}>
-          {count ? count.text : 'counting…'}
+          {count ? count.text : list.countFailed || list.error ? '—' : 'counting…'}
           {count?.note && <span className="count-note"> · {count.note}</span>}
         </span>
         <button className="btn btn-ghost" onClick={list.reload} data-testid="jobs-refresh">
@@ -97,6 +97,7 @@ export function JobListView({ route }: { route: Route }) {
         selected={selected}
         hasMore={list.hasMore}
         loading={list.loading}
+        failed={!!list.error}
         onToggle={toggle}
         onToggleAll={toggleAll}
         onLoadMore={list.loadMore}
@@ -104,6 +105,7 @@ export function JobListView({ route }: { route: Route }) {
       {request && (
         <ActionDialog
           request={request}
+          onChanged={list.reload}
           onClose={(changed) => {
             setRequest(null);
             if (changed) {

@@ -14,6 +14,8 @@ interface Props {
   selected: ReadonlySet<string>;
   hasMore: boolean;
   loading: boolean;
+  /** The list could not be read: the view shows why, so the table adds no "no match" message of its own. */
+  failed?: boolean;
   onToggle(id: string): void;
   onToggleAll(): void;
   onLoadMore(): void;
@@ -23,7 +25,7 @@ interface Props {
  * The job list, virtualised: only the rows in view are in the DOM, and the next keyset page is fetched as
  * the end comes into view, so a million jobs scroll like a hundred. Errors are shown as text, never HTML.
  */
-export function JobTable({ rows, selected, hasMore, loading, onToggle, onToggleAll, onLoadMore }: Props) {
+export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, onToggleAll, onLoadMore }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const now = useNow(5000);
   const virtual = useVirtualizer({
@@ -56,7 +58,7 @@ export function JobTable({ rows, selected, hasMore, loading, onToggle, onToggleA
         <span>Created</span>
       </div>
       <div className="job-scroll" ref={scrollRef}>
-        {rows.length === 0 && !loading && <div className="table-empty">No job matches this filter.</div>}
+        {rows.length === 0 && !loading && !failed && <div className="table-empty">No job matches this filter.</div>}
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
             const r = rows[item.index];

@@ -29,6 +29,20 @@ export const ACTION_EXPLANATIONS: Record<JobAction, string> = {
     'Releases every job held by the pools (worker processes) of these jobs: graphile-worker unlocks per pool. Only when that process is gone: if it still runs, a job may run twice.',
 };
 
+/**
+ * Why an action would touch fewer jobs than the operator picked, in words; null when nothing is missing.
+ * A preview counts only jobs still in the table, so a picked job that is not counted has left the queue.
+ */
+export function missingReason(target: ActionTarget, matching: number): string | null {
+  if (!('ids' in target)) return matching === 0 ? 'No job matches this filter now: there is nothing to act on.' : null;
+  const gone = target.ids.length - matching;
+  if (gone <= 0) return null;
+  const left = 'it finished, or was removed or cancelled, since it was selected';
+  if (target.ids.length === 1) return `Job #${target.ids[0]} is no longer in the queue: ${left}.`;
+  if (matching === 0) return `None of the ${target.ids.length} selected jobs is still in the queue: they finished or were removed since they were selected.`;
+  return `${gone} of the ${target.ids.length} selected jobs ${gone === 1 ? 'is' : 'are'} no longer in the queue and will be left out.`;
+}
+
 /** Calls the action's operation; progress arrives as `action.progress` events with this `actionId`. */
 export function runAction(request: ActionRequest, inputs: ActionInputs, actionId: string): Promise<BulkActionReport> {
   const { target } = request;

@@ -8,6 +8,8 @@ const PAGE = 200;
 export interface JobList {
   rows: JobRow[];
   count: MatchCount | null;
+  /** The count could not be had (e.g. no database): show none rather than "counting…" forever. */
+  countFailed: boolean;
   hasMore: boolean;
   loading: boolean;
   error: string | null;
@@ -23,6 +25,7 @@ export function useJobList(filter: JobFilter): JobList {
   const key = filterKey(filter);
   const [rows, setRows] = useState<JobRow[]>([]);
   const [count, setCount] = useState<MatchCount | null>(null);
+  const [countFailed, setCountFailed] = useState(false);
   const [cursor, setCursor] = useState<string | null>(null);
   const [hasMore, setHasMore] = useState(false);
   const [loading, setLoading] = useState(false);
@@ -42,7 +45,10 @@ export function useJobList(filter: JobFilter): JobList {
       setHasMore(page.nextCursor !== null);
       setError(null);
     } catch (e) {
-      if (mine === ticket.current) setError((e as Error).message);
+      if (mine !== ticket.current) return;
+      setError((e as Error).message);
+      // A first page that failed leaves nothing true to show: old rows would pass for current ones.
+      if (!from) setRows([]);
     } finally {
       if (mine === ticket.current) setLoading(false);
     }
@@ -55,9 +61,14 @@ export function useJobList(filter: JobFilter): JobList {
     if (shownKey.current !== key) setCount(null);
     shownKey.current = key;
     void fetchPage(null, mine);
+    setCountFailed(false);
     api.call('jobs.count', { filter: filterRef.current }).then(
       (c) => mine === ticket.current && setCount(c),
-      () => {},
+      () => {
+        if (mine !== ticket.current) return;
+        setCount(null);
+        setCountFailed(true);
+      },
     );
   }, [key, version, fetchPage]);
 
@@ -65,6 +76,7 @@ export function useJobList(filter: JobFilter): JobList {
   return {
     rows,
     count,
+    countFailed,
     hasMore,
     loading,
     error,
