@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, webContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, webContents } from 'electron';
 import { createEngine, type Engine } from '../engine/index.ts';
 import { registerIpcTransport } from './ipc-transport.ts';
 import { isTrustedSender } from './trusted-sender.ts';
@@ -56,7 +56,10 @@ if (!app.requestSingleInstanceLock()) {
     current
       .stop(10_000)
       .then((report) => {
-        if (report.aborted) console.log(`jobdeck: aborted ${report.aborted} running job(s); they will be retried`);
+        if (!report.aborted) return;
+        const message = `${report.aborted} running job(s) did not finish within 10 s and were aborted; graphile-worker retries them.`;
+        console.log(`jobdeck: ${message}`);
+        if (Notification.isSupported()) new Notification({ title: 'Jobdeck stopped its runner', body: message }).show();
       })
       .finally(() => app.quit());
   });

@@ -65,8 +65,8 @@ export const backfillExportDocument = z
 
 const ruleRef = z.union([
   z.object({ id: backfillRuleId }).strict(),
-  // An unsaved rule, previewed from the form before saving.
-  z.object({ rule: backfillRuleSpec }).strict(),
+  // An unsaved rule, previewed from the form before saving: a name is needed only to save it.
+  z.object({ rule: backfillRuleSpec.extend({ name: z.string().trim().max(80).default('') }).strict() }).strict(),
 ]);
 
 export const backfillOps = {

@@ -6,6 +6,7 @@ import { useBackfill } from './backfill-store.ts';
 import { useLive } from '../../store/live-store.ts';
 import { RuleForm } from './RuleForm.tsx';
 import { draftOf, emptyDraft, ruleInput, scheduleLabel } from './rule-draft.ts';
+import { draftErrors, type DraftErrors } from './rule-checks.ts';
 
 interface Props {
   rule: BackfillRule | null;
@@ -21,6 +22,7 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
   const [draft, setDraft] = useState(() => (rule ? draftOf(rule) : emptyDraft()));
   const [busy, setBusy] = useState<'preview' | 'save' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<DraftErrors>({});
   const [confirmRemove, setConfirmRemove] = useState(false);
   const setPreview = useBackfill((s) => s.setPreview);
   const unchanged = rule !== null && JSON.stringify(draftOf(rule)) === JSON.stringify(draft);
@@ -38,22 +40,35 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
     }
   };
 
-  const preview = () =>
-    act('preview', async () => {
-      // A saved, unchanged rule is previewed by id, so the preview joins its backlog history.
+  /** Checks the form first: false (with messages next to the fields, the editor open) when a field is not right. */
+  const fieldsOk = (forSave: boolean) => {
+    const errors = draftErrors(draft, forSave);
+    setFieldErrors(errors);
+    const ok = Object.keys(errors).length === 0;
+    if (!ok && !open) onToggle();
+    return ok;
+  };
+
+  const preview = () => {
+    // A saved, unchanged rule is previewed by id, so the preview joins its backlog history.
+    if (!(rule && unchanged) && !fieldsOk(false)) return;
+    return act('preview', async () => {
       if (rule && unchanged) return setPreview(await api.call('backfill.preview', { target: { id: rule.id }, sampleSize: 20 }));
       const input = ruleInput(draft);
       if (typeof input === 'string') throw new Error(input);
       setPreview(await api.call('backfill.preview', { target: { rule: input }, sampleSize: 20 }));
     });
+  };
 
-  const save = () =>
-    act('save', async () => {
+  const save = () => {
+    if (!fieldsOk(true)) return;
+    return act('save', async () => {
       const input = ruleInput(draft);
       if (typeof input === 'string') throw new Error(input);
       const saved = await api.call('backfill.save', { ...(rule ? { id: rule.id } : {}), rule: input });
       await onSaved(saved);
     });
+  };
 
   const remove = () =>
     act('remove', async () => {
@@ -87,7 +102,7 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
           </button>
         </div>
       </div>
-      {open && <RuleForm draft={draft} onChange={setDraft} />}
+      {open && <RuleForm draft={draft} errors={fieldErrors} onChange={setDraft} />}
       {problem && (
         <div className="form-error bf-problem" role="alert" data-testid="bf-error">
           {problem}
