@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     // The console still opens: it shows the error and lets the operator pick another connection.
-    console.error(`jobdeck: could not connect: ${(error as Error).message}`);
+    console.error(`jobdeck: could not connect: ${String((error as Error)?.message ?? error)}`);
   }
   const cluster = engine.core.embeddedDir();
   if (cluster) console.log(`Embedded Postgres: ${cluster}`);

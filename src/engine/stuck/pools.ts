@@ -21,7 +21,7 @@ export function judgePools(core: EngineCore, rows: PoolLockRow[], judgeAfterMs: 
     const mine = own.get(row.pool_id);
     if (mine || row.pool_id === current) {
       const verdict = mine ? judgeOwnPool(mine, current) : { alive: true, reason: "Jobdeck's running runner" };
-      return { ...base, ours: true, liveness: verdict.alive ? 'alive' : 'gone', reason: verdict.reason };
+      return { ...base, ours: true, liveness: verdict.alive ? 'alive' : 'gone', reason: verdict.reason, stoppedAt: verdict.stoppedAt ?? null };
     }
     const minutes = Math.round((row.newest_ms ?? 0) / 60_000);
     // A pool holding nothing has nothing to lose: treat it as gone.

@@ -54,3 +54,8 @@ export function shortPoolId(id: string | null): string {
   if (!id) return '—';
   return id.replace(/^pool-/, '').slice(0, 8);
 }
+
+/** `1 named queue`, `3 named queues`: a count with its noun, singular for exactly one. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}

@@ -17,6 +17,8 @@ export interface LockingPool {
   liveness: PoolLiveness;
   /** Why we say so, in a sentence (e.g. "its process 4242 has exited"). */
   reason: string;
+  /** When one of our runners was stopped (ISO), kept out of `reason` so the renderer shows it in local time. */
+  stoppedAt?: string | null;
   lockedJobs: number;
   lockedQueues: number;
   /** Newest lock this pool took (ISO): a live pool keeps taking jobs. */

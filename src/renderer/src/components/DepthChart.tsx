@@ -47,7 +47,7 @@ export function DepthChart({ samples, rangeMinutes, hidden, domain }: Props) {
           dataKey={s}
           name={JOB_STATE_LABELS[s]}
           stackId="depth"
-          type="monotone"
+          type="stepAfter"
           stroke="none"
           fill={JOB_STATE_COLORS[s]}
           fillOpacity={0.72}

@@ -20,7 +20,9 @@ export function toDepthPoints(samples: DepthSample[], rangeMinutes: number): Dep
     if (prev !== null && t - prev > bucketMs * 3) {
       points.push({ t: prev + bucketMs, ready: null, scheduled: null, running: null, retrying: null, failed: null });
     }
-    points.push({ t, ready: s.ready, scheduled: s.scheduled, running: s.running, retrying: s.retrying, failed: s.failed });
+    // Whole jobs only: bucketed samples may be averages, and "1.3 jobs" is not a count anyone can act on.
+    const r = Math.round;
+    points.push({ t, ready: r(s.ready), scheduled: r(s.scheduled), running: r(s.running), retrying: r(s.retrying), failed: r(s.failed) });
     prev = t;
   }
   return points;

@@ -8,7 +8,7 @@ import { CountsPanel } from '../components/CountsPanel.tsx';
 import { Freshness } from '../components/Freshness.tsx';
 import { LockBadge } from '../components/LockBadge.tsx';
 import { href } from '../router.ts';
-import { formatCount } from '../format.ts';
+import { countOf, formatCount } from '../format.ts';
 
 /** Every queue's state at a glance: totals, depth over time, per task and per named queue. */
 export function OverviewView() {
@@ -52,7 +52,7 @@ export function OverviewView() {
       <DepthPanel />
       <CountsPanel
         title="By task"
-        note={`${formatCount(taskRows.length)} task identifiers with jobs`}
+        note={`${countOf(taskRows.length, 'task identifier')} with jobs`}
         rows={taskRows}
         nameLabel="Task"
         testId="task-table"
@@ -62,7 +62,7 @@ export function OverviewView() {
         title="By named queue"
         note={
           <>
-            {formatCount(queueRows.length)} named queues
+            {countOf(queueRows.length, 'named queue')}
             {lockedQueues > 0 && ` · ${formatCount(lockedQueues)} locked`} · a named queue runs one job at a time
           </>
         }

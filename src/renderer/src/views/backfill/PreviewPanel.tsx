@@ -55,7 +55,7 @@ export function PreviewPanel({ preview }: { preview: BackfillPreview }) {
       <div className="pad">
         <BacklogFigures counts={preview} testId="preview-figures" />
         {preview.invalid > 0 && (
-          <p className="warn-text">{formatCount(preview.invalid)} items have a job key over 512 characters and are never queued.</p>
+          <p className="warn-text">{preview.invalid === 1 ? '1 item has' : `${formatCount(preview.invalid)} items have`} a job key over 512 characters and are never queued.</p>
         )}
       </div>
       <div className="table-scroll">

@@ -40,6 +40,12 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
     }
   };
 
+  // A field's message goes as soon as the operator changes that field; the others stay until the next check.
+  const edit = (next: typeof draft) => {
+    setFieldErrors((prev) => Object.fromEntries(Object.entries(prev).filter(([k]) => next[k as keyof typeof draft] === draft[k as keyof typeof draft])));
+    setDraft(next);
+  };
+
   /** Checks the form first: false (with messages next to the fields, the editor open) when a field is not right. */
   const fieldsOk = (forSave: boolean) => {
     const errors = draftErrors(draft, forSave);
@@ -102,7 +108,7 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
           </button>
         </div>
       </div>
-      {open && <RuleForm draft={draft} errors={fieldErrors} onChange={setDraft} />}
+      {open && <RuleForm draft={draft} errors={fieldErrors} onChange={edit} />}
       {problem && (
         <div className="form-error bf-problem" role="alert" data-testid="bf-error">
           {problem}

@@ -35,7 +35,7 @@ export function RuleForm({ draft, errors = {}, onChange }: Props) {
           className="bf-query mono"
           rows={5}
           value={draft.query}
-          placeholder={EXAMPLE_QUERY}
+          placeholder={`-- e.g.\n${EXAMPLE_QUERY}`}
           onChange={(e) => set({ query: e.target.value })}
           data-testid="bf-query"
           spellCheck={false}

@@ -1,5 +1,5 @@
 import type { HistorySummary } from '../../../../shared/model/history.ts';
-import { formatCount, formatPercent } from '../../format.ts';
+import { countOf, formatCount, formatPercent } from '../../format.ts';
 
 const ms = (v: number | null) => (v === null ? '—' : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`);
 
@@ -27,7 +27,7 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       key: 'duration',
       label: 'Processing time avg · p95',
       value: `${ms(summary.durations.avgMs)} · ${ms(summary.durations.p95Ms)}`,
-      note: summary.durations.count ? `${formatCount(summary.durations.count)} runs timed by the hosted runner` : 'timed only for the hosted runner',
+      note: summary.durations.count ? `${countOf(summary.durations.count, 'run')} timed by the hosted runner` : 'timed only for the hosted runner',
       alarm: false,
     },
   ];

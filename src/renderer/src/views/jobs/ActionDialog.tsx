@@ -21,7 +21,7 @@ export function ActionDialog({
 }: {
   request: ActionRequest;
   onClose(changed: boolean): void;
-  /** Called as soon as the action has run, so the view behind the report stops showing stale states. */
+  /** Called when the view behind is known stale (the action ran, or picked jobs have left), to refresh it. */
   onChanged?(): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -38,6 +38,8 @@ export function ActionDialog({
       (p) => {
         setPreview(p);
         setPhase('confirm');
+        // Picked jobs have left the queue: the rows behind the dialog are stale, refresh them.
+        if (missingReason(request.target, p.matching) && 'ids' in request.target) onChanged?.();
       },
       (e: Error) => {
         setError(e.message);

@@ -11,6 +11,7 @@ import { ActionButtons } from './ActionButtons.tsx';
 import { ActionDialog } from './ActionDialog.tsx';
 import type { ActionRequest } from './job-actions.ts';
 import { useToasts } from '../../store/toast-store.ts';
+import { useLive } from '../../store/live-store.ts';
 
 /** The engine takes at most this many ids in one call; a larger set goes by filter (which has no cap). */
 const MAX_SELECTION = 50_000;
@@ -48,6 +49,9 @@ export function JobListView({ route }: { route: Route }) {
   }, []);
   const toggleAll = () => setSelected((prev) => (list.rows.every((r) => prev.has(r.id)) ? new Set() : new Set(list.rows.map((r) => r.id))));
   const count = list.count ? describeCount(list.count) : null;
+  // Without a database the list's error says it all: no count, no action bar, no empty table beside it.
+  const online = useLive((s) => s.status?.connection.state === 'online');
+  const noDatabase = !online && !!list.error;
 
   const act = (action: JobAction) => {
     if (selected.size > MAX_SELECTION) {
@@ -76,32 +80,36 @@ export function JobListView({ route }: { route: Route }) {
         </button>
       </div>
       <FilterBar filter={filter} onChange={setFilter} />
-      <div className="bulk-bar" data-testid="bulk-bar">
-        <span className="bulk-subject">
-          {selected.size > 0 ? (
-            <>
-              <strong>{formatCount(selected.size)}</strong> selected
-              <button className="btn btn-ghost" onClick={() => setSelected(new Set())}>
-                Clear selection
-              </button>
-            </>
-          ) : (
-            <>All {count ? <strong>{count.text}</strong> : 'jobs'} matching the filter:</>
-          )}
-        </span>
-        <ActionButtons testPrefix="bulk" suffix={selected.size > 0 ? '' : ' all…'} onAction={act} />
-      </div>
-      {list.error && <div className="form-error">{list.error}</div>}
-      <JobTable
-        rows={list.rows}
-        selected={selected}
-        hasMore={list.hasMore}
-        loading={list.loading}
-        failed={!!list.error}
-        onToggle={toggle}
-        onToggleAll={toggleAll}
-        onLoadMore={list.loadMore}
-      />
+      {!noDatabase && (
+        <div className="bulk-bar" data-testid="bulk-bar">
+          <span className="bulk-subject">
+            {selected.size > 0 ? (
+              <>
+                <strong>{formatCount(selected.size)}</strong> selected
+                <button className="btn btn-ghost" onClick={() => setSelected(new Set())}>
+                  Clear selection
+                </button>
+              </>
+            ) : (
+              <>All {count ? <strong>{count.text}</strong> : 'jobs'} matching the filter:</>
+            )}
+          </span>
+          <ActionButtons testPrefix="bulk" suffix={selected.size > 0 ? '' : ' all…'} onAction={act} />
+        </div>
+      )}
+      {list.error && <div className="form-error" data-testid="jobs-error">{list.error}</div>}
+      {!noDatabase && (
+        <JobTable
+          rows={list.rows}
+          selected={selected}
+          hasMore={list.hasMore}
+          loading={list.loading}
+          failed={!!list.error}
+          onToggle={toggle}
+          onToggleAll={toggleAll}
+          onLoadMore={list.loadMore}
+        />
+      )}
       {request && (
         <ActionDialog
           request={request}

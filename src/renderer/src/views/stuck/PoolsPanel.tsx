@@ -1,6 +1,6 @@
 import type { LockingPool, StuckJob } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount, shortPoolId } from '../../format.ts';
-import { LivenessBadge } from './LivenessBadge.tsx';
+import { LivenessBadge, poolReason } from './LivenessBadge.tsx';
 import { cancelTarget, retryTarget, unlockPools } from './stuck-actions.ts';
 import type { Act, Ask } from './confirm.ts';
 
@@ -45,7 +45,7 @@ function PoolGroup({ pool, jobs, act, ask }: { pool: LockingPool; jobs: StuckJob
     if (!judgedAlive) return void act(run);
     ask({
       title: `Unlock pool ${shortPoolId(pool.poolId)}?`,
-      body: `${pool.reason}. If it still runs, its jobs could run twice at the same time.`,
+      body: `${poolReason(pool)}. If it still runs, its jobs could run twice at the same time.`,
       confirmLabel: retry ? 'Unlock and retry' : 'Unlock anyway',
       danger: true,
       run,
@@ -56,7 +56,7 @@ function PoolGroup({ pool, jobs, act, ask }: { pool: LockingPool; jobs: StuckJob
       <div className="stuck-group-head">
         <span className="mono" title={pool.poolId}>{shortPoolId(pool.poolId)}</span>
         <LivenessBadge pool={pool} />
-        <span className="dim stuck-reason">{pool.reason}</span>
+        <span className="dim stuck-reason">{poolReason(pool)}</span>
         <span className="stuck-counts">
           {formatCount(pool.lockedJobs)} {pool.lockedJobs === 1 ? 'job' : 'jobs'} · {formatCount(pool.lockedQueues)}{' '}
           {pool.lockedQueues === 1 ? 'queue' : 'queues'} held
