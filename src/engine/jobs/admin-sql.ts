@@ -41,18 +41,32 @@ export async function permanentlyFailJobs(db: Queryable, ids: string[], message:
   return rows.map((r) => r.id);
 }
 
+/** A job row as read for removal: what Jobdeck keeps of it once graphile-worker has deleted it. */
+export interface RemovedJobRow {
+  id: string;
+  task: string;
+  queue: string | null;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  run_at: Date;
+  created_at: Date;
+}
+
+export const toRemovedJob = (r: RemovedJobRow): RemovedJob => ({
+  id: r.id,
+  task: r.task,
+  queue: r.queue,
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+  lastError: r.last_error,
+  runAt: r.run_at,
+  createdAt: r.created_at,
+});
+
 /** Deletes (completes) the jobs that are not locked and returns what they were. */
 export async function completeJobs(db: Queryable, ids: string[]): Promise<RemovedJob[]> {
-  const { rows } = await db.query<{
-    id: string;
-    task: string;
-    queue: string | null;
-    attempts: number;
-    max_attempts: number;
-    last_error: string | null;
-    run_at: Date;
-    created_at: Date;
-  }>(
+  const { rows } = await db.query<RemovedJobRow>(
     `with done as (select * from graphile_worker.complete_jobs($1::bigint[]))
      select d.id::text as id, t.identifier as task, q.queue_name as queue, d.attempts, d.max_attempts,
             left(d.last_error, 16384) as last_error, d.run_at, d.created_at
@@ -61,16 +75,7 @@ export async function completeJobs(db: Queryable, ids: string[]): Promise<Remove
      left join graphile_worker._private_job_queues q on q.id = d.job_queue_id`,
     [ids],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    task: r.task,
-    queue: r.queue,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    lastError: r.last_error,
-    runAt: r.run_at,
-    createdAt: r.created_at,
-  }));
+  return rows.map(toRemovedJob);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
 import type { RunnerJobEvent } from '../runner/host.ts';
-import { completeJobs, type RemovedJob } from './admin-sql.ts';
+import { completeJobs, toRemovedJob, type RemovedJobRow } from './admin-sql.ts';
 import { recordCancelled } from './cancel-snapshots.ts';
 import { explainSkipped, missingFrom, SKIP } from './skip-reasons.ts';
 
@@ -10,29 +10,10 @@ interface Outcome {
   skipped: { id: string; reason: string }[];
 }
 
-interface Row {
-  id: string;
-  task: string;
-  queue: string | null;
-  attempts: number;
-  max_attempts: number;
-  last_error: string | null;
-  run_at: Date;
-  created_at: Date;
+interface Row extends RemovedJobRow {
   locked_by: string | null;
   locked: boolean;
 }
-
-const toRemoved = (r: Row): RemovedJob => ({
-  id: r.id,
-  task: r.task,
-  queue: r.queue,
-  attempts: r.attempts,
-  maxAttempts: r.max_attempts,
-  lastError: r.last_error,
-  runAt: r.run_at,
-  createdAt: r.created_at,
-});
 
 /** How long a cancel waits for a running task to stop after its abort signal fires. */
 export const CANCEL_WAIT_MS = 5_000;
@@ -79,7 +60,7 @@ export async function cancelJobIds(core: EngineCore, session: Session, ids: stri
   if (hosted.length && host) {
     const results = await abortHosted(host, hosted, waitMs);
     const cancelled = hosted.filter((r) => results.get(r.id) === 'cancelled');
-    recordCancelled(core.db, session.profile.id, cancelled.map(toRemoved), actor);
+    recordCancelled(core.db, session.profile.id, cancelled.map(toRemovedJob), actor);
     for (const row of hosted) {
       const result = results.get(row.id)!;
       if (result === 'cancelled') out.affected.push(row.id);
