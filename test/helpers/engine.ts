@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { startTestPostgres, type TestPostgres } from './postgres.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
@@ -55,4 +57,29 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * A fresh embedded database (graphile-worker migrated) and an engine watching it, for one test file: registers
+ * its own before/after hooks. Read `.db` and `.te` inside tests (they exist once `before` has run).
+ */
+export function useTestDatabase(start: StartOptions = {}): { readonly db: TestPostgres; readonly te: TestEngine } {
+  let db: TestPostgres | undefined;
+  let te: TestEngine | undefined;
+  before(async () => {
+    db = await startTestPostgres();
+    te = await startTestEngine({ databaseUrl: db.connectionString, runner: false, ...start });
+  });
+  after(async () => {
+    await te?.close();
+    await db?.close();
+  });
+  return {
+    get db() {
+      return db!;
+    },
+    get te() {
+      return te!;
+    },
+  };
 }

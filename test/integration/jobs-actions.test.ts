@@ -1,35 +1,24 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { useTestDatabase } from '../helpers/engine.ts';
 import { addJobs, makeFailed } from './jobs-fixtures.ts';
 import { retryJobs, cancelJobs } from '../../src/engine/jobs/actions.ts';
 import type { JobdeckEvent } from '../../src/shared/contract/index.ts';
 
-let db: TestPostgres;
-let te: TestEngine;
-
-before(async () => {
-  db = await startTestPostgres();
-  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
-});
-after(async () => {
-  await te?.close();
-  await db?.close();
-});
+const t = useTestDatabase();
 
 const job = async (id: string) =>
-  (await db.pool.query(`select id::text, attempts, max_attempts, run_at, priority, last_error, locked_by from graphile_worker._private_jobs where id = $1`, [id])).rows[0];
+  (await t.db.pool.query(`select id::text, attempts, max_attempts, run_at, priority, last_error, locked_by from graphile_worker._private_jobs where id = $1`, [id])).rows[0];
 
 /** Locks jobs as a worker of another process would (attempts counts the try in progress). */
 const lockAs = (ids: string[], pool: string, since = "now()") =>
-  db.pool.query(`update graphile_worker._private_jobs set locked_by = $2, locked_at = ${since}, attempts = attempts + 1 where id = any($1::bigint[])`, [ids, pool]);
+  t.db.pool.query(`update graphile_worker._private_jobs set locked_by = $2, locked_at = ${since}, attempts = attempts + 1 where id = any($1::bigint[])`, [ids, pool]);
 
 test('retry resets attempts to 0 and runs now; a job locked by a worker is skipped and reported', async () => {
-  const ids = await addJobs(db.pool, 'alpha', 3, { maxAttempts: 3 });
-  await makeFailed(db.pool, ids);
+  const ids = await addJobs(t.db.pool, 'alpha', 3, { maxAttempts: 3 });
+  await makeFailed(t.db.pool, ids);
   await lockAs([ids[2]], 'pool-elsewhere');
-  const report = await te.call('jobs.retry', { target: { ids } });
+  const report = await t.te.call('jobs.retry', { target: { ids } });
   assert.equal(report.requested, 3);
   assert.equal(report.affected, 2);
   assert.equal(report.skipped, 1);
@@ -43,26 +32,26 @@ test('retry resets attempts to 0 and runs now; a job locked by a worker is skipp
   }
   const locked = await job(ids[2]);
   assert.equal(locked.attempts, 4, 'the locked job is untouched');
-  const [entry] = await te.call('audit.list', { limit: 1 });
+  const [entry] = await t.te.call('audit.list', { limit: 1 });
   assert.equal(entry.action, 'jobs.retry');
   assert.deepEqual([entry.requested, entry.affected, entry.skipped], [3, 2, 1]);
   assert.equal(entry.id, report.auditId);
 });
 
 test('retry at a chosen time sets run_at; change priority; mark permanently failed', async () => {
-  const ids = await addJobs(db.pool, 'beta', 2, { maxAttempts: 5 });
-  await makeFailed(db.pool, ids);
+  const ids = await addJobs(t.db.pool, 'beta', 2, { maxAttempts: 5 });
+  await makeFailed(t.db.pool, ids);
   const at = new Date(Date.now() + 3_600_000).toISOString();
-  await te.call('jobs.retry', { target: { ids: [ids[0]] }, runAt: at });
+  await t.te.call('jobs.retry', { target: { ids: [ids[0]] }, runAt: at });
   const retried = await job(ids[0]);
   assert.equal(retried.attempts, 0);
   assert.equal(new Date(retried.run_at).toISOString(), at);
 
-  const prio = await te.call('jobs.setPriority', { target: { ids }, priority: -5 });
+  const prio = await t.te.call('jobs.setPriority', { target: { ids }, priority: -5 });
   assert.equal(prio.affected, 2);
   assert.deepEqual([(await job(ids[0])).priority, (await job(ids[1])).priority], [-5, -5]);
 
-  const fail = await te.call('jobs.fail', { target: { ids: [ids[0]] }, message: 'Gave up: provider retired the model' });
+  const fail = await t.te.call('jobs.fail', { target: { ids: [ids[0]] }, message: 'Gave up: provider retired the model' });
   assert.equal(fail.affected, 1);
   const failed = await job(ids[0]);
   assert.equal(failed.attempts, failed.max_attempts);
@@ -70,15 +59,15 @@ test('retry at a chosen time sets run_at; change priority; mark permanently fail
 });
 
 test('cancel removes an idle job and keeps it as cancelled; a job running elsewhere cannot be cancelled from here', async () => {
-  const [idle, running] = await addJobs(db.pool, 'gamma', 2, { payload: { eventId: 7 } });
+  const [idle, running] = await addJobs(t.db.pool, 'gamma', 2, { payload: { eventId: 7 } });
   await lockAs([running], 'pool-other-host');
-  const report = await te.call('jobs.cancel', { target: { ids: [idle, running] } });
+  const report = await t.te.call('jobs.cancel', { target: { ids: [idle, running] } });
   assert.equal(report.affected, 1);
   assert.equal(report.skipped, 1);
   assert.match(report.skippedByReason[0].reason, /cannot be cancelled from here.*mark it failed after it ends/);
   assert.equal(await job(idle), undefined, 'the idle job left the queue');
   assert.ok(await job(running), 'the running job is untouched');
-  const detail = await te.call('jobs.get', { id: idle });
+  const detail = await t.te.call('jobs.get', { id: idle });
   assert.equal(detail.gone, true);
   assert.equal(detail.snapshotState, 'cancelled');
   assert.equal(detail.cancelledBy, 'operator');
@@ -86,9 +75,9 @@ test('cancel removes an idle job and keeps it as cancelled; a job running elsewh
 });
 
 test('unlock releases jobs of a pool that is gone, never a job that is not locked', async () => {
-  const ids = await addJobs(db.pool, 'delta', 3);
+  const ids = await addJobs(t.db.pool, 'delta', 3);
   await lockAs(ids.slice(0, 2), 'pool-dead', "now() - interval '2 hours'");
-  const report = await te.call('jobs.unlock', { target: { ids: [ids[0], ids[2]] } });
+  const report = await t.te.call('jobs.unlock', { target: { ids: [ids[0], ids[2]] } });
   // The whole pool is released: both of its jobs, though only one was selected.
   assert.equal(report.affected, 2);
   assert.equal(report.skipped, 1);
@@ -97,7 +86,7 @@ test('unlock releases jobs of a pool that is gone, never a job that is not locke
 });
 
 test('bad input is refused with a clear error and changes nothing', async () => {
-  const [id] = await addJobs(db.pool, 'epsilon', 1);
+  const [id] = await addJobs(t.db.pool, 'epsilon', 1);
   const before = await job(id);
   for (const input of [
     { target: { ids: ['12abc'] } },
@@ -106,43 +95,43 @@ test('bad input is refused with a clear error and changes nothing', async () => 
     { target: { filter: { states: ['exploded'] } } },
     { target: { ids: [id] }, extra: 1 },
   ]) {
-    const result = await te.engine.call('jobs.retry', input);
+    const result = await t.te.engine.call('jobs.retry', input);
     assert.equal(result.ok, false);
     assert.equal(!result.ok && result.error.code, 'invalid_input');
   }
-  await assert.rejects(retryJobs(te.engine.core, ['0']), /Not a job id/);
+  await assert.rejects(retryJobs(t.te.engine.core, ['0']), /Not a job id/);
   assert.deepEqual(await job(id), before);
 });
 
 test('the exported action functions report exactly what they did, for other views to reuse', async () => {
-  const ids = await addJobs(db.pool, 'zeta', 3);
-  await makeFailed(db.pool, ids);
+  const ids = await addJobs(t.db.pool, 'zeta', 3);
+  await makeFailed(t.db.pool, ids);
   await lockAs([ids[1]], 'pool-busy');
-  const report = await retryJobs(te.engine.core, [...ids, '999999999'], { auditAction: 'stuck.retry', auditTarget: { group: 'x' } });
+  const report = await retryJobs(t.te.engine.core, [...ids, '999999999'], { auditAction: 'stuck.retry', auditTarget: { group: 'x' } });
   assert.equal(report.requested, 4);
   assert.deepEqual(report.affected.sort(), [ids[0], ids[2]].sort());
   assert.deepEqual(report.skipped.map((s) => s.id).sort(), [ids[1], '999999999'].sort());
   assert.match(report.skipped.find((s) => s.id === '999999999')!.reason, /not found/);
-  const cancel = await cancelJobs(te.engine.core, [ids[0]]);
+  const cancel = await cancelJobs(t.te.engine.core, [ids[0]]);
   assert.deepEqual(cancel.affected, [ids[0]]);
-  const entries = await te.call('audit.list', { limit: 2 });
+  const entries = await t.te.call('audit.list', { limit: 2 });
   assert.deepEqual(entries.map((e) => e.action), ['jobs.cancel', 'stuck.retry']);
   assert.deepEqual(entries[1].target, { group: 'x' });
 });
 
 test('bulk retry by filter: 20,000 failed jobs in chunks, with progress events and one audit entry', async () => {
-  const ids = await addJobs(db.pool, 'bulk_task', 20_000, { maxAttempts: 2 });
-  await makeFailed(db.pool, ids);
+  const ids = await addJobs(t.db.pool, 'bulk_task', 20_000, { maxAttempts: 2 });
+  await makeFailed(t.db.pool, ids);
   // A failed job of another task must not be touched.
-  const [other] = await addJobs(db.pool, 'other_task', 1, { maxAttempts: 2 });
-  await makeFailed(db.pool, [other]);
+  const [other] = await addJobs(t.db.pool, 'other_task', 1, { maxAttempts: 2 });
+  await makeFailed(t.db.pool, [other]);
   const events: Extract<JobdeckEvent, { type: 'action.progress' }>[] = [];
-  const unsubscribe = te.engine.subscribe((e) => e.type === 'action.progress' && e.actionId === 'bulk-1' && events.push(e));
+  const unsubscribe = t.te.engine.subscribe((e) => e.type === 'action.progress' && e.actionId === 'bulk-1' && events.push(e));
   const filter = { states: ['failed'], tasks: ['bulk_task'] };
-  const preview = await te.call('jobs.preview', { action: 'retry', target: { filter } });
+  const preview = await t.te.call('jobs.preview', { action: 'retry', target: { filter } });
   assert.equal(preview.matching, 20_000);
   const started = Date.now();
-  const report = await te.call('jobs.retry', { target: { filter }, actionId: 'bulk-1' });
+  const report = await t.te.call('jobs.retry', { target: { filter }, actionId: 'bulk-1' });
   const elapsed = Date.now() - started;
   unsubscribe();
   assert.equal(report.affected, 20_000);
@@ -151,34 +140,34 @@ test('bulk retry by filter: 20,000 failed jobs in chunks, with progress events a
   assert.ok(events.length >= 5, `${events.length} progress events`);
   assert.deepEqual(events.map((e) => e.done), [...events.map((e) => e.done)].sort((a, b) => a - b));
   assert.equal(events.at(-1)!.done, 20_000);
-  const { rows } = await db.pool.query(
+  const { rows } = await t.db.pool.query(
     `select count(*) filter (where attempts = 0)::int as retried, count(*)::int as total from graphile_worker._private_jobs where id = any($1::bigint[])`,
     [ids],
   );
   assert.deepEqual(rows[0], { retried: 20_000, total: 20_000 });
   assert.equal((await job(other)).attempts, 2, 'a job outside the filter is untouched');
-  const [entry] = await te.call('audit.list', { limit: 1 });
+  const [entry] = await t.te.call('audit.list', { limit: 1 });
   assert.deepEqual(entry.target, { filter });
   assert.equal(entry.affected, 20_000);
 });
 
 test('cancel and mark failed by filter: every matching job, kept in history, audited with the filter', async () => {
-  const doomed = await addJobs(db.pool, 'obsolete_task', 30, { runAt: new Date(Date.now() + 600_000).toISOString() });
-  const keep = await addJobs(db.pool, 'obsolete_task', 5);
+  const doomed = await addJobs(t.db.pool, 'obsolete_task', 30, { runAt: new Date(Date.now() + 600_000).toISOString() });
+  const keep = await addJobs(t.db.pool, 'obsolete_task', 5);
   const filter = { tasks: ['obsolete_task'], states: ['scheduled'] };
-  const report = await te.call('jobs.cancel', { target: { filter } });
+  const report = await t.te.call('jobs.cancel', { target: { filter } });
   assert.deepEqual([report.requested, report.affected, report.skipped], [30, 30, 0]);
-  const { rows } = await db.pool.query('select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id', [[...doomed, ...keep]]);
+  const { rows } = await t.db.pool.query('select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id', [[...doomed, ...keep]]);
   assert.deepEqual(rows.map((r) => r.id), keep, 'only the scheduled ones left the queue');
-  const snapshots = te.engine.core.db
+  const snapshots = t.te.engine.core.db
     .prepare(`select count(*) as n from job_snapshots where state = 'cancelled' and cancelled_by = 'operator' and job_id in (${doomed.map(() => '?').join(',')})`)
     .get(...doomed.map(Number)) as { n: number };
   assert.equal(snapshots.n, 30);
 
-  const failed = await te.call('jobs.fail', { target: { filter: { tasks: ['obsolete_task'] } }, message: 'Task retired' });
+  const failed = await t.te.call('jobs.fail', { target: { filter: { tasks: ['obsolete_task'] } }, message: 'Task retired' });
   assert.equal(failed.affected, 5);
-  const after = await db.pool.query(`select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts and last_error = 'Task retired'`, [keep]);
+  const after = await t.db.pool.query(`select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts and last_error = 'Task retired'`, [keep]);
   assert.equal(after.rows[0].n, 5);
-  const [entry] = await te.call('audit.list', { limit: 1 });
+  const [entry] = await t.te.call('audit.list', { limit: 1 });
   assert.deepEqual([entry.action, entry.target, entry.affected], ['jobs.fail', { filter: { tasks: ['obsolete_task'] } }, 5]);
 });

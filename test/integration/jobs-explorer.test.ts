@@ -1,26 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
+import { useTestDatabase, waitFor } from '../helpers/engine.ts';
 import { startWebServer, type WebServer } from '../../src/server/web-server.ts';
 import { classifyError, BUILTIN_ERROR_TYPES } from '../../src/shared/errors/index.ts';
 import { addJobs, makeFailed } from './jobs-fixtures.ts';
 import type { JobRow, JobsPage } from '../../src/shared/model/jobs.ts';
 
-let db: TestPostgres;
-let te: TestEngine;
-
-before(async () => {
-  db = await startTestPostgres();
-  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
-});
-after(async () => {
-  await te?.close();
-  await db?.close();
-});
+const t = useTestDatabase();
 
 /** Error messages as LLM clients print them, at least one per built-in type. */
 const MESSAGES = [
@@ -54,7 +43,7 @@ const all = async (filter: object, limit = 50): Promise<JobRow[]> => {
   const rows: JobRow[] = [];
   let cursor: string | null = null;
   do {
-    const page: JobsPage = await te.call('jobs.list', { filter, cursor, limit });
+    const page: JobsPage = await t.te.call('jobs.list', { filter, cursor, limit });
     rows.push(...page.rows);
     cursor = page.nextCursor;
   } while (cursor);
@@ -64,8 +53,8 @@ const all = async (filter: object, limit = 50): Promise<JobRow[]> => {
 test('the error-type filter in SQL agrees with the shared classifier on every message', async () => {
   const ids: string[] = [];
   for (const message of MESSAGES) {
-    const [id] = await addJobs(db.pool, 'classified', 1, { maxAttempts: 1 });
-    await makeFailed(db.pool, [id], message);
+    const [id] = await addJobs(t.db.pool, 'classified', 1, { maxAttempts: 1 });
+    await makeFailed(t.db.pool, [id], message);
     ids.push(id);
   }
   const expected = new Map(ids.map((id, i) => [id, classifyError(MESSAGES[i])]));
@@ -78,9 +67,9 @@ test('the error-type filter in SQL agrees with the shared classifier on every me
 });
 
 test('filters by state, task, queue, payload text and time; keyset pages cover every job once, newest first', async () => {
-  const a = await addJobs(db.pool, 'pager', 237, { payload: { eventId: 1, note: 'plain' } });
-  const needle = await addJobs(db.pool, 'pager', 3, { payload: { eventId: 2, note: 'needle_50%' }, queue: 'q-pager' });
-  await makeFailed(db.pool, a.slice(0, 40), 'boom');
+  const a = await addJobs(t.db.pool, 'pager', 237, { payload: { eventId: 1, note: 'plain' } });
+  const needle = await addJobs(t.db.pool, 'pager', 3, { payload: { eventId: 2, note: 'needle_50%' }, queue: 'q-pager' });
+  await makeFailed(t.db.pool, a.slice(0, 40), 'boom');
   const pages = await all({ tasks: ['pager'] }, 25);
   const expected = [...a, ...needle].sort((x, y) => Number(y) - Number(x));
   assert.deepEqual(pages.map((r) => r.id), expected);
@@ -100,16 +89,16 @@ test('filters by state, task, queue, payload text and time; keyset pages cover e
 });
 
 test('the count is exact below 10,000 and marked as a snapshot or an estimate above', async () => {
-  const exact = await te.call('jobs.count', { filter: { tasks: ['pager'] } });
+  const exact = await t.te.call('jobs.count', { filter: { tasks: ['pager'] } });
   assert.deepEqual([exact.value, exact.basis], [240, 'exact']);
-  await addJobs(db.pool, 'many', 12_000, { payload: { kind: 'bulk' } });
-  await db.pool.query('analyze graphile_worker._private_jobs');
+  await addJobs(t.db.pool, 'many', 12_000, { payload: { kind: 'bulk' } });
+  await t.db.pool.query('analyze graphile_worker._private_jobs');
   const snapshot = await waitFor('a snapshot with the new jobs', async () => {
-    const c = await te.call('jobs.count', { filter: { tasks: ['many'] } });
+    const c = await t.te.call('jobs.count', { filter: { tasks: ['many'] } });
     return c.basis === 'snapshot' && c.value === 12_000 ? c : null;
   });
   assert.equal(snapshot.atLeast, 10_001);
-  const estimate = await te.call('jobs.count', { filter: { search: 'bulk' } });
+  const estimate = await t.te.call('jobs.count', { filter: { search: 'bulk' } });
   assert.equal(estimate.basis, 'estimate');
   assert.equal(estimate.atLeast, 10_001);
   assert.ok(estimate.value >= 10_001);
@@ -117,13 +106,13 @@ test('the count is exact below 10,000 and marked as a snapshot or an estimate ab
 
 test('a job in full: pretty payload, whole error (bounded), lock, key, flags', async () => {
   const big = 'x'.repeat(100_000);
-  const { rows } = await db.pool.query(
+  const { rows } = await t.db.pool.query(
     `select id::text from graphile_worker.add_job('detail_task', '{"eventId":42,"html":"<script>alert(1)</script>"}'::json,
        queue_name => 'q-detail', job_key => 'event-42', priority => 3, max_attempts => 7, flags => array['llm'])`,
   );
   const id = rows[0].id;
-  await db.pool.query(`update graphile_worker._private_jobs set attempts = 2, last_error = $2, locked_by = 'pool-x', locked_at = now() - interval '90 seconds' where id = $1`, [id, `Error code: 429 ${big}`]);
-  const d = await te.call('jobs.get', { id });
+  await t.db.pool.query(`update graphile_worker._private_jobs set attempts = 2, last_error = $2, locked_by = 'pool-x', locked_at = now() - interval '90 seconds' where id = $1`, [id, `Error code: 429 ${big}`]);
+  const d = await t.te.call('jobs.get', { id });
   assert.equal(d.payload, JSON.stringify({ eventId: 42, html: '<script>alert(1)</script>' }, null, 2));
   assert.deepEqual([d.task, d.queue, d.key, d.priority, d.attempts, d.maxAttempts, d.state], ['detail_task', 'q-detail', 'event-42', 3, 2, 7, 'running']);
   assert.deepEqual(d.flags, ['llm']);
@@ -133,28 +122,28 @@ test('a job in full: pretty payload, whole error (bounded), lock, key, flags', a
   assert.equal(d.lastError!.length, 64 * 1024);
   assert.equal(d.errorType, 'rate_limit');
   assert.equal(d.errorHead!.length, 300);
-  const missing = await te.engine.call('jobs.get', { id: '987654321' });
+  const missing = await t.te.engine.call('jobs.get', { id: '987654321' });
   assert.equal(!missing.ok && missing.error.code, 'not_found');
-  const facets = await te.call('jobs.facets');
+  const facets = await t.te.call('jobs.facets');
   assert.ok(facets.tasks.includes('detail_task') && facets.queues.includes('q-detail'));
 });
 
 test('a read-only connection or a role without privileges: actions refused in the engine and over HTTP, reads still work', async () => {
-  const writable = te.engine.core.session!.profile.id;
-  const profile = await te.call('connections.save', {
+  const writable = t.te.engine.core.session!.profile.id;
+  const profile = await t.te.call('connections.save', {
     name: 'read-only view',
-    target: { url: db.connectionString },
+    target: { url: t.db.connectionString },
     readOnly: true,
     savePassword: false,
   });
-  await te.call('connections.activate', { id: profile.id });
-  const [id] = await addJobs(db.pool, 'ro_task', 1, { maxAttempts: 1 });
-  await makeFailed(db.pool, [id]);
+  await t.te.call('connections.activate', { id: profile.id });
+  const [id] = await addJobs(t.db.pool, 'ro_task', 1, { maxAttempts: 1 });
+  await makeFailed(t.db.pool, [id]);
   for (const name of ['jobs.retry', 'jobs.cancel', 'jobs.fail', 'jobs.unlock'] as const) {
-    const result = await te.engine.call(name, { target: { ids: [id] } });
+    const result = await t.te.engine.call(name, { target: { ids: [id] } });
     assert.equal(!result.ok && result.error.code, 'read_only', name);
   }
-  const web: WebServer = await startWebServer({ engine: te.engine, staticDir: mkdtempSync(path.join(os.tmpdir(), 'jobdeck-static-')) });
+  const web: WebServer = await startWebServer({ engine: t.te.engine, staticDir: mkdtempSync(path.join(os.tmpdir(), 'jobdeck-static-')) });
   try {
     const res = await fetch(`http://127.0.0.1:${web.port}/api/jobs.retry`, {
       method: 'POST',
@@ -168,26 +157,26 @@ test('a read-only connection or a role without privileges: actions refused in th
   } finally {
     await web.close();
   }
-  const row = (await db.pool.query('select attempts from graphile_worker._private_jobs where id = $1', [id])).rows[0];
+  const row = (await t.db.pool.query('select attempts from graphile_worker._private_jobs where id = $1', [id])).rows[0];
   assert.equal(row.attempts, 1, 'nothing changed');
-  assert.equal((await te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1);
-  assert.equal(te.engine.status().connection.readOnlyReason, 'This connection is marked read-only');
+  assert.equal((await t.te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1);
+  assert.equal(t.te.engine.status().connection.readOnlyReason, 'This connection is marked read-only');
 
   // A role that can read graphile-worker's tables but not change them: refused with the privilege as the reason.
   // (graphile-worker's tables have row-level security without policies: a reader needs BYPASSRLS to see rows.)
-  await db.pool.query(`create role jobs_viewer login bypassrls password 'viewer-pw';
+  await t.db.pool.query(`create role jobs_viewer login bypassrls password 'viewer-pw';
     grant usage on schema graphile_worker to jobs_viewer;
     grant select on all tables in schema graphile_worker to jobs_viewer`);
-  const viewer = await te.call('connections.save', {
+  const viewer = await t.te.call('connections.save', {
     name: 'viewer role',
-    target: { url: db.connectionString.replace(/\/\/[^@]+@/, '//jobs_viewer:viewer-pw@') },
+    target: { url: t.db.connectionString.replace(/\/\/[^@]+@/, '//jobs_viewer:viewer-pw@') },
     readOnly: false,
     savePassword: false,
   });
-  await te.call('connections.activate', { id: viewer.id });
-  assert.match(te.engine.status().connection.readOnlyReason ?? '', /Role jobs_viewer lacks UPDATE\/DELETE/);
-  const refused = await te.engine.call('jobs.retry', { target: { ids: [id] } });
+  await t.te.call('connections.activate', { id: viewer.id });
+  assert.match(t.te.engine.status().connection.readOnlyReason ?? '', /Role jobs_viewer lacks UPDATE\/DELETE/);
+  const refused = await t.te.engine.call('jobs.retry', { target: { ids: [id] } });
   assert.equal(!refused.ok && refused.error.code, 'read_only');
-  assert.equal((await te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1, 'reads still work');
-  await te.call('connections.activate', { id: writable });
+  assert.equal((await t.te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1, 'reads still work');
+  await t.te.call('connections.activate', { id: writable });
 });

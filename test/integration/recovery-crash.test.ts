@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
+import { createRecoveryRuns } from '../fixtures/recovery-runs.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TASKS = path.join(ROOT, 'test/fixtures/recovery-tasks');
@@ -19,9 +20,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-recovery-'));
 
 before(async () => {
   db = await startTestPostgres();
-  await db.pool.query(`create table recovery_runs (
-    id serial primary key, job_id bigint not null, key text not null, pid int not null, attempt int not null,
-    started_at timestamptz not null default clock_timestamp(), finished_at timestamptz)`);
+  await createRecoveryRuns(db.pool);
 });
 after(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');

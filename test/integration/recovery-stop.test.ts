@@ -6,6 +6,7 @@ import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { createEngine } from '../../src/engine/index.ts';
+import { createRecoveryRuns } from '../fixtures/recovery-runs.ts';
 
 const TASKS = path.resolve(import.meta.dirname, '../fixtures/recovery-tasks');
 let db: TestPostgres;
@@ -14,9 +15,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-stop-'));
 
 before(async () => {
   db = await startTestPostgres();
-  await db.pool.query(`create table recovery_runs (
-    id serial primary key, job_id bigint not null, key text not null, pid int not null, attempt int not null,
-    started_at timestamptz not null default clock_timestamp(), finished_at timestamptz)`);
+  await createRecoveryRuns(db.pool);
 });
 after(async () => {
   await te?.close();
