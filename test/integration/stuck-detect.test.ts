@@ -88,7 +88,7 @@ test('a task with no worker: detected as such, cancelled from the stuck view', a
 
   const cancelled = await te.call('stuck.cancel', { target: { kind: 'due', task: 'translate' } });
   assert.equal(cancelled.unlock, null);
-  assert.deepEqual([cancelled.action.requested, cancelled.action.affected], [4, 4]);
+  assert.deepEqual([cancelled.requested, cancelled.affected], [4, 4]);
   const left = await q(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'translate'`);
   assert.equal(left[0].n, 0);
   assert.equal((await te.call('stuck.get', {})).due.length, 0);
@@ -106,14 +106,14 @@ test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-re
 
   const refused = await te.call('stuck.retry', { target: { kind: 'pool', poolId: 'pool-live0003' } });
   assert.equal(refused.unlock?.refused.length, 1, 'a pool that took a lock recently is not unlocked without force');
-  assert.equal(refused.action.affected, 0);
-  assert.equal(refused.action.skipped.length, 1);
+  assert.equal(refused.affected, 0);
+  assert.equal(refused.skipped, 1);
 
   // Its only try was used up: after the unlock it would be permanently failed; retry gives it its attempts back.
   await q(`update graphile_worker._private_jobs set max_attempts = 1 where key = 'e-run'`);
   const retried = await te.call('stuck.retry', { target: { kind: 'pool', poolId: 'pool-live0003' }, force: true });
   assert.deepEqual([retried.unlock?.jobsUnlocked, retried.unlock?.jobsExhausted], [1, 1]);
-  assert.deepEqual([retried.action.requested, retried.action.affected], [1, 1]);
+  assert.deepEqual([retried.requested, retried.affected], [1, 1]);
   const [job] = await q(`select attempts, locked_at, run_at <= now() as due from graphile_worker.jobs where key = 'e-run'`);
   assert.deepEqual(job, { attempts: 0, locked_at: null, due: true });
 
@@ -133,7 +133,7 @@ test('permanently failed jobs are grouped by task and error type, and a group is
 
   const at = new Date(Date.now() + 3_600_000).toISOString();
   const retried = await te.call('stuck.retry', { target: { kind: 'failed', task: 'summarize', errorType: 'rate_limit' }, runAt: at });
-  assert.deepEqual([retried.action.requested, retried.action.affected], [3, 3]);
+  assert.deepEqual([retried.requested, retried.affected], [3, 3]);
   const rows = await q(`select key, attempts, run_at from graphile_worker.jobs where key like 'rl-%'`);
   assert.ok(rows.every((r) => r.attempts === 0 && Math.abs(r.run_at.getTime() - Date.parse(at)) < 1000));
   assert.deepEqual((await te.call('stuck.get', {})).failed.map((f) => f.errorType), ['context_length']);

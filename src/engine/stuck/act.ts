@@ -1,11 +1,12 @@
 import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
-import type { StuckActionReport, StuckTarget } from '../../shared/model/stuck.ts';
+import type { StuckTarget } from '../../shared/model/stuck.ts';
+import type { BulkActionReport } from '../../shared/model/jobs.ts';
 import { cancelJobs, retryJobs } from '../jobs/actions.ts';
 import { poolsHolding, resolveTarget } from './targets.ts';
 import { unlockPools } from './unlock.ts';
 
-const MAX_REPORTED_SKIPS = 1000;
+
 
 /**
  * Retry ("unlock and retry now", or at a time) or cancel a stuck-view group. Jobs held by a pool that is gone
@@ -19,9 +20,9 @@ export async function stuckAction(
   kind: 'retry' | 'cancel',
   target: StuckTarget,
   options: { runAt?: string; force: boolean },
-): Promise<StuckActionReport> {
+): Promise<BulkActionReport> {
   const ids = await resolveTarget(session.pool, target);
-  if (ids.length === 0) return { unlock: null, action: { requested: 0, affected: 0, skipped: [] } };
+  if (ids.length === 0) return { ...emptyReport(kind), unlock: null };
   const hostPool = core.runner.host?.poolId ?? null;
   // The hosted runner's own jobs really run: a cancel aborts them itself, a retry skips them.
   const pools = (await poolsHolding(session.pool, ids)).filter((p) => p !== hostPool);
@@ -33,7 +34,20 @@ export async function stuckAction(
   const report =
     kind === 'retry' ? await retryJobs(core, ids, { ...audit, runAt: options.runAt ?? null }) : await cancelJobs(core, ids, audit);
   return {
+    ...emptyReport(kind),
     unlock,
-    action: { requested: report.requested, affected: report.affected.length, skipped: report.skipped.slice(0, MAX_REPORTED_SKIPS) },
+    requested: report.requested,
+    affected: report.affected.length,
+    skipped: report.skipped.length,
+    skippedByReason: [...new Set(report.skipped.map((s) => s.reason))].map((reason) => {
+      const list = report.skipped.filter((s) => s.reason === reason);
+      return { reason, count: list.length, sampleIds: list.slice(0, 5).map((s) => s.id) };
+    }),
+    affectedSample: report.affected.slice(0, 100),
   };
 }
+
+// Temporary: replaced by the one bulk path.
+const emptyReport = (action: 'retry' | 'cancel'): BulkActionReport => ({
+  actionId: '', action, requested: 0, affected: 0, skipped: 0, skippedByReason: [], affectedSample: [], durationMs: 0, auditId: 0,
+});

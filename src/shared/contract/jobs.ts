@@ -32,9 +32,9 @@ export const actionTarget = z.union([
 ]);
 
 /** Chosen by the client to match `action.progress` events to its call. */
-const actionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional();
+export const actionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional();
 
-const action = <S extends z.ZodRawShape>(shape: S) => z.object({ target: actionTarget, actionId, ...shape }).strict();
+const action = <S extends z.ZodRawShape>(shape: S) => z.object({ target: actionTarget, actionId: actionIdSchema, ...shape }).strict();
 
 export const jobOps = {
   'jobs.list': op<JobsPage>()({

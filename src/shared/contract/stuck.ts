@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { op } from './define.ts';
 import { empty } from './app.ts';
-import type { RecoveryReport, StuckActionReport, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
+import type { RecoveryReport, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
+import type { BulkActionReport } from '../model/jobs.ts';
+import { actionIdSchema } from './jobs.ts';
 
 /** A pool id as graphile-worker writes it in `locked_by` (`pool-<hex>`; older versions: `worker-<hex>`). */
 export const poolIdSchema = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'not a pool id');
@@ -45,20 +47,22 @@ export const stuckOps = {
     access: 'write',
     summary: "Unlock every job and named queue held by these pools (graphile-worker's force_unlock_workers)",
   }),
-  'stuck.retry': op<StuckActionReport>()({
+  'stuck.retry': op<BulkActionReport>()({
     input: z
       .object({
         target: stuckTargetSchema,
         /** Run at this time instead of now. */
         runAt: z.iso.datetime({ offset: true }).optional(),
         force: z.boolean().default(false),
+        /** Names the action's progress events (`action.progress`); one is made when absent. */
+        actionId: actionIdSchema,
       })
       .strict(),
     access: 'write',
     summary: 'Unlock (pools that are gone) and retry a group now or at runAt: attempts reset to 0; jobs still held are skipped and reported',
   }),
-  'stuck.cancel': op<StuckActionReport>()({
-    input: z.object({ target: stuckTargetSchema, force: z.boolean().default(false) }).strict(),
+  'stuck.cancel': op<BulkActionReport>()({
+    input: z.object({ target: stuckTargetSchema, force: z.boolean().default(false), actionId: actionIdSchema }).strict(),
     access: 'write',
     summary: 'Unlock (pools that are gone) and cancel a group: jobs are removed and kept as cancelled in history',
   }),

@@ -1,4 +1,5 @@
 import type { JobState } from './job-state.ts';
+import type { UnlockReport } from './stuck.ts';
 
 /** The actions an operator can take on jobs. */
 export const JOB_ACTIONS = ['retry', 'cancel', 'fail', 'priority', 'unlock'] as const;
@@ -37,6 +38,8 @@ export interface BulkActionReport {
   affectedSample: string[];
   durationMs: number;
   auditId: number;
+  /** Pools released before the action (the Stuck view's actions on jobs held by pools that are gone). */
+  unlock?: UnlockReport | null;
 }
 
 /**

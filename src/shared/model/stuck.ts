@@ -134,12 +134,3 @@ export type StuckTarget =
   | { kind: 'failed'; task: string; errorType: string }
   | { kind: 'jobs'; ids: string[] };
 
-/** A retry or cancel from the stuck view: the unlock it needed first (if any) and what the action did. */
-export interface StuckActionReport {
-  unlock: UnlockReport | null;
-  action: {
-    requested: number;
-    affected: number;
-    skipped: { id: string; reason: string }[];
-  };
-}

@@ -1,6 +1,7 @@
 import { api } from '../../api/client.ts';
 import { useToasts } from '../../store/toast-store.ts';
-import type { StuckActionReport, StuckTarget, UnlockReport } from '../../../../shared/model/stuck.ts';
+import type { StuckTarget, UnlockReport } from '../../../../shared/model/stuck.ts';
+import type { BulkActionReport } from '../../../../shared/model/jobs.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -11,10 +12,9 @@ function unlockSummary(r: UnlockReport): string {
   return parts.join('; ');
 }
 
-function actionSummary(verb: string, r: StuckActionReport): string {
-  const a = r.action;
-  const parts = [`${a.affected} of ${plural(a.requested, 'job')} ${verb}`];
-  if (a.skipped.length) parts.push(`${a.skipped.length} skipped: ${a.skipped[0].reason}`);
+function actionSummary(verb: string, r: BulkActionReport): string {
+  const parts = [`${r.affected} of ${plural(r.requested, 'job')} ${verb}`];
+  if (r.skipped) parts.push(`${r.skipped} skipped: ${r.skippedByReason[0]?.reason}`);
   if (r.unlock) parts.unshift(unlockSummary(r.unlock));
   return parts.join('; ');
 }
