@@ -1,73 +1,219 @@
-import { z } from 'zod';
-import {
-  contract,
-  isOpName,
-  OpError,
-  type JobdeckEvent,
-  type OpName,
-  type OpResult,
-} from '../shared/contract/index.ts';
-import { EngineCore, type EngineOptions, type StartOptions } from './core.ts';
-import { handlers } from './ops/index.ts';
-import type { Handler } from './ops/types.ts';
-import type { StopReport } from './runner/host.ts';
+import path from 'node:path';
+import type { JobdeckEvent, OpResult } from '../shared/contract/index.ts';
 import type { EngineStatus } from '../shared/model/status.ts';
+import { openStore, type Db } from './store/db.ts';
+import { connectionsRepo } from './store/connections-repo.ts';
+import { auditRepo } from './store/audit-repo.ts';
+import { consoleLog, type LogFn } from './logger.ts';
+import type { SecretStore } from './secrets.ts';
+import type { Handlers, LifecycleHooks } from './domain.ts';
+import type { AuditLog, HostedRunner, Sessions } from './context.ts';
+import { createEventBus } from './events.ts';
+import { callOperation } from './call-operation.ts';
+import { Connector } from './connections/connector.ts';
+import { createConnections } from './connections/domain.ts';
+import { createRunner, type RunnerDomain } from './runner/domain.ts';
+import { ownPoolsRepo } from './runner/own-pools.ts';
+import { createOverview } from './overview/domain.ts';
+import { createHistory, type HistoryDomain } from './history/domain.ts';
+import { createJobs } from './jobs/domain.ts';
+import { createStuck } from './stuck/domain.ts';
+import { createRecovery } from './recovery/domain.ts';
+import { createBackfill } from './backfill/domain.ts';
+import type { StopReport } from './runner/host.ts';
 
-/** What a transport (IPC, HTTP) needs: call an operation by name with untrusted input, and listen. */
+export interface EngineOptions {
+  dataDir: string;
+  mode: 'electron' | 'web';
+  /** better_sqlite3.node for this runtime (Electron's ABI differs from Node's). */
+  nativeBinding?: string;
+  secrets?: SecretStore;
+  /** The desktop's folder dialog; absent in web mode. */
+  pickDirectory?: () => Promise<string | null>;
+  log?: LogFn;
+  /** Depth sample period; the chart keeps this resolution. */
+  depthSampleMs?: number;
+}
+
+export interface StartOptions {
+  /** A chosen Postgres; without it, the embedded one. */
+  databaseUrl?: string;
+  /** Connect to nothing: review the history kept in SQLite (connections can still be activated later). */
+  offline?: boolean;
+  /** Start the demo pipeline (embedded database only). */
+  demo?: boolean;
+  /** Host a runner (false = watch only). */
+  runner?: boolean;
+  concurrency?: number;
+  taskDirectory?: string;
+}
+
+/** The parts tests and the hosting process may look at; transports use only the Engine's methods. */
+export interface EngineParts {
+  db: Db;
+  audit: AuditLog;
+  sessions: Sessions;
+  hosted: HostedRunner;
+  runner: RunnerDomain;
+  history: HistoryDomain;
+  /** Every domain's lifecycle hooks, by domain name (tests run a hook directly). */
+  hooks: Record<string, LifecycleHooks>;
+}
+
+/** What a transport (IPC, HTTP) and the hosting process need. */
 export interface Engine {
   call(name: string, input: unknown): Promise<OpResult<unknown>>;
   subscribe(listener: (event: JobdeckEvent) => void): () => void;
+  /** What a new subscriber needs first: the status, and the latest counts when there are some. */
+  initialEvents(): JobdeckEvent[];
   start(options?: StartOptions): Promise<void>;
   stop(timeoutMs?: number): Promise<StopReport>;
   status(): EngineStatus;
-  /** For tests and the hosting process; transports must not reach in. */
-  readonly core: EngineCore;
+  /** The embedded cluster's folder, when it runs. */
+  embeddedDir(): string | null;
+  /** For tests; transports must not reach in. */
+  readonly parts: EngineParts;
 }
 
+/** Status changes come in bursts (every job start and end): one status event per this many ms at most. */
+const STATUS_COALESCE_MS = 200;
+
+/**
+ * The composition root: creates the shared parts once (SQLite store, event bus, log, audit log, the active
+ * connection, the hosted runner) and hands each domain a narrow context with only what it uses. Domains own
+ * their tables and state; their handlers together implement the whole contract.
+ */
 export function createEngine(options: EngineOptions): Engine {
-  const core = new EngineCore(options);
-  return {
-    core,
-    call: (name, input) => callOperation(core, name, input),
-    subscribe: (listener) => core.subscribe(listener),
-    start: (startOptions) => core.start(startOptions),
-    stop: (timeoutMs) => core.stop(timeoutMs),
-    status: () => core.status(),
-  };
-}
+  const log = options.log ?? consoleLog;
+  const db = openStore(path.join(options.dataDir, 'jobdeck.sqlite'), { nativeBinding: options.nativeBinding });
+  const events = createEventBus(log);
+  const audit = auditRepo(db);
+  const hooks: { name: string; hooks: LifecycleHooks }[] = [];
 
-/** The single entry point of every operation: look up, validate, check access, run, wrap the result. */
-export async function callOperation(core: EngineCore, name: string, input: unknown): Promise<OpResult<unknown>> {
-  try {
-    if (!isOpName(name)) throw new OpError('unknown_operation', `Unknown operation: ${String(name).slice(0, 100)}`);
-    const operation = contract[name];
-    const parsed = operation.input.safeParse(input ?? {});
-    if (!parsed.success) {
-      throw new OpError('invalid_input', `Invalid input for ${name}: ${summarizeIssues(parsed.error)}`, z.treeifyError(parsed.error as z.ZodError));
+  /** Runs one hook of every domain in order; a failing hook is logged and the others go on. */
+  const runHooks = async (hook: keyof LifecycleHooks, run: (h: LifecycleHooks) => unknown): Promise<void> => {
+    for (const domain of hooks) {
+      try {
+        await run(domain.hooks);
+      } catch (error) {
+        log('error', `${domain.name}.${hook} failed: ${(error as Error).message}`);
+      }
     }
-    if (operation.access === 'write') assertWritable(core);
-    const handler = handlers[name] as Handler<OpName>;
-    const data = await handler(parsed.data as never, core);
-    return { ok: true, data };
-  } catch (error) {
-    if (error instanceof OpError) return { ok: false, error: error.toJSON() };
-    core.log('error', `${name} failed: ${(error as Error)?.stack ?? String(error)}`);
-    return { ok: false, error: { code: 'internal', message: String((error as Error)?.message ?? error).slice(0, 2000) } };
-  }
-}
+  };
 
-function summarizeIssues(error: z.ZodError<unknown>): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
-    .join('; ');
-}
+  let statusTimer: NodeJS.Timeout | null = null;
+  const statusChanged = (): void => {
+    if (statusTimer) return;
+    statusTimer = setTimeout(() => {
+      statusTimer = null;
+      events.emit({ type: 'status', status: status() });
+    }, STATUS_COALESCE_MS);
+  };
 
-/** Operations that change the user's database are refused on a read-only connection, whatever the transport. */
-function assertWritable(core: EngineCore): void {
-  const session = core.session;
-  if (!session) throw new OpError('not_connected', 'No database is connected');
-  const reason = session.status.readOnlyReason;
-  // Installing the schema is the one write that makes sense before the schema exists.
-  if (reason) throw new OpError('read_only', reason);
+  const connectionsTable = connectionsRepo(db);
+  // The runner and the connector need each other at run time (a session opens, then the runner starts on it):
+  // the connector is created first and reaches the runner through these callbacks, which run only later.
+  let runner: RunnerDomain;
+  const connector: Connector = new Connector({
+    dataDir: options.dataDir,
+    secrets: options.secrets,
+    log,
+    repo: connectionsTable,
+    onStatus: statusChanged,
+    onSnapshot: (profile, snapshot) => overview.snapshot(profile, snapshot),
+    async opened(session) {
+      await runHooks('onSessionOpen', (h) => h.onSessionOpen?.(session));
+      await runner.sessionOpened(session);
+    },
+    async closing(session) {
+      const report = await runner.sessionClosing();
+      if (session) await runHooks('onSessionClose', (h) => h.onSessionClose?.(session));
+      return report;
+    },
+  });
+  const sessions: Sessions = connector;
+
+  const ownPools = ownPoolsRepo(db);
+  runner = createRunner({
+    log,
+    sessions,
+    pools: ownPools,
+    pickDirectory: options.pickDirectory,
+    onChange: statusChanged,
+    onJob: (event, session) => void runHooks('onRunnerJob', (h) => h.onRunnerJob?.(event, session)),
+    onPool: (poolId, session) => void runHooks('onRunnerPool', (h) => h.onRunnerPool?.(poolId, session)),
+    extras: (session) => ({
+      tasks: Object.assign({}, ...hooks.map((d) => d.hooks.tasks?.(session) ?? {})),
+      crontab: hooks.flatMap((d) => d.hooks.crontab?.(session) ?? []),
+    }),
+  });
+  const hosted = runner.hosted;
+
+  const status = (): EngineStatus => ({
+    mode: options.mode,
+    dataDir: options.dataDir,
+    connection: connector.status(),
+    runner: runner.status(),
+    demo: runner.demoStatus(),
+    secretsStorable: options.secrets?.available() ?? false,
+  });
+
+  const overview = createOverview({ db, sessions, events, depthSampleMs: options.depthSampleMs ?? 5000 });
+  const connections = createConnections({ mode: options.mode, secrets: options.secrets, repo: connectionsTable, connector, status });
+  const history = createHistory({ db, log, sessions });
+  const jobs = createJobs({ sessions, audit, events, hosted, history });
+  const recovery = createRecovery({ sessions, pools: ownPools, hosted, audit, events, log });
+  const pools = { own: () => ownPools.all(), currentPoolId: () => hosted.poolId() };
+  const stuck = createStuck({ db, sessions, audit, hosted, pools, bulk: jobs.bulk, lastRecovery: recovery.last });
+  const backfill = createBackfill({ db, sessions, audit, events, hosted });
+
+  // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
+  for (const domain of [recovery, backfill, history]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
+
+  const handlers: Handlers = {
+    'app.status': () => status(),
+    ...connections.handlers,
+    ...runner.handlers,
+    ...overview.handlers,
+    ...history.handlers,
+    ...jobs.handlers,
+    ...stuck.handlers,
+    ...recovery.handlers,
+    ...backfill.handlers,
+  };
+  const operations = { handlers, sessions, log };
+
+  return {
+    call: (name, input) => callOperation(operations, name, input),
+    subscribe: (listener) => events.subscribe(listener),
+    initialEvents() {
+      const latest = sessions.current()?.latest();
+      return latest ? [{ type: 'status', status: status() }, { type: 'overview', snapshot: latest }] : [{ type: 'status', status: status() }];
+    },
+    status,
+    embeddedDir: () => connector.embeddedDir(),
+    parts: { db, audit, sessions, hosted, runner, history, hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])) },
+
+    async start(start = {}) {
+      runner.configure({
+        concurrency: start.concurrency,
+        taskDirectory: start.taskDirectory,
+        wanted: !start.offline && start.runner !== false,
+        demo: !start.offline && !start.databaseUrl && start.demo !== false,
+      });
+      if (start.offline) return;
+      await connector.connectAtStart(start.databaseUrl);
+    },
+
+    async stop(timeoutMs = 10_000) {
+      const report = await runner.sessionClosing(timeoutMs);
+      await connector.stop();
+      await runHooks('stop', (h) => h.stop?.());
+      if (statusTimer) clearTimeout(statusTimer);
+      events.clear();
+      await connector.stopEmbedded();
+      db.close();
+      return report;
+    },
+  };
 }

@@ -1,3 +1,2 @@
-export { createEngine, callOperation, type Engine } from './engine.ts';
-export type { EngineOptions, StartOptions } from './core.ts';
+export { createEngine, type Engine, type EngineOptions, type EngineParts, type StartOptions } from './engine.ts';
 export type { SecretStore } from './secrets.ts';

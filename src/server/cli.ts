@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     // The console still opens: it shows the error and lets the operator pick another connection.
     console.error(`jobdeck: could not connect: ${String((error as Error)?.message ?? error)}`);
   }
-  const cluster = engine.core.embeddedDir();
+  const cluster = engine.embeddedDir();
   if (cluster) console.log(`Embedded Postgres: ${cluster}`);
   console.log(`\nJobdeck is ready. Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`);
 }

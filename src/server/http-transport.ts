@@ -84,9 +84,7 @@ function streamEvents(engine: Engine, req: IncomingMessage, res: ServerResponse)
     'x-accel-buffering': 'no',
   });
   const send = (event: JobdeckEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
-  send({ type: 'status', status: engine.status() });
-  const latest = engine.core.session?.latest();
-  if (latest) send({ type: 'overview', snapshot: latest });
+  for (const event of engine.initialEvents()) send(event);
   const unsubscribe = engine.subscribe(send);
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   req.on('close', () => {

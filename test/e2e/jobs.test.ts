@@ -104,7 +104,7 @@ test('bulk-retry everything a filter matches: confirmation with the count, progr
 
 test('on a read-only connection the action buttons are disabled with the reason', { skip: skip ?? false }, async () => {
   const { page, engine } = web;
-  const writable = engine.core.session!.profile.id;
+  const writable = engine.parts.sessions.current()!.profile.id;
   const saved = await engine.call('connections.save', { name: 'watch only', target: { url: db.connectionString }, readOnly: true, savePassword: false });
   assert.ok(saved.ok);
   const activated = await engine.call('connections.activate', { id: (saved.data as { id: string }).id });

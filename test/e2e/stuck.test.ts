@@ -36,7 +36,7 @@ test('the stuck view shows a crashed pool, a blocked queue, a task with no worke
   await q(`update graphile_worker._private_job_queues set locked_by = 'pool-5ca1ab1e0042', locked_at = now() - interval '40 minutes' where queue_name = 'student-42'`);
   // A pool of this Jobdeck whose process crashed after start-up recovery ran: exact, not judged.
   const pid = await deadPid();
-  wc.engine.core.db
+  wc.engine.parts.db
     .prepare('insert into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
     .run('pool-0wnc0ffee001', profileIdForUrl(db.connectionString), pid, Date.now() - 600_000);
   await q(`select graphile_worker.add_job('news_insight', json_build_object('n', i), job_key => 'own-' || i) from generate_series(1, 2) i`);
@@ -74,6 +74,6 @@ test('the stuck view shows a crashed pool, a blocked queue, a task with no worke
   await page.waitForSelector('[data-testid="stuck-pool-pool-0wnc0ffee001"]', { state: 'detached' });
   await waitFor('the recovery note', async () => /found 1 gone runner pool.*unlocked 2 jobs.*2 requeued/.test((await page.textContent('[data-testid="recovery-note"]')) ?? ''));
   await wc.screenshot('stuck-view-after-unlock');
-  const audit = wc.engine.core.audit.list({ limit: 10 }).map((a) => a.action);
+  const audit = wc.engine.parts.audit.list({ limit: 10 }).map((a) => a.action);
   assert.ok(audit.includes('stuck.unlock') && audit.includes('recovery.unlock'));
 });

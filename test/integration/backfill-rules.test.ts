@@ -80,7 +80,7 @@ test('run queues exactly the batch size in query order, with the rule payload, a
   assert.deepEqual(rows.map((r) => r.payload.productId), FRESH.slice(0, 25));
   assert.ok(rows.every((r) => r.max_attempts === 1 && r.attempts === 0 && r.identifier === 'enrich_product'));
   assert.deepEqual(rows.map((r) => r.key), FRESH.slice(0, 25).map((id) => `enrich_product:${id}`));
-  const audit = te.engine.core.audit.list({ limit: 1 })[0];
+  const audit = te.engine.parts.audit.list({ limit: 1 })[0];
   assert.equal(audit.action, 'backfill.run');
   assert.deepEqual([audit.requested, audit.affected, audit.skipped], [25, 25, 0]);
 });

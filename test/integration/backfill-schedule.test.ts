@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
-import { crontabLine, scheduledTaskName } from '../../src/engine/backfill/feature.ts';
+import { crontabLine, scheduledTaskName } from '../../src/engine/backfill/schedule.ts';
 import { LACKING, rule, seedShop } from './backfill-scenario.ts';
 
 let db: TestPostgres;
@@ -24,7 +24,7 @@ before(async () => {
      };`,
   );
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: true, taskDirectory: taskDir });
-  await waitFor('the hosted runner', () => te.engine.core.runner.host?.poolId);
+  await waitFor('the hosted runner', () => te.engine.parts.hosted.poolId());
 });
 after(async () => {
   await te?.close();
@@ -40,10 +40,10 @@ test('crontab lines: every N minutes, one schedule id per rule, one missed tick 
 });
 
 test('a scheduled rule is loaded into the hosted runner and its scheduled job runs the backfill', async () => {
-  const poolBefore = te.engine.core.runner.host?.poolId;
+  const poolBefore = te.engine.parts.hosted.poolId();
   const saved = await te.call('backfill.save', { rule: rule({ scheduleMinutes: 5, batchSize: 40 }) });
   const poolAfter = await waitFor('the runner to restart with the crontab', () => {
-    const id = te.engine.core.runner.host?.poolId;
+    const id = te.engine.parts.hosted.poolId();
     return id && id !== poolBefore ? id : null;
   });
   assert.ok(poolAfter);
@@ -62,7 +62,7 @@ test('a scheduled rule is loaded into the hosted runner and its scheduled job ru
   assert.equal(run.missing, LACKING.length);
   assert.equal(run.enqueued, 40);
   assert.equal(run.error, null);
-  const audit = te.engine.core.audit.list({ limit: 5 }).find((a) => a.action === 'backfill.run');
+  const audit = te.engine.parts.audit.list({ limit: 5 }).find((a) => a.action === 'backfill.run');
   assert.equal(audit?.actor, 'schedule');
   // The hosted runner then processes the queued jobs with the operator's task: the backlog shrinks.
   const preview = await waitFor('the queued items to get their output', async () => {
@@ -74,23 +74,23 @@ test('a scheduled rule is loaded into the hosted runner and its scheduled job ru
 
 test('removing the schedule takes the task out of the runner', async () => {
   const [saved] = await te.call('backfill.list');
-  const poolBefore = te.engine.core.runner.host?.poolId;
+  const poolBefore = te.engine.parts.hosted.poolId();
   await te.call('backfill.save', { id: saved.id, rule: { ...rule(), scheduleMinutes: null } });
   await waitFor('the runner to restart without the crontab', () => {
-    const id = te.engine.core.runner.host?.poolId;
+    const id = te.engine.parts.hosted.poolId();
     return id && id !== poolBefore;
   });
-  const feature = te.engine.core.features.find((f) => f.name === 'backfill')!;
-  const session = te.engine.core.session!;
+  const feature = te.engine.parts.hooks.backfill;
+  const session = te.engine.parts.sessions.current()!;
   assert.deepEqual(feature.crontab?.(session), []);
   assert.deepEqual(Object.keys(feature.tasks?.(session) ?? {}), []);
 });
 
 test('a scheduled run that fails is logged, and leaves no failed job behind', async () => {
-  const poolBefore = te.engine.core.runner.host?.poolId;
+  const poolBefore = te.engine.parts.hosted.poolId();
   const bad = await te.call('backfill.save', { rule: rule({ name: 'writes', query: `select nextval('shop.counter')`, scheduleMinutes: 10 }) });
   await waitFor('the runner to restart with the crontab', () => {
-    const id = te.engine.core.runner.host?.poolId;
+    const id = te.engine.parts.hosted.poolId();
     return id && id !== poolBefore;
   });
   const { rows } = await db.pool.query<{ id: string }>(`select (graphile_worker.add_job($1, '{}'::json, max_attempts => 1)).id::text as id`, [

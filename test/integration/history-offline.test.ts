@@ -7,7 +7,6 @@ import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts'
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/engine/pg/embedded.ts';
 import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
 import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
-import { HistoryFeature } from '../../src/engine/history/feature.ts';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
 
 let db: TestPostgres;
@@ -34,7 +33,7 @@ after(async () => {
   rmSync(db.tmpDir, { recursive: true, force: true });
 });
 
-const watcher = () => (te.engine.core.features.find((f) => f instanceof HistoryFeature) as HistoryFeature).watcher!;
+const watcher = () => te.engine.parts.history.watcher()!;
 
 async function addFailing(types: string[]): Promise<void> {
   for (const type of types) {

@@ -5,7 +5,6 @@ import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
 import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
-import { HistoryFeature } from '../../src/engine/history/feature.ts';
 import type { FailedAttempt } from '../../src/shared/model/history.ts';
 
 let db: TestPostgres;
@@ -28,7 +27,7 @@ after(async () => {
   await db?.close();
 });
 
-const feature = () => te.engine.core.features.find((f) => f instanceof HistoryFeature) as HistoryFeature;
+const history = () => te.engine.parts.history;
 
 async function allAttempts(filter: Record<string, unknown> = {}): Promise<FailedAttempt[]> {
   const rows: FailedAttempt[] = [];
@@ -66,7 +65,7 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
     return r.length >= TYPES.length + 2 ? r : null;
   }, 30_000);
   // The watcher also saw these jobs: force a scan, then nothing may be counted twice.
-  await feature().watcher!.scanNow();
+  await history().watcher()!.scanNow();
   const again = await allAttempts({ task: 'hist_fail' });
   assert.equal(again.length, TYPES.length + 2, 'each attempt exactly once, whoever saw it');
   for (const type of TYPES) {
@@ -111,14 +110,14 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   ]);
   await db.pool.query(`select graphile_worker.add_job('ext_ok', '{}'::json) from generate_series(1, 5)`);
   // The watcher sees the jobs before they run: a job created and finished between two scans is invisible.
-  await feature().watcher!.scanNow();
+  await history().watcher()!.scanNow();
   child = await startChildWorker(db.connectionString);
 
   const rows = await waitFor('12 failed attempts seen by the watcher', async () => {
     const r = await allAttempts({ task: 'ext_fail' });
     return r.length >= TYPES.length + 2 ? r : null;
   }, 30_000);
-  await feature().watcher!.scanNow();
+  await history().watcher()!.scanNow();
   assert.equal((await allAttempts({ task: 'ext_fail' })).length, TYPES.length + 2);
   for (const r of rows) {
     const type = TYPES.find((t) => MESSAGES_BY_TYPE[t] === r.error);
@@ -132,7 +131,7 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   const { rows: left } = await db.pool.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_ok'`);
   assert.equal(left[0].n, 0);
   const summary = await waitFor('five completions seen', async () => {
-    await feature().watcher!.scanNow();
+    await history().watcher()!.scanNow();
     const s = await te.call('history.summary', { window: '1h', task: 'ext_ok' });
     return s.successes >= 5 ? s : null;
   });
@@ -152,7 +151,7 @@ test('a reschedule is not a failure; the failures of a manual retry are new rows
   const ids = jobs.map((j) => j.id);
   // Moving run_at bumps updated_at (the generation) but nothing failed.
   await db.pool.query(`select graphile_worker.reschedule_jobs($1::bigint[], run_at => now() + interval '1 hour')`, [ids]);
-  await feature().watcher!.scanNow();
+  await history().watcher()!.scanNow();
   assert.equal((await allAttempts({ task: 'ext_fail' })).length, before);
   // A retry (attempts := 0, as Jobdeck's retry does): the separate worker fails them again.
   await db.pool.query(`select graphile_worker.reschedule_jobs($1::bigint[], run_at => now(), attempts => 0)`, [ids]);
@@ -170,7 +169,7 @@ test('changing the rules reclassifies the kept history', async () => {
   await te.call('history.rules.set', {
     rules: [{ id: 'ollama-missing-model', pattern: 'not found, try pulling', type: 'model_missing', label: 'Model missing', color: '#123456' }],
   });
-  await feature().settled();
+  await history().settled();
   const moved = await allAttempts({ errorType: 'model_missing' });
   assert.equal(moved.length, before.length);
   const week = await te.call('history.summary', { window: '7d' });
@@ -183,7 +182,7 @@ test('changing the rules reclassifies the kept history', async () => {
 });
 
 test('retention removes what is older than the setting, in batches, and keeps the rest', async () => {
-  const db = te.engine.core.db;
+  const db = te.engine.parts.db;
   const kept = (await allAttempts()).length;
   const old = Date.now() - 3 * 24 * 3600_000;
   // 5,000 attempts and 5,000 success minutes from three days ago: more than one batch of each.

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestDatabase } from '../helpers/engine.ts';
 import { addJobs, makeFailed } from './jobs-fixtures.ts';
-import { retryJobs, cancelJobs } from '../../src/engine/jobs/actions.ts';
 import type { JobdeckEvent } from '../../src/shared/contract/index.ts';
 
 const t = useTestDatabase();
@@ -99,24 +98,28 @@ test('bad input is refused with a clear error and changes nothing', async () => 
     assert.equal(result.ok, false);
     assert.equal(!result.ok && result.error.code, 'invalid_input');
   }
-  await assert.rejects(retryJobs(t.te.engine.core, ['0']), /Not a job id/);
+  const zero = await t.te.engine.call('stuck.retry', { target: { kind: 'jobs', ids: ['0'] } });
+  assert.equal(!zero.ok && zero.error.code, 'invalid_input');
+  assert.match(!zero.ok ? zero.error.message : '', /not a job id/);
   assert.deepEqual(await job(id), before);
 });
 
-test('the exported action functions report exactly what they did, for other views to reuse', async () => {
+test('the Stuck view acts through the same bulk path: exact counts, skipped ids by reason, its own audit entries', async () => {
   const ids = await addJobs(t.db.pool, 'zeta', 3);
   await makeFailed(t.db.pool, ids);
   await lockAs([ids[1]], 'pool-busy');
-  const report = await retryJobs(t.te.engine.core, [...ids, '999999999'], { auditAction: 'stuck.retry', auditTarget: { group: 'x' } });
+  const report = await t.te.call('stuck.retry', { target: { kind: 'jobs', ids: [...ids, '999999999'] } });
   assert.equal(report.requested, 4);
-  assert.deepEqual(report.affected.sort(), [ids[0], ids[2]].sort());
-  assert.deepEqual(report.skipped.map((s) => s.id).sort(), [ids[1], '999999999'].sort());
-  assert.match(report.skipped.find((s) => s.id === '999999999')!.reason, /not found/);
-  const cancel = await cancelJobs(t.te.engine.core, [ids[0]]);
-  assert.deepEqual(cancel.affected, [ids[0]]);
-  const entries = await t.te.call('audit.list', { limit: 2 });
-  assert.deepEqual(entries.map((e) => e.action), ['jobs.cancel', 'stuck.retry']);
-  assert.deepEqual(entries[1].target, { group: 'x' });
+  assert.equal(report.affected, 2);
+  assert.deepEqual([...report.affectedSample].sort(), [ids[0], ids[2]].sort());
+  assert.deepEqual(report.skippedByReason.flatMap((r) => r.sampleIds).sort(), [ids[1], '999999999'].sort());
+  assert.match(report.skippedByReason.find((r) => r.sampleIds.includes('999999999'))!.reason, /not found/);
+  assert.equal(report.unlock?.refused.length, 1, 'a pool that took a lock just now is not unlocked without force');
+  const cancel = await t.te.call('stuck.cancel', { target: { kind: 'jobs', ids: [ids[0]] } });
+  assert.deepEqual(cancel.affectedSample, [ids[0]]);
+  const entries = await t.te.call('audit.list', { limit: 3 });
+  assert.deepEqual(entries.map((e) => e.action), ['stuck.cancel', 'stuck.retry', 'stuck.unlock']);
+  assert.deepEqual(entries[1].target, { kind: 'jobs', ids: [...ids, '999999999'], count: 4 });
 });
 
 test('bulk retry by filter: 20,000 failed jobs in chunks, with progress events and one audit entry', async () => {
@@ -159,7 +162,7 @@ test('cancel and mark failed by filter: every matching job, kept in history, aud
   assert.deepEqual([report.requested, report.affected, report.skipped], [30, 30, 0]);
   const { rows } = await t.db.pool.query('select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id', [[...doomed, ...keep]]);
   assert.deepEqual(rows.map((r) => r.id), keep, 'only the scheduled ones left the queue');
-  const snapshots = t.te.engine.core.db
+  const snapshots = t.te.engine.parts.db
     .prepare(`select count(*) as n from job_snapshots where state = 'cancelled' and cancelled_by = 'operator' and job_id in (${doomed.map(() => '?').join(',')})`)
     .get(...doomed.map(Number)) as { n: number };
   assert.equal(snapshots.n, 30);

@@ -129,7 +129,7 @@ test('a job in full: pretty payload, whole error (bounded), lock, key, flags', a
 });
 
 test('a read-only connection or a role without privileges: actions refused in the engine and over HTTP, reads still work', async () => {
-  const writable = t.te.engine.core.session!.profile.id;
+  const writable = t.te.engine.parts.sessions.current()!.profile.id;
   const profile = await t.te.call('connections.save', {
     name: 'read-only view',
     target: { url: t.db.connectionString },

@@ -16,7 +16,7 @@ before(async () => {
   await createRunsTable(db.pool);
   tasks = writeTaskDir();
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: true, taskDirectory: tasks.dir, concurrency: 4 });
-  await waitFor('the hosted runner', () => te.engine.core.runner.host?.poolId);
+  await waitFor('the hosted runner', () => te.engine.parts.hosted.poolId());
 });
 after(async () => {
   await foreign?.stop().catch(() => {});
@@ -30,7 +30,7 @@ const lockedBy = async (id: string) =>
   (await db.pool.query<{ locked_by: string | null }>('select locked_by from graphile_worker._private_jobs where id = $1', [id])).rows[0]?.locked_by;
 
 test('cancel a job running in the hosted runner: it is aborted and ends as cancelled, not retried', async () => {
-  const host = te.engine.core.runner.host!;
+  const host = te.engine.parts.hosted.host()!;
   const events: RunnerJobEvent[] = [];
   host.on('job', (e) => events.push(e));
   const [id] = await addJobs(db.pool, 'hold_until_aborted', 1, { payload: { ms: 60_000 } });
@@ -79,7 +79,7 @@ test('a job held by another process is never changed: cancel, fail and retry rep
   });
   const [id] = await addJobs(db.pool, 'foreign_hold', 1);
   const pool = await waitFor('the other process to take the job', () => lockedBy(id));
-  assert.notEqual(pool, te.engine.core.runner.host!.poolId);
+  assert.notEqual(pool, te.engine.parts.hosted.poolId()!);
   const before = (await db.pool.query('select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0];
 
   const cancel = await te.call('jobs.cancel', { target: { ids: [id] } });

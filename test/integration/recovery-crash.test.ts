@@ -106,7 +106,7 @@ test('a runner killed with SIGKILL mid-job: after restart every killed job runs 
   assert.equal(report.jobsUnlocked, SLOW);
   assert.equal(report.jobsRequeued, SLOW);
   assert.equal(report.error, null);
-  const audit = te.engine.core.audit.list({ limit: 10 }).find((a) => a.action === 'recovery.unlock');
+  const audit = te.engine.parts.audit.list({ limit: 10 }).find((a) => a.action === 'recovery.unlock');
   assert.ok(audit, 'recovery is in the audit log');
   assert.equal(audit.affected, SLOW);
   assert.equal(audit.actor, 'jobdeck');

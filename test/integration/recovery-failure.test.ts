@@ -36,7 +36,7 @@ test('a recovery that fails does not block start-up: it is reported to the conso
   await new Promise((resolve) => child.once('exit', resolve));
   const logs: string[] = [];
   engine = createEngine({ dataDir, mode: 'web', log: (level, message) => logs.push(`${level}: ${message}`) });
-  engine.core.db
+  engine.parts.db
     .prepare('insert into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
     .run('pool-crashed', profileIdForUrl(url), child.pid!, Date.now() - 60_000);
   await db.pool.query(`select graphile_worker.add_job('t', '{}'::json, job_key => 'held')`);
@@ -58,6 +58,6 @@ test('a recovery that fails does not block start-up: it is reported to the conso
   // Nothing was half done: the job is still locked (the unlock ran in one transaction), and the pool not marked.
   const [job] = (await db.pool.query(`select locked_by from graphile_worker._private_jobs`)).rows;
   assert.equal(job.locked_by, 'pool-crashed');
-  const row = engine.core.db.prepare('select recovered_at from runner_pools where pool_id = ?').get('pool-crashed') as { recovered_at: number | null };
+  const row = engine.parts.db.prepare('select recovered_at from runner_pools where pool_id = ?').get('pool-crashed') as { recovered_at: number | null };
   assert.equal(row.recovered_at, null, 'the next start-up tries again');
 });

@@ -42,7 +42,7 @@ test('stopping waits a bounded time, then aborts running jobs so graphile-worker
   await db.pool.query(`select graphile_worker.add_job('wait_for_abort', '{}'::json, job_key => 'long-1')`);
   await waitFor('the long job to run', async () => (await te.call('app.status')).runner.runningJobs === 1);
   const started = Date.now();
-  const report = await te.engine.core.runner.stop(500);
+  const report = await te.engine.parts.runner.stop(500);
   assert.equal(report.timedOut, true);
   assert.equal(report.aborted, 1);
   assert.ok(Date.now() - started < 8_000, 'the stop is bounded');

@@ -52,7 +52,7 @@ test('a queue left locked by a dead pool: detected with the jobs behind it, unlo
   const after = await te.call('stuck.get', {});
   assert.equal(after.blockedQueues.length, 0);
   assert.equal(after.stuckJobs.length, 0);
-  const audit = te.engine.core.audit.list({ limit: 5 }).find((a) => a.action === 'stuck.unlock');
+  const audit = te.engine.parts.audit.list({ limit: 5 }).find((a) => a.action === 'stuck.unlock');
   assert.ok(audit);
   assert.deepEqual([audit.requested, audit.affected, audit.skipped], [1, 1, 0]);
   await q(`delete from graphile_worker._private_jobs`);
@@ -92,7 +92,7 @@ test('a task with no worker: detected as such, cancelled from the stuck view', a
   const left = await q(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'translate'`);
   assert.equal(left[0].n, 0);
   assert.equal((await te.call('stuck.get', {})).due.length, 0);
-  assert.ok(te.engine.core.audit.list({ limit: 5 }).some((a) => a.action === 'stuck.cancel' && a.affected === 4));
+  assert.ok(te.engine.parts.audit.list({ limit: 5 }).some((a) => a.action === 'stuck.cancel' && a.affected === 4));
 });
 
 test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-retry of a job out of attempts', async () => {

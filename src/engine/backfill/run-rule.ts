@@ -1,16 +1,17 @@
 import { OpError } from '../../shared/contract/index.ts';
 import type { BackfillPreview, BackfillRule, BackfillRuleSpec, BackfillRunRecord, BackfillRunResult, BackfillTrigger } from '../../shared/model/backfill.ts';
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
+import type { AuditLog, EventBus } from '../context.ts';
 import { matchRuleItems, type MatchResult } from './rule-query.ts';
 import { enqueueItems, type EnqueueOutcome } from './enqueue.ts';
 import { pgOpError } from '../pg/pg-errors.ts';
 import type { BackfillRepo } from './rules-repo.ts';
 
 /** What the backfill operations need from the engine. */
-export interface BackfillContext {
-  core: EngineCore;
+export interface RunContext {
   repo: BackfillRepo;
+  audit: AuditLog;
+  events: EventBus;
 }
 
 const counts = (m: MatchResult) => ({
@@ -24,7 +25,7 @@ const counts = (m: MatchResult) => ({
 
 /** Reads a rule's items without changing anything; a saved rule's preview is logged for the backlog chart. */
 export async function previewRule(
-  ctx: BackfillContext,
+  ctx: RunContext,
   session: Session,
   target: { rule: BackfillRuleSpec; id?: string },
   sampleSize: number,
@@ -46,7 +47,7 @@ export async function previewRule(
       durationMs: Date.now() - started,
       error: null,
     });
-    ctx.core.emit({ type: 'backfill', run });
+    ctx.events.emit({ type: 'backfill', run });
   }
   return { ...counts(match), sample: match.items, queryMs: match.queryMs };
 }
@@ -71,7 +72,7 @@ export function describeRun(run: BackfillRunRecord, requeueFailed: boolean): str
  * add_jobs call; logs the run, writes the audit entry, and tells every window.
  */
 export async function runRule(
-  ctx: BackfillContext,
+  ctx: RunContext,
   session: Session,
   rule: BackfillRule,
   options: { trigger: Exclude<BackfillTrigger, 'preview'>; limit?: number; requeueFailed?: boolean },
@@ -91,7 +92,7 @@ export async function runRule(
     const error = pgOpError(caught);
     const zero = { missing: 0, fresh: 0, queued: 0, running: 0, failed: 0, invalid: 0, enqueued: 0, requeued: 0, skipped: 0 };
     const run = ctx.repo.logRun({ ...base, ...zero, durationMs: Date.now() - started, error: error.message.slice(0, 1000) });
-    ctx.core.emit({ type: 'backfill', run });
+    ctx.events.emit({ type: 'backfill', run });
     throw error;
   }
   const run = ctx.repo.logRun({
@@ -103,7 +104,7 @@ export async function runRule(
     durationMs: Date.now() - started,
     error: null,
   });
-  ctx.core.audit.record({
+  ctx.audit.record({
     connectionId: session.profile.id,
     action: 'backfill.run',
     target: { rule: rule.id, name: rule.name, task: rule.task, limit, requeueFailed },
@@ -119,6 +120,6 @@ export async function runRule(
     },
     actor: options.trigger === 'schedule' ? 'schedule' : 'operator',
   });
-  ctx.core.emit({ type: 'backfill', run });
+  ctx.events.emit({ type: 'backfill', run });
   return { run, jobIds: outcome.jobIds, message: describeRun(run, requeueFailed) };
 }

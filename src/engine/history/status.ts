@@ -1,10 +1,16 @@
-import type { EngineCore } from '../core.ts';
 import type { HistoryConnection, HistoryStatus } from '../../shared/model/history.ts';
-import type { HistoryFeature } from './feature.ts';
+import type { Db } from '../store/db.ts';
+import type { HistorySettings } from './settings.ts';
+import type { DbWatcher } from './watcher.ts';
+
+interface HistoryState {
+  settings: HistorySettings;
+  watcher: DbWatcher | null;
+  reclassifying: { done: number; total: number } | null;
+}
 
 /** What the Failures view says about the history it shows; read from SQLite, so it works offline. */
-export function historyStatus(core: EngineCore, feature: HistoryFeature, connectionId: string | null, live: boolean): HistoryStatus {
-  const db = core.db;
+export function historyStatus(db: Db, feature: HistoryState, connectionId: string | null, live: boolean): HistoryStatus {
   const rows = db
     .prepare(
       `select a.connection_id as id, c.name as name, count(*) as attempts, max(a.at) as last_at

@@ -1,7 +1,8 @@
 import { OpError } from '../../shared/contract/index.ts';
 import type { JobAction } from '../../shared/model/jobs.ts';
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
+import type { HostedRunner } from '../context.ts';
+import type { JobRecords } from '../history/job-records.ts';
 import { forceUnlockPools, lockStates, permanentlyFailJobs, rescheduleJobs } from './admin-sql.ts';
 import { cancelJobIds } from './cancel.ts';
 import { explainSkipped, missingFrom, SKIP } from './skip-reasons.ts';
@@ -35,12 +36,19 @@ export function normalizeIds(ids: readonly string[]): string[] {
   return [...new Set(ids)];
 }
 
-/** The session, refusing when actions are not allowed on it (the ops layer checks too; this guards direct callers). */
-export function writableSession(core: EngineCore): Session {
-  const session = core.requireSession();
-  const reason = session.status.readOnlyReason;
-  if (reason) throw new OpError('read_only', reason);
-  return session;
+/** What applying an action needs besides the database: the hosted runner (its jobs) and the history (cancelled jobs). */
+export interface ActionDeps {
+  hosted: HostedRunner;
+  records: JobRecords;
+}
+
+/** The parameters as they go into the audit log (dates as ISO strings, no empty keys). */
+export function auditParams(params: ActionParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (params.runAt) out.runAt = params.runAt.toISOString();
+  if (params.message) out.message = params.message.slice(0, 500);
+  if (params.priority !== undefined) out.priority = params.priority;
+  return out;
 }
 
 /**
@@ -48,7 +56,7 @@ export function writableSession(core: EngineCore): Session {
  * affected, or skipped with a reason. Writes no audit entry (callers record one per operator action).
  */
 export async function applyJobAction(
-  core: EngineCore,
+  deps: ActionDeps,
   session: Session,
   action: JobAction,
   ids: string[],
@@ -56,7 +64,7 @@ export async function applyJobAction(
 ): Promise<ActionOutcome> {
   if (ids.length === 0) return { affected: [], skipped: [] };
   const db = session.pool;
-  const hostPool = core.runner.host?.poolId ?? null;
+  const hostPool = deps.hosted.poolId();
   const finish = async (affected: string[]): Promise<ActionOutcome> => ({
     affected,
     skipped: await explainSkipped(db, missingFrom(ids, affected), hostPool),
@@ -71,7 +79,7 @@ export async function applyJobAction(
     case 'fail':
       return finish(await permanentlyFailJobs(db, ids, params.message ?? null));
     case 'cancel':
-      return cancelJobIds(core, session, ids, params.actor ?? 'operator');
+      return cancelJobIds(deps, session, ids, params.actor ?? 'operator');
     case 'unlock':
       return unlockIds(session, ids, hostPool);
   }

@@ -1,34 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionPreview, BulkActionReport, JobAction, JobFilter } from '../../shared/model/jobs.ts';
-import type { EngineCore } from '../core.ts';
-import type { Session } from '../session.ts';
-import { applyJobAction, CHUNK_SIZE, normalizeIds, writableSession, type ActionParams } from './apply-action.ts';
-import { auditParams } from './actions.ts';
-import { filterCondition, filterSql, resolveNames } from './filter-sql.ts';
-import { errorRules } from './error-rules.ts';
 import type { ErrorRule } from '../../shared/errors/index.ts';
+import type { AuditLog, EventBus } from '../context.ts';
+import type { Session } from '../session.ts';
+import { applyJobAction, auditParams, CHUNK_SIZE, normalizeIds, type ActionDeps, type ActionParams } from './apply-action.ts';
+import { filterCondition, filterSql, resolveNames } from './filter-sql.ts';
 
 const SAMPLE_IDS = 100;
 const SAMPLE_PER_REASON = 5;
+/** At most this many ids of a selection go into an audit entry's target. */
+const AUDIT_ID_LIMIT = 1_000;
 
-/** What a bulk action applies to: an explicit selection, or everything a filter matches when it runs. */
+/** What a Jobs-view action applies to: an explicit selection, or everything a filter matches when it runs. */
 export type ActionTarget = { ids: string[] } | { filter: JobFilter };
 
-/** Counts what an action would touch, for the confirmation: matching jobs, and how many a worker holds now. */
-export async function previewAction(core: EngineCore, action: JobAction, target: ActionTarget): Promise<ActionPreview> {
-  const session = core.requireSession();
-  const params: unknown[] = [];
-  if ('ids' in target) params.push(normalizeIds(target.ids));
-  const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params, errorRules(core.db));
-  params.push(core.runner.host?.poolId ?? null);
-  const { rows } = await session.pool.query<{ matching: number; locked: number; locked_here: number }>(
-    `select count(*)::int as matching,
-            count(*) filter (where j.locked_at is not null and j.locked_at >= now() - interval '4 hours')::int as locked,
-            count(*) filter (where j.locked_by = $${params.length})::int as locked_here
-     from graphile_worker._private_jobs j where ${where}`,
-    params,
-  );
-  return { action, matching: rows[0].matching, locked: rows[0].locked, lockedHere: rows[0].locked_here };
+/**
+ * Where a bulk action's ids come from, read chunk by chunk as the action goes (never all at once): a selection,
+ * a filter, or a Stuck-view group.
+ */
+export interface IdSource {
+  /** How many jobs it stands for now: the progress bar's first total (it grows if more turn up). */
+  count(): Promise<number>;
+  /** The ids, at most CHUNK_SIZE at a time, each once. */
+  chunks(): AsyncIterable<string[]>;
+  /** What the operator asked for, as the audit log records it. */
+  auditTarget: unknown;
+}
+
+export interface BulkContext extends ActionDeps {
+  audit: AuditLog;
+  events: EventBus;
+}
+
+export interface BulkOptions {
+  /** Names the `action.progress` events; made up when the client gave none. */
+  actionId?: string;
+  /** The audit entry's action, e.g. `stuck.retry`; default `jobs.<action>`. */
+  auditAction?: string;
+  /** Pools the caller released first (the Stuck view's actions), reported with the action. */
+  unlock?: BulkActionReport['unlock'];
 }
 
 /** Accumulates chunk outcomes into exact counts and bounded samples. */
@@ -54,44 +64,36 @@ class Tally {
 }
 
 /**
- * Runs an action on a selection or on everything a filter matches, with no cap: ids are taken in chunks along
- * the primary key, so each job is visited once even as the action changes what the filter matches, and the
- * filter is re-checked as each window is read. Emits `action.progress` after each chunk and writes one audit
- * entry at the end.
+ * The one path of every bulk action, whatever the view: ids come chunk by chunk from the source, each chunk
+ * goes through graphile-worker's admin functions, `action.progress` is emitted after each chunk, and one audit
+ * entry is written at the end. No cap on how many jobs; memory bounded by the chunk and the samples.
  */
 export async function runBulkAction(
-  core: EngineCore,
+  ctx: BulkContext,
+  session: Session,
   action: JobAction,
-  target: ActionTarget,
+  source: IdSource,
   params: ActionParams,
-  actionId: string = randomUUID(),
+  options: BulkOptions = {},
 ): Promise<BulkActionReport> {
-  const session = writableSession(core);
+  const actionId = options.actionId ?? randomUUID();
   const started = performance.now();
   const tally = new Tally();
-  let total: number;
+  let total = await source.count();
   const progress = (done: number) =>
-    core.emit({ type: 'action.progress', actionId, action, done, total, affected: tally.affected, skipped: tally.skipped });
-
-  if ('ids' in target) {
-    const ids = normalizeIds(target.ids);
-    total = ids.length;
-    progress(0);
-    for (let i = 0; i < ids.length; i += CHUNK_SIZE) {
-      tally.add(await applyJobAction(core, session, action, ids.slice(i, i + CHUNK_SIZE), params));
-      progress(Math.min(ids.length, i + CHUNK_SIZE));
-    }
-  } else {
-    total = (await previewAction(core, action, target)).matching;
-    progress(0);
-    let done = 0;
-    for await (const ids of chunksMatching(session, target.filter, errorRules(core.db))) {
-      tally.add(await applyJobAction(core, session, action, ids, params));
-      done += ids.length;
-      // Jobs created after the count can match too: the total grows rather than the bar overflowing.
-      total = Math.max(total, done);
-      progress(done);
-    }
+    ctx.events.emit({ type: 'action.progress', actionId, action, done, total, affected: tally.affected, skipped: tally.skipped });
+  progress(0);
+  let done = 0;
+  for await (const ids of source.chunks()) {
+    tally.add(await applyJobAction(ctx, session, action, ids, params));
+    done += ids.length;
+    // Jobs that turned up after the count can match too: the total grows rather than the bar overflowing.
+    total = Math.max(total, done);
+    progress(done);
+  }
+  if (done !== total) {
+    total = done;
+    progress(done);
   }
 
   const report: Omit<BulkActionReport, 'auditId'> = {
@@ -103,19 +105,69 @@ export async function runBulkAction(
     skippedByReason: tally.byReason(),
     affectedSample: tally.affectedSample,
     durationMs: Math.round(performance.now() - started),
+    ...(options.unlock !== undefined ? { unlock: options.unlock } : {}),
   };
-  const auditId = core.audit.record({
+  const auditId = ctx.audit.record({
     connectionId: session.profile.id,
-    action: `jobs.${action}`,
-    target: 'ids' in target ? { ids: target.ids.slice(0, 1000), count: target.ids.length } : { filter: target.filter },
+    action: options.auditAction ?? `jobs.${action}`,
+    target: source.auditTarget,
     requested: report.requested,
     affected: report.affected,
     skipped: report.skipped,
-    detail: { params: auditParams(params), skippedByReason: report.skippedByReason, affectedSample: report.affectedSample, durationMs: report.durationMs },
+    detail: {
+      params: auditParams(params),
+      skippedByReason: report.skippedByReason,
+      affectedSample: report.affectedSample,
+      durationMs: report.durationMs,
+      ...(options.unlock ? { unlockedPools: options.unlock.poolIds, jobsUnlocked: options.unlock.jobsUnlocked } : {}),
+    },
     actor: params.actor,
   });
   void session.refresh().catch(() => {});
   return { ...report, auditId };
+}
+
+/** A selection of ids (validated, deduplicated), in chunks. */
+export function idsSource(rawIds: string[], auditTarget?: unknown): IdSource {
+  const ids = normalizeIds(rawIds);
+  return {
+    count: async () => ids.length,
+    async *chunks() {
+      for (let i = 0; i < ids.length; i += CHUNK_SIZE) yield ids.slice(i, i + CHUNK_SIZE);
+    },
+    auditTarget: auditTarget ?? { ids: ids.slice(0, AUDIT_ID_LIMIT), count: ids.length },
+  };
+}
+
+/** Everything a filter matches when each window of ids is read. */
+export function filterSource(session: Session, filter: JobFilter, rules: readonly ErrorRule[]): IdSource {
+  return {
+    count: async () => (await previewAction(session, rules, null, 'retry', { filter })).matching,
+    chunks: () => chunksMatching(session, filter, rules),
+    auditTarget: { filter },
+  };
+}
+
+/** Counts what an action would touch, for the confirmation: matching jobs, and how many a worker holds now. */
+export async function previewAction(
+  session: Session,
+  rules: readonly ErrorRule[],
+  hostPoolId: string | null,
+  action: JobAction,
+  target: ActionTarget,
+): Promise<ActionPreview> {
+  const params: unknown[] = [];
+  if ('ids' in target) params.push(normalizeIds(target.ids));
+  const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params, rules);
+  params.push(hostPoolId);
+  const { rows } = await session.pool.query<{ matching: number; locked: number; locked_here: number }>(
+    `select count(*)::int as matching,
+            count(*) filter (where j.locked_at is not null and j.locked_at >= now() - interval '4 hours')::int as locked,
+            count(*) filter (where j.locked_by = $${params.length})::int as locked_here
+     from graphile_worker._private_jobs j where ${where}`,
+    params,
+  );
+  return { action, matching: rows[0].matching, locked: rows[0].locked, lockedHere: rows[0].locked_here };
 }
 
 /** Ids per window of the primary key: a range scan of this many ids is cheap whatever the filter. */
@@ -130,9 +182,9 @@ const MAX_WINDOW = 1_000_000n;
  */
 async function* chunksMatching(session: Session, filter: JobFilter, rules: readonly ErrorRule[]): AsyncGenerator<string[]> {
   const pool = session.pool;
-  const bounds = (await pool.query<{ lo: string | null; hi: string | null }>(
-    'select min(id)::text as lo, max(id)::text as hi from graphile_worker._private_jobs',
-  )).rows[0];
+  const bounds = (
+    await pool.query<{ lo: string | null; hi: string | null }>('select min(id)::text as lo, max(id)::text as hi from graphile_worker._private_jobs')
+  ).rows[0];
   if (bounds.lo === null || bounds.hi === null) return;
   const names = await resolveNames(pool, filter, rules);
   let lo = BigInt(bounds.lo) - 1n;

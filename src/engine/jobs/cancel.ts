@@ -1,8 +1,7 @@
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
-import type { RunnerJobEvent } from '../runner/host.ts';
+import type { RunnerHost, RunnerJobEvent } from '../runner/host.ts';
 import { completeJobs, toRemovedJob, type RemovedJobRow } from './admin-sql.ts';
-import { recordCancelled } from './cancel-snapshots.ts';
+import type { ActionDeps } from './apply-action.ts';
 import { explainSkipped, missingFrom, SKIP } from './skip-reasons.ts';
 
 interface Outcome {
@@ -24,7 +23,7 @@ export const CANCEL_WAIT_MS = 5_000;
  * stops and the job completes instead of failing into a retry. One running in another process cannot be
  * reached from here and is skipped with that reason. Does not write the audit log (the caller does).
  */
-export async function cancelJobIds(core: EngineCore, session: Session, ids: string[], actor: string, waitMs = CANCEL_WAIT_MS): Promise<Outcome> {
+export async function cancelJobIds(deps: ActionDeps, session: Session, ids: string[], actor: string, waitMs = CANCEL_WAIT_MS): Promise<Outcome> {
   const { rows } = await session.pool.query<Row>(
     `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.attempts, j.max_attempts,
             left(j.last_error, 16384) as last_error, j.run_at, j.created_at, j.locked_by,
@@ -36,7 +35,7 @@ export async function cancelJobIds(core: EngineCore, session: Session, ids: stri
     [ids],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const host = core.runner.host;
+  const host = deps.hosted.host();
   const hostPool = host?.poolId ?? null;
   const out: Outcome = { affected: [], skipped: [] };
   const idle: string[] = [];
@@ -51,7 +50,7 @@ export async function cancelJobIds(core: EngineCore, session: Session, ids: stri
 
   if (idle.length) {
     const removed = await completeJobs(session.pool, idle);
-    recordCancelled(core.db, session.profile.id, removed, actor);
+    deps.records.recordCancelled(session.profile.id, removed, actor);
     out.affected.push(...removed.map((r) => r.id));
     const skipped = missingFrom(idle, out.affected);
     out.skipped.push(...(await explainSkipped(session.pool, skipped, hostPool, SKIP.cancelElsewhere)));
@@ -60,7 +59,7 @@ export async function cancelJobIds(core: EngineCore, session: Session, ids: stri
   if (hosted.length && host) {
     const results = await abortHosted(host, hosted, waitMs);
     const cancelled = hosted.filter((r) => results.get(r.id) === 'cancelled');
-    recordCancelled(core.db, session.profile.id, cancelled.map(toRemovedJob), actor);
+    deps.records.recordCancelled(session.profile.id, cancelled.map(toRemovedJob), actor);
     for (const row of hosted) {
       const result = results.get(row.id)!;
       if (result === 'cancelled') out.affected.push(row.id);
@@ -79,10 +78,8 @@ const HOSTED_REASONS: Record<Exclude<HostedResult, 'cancelled'>, string> = {
   timeout: 'asked to stop, but the task has not ended yet (does it honour helpers.abortSignal?)',
 };
 
-type Host = NonNullable<EngineCore['runner']['host']>;
-
 /** Aborts each job with reason 'cancel' and waits (bounded) for the runner to report how each ended. */
-async function abortHosted(host: Host, rows: Row[], waitMs: number): Promise<Map<string, HostedResult>> {
+async function abortHosted(host: RunnerHost, rows: Row[], waitMs: number): Promise<Map<string, HostedResult>> {
   const results = new Map<string, HostedResult>();
   const pending = new Set<string>();
   let done: () => void = () => {};

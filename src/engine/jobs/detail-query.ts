@@ -2,11 +2,17 @@ import { OpError } from '../../shared/contract/index.ts';
 import { classifyError } from '../../shared/errors/index.ts';
 import type { JobDetail } from '../../shared/model/jobs.ts';
 import { jobState } from '../../shared/model/job-state.ts';
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
-import { readJobAttempts } from './attempts-history.ts';
+import type { HostedRunner } from '../context.ts';
+import type { JobRecords, JobSnapshotRow } from '../history/job-records.ts';
 import { ROW_COLUMNS, toJobRow } from './list-query.ts';
-import { rowClassifier } from './error-rules.ts';
+
+/** What a job's detail reads besides the database: the history's records, the classifier, the hosted runner. */
+export interface DetailSources {
+  records: JobRecords;
+  classify(message: string): string;
+  hosted: HostedRunner;
+}
 
 /** Bounds of what the detail view receives: last_error can be megabytes, payloads too. */
 export const DETAIL_ERROR_CHARS = 64 * 1024;
@@ -37,7 +43,7 @@ function prettyPayload(raw: string, length: number): { text: string; truncated: 
  * A job in full from graphile-worker's private table (the payload is not in the public view), with the
  * attempts Jobdeck has seen; a job no longer in the database is answered from Jobdeck's snapshot.
  */
-export async function getJobDetail(core: EngineCore, session: Session, id: string): Promise<JobDetail> {
+export async function getJobDetail(src: DetailSources, session: Session, id: string): Promise<JobDetail> {
   const { rows } = await session.pool.query<Row>(
     `select ${ROW_COLUMNS}, left(j.payload::text, ${DETAIL_PAYLOAD_CHARS}) as payload, length(j.payload::text) as payload_length,
             left(j.last_error, ${DETAIL_ERROR_CHARS}) as last_error, length(j.last_error) as error_length,
@@ -48,13 +54,13 @@ export async function getJobDetail(core: EngineCore, session: Session, id: strin
      where j.id = $1::bigint`,
     [id],
   );
-  const attemptsSeen = readJobAttempts(core.db, session.profile.id, id);
+  const attemptsSeen = src.records.attemptsOf(session.profile.id, id);
   const r = rows[0];
-  if (!r) return fromSnapshot(core, session.profile.id, id, attemptsSeen);
+  if (!r) return fromSnapshot(src.records.lastKnown(session.profile.id, id), id, attemptsSeen);
   const payload = prettyPayload(r.payload, r.payload_length);
-  const host = core.runner.host;
+  const host = src.hosted.host();
   return {
-    ...toJobRow(r, rowClassifier(core.db)),
+    ...toJobRow(r, src.classify),
     payload: payload.text,
     payloadTruncated: payload.truncated,
     lastError: r.last_error,
@@ -72,31 +78,11 @@ export async function getJobDetail(core: EngineCore, session: Session, id: strin
   };
 }
 
-interface SnapshotRow {
-  job_id: number;
-  task: string;
-  queue: string | null;
-  state: string;
-  attempts: number;
-  max_attempts: number;
-  last_error: string | null;
-  run_at: number | null;
-  locked_by: string | null;
-  created_at: number | null;
-  seen_at: number;
-  cancelled_by: string | null;
-  cancelled_at: number | null;
-}
-
 /**
  * A job that has left the database (completed, cancelled, removed): Jobdeck's snapshot of it, or else what its
  * recorded failed attempts tell (a job that failed, was retried and then succeeded has no snapshot).
  */
-function fromSnapshot(core: EngineCore, connectionId: string, id: string, attemptsSeen: JobDetail['attemptsSeen']): JobDetail {
-  const s =
-    (core.db.prepare('select * from job_snapshots where connection_id = ? and job_id = ?').get(connectionId, Number(id)) as
-      | SnapshotRow
-      | undefined) ?? fromFailedAttempts(core, connectionId, id);
+function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: JobDetail['attemptsSeen']): JobDetail {
   if (!s) throw new OpError('not_found', `Job ${id} is not in the database, and Jobdeck has no record of it`);
   const runAt = new Date(s.run_at ?? s.seen_at).toISOString();
   const error = s.last_error?.slice(0, DETAIL_ERROR_CHARS) ?? null;
@@ -129,33 +115,5 @@ function fromSnapshot(core: EngineCore, connectionId: string, id: string, attemp
     cancelledAt: s.cancelled_at ? new Date(s.cancelled_at).toISOString() : null,
     attemptsSeen,
     runningHere: false,
-  };
-}
-
-/** The last recorded failed attempt of a job, shaped as a snapshot of a job that has since left the database. */
-function fromFailedAttempts(core: EngineCore, connectionId: string, id: string): SnapshotRow | undefined {
-  const a = core.db
-    .prepare(
-      `select task, queue, attempt, max_attempts, at, error from failure_attempts
-       where connection_id = ? and job_id = ? order by at desc, id desc limit 1`,
-    )
-    .get(connectionId, Number(id)) as
-    | { task: string; queue: string | null; attempt: number; max_attempts: number | null; at: number; error: string }
-    | undefined;
-  if (!a) return undefined;
-  return {
-    job_id: Number(id),
-    task: a.task,
-    queue: a.queue,
-    state: 'completed or removed',
-    attempts: a.attempt,
-    max_attempts: a.max_attempts ?? a.attempt,
-    last_error: a.error,
-    run_at: a.at,
-    locked_by: null,
-    created_at: null,
-    seen_at: a.at,
-    cancelled_by: null,
-    cancelled_at: null,
   };
 }

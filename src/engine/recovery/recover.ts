@@ -1,9 +1,17 @@
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
 import type { RecoveryReport } from '../../shared/model/stuck.ts';
-import { judgeOwnPool, markRecovered, ownPools } from '../stuck/own-pools.ts';
+import type { AuditLog, HostedRunner, LogFn } from '../context.ts';
+import { judgeOwnPool, type OwnPoolsRepo } from '../runner/own-pools.ts';
 import { forceUnlock } from '../stuck/unlock.ts';
-import { rememberRecovery } from './last.ts';
+
+export interface RecoverContext {
+  pools: Pick<OwnPoolsRepo, 'all' | 'markRecovered'>;
+  hosted: HostedRunner;
+  audit: AuditLog;
+  log: LogFn;
+  /** Every recovery's report: kept as the latest and sent to every window. */
+  finished(report: RecoveryReport): void;
+}
 
 const emptyReport = (trigger: RecoveryReport['trigger']): RecoveryReport => ({
   at: new Date().toISOString(),
@@ -22,23 +30,23 @@ const emptyReport = (trigger: RecoveryReport['trigger']): RecoveryReport => ({
  * alive (their process exited, or they were stopped, or they belong to this process but are not current). The
  * running runner's pool and pools of other live processes are never touched, so no job runs twice at once.
  */
-export async function recover(core: EngineCore, session: Session, trigger: RecoveryReport['trigger']): Promise<RecoveryReport> {
+export async function recover(ctx: RecoverContext, session: Session, trigger: RecoveryReport['trigger']): Promise<RecoveryReport> {
   const report = emptyReport(trigger);
   const key = session.profile.id;
-  const current = core.runner.host?.poolId ?? null;
-  const dead = [...ownPools(core.db).values()].filter(
+  const current = ctx.hosted.poolId();
+  const dead = [...ctx.pools.all().values()].filter(
     (p) => p.connectionId === key && p.recoveredAt === null && !judgeOwnPool(p, current).alive,
   );
   report.poolsFound = dead.length;
-  if (dead.length === 0) return finish(core, report);
+  if (dead.length === 0) return finish(ctx, report);
   const reason = session.status.readOnlyReason;
   if (reason) {
     report.error = `Not recovered: ${reason}`;
-    return finish(core, report);
+    return finish(ctx, report);
   }
   const ids = dead.map((p) => p.poolId);
   const done = await forceUnlock(session.pool, ids);
-  markRecovered(core.db, ids);
+  ctx.pools.markRecovered(ids);
   Object.assign(report, {
     poolsWithLocks: done.poolsWithLocks,
     jobsUnlocked: done.jobsUnlocked,
@@ -48,7 +56,7 @@ export async function recover(core: EngineCore, session: Session, trigger: Recov
   });
   // Pools that held nothing (stopped cleanly) are only marked: nothing in the user's database changed.
   if (done.jobsUnlocked || done.queuesUnlocked) {
-    core.audit.record({
+    ctx.audit.record({
       connectionId: session.profile.id,
       action: 'recovery.unlock',
       target: { poolIds: done.poolsWithLocks },
@@ -58,28 +66,27 @@ export async function recover(core: EngineCore, session: Session, trigger: Recov
       detail: { trigger, queuesUnlocked: done.queuesUnlocked, jobsRequeued: done.jobsRequeued, jobsExhausted: done.jobsExhausted, jobIds: done.jobIds },
       actor: trigger === 'startup' ? 'jobdeck' : 'operator',
     });
-    core.log(
+    ctx.log(
       'warn',
       `recovery (${trigger}): ${dead.length} runner pool(s) of this Jobdeck gone; unlocked ${done.jobsUnlocked} job(s) (${done.jobsRequeued} requeued, ${done.jobsExhausted} out of attempts) and ${done.queuesUnlocked} queue(s)`,
     );
     void session.refresh().catch(() => {});
   }
-  return finish(core, report);
+  return finish(ctx, report);
 }
 
 /** Recovery that never throws: a failure becomes the report's error, logged and sent to every window. */
-export async function recoverSafely(core: EngineCore, session: Session, trigger: RecoveryReport['trigger']): Promise<RecoveryReport> {
+export async function recoverSafely(ctx: RecoverContext, session: Session, trigger: RecoveryReport['trigger']): Promise<RecoveryReport> {
   try {
-    return await recover(core, session, trigger);
+    return await recover(ctx, session, trigger);
   } catch (error) {
     const report = { ...emptyReport(trigger), error: `Recovery failed: ${String((error as Error)?.message ?? error).slice(0, 500)}` };
-    core.log('error', `recovery: ${report.error}`);
-    return finish(core, report);
+    ctx.log('error', `recovery: ${report.error}`);
+    return finish(ctx, report);
   }
 }
 
-function finish(core: EngineCore, report: RecoveryReport): RecoveryReport {
-  rememberRecovery(core, report);
-  core.emit({ type: 'recovery', report });
+function finish(ctx: RecoverContext, report: RecoveryReport): RecoveryReport {
+  ctx.finished(report);
   return report;
 }

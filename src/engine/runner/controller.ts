@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger, TaskList } from 'graphile-worker';
-import type { Db } from '../store/db.ts';
+import type { OwnPoolsRepo } from './own-pools.ts';
 import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/status.ts';
 import type { FailureMixSettings } from '../../shared/model/demo.ts';
 import { OpError } from '../../shared/contract/index.ts';
@@ -9,7 +9,7 @@ import { startDemo, type DemoRuntime } from '../demo/index.ts';
 import type { LogFn } from '../logger.ts';
 
 export interface RunnerControllerOptions {
-  db: Db;
+  pools: OwnPoolsRepo;
   logger: Logger;
   log: LogFn;
   onChange(): void;
@@ -86,9 +86,7 @@ export class RunnerController {
       crontab: extras.crontab,
       logger: this.options.logger,
       onPoolCreated: (poolId) => {
-        this.options.db
-          .prepare('insert or ignore into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
-          .run(poolId, connectionKey, process.pid, Date.now());
+        this.options.pools.recordStarted(poolId, connectionKey);
         this.options.onPool(poolId);
         this.options.onChange();
       },
@@ -113,9 +111,7 @@ export class RunnerController {
     if (!host) return { aborted: 0, timedOut: false };
     this.set('stopping', null);
     const report = await host.stop(timeoutMs);
-    if (host.poolId) {
-      this.options.db.prepare('update runner_pools set stopped_at = ? where pool_id = ?').run(Date.now(), host.poolId);
-    }
+    if (host.poolId) this.options.pools.recordStopped(host.poolId);
     this.host = null;
     this.set('stopped', report.aborted ? `${report.aborted} running job(s) were aborted on stop; graphile-worker retries them` : null);
     if (report.aborted) this.options.log('warn', `stopped the runner: aborted ${report.aborted} running job(s), they will be retried`);

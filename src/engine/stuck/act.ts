@@ -1,53 +1,47 @@
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
 import type { StuckTarget } from '../../shared/model/stuck.ts';
 import type { BulkActionReport } from '../../shared/model/jobs.ts';
-import { cancelJobs, retryJobs } from '../jobs/actions.ts';
-import { poolsHolding, resolveTarget } from './targets.ts';
-import { unlockPools } from './unlock.ts';
+import type { HostedRunner } from '../context.ts';
+import { idsSource, runBulkAction, type BulkContext, type IdSource } from '../jobs/bulk.ts';
+import { groupSource, poolJobIds, poolsHolding } from './targets.ts';
+import { unlockPools, type UnlockContext } from './unlock.ts';
 
-
+export interface StuckActionContext {
+  bulk: BulkContext;
+  unlock: UnlockContext;
+  hosted: HostedRunner;
+}
 
 /**
- * Retry ("unlock and retry now", or at a time) or cancel a stuck-view group. Jobs held by a pool that is gone
- * are unlocked first (graphile-worker's admin functions skip locked jobs); pools that are alive are refused by
- * the unlock, and their jobs come back as skipped. Retry and cancel are the jobs view's own functions, so the
- * guarantees and the audit log are the same; the unlock is audited on its own.
+ * Retry ("unlock and retry now", or at a time) or cancel a Stuck-view group, through the one bulk-action path
+ * (chunks, progress, skipped ids by reason, one audit entry). Jobs held by a pool that is gone are unlocked
+ * first (graphile-worker's admin functions skip locked jobs); pools that are alive are refused by the unlock,
+ * and their jobs come back as skipped. The unlock is audited on its own.
  */
 export async function stuckAction(
-  core: EngineCore,
+  ctx: StuckActionContext,
   session: Session,
   kind: 'retry' | 'cancel',
   target: StuckTarget,
-  options: { runAt?: string; force: boolean },
+  options: { runAt?: string; force: boolean; actionId?: string },
 ): Promise<BulkActionReport> {
-  const ids = await resolveTarget(session.pool, target);
-  if (ids.length === 0) return { ...emptyReport(kind), unlock: null };
-  const hostPool = core.runner.host?.poolId ?? null;
-  // The hosted runner's own jobs really run: a cancel aborts them itself, a retry skips them.
-  const pools = (await poolsHolding(session.pool, ids)).filter((p) => p !== hostPool);
-  const unlock = pools.length ? await unlockPools(core, session, pools, options.force) : null;
-  const audit = {
+  let source: IdSource;
+  let unlock: BulkActionReport['unlock'] = null;
+  if (target.kind === 'jobs' || target.kind === 'pool') {
+    // Held jobs: bounded by nature (a selection, or what one pool holds), read before the unlock releases them.
+    const ids = target.kind === 'jobs' ? target.ids : await poolJobIds(session.pool, target.poolId);
+    const hostPool = ctx.hosted.poolId();
+    // The hosted runner's own jobs really run: a cancel aborts them itself, a retry skips them.
+    const pools = ids.length ? (await poolsHolding(session.pool, ids)).filter((p) => p !== hostPool) : [];
+    if (pools.length) unlock = await unlockPools(ctx.unlock, session, pools, options.force);
+    source = idsSource(ids, target.kind === 'jobs' ? { kind: 'jobs', ids: target.ids.slice(0, 1000), count: target.ids.length } : target);
+  } else {
+    // Due and failed jobs are not locked: nothing to unlock, and their groups can be large.
+    source = groupSource(session.pool, target);
+  }
+  return runBulkAction(ctx.bulk, session, kind, source, { runAt: options.runAt ? new Date(options.runAt) : null }, {
+    actionId: options.actionId,
     auditAction: `stuck.${kind}`,
-    auditTarget: target.kind === 'jobs' ? { kind: 'jobs', ids: target.ids.slice(0, 1000), count: target.ids.length } : target,
-  };
-  const report =
-    kind === 'retry' ? await retryJobs(core, ids, { ...audit, runAt: options.runAt ?? null }) : await cancelJobs(core, ids, audit);
-  return {
-    ...emptyReport(kind),
     unlock,
-    requested: report.requested,
-    affected: report.affected.length,
-    skipped: report.skipped.length,
-    skippedByReason: [...new Set(report.skipped.map((s) => s.reason))].map((reason) => {
-      const list = report.skipped.filter((s) => s.reason === reason);
-      return { reason, count: list.length, sampleIds: list.slice(0, 5).map((s) => s.id) };
-    }),
-    affectedSample: report.affected.slice(0, 100),
-  };
+  });
 }
-
-// Temporary: replaced by the one bulk path.
-const emptyReport = (action: 'retry' | 'cancel'): BulkActionReport => ({
-  actionId: '', action, requested: 0, affected: 0, skipped: 0, skippedByReason: [], affectedSample: [], durationMs: 0, auditId: 0,
-});

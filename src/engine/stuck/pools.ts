@@ -1,16 +1,21 @@
-import type { EngineCore } from '../core.ts';
 import type { LockingPool } from '../../shared/model/stuck.ts';
 import type { PoolLockRow } from './queries.ts';
-import { judgeOwnPool, ownPools } from './own-pools.ts';
+import { judgeOwnPool, type OwnPool } from '../runner/own-pools.ts';
+
+/** What judging pools needs: this data folder's pools (SQLite `runner_pools`) and the running runner's pool. */
+export interface PoolKnowledge {
+  own(): Map<string, OwnPool>;
+  currentPoolId(): string | null;
+}
 
 /**
  * Which pools hold locks and whether each still runs. Ours are known exactly (SQLite `runner_pools` and the
  * live runner's pool id). For another pool we can only judge: a live pool keeps taking jobs, so when its newest
  * lock is older than `judgeAfterMs` it has probably gone.
  */
-export function judgePools(core: EngineCore, rows: PoolLockRow[], judgeAfterMs: number): LockingPool[] {
-  const own = ownPools(core.db);
-  const current = core.runner.host?.poolId ?? null;
+export function judgePools(known: PoolKnowledge, rows: PoolLockRow[], judgeAfterMs: number): LockingPool[] {
+  const own = known.own();
+  const current = known.currentPoolId();
   return rows.map((row) => {
     const base = {
       poolId: row.pool_id,

@@ -1,12 +1,19 @@
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
-import type { DueGroup, FailedGroup, StuckReport } from '../../shared/model/stuck.ts';
+import type { DueGroup, FailedGroup, RecoveryReport, StuckReport, StuckThresholds } from '../../shared/model/stuck.ts';
+import type { HostedRunner } from '../context.ts';
 import { classifyError } from '../../shared/errors/index.ts';
 import { dueByTask, lockedQueues } from './queries.ts';
 import { scanLocksAndFailures, type FailedHeadRow } from './scan-query.ts';
-import { judgePools } from './pools.ts';
-import { thresholdMs, thresholdsRepo } from './thresholds-repo.ts';
-import { lastRecovery } from '../recovery/last.ts';
+import { judgePools, type PoolKnowledge } from './pools.ts';
+import { thresholdMs } from './thresholds-repo.ts';
+
+/** What the report reads besides the database. */
+export interface ReportContext {
+  pools: PoolKnowledge;
+  hosted: HostedRunner;
+  thresholds(connectionId: string): StuckThresholds;
+  lastRecovery(): RecoveryReport | null;
+}
 
 /** Due jobs of a task nobody runs for this long: probably no running worker supports the task. */
 export const UNSERVED_AFTER_MS = 60_000;
@@ -18,12 +25,12 @@ const SAMPLE_CHARS = 300;
 const MAX_LOCKED = 5000;
 
 /** Everything the stuck view shows, read in one go. */
-export async function stuckReport(core: EngineCore, session: Session, limit: number): Promise<StuckReport> {
-  const thresholds = thresholdsRepo(core.db).get(session.profile.id);
+export async function stuckReport(ctx: ReportContext, session: Session, limit: number): Promise<StuckReport> {
+  const thresholds = ctx.thresholds(session.profile.id);
   const db = session.pool;
   const [scan, queues, due] = await Promise.all([scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }), lockedQueues(db), dueByTask(db)]);
   const { jobs, failed } = scan;
-  const pools = judgePools(core, scan.pools, thresholds.defaultMinutes * 60_000);
+  const pools = judgePools(ctx.pools, scan.pools, thresholds.defaultMinutes * 60_000);
   const gone = new Set(pools.filter((p) => p.liveness === 'gone' || p.liveness === 'probably-gone').map((p) => p.poolId));
 
   // Stuck: locked longer than the task's threshold, or held by a pool that is gone (whatever the age).
@@ -52,7 +59,8 @@ export async function stuckReport(core: EngineCore, session: Session, limit: num
       sample: q.sample,
     }));
 
-  const hosted = core.runner.host ? new Set(core.runner.host.tasks) : null;
+  const host = ctx.hosted.host();
+  const hosted = host ? new Set(host.tasks) : null;
   const runningByTask = new Map<string, number>();
   for (const j of jobs) runningByTask.set(j.task, (runningByTask.get(j.task) ?? 0) + 1);
   const dueGroups: DueGroup[] = [];
@@ -81,7 +89,7 @@ export async function stuckReport(core: EngineCore, session: Session, limit: num
     blockedQueues,
     due: dueGroups,
     failed: groupFailed(failed),
-    lastRecovery: lastRecovery(core),
+    lastRecovery: ctx.lastRecovery(),
   };
 }
 

@@ -1,46 +1,20 @@
 import type pg from 'pg';
 import { classifyError } from '../../shared/errors/index.ts';
 import type { StuckTarget } from '../../shared/model/stuck.ts';
-
-/** A group action touches at most this many jobs per click (the rest stay listed for the next one). */
-export const MAX_GROUP_IDS = 10_000;
+import { CHUNK_SIZE } from '../jobs/apply-action.ts';
+import type { IdSource } from '../jobs/bulk.ts';
 
 type Q = Pick<pg.Pool, 'query'>;
 
-/** The job ids a stuck-view group stands for, read now (bounded), oldest first. */
-export async function resolveTarget(db: Q, target: StuckTarget): Promise<string[]> {
-  switch (target.kind) {
-    case 'jobs':
-      return target.ids;
-    case 'pool':
-      return ids(db, `select id::text as id from graphile_worker._private_jobs where locked_by = $1 order by id limit $2`, [target.poolId]);
-    case 'due':
-      return ids(
-        db,
-        `select j.id::text as id from graphile_worker._private_jobs j
-         join graphile_worker._private_tasks t on t.id = j.task_id
-         left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
-         where t.identifier = $1 and j.is_available and j.run_at <= now()
-           and q.locked_at is null
-         order by j.run_at, j.id limit $2`,
-        [target.task],
-      );
-    case 'failed': {
-      // Classified here, as the view grouped them: the same head of the message, the same classifier.
-      const { rows } = await db.query<{ id: string; head: string | null }>(
-        `select j.id::text as id, left(j.last_error, 1000) as head from graphile_worker._private_jobs j
-         join graphile_worker._private_tasks t on t.id = j.task_id
-         where t.identifier = $1 and j.locked_at is null and j.attempts >= j.max_attempts
-         order by j.id`,
-        [target.task],
-      );
-      return rows.filter((r) => classifyError(r.head) === target.errorType).slice(0, MAX_GROUP_IDS).map((r) => r.id);
-    }
-  }
-}
+/** A pool holds about its concurrency's worth of jobs; this bounds what one "pool" group reads. */
+const MAX_POOL_IDS = 10_000;
 
-async function ids(db: Q, sql: string, params: unknown[]): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(sql, [...params, MAX_GROUP_IDS]);
+/** The jobs a pool holds now, oldest first (read before the pool is unlocked: afterwards they hold no mark of it). */
+export async function poolJobIds(db: Q, poolId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id::text as id from graphile_worker._private_jobs where locked_by = $1 order by id limit $2`,
+    [poolId, MAX_POOL_IDS],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -51,4 +25,44 @@ export async function poolsHolding(db: Q, jobIds: string[]): Promise<string[]> {
     [jobIds],
   );
   return rows.map((r) => r.locked_by);
+}
+
+/** A task's due jobs that nobody takes (not behind a locked named queue). */
+const DUE = `from graphile_worker._private_jobs j
+  join graphile_worker._private_tasks t on t.id = j.task_id
+  left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+  where t.identifier = $1 and j.is_available and j.run_at <= now() and q.locked_at is null`;
+
+/** A task's permanently failed jobs; the error type is judged on the message head, as the view grouped them. */
+const FAILED = `from graphile_worker._private_jobs j
+  join graphile_worker._private_tasks t on t.id = j.task_id
+  where t.identifier = $1 and j.locked_at is null and j.attempts >= j.max_attempts`;
+
+/**
+ * The ids of a "due" or "failed" group, read along the primary key a chunk at a time (keyset), each chunk
+ * re-checking the group's condition: no id list is held in memory, whatever the group's size.
+ */
+export function groupSource(db: Q, target: Extract<StuckTarget, { kind: 'due' | 'failed' }>): IdSource {
+  const from = target.kind === 'due' ? DUE : FAILED;
+  const keep = target.kind === 'failed' ? (head: string | null) => classifyError(head) === target.errorType : () => true;
+  return {
+    async count() {
+      const { rows } = await db.query<{ n: number }>(`select count(*)::int as n ${from}`, [target.task]);
+      return rows[0].n;
+    },
+    async *chunks() {
+      let after = '0';
+      for (;;) {
+        const { rows } = await db.query<{ id: string; head: string | null }>(
+          `select j.id::text as id, left(j.last_error, 1000) as head ${from} and j.id > $2::bigint order by j.id limit $3`,
+          [target.task, after, CHUNK_SIZE],
+        );
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1].id;
+        const ids = rows.filter((r) => keep(r.head)).map((r) => r.id);
+        if (ids.length) yield ids;
+      }
+    },
+    auditTarget: target,
+  };
 }

@@ -1,10 +1,16 @@
 import type pg from 'pg';
-import type { EngineCore } from '../core.ts';
 import type { Session } from '../session.ts';
-import type { UnlockReport } from '../../shared/model/stuck.ts';
+import type { StuckThresholds, UnlockReport } from '../../shared/model/stuck.ts';
+import type { AuditLog } from '../context.ts';
 import { locksByPool } from './queries.ts';
-import { judgePools } from './pools.ts';
-import { thresholdsRepo } from './thresholds-repo.ts';
+import { judgePools, type PoolKnowledge } from './pools.ts';
+
+/** What the operator's unlock needs: how to judge pools, the thresholds, and the audit log. */
+export interface UnlockContext {
+  pools: PoolKnowledge;
+  thresholds(connectionId: string): StuckThresholds;
+  audit: AuditLog;
+}
 
 export interface ForceUnlockResult {
   jobsUnlocked: number;
@@ -59,13 +65,13 @@ export async function forceUnlock(pool: pg.Pool, poolIds: string[]): Promise<For
  * The operator's unlock: pools that are alive are refused (unlocking a job that still runs would let a second
  * worker run it at the same time); pools only judged probably alive are unlocked with `force`. Audited.
  */
-export async function unlockPools(core: EngineCore, session: Session, poolIds: string[], force: boolean): Promise<UnlockReport> {
-  const thresholds = thresholdsRepo(core.db).get(session.profile.id);
+export async function unlockPools(ctx: UnlockContext, session: Session, poolIds: string[], force: boolean): Promise<UnlockReport> {
+  const thresholds = ctx.thresholds(session.profile.id);
   const rows = await locksByPool(session.pool);
   // Pools holding nothing now are judged too: Jobdeck's running pool must be refused even between two jobs.
   const holding = new Set(rows.map((r) => r.pool_id));
   for (const id of poolIds) if (!holding.has(id)) rows.push({ pool_id: id, jobs: 0, queues: 0, newest_ms: null, newest_at: null });
-  const pools = new Map(judgePools(core, rows, thresholds.defaultMinutes * 60_000).map((p) => [p.poolId, p]));
+  const pools = new Map(judgePools(ctx.pools, rows, thresholds.defaultMinutes * 60_000).map((p) => [p.poolId, p]));
   const refused: UnlockReport['refused'] = [];
   const allowed: string[] = [];
   for (const id of new Set(poolIds)) {
@@ -78,7 +84,7 @@ export async function unlockPools(core: EngineCore, session: Session, poolIds: s
     ? await forceUnlock(session.pool, allowed)
     : { jobsUnlocked: 0, queuesUnlocked: 0, jobsRequeued: 0, jobsExhausted: 0, jobIds: [], poolsWithLocks: [] };
   const skippedJobs = refused.reduce((n, r) => n + (pools.get(r.poolId)?.lockedJobs ?? 0), 0);
-  core.audit.record({
+  ctx.audit.record({
     connectionId: session.profile.id,
     action: 'stuck.unlock',
     target: { poolIds, force },

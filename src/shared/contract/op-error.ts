@@ -9,6 +9,7 @@ export const OP_ERROR_CODES = [
   'schema_missing',
   'schema_too_new',
   'database_error',
+  'storage_error',
   'conflict',
   'unavailable',
   'internal',
@@ -20,6 +21,8 @@ export interface OpErrorBody {
   message: string;
   /** Field-level problems for invalid input, or other structured detail. */
   details?: unknown;
+  /** For an internal error: the id under which the engine logged it in full, for the operator to quote. */
+  correlationId?: string;
 }
 
 /** Every operation's answer on the wire: results are wrapped so errors survive any transport unchanged. */
@@ -51,6 +54,7 @@ export const HTTP_STATUS: Record<OpErrorCode, number> = {
   schema_missing: 409,
   schema_too_new: 409,
   database_error: 502,
+  storage_error: 503,
   conflict: 409,
   unavailable: 503,
   internal: 500,

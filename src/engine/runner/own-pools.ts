@@ -11,16 +11,37 @@ export interface OwnPool {
   recoveredAt: number | null;
 }
 
-export function ownPools(db: Db): Map<string, OwnPool> {
-  const rows = db
-    .prepare(
-      `select pool_id as poolId, connection_id as connectionId, pid, started_at as startedAt,
-              stopped_at as stoppedAt, recovered_at as recoveredAt
-       from runner_pools`,
-    )
-    .all() as OwnPool[];
-  return new Map(rows.map((r) => [r.poolId, r]));
+/** The hosted runner's pools in SQLite `runner_pools`: this module is the only one that writes the table. */
+export function ownPoolsRepo(db: Db) {
+  const started = db.prepare('insert or ignore into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)');
+  const stopped = db.prepare('update runner_pools set stopped_at = ? where pool_id = ?');
+  const recovered = db.prepare('update runner_pools set recovered_at = ? where pool_id = ?');
+  const all = db.prepare(
+    `select pool_id as poolId, connection_id as connectionId, pid, started_at as startedAt,
+            stopped_at as stoppedAt, recovered_at as recoveredAt
+     from runner_pools`,
+  );
+  return {
+    /** `connectionId` is the saved connection's id: what recovery later matches pools by. */
+    recordStarted(poolId: string, connectionId: string, at = Date.now()): void {
+      started.run(poolId, connectionId, process.pid, at);
+    },
+    recordStopped(poolId: string, at = Date.now()): void {
+      stopped.run(at, poolId);
+    },
+    /** Pools whose locks recovery released: never recovered twice. */
+    markRecovered(poolIds: string[], at = Date.now()): void {
+      db.transaction(() => {
+        for (const id of poolIds) recovered.run(at, id);
+      })();
+    },
+    all(): Map<string, OwnPool> {
+      return new Map((all.all() as OwnPool[]).map((r) => [r.poolId, r]));
+    },
+  };
 }
+
+export type OwnPoolsRepo = ReturnType<typeof ownPoolsRepo>;
 
 /** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
 export function pidAlive(pid: number): boolean {
@@ -44,11 +65,4 @@ export function judgeOwnPool(pool: OwnPool, currentPoolId: string | null): { ali
   if (pool.pid === process.pid) return { alive: false, reason: "an earlier runner of this Jobdeck process, no longer running" };
   if (!pidAlive(pool.pid)) return { alive: false, reason: `Jobdeck's runner whose process ${pool.pid} has exited (crashed or killed)` };
   return { alive: true, reason: `Jobdeck's runner in another running process (${pool.pid})` };
-}
-
-export function markRecovered(db: Db, poolIds: string[], at = Date.now()): void {
-  const update = db.prepare('update runner_pools set recovered_at = ? where pool_id = ?');
-  db.transaction(() => {
-    for (const id of poolIds) update.run(at, id);
-  })();
 }

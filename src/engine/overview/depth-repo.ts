@@ -1,5 +1,5 @@
 import type { DepthSample, OverviewSnapshot } from '../../shared/model/overview.ts';
-import type { Db } from './db.ts';
+import type { Db } from '../store/db.ts';
 
 /** Queue depth samples per connection, for the depth-over-time chart. */
 export function depthRepo(db: Db) {

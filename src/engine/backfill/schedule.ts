@@ -1,19 +1,9 @@
 import type { Task, TaskList } from 'graphile-worker';
 import type { BackfillRule } from '../../shared/model/backfill.ts';
-import type { EngineCore } from '../core.ts';
-import type { EngineFeature } from '../feature.ts';
+import type { LifecycleHooks } from '../domain.ts';
+import type { Sessions } from '../context.ts';
 import type { Session } from '../session.ts';
-import { backfillRepo, type BackfillRepo } from './rules-repo.ts';
-import { runRule, type BackfillContext } from './run-rule.ts';
-
-const repos = new WeakMap<EngineCore, BackfillRepo>();
-
-/** The backfill repo of an engine, made once (ops and the feature share it). */
-export function backfillContext(core: EngineCore): BackfillContext {
-  let repo = repos.get(core);
-  if (!repo) repos.set(core, (repo = backfillRepo(core.db)));
-  return { core, repo };
-}
+import { runRule, type RunContext } from './run-rule.ts';
 
 /**
  * Each scheduled rule has its own task identifier, so only a Jobdeck that holds the rule takes its jobs
@@ -35,9 +25,8 @@ export function crontabLine(rule: Pick<BackfillRule, 'id' | 'scheduleMinutes'>):
   return `${when} ${scheduledTaskName(rule.id)} ?id=jobdeck_backfill_${rule.id}&fill=${n}m&max=1&jobKey=jobdeck_backfill_${rule.id}`;
 }
 
-/** Runs scheduled backfill rules through the hosted runner's crontab. */
-export function backfillFeature(core: EngineCore): EngineFeature {
-  const ctx = backfillContext(core);
+/** Runs scheduled backfill rules through the hosted runner's crontab: the domain's lifecycle hooks. */
+export function scheduleHooks(ctx: RunContext, sessions: Sessions): LifecycleHooks {
   const runScheduled = (ruleId: string, session: Session): Task => async (_payload, helpers) => {
     const rule = ctx.repo.get(ruleId);
     if (!rule || rule.scheduleMinutes === null || rule.connectionId !== session.profile.id) {
@@ -45,7 +34,7 @@ export function backfillFeature(core: EngineCore): EngineFeature {
       return;
     }
     // The session may have been replaced since the runner started: use the one that is active now.
-    if (core.session !== session) return;
+    if (sessions.current() !== session) return;
     // Same rule as the write operations: never queue into a database the console must only watch.
     if (session.status.readOnlyReason) {
       helpers.logger.warn(`backfill "${rule.name}" not run: ${session.status.readOnlyReason}`);
@@ -61,7 +50,6 @@ export function backfillFeature(core: EngineCore): EngineFeature {
     }
   };
   return {
-    name: 'backfill',
     tasks(session): TaskList {
       const tasks: TaskList = {};
       for (const rule of ctx.repo.scheduled(session.profile.id)) tasks[scheduledTaskName(rule.id)] = runScheduled(rule.id, session);

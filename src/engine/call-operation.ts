@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { contract, isOpName, OpError, type OpName, type OpResult } from '../shared/contract/index.ts';
+import type { Handler, Handlers } from './domain.ts';
+import type { Sessions } from './context.ts';
+import { toErrorBody } from './errors.ts';
+import type { LogFn } from './logger.ts';
+
+export interface OperationContext {
+  handlers: Handlers;
+  sessions: Sessions;
+  log: LogFn;
+}
+
+/**
+ * The single entry point of every operation, whatever the transport: look up, validate, check access, run,
+ * and map any failure to a typed error body.
+ */
+export async function callOperation(ctx: OperationContext, name: string, input: unknown): Promise<OpResult<unknown>> {
+  try {
+    if (!isOpName(name)) throw new OpError('unknown_operation', `Unknown operation: ${String(name).slice(0, 100)}`);
+    const operation = contract[name];
+    const parsed = operation.input.safeParse(input ?? {});
+    if (!parsed.success) {
+      throw new OpError('invalid_input', `Invalid input for ${name}: ${summarizeIssues(parsed.error)}`, z.treeifyError(parsed.error as z.ZodError));
+    }
+    if (operation.access === 'write') assertWritable(ctx.sessions);
+    const handler = ctx.handlers[name] as Handler<OpName>;
+    const data = await handler(parsed.data as never);
+    return { ok: true, data };
+  } catch (error) {
+    return { ok: false, error: toErrorBody(error, { operation: String(name).slice(0, 100), where: ctx.sessions.current()?.where, log: ctx.log }) };
+  }
+}
+
+function summarizeIssues(error: z.ZodError<unknown>): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Operations that change the user's database are refused on a read-only connection, whatever the transport. */
+function assertWritable(sessions: Sessions): void {
+  const session = sessions.current();
+  if (!session) throw new OpError('not_connected', 'No database is connected');
+  const reason = session.status.readOnlyReason;
+  if (reason) throw new OpError('read_only', reason);
+}

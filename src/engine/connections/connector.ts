@@ -1,0 +1,221 @@
+import path from 'node:path';
+import { runMigrations } from 'graphile-worker';
+import type { ConnectionProfile } from '../../shared/model/connection.ts';
+import type { ConnectionStatus } from '../../shared/model/status.ts';
+import type { OverviewSnapshot } from '../../shared/model/overview.ts';
+import { OpError } from '../../shared/contract/index.ts';
+import { EMBEDDED_PROFILE_ID, type ConnectionsRepo } from '../store/connections-repo.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
+import { parseTarget, profileIdForUrl, toConnectionString } from '../pg/connection-string.ts';
+import { Session } from '../session.ts';
+import { workerLogger, type LogFn } from '../logger.ts';
+import type { SecretStore } from '../secrets.ts';
+import type { Sessions } from '../context.ts';
+import type { StopReport } from '../runner/host.ts';
+
+export interface ConnectorContext {
+  dataDir: string;
+  secrets?: SecretStore;
+  log: LogFn;
+  /** Saved connections (this domain owns the `connections` table). */
+  repo: ConnectionsRepo;
+  /** The connection's state changed (the root coalesces these into status events). */
+  onStatus(): void;
+  onSnapshot(profile: ConnectionProfile, snapshot: OverviewSnapshot): void;
+  /** A session opened: the root runs every domain's hook, then starts the hosted runner if wanted. */
+  opened(session: Session): Promise<void>;
+  /** A session is about to close: the root stops the hosted runner, then runs every domain's hook. */
+  closing(session: Session | null): Promise<StopReport>;
+}
+
+/** Backoff of the retries of the database chosen at start. */
+const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
+
+/**
+ * The active connection: which saved connection is used, the embedded Postgres when it is the one, passwords
+ * kept in memory, and retrying the database chosen at start until it answers. Implements `Sessions` for the
+ * other domains.
+ */
+export class Connector implements Sessions {
+  private session: Session | null = null;
+  private embedded: EmbeddedPostgresHandle | null = null;
+  /** Passwords given on the command line or typed in web mode: memory only, never written. */
+  private readonly memoryPasswords = new Map<string, string>();
+  /** The last connection attempt that failed, shown until another one succeeds. */
+  private connectionError: { profile: ConnectionProfile; message: string } | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly ctx: ConnectorContext) {}
+
+  current(): Session | null {
+    return this.session;
+  }
+
+  require(): Session {
+    const s = this.session;
+    if (!s) throw new OpError('not_connected', 'No database is connected: choose a connection first');
+    if (s.status.state === 'offline') {
+      throw new OpError('not_connected', `The database is unreachable (${s.status.error ?? 'offline'}); history stays available`);
+    }
+    if (s.status.schema && !s.status.schema.installed) {
+      throw new OpError('schema_missing', "graphile-worker's schema is not installed in this database");
+    }
+    return s;
+  }
+
+  writable(): Session {
+    const session = this.require();
+    const reason = session.status.readOnlyReason;
+    if (reason) throw new OpError('read_only', reason);
+    return session;
+  }
+
+  status(): ConnectionStatus {
+    return (
+      this.session?.status ?? {
+        state: this.connectionError ? 'error' : 'none',
+        profileId: this.connectionError?.profile.id ?? null,
+        name: this.connectionError?.profile.name ?? null,
+        display: null,
+        error: this.connectionError?.message ?? null,
+        serverVersion: null,
+        schema: null,
+        readOnlyReason: null,
+        lastSnapshotAt: null,
+        retries: 0,
+      }
+    );
+  }
+
+  rememberPassword(profileId: string, password: string): void {
+    this.memoryPasswords.set(profileId, password);
+  }
+
+  /** The embedded cluster's folder, when it runs. */
+  embeddedDir(): string | null {
+    return this.embedded?.dir ?? null;
+  }
+
+  isEmbedded(session: Session): boolean {
+    return session.profile.kind === 'embedded';
+  }
+
+  private connectionStringFor(profile: ConnectionProfile, password?: string): string {
+    if (profile.kind === 'embedded') {
+      if (!this.embedded) throw new OpError('unavailable', 'The embedded Postgres is not running');
+      return this.embedded.connectionString;
+    }
+    let secret = password ?? this.memoryPasswords.get(profile.id);
+    if (secret === undefined) {
+      const blob = this.ctx.repo.secret(profile.id);
+      if (blob && this.ctx.secrets?.available()) secret = this.ctx.secrets.decrypt(blob);
+    }
+    return toConnectionString(
+      { host: profile.host!, port: profile.port ?? 5432, database: profile.database!, user: profile.user!, params: profile.params ?? undefined },
+      secret,
+    );
+  }
+
+  /** Switches to another saved connection. On failure the console is left disconnected, with the error shown. */
+  async activate(profileId: string, password?: string): Promise<void> {
+    const profile = this.ctx.repo.get(profileId);
+    if (!profile) throw new OpError('not_found', `No saved connection with id ${profileId}`);
+    await this.close();
+    this.connectionError = null;
+    if (profile.kind === 'embedded') await this.ensureEmbedded();
+    if (password !== undefined) this.memoryPasswords.set(profileId, password);
+    const session = new Session(profile, this.connectionStringFor(profile, password), {
+      onStatus: () => this.ctx.onStatus(),
+      onSnapshot: (snapshot) => this.ctx.onSnapshot(profile, snapshot),
+    });
+    try {
+      await session.open();
+    } catch (error) {
+      this.connectionError = { profile, message: (error as Error).message };
+      this.ctx.onStatus();
+      throw error;
+    }
+    this.session = session;
+    this.ctx.onStatus();
+    await this.ctx.opened(session);
+  }
+
+  /** Closes the active session (the hosted runner first); resolves with what stopping the runner reported. */
+  async close(): Promise<StopReport> {
+    const session = this.session;
+    const report = await this.ctx.closing(session);
+    await session?.close();
+    this.session = null;
+    this.ctx.onStatus();
+    return report;
+  }
+
+  private async ensureEmbedded(): Promise<void> {
+    if (this.embedded) return;
+    this.ctx.log('info', 'starting the embedded Postgres');
+    this.embedded = await startEmbeddedPostgres({
+      dir: path.join(this.ctx.dataDir, 'postgres'),
+      ownedRoot: this.ctx.dataDir,
+      onLog: (line) => this.ctx.log('debug', line),
+    });
+    // Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one.
+    await runMigrations({ connectionString: this.embedded.connectionString, logger: workerLogger(this.ctx.log) });
+  }
+
+  /** Installs graphile-worker's schema into the active database, on the operator's explicit request. */
+  async installSchema(): Promise<void> {
+    const session = this.session;
+    if (!session) throw new OpError('not_connected', 'No database is connected');
+    await runMigrations({ connectionString: session.connectionString, logger: workerLogger(this.ctx.log) });
+    await session.reinspect();
+    this.ctx.onStatus();
+  }
+
+  /** Connects at start: to `databaseUrl` (remembered without its password), else to the embedded database. */
+  async connectAtStart(databaseUrl: string | undefined): Promise<void> {
+    if (!databaseUrl) {
+      this.ctx.repo.ensureEmbedded();
+      await this.activate(EMBEDDED_PROFILE_ID);
+      return;
+    }
+    const target = parseTarget({ url: databaseUrl });
+    // The profile is remembered without its password; the password stays in memory for this run.
+    const id = profileIdForUrl(databaseUrl);
+    const { password, ...rest } = target;
+    this.ctx.repo.save({ id, name: `${target.database} on ${target.host}`, target: rest, readOnly: false, secret: undefined });
+    if (password) this.memoryPasswords.set(id, password);
+    await this.activate(id).catch((error) => {
+      this.retry(id);
+      throw error;
+    });
+  }
+
+  /**
+   * The database chosen at start did not answer: try again with backoff (1 s … 30 s) until it does, the operator
+   * picks another connection, or the engine stops. The console shows the connection error meanwhile.
+   */
+  private retry(profileId: string, attempt = 0): void {
+    const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      // Anything but "still failing on this connection" means the operator moved on.
+      if (this.stopped || this.session || this.connectionError?.profile.id !== profileId) return;
+      this.activate(profileId).catch(() => this.retry(profileId, attempt + 1));
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Stops retrying and closes the session; resolves with the runner's stop report. */
+  async stop(): Promise<StopReport> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    return this.close();
+  }
+
+  /** Last of all: the embedded Postgres, once nothing uses it. */
+  async stopEmbedded(): Promise<void> {
+    await this.embedded?.stop().catch((e) => this.ctx.log('warn', `embedded Postgres stop: ${(e as Error).message}`));
+    this.embedded = null;
+  }
+}

@@ -1,0 +1,200 @@
+import { BUILTIN_RULES, compileClassifier, errorRuleSchema, type Classifier, type ErrorRule } from '../../shared/errors/index.ts';
+import type { HistoryStatus } from '../../shared/model/history.ts';
+import { OpError } from '../../shared/contract/index.ts';
+import type { Domain } from '../domain.ts';
+import type { LogFn, Sessions } from '../context.ts';
+import type { Db } from '../store/db.ts';
+import { attemptsRepo } from './attempts-repo.ts';
+import { historySettings } from './settings.ts';
+import { DbWatcher } from './watcher.ts';
+import { enforceRetention, reclassifyAll } from './maintenance.ts';
+import { historyStatus } from './status.ts';
+import { jobRecords, type JobRecords } from './job-records.ts';
+import { runnerRecorder } from './runner-recorder.ts';
+import { listAttempts } from './query.ts';
+import { summarize } from './summary.ts';
+import { toCsv, toJsonChunk } from './export-format.ts';
+
+type Ops =
+  | 'history.status'
+  | 'history.summary'
+  | 'history.list'
+  | 'history.export'
+  | 'history.rules.get'
+  | 'history.rules.set'
+  | 'history.retention.set';
+
+export interface HistoryContext {
+  /** This domain owns the history tables: failure_attempts and its rollups, watch_*, job_snapshots, settings. */
+  db: Db;
+  log: LogFn;
+  sessions: Sessions;
+}
+
+export interface HistoryDomain extends Domain<Ops> {
+  /** The rules an error type is judged by everywhere: the operator's own (enabled and valid), then the built-ins. */
+  errorRules(): ErrorRule[];
+  /** The classifier of the operator's rules and the built-ins, as the history applies it. */
+  classify(message: string): string;
+  /** What the job explorer reads and records about single jobs. */
+  records: JobRecords;
+  /** The watcher of the active database, when one runs (tests read its scans). */
+  watcher(): DbWatcher | null;
+  /** Resolves when no reclassification is running (tests, export after a rule change). */
+  settled(timeoutMs?: number): Promise<void>;
+}
+
+const RETENTION_EVERY_MS = 10 * 60_000;
+/** Rows per export page, and the size at which a page stops early (error texts can be 16 KiB each). */
+const EXPORT_ROWS = 2000;
+const EXPORT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Failure history: records the hosted runner's job events exactly, watches the database for what other
+ * processes do, keeps retention and reclassifies when the error rules change. Reads never need a session.
+ */
+export function createHistory(ctx: HistoryContext): HistoryDomain {
+  const { db, log, sessions } = ctx;
+  const settings = historySettings(db);
+  const attempts = attemptsRepo(db);
+  const records = jobRecords(db);
+  let classifier: Classifier = compileClassifier(settings.rules());
+  let watcher: DbWatcher | null = null;
+  let watchedConnection: string | null = null;
+  let reclassifying: { done: number; total: number } | null = null;
+  let rulesVersion = 0;
+  const recorder = runnerRecorder({ db, attempts, classify: (m) => classifier.classify(m) });
+
+  let retentionTimer: NodeJS.Timeout | null = null;
+  const retention = async (): Promise<number> => {
+    if (retentionTimer) clearTimeout(retentionTimer);
+    let removed = 0;
+    try {
+      removed = await enforceRetention(db, settings.retentionDays());
+    } catch (error) {
+      log('warn', `history retention: ${(error as Error).message}`);
+    }
+    retentionTimer = setTimeout(() => void retention(), RETENTION_EVERY_MS);
+    retentionTimer.unref();
+    return removed;
+  };
+  // First pass soon after start, then every 10 minutes; never keeps the process alive.
+  retentionTimer = setTimeout(() => void retention(), 5_000);
+  retentionTimer.unref();
+
+  /** The connection whose history a read shows: the one asked for, the active one, else the last active one. */
+  const resolveConnection = (id?: string): string | null => id ?? sessions.current()?.profile.id ?? settings.lastConnectionId();
+  const connectionOf = (id?: string): string => {
+    const resolved = resolveConnection(id);
+    if (!resolved) throw new OpError('not_found', 'No failure history yet: connect to a database once to start recording it');
+    return resolved;
+  };
+  const status = (connectionId?: string): HistoryStatus => {
+    const id = resolveConnection(connectionId);
+    const live = watchedConnection !== null && watchedConnection === id && sessions.current()?.status.state === 'online';
+    return historyStatus(db, { settings, watcher, reclassifying }, id, live);
+  };
+
+  /** Replaces the operator's rules and reclassifies the kept history in the background. */
+  const setRules = (rules: ErrorRule[]): void => {
+    settings.setRules(rules);
+    classifier = compileClassifier(rules);
+    const version = ++rulesVersion;
+    const current = classifier;
+    reclassifying = { done: 0, total: 0 };
+    void reclassifyAll(
+      db,
+      (m) => current.classify(m),
+      (done, total) => {
+        if (version === rulesVersion) reclassifying = { done, total };
+      },
+      () => version !== rulesVersion,
+    )
+      .catch((error) => log('error', `reclassify failed: ${(error as Error).message}`))
+      .finally(() => {
+        if (version === rulesVersion) reclassifying = null;
+      });
+  };
+  const rulesAnswer = () => ({ rules: settings.rules(), types: classifier.types(), rejected: [...classifier.rejected] });
+
+  return {
+    name: 'history',
+    records,
+    watcher: () => watcher,
+    errorRules: () => [...settings.rules().filter((r) => r.enabled !== false && errorRuleSchema.safeParse(r).success), ...BUILTIN_RULES],
+    classify: (message) => classifier.classify(message),
+    async settled(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (reclassifying && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+    hooks: {
+      onSessionOpen(session) {
+        if (!session.status.schema?.installed) return;
+        watchedConnection = session.profile.id;
+        settings.setLastConnectionId(session.profile.id);
+        watcher = new DbWatcher({
+          pool: session.pool,
+          db,
+          connectionId: session.profile.id,
+          attempts,
+          classify: (m) => classifier.classify(m),
+          finishedByRunner: recorder.finishedByRunner,
+          log,
+          onScan: (scan) => settings.setLastScanAt(session.profile.id, scan.at),
+        });
+        watcher.start();
+      },
+      async onSessionClose() {
+        await watcher?.stop();
+        watcher = null;
+        watchedConnection = null;
+      },
+      onRunnerJob(event, session) {
+        recorder.record(event, session);
+      },
+      async stop() {
+        if (retentionTimer) clearTimeout(retentionTimer);
+        retentionTimer = null;
+        rulesVersion++;
+        await watcher?.stop();
+        watcher = null;
+      },
+    },
+    handlers: {
+      'history.status': ({ connectionId }) => status(connectionId),
+      'history.summary': ({ connectionId, window, task }) => summarize(db, resolveConnection(connectionId), window, classifier.types(), task),
+      'history.list': ({ cursor, limit, ...filter }) => listAttempts(db, connectionOf(filter.connectionId), filter, limit, cursor),
+      'history.export': ({ cursor, format, ...filter }) => {
+        const connectionId = connectionOf(filter.connectionId);
+        const rows = [];
+        let next: string | null = cursor ?? null;
+        let bytes = 0;
+        // Read in small pages until the export page is full, so one page stays bounded in rows and bytes.
+        do {
+          const page = listAttempts(db, connectionId, filter, 500, next ?? undefined);
+          rows.push(...page.rows);
+          bytes += page.rows.reduce((n, r) => n + r.error.length + 200, 0);
+          next = page.nextCursor;
+        } while (next && rows.length < EXPORT_ROWS && bytes < EXPORT_BYTES);
+        const first = cursor === undefined;
+        const content = format === 'csv' ? toCsv(rows, first) : toJsonChunk(rows, first, next === null);
+        return { content, rows: rows.length, nextCursor: next };
+      },
+      'history.rules.get': () => rulesAnswer(),
+      'history.rules.set': ({ rules }) => {
+        const ids = new Set<string>();
+        for (const r of rules) {
+          if (ids.has(r.id)) throw new OpError('invalid_input', `Two rules have the id "${r.id}": rule ids must be unique`);
+          ids.add(r.id);
+        }
+        setRules(rules);
+        return rulesAnswer();
+      },
+      'history.retention.set': async ({ days }) => {
+        settings.setRetentionDays(days);
+        await retention();
+        return status();
+      },
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Domain } from '../domain.ts';
+import type { AuditLog, EventBus, HostedRunner, Sessions } from '../context.ts';
+import type { HistoryDomain } from '../history/domain.ts';
+import { listJobs, countJobs } from './list-query.ts';
+import { getJobDetail } from './detail-query.ts';
+import { filterSource, idsSource, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
+import type { ActionParams } from './apply-action.ts';
+import type { JobAction } from '../../shared/model/jobs.ts';
+
+type Ops =
+  | 'jobs.list'
+  | 'jobs.count'
+  | 'jobs.get'
+  | 'jobs.facets'
+  | 'jobs.preview'
+  | 'jobs.retry'
+  | 'jobs.cancel'
+  | 'jobs.fail'
+  | 'jobs.setPriority'
+  | 'jobs.unlock'
+  | 'audit.list';
+
+export interface JobsContext {
+  sessions: Sessions;
+  audit: AuditLog;
+  events: EventBus;
+  hosted: HostedRunner;
+  /** Error rules and classifier, and the records of jobs that left the database. */
+  history: Pick<HistoryDomain, 'errorRules' | 'classify' | 'records'>;
+}
+
+export interface JobsDomain extends Domain<Ops> {
+  /** The one bulk-action path, for the other views' actions (Stuck). */
+  bulk: BulkContext;
+}
+
+/** The job explorer: lists, counts, one job in full, and actions single and in bulk, with the audit log. */
+export function createJobs(ctx: JobsContext): JobsDomain {
+  const { sessions, history } = ctx;
+  const bulk: BulkContext = { audit: ctx.audit, events: ctx.events, hosted: ctx.hosted, records: history.records };
+
+  const act = (action: JobAction, target: ActionTarget, params: ActionParams, actionId?: string) => {
+    const session = sessions.writable();
+    const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, history.errorRules());
+    return runBulkAction(bulk, session, action, source, params, { actionId });
+  };
+
+  return {
+    name: 'jobs',
+    bulk,
+    handlers: {
+      'jobs.list': ({ filter, cursor, limit }) =>
+        listJobs(sessions.require().pool, filter, cursor ?? null, limit, { list: history.errorRules(), classify: history.classify }),
+      'jobs.count': ({ filter }) => {
+        const session = sessions.require();
+        return countJobs(session.pool, filter, session.latest(), history.errorRules());
+      },
+      'jobs.get': ({ id }) => getJobDetail({ records: history.records, classify: history.classify, hosted: ctx.hosted }, sessions.require(), id),
+      'jobs.facets': async () => {
+        const pool = sessions.require().pool;
+        const [tasks, queues] = await Promise.all([
+          pool.query<{ n: string }>('select identifier as n from graphile_worker._private_tasks order by 1 limit 2000'),
+          pool.query<{ n: string }>('select queue_name as n from graphile_worker._private_job_queues order by 1 limit 2000'),
+        ]);
+        return { tasks: tasks.rows.map((r) => r.n), queues: queues.rows.map((r) => r.n) };
+      },
+      'jobs.preview': ({ action, target }) => previewAction(sessions.require(), history.errorRules(), ctx.hosted.poolId(), action, target),
+      'jobs.retry': ({ target, runAt, actionId }) => act('retry', target, { runAt: runAt ? new Date(runAt) : null }, actionId),
+      'jobs.cancel': ({ target, actionId }) => act('cancel', target, {}, actionId),
+      'jobs.fail': ({ target, message, actionId }) => act('fail', target, { message }, actionId),
+      'jobs.setPriority': ({ target, priority, actionId }) => act('priority', target, { priority }, actionId),
+      'jobs.unlock': ({ target, actionId }) => act('unlock', target, {}, actionId),
+      'audit.list': ({ limit, before, allConnections }) =>
+        ctx.audit.list({ connectionId: allConnections ? null : (sessions.current()?.profile.id ?? null), limit, before }),
+    },
+  };
+}

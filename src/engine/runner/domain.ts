@@ -1,0 +1,142 @@
+import type { TaskList } from 'graphile-worker';
+import { OpError } from '../../shared/contract/index.ts';
+import type { DemoStatus, RunnerStatus } from '../../shared/model/status.ts';
+import type { Domain } from '../domain.ts';
+import type { HostedRunner, LogFn, Sessions } from '../context.ts';
+import type { Session } from '../session.ts';
+import { workerLogger } from '../logger.ts';
+import { RunnerController } from './controller.ts';
+import type { RunnerJobEvent, StopReport } from './host.ts';
+import type { OwnPoolsRepo } from './own-pools.ts';
+
+type Ops = 'runner.start' | 'runner.stop' | 'runner.configure' | 'runner.chooseTaskDirectory' | 'demo.update';
+
+export interface RunnerContext {
+  log: LogFn;
+  sessions: Sessions;
+  /** This domain writes `runner_pools`; recovery and stuck read it through `ownPools`. */
+  pools: OwnPoolsRepo;
+  /** The desktop's folder dialog; absent in web mode. */
+  pickDirectory?: () => Promise<string | null>;
+  onChange(): void;
+  onJob(event: RunnerJobEvent, session: Session): void;
+  onPool(poolId: string, session: Session): void;
+  /** Tasks and crontab lines the other domains add to the runner. */
+  extras(session: Session): { tasks: TaskList; crontab: string[] };
+}
+
+export interface RunnerDomain extends Domain<Ops> {
+  /** The narrow view the other domains get. */
+  hosted: HostedRunner;
+  status(): RunnerStatus;
+  demoStatus(): DemoStatus;
+  /** Settings given at start (command line, desktop). */
+  configure(options: { concurrency?: number; taskDirectory?: string; wanted: boolean; demo: boolean }): void;
+  /** A session opened: start the demo (embedded database only) and the runner when wanted. */
+  sessionOpened(session: Session): Promise<void>;
+  /** Stops the runner (the operator's stop, or a test's). */
+  stop(timeoutMs?: number): Promise<StopReport>;
+  /** Before a session closes: stop the runner (bounded) and the demo. */
+  sessionClosing(timeoutMs?: number): Promise<StopReport>;
+}
+
+/** The hosted runner and the demo that feeds it. */
+export function createRunner(ctx: RunnerContext): RunnerDomain {
+  const { sessions } = ctx;
+  /** The operator wants a hosted runner: it follows the console from one connection to the next. */
+  let wanted = false;
+  let wantDemo = false;
+  const controller = new RunnerController({
+    pools: ctx.pools,
+    logger: workerLogger(ctx.log),
+    log: ctx.log,
+    onChange: ctx.onChange,
+    onJob: (event) => {
+      const session = sessions.current();
+      if (session) ctx.onJob(event, session);
+    },
+    onPool: (poolId) => {
+      const session = sessions.current();
+      if (session) ctx.onPool(poolId, session);
+    },
+    extras: () => {
+      const session = sessions.current();
+      return session ? ctx.extras(session) : { tasks: {}, crontab: [] };
+    },
+  });
+
+  const unavailableReason = (): string | null => {
+    const session = sessions.current();
+    const s = session?.status;
+    if (!s || s.state === 'none') return 'No database connected';
+    if (s.schema && !s.schema.installed) return "graphile-worker's schema is not installed in this database";
+    if (s.schema?.tooNew) return 'Watch-only: the database was migrated by a newer graphile-worker';
+    if (session.profile.readOnly) return 'This connection is marked read-only';
+    return null;
+  };
+  const status = () => controller.status(unavailableReason());
+
+  return {
+    name: 'runner',
+    hosted: {
+      poolId: () => controller.host?.poolId ?? null,
+      host: () => controller.host,
+      reload: () => (controller.host ? controller.restart() : Promise.resolve()),
+    },
+    stop: (timeoutMs) => controller.stop(timeoutMs),
+    status,
+    demoStatus: () => controller.demoStatus(),
+    configure({ concurrency, taskDirectory, wanted: w, demo }) {
+      controller.configure({ concurrency, taskDirectory });
+      wanted = w;
+      wantDemo = demo;
+    },
+    async sessionOpened(session) {
+      if (session.profile.kind === 'embedded' && wantDemo) await controller.startDemo(session.pool, session.connectionString);
+      if (wanted && !unavailableReason()) {
+        // A runner that cannot start (no task source for this database, ...) is reported, never fatal.
+        await controller.start(session.connectionString, session.profile.id).catch((error) => ctx.log('warn', (error as Error).message));
+      }
+    },
+    sessionClosing: (timeoutMs = 10_000) => controller.stopAll(timeoutMs),
+    handlers: {
+      'runner.start': async ({ concurrency }) => {
+        const reason = unavailableReason();
+        if (reason) throw new OpError('unavailable', reason);
+        if (concurrency) controller.configure({ concurrency });
+        const session = sessions.require();
+        await controller.start(session.connectionString, session.profile.id);
+        wanted = true;
+        return status();
+      },
+      'runner.stop': async () => {
+        wanted = false;
+        await controller.stop();
+        return status();
+      },
+      'runner.configure': async ({ concurrency }) => {
+        controller.configure({ concurrency });
+        await controller.restart();
+        return status();
+      },
+      'runner.chooseTaskDirectory': async ({ useDemo }) => {
+        if (useDemo) {
+          controller.configure({ taskDirectory: null });
+        } else {
+          if (!ctx.pickDirectory) throw new OpError('unavailable', 'Web mode cannot open a folder dialog: start it with --task-directory DIR');
+          const dir = await ctx.pickDirectory();
+          if (!dir) return status();
+          controller.configure({ taskDirectory: dir });
+        }
+        await controller.restart();
+        return status();
+      },
+      'demo.update': ({ ratePerSecond, mix }) => {
+        const demo = controller.demo;
+        if (!demo) throw new OpError('unavailable', 'The demo runs only on the embedded database');
+        demo.update({ ...(ratePerSecond !== undefined ? { ratePerSecond } : {}), ...(mix ? { mix: { ...demo.settings().mix, ...mix } } : {}) });
+        return controller.demoStatus();
+      },
+    },
+  };
+}

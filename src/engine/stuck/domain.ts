@@ -1,0 +1,50 @@
+import { OpError } from '../../shared/contract/index.ts';
+import type { RecoveryReport } from '../../shared/model/stuck.ts';
+import type { Domain } from '../domain.ts';
+import type { AuditLog, HostedRunner, Sessions } from '../context.ts';
+import type { Db } from '../store/db.ts';
+import type { BulkContext } from '../jobs/bulk.ts';
+import type { PoolKnowledge } from './pools.ts';
+import { stuckReport } from './report.ts';
+import { thresholdsRepo } from './thresholds-repo.ts';
+import { unlockPools, type UnlockContext } from './unlock.ts';
+import { stuckAction } from './act.ts';
+
+type Ops = 'stuck.get' | 'stuck.setThreshold' | 'stuck.unlock' | 'stuck.retry' | 'stuck.cancel';
+
+export interface StuckContext {
+  /** This domain owns `stuck_thresholds`. */
+  db: Db;
+  sessions: Sessions;
+  audit: AuditLog;
+  hosted: HostedRunner;
+  pools: PoolKnowledge;
+  /** The Jobs view's bulk-action path, shared so every view's actions behave and report alike. */
+  bulk: BulkContext;
+  lastRecovery(): RecoveryReport | null;
+}
+
+/** Stuck items: jobs locked too long or held by gone pools, blocked queues, due jobs nobody takes, failed groups. */
+export function createStuck(ctx: StuckContext): Domain<Ops> {
+  const { sessions } = ctx;
+  const thresholds = thresholdsRepo(ctx.db);
+  const unlock: UnlockContext = { pools: ctx.pools, thresholds: (id) => thresholds.get(id), audit: ctx.audit };
+  const actions = { bulk: ctx.bulk, unlock, hosted: ctx.hosted };
+  const report = { pools: ctx.pools, hosted: ctx.hosted, thresholds: unlock.thresholds, lastRecovery: ctx.lastRecovery };
+  return {
+    name: 'stuck',
+    handlers: {
+      'stuck.get': ({ limit }) => stuckReport(report, sessions.require(), limit),
+      'stuck.setThreshold': ({ task, minutes }) => {
+        const session = sessions.require();
+        if (task === '*') throw new OpError('invalid_input', 'Use task: null to set the default threshold');
+        if (task === null && minutes === null) throw new OpError('invalid_input', 'The default threshold cannot be removed, only changed');
+        thresholds.set(session.profile.id, task, minutes);
+        return thresholds.get(session.profile.id);
+      },
+      'stuck.unlock': ({ poolIds, force }) => unlockPools(unlock, sessions.require(), poolIds, force),
+      'stuck.retry': ({ target, runAt, force, actionId }) => stuckAction(actions, sessions.require(), 'retry', target, { runAt, force, actionId }),
+      'stuck.cancel': ({ target, force, actionId }) => stuckAction(actions, sessions.require(), 'cancel', target, { force, actionId }),
+    },
+  };
+}
