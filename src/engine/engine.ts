@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { JobdeckEvent, OpResult } from '../shared/contract/index.ts';
 import type { EngineStatus } from '../shared/model/status.ts';
 import { openStore, type Db } from './store/db.ts';
-import { connectionsRepo } from './store/connections-repo.ts';
+import { connectionsRepo } from './connections/repo.ts';
 import { auditRepo } from './store/audit-repo.ts';
 import { consoleLog, type LogFn } from './logger.ts';
 import type { SecretStore } from './secrets.ts';

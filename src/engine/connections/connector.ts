@@ -4,7 +4,7 @@ import type { ConnectionProfile } from '../../shared/model/connection.ts';
 import type { ConnectionStatus } from '../../shared/model/status.ts';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { OpError } from '../../shared/contract/index.ts';
-import { EMBEDDED_PROFILE_ID, type ConnectionsRepo } from '../store/connections-repo.ts';
+import { EMBEDDED_PROFILE_ID, type ConnectionsRepo } from './repo.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
 import { parseTarget, profileIdForUrl, toConnectionString } from '../pg/connection-string.ts';
 import { Session } from '../session.ts';

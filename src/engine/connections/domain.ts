@@ -4,7 +4,7 @@ import type { Domain } from '../domain.ts';
 import { parseTarget, toConnectionString } from '../pg/connection-string.ts';
 import { inspectSchema, readOnlyReason, readProblem, serverVersion } from '../pg/inspect.ts';
 import { pgOpError } from '../pg/pg-errors.ts';
-import { EMBEDDED_PROFILE_ID, type ConnectionsRepo } from '../store/connections-repo.ts';
+import { EMBEDDED_PROFILE_ID, type ConnectionsRepo } from './repo.ts';
 import type { SecretStore } from '../secrets.ts';
 import type { EngineStatus } from '../../shared/model/status.ts';
 import type { Connector } from './connector.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionProfile } from '../../shared/model/connection.ts';
-import type { Db } from './db.ts';
+import type { Db } from '../store/db.ts';
 import type { PgTarget } from '../pg/connection-string.ts';
 
 interface Row {
