@@ -57,13 +57,21 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   const { db, log, sessions } = ctx;
   const settings = historySettings(db);
   const attempts = attemptsRepo(db);
-  const records = jobRecords(db);
   let classifier: Classifier = compileClassifier(settings.rules());
   let watcher: DbWatcher | null = null;
   let watchedConnection: string | null = null;
   let reclassifying: { done: number; total: number } | null = null;
   let rulesVersion = 0;
   const recorder = runnerRecorder({ db, attempts, classify: (m) => classifier.classify(m) });
+  // Reads see every event the runner reported, even those still waiting for the recorder's next flush.
+  const fresh =
+    <A extends unknown[], R>(read: (...args: A) => R) =>
+    (...args: A): R => {
+      recorder.flush();
+      return read(...args);
+    };
+  const stored = jobRecords(db);
+  const records: JobRecords = { ...stored, attemptsOf: fresh(stored.attemptsOf), lastKnown: fresh(stored.lastKnown) };
 
   let retentionTimer: NodeJS.Timeout | null = null;
   const retention = async (): Promise<number> => {
@@ -145,6 +153,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         watcher.start();
       },
       async onSessionClose() {
+        recorder.flush();
         await watcher?.stop();
         watcher = null;
         watchedConnection = null;
@@ -153,6 +162,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         recorder.record(event, session);
       },
       async stop() {
+        recorder.flush();
         if (retentionTimer) clearTimeout(retentionTimer);
         retentionTimer = null;
         rulesVersion++;
@@ -161,10 +171,10 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
       },
     },
     handlers: {
-      'history.status': ({ connectionId }) => status(connectionId),
-      'history.summary': ({ connectionId, window, task }) => summarize(db, resolveConnection(connectionId), window, classifier.types(), task),
-      'history.list': ({ cursor, limit, ...filter }) => listAttempts(db, connectionOf(filter.connectionId), filter, limit, cursor),
-      'history.export': ({ cursor, format, ...filter }) => {
+      'history.status': fresh(({ connectionId }) => status(connectionId)),
+      'history.summary': fresh(({ connectionId, window, task }) => summarize(db, resolveConnection(connectionId), window, classifier.types(), task)),
+      'history.list': fresh(({ cursor, limit, ...filter }) => listAttempts(db, connectionOf(filter.connectionId), filter, limit, cursor)),
+      'history.export': fresh(({ cursor, format, ...filter }) => {
         const connectionId = connectionOf(filter.connectionId);
         const rows = [];
         let next: string | null = cursor ?? null;
@@ -179,7 +189,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         const first = cursor === undefined;
         const content = format === 'csv' ? toCsv(rows, first) : toJsonChunk(rows, first, next === null);
         return { content, rows: rows.length, nextCursor: next };
-      },
+      }),
       'history.rules.get': () => rulesAnswer(),
       'history.rules.set': ({ rules }) => {
         const ids = new Set<string>();

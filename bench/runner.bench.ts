@@ -1,0 +1,83 @@
+/**
+ * The hosted runner's throughput on a noop task, against graphile-worker's own `run()` with the same task,
+ * concurrency and jobs, in the same run: what Jobdeck's bookkeeping (per-job abort, history, status) costs.
+ * Each side, already running, drains JOBS jobs queued in one `add_jobs` call; rounds alternate so drift on a
+ * shared machine hits both.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Logger, run, runMigrations } from 'graphile-worker';
+import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
+import { createEngine } from '../src/engine/index.ts';
+import type { BenchResult } from './lib.ts';
+
+const JOBS = 5_000;
+const CONCURRENCY = 10;
+const ROUNDS = 3;
+const quiet = new Logger(() => () => {});
+
+async function queue(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    `select graphile_worker.add_jobs(array_agg(row('noop', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec))
+     from generate_series(1, $1)`,
+    [JOBS],
+  );
+}
+
+async function drained(pool: pg.Pool): Promise<void> {
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs');
+    if (rows[0].n === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export default async function bench(): Promise<BenchResult[]> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-runner-'));
+  rmSync(tmp, { recursive: true, force: true });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
+  const tasks = path.join(tmp, 'tasks');
+  mkdirSync(tasks, { recursive: true });
+  writeFileSync(path.join(tasks, 'noop.js'), 'module.exports = async () => {};\n');
+  try {
+    await runMigrations({ connectionString: server.connectionString, logger: quiet });
+    const plain: number[] = [];
+    const hosted: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const runner = await run({ connectionString: server.connectionString, taskList: { noop: async () => {} }, concurrency: CONCURRENCY, noHandleSignals: true, logger: quiet, pollInterval: 1000 });
+      let start = performance.now();
+      await queue(pool);
+      await drained(pool);
+      plain.push(performance.now() - start);
+      await runner.stop();
+
+      const dataDir = path.join(tmp, `engine-${round}`);
+      const engine = createEngine({ dataDir, mode: 'web', log: () => {} });
+      await engine.start({ databaseUrl: server.connectionString, taskDirectory: tasks, concurrency: CONCURRENCY });
+      start = performance.now();
+      await queue(pool);
+      await drained(pool);
+      hosted.push(performance.now() - start);
+      await engine.stop(5_000);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const plainMs = median(plain);
+    const hostedMs = median(hosted);
+    return [
+      {
+        name: `hosted runner drains ${JOBS} noop jobs`,
+        baseline: "graphile-worker's own run()",
+        baselineMs: plainMs,
+        candidateMs: hostedMs,
+        notes: `throughput ${(plainMs / hostedMs).toFixed(2)}x of run(): ${Math.round((JOBS / hostedMs) * 1000)} vs ${Math.round((JOBS / plainMs) * 1000)} jobs/s, concurrency ${CONCURRENCY}, median of ${ROUNDS}, both already running when the jobs are queued`,
+      },
+    ];
+  } finally {
+    await pool.end();
+    await server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
