@@ -96,7 +96,7 @@ const boundaries = [
 ];
 
 export default defineConfig(
-  { ignores: ['out/', '.cache/', '.jobdeck/', 'test-results/', 'bench/results/', 'resources/', 'coverage/'] },
+  { ignores: ['out/', '.cache/', '.jobdeck/', 'test-results/', 'bench/results/', 'coverage/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
@@ -115,5 +115,7 @@ export default defineConfig(
   },
   { files: ['**/*.{js,mjs,cjs}'], ...tseslint.configs.disableTypeChecked },
   { files: ['test/fixtures/tasks/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  // Static pages the main process loads as they are (the start-up failure page): classic browser scripts.
+  { files: ['resources/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   boundaries,
 );
