@@ -13,7 +13,14 @@ export function setupContentSecurityPolicy(): void {
 
 /** Every window's page: isolated, sandboxed, no Node; `preload` is the only way it reaches main. */
 export function hardenedWebPreferences(preload?: string): BrowserWindowConstructorOptions['webPreferences'] {
-  return { ...(preload ? { preload } : {}), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false };
+  return {
+    ...(preload ? { preload } : {}),
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    webSecurity: true,
+    spellcheck: false,
+  };
 }
 
 /**

@@ -34,7 +34,11 @@ async function withPage(run: (page: Page, cspErrors: string[]) => Promise<void>)
 
 test('the page says what failed and what to do, as text, under the CSP', { skip }, async () => {
   const file = '/home/op/.config/Jobdeck/jobdeck.sqlite';
-  const error = new StoreMigrationError(file, 'newer', 'This data file was written by a newer Jobdeck <img src=x onerror="document.title=1">');
+  const error = new StoreMigrationError(
+    file,
+    'newer',
+    'This data file was written by a newer Jobdeck <img src=x onerror="document.title=1">',
+  );
   const failure = describeStartupFailure(error, { dataDir: path.dirname(file), phase: 'create' });
   await withPage(async (page, cspErrors) => {
     await page.goto(pageUrl(startupFailureQuery(failure)));
@@ -50,7 +54,10 @@ test('the page says what failed and what to do, as text, under the CSP', { skip 
     assert.deepEqual(cspErrors, []);
 
     // Each button asks for a new window: what main's window-open handler gets, and turns into an action.
-    for (const [testId, action] of [['failure-reveal', 'reveal'], ['failure-quit', 'quit']] as const) {
+    for (const [testId, action] of [
+      ['failure-reveal', 'reveal'],
+      ['failure-quit', 'quit'],
+    ] as const) {
       const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByTestId(testId).click()]);
       assert.equal(startupFailureAction(popup.url(), page.url()), action);
       await popup.close();

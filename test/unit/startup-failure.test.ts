@@ -70,7 +70,7 @@ test('a migration edited after it ran is told apart from a newer file', () => {
   });
 });
 
-test("a SQLite module built for Node rather than Electron says how to rebuild it", () => {
+test('a SQLite module built for Node rather than Electron says how to rebuild it', () => {
   const error = new Error(
     "The module '/app/node_modules/better-sqlite3/build/Release/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 139.",
   );
