@@ -52,9 +52,18 @@ async function failSome(pool: pg.Pool, round: number): Promise<void> {
   );
 }
 
+interface NaiveRow {
+  id: string;
+  attempts: number;
+  max_attempts: number;
+  locked_at: Date | null;
+  run_at: Date;
+  last_error: string | null;
+}
+
 /** The naive sync: every job through the public view, compared with the previous pass in memory. */
 async function naivePass(pool: pg.Pool, previous: Map<string, string>): Promise<number> {
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<NaiveRow>(
     `select id, task_identifier, queue_name, attempts, max_attempts, locked_at, run_at, last_error from graphile_worker.jobs`,
   );
   let changed = 0;
@@ -130,7 +139,7 @@ function seedAttempts(db: Db): void {
   db.exec('analyze');
 }
 
-async function queryBench(db: Db): Promise<BenchResult[]> {
+function queryBench(db: Db): BenchResult[] {
   seedAttempts(db);
   const from = Math.floor((Date.now() - 7 * 24 * 3600_000) / 900_000) * 900_000;
   const breakdown = (table: string) => () =>
@@ -138,7 +147,7 @@ async function queryBench(db: Db): Promise<BenchResult[]> {
   // What the 7-day chart reads: the 15-minute rollup kept by triggers.
   const rollup = () =>
     db.prepare(`select error_type, sum(n) from failure_quarters where connection_id = 'q' and slot >= ? group by error_type`).all(from / 900_000);
-  const rowsOf = (rows: unknown[]) => JSON.stringify(rows.map((r) => Object.values(r as object)).sort());
+  const rowsOf = (rows: unknown[]) => JSON.stringify(rows.map((r): unknown[] => Object.values(r as object)).sort());
   const same = (a: unknown[], b: unknown[]) => rowsOf(a) === rowsOf(b);
   if (!same(rollup(), breakdown('failure_attempts')())) throw new Error('the rollup and the attempts disagree');
   const time = (fn: () => unknown) => {
@@ -206,7 +215,7 @@ export default async function historyBench(): Promise<BenchResult[]> {
     step('sync passes');
     const sync = await syncBench(pool, db);
     step(`seeding ${ATTEMPTS} attempts and querying`);
-    return [...sync, ...(await queryBench(db))];
+    return [...sync, ...queryBench(db)];
   } finally {
     db.close();
     await pool.end();

@@ -10,7 +10,7 @@ export interface BenchResult {
 }
 
 /** Median wall time of `runs` calls of `fn` (after one warm-up). */
-export async function timeMedian(fn: () => Promise<unknown> | unknown, runs = 5): Promise<number> {
+export async function timeMedian(fn: () => unknown, runs = 5): Promise<number> {
   await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

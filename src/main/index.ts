@@ -1,35 +1,63 @@
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Notification, webContents } from 'electron';
+import { app, BrowserWindow, dialog, Notification } from 'electron';
 import { createEngine, type Engine } from '../engine/index.ts';
-import { registerIpcTransport } from './ipc-transport.ts';
-import { isTrustedSender } from './trusted-sender.ts';
+import { setupIpcTransport } from './ipc-setup.ts';
 import { createMainWindow, setupContentSecurityPolicy } from './window.ts';
 import { safeStorageSecrets } from './secrets.ts';
 import { electronNativeBinding } from './native-binding.ts';
 import { setupMenu } from './menu.ts';
 import { setupFailureNotifications } from './notifications.ts';
+import { describeStartupFailure, type StartupPhase } from './startup-failure.ts';
+import { showStartupFailureWindow } from './startup-failure-window.ts';
 
 /** Hosts the engine and stays thin: lifecycle, window, IPC, keychain, dialogs. */
-let engine: Engine | null = null;
-let quitting = false;
+interface Desktop {
+  dataDir: string;
+  /** Null before it is created, when creating it failed, and once quitting has taken it. */
+  engine: Engine | null;
+  quitting: boolean;
+}
 
-async function onReady(): Promise<void> {
+function main(): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  const desktop: Desktop = { dataDir: process.env.JOBDECK_DATA_DIR ?? app.getPath('userData'), engine: null, quitting: false };
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', (event) => stopBeforeQuit(desktop, event));
+  app
+    .whenReady()
+    .then(() => startDesktop(desktop))
+    .catch((error: unknown) => showStartupFailure(desktop, error, 'create'));
+}
+
+/** Creates the engine and the window, then starts the engine; a failure opens a page that says what to do. */
+function startDesktop(desktop: Desktop): void {
   setupContentSecurityPolicy();
-  engine = createEngine({
-    dataDir: process.env.JOBDECK_DATA_DIR ?? app.getPath('userData'),
-    mode: 'electron',
-    nativeBinding: electronNativeBinding(path.resolve(import.meta.dirname, '../..')),
-    secrets: safeStorageSecrets,
-    pickDirectory: async () => {
-      const result = await dialog.showOpenDialog({ title: 'Choose a task directory', properties: ['openDirectory'] });
-      return result.canceled ? null : (result.filePaths[0] ?? null);
-    },
-  });
-  registerIpcTransport(engine, { ipcMain, isTrustedSender, webContents: () => webContents.getAllWebContents() });
-  setupFailureNotifications(engine);
   setupMenu(() => app.quit());
-  createMainWindow();
-  // The window opens at once and shows progress; a failed start is shown there, never blocks it.
+  let engine: Engine;
+  try {
+    engine = desktop.engine = createEngine({
+      dataDir: desktop.dataDir,
+      mode: 'electron',
+      nativeBinding: electronNativeBinding(path.resolve(import.meta.dirname, '../..')),
+      secrets: safeStorageSecrets,
+      pickDirectory: async () => {
+        const result = await dialog.showOpenDialog({ title: 'Choose a task directory', properties: ['openDirectory'] });
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
+    });
+    setupIpcTransport(engine);
+    setupFailureNotifications(engine);
+    createMainWindow();
+  } catch (error) {
+    showStartupFailure(desktop, error, 'create');
+    return;
+  }
+  // The window opens at once and shows progress; a failed connection is shown there (and retried), so only a
+  // failure the console cannot show replaces it.
   engine
     .start({
       databaseUrl: process.env.JOBDECK_DATABASE_URL,
@@ -37,30 +65,45 @@ async function onReady(): Promise<void> {
       // Review saved failure history with no database at all (as web mode's --offline).
       offline: process.env.JOBDECK_OFFLINE === '1',
     })
-    .catch((error) => console.error(`jobdeck: start failed: ${(error as Error).message}`));
+    .catch((error: unknown) => {
+      if (engine.status().connection.error) console.error(`jobdeck: start failed: ${String(error)}`);
+      else showStartupFailure(desktop, error, 'start');
+    });
 }
 
-if (!app.requestSingleInstanceLock()) {
-  app.quit();
-} else {
-  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
-  app.whenReady().then(onReady, (error) => console.error(error));
-  app.on('window-all-closed', () => app.quit());
-  // Quit: stop taking jobs, wait (bounded) for running ones, abort the rest so they are retried.
-  app.on('before-quit', (event) => {
-    if (quitting || !engine) return;
-    event.preventDefault();
-    quitting = true;
-    const current = engine;
-    engine = null;
-    current
-      .stop(10_000)
-      .then((report) => {
+function showStartupFailure(desktop: Desktop, error: unknown, phase: StartupPhase): void {
+  console.error('jobdeck: start-up failed:', error);
+  const failure = describeStartupFailure(error, { dataDir: desktop.dataDir, phase });
+  try {
+    const shown = showStartupFailureWindow(failure, () => app.quit());
+    for (const window of BrowserWindow.getAllWindows()) if (window !== shown) window.destroy();
+  } catch (windowError) {
+    // Not even a window: the native box needs no page.
+    console.error(windowError);
+    dialog.showErrorBox(failure.title, [failure.summary, ...failure.details].join('\n'));
+    app.quit();
+  }
+}
+
+/** Quit: stop taking jobs, wait (bounded) for running ones, abort the rest so they are retried. */
+function stopBeforeQuit(desktop: Desktop, event: Electron.Event): void {
+  const engine = desktop.engine;
+  if (desktop.quitting || !engine) return;
+  event.preventDefault();
+  desktop.quitting = true;
+  desktop.engine = null;
+  void engine
+    .stop(10_000)
+    .then(
+      (report) => {
         if (!report.aborted) return;
         const message = `${report.aborted} running job(s) did not finish within 10 s and were aborted; graphile-worker retries them.`;
         console.log(`jobdeck: ${message}`);
         if (Notification.isSupported()) new Notification({ title: 'Jobdeck stopped its runner', body: message }).show();
-      })
-      .finally(() => app.quit());
-  });
+      },
+      (error: unknown) => console.error('jobdeck: stop failed:', error),
+    )
+    .finally(() => app.quit());
 }
+
+main();

@@ -7,8 +7,7 @@ import type { SecretStore } from '../engine/index.ts';
  */
 export const safeStorageSecrets: SecretStore = {
   available: () =>
-    safeStorage.isEncryptionAvailable() &&
-    (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
+    safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
   encrypt: (plain) => safeStorage.encryptString(plain),
   decrypt: (blob) => safeStorage.decryptString(blob),
 };

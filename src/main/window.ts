@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BrowserWindow, session, shell } from 'electron';
+import { BrowserWindow, session, shell, type BrowserWindowConstructorOptions } from 'electron';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'";
@@ -11,7 +11,33 @@ export function setupContentSecurityPolicy(): void {
   });
 }
 
-/** The console window: isolated, sandboxed, no Node, no navigation away, no new windows. */
+/** Every window's page: isolated, sandboxed, no Node; `preload` is the only way it reaches main. */
+export function hardenedWebPreferences(preload?: string): BrowserWindowConstructorOptions['webPreferences'] {
+  return {
+    ...(preload ? { preload } : {}),
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    webSecurity: true,
+    spellcheck: false,
+  };
+}
+
+/**
+ * No navigation away from the page, and no new windows: `onOpen` sees each request (a link with
+ * target="_blank", window.open) and decides what to do instead; the request itself is always denied.
+ */
+export function lockNavigation(window: BrowserWindow, onOpen: (url: string) => void): void {
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    onOpen(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    if (url !== window.webContents.getURL()) event.preventDefault();
+  });
+}
+
+/** The console window: hardened, opening external http(s) links in the system browser. */
 export function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
     width: 1440,
@@ -21,23 +47,11 @@ export function createMainWindow(): BrowserWindow {
     title: 'Jobdeck',
     backgroundColor: '#0f1115',
     show: false,
-    webPreferences: {
-      preload: path.join(import.meta.dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: hardenedWebPreferences(path.join(import.meta.dirname, '../preload/index.cjs')),
   });
   window.once('ready-to-show', () => window.show());
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    // External links open in the system browser, and only http(s) ones.
+  lockNavigation(window, (url) => {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event, url) => {
-    if (url !== window.webContents.getURL()) event.preventDefault();
   });
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   if (devUrl) void window.loadURL(devUrl);

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { _electron as electron } from 'playwright-core';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -48,6 +49,41 @@ test('the desktop app opens the overview on the embedded demo, hardened', { skip
     await window.screenshot({ path: path.join(root, 'test-results', 'screenshots', 'electron-overview.png') });
   } finally {
     await app.close();
+  }
+});
+
+test('a data file written by a newer Jobdeck opens a hardened page that names the file, not an unhandled rejection', { skip: skip ?? false }, async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-electron-newer-'));
+  const file = path.join(dataDir, 'jobdeck.sqlite');
+  // The file as a future Jobdeck leaves it: a migration this build does not know.
+  const db = new Database(file);
+  db.exec(`create table _migrations (id integer primary key, name text not null, hash text not null, applied_at text not null);
+    insert into _migrations values (9999, 'from a newer Jobdeck', 'hash', '2099-01-01T00:00:00Z')`);
+  db.close();
+  const app = await electron.launch({
+    executablePath: require('electron') as unknown as string,
+    args: [root, '--no-sandbox'],
+    env: { ...process.env, JOBDECK_DATA_DIR: dataDir },
+  });
+  let closed = false;
+  try {
+    const window = await app.firstWindow();
+    await window.waitForSelector('[data-page-state="ready"]', { timeout: 30_000 });
+    assert.match((await window.getByTestId('failure-title').textContent()) ?? '', /newer Jobdeck/);
+    assert.ok((await window.getByTestId('failure-details').textContent())?.includes(file));
+    assert.equal(await window.getByTestId('failure-reveal').isVisible(), true);
+    const prefs = await app.evaluate(({ BrowserWindow }) => {
+      const windows = BrowserWindow.getAllWindows();
+      const p = (windows[0].webContents as unknown as { getLastWebPreferences(): Record<string, unknown> | null }).getLastWebPreferences();
+      return { windows: windows.length, contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration, preload: p?.preload ?? null };
+    });
+    assert.deepEqual(prefs, { windows: 1, contextIsolation: true, sandbox: true, nodeIntegration: false, preload: null });
+    assert.equal(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require), 'undefined');
+    // Quit goes through main (the link's window is denied), and the app exits.
+    await Promise.all([app.waitForEvent('close'), window.getByTestId('failure-quit').click()]);
+    closed = true;
+  } finally {
+    if (!closed) await app.close();
   }
 });
 

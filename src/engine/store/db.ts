@@ -6,6 +6,21 @@ import { MIGRATIONS, type Migration } from './migrations/index.ts';
 
 export type Db = Database.Database;
 
+/**
+ * The SQLite file cannot be used by this build: a newer Jobdeck wrote it (`newer`), or a migration that already
+ * ran on it has since changed (`edited`). The hosting process tells the operator which file and what to do.
+ */
+export class StoreMigrationError extends Error {
+  override readonly name = 'StoreMigrationError';
+  constructor(
+    readonly file: string,
+    readonly kind: 'newer' | 'edited',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface OpenStoreOptions {
   /** Path to a better_sqlite3.node built for this runtime (Electron's ABI differs from Node's). */
   nativeBinding?: string;
@@ -20,7 +35,13 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db, options.migrations ?? MIGRATIONS);
+  try {
+    migrate(db, options.migrations ?? MIGRATIONS);
+  } catch (error) {
+    // Let go of the file, so the operator can move it aside while the failure is shown.
+    db.close();
+    throw error;
+  }
   return db;
 }
 
@@ -40,7 +61,9 @@ export function migrate(db: Db, migrations: Migration[]): void {
     const hash = hashOf(migration);
     const done = applied.get(migration.id);
     if (done !== undefined) {
-      if (done !== hash) throw new Error(`SQLite migration ${migration.id} (${migration.name}) was edited after it ran`);
+      if (done !== hash) {
+        throw new StoreMigrationError(db.name, 'edited', `SQLite migration ${migration.id} (${migration.name}) was edited after it ran`);
+      }
       continue;
     }
     db.transaction(() => {
@@ -55,5 +78,5 @@ export function migrate(db: Db, migrations: Migration[]): void {
   }
   const newest = Math.max(0, ...applied.keys());
   const known = Math.max(0, ...migrations.map((m) => m.id));
-  if (newest > known) throw new Error(`This data file was written by a newer Jobdeck (migration ${newest})`);
+  if (newest > known) throw new StoreMigrationError(db.name, 'newer', `This data file was written by a newer Jobdeck (migration ${newest})`);
 }

@@ -346,11 +346,14 @@ export function compileClassifier(userRules?: readonly ErrorRule[]): Classifier 
   // Custom types in order of first appearance; the first explicit label/colour wins.
   const custom = new Map<string, { id: string; label?: string; color?: string }>();
 
-  for (const candidate of Array.isArray(userRules) ? userRules : []) {
-    if (candidate?.enabled === false) continue;
+  // Rules come from settings on disk: check each as untrusted input, whatever the declared type says.
+  const candidates: readonly unknown[] = Array.isArray(userRules) ? userRules : [];
+  for (const candidate of candidates) {
+    const fields: { enabled?: unknown; id?: unknown } = typeof candidate === 'object' && candidate !== null ? candidate : {};
+    if (fields.enabled === false) continue;
     const parsed = errorRuleSchema.safeParse(candidate);
     if (!parsed.success) {
-      const id = typeof candidate?.id === 'string' ? candidate.id : '';
+      const id = typeof fields.id === 'string' ? fields.id : '';
       rejected.push({ id, message: parsed.error.issues.map((i) => i.message).join('; ') });
       continue;
     }
