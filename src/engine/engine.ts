@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { TaskList } from 'graphile-worker';
 import type { JobdeckEvent, OpResult } from '../shared/contract/index.ts';
 import type { EngineStatus } from '../shared/model/status.ts';
 import { openStore, type Db } from './store/db.ts';
@@ -113,7 +114,6 @@ export function createEngine(options: EngineOptions): Engine {
   const connectionsTable = connectionsRepo(db);
   // The runner and the connector need each other at run time (a session opens, then the runner starts on it):
   // the connector is created first and reaches the runner through these callbacks, which run only later.
-  let runner: RunnerDomain;
   const connector: Connector = new Connector({
     dataDir: options.dataDir,
     secrets: options.secrets,
@@ -134,7 +134,7 @@ export function createEngine(options: EngineOptions): Engine {
   const sessions: Sessions = connector;
 
   const ownPools = ownPoolsRepo(db);
-  runner = createRunner({
+  const runner: RunnerDomain = createRunner({
     log,
     sessions,
     pools: ownPools,
@@ -143,7 +143,7 @@ export function createEngine(options: EngineOptions): Engine {
     onJob: (event, session) => void runHooks('onRunnerJob', (h) => h.onRunnerJob?.(event, session)),
     onPool: (poolId, session) => void runHooks('onRunnerPool', (h) => h.onRunnerPool?.(poolId, session)),
     extras: (session) => ({
-      tasks: Object.assign({}, ...hooks.map((d) => d.hooks.tasks?.(session) ?? {})),
+      tasks: Object.assign({}, ...hooks.map((d) => d.hooks.tasks?.(session) ?? {})) as TaskList,
       crontab: hooks.flatMap((d) => d.hooks.crontab?.(session) ?? []),
     }),
   });

@@ -24,7 +24,7 @@ const SQLITE_MESSAGES: Record<string, string> = {
 
 function isPgError(error: unknown): boolean {
   const e = error as { code?: unknown; severity?: unknown; message?: unknown } | null;
-  if (!e || typeof e.code !== 'string') return /Connection terminated|timeout exceeded when trying to connect/i.test(String(e?.message ?? ''));
+  if (!e || typeof e.code !== 'string') return /Connection terminated|timeout exceeded when trying to connect/i.test(typeof e?.message === 'string' ? e.message : '');
   return (PG_SQLSTATE.test(e.code) && typeof e.severity === 'string') || SOCKET_CODES.has(e.code);
 }
 

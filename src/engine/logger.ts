@@ -10,10 +10,12 @@ export const consoleLog: LogFn = (level, message) => {
 
 /** graphile-worker's logger, forwarded to Jobdeck's; its debug chatter is dropped. */
 export function workerLogger(log: LogFn): Logger {
-  return new Logger((scope) => (level, message) => {
+  return new Logger((scope) => (graphileLevel, message) => {
+    // graphile-worker's levels are a const enum of these strings: compare them as strings.
+    const level: string = graphileLevel;
     if (level === 'debug') return;
     // A failing job is the normal business of a queue: Jobdeck's history records it, the log need not shout.
-    if (message.startsWith('Failed task')) level = 'info' as typeof level;
-    log(level === 'warning' ? 'warn' : (level as LogLevel), `graphile-worker${scope.label ? ` ${scope.label}` : ''}: ${message}`);
+    const ours: LogLevel = message.startsWith('Failed task') ? 'info' : level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'info';
+    log(ours, `graphile-worker${scope.label ? ` ${scope.label}` : ''}: ${message}`);
   });
 }

@@ -34,7 +34,7 @@ export function parseChatRequest(raw: string): ChatRequest | null {
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { messages?: unknown }).messages)) return null;
   const b = body as RawRequest;
   const messages = b.messages.map((m) => ({
-    role: String(m.role ?? 'user'),
+    role: typeof m.role === 'string' ? m.role : 'user',
     content: typeof m.content === 'string' ? m.content : '',
   }));
   const schemaRequired = b.response_format?.json_schema?.schema?.required;

@@ -62,7 +62,7 @@ export function networkErrorMessage(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   if (!(cause instanceof Error)) return message;
   // Connecting to "localhost" tries ::1 and 127.0.0.1: the cause is then an AggregateError with an empty message.
-  const inner = cause instanceof AggregateError && !cause.message ? cause.errors[0] : cause;
+  const inner: unknown = cause instanceof AggregateError && !cause.message ? (cause.errors[0] as unknown) : cause;
   const detail = inner instanceof Error ? inner.message || (inner as NodeJS.ErrnoException).code : undefined;
   return detail ? `${message} (${detail})` : message;
 }
@@ -110,11 +110,11 @@ function stripCodeFence(content: string): string {
 function parseCompletion(bodyText: string, requiredFields: readonly string[]): Record<string, unknown> {
   let body: unknown;
   try {
-    body = JSON.parse(bodyText);
+    body = JSON.parse(bodyText) as unknown;
   } catch (error) {
     throw new LlmError(`Invalid response from API: ${String(error)}`, 'bad_response');
   }
-  const choice = isRecord(body) && Array.isArray(body.choices) ? body.choices[0] : undefined;
+  const choice: unknown = isRecord(body) && Array.isArray(body.choices) ? body.choices[0] : undefined;
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
   if (typeof message?.refusal === 'string' && message.refusal) {
     throw new LlmError(`${EXTRACT_PREFIX}: the model refused: ${message.refusal}`, 'bad_response');

@@ -33,9 +33,9 @@ export interface HistoryContext {
 
 export interface HistoryDomain extends Domain<Ops> {
   /** The rules an error type is judged by everywhere: the operator's own (enabled and valid), then the built-ins. */
-  errorRules(): ErrorRule[];
+  errorRules: () => ErrorRule[];
   /** The classifier of the operator's rules and the built-ins, as the history applies it. */
-  classify(message: string): string;
+  classify: (message: string) => string;
   /** What the job explorer reads and records about single jobs. */
   records: JobRecords;
   /** The watcher of the active database, when one runs (tests read its scans). */

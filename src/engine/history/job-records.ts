@@ -37,7 +37,7 @@ export function jobRecords(db: Db) {
     recordCancelled: (connectionId: string, jobs: RemovedJob[], actor: string, at?: number) => recordCancelled(db, connectionId, jobs, actor, at),
 
     /** The failed attempts of one job that Jobdeck has seen, oldest first. */
-    attemptsOf(connectionId: string, jobId: string): JobAttempt[] {
+    attemptsOf: (connectionId: string, jobId: string): JobAttempt[] => {
       const rows = attempts.all(connectionId, Number(jobId)) as {
         attempt: number;
         at: number;
@@ -59,7 +59,7 @@ export function jobRecords(db: Db) {
      * A job that has left the database: its snapshot, or else its last recorded failed attempt shaped as one
      * (a job that failed, was retried and then succeeded has no snapshot).
      */
-    lastKnown(connectionId: string, jobId: string): JobSnapshotRow | undefined {
+    lastKnown: (connectionId: string, jobId: string): JobSnapshotRow | undefined => {
       const s = snapshot.get(connectionId, Number(jobId)) as JobSnapshotRow | undefined;
       if (s) return s;
       const a = lastFailed.get(connectionId, Number(jobId)) as

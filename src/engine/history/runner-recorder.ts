@@ -13,7 +13,7 @@ const MAX_PENDING = 2_000;
 export interface RecorderContext {
   db: Db;
   attempts: AttemptsRepo;
-  classify(message: string): string;
+  classify: (message: string) => string;
 }
 
 /**

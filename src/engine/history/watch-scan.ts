@@ -37,10 +37,23 @@ export interface WatchedJobRow {
   runAtMs: number;
 }
 
+/** A row of `fetchBuckets` as Postgres returns it. */
+interface WatchedJobRowSql {
+  id: number;
+  task: string;
+  queue: string | null;
+  attempts: number;
+  max_attempts: number;
+  locked: boolean;
+  last_error: string | null;
+  generation: number;
+  run_at_ms: number;
+}
+
 /** The jobs of some id ranges: index range scans on the primary key, error texts cut in Postgres. */
 export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<WatchedJobRow[]> {
   if (buckets.length === 0) return [];
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<WatchedJobRowSql>(
     `select j.id::float8 as id, t.identifier as task, q.queue_name as queue, j.attempts, j.max_attempts,
             j.locked_at is not null as locked, left(j.last_error, ${MAX_ERROR_CHARS + 1}) as last_error,
             floor(extract(epoch from j.updated_at))::float8 as generation,

@@ -10,8 +10,8 @@ export interface WatcherOptions {
   db: Db;
   connectionId: string;
   attempts: AttemptsRepo;
-  classify(message: string): string;
-  finishedByRunner(jobId: number): boolean;
+  classify: (message: string) => string;
+  finishedByRunner: (jobId: number) => boolean;
   log: LogFn;
   /** Shortest pause between scans; it grows to 10x the scan's cost so a big table is not scanned back to back. */
   minIntervalMs?: number;
@@ -99,7 +99,7 @@ export class DbWatcher {
     const { pool, db, connectionId } = this.options;
     const started = performance.now();
     if (!this.hashSql) {
-      const { rows } = await pool.query(`select current_setting('server_version_num')::int as v`);
+      const { rows } = await pool.query<{ v: number }>(`select current_setting('server_version_num')::int as v`);
       this.hashSql = bucketHashSql(rows[0].v);
     }
     const { rows } = await pool.query<{ bucket: string; hash: string }>(this.hashSql);

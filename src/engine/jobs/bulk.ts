@@ -22,7 +22,7 @@ export interface IdSource {
   /** How many jobs it stands for now: the progress bar's first total (it grows if more turn up). */
   count(): Promise<number>;
   /** The ids, at most CHUNK_SIZE at a time, each once. */
-  chunks(): AsyncIterable<string[]>;
+  chunks(): AsyncIterable<string[]> | Iterable<string[]>;
   /** What the operator asked for, as the audit log records it. */
   auditTarget: unknown;
 }
@@ -131,8 +131,8 @@ export async function runBulkAction(
 export function idsSource(rawIds: string[], auditTarget?: unknown): IdSource {
   const ids = normalizeIds(rawIds);
   return {
-    count: async () => ids.length,
-    async *chunks() {
+    count: () => Promise.resolve(ids.length),
+    *chunks() {
       for (let i = 0; i < ids.length; i += CHUNK_SIZE) yield ids.slice(i, i + CHUNK_SIZE);
     },
     auditTarget: auditTarget ?? { ids: ids.slice(0, AUDIT_ID_LIMIT), count: ids.length },

@@ -10,7 +10,7 @@ import { ROW_COLUMNS, toJobRow } from './list-query.ts';
 /** What a job's detail reads besides the database: the history's records, the classifier, the hosted runner. */
 export interface DetailSources {
   records: JobRecords;
-  classify(message: string): string;
+  classify: (message: string) => string;
   hosted: HostedRunner;
 }
 

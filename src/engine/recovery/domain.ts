@@ -15,7 +15,7 @@ export interface RecoveryContext {
 
 export interface RecoveryDomain extends Domain<'recovery.run'> {
   /** The latest recovery of this engine (start-up or operator), or null before any. */
-  last(): RecoveryReport | null;
+  last: () => RecoveryReport | null;
 }
 
 /**

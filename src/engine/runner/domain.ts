@@ -18,11 +18,11 @@ export interface RunnerContext {
   pools: OwnPoolsRepo;
   /** The desktop's folder dialog; absent in web mode. */
   pickDirectory?: () => Promise<string | null>;
-  onChange(): void;
-  onJob(event: RunnerJobEvent, session: Session): void;
-  onPool(poolId: string, session: Session): void;
+  onChange: () => void;
+  onJob: (event: RunnerJobEvent, session: Session) => void;
+  onPool: (poolId: string, session: Session) => void;
   /** Tasks and crontab lines the other domains add to the runner. */
-  extras(session: Session): { tasks: TaskList; crontab: string[] };
+  extras: (session: Session) => { tasks: TaskList; crontab: string[] };
 }
 
 export interface RunnerDomain extends Domain<Ops> {

@@ -55,7 +55,7 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
     if (!tasks) {
       if (!options.taskDirectory) throw new Error('No task source: choose a task directory or use the demo tasks');
       const watched = await getTasks({ connectionString: options.connectionString, logger: options.logger }, options.taskDirectory);
-      this.releaseTasks = async () => watched.release();
+      this.releaseTasks = () => Promise.resolve(watched.release());
       tasks = watched.tasks;
       if (Object.keys(tasks).length === 0) throw new Error(`No tasks found in ${options.taskDirectory}`);
     }

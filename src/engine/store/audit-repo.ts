@@ -61,11 +61,11 @@ export function auditRepo(db: Db) {
         at: new Date(r.at).toISOString(),
         connectionId: r.connection_id,
         action: r.action,
-        target: JSON.parse(r.target),
+        target: JSON.parse(r.target) as unknown,
         requested: r.requested,
         affected: r.affected,
         skipped: r.skipped,
-        detail: r.detail === null ? null : JSON.parse(r.detail),
+        detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
         actor: r.actor,
       }));
     },

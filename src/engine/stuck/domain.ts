@@ -21,7 +21,7 @@ export interface StuckContext {
   pools: PoolKnowledge;
   /** The Jobs view's bulk-action path, shared so every view's actions behave and report alike. */
   bulk: BulkContext;
-  lastRecovery(): RecoveryReport | null;
+  lastRecovery: () => RecoveryReport | null;
 }
 
 /** Stuck items: jobs locked too long or held by gone pools, blocked queues, due jobs nobody takes, failed groups. */

@@ -11,8 +11,8 @@ import { thresholdMs } from './thresholds-repo.ts';
 export interface ReportContext {
   pools: PoolKnowledge;
   hosted: HostedRunner;
-  thresholds(connectionId: string): StuckThresholds;
-  lastRecovery(): RecoveryReport | null;
+  thresholds: (connectionId: string) => StuckThresholds;
+  lastRecovery: () => RecoveryReport | null;
 }
 
 /** Due jobs of a task nobody runs for this long: probably no running worker supports the task. */

@@ -8,7 +8,7 @@ import { judgePools, type PoolKnowledge } from './pools.ts';
 /** What the operator's unlock needs: how to judge pools, the thresholds, and the audit log. */
 export interface UnlockContext {
   pools: PoolKnowledge;
-  thresholds(connectionId: string): StuckThresholds;
+  thresholds: (connectionId: string) => StuckThresholds;
   audit: AuditLog;
 }
 
