@@ -20,6 +20,8 @@ export interface OpErrorBody {
   message: string;
   /** Field-level problems for invalid input, or other structured detail. */
   details?: unknown;
+  /** Set on internal errors: the id under which the engine logged the failure, for the operator to quote. */
+  correlationId?: string;
 }
 
 /** Every operation's answer on the wire: results are wrapped so errors survive any transport unchanged. */
