@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useOpMutation, useStatus } from '../data/use-op.ts';
+import { useOp, useOpMutation } from '../data/use-op.ts';
 import { useOffline } from '../store/offline-store.ts';
 import { toastError, useToasts } from '../store/toast-store.ts';
 import { useNow } from '../hooks/useNow.ts';
@@ -10,7 +10,7 @@ import { ConfirmDialog } from './ConfirmDialog.tsx';
 
 /** What an operator must know before trusting the numbers: offline, failed, watch-only, no schema, runner. */
 export function Banners() {
-  const status = useStatus((s) => s);
+  const status = useOp('app.status', {}).data;
   const offlineSince = useOffline((s) => s.since);
   const now = useNow();
   const [confirming, setConfirming] = useState(false);

@@ -1,5 +1,5 @@
 import { useEffect, type ReactNode } from 'react';
-import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { hashKey, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
 import type { JobdeckEvent, OpName } from '../../../shared/contract/index.ts';
 import type { EngineStatus } from '../../../shared/model/status.ts';
@@ -70,8 +70,9 @@ function dispatch(client: QueryClient, live: (snapshot: OverviewSnapshot) => voi
  */
 function watchStatus(client: QueryClient): () => void {
   let previous: EngineStatus | undefined;
+  const statusHash = hashKey(STATUS_KEY);
   return client.getQueryCache().subscribe((event) => {
-    if (event.type !== 'updated' || event.query.queryKey[0] !== STATUS_KEY[0]) return;
+    if (event.type !== 'updated' || event.query.queryHash !== statusHash) return;
     const status = event.query.state.data as EngineStatus | undefined;
     if (!status || status === previous) return;
     const before = previous;

@@ -19,7 +19,7 @@ export type QueryMeta = {
 /** The call a key names (see op-key.ts), so a query needs no function of its own. */
 function callOfKey({ queryKey }: QueryFunctionContext): Promise<unknown> {
   const [name, input] = queryKey as OpKey;
-  return api.call(name, input as never);
+  return api.call(name, input);
 }
 
 /**

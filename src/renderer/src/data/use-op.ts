@@ -36,9 +36,9 @@ export function useOp<N extends OpName, TData = OpOutput<N>>(
 
 export interface Paging<N extends OpName, C> {
   /** The input fields that ask for the page after `cursor`. */
-  after(cursor: C): Partial<OpInput<N>>;
+  after: (cursor: C) => Partial<OpInput<N>>;
   /** The cursor of the page after this one, or null at the end. */
-  next(page: OpOutput<N>): C | null;
+  next: (page: OpOutput<N>) => C | null;
 }
 
 export type OpPagesOptions<N extends OpName, C> = Pick<
@@ -60,7 +60,7 @@ export function useOpPages<N extends OpName, C>(
   return useInfiniteQuery<OpOutput<N>, Error, InfiniteData<OpOutput<N>, C | null>, OpKey<N>, C | null>({
     ...options,
     queryKey: opKey(name, input),
-    queryFn: ({ pageParam }) => api.call(name, { ...input, ...(pageParam === null ? {} : paging.after(pageParam as C)) } as OpInput<N>),
+    queryFn: ({ pageParam }) => api.call(name, { ...input, ...(pageParam === null ? {} : paging.after(pageParam as C)) }),
     initialPageParam: null,
     getNextPageParam: paging.next,
   });

@@ -42,7 +42,7 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
 function patchStatus(client: QueryClient, name: OpName, output: unknown): void {
   const patch = (change: (status: EngineStatus) => EngineStatus) =>
     client.setQueryData<EngineStatus>(STATUS_KEY, (status) => status && change(status));
-  if (name === 'connections.activate') client.setQueryData(STATUS_KEY, output as EngineStatus);
+  if (name === 'connections.activate') client.setQueryData<EngineStatus>(STATUS_KEY, output as EngineStatus);
   else if (name.startsWith('runner.')) patch((status) => ({ ...status, runner: output as RunnerStatus }));
   else if (name === 'demo.update') patch((status) => ({ ...status, demo: output as DemoStatus }));
 }

@@ -19,7 +19,7 @@ function savedRange(): number {
 
 interface DepthRangeState {
   rangeMinutes: number;
-  setRange(minutes: number): void;
+  setRange: (minutes: number) => void;
 }
 
 /** The depth chart's range, kept across sessions (the samples themselves: components/use-depth-samples.ts). */

@@ -5,7 +5,7 @@ interface OfflineState {
   /** When the console first saw the connection offline (the engine does not say when it went down). */
   since: number | null;
   /** Called with each new status and the one before it (engine-events.tsx). */
-  observe(status: EngineStatus, previous: EngineStatus | undefined): void;
+  observe: (status: EngineStatus, previous: EngineStatus | undefined) => void;
 }
 
 /** What the console observed about the connection, which the engine's status does not carry. */

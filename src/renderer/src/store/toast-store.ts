@@ -10,8 +10,8 @@ export interface Toast {
 
 interface ToastState {
   toasts: Toast[];
-  push(kind: Toast['kind'], title: string, message: string): void;
-  dismiss(id: number): void;
+  push: (kind: Toast['kind'], title: string, message: string) => void;
+  dismiss: (id: number) => void;
 }
 
 let nextId = 1;

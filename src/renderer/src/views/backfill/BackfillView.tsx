@@ -34,7 +34,8 @@ export function BackfillView() {
   const selected = chosen === 'new' || rules.some((r) => r.id === chosen) ? chosen : (rules[0]?.id ?? null);
   const rule = rules.find((r) => r.id === selected) ?? null;
   const isNew = selected === 'new';
-  const runs = useOp('backfill.runs', { id: rule?.id, minutes: RUNS_MINUTES }, { enabled: !!rule }).data ?? [];
+  const runsQuery = useOp('backfill.runs', { id: rule?.id, minutes: RUNS_MINUTES }, { enabled: !!rule });
+  const runs = runsQuery.data ?? [];
   const preview = useOpMutation('backfill.preview');
   const run = useOpMutation('backfill.run', {
     onError: (e) => toastError(`Could not run "${rule?.name ?? 'the rule'}"`, e),
@@ -46,7 +47,8 @@ export function BackfillView() {
     resetPreview();
     resetRun();
   }, [selected, resetPreview, resetRun]);
-  const error = list.error ? errorMessage(list.error) : null;
+  const failure = list.error ?? runsQuery.error;
+  const error = failure ? errorMessage(failure) : null;
 
   const onRun = async (limit: number, requeueFailed: boolean) => {
     if (!rule) return;

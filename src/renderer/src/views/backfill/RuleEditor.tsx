@@ -13,11 +13,11 @@ interface Props {
   open: boolean;
   onToggle(): void;
   /** Previews a saved rule or the form's; the answer is shown by the view. */
-  onPreview(target: OpInput<'backfill.preview'>['target']): Promise<BackfillPreview>;
+  onPreview: (target: OpInput<'backfill.preview'>['target']) => Promise<BackfillPreview>;
   /** A preview failed: the view drops the previous one, which no longer answers for the form. */
-  onPreviewFailed(): void;
-  onSaved(rule: BackfillRule): void;
-  onRemoved(): void;
+  onPreviewFailed: () => void;
+  onSaved: (rule: BackfillRule) => void;
+  onRemoved: () => void;
 }
 
 /** A rule's header and editor: preview it (saved or not), save it, delete it. */

@@ -3,7 +3,7 @@ import { create } from 'zustand';
 interface BackfillState {
   /** Selected rule id, `new` for the editor of a new rule, or null (the first rule is shown). */
   selected: string | null;
-  select(id: string | null): void;
+  select: (id: string | null) => void;
 }
 
 /** Which rule the Backfill view shows (the rules and their runs: queries in BackfillView). */

@@ -14,9 +14,9 @@ interface FailuresState {
   window: HistoryWindow;
   task: string | null;
   filter: ListFilter;
-  setWindow(window: HistoryWindow): void;
-  setTask(task: string | null): void;
-  setFilter(filter: ListFilter): void;
+  setWindow: (window: HistoryWindow) => void;
+  setTask: (task: string | null) => void;
+  setFilter: (filter: ListFilter) => void;
 }
 
 const WINDOW_KEY = 'jobdeck:failures-window';

@@ -12,7 +12,7 @@ import { BulkActionDialog } from './BulkActionDialog.tsx';
  * A job action: first how many jobs it will touch (and how many a worker holds now), then the action with its
  * progress and report (BulkActionDialog).
  */
-export function ActionDialog({ request, onClose }: { request: ActionRequest; onClose(changed: boolean): void }) {
+export function ActionDialog({ request, onClose }: { request: ActionRequest; onClose: (changed: boolean) => void }) {
   const client = useQueryClient();
   // Read once when the dialog opens, and dropped when it closes: the next dialog counts again.
   const preview = useOp('jobs.preview', { action: request.action, target: request.target }, { staleTime: Infinity, gcTime: 0 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useEffectEvent, useRef, type ReactNode } from 'react';
 import { errorMessage } from '../../api/client.ts';
 import { useBulkAction, type BulkCall } from './use-bulk-action.ts';
 import { ActionProgressBar } from './ActionProgressBar.tsx';
@@ -16,12 +16,12 @@ interface Props {
   /** Runs at once, without asking (a "Retry now" button). */
   autoStart?: boolean;
   /** The action's call, for the id its progress events will carry. */
-  call(actionId: string): BulkCall;
+  call: (actionId: string) => BulkCall;
   /** Jobs it is expected to touch, shown until the first progress event. */
   expected?: number;
   /** Why it cannot be asked (its preview failed). */
   failure?: string | null;
-  onClose(changed: boolean): void;
+  onClose: (changed: boolean) => void;
 }
 
 /**
@@ -38,11 +38,12 @@ export function BulkActionDialog({ title, children, confirmLabel, confirmDisable
     started.current = true;
     action.start(call);
   };
-  useEffect(() => {
+  // When the dialog opens (`started` keeps strict mode's second run from acting twice).
+  const opened = useEffectEvent(() => {
     if (ref.current && !ref.current.open) ref.current.showModal();
     if (autoStart) start();
-    // Once, when the dialog opens (`started` keeps strict mode's second run from acting twice).
-  }, []);
+  });
+  useEffect(() => opened(), []);
 
   const running = action.phase === 'running';
   const asking = action.phase === 'idle' && !failure;

@@ -37,13 +37,12 @@ export function StuckView() {
   const tasks = useMemo(() => snapshot?.byTask.map((t) => t.task) ?? [], [snapshot]);
   const connected = useStatus((s) => s.connection.state === 'online') ?? false;
   const now = useNow(5_000);
-  const toast = useToasts((s) => s.push);
   const unlock = useOpMutation('stuck.unlock', {
-    onSuccess: (r) => toast('info', 'Unlock', unlockSummary(r)),
+    onSuccess: (r) => useToasts.getState().push('info', 'Unlock', unlockSummary(r)),
     onError: (e) => toastError('Unlock failed', e),
   });
   const recover = useOpMutation('recovery.run', {
-    onSuccess: (r) => toast('info', 'Recover', recoverySummary(r)),
+    onSuccess: (r) => useToasts.getState().push('info', 'Recover', recoverySummary(r)),
     onError: (e) => toastError('Recover failed', e),
   });
   const busy = unlock.isPending || recover.isPending;
