@@ -76,4 +76,18 @@ test('the stuck view shows a crashed pool, a blocked queue, a task with no worke
   await wc.screenshot('stuck-view-after-unlock');
   const audit = wc.engine.parts.audit.list({ limit: 10 }).map((a) => a.action);
   assert.ok(audit.includes('stuck.unlock') && audit.includes('recovery.unlock'));
+
+  // Retry and cancel run like the Jobs view's actions: one dialog, its progress, then the report.
+  await page.click('[data-testid="retry-failed-news_insight-rate_limit"]');
+  await page.waitForSelector('[data-testid="action-report"]');
+  assert.equal(await page.textContent('[data-testid="report-affected"]'), '4');
+  await wc.screenshot('stuck-retry-report');
+  await page.click('[data-testid="action-close"]');
+  await page.waitForSelector('[data-testid="failed-news_insight-rate_limit"]', { state: 'detached' });
+  await page.click('[data-testid="cancel-due-translate_posting"]');
+  await page.click('[data-testid="action-confirm"]');
+  await page.waitForSelector('[data-testid="action-report"]');
+  assert.equal(await page.textContent('[data-testid="report-affected"]'), '6');
+  await page.click('[data-testid="action-close"]');
+  await page.waitForSelector('[data-testid="due-translate_posting"]', { state: 'detached' });
 });

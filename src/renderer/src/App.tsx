@@ -1,8 +1,8 @@
 import { useEffect } from 'react';
 import { DEFAULT_ROUTE, ROUTES } from './routes.tsx';
 import { replaceRoute, useRoute } from './router.ts';
-import { startLive } from './store/live.ts';
-import { useLive } from './store/live-store.ts';
+import { ApiError, errorMessage } from './api/client.ts';
+import { useOp } from './data/use-op.ts';
 import { Nav } from './components/Nav.tsx';
 import { TopBar } from './components/TopBar.tsx';
 import { DemoBar } from './components/DemoBar.tsx';
@@ -11,13 +11,19 @@ import { Toasts } from './components/Toasts.tsx';
 import { NotFoundView } from './views/NotFoundView.tsx';
 import { FatalView } from './views/FatalView.tsx';
 
+const present = () => true;
+
 /** The shell: navigation, top bar, demo controls, banners, and the view the hash names. */
 export function App() {
   const route = useRoute();
-  const hasStatus = useLive((s) => s.status !== null);
-  const fatal = useLive((s) => s.fatal);
+  // Asked once; the event hub (data/engine-events.tsx) keeps it current. Selected down to "there is one", so
+  // the shell does not render again with every status change (the parts that show it read it themselves).
+  const status = useOp('app.status', {}, { select: present });
+  const hasStatus = status.data === true;
+  // No status and no way to get one (no token, server gone): nothing else can work.
+  const cannotReach = status.error instanceof ApiError && (status.error.code === 'unauthorized' || status.error.code === 'unavailable');
+  const fatal = !hasStatus && cannotReach ? errorMessage(status.error) : null;
 
-  useEffect(() => startLive(), []);
   useEffect(() => {
     if (!route.path) replaceRoute(DEFAULT_ROUTE);
   }, [route.path]);

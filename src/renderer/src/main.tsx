@@ -3,11 +3,18 @@
 import './api/client.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { queryClient } from './data/query-client.ts';
+import { EngineEvents } from './data/engine-events.tsx';
 import { App } from './App.tsx';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <QueryClientProvider client={queryClient}>
+      <EngineEvents>
+        <App />
+      </EngineEvents>
+    </QueryClientProvider>
   </StrictMode>,
 );

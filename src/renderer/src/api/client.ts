@@ -12,10 +12,22 @@ import { httpTransport } from './http.ts';
 /** An operation's failure as the UI sees it: the engine's code and plain message. */
 export class ApiError extends Error {
   readonly code: OpErrorBody['code'];
+  /** The engine's reference for an internal error (it is in the engine's log under this id). */
+  readonly correlationId: string | null;
   constructor(body: OpErrorBody) {
     super(body.message);
     this.code = body.code;
+    this.correlationId = body.correlationId ?? null;
   }
+}
+
+/**
+ * A failure in words for a toast or an error panel: the engine's message, and its reference when it has one,
+ * so an operator can quote it and the engine's log can be searched for it.
+ */
+export function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return error instanceof ApiError && error.correlationId ? `${message} (reference: ${error.correlationId})` : message;
 }
 
 export interface Transport {

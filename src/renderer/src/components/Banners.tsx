@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { useLive } from '../store/live-store.ts';
+import { useOp, useOpMutation } from '../data/use-op.ts';
+import { useOffline } from '../store/offline-store.ts';
+import { toastError, useToasts } from '../store/toast-store.ts';
 import { useNow } from '../hooks/useNow.ts';
-import { installSchema } from '../store/actions.ts';
 import { formatAge, formatClock } from '../format.ts';
 import { href } from '../router.ts';
 import { Banner } from './Banner.tsx';
@@ -9,22 +10,21 @@ import { ConfirmDialog } from './ConfirmDialog.tsx';
 
 /** What an operator must know before trusting the numbers: offline, failed, watch-only, no schema, runner. */
 export function Banners() {
-  const status = useLive((s) => s.status);
-  const offlineSince = useLive((s) => s.offlineSince);
+  const status = useOp('app.status', {}).data;
+  const offlineSince = useOffline((s) => s.since);
   const now = useNow();
   const [confirming, setConfirming] = useState(false);
-  const [installing, setInstalling] = useState(false);
+  const install = useOpMutation('schema.install', {
+    onSuccess: (schema) => {
+      useToasts.getState().push('info', 'Schema installed', `graphile-worker migration ${schema.version ?? '?'} is in place.`);
+      setConfirming(false);
+    },
+    onError: (e) => toastError("Could not install graphile-worker's schema", e),
+  });
   if (!status) return null;
   const { connection: c, runner } = status;
   const schemaMissing = c.state === 'online' && c.schema !== null && !c.schema.installed;
   const explained = c.state !== 'online' || schemaMissing || !!c.readOnlyReason;
-
-  const install = async () => {
-    setInstalling(true);
-    const done = await installSchema();
-    setInstalling(false);
-    if (done) setConfirming(false);
-  };
 
   return (
     <div className="banners">
@@ -89,8 +89,8 @@ export function Banners() {
         open={confirming}
         title="Install graphile-worker's schema?"
         confirmLabel="Install schema"
-        busy={installing}
-        onConfirm={() => void install()}
+        busy={install.isPending}
+        onConfirm={() => install.mutate({ confirm: true })}
         onCancel={() => setConfirming(false)}
       >
         <p>

@@ -1,5 +1,5 @@
 import { href } from '../router.ts';
-import { useLive } from '../store/live-store.ts';
+import { useStatus } from '../data/use-op.ts';
 import type { ConnectionState } from '../../../shared/model/status.ts';
 
 const STATE_LABELS: Record<ConnectionState, string> = {
@@ -12,7 +12,7 @@ const STATE_LABELS: Record<ConnectionState, string> = {
 
 /** The active database: state dot, name, masked URL, server and schema version. */
 export function ConnectionBadge() {
-  const connection = useLive((s) => s.status?.connection);
+  const connection = useStatus((s) => s.connection);
   if (!connection) return <div className="conn-badge" />;
   const { state, name, display, serverVersion, schema } = connection;
   return (

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { api } from '../api/client.ts';
-import { useConnections } from '../store/connections-store.ts';
-import type { ConnectionProfile, ConnectionTestResult } from '../../../shared/model/connection.ts';
+import { errorMessage } from '../api/client.ts';
+import { useOpMutation } from '../data/use-op.ts';
+import type { ConnectionProfile } from '../../../shared/model/connection.ts';
 import { draftHasPassword, draftTarget, suggestedName, type ConnectionDraft } from './connection-form-model.ts';
 import { ConnectionFields } from './ConnectionFields.tsx';
 import { TestResult } from './TestResult.tsx';
@@ -14,51 +14,43 @@ interface Props {
   secretsStorable: boolean;
 }
 
-type Outcome = { kind: 'tested'; result: ConnectionTestResult } | { kind: 'error'; message: string } | null;
-
 /** Add or edit a saved connection: by URL or by fields, test it, save it. */
 export function ConnectionForm({ draft, onChange, onSaved, onCancel, secretsStorable }: Props) {
-  const [busy, setBusy] = useState<'test' | 'save' | null>(null);
-  const [outcome, setOutcome] = useState<Outcome>(null);
+  // A test is a read, asked for by a click: a mutation holds its answer until the form changes.
+  const testing = useOpMutation('connections.test');
+  const saving = useOpMutation('connections.save', { onSuccess: onSaved });
+  /** What is wrong with the form itself, found before asking the engine. */
+  const [problem, setProblem] = useState<string | null>(null);
   const set = (patch: Partial<ConnectionDraft>) => {
     onChange({ ...draft, ...patch });
-    setOutcome(null);
+    setProblem(null);
+    testing.reset();
+    saving.reset();
   };
   const name = draft.name.trim() || suggestedName(draft);
+  const busy = testing.isPending ? 'test' : saving.isPending ? 'save' : null;
+  const failure = testing.error ?? saving.error;
+  const error = problem ?? (failure ? errorMessage(failure) : null);
 
-  const test = async () => {
+  const test = () => {
     const target = draftTarget(draft);
-    if (typeof target === 'string') return setOutcome({ kind: 'error', message: target });
-    setBusy('test');
-    try {
-      setOutcome({ kind: 'tested', result: await api.call('connections.test', { target }) });
-    } catch (error) {
-      setOutcome({ kind: 'error', message: (error as Error).message });
-    } finally {
-      setBusy(null);
-    }
+    if (typeof target === 'string') return setProblem(target);
+    saving.reset();
+    testing.mutate({ target });
   };
 
-  const save = async () => {
+  const save = () => {
     const target = draftTarget(draft);
-    if (typeof target === 'string') return setOutcome({ kind: 'error', message: target });
-    if (!name) return setOutcome({ kind: 'error', message: 'Give the connection a name' });
-    setBusy('save');
-    try {
-      const profile = await api.call('connections.save', {
-        ...(draft.id ? { id: draft.id } : {}),
-        name,
-        target,
-        readOnly: draft.readOnly,
-        savePassword: draft.savePassword,
-      });
-      await useConnections.getState().refresh();
-      onSaved(profile);
-    } catch (error) {
-      setOutcome({ kind: 'error', message: (error as Error).message });
-    } finally {
-      setBusy(null);
-    }
+    if (typeof target === 'string') return setProblem(target);
+    if (!name) return setProblem('Give the connection a name');
+    testing.reset();
+    saving.mutate({
+      ...(draft.id ? { id: draft.id } : {}),
+      name,
+      target,
+      readOnly: draft.readOnly,
+      savePassword: draft.savePassword,
+    });
   };
 
   return (
@@ -67,7 +59,7 @@ export function ConnectionForm({ draft, onChange, onSaved, onCancel, secretsStor
       data-testid="connection-form"
       onSubmit={(e) => {
         e.preventDefault();
-        void save();
+        save();
       }}
     >
       <div className="panel-head">
@@ -115,14 +107,14 @@ export function ConnectionForm({ draft, onChange, onSaved, onCancel, secretsStor
           </span>
         </span>
       </label>
-      {outcome?.kind === 'error' && (
+      {error && (
         <div className="form-error" role="alert" data-testid="connection-form-error">
-          {outcome.message}
+          {error}
         </div>
       )}
-      {outcome?.kind === 'tested' && <TestResult result={outcome.result} />}
+      {!error && testing.data && <TestResult result={testing.data} />}
       <div className="form-actions">
-        <button type="button" className="btn" onClick={() => void test()} disabled={!!busy} data-testid="conn-test">
+        <button type="button" className="btn" onClick={test} disabled={!!busy} data-testid="conn-test">
           {busy === 'test' ? 'Testing…' : 'Test'}
         </button>
         <button type="submit" className="btn btn-primary" disabled={!!busy} data-testid="conn-save">

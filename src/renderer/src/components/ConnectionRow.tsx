@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { api } from '../api/client.ts';
+import { errorMessage } from '../api/client.ts';
 import { navigate } from '../router.ts';
-import { useLive } from '../store/live-store.ts';
+import { useOpMutation, useStatus } from '../data/use-op.ts';
 import type { ConnectionProfile } from '../../../shared/model/connection.ts';
 
 interface Props {
@@ -18,28 +18,22 @@ function where(p: ConnectionProfile): string {
 
 /** One saved connection: where it points, its flags, and Connect / Edit / Remove. */
 export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
-  const connection = useLive((s) => s.status?.connection);
+  const connection = useStatus((s) => s.connection);
   const active = connection?.profileId === p.id;
   const [asking, setAsking] = useState(false);
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const needsPassword = p.kind === 'postgres' && !p.hasSavedPassword;
-
-  const connect = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.call('connections.activate', { id: p.id, ...(password ? { password } : {}) });
+  // The answer is the new status: the event hub sees the switch of database and reads every view again.
+  const activate = useOpMutation('connections.activate', {
+    onSuccess: () => {
       setAsking(false);
       setPassword('');
       navigate('overview');
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const busy = activate.isPending;
+  const error = activate.error ? errorMessage(activate.error) : null;
+  const connect = () => activate.mutate({ id: p.id, ...(password ? { password } : {}) });
 
   return (
     <li className={active ? 'conn-row active' : 'conn-row'} data-testid={`connection-${p.id}`}>
@@ -60,7 +54,7 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
             className="conn-row-password"
             onSubmit={(e) => {
               e.preventDefault();
-              void connect();
+              connect();
             }}
           >
             <input
@@ -91,7 +85,7 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
           <button
             className="btn"
             disabled={busy}
-            onClick={() => (needsPassword ? setAsking(true) : void connect())}
+            onClick={() => (needsPassword ? setAsking(true) : connect())}
             data-testid={`connect-${p.id}`}
           >
             {busy ? 'Connecting…' : active ? 'Reconnect' : 'Connect'}

@@ -1,5 +1,5 @@
-import { useLive } from '../store/live-store.ts';
-import { updateDemo } from '../store/actions.ts';
+import { useOpMutation, useStatus } from '../data/use-op.ts';
+import { toastError } from '../store/toast-store.ts';
 import { useDraft } from '../hooks/useDraft.ts';
 import { formatPercent } from '../format.ts';
 import type { FailureMixSettings } from '../../../shared/model/demo.ts';
@@ -12,8 +12,14 @@ const MIX: { key: keyof FailureMixSettings; label: string; hint: string }[] = [
   { key: 'serverError', label: '5xx', hint: 'HTTP 500/503 from the provider' },
 ];
 
+/** Sends a change of the demo; its answer patches the engine status at once (data/writes.ts). */
+function useUpdateDemo() {
+  return useOpMutation('demo.update', { onError: (e) => toastError('Could not change the demo', e) }).mutate;
+}
+
 function MixSlider({ field, value }: { field: (typeof MIX)[number]; value: number }) {
-  const [draft, change] = useDraft(value, (v) => void updateDemo({ mix: { [field.key]: v } }));
+  const update = useUpdateDemo();
+  const [draft, change] = useDraft(value, (v) => update({ mix: { [field.key]: v } }));
   return (
     <label className="demo-control" title={field.hint}>
       <span className="demo-label">{field.label}</span>
@@ -24,7 +30,8 @@ function MixSlider({ field, value }: { field: (typeof MIX)[number]; value: numbe
 }
 
 function RateSlider({ value }: { value: number }) {
-  const [draft, change] = useDraft(value, (v) => void updateDemo({ ratePerSecond: v }));
+  const update = useUpdateDemo();
+  const [draft, change] = useDraft(value, (v) => update({ ratePerSecond: v }));
   return (
     <label className="demo-control demo-rate" title="New demo jobs enqueued per second">
       <span className="demo-label">Jobs/s</span>
@@ -36,7 +43,7 @@ function RateSlider({ value }: { value: number }) {
 
 /** The demo's producer rate and simulated provider failure mix, shown only while the demo runs. */
 export function DemoBar() {
-  const demo = useLive((s) => s.status?.demo);
+  const demo = useStatus((s) => s.demo);
   if (!demo?.active) return null;
   return (
     <div className="demo-bar" aria-label="Demo controls">

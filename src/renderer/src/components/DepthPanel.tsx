@@ -1,10 +1,12 @@
 import { useMemo, useState } from 'react';
 import { JOB_STATE_COLORS, JOB_STATE_LABELS, JOB_STATES, type JobState } from '../../../shared/model/job-state.ts';
-import { DEPTH_RANGES, useDepth } from '../store/depth-store.ts';
+import { DEPTH_RANGES, useDepthRange } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { DepthChart } from './DepthChart.tsx';
 import { formatClock } from '../format.ts';
-import { useLive } from '../store/live-store.ts';
+import { errorMessage } from '../api/client.ts';
+import { useOp } from '../data/use-op.ts';
+import { useDepthSamples } from './use-depth-samples.ts';
 import type { DepthSample, OverviewSnapshot } from '../../../shared/model/overview.ts';
 
 function withLatest(samples: DepthSample[], snapshot: OverviewSnapshot | null): DepthSample[] {
@@ -14,6 +16,8 @@ function withLatest(samples: DepthSample[], snapshot: OverviewSnapshot | null): 
   const { ready, scheduled, running, retrying, failed } = snapshot.totals;
   return [...samples, { at: snapshot.at, ready, scheduled, running, retrying, failed }];
 }
+
+const NO_SAMPLES: DepthSample[] = [];
 
 const HIDDEN_KEY = 'jobdeck:depth-hidden';
 
@@ -28,8 +32,10 @@ function savedHidden(): Set<JobState> {
 
 /** The queue depth chart with its range switch and series toggles (hide failed to see the rest). */
 export function DepthPanel() {
-  const { samples: stored, rangeMinutes, setRange, loaded, error } = useDepth();
-  const snapshot = useLive((s) => s.snapshot);
+  const { rangeMinutes, setRange } = useDepthRange();
+  const depth = useDepthSamples(rangeMinutes);
+  const stored = depth.data ?? NO_SAMPLES;
+  const snapshot = useOp('overview.get', {}).data ?? null;
   // The latest pushed counts extend the stored samples, so the chart's right edge is live like the cards.
   const samples = useMemo(() => withLatest(stored, snapshot), [stored, snapshot]);
   const [hidden, setHidden] = useState(savedHidden);
@@ -87,9 +93,9 @@ export function DepthPanel() {
           <DepthChart samples={samples} rangeMinutes={rangeMinutes} hidden={hidden} domain={domain} />
         ) : (
           <div className="chart-empty">
-            {error
-              ? `Depth history is not available: ${error}`
-              : loaded
+            {depth.error
+              ? `Depth history is not available: ${errorMessage(depth.error)}`
+              : depth.isSuccess
                 ? 'No samples in this range yet. Jobdeck records the queue depth every 5 s while connected.'
                 : 'Loading depth history…'}
           </div>

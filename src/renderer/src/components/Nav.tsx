@@ -1,11 +1,11 @@
 import { NAV_GROUPS, ROUTES } from '../routes.tsx';
 import { href } from '../router.ts';
 import { Icon } from './Icon.tsx';
-import { useLive } from '../store/live-store.ts';
+import { useStatus } from '../data/use-op.ts';
 
 /** The left navigation, built from the routes table, grouped Monitor / Operate / Setup. */
 export function Nav({ current }: { current: string }) {
-  const mode = useLive((s) => s.status?.mode);
+  const mode = useStatus((s) => s.mode);
   return (
     <nav className="nav" aria-label="Views">
       <a className="brand" href={href('overview')}>

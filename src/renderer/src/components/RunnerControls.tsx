@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { useLive } from '../store/live-store.ts';
-import { configureRunner, startRunner, stopRunner } from '../store/actions.ts';
+import { useOpMutation, useStatus } from '../data/use-op.ts';
+import { toastError } from '../store/toast-store.ts';
 import { shortPoolId } from '../format.ts';
 import { Icon } from './Icon.tsx';
 import type { RunnerState } from '../../../shared/model/status.ts';
@@ -15,9 +15,13 @@ const STATE_LABELS: Record<RunnerState, string> = {
 
 /** The hosted graphile-worker runner: state, jobs in flight, pool, concurrency, Start/Stop. */
 export function RunnerControls() {
-  const runner = useLive((s) => s.status?.runner);
+  const runner = useStatus((s) => s.runner);
   const [draft, setDraft] = useState('');
-  const [busy, setBusy] = useState(false);
+  // Each answers with the runner's status, which patches the engine status at once (data/writes.ts).
+  const start = useOpMutation('runner.start', { onError: (e) => toastError('Could not start the runner', e) });
+  const stop = useOpMutation('runner.stop', { onError: (e) => toastError('Could not stop the runner', e) });
+  const configure = useOpMutation('runner.configure', { onError: (e) => toastError('Could not change concurrency', e) });
+  const busy = start.isPending || stop.isPending || configure.isPending;
   useEffect(() => setDraft(String(runner?.concurrency ?? '')), [runner?.concurrency]);
   if (!runner) return <div className="runner" />;
 
@@ -26,17 +30,9 @@ export function RunnerControls() {
   const parsed = Number(draft);
   const valid = Number.isInteger(parsed) && parsed >= 1 && parsed <= 64;
 
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    try {
-      await action();
-    } finally {
-      setBusy(false);
-    }
-  };
   const applyConcurrency = () => {
     if (!valid) return setDraft(String(runner.concurrency));
-    if (parsed !== runner.concurrency) void run(() => configureRunner(parsed));
+    if (parsed !== runner.concurrency) configure.mutate({ concurrency: parsed });
   };
 
   return (
@@ -73,7 +69,7 @@ export function RunnerControls() {
           className="btn btn-runner"
           data-testid="runner-stop"
           disabled={busy || runner.state === 'stopping'}
-          onClick={() => void run(stopRunner)}
+          onClick={() => stop.mutate({})}
           title="Stop taking jobs, wait for running ones, then abort them (graphile-worker retries them)"
         >
           <Icon name="stop" size={12} /> Stop
@@ -83,7 +79,7 @@ export function RunnerControls() {
           className="btn btn-runner btn-primary"
           data-testid="runner-start"
           disabled={busy || !!unavailable}
-          onClick={() => void run(() => startRunner(valid ? parsed : runner.concurrency))}
+          onClick={() => start.mutate({ concurrency: valid ? parsed : runner.concurrency })}
           title={unavailable ?? 'Start taking jobs'}
         >
           <Icon name="play" size={12} /> Start

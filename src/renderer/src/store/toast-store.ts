@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { errorMessage } from '../api/client.ts';
 
 export interface Toast {
   id: number;
@@ -9,11 +10,16 @@ export interface Toast {
 
 interface ToastState {
   toasts: Toast[];
-  push(kind: Toast['kind'], title: string, message: string): void;
-  dismiss(id: number): void;
+  push: (kind: Toast['kind'], title: string, message: string) => void;
+  dismiss: (id: number) => void;
 }
 
 let nextId = 1;
+
+/** An operation's failure as an error toast, with the engine's reference when it gave one. */
+export function toastError(title: string, error: unknown): void {
+  useToasts.getState().push('error', title, errorMessage(error));
+}
 
 /** Short-lived notices for actions that fail or finish away from a form (runner, demo, schema). */
 export const useToasts = create<ToastState>()((set, get) => ({

@@ -1,8 +1,7 @@
 import { useState } from 'react';
-import { api } from '../api/client.ts';
-import { useConnections } from '../store/connections-store.ts';
-import { useLive } from '../store/live-store.ts';
-import { useToasts } from '../store/toast-store.ts';
+import { errorMessage } from '../api/client.ts';
+import { useOp, useOpMutation, useStatus } from '../data/use-op.ts';
+import { toastError, useToasts } from '../store/toast-store.ts';
 import { ConnectionRow } from '../components/ConnectionRow.tsx';
 import { ConnectionForm } from '../components/ConnectionForm.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
@@ -11,27 +10,19 @@ import type { ConnectionProfile } from '../../../shared/model/connection.ts';
 
 /** Saved connections (the active one marked) and the form to add or edit one. */
 export function ConnectionsView() {
-  const { profiles, loaded, error, refresh } = useConnections();
-  const secretsStorable = useLive((s) => s.status?.secretsStorable ?? false);
+  const connections = useOp('connections.list', {});
+  const profiles = connections.data ?? [];
+  const secretsStorable = useStatus((s) => s.secretsStorable) ?? false;
   const [draft, setDraft] = useState(() => emptyDraft(secretsStorable));
   const [removing, setRemoving] = useState<ConnectionProfile | null>(null);
-  const [busy, setBusy] = useState(false);
   const toast = useToasts((s) => s.push);
-
-  const remove = async () => {
-    if (!removing) return;
-    setBusy(true);
-    try {
-      await api.call('connections.remove', { id: removing.id });
-      await refresh();
-      if (draft.id === removing.id) setDraft(emptyDraft(secretsStorable));
+  const remove = useOpMutation('connections.remove', {
+    onSuccess: (_result, { id }) => {
+      if (draft.id === id) setDraft(emptyDraft(secretsStorable));
       setRemoving(null);
-    } catch (e) {
-      toast('error', `Could not remove ${removing.name}`, (e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    onError: (e) => toastError(`Could not remove ${removing?.name ?? 'the connection'}`, e),
+  });
 
   return (
     <div className="connections">
@@ -46,8 +37,8 @@ export function ConnectionsView() {
           <div className="panel-head">
             <h2>Saved</h2>
           </div>
-          {error && <div className="form-error" role="alert">{error}</div>}
-          {!loaded && <div className="dim pad">Loading…</div>}
+          {connections.error && <div className="form-error" role="alert">{errorMessage(connections.error)}</div>}
+          {connections.isPending && <div className="dim pad">Loading…</div>}
           <ul className="conn-list" data-testid="connection-list">
             {profiles.map((p) => (
               <ConnectionRow
@@ -76,8 +67,8 @@ export function ConnectionsView() {
         title={`Remove ${removing?.name ?? ''}?`}
         confirmLabel="Remove"
         danger
-        busy={busy}
-        onConfirm={() => void remove()}
+        busy={remove.isPending}
+        onConfirm={() => removing && remove.mutate({ id: removing.id })}
         onCancel={() => setRemoving(null)}
       >
         <p>Jobdeck forgets this connection and its stored password. The database itself is not touched.</p>

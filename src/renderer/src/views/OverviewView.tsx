@@ -1,6 +1,8 @@
 import { useMemo } from 'react';
-import { useLive } from '../store/live-store.ts';
-import { useDepth } from '../store/depth-store.ts';
+import { useOp, useStatus } from '../data/use-op.ts';
+import { TREND_MINUTES } from '../store/depth-store.ts';
+import { useDepthSamples } from '../components/use-depth-samples.ts';
+import type { DepthSample } from '../../../shared/model/overview.ts';
 import { StateCards } from '../components/StateCards.tsx';
 import { DepthPanel } from '../components/DepthPanel.tsx';
 import type { CountsRow } from '../components/CountsTable.tsx';
@@ -10,11 +12,14 @@ import { LockBadge } from '../components/LockBadge.tsx';
 import { href } from '../router.ts';
 import { countOf, formatCount } from '../format.ts';
 
+const NO_SAMPLES: DepthSample[] = [];
+
 /** Every queue's state at a glance: totals, depth over time, per task and per named queue. */
 export function OverviewView() {
-  const snapshot = useLive((s) => s.snapshot);
-  const state = useLive((s) => s.status?.connection.state);
-  const recent = useDepth((s) => s.recent);
+  // Pushed about once a second by the monitor (data/engine-events.tsx).
+  const snapshot = useOp('overview.get', {}).data ?? null;
+  const state = useStatus((s) => s.connection.state);
+  const recent = useDepthSamples(TREND_MINUTES).data ?? NO_SAMPLES;
 
   const taskRows = useMemo<CountsRow[]>(
     () => (snapshot?.byTask ?? []).map((t) => ({ key: t.task, name: t.task, counts: t })),

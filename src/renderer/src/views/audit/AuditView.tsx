@@ -1,34 +1,27 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api } from '../../api/client.ts';
+import { useMemo, useState } from 'react';
+import { errorMessage } from '../../api/client.ts';
+import { useOpPages, type Paging } from '../../data/use-op.ts';
 import type { AuditEntry } from '../../../../shared/model/audit.ts';
 import { formatCount, formatDateTime } from '../../format.ts';
 import { describeTarget, detailText } from './audit-format.ts';
 import './audit.css';
 
 const PAGE = 100;
+const NO_ENTRIES: AuditEntry[] = [];
+/** Keyset: the page after ends before the last id of this one. */
+const PAGING: Paging<'audit.list', number> = {
+  after: (before) => ({ before }),
+  next: (page) => (page.length === PAGE ? page[page.length - 1].id : null),
+};
 
 /** Every action that touched the database: when, what, on what, and how many jobs were changed or skipped. */
 export function AuditView() {
-  const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [all, setAll] = useState(false);
-  const [more, setMore] = useState(false);
   const [open, setOpen] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(
-    async (before?: number) => {
-      try {
-        const page = await api.call('audit.list', { limit: PAGE, allConnections: all, ...(before ? { before } : {}) });
-        setEntries((prev) => (before ? [...prev, ...page] : page));
-        setMore(page.length === PAGE);
-        setError(null);
-      } catch (e) {
-        setError((e as Error).message);
-      }
-    },
-    [all],
-  );
-  useEffect(() => void load(), [load]);
+  // Newest first, a keyset page at a time (`before` the last id); actions make it stale (data/writes.ts).
+  const pages = useOpPages('audit.list', { limit: PAGE, allConnections: all }, PAGING);
+  const entries = useMemo(() => pages.data?.pages.flat() ?? NO_ENTRIES, [pages.data]);
+  const error = pages.error ? errorMessage(pages.error) : null;
 
   return (
     <div className="audit-view">
@@ -38,7 +31,7 @@ export function AuditView() {
         <label className="check audit-all">
           <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> all connections
         </label>
-        <button className="btn btn-ghost" onClick={() => void load()}>Refresh</button>
+        <button className="btn btn-ghost" onClick={() => void pages.refetch()}>Refresh</button>
       </div>
       {error && <div className="form-error">{error}</div>}
       <section className="panel">
@@ -65,9 +58,9 @@ export function AuditView() {
             ))}
           </tbody>
         </table>
-        {more && (
+        {pages.hasNextPage && (
           <div className="pad">
-            <button className="btn" onClick={() => void load(entries[entries.length - 1]?.id)}>Older entries</button>
+            <button className="btn" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>Older entries</button>
           </div>
         )}
       </section>

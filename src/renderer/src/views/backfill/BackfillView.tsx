@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import { api } from '../../api/client.ts';
-import { useLive } from '../../store/live-store.ts';
-import { useToasts } from '../../store/toast-store.ts';
+import { errorMessage } from '../../api/client.ts';
+import { useOp, useOpMutation, useStatus } from '../../data/use-op.ts';
+import type { OpInput } from '../../../../shared/contract/index.ts';
+import { toastError } from '../../store/toast-store.ts';
 import { useBackfill } from './backfill-store.ts';
 import { RuleList } from './RuleList.tsx';
 import { RuleEditor } from './RuleEditor.tsx';
@@ -12,40 +13,48 @@ import { RunHistory } from './RunHistory.tsx';
 import { ImportExport } from './ImportExport.tsx';
 import './backfill.css';
 
+/** The run log the chart and the history show: a week. */
+const RUNS_MINUTES = 7 * 24 * 60;
+
 /**
  * Backfill: rules that find the items of the operator's tables that never got their LLM output, a read-only
  * preview of them, one-click (or scheduled) queuing, and the backlog over time.
  */
 export function BackfillView() {
-  const { rules, selected, runs, preview, lastResult, error, loaded, refresh, select, setResult } = useBackfill();
-  const profileId = useLive((s) => s.status?.connection.profileId ?? null);
-  const readOnlyReason = useLive((s) => s.status?.connection.readOnlyReason ?? null);
+  const { selected: chosen, select } = useBackfill();
+  const profileId = useStatus((s) => s.connection.profileId) ?? null;
+  const readOnlyReason = useStatus((s) => s.connection.readOnlyReason) ?? null;
   const [editing, setEditing] = useState(false);
-
-  useEffect(() => {
-    void refresh();
-  }, [profileId, refresh]);
-  // Scheduled runs and other windows' runs arrive as events: keep the list and the chart current.
-  useEffect(
-    () =>
-      api.subscribe((event) => {
-        if (event.type === 'backfill') void refresh();
-      }),
-    [refresh],
-  );
-
+  // Rules and runs are read again after every write here (data/writes.ts) and on each `backfill` event (a
+  // scheduled run, another window's run; data/engine-events.tsx); a switch of database reads them anew.
+  const list = useOp('backfill.list', {});
+  const rules = list.data ?? [];
+  const loaded = !list.isPending;
+  // The chosen rule, or the first one when none is chosen or the chosen one is gone.
+  const selected = chosen === 'new' || rules.some((r) => r.id === chosen) ? chosen : (rules[0]?.id ?? null);
   const rule = rules.find((r) => r.id === selected) ?? null;
   const isNew = selected === 'new';
+  const runsQuery = useOp('backfill.runs', { id: rule?.id, minutes: RUNS_MINUTES }, { enabled: !!rule });
+  const runs = runsQuery.data ?? [];
+  const preview = useOpMutation('backfill.preview');
+  const run = useOpMutation('backfill.run', {
+    onError: (e) => toastError(`Could not run "${rule?.name ?? 'the rule'}"`, e),
+  });
+  // What was previewed or run belongs to the rule it was asked for.
+  const { reset: resetPreview } = preview;
+  const { reset: resetRun } = run;
+  useEffect(() => {
+    resetPreview();
+    resetRun();
+  }, [selected, resetPreview, resetRun]);
+  const failure = list.error ?? runsQuery.error;
+  const error = failure ? errorMessage(failure) : null;
 
-  const run = async (limit: number, requeueFailed: boolean) => {
+  const onRun = async (limit: number, requeueFailed: boolean) => {
     if (!rule) return;
-    try {
-      setResult(await api.call('backfill.run', { id: rule.id, limit, requeueFailed }));
-      await refresh();
-    } catch (e) {
-      useToasts.getState().push('error', `Could not run "${rule.name}"`, (e as Error).message);
-    }
+    await run.mutateAsync({ id: rule.id, limit, requeueFailed }).catch(() => {});
   };
+  const onPreview = (target: OpInput<'backfill.preview'>['target']) => preview.mutateAsync({ target, sampleSize: 20 });
 
   if (!profileId) {
     return (
@@ -72,7 +81,7 @@ export function BackfillView() {
             </button>
           </div>
           {loaded && <RuleList rules={rules} selected={selected} onSelect={(id) => { select(id); setEditing(false); }} />}
-          <ImportExport onImported={() => void refresh()} canExport={rules.length > 0} />
+          <ImportExport canExport={rules.length > 0} />
         </aside>
         <div className="bf-main">
           {(isNew || rule) && (
@@ -81,19 +90,17 @@ export function BackfillView() {
               rule={rule}
               open={isNew || editing}
               onToggle={() => setEditing(!editing)}
-              onSaved={async (saved) => {
-                await refresh();
+              onPreview={onPreview}
+              onPreviewFailed={resetPreview}
+              onSaved={(saved) => {
                 select(saved.id);
                 setEditing(false);
               }}
-              onRemoved={async () => {
-                select(null);
-                await refresh();
-              }}
+              onRemoved={() => select(null)}
             />
           )}
-          {preview && <PreviewPanel preview={preview} />}
-          {rule && <RunPanel key={`run-${rule.id}`} rule={rule} readOnlyReason={readOnlyReason} result={lastResult} onRun={run} />}
+          {preview.data && <PreviewPanel preview={preview.data} />}
+          {rule && <RunPanel key={`run-${rule.id}`} rule={rule} readOnlyReason={readOnlyReason} result={run.data ?? null} onRun={onRun} />}
           {rule && <BacklogChart runs={runs} />}
           {rule && <RunHistory runs={runs} />}
           {!rule && !isNew && loaded && (

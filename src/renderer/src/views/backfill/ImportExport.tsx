@@ -1,11 +1,14 @@
 import { useRef } from 'react';
 import { api } from '../../api/client.ts';
-import { useToasts } from '../../store/toast-store.ts';
+import { useOpMutation } from '../../data/use-op.ts';
+import { toastError, useToasts } from '../../store/toast-store.ts';
 
 /** Export the rules as a JSON file; import one (validated by the engine, rule by rule, before anything is saved). */
-export function ImportExport({ onImported, canExport }: { onImported(): void; canExport: boolean }) {
+export function ImportExport({ canExport }: { canExport: boolean }) {
   const fileRef = useRef<HTMLInputElement>(null);
   const toast = useToasts.getState().push;
+  // The rules list is read again after an import (data/writes.ts).
+  const importRules = useOpMutation('backfill.import');
 
   const exportRules = async () => {
     try {
@@ -17,7 +20,7 @@ export function ImportExport({ onImported, canExport }: { onImported(): void; ca
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (error) {
-      toast('error', 'Could not export the rules', (error as Error).message);
+      toastError('Could not export the rules', error);
     }
   };
 
@@ -30,11 +33,10 @@ export function ImportExport({ onImported, canExport }: { onImported(): void; ca
       } catch {
         throw new Error(`${file.name} is not JSON`);
       }
-      const { created, updated } = await api.call('backfill.import', { document: document as never });
+      const { created, updated } = await importRules.mutateAsync({ document: document as never });
       toast('info', 'Rules imported', `${created} added, ${updated} updated`);
-      onImported();
     } catch (error) {
-      toast('error', 'Could not import the rules', (error as Error).message);
+      toastError('Could not import the rules', error);
     }
   };
 

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { api } from '../../api/client.ts';
-import type { BackfillRule } from '../../../../shared/model/backfill.ts';
+import { errorMessage } from '../../api/client.ts';
+import type { OpInput } from '../../../../shared/contract/index.ts';
+import type { BackfillPreview, BackfillRule } from '../../../../shared/model/backfill.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
-import { useBackfill } from './backfill-store.ts';
-import { useLive } from '../../store/live-store.ts';
+import { useOpMutation, useStatus } from '../../data/use-op.ts';
 import { RuleForm } from './RuleForm.tsx';
 import { draftOf, emptyDraft, ruleInput, scheduleLabel } from './rule-draft.ts';
 import { draftErrors, type DraftErrors } from './rule-checks.ts';
@@ -12,19 +12,25 @@ interface Props {
   rule: BackfillRule | null;
   open: boolean;
   onToggle(): void;
-  onSaved(rule: BackfillRule): void | Promise<void>;
-  onRemoved(): void | Promise<void>;
+  /** Previews a saved rule or the form's; the answer is shown by the view. */
+  onPreview: (target: OpInput<'backfill.preview'>['target']) => Promise<BackfillPreview>;
+  /** A preview failed: the view drops the previous one, which no longer answers for the form. */
+  onPreviewFailed: () => void;
+  onSaved: (rule: BackfillRule) => void;
+  onRemoved: () => void;
 }
 
 /** A rule's header and editor: preview it (saved or not), save it, delete it. */
-export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) {
-  const runnerState = useLive((s) => s.status?.runner.state);
+export function RuleEditor({ rule, open, onToggle, onPreview, onPreviewFailed, onSaved, onRemoved }: Props) {
+  const runnerState = useStatus((s) => s.runner.state);
+  // The list is read again before these resolve (data/writes.ts), so the view can select the saved rule.
+  const saveRule = useOpMutation('backfill.save');
+  const removeRule = useOpMutation('backfill.remove');
   const [draft, setDraft] = useState(() => (rule ? draftOf(rule) : emptyDraft()));
   const [busy, setBusy] = useState<'preview' | 'save' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<DraftErrors>({});
   const [confirmRemove, setConfirmRemove] = useState(false);
-  const setPreview = useBackfill((s) => s.setPreview);
   const unchanged = rule !== null && JSON.stringify(draftOf(rule)) === JSON.stringify(draft);
 
   const act = async (what: 'preview' | 'save' | 'remove', work: () => Promise<void>) => {
@@ -33,8 +39,8 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
     try {
       await work();
     } catch (error) {
-      setProblem((error as Error).message);
-      if (what === 'preview') setPreview(null);
+      setProblem(errorMessage(error));
+      if (what === 'preview') onPreviewFailed();
     } finally {
       setBusy(null);
     }
@@ -59,10 +65,10 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
     // A saved, unchanged rule is previewed by id, so the preview joins its backlog history.
     if (!(rule && unchanged) && !fieldsOk(false)) return;
     return act('preview', async () => {
-      if (rule && unchanged) return setPreview(await api.call('backfill.preview', { target: { id: rule.id }, sampleSize: 20 }));
+      if (rule && unchanged) return void (await onPreview({ id: rule.id }));
       const input = ruleInput(draft);
       if (typeof input === 'string') throw new Error(input);
-      setPreview(await api.call('backfill.preview', { target: { rule: input }, sampleSize: 20 }));
+      await onPreview({ rule: input });
     });
   };
 
@@ -71,16 +77,15 @@ export function RuleEditor({ rule, open, onToggle, onSaved, onRemoved }: Props) 
     return act('save', async () => {
       const input = ruleInput(draft);
       if (typeof input === 'string') throw new Error(input);
-      const saved = await api.call('backfill.save', { ...(rule ? { id: rule.id } : {}), rule: input });
-      await onSaved(saved);
+      onSaved(await saveRule.mutateAsync({ ...(rule ? { id: rule.id } : {}), rule: input }));
     });
   };
 
   const remove = () =>
     act('remove', async () => {
-      await api.call('backfill.remove', { id: rule!.id });
+      await removeRule.mutateAsync({ id: rule!.id });
       setConfirmRemove(false);
-      await onRemoved();
+      onRemoved();
     });
 
   return (

@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { useFailures } from './failures-store.ts';
+import { useAttempts } from './use-history.ts';
 import { downloadExport } from './export-download.ts';
 import { AttemptRow } from './AttemptRow.tsx';
-import { useToasts } from '../../store/toast-store.ts';
+import { errorMessage } from '../../api/client.ts';
+import { toastError, useToasts } from '../../store/toast-store.ts';
 import { formatCount } from '../../format.ts';
 
 interface Props {
@@ -15,7 +17,8 @@ interface Props {
 
 /** Every failed attempt kept, newest first: search, filters, more pages, export of the filtered set. */
 export function AttemptList({ types, tasks, info, windowFrom }: Props) {
-  const { filter, rows, nextCursor, listLoading, setFilter, loadMore } = useFailures();
+  const { filter, setFilter } = useFailures();
+  const { rows, pages } = useAttempts();
   const [search, setSearch] = useState(filter.search ?? '');
   const [exporting, setExporting] = useState<string | null>(null);
   const push = useToasts((s) => s.push);
@@ -26,7 +29,7 @@ export function AttemptList({ types, tasks, info, windowFrom }: Props) {
       const n = await downloadExport(filter, format);
       push('info', 'Export ready', `${formatCount(n)} failed attempts as ${format.toUpperCase()}`);
     } catch (error) {
-      push('error', 'Export failed', (error as Error).message);
+      toastError('Export failed', error);
     } finally {
       setExporting(null);
     }
@@ -113,11 +116,13 @@ export function AttemptList({ types, tasks, info, windowFrom }: Props) {
         </table>
       </div>
       {rows.length === 0 && (
-        <div className="table-empty">{listLoading ? 'Loading…' : 'No failed attempt matches these filters.'}</div>
+        <div className="table-empty">
+          {pages.error ? `Could not read the attempts: ${errorMessage(pages.error)}` : pages.isPending ? 'Loading…' : 'No failed attempt matches these filters.'}
+        </div>
       )}
-      {nextCursor && (
+      {pages.hasNextPage && (
         <div className="list-more">
-          <button className="btn" onClick={() => void loadMore()} data-testid="attempt-more">
+          <button className="btn" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage} data-testid="attempt-more">
             Show older attempts
           </button>
         </div>

@@ -1,6 +1,8 @@
-import { useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
+import { errorMessage } from '../../api/client.ts';
 import { HISTORY_WINDOWS, type HistoryWindow } from '../../../../shared/model/history.ts';
 import { useFailures } from './failures-store.ts';
+import { useHistoryStatus, useHistorySummary } from './use-history.ts';
 import { typeLookup } from './type-info.ts';
 import { FigureCards } from './FigureCards.tsx';
 import { TypeBars } from './TypeBars.tsx';
@@ -12,22 +14,18 @@ import { RulesPanel } from './RulesPanel.tsx';
 import { HistoryNote } from './HistoryNote.tsx';
 import './failures.css';
 
-const POLL_MS = 5000;
 const WINDOW_LABELS: Record<HistoryWindow, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
 
 /** Failure intelligence: what failed, why, since when and how often, from the history kept in SQLite. */
 export function FailuresView() {
-  const { summary, status, error, window, task, setWindow, setTask, refresh, loadList } = useFailures();
+  const { window, task, setWindow, setTask } = useFailures();
+  const summaryQuery = useHistorySummary();
+  const statusQuery = useHistoryStatus();
+  const summary = summaryQuery.data ?? null;
+  const status = statusQuery.data ?? null;
+  const failure = summaryQuery.error ?? statusQuery.error;
+  const error = failure ? errorMessage(failure) : null;
   const info = useMemo(() => typeLookup(summary?.types ?? []), [summary?.types]);
-
-  useEffect(() => {
-    void refresh();
-    void loadList();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void refresh();
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [refresh, loadList]);
 
   return (
     <div className="failures" data-testid="failures-view" data-loaded={summary ? 'true' : 'false'}>

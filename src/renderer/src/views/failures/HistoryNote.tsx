@@ -1,19 +1,14 @@
-import { useEffect } from 'react';
 import type { HistoryStatus } from '../../../../shared/model/history.ts';
 import { formatAge, formatDateTime } from '../../format.ts';
 import { useNow } from '../../hooks/useNow.ts';
-import { useLive } from '../../store/live-store.ts';
-import { useConnections } from '../../store/connections-store.ts';
+import { useOp, useStatus } from '../../data/use-op.ts';
 
 /** Says where the numbers come from: a live watch of the database, or the saved history when it is out of reach. */
 export function HistoryNote({ status }: { status: HistoryStatus | null }) {
   const now = useNow(5000);
-  const activeId = useLive((s) => s.status?.connection.profileId ?? null);
-  const { profiles, loaded } = useConnections();
+  const activeId = useStatus((s) => s.connection.profileId) ?? null;
   // Names of saved connections, for history whose connection is not the active one.
-  useEffect(() => {
-    if (!loaded) void useConnections.getState().refresh();
-  }, [loaded]);
+  const profiles = useOp('connections.list', {}).data ?? [];
   if (!status) return null;
   const last = status.lastScanAt ? `${formatDateTime(status.lastScanAt)} (${formatAge(now - Date.parse(status.lastScanAt))} ago)` : 'never';
   if (status.live) {

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
-import { api } from '../../api/client.ts';
+import { useState } from 'react';
+import { errorMessage } from '../../api/client.ts';
+import { useOp, useOpMutation } from '../../data/use-op.ts';
 import type { ErrorRule } from '../../../../shared/errors/index.ts';
-import { useFailures } from './failures-store.ts';
+import { useHistoryStatus } from './use-history.ts';
 
 const blank = (n: number): ErrorRule => ({ id: `rule-${n}`, pattern: '', type: '', label: '', color: '#8dd3c7', enabled: true });
 
@@ -12,33 +13,21 @@ function tidy(rule: ErrorRule): ErrorRule {
 
 /** The operator's error taxonomy rules: tried before the built-in ones; saving reclassifies the history. */
 export function RulesPanel() {
-  const [rules, setRules] = useState<ErrorRule[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const reclassifying = useFailures((s) => s.status?.reclassifying);
-  const refresh = useFailures((s) => s.refresh);
-
-  useEffect(() => {
-    api.call('history.rules.get', {}).then((r) => setRules(r.rules), (e: Error) => setError(e.message));
-  }, []);
+  const stored = useOp('history.rules.get', {});
+  // The operator's edits; null while there are none, so the form shows the rules as stored.
+  const [edited, setEdited] = useState<ErrorRule[] | null>(null);
+  const rules = edited ?? stored.data?.rules ?? [];
+  const setRules = (next: ErrorRule[]) => setEdited(next);
+  const reclassifying = useHistoryStatus().data?.reclassifying;
+  // Saving makes the history, its figures and the stored rules stale (data/writes.ts).
+  const saving = useOpMutation('history.rules.set', { onSuccess: () => setEdited(null) });
+  const failure = saving.error ?? stored.error;
+  const error = failure ? errorMessage(failure) : null;
+  const saved = saving.isSuccess ? 'Saved: the kept history is being reclassified.' : null;
+  const busy = saving.isPending;
 
   const patch = (i: number, change: Partial<ErrorRule>) => setRules(rules.map((r, j) => (j === i ? { ...r, ...change } : r)));
-  const save = async () => {
-    setBusy(true);
-    setError(null);
-    setSaved(null);
-    try {
-      const result = await api.call('history.rules.set', { rules: rules.map(tidy) });
-      setRules(result.rules);
-      setSaved('Saved: the kept history is being reclassified.');
-      void refresh();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = () => saving.mutate({ rules: rules.map(tidy) });
 
   return (
     <section className="panel" data-testid="rules-panel">
@@ -72,7 +61,7 @@ export function RulesPanel() {
           <button className="btn" onClick={() => setRules([...rules, blank(rules.length + 1)])} data-testid="rule-add">
             Add rule
           </button>
-          <button className="btn btn-primary" disabled={busy} onClick={() => void save()} data-testid="rules-save">
+          <button className="btn btn-primary" disabled={busy} onClick={save} data-testid="rules-save">
             {busy ? 'Saving…' : 'Save rules'}
           </button>
         </div>

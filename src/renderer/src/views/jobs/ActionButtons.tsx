@@ -1,13 +1,10 @@
-import { useLive } from '../../store/live-store.ts';
+import { useStatus } from '../../data/use-op.ts';
 import { JOB_ACTIONS, JOB_ACTION_LABELS, type JobAction } from '../../../../shared/model/jobs.ts';
 
 /** Why actions are refused on this connection (read-only profile, missing privileges...), or null. */
 export function useActionsBlocked(): string | null {
-  return useLive((s) => {
-    const c = s.status?.connection;
-    if (!c || c.state !== 'online') return 'No database connected';
-    return c.readOnlyReason;
-  });
+  const reason = useStatus((s) => (s.connection.state !== 'online' ? 'No database connected' : s.connection.readOnlyReason));
+  return reason === undefined ? 'No database connected' : reason;
 }
 
 interface Props {

@@ -1,136 +1,68 @@
-import { useEffect, useRef, useState } from 'react';
-import { api } from '../../api/client.ts';
-import { onEvent } from '../../store/event-bus.ts';
+import { useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { errorMessage } from '../../api/client.ts';
+import { useOp } from '../../data/use-op.ts';
 import { formatCount } from '../../format.ts';
-import { JOB_ACTION_LABELS, type ActionPreview, type BulkActionReport } from '../../../../shared/model/jobs.ts';
-import { ACTION_EXPLANATIONS, missingReason, newActionId, runAction, type ActionInputs, type ActionRequest } from './job-actions.ts';
+import { JOB_ACTION_LABELS } from '../../../../shared/model/jobs.ts';
+import { ACTION_EXPLANATIONS, actionCall, missingReason, type ActionInputs, type ActionRequest } from './job-actions.ts';
 import { ActionInputsForm } from './ActionInputsForm.tsx';
-import { ActionReportView } from './ActionReportView.tsx';
-
-type Phase = 'counting' | 'confirm' | 'running' | 'done' | 'failed';
+import { BulkActionDialog } from './BulkActionDialog.tsx';
 
 /**
- * Every job action goes through here: first how many jobs it will touch (and how many a worker holds now),
- * then the action with a progress bar fed by the engine's events, then the report of what changed and what
- * was skipped and why.
+ * A job action: first how many jobs it will touch (and how many a worker holds now), then the action with its
+ * progress and report (BulkActionDialog).
  */
-export function ActionDialog({
-  request,
-  onClose,
-  onChanged,
-}: {
-  request: ActionRequest;
-  onClose(changed: boolean): void;
-  /** Called when the view behind is known stale (the action ran, or picked jobs have left), to refresh it. */
-  onChanged?(): void;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const [phase, setPhase] = useState<Phase>('counting');
-  const [preview, setPreview] = useState<ActionPreview | null>(null);
+export function ActionDialog({ request, onClose }: { request: ActionRequest; onClose: (changed: boolean) => void }) {
+  const client = useQueryClient();
+  // Read once when the dialog opens, and dropped when it closes: the next dialog counts again.
+  const preview = useOp('jobs.preview', { action: request.action, target: request.target }, { staleTime: Infinity, gcTime: 0 });
   const [inputs, setInputs] = useState<ActionInputs>({ runAt: null, message: '', priority: 0 });
-  const [progress, setProgress] = useState({ done: 0, total: 0 });
-  const [report, setReport] = useState<BulkActionReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const missing = preview.data ? missingReason(request.target, preview.data.matching) : null;
 
+  // Picked jobs have left the queue: the rows behind the dialog are stale, read them again.
+  const picked = 'ids' in request.target;
   useEffect(() => {
-    if (ref.current && !ref.current.open) ref.current.showModal();
-    api.call('jobs.preview', { action: request.action, target: request.target }).then(
-      (p) => {
-        setPreview(p);
-        setPhase('confirm');
-        // Picked jobs have left the queue: the rows behind the dialog are stale, refresh them.
-        if (missingReason(request.target, p.matching) && 'ids' in request.target) onChanged?.();
-      },
-      (e: Error) => {
-        setError(e.message);
-        setPhase('failed');
-      },
-    );
-  }, [request]);
+    if (missing && picked) for (const op of ['jobs.list', 'jobs.count', 'jobs.get']) void client.invalidateQueries({ queryKey: [op] });
+  }, [missing, picked, client]);
 
-  const confirm = async () => {
-    const actionId = newActionId();
-    setPhase('running');
-    setProgress({ done: 0, total: preview?.matching ?? 0 });
-    const off = onEvent('action.progress', (e) => e.actionId === actionId && setProgress({ done: e.done, total: e.total }));
-    try {
-      setReport(await runAction(request, inputs, actionId));
-      setPhase('done');
-      onChanged?.();
-    } catch (e) {
-      setError((e as Error).message);
-      setPhase('failed');
-    } finally {
-      off();
-    }
-  };
-
-  const close = () => onClose(phase === 'done');
-  const missing = preview ? missingReason(request.target, preview.matching) : null;
   const label = JOB_ACTION_LABELS[request.action];
-  const pct = progress.total ? Math.min(100, Math.round((progress.done / progress.total) * 100)) : 0;
-  const danger = request.action === 'cancel' || request.action === 'fail' || request.action === 'unlock';
-
+  const p = preview.data;
+  const jobs = (n: number) => `${formatCount(n)} ${n === 1 ? 'job' : 'jobs'}`;
   return (
-    <dialog ref={ref} className="dialog action-dialog" data-testid="action-dialog" onCancel={(e) => (e.preventDefault(), phase !== 'running' && close())}>
-      <h2>
-        {label}: {request.subject}
-      </h2>
-      <div className="dialog-body">
-        {phase === 'counting' && <p>Counting the jobs this will touch…</p>}
-        {preview && phase === 'confirm' && (
-          <>
-            <p className="action-count" data-testid="action-count">
-              <strong>{formatCount(preview.matching)}</strong> {preview.matching === 1 ? 'job' : 'jobs'} will be touched
-              {preview.locked > 0 && (
-                <span className="warn-text">
-                  {' '}
-                  · {formatCount(preview.locked)} held by a worker now
-                  {request.action === 'cancel' && preview.lockedHere > 0
-                    ? ` (${formatCount(preview.lockedHere)} in this console's runner: aborted)`
-                    : ': skipped unless they finish first'}
-                </span>
-              )}
-            </p>
-            {missing && (
-              <p className="warn-text" data-testid="action-missing">
-                {missing}
-              </p>
+    <BulkActionDialog
+      title={`${label}: ${request.subject}`}
+      confirmLabel={p ? `${label} ${jobs(p.matching)}` : null}
+      confirmDisabled={p?.matching === 0}
+      danger={request.action === 'cancel' || request.action === 'fail' || request.action === 'unlock'}
+      call={(actionId) => actionCall(request, inputs, actionId)}
+      expected={p?.matching}
+      failure={preview.error ? errorMessage(preview.error) : null}
+      onClose={onClose}
+    >
+      {!p && <p>Counting the jobs this will touch…</p>}
+      {p && (
+        <>
+          <p className="action-count" data-testid="action-count">
+            <strong>{formatCount(p.matching)}</strong> {p.matching === 1 ? 'job' : 'jobs'} will be touched
+            {p.locked > 0 && (
+              <span className="warn-text">
+                {' '}
+                · {formatCount(p.locked)} held by a worker now
+                {request.action === 'cancel' && p.lockedHere > 0
+                  ? ` (${formatCount(p.lockedHere)} in this console's runner: aborted)`
+                  : ': skipped unless they finish first'}
+              </span>
             )}
-            <p>{ACTION_EXPLANATIONS[request.action]}</p>
-            <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} />
-          </>
-        )}
-        {phase === 'running' && (
-          <div className="action-progress" data-testid="action-progress">
-            <div className="progress-bar">
-              <span style={{ width: `${pct}%` }} />
-            </div>
-            <span className="num dim">
-              {formatCount(progress.done)} of {formatCount(progress.total)}
-            </span>
-          </div>
-        )}
-        {phase === 'done' && report && <ActionReportView report={report} />}
-        {phase === 'failed' && <div className="form-error">{error}</div>}
-      </div>
-      <div className="dialog-actions">
-        {phase === 'confirm' && preview && (
-          <>
-            <button className="btn" onClick={close} autoFocus>
-              Close
-            </button>
-            <button className={danger ? 'btn btn-danger' : 'btn btn-primary'} onClick={() => void confirm()} disabled={preview.matching === 0} data-testid="action-confirm">
-              {label} {formatCount(preview.matching)} {preview.matching === 1 ? 'job' : 'jobs'}
-            </button>
-          </>
-        )}
-        {phase !== 'confirm' && (
-          <button className="btn" onClick={close} disabled={phase === 'running'} data-testid="action-close">
-            {phase === 'running' ? 'Working…' : 'Close'}
-          </button>
-        )}
-      </div>
-    </dialog>
+          </p>
+          {missing && (
+            <p className="warn-text" data-testid="action-missing">
+              {missing}
+            </p>
+          )}
+          <p>{ACTION_EXPLANATIONS[request.action]}</p>
+          <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} />
+        </>
+      )}
+    </BulkActionDialog>
   );
 }

@@ -1,12 +1,37 @@
 import type { BulkActionReport } from '../../../../shared/model/jobs.ts';
+import type { UnlockReport } from '../../../../shared/model/stuck.ts';
 import { JOB_ACTION_LABELS } from '../../../../shared/model/jobs.ts';
-import { formatCount } from '../../format.ts';
+import { countOf, formatCount, shortPoolId } from '../../format.ts';
 import { href } from '../../router.ts';
+
+/** The pools released before the action (the Stuck view's actions on jobs held by pools that are gone). */
+function UnlockNote({ unlock }: { unlock: UnlockReport }) {
+  return (
+    <div className="report-unlock" data-testid="report-unlock">
+      <span>
+        First unlocked {countOf(unlock.jobsUnlocked, 'job')} and {countOf(unlock.queuesUnlocked, 'queue')}
+        {unlock.poolIds.length > 0 && (
+          <>
+            {' '}held by {unlock.poolIds.length === 1 ? 'pool' : 'pools'}{' '}
+            <span className="mono" title={unlock.poolIds.join(', ')}>{unlock.poolIds.map(shortPoolId).join(', ')}</span>
+          </>
+        )}
+        {unlock.jobsExhausted > 0 && <span className="warn-text"> · {formatCount(unlock.jobsExhausted)} out of attempts (now permanently failed)</span>}
+      </span>
+      {unlock.refused.map((r) => (
+        <span key={r.poolId} className="warn-text">
+          Pool <span className="mono" title={r.poolId}>{shortPoolId(r.poolId)}</span> refused: {r.reason}
+        </span>
+      ))}
+    </div>
+  );
+}
 
 /** What an action did: how many jobs it changed, and which it skipped and why. */
 export function ActionReportView({ report }: { report: BulkActionReport }) {
   return (
     <div className="action-report" data-testid="action-report">
+      {report.unlock && <UnlockNote unlock={report.unlock} />}
       <div className="report-figures">
         <div>
           <span className="report-value ok" data-testid="report-affected">{formatCount(report.affected)}</span>
@@ -23,8 +48,13 @@ export function ActionReportView({ report }: { report: BulkActionReport }) {
           <span className="dim">asked</span>
         </div>
         <div className="dim report-time">
-          {JOB_ACTION_LABELS[report.action]} · {report.durationMs < 1000 ? `${report.durationMs} ms` : `${(report.durationMs / 1000).toFixed(1)} s`} ·{' '}
-          <a href={href('audit')}>audit #{report.auditId}</a>
+          {JOB_ACTION_LABELS[report.action]} · {report.durationMs < 1000 ? `${report.durationMs} ms` : `${(report.durationMs / 1000).toFixed(1)} s`}
+          {report.auditId > 0 && (
+            <>
+              {' · '}
+              <a href={href('audit')}>audit #{report.auditId}</a>
+            </>
+          )}
         </div>
       </div>
       {report.skippedByReason.length > 0 && (

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api } from '../../api/client.ts';
+import { useOp } from '../../data/use-op.ts';
 import { BUILTIN_ERROR_TYPES } from '../../../../shared/errors/index.ts';
 import { JOB_STATES, JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState } from '../../../../shared/model/job-state.ts';
 import type { JobFacets, JobFilter } from '../../../../shared/model/jobs.ts';
@@ -12,6 +12,8 @@ const DATE_FIELDS: { key: DateKey; label: string }[] = [
   { key: 'runAtTo', label: 'to' },
 ];
 
+const NO_FACETS: JobFacets = { tasks: [], queues: [] };
+
 function localValue(iso: string | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
@@ -20,13 +22,11 @@ function localValue(iso: string | undefined): string {
 
 /** The explorer's filters: states, task, queue, error type, text in the error or payload, time ranges. */
 export function FilterBar({ filter, onChange }: { filter: JobFilter; onChange(next: JobFilter): void }) {
-  const [facets, setFacets] = useState<JobFacets>({ tasks: [], queues: [] });
+  // Names change rarely: read when the bar opens, and after actions (data/writes.ts).
+  const facets = useOp('jobs.facets', {}).data ?? NO_FACETS;
   const [search, setSearch] = useState(filter.search ?? '');
   const [moreOpen, setMoreOpen] = useState(DATE_FIELDS.some((f) => filter[f.key]));
   useEffect(() => setSearch(filter.search ?? ''), [filter.search]);
-  useEffect(() => {
-    api.call('jobs.facets', {}).then(setFacets, () => {});
-  }, []);
 
   const set = (patch: Partial<JobFilter>) => onChange({ ...filter, ...patch });
   const toggleState = (s: JobState) => {

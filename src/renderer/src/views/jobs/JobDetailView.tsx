@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api } from '../../api/client.ts';
+import { useState } from 'react';
+import { errorMessage } from '../../api/client.ts';
+import { useOp } from '../../data/use-op.ts';
 import type { JobAction, JobDetail } from '../../../../shared/model/jobs.ts';
 import { formatCount } from '../../format.ts';
 import { href } from '../../router.ts';
@@ -27,16 +28,11 @@ function notApplicable(job: JobDetail): Partial<Record<JobAction, string | null>
 
 /** One job in full: its columns, payload, the whole last error (as text), what Jobdeck saw of its attempts, and actions. */
 export function JobDetailView({ id }: { id: string }) {
-  const [job, setJob] = useState<JobDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // Actions on it make it stale and read it again (data/writes.ts).
+  const query = useOp('jobs.get', { id });
+  const job = query.data ?? null;
+  const error = query.error ? errorMessage(query.error) : null;
   const [request, setRequest] = useState<ActionRequest | null>(null);
-  const load = useCallback(() => {
-    api.call('jobs.get', { id }).then(
-      (j) => (setJob(j), setError(null)),
-      (e: Error) => setError(e.message),
-    );
-  }, [id]);
-  useEffect(load, [load]);
 
   if (error) {
     return (
@@ -59,7 +55,7 @@ export function JobDetailView({ id }: { id: string }) {
         <h1>
           Job <span className="mono">#{job.id}</span> <span className="dim mono">{job.task}</span>
         </h1>
-        <button className="btn btn-ghost" onClick={load}>Refresh</button>
+        <button className="btn btn-ghost" onClick={() => void query.refetch()}>Refresh</button>
       </div>
       {job.gone && (
         <div className="banner banner-info" data-testid="job-gone">
@@ -115,14 +111,7 @@ export function JobDetailView({ id }: { id: string }) {
         <AttemptsSeen attempts={job.attemptsSeen} />
       </section>
       {request && (
-        <ActionDialog
-          request={request}
-          onChanged={load}
-          onClose={(changed) => {
-            setRequest(null);
-            if (changed) load();
-          }}
-        />
+        <ActionDialog request={request} onClose={() => setRequest(null)} />
       )}
     </div>
   );

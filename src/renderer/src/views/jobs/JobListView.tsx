@@ -11,32 +11,23 @@ import { ActionButtons } from './ActionButtons.tsx';
 import { ActionDialog } from './ActionDialog.tsx';
 import type { ActionRequest } from './job-actions.ts';
 import { useToasts } from '../../store/toast-store.ts';
-import { useLive } from '../../store/live-store.ts';
+import { useStatus } from '../../data/use-op.ts';
 
 /** The engine takes at most this many ids in one call; a larger set goes by filter (which has no cap). */
 const MAX_SELECTION = 50_000;
-const LIVE_REFRESH_MS = 10_000;
-/** One page: beyond it the operator has scrolled, and a refresh would pull the list from under them. */
-const LIVE_ROWS = 200;
 
 /** The job explorer: filters in the address, a virtualised list, and actions on a selection or on the whole filter. */
 export function JobListView({ route }: { route: Route }) {
   const filter = useMemo(() => filterFromParams(route.params), [route.params]);
   const key = filterKey(filter);
-  const list = useJobList(filter);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [request, setRequest] = useState<ActionRequest | null>(null);
-  useEffect(() => setSelected(new Set()), [key]);
-  // Keep the first page live while the operator is only looking (nothing selected, no dialog, not scrolled far),
-  // unless the filter is one that scans (regexes, text search): polling those would load the user's database.
+  // Keep the list live while the operator is only looking (nothing selected, no dialog; the hook adds: not
+  // scrolled past the first page), unless the filter is one that scans (regexes, text search): re-reading those
+  // as the queue moves would load the user's database.
   const cheap = !filter.errorType && !filter.search;
-  const idle = cheap && selected.size === 0 && !request && list.rows.length <= LIVE_ROWS;
-  const reload = list.reload;
-  useEffect(() => {
-    if (!idle) return;
-    const timer = setInterval(() => document.visibilityState === 'visible' && reload(), LIVE_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [idle, reload]);
+  const list = useJobList(filter, cheap && selected.size === 0 && !request);
+  useEffect(() => setSelected(new Set()), [key]);
 
   const setFilter = (next: JobFilter) => navigate('jobs', filterToParams(next));
   const toggle = useCallback((id: string) => {
@@ -50,7 +41,7 @@ export function JobListView({ route }: { route: Route }) {
   const toggleAll = () => setSelected((prev) => (list.rows.every((r) => prev.has(r.id)) ? new Set() : new Set(list.rows.map((r) => r.id))));
   const count = list.count ? describeCount(list.count) : null;
   // Without a database the list's error says it all: no count, no action bar, no empty table beside it.
-  const online = useLive((s) => s.status?.connection.state === 'online');
+  const online = useStatus((s) => s.connection.state === 'online') ?? false;
   const noDatabase = !online && !!list.error;
 
   const act = (action: JobAction) => {
@@ -113,13 +104,10 @@ export function JobListView({ route }: { route: Route }) {
       {request && (
         <ActionDialog
           request={request}
-          onChanged={list.reload}
           onClose={(changed) => {
             setRequest(null);
-            if (changed) {
-              setSelected(new Set());
-              list.reload();
-            }
+            // The action made the list stale (data/writes.ts); what was selected may be gone.
+            if (changed) setSelected(new Set());
           }}
         />
       )}

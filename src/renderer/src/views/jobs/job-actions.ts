@@ -1,5 +1,5 @@
-import { api } from '../../api/client.ts';
-import type { BulkActionReport, JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
+import type { JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
+import type { BulkCall } from './use-bulk-action.ts';
 
 export type ActionTarget = { ids: string[] } | { filter: JobFilter };
 
@@ -43,24 +43,19 @@ export function missingReason(target: ActionTarget, matching: number): string | 
   return `${gone} of the ${target.ids.length} selected jobs ${gone === 1 ? 'is' : 'are'} no longer in the queue and will be left out.`;
 }
 
-/** Calls the action's operation; progress arrives as `action.progress` events with this `actionId`. */
-export function runAction(request: ActionRequest, inputs: ActionInputs, actionId: string): Promise<BulkActionReport> {
+/** The action's call; its progress arrives as `action.progress` events with this `actionId`. */
+export function actionCall(request: ActionRequest, inputs: ActionInputs, actionId: string): BulkCall {
   const { target } = request;
   switch (request.action) {
     case 'retry':
-      return api.call('jobs.retry', { target, actionId, ...(inputs.runAt ? { runAt: inputs.runAt } : {}) });
+      return { name: 'jobs.retry', input: { target, actionId, ...(inputs.runAt ? { runAt: inputs.runAt } : {}) } };
     case 'cancel':
-      return api.call('jobs.cancel', { target, actionId });
+      return { name: 'jobs.cancel', input: { target, actionId } };
     case 'fail':
-      return api.call('jobs.fail', { target, actionId, ...(inputs.message.trim() ? { message: inputs.message.trim() } : {}) });
+      return { name: 'jobs.fail', input: { target, actionId, ...(inputs.message.trim() ? { message: inputs.message.trim() } : {}) } };
     case 'priority':
-      return api.call('jobs.setPriority', { target, actionId, priority: inputs.priority });
+      return { name: 'jobs.setPriority', input: { target, actionId, priority: inputs.priority } };
     case 'unlock':
-      return api.call('jobs.unlock', { target, actionId });
+      return { name: 'jobs.unlock', input: { target, actionId } };
   }
-}
-
-/** A fresh id to match progress events to this call. */
-export function newActionId(): string {
-  return `a${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }

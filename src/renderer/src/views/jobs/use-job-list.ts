@@ -1,9 +1,15 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api } from '../../api/client.ts';
-import type { JobFilter, JobRow, MatchCount } from '../../../../shared/model/jobs.ts';
-import { filterKey } from './job-filter-url.ts';
+import { useMemo } from 'react';
+import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { errorMessage } from '../../api/client.ts';
+import { opKey } from '../../data/op-key.ts';
+import { useOp, useOpPages, type Paging } from '../../data/use-op.ts';
+import type { JobFilter, JobRow, JobsPage, MatchCount } from '../../../../shared/model/jobs.ts';
 
 const PAGE = 200;
+/** How often, at most, a live list is read again while the queue moves. */
+const LIVE_REFRESH_MS = 10_000;
+const NO_ROWS: JobRow[] = [];
+const PAGING: Paging<'jobs.list', string> = { after: (cursor) => ({ cursor }), next: (page) => page.nextCursor };
 
 export interface JobList {
   rows: JobRow[];
@@ -19,70 +25,37 @@ export interface JobList {
 
 /**
  * The jobs matching a filter, a keyset page at a time (more pages are fetched as the list scrolls), and their
- * count, fetched apart so the list shows at once. A newer filter or reload supersedes answers still in flight.
+ * count, asked apart so the list shows at once. Both are keyed by the filter, so a newer filter's answers
+ * never mix with an older one's; actions make them stale (data/writes.ts).
+ *
+ * `live`: while the operator is only looking, the first page and the count follow the queue (re-read when the
+ * monitor's counts move, at most every 10 s; see data/engine-events.tsx). Once more pages are loaded the list
+ * stays put, so it is not pulled from under someone scrolling.
  */
-export function useJobList(filter: JobFilter): JobList {
-  const key = filterKey(filter);
-  const [rows, setRows] = useState<JobRow[]>([]);
-  const [count, setCount] = useState<MatchCount | null>(null);
-  const [countFailed, setCountFailed] = useState(false);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [hasMore, setHasMore] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
-  const ticket = useRef(0);
-  const filterRef = useRef(filter);
-  filterRef.current = filter;
+export function useJobList(filter: JobFilter, live: boolean): JobList {
+  const input = { filter, limit: PAGE };
+  const firstPageOnly = (useQueryClient().getQueryData<InfiniteData<JobsPage>>(opKey('jobs.list', input))?.pages.length ?? 0) <= 1;
+  const meta = live && firstPageOnly ? { liveMs: LIVE_REFRESH_MS } : undefined;
+  const pages = useOpPages('jobs.list', input, PAGING, { meta });
+  const count = useOp('jobs.count', { filter }, { meta });
 
-  const fetchPage = useCallback(async (from: string | null, mine: number) => {
-    setLoading(true);
-    try {
-      const page = await api.call('jobs.list', { filter: filterRef.current, cursor: from, limit: PAGE });
-      if (mine !== ticket.current) return;
-      setRows((prev) => (from ? [...prev, ...page.rows] : page.rows));
-      setCursor(page.nextCursor);
-      setHasMore(page.nextCursor !== null);
-      setError(null);
-    } catch (e) {
-      if (mine !== ticket.current) return;
-      setError((e as Error).message);
-      // A first page that failed leaves nothing true to show: old rows would pass for current ones.
-      if (!from) setRows([]);
-    } finally {
-      if (mine === ticket.current) setLoading(false);
-    }
-  }, []);
-
-  const shownKey = useRef(key);
-  useEffect(() => {
-    const mine = ++ticket.current;
-    // A new filter's count is unknown; a reload of the same filter keeps the old count until the new one comes.
-    if (shownKey.current !== key) setCount(null);
-    shownKey.current = key;
-    void fetchPage(null, mine);
-    setCountFailed(false);
-    api.call('jobs.count', { filter: filterRef.current }).then(
-      (c) => mine === ticket.current && setCount(c),
-      () => {
-        if (mine !== ticket.current) return;
-        setCount(null);
-        setCountFailed(true);
-      },
-    );
-  }, [key, version, fetchPage]);
-
-  const reload = useCallback(() => setVersion((v) => v + 1), []);
+  // A first page that failed leaves nothing true to show: old rows would pass for current ones.
+  const firstPageFailed = pages.isError && !pages.isFetchNextPageError;
+  const rows = useMemo(() => (firstPageFailed || !pages.data ? NO_ROWS : pages.data.pages.flatMap((p) => p.rows)), [firstPageFailed, pages.data]);
   return {
     rows,
-    count,
-    countFailed,
-    hasMore,
-    loading,
-    error,
+    // A new filter's count is unknown until it comes; a re-read of the same filter keeps the old one meanwhile.
+    count: count.data ?? null,
+    countFailed: count.isError,
+    hasMore: pages.hasNextPage,
+    loading: pages.isFetching,
+    error: pages.error ? errorMessage(pages.error) : null,
     loadMore: () => {
-      if (!loading && cursor) void fetchPage(cursor, ticket.current);
+      if (!pages.isFetching && pages.hasNextPage) void pages.fetchNextPage();
     },
-    reload,
+    reload: () => {
+      void pages.refetch();
+      void count.refetch();
+    },
   };
 }

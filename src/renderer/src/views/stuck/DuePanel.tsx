@@ -1,7 +1,7 @@
 import type { DueGroup } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount } from '../../format.ts';
-import { cancelTarget } from './stuck-actions.ts';
-import type { Ask } from './confirm.ts';
+import { CANCEL_QUESTION } from './stuck-actions.ts';
+import type { Act } from './confirm.ts';
 
 const VERDICTS: Record<DueGroup['verdict'], { label: string; hint: string }> = {
   'no-worker': {
@@ -12,7 +12,7 @@ const VERDICTS: Record<DueGroup['verdict'], { label: string; hint: string }> = {
 };
 
 /** Due jobs nobody picks up: a task no running worker supports, or a backlog far past run_at. */
-export function DuePanel({ groups, ask }: { groups: DueGroup[]; ask: Ask }) {
+export function DuePanel({ groups, act }: { groups: DueGroup[]; act: Act }) {
   return (
     <section className="panel" data-testid="stuck-due">
       <div className="panel-head">
@@ -39,7 +39,7 @@ export function DuePanel({ groups, ask }: { groups: DueGroup[]; ask: Ask }) {
                 <td className="dim">{g.hostedSupports === null ? 'not running' : g.hostedSupports ? 'supports it' : 'does not support it'}</td>
                 <td className="stuck-actions">
                   <button className="btn btn-danger-text" data-testid={`cancel-due-${g.task}`}
-                    onClick={() => ask({ title: `Cancel ${formatCount(g.due)} due ${g.task} jobs?`, body: 'They are removed from the queue and kept as cancelled in Jobdeck\u2019s history.', confirmLabel: 'Cancel jobs', danger: true, run: () => cancelTarget({ kind: 'due', task: g.task }) })}>
+                    onClick={() => act({ kind: 'cancel', target: { kind: 'due', task: g.task }, label: 'Cancel', subject: `${formatCount(g.due)} due ${g.task} jobs`, question: CANCEL_QUESTION })}>
                     Cancel
                   </button>
                 </td>

@@ -1,13 +1,13 @@
 import { BUILTIN_ERROR_TYPES } from '../../../../shared/errors/index.ts';
 import type { FailedGroup } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount } from '../../format.ts';
-import { cancelTarget, retryTarget } from './stuck-actions.ts';
-import type { Act, Ask } from './confirm.ts';
+import { CANCEL_QUESTION } from './stuck-actions.ts';
+import type { Act } from './confirm.ts';
 
 const TYPES = new Map<string, { label: string; color: string; description: string }>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t]));
 
 /** Permanently failed jobs by task and error type, with the ways out: retry now, retry in an hour, cancel. */
-export function FailedPanel({ groups, act, ask, now }: { groups: FailedGroup[]; act: Act; ask: Ask; now: number }) {
+export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: Act; now: number }) {
   return (
     <section className="panel" data-testid="stuck-failed">
       <div className="panel-head">
@@ -25,6 +25,7 @@ export function FailedPanel({ groups, act, ask, now }: { groups: FailedGroup[]; 
             {groups.map((g) => {
               const type = TYPES.get(g.errorType);
               const target = { kind: 'failed', task: g.task, errorType: g.errorType } as const;
+              const subject = `${formatCount(g.count)} failed ${g.task} jobs (${type?.label ?? g.errorType})`;
               return (
                 <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
                   <td>{g.task}</td>
@@ -36,10 +37,10 @@ export function FailedPanel({ groups, act, ask, now }: { groups: FailedGroup[]; 
                   <td className="mono stuck-error" title={g.sampleError}>{g.sampleError || '(no message)'}</td>
                   <td className="num dim">{formatAge(now - Date.parse(g.newestUpdatedAt))} ago</td>
                   <td className="stuck-actions">
-                    <button className="btn" onClick={() => void act(() => retryTarget(target))} data-testid={`retry-failed-${g.task}-${g.errorType}`}>Retry now</button>
-                    <button className="btn" onClick={() => void act(() => retryTarget(target, { runAt: new Date(Date.now() + 3_600_000).toISOString() }))}>Retry in 1 h</button>
-                    <button className="btn btn-danger-text"
-                      onClick={() => ask({ title: `Cancel ${formatCount(g.count)} failed ${g.task} jobs?`, body: 'They are removed from the queue and kept as cancelled in Jobdeck\u2019s history.', confirmLabel: 'Cancel jobs', danger: true, run: () => cancelTarget(target) })}>
+                    <button className="btn" onClick={() => act({ kind: 'retry', target, label: 'Retry now', subject })} data-testid={`retry-failed-${g.task}-${g.errorType}`}>Retry now</button>
+                    <button className="btn" onClick={() => act({ kind: 'retry', target, runAt: new Date(Date.now() + 3_600_000).toISOString(), label: 'Retry in 1 h', subject })}>Retry in 1 h</button>
+                    <button className="btn btn-danger-text" data-testid={`cancel-failed-${g.task}-${g.errorType}`}
+                      onClick={() => act({ kind: 'cancel', target, label: 'Cancel', subject, question: CANCEL_QUESTION })}>
                       Cancel
                     </button>
                   </td>

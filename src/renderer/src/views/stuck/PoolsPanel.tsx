@@ -1,8 +1,8 @@
 import type { LockingPool, StuckJob } from '../../../../shared/model/stuck.ts';
-import { formatAge, formatCount, shortPoolId } from '../../format.ts';
+import { countOf, formatAge, formatCount, shortPoolId } from '../../format.ts';
 import { LivenessBadge, poolReason } from './LivenessBadge.tsx';
-import { cancelTarget, retryTarget, unlockPools } from './stuck-actions.ts';
-import type { Act, Ask } from './confirm.ts';
+import { CANCEL_QUESTION } from './stuck-actions.ts';
+import type { Act, Ask, Unlock } from './confirm.ts';
 
 const JOBS_PER_POOL = 20;
 
@@ -12,10 +12,11 @@ interface Props {
   total: number;
   act: Act;
   ask: Ask;
+  unlock: Unlock;
 }
 
 /** Jobs locked too long, grouped by the pool holding them, each pool with unlock / unlock and retry / cancel. */
-export function PoolsPanel({ pools, jobs, total, act, ask }: Props) {
+export function PoolsPanel({ pools, jobs, total, act, ask, unlock }: Props) {
   const byPool = new Map<string, StuckJob[]>();
   for (const j of jobs) byPool.set(j.lockedBy, [...(byPool.get(j.lockedBy) ?? []), j]);
   const shown = pools.filter((p) => byPool.has(p.poolId) || (p.liveness !== 'alive' && p.liveness !== 'probably-alive'));
@@ -30,27 +31,41 @@ export function PoolsPanel({ pools, jobs, total, act, ask }: Props) {
       </div>
       {shown.length === 0 && <div className="table-empty">Nothing is locked too long.</div>}
       {shown.map((pool) => (
-        <PoolGroup key={pool.poolId} pool={pool} jobs={byPool.get(pool.poolId) ?? []} act={act} ask={ask} />
+        <PoolGroup key={pool.poolId} pool={pool} jobs={byPool.get(pool.poolId) ?? []} act={act} ask={ask} unlock={unlock} />
       ))}
     </section>
   );
 }
 
-function PoolGroup({ pool, jobs, act, ask }: { pool: LockingPool; jobs: StuckJob[]; act: Act; ask: Ask }) {
+function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: StuckJob[]; act: Act; ask: Ask; unlock: Unlock }) {
   const target = { kind: 'pool', poolId: pool.poolId } as const;
   const alive = pool.liveness === 'alive';
   const judgedAlive = pool.liveness === 'probably-alive';
-  const unlock = (retry: boolean) => {
-    const run = () => (retry ? retryTarget(target, { force: judgedAlive }) : unlockPools([pool.poolId], judgedAlive));
-    if (!judgedAlive) return void act(run);
-    ask({
-      title: `Unlock pool ${shortPoolId(pool.poolId)}?`,
-      body: `${poolReason(pool)}. If it still runs, its jobs could run twice at the same time.`,
-      confirmLabel: retry ? 'Unlock and retry' : 'Unlock anyway',
-      danger: true,
-      run,
-    });
+  const subject = `the ${countOf(pool.lockedJobs, 'job')} of pool ${shortPoolId(pool.poolId)}`;
+  // A pool that may still run is unlocked only when the operator says so: its jobs could run twice at once.
+  const mayRun = `${poolReason(pool)}. If it still runs, its jobs could run twice at the same time.`;
+  const unlockOnly = () => {
+    if (!judgedAlive) return unlock([pool.poolId], false);
+    ask({ title: `Unlock pool ${shortPoolId(pool.poolId)}?`, body: mayRun, confirmLabel: 'Unlock anyway', danger: true, run: () => unlock([pool.poolId], true) });
   };
+  const unlockAndRetry = () =>
+    act({
+      kind: 'retry',
+      target,
+      force: judgedAlive,
+      label: 'Unlock and retry now',
+      subject,
+      ...(judgedAlive ? { question: { body: mayRun, confirmLabel: 'Unlock and retry' } } : {}),
+    });
+  const cancel = () =>
+    act({
+      kind: 'cancel',
+      target,
+      force: judgedAlive,
+      label: 'Cancel',
+      subject,
+      question: judgedAlive ? { body: `${mayRun} ${CANCEL_QUESTION.body}`, confirmLabel: CANCEL_QUESTION.confirmLabel } : CANCEL_QUESTION,
+    });
   return (
     <div className="stuck-group" data-testid={`stuck-pool-${pool.poolId}`}>
       <div className="stuck-group-head">
@@ -62,15 +77,14 @@ function PoolGroup({ pool, jobs, act, ask }: { pool: LockingPool; jobs: StuckJob
           {pool.lockedQueues === 1 ? 'queue' : 'queues'} held
         </span>
         <div className="stuck-actions">
-          <button className="btn" disabled={alive} onClick={() => unlock(false)} data-testid={`unlock-pool-${pool.poolId}`}
+          <button className="btn" disabled={alive} onClick={unlockOnly} data-testid={`unlock-pool-${pool.poolId}`}
             title={alive ? 'This pool is running: stop it rather than unlock its jobs' : 'force_unlock_workers: frees its jobs and queues'}>
             Unlock
           </button>
-          <button className="btn" disabled={alive} onClick={() => unlock(true)} data-testid={`unlock-retry-pool-${pool.poolId}`}>
+          <button className="btn" disabled={alive} onClick={unlockAndRetry} data-testid={`unlock-retry-pool-${pool.poolId}`}>
             Unlock and retry now
           </button>
-          <button className="btn btn-danger-text" disabled={alive} data-testid={`cancel-pool-${pool.poolId}`}
-            onClick={() => ask({ title: `Cancel the ${pool.lockedJobs} jobs of pool ${shortPoolId(pool.poolId)}?`, body: 'They are removed from the queue and kept as cancelled in Jobdeck\u2019s history.', confirmLabel: 'Cancel jobs', danger: true, run: () => cancelTarget(target, judgedAlive) })}>
+          <button className="btn btn-danger-text" disabled={alive} data-testid={`cancel-pool-${pool.poolId}`} onClick={cancel}>
             Cancel
           </button>
         </div>

@@ -1,11 +1,10 @@
 import type { BlockedQueue, LockingPool } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount, shortPoolId } from '../../format.ts';
 import { LivenessBadge } from './LivenessBadge.tsx';
-import { unlockPools } from './stuck-actions.ts';
-import type { Act } from './confirm.ts';
+import type { Unlock } from './confirm.ts';
 
 /** Named queues whose row stays locked: every job behind it waits. Unlocking the pool frees the queue. */
-export function QueuesPanel({ queues, pools, act }: { queues: BlockedQueue[]; pools: LockingPool[]; act: Act }) {
+export function QueuesPanel({ queues, pools, unlock }: { queues: BlockedQueue[]; pools: LockingPool[]; unlock: Unlock }) {
   const poolOf = new Map(pools.map((p) => [p.poolId, p]));
   return (
     <section className="panel" data-testid="stuck-queues">
@@ -34,7 +33,7 @@ export function QueuesPanel({ queues, pools, act }: { queues: BlockedQueue[]; po
                   <td className="dim stuck-sample">{q.sample.map((s) => `#${s.id} ${s.task}`).join(', ') || '—'}</td>
                   <td className="stuck-actions">
                     <button className="btn" disabled={!q.lockedBy || pool?.liveness === 'alive'} data-testid={`unlock-queue-${q.queue}`}
-                      onClick={() => void act(() => unlockPools([q.lockedBy!], pool?.liveness === 'probably-alive'))}>
+                      onClick={() => unlock([q.lockedBy!], pool?.liveness === 'probably-alive')}>
                       Unlock
                     </button>
                   </td>

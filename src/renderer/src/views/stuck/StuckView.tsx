@@ -1,42 +1,54 @@
 import { useMemo, useState } from 'react';
 import './stuck.css';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
-import { useLive } from '../../store/live-store.ts';
+import { errorMessage } from '../../api/client.ts';
+import { useOp, useOpMutation, useStatus } from '../../data/use-op.ts';
+import { toastError, useToasts } from '../../store/toast-store.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { formatClock, formatCount } from '../../format.ts';
 import { href } from '../../router.ts';
-import { useStuckReport } from './use-stuck.ts';
-import { runRecovery } from './stuck-actions.ts';
+import { recoverySummary, unlockSummary, type StuckRequest } from './stuck-actions.ts';
 import { PoolsPanel } from './PoolsPanel.tsx';
 import { QueuesPanel } from './QueuesPanel.tsx';
 import { DuePanel } from './DuePanel.tsx';
 import { FailedPanel } from './FailedPanel.tsx';
 import { RecoveryNote } from './RecoveryNote.tsx';
 import { ThresholdsPanel } from './ThresholdsPanel.tsx';
+import { StuckActionDialog } from './StuckActionDialog.tsx';
 import type { PendingConfirm } from './confirm.ts';
+
+/**
+ * Stuck is judged against the clock: a lock becomes "too long" by ageing, which no event announces. So the
+ * report is read again every 5 s while the view is open and the page visible (and at once after an action or
+ * a recovery event, data/writes.ts and data/engine-events.tsx). It is several scans of graphile-worker's
+ * table, so it is read on demand here, not by the shared monitor.
+ */
+const STUCK_REFRESH_MS = 5_000;
 
 /**
  * Stuck items: jobs locked too long (by which pool, alive or gone), blocked named queues, due jobs nobody
  * takes, permanently failed groups; each with its way out, and the crash recovery of Jobdeck's own runner.
  */
 export function StuckView() {
-  const { report, error, refresh } = useStuckReport();
-  const snapshot = useLive((s) => s.snapshot);
+  const stuck = useOp('stuck.get', { limit: 200 }, { refetchInterval: STUCK_REFRESH_MS });
+  const report = stuck.data;
+  const error = stuck.error ? errorMessage(stuck.error) : null;
+  const snapshot = useOp('overview.get', {}).data;
   const tasks = useMemo(() => snapshot?.byTask.map((t) => t.task) ?? [], [snapshot]);
-  const connected = useLive((s) => s.status?.connection.state === 'online');
+  const connected = useStatus((s) => s.connection.state === 'online') ?? false;
   const now = useNow(5_000);
-  const [busy, setBusy] = useState(false);
+  const unlock = useOpMutation('stuck.unlock', {
+    onSuccess: (r) => useToasts.getState().push('info', 'Unlock', unlockSummary(r)),
+    onError: (e) => toastError('Unlock failed', e),
+  });
+  const recover = useOpMutation('recovery.run', {
+    onSuccess: (r) => useToasts.getState().push('info', 'Recover', recoverySummary(r)),
+    onError: (e) => toastError('Recover failed', e),
+  });
+  const busy = unlock.isPending || recover.isPending;
   const [pending, setPending] = useState<PendingConfirm | null>(null);
-
-  const act = async (run: () => Promise<unknown>) => {
-    setBusy(true);
-    try {
-      await run();
-    } finally {
-      setBusy(false);
-      await refresh();
-    }
-  };
+  const [request, setRequest] = useState<StuckRequest | null>(null);
+  const unlockPools = (poolIds: string[], force: boolean) => unlock.mutate({ poolIds, force });
 
   if (!report) {
     return (
@@ -74,16 +86,16 @@ export function StuckView() {
         <strong>Crash recovery</strong>
         <RecoveryNote report={report.lastRecovery} />
         <span style={{ flex: 1 }} />
-        <button className="btn" disabled={busy} onClick={() => void act(runRecovery)} data-testid="stuck-recover"
+        <button className="btn" disabled={busy} onClick={() => recover.mutate({})} data-testid="stuck-recover"
           title="Unlock what earlier, dead runners of this Jobdeck still hold">
           Recover
         </button>
       </section>
-      <PoolsPanel pools={report.pools} jobs={report.stuckJobs} total={report.stuckTotal} act={act} ask={setPending} />
-      <QueuesPanel queues={report.blockedQueues} pools={report.pools} act={act} />
-      <DuePanel groups={report.due} ask={setPending} />
-      <FailedPanel groups={report.failed} act={act} ask={setPending} now={now} />
-      <ThresholdsPanel thresholds={report.thresholds} tasks={tasks} onSaved={() => void refresh()} />
+      <PoolsPanel pools={report.pools} jobs={report.stuckJobs} total={report.stuckTotal} act={setRequest} ask={setPending} unlock={unlockPools} />
+      <QueuesPanel queues={report.blockedQueues} pools={report.pools} unlock={unlockPools} />
+      <DuePanel groups={report.due} act={setRequest} />
+      <FailedPanel groups={report.failed} act={setRequest} now={now} />
+      <ThresholdsPanel thresholds={report.thresholds} tasks={tasks} />
       <ConfirmDialog
         open={pending !== null}
         title={pending?.title ?? ''}
@@ -92,13 +104,13 @@ export function StuckView() {
         busy={busy}
         onCancel={() => setPending(null)}
         onConfirm={() => {
-          const run = pending?.run;
+          pending?.run();
           setPending(null);
-          if (run) void act(run);
         }}
       >
         {pending?.body}
       </ConfirmDialog>
+      {request && <StuckActionDialog request={request} onClose={() => setRequest(null)} />}
     </div>
   );
 }

@@ -1,22 +1,19 @@
 import { useState } from 'react';
 import type { StuckThresholds } from '../../../../shared/model/stuck.ts';
-import { api } from '../../api/client.ts';
-import { useToasts } from '../../store/toast-store.ts';
+import { useOpMutation } from '../../data/use-op.ts';
+import { toastError } from '../../store/toast-store.ts';
 
 /** How long a job of each task may stay locked before it counts as stuck (kept in Jobdeck's SQLite). */
-export function ThresholdsPanel({ thresholds, tasks, onSaved }: { thresholds: StuckThresholds; tasks: string[]; onSaved(): void }) {
+export function ThresholdsPanel({ thresholds, tasks }: { thresholds: StuckThresholds; tasks: string[] }) {
   const [task, setTask] = useState('');
   const [minutes, setMinutes] = useState('');
   const current = task ? (thresholds.byTask[task] ?? thresholds.defaultMinutes) : thresholds.defaultMinutes;
-  const save = async (value: number | null) => {
-    try {
-      await api.call('stuck.setThreshold', { task: task || null, minutes: value });
-      setMinutes('');
-      onSaved();
-    } catch (error) {
-      useToasts.getState().push('error', 'Could not save the threshold', (error as Error).message);
-    }
-  };
+  // The stuck report is read again before onSuccess (data/writes.ts).
+  const setThreshold = useOpMutation('stuck.setThreshold', {
+    onSuccess: () => setMinutes(''),
+    onError: (error) => toastError('Could not save the threshold', error),
+  });
+  const save = (value: number | null) => setThreshold.mutate({ task: task || null, minutes: value });
   const parsed = Number(minutes);
   const valid = Number.isInteger(parsed) && parsed >= 1 && parsed <= 10_080;
   const overrides = Object.entries(thresholds.byTask);
@@ -29,7 +26,7 @@ export function ThresholdsPanel({ thresholds, tasks, onSaved }: { thresholds: St
           {overrides.length > 0 && ` · ${overrides.map(([t, m]) => `${t}: ${m} min`).join(' · ')}`}
         </span>
       </div>
-      <form className="stuck-threshold-form pad" onSubmit={(e) => { e.preventDefault(); if (valid) void save(parsed); }}>
+      <form className="stuck-threshold-form pad" onSubmit={(e) => { e.preventDefault(); if (valid) save(parsed); }}>
         <label>
           Task{' '}
           <select value={task} onChange={(e) => setTask(e.target.value)} data-testid="threshold-task">
@@ -44,7 +41,7 @@ export function ThresholdsPanel({ thresholds, tasks, onSaved }: { thresholds: St
         </label>
         <button className="btn" type="submit" disabled={!valid} data-testid="threshold-save">Save</button>
         {task && thresholds.byTask[task] !== undefined && (
-          <button className="btn btn-ghost" type="button" onClick={() => void save(null)}>Use the default</button>
+          <button className="btn btn-ghost" type="button" onClick={() => save(null)}>Use the default</button>
         )}
       </form>
     </section>

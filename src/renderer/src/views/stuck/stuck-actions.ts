@@ -1,49 +1,51 @@
-import { api } from '../../api/client.ts';
-import { useToasts } from '../../store/toast-store.ts';
-import type { StuckTarget, UnlockReport } from '../../../../shared/model/stuck.ts';
-import type { BulkActionReport } from '../../../../shared/model/jobs.ts';
+import type { RecoveryReport, StuckTarget, UnlockReport } from '../../../../shared/model/stuck.ts';
+import type { BulkCall } from '../jobs/use-bulk-action.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function unlockSummary(r: UnlockReport): string {
+/** What an unlock did, in a line for its toast. */
+export function unlockSummary(r: UnlockReport): string {
   const parts = [`${plural(r.jobsUnlocked, 'job')} and ${plural(r.queuesUnlocked, 'queue')} unlocked`];
   if (r.jobsExhausted) parts.push(`${r.jobsExhausted} out of attempts (now permanently failed: retry them)`);
   if (r.refused.length) parts.push(`${plural(r.refused.length, 'pool')} refused: ${r.refused[0].reason}`);
   return parts.join('; ');
 }
 
-function actionSummary(verb: string, r: BulkActionReport): string {
-  const parts = [`${r.affected} of ${plural(r.requested, 'job')} ${verb}`];
-  if (r.skipped) parts.push(`${r.skipped} skipped: ${r.skippedByReason[0]?.reason}`);
-  if (r.unlock) parts.unshift(unlockSummary(r.unlock));
-  return parts.join('; ');
+/** What a recovery did, in a line for its toast. */
+export function recoverySummary(r: RecoveryReport): string {
+  return r.jobsUnlocked + r.queuesUnlocked === 0
+    ? 'No earlier runner of this Jobdeck left anything locked'
+    : `${plural(r.poolsFound, 'gone pool')}: ${plural(r.jobsUnlocked, 'job')} and ${plural(r.queuesUnlocked, 'queue')} unlocked, ${r.jobsRequeued} requeued`;
 }
 
-async function run<T>(title: string, call: () => Promise<T>, summary: (r: T) => string): Promise<T | undefined> {
-  const toasts = useToasts.getState();
-  try {
-    const result = await call();
-    toasts.push('info', title, summary(result));
-    return result;
-  } catch (error) {
-    toasts.push('error', `${title} failed`, (error as Error).message);
-    return undefined;
-  }
+/**
+ * A retry or cancel of a stuck-view group, as the operator asked for it. It runs like the Jobs view's actions
+ * (BulkActionDialog): progress events, then the report, with the unlock it needed first.
+ */
+export interface StuckRequest {
+  kind: 'retry' | 'cancel';
+  target: StuckTarget;
+  /** Retry at this time instead of now. */
+  runAt?: string;
+  /** Also unlock pools judged probably alive. */
+  force?: boolean;
+  /** The button's words: "Retry now", "Unlock and retry now", "Cancel". */
+  label: string;
+  /** What it applies to: "6 due translate_posting jobs". */
+  subject: string;
+  /** Asked before it runs; without one it runs at once (the buttons say what they do). */
+  question?: { body: string; confirmLabel: string };
 }
 
-/** Unlocks pools (force: also pools judged probably alive) and says what it did, or why not. */
-export const unlockPools = (poolIds: string[], force = false) =>
-  run('Unlock', () => api.call('stuck.unlock', { poolIds, force }), unlockSummary);
+export function stuckCall(request: StuckRequest, actionId: string): BulkCall {
+  const { target, force = false } = request;
+  return request.kind === 'retry'
+    ? { name: 'stuck.retry', input: { target, force, actionId, ...(request.runAt ? { runAt: request.runAt } : {}) } }
+    : { name: 'stuck.cancel', input: { target, force, actionId } };
+}
 
-export const retryTarget = (target: StuckTarget, options: { runAt?: string; force?: boolean } = {}) =>
-  run(options.runAt ? 'Retry later' : 'Retry now', () => api.call('stuck.retry', { target, ...options }), (r) => actionSummary('retried', r));
-
-export const cancelTarget = (target: StuckTarget, force = false) =>
-  run('Cancel', () => api.call('stuck.cancel', { target, force }), (r) => actionSummary('cancelled', r));
-
-export const runRecovery = () =>
-  run('Recover', () => api.call('recovery.run', {}), (r) =>
-    r.jobsUnlocked + r.queuesUnlocked === 0
-      ? 'No earlier runner of this Jobdeck left anything locked'
-      : `${plural(r.poolsFound, 'gone pool')}: ${plural(r.jobsUnlocked, 'job')} and ${plural(r.queuesUnlocked, 'queue')} unlocked, ${r.jobsRequeued} requeued`,
-  );
+/** Cancelling is never undone: always asked. */
+export const CANCEL_QUESTION = {
+  body: 'They are removed from the queue and kept as cancelled in Jobdeck\u2019s history.',
+  confirmLabel: 'Cancel jobs',
+};
