@@ -21,6 +21,7 @@ import { createJobs } from './jobs/domain.ts';
 import { createStuck } from './stuck/domain.ts';
 import { createRecovery } from './recovery/domain.ts';
 import { createBackfill } from './backfill/domain.ts';
+import { createWorkers } from './workers/domain.ts';
 import type { StopReport } from './runner/host.ts';
 
 export interface EngineOptions {
@@ -166,6 +167,7 @@ export function createEngine(options: EngineOptions): Engine {
   const pools = { own: () => ownPools.all(), currentPoolId: () => hosted.poolId() };
   const stuck = createStuck({ db, sessions, audit, hosted, pools, bulk: jobs.bulk, lastRecovery: recovery.last });
   const backfill = createBackfill({ db, sessions, audit, events, hosted });
+  const workers = createWorkers({ sessions, hosted, hostedConcurrency: () => runner.status().concurrency, ownPools: () => ownPools.all() });
 
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
   for (const domain of [recovery, backfill, history]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
@@ -180,6 +182,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...stuck.handlers,
     ...recovery.handlers,
     ...backfill.handlers,
+    ...workers.handlers,
   };
   const operations = { handlers, sessions, log };
 

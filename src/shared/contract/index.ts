@@ -7,6 +7,7 @@ import { historyOps } from './history.ts';
 import { overviewOps } from './overview.ts';
 import { runnerOps } from './runner.ts';
 import { stuckOps } from './stuck.ts';
+import { workerOps } from './workers.ts';
 
 export * from './define.ts';
 export * from './op-error.ts';
@@ -27,6 +28,7 @@ export const contract = {
   ...runnerOps,
   ...overviewOps,
   ...stuckOps,
+  ...workerOps,
 };
 
 export type Contract = typeof contract;
