@@ -7,8 +7,8 @@ interface Props {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
-  onConfirm(): void;
-  onCancel(): void;
+  onConfirm: () => void;
+  onCancel: () => void;
 }
 
 /** A modal question (the native <dialog>: focus trap, Escape to cancel). */

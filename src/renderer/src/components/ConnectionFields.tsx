@@ -1,7 +1,7 @@
 import type { ConnectionDraft } from './connection-form-model.ts';
 
 /** The target part of the form: one URL, or host / port / database / user / password / parameters. */
-export function ConnectionFields({ draft, set }: { draft: ConnectionDraft; set(patch: Partial<ConnectionDraft>): void }) {
+export function ConnectionFields({ draft, set }: { draft: ConnectionDraft; set: (patch: Partial<ConnectionDraft>) => void }) {
   if (draft.mode === 'url') {
     return (
       <label className="field">

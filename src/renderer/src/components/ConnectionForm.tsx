@@ -8,9 +8,9 @@ import { TestResult } from './TestResult.tsx';
 
 interface Props {
   draft: ConnectionDraft;
-  onChange(draft: ConnectionDraft): void;
-  onSaved(profile: ConnectionProfile): void;
-  onCancel(): void;
+  onChange: (draft: ConnectionDraft) => void;
+  onSaved: (profile: ConnectionProfile) => void;
+  onCancel: () => void;
   secretsStorable: boolean;
 }
 

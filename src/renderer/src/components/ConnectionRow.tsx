@@ -6,8 +6,8 @@ import type { ConnectionProfile } from '../../../shared/model/connection.ts';
 
 interface Props {
   profile: ConnectionProfile;
-  onEdit(profile: ConnectionProfile): void;
-  onRemove(profile: ConnectionProfile): void;
+  onEdit: (profile: ConnectionProfile) => void;
+  onRemove: (profile: ConnectionProfile) => void;
 }
 
 function where(p: ConnectionProfile): string {
@@ -39,9 +39,9 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
     <li className={active ? 'conn-row active' : 'conn-row'} data-testid={`connection-${p.id}`}>
       <div className="conn-row-main">
         <div className="conn-row-name">
-          {active && <span className={`state-dot dot-${connection!.state}`} aria-hidden="true" />}
+          {active && <span className={`state-dot dot-${connection.state}`} aria-hidden="true" />}
           {p.name}
-          {active && <span className={`badge badge-active badge-${connection!.state}`}>Active · {connection!.state}</span>}
+          {active && <span className={`badge badge-active badge-${connection.state}`}>Active · {connection.state}</span>}
           {p.readOnly && <span className="badge">Read-only</span>}
           {p.kind === 'postgres' && (
             <span className="badge badge-quiet">{p.hasSavedPassword ? 'Password saved' : 'No saved password'}</span>

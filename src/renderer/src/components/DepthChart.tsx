@@ -20,7 +20,9 @@ const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', 
 /** Stacked queue depth over time (filled areas, no outlines: a zero layer never paints over another). */
 export function DepthChart({ samples, rangeMinutes, hidden, domain }: Props) {
   const points = useMemo(() => toDepthPoints(samples, rangeMinutes), [samples, rangeMinutes]);
-  const ticks = useMemo(() => timeTicks(domain[0], domain[1]), [domain[0], domain[1]]);
+  // By the bounds, not the array: the caller builds a new one each render.
+  const [from, to] = domain;
+  const ticks = useMemo(() => timeTicks(from, to), [from, to]);
   return (
     <AreaChart responsive data={points} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
       <CartesianGrid stroke="var(--grid)" vertical={false} />

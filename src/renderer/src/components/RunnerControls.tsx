@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useOpMutation, useStatus } from '../data/use-op.ts';
 import { toastError } from '../store/toast-store.ts';
 import { shortPoolId } from '../format.ts';
@@ -16,13 +16,19 @@ const STATE_LABELS: Record<RunnerState, string> = {
 /** The hosted graphile-worker runner: state, jobs in flight, pool, concurrency, Start/Stop. */
 export function RunnerControls() {
   const runner = useStatus((s) => s.runner);
-  const [draft, setDraft] = useState('');
+  const concurrency = runner?.concurrency;
+  const [draft, setDraft] = useState(String(concurrency ?? ''));
+  // A new concurrency (applied here or elsewhere) replaces the draft: adjusted while rendering, not in an effect.
+  const [draftOf, setDraftOf] = useState(concurrency);
+  if (draftOf !== concurrency) {
+    setDraftOf(concurrency);
+    setDraft(String(concurrency ?? ''));
+  }
   // Each answers with the runner's status, which patches the engine status at once (data/writes.ts).
   const start = useOpMutation('runner.start', { onError: (e) => toastError('Could not start the runner', e) });
   const stop = useOpMutation('runner.stop', { onError: (e) => toastError('Could not stop the runner', e) });
   const configure = useOpMutation('runner.configure', { onError: (e) => toastError('Could not change concurrency', e) });
   const busy = start.isPending || stop.isPending || configure.isPending;
-  useEffect(() => setDraft(String(runner?.concurrency ?? '')), [runner?.concurrency]);
   if (!runner) return <div className="runner" />;
 
   const active = runner.state === 'running' || runner.state === 'starting';

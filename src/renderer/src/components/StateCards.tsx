@@ -3,6 +3,7 @@ import { JOB_STATES, JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState, type Sta
 import type { DepthSample } from '../../../shared/model/overview.ts';
 import { formatCount } from '../format.ts';
 import { TREND_MINUTES } from '../store/depth-store.ts';
+import { useNow } from '../hooks/useNow.ts';
 import { Sparkline } from './Sparkline.tsx';
 
 type CardKey = JobState | 'total';
@@ -68,9 +69,11 @@ function StateCard({ k, value, recent, minutes }: { k: CardKey; value: number | 
 /** The five states and the total, big, in the job-state colours, each with its last minutes' trend. */
 export function StateCards({ totals, recent }: { totals: StateCounts | null; recent: DepthSample[] }) {
   const keys: CardKey[] = [...JOB_STATES, 'total'];
+  // A clock, not Date.now() in render: the span grows with time (the overview re-renders about as often anyway).
+  const now = useNow();
   // The trend covers TREND_MINUTES, or less when Jobdeck has not been sampling that long.
-  const since = recent.length ? Date.parse(recent[0].at) : Date.now();
-  const minutes = Math.max(1, Math.min(TREND_MINUTES, Math.round((Date.now() - since) / 60_000)));
+  const since = recent.length ? Date.parse(recent[0].at) : now;
+  const minutes = Math.max(1, Math.min(TREND_MINUTES, Math.round((now - since) / 60_000)));
   return (
     <div className="state-cards">
       {keys.map((k) => (

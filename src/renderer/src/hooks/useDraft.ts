@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 /**
  * A local value for a control bound to engine state: it follows the engine's value, except while the
@@ -9,8 +9,11 @@ export function useDraft<T>(value: T, commit: (value: T) => void, delayMs = 250)
   const [draft, setDraft] = useState(value);
   const editedAt = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // The latest `commit` for the debounce timer; refs are written after render, never during it.
   const commitRef = useRef(commit);
-  commitRef.current = commit;
+  useLayoutEffect(() => {
+    commitRef.current = commit;
+  });
 
   useEffect(() => {
     if (Date.now() - editedAt.current > delayMs + 1500) setDraft(value);

@@ -11,7 +11,7 @@ import { draftErrors, type DraftErrors } from './rule-checks.ts';
 interface Props {
   rule: BackfillRule | null;
   open: boolean;
-  onToggle(): void;
+  onToggle: () => void;
   /** Previews a saved rule or the form's; the answer is shown by the view. */
   onPreview: (target: OpInput<'backfill.preview'>['target']) => Promise<BackfillPreview>;
   /** A preview failed: the view drops the previous one, which no longer answers for the form. */

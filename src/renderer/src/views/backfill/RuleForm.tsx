@@ -6,7 +6,7 @@ interface Props {
   draft: RuleDraft;
   /** Messages from the last Preview or Save, shown under their fields. */
   errors?: DraftErrors;
-  onChange(draft: RuleDraft): void;
+  onChange: (draft: RuleDraft) => void;
 }
 
 function Field({ label, hint, error, children, wide }: { label: string; hint?: string; error?: string; children: ReactNode; wide?: boolean }) {

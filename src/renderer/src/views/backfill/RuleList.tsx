@@ -6,7 +6,7 @@ import { scheduleLabel } from './rule-draft.ts';
 interface Props {
   rules: BackfillRule[];
   selected: string | null;
-  onSelect(id: string): void;
+  onSelect: (id: string) => void;
 }
 
 /** Saved rules of this connection, each with its backlog at the last run. */

@@ -8,7 +8,7 @@ interface Props {
   rule: BackfillRule;
   readOnlyReason: string | null;
   result: BackfillRunResult | null;
-  onRun(limit: number, requeueFailed: boolean): Promise<void>;
+  onRun: (limit: number, requeueFailed: boolean) => Promise<void>;
 }
 
 /** "Run now": how many to queue, whether to requeue failed items, a confirmation, and the outcome. */

@@ -11,7 +11,7 @@ import { formatCount } from '../../format.ts';
 interface Props {
   types: ErrorTypeInfo[];
   tasks: string[];
-  info(type: string): ErrorTypeInfo;
+  info: (type: string) => ErrorTypeInfo;
   windowFrom: string | null;
 }
 

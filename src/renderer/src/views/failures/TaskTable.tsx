@@ -4,9 +4,9 @@ import { formatCount, formatPercent } from '../../format.ts';
 
 interface Props {
   tasks: TaskFigures[];
-  info(type: string): ErrorTypeInfo;
+  info: (type: string) => ErrorTypeInfo;
   selected: string | null;
-  onSelect(task: string | null): void;
+  onSelect: (task: string | null) => void;
 }
 
 /** Per task: successes, failed attempts, success rate and the mix of error types; a click narrows the view to it. */

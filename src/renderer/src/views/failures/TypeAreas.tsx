@@ -8,15 +8,15 @@ import { HISTORY_WINDOWS } from '../../../../shared/model/history.ts';
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 
 /** Failed attempts per error type over the window, stacked, one colour per type. */
-export function TypeAreas({ summary, info }: { summary: HistorySummary; info(type: string): ErrorTypeInfo }) {
-  const types = summary.byType.map((t) => t.type);
+export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (type: string) => ErrorTypeInfo }) {
+  const types = useMemo(() => summary.byType.map((t) => t.type), [summary.byType]);
   const minutes = HISTORY_WINDOWS[summary.window];
   // A closing point one bucket after the last one, so the last step is drawn with its full width.
   const data = useMemo(() => {
     const points = summary.buckets.map((b) => ({ t: b.t, ...Object.fromEntries(types.map((type) => [type, b.byType[type] ?? 0])) }));
     const last = points[points.length - 1];
     return last ? [...points, { ...last, t: last.t + summary.bucketMs }] : points;
-  }, [summary, types.join()]);
+  }, [summary, types]);
   const end = data.length ? data[data.length - 1].t : Date.parse(summary.to);
   if (types.length === 0) return <div className="chart-empty">No failed attempts in this window.</div>;
   return (

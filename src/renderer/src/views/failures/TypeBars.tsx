@@ -5,7 +5,7 @@ import { jobsOfTypeHref } from './type-info.ts';
 
 interface Props {
   byType: TypeCount[];
-  info(type: string): ErrorTypeInfo;
+  info: (type: string) => ErrorTypeInfo;
 }
 
 /** Failed attempts by error type, largest first; each row opens the job explorer filtered to that type. */

@@ -43,5 +43,5 @@ export const useFailures = create<FailuresState>()((set, get) => ({
 
 /** Drops empty fields: the contract's schemas are strict and reject empty strings. */
 export function clean(filter: ListFilter): ListFilter {
-  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined && v !== '')) as ListFilter;
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined && v !== ''));
 }

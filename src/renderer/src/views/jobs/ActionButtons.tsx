@@ -13,7 +13,7 @@ interface Props {
   /** Suffix of each button's label, e.g. "all matching…". */
   suffix?: string;
   testPrefix: string;
-  onAction(action: JobAction): void;
+  onAction: (action: JobAction) => void;
 }
 
 /**

@@ -9,7 +9,7 @@ function toLocalInput(iso: string): string {
 }
 
 /** The extra values an action takes: when to retry, the failure message, the new priority. */
-export function ActionInputsForm({ action, inputs, onChange }: { action: JobAction; inputs: ActionInputs; onChange(next: ActionInputs): void }) {
+export function ActionInputsForm({ action, inputs, onChange }: { action: JobAction; inputs: ActionInputs; onChange: (next: ActionInputs) => void }) {
   if (action === 'retry') {
     return (
       <div className="action-inputs">

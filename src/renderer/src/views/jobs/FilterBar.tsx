@@ -21,7 +21,7 @@ function localValue(iso: string | undefined): string {
 }
 
 /** The explorer's filters: states, task, queue, error type, text in the error or payload, time ranges. */
-export function FilterBar({ filter, onChange }: { filter: JobFilter; onChange(next: JobFilter): void }) {
+export function FilterBar({ filter, onChange }: { filter: JobFilter; onChange: (next: JobFilter) => void }) {
   // Names change rarely: read when the bar opens, and after actions (data/writes.ts).
   const facets = useOp('jobs.facets', {}).data ?? NO_FACETS;
   const [search, setSearch] = useState(filter.search ?? '');

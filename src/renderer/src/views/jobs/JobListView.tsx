@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
 import { navigate, type Route } from '../../router.ts';
 import { formatCount } from '../../format.ts';
@@ -21,13 +21,18 @@ export function JobListView({ route }: { route: Route }) {
   const filter = useMemo(() => filterFromParams(route.params), [route.params]);
   const key = filterKey(filter);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  // A new filter clears the selection: adjusted while rendering (React's pattern for state that follows a prop).
+  const [selectedFor, setSelectedFor] = useState(key);
+  if (selectedFor !== key) {
+    setSelectedFor(key);
+    setSelected(new Set());
+  }
   const [request, setRequest] = useState<ActionRequest | null>(null);
   // Keep the list live while the operator is only looking (nothing selected, no dialog; the hook adds: not
   // scrolled past the first page), unless the filter is one that scans (regexes, text search): re-reading those
   // as the queue moves would load the user's database.
   const cheap = !filter.errorType && !filter.search;
   const list = useJobList(filter, cheap && selected.size === 0 && !request);
-  useEffect(() => setSelected(new Set()), [key]);
 
   const setFilter = (next: JobFilter) => navigate('jobs', filterToParams(next));
   const toggle = useCallback((id: string) => {

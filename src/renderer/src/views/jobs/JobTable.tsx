@@ -16,9 +16,9 @@ interface Props {
   loading: boolean;
   /** The list could not be read: the view shows why, so the table adds no "no match" message of its own. */
   failed?: boolean;
-  onToggle(id: string): void;
-  onToggleAll(): void;
-  onLoadMore(): void;
+  onToggle: (id: string) => void;
+  onToggleAll: () => void;
+  onLoadMore: () => void;
 }
 
 /**

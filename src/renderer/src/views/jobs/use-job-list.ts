@@ -19,8 +19,8 @@ export interface JobList {
   hasMore: boolean;
   loading: boolean;
   error: string | null;
-  loadMore(): void;
-  reload(): void;
+  loadMore: () => void;
+  reload: () => void;
 }
 
 /**

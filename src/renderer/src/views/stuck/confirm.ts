@@ -6,7 +6,7 @@ export interface PendingConfirm {
   body: string;
   confirmLabel: string;
   danger?: boolean;
-  run(): void;
+  run: () => void;
 }
 
 export type Ask = (question: PendingConfirm) => void;
