@@ -8,6 +8,7 @@ import { FailuresView } from './views/failures/FailuresView.tsx';
 import { BackfillView } from './views/backfill/BackfillView.tsx';
 import { JobsView } from './views/jobs/JobsView.tsx';
 import { AuditView } from './views/audit/AuditView.tsx';
+import { WorkersView } from './views/workers/WorkersView.tsx';
 
 export interface ViewProps {
   route: Route;
@@ -26,6 +27,7 @@ export interface RouteDef {
 export const ROUTES: RouteDef[] = [
   { path: 'overview', label: 'Overview', group: 'Monitor', icon: 'overview', view: OverviewView },
   { path: 'failures', label: 'Failures', group: 'Monitor', icon: 'failures', view: FailuresView },
+  { path: 'workers', label: 'Workers', group: 'Monitor', icon: 'workers', view: WorkersView },
   { path: 'jobs', label: 'Jobs', group: 'Operate', icon: 'jobs', view: JobsView },
   { path: 'stuck', label: 'Stuck', group: 'Operate', icon: 'stuck', view: StuckView },
   { path: 'backfill', label: 'Backfill', group: 'Operate', icon: 'backfill', view: BackfillView },

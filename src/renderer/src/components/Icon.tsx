@@ -7,6 +7,7 @@ const PATHS = {
   stuck: 'M12 21a9 9 0 100-18 9 9 0 000 18zM12 7v5l3 2',
   backfill: 'M4 12a8 8 0 0114-5.3M20 12a8 8 0 01-14 5.3M18 3v4h-4M6 21v-4h4',
   audit: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3',
+  workers: 'M4 5h16v5H4zM4 14h16v5H4zM7 7.5h.5M7 16.5h.5',
   lock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 017 0v3',
   play: 'M7 4.5v15l12-7.5z',
   stop: 'M6 6h12v12H6z',
