@@ -8,7 +8,7 @@
  */
 import type { JobHelpers } from 'graphile-worker';
 import { JobCancelledError } from './job-run.ts';
-import { companionGlobal } from './registry.ts';
+import { companionGlobal, runOf } from './registry.ts';
 import type { UsageInput } from './usage.ts';
 
 export { JobdeckPlugin, JobdeckPreset } from './plugin.ts';
@@ -31,7 +31,7 @@ export { COMPANION_VERSION } from './version.ts';
 export function recordUsage(usage: UsageInput, helpers?: Pick<JobHelpers, 'job'>): void {
   try {
     const g = companionGlobal();
-    const run = (helpers?.job ? g.runs.get(helpers.job) : undefined) ?? g.als.getStore();
+    const run = runOf(helpers?.job) ?? g.als.getStore();
     if (!run) {
       g.log.warn('usage-outside', 'recordUsage() called outside a job run by a pool with JobdeckPreset: ignored');
       return;

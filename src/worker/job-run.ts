@@ -9,6 +9,8 @@ export interface RunOwner {
   rememberQueueName(queueId: number, name: string): void;
   usageRefused(fields: string[], model: unknown): void;
   getStore(): import('node:async_hooks').AsyncLocalStorage<JobRun>;
+  /** Run tasks inside AsyncLocalStorage (recordUsage() and jobAbortSignal() without arguments). */
+  readonly asyncContext: boolean;
 }
 
 /** The reason a job's signal aborts when Jobdeck cancels it. */
@@ -103,7 +105,8 @@ export class JobRun {
     if (queueId != null && typeof base.getQueueName === 'function') this.resolveQueueName(base, queueId);
     const helpers = new CompanionHelpers(base, this) as unknown as JobHelpers;
     try {
-      const result = await this.owner.getStore().run(this, task, payload as never, helpers);
+      const store = this.owner.asyncContext ? this.owner.getStore() : null;
+      const result = store ? await store.run(this, task, payload as never, helpers) : await task(payload as never, helpers);
       if (this.cancelRequestIds) {
         this.cancelled = true;
         return undefined;

@@ -36,6 +36,18 @@ export interface JobdeckOptions {
   cancelTimeoutMs?: number;
   /** Rollup shards (rows per task and minute) to spread concurrent upserts. Default 16. */
   rollupShards?: number;
+  /**
+   * Run each task inside AsyncLocalStorage, so that recordUsage() and jobAbortSignal() work anywhere without
+   * arguments. Default true. On Node 20, the first AsyncLocalStorage in a process turns on V8's promise hooks
+   * (a few microseconds per job for promise-heavy code; nothing more if your process already uses one, as
+   * OpenTelemetry does). false saves that: pass `helpers` to recordUsage(usage, helpers) instead.
+   */
+  asyncContext?: boolean;
+  /**
+   * NOTIFY "jobdeck:attempts" after a flush at most once per this many ms (0: after every flush that wrote;
+   * -1: never, the console then polls). Default 0.
+   */
+  notifyIntervalMs?: number;
 }
 
 export type ResolvedJobdeckOptions = Required<Omit<JobdeckOptions, 'connectionString'>> & {
@@ -58,6 +70,8 @@ export const DEFAULT_OPTIONS: ResolvedJobdeckOptions = {
   shutdownFlushTimeoutMs: 2_000,
   cancelTimeoutMs: 30_000,
   rollupShards: 16,
+  asyncContext: true,
+  notifyIntervalMs: 0,
 };
 
 /** Fills defaults; a value of the wrong type or out of range falls back to the default (reported in `problems`). */
@@ -74,7 +88,7 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
     if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) (options as Record<string, unknown>)[key] = v;
     else problems.push(`jobdeck.${key}=${String(v)} ignored (expected a number in [${min}, ${max}])`);
   };
-  const bool = (key: 'enabled' | 'migrate' | 'listen') => {
+  const bool = (key: 'enabled' | 'migrate' | 'listen' | 'asyncContext') => {
     const v = input[key];
     if (v === undefined) return;
     if (typeof v === 'boolean') options[key] = v;
@@ -83,6 +97,7 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
   bool('enabled');
   bool('migrate');
   bool('listen');
+  bool('asyncContext');
   if (typeof input.connectionString === 'string' && input.connectionString) options.connectionString = input.connectionString;
   num('flushIntervalMs', 10, 60_000);
   num('heartbeatIntervalMs', 100, 600_000);
@@ -95,6 +110,7 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
   num('shutdownFlushTimeoutMs', 0, 60_000);
   num('cancelTimeoutMs', 0, 24 * 3600_000);
   num('rollupShards', 1, 1024);
+  num('notifyIntervalMs', -1, 3_600_000);
   options.rollupShards = Math.floor(options.rollupShards);
   return { options, problems };
 }

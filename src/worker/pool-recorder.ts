@@ -6,7 +6,7 @@ import { JobRun, type RunOwner } from './job-run.ts';
 import type { RateLimitedLog } from './log.ts';
 import type { ResolvedJobdeckOptions } from './options.ts';
 import { processInfo } from './process-info.ts';
-import { companionGlobal, type PoolHandle } from './registry.ts';
+import { companionGlobal, runOf, setRun, type PoolHandle } from './registry.ts';
 import { LOCK_CLASS, LOCK_RETENTION } from './schema.ts';
 import * as sql from './sql.ts';
 import { COMPANION_VERSION } from './version.ts';
@@ -22,7 +22,9 @@ export interface PoolRecorderInit {
 /** Rough memory weight of a buffered attempt (bytes), to bound the buffer by size as well as by count. */
 const ROW_BYTES = 400;
 const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
-const RETENTION_MAX_BATCHES = 100;
+/** One retention run stops after this long, even with rows left; the next run follows a second later. */
+const RETENTION_RUN_BUDGET_MS = 20_000;
+const RETENTION_CATCH_UP_DELAY_MS = 1_000;
 
 interface CancelUpdate {
   ids: string[];
@@ -36,6 +38,7 @@ interface CancelUpdate {
  */
 export class PoolRecorder implements RunOwner, PoolHandle {
   readonly poolId: string;
+  readonly asyncContext: boolean;
   readonly running = new Map<string, JobRun>();
   readonly queueNames = new Map<number, string>();
   private readonly workers = new Set<Worker>();
@@ -66,9 +69,11 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   };
   private lastError: string | null = null;
   private lastMaxId: string | null = null;
+  private lastNotifyAt = 0;
 
   constructor(private readonly init: PoolRecorderInit) {
     this.poolId = init.workerPool.id;
+    this.asyncContext = init.options.asyncContext;
     this.shard = shardOf(this.poolId, init.options.rollupShards);
     this.db = new CompanionDb({
       config: init.connection,
@@ -112,11 +117,11 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   onJobStart(job: Job): void {
     const run = new JobRun(job, this);
     this.running.set(String(job.id), run);
-    companionGlobal().runs.set(job, run);
+    setRun(job, run);
   }
 
   onJobComplete(job: Job, error: unknown): void {
-    const run = companionGlobal().runs.get(job);
+    const run = runOf(job);
     if (!run || run.owner !== this) return;
     this.running.delete(String(job.id));
     run.finish(error);
@@ -213,7 +218,11 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.cancelUpdates = [];
     try {
       if (batch.length) {
-        const result = await this.db.run((c) => sql.writeAttempts(c, this.poolId, this.shard, batch, this.queueNames));
+        const every = this.init.options.notifyIntervalMs;
+        const now = Date.now();
+        const notify = every === 0 || (every > 0 && now - this.lastNotifyAt >= every);
+        const result = await this.db.run((c) => sql.writeAttempts(c, this.poolId, this.shard, batch, this.queueNames, notify));
+        if (notify) this.lastNotifyAt = now;
         this.counters.flushes++;
         this.counters.attemptsWritten += result.inserted;
         if (result.maxId) this.lastMaxId = result.maxId;
@@ -330,25 +339,31 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   private scheduleRetention(delayMs: number): void {
     if (this.stopping) return;
     this.retentionTimer = setTimeout(() => {
-      void this.retention().finally(() => {
+      void this.retention().then((r) => {
         const every = this.init.options.retentionIntervalMs;
-        this.scheduleRetention(every * (0.75 + Math.random() / 2));
+        // Behind (more rows than one run's budget): keep going soon, so deletes keep pace with inserts.
+        this.scheduleRetention(r.more ? RETENTION_CATCH_UP_DELAY_MS : every * (0.75 + Math.random() / 2));
       });
     }, delayMs);
     this.retentionTimer.unref();
   }
 
-  /** Deletes expired rows in bounded batches, if this pool gets the retention lock (one worker at a time). */
-  async retention(): Promise<number> {
-    if (this.stopping || this.db.isClosed || this.db.inBackoff()) return 0;
+  /**
+   * Deletes expired rows in bounded batches (one statement each, so flushes interleave), if this pool gets the
+   * retention lock (one worker at a time). `more`: the run's time budget ran out with rows left.
+   */
+  async retention(): Promise<{ deleted: number; more: boolean }> {
+    if (this.stopping || this.db.isClosed || this.db.inBackoff()) return { deleted: 0, more: false };
     const { retentionDays, rollupRetentionDays, retentionBatchSize } = this.init.options;
+    const deadline = Date.now() + RETENTION_RUN_BUDGET_MS;
     let deleted = 0;
+    let more = false;
     try {
       const locked = await this.db.run(async (c) => {
         const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS, LOCK_RETENTION]);
         return rows[0]?.ok === true;
       });
-      if (!locked) return 0;
+      if (!locked) return { deleted: 0, more: false };
       try {
         const plan: Array<[Parameters<typeof sql.retentionBatch>[1], number]> = [
           ['attempts', retentionDays * 86_400],
@@ -357,12 +372,16 @@ export class PoolRecorder implements RunOwner, PoolHandle {
           ['workers', retentionDays * 86_400],
         ];
         for (const [table, seconds] of plan) {
-          for (let i = 0; i < RETENTION_MAX_BATCHES && !this.stopping; i++) {
-            // Each batch is its own statement: flushes and heartbeats interleave between them.
+          for (;;) {
             const n = await this.db.run((c) => sql.retentionBatch(c, table, seconds, retentionBatchSize));
             deleted += n;
             if (n < retentionBatchSize) break;
+            if (this.stopping || Date.now() > deadline) {
+              more = true;
+              break;
+            }
           }
+          if (more) break;
         }
       } finally {
         await this.db
@@ -373,7 +392,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
       this.noteError('retention', error);
     }
     this.counters.retentionDeleted += deleted;
-    return deleted;
+    return { deleted, more };
   }
 
   // ---- shutdown ----

@@ -17,8 +17,6 @@ export interface PoolHandle {
 export interface CompanionGlobal {
   /** The running attempt of the current async context (set by the task wrapper). */
   als: AsyncLocalStorage<JobRun>;
-  /** job object (as graphile-worker passes it to events and helpers) -> its attempt. */
-  runs: WeakMap<Job, JobRun>;
   /** graphile-worker pool -> its recorder (null: the companion is disabled for that pool). */
   pools: WeakMap<WorkerPool, PoolHandle | null>;
   /** Live recorders, for companionStats(). */
@@ -31,11 +29,25 @@ export interface CompanionGlobal {
 
 const KEY = Symbol.for('jobdeck.companion.v1');
 
+/**
+ * The attempt of a job, stored on graphile-worker's job object itself (the one its events and the task's
+ * helpers share) under a registered symbol: invisible to JSON and Object.keys, and much cheaper per job than a
+ * WeakMap, whose entries the garbage collector must trace specially.
+ */
+const RUN = Symbol.for('jobdeck.run.v1');
+
+export function runOf(job: Job | undefined | null): JobRun | undefined {
+  return job ? (job as unknown as { [RUN]?: JobRun })[RUN] : undefined;
+}
+
+export function setRun(job: Job, run: JobRun): void {
+  (job as unknown as { [RUN]?: JobRun })[RUN] = run;
+}
+
 export function companionGlobal(): CompanionGlobal {
   const g = globalThis as unknown as { [KEY]?: CompanionGlobal };
   g[KEY] ??= {
     als: new AsyncLocalStorage<JobRun>(),
-    runs: new WeakMap(),
     pools: new WeakMap(),
     live: new Set(),
     emitters: new WeakSet(),

@@ -44,7 +44,8 @@ with ins as (
     reasoning_tokens = t.reasoning_tokens + excluded.reasoning_tokens,
     cost_usd = t.cost_usd + excluded.cost_usd
 )
-select max(id)::text as max_id, count(*)::int as n, pg_notify('jobdeck:attempts', max(id)::text) as notified
+select max(id)::text as max_id, count(*)::int as n,
+  case when $5::boolean then pg_notify('jobdeck:attempts', max(id)::text) end as notified
 from ins`;
 
 export interface FlushResult {
@@ -58,6 +59,7 @@ export async function writeAttempts(
   shard: number,
   runs: readonly JobRun[],
   queueNames: ReadonlyMap<number, string>,
+  notify: boolean,
 ): Promise<FlushResult> {
   const rows: unknown[] = new Array(runs.length);
   for (let i = 0; i < runs.length; i++) {
@@ -89,7 +91,7 @@ export async function writeAttempts(
   const { rows: out } = await client.query<{ max_id: string | null; n: number }>({
     name: 'jobdeck_flush_v1',
     text: FLUSH_SQL,
-    values: [JSON.stringify(rows), JSON.stringify(rollups(runs)), poolId, shard],
+    values: [JSON.stringify(rows), JSON.stringify(rollups(runs)), poolId, shard, notify],
   });
   return { maxId: out[0]?.max_id ?? null, inserted: out[0]?.n ?? 0 };
 }

@@ -1,5 +1,5 @@
 import type { JobHelpers, Task, TaskList } from 'graphile-worker';
-import { companionGlobal } from './registry.ts';
+import { runOf } from './registry.ts';
 import type { RateLimitedLog } from './log.ts';
 
 const ORIGINAL = Symbol.for('jobdeck.originalTask');
@@ -38,9 +38,8 @@ export function wrapTaskList(tasks: TaskList, log: RateLimitedLog): number {
 }
 
 export function wrapTask(task: Task): Task {
-  const g = companionGlobal();
   const wrapped: Wrapped = function jobdeckTask(payload: unknown, helpers: JobHelpers) {
-    const run = helpers && helpers.job ? g.runs.get(helpers.job) : undefined;
+    const run = helpers ? runOf(helpers.job) : undefined;
     // Not started through a pool with the companion (the same list reused elsewhere): run as if unwrapped.
     if (!run) return task(payload as never, helpers);
     return run.execute(task, payload, helpers) as ReturnType<Task>;

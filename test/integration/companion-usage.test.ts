@@ -151,3 +151,32 @@ test('usage is rolled up per task and minute', async () => {
   assert.deepEqual(rows[0], fromAttempts[0]);
   assert.ok(rows[0].input > 0);
 });
+
+test('asyncContext: false: recordUsage(usage, helpers) still works, the argument-less call is ignored, jobs succeed', async () => {
+  await child.stop(); // only the new pool takes jobs from here on
+  const plain = await startCompanionWorker({
+    connectionString: db.connectionString,
+    concurrency: 1,
+    jobdeck: { asyncContext: false, heartbeatIntervalMs: 500 },
+  });
+  try {
+    const withHelpers = await runJob('cd_usage_helpers', { calls: [{ model: 'h', inputTokens: 4, outputTokens: 2 }] });
+    assert.deepEqual(pick(withHelpers).slice(0, 4), ['h', null, '4', '2']);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { rows } = await db.pool.query(`select id from graphile_worker.add_job('cd_usage', $1::json)`, [
+        JSON.stringify({ calls: [{ model: 'als', inputTokens: 1, outputTokens: 1 }] }),
+      ]);
+      ids.push(rows[0].id);
+    }
+    const rows = await waitFor('six attempts', async () => {
+      const { rows: r } = await db.pool.query(`select pool_id, outcome, model from jobdeck.attempts where job_id = any($1::bigint[])`, [ids]);
+      return r.length === 6 ? r : null;
+    });
+    assert.ok(rows.every((r) => r.outcome === 'success' && r.pool_id === plain.poolId));
+    assert.ok(rows.every((r) => r.model === null), 'recordUsage() without helpers finds no job: ignored, not thrown');
+    assert.match(plain.stderr(), /recordUsage\(\) called outside a job/);
+  } finally {
+    await plain.stop();
+  }
+});
