@@ -123,6 +123,9 @@ export class CompanionDb {
       application_name: 'jobdeck-companion',
       connectionTimeoutMillis: 10_000,
       statement_timeout: 30_000,
+      // A silently dead connection must not stall every later statement: time out client-side and reconnect.
+      query_timeout: 60_000,
+      keepAlive: true,
       ...this.options.config,
     });
     // Without a listener, an idle connection's error (a restart, a network cut) would crash the worker.
