@@ -41,8 +41,6 @@ export class JobRun {
   usage: UsageTotals | null = null;
   /** Responses already counted through `recordUsage({ rawOutput })`, so returning them does not count twice. */
   private usageSources: WeakSet<object> | null = null;
-  /** True when the task ran through the companion's wrapper (cancel and recordUsage context available). */
-  wrapped = false;
   /** Cancel requests that reached this attempt (request ids), in arrival order. */
   cancelRequestIds: string[] | null = null;
   /** The task ended after a cancel reached it: the attempt is 'cancelled', graphile-worker sees a success. */
@@ -99,7 +97,6 @@ export class JobRun {
 
   /** Runs the user's task with this job's signal and context; a cancelled task ends as a success to graphile-worker. */
   async execute(task: Task, payload: unknown, base: JobHelpers): Promise<unknown> {
-    this.wrapped = true;
     this.poolSignal = base.abortSignal ?? null;
     const queueId = this.job.job_queue_id;
     if (queueId != null && typeof base.getQueueName === 'function') this.resolveQueueName(base, queueId);

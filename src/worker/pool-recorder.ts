@@ -7,7 +7,7 @@ import type { RateLimitedLog } from './log.ts';
 import type { ResolvedJobdeckOptions } from './options.ts';
 import { processInfo } from './process-info.ts';
 import { companionGlobal, runOf, setRun, type PoolHandle } from './registry.ts';
-import { LOCK_CLASS, LOCK_RETENTION } from './schema.ts';
+import { RETENTION_CATCH_UP_DELAY_MS, runRetention, type RetentionResult } from './retention.ts';
 import * as sql from './sql.ts';
 import { COMPANION_VERSION } from './version.ts';
 
@@ -22,9 +22,6 @@ export interface PoolRecorderInit {
 /** Rough memory weight of a buffered attempt (bytes), to bound the buffer by size as well as by count. */
 const ROW_BYTES = 400;
 const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
-/** One retention run stops after this long, even with rows left; the next run follows a second later. */
-const RETENTION_RUN_BUDGET_MS = 20_000;
-const RETENTION_CATCH_UP_DELAY_MS = 1_000;
 
 interface CancelUpdate {
   ids: string[];
@@ -348,51 +345,17 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.retentionTimer.unref();
   }
 
-  /**
-   * Deletes expired rows in bounded batches (one statement each, so flushes interleave), if this pool gets the
-   * retention lock (one worker at a time). `more`: the run's time budget ran out with rows left.
-   */
-  async retention(): Promise<{ deleted: number; more: boolean }> {
+  /** Retention, if this pool gets the lock; errors are logged and counted, never thrown. */
+  async retention(): Promise<RetentionResult> {
     if (this.stopping || this.db.isClosed || this.db.inBackoff()) return { deleted: 0, more: false };
-    const { retentionDays, rollupRetentionDays, retentionBatchSize } = this.init.options;
-    const deadline = Date.now() + RETENTION_RUN_BUDGET_MS;
-    let deleted = 0;
-    let more = false;
     try {
-      const locked = await this.db.run(async (c) => {
-        const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [LOCK_CLASS, LOCK_RETENTION]);
-        return rows[0]?.ok === true;
-      });
-      if (!locked) return { deleted: 0, more: false };
-      try {
-        const plan: Array<[Parameters<typeof sql.retentionBatch>[1], number]> = [
-          ['attempts', retentionDays * 86_400],
-          ['task_minutes', rollupRetentionDays * 86_400],
-          ['cancel_requests', retentionDays * 86_400],
-          ['workers', retentionDays * 86_400],
-        ];
-        for (const [table, seconds] of plan) {
-          for (;;) {
-            const n = await this.db.run((c) => sql.retentionBatch(c, table, seconds, retentionBatchSize));
-            deleted += n;
-            if (n < retentionBatchSize) break;
-            if (this.stopping || Date.now() > deadline) {
-              more = true;
-              break;
-            }
-          }
-          if (more) break;
-        }
-      } finally {
-        await this.db
-          .run((c) => c.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_RETENTION]))
-          .catch(() => undefined);
-      }
+      const result = await runRetention(this.db, this.init.options, () => this.stopping !== null);
+      this.counters.retentionDeleted += result.deleted;
+      return result;
     } catch (error) {
       this.noteError('retention', error);
+      return { deleted: 0, more: false };
     }
-    this.counters.retentionDeleted += deleted;
-    return { deleted, more };
   }
 
   // ---- shutdown ----
