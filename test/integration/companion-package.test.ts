@@ -75,6 +75,38 @@ test('through the exports map: `jobdeck/worker` resolves for import and require'
   assert.deepEqual(JSON.parse(out), ['JobdeckCompanionPlugin', 'JobdeckCompanionPlugin', true]);
 });
 
+test('a TypeScript project typechecks against the declarations, as ESM and as CommonJS', () => {
+  const project = path.join(tmp, 'typed');
+  const nm = path.join(project, 'node_modules');
+  execFileSync('mkdir', ['-p', path.join(nm, '@graphile')]);
+  execFileSync('ln', ['-s', root, path.join(nm, 'jobdeck')]);
+  for (const dep of ['graphile-worker', 'graphile-config', '@types', 'tslib', 'pg', '@graphile/logger']) {
+    execFileSync('ln', ['-s', path.join(root, 'node_modules', dep), path.join(nm, dep)]);
+  }
+  const source = `
+    import { run, type Task } from 'graphile-worker';
+    import { JobdeckPreset, recordUsage, jobAbortSignal, type JobdeckOptions } from 'jobdeck/worker';
+    const options: JobdeckOptions = { flushIntervalMs: 100 };
+    const task: Task = async (_payload, helpers) => {
+      recordUsage({ model: 'm', inputTokens: 1, outputTokens: 2 });
+      recordUsage({ rawOutput: {} }, helpers);
+      void jobAbortSignal()?.aborted;
+    };
+    export const start = () => run({ preset: { extends: [JobdeckPreset], jobdeck: options }, taskList: { task } });
+    export const preset: GraphileConfig.Preset = { extends: [JobdeckPreset], jobdeck: { retentionDays: 1 } };
+  `;
+  writeFileSync(path.join(project, 'esm.mts'), source);
+  writeFileSync(path.join(project, 'cjs.cts'), source);
+  writeFileSync(
+    path.join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, types: ['node'], target: 'es2022' },
+      files: ['esm.mts', 'cjs.cts'],
+    }),
+  );
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
+});
+
 test('npm pack would ship the companion build and its docs', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
   const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
