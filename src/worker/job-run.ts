@@ -28,9 +28,16 @@ export const MAX_ERROR_BYTES = 64 * 1024;
 
 /**
  * One attempt of one job in this process, from `job:start` to `job:complete`. The same object is the row
- * buffered for the next flush: no second allocation per job.
+ * buffered for the next flush: no second allocation per job. It copies the few fields it needs rather than
+ * keeping graphile-worker's job object, so a buffer held through a database outage never holds payloads.
  */
 export class JobRun {
+  readonly jobId: string;
+  readonly task: string;
+  readonly queueId: number | null;
+  readonly jobKey: string | null;
+  readonly attempt: number;
+  readonly maxAttempts: number;
   readonly startedAtMs = Date.now();
   private readonly t0 = performance.now();
   finishedAtMs = 0;
@@ -51,15 +58,22 @@ export class JobRun {
   private poolSignal: AbortSignal | null = null;
 
   constructor(
-    readonly job: Job,
+    job: Job,
     readonly owner: RunOwner,
-  ) {}
+  ) {
+    this.jobId = String(job.id);
+    this.task = job.task_identifier;
+    this.queueId = job.job_queue_id ?? null;
+    this.jobKey = job.key ?? null;
+    this.attempt = job.attempts;
+    this.maxAttempts = job.max_attempts;
+  }
 
   /** This job's signal: aborts when Jobdeck cancels the job, or when the pool's own signal aborts (shutdown). */
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.cancelRequestIds) this.controller.abort(new JobCancelledError(String(this.job.id), this.cancelRequestIds));
+      if (this.cancelRequestIds) this.controller.abort(new JobCancelledError(this.jobId, this.cancelRequestIds));
       else if (this.poolSignal?.aborted) this.controller.abort(this.poolSignal.reason);
     }
     return this.controller.signal;
@@ -90,7 +104,7 @@ export class JobRun {
     this.cancelRequestIds ??= [];
     if (!this.cancelRequestIds.includes(requestId)) this.cancelRequestIds.push(requestId);
     if (first && this.controller && !this.controller.signal.aborted) {
-      this.controller.abort(new JobCancelledError(String(this.job.id), this.cancelRequestIds));
+      this.controller.abort(new JobCancelledError(this.jobId, this.cancelRequestIds));
     }
     return first;
   }
@@ -98,7 +112,7 @@ export class JobRun {
   /** Runs the user's task with this job's signal and context; a cancelled task ends as a success to graphile-worker. */
   async execute(task: Task, payload: unknown, base: JobHelpers): Promise<unknown> {
     this.poolSignal = base.abortSignal ?? null;
-    const queueId = this.job.job_queue_id;
+    const queueId = this.queueId;
     if (queueId != null && typeof base.getQueueName === 'function') this.resolveQueueName(base, queueId);
     const helpers = new CompanionHelpers(base, this) as unknown as JobHelpers;
     try {

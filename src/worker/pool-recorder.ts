@@ -321,7 +321,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
             this.cancelUpdates.push({ ids: [...run.cancelRequestIds], outcome: 'not_honoured' });
             this.log.warn(
               'not-honoured',
-              `job ${p.job_id} (${run.job.task_identifier}) is still running ${this.init.options.cancelTimeoutMs} ms after it was cancelled: its task does not watch helpers.abortSignal`,
+              `job ${p.job_id} (${run.task}) is still running ${this.init.options.cancelTimeoutMs} ms after it was cancelled: its task does not watch helpers.abortSignal`,
             );
           }
         }, this.init.options.cancelTimeoutMs);

@@ -65,14 +65,13 @@ export async function writeAttempts(
   for (let i = 0; i < runs.length; i++) {
     const r = runs[i];
     const u = r.usage;
-    const queueId = r.job.job_queue_id;
     rows[i] = [
-      r.job.id,
-      r.job.task_identifier,
-      r.queue ?? (queueId != null ? (queueNames.get(queueId) ?? null) : null),
-      r.job.key ?? null,
-      r.job.attempts,
-      r.job.max_attempts,
+      r.jobId,
+      r.task,
+      r.queue ?? (r.queueId != null ? (queueNames.get(r.queueId) ?? null) : null),
+      r.jobKey,
+      r.attempt,
+      r.maxAttempts,
       r.startedAtMs,
       r.finishedAtMs,
       r.durationMs,
@@ -118,7 +117,7 @@ export function rollups(runs: readonly JobRun[]): unknown[] {
   const byKey = new Map<string, Rollup>();
   for (const r of runs) {
     const minute = Math.floor(r.finishedAtMs / 60_000) * 60_000;
-    const task = r.job.task_identifier;
+    const task = r.task;
     const key = `${minute}\u0000${task}`;
     let agg = byKey.get(key);
     if (!agg) {
