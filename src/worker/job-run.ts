@@ -45,6 +45,8 @@ export class JobRun {
   outcome: Outcome = 'success';
   error: string | null = null;
   queue: string | null = null;
+  /** graphile-worker resolves queue names in batches (50 ms); a flush waits briefly for a pending one. */
+  queuePending: Promise<unknown> | null = null;
   usage: UsageTotals | null = null;
   /** Responses already counted through `recordUsage({ rawOutput })`, so returning them does not count twice. */
   private usageSources: WeakSet<object> | null = null;
@@ -140,14 +142,15 @@ export class JobRun {
       const name = base.getQueueName(queueId);
       if (typeof name === 'string') this.queue = name;
       else if (name && typeof (name as Promise<string | null>).then === 'function') {
-        (name as Promise<string | null>).then(
+        this.queuePending = (name as Promise<string | null>).then(
           (n) => {
+            this.queuePending = null;
             if (typeof n === 'string') {
               this.queue = n;
               this.owner.rememberQueueName(queueId, n);
             }
           },
-          () => undefined,
+          () => (this.queuePending = null),
         );
       }
     } catch {

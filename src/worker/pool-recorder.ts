@@ -214,6 +214,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     const updates = this.cancelUpdates;
     this.cancelUpdates = [];
     try {
+      await waitForQueueNames(batch);
       if (batch.length) {
         const every = this.init.options.notifyIntervalMs;
         const now = Date.now();
@@ -422,6 +423,22 @@ export class PoolRecorder implements RunOwner, PoolHandle {
           : '';
     this.log.warn(`${where}:${kind}`, `${where} failed: ${message}${hint}; retrying with backoff, jobs are unaffected`);
   }
+}
+
+/** The first job of a queue may finish before graphile-worker has looked its name up: wait a little for it. */
+async function waitForQueueNames(batch: readonly JobRun[]): Promise<void> {
+  let pending: Array<Promise<unknown>> | null = null;
+  for (const r of batch) if (r.queuePending) (pending ??= []).push(r.queuePending);
+  if (!pending) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(pending),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 500);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function weight(run: JobRun): number {

@@ -7,7 +7,7 @@ import { LATEST_MIGRATION } from '../../src/worker/schema.ts';
 // Liveness: one row per pool with a heartbeat that advances, stopped_at on a clean shutdown, and a heartbeat
 // that simply stops when the process is killed. Three workers start at once on a database without the schema.
 
-const HEARTBEAT_MS = 400;
+const HEARTBEAT_MS = 1_000;
 let db: TestPostgres;
 const children: CompanionChild[] = [];
 
