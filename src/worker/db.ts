@@ -199,9 +199,7 @@ export class CompanionDb {
 }
 
 async function readVersion(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ present: boolean }>(
-    `select to_regclass('jobdeck.migrations') is not null as present`,
-  );
+  const { rows } = await client.query<{ present: boolean }>(`select to_regclass('jobdeck.migrations') is not null as present`);
   if (!rows[0]?.present) return 0;
   const res = await client.query<{ v: number }>('select coalesce(max(id), 0)::int as v from jobdeck.migrations');
   return res.rows[0]?.v ?? 0;

@@ -4,8 +4,7 @@
  * bounds grow roughly 2-2.5x. Changing them needs a new migration (stored rows would be misread).
  */
 export const DURATION_BUCKET_BOUNDS_MS: readonly number[] = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000,
-  600_000, 1_800_000,
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000,
 ];
 
 /** Number of buckets: one per bound plus the overflow bucket. */

@@ -119,7 +119,7 @@ export class JobRun {
     const helpers = new CompanionHelpers(base, this) as unknown as JobHelpers;
     try {
       const store = this.owner.asyncContext ? this.owner.getStore() : null;
-      const result = store ? await store.run(this, task, payload as never, helpers) : await task(payload as never, helpers);
+      const result: unknown = store ? await store.run(this, task, payload, helpers) : await task(payload, helpers);
       if (this.cancelRequestIds) {
         this.cancelled = true;
         return undefined;
@@ -141,8 +141,8 @@ export class JobRun {
     try {
       const name = base.getQueueName(queueId);
       if (typeof name === 'string') this.queue = name;
-      else if (name && typeof (name as Promise<string | null>).then === 'function') {
-        this.queuePending = (name as Promise<string | null>).then(
+      else if (name && typeof name.then === 'function') {
+        this.queuePending = name.then(
           (n) => {
             this.queuePending = null;
             if (typeof n === 'string') {
@@ -250,8 +250,7 @@ class CompanionHelpers {
 /** The error text stored for a failed attempt: graphile-worker's message, bounded to 64 KiB of UTF-8. */
 export function errorText(error: unknown): string {
   const e = error as { message?: unknown } | null;
-  const message =
-    (e && typeof e.message === 'string' && e.message) || String(error) || 'Non error or error without message thrown.';
+  const message = (e && typeof e.message === 'string' && e.message) || String(error) || 'Non error or error without message thrown.';
   let text = cleanText(message, MAX_ERROR_BYTES);
   if (Buffer.byteLength(text) > MAX_ERROR_BYTES) {
     text = Buffer.from(text).subarray(0, MAX_ERROR_BYTES).toString('utf8');

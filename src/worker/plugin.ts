@@ -9,6 +9,7 @@ import { COMPANION_VERSION } from './version.ts';
 import { wrapTaskList } from './wrap-tasks.ts';
 
 declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- graphile-config's options live in this global namespace
   namespace GraphileConfig {
     interface Preset {
       /** Settings of the Jobdeck companion (jobdeck/worker). */
@@ -160,7 +161,7 @@ export const JobdeckPlugin: GraphileConfig.Plugin = {
       },
     },
   },
-} as unknown as GraphileConfig.Plugin;
+};
 
 /** Add to graphile-worker with `extends: [JobdeckPreset]` (graphile.config.ts, or `run({ preset })`). */
 export const JobdeckPreset: GraphileConfig.Preset = {

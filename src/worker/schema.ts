@@ -138,9 +138,7 @@ export function migrationSql(fromId = 0): string {
   for (const m of MIGRATIONS) {
     if (m.id <= fromId) continue;
     parts.push(`-- Migration ${m.id}: ${m.name}${m.sql}`);
-    parts.push(
-      `insert into jobdeck.migrations (id, name) values (${m.id}, ${quoteLiteral(m.name)}) on conflict (id) do nothing;`,
-    );
+    parts.push(`insert into jobdeck.migrations (id, name) values (${m.id}, ${quoteLiteral(m.name)}) on conflict (id) do nothing;`);
   }
   return parts.join('\n');
 }

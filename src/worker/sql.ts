@@ -279,10 +279,9 @@ export async function setCancelOutcome(client: pg.Client, ids: string[], outcome
 }
 
 export async function markStopped(client: pg.Client, poolId: string): Promise<void> {
-  await client.query(
-    `update jobdeck.workers set stopped_at = now(), last_heartbeat_at = now(), running_jobs = 0 where pool_id = $1`,
-    [poolId],
-  );
+  await client.query(`update jobdeck.workers set stopped_at = now(), last_heartbeat_at = now(), running_jobs = 0 where pool_id = $1`, [
+    poolId,
+  ]);
 }
 
 /** Deletes one bounded batch of old rows; returns how many went. */

@@ -19,9 +19,7 @@ export interface UsageNumbers {
  * What `recordUsage` accepts: the numbers, or a provider's raw response (`rawOutput`) to read them from
  * (OpenAI chat/responses or Anthropic messages shape), or both (explicit numbers win over what is read).
  */
-export type UsageInput =
-  | (UsageNumbers & { rawOutput?: unknown })
-  | (Partial<UsageNumbers> & { rawOutput: unknown });
+export type UsageInput = (UsageNumbers & { rawOutput?: unknown }) | (Partial<UsageNumbers> & { rawOutput: unknown });
 
 /** Sums of one attempt; null where nothing was reported. */
 export interface UsageTotals {
@@ -96,7 +94,7 @@ export function addUsage(totals: UsageTotals, input: Partial<UsageNumbers>): str
 /** Strings bound for Postgres: no NUL (text cannot hold it), no lone surrogates (json cannot), bounded length. */
 export function cleanText(value: string, max: number): string {
   let s = value.length > max ? value.slice(0, max) : value;
-  if (s.includes('\u0000')) s = s.replace(/\u0000/g, '');
+  if (s.includes('\u0000')) s = s.replaceAll('\u0000', '');
   return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE_G, '\uFFFD') : s;
 }
 

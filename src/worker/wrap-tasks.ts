@@ -41,7 +41,7 @@ export function wrapTask(task: Task): Task {
   const wrapped: Wrapped = function jobdeckTask(payload: unknown, helpers: JobHelpers) {
     const run = helpers ? runOf(helpers.job) : undefined;
     // Not started through a pool with the companion (the same list reused elsewhere): run as if unwrapped.
-    if (!run) return task(payload as never, helpers);
+    if (!run) return task(payload, helpers);
     return run.execute(task, payload, helpers) as ReturnType<Task>;
   };
   wrapped[ORIGINAL] = task;

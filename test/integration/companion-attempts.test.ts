@@ -17,7 +17,10 @@ const notified: string[] = [];
 before(async () => {
   db = await startTestPostgres();
   child = await startCompanionWorker({ connectionString: db.connectionString, jobdeck: { heartbeatIntervalMs: 500 } });
-  await waitFor('the jobdeck schema', async () => (await db.pool.query(`select to_regclass('jobdeck.attempts') as t`)).rows[0].t);
+  await waitFor(
+    'the jobdeck schema',
+    async () => (await db.pool.query<{ t: string | null }>(`select to_regclass('jobdeck.attempts') as t`)).rows[0].t,
+  );
   listener = new pg.Client(db.connectionString);
   await listener.connect();
   listener.on('notification', (m) => {
@@ -86,7 +89,10 @@ test('a job failing three times in a row: three attempts, each with its own erro
   assert.ok(rows.every((r) => r.pool_id === child!.poolId));
   assert.ok(rows.every((r) => r.finished_at >= r.started_at && r.duration_ms >= 0));
   // graphile-worker's own row is untouched by the companion: permanently failed, last error only.
-  const { rows: jobRows } = await db.pool.query(`select attempts, last_error from graphile_worker.jobs where id = $1`, [job.id]);
+  const { rows: jobRows } = await db.pool.query<{ attempts: number; last_error: string }>(
+    `select attempts, last_error from graphile_worker.jobs where id = $1`,
+    [job.id],
+  );
   assert.deepEqual(jobRows, [{ attempts: 3, last_error: 'boom #3' }]);
 });
 
@@ -99,16 +105,30 @@ test('twenty quick jobs: twenty successes with durations, batched, rolled up per
   assert.equal(rows.length, 20);
   assert.equal(new Set(rows.map((r) => r.job_id)).size, 20, 'one attempt per job');
   assert.ok(rows.every((r) => r.outcome === 'success' && r.error === null && r.attempt === 1));
-  assert.ok(rows.every((r) => r.duration_ms >= 4), 'each duration covers the 5 ms the task slept');
-  const { rows: left } = await db.pool.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'cd_sleep'`);
+  assert.ok(
+    rows.every((r) => r.duration_ms >= 4),
+    'each duration covers the 5 ms the task slept',
+  );
+  const { rows: left } = await db.pool.query<{ n: number }>(
+    `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'cd_sleep'`,
+  );
   assert.equal(left[0].n, 0, 'all jobs completed');
 
   // Rows of one INSERT share a transaction id: fewer transactions than jobs means batches, not a write per job.
-  const { rows: tx } = await db.pool.query(`select count(distinct xmin::text)::int as n from jobdeck.attempts where task = 'cd_sleep'`);
+  const { rows: tx } = await db.pool.query<{ n: number }>(
+    `select count(distinct xmin::text)::int as n from jobdeck.attempts where task = 'cd_sleep'`,
+  );
   assert.ok(tx[0].n < 20, `${tx[0].n} write transactions for 20 attempts`);
 
   const roll = await waitFor('the rollup', async () => {
-    const { rows: r } = await db.pool.query(
+    const { rows: r } = await db.pool.query<{
+      attempts: number;
+      successes: number;
+      failures: number;
+      sum_ms: number;
+      max_ms: number;
+      buckets: number[][];
+    }>(
       `select sum(attempts)::int as attempts, sum(successes)::int as successes, sum(failures)::int as failures,
               sum(duration_sum_ms) as sum_ms, max(duration_max_ms) as max_ms,
               array_agg(duration_buckets) as buckets
@@ -121,10 +141,14 @@ test('twenty quick jobs: twenty successes with durations, batched, rolled up per
   const total = rows.reduce((a, r) => a + r.duration_ms, 0);
   assert.ok(Math.abs(roll.sum_ms - total) < 1e-6, 'rollup durations add up to the attempts');
   assert.equal(roll.max_ms, Math.max(...rows.map((r) => r.duration_ms)));
-  const buckets = (roll.buckets as number[][]).reduce((acc, b) => acc.map((x, i) => x + b[i]), new Array(DURATION_BUCKET_COUNT).fill(0));
-  assert.equal(buckets.reduce((a: number, b: number) => a + b, 0), 20, 'every attempt in one duration bucket');
+  const buckets = roll.buckets.reduce((acc, b) => acc.map((x, i) => x + b[i]), new Array<number>(DURATION_BUCKET_COUNT).fill(0));
+  assert.equal(
+    buckets.reduce((a: number, b: number) => a + b, 0),
+    20,
+    'every attempt in one duration bucket',
+  );
 
-  const { rows: max } = await db.pool.query(`select max(id)::text as id from jobdeck.attempts`);
+  const { rows: max } = await db.pool.query<{ id: string }>(`select max(id)::text as id from jobdeck.attempts`);
   await waitFor('NOTIFY jobdeck:attempts with the max id', () => notified.includes(max[0].id));
 });
 
@@ -134,7 +158,9 @@ test('a task directory works the same way (handlers loaded from files are wrappe
     JSON.stringify({ calls: [{ model: 'm-dir', inputTokens: 3, outputTokens: 4 }] }),
   ]);
   const [row] = await waitFor('the attempt from the task directory', async () => {
-    const r = await db.pool.query(`select * from jobdeck.attempts where task = 'cd_usage'`);
+    const r = await db.pool.query<AttemptRow & { queue: string | null; model: string | null; input_tokens: string; output_tokens: string }>(
+      `select * from jobdeck.attempts where task = 'cd_usage'`,
+    );
     return r.rows.length ? r.rows : null;
   });
   assert.ok([child!.poolId, dirChild.poolId].includes(row.pool_id));

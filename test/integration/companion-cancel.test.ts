@@ -19,7 +19,9 @@ before(async () => {
     startCompanionWorker({ connectionString: db.connectionString, mode: 'dir', jobdeck }),
   ]);
   await waitFor('both pools registered', async () => {
-    const { rows } = await db.pool.query(`select count(*)::int as n from jobdeck.workers`).catch(() => ({ rows: [{ n: 0 }] }));
+    const { rows } = await db.pool
+      .query<{ n: number }>(`select count(*)::int as n from jobdeck.workers`)
+      .catch(() => ({ rows: [{ n: 0 }] }));
     return rows[0].n === 2;
   });
 });
@@ -40,8 +42,11 @@ async function runningJob(task: string, payload: unknown, maxAttempts = 5): Prom
     maxAttempts,
   ]);
   const lockedBy = await waitFor(`job ${job.id} running`, async () => {
-    const { rows } = await db.pool.query(`select locked_by from graphile_worker.jobs where id = $1 and locked_at is not null`, [job.id]);
-    return rows[0]?.locked_by as string | undefined;
+    const { rows } = await db.pool.query<{ locked_by: string }>(
+      `select locked_by from graphile_worker.jobs where id = $1 and locked_at is not null`,
+      [job.id],
+    );
+    return rows[0]?.locked_by;
   });
   return { id: job.id, lockedBy };
 }
@@ -57,6 +62,13 @@ async function requestCancel(jobId: string, notify: boolean): Promise<string> {
   return req.id;
 }
 
+interface CancelRow {
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  outcome: string | null;
+  not_honoured_at: Date | null;
+}
+
 async function jobGone(jobId: string): Promise<boolean> {
   const { rows } = await db.pool.query(`select 1 from graphile_worker.jobs where id = $1`, [jobId]);
   return rows.length === 0;
@@ -70,7 +82,9 @@ async function assertCancelled(jobId: string, requestId: string, lockedBy: strin
   });
   assert.deepEqual(settled, [{ attempt: 1, outcome: 'cancelled', pool_id: lockedBy }], 'one attempt, cancelled, no failure');
   const request = await waitFor('the request resolved', async () => {
-    const { rows } = await db.pool.query(`select * from jobdeck.cancel_requests where id = $1 and outcome is not null`, [requestId]);
+    const { rows } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1 and outcome is not null`, [
+      requestId,
+    ]);
     return rows[0];
   });
   assert.equal(request.acknowledged_by, lockedBy);
@@ -111,22 +125,25 @@ test('a task that ignores its signal runs on; the request is marked not honoured
   const { id, lockedBy } = await runningJob('cd_ignore_abort', { ms: 4_000 });
   const requestId = await requestCancel(id, true);
   const notHonoured = await waitFor('not honoured after cancelTimeoutMs', async () => {
-    const { rows } = await db.pool.query(`select * from jobdeck.cancel_requests where id = $1`, [requestId]);
+    const { rows } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1`, [requestId]);
     return rows[0]?.outcome === 'not_honoured' ? rows[0] : null;
   });
   assert.equal(notHonoured.acknowledged_by, lockedBy);
   assert.equal(await jobGone(id), false, 'still running');
   await assertCancelled(id, requestId, lockedBy);
-  const { rows } = await db.pool.query(`select not_honoured_at from jobdeck.cancel_requests where id = $1`, [requestId]);
+  const { rows } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1`, [requestId]);
   assert.ok(rows[0].not_honoured_at instanceof Date, 'the late end keeps the not-honoured time');
 });
 
 test('a request for a job another pool runs, or no job at all, is left alone', async () => {
   const requestId = await requestCancel('999999', true);
   // Give both pools a heartbeat to look at it.
-  const { rows: hb } = await db.pool.query(`select max(last_heartbeat_at) as t from jobdeck.workers`);
+  const { rows: hb } = await db.pool.query<{ t: Date }>(`select max(last_heartbeat_at) as t from jobdeck.workers`);
   await waitFor('two more heartbeats', async () => {
-    const { rows } = await db.pool.query(`select min(last_heartbeat_at) > $1 as ok from jobdeck.workers where stopped_at is null`, [hb[0].t]);
+    const { rows } = await db.pool.query<{ ok: boolean }>(
+      `select min(last_heartbeat_at) > $1 as ok from jobdeck.workers where stopped_at is null`,
+      [hb[0].t],
+    );
     return rows[0].ok;
   });
   const { rows } = await db.pool.query(`select acknowledged_at, outcome from jobdeck.cancel_requests where id = $1`, [requestId]);

@@ -110,7 +110,13 @@ test('a TypeScript project typechecks against the declarations, as ESM and as Co
 test('npm pack would ship the companion build and its docs', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
   const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
-  for (const f of ['dist/worker/index.js', 'dist/worker/index.cjs', 'dist/worker/index.d.ts', 'docs/companion-schema.sql', 'package.json']) {
+  for (const f of [
+    'dist/worker/index.js',
+    'dist/worker/index.cjs',
+    'dist/worker/index.d.ts',
+    'docs/companion-schema.sql',
+    'package.json',
+  ]) {
     assert.ok(files.includes(f), `${f} in the tarball`);
   }
 });
@@ -141,15 +147,26 @@ test('the built CommonJS companion in a real worker, with a DBA-made schema and 
   try {
     const {
       rows: [job],
-    } = await admin.query(`select id from graphile_worker.add_job('cd_wait_abort', '{}'::json)`);
-    await waitFor('running', async () => (await admin.query(`select 1 from graphile_worker.jobs where id = $1 and locked_at is not null`, [job.id])).rows.length);
+    } = await admin.query<{ id: string }>(`select id from graphile_worker.add_job('cd_wait_abort', '{}'::json)`);
+    await waitFor(
+      'running',
+      async () => (await admin.query(`select 1 from graphile_worker.jobs where id = $1 and locked_at is not null`, [job.id])).rows.length,
+    );
     const consoleClient = new pg.Client(as('jd_console'));
     await consoleClient.connect();
     try {
       // The read-only console role can read everything, write nothing.
-      const { rows: workers } = await consoleClient.query(`select pool_id, companion_version from jobdeck.workers`);
-      assert.deepEqual(workers.map((w) => w.pool_id), [child.poolId]);
-      assert.equal(workers[0].companion_version, JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+      const { rows: workers } = await consoleClient.query<{ pool_id: string; companion_version: string }>(
+        `select pool_id, companion_version from jobdeck.workers`,
+      );
+      assert.deepEqual(
+        workers.map((w) => w.pool_id),
+        [child.poolId],
+      );
+      assert.equal(
+        workers[0].companion_version,
+        (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version,
+      );
       await assert.rejects(consoleClient.query(`insert into jobdeck.cancel_requests (job_id) values ($1)`, [job.id]), /permission denied/);
       await assert.rejects(consoleClient.query(`delete from jobdeck.attempts`), /permission denied/);
     } finally {
@@ -163,11 +180,11 @@ test('the built CommonJS companion in a real worker, with a DBA-made schema and 
     await c2.query(`select pg_notify('jobdeck:cancel', $1)`, [String(job.id)]);
     await c2.end();
     const [attempt] = await waitFor('the cancelled attempt', async () => {
-      const { rows } = await admin.query(`select outcome from jobdeck.attempts where job_id = $1`, [job.id]);
+      const { rows } = await admin.query<{ outcome: string }>(`select outcome from jobdeck.attempts where job_id = $1`, [job.id]);
       return rows.length ? rows : null;
     });
     assert.equal(attempt.outcome, 'cancelled');
-    const { rows: ddl } = await admin.query(`select count(*)::int as n from jobdeck.migrations`);
+    const { rows: ddl } = await admin.query<{ n: number }>(`select count(*)::int as n from jobdeck.migrations`);
     assert.equal(ddl[0].n, 1);
   } finally {
     await child.stop();

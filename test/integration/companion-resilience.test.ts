@@ -38,7 +38,10 @@ async function addJobs(pool: pg.Pool, task: string, payload: unknown, n: number,
 }
 
 async function jobsLeft(pool: pg.Pool, ids: string[]): Promise<Array<{ id: string; attempts: number; last_error: string | null }>> {
-  const { rows } = await pool.query(`select id::text, attempts, last_error from graphile_worker.jobs where id = any($1::bigint[])`, [ids]);
+  const { rows } = await pool.query<{ id: string; attempts: number; last_error: string | null }>(
+    `select id::text, attempts, last_error from graphile_worker.jobs where id = any($1::bigint[])`,
+    [ids],
+  );
   return rows;
 }
 
@@ -61,7 +64,10 @@ test('a role without privileges: jobs run as if the companion were absent; once 
     });
     assert.equal(failed.last_error, 'boom #1', 'the failure is the task’s own, untouched');
 
-    const warnings = child.stderr().split('\n').filter((l) => l.includes('[jobdeck]') && l.includes('failed'));
+    const warnings = child
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('[jobdeck]') && l.includes('failed'));
     assert.ok(warnings.length >= 1, 'the problem is logged');
     assert.ok(warnings.length <= 4, `rate-limited, not one line per flush or heartbeat:\n${warnings.join('\n')}`);
     assert.match(child.stderr(), /permission denied/);
@@ -75,17 +81,22 @@ test('a role without privileges: jobs run as if the companion were absent; once 
     const written = await waitFor(
       'the buffered attempts written after the grant',
       async () => {
-        const { rows } = await pool.query(`select count(*)::int as n from jobdeck.attempts`);
+        const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from jobdeck.attempts`);
         return rows[0].n > 0 ? rows[0].n : null;
       },
       90_000,
     );
     assert.ok(written <= 8, `at most the buffer's bound (${written})`);
-    await waitFor('the pool row', async () => (await pool.query(`select 1 from jobdeck.workers where pool_id = $1`, [child.poolId])).rows.length);
+    await waitFor(
+      'the pool row',
+      async () => (await pool.query(`select 1 from jobdeck.workers where pool_id = $1`, [child.poolId])).rows.length,
+    );
 
     await child.stop();
     assert.equal(child.process.signalCode, 'SIGTERM', 'a clean, prompt exit');
-    const { rows: w } = await pool.query(`select stopped_at from jobdeck.workers where pool_id = $1`, [child.poolId]);
+    const { rows: w } = await pool.query<{ stopped_at: Date | null }>(`select stopped_at from jobdeck.workers where pool_id = $1`, [
+      child.poolId,
+    ]);
     assert.ok(w[0].stopped_at instanceof Date);
   } finally {
     await pool.end();
@@ -114,7 +125,10 @@ test('the schema dropped while running: jobs are unaffected and the companion re
   children.push(child);
   const first = await addJobs(db.pool, 'cd_ok', {}, 5);
   await waitFor('first attempts', async () => {
-    const { rows } = await db.pool.query(`select count(*)::int as n from jobdeck.attempts where job_id = any($1::bigint[])`, [first]);
+    const { rows } = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from jobdeck.attempts where job_id = any($1::bigint[])`,
+      [first],
+    );
     return rows[0].n === 5;
   });
   await db.pool.query(`drop schema jobdeck cascade`);
@@ -123,13 +137,21 @@ test('the schema dropped while running: jobs are unaffected and the companion re
   await waitFor(
     'the schema recreated and the new attempts written',
     async () => {
-      const { rows } = await db.pool.query(`select count(*)::int as n from jobdeck.attempts where job_id = any($1::bigint[])`, [second]);
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from jobdeck.attempts where job_id = any($1::bigint[])`,
+        [second],
+      );
       return rows[0].n > 0;
     },
     90_000,
   );
-  const { rows } = await db.pool.query(`select outcome, count(*)::int as n from jobdeck.attempts group by outcome`);
-  assert.deepEqual(rows.map((r) => r.outcome), ['success']);
+  const { rows } = await db.pool.query<{ outcome: string; n: number }>(
+    `select outcome, count(*)::int as n from jobdeck.attempts group by outcome`,
+  );
+  assert.deepEqual(
+    rows.map((r) => r.outcome),
+    ['success'],
+  );
   await child.stop();
   assert.equal(child.process.signalCode, 'SIGTERM');
 });

@@ -23,7 +23,10 @@ test('old attempts, rollups, requests and pools go in batches; recent ones stay'
   // The first worker creates the schema (retention off); then old history is planted.
   const first = await startCompanionWorker({ connectionString: db.connectionString, jobdeck: { retentionIntervalMs: 0 } });
   children.push(first);
-  await waitFor('schema', async () => (await db.pool.query(`select to_regclass('jobdeck.task_minutes') as t`)).rows[0].t);
+  await waitFor(
+    'schema',
+    async () => (await db.pool.query<{ t: string | null }>(`select to_regclass('jobdeck.task_minutes') as t`)).rows[0].t,
+  );
   await db.pool.query(`
     insert into jobdeck.attempts (job_id, task, attempt, max_attempts, started_at, finished_at, duration_ms, outcome, pool_id)
     select g, 'old_task', 1, 1, now() - interval '20 days', now() - interval '20 days' + g * interval '1 ms', 1, 'success', 'pool-old'
@@ -47,30 +50,36 @@ test('old attempts, rollups, requests and pools go in batches; recent ones stay'
       }),
     );
   }
-  await waitFor('old attempts deleted', async () => {
-    const { rows } = await db.pool.query(`select count(*)::int as n from jobdeck.attempts where task = 'old_task'`);
-    return rows[0].n === 0;
-  }, 90_000);
-  const { rows: recent } = await db.pool.query(`select count(*)::int as n from jobdeck.attempts where task = 'recent_task'`);
+  await waitFor(
+    'old attempts deleted',
+    async () => {
+      const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from jobdeck.attempts where task = 'old_task'`);
+      return rows[0].n === 0;
+    },
+    90_000,
+  );
+  const { rows: recent } = await db.pool.query<{ n: number }>(`select count(*)::int as n from jobdeck.attempts where task = 'recent_task'`);
   assert.equal(recent[0].n, 50);
   await waitFor('the rest of retention', async () => {
-    const { rows } = await db.pool.query(`
+    const { rows } = await db.pool.query<{ minutes: number; requests: number; ancient: number }>(`
       select (select count(*) from jobdeck.task_minutes where task = 'old_task')::int as minutes,
              (select count(*) from jobdeck.cancel_requests)::int as requests,
              (select count(*) from jobdeck.workers where pool_id = 'pool-ancient')::int as ancient`);
     return rows[0].minutes === 1 && rows[0].requests === 1 && rows[0].ancient === 0;
   });
   // Rollups are kept longer than attempts (90 days by default): the 20-day-old minute stays.
-  const { rows: minutes } = await db.pool.query(`select minute > now() - interval '30 days' as recent from jobdeck.task_minutes where task = 'old_task'`);
+  const { rows: minutes } = await db.pool.query(
+    `select minute > now() - interval '30 days' as recent from jobdeck.task_minutes where task = 'old_task'`,
+  );
   assert.deepEqual(minutes, [{ recent: true }]);
   // The live pools are untouched (all three rows present once each has sent its first heartbeat).
   await waitFor('three live pools', async () => {
-    const { rows } = await db.pool.query(`select count(*)::int as n from jobdeck.workers where stopped_at is null`);
+    const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from jobdeck.workers where stopped_at is null`);
     return rows[0].n === 3;
   });
 });
 
 test('the bucket bounds stored in the schema are the ones the companion uses', async () => {
-  const { rows } = await db.pool.query(`select jobdeck.duration_bucket_bounds_ms() as b`);
+  const { rows } = await db.pool.query<{ b: number[] }>(`select jobdeck.duration_bucket_bounds_ms() as b`);
   assert.deepEqual(rows[0].b, [...DURATION_BUCKET_BOUNDS_MS]);
 });

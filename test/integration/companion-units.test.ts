@@ -41,7 +41,12 @@ test('usage from provider responses: OpenAI chat, OpenAI responses, Anthropic; n
     usageFromResponse({
       object: 'response',
       model: 'o4-mini',
-      usage: { input_tokens: 9, output_tokens: 8, input_tokens_details: { cached_tokens: 2 }, output_tokens_details: { reasoning_tokens: 5 } },
+      usage: {
+        input_tokens: 9,
+        output_tokens: 8,
+        input_tokens_details: { cached_tokens: 2 },
+        output_tokens_details: { reasoning_tokens: 5 },
+      },
     }),
     { model: 'o4-mini', provider: 'openai', inputTokens: 9, outputTokens: 8, cachedInputTokens: 2, reasoningTokens: 5 },
   );

@@ -74,8 +74,24 @@ test('recordUsage from nested async code, twice: summed per attempt, the last mo
   const row = await runJob('cd_usage', {
     nested: true,
     calls: [
-      { model: 'first-model', provider: 'openai', inputTokens: 100, outputTokens: 10, cachedInputTokens: 40, costUsd: 0.25, timeToFirstTokenMs: 120 },
-      { model: 'second-model', provider: 'openai', inputTokens: 50, outputTokens: 5, reasoningTokens: 3, costUsd: 0.5, timeToFirstTokenMs: 999 },
+      {
+        model: 'first-model',
+        provider: 'openai',
+        inputTokens: 100,
+        outputTokens: 10,
+        cachedInputTokens: 40,
+        costUsd: 0.25,
+        timeToFirstTokenMs: 120,
+      },
+      {
+        model: 'second-model',
+        provider: 'openai',
+        inputTokens: 50,
+        outputTokens: 5,
+        reasoningTokens: 3,
+        costUsd: 0.5,
+        timeToFirstTokenMs: 999,
+      },
     ],
   });
   assert.equal(row.outcome, 'success');
@@ -133,17 +149,21 @@ test('bad values are refused field by field; the job still succeeds and good val
   assert.equal(row.cost_usd, null);
   assert.equal(row.time_to_first_token_ms, null);
   // One rate-limited line, not one per bad value.
-  const lines = child.stderr().split('\n').filter((l) => l.includes('usage values refused'));
+  const lines = child
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('usage values refused'));
   assert.equal(lines.length, 1, lines.join('\n'));
 });
 
 test('usage is rolled up per task and minute', async () => {
-  const { rows } = await db.pool.query(
+  type Sums = { input: number; output: number; cached: number; cost: number };
+  const { rows } = await db.pool.query<Sums>(
     `select sum(input_tokens)::int as input, sum(output_tokens)::int as output, sum(cached_input_tokens)::int as cached,
             sum(cost_usd) as cost
      from jobdeck.task_minutes where task = 'cd_usage'`,
   );
-  const { rows: fromAttempts } = await db.pool.query(
+  const { rows: fromAttempts } = await db.pool.query<Sums>(
     `select sum(input_tokens)::int as input, sum(output_tokens)::int as output, sum(cached_input_tokens)::int as cached,
             sum(cost_usd) as cost
      from jobdeck.attempts where task = 'cd_usage'`,
@@ -164,17 +184,23 @@ test('asyncContext: false: recordUsage(usage, helpers) still works, the argument
     assert.deepEqual(pick(withHelpers).slice(0, 4), ['h', null, '4', '2']);
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const { rows } = await db.pool.query(`select id from graphile_worker.add_job('cd_usage', $1::json)`, [
+      const { rows } = await db.pool.query<{ id: string }>(`select id from graphile_worker.add_job('cd_usage', $1::json)`, [
         JSON.stringify({ calls: [{ model: 'als', inputTokens: 1, outputTokens: 1 }] }),
       ]);
       ids.push(rows[0].id);
     }
     const rows = await waitFor('six attempts', async () => {
-      const { rows: r } = await db.pool.query(`select pool_id, outcome, model from jobdeck.attempts where job_id = any($1::bigint[])`, [ids]);
+      const { rows: r } = await db.pool.query<{ pool_id: string; outcome: string; model: string | null }>(
+        `select pool_id, outcome, model from jobdeck.attempts where job_id = any($1::bigint[])`,
+        [ids],
+      );
       return r.length === 6 ? r : null;
     });
     assert.ok(rows.every((r) => r.outcome === 'success' && r.pool_id === plain.poolId));
-    assert.ok(rows.every((r) => r.model === null), 'recordUsage() without helpers finds no job: ignored, not thrown');
+    assert.ok(
+      rows.every((r) => r.model === null),
+      'recordUsage() without helpers finds no job: ignored, not thrown',
+    );
     assert.match(plain.stderr(), /recordUsage\(\) called outside a job/);
   } finally {
     await plain.stop();

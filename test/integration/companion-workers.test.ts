@@ -57,7 +57,7 @@ test('three workers starting together on an empty database: one schema, one migr
     const r = await Promise.all(started.map((c) => workerRow(c.poolId)));
     return r.every(Boolean) ? (r as WorkerRow[]) : null;
   });
-  const { rows: migrations } = await db.pool.query(`select id from jobdeck.migrations order by id`);
+  const { rows: migrations } = await db.pool.query<{ id: number }>(`select id from jobdeck.migrations order by id`);
   assert.deepEqual(
     migrations.map((m) => m.id),
     Array.from({ length: LATEST_MIGRATION }, (_, i) => i + 1),
@@ -92,7 +92,11 @@ test('the heartbeat advances while the worker runs', async () => {
 test('a clean shutdown (SIGTERM, handled by graphile-worker) sets stopped_at', async () => {
   const child = children[0];
   await child.stop();
-  assert.equal(child.process.signalCode ?? child.process.exitCode, 'SIGTERM', 'graphile-worker re-raised SIGTERM after its graceful shutdown');
+  assert.equal(
+    child.process.signalCode ?? child.process.exitCode,
+    'SIGTERM',
+    'graphile-worker re-raised SIGTERM after its graceful shutdown',
+  );
   const row = (await workerRow(child.poolId))!;
   assert.ok(row.stopped_at instanceof Date, 'stopped_at set before the process exited');
   assert.ok(row.stopped_at >= row.started_at);
@@ -103,9 +107,9 @@ test('a killed worker (SIGKILL) just stops heartbeating: no stopped_at, the hear
   await child.kill();
   const atKill = (await workerRow(child.poolId))!;
   // Three intervals is the console's "gone" rule; wait a little more than that, measured by the database clock.
-  const { rows } = await db.pool.query(`select now() as t`);
+  const { rows } = await db.pool.query<{ t: Date }>(`select now() as t`);
   await waitFor('3 heartbeat intervals to pass', async () => {
-    const { rows: r } = await db.pool.query(`select now() - $1::timestamptz > make_interval(secs => $2) as ok`, [
+    const { rows: r } = await db.pool.query<{ ok: boolean }>(`select now() - $1::timestamptz > make_interval(secs => $2) as ok`, [
       rows[0].t,
       (4 * HEARTBEAT_MS) / 1000,
     ]);
@@ -114,9 +118,13 @@ test('a killed worker (SIGKILL) just stops heartbeating: no stopped_at, the hear
   const after = (await workerRow(child.poolId))!;
   assert.equal(after.stopped_at, null);
   assert.deepEqual(after.last_heartbeat_at, atKill.last_heartbeat_at, 'no heartbeat after the kill');
-  const { rows: gone } = await db.pool.query(
+  const { rows: gone } = await db.pool.query<{ pool_id: string }>(
     `select pool_id from jobdeck.workers
      where stopped_at is null and last_heartbeat_at < now() - 3 * heartbeat_interval_ms * interval '1 millisecond'`,
   );
-  assert.deepEqual(gone.map((g) => g.pool_id), [child.poolId], 'only the killed pool is gone; the live one is not');
+  assert.deepEqual(
+    gone.map((g) => g.pool_id),
+    [child.poolId],
+    'only the killed pool is gone; the live one is not',
+  );
 });
