@@ -1,0 +1,62 @@
+/**
+ * jobdeck/worker: the Jobdeck companion for your own graphile-worker processes.
+ *
+ *   import { JobdeckPreset, recordUsage } from 'jobdeck/worker';
+ *   const runner = await run({ preset: { extends: [JobdeckPreset] }, taskList, connectionString });
+ *
+ * It imports nothing of the console: only node builtins and `pg` (which graphile-worker already depends on).
+ */
+import type { JobHelpers } from 'graphile-worker';
+import { JobCancelledError } from './job-run.ts';
+import { companionGlobal, runOf } from './registry.ts';
+import type { UsageInput } from './usage.ts';
+
+export { JobdeckPlugin, JobdeckPreset } from './plugin.ts';
+export { JobCancelledError } from './job-run.ts';
+export type { JobdeckOptions } from './options.ts';
+export { DEFAULT_OPTIONS } from './options.ts';
+export type { UsageInput, UsageNumbers } from './usage.ts';
+export { printSchemaSql, LATEST_MIGRATION, MIGRATIONS } from './schema.ts';
+export type { PrintSchemaOptions } from './schema.ts';
+export { DURATION_BUCKET_BOUNDS_MS, bucketQuantile } from './histogram.ts';
+export { COMPANION_VERSION } from './version.ts';
+
+/**
+ * Records the LLM usage of the current attempt. Call it anywhere inside a task (found through
+ * AsyncLocalStorage), any number of times: token counts and costs are summed, the last model is kept.
+ * Bad values (negative, NaN, fractional token counts, more than 1e12) are refused with one rate-limited log
+ * line; it never throws into the task. Outside a task run by a pool with the companion, pass the task's
+ * `helpers` as the second argument (or the call is ignored, with a log line).
+ */
+export function recordUsage(usage: UsageInput, helpers?: Pick<JobHelpers, 'job'>): void {
+  try {
+    const g = companionGlobal();
+    const run = runOf(helpers?.job) ?? g.als.getStore();
+    if (!run) {
+      g.log.warn('usage-outside', 'recordUsage() called outside a job run by a pool with JobdeckPreset: ignored');
+      return;
+    }
+    run.addUsage(usage);
+  } catch {
+    // never throw into the task
+  }
+}
+
+/**
+ * The current job's abort signal (the same as the task's `helpers.abortSignal`): it aborts when Jobdeck cancels
+ * the job (reason: a JobCancelledError) or when graphile-worker's graceful shutdown gives up waiting.
+ * Undefined outside a job.
+ */
+export function jobAbortSignal(): AbortSignal | undefined {
+  return companionGlobal().als.getStore()?.signal;
+}
+
+/** True when `error` is (or was caused by) a Jobdeck cancel. */
+export function isJobCancelled(error: unknown): boolean {
+  return error instanceof JobCancelledError || (error as { name?: unknown } | null)?.name === 'JobCancelledError';
+}
+
+/** In-memory counters of each live pool's companion (writes, drops, errors): for health checks and tests. */
+export function companionStats(): Array<Record<string, unknown>> {
+  return [...companionGlobal().live].map((p) => p.stats());
+}

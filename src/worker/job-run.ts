@@ -1,0 +1,260 @@
+import type { Job, JobHelpers, Task } from 'graphile-worker';
+import { addUsage, cleanText, emptyTotals, usageFromResponse, type UsageInput, type UsageNumbers, type UsageTotals } from './usage.ts';
+
+export type Outcome = 'success' | 'failure' | 'cancelled';
+
+/** The part of a pool's recorder a running job talks to. */
+export interface RunOwner {
+  readonly poolId: string;
+  rememberQueueName(queueId: number, name: string): void;
+  usageRefused(fields: string[], model: unknown): void;
+  getStore(): import('node:async_hooks').AsyncLocalStorage<JobRun>;
+  /** Run tasks inside AsyncLocalStorage (recordUsage() and jobAbortSignal() without arguments). */
+  readonly asyncContext: boolean;
+}
+
+/** The reason a job's signal aborts when Jobdeck cancels it. */
+export class JobCancelledError extends Error {
+  override readonly name = 'JobCancelledError';
+  constructor(
+    readonly jobId: string,
+    readonly requestIds: readonly string[],
+  ) {
+    super(`Job ${jobId} was cancelled from Jobdeck (request ${requestIds.join(', ')})`);
+  }
+}
+
+export const MAX_ERROR_BYTES = 64 * 1024;
+
+/**
+ * One attempt of one job in this process, from `job:start` to `job:complete`. The same object is the row
+ * buffered for the next flush: no second allocation per job. It copies the few fields it needs rather than
+ * keeping graphile-worker's job object, so a buffer held through a database outage never holds payloads.
+ */
+export class JobRun {
+  readonly jobId: string;
+  readonly task: string;
+  readonly queueId: number | null;
+  readonly jobKey: string | null;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly startedAtMs = Date.now();
+  private readonly t0 = performance.now();
+  finishedAtMs = 0;
+  durationMs = 0;
+  outcome: Outcome = 'success';
+  error: string | null = null;
+  queue: string | null = null;
+  /** graphile-worker resolves queue names in batches (50 ms); a flush waits briefly for a pending one. */
+  queuePending: Promise<unknown> | null = null;
+  usage: UsageTotals | null = null;
+  /** Responses already counted through `recordUsage({ rawOutput })`, so returning them does not count twice. */
+  private usageSources: WeakSet<object> | null = null;
+  /** Cancel requests that reached this attempt (request ids), in arrival order. */
+  cancelRequestIds: string[] | null = null;
+  /** The task ended after a cancel reached it: the attempt is 'cancelled', graphile-worker sees a success. */
+  cancelled = false;
+  notHonouredTimer: NodeJS.Timeout | null = null;
+  private controller: AbortController | null = null;
+  private abortPromiseValue: Promise<void> | null = null;
+  private poolSignal: AbortSignal | null = null;
+
+  constructor(
+    job: Job,
+    readonly owner: RunOwner,
+  ) {
+    this.jobId = String(job.id);
+    this.task = job.task_identifier;
+    this.queueId = job.job_queue_id ?? null;
+    this.jobKey = job.key ?? null;
+    this.attempt = job.attempts;
+    this.maxAttempts = job.max_attempts;
+  }
+
+  /** This job's signal: aborts when Jobdeck cancels the job, or when the pool's own signal aborts (shutdown). */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.cancelRequestIds) this.controller.abort(new JobCancelledError(this.jobId, this.cancelRequestIds));
+      else if (this.poolSignal?.aborted) this.controller.abort(this.poolSignal.reason);
+    }
+    return this.controller.signal;
+  }
+
+  get abortPromise(): Promise<void> {
+    if (!this.abortPromiseValue) {
+      const signal = this.signal;
+      this.abortPromiseValue = new Promise<void>((_resolve, reject) => {
+        const fail = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        if (signal.aborted) fail();
+        else signal.addEventListener('abort', fail, { once: true });
+      });
+      // Like graphile-worker's own abortPromise: never an unhandled rejection.
+      this.abortPromiseValue.catch(() => undefined);
+    }
+    return this.abortPromiseValue;
+  }
+
+  /** The pool's signal aborted (graceful shutdown timed out): pass it on to this job. */
+  abortFromPool(reason: unknown): void {
+    if (this.controller && !this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** A cancel request reached this job. Returns true the first time. */
+  requestCancel(requestId: string): boolean {
+    const first = this.cancelRequestIds === null;
+    this.cancelRequestIds ??= [];
+    if (!this.cancelRequestIds.includes(requestId)) this.cancelRequestIds.push(requestId);
+    if (first && this.controller && !this.controller.signal.aborted) {
+      this.controller.abort(new JobCancelledError(this.jobId, this.cancelRequestIds));
+    }
+    return first;
+  }
+
+  /** Runs the user's task with this job's signal and context; a cancelled task ends as a success to graphile-worker. */
+  async execute(task: Task, payload: unknown, base: JobHelpers): Promise<unknown> {
+    this.poolSignal = base.abortSignal ?? null;
+    const queueId = this.queueId;
+    if (queueId != null && typeof base.getQueueName === 'function') this.resolveQueueName(base, queueId);
+    const helpers = new CompanionHelpers(base, this) as unknown as JobHelpers;
+    try {
+      const store = this.owner.asyncContext ? this.owner.getStore() : null;
+      const result: unknown = store ? await store.run(this, task, payload, helpers) : await task(payload, helpers);
+      if (this.cancelRequestIds) {
+        this.cancelled = true;
+        return undefined;
+      }
+      if (result !== null && typeof result === 'object') this.captureResponse(result);
+      return result;
+    } catch (error) {
+      if (this.cancelRequestIds) {
+        // Whatever the task threw once asked to stop (usually the abort reason): the job is done, not failed.
+        this.cancelled = true;
+        this.captureErrorUsage(error);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private resolveQueueName(base: JobHelpers, queueId: number): void {
+    try {
+      const name = base.getQueueName(queueId);
+      if (typeof name === 'string') this.queue = name;
+      else if (name && typeof name.then === 'function') {
+        this.queuePending = name.then(
+          (n) => {
+            this.queuePending = null;
+            if (typeof n === 'string') {
+              this.queue = n;
+              this.owner.rememberQueueName(queueId, n);
+            }
+          },
+          () => (this.queuePending = null),
+        );
+      }
+    } catch {
+      // The queue name is nice to have; never worth a failure.
+    }
+  }
+
+  /** recordUsage(): validates and sums into this attempt. Never throws. */
+  addUsage(input: UsageInput): void {
+    if (input === null || typeof input !== 'object') {
+      this.owner.usageRefused(['usage'], undefined);
+      return;
+    }
+    let numbers: Partial<UsageNumbers> = input;
+    const raw = input.rawOutput;
+    if (raw !== undefined && raw !== null && typeof raw === 'object') {
+      const fromRaw = usageFromResponse(raw);
+      if (fromRaw) {
+        numbers = { ...fromRaw };
+        for (const [k, v] of Object.entries(input)) if (k !== 'rawOutput' && v !== undefined) (numbers as Record<string, unknown>)[k] = v;
+      }
+      (this.usageSources ??= new WeakSet()).add(raw);
+    }
+    this.usage ??= emptyTotals();
+    const refused = addUsage(this.usage, numbers);
+    if (refused.length) this.owner.usageRefused(refused, numbers.model);
+  }
+
+  /** A returned provider response (OpenAI or Anthropic shape) counts, unless already given as rawOutput. */
+  captureResponse(value: object): void {
+    if (this.usageSources?.has(value)) return;
+    const numbers = usageFromResponse(value);
+    if (!numbers) return;
+    this.usage ??= emptyTotals();
+    const refused = addUsage(this.usage, numbers);
+    if (refused.length) this.owner.usageRefused(refused, numbers.model);
+  }
+
+  captureErrorUsage(error: unknown): void {
+    if (error === null || typeof error !== 'object') return;
+    for (const candidate of [error, (error as { response?: unknown }).response, (error as { cause?: unknown }).cause]) {
+      if (candidate !== null && typeof candidate === 'object') {
+        if (this.usageSources?.has(candidate)) return;
+        if (usageFromResponse(candidate)) {
+          this.captureResponse(candidate);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Called at `job:complete`: fixes the outcome, duration and bounded error text. */
+  finish(error: unknown): void {
+    this.finishedAtMs = Date.now();
+    this.durationMs = performance.now() - this.t0;
+    if (this.notHonouredTimer) {
+      clearTimeout(this.notHonouredTimer);
+      this.notHonouredTimer = null;
+    }
+    if (this.cancelled) {
+      this.outcome = 'cancelled';
+      this.error = `cancelled (request ${this.cancelRequestIds?.join(', ')})`;
+    } else if (error) {
+      this.outcome = 'failure';
+      this.error = errorText(error);
+      this.captureErrorUsage(error);
+    }
+  }
+}
+
+const RUN = Symbol('jobdeck.run');
+
+/**
+ * The helpers a wrapped task receives: graphile-worker's own, with `abortSignal` and `abortPromise` made
+ * per job (they also fire on the pool's shutdown, as before). Getters on the prototype keep the per-job cost
+ * to one small object; the AbortController is only created if the task reads the signal.
+ */
+class CompanionHelpers {
+  constructor(base: JobHelpers, run: JobRun) {
+    const self = this as unknown as Record<string, unknown>;
+    for (const key in base) {
+      if (key !== 'abortSignal' && key !== 'abortPromise') self[key] = (base as unknown as Record<string, unknown>)[key];
+    }
+    // A symbol key: invisible to Object.keys and for-in, and a plain store (defineProperty costs microseconds).
+    (self as unknown as { [RUN]: JobRun })[RUN] = run;
+  }
+
+  get abortSignal(): AbortSignal {
+    return (this as unknown as { [RUN]: JobRun })[RUN].signal;
+  }
+
+  get abortPromise(): Promise<void> {
+    return (this as unknown as { [RUN]: JobRun })[RUN].abortPromise;
+  }
+}
+
+/** The error text stored for a failed attempt: graphile-worker's message, bounded to 64 KiB of UTF-8. */
+export function errorText(error: unknown): string {
+  const e = error as { message?: unknown } | null;
+  const message = (e && typeof e.message === 'string' && e.message) || String(error) || 'Non error or error without message thrown.';
+  let text = cleanText(message, MAX_ERROR_BYTES);
+  if (Buffer.byteLength(text) > MAX_ERROR_BYTES) {
+    text = Buffer.from(text).subarray(0, MAX_ERROR_BYTES).toString('utf8');
+    // A cut in the middle of a character leaves U+FFFD at the end: acceptable, and still valid text.
+  }
+  return text;
+}

@@ -1,0 +1,151 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startCompanionWorker, waitFor, type CompanionChild } from '../fixtures/companion-kit/child.ts';
+
+// Cancel a running job in another process: the console inserts a row into jobdeck.cancel_requests and
+// NOTIFYs "jobdeck:cancel"; the companion aborts the job's own signal; the job ends as cancelled, is not
+// retried and leaves no failed attempt; the request is acknowledged with its outcome.
+
+let db: TestPostgres;
+let list: CompanionChild;
+let dir: CompanionChild;
+
+before(async () => {
+  db = await startTestPostgres();
+  const jobdeck = { heartbeatIntervalMs: 500, cancelTimeoutMs: 1_500 };
+  [list, dir] = await Promise.all([
+    startCompanionWorker({ connectionString: db.connectionString, jobdeck }),
+    startCompanionWorker({ connectionString: db.connectionString, mode: 'dir', jobdeck }),
+  ]);
+  await waitFor('both pools registered', async () => {
+    const { rows } = await db.pool
+      .query<{ n: number }>(`select count(*)::int as n from jobdeck.workers`)
+      .catch(() => ({ rows: [{ n: 0 }] }));
+    return rows[0].n === 2;
+  });
+});
+
+after(async () => {
+  await list?.stop();
+  await dir?.stop();
+  await db?.close();
+});
+
+/** Adds a job and waits until some pool holds it; returns its id and the pool. */
+async function runningJob(task: string, payload: unknown, maxAttempts = 5): Promise<{ id: string; lockedBy: string }> {
+  const {
+    rows: [job],
+  } = await db.pool.query<{ id: string }>(`select id from graphile_worker.add_job($1, $2::json, max_attempts => $3)`, [
+    task,
+    JSON.stringify(payload),
+    maxAttempts,
+  ]);
+  const lockedBy = await waitFor(`job ${job.id} running`, async () => {
+    const { rows } = await db.pool.query<{ locked_by: string }>(
+      `select locked_by from graphile_worker.jobs where id = $1 and locked_at is not null`,
+      [job.id],
+    );
+    return rows[0]?.locked_by;
+  });
+  return { id: job.id, lockedBy };
+}
+
+async function requestCancel(jobId: string, notify: boolean): Promise<string> {
+  const {
+    rows: [req],
+  } = await db.pool.query<{ id: string }>(
+    `insert into jobdeck.cancel_requests (job_id, requested_by) values ($1, 'test') returning id::text`,
+    [jobId],
+  );
+  if (notify) await db.pool.query(`select pg_notify('jobdeck:cancel', $1)`, [jobId]);
+  return req.id;
+}
+
+interface CancelRow {
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  outcome: string | null;
+  not_honoured_at: Date | null;
+}
+
+async function jobGone(jobId: string): Promise<boolean> {
+  const { rows } = await db.pool.query(`select 1 from graphile_worker.jobs where id = $1`, [jobId]);
+  return rows.length === 0;
+}
+
+async function assertCancelled(jobId: string, requestId: string, lockedBy: string): Promise<void> {
+  await waitFor(`job ${jobId} gone`, () => jobGone(jobId));
+  const settled = await waitFor('the cancelled attempt recorded', async () => {
+    const { rows } = await db.pool.query(`select attempt, outcome, pool_id from jobdeck.attempts where job_id = $1`, [jobId]);
+    return rows.length ? rows : null;
+  });
+  assert.deepEqual(settled, [{ attempt: 1, outcome: 'cancelled', pool_id: lockedBy }], 'one attempt, cancelled, no failure');
+  const request = await waitFor('the request resolved', async () => {
+    const { rows } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1 and outcome is not null`, [
+      requestId,
+    ]);
+    return rows[0];
+  });
+  assert.equal(request.acknowledged_by, lockedBy);
+  assert.ok(request.acknowledged_at instanceof Date);
+  assert.equal(request.outcome, 'cancelled');
+}
+
+test('cancel through a row plus NOTIFY aborts helpers.abortSignal; the job is done, not retried, not failed', async () => {
+  const { id, lockedBy } = await runningJob('cd_wait_abort', {});
+  const requestId = await requestCancel(id, true);
+  await assertCancelled(id, requestId, lockedBy);
+});
+
+test('a missed notification: the request is still seen at the next heartbeat', async () => {
+  const { id, lockedBy } = await runningJob('cd_wait_abort', {});
+  const requestId = await requestCancel(id, false);
+  await assertCancelled(id, requestId, lockedBy);
+});
+
+test('a task may read the signal through jobAbortSignal() (AsyncLocalStorage) instead of its helpers', async () => {
+  const { id, lockedBy } = await runningJob('cd_wait_abort', { als: true });
+  const requestId = await requestCancel(id, true);
+  await assertCancelled(id, requestId, lockedBy);
+});
+
+test('both task lists and task directories obey cancel', async () => {
+  // Two pools of 4 slots each: six running jobs cannot all be in one pool, whichever takes them.
+  const jobs = [];
+  for (let i = 0; i < 6; i++) jobs.push(await runningJob('cd_wait_abort', {}));
+  const pools = new Set(jobs.map((j) => j.lockedBy));
+  assert.deepEqual([...pools].sort(), [list.poolId, dir.poolId].sort(), 'jobs running in both pools');
+  const requests = [];
+  for (const j of jobs) requests.push(await requestCancel(j.id, true));
+  for (const [i, j] of jobs.entries()) await assertCancelled(j.id, requests[i], j.lockedBy);
+});
+
+test('a task that ignores its signal runs on; the request is marked not honoured, then cancelled when it ends', async () => {
+  const { id, lockedBy } = await runningJob('cd_ignore_abort', { ms: 4_000 });
+  const requestId = await requestCancel(id, true);
+  const notHonoured = await waitFor('not honoured after cancelTimeoutMs', async () => {
+    const { rows } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1`, [requestId]);
+    return rows[0]?.outcome === 'not_honoured' ? rows[0] : null;
+  });
+  assert.equal(notHonoured.acknowledged_by, lockedBy);
+  assert.equal(await jobGone(id), false, 'still running');
+  await assertCancelled(id, requestId, lockedBy);
+  const { rows } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1`, [requestId]);
+  assert.ok(rows[0].not_honoured_at instanceof Date, 'the late end keeps the not-honoured time');
+});
+
+test('a request for a job another pool runs, or no job at all, is left alone', async () => {
+  const requestId = await requestCancel('999999', true);
+  // Give both pools a heartbeat to look at it.
+  const { rows: hb } = await db.pool.query<{ t: Date }>(`select max(last_heartbeat_at) as t from jobdeck.workers`);
+  await waitFor('two more heartbeats', async () => {
+    const { rows } = await db.pool.query<{ ok: boolean }>(
+      `select min(last_heartbeat_at) > $1 as ok from jobdeck.workers where stopped_at is null`,
+      [hb[0].t],
+    );
+    return rows[0].ok;
+  });
+  const { rows } = await db.pool.query(`select acknowledged_at, outcome from jobdeck.cancel_requests where id = $1`, [requestId]);
+  assert.deepEqual(rows, [{ acknowledged_at: null, outcome: null }]);
+});

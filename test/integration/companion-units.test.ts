@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addUsage, cleanText, emptyTotals, usageFromResponse } from '../../src/worker/usage.ts';
+import { errorText, MAX_ERROR_BYTES } from '../../src/worker/job-run.ts';
+import { bucketQuantile, DURATION_BUCKET_BOUNDS_MS, DURATION_BUCKET_COUNT, durationBucket } from '../../src/worker/histogram.ts';
+import { resolveOptions, DEFAULT_OPTIONS } from '../../src/worker/options.ts';
+import { shardOf } from '../../src/worker/pool-recorder.ts';
+import { printSchemaSql, MIGRATIONS } from '../../src/worker/schema.ts';
+import { classifyError } from '../../src/worker/db.ts';
+import { wrapTaskList, unwrapTask } from '../../src/worker/wrap-tasks.ts';
+import { RateLimitedLog } from '../../src/worker/log.ts';
+
+// The companion's pure parts, without a database.
+
+test('usage: counts summed, bad fields refused one by one, model bounded and cleaned', () => {
+  const t = emptyTotals();
+  assert.deepEqual(addUsage(t, { model: 'a', inputTokens: 10, outputTokens: 5, costUsd: 0.1 }), []);
+  assert.deepEqual(addUsage(t, { model: 'b', inputTokens: -1, outputTokens: 2.5, cachedInputTokens: NaN, reasoningTokens: 1e13 }), [
+    'inputTokens',
+    'outputTokens',
+    'cachedInputTokens',
+    'reasoningTokens',
+  ]);
+  assert.deepEqual(addUsage(t, { costUsd: Infinity, timeToFirstTokenMs: -1, inputTokens: 1e12 }), ['costUsd', 'timeToFirstTokenMs']);
+  assert.equal(t.inputTokens, 10 + 1e12);
+  assert.equal(t.outputTokens, 5);
+  assert.equal(t.cachedInputTokens, null);
+  assert.equal(t.model, 'b');
+  assert.equal(t.costUsd, 0.1);
+  addUsage(t, { model: 'x'.repeat(300) + '\u0000' });
+  assert.equal(t.model, 'x'.repeat(200));
+  assert.equal(cleanText('a\u0000b\ud800c', 10), 'ab\ufffdc');
+});
+
+test('usage from provider responses: OpenAI chat, OpenAI responses, Anthropic; nothing from other shapes', () => {
+  assert.deepEqual(
+    usageFromResponse({ model: 'gpt', usage: { prompt_tokens: 3, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 1 } } }),
+    { model: 'gpt', provider: 'openai', inputTokens: 3, outputTokens: 4, cachedInputTokens: 1 },
+  );
+  assert.deepEqual(
+    usageFromResponse({
+      object: 'response',
+      model: 'o4-mini',
+      usage: {
+        input_tokens: 9,
+        output_tokens: 8,
+        input_tokens_details: { cached_tokens: 2 },
+        output_tokens_details: { reasoning_tokens: 5 },
+      },
+    }),
+    { model: 'o4-mini', provider: 'openai', inputTokens: 9, outputTokens: 8, cachedInputTokens: 2, reasoningTokens: 5 },
+  );
+  assert.deepEqual(
+    usageFromResponse({ type: 'message', model: 'claude-x', usage: { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 0 } }),
+    { model: 'claude-x', provider: 'anthropic', inputTokens: 1, outputTokens: 2, cachedInputTokens: 0 },
+  );
+  assert.equal(usageFromResponse({ usage: { prompt_tokens: 1 } }), null, 'no model, no usage');
+  assert.equal(usageFromResponse({ model: 'm', usage: 'lots' }), null);
+  assert.equal(usageFromResponse('text'), null);
+});
+
+test('error text: the message, bounded to 64 KiB of UTF-8 even with multi-byte characters', () => {
+  assert.equal(errorText(new Error('boom')), 'boom');
+  assert.equal(errorText('plain'), 'plain');
+  const huge = errorText(new Error('é'.repeat(100_000)));
+  assert.ok(Buffer.byteLength(huge) <= MAX_ERROR_BYTES);
+  assert.ok(huge.length > 30_000);
+});
+
+test('duration buckets and quantiles', () => {
+  assert.equal(DURATION_BUCKET_COUNT, DURATION_BUCKET_BOUNDS_MS.length + 1);
+  assert.equal(durationBucket(0), 0);
+  assert.equal(durationBucket(1), 0);
+  assert.equal(durationBucket(1.5), 1);
+  assert.equal(durationBucket(10_000_000), DURATION_BUCKET_BOUNDS_MS.length);
+  const buckets = new Array(DURATION_BUCKET_COUNT).fill(0);
+  for (const ms of [3, 4, 4, 4, 40, 40, 40, 40, 40, 900]) buckets[durationBucket(ms)]++;
+  const p50 = bucketQuantile(buckets, 0.5)!;
+  assert.ok(p50 > 20 && p50 <= 50, `p50 ${p50} in the 20-50 ms bucket`);
+  const p95 = bucketQuantile(buckets, 0.95)!;
+  assert.ok(p95 > 500 && p95 <= 1_000, `p95 ${p95}`);
+  assert.equal(bucketQuantile(new Array(DURATION_BUCKET_COUNT).fill(0), 0.5), null);
+  assert.match(MIGRATIONS[0].sql, new RegExp(`array\\[${DURATION_BUCKET_BOUNDS_MS.join(', ')}\\]`));
+});
+
+test('options: defaults, overrides, and bad values reported and ignored', () => {
+  assert.deepEqual(resolveOptions(undefined).options, DEFAULT_OPTIONS);
+  const { options, problems } = resolveOptions({ flushIntervalMs: 1000, heartbeatIntervalMs: -5, listen: 'yes' as unknown as boolean });
+  assert.equal(options.flushIntervalMs, 1000);
+  assert.equal(options.heartbeatIntervalMs, DEFAULT_OPTIONS.heartbeatIntervalMs);
+  assert.equal(options.listen, true);
+  assert.equal(problems.length, 2);
+});
+
+test('shards are stable and in range', () => {
+  const seen = new Set<number>();
+  for (let i = 0; i < 500; i++) {
+    const s = shardOf(`pool-${i.toString(16)}`, 16);
+    assert.ok(s >= 0 && s < 16);
+    seen.add(s);
+  }
+  assert.equal(seen.size, 16);
+  assert.equal(shardOf('pool-abc', 16), shardOf('pool-abc', 16));
+});
+
+test('the printed schema: grants for both roles, quoted; idempotent statements only', () => {
+  const sql = printSchemaSql({ workerRole: 'my"worker', consoleRole: 'reader' });
+  assert.match(sql, /grant usage on schema jobdeck to "my""worker";/);
+  assert.match(sql, /grant select on all tables in schema jobdeck to "reader";/);
+  assert.doesNotMatch(sql, /graphile_worker\./, 'never touches graphile-worker’s schema');
+  for (const m of sql.matchAll(/create (table|index|schema) (?!if not exists)/g)) assert.fail(`non-idempotent: ${m[0]}`);
+  assert.doesNotMatch(printSchemaSql({ grants: false }), /grant/);
+});
+
+test('errors are sorted: connection and schema problems are retried, bad data is not', () => {
+  assert.equal(classifyError(new Error('ECONNREFUSED')), 'connection');
+  assert.equal(classifyError(Object.assign(new Error('x'), { code: '42P01' })), 'schema');
+  assert.equal(classifyError(Object.assign(new Error('x'), { code: '3F000' })), 'schema');
+  assert.equal(classifyError(Object.assign(new Error('x'), { code: '42501' })), 'permission');
+  assert.equal(classifyError(Object.assign(new Error('x'), { code: '22P02' })), 'data');
+  assert.equal(classifyError(Object.assign(new Error('x'), { code: '57P01' })), 'connection');
+});
+
+test('wrapping a task list: once, keys unchanged; a frozen list is reported, not broken', () => {
+  const handler = async () => {};
+  const list: Record<string, typeof handler> = { a: handler, b: handler };
+  const lines: string[] = [];
+  const log = new RateLimitedLog({ error: (m) => lines.push(m), warn: (m) => lines.push(m), info: () => {}, debug: () => {} });
+  assert.equal(wrapTaskList(list, log), 0);
+  const wrapped = list.a;
+  assert.notEqual(wrapped, handler);
+  assert.equal(unwrapTask(wrapped), handler);
+  wrapTaskList(list, log);
+  assert.equal(list.a, wrapped, 'not wrapped twice');
+  assert.deepEqual(Object.keys(list), ['a', 'b']);
+  const frozen = Object.freeze({ c: handler });
+  assert.equal(wrapTaskList(frozen, log), 1);
+  assert.equal(frozen.c, handler);
+  assert.equal(lines.length, 1);
+});
