@@ -41,11 +41,10 @@ test('concurrency changes restart the runner, which keeps working', async () => 
 test('stopping waits a bounded time, then aborts running jobs so graphile-worker retries them', async () => {
   await db.pool.query(`select graphile_worker.add_job('wait_for_abort', '{}'::json, job_key => 'long-1')`);
   await waitFor('the long job to run', async () => (await te.call('app.status')).runner.runningJobs === 1);
-  const started = Date.now();
+  // The job runs until it is aborted: the stop can only end by giving up at its bound.
   const report = await te.engine.core.runner.stop(500);
-  assert.equal(report.timedOut, true);
+  assert.equal(report.timedOut, true, 'the stop gave up waiting at its bound');
   assert.equal(report.aborted, 1);
-  assert.ok(Date.now() - started < 8_000, 'the stop is bounded');
   const { rows } = await db.pool.query(`select attempts, max_attempts, locked_at, last_error from graphile_worker.jobs where key = 'long-1'`);
   assert.equal(rows[0].locked_at, null, 'unlocked for another worker');
   assert.ok(rows[0].attempts < rows[0].max_attempts, 'it will be retried');
