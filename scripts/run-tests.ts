@@ -1,11 +1,12 @@
 /**
  * Jobdeck's test runner: one embedded Postgres cluster for the whole run, node:test for the rest.
  *
- *   node --import tsx scripts/run-tests.ts [options] [files or folders...]   (default: test/unit test/integration test/e2e)
+ *   node --import tsx scripts/run-tests.ts [options] [files or folders...]   (default: test/e2e test/integration test/unit)
  *
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
- *   --concurrency=N    files run at once (default 1)
+ *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
+ *                      they compute, and each file has a database of its own)
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *
  * The cluster holds a template database, migrated once with graphile-worker's migrations; each test file clones it
@@ -28,7 +29,8 @@ import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPORTER = pathToFileURL(path.join(ROOT, 'scripts/test-reporter.mjs')).href;
-const DEFAULT_DIRS = ['test/unit', 'test/integration', 'test/e2e'];
+// The slowest first: with files running side by side, they finish together rather than one after the other.
+const DEFAULT_DIRS = ['test/e2e', 'test/integration', 'test/unit'];
 const RUN_PREFIX = 'jobdeck-run-';
 /** A hung test fails after this long instead of stalling the run (no test comes near it). */
 const TEST_TIMEOUT_MS = 10 * 60_000;
@@ -56,7 +58,7 @@ interface TestEvent {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { files: [], shuffleSeed: null, fileByFile: false, concurrency: 1, reporter: process.stdout.isTTY ? 'spec' : 'tap' };
+  const options: Options = { files: [], shuffleSeed: null, fileByFile: false, concurrency: 2, reporter: process.stdout.isTTY ? 'spec' : 'tap' };
   const targets: string[] = [];
   for (const arg of argv) {
     if (arg === '--shuffle') options.shuffleSeed = Math.floor(Math.random() * 2 ** 31);
@@ -264,19 +266,24 @@ function summarize(events: TestEvent[], exitCodes: number[], fileTimes: [string,
   const skipped = tests.filter((e) => e.status === 'pass' && (e.skip || e.todo));
   const passed = tests.filter((e) => e.status === 'pass' && !e.skip && !e.todo);
   const failed = tests.filter((e) => e.status === 'fail');
-  // A suite whose hook failed with no test failing in it still fails the run.
-  const failedSuites = events.filter((e) => e.suite && e.status === 'fail');
+  // A suite that failed with no failed test in its file (an `after` hook that threw) still fails the run, and counts.
+  const failedSuites = events.filter((e) => e.suite && e.status === 'fail' && !failed.some((f) => f.file === e.file));
   console.log('');
   console.log('─'.repeat(60));
   if (fileTimes.length) {
     console.log('Wall time per file, slowest first:');
     for (const [file, ms] of [...fileTimes].sort((a, b) => b[1] - a[1])) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`);
   }
-  for (const e of [...failed, ...failedSuites]) console.log(`failed: ${where(e)}${e.error ? ` — ${e.error}` : ''}`);
+  for (const e of [...failed, ...failedSuites]) {
+    // A test cancelled because its suite's hook failed: the hook's error is the one to read.
+    const suite = e.failureType === 'cancelledByParent' ? events.find((s) => s.suite && s.status === 'fail' && s.file === e.file) : undefined;
+    const error = suite ? `cancelled: ${suite.name} failed: ${suite.error}` : e.error;
+    console.log(`failed: ${where(e)}${error ? ` — ${error}` : ''}`);
+  }
   const broke = exitCodes.some((c) => c !== 0) && !failed.length && !failedSuites.length;
   if (broke) console.log(`The run broke: node --test exited with ${exitCodes.filter((c) => c !== 0).join(', ')} though no test failed (see the output above).`);
   if (!tests.length) console.log('The run broke: no test ran.');
-  console.log(`${tests.length} tests ran in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
+  console.log(`${tests.length + failedSuites.length} tests ran in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
   if (browserSkippedOnPurpose()) console.log(`Browser tests were skipped on purpose (${SKIP_BROWSER_ENV}=1).`);
   for (const e of skipped) {
     const reason = e.todo ? `todo${typeof e.todo === 'string' ? `: ${e.todo}` : ''}` : typeof e.skip === 'string' ? e.skip : 'no reason given';
@@ -330,7 +337,7 @@ async function main(): Promise<number> {
     if (options.shuffleSeed !== null) {
       console.log(`run-tests: files shuffled with seed ${options.shuffleSeed} (replay: node --import tsx scripts/run-tests.ts --shuffle=${options.shuffleSeed})`);
     }
-    console.log(`run-tests: ${options.files.length} files${options.fileByFile ? ', each in a process of its own' : ''}, ${options.concurrency} at a time`);
+    console.log(`run-tests: ${options.files.length} files, ${options.fileByFile ? 'one after the other, each in a node --test process of its own' : `${options.concurrency} at a time`}`);
 
     const events: TestEvent[] = [];
     const exitCodes: number[] = [];
@@ -352,7 +359,8 @@ async function main(): Promise<number> {
     const summary = summarize(events, exitCodes, fileTimes, startedAt);
     return summary.failed ? 1 : 0;
   } finally {
-    if (!interrupted) await cleanup();
+    // Also after a signal: the signal's handler started the cleanup, the run ends when it is done.
+    await cleanup();
   }
 }
 
