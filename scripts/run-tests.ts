@@ -8,6 +8,7 @@
  *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
  *                      they compute, and each file has a database of its own)
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
+ *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *
  * The cluster holds a template database, migrated once with graphile-worker's migrations; each test file clones it
  * into a database of its own (test/helpers/postgres.ts) through the admin connection the runner passes in
@@ -41,6 +42,8 @@ interface Options {
   fileByFile: boolean;
   concurrency: number;
   reporter: string;
+  /** node --test options passed through. */
+  nodeTestArgs: string[];
 }
 
 interface TestEvent {
@@ -58,7 +61,7 @@ interface TestEvent {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { files: [], shuffleSeed: null, fileByFile: false, concurrency: 2, reporter: process.stdout.isTTY ? 'spec' : 'tap' };
+  const options: Options = { files: [], shuffleSeed: null, fileByFile: false, concurrency: 2, reporter: process.stdout.isTTY ? 'spec' : 'tap', nodeTestArgs: [] };
   const targets: string[] = [];
   for (const arg of argv) {
     if (arg === '--shuffle') options.shuffleSeed = Math.floor(Math.random() * 2 ** 31);
@@ -71,6 +74,7 @@ function parseArgs(argv: string[]): Options {
       options.concurrency = Number(arg.slice('--concurrency='.length));
       if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError(`--concurrency takes a number >= 1, got ${arg}`);
     } else if (arg.startsWith('--reporter=')) options.reporter = arg.slice('--reporter='.length);
+    else if (arg.startsWith('--test-')) options.nodeTestArgs.push(arg);
     else if (arg.startsWith('-')) throw new UsageError(`Unknown option ${arg}`);
     else targets.push(arg);
   }
@@ -206,6 +210,7 @@ function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, 
     '--test-reporter-destination=stdout',
     `--test-reporter=${REPORTER}`,
     `--test-reporter-destination=${eventsFile}`,
+    ...options.nodeTestArgs,
     ...files,
   ];
   return new Promise((resolve, reject) => {
@@ -285,7 +290,11 @@ function summarize(events: TestEvent[], exitCodes: number[], fileTimes: [string,
   if (!tests.length) console.log('The run broke: no test ran.');
   console.log(`${tests.length + failedSuites.length} tests ran in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
   if (browserSkippedOnPurpose()) console.log(`Browser tests were skipped on purpose (${SKIP_BROWSER_ENV}=1).`);
-  for (const e of skipped) {
+  // node skips what --test-name-pattern leaves out: one line for all of them.
+  const FILTERED = 'test name does not match pattern';
+  const filtered = skipped.filter((e) => e.skip === FILTERED);
+  if (filtered.length) console.log(`skipped: ${filtered.length} tests — ${FILTERED}`);
+  for (const e of skipped.filter((e) => e.skip !== FILTERED)) {
     const reason = e.todo ? `todo${typeof e.todo === 'string' ? `: ${e.todo}` : ''}` : typeof e.skip === 'string' ? e.skip : 'no reason given';
     console.log(`skipped: ${where(e)} — ${reason}`);
   }
