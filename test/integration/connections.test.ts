@@ -101,7 +101,7 @@ describe('saved connections', () => {
   });
 
   test('a read-only role connects watch-only: write operations are refused by the engine', async () => {
-    const ro = (await te.call('connections.list')).find((c) => c.name === 'ro')!;
+    const ro = await te.call('connections.save', { name: 'watch-only role', target: { url: as(watcher, 'watch-pw') }, savePassword: false });
     const status = await te.call('connections.activate', { id: ro.id });
     assert.equal(status.connection.state, 'online');
     assert.match(status.connection.readOnlyReason ?? '', /lacks UPDATE/);
@@ -111,11 +111,13 @@ describe('saved connections', () => {
   });
 
   test('a database without graphile-worker: said plainly, installed only when asked', async () => {
-    const empty = await te.call('connections.save', { name: 'empty', target: { url: db.emptyConnectionString }, savePassword: false });
+    // A database of this test's own: it installs the schema, which the other tests' empty database must not get.
+    const url = await db.createDatabase();
+    const empty = await te.call('connections.save', { name: 'empty', target: { url }, savePassword: false });
     const status = await te.call('connections.activate', { id: empty.id });
     assert.equal(status.connection.schema?.installed, false);
     assert.equal((await failure('overview.depth', { minutes: 'x' })).code, 'invalid_input');
-    const client = new pg.Client(db.emptyConnectionString);
+    const client = new pg.Client(url);
     await client.connect();
     const before = await client.query(`select count(*)::int as n from pg_namespace where nspname = 'graphile_worker'`);
     assert.equal(before.rows[0].n, 0, 'nothing is installed silently');
