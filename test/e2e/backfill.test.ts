@@ -1,11 +1,11 @@
-import { after, before, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSkipReason, startWebConsole, type WebConsole } from '../helpers/browser.ts';
+import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { installDemoSchema } from '../../src/engine/demo/schema.ts';
 
 const skip = browserSkipReason();
-let web: WebConsole;
+let web: WebConsole | undefined;
 let db: TestPostgres;
 const ORPHANS = 18;
 
@@ -23,9 +23,10 @@ async function orphans(): Promise<number> {
   return rows[0].n;
 }
 
-const figure = async (id: string) => Number((await web.page.getByTestId(id).locator('.bf-figure-value').innerText()).replace(/[^\d]/g, ''));
+const figure = async (id: string) => Number((await web!.page.getByTestId(id).locator('.bf-figure-value').innerText()).replace(/[^\d]/g, ''));
 
-before(async () => {
+// Each test starts from the same database and a console of its own: it runs alone and in any order.
+beforeEach(async () => {
   if (skip) return;
   // The demo's tables in a database of our own: 40 news events, 12 with an insight, 10 with a job, 18 with neither.
   db = await startTestPostgres();
@@ -35,88 +36,107 @@ before(async () => {
   await db.pool.query(`select graphile_worker.add_job('generate_insight', json_build_object('eventId', i), job_key => 'generate_insight:' || i) from generate_series(13, 22) i`);
   web = await startWebConsole({ databaseUrl: db.connectionString, runner: false });
 });
-after(async () => {
+afterEach(async () => {
   await web?.close();
   await db?.close();
+  web = undefined;
 });
 
-test('create a rule, preview it, run it, from the browser', { skip: skip ?? false }, async () => {
-  const { page } = web;
-  await web.open('#/backfill');
-  await page.getByTestId('nav-backfill').waitFor();
-  await page.getByTestId('bf-new-rule').click();
-  await page.getByTestId('bf-name').fill('News events without an insight');
-  await page.getByTestId('bf-query').fill(QUERY);
-  await page.getByTestId('bf-task').fill('generate_insight');
-  await page.getByTestId('bf-payload-key').fill('eventId');
-  await page.getByTestId('bf-batch').fill('5');
+/** The rule the first test creates on screen, saved through the engine for the tests that need one to exist. */
+async function saveRule(web: WebConsole): Promise<void> {
+  const saved = await web.engine.call('backfill.save', {
+    rule: { name: 'News events without an insight', query: QUERY, task: 'generate_insight', payloadKey: 'eventId', batchSize: 5 },
+  });
+  assert.ok(saved.ok, JSON.stringify(saved));
+}
 
-  const expected = await orphans();
-  assert.equal(expected, ORPHANS);
-  await page.getByTestId('bf-preview').click();
-  await page.getByTestId('backfill-preview').waitFor();
-  assert.equal(await figure('preview-figures-fresh'), expected, 'the preview counts the items with neither output nor job');
-  assert.ok((await figure('preview-figures-missing')) >= expected);
-  await page.getByTestId('preview-figures').scrollIntoViewIfNeeded();
-  await web.screenshot('backfill-preview');
+test('create a rule, preview it, run it, from the browser', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open('#/backfill');
+    await page.getByTestId('nav-backfill').waitFor();
+    await page.getByTestId('bf-new-rule').click();
+    await page.getByTestId('bf-name').fill('News events without an insight');
+    await page.getByTestId('bf-query').fill(QUERY);
+    await page.getByTestId('bf-task').fill('generate_insight');
+    await page.getByTestId('bf-payload-key').fill('eventId');
+    await page.getByTestId('bf-batch').fill('5');
 
-  await page.getByTestId('bf-save').click();
-  const list = page.getByTestId('backfill-rules');
-  await list.getByText('News events without an insight').waitFor();
-  const listed = await web.engine.call('backfill.list', {});
-  assert.ok(listed.ok && (listed.data as { batchSize: number }[])[0]?.batchSize === 5, 'the rule was saved with its batch size');
+    const expected = await orphans();
+    assert.equal(expected, ORPHANS);
+    await page.getByTestId('bf-preview').click();
+    await page.getByTestId('backfill-preview').waitFor();
+    assert.equal(await figure('preview-figures-fresh'), expected, 'the preview counts the items with neither output nor job');
+    assert.ok((await figure('preview-figures-missing')) >= expected);
+    await page.getByTestId('preview-figures').scrollIntoViewIfNeeded();
+    await web.screenshot('backfill-preview');
 
-  await page.getByTestId('bf-run').click();
-  await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
-  const result = page.getByTestId('bf-run-result');
-  await result.waitFor({ timeout: 15_000 });
-  const queuedNow = Math.min(5, expected);
-  assert.match(await result.innerText(), new RegExp(`needed output, ${queuedNow} queued`));
-  assert.equal(await orphans(), expected - queuedNow, 'exactly that many items got a job');
-  // The run log shows the run.
-  await page.getByTestId('backfill-history').getByText('run', { exact: true }).first().waitFor();
-  await web.screenshot('backfill-run');
-  // A preview of the saved rule adds a point to its backlog history.
-  await page.getByTestId('bf-preview').click();
-  await page.waitForFunction(
-    () => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-testid="backfill-chart"] .recharts-line-dot').length >= 2,
-    undefined,
-    { timeout: 10_000 },
-  );
-  await page.getByTestId('backfill-chart').scrollIntoViewIfNeeded();
-  await web.screenshot('backfill-chart');
-});
+    await page.getByTestId('bf-save').click();
+    const list = page.getByTestId('backfill-rules');
+    await list.getByText('News events without an insight').waitFor();
+    const listed = await web.engine.call('backfill.list', {});
+    assert.ok(listed.ok && (listed.data as { batchSize: number }[])[0]?.batchSize === 5, 'the rule was saved with its batch size');
 
-test('a rule that writes is refused on screen and changes nothing', { skip: skip ?? false }, async () => {
-  const { page } = web;
-  const before = await orphans();
-  await page.getByTestId('bf-new-rule').click();
-  await page.getByTestId('bf-name').fill('Hostile');
-  await page.getByTestId('bf-query').fill(`with d as (delete from jobdeck_demo.news_events returning id) select id from d`);
-  await page.getByTestId('bf-task').fill('generate_insight');
-  await page.getByTestId('bf-payload-key').fill('eventId');
-  await page.getByTestId('bf-preview').click();
-  const error = page.getByTestId('bf-error');
-  await error.waitFor();
-  assert.match(await error.innerText(), /refused/);
-  assert.equal(await orphans(), before);
-  await web.screenshot('backfill-refused');
-});
+    await page.getByTestId('bf-run').click();
+    await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
+    const result = page.getByTestId('bf-run-result');
+    await result.waitFor({ timeout: 15_000 });
+    const queuedNow = Math.min(5, expected);
+    assert.match(await result.innerText(), new RegExp(`needed output, ${queuedNow} queued`));
+    assert.equal(await orphans(), expected - queuedNow, 'exactly that many items got a job');
+    // The run log shows the run.
+    await page.getByTestId('backfill-history').getByText('run', { exact: true }).first().waitFor();
+    await web.screenshot('backfill-run');
+    // A preview of the saved rule adds a point to its backlog history.
+    await page.getByTestId('bf-preview').click();
+    await page.waitForFunction(
+      () => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-testid="backfill-chart"] .recharts-line-dot').length >= 2,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.getByTestId('backfill-chart').scrollIntoViewIfNeeded();
+    await web.screenshot('backfill-chart');
+  }),
+);
 
-test('rules import from a JSON file and export back', { skip: skip ?? false }, async () => {
-  const { page } = web;
-  const exported = await web.engine.call('backfill.export', {});
-  assert.ok(exported.ok);
-  const doc = exported.data as { rules: { id?: string; name: string }[] };
-  const copy = { ...doc, rules: doc.rules.map(({ id: _id, ...r }) => ({ ...r, name: 'Imported copy' })) };
-  await page.getByTestId('bf-import-file').setInputFiles({ name: 'rules.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(copy)) });
-  await page.getByTestId('backfill-rules').getByText('Imported copy').waitFor();
-  // A file that fails validation is refused as a whole, with the reason.
-  const bad = { ...copy, rules: [{ ...copy.rules[0], name: 'Bad', batchSize: 0 }] };
-  await page.getByTestId('bf-import-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
-  await page.getByText(/Could not import the rules/).waitFor();
-  const listed = await web.engine.call('backfill.list', {});
-  assert.ok(listed.ok);
-  assert.deepEqual((listed.data as { name: string }[]).map((r) => r.name).sort(), ['Imported copy', 'News events without an insight']);
-  await web.screenshot('backfill-import');
-});
+test('a rule that writes is refused on screen and changes nothing', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open('#/backfill');
+    const before = await orphans();
+    await page.getByTestId('bf-new-rule').click();
+    await page.getByTestId('bf-name').fill('Hostile');
+    await page.getByTestId('bf-query').fill(`with d as (delete from jobdeck_demo.news_events returning id) select id from d`);
+    await page.getByTestId('bf-task').fill('generate_insight');
+    await page.getByTestId('bf-payload-key').fill('eventId');
+    await page.getByTestId('bf-preview').click();
+    const error = page.getByTestId('bf-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /refused/);
+    assert.equal(await orphans(), before);
+    await web.screenshot('backfill-refused');
+  }),
+);
+
+test('rules import from a JSON file and export back', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await saveRule(web);
+    await web.open('#/backfill');
+    await page.getByTestId('backfill-rules').getByText('News events without an insight').waitFor();
+    const exported = await web.engine.call('backfill.export', {});
+    assert.ok(exported.ok);
+    const doc = exported.data as { rules: { id?: string; name: string }[] };
+    const copy = { ...doc, rules: doc.rules.map(({ id: _id, ...r }) => ({ ...r, name: 'Imported copy' })) };
+    await page.getByTestId('bf-import-file').setInputFiles({ name: 'rules.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(copy)) });
+    await page.getByTestId('backfill-rules').getByText('Imported copy').waitFor();
+    // A file that fails validation is refused as a whole, with the reason.
+    const bad = { ...copy, rules: [{ ...copy.rules[0], name: 'Bad', batchSize: 0 }] };
+    await page.getByTestId('bf-import-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+    await page.getByText(/Could not import the rules/).waitFor();
+    const listed = await web.engine.call('backfill.list', {});
+    assert.ok(listed.ok);
+    assert.deepEqual((listed.data as { name: string }[]).map((r) => r.name).sort(), ['Imported copy', 'News events without an insight']);
+    await web.screenshot('backfill-import');
+  }),
+);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,8 +24,9 @@ function electronSkipReason(): string | null {
 const skip = electronSkipReason();
 if (skip) console.log(`# electron e2e skipped: ${skip}`);
 
-test('the desktop app opens the overview on the embedded demo, hardened', { skip: skip ?? false }, async () => {
+test('the desktop app opens the overview on the embedded demo, hardened', { skip: skip ?? false }, async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-electron-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const app = await electron.launch({
     executablePath: require('electron') as unknown as string,
     args: [root, '--no-sandbox'],

@@ -1,18 +1,19 @@
-import { after, before, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSkipReason, startWebConsole, type WebConsole } from '../helpers/browser.ts';
+import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { addJobs, makeFailed } from '../integration/jobs-fixtures.ts';
 
 const skip = browserSkipReason();
 let db: TestPostgres;
-let web: WebConsole;
+let web: WebConsole | undefined;
 let failed: string[] = [];
 
 const QUOTA = "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota', 'code': 'insufficient_quota'}}";
 const LIST = '#/jobs?state=failed&task=generate_insight';
 
-before(async () => {
+// Each test gets the same starting point, a database and a console of its own: it runs alone and in any order.
+beforeEach(async () => {
   if (skip) return;
   db = await startTestPostgres();
   // Failed insight jobs (quota and parse errors), some waiting ones, and failures of another task.
@@ -28,122 +29,131 @@ before(async () => {
   );
   web = await startWebConsole({ databaseUrl: db.connectionString, runner: false });
 });
-after(async () => {
+afterEach(async () => {
   await web?.close();
   await db?.close();
+  web = undefined;
 });
 
 const rowIds = async () =>
-  (await web.page.locator('[data-testid^="job-row-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(8)))).sort();
+  (await web!.page.locator('[data-testid^="job-row-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(8)))).sort();
 
-test('filter to failed jobs, open one, retry it, and see it leave the failed list', { skip: skip ?? false }, async () => {
-  const { page } = web;
-  await web.open(LIST);
-  await page.getByTestId(`job-row-${failed[0]}`).waitFor();
-  assert.deepEqual(await rowIds(), [...failed].sort(), 'exactly the failed generate_insight jobs');
-  await page.getByTestId('match-count').getByText('24 jobs').waitFor();
-  await web.screenshot('jobs-list');
-
-  const target = failed[3];
-  await page.getByTestId(`open-${target}`).click();
-  await page.getByTestId('job-detail').waitFor();
-  assert.match(await page.getByTestId('job-payload').innerText(), /"title": "Rates rise <b>again<\/b>"/, 'the payload is pretty-printed, as text');
-  assert.equal(await page.getByTestId('job-last-error').innerText(), QUOTA);
-  assert.equal(await page.locator('[data-testid="job-payload"] b').count(), 0, 'nothing in the payload is rendered as HTML');
-  await web.screenshot('job-detail');
-
-  await page.getByTestId('job-action-retry').click();
-  await page.getByTestId('action-count').getByText('1 job will be touched').waitFor();
-  await page.getByTestId('action-confirm').click();
-  await page.getByTestId('action-report').waitFor();
-  assert.equal(await page.getByTestId('report-affected').innerText(), '1');
-  await page.getByTestId('action-close').click();
-  await page.locator('[data-testid="job-detail"][data-state="ready"]').waitFor();
-
-  await web.open(LIST);
-  await page.getByTestId(`job-row-${failed[0]}`).waitFor();
-  const left = await rowIds();
-  assert.equal(left.length, 23);
-  assert.ok(!left.includes(target), 'the retried job left the failed list');
-});
-
-test('bulk-retry everything a filter matches: confirmation with the count, progress, report', { skip: skip ?? false }, async () => {
-  const { page } = web;
-  await web.open(`${LIST}&errorType=rate_limit`);
-  await page.getByTestId(`job-row-${failed[0]}`).waitFor();
-  const quota = await rowIds();
-  assert.equal(quota.length, 15, 'the 16 quota failures but the one retried already');
-  await page.getByTestId('bulk-retry').click();
-  await page.getByTestId('action-count').getByText('15 jobs will be touched').waitFor();
-  await web.screenshot('jobs-bulk-confirm');
-  await page.getByTestId('action-confirm').click();
-  await page.getByTestId('action-report').waitFor();
-  assert.equal(await page.getByTestId('report-affected').innerText(), '15');
-  assert.equal(await page.getByTestId('report-skipped').innerText(), '0');
-  await web.screenshot('jobs-bulk-report');
-  await page.getByTestId('action-close').click();
-  await page.getByTestId('job-table').getByText('No job matches this filter.').waitFor();
-
-  const { rows } = await db.pool.query<{ n: number }>(
-    `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = 0`,
-    [quota],
-  );
-  assert.equal(rows[0].n, 15);
-  const parseFailures = await db.pool.query<{ n: number }>(
-    `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts`,
-    [failed.slice(16)],
-  );
-  assert.equal(parseFailures.rows[0].n, 8, 'jobs outside the filter are untouched');
-
-  await page.getByTestId('nav-audit').click();
-  await page.locator('[data-testid^="audit-"] >> nth=1').waitFor();
-  await web.screenshot('audit-log');
-  const text = await page.getByTestId('audit-table').innerText();
-  assert.match(text, /filter: states=failed, tasks=generate_insight, errorType=rate_limit/);
-});
-
-test('on a read-only connection the action buttons are disabled with the reason', { skip: skip ?? false }, async () => {
-  const { page, engine } = web;
-  const writable = engine.parts.sessions.current()!.profile.id;
-  const saved = await engine.call('connections.save', { name: 'watch only', target: { url: db.connectionString }, readOnly: true, savePassword: false });
-  assert.ok(saved.ok);
-  const activated = await engine.call('connections.activate', { id: (saved.data as { id: string }).id });
-  assert.ok(activated.ok);
-  try {
+test('filter to failed jobs, open one, retry it, and see it leave the failed list', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
     await web.open(LIST);
-    await page.getByTestId('actions-blocked').getByText('This connection is marked read-only').waitFor();
-    assert.equal(await page.getByTestId('bulk-retry').isDisabled(), true);
-    assert.equal(await page.getByTestId('bulk-cancel').getAttribute('title'), 'This connection is marked read-only');
-    await web.screenshot('jobs-read-only');
-  } finally {
-    await engine.call('connections.activate', { id: writable });
-  }
-});
+    await page.getByTestId(`job-row-${failed[0]}`).waitFor();
+    assert.deepEqual(await rowIds(), [...failed].sort(), 'exactly the failed generate_insight jobs');
+    await page.getByTestId('match-count').getByText('24 jobs').waitFor();
+    await web.screenshot('jobs-list');
 
-test('a selected job taken by a worker before the action runs is reported as skipped, with the reason', { skip: skip ?? false }, async () => {
-  const { page } = web;
-  await web.open(`${LIST}&errorType=parse_error`);
-  const parse = failed.slice(16);
-  await page.getByTestId(`job-row-${parse[0]}`).waitFor();
-  for (const id of parse.slice(0, 3)) await page.getByTestId(`select-${id}`).check();
-  await page.getByTestId('bulk-retry').click();
-  await page.getByTestId('action-count').getByText('3 jobs will be touched').waitFor();
-  // A worker of another process takes one of them between the confirmation and the action.
-  await db.pool.query(`update graphile_worker._private_jobs set locked_by = 'pool-7f3a9c', locked_at = now(), attempts = attempts + 1 where id = $1`, [parse[1]]);
-  await page.getByTestId('action-confirm').click();
-  await page.getByTestId('action-report').waitFor();
-  assert.equal(await page.getByTestId('report-affected').innerText(), '2');
-  assert.equal(await page.getByTestId('report-skipped').innerText(), '1');
-  assert.match(await page.getByTestId('report-reasons').innerText(), /running in another process \(pool-7f3a9c\).*#\d+/s);
-  await web.screenshot('jobs-bulk-report-skipped');
-  const row = (await db.pool.query('select attempts, max_attempts, locked_by from graphile_worker._private_jobs where id = $1', [parse[1]])).rows[0];
-  assert.deepEqual(row, { attempts: 4, max_attempts: 3, locked_by: 'pool-7f3a9c' }, 'the job the worker holds is untouched');
+    const target = failed[3];
+    await page.getByTestId(`open-${target}`).click();
+    await page.getByTestId('job-detail').waitFor();
+    assert.match(await page.getByTestId('job-payload').innerText(), /"title": "Rates rise <b>again<\/b>"/, 'the payload is pretty-printed, as text');
+    assert.equal(await page.getByTestId('job-last-error').innerText(), QUOTA);
+    assert.equal(await page.locator('[data-testid="job-payload"] b').count(), 0, 'nothing in the payload is rendered as HTML');
+    await web.screenshot('job-detail');
 
-  // Its page says plainly that it cannot be cancelled from here, and what can be done.
-  await page.getByTestId('report-reasons').getByRole('link', { name: `#${parse[1]}` }).click();
-  await page.getByTestId('job-locked-elsewhere').waitFor();
-  assert.match(await page.getByTestId('job-locked-elsewhere').innerText(), /pool-7f3a9c\): it cannot be cancelled from here/);
-  assert.equal(await page.getByTestId('job-action-cancel').isDisabled(), true);
-  assert.equal(await page.getByTestId('job-action-unlock').isDisabled(), false);
-  await web.screenshot('job-detail-locked-elsewhere');
-});
+    await page.getByTestId('job-action-retry').click();
+    await page.getByTestId('action-count').getByText('1 job will be touched').waitFor();
+    await page.getByTestId('action-confirm').click();
+    await page.getByTestId('action-report').waitFor();
+    assert.equal(await page.getByTestId('report-affected').innerText(), '1');
+    await page.getByTestId('action-close').click();
+    await page.locator('[data-testid="job-detail"][data-state="ready"]').waitFor();
+
+    await web.open(LIST);
+    await page.getByTestId(`job-row-${failed[0]}`).waitFor();
+    const left = await rowIds();
+    assert.equal(left.length, 23);
+    assert.ok(!left.includes(target), 'the retried job left the failed list');
+  }),
+);
+
+test('bulk-retry everything a filter matches: confirmation with the count, progress, report', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open(`${LIST}&errorType=rate_limit`);
+    await page.getByTestId(`job-row-${failed[0]}`).waitFor();
+    const quota = await rowIds();
+    assert.equal(quota.length, 16, 'the quota failures');
+    await page.getByTestId('bulk-retry').click();
+    await page.getByTestId('action-count').getByText('16 jobs will be touched').waitFor();
+    await web.screenshot('jobs-bulk-confirm');
+    await page.getByTestId('action-confirm').click();
+    await page.getByTestId('action-report').waitFor();
+    assert.equal(await page.getByTestId('report-affected').innerText(), '16');
+    assert.equal(await page.getByTestId('report-skipped').innerText(), '0');
+    await web.screenshot('jobs-bulk-report');
+    await page.getByTestId('action-close').click();
+    await page.getByTestId('job-table').getByText('No job matches this filter.').waitFor();
+
+    const { rows } = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = 0`,
+      [quota],
+    );
+    assert.equal(rows[0].n, 16);
+    const parseFailures = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts`,
+      [failed.slice(16)],
+    );
+    assert.equal(parseFailures.rows[0].n, 8, 'jobs outside the filter are untouched');
+
+    await page.getByTestId('nav-audit').click();
+    await page.locator('[data-testid^="audit-"] >> nth=1').waitFor();
+    await web.screenshot('audit-log');
+    const text = await page.getByTestId('audit-table').innerText();
+    assert.match(text, /filter: states=failed, tasks=generate_insight, errorType=rate_limit/);
+  }),
+);
+
+test('on a read-only connection the action buttons are disabled with the reason', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page, engine } = web;
+    const writable = engine.parts.sessions.current()!.profile.id;
+    const saved = await engine.call('connections.save', { name: 'watch only', target: { url: db.connectionString }, readOnly: true, savePassword: false });
+    assert.ok(saved.ok);
+    const activated = await engine.call('connections.activate', { id: (saved.data as { id: string }).id });
+    assert.ok(activated.ok);
+    try {
+      await web.open(LIST);
+      await page.getByTestId('actions-blocked').getByText('This connection is marked read-only').waitFor();
+      assert.equal(await page.getByTestId('bulk-retry').isDisabled(), true);
+      assert.equal(await page.getByTestId('bulk-cancel').getAttribute('title'), 'This connection is marked read-only');
+      await web.screenshot('jobs-read-only');
+    } finally {
+      await engine.call('connections.activate', { id: writable });
+    }
+  }),
+);
+
+test('a selected job taken by a worker before the action runs is reported as skipped, with the reason', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open(`${LIST}&errorType=parse_error`);
+    const parse = failed.slice(16);
+    await page.getByTestId(`job-row-${parse[0]}`).waitFor();
+    for (const id of parse.slice(0, 3)) await page.getByTestId(`select-${id}`).check();
+    await page.getByTestId('bulk-retry').click();
+    await page.getByTestId('action-count').getByText('3 jobs will be touched').waitFor();
+    // A worker of another process takes one of them between the confirmation and the action.
+    await db.pool.query(`update graphile_worker._private_jobs set locked_by = 'pool-7f3a9c', locked_at = now(), attempts = attempts + 1 where id = $1`, [parse[1]]);
+    await page.getByTestId('action-confirm').click();
+    await page.getByTestId('action-report').waitFor();
+    assert.equal(await page.getByTestId('report-affected').innerText(), '2');
+    assert.equal(await page.getByTestId('report-skipped').innerText(), '1');
+    assert.match(await page.getByTestId('report-reasons').innerText(), /running in another process \(pool-7f3a9c\).*#\d+/s);
+    await web.screenshot('jobs-bulk-report-skipped');
+    const row = (await db.pool.query('select attempts, max_attempts, locked_by from graphile_worker._private_jobs where id = $1', [parse[1]])).rows[0];
+    assert.deepEqual(row, { attempts: 4, max_attempts: 3, locked_by: 'pool-7f3a9c' }, 'the job the worker holds is untouched');
+
+    // Its page says plainly that it cannot be cancelled from here, and what can be done.
+    await page.getByTestId('report-reasons').getByRole('link', { name: `#${parse[1]}` }).click();
+    await page.getByTestId('job-locked-elsewhere').waitFor();
+    assert.match(await page.getByTestId('job-locked-elsewhere').innerText(), /pool-7f3a9c\): it cannot be cancelled from here/);
+    assert.equal(await page.getByTestId('job-action-cancel').isDisabled(), true);
+    assert.equal(await page.getByTestId('job-action-unlock').isDisabled(), false);
+    await web.screenshot('job-detail-locked-elsewhere');
+  }),
+);

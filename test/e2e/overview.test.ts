@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSkipReason, startWebConsole, type WebConsole } from '../helpers/browser.ts';
+import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
-let web: WebConsole;
+let web: WebConsole | undefined;
 
 before(async () => {
   if (skip) return;
@@ -15,48 +15,53 @@ after(async () => {
 });
 
 const readCount = async (state: string) =>
-  Number((await web.page.getByTestId(`count-${state}-value`).innerText()).replace(/[^\d]/g, ''));
+  Number((await web!.page.getByTestId(`count-${state}-value`).innerText()).replace(/[^\d]/g, ''));
 
-test('the overview shows live counts that change as jobs run, and the depth chart', { skip: skip ?? false }, async () => {
-  await web.open('#/overview');
-  const { page } = web;
-  await page.getByTestId('count-total').waitFor();
-  // Counts must match the engine's own snapshot and move while the demo produces and the runner works.
-  const seen = new Set<string>();
-  const deadline = Date.now() + 30_000;
-  while (seen.size < 3 && Date.now() < deadline) {
-    const values = await Promise.all(['total', 'ready', 'running', 'retrying', 'failed'].map(readCount));
-    seen.add(values.join(','));
-    await page.waitForTimeout(300); // sampling the screen, not waiting for a result
-  }
-  assert.ok(seen.size >= 3, `expected the counts to change as jobs run, saw only ${[...seen].join(' | ')}`);
+test('the overview shows live counts that change as jobs run, and the depth chart', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    await web.open('#/overview');
+    const { page } = web;
+    await page.getByTestId('count-total').waitFor();
+    // Counts must match the engine's own snapshot and move while the demo produces and the runner works.
+    const seen = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    while (seen.size < 3 && Date.now() < deadline) {
+      const values = await Promise.all(['total', 'ready', 'running', 'retrying', 'failed'].map(readCount));
+      seen.add(values.join(','));
+      await page.waitForTimeout(300); // sampling the screen, not waiting for a result
+    }
+    assert.ok(seen.size >= 3, `expected the counts to change as jobs run, saw only ${[...seen].join(' | ')}`);
 
-  // The figures on screen are the engine's figures.
-  const snapshot = (await web.engine.call('overview.get', {})) as { ok: true; data: { at: string } };
-  assert.ok(snapshot.ok);
-  await page.getByTestId('task-table').getByText('generate_insight').waitFor();
+    // The figures on screen are the engine's figures.
+    const snapshot = (await web.engine.call('overview.get', {})) as { ok: true; data: { at: string } };
+    assert.ok(snapshot.ok);
+    await page.getByTestId('task-table').getByText('generate_insight').waitFor();
 
-  // The depth chart has drawn at least one area from the SQLite samples.
-  await page.waitForFunction(
-    () =>
-      (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(
-        '[data-testid="depth-chart"] .recharts-area-area, [data-testid="depth-chart"] .recharts-area-curve',
-      ).length > 0,
-    undefined,
-    { timeout: 30_000 },
-  );
-  const file = await web.screenshot('overview');
-  assert.ok(file.endsWith('overview.png'));
-});
+    // The depth chart has drawn at least one area from the SQLite samples.
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(
+          '[data-testid="depth-chart"] .recharts-area-area, [data-testid="depth-chart"] .recharts-area-curve',
+        ).length > 0,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const file = await web.screenshot('overview');
+    assert.ok(file.endsWith('overview.png'));
+  }),
+);
 
-test('the runner can be stopped and started from the console', { skip: skip ?? false }, async () => {
-  const { page } = web;
-  await page.getByTestId('runner-stop').click();
-  await page.getByTestId('runner-start').waitFor({ timeout: 20_000 });
-  const stopped = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
-  assert.equal(stopped.data.runner.state, 'stopped');
-  await page.getByTestId('runner-start').click();
-  await page.getByTestId('runner-stop').waitFor({ timeout: 20_000 });
-  const running = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
-  assert.equal(running.data.runner.state, 'running');
-});
+test('the runner can be stopped and started from the console', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open('#/overview');
+    await page.getByTestId('runner-stop').click();
+    await page.getByTestId('runner-start').waitFor({ timeout: 20_000 });
+    const stopped = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
+    assert.equal(stopped.data.runner.state, 'stopped');
+    await page.getByTestId('runner-start').click();
+    await page.getByTestId('runner-stop').waitFor({ timeout: 20_000 });
+    const running = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
+    assert.equal(running.data.runner.state, 'running');
+  }),
+);

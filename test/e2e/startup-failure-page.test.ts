@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import url from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM } from '../helpers/browser.ts';
+import { browserSkipReason } from '../helpers/browser.ts';
+import { findChromium, noChromiumMessage } from '../helpers/chromium.ts';
 import { StoreMigrationError } from '../../src/engine/index.ts';
 import { describeStartupFailure, startupFailureAction, startupFailureQuery } from '../../src/main/startup-failure.ts';
 
@@ -13,13 +13,16 @@ import { describeStartupFailure, startupFailureAction, startupFailureQuery } fro
  * binary is often absent, and the page is plain HTML with the console's CSP, so a browser shows it the same way.
  */
 const PAGE = path.resolve(import.meta.dirname, '../../resources/startup-failure/index.html');
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}`;
+// Like every browser test: skipped only on purpose; a missing Chromium fails with what to do.
+const skip = browserSkipReason() ?? false;
 
 /** The URL `BrowserWindow.loadFile(PAGE, { query })` builds. */
 const pageUrl = (query: Record<string, string>) => url.format({ protocol: 'file', slashes: true, pathname: PAGE, query });
 
 async function withPage(run: (page: Page, cspErrors: string[]) => Promise<void>): Promise<void> {
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error(noChromiumMessage());
+  const browser: Browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage();
     const cspErrors: string[] = [];

@@ -1,25 +1,30 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createEngine, type Engine, type StartOptions } from '../../src/engine/index.ts';
 import { startWebServer, type WebServer } from '../../src/server/web-server.ts';
+import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_ENV } from './chromium.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');
+export const TRACE_DIR = path.resolve(import.meta.dirname, '../../test-results/traces');
 const STATIC_DIR = path.resolve(import.meta.dirname, '../../out/renderer');
 
-/** Why browser tests cannot run here, or null when they can. */
+/**
+ * Why browser tests are skipped, or null when they run. Only `JOBDECK_SKIP_BROWSER=1` skips them: without a
+ * Chromium or a built renderer they fail, with a message that says what to do (see `startWebConsole`).
+ */
 export function browserSkipReason(): string | null {
-  if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
-  if (!existsSync(path.join(STATIC_DIR, 'index.html'))) return 'The renderer is not built: run `npm run build` first';
-  return null;
+  return browserSkippedOnPurpose() ? `browser tests skipped on purpose (${SKIP_BROWSER_ENV}=1)` : null;
 }
 
 export interface WebConsole {
   engine: Engine;
   server: WebServer;
   browser: Browser;
+  /** The page's context: it records a Playwright trace, kept for each failed test (see `traced`). */
+  context: BrowserContext;
   page: Page;
   dataDir: string;
   /** Opens the console at a route (e.g. '#/jobs') with the token, and waits for the ready marker. */
@@ -28,41 +33,133 @@ export interface WebConsole {
   close(): Promise<void>;
 }
 
-/** A real engine + web server + headless Chromium page, as an operator would use web mode. */
+/**
+ * One Chromium for the process, shared by its consoles (each has a context of its own): a launch costs a second,
+ * a context a fraction. Closed once no console uses it, after a moment: the next test often opens one at once.
+ */
+let shared: { browser: Promise<Browser>; tracesDir: string; users: number; idle?: NodeJS.Timeout } | null = null;
+
+async function acquireBrowser(executablePath: string): Promise<Browser> {
+  if (shared?.idle) clearTimeout(shared.idle);
+  if (!shared) {
+    // Where Playwright records traces before one is saved; it would leave a folder in the temp folder otherwise.
+    const tracesDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-traces-'));
+    shared = {
+      browser: chromium.launch({
+        executablePath,
+        tracesDir,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      }),
+      tracesDir,
+      users: 0,
+    };
+  }
+  shared.users++;
+  try {
+    return await shared.browser;
+  } catch (error) {
+    if (shared) rmSync(shared.tracesDir, { recursive: true, force: true });
+    shared = null;
+    throw error;
+  }
+}
+
+function releaseBrowser(): void {
+  const current = shared;
+  if (!current || --current.users > 0) return;
+  current.idle = setTimeout(() => {
+    if (shared === current) shared = null;
+    void current.browser
+      .then((b) => b.close())
+      .catch(() => {})
+      .finally(() => rmSync(current.tracesDir, { recursive: true, force: true }));
+  }, 500);
+}
+
+/** A real engine + web server + headless Chromium page (a browser context of its own), as an operator would use web mode. */
 export async function startWebConsole(start: StartOptions & { depthSampleMs?: number } = {}): Promise<WebConsole> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error(noChromiumMessage());
+  if (!existsSync(path.join(STATIC_DIR, 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-e2e-'));
-  const engine = createEngine({ dataDir, mode: 'web', log: () => {}, depthSampleMs: start.depthSampleMs ?? 1000 });
-  const server = await startWebServer({ engine, staticDir: STATIC_DIR });
-  await engine.start(start);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  return {
-    engine,
-    server,
-    browser,
-    page,
-    dataDir,
-    async open(route = '') {
-      // A full load each time: a same-document hash change would not run the token hand-off.
-      await page.goto('about:blank');
-      await page.goto(`http://127.0.0.1:${server.port}/${route}${route.includes('#') ? '&' : '#'}token=${server.token}`);
-      await page.waitForSelector('[data-app-state="loaded"]', { timeout: 30_000 });
-    },
-    async screenshot(name) {
-      const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      return file;
-    },
-    async close() {
-      await browser.close().catch(() => {});
-      await server.close();
-      await engine.stop(5_000);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  let engine: Engine | undefined;
+  let server: WebServer | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  try {
+    engine = createEngine({ dataDir, mode: 'web', log: () => {}, depthSampleMs: start.depthSampleMs ?? 1000 });
+    server = await startWebServer({ engine, staticDir: STATIC_DIR });
+    await engine.start(start);
+    browser = await acquireBrowser(executablePath);
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.tracing.start({ screenshots: true, snapshots: true });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const opened = { engine, server, browser, context };
+    return {
+      ...opened,
+      page,
+      dataDir,
+      async open(route = '') {
+        // A full load each time: a same-document hash change would not run the token hand-off.
+        await page.goto('about:blank');
+        await page.goto(`http://127.0.0.1:${opened.server.port}/${route}${route.includes('#') ? '&' : '#'}token=${opened.server.token}`);
+        await page.waitForSelector('[data-app-state="loaded"]', { timeout: 30_000 });
+      },
+      async screenshot(name) {
+        const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        return file;
+      },
+      async close() {
+        await closeAll(dataDir, opened);
+      },
+    };
+  } catch (error) {
+    await closeAll(dataDir, { engine, server, browser, context });
+    throw error;
+  }
+}
+
+async function closeAll(dataDir: string, parts: { engine?: Engine; server?: WebServer; browser?: Browser; context?: BrowserContext }): Promise<void> {
+  await parts.context?.close().catch(() => {});
+  if (parts.browser) releaseBrowser();
+  await parts.server?.close().catch(() => {});
+  await parts.engine?.stop(5_000).catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A file name for a test's trace: its name, with only the characters every file system accepts. */
+export function traceFile(testName: string): string {
+  const safe = testName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'test';
+  return path.join(TRACE_DIR, `${safe}.zip`);
+}
+
+/**
+ * Runs a browser test's body and, when it fails, saves what the browser did (DOM snapshots, screenshots, network,
+ * console) to test-results/traces/<test name>.zip; open it with `npx playwright show-trace <file>`.
+ * Use as `test(name, (t) => traced(t, web, async (web) => { ... }))`.
+ */
+export async function traced(t: TestContext, web: WebConsole | undefined, body: (web: WebConsole) => Promise<void>): Promise<void> {
+  if (!web) throw new Error('The web console did not start (see the error of the hook that starts it)');
+  await web.context.tracing.startChunk({ title: t.name });
+  let failed = true;
+  try {
+    await body(web);
+    failed = false;
+  } finally {
+    if (failed) {
+      const file = traceFile(t.name);
+      mkdirSync(TRACE_DIR, { recursive: true });
+      try {
+        await web.context.tracing.stopChunk({ path: file });
+        t.diagnostic(`Playwright trace of the failure: ${path.relative(process.cwd(), file)} (npx playwright show-trace ${file})`);
+      } catch (error) {
+        t.diagnostic(`no Playwright trace: ${(error as Error).message}`);
+      }
+    } else {
+      await web.context.tracing.stopChunk().catch(() => {});
+    }
+  }
 }

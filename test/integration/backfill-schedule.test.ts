@@ -73,17 +73,28 @@ test('a scheduled rule is loaded into the hosted runner and its scheduled job ru
 });
 
 test('removing the schedule takes the task out of the runner', async () => {
-  const [saved] = await te.call('backfill.list');
-  const poolBefore = te.engine.parts.hosted.poolId();
-  await te.call('backfill.save', { id: saved.id, rule: { ...rule(), scheduleMinutes: null } });
-  await waitFor('the runner to restart without the crontab', () => {
+  const scheduled = rule({ name: 'scheduled, then not', scheduleMinutes: 15 });
+  let poolBefore = te.engine.parts.hosted.poolId();
+  const saved = await te.call('backfill.save', { rule: scheduled });
+  await waitFor('the runner to restart with the crontab', () => {
     const id = te.engine.parts.hosted.poolId();
     return id && id !== poolBefore;
   });
   const feature = te.engine.parts.hooks.backfill;
   const session = te.engine.parts.sessions.current()!;
-  assert.deepEqual(feature.crontab?.(session), []);
-  assert.deepEqual(Object.keys(feature.tasks?.(session) ?? {}), []);
+  const ours = () => ({
+    crontab: (feature.crontab?.(session) ?? []).filter((line) => line.includes(saved.id)),
+    tasks: Object.keys(feature.tasks?.(session) ?? {}).filter((task) => task === scheduledTaskName(saved.id)),
+  });
+  assert.deepEqual(ours(), { crontab: [crontabLine({ id: saved.id, scheduleMinutes: 15 })], tasks: [scheduledTaskName(saved.id)] });
+
+  poolBefore = te.engine.parts.hosted.poolId();
+  await te.call('backfill.save', { id: saved.id, rule: { ...scheduled, scheduleMinutes: null } });
+  await waitFor('the runner to restart without the crontab', () => {
+    const id = te.engine.parts.hosted.poolId();
+    return id && id !== poolBefore;
+  });
+  assert.deepEqual(ours(), { crontab: [], tasks: [] });
 });
 
 test('a scheduled run that fails is logged, and leaves no failed job behind', async () => {

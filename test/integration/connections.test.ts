@@ -3,24 +3,31 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestPostgres, withDatabase, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 let db: TestPostgres;
 let te: TestEngine;
 const port = () => Number(new URL(db.connectionString).port);
+// Roles are cluster-wide: names of this database's own, so files sharing the cluster never collide.
+let watcher: string;
+let blind: string;
+/** The test database as `role`. */
+const as = (role: string, password: string) => withDatabase(db.connectionString, db.database, { user: role, password });
 
 before(async () => {
   db = await startTestPostgres();
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
   // A role that may read graphile-worker's tables but not change them.
   // BYPASSRLS: graphile-worker's tables have row-level security with no policies.
-  await db.pool.query(`create role watcher login bypassrls password 'watch-pw';
-    grant usage on schema graphile_worker to watcher;
-    grant select on all tables in schema graphile_worker to watcher;
-    create role blind login password 'blind-pw';
-    grant usage on schema graphile_worker to blind;
-    grant select on all tables in schema graphile_worker to blind`);
+  watcher = db.roleName('watcher');
+  blind = db.roleName('blind');
+  await db.pool.query(`create role ${watcher} login bypassrls password 'watch-pw';
+    grant usage on schema graphile_worker to ${watcher};
+    grant select on all tables in schema graphile_worker to ${watcher};
+    create role ${blind} login password 'blind-pw';
+    grant usage on schema graphile_worker to ${blind};
+    grant select on all tables in schema graphile_worker to ${blind}`);
 });
 after(async () => {
   await te?.close();
@@ -45,8 +52,8 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
     assert.match(e.message, /connection refused/);
   });
   test('a wrong password', async () => {
-    const e = await failure('connections.test', { target: { url: `postgres://watcher:nope@127.0.0.1:${port()}/jobdeck` } });
-    assert.match(e.message, /Password authentication failed for user "watcher"/);
+    const e = await failure('connections.test', { target: { url: as(watcher, 'nope') } });
+    assert.match(e.message, new RegExp(`Password authentication failed for user "${watcher}"`));
   });
   test('a database that does not exist', async () => {
     const e = await failure('connections.test', { target: { host: '127.0.0.1', port: port(), database: 'nope', user: 'jobdeck', password: 'jobdeck-local' } });
@@ -58,12 +65,12 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
     assert.equal(r.schema.version, null);
   });
   test('a read-only role', async () => {
-    const r = await te.call('connections.test', { target: { url: `postgres://watcher:watch-pw@127.0.0.1:${port()}/jobdeck` } });
+    const r = await te.call('connections.test', { target: { url: as(watcher, 'watch-pw') } });
     assert.equal(r.schema.installed, true);
-    assert.match(r.readOnlyReason ?? '', /watcher lacks UPDATE\/DELETE/);
+    assert.match(r.readOnlyReason ?? '', new RegExp(`${watcher} lacks UPDATE/DELETE`));
   });
   test('a role that row-level security would show no jobs', async () => {
-    const e = await failure('connections.test', { target: { url: `postgres://blind:blind-pw@127.0.0.1:${port()}/jobdeck` } });
+    const e = await failure('connections.test', { target: { url: as(blind, 'blind-pw') } });
     assert.equal(e.code, 'database_error');
     assert.match(e.message, /would see no jobs: graphile-worker's tables use row-level security/);
   });
@@ -77,16 +84,16 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
 
 describe('saved connections', () => {
   test('web mode refuses to store a password, and never writes it to disk', async () => {
-    const e = await failure('connections.save', { name: 'ro', target: { url: `postgres://watcher:watch-pw@127.0.0.1:${port()}/jobdeck` } });
+    const e = await failure('connections.save', { name: 'ro', target: { url: as(watcher, 'watch-pw') } });
     assert.equal(e.code, 'unavailable');
     assert.match(e.message, /never writes passwords to disk/);
     const saved = await te.call('connections.save', {
       name: 'ro',
-      target: { url: `postgres://watcher:watch-pw@127.0.0.1:${port()}/jobdeck` },
+      target: { url: as(watcher, 'watch-pw') },
       savePassword: false,
     });
     assert.equal(saved.hasSavedPassword, false);
-    assert.equal(saved.user, 'watcher');
+    assert.equal(saved.user, watcher);
     for (const file of ['jobdeck.sqlite', 'jobdeck.sqlite-wal']) {
       const bytes = readFileSync(path.join(te.dataDir, file), { flag: 'r' }).toString('latin1');
       assert.ok(!bytes.includes('watch-pw'), `${file} must not contain the password`);
@@ -94,7 +101,7 @@ describe('saved connections', () => {
   });
 
   test('a read-only role connects watch-only: write operations are refused by the engine', async () => {
-    const ro = (await te.call('connections.list')).find((c) => c.name === 'ro')!;
+    const ro = await te.call('connections.save', { name: 'watch-only role', target: { url: as(watcher, 'watch-pw') }, savePassword: false });
     const status = await te.call('connections.activate', { id: ro.id });
     assert.equal(status.connection.state, 'online');
     assert.match(status.connection.readOnlyReason ?? '', /lacks UPDATE/);
@@ -104,11 +111,13 @@ describe('saved connections', () => {
   });
 
   test('a database without graphile-worker: said plainly, installed only when asked', async () => {
-    const empty = await te.call('connections.save', { name: 'empty', target: { url: db.emptyConnectionString }, savePassword: false });
+    // A database of this test's own: it installs the schema, which the other tests' empty database must not get.
+    const url = await db.createDatabase();
+    const empty = await te.call('connections.save', { name: 'empty', target: { url }, savePassword: false });
     const status = await te.call('connections.activate', { id: empty.id });
     assert.equal(status.connection.schema?.installed, false);
     assert.equal((await failure('overview.depth', { minutes: 'x' })).code, 'invalid_input');
-    const client = new pg.Client(db.emptyConnectionString);
+    const client = new pg.Client(url);
     await client.connect();
     const before = await client.query(`select count(*)::int as n from pg_namespace where nspname = 'graphile_worker'`);
     assert.equal(before.rows[0].n, 0, 'nothing is installed silently');
@@ -122,11 +131,7 @@ describe('saved connections', () => {
 
   test('a database migrated by a newer graphile-worker is watch-only', async () => {
     // Simulates a future graphile-worker in a scratch database of the test cluster.
-    const admin = new pg.Client(db.connectionString);
-    await admin.connect();
-    await admin.query('create database future_db');
-    await admin.end();
-    const futureUrl = db.connectionString.replace(/\/jobdeck$/, '/future_db');
+    const futureUrl = await db.createDatabase();
     const saved = await te.call('connections.save', { name: 'future', target: { url: futureUrl }, savePassword: false });
     await te.call('connections.activate', { id: saved.id });
     await te.call('schema.install', { confirm: true });
@@ -148,7 +153,7 @@ describe('saved connections', () => {
     assert.equal(status.connection.state, 'error');
     assert.equal(status.connection.name, 'gone');
     // Back to a good one.
-    const good = (await te.call('connections.list')).find((c) => c.name.startsWith('jobdeck on'))!;
+    const good = (await te.call('connections.list')).find((c) => c.name.startsWith(`${db.database} on`))!;
     assert.equal((await te.call('connections.activate', { id: good.id })).connection.state, 'online');
   });
 });

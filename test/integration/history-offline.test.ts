@@ -2,21 +2,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestPostgres, type OwnTestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/engine/pg/embedded.ts';
 import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
 import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
 
-let db: TestPostgres;
+let db: OwnTestPostgres;
 let server: EmbeddedPostgresHandle;
 let te: TestEngine;
 let child: ChildWorker | null = null;
 let late: Engine | null = null;
 
 before(async () => {
-  db = await startTestPostgres();
+  // A cluster of its own: the tests stop and restart it.
+  db = await startTestPostgres({ ownCluster: true });
   // The server goes away on purpose: idle clients must not crash the test process.
   db.pool.on('error', () => {});
   server = db.server;

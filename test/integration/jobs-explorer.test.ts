@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { useTestDatabase, waitFor } from '../helpers/engine.ts';
+import { withDatabase } from '../helpers/postgres.ts';
 import { startWebServer, type WebServer } from '../../src/server/web-server.ts';
 import { classifyError, BUILTIN_ERROR_TYPES } from '../../src/shared/errors/index.ts';
 import { addJobs, makeFailed } from './jobs-fixtures.ts';
@@ -89,7 +90,8 @@ test('filters by state, task, queue, payload text and time; keyset pages cover e
 });
 
 test('the count is exact below 10,000 and marked as a snapshot or an estimate above', async () => {
-  const exact = await t.te.call('jobs.count', { filter: { tasks: ['pager'] } });
+  await addJobs(t.db.pool, 'counted', 240);
+  const exact = await t.te.call('jobs.count', { filter: { tasks: ['counted'] } });
   assert.deepEqual([exact.value, exact.basis], [240, 'exact']);
   await addJobs(t.db.pool, 'many', 12_000, { payload: { kind: 'bulk' } });
   await t.db.pool.query('analyze graphile_worker._private_jobs');
@@ -143,7 +145,8 @@ test('a read-only connection or a role without privileges: actions refused in th
     const result = await t.te.engine.call(name, { target: { ids: [id] } });
     assert.equal(!result.ok && result.error.code, 'read_only', name);
   }
-  const web: WebServer = await startWebServer({ engine: t.te.engine, staticDir: mkdtempSync(path.join(os.tmpdir(), 'jobdeck-static-')) });
+  const staticDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-static-'));
+  const web: WebServer = await startWebServer({ engine: t.te.engine, staticDir });
   try {
     const res = await fetch(`http://127.0.0.1:${web.port}/api/jobs.retry`, {
       method: 'POST',
@@ -156,6 +159,7 @@ test('a read-only connection or a role without privileges: actions refused in th
     assert.match(body.error.message, /read-only/);
   } finally {
     await web.close();
+    rmSync(staticDir, { recursive: true, force: true });
   }
   const row = (await t.db.pool.query('select attempts from graphile_worker._private_jobs where id = $1', [id])).rows[0];
   assert.equal(row.attempts, 1, 'nothing changed');
@@ -164,17 +168,18 @@ test('a read-only connection or a role without privileges: actions refused in th
 
   // A role that can read graphile-worker's tables but not change them: refused with the privilege as the reason.
   // (graphile-worker's tables have row-level security without policies: a reader needs BYPASSRLS to see rows.)
-  await t.db.pool.query(`create role jobs_viewer login bypassrls password 'viewer-pw';
-    grant usage on schema graphile_worker to jobs_viewer;
-    grant select on all tables in schema graphile_worker to jobs_viewer`);
+  const viewerRole = t.db.roleName('jobs_viewer');
+  await t.db.pool.query(`create role ${viewerRole} login bypassrls password 'viewer-pw';
+    grant usage on schema graphile_worker to ${viewerRole};
+    grant select on all tables in schema graphile_worker to ${viewerRole}`);
   const viewer = await t.te.call('connections.save', {
     name: 'viewer role',
-    target: { url: t.db.connectionString.replace(/\/\/[^@]+@/, '//jobs_viewer:viewer-pw@') },
+    target: { url: withDatabase(t.db.connectionString, t.db.database, { user: viewerRole, password: 'viewer-pw' }) },
     readOnly: false,
     savePassword: false,
   });
   await t.te.call('connections.activate', { id: viewer.id });
-  assert.match(t.te.engine.status().connection.readOnlyReason ?? '', /Role jobs_viewer lacks UPDATE\/DELETE/);
+  assert.match(t.te.engine.status().connection.readOnlyReason ?? '', new RegExp(`Role ${viewerRole} lacks UPDATE/DELETE`));
   const refused = await t.te.engine.call('jobs.retry', { target: { ids: [id] } });
   assert.equal(!refused.ok && refused.error.code, 'read_only');
   assert.equal((await t.te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1, 'reads still work');

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestPostgres, withDatabase, type TestPostgres } from '../helpers/postgres.ts';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
 import { profileIdForUrl } from '../../src/engine/pg/connection-string.ts';
 import type { RecoveryReport, StuckReport } from '../../src/shared/model/stuck.ts';
@@ -25,12 +25,13 @@ after(async () => {
 test('a recovery that fails does not block start-up: it is reported to the console and the log', async () => {
   // A role that may act on jobs (so the console is not read-only) but was not granted UPDATE on the queue table:
   // force_unlock_workers cannot run as it.
-  await db.pool.query(`create role partial login bypassrls password 'partial'; -- graphile-worker's tables use row-level security
-    grant usage on schema graphile_worker to partial;
-    grant select, update, delete on graphile_worker._private_jobs to partial;
-    grant select on graphile_worker._private_tasks, graphile_worker._private_job_queues, graphile_worker.migrations to partial;
-    grant execute on all functions in schema graphile_worker to partial`);
-  const url = db.connectionString.replace('jobdeck:jobdeck-local@', 'partial:partial@');
+  const partial = db.roleName('partial');
+  await db.pool.query(`create role ${partial} login bypassrls password 'partial'; -- graphile-worker's tables use row-level security
+    grant usage on schema graphile_worker to ${partial};
+    grant select, update, delete on graphile_worker._private_jobs to ${partial};
+    grant select on graphile_worker._private_tasks, graphile_worker._private_job_queues, graphile_worker.migrations to ${partial};
+    grant execute on all functions in schema graphile_worker to ${partial}`);
+  const url = withDatabase(db.connectionString, db.database, { user: partial, password: 'partial' });
 
   const child = spawn(process.execPath, ['-e', '']);
   await new Promise((resolve) => child.once('exit', resolve));

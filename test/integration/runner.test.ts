@@ -18,19 +18,27 @@ after(async () => {
   await db?.close();
 });
 
-test("the hosted runner runs a team's task directory as it is", async () => {
+/** The runner as the engine started it: a test that finds it stopped (after the stop test) starts it again. */
+async function runnerRunning() {
   const status = await te.call('app.status');
+  return status.runner.state === 'running' ? status : te.call('runner.start').then(() => te.call('app.status'));
+}
+
+test("the hosted runner runs a team's task directory as it is", async () => {
+  const status = await runnerRunning();
   assert.equal(status.runner.state, 'running');
   assert.equal(status.runner.taskSource, TASKS);
   assert.deepEqual(status.runner.tasks, ['fail_once', 'record_visit', 'wait_for_abort']);
   await db.pool.query(`select graphile_worker.add_job('record_visit', json_build_object('n', i)) from generate_series(1, 20) i`);
-  await waitFor('20 visits', async () => (await db.pool.query('select count(*)::int as n from fixture_visits')).rows[0].n === 20);
-  const { rows } = await db.pool.query('select count(*)::int as n from graphile_worker.jobs');
+  const visits = async () => (await db.pool.query('select count(*)::int as n from fixture_visits where n between 1 and 20')).rows[0].n;
+  await waitFor('20 visits', async () => (await visits()) === 20);
+  const { rows } = await db.pool.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'record_visit'`);
   assert.equal(rows[0].n, 0, 'every job completed');
   assert.match((await te.call('app.status')).runner.poolId ?? '', /^pool-/);
 });
 
 test('concurrency changes restart the runner, which keeps working', async () => {
+  await runnerRunning();
   const status = await te.call('runner.configure', { concurrency: 5 });
   assert.equal(status.state, 'running');
   assert.equal(status.concurrency, 5);
@@ -39,13 +47,13 @@ test('concurrency changes restart the runner, which keeps working', async () => 
 });
 
 test('stopping waits a bounded time, then aborts running jobs so graphile-worker retries them', async () => {
+  await runnerRunning();
   await db.pool.query(`select graphile_worker.add_job('wait_for_abort', '{}'::json, job_key => 'long-1')`);
   await waitFor('the long job to run', async () => (await te.call('app.status')).runner.runningJobs === 1);
-  const started = Date.now();
+  // The job runs until it is aborted: the stop can only end by giving up at its bound.
   const report = await te.engine.parts.runner.stop(500);
-  assert.equal(report.timedOut, true);
+  assert.equal(report.timedOut, true, 'the stop gave up waiting at its bound');
   assert.equal(report.aborted, 1);
-  assert.ok(Date.now() - started < 8_000, 'the stop is bounded');
   const { rows } = await db.pool.query(`select attempts, max_attempts, locked_at, last_error from graphile_worker.jobs where key = 'long-1'`);
   assert.equal(rows[0].locked_at, null, 'unlocked for another worker');
   assert.ok(rows[0].attempts < rows[0].max_attempts, 'it will be retried');
@@ -53,6 +61,8 @@ test('stopping waits a bounded time, then aborts running jobs so graphile-worker
   const status = await te.call('app.status');
   assert.equal(status.runner.state, 'stopped');
   assert.match(status.runner.error ?? '', /1 running job\(s\) were aborted on stop; graphile-worker retries them/);
+  // Left for a retry, the job would wait for an abort again in the next test's runner: remove it.
+  await db.pool.query(`select graphile_worker.remove_job('long-1')`);
 });
 
 test('web mode cannot open a folder dialog and says how to choose a task directory', async () => {

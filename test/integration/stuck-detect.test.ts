@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
@@ -14,6 +14,11 @@ before(async () => {
 after(async () => {
   await te?.close();
   await db?.close();
+});
+// Each test starts from an empty queue: it runs alone and in any order.
+beforeEach(async () => {
+  await q(`delete from graphile_worker._private_jobs`);
+  await q(`update graphile_worker._private_job_queues set locked_at = null, locked_by = null`);
 });
 
 /** Leaves locks as a worker of another process would, then as if that process had died. */
@@ -96,8 +101,9 @@ test('a task with no worker: detected as such, cancelled from the stuck view', a
 });
 
 test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-retry of a job out of attempts', async () => {
-  // enrich's job is locked 10 s ago by a pool that looks alive: stuck only once its threshold is lower.
-  await q(`update graphile_worker._private_jobs set locked_at = now() - interval '3 minutes' where key = 'e-run'`);
+  // enrich's job is locked 3 minutes ago by a pool that looks alive: stuck only once its threshold is lower.
+  await q(`select graphile_worker.add_job('enrich', '{}'::json, job_key => 'e-run')`);
+  await lockAs('pool-live0003', 'e-run', '3 minutes');
   assert.equal((await te.call('stuck.get', {})).stuckJobs.length, 0);
   const thresholds = await te.call('stuck.setThreshold', { task: 'enrich', minutes: 2 });
   assert.deepEqual(thresholds, { defaultMinutes: 15, byTask: { enrich: 2 } });
@@ -119,6 +125,7 @@ test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-re
 
   await assert.rejects(te.call('stuck.setThreshold', { task: null, minutes: null }), /cannot be removed/);
   await assert.rejects(te.call('stuck.unlock', { poolIds: ["pool'; drop table x"] }), /not a pool id/);
+  await te.call('stuck.setThreshold', { task: 'enrich', minutes: null });
 });
 
 test('permanently failed jobs are grouped by task and error type, and a group is retried at a time', async () => {

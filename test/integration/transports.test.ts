@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { contract, ipcChannel, IPC_EVENT_CHANNEL, OP_NAMES, type OpResult } from '../../src/shared/contract/index.ts';
 import { registerIpcTransport } from '../../src/main/ipc-transport.ts';
@@ -14,17 +15,36 @@ import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 let db: TestPostgres;
 let te: TestEngine;
 let web: WebServer;
+const staticDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-static-'));
 
 before(async () => {
   db = await startTestPostgres();
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
-  web = await startWebServer({ engine: te.engine, staticDir: mkdtempSync(path.join(os.tmpdir(), 'jobdeck-static-')) });
+  web = await startWebServer({ engine: te.engine, staticDir });
 });
 after(async () => {
   await web?.close();
   await te?.close();
   await db?.close();
+  rmSync(staticDir, { recursive: true, force: true });
 });
+
+/** Whether a TCP connection to `host:port` is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(5_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /** Electron's ipcMain cannot run here: a recorder with the same two methods stands in for it. */
 function fakeIpcMain() {
@@ -146,6 +166,18 @@ describe('web mode guards', () => {
 
   test('the server binds 127.0.0.1 only and the event stream starts with the status', async () => {
     assert.match(web.url, /^http:\/\/127\.0\.0\.1:\d+\/#token=/);
+    // Bound to 127.0.0.1 itself, not to every address: nothing answers on the machine's other addresses (another
+    // loopback address, IPv6, the network interfaces), where a server bound to 0.0.0.0 or :: would.
+    assert.equal(await accepts('127.0.0.1', web.port), true);
+    const others = [
+      ...(process.platform === 'linux' ? ['127.0.0.2'] : []),
+      '::1',
+      ...Object.values(os.networkInterfaces())
+        .flat()
+        .filter((a) => a && !a.internal && !a.scopeid)
+        .map((a) => a!.address),
+    ];
+    for (const address of others) assert.equal(await accepts(address, web.port), false, `reachable on ${address}`);
     const controller = new AbortController();
     const res = await fetch(`http://127.0.0.1:${web.port}/api/events`, {
       headers: { authorization: `Bearer ${web.token}` },

@@ -146,12 +146,11 @@ describe('hostile input', () => {
     assert.equal(classifyError({} as unknown as string), 'other');
   });
 
-  test('a 5 MB message classifies from its head, quickly', () => {
+  test('a 5 MB message classifies from its head', () => {
     const big = 'Error code: 429 - rate limited\n' + 'x'.repeat(5 * 1024 * 1024);
-    const t0 = performance.now();
     assert.equal(classifyError(big), 'rate_limit');
-    // Generous bound; only the first 8 KiB is scanned, so this takes well under a millisecond or so.
-    assert.ok(performance.now() - t0 < 200, 'classification took too long');
+    // Only the first 8 KiB is read, whatever follows: what keeps a huge message cheap (timings are for bench/).
+    assert.equal(classifyError(big + ' ECONNREFUSED'), classifyError(big.slice(0, MAX_CLASSIFY_CHARS)));
   });
 
   test('a keyword beyond the first 8 KiB is ignored', () => {
@@ -159,12 +158,14 @@ describe('hostile input', () => {
     assert.equal(classifyError('x'.repeat(MAX_CLASSIFY_CHARS - 20) + ' ECONNREFUSED'), 'network');
   });
 
-  test('adversarial 5 MB inputs against the built-ins stay fast', () => {
+  test('adversarial 5 MB inputs against the built-ins are classified from their first 8 KiB only', () => {
+    // Repetitions that would make a backtracking pattern crawl; the built-in patterns have no nested quantifier
+    // (see "every built-in rule passes the schema it imposes on users") and never see more than 8 KiB.
     for (const unit of ['Unexpected ', 'error ', 'code: 4', ' ', 'a\n']) {
       const msg = unit.repeat(Math.ceil((5 * 1024 * 1024) / unit.length));
-      const t0 = performance.now();
-      assert.equal(typeof classifyError(msg), 'string');
-      assert.ok(performance.now() - t0 < 200, `slow on repeated ${JSON.stringify(unit)}`);
+      const type = classifyError(msg);
+      assert.equal(typeof type, 'string', `repeated ${JSON.stringify(unit)}`);
+      assert.equal(type, classifyError(msg.slice(0, MAX_CLASSIFY_CHARS)), `repeated ${JSON.stringify(unit)}`);
     }
   });
 });

@@ -1,0 +1,382 @@
+/**
+ * Jobdeck's test runner: one embedded Postgres cluster for the whole run, node:test for the rest.
+ *
+ *   node --import tsx scripts/run-tests.ts [options] [files or folders...]   (default: test/e2e test/integration test/unit)
+ *
+ *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
+ *   --file-by-file     each file in a node --test process of its own, one after the other
+ *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
+ *                      they compute, and each file has a database of its own)
+ *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
+ *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
+ *
+ * The cluster holds a template database, migrated once with graphile-worker's migrations; each test file clones it
+ * into a database of its own (test/helpers/postgres.ts) through the admin connection the runner passes in
+ * JOBDECK_TEST_PG. The test processes get a temp folder of the run as TMPDIR: the runner names what the tests left
+ * behind there, then removes it with the cluster, whatever happens (a failure, Ctrl-C).
+ *
+ * The last line is `N passed, N failed, N skipped`, after one line per skipped test with its reason. The exit code
+ * is non-zero when a test failed or the run broke. Browser tests need a Chromium (see test/helpers/chromium.ts);
+ * JOBDECK_SKIP_BROWSER=1 skips them on purpose.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/engine/pg/embedded.ts';
+import { createTemplate, SHARED_CLUSTER_ENV, TEMPLATE_DATABASE, type SharedCluster } from '../test/helpers/postgres.ts';
+import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_ENV } from '../test/helpers/chromium.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const REPORTER = pathToFileURL(path.join(ROOT, 'scripts/test-reporter.mjs')).href;
+// The slowest first: with files running side by side, they finish together rather than one after the other.
+const DEFAULT_DIRS = ['test/e2e', 'test/integration', 'test/unit'];
+const RUN_PREFIX = 'jobdeck-run-';
+/** A hung test fails after this long instead of stalling the run (no test comes near it). */
+const TEST_TIMEOUT_MS = 10 * 60_000;
+
+interface Options {
+  files: string[];
+  shuffleSeed: number | null;
+  fileByFile: boolean;
+  concurrency: number;
+  reporter: string;
+  /** node --test options passed through. */
+  nodeTestArgs: string[];
+}
+
+interface TestEvent {
+  status: 'pass' | 'fail';
+  name: string;
+  file: string | null;
+  nesting: number;
+  suite: boolean;
+  skip: string | boolean | null;
+  todo: string | boolean | null;
+  failureType: string | null;
+  error: string | null;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { files: [], shuffleSeed: null, fileByFile: false, concurrency: 2, reporter: process.stdout.isTTY ? 'spec' : 'tap', nodeTestArgs: [] };
+  const targets: string[] = [];
+  for (const arg of argv) {
+    if (arg === '--shuffle') options.shuffleSeed = Math.floor(Math.random() * 2 ** 31);
+    else if (arg.startsWith('--shuffle=')) {
+      const seed = Number(arg.slice('--shuffle='.length));
+      if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--shuffle takes a whole number seed, got ${arg}`);
+      options.shuffleSeed = seed;
+    } else if (arg === '--file-by-file') options.fileByFile = true;
+    else if (arg.startsWith('--concurrency=')) {
+      options.concurrency = Number(arg.slice('--concurrency='.length));
+      if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError(`--concurrency takes a number >= 1, got ${arg}`);
+    } else if (arg.startsWith('--reporter=')) options.reporter = arg.slice('--reporter='.length);
+    else if (arg.startsWith('--test-')) options.nodeTestArgs.push(arg);
+    else if (arg.startsWith('-')) throw new UsageError(`Unknown option ${arg}`);
+    else targets.push(arg);
+  }
+  options.files = testFiles(targets.length ? targets : DEFAULT_DIRS);
+  if (!options.files.length) throw new UsageError(`No test files in ${targets.join(' ')}`);
+  if (options.shuffleSeed !== null) options.files = shuffle(options.files, options.shuffleSeed);
+  return options;
+}
+
+/** The *.test.ts files of the given files and folders, relative to the repository, sorted within each folder. */
+function testFiles(targets: string[]): string[] {
+  const files: string[] = [];
+  for (const target of targets) {
+    const full = path.resolve(ROOT, target);
+    if (!existsSync(full)) throw new UsageError(`No such file or folder: ${target}`);
+    if (statSync(full).isDirectory()) {
+      files.push(...readdirSync(full).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.relative(ROOT, path.join(full, f))));
+    } else files.push(path.relative(ROOT, full));
+  }
+  return [...new Set(files)];
+}
+
+/** Fisher-Yates with a small seeded generator (mulberry32): the same seed gives the same order. */
+function shuffle<T>(items: T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Refuses to start a run whose browser tests could not run, unless they are skipped on purpose. */
+function preflight(files: string[]): void {
+  if (!files.some((f) => f.startsWith(`test${path.sep}e2e${path.sep}`)) || browserSkippedOnPurpose()) return;
+  const problems: string[] = [];
+  if (!findChromium()) problems.push(noChromiumMessage());
+  if (!existsSync(path.join(ROOT, 'out/renderer/index.html'))) problems.push('The renderer is not built: run `npm run build` first (`npm test` does).');
+  if (problems.length) {
+    for (const p of problems) console.error(`run-tests: ${p}`);
+    console.error(`run-tests: browser tests cannot run; nothing was run.`);
+    process.exit(1);
+  }
+}
+
+/** The run's folder: the cluster, the temp folder of the tests, the reporters' output. Removed at the end. */
+interface RunDir {
+  root: string;
+  tmp: string;
+  /** Entries of `tmp` that are not the tests' doing. */
+  own: string[];
+}
+
+function makeRunDir(): RunDir {
+  const root = mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
+  // As root, Postgres runs as the `postgres` user, which must be able to traverse to the clusters.
+  chmodSync(root, 0o711);
+  const tmp = path.join(root, 'tmp');
+  mkdirSync(tmp, { mode: 0o711 });
+  chmodSync(tmp, 0o711);
+  writeFileSync(path.join(root, 'runner.pid'), String(process.pid));
+  // tsx keeps its transform cache in the temp folder: share the usual one rather than start cold every run.
+  const tsxCache = `tsx-${process.geteuid?.() ?? os.userInfo().username}`;
+  const own: string[] = [];
+  try {
+    mkdirSync(path.join(os.tmpdir(), tsxCache), { recursive: true });
+    symlinkSync(path.join(os.tmpdir(), tsxCache), path.join(tmp, tsxCache), 'dir');
+    own.push(tsxCache);
+  } catch {
+    // A cold cache is only slower.
+  }
+  return { root, tmp, own };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Stops the cluster of a run whose runner was killed outright (kill -9), and removes its folder. */
+function sweepStaleRuns(): void {
+  for (const name of readdirSync(os.tmpdir()).filter((n) => n.startsWith(RUN_PREFIX))) {
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      const pid = Number(readFileSync(path.join(dir, 'runner.pid'), 'utf8'));
+      if (!pid || alive(pid)) continue;
+      const postmaster = path.join(dir, 'pg', 'postmaster.pid');
+      if (existsSync(postmaster)) {
+        const pgPid = Number(readFileSync(postmaster, 'utf8').split('\n')[0]);
+        if (pgPid && alive(pgPid)) process.kill(pgPid, 'SIGQUIT');
+      }
+      rmSync(dir, { recursive: true, force: true });
+      console.log(`run-tests: removed ${dir}, left by a runner that was killed (pid ${pid})`);
+    } catch {
+      // Not ours to judge (no pid file yet, or another user's): leave it.
+    }
+  }
+}
+
+/** Starts the run's cluster with its template: graphile-worker migrated once, copied by every test file. */
+async function startCluster(runDir: RunDir): Promise<{ server: EmbeddedPostgresHandle; shared: SharedCluster }> {
+  const started = Date.now();
+  const server = await startEmbeddedPostgres({ dir: path.join(runDir.root, 'pg'), ownedRoot: runDir.root });
+  const shared = await createTemplate(server);
+  console.log(`run-tests: Postgres for the run on port ${server.port}, template ${TEMPLATE_DATABASE} ready in ${Date.now() - started} ms`);
+  return { server, shared };
+}
+
+/** The child node --test process that is running, to stop it (and everything it started) on Ctrl-C. */
+let current: ChildProcess | null = null;
+
+/** Runs `node --test` on `files`; its own process group, so that everything it started can be stopped at once. */
+function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, eventsFile: string): Promise<number> {
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${options.concurrency}`,
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    `--test-reporter=${options.reporter}`,
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${REPORTER}`,
+    `--test-reporter-destination=${eventsFile}`,
+    ...options.nodeTestArgs,
+    ...files,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'inherit', detached: process.platform !== 'win32' });
+    current = child;
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      current = null;
+      resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
+    });
+  });
+}
+
+async function stopChild(): Promise<void> {
+  const child = current;
+  if (!child?.pid) return;
+  const group = process.platform === 'win32' ? child.pid : -child.pid;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    process.kill(group, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(group, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function readEvents(file: string): TestEvent[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TestEvent);
+}
+
+const where = (e: TestEvent) => {
+  const file = e.file ? path.relative(ROOT, e.file.startsWith('file:') ? new URL(e.file).pathname : e.file) : null;
+  return file && file !== e.name ? `${file} › ${e.name}` : e.name;
+};
+
+interface Summary {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Prints the closing lines: failures, the files' wall times (file by file), skips with their reasons, the counts. */
+function summarize(events: TestEvent[], exitCodes: number[], fileTimes: [string, number][], startedAt: number): Summary {
+  // As node counts: every test, not the suites (describe) around them.
+  const tests = events.filter((e) => !e.suite);
+  const skipped = tests.filter((e) => e.status === 'pass' && (e.skip || e.todo));
+  const passed = tests.filter((e) => e.status === 'pass' && !e.skip && !e.todo);
+  const failed = tests.filter((e) => e.status === 'fail');
+  // A suite that failed with no failed test in its file (an `after` hook that threw) still fails the run, and counts.
+  const failedSuites = events.filter((e) => e.suite && e.status === 'fail' && !failed.some((f) => f.file === e.file));
+  console.log('');
+  console.log('─'.repeat(60));
+  if (fileTimes.length) {
+    console.log('Wall time per file, slowest first:');
+    for (const [file, ms] of [...fileTimes].sort((a, b) => b[1] - a[1])) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`);
+  }
+  for (const e of [...failed, ...failedSuites]) {
+    // A test cancelled because its suite's hook failed: the hook's error is the one to read.
+    const suite = e.failureType === 'cancelledByParent' ? events.find((s) => s.suite && s.status === 'fail' && s.file === e.file) : undefined;
+    const error = suite ? `cancelled: ${suite.name} failed: ${suite.error}` : e.error;
+    console.log(`failed: ${where(e)}${error ? ` — ${error}` : ''}`);
+  }
+  const broke = exitCodes.some((c) => c !== 0) && !failed.length && !failedSuites.length;
+  if (broke) console.log(`The run broke: node --test exited with ${exitCodes.filter((c) => c !== 0).join(', ')} though no test failed (see the output above).`);
+  if (!tests.length) console.log('The run broke: no test ran.');
+  console.log(`${tests.length + failedSuites.length} tests ran in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
+  if (browserSkippedOnPurpose()) console.log(`Browser tests were skipped on purpose (${SKIP_BROWSER_ENV}=1).`);
+  // node skips what --test-name-pattern leaves out: one line for all of them.
+  const FILTERED = 'test name does not match pattern';
+  const filtered = skipped.filter((e) => e.skip === FILTERED);
+  if (filtered.length) console.log(`skipped: ${filtered.length} tests — ${FILTERED}`);
+  for (const e of skipped.filter((e) => e.skip !== FILTERED)) {
+    const reason = e.todo ? `todo${typeof e.todo === 'string' ? `: ${e.todo}` : ''}` : typeof e.skip === 'string' ? e.skip : 'no reason given';
+    console.log(`skipped: ${where(e)} — ${reason}`);
+  }
+  console.log(`${passed.length} passed, ${failed.length + failedSuites.length} failed, ${skipped.length} skipped`);
+  return { passed: passed.length, failed: failed.length + failedSuites.length + (broke || !tests.length ? 1 : 0), skipped: skipped.length };
+}
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  let options: Options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`run-tests: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  preflight(options.files);
+  sweepStaleRuns();
+
+  const runDir = makeRunDir();
+  let server: EmbeddedPostgresHandle | null = null;
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await stopChild();
+      await server?.stop().catch((error) => console.error(`run-tests: stopping Postgres: ${(error as Error).message}`));
+      rmSync(runDir.root, { recursive: true, force: true });
+    })());
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      console.error(`\nrun-tests: ${signal}: stopping the tests and Postgres, removing ${runDir.root}`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: runDir.tmp, TEMP: runDir.tmp, TMP: runDir.tmp };
+    if (options.files.some((f) => !f.startsWith(`test${path.sep}unit${path.sep}`))) {
+      const cluster = await startCluster(runDir);
+      server = cluster.server;
+      env[SHARED_CLUSTER_ENV] = JSON.stringify(cluster.shared);
+    }
+    if (options.shuffleSeed !== null) {
+      console.log(`run-tests: files shuffled with seed ${options.shuffleSeed} (replay: node --import tsx scripts/run-tests.ts --shuffle=${options.shuffleSeed})`);
+    }
+    console.log(`run-tests: ${options.files.length} files, ${options.fileByFile ? 'one after the other, each in a node --test process of its own' : `${options.concurrency} at a time`}`);
+
+    const events: TestEvent[] = [];
+    const exitCodes: number[] = [];
+    const fileTimes: [string, number][] = [];
+    const batches = options.fileByFile ? options.files.map((f) => [f]) : [options.files];
+    for (const [i, files] of batches.entries()) {
+      if (interrupted) break;
+      const eventsFile = path.join(runDir.root, `events-${i}.jsonl`);
+      const began = Date.now();
+      if (options.fileByFile) console.log(`\nrun-tests: [${i + 1}/${batches.length}] ${files[0]}`);
+      exitCodes.push(await runNodeTest(files, options, env, eventsFile));
+      if (options.fileByFile) fileTimes.push([files[0], Date.now() - began]);
+      events.push(...readEvents(eventsFile));
+    }
+    if (interrupted) return 130;
+    // Every temp folder a test makes, it removes: name the ones left (the run's folder goes anyway).
+    const left = readdirSync(runDir.tmp).filter((name) => !runDir.own.includes(name));
+    if (left.length) console.log(`run-tests: warning: the tests left ${left.length} temp folder(s) behind: ${left.join(', ')}`);
+    const summary = summarize(events, exitCodes, fileTimes, startedAt);
+    return summary.failed ? 1 : 0;
+  } finally {
+    // Also after a signal: the signal's handler started the cleanup, the run ends when it is done.
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`run-tests: the run broke: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  },
+);

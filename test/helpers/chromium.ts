@@ -1,0 +1,63 @@
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where the browser tests look for Chromium. Imported by the test runner too, so it stays free of heavy imports.
+ * Set CHROMIUM_PATH to choose one; JOBDECK_SKIP_BROWSER=1 skips the browser tests on purpose.
+ */
+export const SKIP_BROWSER_ENV = 'JOBDECK_SKIP_BROWSER';
+
+/** Browser tests are skipped only when asked to: a missing browser is a failure, not a skip. */
+export function browserSkippedOnPurpose(): boolean {
+  return process.env[SKIP_BROWSER_ENV] === '1';
+}
+
+/** Chromium downloaded by `npx playwright install chromium`, newest revision first. */
+function playwrightInstalls(): string[] {
+  const cache = process.env.PLAYWRIGHT_BROWSERS_PATH || path.join(os.homedir(), process.platform === 'darwin' ? 'Library/Caches' : '.cache', 'ms-playwright');
+  let dirs: string[];
+  try {
+    dirs = readdirSync(cache).filter((d) => /^chromium-\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  dirs.sort((a, b) => Number(b.slice(9)) - Number(a.slice(9)));
+  const inside =
+    process.platform === 'darwin'
+      ? ['chrome-mac/Chromium.app/Contents/MacOS/Chromium', 'chrome-mac-arm64/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing']
+      : process.platform === 'win32'
+        ? ['chrome-win/chrome.exe', 'chrome-win64/chrome.exe']
+        : ['chrome-linux/chrome', 'chrome-linux64/chrome'];
+  return dirs.flatMap((d) => inside.map((p) => path.join(cache, d, p)));
+}
+
+/** Every place looked at, in order. */
+export function chromiumCandidates(): string[] {
+  if (process.env.CHROMIUM_PATH) return [process.env.CHROMIUM_PATH];
+  return [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+    ...(process.platform === 'darwin' ? ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium'] : []),
+    ...playwrightInstalls(),
+  ];
+}
+
+/** The Chromium to drive, or null. */
+export function findChromium(): string | null {
+  return chromiumCandidates().find((p) => existsSync(p)) ?? null;
+}
+
+/** Why browser tests cannot run, as a message that says what to do. */
+export function noChromiumMessage(): string {
+  const where = process.env.CHROMIUM_PATH
+    ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist`
+    : `looked at ${chromiumCandidates().join(', ') || '/usr/bin/chromium'} and ~/.cache/ms-playwright/chromium-*`;
+  return (
+    `No Chromium for the browser tests (${where}). Install one (Debian: apt-get install chromium; ` +
+    `or npx playwright install chromium), or set CHROMIUM_PATH to its executable. ` +
+    `To run without the browser tests on purpose, set ${SKIP_BROWSER_ENV}=1.`
+  );
+}
