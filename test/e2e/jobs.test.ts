@@ -35,8 +35,15 @@ afterEach(async () => {
   web = undefined;
 });
 
+/** The page's elements, as far as this file uses them (the Node tsconfig has no DOM lib to type them). */
+type PageElement = { getAttribute(name: string): string | null };
+
 const rowIds = async () =>
-  (await web!.page.locator('[data-testid^="job-row-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(8)))).sort();
+  (
+    await web!.page
+      .locator('[data-testid^="job-row-"]')
+      .evaluateAll((els: PageElement[]) => els.map((e) => e.getAttribute('data-testid')!.slice(8)))
+  ).sort();
 
 test('filter to failed jobs, open one, retry it, and see it leave the failed list', { skip: skip ?? false }, (t) =>
   traced(t, web, async (web) => {
@@ -145,7 +152,7 @@ test('a selected job taken by a worker before the action runs is reported as ski
     assert.equal(await page.getByTestId('report-skipped').innerText(), '1');
     assert.match(await page.getByTestId('report-reasons').innerText(), /running in another process \(pool-7f3a9c\).*#\d+/s);
     await web.screenshot('jobs-bulk-report-skipped');
-    const row = (await db.pool.query('select attempts, max_attempts, locked_by from graphile_worker._private_jobs where id = $1', [parse[1]])).rows[0];
+    const row = (await db.pool.query<{ attempts: number; max_attempts: number; locked_by: string | null }>('select attempts, max_attempts, locked_by from graphile_worker._private_jobs where id = $1', [parse[1]])).rows[0];
     assert.deepEqual(row, { attempts: 4, max_attempts: 3, locked_by: 'pool-7f3a9c' }, 'the job the worker holds is untouched');
 
     // Its page says plainly that it cannot be cancelled from here, and what can be done.

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { QueryResultRow } from 'pg';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/engine.ts';
@@ -9,7 +10,7 @@ import { profileIdForUrl } from '../../src/engine/pg/connection-string.ts';
 const skip = browserSkipReason();
 let db: TestPostgres;
 let wc: WebConsole | undefined;
-const q = (sql: string, params: unknown[] = []) => db.pool.query(sql, params).then((r) => r.rows);
+const q = <R extends QueryResultRow>(sql: string, params: unknown[] = []) => db.pool.query<R>(sql, params).then((r) => r.rows);
 
 /** The pid of a process that has exited: what Jobdeck's runner_pools holds after a crash. */
 async function deadPid(): Promise<number> {
@@ -66,7 +67,7 @@ test('the stuck view shows a crashed pool, a blocked queue, a task with no worke
     await page.click('[data-testid="unlock-pool-pool-5ca1ab1e0042"]');
     await page.waitForSelector('[data-testid="stuck-pool-pool-5ca1ab1e0042"]', { state: 'detached' });
     await page.waitForSelector('[data-testid="blocked-queue-student-42"]', { state: 'detached' });
-    const [held] = await q(`select count(*)::int as n from graphile_worker._private_jobs where locked_by = 'pool-5ca1ab1e0042'`);
+    const [held] = await q<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where locked_by = 'pool-5ca1ab1e0042'`);
     assert.equal(held.n, 0);
     await page.waitForSelector('.toast >> text=1 job and 1 queue unlocked');
 

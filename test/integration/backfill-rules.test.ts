@@ -72,7 +72,7 @@ test('run queues exactly the batch size in query order, with the rule payload, a
   assert.equal(result.jobIds.length, 25);
   assert.equal(result.run.enqueued, 25);
   assert.match(result.message, new RegExp(`^${LACKING.length} items needed output, 25 queued, ${PRE_QUEUED.length + PRE_RUNNING.length} already queued, ${PRE_FAILED.length} permanently failed before \\(not requeued unless asked\\)`));
-  const { rows } = await db.pool.query(
+  const { rows } = await db.pool.query<{ payload: { productId: number }; max_attempts: number; key: string; attempts: number; identifier: string }>(
     `select j.payload, j.max_attempts, j.key, j.attempts, t.identifier from graphile_worker._private_jobs j
        join graphile_worker._private_tasks t on t.id = j.task_id where j.id = any($1::bigint[]) order by j.id`,
     [result.jobIds],
@@ -119,7 +119,7 @@ test('after a real runner processes the jobs and some fail for good, a new run r
       },
     });
     await waitFor('the runner to finish every available job', async () => {
-      const { rows } = await db.pool.query(`select count(*)::int as n from graphile_worker._private_jobs where is_available`);
+      const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where is_available`);
       return rows[0].n === 0;
     }, 30_000);
   } finally {
@@ -140,7 +140,7 @@ test('after a real runner processes the jobs and some fail for good, a new run r
   const requeue = await te.call('backfill.run', { id: ruleId, limit: 1000, requeueFailed: true });
   assert.equal(requeue.run.requeued, failedNow);
   assert.equal(requeue.run.enqueued, failedNow + (FRESH.length - 60));
-  const { rows } = await db.pool.query(
+  const { rows } = await db.pool.query<{ history: number; waiting: number }>(
     `select count(*) filter (where key is null and attempts >= max_attempts)::int as history,
             count(*) filter (where key is not null and attempts = 0)::int as waiting from graphile_worker._private_jobs`,
   );

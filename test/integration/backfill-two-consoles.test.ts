@@ -50,7 +50,7 @@ test('a rule scheduled in two Jobdecks on one database runs once per tick', asyn
   await waitFor('the caught-up tick to run', async () => (await scheduledRuns()) >= 1, 20_000);
   // Both catch-ups are over once the tick is recorded and no scheduled job is left.
   await waitFor('the crontab bookkeeping to settle', async () => {
-    const { rows } = await db.pool.query(
+    const { rows } = await db.pool.query<{ ticked: boolean | null; left: number }>(
       `select (select last_execution > now() - interval '6 minutes' from graphile_worker._private_known_crontabs where identifier = $1) as ticked,
               (select count(*)::int from graphile_worker.jobs where task_identifier = $2) as left`,
       [`jobdeck_backfill_${saved.id}`, `jobdeck_backfill:${saved.id}`],
@@ -61,6 +61,6 @@ test('a rule scheduled in two Jobdecks on one database runs once per tick', asyn
   const ticks = 1 + Math.floor(Date.now() / FIVE_MINUTES) - Math.floor(started / FIVE_MINUTES);
   const runs = await scheduledRuns();
   assert.ok(runs >= 1 && runs <= ticks, `${runs} scheduled runs for ${ticks} tick(s)`);
-  const { rows } = await db.pool.query(`select count(distinct payload->>'productId')::int as items, count(*)::int as jobs from graphile_worker._private_jobs where key like 'enrich_product:%'`);
+  const { rows } = await db.pool.query<{ items: number; jobs: number }>(`select count(distinct payload->>'productId')::int as items, count(*)::int as jobs from graphile_worker._private_jobs where key like 'enrich_product:%'`);
   assert.equal(rows[0].items, rows[0].jobs, 'no item queued twice');
 });

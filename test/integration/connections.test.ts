@@ -119,12 +119,12 @@ describe('saved connections', () => {
     assert.equal((await failure('overview.depth', { minutes: 'x' })).code, 'invalid_input');
     const client = new pg.Client(url);
     await client.connect();
-    const before = await client.query(`select count(*)::int as n from pg_namespace where nspname = 'graphile_worker'`);
+    const before = await client.query<{ n: number }>(`select count(*)::int as n from pg_namespace where nspname = 'graphile_worker'`);
     assert.equal(before.rows[0].n, 0, 'nothing is installed silently');
     assert.equal((await failure('schema.install', {})).code, 'invalid_input', 'installing needs an explicit confirm');
     const schema = await te.call('schema.install', { confirm: true });
     assert.equal(schema.installed, true);
-    const after = await client.query(`select count(*)::int as n from graphile_worker.migrations`);
+    const after = await client.query<{ n: number }>(`select count(*)::int as n from graphile_worker.migrations`);
     assert.ok(after.rows[0].n >= 19);
     await client.end();
   });

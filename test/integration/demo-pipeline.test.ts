@@ -25,7 +25,7 @@ describe('demo pipeline against a real graphile-worker runner', () => {
   let demo: DemoRuntime | undefined;
   let runner: Runner | undefined;
 
-  const count = async (sql: string, values: unknown[] = []) => Number((await db.pool.query(sql, values)).rows[0].n);
+  const count = async (sql: string, values: unknown[] = []) => Number((await db.pool.query<{ n: string }>(sql, values)).rows[0].n);
   const jobCount = () => count('select count(*) as n from graphile_worker.jobs');
   const itemCount = () => count(DEMO_PIPELINES.map((p) => `(select count(*) from ${p.sourceTable})`).join(' + ').replace(/^/, 'select ') + ' as n');
   const itemsWithoutOutput = () =>
@@ -74,7 +74,7 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     await eventually('all jobs done', async () => (await jobCount()) === 0 && (await itemsWithoutOutput()) === BACKLOG);
     assert.ok((await itemCount()) >= BACKLOG + 10);
     for (const p of DEMO_PIPELINES) {
-      const { rows } = await db.pool.query(`select ${p.outputColumn} as output, model from ${p.outputTable}`);
+      const { rows } = await db.pool.query<{ output: object; model: string }>(`select ${p.outputColumn} as output, model from ${p.outputTable}`);
       assert.ok(rows.length > 0, `${p.task} produced outputs`);
       for (const row of rows) {
         assert.equal(row.model, 'gpt-4o-mini');
@@ -87,7 +87,7 @@ describe('demo pipeline against a real graphile-worker runner', () => {
 
   test('running a task twice for the same item does not duplicate its output', async () => {
     assert.ok(demo?.llm);
-    const { rows } = await db.pool.query(
+    const { rows } = await db.pool.query<{ id: string }>(
       `select e.id from jobdeck_demo.news_events e
         where not exists (select 1 from jobdeck_demo.event_insights i where i.event_id = e.id) order by e.id limit 1`,
     );
@@ -110,8 +110,8 @@ describe('demo pipeline against a real graphile-worker runner', () => {
   test('a bad payload fails with a clear error', async () => {
     await db.pool.query(`select graphile_worker.add_job('summarize', '{"docId": 1}'::json, max_attempts => 1)`);
     const error = await eventually('the job to fail', async () => {
-      const { rows } = await db.pool.query(`select last_error from graphile_worker.jobs where task_identifier = 'summarize' and attempts >= 1`);
-      return rows[0]?.last_error as string | undefined;
+      const { rows } = await db.pool.query<{ last_error: string | null }>(`select last_error from graphile_worker.jobs where task_identifier = 'summarize' and attempts >= 1`);
+      return rows[0]?.last_error;
     });
     assert.match(error, /Invalid payload for summarize: .*documentId/);
     await db.pool.query(`select graphile_worker.complete_jobs(array_agg(id)) from graphile_worker.jobs`); // clear the way
@@ -123,7 +123,7 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     assert.equal(demo.settings().mix.quota, 1);
     demo.update({ ratePerSecond: 10 });
     const failed = await eventually('a failure in every task', async () => {
-      const { rows } = await db.pool.query(
+      const { rows } = await db.pool.query<{ task_identifier: string; queue_name: string | null; key: string; max_attempts: number; last_error: string }>(
         `select task_identifier, queue_name, key, max_attempts, last_error from graphile_worker.jobs where attempts >= 1 and last_error is not null`,
       );
       return new Set(rows.map((r) => r.task_identifier)).size === DEMO_PIPELINES.length && rows;
@@ -157,7 +157,7 @@ describe('demo pipeline against a real graphile-worker runner', () => {
       assert.equal(await itemCount(), before + Math.max(0, missing), 'only the shortfall is seeded, not another 25');
       await pool.end();
       producer.setRate(20);
-      await eventually('an error logged', async () => logged.length > 0, 5000);
+      await eventually('an error logged', () => Promise.resolve(logged.length > 0), 5000);
       assert.match(logged[0], /\[demo producer\] could not add a \w+ item: .*pool/i);
     } finally {
       await producer.stop();

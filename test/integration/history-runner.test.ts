@@ -98,7 +98,7 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.equal(day.successRate24h, summary.successRate24h);
   // Throughput divides by the time the history covers (from its first event), not by the whole window.
   assert.ok(summary.firstAt && Date.parse(summary.firstAt) >= Date.parse(summary.from), 'first event inside the window');
-  const covered = Math.max(Date.parse(summary.to) - Date.parse(summary.firstAt!), 60_000) / 60_000;
+  const covered = Math.max(Date.parse(summary.to) - Date.parse(summary.firstAt), 60_000) / 60_000;
   assert.ok(Math.abs(summary.perMinute - (summary.successes + summary.failures) / covered) < 1e-9);
   assert.ok(day.perMinute > ((day.successes + day.failures) / (24 * 60)) * 100, `24 h throughput not diluted: ${day.perMinute}/min`);
 });
@@ -130,7 +130,7 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   const twice = rows.filter((r) => r.error === MESSAGES_BY_TYPE.timeout && r.attempt <= 2 && r.final === (r.attempt === 2));
   assert.ok(twice.length >= 2, 'both attempts of the job that failed twice');
 
-  const { rows: left } = await db.pool.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_ok'`);
+  const { rows: left } = await db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_ok'`);
   assert.equal(left[0].n, 0);
   const summary = await waitFor('five completions seen', async () => {
     await history().watcher()!.scanNow();
@@ -139,7 +139,7 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   });
   assert.equal(summary.successes, 5);
   // Cross-check SQLite against Postgres: permanently failed jobs there = final attempts here.
-  const { rows: failed } = await db.pool.query(
+  const { rows: failed } = await db.pool.query<{ n: number }>(
     `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_fail' and attempts >= max_attempts`,
   );
   assert.equal(rows.filter((r) => r.final).length, failed[0].n);
@@ -147,7 +147,7 @@ test('a separate graphile-worker process: the watcher finds every failure and co
 
 test('a reschedule is not a failure; the failures of a manual retry are new rows', async () => {
   const before = (await allAttempts({ task: 'ext_fail' })).length;
-  const { rows: jobs } = await db.pool.query(
+  const { rows: jobs } = await db.pool.query<{ id: string }>(
     `select id from graphile_worker.jobs where task_identifier = 'ext_fail' and attempts >= max_attempts order by id limit 3`,
   );
   const ids = jobs.map((j) => j.id);

@@ -6,8 +6,19 @@ import type { JobdeckEvent } from '../../src/shared/contract/index.ts';
 
 const t = useTestDatabase();
 
+/** A job's row as `job()` selects it (bigint id as text, timestamptz as Date). */
+interface JobRow {
+  id: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: Date;
+  priority: number;
+  last_error: string | null;
+  locked_by: string | null;
+}
+
 const job = async (id: string) =>
-  (await t.db.pool.query(`select id::text, attempts, max_attempts, run_at, priority, last_error, locked_by from graphile_worker._private_jobs where id = $1`, [id])).rows[0];
+  (await t.db.pool.query<JobRow>(`select id::text, attempts, max_attempts, run_at, priority, last_error, locked_by from graphile_worker._private_jobs where id = $1`, [id])).rows[0];
 
 /** Locks jobs as a worker of another process would (attempts counts the try in progress). */
 const lockAs = (ids: string[], pool: string, since = "now()") =>
@@ -162,7 +173,7 @@ test('cancel and mark failed by filter: every matching job, kept in history, aud
   const filter = { tasks: ['obsolete_task'], states: ['scheduled'] };
   const report = await t.te.call('jobs.cancel', { target: { filter } });
   assert.deepEqual([report.requested, report.affected, report.skipped], [30, 30, 0]);
-  const { rows } = await t.db.pool.query('select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id', [[...doomed, ...keep]]);
+  const { rows } = await t.db.pool.query<{ id: string }>('select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id', [[...doomed, ...keep]]);
   assert.deepEqual(rows.map((r) => r.id), keep, 'only the scheduled ones left the queue');
   const snapshots = t.te.engine.parts.db
     .prepare(`select count(*) as n from job_snapshots where state = 'cancelled' and cancelled_by = 'operator' and job_id in (${doomed.map(() => '?').join(',')})`)
@@ -171,7 +182,7 @@ test('cancel and mark failed by filter: every matching job, kept in history, aud
 
   const failed = await t.te.call('jobs.fail', { target: { filter: { tasks: ['obsolete_task'] } }, message: 'Task retired' });
   assert.equal(failed.affected, 5);
-  const after = await t.db.pool.query(`select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts and last_error = 'Task retired'`, [keep]);
+  const after = await t.db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts and last_error = 'Task retired'`, [keep]);
   assert.equal(after.rows[0].n, 5);
   const [entry] = await t.te.call('audit.list', { limit: 1 });
   assert.deepEqual([entry.action, entry.target, entry.affected], ['jobs.fail', { filter: { tasks: ['obsolete_task'] } }, 5]);

@@ -108,7 +108,7 @@ test('the count is exact below 10,000 and marked as a snapshot or an estimate ab
 
 test('a job in full: pretty payload, whole error (bounded), lock, key, flags', async () => {
   const big = 'x'.repeat(100_000);
-  const { rows } = await t.db.pool.query(
+  const { rows } = await t.db.pool.query<{ id: string }>(
     `select id::text from graphile_worker.add_job('detail_task', '{"eventId":42,"html":"<script>alert(1)</script>"}'::json,
        queue_name => 'q-detail', job_key => 'event-42', priority => 3, max_attempts => 7, flags => array['llm'])`,
   );
@@ -161,7 +161,7 @@ test('a read-only connection or a role without privileges: actions refused in th
     await web.close();
     rmSync(staticDir, { recursive: true, force: true });
   }
-  const row = (await t.db.pool.query('select attempts from graphile_worker._private_jobs where id = $1', [id])).rows[0];
+  const row = (await t.db.pool.query<{ attempts: number }>('select attempts from graphile_worker._private_jobs where id = $1', [id])).rows[0];
   assert.equal(row.attempts, 1, 'nothing changed');
   assert.equal((await t.te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1);
   assert.equal(t.te.engine.status().connection.readOnlyReason, 'This connection is marked read-only');

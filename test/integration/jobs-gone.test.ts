@@ -21,7 +21,7 @@ after(async () => {
 });
 
 test('a job that failed, was retried and succeeded is still shown, from its recorded attempts', async () => {
-  const { rows } = await db.pool.query(`select (graphile_worker.add_job('fail_once', '{}'::json)).id::text as id`);
+  const { rows } = await db.pool.query<{ id: string }>(`select (graphile_worker.add_job('fail_once', '{}'::json)).id::text as id`);
   const id: string = rows[0].id;
   await waitFor(
     'the job to fail once, be retried and complete',

@@ -53,7 +53,7 @@ test('cancel a job running in the hosted runner: it is aborted and ends as cance
   assert.ok(events.some((e) => e.kind === 'cancelled' && e.job.id === id), 'the host reported a cancelled job');
   assert.ok(!events.some((e) => e.kind === 'error' && e.job.id === id), 'it did not fail');
   await waitFor('the job to leave the queue', async () => !(await exists(id)));
-  const { rows } = await db.pool.query('select ok, ended_at from jt.runs where job_id = $1', [id]);
+  const { rows } = await db.pool.query<{ ok: boolean | null; ended_at: Date | null }>('select ok, ended_at from jt.runs where job_id = $1', [id]);
   assert.equal(rows.length, 1, 'it ran once and was not retried');
   assert.equal(rows[0].ok, false);
   assert.ok(rows[0].ended_at, 'the task stopped');
@@ -80,7 +80,7 @@ test('a job held by another process is never changed: cancel, fail and retry rep
   const [id] = await addJobs(db.pool, 'foreign_hold', 1);
   const pool = await waitFor('the other process to take the job', () => lockedBy(id));
   assert.notEqual(pool, te.engine.parts.hosted.poolId()!);
-  const before = (await db.pool.query('select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0];
+  const before = (await db.pool.query<{ attempts: number; last_error: string | null; run_at: Date }>('select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0];
 
   const cancel = await te.call('jobs.cancel', { target: { ids: [id] } });
   assert.equal(cancel.skipped, 1);
@@ -92,7 +92,7 @@ test('a job held by another process is never changed: cancel, fail and retry rep
   }
   const unlock = await te.call('jobs.unlock', { target: { ids: [id] } });
   assert.equal(unlock.affected, 1, 'unlock is the operator’s explicit override for a pool believed gone');
-  const after = (await db.pool.query('select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0];
+  const after = (await db.pool.query<{ attempts: number; last_error: string | null; run_at: Date }>('select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0];
   assert.deepEqual(after, before, 'cancel, fail and retry changed nothing');
   await foreign.stop();
   foreign = null;
@@ -112,7 +112,7 @@ test('bulk retry by filter while the runner processes the same jobs: no job runs
       const report = await te.call('jobs.retry', { target: { filter: { tasks: ['record_run'], states } } });
       affected += report.affected;
       for (const r of report.skippedByReason) reasons.add(r.reason);
-      const left = await db.pool.query('select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[])', [ids]);
+      const left = await db.pool.query<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[])', [ids]);
       return left.rows[0].n === 0;
     },
     45_000,

@@ -64,7 +64,7 @@ test('overview counts match the jobs created in each state', async () => {
   assert.equal(snap.byQueue[0].total, 7);
 
   // Cross-check against the public view with graphile-worker's own notion of each state.
-  const { rows } = await db.pool.query(`select count(*)::int as n from graphile_worker.jobs`);
+  const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker.jobs`);
   assert.equal(snap.totals.total, rows[0].n);
 });
 

@@ -1,11 +1,12 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { QueryResultRow } from 'pg';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 let db: TestPostgres;
 let te: TestEngine;
-const q = (sql: string, params: unknown[] = []) => db.pool.query(sql, params).then((r) => r.rows);
+const q = <R extends QueryResultRow>(sql: string, params: unknown[] = []) => db.pool.query<R>(sql, params).then((r) => r.rows);
 
 before(async () => {
   db = await startTestPostgres();
@@ -51,7 +52,7 @@ test('a queue left locked by a dead pool: detected with the jobs behind it, unlo
 
   const unlocked = await te.call('stuck.unlock', { poolIds: ['pool-dead0001'] });
   assert.deepEqual([unlocked.jobsUnlocked, unlocked.queuesUnlocked, unlocked.jobsRequeued, unlocked.refused.length], [1, 1, 1, 0]);
-  const [row] = await q(`select count(*) filter (where locked_at is not null)::int as jobs,
+  const [row] = await q<{ jobs: number; queues: number }>(`select count(*) filter (where locked_at is not null)::int as jobs,
     (select count(*)::int from graphile_worker._private_job_queues where locked_at is not null) as queues from graphile_worker._private_jobs`);
   assert.deepEqual(row, { jobs: 0, queues: 0 });
   const after = await te.call('stuck.get', {});
@@ -94,7 +95,7 @@ test('a task with no worker: detected as such, cancelled from the stuck view', a
   const cancelled = await te.call('stuck.cancel', { target: { kind: 'due', task: 'translate' } });
   assert.equal(cancelled.unlock, null);
   assert.deepEqual([cancelled.requested, cancelled.affected], [4, 4]);
-  const left = await q(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'translate'`);
+  const left = await q<{ n: number }>(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'translate'`);
   assert.equal(left[0].n, 0);
   assert.equal((await te.call('stuck.get', {})).due.length, 0);
   assert.ok(te.engine.parts.audit.list({ limit: 5 }).some((a) => a.action === 'stuck.cancel' && a.affected === 4));
@@ -120,7 +121,7 @@ test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-re
   const retried = await te.call('stuck.retry', { target: { kind: 'pool', poolId: 'pool-live0003' }, force: true });
   assert.deepEqual([retried.unlock?.jobsUnlocked, retried.unlock?.jobsExhausted], [1, 1]);
   assert.deepEqual([retried.requested, retried.affected], [1, 1]);
-  const [job] = await q(`select attempts, locked_at, run_at <= now() as due from graphile_worker.jobs where key = 'e-run'`);
+  const [job] = await q<{ attempts: number; locked_at: Date | null; due: boolean }>(`select attempts, locked_at, run_at <= now() as due from graphile_worker.jobs where key = 'e-run'`);
   assert.deepEqual(job, { attempts: 0, locked_at: null, due: true });
 
   await assert.rejects(te.call('stuck.setThreshold', { task: null, minutes: null }), /cannot be removed/);
@@ -141,7 +142,7 @@ test('permanently failed jobs are grouped by task and error type, and a group is
   const at = new Date(Date.now() + 3_600_000).toISOString();
   const retried = await te.call('stuck.retry', { target: { kind: 'failed', task: 'summarize', errorType: 'rate_limit' }, runAt: at });
   assert.deepEqual([retried.requested, retried.affected], [3, 3]);
-  const rows = await q(`select key, attempts, run_at from graphile_worker.jobs where key like 'rl-%'`);
+  const rows = await q<{ key: string; attempts: number; run_at: Date }>(`select key, attempts, run_at from graphile_worker.jobs where key like 'rl-%'`);
   assert.ok(rows.every((r) => r.attempts === 0 && Math.abs(r.run_at.getTime() - Date.parse(at)) < 1000));
   assert.deepEqual((await te.call('stuck.get', {})).failed.map((f) => f.errorType), ['context_length']);
 });

@@ -84,7 +84,7 @@ describe('fake LLM + client', () => {
     assert.equal(body.choices[0].index, 0);
     assert.equal(body.choices[0].message.role, 'assistant');
     assert.equal(body.choices[0].finish_reason, 'stop');
-    assert.deepEqual(Object.keys(JSON.parse(body.choices[0].message.content)), ['title']);
+    assert.deepEqual(Object.keys(JSON.parse(body.choices[0].message.content) as object), ['title']);
     assert.equal(body.usage.total_tokens, body.usage.prompt_tokens + body.usage.completion_tokens);
 
     const models = await fetch(`${fake.baseUrl}/models`, { headers: { authorization: `Bearer ${fake.apiKey}` } });
