@@ -141,7 +141,7 @@ const boundaries = [
 ];
 
 export default defineConfig(
-  { ignores: ['out/', '.cache/', '.jobdeck/', 'test-results/', 'bench/results/', 'coverage/'] },
+  { ignores: ['out/', 'dist/', '.cache/', '.jobdeck/', 'test-results/', 'bench/results/', 'coverage/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
