@@ -46,7 +46,14 @@ async function seed(pool: pg.Pool): Promise<void> {
 }
 
 const rule = (query: string): BackfillRuleSpec =>
-  backfillRuleSpec.parse({ name: 'bench', query, task: 'enrich', payloadKey: 'itemId', batchSize: BATCH, timeoutSeconds: 120 }) as BackfillRuleSpec;
+  backfillRuleSpec.parse({
+    name: 'bench',
+    query,
+    task: 'enrich',
+    payloadKey: 'itemId',
+    batchSize: BATCH,
+    timeoutSeconds: 120,
+  }) as BackfillRuleSpec;
 
 const LACKING = `select i.id from shop.items i where not exists (select 1 from shop.outputs o where o.item_id = i.id)`;
 
@@ -67,7 +74,8 @@ export default async function bench(): Promise<BenchResult[]> {
     }, 3);
     const slice = (await pool.query<{ id: string }>(`${LACKING} order by i.id limit ${SLICE}`)).rows.map((r) => r.id);
     const naiveSliceMs = await timeMedian(async () => {
-      for (const id of slice) await pool.query(`select attempts, max_attempts, locked_at from graphile_worker.jobs where key = $1`, [`enrich:${id}`]);
+      for (const id of slice)
+        await pool.query(`select attempts, max_attempts, locked_at from graphile_worker.jobs where key = $1`, [`enrich:${id}`]);
     }, 1);
     results.push({
       name: `preview ${counts.missing.toLocaleString('en')} lacking items`,
@@ -95,7 +103,10 @@ export default async function bench(): Promise<BenchResult[]> {
       const [from, to] = nextRange();
       const { rows } = await pool.query<{ id: string }>(`${LACKING} and i.id > ${from} and i.id <= ${to} order by i.id`);
       for (const { id } of rows) {
-        await pool.query(`select graphile_worker.add_job('enrich', json_build_object('itemId', $1::bigint), max_attempts => 3, job_key => $2, job_key_mode => 'unsafe_dedupe')`, [id, `enrich:${id}`]);
+        await pool.query(
+          `select graphile_worker.add_job('enrich', json_build_object('itemId', $1::bigint), max_attempts => 3, job_key => $2, job_key_mode => 'unsafe_dedupe')`,
+          [id, `enrich:${id}`],
+        );
       }
     }, 3);
     results.push({

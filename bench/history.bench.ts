@@ -29,7 +29,9 @@ function median(times: number[]): number {
 }
 
 async function seedJobs(pool: pg.Pool): Promise<void> {
-  await pool.query(`insert into graphile_worker._private_tasks (identifier) values ('generate_insight'), ('enrich_record'), ('summarize') on conflict do nothing`);
+  await pool.query(
+    `insert into graphile_worker._private_tasks (identifier) values ('generate_insight'), ('enrich_record'), ('summarize') on conflict do nothing`,
+  );
   // Realistic rows for the bench database only: 10% failed at least once, 0.1% running, the rest waiting.
   await pool.query(
     `with t as (select array_agg(id order by id) as ids from graphile_worker._private_tasks)
@@ -146,7 +148,9 @@ function queryBench(db: Db): BenchResult[] {
     db.prepare(`select error_type, count(*) from ${table} where connection_id = 'q' and at >= ? group by error_type`).all(from);
   // What the 7-day chart reads: the 15-minute rollup kept by triggers.
   const rollup = () =>
-    db.prepare(`select error_type, sum(n) from failure_quarters where connection_id = 'q' and slot >= ? group by error_type`).all(from / 900_000);
+    db
+      .prepare(`select error_type, sum(n) from failure_quarters where connection_id = 'q' and slot >= ? group by error_type`)
+      .all(from / 900_000);
   const rowsOf = (rows: unknown[]) => JSON.stringify(rows.map((r): unknown[] => Object.values(r as object)).sort());
   const same = (a: unknown[], b: unknown[]) => rowsOf(a) === rowsOf(b);
   if (!same(rollup(), breakdown('failure_attempts')())) throw new Error('the rollup and the attempts disagree');
@@ -162,12 +166,18 @@ function queryBench(db: Db): BenchResult[] {
   };
   // Page 200 (rows 20,000-20,100) of the `timeout` attempts: keyset from the previous page's last row vs OFFSET.
   const page199 = db
-    .prepare(`select at, id from failure_attempts where connection_id = 'q' and error_type = 'timeout' order by at desc, id desc limit 1 offset 19999`)
+    .prepare(
+      `select at, id from failure_attempts where connection_id = 'q' and error_type = 'timeout' order by at desc, id desc limit 1 offset 19999`,
+    )
     .get() as { at: number; id: number };
   const cursor = `${page199.at}:${page199.id}`;
   const keyset = () => listAttempts(db, 'q', { errorType: 'timeout' }, 100, cursor);
   const offset = (table: string) => () =>
-    db.prepare(`select * from ${table} where connection_id = 'q' and error_type = 'timeout' order by at desc, id desc limit 100 offset 20000`).all();
+    db
+      .prepare(
+        `select * from ${table} where connection_id = 'q' and error_type = 'timeout' order by at desc, id desc limit 100 offset 20000`,
+      )
+      .all();
   const k = keyset().rows;
   const o = offset('failure_attempts')() as { id: number }[];
   if (k.map((r) => r.id).join() !== o.map((r) => r.id).join()) throw new Error('keyset and OFFSET pages differ');

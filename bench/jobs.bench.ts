@@ -89,11 +89,20 @@ export default async function bench(): Promise<BenchResult[]> {
       notes: 'keyset id < cursor on _private_jobs',
     });
     const firstKeyset = await timeMedian(() => call('jobs.list', { filter, limit: PAGE }));
-    const firstView = await timeMedian(() => pool.query(`select * from graphile_worker.jobs where ${viewWhere} order by id desc limit ${PAGE}`));
-    results.push({ name: 'filtered first page (1M jobs)', baseline: 'jobs view, no OFFSET', baselineMs: firstView, candidateMs: firstKeyset });
+    const firstView = await timeMedian(() =>
+      pool.query(`select * from graphile_worker.jobs where ${viewWhere} order by id desc limit ${PAGE}`),
+    );
+    results.push({
+      name: 'filtered first page (1M jobs)',
+      baseline: 'jobs view, no OFFSET',
+      baselineMs: firstView,
+      candidateMs: firstKeyset,
+    });
     const searchPage = await timeMedian(() => call('jobs.list', { filter: { search: 'Item 4242' }, limit: PAGE }), 3);
     const errorTypePage = await timeMedian(() => call('jobs.list', { filter: { errorType: 'invalid_json' }, limit: PAGE }), 3);
-    console.log(`  payload search page: ${searchPage.toFixed(1)} ms, error-type page: ${errorTypePage.toFixed(1)} ms (no baseline: the view has no payload)`);
+    console.log(
+      `  payload search page: ${searchPage.toFixed(1)} ms, error-type page: ${errorTypePage.toFixed(1)} ms (no baseline: the view has no payload)`,
+    );
 
     const count = await timeMedian(() => call('jobs.count', { filter }));
     const exact = await timeMedian(() => pool.query(`select count(*) from graphile_worker.jobs where ${viewWhere}`));
@@ -107,11 +116,14 @@ export default async function bench(): Promise<BenchResult[]> {
     });
 
     // ---- bulk retry of 100,000 permanently failed jobs ----
-    const sample = (await pool.query<{ id: string }>(
-      `select j.id::text from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = 'summarize'`,
-    )).rows.map((r) => r.id);
+    const sample = (
+      await pool.query<{ id: string }>(
+        `select j.id::text from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = 'summarize'`,
+      )
+    ).rows.map((r) => r.id);
     t = performance.now();
-    for (const id of sample) await pool.query(`select id from graphile_worker.reschedule_jobs(array[$1::bigint], run_at := now(), attempts := 0)`, [id]);
+    for (const id of sample)
+      await pool.query(`select id from graphile_worker.reschedule_jobs(array[$1::bigint], run_at := now(), attempts := 0)`, [id]);
     const oneByOne = ((performance.now() - t) / sample.length) * FAILED;
     t = performance.now();
     const report = await call('jobs.retry', { target: { filter: { tasks: ['generate_insight'], states: ['failed'] } } });

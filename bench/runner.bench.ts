@@ -47,7 +47,14 @@ export default async function bench(): Promise<BenchResult[]> {
     const plain: number[] = [];
     const hosted: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const runner = await run({ connectionString: server.connectionString, taskList: { noop: async () => {} }, concurrency: CONCURRENCY, noHandleSignals: true, logger: quiet, pollInterval: 1000 });
+      const runner = await run({
+        connectionString: server.connectionString,
+        taskList: { noop: async () => {} },
+        concurrency: CONCURRENCY,
+        noHandleSignals: true,
+        logger: quiet,
+        pollInterval: 1000,
+      });
       let start = performance.now();
       await queue(pool);
       await drained(pool);

@@ -41,7 +41,9 @@ async function seed(pool: pg.Pool): Promise<void> {
 
 /** The naive stuck report: locked and failed jobs through the public view, grouped and classified in memory. */
 async function naive(pool: pg.Pool): Promise<number> {
-  const locked = await pool.query<{ locked_by: string }>(`select id, task_identifier, queue_name, locked_at, locked_by from graphile_worker.jobs where locked_at is not null`);
+  const locked = await pool.query<{ locked_by: string }>(
+    `select id, task_identifier, queue_name, locked_at, locked_by from graphile_worker.jobs where locked_at is not null`,
+  );
   const byPool = new Map<string, number>();
   for (const r of locked.rows) byPool.set(r.locked_by, (byPool.get(r.locked_by) ?? 0) + 1);
   const failed = await pool.query<{ task_identifier: string; last_error: string | null }>(
@@ -71,23 +73,42 @@ export default async function stuckBench(): Promise<BenchResult[]> {
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
     await seed(pool);
-    const scanMs = await timeMedian(() => scanLocksAndFailures(pool, { lockedLimit: 5000 }).then((r) => r.failed.forEach((f) => classifyError(f.head))));
+    const scanMs = await timeMedian(() =>
+      scanLocksAndFailures(pool, { lockedLimit: 5000 }).then((r) => r.failed.forEach((f) => classifyError(f.head))),
+    );
     const scanNaiveMs = await timeMedian(async () => {
-      await pool.query(`select id, task_identifier, queue_name, locked_at, locked_by from graphile_worker.jobs where locked_at is not null`);
+      await pool.query(
+        `select id, task_identifier, queue_name, locked_at, locked_by from graphile_worker.jobs where locked_at is not null`,
+      );
       const failed = await pool.query<{ last_error: string | null }>(
         `select task_identifier, last_error from graphile_worker.jobs where locked_at is null and attempts >= max_attempts`,
       );
       failed.rows.forEach((row) => classifyError(row.last_error));
     });
     const dueMs = await timeMedian(() => dueByTask(pool));
-    const dueNaiveMs = await timeMedian(() => pool.query(`select task_identifier, count(*)::int as n, min(run_at) from graphile_worker.jobs
-      where locked_at is null and attempts < max_attempts and run_at <= now() group by 1`));
+    const dueNaiveMs = await timeMedian(() =>
+      pool.query(`select task_identifier, count(*)::int as n, min(run_at) from graphile_worker.jobs
+      where locked_at is null and attempts < max_attempts and run_at <= now() group by 1`),
+    );
     const reportMs = await timeMedian(() => candidate(pool));
     const naiveMs = await timeMedian(() => naive(pool));
-    const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where attempts >= max_attempts`);
+    const { rows } = await pool.query<{ n: number }>(
+      `select count(*)::int as n from graphile_worker._private_jobs where attempts >= max_attempts`,
+    );
     return [
-      { name: 'stuck: locks + failure groups (one pass)', baseline: 'locked + failed via jobs view, classify all', baselineMs: scanNaiveMs, candidateMs: scanMs, notes: `${rows[0].n} failed of ${JOBS}` },
-      { name: 'stuck: due jobs per task (partial index)', baseline: 'group by through the jobs view', baselineMs: dueNaiveMs, candidateMs: dueMs },
+      {
+        name: 'stuck: locks + failure groups (one pass)',
+        baseline: 'locked + failed via jobs view, classify all',
+        baselineMs: scanNaiveMs,
+        candidateMs: scanMs,
+        notes: `${rows[0].n} failed of ${JOBS}`,
+      },
+      {
+        name: 'stuck: due jobs per task (partial index)',
+        baseline: 'group by through the jobs view',
+        baselineMs: dueNaiveMs,
+        candidateMs: dueMs,
+      },
       { name: 'stuck: whole report', baseline: 'naive report via jobs view', baselineMs: naiveMs, candidateMs: reportMs },
     ];
   } finally {

@@ -29,13 +29,22 @@ try {
     // npm tells its scripts where its bundled node-gyp is.
     const gyp = process.env.npm_config_node_gyp;
     const [cmd, pre] = gyp ? [process.execPath, [gyp]] : [bin('node-gyp'), []];
-    run(cmd, [...pre, 'rebuild', '--release', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers']);
+    run(cmd, [
+      ...pre,
+      'rebuild',
+      '--release',
+      `--target=${electronVersion}`,
+      `--arch=${process.arch}`,
+      '--dist-url=https://electronjs.org/headers',
+    ]);
   }
   mkdirSync(path.dirname(dest), { recursive: true });
   copyFileSync(path.join(copy, 'build', 'Release', 'better_sqlite3.node'), dest);
   console.log(`Ready: ${path.relative(root, dest)}`);
 } catch (error) {
-  console.error(`Could not prepare better-sqlite3 for Electron: ${error.message}\nThe desktop app needs it; web mode (npm run serve) does not.`);
+  console.error(
+    `Could not prepare better-sqlite3 for Electron: ${error.message}\nThe desktop app needs it; web mode (npm run serve) does not.`,
+  );
   process.exit(1);
 } finally {
   rmSync(work, { recursive: true, force: true });

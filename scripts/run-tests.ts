@@ -20,7 +20,18 @@
  * JOBDECK_SKIP_BROWSER=1 skips them on purpose.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -61,7 +72,14 @@ interface TestEvent {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { files: [], shuffleSeed: null, fileByFile: false, concurrency: 2, reporter: process.stdout.isTTY ? 'spec' : 'tap', nodeTestArgs: [] };
+  const options: Options = {
+    files: [],
+    shuffleSeed: null,
+    fileByFile: false,
+    concurrency: 2,
+    reporter: process.stdout.isTTY ? 'spec' : 'tap',
+    nodeTestArgs: [],
+  };
   const targets: string[] = [];
   for (const arg of argv) {
     if (arg === '--shuffle') options.shuffleSeed = Math.floor(Math.random() * 2 ** 31);
@@ -72,7 +90,8 @@ function parseArgs(argv: string[]): Options {
     } else if (arg === '--file-by-file') options.fileByFile = true;
     else if (arg.startsWith('--concurrency=')) {
       options.concurrency = Number(arg.slice('--concurrency='.length));
-      if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError(`--concurrency takes a number >= 1, got ${arg}`);
+      if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+        throw new UsageError(`--concurrency takes a number >= 1, got ${arg}`);
     } else if (arg.startsWith('--reporter=')) options.reporter = arg.slice('--reporter='.length);
     else if (arg.startsWith('--test-')) options.nodeTestArgs.push(arg);
     else if (arg.startsWith('-')) throw new UsageError(`Unknown option ${arg}`);
@@ -91,7 +110,12 @@ function testFiles(targets: string[]): string[] {
     const full = path.resolve(ROOT, target);
     if (!existsSync(full)) throw new UsageError(`No such file or folder: ${target}`);
     if (statSync(full).isDirectory()) {
-      files.push(...readdirSync(full).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.relative(ROOT, path.join(full, f))));
+      files.push(
+        ...readdirSync(full)
+          .filter((f) => f.endsWith('.test.ts'))
+          .sort()
+          .map((f) => path.relative(ROOT, path.join(full, f))),
+      );
     } else files.push(path.relative(ROOT, full));
   }
   return [...new Set(files)];
@@ -120,7 +144,8 @@ function preflight(files: string[]): void {
   if (!files.some((f) => f.startsWith(`test${path.sep}e2e${path.sep}`)) || browserSkippedOnPurpose()) return;
   const problems: string[] = [];
   if (!findChromium()) problems.push(noChromiumMessage());
-  if (!existsSync(path.join(ROOT, 'out/renderer/index.html'))) problems.push('The renderer is not built: run `npm run build` first (`npm test` does).');
+  if (!existsSync(path.join(ROOT, 'out/renderer/index.html')))
+    problems.push('The renderer is not built: run `npm run build` first (`npm test` does).');
   if (problems.length) {
     for (const p of problems) console.error(`run-tests: ${p}`);
     console.error(`run-tests: browser tests cannot run; nothing was run.`);
@@ -281,12 +306,16 @@ function summarize(events: TestEvent[], exitCodes: number[], fileTimes: [string,
   }
   for (const e of [...failed, ...failedSuites]) {
     // A test cancelled because its suite's hook failed: the hook's error is the one to read.
-    const suite = e.failureType === 'cancelledByParent' ? events.find((s) => s.suite && s.status === 'fail' && s.file === e.file) : undefined;
+    const suite =
+      e.failureType === 'cancelledByParent' ? events.find((s) => s.suite && s.status === 'fail' && s.file === e.file) : undefined;
     const error = suite ? `cancelled: ${suite.name} failed: ${suite.error}` : e.error;
     console.log(`failed: ${where(e)}${error ? ` — ${error}` : ''}`);
   }
   const broke = exitCodes.some((c) => c !== 0) && !failed.length && !failedSuites.length;
-  if (broke) console.log(`The run broke: node --test exited with ${exitCodes.filter((c) => c !== 0).join(', ')} though no test failed (see the output above).`);
+  if (broke)
+    console.log(
+      `The run broke: node --test exited with ${exitCodes.filter((c) => c !== 0).join(', ')} though no test failed (see the output above).`,
+    );
   if (!tests.length) console.log('The run broke: no test ran.');
   console.log(`${tests.length + failedSuites.length} tests ran in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
   if (browserSkippedOnPurpose()) console.log(`Browser tests were skipped on purpose (${SKIP_BROWSER_ENV}=1).`);
@@ -295,7 +324,11 @@ function summarize(events: TestEvent[], exitCodes: number[], fileTimes: [string,
   const filtered = skipped.filter((e) => e.skip === FILTERED);
   if (filtered.length) console.log(`skipped: ${filtered.length} tests — ${FILTERED}`);
   for (const e of skipped.filter((e) => e.skip !== FILTERED)) {
-    const reason = e.todo ? `todo${typeof e.todo === 'string' ? `: ${e.todo}` : ''}` : typeof e.skip === 'string' ? e.skip : 'no reason given';
+    const reason = e.todo
+      ? `todo${typeof e.todo === 'string' ? `: ${e.todo}` : ''}`
+      : typeof e.skip === 'string'
+        ? e.skip
+        : 'no reason given';
     console.log(`skipped: ${where(e)} — ${reason}`);
   }
   console.log(`${passed.length} passed, ${failed.length + failedSuites.length} failed, ${skipped.length} skipped`);
@@ -344,9 +377,13 @@ async function main(): Promise<number> {
       env[SHARED_CLUSTER_ENV] = JSON.stringify(cluster.shared);
     }
     if (options.shuffleSeed !== null) {
-      console.log(`run-tests: files shuffled with seed ${options.shuffleSeed} (replay: node --import tsx scripts/run-tests.ts --shuffle=${options.shuffleSeed})`);
+      console.log(
+        `run-tests: files shuffled with seed ${options.shuffleSeed} (replay: node --import tsx scripts/run-tests.ts --shuffle=${options.shuffleSeed})`,
+      );
     }
-    console.log(`run-tests: ${options.files.length} files, ${options.fileByFile ? 'one after the other, each in a node --test process of its own' : `${options.concurrency} at a time`}`);
+    console.log(
+      `run-tests: ${options.files.length} files, ${options.fileByFile ? 'one after the other, each in a node --test process of its own' : `${options.concurrency} at a time`}`,
+    );
 
     const events: TestEvent[] = [];
     const exitCodes: number[] = [];

@@ -21,14 +21,21 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
     const operation = contract[name];
     const parsed = operation.input.safeParse(input ?? {});
     if (!parsed.success) {
-      throw new OpError('invalid_input', `Invalid input for ${name}: ${summarizeIssues(parsed.error)}`, z.treeifyError(parsed.error as z.ZodError));
+      throw new OpError(
+        'invalid_input',
+        `Invalid input for ${name}: ${summarizeIssues(parsed.error)}`,
+        z.treeifyError(parsed.error as z.ZodError),
+      );
     }
     if (operation.access === 'write') assertWritable(ctx.sessions);
     const handler: Handler<OpName> = ctx.handlers[name];
     const data: unknown = await handler(parsed.data);
     return { ok: true, data };
   } catch (error) {
-    return { ok: false, error: toErrorBody(error, { operation: String(name).slice(0, 100), where: ctx.sessions.current()?.where, log: ctx.log }) };
+    return {
+      ok: false,
+      error: toErrorBody(error, { operation: String(name).slice(0, 100), where: ctx.sessions.current()?.where, log: ctx.log }),
+    };
   }
 }
 

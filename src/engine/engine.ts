@@ -191,7 +191,12 @@ export function createEngine(options: EngineOptions): Engine {
     subscribe: (listener) => events.subscribe(listener),
     initialEvents() {
       const latest = sessions.current()?.latest();
-      return latest ? [{ type: 'status', status: status() }, { type: 'overview', snapshot: latest }] : [{ type: 'status', status: status() }];
+      return latest
+        ? [
+            { type: 'status', status: status() },
+            { type: 'overview', snapshot: latest },
+          ]
+        : [{ type: 'status', status: status() }];
     },
     status,
     embeddedDir: () => connector.embeddedDir(),

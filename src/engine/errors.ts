@@ -24,7 +24,8 @@ const SQLITE_MESSAGES: Record<string, string> = {
 
 function isPgError(error: unknown): boolean {
   const e = error as { code?: unknown; severity?: unknown; message?: unknown } | null;
-  if (!e || typeof e.code !== 'string') return /Connection terminated|timeout exceeded when trying to connect/i.test(typeof e?.message === 'string' ? e.message : '');
+  if (!e || typeof e.code !== 'string')
+    return /Connection terminated|timeout exceeded when trying to connect/i.test(typeof e?.message === 'string' ? e.message : '');
   return (PG_SQLSTATE.test(e.code) && typeof e.severity === 'string') || SOCKET_CODES.has(e.code);
 }
 
@@ -45,7 +46,13 @@ function sqliteMessage(error: unknown): string | null {
 export function toErrorBody(error: unknown, context: { operation: string; where?: DbWhere; log: LogFn }): OpErrorBody {
   if (error instanceof OpError) return error.toJSON();
   if (error instanceof z.ZodError) {
-    return { code: 'invalid_input', message: error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
+    return {
+      code: 'invalid_input',
+      message: error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || 'input'}: ${i.message}`)
+        .join('; '),
+    };
   }
   if (isPgError(error)) return { code: 'database_error', message: describePgError(error, context.where) };
   const sqlite = sqliteMessage(error);

@@ -23,7 +23,8 @@ async function orphans(): Promise<number> {
   return rows[0].n;
 }
 
-const figure = async (id: string) => Number((await web!.page.getByTestId(id).locator('.bf-figure-value').innerText()).replace(/[^\d]/g, ''));
+const figure = async (id: string) =>
+  Number((await web!.page.getByTestId(id).locator('.bf-figure-value').innerText()).replace(/[^\d]/g, ''));
 
 // Each test starts from the same database and a console of its own: it runs alone and in any order.
 beforeEach(async () => {
@@ -31,9 +32,15 @@ beforeEach(async () => {
   // The demo's tables in a database of our own: 40 news events, 12 with an insight, 10 with a job, 18 with neither.
   db = await startTestPostgres();
   await installDemoSchema(db.pool);
-  await db.pool.query(`insert into jobdeck_demo.news_events (id, title, body) select i, 'Event ' || i, 'Body' from generate_series(1, 40) i`);
-  await db.pool.query(`insert into jobdeck_demo.event_insights (event_id, insight, model) select i, '{}', 'm' from generate_series(1, 12) i`);
-  await db.pool.query(`select graphile_worker.add_job('generate_insight', json_build_object('eventId', i), job_key => 'generate_insight:' || i) from generate_series(13, 22) i`);
+  await db.pool.query(
+    `insert into jobdeck_demo.news_events (id, title, body) select i, 'Event ' || i, 'Body' from generate_series(1, 40) i`,
+  );
+  await db.pool.query(
+    `insert into jobdeck_demo.event_insights (event_id, insight, model) select i, '{}', 'm' from generate_series(1, 12) i`,
+  );
+  await db.pool.query(
+    `select graphile_worker.add_job('generate_insight', json_build_object('eventId', i), job_key => 'generate_insight:' || i) from generate_series(13, 22) i`,
+  );
   web = await startWebConsole({ databaseUrl: db.connectionString, runner: false });
 });
 afterEach(async () => {
@@ -90,7 +97,10 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
     // A preview of the saved rule adds a point to its backlog history.
     await page.getByTestId('bf-preview').click();
     await page.waitForFunction(
-      () => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-testid="backfill-chart"] .recharts-line-dot').length >= 2,
+      () =>
+        (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(
+          '[data-testid="backfill-chart"] .recharts-line-dot',
+        ).length >= 2,
       undefined,
       { timeout: 10_000 },
     );
@@ -128,11 +138,15 @@ test('rules import from a JSON file and export back', { skip: skip ?? false }, (
     assert.ok(exported.ok);
     const doc = exported.data as { rules: { id?: string; name: string }[] };
     const copy = { ...doc, rules: doc.rules.map(({ id: _id, ...r }) => ({ ...r, name: 'Imported copy' })) };
-    await page.getByTestId('bf-import-file').setInputFiles({ name: 'rules.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(copy)) });
+    await page
+      .getByTestId('bf-import-file')
+      .setInputFiles({ name: 'rules.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(copy)) });
     await page.getByTestId('backfill-rules').getByText('Imported copy').waitFor();
     // A file that fails validation is refused as a whole, with the reason.
     const bad = { ...copy, rules: [{ ...copy.rules[0], name: 'Bad', batchSize: 0 }] };
-    await page.getByTestId('bf-import-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+    await page
+      .getByTestId('bf-import-file')
+      .setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
     await page.getByText(/Could not import the rules/).waitFor();
     const listed = await web.engine.call('backfill.list', {});
     assert.ok(listed.ok);

@@ -41,12 +41,16 @@ after(async () => {
 
 test('the Failures view: charts by type, search, links to the explorer, and offline history', { skip: skip ?? false }, (t) =>
   traced(t, wc, async (wc) => {
-    const expected = await waitFor('every job to run', async () => {
-      const s = await wc.engine.call('history.summary', { window: '1h' });
-      if (!s.ok) return null;
-      const data = s.data as { failures: number; successes: number };
-      return data.successes >= 40 && data.failures >= FAILURES ? data : null;
-    }, 40_000);
+    const expected = await waitFor(
+      'every job to run',
+      async () => {
+        const s = await wc.engine.call('history.summary', { window: '1h' });
+        if (!s.ok) return null;
+        const data = s.data as { failures: number; successes: number };
+        return data.successes >= 40 && data.failures >= FAILURES ? data : null;
+      },
+      40_000,
+    );
     const page = wc.page;
     await wc.open('#/failures');
     await page.waitForSelector('[data-testid="type-bars"]');
@@ -74,7 +78,9 @@ test('the Failures view: charts by type, search, links to the explorer, and offl
     for (const text of await rows.allInnerTexts()) assert.match(text, /Invalid JSON/);
     // Export gives the filtered set as a file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
-    const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+    const csv = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\r\n');
     assert.equal(csv.length, 1 + copiesOf('invalid_json'), 'header + the matching attempts');
     assert.ok(csv.slice(1).every((line) => line.includes('invalid_json') && line.includes('JSONDecodeError')));
 

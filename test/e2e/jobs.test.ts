@@ -9,7 +9,8 @@ let db: TestPostgres;
 let web: WebConsole | undefined;
 let failed: string[] = [];
 
-const QUOTA = "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota', 'code': 'insufficient_quota'}}";
+const QUOTA =
+  "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota', 'code': 'insufficient_quota'}}";
 const LIST = '#/jobs?state=failed&task=generate_insight';
 
 // Each test gets the same starting point, a database and a console of its own: it runs alone and in any order.
@@ -19,7 +20,11 @@ beforeEach(async () => {
   // Failed insight jobs (quota and parse errors), some waiting ones, and failures of another task.
   failed = await addJobs(db.pool, 'generate_insight', 24, { payload: { eventId: 1 }, maxAttempts: 3 });
   await makeFailed(db.pool, failed.slice(0, 16), QUOTA);
-  await makeFailed(db.pool, failed.slice(16), 'pydantic_core._pydantic_core.ValidationError: 1 validation error for Insight\nsummary\n  Field required');
+  await makeFailed(
+    db.pool,
+    failed.slice(16),
+    'pydantic_core._pydantic_core.ValidationError: 1 validation error for Insight\nsummary\n  Field required',
+  );
   await addJobs(db.pool, 'generate_insight', 6, { payload: { eventId: 2 }, runAt: new Date(Date.now() + 3_600_000).toISOString() });
   const other = await addJobs(db.pool, 'summarize', 5, { queue: 'summaries', maxAttempts: 2 });
   await makeFailed(db.pool, other, 'Request timeout after 300 seconds');
@@ -57,7 +62,11 @@ test('filter to failed jobs, open one, retry it, and see it leave the failed lis
     const target = failed[3];
     await page.getByTestId(`open-${target}`).click();
     await page.getByTestId('job-detail').waitFor();
-    assert.match(await page.getByTestId('job-payload').innerText(), /"title": "Rates rise <b>again<\/b>"/, 'the payload is pretty-printed, as text');
+    assert.match(
+      await page.getByTestId('job-payload').innerText(),
+      /"title": "Rates rise <b>again<\/b>"/,
+      'the payload is pretty-printed, as text',
+    );
     assert.equal(await page.getByTestId('job-last-error').innerText(), QUOTA);
     assert.equal(await page.locator('[data-testid="job-payload"] b').count(), 0, 'nothing in the payload is rendered as HTML');
     await web.screenshot('job-detail');
@@ -119,7 +128,12 @@ test('on a read-only connection the action buttons are disabled with the reason'
   traced(t, web, async (web) => {
     const { page, engine } = web;
     const writable = engine.parts.sessions.current()!.profile.id;
-    const saved = await engine.call('connections.save', { name: 'watch only', target: { url: db.connectionString }, readOnly: true, savePassword: false });
+    const saved = await engine.call('connections.save', {
+      name: 'watch only',
+      target: { url: db.connectionString },
+      readOnly: true,
+      savePassword: false,
+    });
     assert.ok(saved.ok);
     const activated = await engine.call('connections.activate', { id: (saved.data as { id: string }).id });
     assert.ok(activated.ok);
@@ -145,18 +159,29 @@ test('a selected job taken by a worker before the action runs is reported as ski
     await page.getByTestId('bulk-retry').click();
     await page.getByTestId('action-count').getByText('3 jobs will be touched').waitFor();
     // A worker of another process takes one of them between the confirmation and the action.
-    await db.pool.query(`update graphile_worker._private_jobs set locked_by = 'pool-7f3a9c', locked_at = now(), attempts = attempts + 1 where id = $1`, [parse[1]]);
+    await db.pool.query(
+      `update graphile_worker._private_jobs set locked_by = 'pool-7f3a9c', locked_at = now(), attempts = attempts + 1 where id = $1`,
+      [parse[1]],
+    );
     await page.getByTestId('action-confirm').click();
     await page.getByTestId('action-report').waitFor();
     assert.equal(await page.getByTestId('report-affected').innerText(), '2');
     assert.equal(await page.getByTestId('report-skipped').innerText(), '1');
     assert.match(await page.getByTestId('report-reasons').innerText(), /running in another process \(pool-7f3a9c\).*#\d+/s);
     await web.screenshot('jobs-bulk-report-skipped');
-    const row = (await db.pool.query<{ attempts: number; max_attempts: number; locked_by: string | null }>('select attempts, max_attempts, locked_by from graphile_worker._private_jobs where id = $1', [parse[1]])).rows[0];
+    const row = (
+      await db.pool.query<{ attempts: number; max_attempts: number; locked_by: string | null }>(
+        'select attempts, max_attempts, locked_by from graphile_worker._private_jobs where id = $1',
+        [parse[1]],
+      )
+    ).rows[0];
     assert.deepEqual(row, { attempts: 4, max_attempts: 3, locked_by: 'pool-7f3a9c' }, 'the job the worker holds is untouched');
 
     // Its page says plainly that it cannot be cancelled from here, and what can be done.
-    await page.getByTestId('report-reasons').getByRole('link', { name: `#${parse[1]}` }).click();
+    await page
+      .getByTestId('report-reasons')
+      .getByRole('link', { name: `#${parse[1]}` })
+      .click();
     await page.getByTestId('job-locked-elsewhere').waitFor();
     assert.match(await page.getByTestId('job-locked-elsewhere').innerText(), /pool-7f3a9c\): it cannot be cancelled from here/);
     assert.equal(await page.getByTestId('job-action-cancel').isDisabled(), true);

@@ -14,8 +14,7 @@ after(async () => {
   await web?.close();
 });
 
-const readCount = async (state: string) =>
-  Number((await web!.page.getByTestId(`count-${state}-value`).innerText()).replace(/[^\d]/g, ''));
+const readCount = async (state: string) => Number((await web!.page.getByTestId(`count-${state}-value`).innerText()).replace(/[^\d]/g, ''));
 
 test('the overview shows live counts that change as jobs run, and the depth chart', { skip: skip ?? false }, (t) =>
   traced(t, web, async (web) => {

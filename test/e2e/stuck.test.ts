@@ -29,54 +29,81 @@ after(async () => {
   await db?.close();
 });
 
-test('the stuck view shows a crashed pool, a blocked queue, a task with no worker and failures; one click unlocks', { skip: skip ?? false }, (t) =>
-  traced(t, wc, async (wc) => {
-    // Another process's pool that died 40 minutes ago, holding a job and its named queue, three jobs behind it.
-    await q(`select graphile_worker.add_job('summarize_student', '{}'::json, queue_name => 'student-42', job_key => 'held')`);
-    await q(`select graphile_worker.add_job('summarize_student', '{}'::json, queue_name => 'student-42') from generate_series(1, 3)`);
-    await q(`update graphile_worker._private_jobs set locked_by = 'pool-5ca1ab1e0042', locked_at = now() - interval '40 minutes', attempts = 1 where key = 'held'`);
-    await q(`update graphile_worker._private_job_queues set locked_by = 'pool-5ca1ab1e0042', locked_at = now() - interval '40 minutes' where queue_name = 'student-42'`);
-    // A pool of this Jobdeck whose process crashed after start-up recovery ran: exact, not judged.
-    const pid = await deadPid();
-    wc.engine.parts.db
-      .prepare('insert into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
-      .run('pool-0wnc0ffee001', profileIdForUrl(db.connectionString), pid, Date.now() - 600_000);
-    await q(`select graphile_worker.add_job('news_insight', json_build_object('n', i), job_key => 'own-' || i) from generate_series(1, 2) i`);
-    await q(`update graphile_worker._private_jobs set locked_by = 'pool-0wnc0ffee001', locked_at = now() - interval '2 minutes', attempts = 1 where key like 'own-%'`);
-    // A task no worker supports, and permanently failed jobs with a hostile message.
-    await q(`select graphile_worker.add_job('translate_posting', '{}'::json, run_at => now() - interval '7 minutes') from generate_series(1, 6)`);
-    await q(`select graphile_worker.add_job('news_insight', '{}'::json, max_attempts => 3, job_key => 'rl-' || i) from generate_series(1, 4) i`);
-    await q(`update graphile_worker._private_jobs set attempts = 3, last_error = '<img src=x onerror=alert(1)> Error code: 429 - Rate limit reached for gpt-4o-mini' || repeat(' trace', 20000) where key like 'rl-%'`);
+test(
+  'the stuck view shows a crashed pool, a blocked queue, a task with no worker and failures; one click unlocks',
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, wc, async (wc) => {
+      // Another process's pool that died 40 minutes ago, holding a job and its named queue, three jobs behind it.
+      await q(`select graphile_worker.add_job('summarize_student', '{}'::json, queue_name => 'student-42', job_key => 'held')`);
+      await q(`select graphile_worker.add_job('summarize_student', '{}'::json, queue_name => 'student-42') from generate_series(1, 3)`);
+      await q(
+        `update graphile_worker._private_jobs set locked_by = 'pool-5ca1ab1e0042', locked_at = now() - interval '40 minutes', attempts = 1 where key = 'held'`,
+      );
+      await q(
+        `update graphile_worker._private_job_queues set locked_by = 'pool-5ca1ab1e0042', locked_at = now() - interval '40 minutes' where queue_name = 'student-42'`,
+      );
+      // A pool of this Jobdeck whose process crashed after start-up recovery ran: exact, not judged.
+      const pid = await deadPid();
+      wc.engine.parts.db
+        .prepare('insert into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)')
+        .run('pool-0wnc0ffee001', profileIdForUrl(db.connectionString), pid, Date.now() - 600_000);
+      await q(
+        `select graphile_worker.add_job('news_insight', json_build_object('n', i), job_key => 'own-' || i) from generate_series(1, 2) i`,
+      );
+      await q(
+        `update graphile_worker._private_jobs set locked_by = 'pool-0wnc0ffee001', locked_at = now() - interval '2 minutes', attempts = 1 where key like 'own-%'`,
+      );
+      // A task no worker supports, and permanently failed jobs with a hostile message.
+      await q(
+        `select graphile_worker.add_job('translate_posting', '{}'::json, run_at => now() - interval '7 minutes') from generate_series(1, 6)`,
+      );
+      await q(
+        `select graphile_worker.add_job('news_insight', '{}'::json, max_attempts => 3, job_key => 'rl-' || i) from generate_series(1, 4) i`,
+      );
+      await q(
+        `update graphile_worker._private_jobs set attempts = 3, last_error = '<img src=x onerror=alert(1)> Error code: 429 - Rate limit reached for gpt-4o-mini' || repeat(' trace', 20000) where key like 'rl-%'`,
+      );
 
-    await wc.open('#/stuck');
-    const page = wc.page;
-    await page.waitForSelector('[data-testid="stuck-pool-pool-5ca1ab1e0042"]');
-    await page.waitForSelector('[data-testid="stuck-pool-pool-0wnc0ffee001"]');
-    assert.match(await page.textContent('[data-testid="stuck-pool-pool-5ca1ab1e0042"] [data-testid="pool-liveness"]') ?? '', /probably gone · judged/);
-    assert.match(await page.textContent('[data-testid="stuck-pool-pool-0wnc0ffee001"] [data-testid="pool-liveness"]') ?? '', /Jobdeck · gone/);
-    assert.match(await page.textContent('[data-testid="blocked-queue-student-42"]') ?? '', /3/);
-    assert.match(await page.textContent('[data-testid="due-translate_posting"]') ?? '', /No worker/);
-    assert.match(await page.textContent('[data-testid="failed-news_insight-rate_limit"]') ?? '', /Error code: 429/);
-    assert.equal(await page.locator('img').count(), 0, 'the error text is rendered as text, never HTML');
-    assert.equal(await page.textContent('[data-testid="stuck-count"] strong'), '3');
-    // The view scrolls inside the shell: a taller window shows every group in one picture.
-    await page.setViewportSize({ width: 1440, height: 1500 });
-    await wc.screenshot('stuck-view');
+      await wc.open('#/stuck');
+      const page = wc.page;
+      await page.waitForSelector('[data-testid="stuck-pool-pool-5ca1ab1e0042"]');
+      await page.waitForSelector('[data-testid="stuck-pool-pool-0wnc0ffee001"]');
+      assert.match(
+        (await page.textContent('[data-testid="stuck-pool-pool-5ca1ab1e0042"] [data-testid="pool-liveness"]')) ?? '',
+        /probably gone · judged/,
+      );
+      assert.match(
+        (await page.textContent('[data-testid="stuck-pool-pool-0wnc0ffee001"] [data-testid="pool-liveness"]')) ?? '',
+        /Jobdeck · gone/,
+      );
+      assert.match((await page.textContent('[data-testid="blocked-queue-student-42"]')) ?? '', /3/);
+      assert.match((await page.textContent('[data-testid="due-translate_posting"]')) ?? '', /No worker/);
+      assert.match((await page.textContent('[data-testid="failed-news_insight-rate_limit"]')) ?? '', /Error code: 429/);
+      assert.equal(await page.locator('img').count(), 0, 'the error text is rendered as text, never HTML');
+      assert.equal(await page.textContent('[data-testid="stuck-count"] strong'), '3');
+      // The view scrolls inside the shell: a taller window shows every group in one picture.
+      await page.setViewportSize({ width: 1440, height: 1500 });
+      await wc.screenshot('stuck-view');
 
-    // One click: the crashed pool's job and queue are unlocked, and the view says so.
-    await page.click('[data-testid="unlock-pool-pool-5ca1ab1e0042"]');
-    await page.waitForSelector('[data-testid="stuck-pool-pool-5ca1ab1e0042"]', { state: 'detached' });
-    await page.waitForSelector('[data-testid="blocked-queue-student-42"]', { state: 'detached' });
-    const [held] = await q<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where locked_by = 'pool-5ca1ab1e0042'`);
-    assert.equal(held.n, 0);
-    await page.waitForSelector('.toast >> text=1 job and 1 queue unlocked');
+      // One click: the crashed pool's job and queue are unlocked, and the view says so.
+      await page.click('[data-testid="unlock-pool-pool-5ca1ab1e0042"]');
+      await page.waitForSelector('[data-testid="stuck-pool-pool-5ca1ab1e0042"]', { state: 'detached' });
+      await page.waitForSelector('[data-testid="blocked-queue-student-42"]', { state: 'detached' });
+      const [held] = await q<{ n: number }>(
+        `select count(*)::int as n from graphile_worker._private_jobs where locked_by = 'pool-5ca1ab1e0042'`,
+      );
+      assert.equal(held.n, 0);
+      await page.waitForSelector('.toast >> text=1 job and 1 queue unlocked');
 
-    // Recover: this Jobdeck's own crashed pool is found and its jobs requeued.
-    await page.click('[data-testid="stuck-recover"]');
-    await page.waitForSelector('[data-testid="stuck-pool-pool-0wnc0ffee001"]', { state: 'detached' });
-    await waitFor('the recovery note', async () => /found 1 gone runner pool.*unlocked 2 jobs.*2 requeued/.test((await page.textContent('[data-testid="recovery-note"]')) ?? ''));
-    await wc.screenshot('stuck-view-after-unlock');
-    const audit = wc.engine.parts.audit.list({ limit: 10 }).map((a) => a.action);
-    assert.ok(audit.includes('stuck.unlock') && audit.includes('recovery.unlock'));
-  }),
+      // Recover: this Jobdeck's own crashed pool is found and its jobs requeued.
+      await page.click('[data-testid="stuck-recover"]');
+      await page.waitForSelector('[data-testid="stuck-pool-pool-0wnc0ffee001"]', { state: 'detached' });
+      await waitFor('the recovery note', async () =>
+        /found 1 gone runner pool.*unlocked 2 jobs.*2 requeued/.test((await page.textContent('[data-testid="recovery-note"]')) ?? ''),
+      );
+      await wc.screenshot('stuck-view-after-unlock');
+      const audit = wc.engine.parts.audit.list({ limit: 10 }).map((a) => a.action);
+      assert.ok(audit.includes('stuck.unlock') && audit.includes('recovery.unlock'));
+    }),
 );

@@ -48,7 +48,14 @@ async function acquireBrowser(executablePath: string): Promise<Browser> {
       browser: chromium.launch({
         executablePath,
         tracesDir,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
       }),
       tracesDir,
       users: 0,
@@ -122,7 +129,10 @@ export async function startWebConsole(start: StartOptions & { depthSampleMs?: nu
   }
 }
 
-async function closeAll(dataDir: string, parts: { engine?: Engine; server?: WebServer; browser?: Browser; context?: BrowserContext }): Promise<void> {
+async function closeAll(
+  dataDir: string,
+  parts: { engine?: Engine; server?: WebServer; browser?: Browser; context?: BrowserContext },
+): Promise<void> {
   await parts.context?.close().catch(() => {});
   if (parts.browser) releaseBrowser();
   await parts.server?.close().catch(() => {});
@@ -132,7 +142,11 @@ async function closeAll(dataDir: string, parts: { engine?: Engine; server?: WebS
 
 /** A file name for a test's trace: its name, with only the characters every file system accepts. */
 export function traceFile(testName: string): string {
-  const safe = testName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'test';
+  const safe =
+    testName
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 120) || 'test';
   return path.join(TRACE_DIR, `${safe}.zip`);
 }
 

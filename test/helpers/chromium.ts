@@ -15,7 +15,9 @@ export function browserSkippedOnPurpose(): boolean {
 
 /** Chromium downloaded by `npx playwright install chromium`, newest revision first. */
 function playwrightInstalls(): string[] {
-  const cache = process.env.PLAYWRIGHT_BROWSERS_PATH || path.join(os.homedir(), process.platform === 'darwin' ? 'Library/Caches' : '.cache', 'ms-playwright');
+  const cache =
+    process.env.PLAYWRIGHT_BROWSERS_PATH ||
+    path.join(os.homedir(), process.platform === 'darwin' ? 'Library/Caches' : '.cache', 'ms-playwright');
   let dirs: string[];
   try {
     dirs = readdirSync(cache).filter((d) => /^chromium-\d+$/.test(d));
@@ -25,7 +27,10 @@ function playwrightInstalls(): string[] {
   dirs.sort((a, b) => Number(b.slice(9)) - Number(a.slice(9)));
   const inside =
     process.platform === 'darwin'
-      ? ['chrome-mac/Chromium.app/Contents/MacOS/Chromium', 'chrome-mac-arm64/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing']
+      ? [
+          'chrome-mac/Chromium.app/Contents/MacOS/Chromium',
+          'chrome-mac-arm64/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing',
+        ]
       : process.platform === 'win32'
         ? ['chrome-win/chrome.exe', 'chrome-win64/chrome.exe']
         : ['chrome-linux/chrome', 'chrome-linux64/chrome'];
@@ -40,7 +45,9 @@ export function chromiumCandidates(): string[] {
     '/usr/bin/chromium-browser',
     '/usr/bin/google-chrome',
     '/usr/bin/google-chrome-stable',
-    ...(process.platform === 'darwin' ? ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium'] : []),
+    ...(process.platform === 'darwin'
+      ? ['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium']
+      : []),
     ...playwrightInstalls(),
   ];
 }

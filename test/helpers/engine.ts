@@ -17,9 +17,7 @@ export interface TestEngine {
 }
 
 /** A real engine with its own SQLite file in a temp folder, started against `databaseUrl` (or the embedded demo). */
-export async function startTestEngine(
-  start: StartOptions & { depthSampleMs?: number; dataDir?: string } = {},
-): Promise<TestEngine> {
+export async function startTestEngine(start: StartOptions & { depthSampleMs?: number; dataDir?: string } = {}): Promise<TestEngine> {
   const dataDir = start.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'jobdeck-engine-'));
   const engine = createEngine({ dataDir, mode: 'web', log: () => {}, depthSampleMs: start.depthSampleMs });
   await engine.start({ runner: false, ...start });
@@ -39,12 +37,7 @@ export async function startTestEngine(
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T> | T,
-  timeoutMs = 15_000,
-  everyMs = 100,
-): Promise<NonNullable<T>> {
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 15_000, everyMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -54,7 +47,8 @@ export async function waitFor<T>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -179,7 +179,10 @@ async function onSharedCluster(shared: SharedCluster, options: TestPostgresOptio
   const databases = [database, `${database}_empty`];
   // Two connections: both copies run at once.
   await Promise.all([
-    admin(shared.adminUrl, `create database ${ident(database)} template ${ident(options.migrate === false ? 'template0' : shared.template)}`),
+    admin(
+      shared.adminUrl,
+      `create database ${ident(database)} template ${ident(options.migrate === false ? 'template0' : shared.template)}`,
+    ),
     admin(shared.adminUrl, `create database ${ident(databases[1])} template template0`),
   ]);
   const connectionString = withDatabase(shared.adminUrl, database);
@@ -204,7 +207,11 @@ async function onSharedCluster(shared: SharedCluster, options: TestPostgresOptio
     async close() {
       await pool.end().catch(() => {});
       // `with (force)` ends the connections a test left open (an engine that was not stopped, a child process).
-      await admin(shared.adminUrl, ...databases.map((d) => `drop database if exists ${ident(d)} with (force)`), ...roles.map((r) => `drop role if exists ${ident(r)}`));
+      await admin(
+        shared.adminUrl,
+        ...databases.map((d) => `drop database if exists ${ident(d)} with (force)`),
+        ...roles.map((r) => `drop role if exists ${ident(r)}`),
+      );
     },
   };
 }

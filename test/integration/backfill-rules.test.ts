@@ -27,9 +27,10 @@ before(async () => {
   await db.pool.query(`update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429' where key = any($1)`, [
     PRE_FAILED.map((id) => `enrich_product:${id}`),
   ]);
-  await db.pool.query(`update graphile_worker._private_jobs set attempts = 1, locked_at = now(), locked_by = 'pool-elsewhere' where key = any($1)`, [
-    PRE_RUNNING.map((id) => `enrich_product:${id}`),
-  ]);
+  await db.pool.query(
+    `update graphile_worker._private_jobs set attempts = 1, locked_at = now(), locked_by = 'pool-elsewhere' where key = any($1)`,
+    [PRE_RUNNING.map((id) => `enrich_product:${id}`)],
+  );
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
   ruleId = (await te.call('backfill.save', { rule: rule() })).id;
 });
@@ -39,22 +40,38 @@ after(async () => {
 });
 
 const jobKeys = async () =>
-  (await db.pool.query<{ key: string }>(`select key from graphile_worker._private_jobs where key like 'enrich_product:%'`)).rows.map((r) => r.key);
+  (await db.pool.query<{ key: string }>(`select key from graphile_worker._private_jobs where key like 'enrich_product:%'`)).rows.map(
+    (r) => r.key,
+  );
 
 test('preview counts exactly the items lacking output, and where their jobs stand', async () => {
   const p = await te.call('backfill.preview', { target: { id: ruleId }, sampleSize: 5 });
   assert.deepEqual(
     { missing: p.missing, fresh: p.fresh, queued: p.queued, running: p.running, failed: p.failed, invalid: p.invalid },
-    { missing: LACKING.length, fresh: FRESH.length, queued: PRE_QUEUED.length, running: PRE_RUNNING.length, failed: PRE_FAILED.length, invalid: 0 },
+    {
+      missing: LACKING.length,
+      fresh: FRESH.length,
+      queued: PRE_QUEUED.length,
+      running: PRE_RUNNING.length,
+      failed: PRE_FAILED.length,
+      invalid: 0,
+    },
   );
-  assert.deepEqual(p.sample.map((s) => s.key), FRESH.slice(0, 5).map(String), 'the sample shows what a run queues first, in the query order');
+  assert.deepEqual(
+    p.sample.map((s) => s.key),
+    FRESH.slice(0, 5).map(String),
+    'the sample shows what a run queues first, in the query order',
+  );
   assert.ok(p.sample.every((s) => s.state === 'none' && s.jobId === null));
   // The query's ORDER BY decides what goes first: newest first here.
   const newest = await te.call('backfill.preview', {
     target: { rule: rule({ query: RULE_QUERY.replace('order by p.id', 'order by p.id desc') }) },
     sampleSize: 3,
   });
-  assert.deepEqual(newest.sample.map((s) => s.key), FRESH.slice(-3).reverse().map(String));
+  assert.deepEqual(
+    newest.sample.map((s) => s.key),
+    FRESH.slice(-3).reverse().map(String),
+  );
 });
 
 test('preview per group (an unsaved rule) counts each category exactly', async () => {
@@ -71,15 +88,32 @@ test('run queues exactly the batch size in query order, with the rule payload, a
   const result = await te.call('backfill.run', { id: ruleId });
   assert.equal(result.jobIds.length, 25);
   assert.equal(result.run.enqueued, 25);
-  assert.match(result.message, new RegExp(`^${LACKING.length} items needed output, 25 queued, ${PRE_QUEUED.length + PRE_RUNNING.length} already queued, ${PRE_FAILED.length} permanently failed before \\(not requeued unless asked\\)`));
-  const { rows } = await db.pool.query<{ payload: { productId: number }; max_attempts: number; key: string; attempts: number; identifier: string }>(
+  assert.match(
+    result.message,
+    new RegExp(
+      `^${LACKING.length} items needed output, 25 queued, ${PRE_QUEUED.length + PRE_RUNNING.length} already queued, ${PRE_FAILED.length} permanently failed before \\(not requeued unless asked\\)`,
+    ),
+  );
+  const { rows } = await db.pool.query<{
+    payload: { productId: number };
+    max_attempts: number;
+    key: string;
+    attempts: number;
+    identifier: string;
+  }>(
     `select j.payload, j.max_attempts, j.key, j.attempts, t.identifier from graphile_worker._private_jobs j
        join graphile_worker._private_tasks t on t.id = j.task_id where j.id = any($1::bigint[]) order by j.id`,
     [result.jobIds],
   );
-  assert.deepEqual(rows.map((r) => r.payload.productId), FRESH.slice(0, 25));
+  assert.deepEqual(
+    rows.map((r) => r.payload.productId),
+    FRESH.slice(0, 25),
+  );
   assert.ok(rows.every((r) => r.max_attempts === 1 && r.attempts === 0 && r.identifier === 'enrich_product'));
-  assert.deepEqual(rows.map((r) => r.key), FRESH.slice(0, 25).map((id) => `enrich_product:${id}`));
+  assert.deepEqual(
+    rows.map((r) => r.key),
+    FRESH.slice(0, 25).map((id) => `enrich_product:${id}`),
+  );
   const audit = te.engine.parts.audit.list({ limit: 1 })[0];
   assert.equal(audit.action, 'backfill.run');
   assert.deepEqual([audit.requested, audit.affected, audit.skipped], [25, 25, 0]);
@@ -118,10 +152,16 @@ test('after a real runner processes the jobs and some fail for good, a new run r
         },
       },
     });
-    await waitFor('the runner to finish every available job', async () => {
-      const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where is_available`);
-      return rows[0].n === 0;
-    }, 30_000);
+    await waitFor(
+      'the runner to finish every available job',
+      async () => {
+        const { rows } = await db.pool.query<{ n: number }>(
+          `select count(*)::int as n from graphile_worker._private_jobs where is_available`,
+        );
+        return rows[0].n === 0;
+      },
+      30_000,
+    );
   } finally {
     await runner?.stop();
   }
@@ -154,7 +194,10 @@ test('the run log keeps previews and runs for the backlog chart', async () => {
   const runs = await te.call('backfill.runs', { id: ruleId });
   assert.ok(runs.length >= 6);
   assert.deepEqual(runs.map((r) => r.trigger).filter((t) => t === 'manual').length, 4);
-  assert.ok(runs.every((r, i) => i === 0 || Date.parse(r.at) >= Date.parse(runs[i - 1].at)), 'oldest first');
+  assert.ok(
+    runs.every((r, i) => i === 0 || Date.parse(r.at) >= Date.parse(runs[i - 1].at)),
+    'oldest first',
+  );
   const rules = await te.call('backfill.list');
   assert.equal(rules[0].lastRun?.trigger, 'manual');
 });

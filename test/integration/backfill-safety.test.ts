@@ -69,7 +69,9 @@ const HERE = `database = (select oid from pg_database where datname = current_da
 test('no advisory lock outlives a refused rule (its connection is closed)', async () => {
   const result = await te.engine.call('backfill.preview', { target: { rule: rule({ query: `select pg_advisory_lock(4242)::text` }) } });
   assert.equal(result.ok, false, 'the rule is refused');
-  const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 4242 and ${HERE}`);
+  const { rows } = await db.pool.query<{ n: number }>(
+    `select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 4242 and ${HERE}`,
+  );
   assert.equal(rows[0].n, 0);
 });
 
@@ -130,7 +132,9 @@ test('two runs at once never queue an item twice (the second re-checks under the
     await holder.query(`select pg_advisory_lock(hashtext('jobdeck'), hashtext('backfill'))`);
     const runs = [te.call('backfill.run', { id: saved.id }), te.call('backfill.run', { id: saved.id })];
     await waitFor('both runs to wait for the lock', async () => {
-      const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and ${HERE}`);
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and ${HERE}`,
+      );
       return rows[0].n === 2;
     });
     await holder.query(`select pg_advisory_unlock(hashtext('jobdeck'), hashtext('backfill'))`);
@@ -141,7 +145,9 @@ test('two runs at once never queue an item twice (the second re-checks under the
   } finally {
     holder.release();
   }
-  const { rows } = await db.pool.query<{ jobs: number; items: number }>(`select count(*)::int as jobs, count(distinct payload->>'productId')::int as items from graphile_worker._private_jobs`);
+  const { rows } = await db.pool.query<{ jobs: number; items: number }>(
+    `select count(*)::int as jobs, count(distinct payload->>'productId')::int as items from graphile_worker._private_jobs`,
+  );
   assert.equal(rows[0].jobs, rows[0].items);
   assert.equal(rows[0].jobs, 10);
 });

@@ -33,7 +33,10 @@ after(async () => {
 });
 
 test('crontab lines: every N minutes, one schedule id per rule, one missed tick caught up, no retry', () => {
-  assert.equal(crontabLine({ id: 'abc123', scheduleMinutes: 15 }), '*/15 * * * * jobdeck_backfill:abc123 ?id=jobdeck_backfill_abc123&fill=15m&max=1&jobKey=jobdeck_backfill_abc123');
+  assert.equal(
+    crontabLine({ id: 'abc123', scheduleMinutes: 15 }),
+    '*/15 * * * * jobdeck_backfill:abc123 ?id=jobdeck_backfill_abc123&fill=15m&max=1&jobKey=jobdeck_backfill_abc123',
+  );
   assert.match(crontabLine({ id: 'abc123', scheduleMinutes: 120 })!, /^0 \*\/2 \* \* \* /);
   assert.match(crontabLine({ id: 'abc123', scheduleMinutes: 1440 })!, /^0 0 \* \* \* /);
   assert.equal(crontabLine({ id: 'abc123', scheduleMinutes: null }), null);
@@ -50,25 +53,35 @@ test('a scheduled rule is loaded into the hosted runner and its scheduled job ru
   // graphile-worker registers each crontab id in known_crontabs: that row is what makes a tick run once
   // across every runner (every Jobdeck) holding the same rule on this database.
   await waitFor('the crontab id to be known', async () => {
-    const { rows } = await db.pool.query(`select 1 from graphile_worker._private_known_crontabs where identifier = $1`, [`jobdeck_backfill_${saved.id}`]);
+    const { rows } = await db.pool.query(`select 1 from graphile_worker._private_known_crontabs where identifier = $1`, [
+      `jobdeck_backfill_${saved.id}`,
+    ]);
     return rows.length === 1;
   });
   // A tick is what the crontab adds: the same job, now, instead of waiting for the next 5-minute mark.
   await db.pool.query(`select graphile_worker.add_job($1, '{}'::json, max_attempts => 1)`, [scheduledTaskName(saved.id)]);
-  const run = await waitFor('the scheduled run to be logged', async () => {
-    const runs = await te.call('backfill.runs', { id: saved.id });
-    return runs.find((r) => r.trigger === 'schedule');
-  }, 20_000);
+  const run = await waitFor(
+    'the scheduled run to be logged',
+    async () => {
+      const runs = await te.call('backfill.runs', { id: saved.id });
+      return runs.find((r) => r.trigger === 'schedule');
+    },
+    20_000,
+  );
   assert.equal(run.missing, LACKING.length);
   assert.equal(run.enqueued, 40);
   assert.equal(run.error, null);
   const audit = te.engine.parts.audit.list({ limit: 5 }).find((a) => a.action === 'backfill.run');
   assert.equal(audit?.actor, 'schedule');
   // The hosted runner then processes the queued jobs with the operator's task: the backlog shrinks.
-  const preview = await waitFor('the queued items to get their output', async () => {
-    const p = await te.call('backfill.preview', { target: { id: saved.id }, sampleSize: 0 });
-    return p.missing === LACKING.length - 40 ? p : null;
-  }, 20_000);
+  const preview = await waitFor(
+    'the queued items to get their output',
+    async () => {
+      const p = await te.call('backfill.preview', { target: { id: saved.id }, sampleSize: 0 });
+      return p.missing === LACKING.length - 40 ? p : null;
+    },
+    20_000,
+  );
   assert.equal(preview.queued + preview.running, 0);
 });
 
@@ -99,15 +112,20 @@ test('removing the schedule takes the task out of the runner', async () => {
 
 test('a scheduled run that fails is logged, and leaves no failed job behind', async () => {
   const poolBefore = te.engine.parts.hosted.poolId();
-  const bad = await te.call('backfill.save', { rule: rule({ name: 'writes', query: `select nextval('shop.counter')`, scheduleMinutes: 10 }) });
+  const bad = await te.call('backfill.save', {
+    rule: rule({ name: 'writes', query: `select nextval('shop.counter')`, scheduleMinutes: 10 }),
+  });
   await waitFor('the runner to restart with the crontab', () => {
     const id = te.engine.parts.hosted.poolId();
     return id && id !== poolBefore;
   });
-  const { rows } = await db.pool.query<{ id: string }>(`select (graphile_worker.add_job($1, '{}'::json, max_attempts => 1)).id::text as id`, [
-    scheduledTaskName(bad.id),
-  ]);
-  const run = await waitFor('the failed run to be logged', async () => (await te.call('backfill.runs', { id: bad.id })).find((r) => r.error));
+  const { rows } = await db.pool.query<{ id: string }>(
+    `select (graphile_worker.add_job($1, '{}'::json, max_attempts => 1)).id::text as id`,
+    [scheduledTaskName(bad.id)],
+  );
+  const run = await waitFor('the failed run to be logged', async () =>
+    (await te.call('backfill.runs', { id: bad.id })).find((r) => r.error),
+  );
   assert.match(run.error ?? '', /read-only/);
   assert.equal(run.trigger, 'schedule');
   await waitFor('the scheduled job to complete', async () => {

@@ -61,6 +61,8 @@ test('a rule scheduled in two Jobdecks on one database runs once per tick', asyn
   const ticks = 1 + Math.floor(Date.now() / FIVE_MINUTES) - Math.floor(started / FIVE_MINUTES);
   const runs = await scheduledRuns();
   assert.ok(runs >= 1 && runs <= ticks, `${runs} scheduled runs for ${ticks} tick(s)`);
-  const { rows } = await db.pool.query<{ items: number; jobs: number }>(`select count(distinct payload->>'productId')::int as items, count(*)::int as jobs from graphile_worker._private_jobs where key like 'enrich_product:%'`);
+  const { rows } = await db.pool.query<{ items: number; jobs: number }>(
+    `select count(distinct payload->>'productId')::int as items, count(*)::int as jobs from graphile_worker._private_jobs where key like 'enrich_product:%'`,
+  );
   assert.equal(rows[0].items, rows[0].jobs, 'no item queued twice');
 });

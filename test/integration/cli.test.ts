@@ -31,7 +31,10 @@ test('`serve --demo` prints a tokened URL, serves the API behind it, and stops c
     const api = (name: string, auth = token) =>
       fetch(`${url.origin}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${auth}` }, body: '{}' });
     assert.equal((await api('app.status', '')).status, 401);
-    const status = (await (await api('app.status')).json()) as { ok: boolean; data: { connection: { state: string }; runner: { state: string }; demo: { active: boolean } } };
+    const status = (await (await api('app.status')).json()) as {
+      ok: boolean;
+      data: { connection: { state: string }; runner: { state: string }; demo: { active: boolean } };
+    };
     assert.equal(status.data.connection.state, 'online');
     assert.equal(status.data.runner.state, 'running');
     assert.equal(status.data.demo.active, true);

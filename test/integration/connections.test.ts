@@ -56,7 +56,9 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
     assert.match(e.message, new RegExp(`Password authentication failed for user "${watcher}"`));
   });
   test('a database that does not exist', async () => {
-    const e = await failure('connections.test', { target: { host: '127.0.0.1', port: port(), database: 'nope', user: 'jobdeck', password: 'jobdeck-local' } });
+    const e = await failure('connections.test', {
+      target: { host: '127.0.0.1', port: port(), database: 'nope', user: 'jobdeck', password: 'jobdeck-local' },
+    });
     assert.match(e.message, /Database "nope" does not exist/);
   });
   test('a database without graphile-worker', async () => {
@@ -101,7 +103,11 @@ describe('saved connections', () => {
   });
 
   test('a read-only role connects watch-only: write operations are refused by the engine', async () => {
-    const ro = await te.call('connections.save', { name: 'watch-only role', target: { url: as(watcher, 'watch-pw') }, savePassword: false });
+    const ro = await te.call('connections.save', {
+      name: 'watch-only role',
+      target: { url: as(watcher, 'watch-pw') },
+      savePassword: false,
+    });
     const status = await te.call('connections.activate', { id: ro.id });
     assert.equal(status.connection.state, 'online');
     assert.match(status.connection.readOnlyReason ?? '', /lacks UPDATE/);

@@ -27,11 +27,17 @@ describe('demo pipeline against a real graphile-worker runner', () => {
 
   const count = async (sql: string, values: unknown[] = []) => Number((await db.pool.query<{ n: string }>(sql, values)).rows[0].n);
   const jobCount = () => count('select count(*) as n from graphile_worker.jobs');
-  const itemCount = () => count(DEMO_PIPELINES.map((p) => `(select count(*) from ${p.sourceTable})`).join(' + ').replace(/^/, 'select ') + ' as n');
+  const itemCount = () =>
+    count(
+      DEMO_PIPELINES.map((p) => `(select count(*) from ${p.sourceTable})`)
+        .join(' + ')
+        .replace(/^/, 'select ') + ' as n',
+    );
   const itemsWithoutOutput = () =>
     count(
       `select ${DEMO_PIPELINES.map(
-        (p) => `(select count(*) from ${p.sourceTable} s where not exists (select 1 from ${p.outputTable} o where o.${p.outputKey} = s.id))`,
+        (p) =>
+          `(select count(*) from ${p.sourceTable} s where not exists (select 1 from ${p.outputTable} o where o.${p.outputKey} = s.id))`,
       ).join(' + ')} as n`,
     );
 
@@ -74,7 +80,9 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     await eventually('all jobs done', async () => (await jobCount()) === 0 && (await itemsWithoutOutput()) === BACKLOG);
     assert.ok((await itemCount()) >= BACKLOG + 10);
     for (const p of DEMO_PIPELINES) {
-      const { rows } = await db.pool.query<{ output: object; model: string }>(`select ${p.outputColumn} as output, model from ${p.outputTable}`);
+      const { rows } = await db.pool.query<{ output: object; model: string }>(
+        `select ${p.outputColumn} as output, model from ${p.outputTable}`,
+      );
       assert.ok(rows.length > 0, `${p.task} produced outputs`);
       for (const row of rows) {
         assert.equal(row.model, 'gpt-4o-mini');
@@ -93,7 +101,8 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     );
     const eventId = Number(rows[0].id);
     // Two jobs without a job_key for the same item: they may even run at the same time.
-    for (let i = 0; i < 2; i++) await db.pool.query(`select graphile_worker.add_job('generate_insight', $1::json)`, [JSON.stringify({ eventId })]);
+    for (let i = 0; i < 2; i++)
+      await db.pool.query(`select graphile_worker.add_job('generate_insight', $1::json)`, [JSON.stringify({ eventId })]);
     await eventually('both jobs done', async () => (await jobCount()) === 0);
     const outputs = () => db.pool.query(`select insight, created_at from jobdeck_demo.event_insights where event_id = $1`, [eventId]);
     const first = (await outputs()).rows;
@@ -110,7 +119,9 @@ describe('demo pipeline against a real graphile-worker runner', () => {
   test('a bad payload fails with a clear error', async () => {
     await db.pool.query(`select graphile_worker.add_job('summarize', '{"docId": 1}'::json, max_attempts => 1)`);
     const error = await eventually('the job to fail', async () => {
-      const { rows } = await db.pool.query<{ last_error: string | null }>(`select last_error from graphile_worker.jobs where task_identifier = 'summarize' and attempts >= 1`);
+      const { rows } = await db.pool.query<{ last_error: string | null }>(
+        `select last_error from graphile_worker.jobs where task_identifier = 'summarize' and attempts >= 1`,
+      );
       return rows[0]?.last_error;
     });
     assert.match(error, /Invalid payload for summarize: .*documentId/);
@@ -123,7 +134,13 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     assert.equal(demo.settings().mix.quota, 1);
     demo.update({ ratePerSecond: 10 });
     const failed = await eventually('a failure in every task', async () => {
-      const { rows } = await db.pool.query<{ task_identifier: string; queue_name: string | null; key: string; max_attempts: number; last_error: string }>(
+      const { rows } = await db.pool.query<{
+        task_identifier: string;
+        queue_name: string | null;
+        key: string;
+        max_attempts: number;
+        last_error: string;
+      }>(
         `select task_identifier, queue_name, key, max_attempts, last_error from graphile_worker.jobs where attempts >= 1 and last_error is not null`,
       );
       return new Set(rows.map((r) => r.task_identifier)).size === DEMO_PIPELINES.length && rows;

@@ -23,7 +23,10 @@ test('a Postgres error from any domain becomes a database_error with a plain mes
     .connect()
     .catch((e: unknown) => e);
   const unreachable = toErrorBody(refused, { ...context, where: { host: '127.0.0.1', port: 1 } });
-  assert.deepEqual(unreachable, { code: 'database_error', message: 'Cannot reach Postgres at 127.0.0.1:1: connection refused (is it running, and on that port?)' });
+  assert.deepEqual(unreachable, {
+    code: 'database_error',
+    message: 'Cannot reach Postgres at 127.0.0.1:1: connection refused (is it running, and on that port?)',
+  });
 });
 
 test('a SQLite error becomes a storage_error naming what is wrong, never internal', () => {

@@ -60,10 +60,14 @@ test('Postgres stops mid-session: offline with history readable, then catch-up w
   await watcher().scanNow();
 
   await server.stop();
-  const status = await waitFor('the offline state', async () => {
-    const s = await te.call('app.status');
-    return s.connection.state === 'offline' ? s : null;
-  }, 20_000);
+  const status = await waitFor(
+    'the offline state',
+    async () => {
+      const s = await te.call('app.status');
+      return s.connection.state === 'offline' ? s : null;
+    },
+    20_000,
+  );
   assert.ok(status.connection.lastSnapshotAt, 'the time of the last snapshot is known');
   assert.ok(status.connection.error);
   // Every history read keeps working from SQLite.
@@ -80,15 +84,23 @@ test('Postgres stops mid-session: offline with history readable, then catch-up w
   // Back on the same directory and port; another process works before Jobdeck has reconnected.
   server = await startEmbeddedPostgres({ dir: path.join(db.tmpDir, 'pg'), port: server.port });
   child = await startChildWorker(db.connectionString);
-  const rows = await waitFor('the failures that happened while offline', async () => {
-    const r = (await te.call('history.list', { limit: 50 })).rows;
-    return r.length >= BEFORE.length + WHILE_AWAY.length ? r : null;
-  }, 45_000);
+  const rows = await waitFor(
+    'the failures that happened while offline',
+    async () => {
+      const r = (await te.call('history.list', { limit: 50 })).rows;
+      return r.length >= BEFORE.length + WHILE_AWAY.length ? r : null;
+    },
+    45_000,
+  );
   assert.deepEqual(rows.map((r) => r.errorType).sort(), [...BEFORE, ...WHILE_AWAY].sort());
-  const after = await waitFor('the completions that happened while offline', async () => {
-    const s = await te.call('history.summary', { window: '1h' });
-    return s.successes >= 3 ? s : null;
-  }, 20_000);
+  const after = await waitFor(
+    'the completions that happened while offline',
+    async () => {
+      const s = await te.call('history.summary', { window: '1h' });
+      return s.successes >= 3 ? s : null;
+    },
+    20_000,
+  );
   assert.equal(after.successes, 3);
   assert.equal((await te.call('app.status')).connection.state, 'online');
 });
@@ -126,15 +138,23 @@ test('started while Postgres is down: the saved history shows, then it connects 
     if (!r.ok) throw new Error(r.error.message);
     return r.data as never;
   };
-  assert.equal((await call('app.status') as { connection: { state: string } }).connection.state, 'error');
-  const saved = (await call('history.list', { limit: 500 }) as { rows: unknown[] }).rows.length;
+  assert.equal(((await call('app.status')) as { connection: { state: string } }).connection.state, 'error');
+  const saved = ((await call('history.list', { limit: 500 })) as { rows: unknown[] }).rows.length;
   assert.equal(saved, BEFORE.length + WHILE_AWAY.length, 'the history of the last connection, while unreachable');
 
   server = await startEmbeddedPostgres({ dir: path.join(db.tmpDir, 'pg'), port: server.port });
-  await waitFor('the engine to connect by itself', async () => (await call('app.status') as { connection: { state: string } }).connection.state === 'online', 30_000);
+  await waitFor(
+    'the engine to connect by itself',
+    async () => ((await call('app.status')) as { connection: { state: string } }).connection.state === 'online',
+    30_000,
+  );
   child = await startChildWorker(db.connectionString);
   await db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 1)`, [
     JSON.stringify({ message: MESSAGES_BY_TYPE.provider_error }),
   ]);
-  await waitFor('the new failure', async () => (await call('history.list', { errorType: 'provider_error', limit: 10 }) as { rows: unknown[] }).rows.length === 1, 20_000);
+  await waitFor(
+    'the new failure',
+    async () => ((await call('history.list', { errorType: 'provider_error', limit: 10 })) as { rows: unknown[] }).rows.length === 1,
+    20_000,
+  );
 });

@@ -60,10 +60,14 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   ]);
   await db.pool.query(`select graphile_worker.add_job('hist_ok', '{"delayMs": 50}'::json) from generate_series(1, 6)`);
 
-  const rows = await waitFor('13 failed attempts from the runner', async () => {
-    const r = await allAttempts({ task: 'hist_fail' });
-    return r.length >= TYPES.length + 2 ? r : null;
-  }, 30_000);
+  const rows = await waitFor(
+    '13 failed attempts from the runner',
+    async () => {
+      const r = await allAttempts({ task: 'hist_fail' });
+      return r.length >= TYPES.length + 2 ? r : null;
+    },
+    30_000,
+  );
   // The watcher also saw these jobs: force a scan, then nothing may be counted twice.
   await history().watcher()!.scanNow();
   const again = await allAttempts({ task: 'hist_fail' });
@@ -75,7 +79,10 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   }
   assert.ok(again.every((r) => r.source === 'runner' && r.durationMs !== null && r.poolId?.startsWith('pool-')));
   const twice = again.filter((r) => r.jobId === again.find((x) => x.attempt === 2)?.jobId);
-  assert.deepEqual(twice.map((r) => [r.attempt, r.final]).sort(), [[1, false], [2, true]]);
+  assert.deepEqual(twice.map((r) => [r.attempt, r.final]).sort(), [
+    [1, false],
+    [2, true],
+  ]);
 
   const summary = await waitFor('six successes counted', async () => {
     const s = await te.call('history.summary', { window: '1h' });
@@ -84,13 +91,26 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.equal(summary.successes, 6);
   assert.equal(summary.failures, TYPES.length + 2);
   assert.equal(summary.byType.find((t) => t.type === 'rate_limit')?.count, 3);
-  for (const type of TYPES) assert.ok(summary.byType.some((t) => t.type === type), `${type} in the breakdown`);
+  for (const type of TYPES)
+    assert.ok(
+      summary.byType.some((t) => t.type === type),
+      `${type} in the breakdown`,
+    );
   assert.equal(summary.durations.count, 6 + TYPES.length + 2, 'every run timed');
   assert.ok(summary.durations.p95Ms! >= 50 && summary.durations.avgMs! >= 20);
-  assert.equal(summary.buckets.reduce((n, b) => n + b.failures, 0), summary.failures);
-  assert.equal(summary.buckets.reduce((n, b) => n + b.successes, 0), summary.successes);
+  assert.equal(
+    summary.buckets.reduce((n, b) => n + b.failures, 0),
+    summary.failures,
+  );
+  assert.equal(
+    summary.buckets.reduce((n, b) => n + b.successes, 0),
+    summary.successes,
+  );
   assert.ok(summary.buckets.length <= 61, `one bucket per minute of the hour, got ${summary.buckets.length}`);
-  assert.ok(summary.buckets.every((b) => b.t % summary.bucketMs === 0), 'buckets aligned to whole minutes');
+  assert.ok(
+    summary.buckets.every((b) => b.t % summary.bucketMs === 0),
+    'buckets aligned to whole minutes',
+  );
   // Longer windows read the 15-minute rollup kept by triggers: the same counts.
   const day = await te.call('history.summary', { window: '24h' });
   assert.deepEqual(day.byType, summary.byType);
@@ -114,10 +134,14 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   await history().watcher()!.scanNow();
   child = await startChildWorker(db.connectionString);
 
-  const rows = await waitFor('12 failed attempts seen by the watcher', async () => {
-    const r = await allAttempts({ task: 'ext_fail' });
-    return r.length >= TYPES.length + 2 ? r : null;
-  }, 30_000);
+  const rows = await waitFor(
+    '12 failed attempts seen by the watcher',
+    async () => {
+      const r = await allAttempts({ task: 'ext_fail' });
+      return r.length >= TYPES.length + 2 ? r : null;
+    },
+    30_000,
+  );
   await history().watcher()!.scanNow();
   assert.equal((await allAttempts({ task: 'ext_fail' })).length, TYPES.length + 2);
   for (const r of rows) {
@@ -130,7 +154,9 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   const twice = rows.filter((r) => r.error === MESSAGES_BY_TYPE.timeout && r.attempt <= 2 && r.final === (r.attempt === 2));
   assert.ok(twice.length >= 2, 'both attempts of the job that failed twice');
 
-  const { rows: left } = await db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_ok'`);
+  const { rows: left } = await db.pool.query<{ n: number }>(
+    `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'ext_ok'`,
+  );
   assert.equal(left[0].n, 0);
   const summary = await waitFor('five completions seen', async () => {
     await history().watcher()!.scanNow();
@@ -157,26 +183,36 @@ test('a reschedule is not a failure; the failures of a manual retry are new rows
   assert.equal((await allAttempts({ task: 'ext_fail' })).length, before);
   // A retry (attempts := 0, as Jobdeck's retry does): the separate worker fails them again.
   await db.pool.query(`select graphile_worker.reschedule_jobs($1::bigint[], run_at => now(), attempts => 0)`, [ids]);
-  const after = await waitFor('the retried jobs to fail again', async () => {
-    const r = await allAttempts({ task: 'ext_fail' });
-    return r.length >= before + ids.length ? r : null;
-  }, 20_000);
+  const after = await waitFor(
+    'the retried jobs to fail again',
+    async () => {
+      const r = await allAttempts({ task: 'ext_fail' });
+      return r.length >= before + ids.length ? r : null;
+    },
+    20_000,
+  );
   assert.equal(after.length, before + ids.length);
-  for (const id of ids) assert.equal(after.filter((r) => r.jobId === Number(id) && r.attempt === 1).length, 2, `job ${id}: two first attempts`);
+  for (const id of ids)
+    assert.equal(after.filter((r) => r.jobId === Number(id) && r.attempt === 1).length, 2, `job ${id}: two first attempts`);
 });
 
 test('changing the rules reclassifies the kept history', async () => {
   const before = await allAttempts({ errorType: 'other' });
   assert.ok(before.length >= 2);
   await te.call('history.rules.set', {
-    rules: [{ id: 'ollama-missing-model', pattern: 'not found, try pulling', type: 'model_missing', label: 'Model missing', color: '#123456' }],
+    rules: [
+      { id: 'ollama-missing-model', pattern: 'not found, try pulling', type: 'model_missing', label: 'Model missing', color: '#123456' },
+    ],
   });
   await history().settled();
   const moved = await allAttempts({ errorType: 'model_missing' });
   assert.equal(moved.length, before.length);
   const week = await te.call('history.summary', { window: '7d' });
   assert.equal(week.byType.find((t) => t.type === 'model_missing')?.count, before.length, 'the rollup follows the reclassification');
-  assert.equal(week.byType.find((t) => t.type === 'other'), undefined);
+  assert.equal(
+    week.byType.find((t) => t.type === 'other'),
+    undefined,
+  );
   const rules = await te.call('history.rules.get');
   assert.ok(rules.types.some((t) => t.type === 'model_missing' && t.color === '#123456'));
   await assert.rejects(te.call('history.rules.set', { rules: [{ id: 'bad', pattern: '(a+)+', type: 'x' }] }), /nested quantifier/);

@@ -18,11 +18,19 @@ interface JobRow {
 }
 
 const job = async (id: string) =>
-  (await t.db.pool.query<JobRow>(`select id::text, attempts, max_attempts, run_at, priority, last_error, locked_by from graphile_worker._private_jobs where id = $1`, [id])).rows[0];
+  (
+    await t.db.pool.query<JobRow>(
+      `select id::text, attempts, max_attempts, run_at, priority, last_error, locked_by from graphile_worker._private_jobs where id = $1`,
+      [id],
+    )
+  ).rows[0];
 
 /** Locks jobs as a worker of another process would (attempts counts the try in progress). */
-const lockAs = (ids: string[], pool: string, since = "now()") =>
-  t.db.pool.query(`update graphile_worker._private_jobs set locked_by = $2, locked_at = ${since}, attempts = attempts + 1 where id = any($1::bigint[])`, [ids, pool]);
+const lockAs = (ids: string[], pool: string, since = 'now()') =>
+  t.db.pool.query(
+    `update graphile_worker._private_jobs set locked_by = $2, locked_at = ${since}, attempts = attempts + 1 where id = any($1::bigint[])`,
+    [ids, pool],
+  );
 
 test('retry resets attempts to 0 and runs now; a job locked by a worker is skipped and reported', async () => {
   const ids = await addJobs(t.db.pool, 'alpha', 3, { maxAttempts: 3 });
@@ -86,7 +94,10 @@ test('cancel removes an idle job and keeps it as cancelled; a job running elsewh
   assert.equal(detail.gone, true);
   assert.equal(detail.snapshotState, 'cancelled');
   assert.equal(detail.cancelledBy, 'operator');
-  assert.ok(detail.cancelledAt && Date.parse(detail.cancelledAt) >= asked && Date.parse(detail.cancelledAt) <= answered, 'cancelled at the time of the call');
+  assert.ok(
+    detail.cancelledAt && Date.parse(detail.cancelledAt) >= asked && Date.parse(detail.cancelledAt) <= answered,
+    'cancelled at the time of the call',
+  );
 });
 
 test('unlock releases jobs of a pool that is gone, never a job that is not locked', async () => {
@@ -134,7 +145,10 @@ test('the Stuck view acts through the same bulk path: exact counts, skipped ids 
   const cancel = await t.te.call('stuck.cancel', { target: { kind: 'jobs', ids: [ids[0]] } });
   assert.deepEqual(cancel.affectedSample, [ids[0]]);
   const entries = await t.te.call('audit.list', { limit: 3 });
-  assert.deepEqual(entries.map((e) => e.action), ['stuck.cancel', 'stuck.retry', 'stuck.unlock']);
+  assert.deepEqual(
+    entries.map((e) => e.action),
+    ['stuck.cancel', 'stuck.retry', 'stuck.unlock'],
+  );
   assert.deepEqual(entries[1].target, { kind: 'jobs', ids: [...ids, '999999999'], count: 4 });
 });
 
@@ -154,7 +168,10 @@ test('bulk retry by filter: 20,000 failed jobs in chunks, with progress events a
   assert.equal(report.affected, 20_000);
   assert.equal(report.skipped, 0);
   assert.ok(events.length >= 5, `${events.length} progress events`);
-  assert.deepEqual(events.map((e) => e.done), [...events.map((e) => e.done)].sort((a, b) => a - b));
+  assert.deepEqual(
+    events.map((e) => e.done),
+    [...events.map((e) => e.done)].sort((a, b) => a - b),
+  );
   assert.equal(events.at(-1)!.done, 20_000);
   const { rows } = await t.db.pool.query(
     `select count(*) filter (where attempts = 0)::int as retried, count(*)::int as total from graphile_worker._private_jobs where id = any($1::bigint[])`,
@@ -173,16 +190,28 @@ test('cancel and mark failed by filter: every matching job, kept in history, aud
   const filter = { tasks: ['obsolete_task'], states: ['scheduled'] };
   const report = await t.te.call('jobs.cancel', { target: { filter } });
   assert.deepEqual([report.requested, report.affected, report.skipped], [30, 30, 0]);
-  const { rows } = await t.db.pool.query<{ id: string }>('select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id', [[...doomed, ...keep]]);
-  assert.deepEqual(rows.map((r) => r.id), keep, 'only the scheduled ones left the queue');
+  const { rows } = await t.db.pool.query<{ id: string }>(
+    'select id::text from graphile_worker._private_jobs where id = any($1::bigint[]) order by id',
+    [[...doomed, ...keep]],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    keep,
+    'only the scheduled ones left the queue',
+  );
   const snapshots = t.te.engine.parts.db
-    .prepare(`select count(*) as n from job_snapshots where state = 'cancelled' and cancelled_by = 'operator' and job_id in (${doomed.map(() => '?').join(',')})`)
+    .prepare(
+      `select count(*) as n from job_snapshots where state = 'cancelled' and cancelled_by = 'operator' and job_id in (${doomed.map(() => '?').join(',')})`,
+    )
     .get(...doomed.map(Number)) as { n: number };
   assert.equal(snapshots.n, 30);
 
   const failed = await t.te.call('jobs.fail', { target: { filter: { tasks: ['obsolete_task'] } }, message: 'Task retired' });
   assert.equal(failed.affected, 5);
-  const after = await t.db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts and last_error = 'Task retired'`, [keep]);
+  const after = await t.db.pool.query<{ n: number }>(
+    `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = max_attempts and last_error = 'Task retired'`,
+    [keep],
+  );
   assert.equal(after.rows[0].n, 5);
   const [entry] = await t.te.call('audit.list', { limit: 1 });
   assert.deepEqual([entry.action, entry.target, entry.affected], ['jobs.fail', { filter: { tasks: ['obsolete_task'] } }, 5]);

@@ -5,10 +5,16 @@ import { useTestDatabase } from '../helpers/engine.ts';
 const t = useTestDatabase();
 
 test("an operator's own error type filters, labels and acts on jobs in the explorer", async () => {
-  await t.db.pool.query(`select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'm-' || i) from generate_series(1, 3) i`);
+  await t.db.pool.query(
+    `select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'm-' || i) from generate_series(1, 3) i`,
+  );
   await t.db.pool.query(`select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'q-1')`);
-  await t.db.pool.query(`update graphile_worker._private_jobs set attempts = 1, last_error = 'model "llama3" not found, try pulling it first' where key like 'm-%'`);
-  await t.db.pool.query(`update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429 - You exceeded your current quota' where key = 'q-1'`);
+  await t.db.pool.query(
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'model "llama3" not found, try pulling it first' where key like 'm-%'`,
+  );
+  await t.db.pool.query(
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429 - You exceeded your current quota' where key = 'q-1'`,
+  );
   const filter = { states: ['failed'], errorType: 'model_missing' };
   assert.equal(((await t.te.call('jobs.list', { filter })) as { rows: unknown[] }).rows.length, 0, 'unknown before the rule exists');
 

@@ -29,7 +29,7 @@ const MESSAGES = [
   'JSONDecodeError: Expecting value: line 1 column 1 (char 0)',
   'SyntaxError: Unexpected token < in JSON at position 0',
   "1 validation error for Insight\n  Invalid JSON: EOF while parsing a value at line 1 column 0 [type=json_invalid, input_value='', input_type=str]",
-  "pydantic_core._pydantic_core.ValidationError: 1 validation error for Insight\nsummary\n  Field required [type=missing]",
+  'pydantic_core._pydantic_core.ValidationError: 1 validation error for Insight\nsummary\n  Field required [type=missing]',
   'Could not extract structured output from API response',
   'AbortError: This operation was aborted',
   'Post "http://127.0.0.1:11434/api/chat": context canceled',
@@ -73,7 +73,10 @@ test('filters by state, task, queue, payload text and time; keyset pages cover e
   await makeFailed(t.db.pool, a.slice(0, 40), 'boom');
   const pages = await all({ tasks: ['pager'] }, 25);
   const expected = [...a, ...needle].sort((x, y) => Number(y) - Number(x));
-  assert.deepEqual(pages.map((r) => r.id), expected);
+  assert.deepEqual(
+    pages.map((r) => r.id),
+    expected,
+  );
 
   const failed = await all({ tasks: ['pager'], states: ['failed'] });
   assert.deepEqual(failed.map((r) => r.id).sort(), [...a.slice(0, 40)].sort());
@@ -113,10 +116,16 @@ test('a job in full: pretty payload, whole error (bounded), lock, key, flags', a
        queue_name => 'q-detail', job_key => 'event-42', priority => 3, max_attempts => 7, flags => array['llm'])`,
   );
   const id = rows[0].id;
-  await t.db.pool.query(`update graphile_worker._private_jobs set attempts = 2, last_error = $2, locked_by = 'pool-x', locked_at = now() - interval '90 seconds' where id = $1`, [id, `Error code: 429 ${big}`]);
+  await t.db.pool.query(
+    `update graphile_worker._private_jobs set attempts = 2, last_error = $2, locked_by = 'pool-x', locked_at = now() - interval '90 seconds' where id = $1`,
+    [id, `Error code: 429 ${big}`],
+  );
   const d = await t.te.call('jobs.get', { id });
   assert.equal(d.payload, JSON.stringify({ eventId: 42, html: '<script>alert(1)</script>' }, null, 2));
-  assert.deepEqual([d.task, d.queue, d.key, d.priority, d.attempts, d.maxAttempts, d.state], ['detail_task', 'q-detail', 'event-42', 3, 2, 7, 'running']);
+  assert.deepEqual(
+    [d.task, d.queue, d.key, d.priority, d.attempts, d.maxAttempts, d.state],
+    ['detail_task', 'q-detail', 'event-42', 3, 2, 7, 'running'],
+  );
   assert.deepEqual(d.flags, ['llm']);
   assert.equal(d.lockedBy, 'pool-x');
   assert.ok(Date.parse(d.dbNow) - Date.parse(d.lockedAt!) >= 89_000);
@@ -161,7 +170,8 @@ test('a read-only connection or a role without privileges: actions refused in th
     await web.close();
     rmSync(staticDir, { recursive: true, force: true });
   }
-  const row = (await t.db.pool.query<{ attempts: number }>('select attempts from graphile_worker._private_jobs where id = $1', [id])).rows[0];
+  const row = (await t.db.pool.query<{ attempts: number }>('select attempts from graphile_worker._private_jobs where id = $1', [id]))
+    .rows[0];
   assert.equal(row.attempts, 1, 'nothing changed');
   assert.equal((await t.te.call('jobs.list', { filter: { tasks: ['ro_task'] } })).rows.length, 1);
   assert.equal(t.te.engine.status().connection.readOnlyReason, 'This connection is marked read-only');

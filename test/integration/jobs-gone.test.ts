@@ -37,7 +37,10 @@ test('a job that failed, was retried and succeeded is still shown, from its reco
   assert.equal(job.gone, true);
   assert.equal(job.snapshotState, 'completed or removed');
   assert.equal(job.task, 'fail_once');
-  assert.deepEqual(job.attemptsSeen.map((a) => a.attempt), [1]);
+  assert.deepEqual(
+    job.attemptsSeen.map((a) => a.attempt),
+    [1],
+  );
   assert.match(job.attemptsSeen[0].error, /429/);
   const unknown = await te.engine.call('jobs.get', { id: '999999' });
   assert.equal(!unknown.ok && unknown.error.code, 'not_found');

@@ -25,9 +25,11 @@ after(async () => {
   tasks?.remove();
 });
 
-const exists = async (id: string) => (await db.pool.query('select 1 from graphile_worker._private_jobs where id = $1', [id])).rowCount === 1;
+const exists = async (id: string) =>
+  (await db.pool.query('select 1 from graphile_worker._private_jobs where id = $1', [id])).rowCount === 1;
 const lockedBy = async (id: string) =>
-  (await db.pool.query<{ locked_by: string | null }>('select locked_by from graphile_worker._private_jobs where id = $1', [id])).rows[0]?.locked_by;
+  (await db.pool.query<{ locked_by: string | null }>('select locked_by from graphile_worker._private_jobs where id = $1', [id])).rows[0]
+    ?.locked_by;
 
 test('cancel a job running in the hosted runner: it is aborted and ends as cancelled, not retried', async () => {
   const host = te.engine.parts.hosted.host()!;
@@ -43,17 +45,29 @@ test('cancel a job running in the hosted runner: it is aborted and ends as cance
   const retry = await te.call('jobs.retry', { target: { filter: { tasks: ['hold_until_aborted'] } } });
   assert.equal(retry.affected, 0);
   assert.equal(retry.skipped, 1);
-  assert.deepEqual(retry.skippedByReason.map((r) => [r.reason, r.sampleIds]), [["running in this console's runner", [id]]]);
+  assert.deepEqual(
+    retry.skippedByReason.map((r) => [r.reason, r.sampleIds]),
+    [["running in this console's runner", [id]]],
+  );
 
   const unlock = await te.call('jobs.unlock', { target: { ids: [id] } });
-  assert.deepEqual([unlock.affected, unlock.skippedByReason[0]?.reason], [0, "held by this console's running runner: its pool is alive, cancel the job instead"]);
+  assert.deepEqual(
+    [unlock.affected, unlock.skippedByReason[0]?.reason],
+    [0, "held by this console's running runner: its pool is alive, cancel the job instead"],
+  );
 
   const report = await te.call('jobs.cancel', { target: { ids: [id] } });
   assert.equal(report.affected, 1, JSON.stringify(report.skippedByReason));
-  assert.ok(events.some((e) => e.kind === 'cancelled' && e.job.id === id), 'the host reported a cancelled job');
+  assert.ok(
+    events.some((e) => e.kind === 'cancelled' && e.job.id === id),
+    'the host reported a cancelled job',
+  );
   assert.ok(!events.some((e) => e.kind === 'error' && e.job.id === id), 'it did not fail');
   await waitFor('the job to leave the queue', async () => !(await exists(id)));
-  const { rows } = await db.pool.query<{ ok: boolean | null; ended_at: Date | null }>('select ok, ended_at from jt.runs where job_id = $1', [id]);
+  const { rows } = await db.pool.query<{ ok: boolean | null; ended_at: Date | null }>(
+    'select ok, ended_at from jt.runs where job_id = $1',
+    [id],
+  );
   assert.equal(rows.length, 1, 'it ran once and was not retried');
   assert.equal(rows[0].ok, false);
   assert.ok(rows[0].ended_at, 'the task stopped');
@@ -80,11 +94,19 @@ test('a job held by another process is never changed: cancel, fail and retry rep
   const [id] = await addJobs(db.pool, 'foreign_hold', 1);
   const pool = await waitFor('the other process to take the job', () => lockedBy(id));
   assert.notEqual(pool, te.engine.parts.hosted.poolId()!);
-  const before = (await db.pool.query<{ attempts: number; last_error: string | null; run_at: Date }>('select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0];
+  const before = (
+    await db.pool.query<{ attempts: number; last_error: string | null; run_at: Date }>(
+      'select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1',
+      [id],
+    )
+  ).rows[0];
 
   const cancel = await te.call('jobs.cancel', { target: { ids: [id] } });
   assert.equal(cancel.skipped, 1);
-  assert.equal(cancel.skippedByReason[0].reason, `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`);
+  assert.equal(
+    cancel.skippedByReason[0].reason,
+    `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`,
+  );
   for (const name of ['jobs.fail', 'jobs.retry'] as const) {
     const r = await te.call(name, { target: { ids: [id] } });
     assert.deepEqual([r.affected, r.skipped], [0, 1], name);
@@ -92,7 +114,12 @@ test('a job held by another process is never changed: cancel, fail and retry rep
   }
   const unlock = await te.call('jobs.unlock', { target: { ids: [id] } });
   assert.equal(unlock.affected, 1, 'unlock is the operator’s explicit override for a pool believed gone');
-  const after = (await db.pool.query<{ attempts: number; last_error: string | null; run_at: Date }>('select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1', [id])).rows[0];
+  const after = (
+    await db.pool.query<{ attempts: number; last_error: string | null; run_at: Date }>(
+      'select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1',
+      [id],
+    )
+  ).rows[0];
   assert.deepEqual(after, before, 'cancel, fail and retry changed nothing');
   await foreign.stop();
   foreign = null;
@@ -112,7 +139,10 @@ test('bulk retry by filter while the runner processes the same jobs: no job runs
       const report = await te.call('jobs.retry', { target: { filter: { tasks: ['record_run'], states } } });
       affected += report.affected;
       for (const r of report.skippedByReason) reasons.add(r.reason);
-      const left = await db.pool.query<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[])', [ids]);
+      const left = await db.pool.query<{ n: number }>(
+        'select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[])',
+        [ids],
+      );
       return left.rows[0].n === 0;
     },
     45_000,
@@ -125,10 +155,19 @@ test('bulk retry by filter while the runner processes the same jobs: no job runs
     [ids],
   );
   assert.equal(rows.length, 300, 'every job ran');
-  assert.ok(rows.every((r) => r.ok === 1), 'every job succeeded exactly once: none lost, none run twice');
-  assert.ok(rows.every((r) => r.failed >= 1), 'each first failed for good and came back only through a retry');
+  assert.ok(
+    rows.every((r) => r.ok === 1),
+    'every job succeeded exactly once: none lost, none run twice',
+  );
+  assert.ok(
+    rows.every((r) => r.failed >= 1),
+    'each first failed for good and came back only through a retry',
+  );
   assert.ok(affected >= 300, `retries affected ${affected} jobs`);
   assert.ok(calls > 1);
   assert.ok(reasons.has("running in this console's runner"), 'the retries met jobs the runner held, and reported them as skipped');
-  assert.ok([...reasons].every((r) => r === "running in this console's runner" || r.startsWith('not found') || r.startsWith('held by a worker')), [...reasons].join('; '));
+  assert.ok(
+    [...reasons].every((r) => r === "running in this console's runner" || r.startsWith('not found') || r.startsWith('held by a worker')),
+    [...reasons].join('; '),
+  );
 });

@@ -28,9 +28,13 @@ async function seed(): Promise<void> {
   await q(`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'pool-test', attempts = 1 where key = 'running-1'`);
   // waiting to retry: 2 x gamma that failed once
   await q(`select graphile_worker.add_job('gamma', '{}'::json, job_key => 'retry-' || i) from generate_series(1, 2) i`);
-  await q(`update graphile_worker._private_jobs set attempts = 1, last_error = 'boom', run_at = now() + interval '5 minutes' where key like 'retry-%'`);
+  await q(
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'boom', run_at = now() + interval '5 minutes' where key like 'retry-%'`,
+  );
   // permanently failed: 5 x beta in q1 (attempts used up)
-  await q(`select graphile_worker.add_job('beta', '{}'::json, queue_name => 'q1', max_attempts => 2, job_key => 'dead-' || i) from generate_series(1, 5) i`);
+  await q(
+    `select graphile_worker.add_job('beta', '{}'::json, queue_name => 'q1', max_attempts => 2, job_key => 'dead-' || i) from generate_series(1, 5) i`,
+  );
   await q(`update graphile_worker._private_jobs set attempts = 2, last_error = 'Error code: 429 - quota' where key like 'dead-%'`);
 }
 
@@ -79,15 +83,22 @@ test('counts follow changes', async () => {
 });
 
 test('depth samples are kept in SQLite and survive an engine restart', async () => {
-  const samples = await waitFor('two depth samples', async () => {
-    const s = await te.call('overview.depth', { minutes: 5 });
-    return s.length >= 2 ? s : null;
-  }, 20_000);
+  const samples = await waitFor(
+    'two depth samples',
+    async () => {
+      const s = await te.call('overview.depth', { minutes: 5 });
+      return s.length >= 2 ? s : null;
+    },
+    20_000,
+  );
   assert.ok(samples.every((s) => typeof s.ready === 'number'));
   const dataDir = te.dataDir;
   await te.close({ keepData: true });
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: false, dataDir });
   const reread = await te.call('overview.depth', { minutes: 5 });
   assert.ok(reread.length >= samples.length, `expected the ${samples.length} samples back, got ${reread.length}`);
-  assert.deepEqual(reread.slice(0, samples.length).map((s) => s.at), samples.map((s) => s.at));
+  assert.deepEqual(
+    reread.slice(0, samples.length).map((s) => s.at),
+    samples.map((s) => s.at),
+  );
 });

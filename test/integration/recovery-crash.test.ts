@@ -32,10 +32,14 @@ after(async () => {
 
 /** Starts the child engine and resolves with its runner's pool id once it prints `ready`. */
 function startChild(): Promise<{ proc: ChildProcess; poolId: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/recovery-child.ts', dataDir, db.connectionString, TASKS, String(SLOW)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/fixtures/recovery-child.ts', dataDir, db.connectionString, TASKS, String(SLOW)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
@@ -52,42 +56,70 @@ function startChild(): Promise<{ proc: ChildProcess; poolId: string }> {
 const runs = async <R extends QueryResultRow>(sql: string, params: unknown[] = []) => (await db.pool.query<R>(sql, params)).rows;
 
 test('a runner killed with SIGKILL mid-job: after restart every killed job runs again, finished ones do not', async (t) => {
-  await db.pool.query(`select graphile_worker.add_job('recovery_work', json_build_object('key', 'quick-' || i, 'ms', 20), job_key => 'quick-' || i) from generate_series(1, ${QUICK}) i`);
-  await db.pool.query(`select graphile_worker.add_job('recovery_work', json_build_object('key', 'slow-' || i, 'ms', 120000, 'retryMs', 300), job_key => 'slow-' || i, priority => 1) from generate_series(1, ${SLOW}) i`);
+  await db.pool.query(
+    `select graphile_worker.add_job('recovery_work', json_build_object('key', 'quick-' || i, 'ms', 20), job_key => 'quick-' || i) from generate_series(1, ${QUICK}) i`,
+  );
+  await db.pool.query(
+    `select graphile_worker.add_job('recovery_work', json_build_object('key', 'slow-' || i, 'ms', 120000, 'retryMs', 300), job_key => 'slow-' || i, priority => 1) from generate_series(1, ${SLOW}) i`,
+  );
 
   const started = await startChild();
   child = started.proc;
-  await waitFor('the quick jobs to finish and the 20 slow ones to run', async () => {
-    const [r] = await runs<{ quick: number; slow: number }>(`select count(*) filter (where key like 'quick-%' and finished_at is not null)::int as quick,
+  await waitFor(
+    'the quick jobs to finish and the 20 slow ones to run',
+    async () => {
+      const [r] = await runs<{
+        quick: number;
+        slow: number;
+      }>(`select count(*) filter (where key like 'quick-%' and finished_at is not null)::int as quick,
                                    count(*) filter (where key like 'slow-%')::int as slow from recovery_runs`);
-    return r.quick === QUICK && r.slow === SLOW;
-  }, 30_000);
+      return r.quick === QUICK && r.slow === SLOW;
+    },
+    30_000,
+  );
   const exited = new Promise((resolve) => child!.once('exit', resolve));
   child.kill('SIGKILL');
   await exited; // reaped: its pid is free, as after a real crash
   const [{ killed_at: killedAt }] = await runs<{ killed_at: Date }>('select now() as killed_at');
-  const held = await runs<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs where locked_by = $1', [started.poolId]);
+  const held = await runs<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs where locked_by = $1', [
+    started.poolId,
+  ]);
   assert.equal(held[0].n, SLOW, 'the dead pool still holds the slow jobs');
 
   const restartedAt = Date.now();
   te = await startTestEngine({ databaseUrl: db.connectionString, dataDir, runner: true, taskDirectory: TASKS, concurrency: SLOW });
   // Without the start-up recovery they would stay locked by the dead pool for 4 hours (graphile-worker's own bound).
-  await waitFor('every killed job to start again', async () => {
-    const [r] = await runs<{ n: number }>(`select count(distinct key)::int as n from recovery_runs where key like 'slow-%' and pid = $1`, [process.pid]);
-    return r.n === SLOW;
-  }, 30_000, 50);
+  await waitFor(
+    'every killed job to start again',
+    async () => {
+      const [r] = await runs<{ n: number }>(
+        `select count(distinct key)::int as n from recovery_runs where key like 'slow-%' and pid = $1`,
+        [process.pid],
+      );
+      return r.n === SLOW;
+    },
+    30_000,
+    50,
+  );
   // How soon is for bench/, not for a test on a shared machine; the figure is still worth a look.
   t.diagnostic(`all ${SLOW} killed jobs started again ${Date.now() - restartedAt} ms after the restart began`);
 
-  await waitFor('the re-runs to finish', async () => {
-    const [r] = await runs<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs');
-    return r.n === 0;
-  }, 20_000);
+  await waitFor(
+    'the re-runs to finish',
+    async () => {
+      const [r] = await runs<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs');
+      return r.n === 0;
+    },
+    20_000,
+  );
 
   // Finished jobs ran once; killed jobs ran twice: the killed try never finished, the second started after the kill.
-  const byKey = await runs<{ key: string; n: number; finished: number; after_kill: boolean | null }>(`select key, count(*)::int as n, count(finished_at)::int as finished,
+  const byKey = await runs<{ key: string; n: number; finished: number; after_kill: boolean | null }>(
+    `select key, count(*)::int as n, count(finished_at)::int as finished,
                                    bool_and(pid <> $1 or started_at > $2) as after_kill
-                            from recovery_runs group by key order by key`, [process.pid, killedAt]);
+                            from recovery_runs group by key order by key`,
+    [process.pid, killedAt],
+  );
   assert.equal(byKey.length, SLOW + QUICK);
   for (const r of byKey) {
     if (r.key.startsWith('quick-')) assert.deepEqual([r.n, r.finished], [1, 1], `${r.key} ran once`);
@@ -115,7 +147,10 @@ test('a runner killed with SIGKILL mid-job: after restart every killed job runs 
   // The running runner's own pool is never unlocked: its jobs really run.
   const own = te.engine.status().runner.poolId!;
   const refused = await te.call('stuck.unlock', { poolIds: [own], force: true });
-  assert.deepEqual(refused.refused.map((r) => r.poolId), [own]);
+  assert.deepEqual(
+    refused.refused.map((r) => r.poolId),
+    [own],
+  );
   assert.equal(refused.jobsUnlocked, 0);
 
   // A second recovery finds nothing more to do: the pool is marked recovered.

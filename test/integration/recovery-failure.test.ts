@@ -52,13 +52,18 @@ test('a recovery that fails does not block start-up: it is reported to the conso
   assert.equal(events.length, 1);
   assert.match(events[0].error ?? '', /^Recovery failed: .*permission denied/);
   assert.equal(events[0].trigger, 'startup');
-  assert.ok(logs.some((l) => /^error: recovery: Recovery failed/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /^error: recovery: Recovery failed/.test(l)),
+    logs.join('\n'),
+  );
   const result = await engine.call('stuck.get', {});
   assert.ok(result.ok);
   assert.match((result.data as StuckReport).lastRecovery?.error ?? '', /permission denied/);
   // Nothing was half done: the job is still locked (the unlock ran in one transaction), and the pool not marked.
   const [job] = (await db.pool.query<{ locked_by: string | null }>(`select locked_by from graphile_worker._private_jobs`)).rows;
   assert.equal(job.locked_by, 'pool-crashed');
-  const row = engine.parts.db.prepare('select recovered_at from runner_pools where pool_id = ?').get('pool-crashed') as { recovered_at: number | null };
+  const row = engine.parts.db.prepare('select recovered_at from runner_pools where pool_id = ?').get('pool-crashed') as {
+    recovered_at: number | null;
+  };
   assert.equal(row.recovered_at, null, 'the next start-up tries again');
 });

@@ -29,15 +29,25 @@ test('quitting waits a bounded time, then aborts running jobs, says how many, an
   await engine.start({ databaseUrl: db.connectionString, runner: true, taskDirectory: TASKS, concurrency: 4 });
   await db.pool.query(`select graphile_worker.add_job('recovery_work', '{"key":"long","ms":60000,"retryMs":50}'::json)`);
   await db.pool.query(`select graphile_worker.add_job('recovery_work', '{"key":"short","ms":300}'::json)`);
-  await waitFor('both jobs to run', async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from recovery_runs')).rows[0].n === 2);
+  await waitFor(
+    'both jobs to run',
+    async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from recovery_runs')).rows[0].n === 2,
+  );
 
   // The long job would run a minute: the stop waits its bound (the short job finishes meanwhile), then aborts it.
   const report = await engine.stop(1_500);
   assert.equal(report.aborted, 1, 'the long job is aborted, the short one finished within the bound');
   assert.equal(report.timedOut, true, 'the stop gave up waiting at its bound');
-  assert.ok(logs.some((l) => /aborted 1 running job\(s\), they will be retried/.test(l)), 'the log says so');
+  assert.ok(
+    logs.some((l) => /aborted 1 running job\(s\), they will be retried/.test(l)),
+    'the log says so',
+  );
 
-  const [job] = (await db.pool.query<{ attempts: number; max_attempts: number; locked_at: Date | null }>(`select attempts, max_attempts, locked_at from graphile_worker.jobs`)).rows;
+  const [job] = (
+    await db.pool.query<{ attempts: number; max_attempts: number; locked_at: Date | null }>(
+      `select attempts, max_attempts, locked_at from graphile_worker.jobs`,
+    )
+  ).rows;
   assert.equal(job.locked_at, null, `the aborted job is not left locked; log:\n${logs.join('\n')}`);
   assert.equal(job.attempts, 1);
   assert.ok(job.attempts < job.max_attempts, 'it has attempts left: graphile-worker retries it');
@@ -46,10 +56,16 @@ test('quitting waits a bounded time, then aborts running jobs, says how many, an
 
   // Next start: the aborted job runs again and finishes.
   te = await startTestEngine({ databaseUrl: db.connectionString, dataDir, runner: true, taskDirectory: TASKS });
-  await waitFor('the aborted job to be retried and finish', async () => {
-    const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from recovery_runs where key = 'long' and attempt = 2 and finished_at is not null`);
-    return rows[0].n === 1;
-  }, 15_000);
+  await waitFor(
+    'the aborted job to be retried and finish',
+    async () => {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from recovery_runs where key = 'long' and attempt = 2 and finished_at is not null`,
+      );
+      return rows[0].n === 1;
+    },
+    15_000,
+  );
   const left = (await db.pool.query<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs')).rows[0].n;
   assert.equal(left, 0);
   // A clean stop leaves nothing for recovery to do.

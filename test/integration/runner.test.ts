@@ -30,9 +30,12 @@ test("the hosted runner runs a team's task directory as it is", async () => {
   assert.equal(status.runner.taskSource, TASKS);
   assert.deepEqual(status.runner.tasks, ['fail_once', 'record_visit', 'wait_for_abort']);
   await db.pool.query(`select graphile_worker.add_job('record_visit', json_build_object('n', i)) from generate_series(1, 20) i`);
-  const visits = async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from fixture_visits where n between 1 and 20')).rows[0].n;
+  const visits = async () =>
+    (await db.pool.query<{ n: number }>('select count(*)::int as n from fixture_visits where n between 1 and 20')).rows[0].n;
   await waitFor('20 visits', async () => (await visits()) === 20);
-  const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'record_visit'`);
+  const { rows } = await db.pool.query<{ n: number }>(
+    `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'record_visit'`,
+  );
   assert.equal(rows[0].n, 0, 'every job completed');
   assert.match((await te.call('app.status')).runner.poolId ?? '', /^pool-/);
 });
@@ -43,7 +46,10 @@ test('concurrency changes restart the runner, which keeps working', async () => 
   assert.equal(status.state, 'running');
   assert.equal(status.concurrency, 5);
   await db.pool.query(`select graphile_worker.add_job('record_visit', json_build_object('n', 100))`);
-  await waitFor('the visit after restart', async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from fixture_visits where n = 100')).rows[0].n === 1);
+  await waitFor(
+    'the visit after restart',
+    async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from fixture_visits where n = 100')).rows[0].n === 1,
+  );
 });
 
 test('stopping waits a bounded time, then aborts running jobs so graphile-worker retries them', async () => {
@@ -54,7 +60,9 @@ test('stopping waits a bounded time, then aborts running jobs so graphile-worker
   const report = await te.engine.parts.runner.stop(500);
   assert.equal(report.timedOut, true, 'the stop gave up waiting at its bound');
   assert.equal(report.aborted, 1);
-  const { rows } = await db.pool.query<{ attempts: number; max_attempts: number; locked_at: Date | null; last_error: string | null }>(`select attempts, max_attempts, locked_at, last_error from graphile_worker.jobs where key = 'long-1'`);
+  const { rows } = await db.pool.query<{ attempts: number; max_attempts: number; locked_at: Date | null; last_error: string | null }>(
+    `select attempts, max_attempts, locked_at, last_error from graphile_worker.jobs where key = 'long-1'`,
+  );
   assert.equal(rows[0].locked_at, null, 'unlocked for another worker');
   assert.ok(rows[0].attempts < rows[0].max_attempts, 'it will be retried');
   assert.equal(rows[0].attempts, 1, 'the aborted try counts as an attempt');

@@ -24,8 +24,16 @@ beforeEach(async () => {
 
 /** Leaves locks as a worker of another process would, then as if that process had died. */
 async function lockAs(pool: string, key: string, ago: string, queue?: string) {
-  await q(`update graphile_worker._private_jobs set locked_by = $1, locked_at = now() - $2::interval, attempts = attempts + 1 where key = $3`, [pool, ago, key]);
-  if (queue) await q(`update graphile_worker._private_job_queues set locked_by = $1, locked_at = now() - $2::interval where queue_name = $3`, [pool, ago, queue]);
+  await q(
+    `update graphile_worker._private_jobs set locked_by = $1, locked_at = now() - $2::interval, attempts = attempts + 1 where key = $3`,
+    [pool, ago, key],
+  );
+  if (queue)
+    await q(`update graphile_worker._private_job_queues set locked_by = $1, locked_at = now() - $2::interval where queue_name = $3`, [
+      pool,
+      ago,
+      queue,
+    ]);
 }
 
 test('a queue left locked by a dead pool: detected with the jobs behind it, unlocked in one call, audited', async () => {
@@ -48,7 +56,10 @@ test('a queue left locked by a dead pool: detected with the jobs behind it, unlo
   assert.equal(blocked.waiting, 3);
   assert.equal(blocked.sample.length, 3);
   // The three jobs behind the lock are the queue's business, not "no worker": they are not double-reported.
-  assert.equal(report.due.find((d) => d.task === 'summarize'), undefined);
+  assert.equal(
+    report.due.find((d) => d.task === 'summarize'),
+    undefined,
+  );
 
   const unlocked = await te.call('stuck.unlock', { poolIds: ['pool-dead0001'] });
   assert.deepEqual([unlocked.jobsUnlocked, unlocked.queuesUnlocked, unlocked.jobsRequeued, unlocked.refused.length], [1, 1, 1, 0]);
@@ -66,9 +77,14 @@ test('a queue left locked by a dead pool: detected with the jobs behind it, unlo
 
 test('a queue row locked with no job in flight (the pool died between the two) is blocked too', async () => {
   await q(`select graphile_worker.add_job('summarize', '{}'::json, queue_name => 'orphan') from generate_series(1, 2)`);
-  await q(`update graphile_worker._private_job_queues set locked_by = 'pool-dead0002', locked_at = now() - interval '20 minutes' where queue_name = 'orphan'`);
+  await q(
+    `update graphile_worker._private_job_queues set locked_by = 'pool-dead0002', locked_at = now() - interval '20 minutes' where queue_name = 'orphan'`,
+  );
   const report = await te.call('stuck.get', {});
-  assert.deepEqual(report.blockedQueues.map((b) => [b.queue, b.waiting]), [['orphan', 2]]);
+  assert.deepEqual(
+    report.blockedQueues.map((b) => [b.queue, b.waiting]),
+    [['orphan', 2]],
+  );
   const unlocked = await te.call('stuck.unlock', { poolIds: ['pool-dead0002'] });
   assert.deepEqual([unlocked.jobsUnlocked, unlocked.queuesUnlocked], [0, 1]);
   assert.equal((await te.call('stuck.get', {})).blockedQueues.length, 0);
@@ -109,7 +125,10 @@ test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-re
   const thresholds = await te.call('stuck.setThreshold', { task: 'enrich', minutes: 2 });
   assert.deepEqual(thresholds, { defaultMinutes: 15, byTask: { enrich: 2 } });
   const report = await te.call('stuck.get', {});
-  assert.deepEqual(report.stuckJobs.map((j) => [j.task, j.thresholdMs]), [['enrich', 120_000]]);
+  assert.deepEqual(
+    report.stuckJobs.map((j) => [j.task, j.thresholdMs]),
+    [['enrich', 120_000]],
+  );
 
   const refused = await te.call('stuck.retry', { target: { kind: 'pool', poolId: 'pool-live0003' } });
   assert.equal(refused.unlock?.refused.length, 1, 'a pool that took a lock recently is not unlocked without force');
@@ -121,7 +140,9 @@ test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-re
   const retried = await te.call('stuck.retry', { target: { kind: 'pool', poolId: 'pool-live0003' }, force: true });
   assert.deepEqual([retried.unlock?.jobsUnlocked, retried.unlock?.jobsExhausted], [1, 1]);
   assert.deepEqual([retried.requested, retried.affected], [1, 1]);
-  const [job] = await q<{ attempts: number; locked_at: Date | null; due: boolean }>(`select attempts, locked_at, run_at <= now() as due from graphile_worker.jobs where key = 'e-run'`);
+  const [job] = await q<{ attempts: number; locked_at: Date | null; due: boolean }>(
+    `select attempts, locked_at, run_at <= now() as due from graphile_worker.jobs where key = 'e-run'`,
+  );
   assert.deepEqual(job, { attempts: 0, locked_at: null, due: true });
 
   await assert.rejects(te.call('stuck.setThreshold', { task: null, minutes: null }), /cannot be removed/);
@@ -132,17 +153,37 @@ test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-re
 test('permanently failed jobs are grouped by task and error type, and a group is retried at a time', async () => {
   await q(`delete from graphile_worker._private_jobs`);
   await q(`select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'rl-' || i) from generate_series(1, 3) i`);
-  await q(`select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'ctx-' || i) from generate_series(1, 2) i`);
-  await q(`update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429 - rate limit reached for requests ' || key where key like 'rl-%'`);
-  await q(`update graphile_worker._private_jobs set attempts = 1, last_error = 'This model''s maximum context length is 8192 tokens' || repeat('x', 100000) where key like 'ctx-%'`);
+  await q(
+    `select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'ctx-' || i) from generate_series(1, 2) i`,
+  );
+  await q(
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429 - rate limit reached for requests ' || key where key like 'rl-%'`,
+  );
+  await q(
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'This model''s maximum context length is 8192 tokens' || repeat('x', 100000) where key like 'ctx-%'`,
+  );
   const report = await te.call('stuck.get', {});
-  assert.deepEqual(report.failed.map((f) => [f.task, f.errorType, f.count]), [['summarize', 'rate_limit', 3], ['summarize', 'context_length', 2]]);
-  assert.ok(report.failed.every((f) => f.sampleError.length <= 300), 'messages are bounded');
+  assert.deepEqual(
+    report.failed.map((f) => [f.task, f.errorType, f.count]),
+    [
+      ['summarize', 'rate_limit', 3],
+      ['summarize', 'context_length', 2],
+    ],
+  );
+  assert.ok(
+    report.failed.every((f) => f.sampleError.length <= 300),
+    'messages are bounded',
+  );
 
   const at = new Date(Date.now() + 3_600_000).toISOString();
   const retried = await te.call('stuck.retry', { target: { kind: 'failed', task: 'summarize', errorType: 'rate_limit' }, runAt: at });
   assert.deepEqual([retried.requested, retried.affected], [3, 3]);
-  const rows = await q<{ key: string; attempts: number; run_at: Date }>(`select key, attempts, run_at from graphile_worker.jobs where key like 'rl-%'`);
+  const rows = await q<{ key: string; attempts: number; run_at: Date }>(
+    `select key, attempts, run_at from graphile_worker.jobs where key like 'rl-%'`,
+  );
   assert.ok(rows.every((r) => r.attempts === 0 && Math.abs(r.run_at.getTime() - Date.parse(at)) < 1000));
-  assert.deepEqual((await te.call('stuck.get', {})).failed.map((f) => f.errorType), ['context_length']);
+  assert.deepEqual(
+    (await te.call('stuck.get', {})).failed.map((f) => f.errorType),
+    ['context_length'],
+  );
 });

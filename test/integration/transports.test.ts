@@ -136,7 +136,10 @@ describe('one contract, two transports', () => {
 describe('web mode guards', () => {
   test('every /api request without the token is refused with 401', async () => {
     for (const name of ['app.status', 'overview.get', 'connections.list', 'events']) {
-      const res = await fetch(`http://127.0.0.1:${web.port}/api/${name}`, { method: name === 'events' ? 'GET' : 'POST', body: name === 'events' ? undefined : '{}' });
+      const res = await fetch(`http://127.0.0.1:${web.port}/api/${name}`, {
+        method: name === 'events' ? 'GET' : 'POST',
+        body: name === 'events' ? undefined : '{}',
+      });
       assert.equal(res.status, 401, name);
     }
     assert.equal((await http('app.status', {}, { authorization: `Bearer ${web.token}x` })).status, 401);
@@ -146,7 +149,13 @@ describe('web mode guards', () => {
     // fetch cannot set Host: use node:http, as a rebinding page's browser would send it.
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: web.port, path: '/api/app.status', method: 'POST', headers: { host: 'evil.example', authorization: `Bearer ${web.token}` } },
+        {
+          host: '127.0.0.1',
+          port: web.port,
+          path: '/api/app.status',
+          method: 'POST',
+          headers: { host: 'evil.example', authorization: `Bearer ${web.token}` },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);

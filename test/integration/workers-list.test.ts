@@ -28,11 +28,16 @@ test('no companion yet: pools are seen only through the jobs they hold, and said
   const before = await list();
   assert.equal(before.companionInstalled, false);
   await t.db.pool.query(`select graphile_worker.add_job('plain_task', '{}'::json, job_key => 'held')`);
-  await t.db.pool.query(`update graphile_worker._private_jobs set locked_by = 'pool-plain0001', locked_at = now(), attempts = 1 where key = 'held'`);
+  await t.db.pool.query(
+    `update graphile_worker._private_jobs set locked_by = 'pool-plain0001', locked_at = now(), attempts = 1 where key = 'held'`,
+  );
   const plain = await find('pool-plain0001');
   assert.equal(plain?.source, 'watched');
   assert.equal(plain?.liveness, 'unknown');
-  assert.deepEqual(plain?.running.map((j) => j.task), ['plain_task']);
+  assert.deepEqual(
+    plain?.running.map((j) => j.task),
+    ['plain_task'],
+  );
   await t.db.pool.query(`delete from graphile_worker._private_jobs where key = 'held'`);
 });
 
@@ -59,7 +64,11 @@ test('a reporting worker is listed exactly: host, pid, concurrency, tasks, heart
 
   // Killed without a chance to say goodbye: gone once its heartbeat is three intervals late.
   await child.kill();
-  const gone = await waitFor('the killed worker to be known gone', async () => ((await find(child.poolId))?.liveness === 'gone' ? await find(child.poolId) : null), 20_000);
+  const gone = await waitFor(
+    'the killed worker to be known gone',
+    async () => ((await find(child.poolId))?.liveness === 'gone' ? await find(child.poolId) : null),
+    20_000,
+  );
   assert.match(gone.reason, /No heartbeat/);
   assert.equal(gone.running.length, 1, 'its job is still locked by it: recovery is what frees it');
 });
@@ -68,7 +77,9 @@ test('a worker that stops cleanly says so', async () => {
   const child = await worker();
   await waitFor('the worker to report', async () => (await find(child.poolId))?.liveness === 'alive');
   await child.stop();
-  const stopped = await waitFor('the stop to be recorded', async () => ((await find(child.poolId))?.liveness === 'stopped' ? await find(child.poolId) : null));
+  const stopped = await waitFor('the stop to be recorded', async () =>
+    (await find(child.poolId))?.liveness === 'stopped' ? await find(child.poolId) : null,
+  );
   assert.ok(stopped.stoppedAt);
   assert.equal((await list()).workers.filter((w) => w.poolId === child.poolId && w.liveness === 'alive').length, 0);
 });

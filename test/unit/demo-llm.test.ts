@@ -127,7 +127,10 @@ describe('fake LLM + client', () => {
     fake.setMix(only('missingFields'));
     for (let i = 0; i < 5; i++) {
       const error = await rejection(chatJson(config, REQUEST));
-      assert.match(error.message, /^Could not extract structured output from API response: missing field\(s\) (sentiment|summary|topics|importance)/);
+      assert.match(
+        error.message,
+        /^Could not extract structured output from API response: missing field\(s\) (sentiment|summary|topics|importance)/,
+      );
     }
     assert.equal(missingFieldsMessage(['summary']), 'Could not extract structured output from API response: missing field(s) summary');
   });
@@ -185,7 +188,7 @@ describe('fake LLM + client', () => {
   });
 });
 
-test('network failure keeps Node\'s message and the cause', async () => {
+test("network failure keeps Node's message and the cause", async () => {
   const port = await freePort();
   const config = { baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'k', model: 'm', timeoutMs: 2000 };
   const error = await rejection(chatJson(config, REQUEST));

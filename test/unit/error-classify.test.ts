@@ -27,7 +27,7 @@ const CASES: Record<string, string[]> = {
     'RateLimitError: 429 Rate limit reached for gpt-4o-mini in organization org-abc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.',
     'mistralai.models.sdkerror.SDKError: API error occurred: Status 429\n{"object":"error","message":"Requests rate limit exceeded","type":"rate_limited","param":null,"code":null}',
     "anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 'rate_limit_error', 'message': 'Number of request tokens has exceeded your per-minute rate limit'}}",
-    "google.api_core.exceptions.ResourceExhausted: 429 Resource has been exhausted (e.g. check quota).",
+    'google.api_core.exceptions.ResourceExhausted: 429 Resource has been exhausted (e.g. check quota).',
     'HTTPError: 429 Client Error: Too Many Requests for url: https://api.example.com/v1/chat',
     'Request failed with status code 429',
     // Judgement call: a 429 that also says "overloaded" is a rate limit.
@@ -53,7 +53,7 @@ const CASES: Record<string, string[]> = {
   ],
   invalid_json: [
     'json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)',
-    "JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+    'JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)',
     'SyntaxError: Unexpected token < in JSON at position 0',
     'SyntaxError: Unexpected token \'<\', "<!DOCTYPE "... is not valid JSON',
     'SyntaxError: Unexpected end of JSON input',

@@ -32,8 +32,12 @@ test('CSV: quotes commas, quotes and newlines; defuses spreadsheet formulas; hea
 
 test('JSON pages concatenate into one valid array, whatever the page sizes', () => {
   const rows = [1, 2, 3, 4, 5].map((i) => attempt(i, `error ${i}`));
-  const text = toJsonChunk(rows.slice(0, 2), true, false) + toJsonChunk(rows.slice(2, 4), false, false) + toJsonChunk(rows.slice(4), false, true);
-  assert.deepEqual((JSON.parse(text) as FailedAttempt[]).map((r) => r.id), [1, 2, 3, 4, 5]);
+  const text =
+    toJsonChunk(rows.slice(0, 2), true, false) + toJsonChunk(rows.slice(2, 4), false, false) + toJsonChunk(rows.slice(4), false, true);
+  assert.deepEqual(
+    (JSON.parse(text) as FailedAttempt[]).map((r) => r.id),
+    [1, 2, 3, 4, 5],
+  );
   assert.deepEqual(JSON.parse(toJsonChunk([], true, true)), []);
 });
 

@@ -94,7 +94,8 @@ export function createBackfill(ctx: BackfillContext): Domain<Ops> {
       'backfill.export': ({ ids }) => {
         const rules = repo.list(connectionId());
         const chosen = ids ? rules.filter((r) => ids.includes(r.id)) : rules;
-        if (ids && chosen.length !== new Set(ids).size) throw new OpError('not_found', 'Some of the rules to export are not on this connection');
+        if (ids && chosen.length !== new Set(ids).size)
+          throw new OpError('not_found', 'Some of the rules to export are not on this connection');
         return { format: 'jobdeck.backfill-rules', version: 1, exportedAt: new Date().toISOString(), rules: chosen.map(specOf) };
       },
       'backfill.import': async ({ document }) => {

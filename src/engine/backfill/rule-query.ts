@@ -47,7 +47,8 @@ export interface MatchResult extends BackfillCounts {
   queryMs: number;
 }
 
-const WRITE_VERBS = /^(insert|update|delete|merge|drop|create|alter|truncate|grant|revoke|copy|call|do|vacuum|analyze|reindex|cluster|comment|lock|set|reset|begin|commit|rollback|listen|notify)\b/i;
+const WRITE_VERBS =
+  /^(insert|update|delete|merge|drop|create|alter|truncate|grant|revoke|copy|call|do|vacuum|analyze|reindex|cluster|comment|lock|set|reset|begin|commit|rollback|listen|notify)\b/i;
 
 /** The first word of the query, past comments and parentheses, when it names a statement that is not a read. */
 function writeVerb(query: string): string | null {
@@ -62,20 +63,35 @@ function ruleError(error: unknown, spec: BackfillRuleSpec): OpError {
   const msg = String(e.message ?? error).slice(0, 500);
   const verb = writeVerb(spec.query);
   if (e.code === '42601' && verb) {
-    return new OpError('invalid_input', `The rule's query is a ${verb} statement and was refused: a rule only reads (one SELECT or WITH … SELECT); nothing was changed`);
+    return new OpError(
+      'invalid_input',
+      `The rule's query is a ${verb} statement and was refused: a rule only reads (one SELECT or WITH … SELECT); nothing was changed`,
+    );
   }
   switch (e.code) {
     case '25006': // read_only_sql_transaction
-      return new OpError('invalid_input', `The rule's query tried to change the database and was refused (it runs read-only); nothing was changed: ${msg}`);
+      return new OpError(
+        'invalid_input',
+        `The rule's query tried to change the database and was refused (it runs read-only); nothing was changed: ${msg}`,
+      );
     case '25001':
     case '25P01':
-      return new OpError('invalid_input', `The rule's query tried to change its transaction and was refused (it runs read-only); nothing was changed: ${msg}`);
+      return new OpError(
+        'invalid_input',
+        `The rule's query tried to change its transaction and was refused (it runs read-only); nothing was changed: ${msg}`,
+      );
     case '0A000': // e.g. a data-modifying WITH below the top level
       return new OpError('invalid_input', `The rule's query was refused (a rule is one read-only SELECT); nothing was changed: ${msg}`);
     case '42601':
-      return new OpError('invalid_input', `The rule's query is not one valid SELECT statement (${msg}); a rule is a single SELECT or WITH … SELECT, no ";"`);
+      return new OpError(
+        'invalid_input',
+        `The rule's query is not one valid SELECT statement (${msg}); a rule is a single SELECT or WITH … SELECT, no ";"`,
+      );
     case '57014':
-      return new OpError('invalid_input', `The rule's query ran longer than its ${spec.timeoutSeconds} s timeout and was cancelled; add an index or raise the timeout`);
+      return new OpError(
+        'invalid_input',
+        `The rule's query ran longer than its ${spec.timeoutSeconds} s timeout and was cancelled; add an index or raise the timeout`,
+      );
     case '55P03':
       return new OpError('unavailable', `The rule's query waited too long for a lock held by another session: ${msg}`);
     default:
@@ -114,7 +130,10 @@ export async function matchRuleItems(
     );
     if (check.rows[0].ro !== 'on') throw new OpError('invalid_input', "The rule's query made its transaction writable and was refused");
     if (check.rows[0].advisory > 0) {
-      throw new OpError('invalid_input', "The rule's query took an advisory lock and was refused (a rule may only read); the lock was released");
+      throw new OpError(
+        'invalid_input',
+        "The rule's query took an advisory lock and was refused (a rule may only read); the lock was released",
+      );
     }
     const { items, ...counts } = rows[0];
     return { ...counts, items, queryMs };

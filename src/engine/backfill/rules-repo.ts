@@ -117,7 +117,12 @@ export function backfillRepo(db: Db) {
              where connection_id = @connectionId and (@ruleId is null or rule_id = @ruleId) and at >= @since
              order by id desc limit @limit) order by id`,
         )
-        .all({ connectionId: options.connectionId, ruleId: options.ruleId ?? null, since: Date.now() - options.minutes * 60_000, limit: options.limit }) as RunRow[];
+        .all({
+          connectionId: options.connectionId,
+          ruleId: options.ruleId ?? null,
+          since: Date.now() - options.minutes * 60_000,
+          limit: options.limit,
+        }) as RunRow[];
       return rows.map(toRun);
     },
   };

@@ -1,5 +1,12 @@
 import { OpError } from '../../shared/contract/index.ts';
-import type { BackfillPreview, BackfillRule, BackfillRuleSpec, BackfillRunRecord, BackfillRunResult, BackfillTrigger } from '../../shared/model/backfill.ts';
+import type {
+  BackfillPreview,
+  BackfillRule,
+  BackfillRuleSpec,
+  BackfillRunRecord,
+  BackfillRunResult,
+  BackfillTrigger,
+} from '../../shared/model/backfill.ts';
 import type { Session } from '../session.ts';
 import type { AuditLog, EventBus } from '../context.ts';
 import { matchRuleItems, type MatchResult } from './rule-query.ts';

@@ -27,28 +27,30 @@ export function crontabLine(rule: Pick<BackfillRule, 'id' | 'scheduleMinutes'>):
 
 /** Runs scheduled backfill rules through the hosted runner's crontab: the domain's lifecycle hooks. */
 export function scheduleHooks(ctx: RunContext, sessions: Sessions): LifecycleHooks {
-  const runScheduled = (ruleId: string, session: Session): Task => async (_payload, helpers) => {
-    const rule = ctx.repo.get(ruleId);
-    if (!rule || rule.scheduleMinutes === null || rule.connectionId !== session.profile.id) {
-      helpers.logger.info(`backfill rule ${ruleId} is no longer scheduled here; nothing to do`);
-      return;
-    }
-    // The session may have been replaced since the runner started: use the one that is active now.
-    if (sessions.current() !== session) return;
-    // Same rule as the write operations: never queue into a database the console must only watch.
-    if (session.status.readOnlyReason) {
-      helpers.logger.warn(`backfill "${rule.name}" not run: ${session.status.readOnlyReason}`);
-      return;
-    }
-    try {
-      const result = await runRule(ctx, session, rule, { trigger: 'schedule' });
-      helpers.logger.info(`backfill "${rule.name}": ${result.message}`);
-    } catch (error) {
-      // Logged in the rule's run log already. Not rethrown: a failed job would stay in the operator's table
-      // for every failed tick, and the next tick is the retry.
-      helpers.logger.warn(`backfill "${rule.name}" failed: ${(error as Error).message}`);
-    }
-  };
+  const runScheduled =
+    (ruleId: string, session: Session): Task =>
+    async (_payload, helpers) => {
+      const rule = ctx.repo.get(ruleId);
+      if (!rule || rule.scheduleMinutes === null || rule.connectionId !== session.profile.id) {
+        helpers.logger.info(`backfill rule ${ruleId} is no longer scheduled here; nothing to do`);
+        return;
+      }
+      // The session may have been replaced since the runner started: use the one that is active now.
+      if (sessions.current() !== session) return;
+      // Same rule as the write operations: never queue into a database the console must only watch.
+      if (session.status.readOnlyReason) {
+        helpers.logger.warn(`backfill "${rule.name}" not run: ${session.status.readOnlyReason}`);
+        return;
+      }
+      try {
+        const result = await runRule(ctx, session, rule, { trigger: 'schedule' });
+        helpers.logger.info(`backfill "${rule.name}": ${result.message}`);
+      } catch (error) {
+        // Logged in the rule's run log already. Not rethrown: a failed job would stay in the operator's table
+        // for every failed tick, and the next tick is the retry.
+        helpers.logger.warn(`backfill "${rule.name}" failed: ${(error as Error).message}`);
+      }
+    };
   return {
     tasks(session): TaskList {
       const tasks: TaskList = {};

@@ -112,7 +112,13 @@ export class Connector implements Sessions {
       if (blob && this.ctx.secrets?.available()) secret = this.ctx.secrets.decrypt(blob);
     }
     return toConnectionString(
-      { host: profile.host!, port: profile.port ?? 5432, database: profile.database!, user: profile.user!, params: profile.params ?? undefined },
+      {
+        host: profile.host!,
+        port: profile.port ?? 5432,
+        database: profile.database!,
+        user: profile.user!,
+        params: profile.params ?? undefined,
+      },
       secret,
     );
   }

@@ -4,11 +4,29 @@
  */
 
 const STOPWORDS = new Set(
-  'about above after again against also among because been before being below between both could does doing down during each from further have having here into itself just more most once only other over same should some such than that their them then there these they this those through under until very were what when where which while will with would your said says its it\'s the and for are but not you all any can had her was one our out has his how who new now'.split(
+  "about above after again against also among because been before being below between both could does doing down during each from further have having here into itself just more most once only other over same should some such than that their them then there these they this those through under until very were what when where which while will with would your said says its it's the and for are but not you all any can had her was one our out has his how who new now".split(
     ' ',
   ),
 );
-const SKILLS = ['typescript', 'python', 'postgres', 'sql', 'react', 'kubernetes', 'aws', 'go', 'rust', 'java', 'docker', 'terraform', 'graphql', 'kafka', 'figma', 'excel', 'salesforce'];
+const SKILLS = [
+  'typescript',
+  'python',
+  'postgres',
+  'sql',
+  'react',
+  'kubernetes',
+  'aws',
+  'go',
+  'rust',
+  'java',
+  'docker',
+  'terraform',
+  'graphql',
+  'kafka',
+  'figma',
+  'excel',
+  'salesforce',
+];
 const CATEGORIES = ['engineering', 'data', 'product', 'design', 'operations', 'sales', 'finance', 'marketing'];
 const POSITIVE = /\b(growth|record|wins?|launch(es|ed)?|raises?|surge[sd]?|beats?|approv\w*|expands?|gains?|improv\w*|profit\w*)\b/gi;
 const NEGATIVE = /\b(loss(es)?|layoffs?|cuts?|fall(s|en)?|drops?|outage|breach|lawsuit|recall\w*|delay\w*|declin\w*|fine[sd]?|fraud)\b/gi;
@@ -61,7 +79,10 @@ function valueFor(field: string, text: string): unknown {
     const found = SKILLS.filter((skill) => new RegExp(`\\b${skill}\\b`, 'i').test(text));
     return found.length > 0 ? found.slice(0, 5) : topWords(text, 3);
   }
-  if (/key_?points|highlights|bullets/.test(name)) return sentences(text).slice(0, 3).map((s) => clip(s, 100));
+  if (/key_?points|highlights|bullets/.test(name))
+    return sentences(text)
+      .slice(0, 3)
+      .map((s) => clip(s, 100));
   if (/topics|keywords|tags|entities|categories|themes/.test(name)) return topWords(text, 4);
   if (/confidence|probability/.test(name)) return Math.round((0.55 + (h % 45) / 100) * 100) / 100;
   if (/importance|score|rating|priority|severity|impact/.test(name)) return 1 + (h % 5);

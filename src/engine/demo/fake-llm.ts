@@ -136,7 +136,12 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     }
     if (req.method === 'GET' && path === '/v1/models') {
       // What a settings screen calls to check a provider; it lists the one model the fake pretends to be.
-      return send(res, 'models', 200, JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1721172741, owned_by: 'system' }] }));
+      return send(
+        res,
+        'models',
+        200,
+        JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1721172741, owned_by: 'system' }] }),
+      );
     }
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       return send(res, 'notFound', 404, errorBody(`Invalid URL (${req.method} ${path})`, 'invalid_request_error', null));
@@ -158,14 +163,23 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const [min, max] = latency;
     if (!(await hold(res, min + random() * (max - min)))) return void res.destroy();
 
-    const userText = request.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+    const userText = request.messages
+      .filter((m) => m.role === 'user')
+      .map((m) => m.content)
+      .join('\n');
     const answer = answerFields(request.requiredFields, userText);
     switch (outcome) {
       case 'quota':
         return send(res, outcome, 429, errorBody(QUOTA_MESSAGE, 'insufficient_quota', 'insufficient_quota'));
       case 'serverError': {
         const pick = Math.floor(random() * 3);
-        if (pick === 0) return send(res, outcome, 500, errorBody('The server had an error while processing your request. Sorry about that!', 'server_error', null));
+        if (pick === 0)
+          return send(
+            res,
+            outcome,
+            500,
+            errorBody('The server had an error while processing your request. Sorry about that!', 'server_error', null),
+          );
         if (pick === 1) return send(res, outcome, 502, errorBody('Bad gateway.', 'cf_bad_gateway', 502));
         return send(res, outcome, 503, errorBody(OVERLOADED_MESSAGE, 'server_error', null));
       }

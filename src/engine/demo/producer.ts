@@ -108,9 +108,7 @@ export function startDemoProducer(options: DemoProducerOptions): DemoProducer {
     }
   };
 
-  let current: Promise<void> = seedBacklog(pool, options.seedBacklog ?? 25).catch((error) =>
-    report('could not seed the backlog', error),
-  );
+  let current: Promise<void> = seedBacklog(pool, options.seedBacklog ?? 25).catch((error) => report('could not seed the backlog', error));
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {

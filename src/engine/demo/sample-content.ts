@@ -18,14 +18,34 @@ const NEWS = [
   ['posts record profit on strong cloud demand', 'Operating margin improved for the fourth quarter in a row.'],
   ['delays its flagship product to next year', 'Executives cited supply constraints and a redesign of the battery module.'],
 ] as const;
-const ROLES = ['Backend Engineer', 'Data Analyst', 'Platform Engineer', 'Product Designer', 'Frontend Developer', 'ML Engineer', 'Account Executive'];
+const ROLES = [
+  'Backend Engineer',
+  'Data Analyst',
+  'Platform Engineer',
+  'Product Designer',
+  'Frontend Developer',
+  'ML Engineer',
+  'Account Executive',
+];
 const LEVELS = ['Junior', '', 'Senior', 'Staff', 'Lead'];
 const SKILLS = ['TypeScript', 'Python', 'Postgres', 'React', 'Kubernetes', 'AWS', 'Go', 'Terraform', 'Kafka', 'Figma', 'Salesforce'];
 const DOCS = [
-  ['Incident review: queue backlog on', 'Jobs piled up for 40 minutes after a deploy reduced worker concurrency. Alerts fired late because the dashboard only sampled every 10 minutes. Action items: alert on queue age, add a rollback checklist.'],
-  ['Quarterly planning notes for', 'The team agreed to prioritise reliability over new features this quarter. Two engineers will move to the billing migration. Hiring for the data team is paused until budget review.'],
-  ['Vendor evaluation: LLM providers for', 'We compared three providers on latency, cost and JSON reliability. The cheapest option failed structured output in 4% of calls. Recommendation: keep two providers behind one client with fallback.'],
-  ['Customer interview summary,', 'Operators want to retry failed jobs in bulk and see why they failed. Most time is lost finding which items never got processed. Export to CSV was requested by two teams.'],
+  [
+    'Incident review: queue backlog on',
+    'Jobs piled up for 40 minutes after a deploy reduced worker concurrency. Alerts fired late because the dashboard only sampled every 10 minutes. Action items: alert on queue age, add a rollback checklist.',
+  ],
+  [
+    'Quarterly planning notes for',
+    'The team agreed to prioritise reliability over new features this quarter. Two engineers will move to the billing migration. Hiring for the data team is paused until budget review.',
+  ],
+  [
+    'Vendor evaluation: LLM providers for',
+    'We compared three providers on latency, cost and JSON reliability. The cheapest option failed structured output in 4% of calls. Recommendation: keep two providers behind one client with fallback.',
+  ],
+  [
+    'Customer interview summary,',
+    'Operators want to retry failed jobs in bulk and see why they failed. Most time is lost finding which items never got processed. Export to CSV was requested by two teams.',
+  ],
 ] as const;
 
 function newsEvent(): SampleItem {

@@ -172,7 +172,9 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
     },
     handlers: {
       'history.status': fresh(({ connectionId }) => status(connectionId)),
-      'history.summary': fresh(({ connectionId, window, task }) => summarize(db, resolveConnection(connectionId), window, classifier.types(), task)),
+      'history.summary': fresh(({ connectionId, window, task }) =>
+        summarize(db, resolveConnection(connectionId), window, classifier.types(), task),
+      ),
       'history.list': fresh(({ cursor, limit, ...filter }) => listAttempts(db, connectionOf(filter.connectionId), filter, limit, cursor)),
       'history.export': fresh(({ cursor, format, ...filter }) => {
         const connectionId = connectionOf(filter.connectionId);

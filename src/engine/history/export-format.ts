@@ -1,12 +1,26 @@
 import type { FailedAttempt } from '../../shared/model/history.ts';
 
-const CSV_COLUMNS = ['at', 'jobId', 'task', 'queue', 'attempt', 'maxAttempts', 'errorType', 'durationMs', 'poolId', 'source', 'final', 'error'] as const;
+const CSV_COLUMNS = [
+  'at',
+  'jobId',
+  'task',
+  'queue',
+  'attempt',
+  'maxAttempts',
+  'errorType',
+  'durationMs',
+  'poolId',
+  'source',
+  'final',
+  'error',
+] as const;
 
 /** RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it as a formula. */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   // Objects never reach a cell today; if one does, it shows as JSON rather than [object Object].
-  let s = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  let s =
+    typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

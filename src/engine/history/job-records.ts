@@ -34,7 +34,8 @@ export function jobRecords(db: Db) {
      where connection_id = ? and job_id = ? order by at desc, id desc limit 1`,
   );
   return {
-    recordCancelled: (connectionId: string, jobs: RemovedJob[], actor: string, at?: number) => recordCancelled(db, connectionId, jobs, actor, at),
+    recordCancelled: (connectionId: string, jobs: RemovedJob[], actor: string, at?: number) =>
+      recordCancelled(db, connectionId, jobs, actor, at),
 
     /** The failed attempts of one job that Jobdeck has seen, oldest first. */
     attemptsOf: (connectionId: string, jobId: string): JobAttempt[] => {
@@ -63,8 +64,7 @@ export function jobRecords(db: Db) {
       const s = snapshot.get(connectionId, Number(jobId)) as JobSnapshotRow | undefined;
       if (s) return s;
       const a = lastFailed.get(connectionId, Number(jobId)) as
-        | { task: string; queue: string | null; attempt: number; max_attempts: number | null; at: number; error: string }
-        | undefined;
+        { task: string; queue: string | null; attempt: number; max_attempts: number | null; at: number; error: string } | undefined;
       if (!a) return undefined;
       return {
         job_id: Number(jobId),

@@ -19,7 +19,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export async function enforceRetention(db: Db, days: number, now = Date.now()): Promise<number> {
   const cutoff = now - days * 24 * 3600_000;
   const steps = [
-    { cutoff, sql: db.prepare(`delete from failure_attempts where rowid in (select rowid from failure_attempts where at < ? limit ${BATCH})`) },
+    {
+      cutoff,
+      sql: db.prepare(`delete from failure_attempts where rowid in (select rowid from failure_attempts where at < ? limit ${BATCH})`),
+    },
     {
       cutoff: now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000,
       sql: db.prepare(`delete from run_durations where rowid in (select rowid from run_durations where at < ? limit ${BATCH})`),

@@ -43,7 +43,14 @@ export function summarize(
   // Buckets are aligned, so the first one starts at or before the window's start.
   const from = Math.floor((now - HISTORY_WINDOWS[window] * 60_000) / bucketMs) * bucketMs;
   // Integer bucket arithmetic: cast() because better-sqlite3 may bind a JS number as a REAL.
-  const p = { c: connectionId ?? '', from, b: bucketMs, task: task ?? null, fromMinute: Math.floor(from / 60_000), fromSlot: Math.floor(from / 900_000) };
+  const p = {
+    c: connectionId ?? '',
+    from,
+    b: bucketMs,
+    task: task ?? null,
+    fromMinute: Math.floor(from / 60_000),
+    fromSlot: Math.floor(from / 900_000),
+  };
   const taskCond = task ? 'and task = @task' : '';
   const f = failureSource(window);
 
@@ -99,9 +106,17 @@ export function summarize(
   const dayStart = now - 24 * 3600_000;
   const day = { ...p, fromSlot: Math.floor(dayStart / 900_000), fromMinute: Math.floor(dayStart / 60_000) };
   const failures24 = (
-    db.prepare(`select coalesce(sum(n), 0) as n from failure_quarters where connection_id = @c and slot >= @fromSlot ${taskCond}`).get(day) as { n: number }
+    db
+      .prepare(`select coalesce(sum(n), 0) as n from failure_quarters where connection_id = @c and slot >= @fromSlot ${taskCond}`)
+      .get(day) as { n: number }
   ).n;
-  const successes24 = (db.prepare(`select coalesce(sum(successes), 0) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond}`).get(day) as { n: number }).n;
+  const successes24 = (
+    db
+      .prepare(
+        `select coalesce(sum(successes), 0) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond}`,
+      )
+      .get(day) as { n: number }
+  ).n;
 
   return {
     connectionId,
@@ -142,7 +157,9 @@ function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string, f: Re
     t.byType.push({ type: r.type, count: r.n });
   }
   const oks = db
-    .prepare(`select task, sum(successes) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond} group by 1`)
+    .prepare(
+      `select task, sum(successes) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond} group by 1`,
+    )
     .all(p) as { task: string; n: number }[];
   for (const r of oks) get(r.task).successes += r.n;
   return [...tasks.values()].sort((a, b) => b.failures - a.failures || a.task.localeCompare(b.task));

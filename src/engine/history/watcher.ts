@@ -107,7 +107,10 @@ export class DbWatcher {
     const hashes = new Map(rows.map((r) => [Number(r.bucket), r.hash]));
     // Each hash starts with the range's job count: their sum is the table's size, for free.
     const jobs = rows.reduce((n, r) => n + Number.parseInt(r.hash, 10), 0);
-    const stored = db.prepare('select bucket, hash from watch_buckets where connection_id = ?').all(connectionId) as { bucket: number; hash: string }[];
+    const stored = db.prepare('select bucket, hash from watch_buckets where connection_id = ?').all(connectionId) as {
+      bucket: number;
+      hash: string;
+    }[];
     const changed = new Set<number>();
     const known = new Map(stored.map((s) => [s.bucket, s.hash]));
     for (const [bucket, hash] of hashes) if (known.get(bucket) !== hash) changed.add(bucket);
@@ -118,7 +121,14 @@ export class DbWatcher {
       const chunk = list.slice(i, i + CHUNK);
       const jobs = await fetchBuckets(pool, chunk);
       const r = applyBuckets(
-        { db, connectionId, attempts: this.options.attempts, classify: this.options.classify, finishedByRunner: this.options.finishedByRunner, now: Date.now() },
+        {
+          db,
+          connectionId,
+          attempts: this.options.attempts,
+          classify: this.options.classify,
+          finishedByRunner: this.options.finishedByRunner,
+          now: Date.now(),
+        },
         chunk,
         jobs,
         hashes,

@@ -103,10 +103,7 @@ export async function forceUnlockPools(pool: pg.Pool, poolIds: string[]): Promis
 }
 
 /** The lock state of each id that still exists: to explain why an admin function skipped it. */
-export async function lockStates(
-  db: Queryable,
-  ids: string[],
-): Promise<Map<string, { lockedBy: string | null; lockedAt: Date | null }>> {
+export async function lockStates(db: Queryable, ids: string[]): Promise<Map<string, { lockedBy: string | null; lockedAt: Date | null }>> {
   const { rows } = await db.query<{ id: string; locked_by: string | null; locked_at: Date | null }>(
     `select id::text as id, locked_by, locked_at from graphile_worker._private_jobs where id = any($1::bigint[])`,
     [ids],

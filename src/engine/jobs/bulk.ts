@@ -183,7 +183,9 @@ const MAX_WINDOW = 1_000_000n;
 async function* chunksMatching(session: Session, filter: JobFilter, rules: readonly ErrorRule[]): AsyncGenerator<string[]> {
   const pool = session.pool;
   const bounds = (
-    await pool.query<{ lo: string | null; hi: string | null }>('select min(id)::text as lo, max(id)::text as hi from graphile_worker._private_jobs')
+    await pool.query<{ lo: string | null; hi: string | null }>(
+      'select min(id)::text as lo, max(id)::text as hi from graphile_worker._private_jobs',
+    )
   ).rows[0];
   if (bounds.lo === null || bounds.hi === null) return;
   const names = await resolveNames(pool, filter, rules);

@@ -23,7 +23,13 @@ export const CANCEL_WAIT_MS = 5_000;
  * stops and the job completes instead of failing into a retry. One running in another process cannot be
  * reached from here and is skipped with that reason. Does not write the audit log (the caller does).
  */
-export async function cancelJobIds(deps: ActionDeps, session: Session, ids: string[], actor: string, waitMs = CANCEL_WAIT_MS): Promise<Outcome> {
+export async function cancelJobIds(
+  deps: ActionDeps,
+  session: Session,
+  ids: string[],
+  actor: string,
+  waitMs = CANCEL_WAIT_MS,
+): Promise<Outcome> {
   const { rows } = await session.pool.query<Row>(
     `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.attempts, j.max_attempts,
             left(j.last_error, 16384) as last_error, j.run_at, j.created_at, j.locked_by,

@@ -55,7 +55,8 @@ export function createJobs(ctx: JobsContext): JobsDomain {
         const session = sessions.require();
         return countJobs(session.pool, filter, session.latest(), history.errorRules());
       },
-      'jobs.get': ({ id }) => getJobDetail({ records: history.records, classify: history.classify, hosted: ctx.hosted }, sessions.require(), id),
+      'jobs.get': ({ id }) =>
+        getJobDetail({ records: history.records, classify: history.classify, hosted: ctx.hosted }, sessions.require(), id),
       'jobs.facets': async () => {
         const pool = sessions.require().pool;
         const [tasks, queues] = await Promise.all([

@@ -20,11 +20,16 @@ export interface ResolvedNames {
 export async function resolveNames(db: Queryable, filter: JobFilter, rules?: readonly ErrorRule[]): Promise<ResolvedNames> {
   const names: ResolvedNames = { rules };
   if (filter.tasks?.length) {
-    const { rows } = await db.query<{ id: number }>('select id from graphile_worker._private_tasks where identifier = any($1::text[])', [filter.tasks]);
+    const { rows } = await db.query<{ id: number }>('select id from graphile_worker._private_tasks where identifier = any($1::text[])', [
+      filter.tasks,
+    ]);
     names.taskIds = rows.map((r) => r.id);
   }
   if (filter.queues?.length) {
-    const { rows } = await db.query<{ id: number }>('select id from graphile_worker._private_job_queues where queue_name = any($1::text[])', [filter.queues]);
+    const { rows } = await db.query<{ id: number }>(
+      'select id from graphile_worker._private_job_queues where queue_name = any($1::text[])',
+      [filter.queues],
+    );
     names.queueIds = rows.map((r) => r.id);
   }
   return names;

@@ -6,8 +6,7 @@ export const SKIP = {
   raced: 'held by a worker at that moment (it has since been released): try again',
   runningHere: "running in this console's runner",
   runningElsewhere: (pool: string) => `running in another process (${pool}): locked jobs are never changed`,
-  cancelElsewhere: (pool: string) =>
-    `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`,
+  cancelElsewhere: (pool: string) => `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`,
   notLocked: 'not locked: nothing to unlock',
   ownPool: "held by this console's running runner: its pool is alive, cancel the job instead",
 } as const;

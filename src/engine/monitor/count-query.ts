@@ -58,7 +58,10 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>): Promise<OverviewSna
       add(queue, row);
     }
   }
-  const byName = <T>(key: (x: T) => string) => (a: T, b: T) => key(a).localeCompare(key(b));
+  const byName =
+    <T>(key: (x: T) => string) =>
+    (a: T, b: T) =>
+      key(a).localeCompare(key(b));
   return {
     at: new Date().toISOString(),
     queryMs,

@@ -71,7 +71,8 @@ export async function readProblem(db: Queryable): Promise<string | null> {
      where c.oid = 'graphile_worker._private_jobs'::regclass and r.rolname = current_user`,
   );
   const r = rows[0];
-  if (!r.can_select) return `Role ${r.user} cannot read graphile-worker's tables (SELECT on graphile_worker._private_jobs, _private_tasks, _private_job_queues)`;
+  if (!r.can_select)
+    return `Role ${r.user} cannot read graphile-worker's tables (SELECT on graphile_worker._private_jobs, _private_tasks, _private_job_queues)`;
   if (!r.sees_rows) {
     return `Role ${r.user} would see no jobs: graphile-worker's tables use row-level security, so the role must own them (be a member of their owner) or have BYPASSRLS`;
   }

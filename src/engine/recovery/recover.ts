@@ -63,7 +63,13 @@ export async function recover(ctx: RecoverContext, session: Session, trigger: Re
       requested: done.jobsUnlocked,
       affected: done.jobsUnlocked,
       skipped: 0,
-      detail: { trigger, queuesUnlocked: done.queuesUnlocked, jobsRequeued: done.jobsRequeued, jobsExhausted: done.jobsExhausted, jobIds: done.jobIds },
+      detail: {
+        trigger,
+        queuesUnlocked: done.queuesUnlocked,
+        jobsRequeued: done.jobsRequeued,
+        jobsExhausted: done.jobsExhausted,
+        jobIds: done.jobIds,
+      },
       actor: trigger === 'startup' ? 'jobdeck' : 'operator',
     });
     ctx.log(

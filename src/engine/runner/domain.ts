@@ -123,7 +123,8 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
         if (useDemo) {
           controller.configure({ taskDirectory: null });
         } else {
-          if (!ctx.pickDirectory) throw new OpError('unavailable', 'Web mode cannot open a folder dialog: start it with --task-directory DIR');
+          if (!ctx.pickDirectory)
+            throw new OpError('unavailable', 'Web mode cannot open a folder dialog: start it with --task-directory DIR');
           const dir = await ctx.pickDirectory();
           if (!dir) return status();
           controller.configure({ taskDirectory: dir });
@@ -134,7 +135,10 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
       'demo.update': ({ ratePerSecond, mix }) => {
         const demo = controller.demo;
         if (!demo) throw new OpError('unavailable', 'The demo runs only on the embedded database');
-        demo.update({ ...(ratePerSecond !== undefined ? { ratePerSecond } : {}), ...(mix ? { mix: { ...demo.settings().mix, ...mix } } : {}) });
+        demo.update({
+          ...(ratePerSecond !== undefined ? { ratePerSecond } : {}),
+          ...(mix ? { mix: { ...demo.settings().mix, ...mix } } : {}),
+        });
         return controller.demoStatus();
       },
     },

@@ -61,8 +61,9 @@ export function pidAlive(pid: number): boolean {
 export function judgeOwnPool(pool: OwnPool, currentPoolId: string | null): { alive: boolean; reason: string; stoppedAt?: string } {
   if (pool.poolId === currentPoolId) return { alive: true, reason: "Jobdeck's running runner" };
   // The time goes apart from the sentence: the renderer shows it in the viewer's local time.
-  if (pool.stoppedAt !== null) return { alive: false, reason: "Jobdeck's runner, stopped", stoppedAt: new Date(pool.stoppedAt).toISOString() };
-  if (pool.pid === process.pid) return { alive: false, reason: "an earlier runner of this Jobdeck process, no longer running" };
+  if (pool.stoppedAt !== null)
+    return { alive: false, reason: "Jobdeck's runner, stopped", stoppedAt: new Date(pool.stoppedAt).toISOString() };
+  if (pool.pid === process.pid) return { alive: false, reason: 'an earlier runner of this Jobdeck process, no longer running' };
   if (!pidAlive(pool.pid)) return { alive: false, reason: `Jobdeck's runner whose process ${pool.pid} has exited (crashed or killed)` };
   return { alive: true, reason: `Jobdeck's runner in another running process (${pool.pid})` };
 }

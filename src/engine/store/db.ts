@@ -78,5 +78,6 @@ export function migrate(db: Db, migrations: Migration[]): void {
   }
   const newest = Math.max(0, ...applied.keys());
   const known = Math.max(0, ...migrations.map((m) => m.id));
-  if (newest > known) throw new StoreMigrationError(db.name, 'newer', `This data file was written by a newer Jobdeck (migration ${newest})`);
+  if (newest > known)
+    throw new StoreMigrationError(db.name, 'newer', `This data file was written by a newer Jobdeck (migration ${newest})`);
 }

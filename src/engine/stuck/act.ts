@@ -39,9 +39,16 @@ export async function stuckAction(
     // Due and failed jobs are not locked: nothing to unlock, and their groups can be large.
     source = groupSource(session.pool, target);
   }
-  return runBulkAction(ctx.bulk, session, kind, source, { runAt: options.runAt ? new Date(options.runAt) : null }, {
-    actionId: options.actionId,
-    auditAction: `stuck.${kind}`,
-    unlock,
-  });
+  return runBulkAction(
+    ctx.bulk,
+    session,
+    kind,
+    source,
+    { runAt: options.runAt ? new Date(options.runAt) : null },
+    {
+      actionId: options.actionId,
+      auditAction: `stuck.${kind}`,
+      unlock,
+    },
+  );
 }

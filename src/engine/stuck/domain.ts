@@ -43,7 +43,8 @@ export function createStuck(ctx: StuckContext): Domain<Ops> {
         return thresholds.get(session.profile.id);
       },
       'stuck.unlock': ({ poolIds, force }) => unlockPools(unlock, sessions.require(), poolIds, force),
-      'stuck.retry': ({ target, runAt, force, actionId }) => stuckAction(actions, sessions.require(), 'retry', target, { runAt, force, actionId }),
+      'stuck.retry': ({ target, runAt, force, actionId }) =>
+        stuckAction(actions, sessions.require(), 'retry', target, { runAt, force, actionId }),
       'stuck.cancel': ({ target, force, actionId }) => stuckAction(actions, sessions.require(), 'cancel', target, { force, actionId }),
     },
   };

@@ -26,7 +26,13 @@ export function judgePools(known: PoolKnowledge, rows: PoolLockRow[], judgeAfter
     const mine = own.get(row.pool_id);
     if (mine || row.pool_id === current) {
       const verdict = mine ? judgeOwnPool(mine, current) : { alive: true, reason: "Jobdeck's running runner" };
-      return { ...base, ours: true, liveness: verdict.alive ? 'alive' : 'gone', reason: verdict.reason, stoppedAt: verdict.stoppedAt ?? null };
+      return {
+        ...base,
+        ours: true,
+        liveness: verdict.alive ? 'alive' : 'gone',
+        reason: verdict.reason,
+        stoppedAt: verdict.stoppedAt ?? null,
+      };
     }
     const minutes = Math.round((row.newest_ms ?? 0) / 60_000);
     // A pool holding nothing has nothing to lose: treat it as gone.
@@ -35,11 +41,12 @@ export function judgePools(known: PoolKnowledge, rows: PoolLockRow[], judgeAfter
       ...base,
       ours: false,
       liveness: stale ? 'probably-gone' : 'probably-alive',
-      reason: row.newest_ms === null
-        ? 'Not a runner of this Jobdeck, and it holds no lock now'
-        : stale
-        ? `Judged from lock age: not another runner of this Jobdeck, and its newest lock is ${minutes} min old`
-        : 'Judged from lock age: not a runner of this Jobdeck, and it took a lock recently',
+      reason:
+        row.newest_ms === null
+          ? 'Not a runner of this Jobdeck, and it holds no lock now'
+          : stale
+            ? `Judged from lock age: not another runner of this Jobdeck, and its newest lock is ${minutes} min old`
+            : 'Judged from lock age: not a runner of this Jobdeck, and it took a lock recently',
     };
   });
 }

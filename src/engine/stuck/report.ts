@@ -49,7 +49,9 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
 
   // A queue row held longer than the default threshold, or by a gone pool, blocks the jobs behind it.
   const blockedQueues = queues
-    .filter((q) => q.locked_ms > thresholds.defaultMinutes * 60_000 || (q.locked_by !== null && gone.has(q.locked_by)) || q.locked_by === null)
+    .filter(
+      (q) => q.locked_ms > thresholds.defaultMinutes * 60_000 || (q.locked_by !== null && gone.has(q.locked_by)) || q.locked_by === null,
+    )
     .map((q) => ({
       queue: q.queue,
       lockedBy: q.locked_by,

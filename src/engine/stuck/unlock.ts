@@ -91,7 +91,13 @@ export async function unlockPools(ctx: UnlockContext, session: Session, poolIds:
     requested: done.jobsUnlocked + skippedJobs,
     affected: done.jobsUnlocked,
     skipped: skippedJobs,
-    detail: { refused, queuesUnlocked: done.queuesUnlocked, jobsRequeued: done.jobsRequeued, jobsExhausted: done.jobsExhausted, jobIds: done.jobIds },
+    detail: {
+      refused,
+      queuesUnlocked: done.queuesUnlocked,
+      jobsRequeued: done.jobsRequeued,
+      jobsExhausted: done.jobsExhausted,
+      jobIds: done.jobIds,
+    },
   });
   if (allowed.length) void session.refresh().catch(() => {});
   return {

@@ -14,7 +14,10 @@ export function companionLiveness(row: { stopped_at: Date | null; silent_ms: num
   if (row.stopped_at) return { liveness: 'stopped', reason: 'Stopped cleanly (it said so when it shut down)' };
   const seconds = Math.round(row.silent_ms / 1000);
   if (row.silent_ms > MISSED_HEARTBEATS * row.heartbeat_interval_ms) {
-    return { liveness: 'gone', reason: `No heartbeat for ${seconds} s (more than ${MISSED_HEARTBEATS} intervals): the process died or lost the database` };
+    return {
+      liveness: 'gone',
+      reason: `No heartbeat for ${seconds} s (more than ${MISSED_HEARTBEATS} intervals): the process died or lost the database`,
+    };
   }
   return { liveness: 'alive', reason: `Heartbeat ${seconds} s ago` };
 }

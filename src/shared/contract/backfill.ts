@@ -13,7 +13,12 @@ import {
 export const backfillRuleId = z.string().regex(/^[a-z0-9]{4,32}$/, 'lowercase letters and digits, 4 to 32 characters');
 
 // graphile-worker's own limits: task identifiers and queue names are text, job keys at most 512 characters.
-const identifier = z.string().trim().min(1).max(200).regex(/^[^\s]+$/, 'no spaces');
+const identifier = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s]+$/, 'no spaces');
 const payloadExtra = z
   .record(z.string().max(100), z.json())
   .refine((o) => JSON.stringify(o).length <= 10_000, 'at most 10,000 characters of JSON')
@@ -105,7 +110,11 @@ export const backfillOps = {
   }),
   'backfill.runs': op<BackfillRunRecord[]>()({
     input: z
-      .object({ id: backfillRuleId.optional(), minutes: z.number().int().min(1).max(43_200).default(1440), limit: z.number().int().min(1).max(2000).default(500) })
+      .object({
+        id: backfillRuleId.optional(),
+        minutes: z.number().int().min(1).max(43_200).default(1440),
+        limit: z.number().int().min(1).max(2000).default(500),
+      })
       .strict(),
     access: 'read',
     summary: 'Logged previews and runs (oldest first), for the backlog chart and the run history',

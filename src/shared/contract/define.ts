@@ -19,6 +19,5 @@ export interface Operation<I extends z.ZodType = z.ZodType, O = unknown> {
 
 /** Declares an operation: `op<Output>()({ input, access, summary })`. */
 export function op<O>() {
-  return <I extends z.ZodType>(definition: { input: I; access: Access; summary: string }): Operation<I, O> =>
-    definition;
+  return <I extends z.ZodType>(definition: { input: I; access: Access; summary: string }): Operation<I, O> => definition;
 }

@@ -28,7 +28,10 @@ export const historyFilter = z
   .strict();
 
 /** Keyset cursor: `<at ms>:<id>` of the last row of the previous page. */
-const cursor = z.string().regex(/^\d{1,15}:\d{1,15}$/, 'not a cursor from a previous page').optional();
+const cursor = z
+  .string()
+  .regex(/^\d{1,15}:\d{1,15}$/, 'not a cursor from a previous page')
+  .optional();
 
 export const historyOps = {
   'history.status': op<HistoryStatus>()({

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { op } from './define.ts';
 import { empty } from './app.ts';
-import { JOB_ACTIONS, type ActionPreview, type BulkActionReport, type JobDetail, type JobFacets, type JobsPage, type MatchCount } from '../model/jobs.ts';
+import {
+  JOB_ACTIONS,
+  type ActionPreview,
+  type BulkActionReport,
+  type JobDetail,
+  type JobFacets,
+  type JobsPage,
+  type MatchCount,
+} from '../model/jobs.ts';
 import { JOB_STATES } from '../model/job-state.ts';
 import type { AuditEntry } from '../model/audit.ts';
 
@@ -16,7 +24,10 @@ export const jobFilter = z
     states: z.array(z.enum(JOB_STATES)).max(JOB_STATES.length).optional(),
     tasks: z.array(name).max(100).optional(),
     queues: z.array(name).max(100).optional(),
-    errorType: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'an error type is a slug like rate_limit').optional(),
+    errorType: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,39}$/, 'an error type is a slug like rate_limit')
+      .optional(),
     search: z.string().trim().min(1).max(200).optional(),
     createdFrom: isoTime.optional(),
     createdTo: isoTime.optional(),
@@ -32,7 +43,10 @@ export const actionTarget = z.union([
 ]);
 
 /** Chosen by the client to match `action.progress` events to its call. */
-export const actionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional();
+export const actionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/)
+  .optional();
 
 const action = <S extends z.ZodRawShape>(shape: S) => z.object({ target: actionTarget, actionId: actionIdSchema, ...shape }).strict();
 
@@ -72,7 +86,8 @@ export const jobOps = {
   'jobs.cancel': op<BulkActionReport>()({
     input: action({}),
     access: 'write',
-    summary: "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; the hosted runner's running jobs are aborted",
+    summary:
+      "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; the hosted runner's running jobs are aborted",
   }),
   'jobs.fail': op<BulkActionReport>()({
     input: action({ message: z.string().trim().min(1).max(1000).optional() }),
@@ -91,7 +106,11 @@ export const jobOps = {
   }),
   'audit.list': op<AuditEntry[]>()({
     input: z
-      .object({ limit: z.number().int().min(1).max(500).default(100), before: z.number().int().positive().optional(), allConnections: z.boolean().default(false) })
+      .object({
+        limit: z.number().int().min(1).max(500).default(100),
+        before: z.number().int().positive().optional(),
+        allConnections: z.boolean().default(false),
+      })
       .strict(),
     access: 'read',
     summary: 'The audit log, newest first (keyset: pass the last id as before); the active connection unless allConnections',

@@ -6,7 +6,11 @@ import type { BulkActionReport } from '../model/jobs.ts';
 import { actionIdSchema } from './jobs.ts';
 
 /** A pool id as graphile-worker writes it in `locked_by` (`pool-<hex>`; older versions: `worker-<hex>`). */
-export const poolIdSchema = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'not a pool id');
+export const poolIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:-]+$/, 'not a pool id');
 
 const taskName = z.string().min(1).max(200);
 
@@ -15,14 +19,23 @@ export const stuckTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pool'), poolId: poolIdSchema }).strict(),
   z.object({ kind: z.literal('due'), task: taskName }).strict(),
   z.object({ kind: z.literal('failed'), task: taskName, errorType: z.string().min(1).max(64) }).strict(),
-  z.object({ kind: z.literal('jobs'), ids: z.array(z.string().regex(/^[1-9]\d{0,18}$/, 'not a job id')).min(1).max(1000) }).strict(),
+  z
+    .object({
+      kind: z.literal('jobs'),
+      ids: z
+        .array(z.string().regex(/^[1-9]\d{0,18}$/, 'not a job id'))
+        .min(1)
+        .max(1000),
+    })
+    .strict(),
 ]);
 
 export const stuckOps = {
   'stuck.get': op<StuckReport>()({
     input: z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     access: 'read',
-    summary: 'Stuck items: jobs locked too long (by pool, alive or not), blocked named queues, due jobs nobody takes, permanently failed groups',
+    summary:
+      'Stuck items: jobs locked too long (by pool, alive or not), blocked named queues, due jobs nobody takes, permanently failed groups',
   }),
   'stuck.setThreshold': op<StuckThresholds>()({
     input: z
@@ -59,7 +72,8 @@ export const stuckOps = {
       })
       .strict(),
     access: 'write',
-    summary: 'Unlock (pools that are gone) and retry a group now or at runAt: attempts reset to 0; jobs still held are skipped and reported',
+    summary:
+      'Unlock (pools that are gone) and retry a group now or at runAt: attempts reset to 0; jobs still held are skipped and reported',
   }),
   'stuck.cancel': op<BulkActionReport>()({
     input: z.object({ target: stuckTargetSchema, force: z.boolean().default(false), actionId: actionIdSchema }).strict(),

@@ -6,13 +6,7 @@
  * then BUILTIN_RULES, then `other`.
  */
 import { z } from 'zod';
-import {
-  BUILTIN_ERROR_TYPES,
-  OTHER_ERROR_TYPE,
-  isBuiltinErrorType,
-  type BuiltinErrorType,
-  type ErrorTypeInfo,
-} from './types.ts';
+import { BUILTIN_ERROR_TYPES, OTHER_ERROR_TYPE, isBuiltinErrorType, type BuiltinErrorType, type ErrorTypeInfo } from './types.ts';
 
 /**
  * Only the first 8 KiB (8192 UTF-16 code units) of a message is classified.
@@ -134,10 +128,7 @@ function readQuantifier(src: string, i: number): { min: number; max: number; end
 export const errorRuleSchema = z
   .object({
     id: z.string().min(1, 'id is required').max(100, 'id must be at most 100 characters'),
-    pattern: z
-      .string()
-      .min(1, 'pattern is required')
-      .max(MAX_PATTERN_LENGTH, `pattern must be at most ${MAX_PATTERN_LENGTH} characters`),
+    pattern: z.string().min(1, 'pattern is required').max(MAX_PATTERN_LENGTH, `pattern must be at most ${MAX_PATTERN_LENGTH} characters`),
     flags: z
       .string()
       .regex(/^[imsu]*$/, 'flags may only contain i, m, s and u (g and y make matching stateful)')
@@ -149,7 +140,10 @@ export const errorRuleSchema = z
         'type must be a slug: a lowercase letter, then lowercase letters, digits or _ (at most 40 characters), e.g. "gpu_oom"',
       ),
     label: z.string().trim().min(1, 'label must not be empty').max(60, 'label must be at most 60 characters').optional(),
-    color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'color must be a hex colour like #1a2b3c').optional(),
+    color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'color must be a hex colour like #1a2b3c')
+      .optional(),
     enabled: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {

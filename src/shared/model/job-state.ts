@@ -33,7 +33,10 @@ export function emptyCounts(): StateCounts {
 }
 
 /** The same derivation as the engine's SQL, for a job row already in memory. */
-export function jobState(job: { lockedAt: string | null; attempts: number; maxAttempts: number; runAt: string }, now = Date.now()): JobState {
+export function jobState(
+  job: { lockedAt: string | null; attempts: number; maxAttempts: number; runAt: string },
+  now = Date.now(),
+): JobState {
   if (job.lockedAt) return 'running';
   if (job.attempts >= job.maxAttempts) return 'failed';
   if (job.attempts > 0) return 'retrying';

@@ -133,4 +133,3 @@ export type StuckTarget =
   | { kind: 'due'; task: string }
   | { kind: 'failed'; task: string; errorType: string }
   | { kind: 'jobs'; ids: string[] };
-

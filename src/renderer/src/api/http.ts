@@ -52,7 +52,11 @@ export function httpTransport(): Transport {
             while ((end = buffer.indexOf('\n\n')) >= 0) {
               const chunk = buffer.slice(0, end);
               buffer = buffer.slice(end + 2);
-              const data = chunk.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+              const data = chunk
+                .split('\n')
+                .filter((l) => l.startsWith('data: '))
+                .map((l) => l.slice(6))
+                .join('\n');
               if (data) listener(JSON.parse(data) as JobdeckEvent);
             }
           }

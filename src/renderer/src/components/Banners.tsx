@@ -30,9 +30,8 @@ export function Banners() {
     <div className="banners">
       {c.state === 'offline' && (
         <Banner kind="warning" testId="banner-offline" title="Database unreachable">
-          since {offlineSince ? `${formatClock(offlineSince)} (${formatAge(now - offlineSince)})` : 'a moment ago'} —
-          showing the last snapshot from {c.lastSnapshotAt ? formatClock(c.lastSnapshotAt) : 'before the loss'}; reconnecting
-          (attempt {c.retries}).
+          since {offlineSince ? `${formatClock(offlineSince)} (${formatAge(now - offlineSince)})` : 'a moment ago'} — showing the last
+          snapshot from {c.lastSnapshotAt ? formatClock(c.lastSnapshotAt) : 'before the loss'}; reconnecting (attempt {c.retries}).
           {c.error && <span className="banner-error-text">{c.error}</span>}
         </Banner>
       )}
@@ -41,7 +40,11 @@ export function Banners() {
           kind="danger"
           testId="banner-error"
           title={`Could not connect${c.name ? ` to ${c.name}` : ''}`}
-          actions={<a className="btn" href={href('connections')}>Open Connections</a>}
+          actions={
+            <a className="btn" href={href('connections')}>
+              Open Connections
+            </a>
+          }
         >
           <span className="banner-error-text">{c.error ?? 'The connection failed.'}</span>
         </Banner>
@@ -51,14 +54,18 @@ export function Banners() {
           kind="info"
           testId="banner-none"
           title="No database connected"
-          actions={<a className="btn btn-primary" href={href('connections')}>Choose a connection</a>}
+          actions={
+            <a className="btn btn-primary" href={href('connections')}>
+              Choose a connection
+            </a>
+          }
         >
           Pick or add a Postgres with graphile-worker in Connections.
         </Banner>
       )}
       {c.readOnlyReason && (
         <Banner kind="info" testId="banner-readonly" title="Watch only">
-          {c.readOnlyReason.replace(/\.\s*$/, "")}. Counts and history are shown; actions that change the database are disabled.
+          {c.readOnlyReason.replace(/\.\s*$/, '')}. Counts and history are shown; actions that change the database are disabled.
         </Banner>
       )}
       {schemaMissing && (
@@ -94,8 +101,8 @@ export function Banners() {
         onCancel={() => setConfirming(false)}
       >
         <p>
-          This runs graphile-worker's own migrations in <span className="mono">{c.display ?? c.name}</span>: it creates
-          the <span className="mono">graphile_worker</span> schema with its tables and functions.
+          This runs graphile-worker's own migrations in <span className="mono">{c.display ?? c.name}</span>: it creates the{' '}
+          <span className="mono">graphile_worker</span> schema with its tables and functions.
         </p>
         <p>Nothing else in the database is changed. Jobdeck never alters the schema after that.</p>
       </ConfirmDialog>

@@ -28,9 +28,7 @@ export function ConnectionBadge() {
       {serverVersion && (
         <span className="conn-meta">
           <span>PostgreSQL {serverVersion}</span>
-          <span>
-            {schema?.installed ? `graphile-worker schema v${schema.version}` : schema ? 'no graphile-worker schema' : ''}
-          </span>
+          <span>{schema?.installed ? `graphile-worker schema v${schema.version}` : schema ? 'no graphile-worker schema' : ''}</span>
         </span>
       )}
     </a>

@@ -65,10 +65,20 @@ export function ConnectionForm({ draft, onChange, onSaved, onCancel, secretsStor
       <div className="panel-head">
         <h2>{draft.id ? `Edit ${draft.name}` : 'Add a connection'}</h2>
         <div className="segmented" role="group" aria-label="Enter the connection as">
-          <button type="button" className={draft.mode === 'url' ? 'active' : ''} onClick={() => set({ mode: 'url' })} data-testid="conn-mode-url">
+          <button
+            type="button"
+            className={draft.mode === 'url' ? 'active' : ''}
+            onClick={() => set({ mode: 'url' })}
+            data-testid="conn-mode-url"
+          >
             URL
           </button>
-          <button type="button" className={draft.mode === 'fields' ? 'active' : ''} onClick={() => set({ mode: 'fields' })} data-testid="conn-mode-fields">
+          <button
+            type="button"
+            className={draft.mode === 'fields' ? 'active' : ''}
+            onClick={() => set({ mode: 'fields' })}
+            data-testid="conn-mode-fields"
+          >
             Fields
           </button>
         </div>

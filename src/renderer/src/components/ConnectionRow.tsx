@@ -48,7 +48,11 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
           )}
         </div>
         <div className="conn-row-where mono">{where(p)}</div>
-        {error && <div className="form-error" role="alert">{error}</div>}
+        {error && (
+          <div className="form-error" role="alert">
+            {error}
+          </div>
+        )}
         {asking && (
           <form
             className="conn-row-password"
@@ -75,8 +79,8 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
         )}
         {asking && (
           <div className="field-hint" id={`pw-hint-${p.id}`}>
-            No password is stored for this connection. Leave it blank to use the one kept in memory since you saved it,
-            if the server has not restarted.
+            No password is stored for this connection. Leave it blank to use the one kept in memory since you saved it, if the server has
+            not restarted.
           </div>
         )}
       </div>
@@ -96,7 +100,12 @@ export function ConnectionRow({ profile: p, onEdit, onRemove }: Props) {
             <button className="btn btn-ghost" onClick={() => onEdit(p)}>
               Edit
             </button>
-            <button className="btn btn-ghost btn-danger-text" onClick={() => onRemove(p)} disabled={active} title={active ? 'Switch to another connection first' : undefined}>
+            <button
+              className="btn btn-ghost btn-danger-text"
+              onClick={() => onRemove(p)}
+              disabled={active}
+              title={active ? 'Switch to another connection first' : undefined}
+            >
               Remove
             </button>
           </>

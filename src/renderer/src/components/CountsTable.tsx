@@ -63,16 +63,12 @@ export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
   const bottom = items.length ? virtual.getTotalSize() - items[items.length - 1].end : 0;
 
   const header = (key: SortKey, label: ReactNode, className = 'num') => (
-    <th
-      className={className}
-      aria-sort={sort.key === key ? (sort.desc ? 'descending' : 'ascending') : 'none'}
-    >
-      <button
-        className="th-sort"
-        onClick={() => setSort({ key, desc: sort.key === key ? !sort.desc : key !== 'name' })}
-      >
+    <th className={className} aria-sort={sort.key === key ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
+      <button className="th-sort" onClick={() => setSort({ key, desc: sort.key === key ? !sort.desc : key !== 'name' })}>
         {label}
-        <span className="sort-mark" aria-hidden="true">{sort.key === key ? (sort.desc ? '↓' : '↑') : ''}</span>
+        <span className="sort-mark" aria-hidden="true">
+          {sort.key === key ? (sort.desc ? '↓' : '↑') : ''}
+        </span>
       </button>
     </th>
   );
@@ -99,7 +95,9 @@ export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
         <tbody>
           {sorted.length === 0 && (
             <tr>
-              <td colSpan={JOB_STATES.length + 3} className="table-empty">{empty}</td>
+              <td colSpan={JOB_STATES.length + 3} className="table-empty">
+                {empty}
+              </td>
             </tr>
           )}
           {top > 0 && <tr style={{ height: top }} aria-hidden="true" />}
@@ -108,7 +106,9 @@ export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
             return (
               <tr key={row.key} data-row={row.name} style={{ height: ROW_HEIGHT }}>
                 <td className="name-col">
-                  <span className="row-name mono" title={row.name}>{row.name}</span>
+                  <span className="row-name mono" title={row.name}>
+                    {row.name}
+                  </span>
                   {row.badge}
                 </td>
                 {JOB_STATES.map((s) => (

@@ -52,7 +52,9 @@ export function DemoBar() {
       </span>
       <RateSlider value={demo.ratePerSecond} />
       <span className="demo-sep" aria-hidden="true" />
-      <span className="demo-caption" title="Share of calls the simulated LLM provider fails, by kind">Failures</span>
+      <span className="demo-caption" title="Share of calls the simulated LLM provider fails, by kind">
+        Failures
+      </span>
       {MIX.map((field) => (
         <MixSlider key={field.key} field={field} value={demo.mix[field.key]} />
       ))}

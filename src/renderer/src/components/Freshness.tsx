@@ -14,7 +14,8 @@ export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | 
   return (
     <span className={stale ? 'freshness stale' : 'freshness'} data-testid="freshness" title={`Counted at ${formatClock(snapshot.at)}`}>
       <span className={stale ? 'pulse-dot off' : 'pulse-dot'} aria-hidden="true" key={snapshot.at} />
-      {offline ? 'Last counted' : 'Updated'} <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
+      {offline ? 'Last counted' : 'Updated'}{' '}
+      <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
       <span className="sep">·</span>
       count query <span className="num">{formatCount(snapshot.queryMs)} ms</span>
     </span>

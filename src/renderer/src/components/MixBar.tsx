@@ -9,11 +9,7 @@ export function MixBar({ counts }: { counts: StateCounts }) {
   return (
     <div className="mix-bar" title={title || 'No jobs'} aria-hidden="true">
       {counts.total > 0 &&
-        JOB_STATES.map((s) =>
-          counts[s] > 0 ? (
-            <span key={s} style={{ flexGrow: counts[s], background: JOB_STATE_COLORS[s] }} />
-          ) : null,
-        )}
+        JOB_STATES.map((s) => (counts[s] > 0 ? <span key={s} style={{ flexGrow: counts[s], background: JOB_STATE_COLORS[s] }} /> : null))}
     </div>
   );
 }

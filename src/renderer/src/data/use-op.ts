@@ -72,7 +72,10 @@ export type OpMutationOptions<N extends OpName> = Omit<UseMutationOptions<OpOutp
  * A write: calls the operation, then makes stale what it changed (writes.ts) before `onSuccess` runs, so a
  * view that reads right after sees the change.
  */
-export function useOpMutation<N extends OpName>(name: N, options?: OpMutationOptions<N>): UseMutationResult<OpOutput<N>, Error, OpInput<N>> {
+export function useOpMutation<N extends OpName>(
+  name: N,
+  options?: OpMutationOptions<N>,
+): UseMutationResult<OpOutput<N>, Error, OpInput<N>> {
   const client = useQueryClient();
   return useMutation<OpOutput<N>, Error, OpInput<N>>({
     ...options,

@@ -19,7 +19,12 @@ export function useDraft<T>(value: T, commit: (value: T) => void, delayMs = 250)
     if (Date.now() - editedAt.current > delayMs + 1500) setDraft(value);
   }, [value, delayMs]);
 
-  useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
 
   const change = (next: T) => {
     editedAt.current = Date.now();

@@ -28,16 +28,18 @@ export function ConnectionsView() {
     <div className="connections">
       <div className="view-head">
         <h1>Connections</h1>
-        <span className="view-note">
-          Jobdeck watches one database at a time. Passwords are never shown again after saving.
-        </span>
+        <span className="view-note">Jobdeck watches one database at a time. Passwords are never shown again after saving.</span>
       </div>
       <div className="connections-grid">
         <section className="panel">
           <div className="panel-head">
             <h2>Saved</h2>
           </div>
-          {connections.error && <div className="form-error" role="alert">{errorMessage(connections.error)}</div>}
+          {connections.error && (
+            <div className="form-error" role="alert">
+              {errorMessage(connections.error)}
+            </div>
+          )}
           {connections.isPending && <div className="dim pad">Loading…</div>}
           <ul className="conn-list" data-testid="connection-list">
             {profiles.map((p) => (

@@ -7,7 +7,9 @@ export function NotFoundView({ path }: { path: string }) {
       <p>
         There is nothing at <span className="mono">#/{path}</span>.
       </p>
-      <a className="btn btn-primary" href={href('overview')}>Go to the overview</a>
+      <a className="btn btn-primary" href={href('overview')}>
+        Go to the overview
+      </a>
     </div>
   );
 }

@@ -21,10 +21,7 @@ export function OverviewView() {
   const state = useStatus((s) => s.connection.state);
   const recent = useDepthSamples(TREND_MINUTES).data ?? NO_SAMPLES;
 
-  const taskRows = useMemo<CountsRow[]>(
-    () => (snapshot?.byTask ?? []).map((t) => ({ key: t.task, name: t.task, counts: t })),
-    [snapshot],
-  );
+  const taskRows = useMemo<CountsRow[]>(() => (snapshot?.byTask ?? []).map((t) => ({ key: t.task, name: t.task, counts: t })), [snapshot]);
   const queueRows = useMemo<CountsRow[]>(
     () =>
       (snapshot?.byQueue ?? []).map((q) => ({
@@ -42,7 +39,9 @@ export function OverviewView() {
       <div className="view-empty">
         <h1>Nothing to show yet</h1>
         <p>Connect to a Postgres where graphile-worker runs to see its queues.</p>
-        <a className="btn btn-primary" href={href('connections')}>Open Connections</a>
+        <a className="btn btn-primary" href={href('connections')}>
+          Open Connections
+        </a>
       </div>
     );
   }

@@ -31,7 +31,9 @@ export function AuditView() {
         <label className="check audit-all">
           <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> all connections
         </label>
-        <button className="btn btn-ghost" onClick={() => void pages.refetch()}>Refresh</button>
+        <button className="btn btn-ghost" onClick={() => void pages.refetch()}>
+          Refresh
+        </button>
       </div>
       {error && <div className="form-error">{error}</div>}
       <section className="panel">
@@ -50,7 +52,9 @@ export function AuditView() {
           <tbody>
             {entries.length === 0 && (
               <tr>
-                <td colSpan={7} className="table-empty">No action yet on this connection.</td>
+                <td colSpan={7} className="table-empty">
+                  No action yet on this connection.
+                </td>
               </tr>
             )}
             {entries.map((e) => (
@@ -60,7 +64,9 @@ export function AuditView() {
         </table>
         {pages.hasNextPage && (
           <div className="pad">
-            <button className="btn" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>Older entries</button>
+            <button className="btn" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
+              Older entries
+            </button>
           </div>
         )}
       </section>
@@ -74,7 +80,9 @@ function AuditRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean;
       <tr className="audit-row" onClick={onToggle} data-testid={`audit-${entry.id}`} aria-expanded={open}>
         <td>{formatDateTime(entry.at)}</td>
         <td className="mono">{entry.action}</td>
-        <td className="audit-target" title={describeTarget(entry.target)}>{describeTarget(entry.target)}</td>
+        <td className="audit-target" title={describeTarget(entry.target)}>
+          {describeTarget(entry.target)}
+        </td>
         <td className="num">{formatCount(entry.requested)}</td>
         <td className="num ok-text">{formatCount(entry.affected)}</td>
         <td className={entry.skipped ? 'num warn-text' : 'num dim'}>{formatCount(entry.skipped)}</td>

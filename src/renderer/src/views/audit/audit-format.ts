@@ -8,11 +8,16 @@ export function describeTarget(target: unknown): string {
     const t = target as Record<string, unknown>;
     if (Array.isArray(t.ids)) {
       const count = typeof t.count === 'number' ? t.count : t.ids.length;
-      const shown = t.ids.slice(0, 4).map((id) => `#${String(id)}`).join(', ');
+      const shown = t.ids
+        .slice(0, 4)
+        .map((id) => `#${String(id)}`)
+        .join(', ');
       return `${count} ${count === 1 ? 'job' : 'jobs'} (${shown}${count > 4 ? ', …' : ''})`;
     }
     if (t.filter && typeof t.filter === 'object') {
-      const parts = Object.entries(t.filter as Record<string, unknown>).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`);
+      const parts = Object.entries(t.filter as Record<string, unknown>).map(
+        ([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`,
+      );
       return parts.length ? `filter: ${parts.join(', ')}` : 'filter: every job';
     }
   }

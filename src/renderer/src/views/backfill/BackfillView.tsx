@@ -71,16 +71,36 @@ export function BackfillView() {
         <h1>Backfill</h1>
         <span className="view-note">Find the items that never got their LLM output, and queue each once — now or on a schedule.</span>
       </div>
-      {error && <div className="form-error" role="alert">{error}</div>}
+      {error && (
+        <div className="form-error" role="alert">
+          {error}
+        </div>
+      )}
       <div className="bf-layout">
         <aside className="panel bf-side">
           <div className="panel-head">
             <h2>Rules</h2>
-            <button className="btn btn-primary bf-new" onClick={() => { select('new'); setEditing(true); }} data-testid="bf-new-rule">
+            <button
+              className="btn btn-primary bf-new"
+              onClick={() => {
+                select('new');
+                setEditing(true);
+              }}
+              data-testid="bf-new-rule"
+            >
               New rule
             </button>
           </div>
-          {loaded && <RuleList rules={rules} selected={selected} onSelect={(id) => { select(id); setEditing(false); }} />}
+          {loaded && (
+            <RuleList
+              rules={rules}
+              selected={selected}
+              onSelect={(id) => {
+                select(id);
+                setEditing(false);
+              }}
+            />
+          )}
           <ImportExport canExport={rules.length > 0} />
         </aside>
         <div className="bf-main">
@@ -106,8 +126,18 @@ export function BackfillView() {
           {!rule && !isNew && loaded && (
             <div className="view-empty">
               <h1>No rule selected</h1>
-              <p>A rule is a read-only query over your tables that returns the keys of items lacking output, and the task to queue for each.</p>
-              <button className="btn btn-primary" onClick={() => { select('new'); setEditing(true); }}>Create a rule</button>
+              <p>
+                A rule is a read-only query over your tables that returns the keys of items lacking output, and the task to queue for each.
+              </p>
+              <button
+                className="btn btn-primary"
+                onClick={() => {
+                  select('new');
+                  setEditing(true);
+                }}
+              >
+                Create a rule
+              </button>
             </div>
           )}
         </div>

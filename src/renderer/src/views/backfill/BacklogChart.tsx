@@ -21,9 +21,23 @@ export function BacklogChart({ runs }: { runs: BackfillRunRecord[] }) {
         {points.length === 0 ? (
           <div className="chart-empty">Preview or run the rule to start its backlog history.</div>
         ) : (
-          <ComposedChart responsive data={points} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <ComposedChart
+            responsive
+            data={points}
+            style={{ width: '100%', height: '100%' }}
+            margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
+          >
             <CartesianGrid stroke="var(--grid)" vertical={false} />
-            <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} padding={{ left: 24, right: 24 }} tickFormatter={(t: number) => formatClock(t)} minTickGap={48} {...AXIS} />
+            <XAxis
+              dataKey="t"
+              type="number"
+              scale="time"
+              domain={['dataMin', 'dataMax']}
+              padding={{ left: 24, right: 24 }}
+              tickFormatter={(t: number) => formatClock(t)}
+              minTickGap={48}
+              {...AXIS}
+            />
             <YAxis width={48} allowDecimals={false} tickFormatter={(v: number) => formatCompact(v)} {...AXIS} />
             <Tooltip
               labelFormatter={(t) => formatClock(Number(t))}
@@ -32,7 +46,15 @@ export function BacklogChart({ runs }: { runs: BackfillRunRecord[] }) {
             />
             <Legend wrapperStyle={{ fontSize: 12, color: 'var(--text-muted)' }} />
             <Bar dataKey="queued" name="Jobs queued" fill="var(--accent)" maxBarSize={14} isAnimationActive={false} />
-            <Line dataKey="missing" name="Lacking output" stroke="var(--warning)" strokeWidth={2} dot={{ r: 2.5 }} type="stepAfter" isAnimationActive={false} />
+            <Line
+              dataKey="missing"
+              name="Lacking output"
+              stroke="var(--warning)"
+              strokeWidth={2}
+              dot={{ r: 2.5 }}
+              type="stepAfter"
+              isAnimationActive={false}
+            />
           </ComposedChart>
         )}
       </div>

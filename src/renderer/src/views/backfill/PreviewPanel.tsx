@@ -19,12 +19,30 @@ export function BacklogFigures({ counts, testId, enqueued }: { counts: BackfillC
   const second =
     enqueued === undefined
       ? { key: 'fresh', label: 'No job yet', value: counts.fresh, tone: counts.fresh ? 'accent' : 'zero', hint: 'a run queues these' }
-      : { key: 'enqueued', label: 'Queued now', value: enqueued, tone: enqueued ? 'accent' : 'zero', hint: `${formatCount(Math.max(0, counts.fresh - enqueued))} still without a job` };
+      : {
+          key: 'enqueued',
+          label: 'Queued now',
+          value: enqueued,
+          tone: enqueued ? 'accent' : 'zero',
+          hint: `${formatCount(Math.max(0, counts.fresh - enqueued))} still without a job`,
+        };
   const figures = [
     { key: 'missing', label: 'Lack output', value: counts.missing, tone: counts.missing ? 'warn' : 'ok', hint: 'rows the query returned' },
     second,
-    { key: 'queued', label: 'Already queued', value: counts.queued + counts.running, tone: 'zero', hint: `${formatCount(counts.running)} running now` },
-    { key: 'failed', label: 'Failed for good', value: counts.failed, tone: counts.failed ? 'danger' : 'zero', hint: 'requeued only when asked' },
+    {
+      key: 'queued',
+      label: 'Already queued',
+      value: counts.queued + counts.running,
+      tone: 'zero',
+      hint: `${formatCount(counts.running)} running now`,
+    },
+    {
+      key: 'failed',
+      label: 'Failed for good',
+      value: counts.failed,
+      tone: counts.failed ? 'danger' : 'zero',
+      hint: 'requeued only when asked',
+    },
   ];
   return (
     <div className="bf-figures" data-testid={testId}>
@@ -55,7 +73,10 @@ export function PreviewPanel({ preview }: { preview: BackfillPreview }) {
       <div className="pad">
         <BacklogFigures counts={preview} testId="preview-figures" />
         {preview.invalid > 0 && (
-          <p className="warn-text">{preview.invalid === 1 ? '1 item has' : `${formatCount(preview.invalid)} items have`} a job key over 512 characters and are never queued.</p>
+          <p className="warn-text">
+            {preview.invalid === 1 ? '1 item has' : `${formatCount(preview.invalid)} items have`} a job key over 512 characters and are
+            never queued.
+          </p>
         )}
       </div>
       <div className="table-scroll">

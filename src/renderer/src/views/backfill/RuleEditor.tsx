@@ -48,7 +48,9 @@ export function RuleEditor({ rule, open, onToggle, onPreview, onPreviewFailed, o
 
   // A field's message goes as soon as the operator changes that field; the others stay until the next check.
   const edit = (next: typeof draft) => {
-    setFieldErrors((prev) => Object.fromEntries(Object.entries(prev).filter(([k]) => next[k as keyof typeof draft] === draft[k as keyof typeof draft])));
+    setFieldErrors((prev) =>
+      Object.fromEntries(Object.entries(prev).filter(([k]) => next[k as keyof typeof draft] === draft[k as keyof typeof draft])),
+    );
     setDraft(next);
   };
 
@@ -94,7 +96,8 @@ export function RuleEditor({ rule, open, onToggle, onPreview, onPreviewFailed, o
         <h2>{rule ? rule.name : 'New rule'}</h2>
         {rule && (
           <span className="panel-note">
-            <span className="mono">{rule.task}</span> · batch {rule.batchSize} · {rule.maxAttempts} attempts · {scheduleLabel(rule.scheduleMinutes)}
+            <span className="mono">{rule.task}</span> · batch {rule.batchSize} · {rule.maxAttempts} attempts ·{' '}
+            {scheduleLabel(rule.scheduleMinutes)}
           </span>
         )}
         {rule?.scheduleMinutes && runnerState !== 'running' && (
@@ -125,7 +128,12 @@ export function RuleEditor({ rule, open, onToggle, onPreview, onPreviewFailed, o
             {busy === 'save' ? 'Saving…' : rule ? 'Save changes' : 'Save rule'}
           </button>
           {rule && (
-            <button className="btn btn-ghost btn-danger-text" onClick={() => setConfirmRemove(true)} disabled={!!busy} data-testid="bf-remove">
+            <button
+              className="btn btn-ghost btn-danger-text"
+              onClick={() => setConfirmRemove(true)}
+              disabled={!!busy}
+              data-testid="bf-remove"
+            >
               Delete rule
             </button>
           )}

@@ -9,12 +9,30 @@ interface Props {
   onChange: (draft: RuleDraft) => void;
 }
 
-function Field({ label, hint, error, children, wide }: { label: string; hint?: string; error?: string; children: ReactNode; wide?: boolean }) {
+function Field({
+  label,
+  hint,
+  error,
+  children,
+  wide,
+}: {
+  label: string;
+  hint?: string;
+  error?: string;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   return (
     <label className={`field${wide ? ' bf-wide' : ''}${error ? ' has-error' : ''}`}>
       <span>{label}</span>
       {children}
-      {error ? <span className="field-error" role="alert">{error}</span> : hint && <span className="field-hint">{hint}</span>}
+      {error ? (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      ) : (
+        hint && <span className="field-hint">{hint}</span>
+      )}
     </label>
   );
 }
@@ -43,24 +61,40 @@ export function RuleForm({ draft, errors = {}, onChange }: Props) {
         />
       </Field>
       <div className="bf-grid">
-        <Field label="Task" error={errors.task}>{text('task', 'bf-task', { placeholder: 'e.g. generate_insight', maxLength: 200 })}</Field>
+        <Field label="Task" error={errors.task}>
+          {text('task', 'bf-task', { placeholder: 'e.g. generate_insight', maxLength: 200 })}
+        </Field>
         <Field label="Payload key" error={errors.payloadKey} hint={`payload: { "${draft.payloadKey || 'eventId'}": <key> }`}>
           {text('payloadKey', 'bf-payload-key', { placeholder: 'e.g. eventId', maxLength: 100 })}
         </Field>
         <Field label="Key as">
-          <select value={draft.keyType} onChange={(e) => set({ keyType: e.target.value as RuleDraft['keyType'] })} data-testid="bf-key-type">
+          <select
+            value={draft.keyType}
+            onChange={(e) => set({ keyType: e.target.value as RuleDraft['keyType'] })}
+            data-testid="bf-key-type"
+          >
             <option value="auto">number when numeric</option>
             <option value="string">always text</option>
           </select>
         </Field>
-        <Field label="Queue" error={errors.queue} hint="empty: the shared pool">{text('queue', 'bf-queue', { placeholder: 'e.g. insights (optional)', maxLength: 200 })}</Field>
+        <Field label="Queue" error={errors.queue} hint="empty: the shared pool">
+          {text('queue', 'bf-queue', { placeholder: 'e.g. insights (optional)', maxLength: 200 })}
+        </Field>
         <Field label="Job key" error={errors.jobKey} hint="an item whose key names a job is never queued again">
           {text('jobKey', 'bf-job-key', { maxLength: 200 })}
         </Field>
-        <Field label="Batch size" error={errors.batchSize}>{text('batchSize', 'bf-batch', { inputMode: 'numeric' })}</Field>
-        <Field label="Max attempts" error={errors.maxAttempts}>{text('maxAttempts', 'bf-attempts', { inputMode: 'numeric' })}</Field>
-        <Field label="Priority" error={errors.priority} hint="lower runs first">{text('priority', 'bf-priority', { inputMode: 'numeric' })}</Field>
-        <Field label="Timeout (s)" error={errors.timeoutSeconds}>{text('timeoutSeconds', 'bf-timeout', { inputMode: 'numeric' })}</Field>
+        <Field label="Batch size" error={errors.batchSize}>
+          {text('batchSize', 'bf-batch', { inputMode: 'numeric' })}
+        </Field>
+        <Field label="Max attempts" error={errors.maxAttempts}>
+          {text('maxAttempts', 'bf-attempts', { inputMode: 'numeric' })}
+        </Field>
+        <Field label="Priority" error={errors.priority} hint="lower runs first">
+          {text('priority', 'bf-priority', { inputMode: 'numeric' })}
+        </Field>
+        <Field label="Timeout (s)" error={errors.timeoutSeconds}>
+          {text('timeoutSeconds', 'bf-timeout', { inputMode: 'numeric' })}
+        </Field>
         <Field label="Schedule" hint="runs through the hosted runner">
           <select value={draft.scheduleMinutes} onChange={(e) => set({ scheduleMinutes: e.target.value })} data-testid="bf-schedule">
             <option value="">manual only</option>

@@ -37,10 +37,21 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
       <div className="pad bf-run-controls">
         <label className="field bf-limit">
           <span>Queue at most</span>
-          <input value={limit} inputMode="numeric" onChange={(e) => setLimit(e.target.value)} aria-invalid={!valid} data-testid="bf-run-limit" />
+          <input
+            value={limit}
+            inputMode="numeric"
+            onChange={(e) => setLimit(e.target.value)}
+            aria-invalid={!valid}
+            data-testid="bf-run-limit"
+          />
         </label>
         <label className="check">
-          <input type="checkbox" checked={requeueFailed} onChange={(e) => setRequeueFailed(e.target.checked)} data-testid="bf-requeue-failed" />
+          <input
+            type="checkbox"
+            checked={requeueFailed}
+            onChange={(e) => setRequeueFailed(e.target.checked)}
+            data-testid="bf-requeue-failed"
+          />
           <span>
             Also requeue items whose job failed for good <span className="dim">— a new job each; the failed one stays as history</span>
           </span>
@@ -71,8 +82,14 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
         onCancel={() => setConfirming(false)}
       >
         <p>
-          Up to {formatCount(n)} <span className="mono">{rule.task}</span> jobs{rule.queue ? <> in queue <span className="mono">{rule.queue}</span></> : null},
-          {' '}{rule.maxAttempts} attempts each, for items that have no job yet{requeueFailed ? ' or whose job failed for good' : ''}.
+          Up to {formatCount(n)} <span className="mono">{rule.task}</span> jobs
+          {rule.queue ? (
+            <>
+              {' '}
+              in queue <span className="mono">{rule.queue}</span>
+            </>
+          ) : null}
+          , {rule.maxAttempts} attempts each, for items that have no job yet{requeueFailed ? ' or whose job failed for good' : ''}.
         </p>
       </ConfirmDialog>
     </section>

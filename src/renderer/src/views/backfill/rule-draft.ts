@@ -71,10 +71,16 @@ export function ruleInput(d: RuleDraft): RuleInput | string {
     } catch {
       return 'Extra payload must be a JSON object, e.g. {"model": "gpt-4o-mini"}';
     }
-    if (typeof payloadExtra !== 'object' || payloadExtra === null || Array.isArray(payloadExtra)) return 'Extra payload must be a JSON object';
+    if (typeof payloadExtra !== 'object' || payloadExtra === null || Array.isArray(payloadExtra))
+      return 'Extra payload must be a JSON object';
   }
   const num = (v: string) => (v.trim() === '' ? NaN : Number(v));
-  const numbers = { priority: num(d.priority), maxAttempts: num(d.maxAttempts), batchSize: num(d.batchSize), timeoutSeconds: num(d.timeoutSeconds) };
+  const numbers = {
+    priority: num(d.priority),
+    maxAttempts: num(d.maxAttempts),
+    batchSize: num(d.batchSize),
+    timeoutSeconds: num(d.timeoutSeconds),
+  };
   for (const [field, value] of Object.entries(numbers)) if (!Number.isInteger(value)) return `${field} must be a whole number`;
   return {
     name: d.name,

@@ -54,16 +54,28 @@ export function AttemptList({ types, tasks, info, windowFrom }: Props) {
             onChange={(e) => setSearch(e.target.value)}
             data-testid="attempt-search"
           />
-          <select value={filter.errorType ?? ''} onChange={(e) => setFilter({ ...filter, errorType: e.target.value || undefined })} data-testid="attempt-type">
+          <select
+            value={filter.errorType ?? ''}
+            onChange={(e) => setFilter({ ...filter, errorType: e.target.value || undefined })}
+            data-testid="attempt-type"
+          >
             <option value="">All types</option>
             {types.map((t) => (
-              <option key={t.type} value={t.type}>{t.label}</option>
+              <option key={t.type} value={t.type}>
+                {t.label}
+              </option>
             ))}
           </select>
-          <select value={filter.task ?? ''} onChange={(e) => setFilter({ ...filter, task: e.target.value || undefined })} data-testid="attempt-task">
+          <select
+            value={filter.task ?? ''}
+            onChange={(e) => setFilter({ ...filter, task: e.target.value || undefined })}
+            data-testid="attempt-task"
+          >
             <option value="">All tasks</option>
             {tasks.map((t) => (
-              <option key={t} value={t}>{t}</option>
+              <option key={t} value={t}>
+                {t}
+              </option>
             ))}
           </select>
           <label className="check">
@@ -117,7 +129,11 @@ export function AttemptList({ types, tasks, info, windowFrom }: Props) {
       </div>
       {rows.length === 0 && (
         <div className="table-empty">
-          {pages.error ? `Could not read the attempts: ${errorMessage(pages.error)}` : pages.isPending ? 'Loading…' : 'No failed attempt matches these filters.'}
+          {pages.error
+            ? `Could not read the attempts: ${errorMessage(pages.error)}`
+            : pages.isPending
+              ? 'Loading…'
+              : 'No failed attempt matches these filters.'}
         </div>
       )}
       {pages.hasNextPage && (

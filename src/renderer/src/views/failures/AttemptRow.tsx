@@ -16,7 +16,9 @@ export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeI
   return (
     <>
       <tr className={open ? 'attempt-row open' : 'attempt-row'} onClick={() => setOpen(!open)} data-testid="attempt-row">
-        <td className="dim nowrap" title={row.at}>{formatDateTime(row.at)}</td>
+        <td className="dim nowrap" title={row.at}>
+          {formatDateTime(row.at)}
+        </td>
         <td className="mono">{row.task}</td>
         <td className="num mono">
           {/* stopPropagation: following the link should not also toggle the row's detail. */}
@@ -27,14 +29,20 @@ export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeI
         <td className="num">
           {row.attempt}
           {row.maxAttempts ? <span className="dim">/{row.maxAttempts}</span> : null}
-          {row.final && <span className="badge badge-quiet final-badge" title="No attempts left: permanently failed">final</span>}
+          {row.final && (
+            <span className="badge badge-quiet final-badge" title="No attempts left: permanently failed">
+              final
+            </span>
+          )}
         </td>
         <td>
           <span className="type-chip" style={{ borderColor: info.color, color: info.color }} title={info.description}>
             {info.label}
           </span>
         </td>
-        <td className="attempt-error" title={row.error}>{headline(row.error)}</td>
+        <td className="attempt-error" title={row.error}>
+          {headline(row.error)}
+        </td>
         <td className="num dim">{row.durationMs === null ? '—' : `${row.durationMs} ms`}</td>
         <td className="mono dim" title={row.poolId ?? (row.source === 'watch' ? 'seen by the database watcher' : '')}>
           {row.source === 'runner' ? shortPoolId(row.poolId) : 'watcher'}

@@ -40,14 +40,24 @@ export function FailuresView() {
           )}
           <div className="segmented" role="group" aria-label="Window">
             {(Object.keys(HISTORY_WINDOWS) as HistoryWindow[]).map((w) => (
-              <button key={w} className={w === window ? 'active' : ''} aria-pressed={w === window} onClick={() => setWindow(w)} data-testid={`window-${w}`}>
+              <button
+                key={w}
+                className={w === window ? 'active' : ''}
+                aria-pressed={w === window}
+                onClick={() => setWindow(w)}
+                data-testid={`window-${w}`}
+              >
                 {WINDOW_LABELS[w]}
               </button>
             ))}
           </div>
         </div>
       </div>
-      {error && <div className="form-error" role="alert">{error}</div>}
+      {error && (
+        <div className="form-error" role="alert">
+          {error}
+        </div>
+      )}
       {summary && (
         <>
           <FigureCards summary={summary} />

@@ -15,7 +15,12 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       value: summary.successRate24h === null ? '—' : formatPercent(summary.successRate24h),
       alarm: summary.successRate24h !== null && summary.successRate24h < 0.9,
     },
-    { key: 'rate', label: 'Success rate, this window', value: summary.successRate === null ? '—' : formatPercent(summary.successRate), alarm: false },
+    {
+      key: 'rate',
+      label: 'Success rate, this window',
+      value: summary.successRate === null ? '—' : formatPercent(summary.successRate),
+      alarm: false,
+    },
     {
       key: 'throughput',
       label: 'Throughput',
@@ -27,7 +32,9 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       key: 'duration',
       label: 'Processing time avg · p95',
       value: `${ms(summary.durations.avgMs)} · ${ms(summary.durations.p95Ms)}`,
-      note: summary.durations.count ? `${countOf(summary.durations.count, 'run')} timed by the hosted runner` : 'timed only for the hosted runner',
+      note: summary.durations.count
+        ? `${countOf(summary.durations.count, 'run')} timed by the hosted runner`
+        : 'timed only for the hosted runner',
       alarm: false,
     },
   ];

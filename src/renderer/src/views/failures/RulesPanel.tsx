@@ -42,9 +42,29 @@ export function RulesPanel() {
         {rules.length === 0 && <div className="dim">No rules of your own: the built-in taxonomy applies.</div>}
         {rules.map((r, i) => (
           <div className="rule-row" key={i}>
-            <input aria-label="Pattern" placeholder="Pattern, e.g. CUDA out of memory" value={r.pattern} onChange={(e) => patch(i, { pattern: e.target.value })} className="mono rule-pattern" data-testid={`rule-pattern-${i}`} />
-            <input aria-label="Type" placeholder="type_slug" value={r.type} onChange={(e) => patch(i, { type: e.target.value })} className="mono" data-testid={`rule-type-${i}`} />
-            <input aria-label="Label" placeholder="Label" value={r.label ?? ''} onChange={(e) => patch(i, { label: e.target.value })} data-testid={`rule-label-${i}`} />
+            <input
+              aria-label="Pattern"
+              placeholder="Pattern, e.g. CUDA out of memory"
+              value={r.pattern}
+              onChange={(e) => patch(i, { pattern: e.target.value })}
+              className="mono rule-pattern"
+              data-testid={`rule-pattern-${i}`}
+            />
+            <input
+              aria-label="Type"
+              placeholder="type_slug"
+              value={r.type}
+              onChange={(e) => patch(i, { type: e.target.value })}
+              className="mono"
+              data-testid={`rule-type-${i}`}
+            />
+            <input
+              aria-label="Label"
+              placeholder="Label"
+              value={r.label ?? ''}
+              onChange={(e) => patch(i, { label: e.target.value })}
+              data-testid={`rule-label-${i}`}
+            />
             <input aria-label="Colour" type="color" value={r.color ?? '#8dd3c7'} onChange={(e) => patch(i, { color: e.target.value })} />
             <label className="check">
               <input type="checkbox" checked={r.enabled !== false} onChange={(e) => patch(i, { enabled: e.target.checked })} />
@@ -55,7 +75,11 @@ export function RulesPanel() {
             </button>
           </div>
         ))}
-        {error && <div className="form-error" role="alert">{error}</div>}
+        {error && (
+          <div className="form-error" role="alert">
+            {error}
+          </div>
+        )}
         {saved && <div className="dim">{saved}</div>}
         <div className="form-actions">
           <button className="btn" onClick={() => setRules([...rules, blank(rules.length + 1)])} data-testid="rule-add">

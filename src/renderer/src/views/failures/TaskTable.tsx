@@ -30,7 +30,11 @@ export function TaskTable({ tasks, info, selected, onSelect }: Props) {
             return (
               <tr key={t.task} className={selected === t.task ? 'selected' : undefined}>
                 <td className="name-col">
-                  <button className="link-btn mono" onClick={() => onSelect(selected === t.task ? null : t.task)} title="Show only this task">
+                  <button
+                    className="link-btn mono"
+                    onClick={() => onSelect(selected === t.task ? null : t.task)}
+                    title="Show only this task"
+                  >
                     {t.task}
                   </button>
                 </td>

@@ -10,7 +10,12 @@ export function ThroughputChart({ summary }: { summary: HistorySummary }) {
   const minutes = HISTORY_WINDOWS[summary.window];
   if (summary.successes + summary.failures === 0) return <div className="chart-empty">No runs recorded in this window.</div>;
   return (
-    <BarChart responsive data={summary.buckets} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+    <BarChart
+      responsive
+      data={summary.buckets}
+      style={{ width: '100%', height: '100%' }}
+      margin={{ top: 8, right: 12, bottom: 0, left: 0 }}
+    >
       <CartesianGrid stroke="var(--grid)" vertical={false} />
       <XAxis dataKey="t" tickFormatter={(t: number) => formatAxisTime(t, minutes)} minTickGap={48} {...AXIS} />
       <YAxis width={44} allowDecimals={false} tickFormatter={(v: number) => formatCompact(v)} {...AXIS} />

@@ -18,7 +18,11 @@ export function useHistorySummary() {
   const window = useFailures((s) => s.window);
   const task = useFailures((s) => s.task);
   // Another window or task keeps the charts on screen until its figures are in.
-  return useOp('history.summary', { window, ...(task ? { task } : {}) }, { refetchInterval: HISTORY_REFRESH_MS, placeholderData: keepPreviousData });
+  return useOp(
+    'history.summary',
+    { window, ...(task ? { task } : {}) },
+    { refetchInterval: HISTORY_REFRESH_MS, placeholderData: keepPreviousData },
+  );
 }
 
 /** How the history is kept: live or saved, last scan, reclassification in progress. */

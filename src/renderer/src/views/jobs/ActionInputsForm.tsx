@@ -9,12 +9,26 @@ function toLocalInput(iso: string): string {
 }
 
 /** The extra values an action takes: when to retry, the failure message, the new priority. */
-export function ActionInputsForm({ action, inputs, onChange }: { action: JobAction; inputs: ActionInputs; onChange: (next: ActionInputs) => void }) {
+export function ActionInputsForm({
+  action,
+  inputs,
+  onChange,
+}: {
+  action: JobAction;
+  inputs: ActionInputs;
+  onChange: (next: ActionInputs) => void;
+}) {
   if (action === 'retry') {
     return (
       <div className="action-inputs">
         <label className="check">
-          <input type="radio" name="when" checked={!inputs.runAt} onChange={() => onChange({ ...inputs, runAt: null })} data-testid="retry-now" />
+          <input
+            type="radio"
+            name="when"
+            checked={!inputs.runAt}
+            onChange={() => onChange({ ...inputs, runAt: null })}
+            data-testid="retry-now"
+          />
           Now
         </label>
         <label className="check">
@@ -42,7 +56,13 @@ export function ActionInputsForm({ action, inputs, onChange }: { action: JobActi
     return (
       <label className="field action-inputs">
         Message kept as last_error (optional)
-        <input type="text" maxLength={1000} value={inputs.message} placeholder="Manually marked as failed" onChange={(e) => onChange({ ...inputs, message: e.target.value })} />
+        <input
+          type="text"
+          maxLength={1000}
+          value={inputs.message}
+          placeholder="Manually marked as failed"
+          onChange={(e) => onChange({ ...inputs, message: e.target.value })}
+        />
       </label>
     );
   }

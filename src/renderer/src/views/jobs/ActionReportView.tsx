@@ -12,15 +12,24 @@ function UnlockNote({ unlock }: { unlock: UnlockReport }) {
         First unlocked {countOf(unlock.jobsUnlocked, 'job')} and {countOf(unlock.queuesUnlocked, 'queue')}
         {unlock.poolIds.length > 0 && (
           <>
-            {' '}held by {unlock.poolIds.length === 1 ? 'pool' : 'pools'}{' '}
-            <span className="mono" title={unlock.poolIds.join(', ')}>{unlock.poolIds.map(shortPoolId).join(', ')}</span>
+            {' '}
+            held by {unlock.poolIds.length === 1 ? 'pool' : 'pools'}{' '}
+            <span className="mono" title={unlock.poolIds.join(', ')}>
+              {unlock.poolIds.map(shortPoolId).join(', ')}
+            </span>
           </>
         )}
-        {unlock.jobsExhausted > 0 && <span className="warn-text"> · {formatCount(unlock.jobsExhausted)} out of attempts (now permanently failed)</span>}
+        {unlock.jobsExhausted > 0 && (
+          <span className="warn-text"> · {formatCount(unlock.jobsExhausted)} out of attempts (now permanently failed)</span>
+        )}
       </span>
       {unlock.refused.map((r) => (
         <span key={r.poolId} className="warn-text">
-          Pool <span className="mono" title={r.poolId}>{shortPoolId(r.poolId)}</span> refused: {r.reason}
+          Pool{' '}
+          <span className="mono" title={r.poolId}>
+            {shortPoolId(r.poolId)}
+          </span>{' '}
+          refused: {r.reason}
         </span>
       ))}
     </div>
@@ -34,7 +43,9 @@ export function ActionReportView({ report }: { report: BulkActionReport }) {
       {report.unlock && <UnlockNote unlock={report.unlock} />}
       <div className="report-figures">
         <div>
-          <span className="report-value ok" data-testid="report-affected">{formatCount(report.affected)}</span>
+          <span className="report-value ok" data-testid="report-affected">
+            {formatCount(report.affected)}
+          </span>
           <span className="dim">changed</span>
         </div>
         <div>
@@ -48,7 +59,8 @@ export function ActionReportView({ report }: { report: BulkActionReport }) {
           <span className="dim">asked</span>
         </div>
         <div className="dim report-time">
-          {JOB_ACTION_LABELS[report.action]} · {report.durationMs < 1000 ? `${report.durationMs} ms` : `${(report.durationMs / 1000).toFixed(1)} s`}
+          {JOB_ACTION_LABELS[report.action]} ·{' '}
+          {report.durationMs < 1000 ? `${report.durationMs} ms` : `${(report.durationMs / 1000).toFixed(1)} s`}
           {report.auditId > 0 && (
             <>
               {' · '}

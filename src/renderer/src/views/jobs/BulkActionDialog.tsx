@@ -29,7 +29,18 @@ interface Props {
  * action with a progress bar fed by the engine's events, then the report of what changed and what was skipped
  * and why.
  */
-export function BulkActionDialog({ title, children, confirmLabel, confirmDisabled, danger, autoStart, call, expected, failure, onClose }: Props) {
+export function BulkActionDialog({
+  title,
+  children,
+  confirmLabel,
+  confirmDisabled,
+  danger,
+  autoStart,
+  call,
+  expected,
+  failure,
+  onClose,
+}: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const action = useBulkAction();
   const started = useRef(false);
@@ -51,7 +62,12 @@ export function BulkActionDialog({ title, children, confirmLabel, confirmDisable
   const error = failure ?? (action.error ? errorMessage(action.error) : null);
 
   return (
-    <dialog ref={ref} className="dialog action-dialog" data-testid="action-dialog" onCancel={(e) => (e.preventDefault(), !running && close())}>
+    <dialog
+      ref={ref}
+      className="dialog action-dialog"
+      data-testid="action-dialog"
+      onCancel={(e) => (e.preventDefault(), !running && close())}
+    >
       <h2>{title}</h2>
       <div className="dialog-body">
         {asking && children}
@@ -65,7 +81,12 @@ export function BulkActionDialog({ title, children, confirmLabel, confirmDisable
             <button className="btn" onClick={close} autoFocus>
               Close
             </button>
-            <button className={danger ? 'btn btn-danger' : 'btn btn-primary'} onClick={start} disabled={confirmDisabled} data-testid="action-confirm">
+            <button
+              className={danger ? 'btn btn-danger' : 'btn btn-primary'}
+              onClick={start}
+              disabled={confirmDisabled}
+              data-testid="action-confirm"
+            >
               {confirmLabel}
             </button>
           </>

@@ -58,15 +58,30 @@ export function FilterBar({ filter, onChange }: { filter: JobFilter; onChange: (
             </button>
           ))}
         </div>
-        <select value={filter.tasks?.[0] ?? ''} onChange={(e) => set({ tasks: e.target.value ? [e.target.value] : undefined })} data-testid="filter-task" aria-label="Task">
+        <select
+          value={filter.tasks?.[0] ?? ''}
+          onChange={(e) => set({ tasks: e.target.value ? [e.target.value] : undefined })}
+          data-testid="filter-task"
+          aria-label="Task"
+        >
           <option value="">All tasks</option>
           {[...new Set([...(filter.tasks ?? []), ...facets.tasks])].map(option)}
         </select>
-        <select value={filter.queues?.[0] ?? ''} onChange={(e) => set({ queues: e.target.value ? [e.target.value] : undefined })} data-testid="filter-queue" aria-label="Queue">
+        <select
+          value={filter.queues?.[0] ?? ''}
+          onChange={(e) => set({ queues: e.target.value ? [e.target.value] : undefined })}
+          data-testid="filter-queue"
+          aria-label="Queue"
+        >
           <option value="">All queues</option>
           {[...new Set([...(filter.queues ?? []), ...facets.queues])].map(option)}
         </select>
-        <select value={filter.errorType ?? ''} onChange={(e) => set({ errorType: e.target.value || undefined })} data-testid="filter-error-type" aria-label="Error type">
+        <select
+          value={filter.errorType ?? ''}
+          onChange={(e) => set({ errorType: e.target.value || undefined })}
+          data-testid="filter-error-type"
+          aria-label="Error type"
+        >
           <option value="">Any error</option>
           {BUILTIN_ERROR_TYPES.map((t) => (
             <option key={t.type} value={t.type}>

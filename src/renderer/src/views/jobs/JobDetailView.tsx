@@ -39,7 +39,9 @@ export function JobDetailView({ id }: { id: string }) {
       <div className="view-empty" data-testid="job-detail-error">
         <h1>Job #{id}</h1>
         <p>{error}</p>
-        <a className="btn" href={href('jobs')}>Back to jobs</a>
+        <a className="btn" href={href('jobs')}>
+          Back to jobs
+        </a>
       </div>
     );
   }
@@ -55,7 +57,9 @@ export function JobDetailView({ id }: { id: string }) {
         <h1>
           Job <span className="mono">#{job.id}</span> <span className="dim mono">{job.task}</span>
         </h1>
-        <button className="btn btn-ghost" onClick={() => void query.refetch()}>Refresh</button>
+        <button className="btn btn-ghost" onClick={() => void query.refetch()}>
+          Refresh
+        </button>
       </div>
       {job.gone && (
         <div className="banner banner-info" data-testid="job-gone">
@@ -65,8 +69,8 @@ export function JobDetailView({ id }: { id: string }) {
       {job.lockedBy && !job.runningHere && !job.gone && (
         <div className="banner banner-warning" data-testid="job-locked-elsewhere">
           <span>
-            Running in another process (<span className="mono">{job.lockedBy}</span>): it cannot be cancelled from here. Once it
-            ends you can mark it failed or retry it; if that process is gone, Unlock releases it.
+            Running in another process (<span className="mono">{job.lockedBy}</span>): it cannot be cancelled from here. Once it ends you
+            can mark it failed or retry it; if that process is gone, Unlock releases it.
           </span>
         </div>
       )}
@@ -77,7 +81,11 @@ export function JobDetailView({ id }: { id: string }) {
       )}
       <section className="panel">
         <div className="panel-head">
-          <ActionButtons testPrefix="job-action" offer={notApplicable(job)} onAction={(action) => setRequest({ action, target: { ids: [job.id] }, subject: `job #${job.id}` })} />
+          <ActionButtons
+            testPrefix="job-action"
+            offer={notApplicable(job)}
+            onAction={(action) => setRequest({ action, target: { ids: [job.id] }, subject: `job #${job.id}` })}
+          />
         </div>
         <JobFacts job={job} now={now} />
       </section>
@@ -93,14 +101,18 @@ export function JobDetailView({ id }: { id: string }) {
                   : `${formatCount(job.errorLength)} characters`}
             </span>
           </div>
-          <pre className="code-block error-block" data-testid="job-last-error">{job.lastError ?? ''}</pre>
+          <pre className="code-block error-block" data-testid="job-last-error">
+            {job.lastError ?? ''}
+          </pre>
         </section>
         <section className="panel">
           <div className="panel-head">
             <h2>Payload</h2>
             {job.payloadTruncated && <span className="panel-note warn-text">too large to show in full: the first 256 KiB</span>}
           </div>
-          <pre className="code-block" data-testid="job-payload">{job.payload ?? 'Not kept in the snapshot.'}</pre>
+          <pre className="code-block" data-testid="job-payload">
+            {job.payload ?? 'Not kept in the snapshot.'}
+          </pre>
         </section>
       </div>
       <section className="panel">
@@ -110,9 +122,7 @@ export function JobDetailView({ id }: { id: string }) {
         </div>
         <AttemptsSeen attempts={job.attemptsSeen} />
       </section>
-      {request && (
-        <ActionDialog request={request} onClose={() => setRequest(null)} />
-      )}
+      {request && <ActionDialog request={request} onClose={() => setRequest(null)} />}
     </div>
   );
 }

@@ -11,7 +11,12 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
     ['State', job.gone ? <span className="badge">{job.snapshotState ?? 'gone'}</span> : <StateBadge state={job.state} />],
     ['Task', <span className="mono">{job.task}</span>],
     ['Queue', job.queue ? <span className="mono">{job.queue}</span> : <span className="dim">none (runs in parallel)</span>],
-    ['Attempts', <span className={job.attempts >= job.maxAttempts ? 'hot num' : 'num'}>{job.attempts} of {job.maxAttempts}</span>],
+    [
+      'Attempts',
+      <span className={job.attempts >= job.maxAttempts ? 'hot num' : 'num'}>
+        {job.attempts} of {job.maxAttempts}
+      </span>,
+    ],
     [
       'Run at',
       <>
@@ -22,8 +27,13 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
       'Locked by',
       job.lockedBy ? (
         <>
-          <span className="mono" title={job.lockedBy}>{shortPoolId(job.lockedBy)}</span>{' '}
-          <span className="dim">{(lockedFor ?? 0) < 1000 ? 'just taken' : `for ${formatAge(lockedFor ?? 0)}`}{job.runningHere ? " · this console's runner" : ' · another process'}</span>
+          <span className="mono" title={job.lockedBy}>
+            {shortPoolId(job.lockedBy)}
+          </span>{' '}
+          <span className="dim">
+            {(lockedFor ?? 0) < 1000 ? 'just taken' : `for ${formatAge(lockedFor ?? 0)}`}
+            {job.runningHere ? " · this console's runner" : ' · another process'}
+          </span>
         </>
       ) : (
         <span className="dim">not locked</span>
@@ -31,12 +41,29 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
     ],
     ['Priority', <span className="num">{job.priority}</span>],
     ['Job key', job.key ? <span className="mono">{job.key}</span> : <span className="dim">none</span>],
-    ['Flags', job.flags.length ? job.flags.map((f) => <span key={f} className="badge">{f}</span>) : <span className="dim">none</span>],
+    [
+      'Flags',
+      job.flags.length ? (
+        job.flags.map((f) => (
+          <span key={f} className="badge">
+            {f}
+          </span>
+        ))
+      ) : (
+        <span className="dim">none</span>
+      ),
+    ],
     ['Error type', job.errorType ? <ErrorTypeChip type={job.errorType} /> : <span className="dim">no error</span>],
     ['Created', formatDateTime(job.createdAt)],
     ['Updated', job.updatedAt ? formatDateTime(job.updatedAt) : <span className="dim">—</span>],
   ];
-  if (job.cancelledAt) facts.push(['Cancelled', <>{formatDateTime(job.cancelledAt)} by {job.cancelledBy ?? 'unknown'}</>]);
+  if (job.cancelledAt)
+    facts.push([
+      'Cancelled',
+      <>
+        {formatDateTime(job.cancelledAt)} by {job.cancelledBy ?? 'unknown'}
+      </>,
+    ]);
   return (
     <dl className="job-facts" data-testid="job-facts">
       {facts.map(([label, value]) => (

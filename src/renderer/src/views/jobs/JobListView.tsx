@@ -51,9 +51,19 @@ export function JobListView({ route }: { route: Route }) {
 
   const act = (action: JobAction) => {
     if (selected.size > MAX_SELECTION) {
-      useToasts.getState().push('error', 'Too many jobs selected', `Select at most ${formatCount(MAX_SELECTION)} jobs, or clear the selection to act on everything the filter matches.`);
+      useToasts
+        .getState()
+        .push(
+          'error',
+          'Too many jobs selected',
+          `Select at most ${formatCount(MAX_SELECTION)} jobs, or clear the selection to act on everything the filter matches.`,
+        );
     } else if (selected.size > 0) {
-      setRequest({ action, target: { ids: [...selected] }, subject: `${formatCount(selected.size)} selected ${selected.size === 1 ? 'job' : 'jobs'}` });
+      setRequest({
+        action,
+        target: { ids: [...selected] },
+        subject: `${formatCount(selected.size)} selected ${selected.size === 1 ? 'job' : 'jobs'}`,
+      });
     } else {
       setRequest({
         action,
@@ -93,7 +103,11 @@ export function JobListView({ route }: { route: Route }) {
           <ActionButtons testPrefix="bulk" suffix={selected.size > 0 ? '' : ' all…'} onAction={act} />
         </div>
       )}
-      {list.error && <div className="form-error" data-testid="jobs-error">{list.error}</div>}
+      {list.error && (
+        <div className="form-error" data-testid="jobs-error">
+          {list.error}
+        </div>
+      )}
       {!noDatabase && (
         <JobTable
           rows={list.rows}

@@ -46,7 +46,13 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
     <div className="job-table" data-testid="job-table">
       <div className="job-row job-head" role="row">
         <span>
-          <input type="checkbox" checked={allSelected} onChange={onToggleAll} aria-label="Select all loaded jobs" data-testid="select-all" />
+          <input
+            type="checkbox"
+            checked={allSelected}
+            onChange={onToggleAll}
+            aria-label="Select all loaded jobs"
+            data-testid="select-all"
+          />
         </span>
         <span>Id</span>
         <span>State</span>
@@ -71,7 +77,13 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                 data-state={r.state}
               >
                 <span>
-                  <input type="checkbox" checked={selected.has(r.id)} onChange={() => onToggle(r.id)} aria-label={`Select job ${r.id}`} data-testid={`select-${r.id}`} />
+                  <input
+                    type="checkbox"
+                    checked={selected.has(r.id)}
+                    onChange={() => onToggle(r.id)}
+                    aria-label={`Select job ${r.id}`}
+                    data-testid={`select-${r.id}`}
+                  />
                 </span>
                 <a className="mono" href={href(`jobs/${r.id}`)} data-testid={`open-${r.id}`}>
                   #{r.id}
@@ -79,17 +91,25 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                 <span>
                   <StateBadge state={r.state} />
                 </span>
-                <span className="mono ellipsis" title={r.task}>{r.task}</span>
-                <span className="mono ellipsis dim" title={r.queue ?? ''}>{r.queue ?? '—'}</span>
+                <span className="mono ellipsis" title={r.task}>
+                  {r.task}
+                </span>
+                <span className="mono ellipsis dim" title={r.queue ?? ''}>
+                  {r.queue ?? '—'}
+                </span>
                 <span className={r.attempts >= r.maxAttempts ? 'num hot' : 'num'}>
                   {r.attempts}/{r.maxAttempts}
                 </span>
-                <span className="dim" title={r.runAt}>{relativeTime(r.runAt, now)}</span>
+                <span className="dim" title={r.runAt}>
+                  {relativeTime(r.runAt, now)}
+                </span>
                 <span className="error-cell" title={r.errorHead ?? ''}>
                   {r.errorType && <ErrorTypeChip type={r.errorType} />}
                   <span className="ellipsis mono">{r.errorHead ?? ''}</span>
                 </span>
-                <span className="dim" title={r.createdAt}>{relativeTime(r.createdAt, now)}</span>
+                <span className="dim" title={r.createdAt}>
+                  {relativeTime(r.createdAt, now)}
+                </span>
               </div>
             );
           })}

@@ -39,7 +39,8 @@ export function missingReason(target: ActionTarget, matching: number): string | 
   if (gone <= 0) return null;
   const left = 'it finished, or was removed or cancelled, since it was selected';
   if (target.ids.length === 1) return `Job #${target.ids[0]} is no longer in the queue: ${left}.`;
-  if (matching === 0) return `None of the ${target.ids.length} selected jobs is still in the queue: they finished or were removed since they were selected.`;
+  if (matching === 0)
+    return `None of the ${target.ids.length} selected jobs is still in the queue: they finished or were removed since they were selected.`;
   return `${gone} of the ${target.ids.length} selected jobs ${gone === 1 ? 'is' : 'are'} no longer in the queue and will be left out.`;
 }
 

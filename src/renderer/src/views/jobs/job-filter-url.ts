@@ -9,9 +9,7 @@ const TEXT_KEYS = ['errorType', 'createdFrom', 'createdTo', 'runAtFrom', 'runAtT
 
 export function filterFromParams(params: URLSearchParams): JobFilter {
   const filter: JobFilter = {};
-  const states = (params.get('state') ?? '')
-    .split(',')
-    .filter((s): s is JobState => (JOB_STATES as readonly string[]).includes(s));
+  const states = (params.get('state') ?? '').split(',').filter((s): s is JobState => (JOB_STATES as readonly string[]).includes(s));
   if (states.length) filter.states = states;
   const task = params.get('task');
   if (task) filter.tasks = [task.slice(0, 128)];

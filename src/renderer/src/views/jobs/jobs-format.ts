@@ -22,5 +22,8 @@ export function describeCount(count: MatchCount): { text: string; note: string |
   if (count.basis === 'snapshot') {
     return { text: `${formatCount(count.value)} jobs`, note: `monitor's count as of ${formatClock(count.at)}` };
   }
-  return { text: `≈ ${formatCount(count.value)} jobs`, note: `estimate: over ${formatCount(count.atLeast - 1)} match, the planner guesses the rest` };
+  return {
+    text: `≈ ${formatCount(count.value)} jobs`,
+    note: `estimate: over ${formatCount(count.atLeast - 1)} match, the planner guesses the rest`,
+  };
 }

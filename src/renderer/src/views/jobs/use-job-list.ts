@@ -41,7 +41,10 @@ export function useJobList(filter: JobFilter, live: boolean): JobList {
 
   // A first page that failed leaves nothing true to show: old rows would pass for current ones.
   const firstPageFailed = pages.isError && !pages.isFetchNextPageError;
-  const rows = useMemo(() => (firstPageFailed || !pages.data ? NO_ROWS : pages.data.pages.flatMap((p) => p.rows)), [firstPageFailed, pages.data]);
+  const rows = useMemo(
+    () => (firstPageFailed || !pages.data ? NO_ROWS : pages.data.pages.flatMap((p) => p.rows)),
+    [firstPageFailed, pages.data],
+  );
   return {
     rows,
     // A new filter's count is unknown until it comes; a re-read of the same filter keeps the old one meanwhile.

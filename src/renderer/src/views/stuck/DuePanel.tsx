@@ -24,22 +24,45 @@ export function DuePanel({ groups, act }: { groups: DueGroup[]; act: Act }) {
       ) : (
         <table className="stuck-table">
           <thead>
-            <tr><th>Task</th><th>Verdict</th><th className="num">Due</th><th className="num">Running</th><th className="num">Oldest waits</th><th>Jobdeck's runner</th><th /></tr>
+            <tr>
+              <th>Task</th>
+              <th>Verdict</th>
+              <th className="num">Due</th>
+              <th className="num">Running</th>
+              <th className="num">Oldest waits</th>
+              <th>Jobdeck's runner</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
             {groups.map((g) => (
               <tr key={g.task} data-testid={`due-${g.task}`}>
                 <td>{g.task}</td>
                 <td title={VERDICTS[g.verdict].hint}>
-                  <span className={g.verdict === 'no-worker' ? 'badge stuck-live-gone' : 'badge stuck-live-probably-gone'}>{VERDICTS[g.verdict].label}</span>
+                  <span className={g.verdict === 'no-worker' ? 'badge stuck-live-gone' : 'badge stuck-live-probably-gone'}>
+                    {VERDICTS[g.verdict].label}
+                  </span>
                 </td>
                 <td className="num">{formatCount(g.due)}</td>
                 <td className="num">{formatCount(g.running)}</td>
                 <td className="num warn-text">{formatAge(g.waitingMs)}</td>
-                <td className="dim">{g.hostedSupports === null ? 'not running' : g.hostedSupports ? 'supports it' : 'does not support it'}</td>
+                <td className="dim">
+                  {g.hostedSupports === null ? 'not running' : g.hostedSupports ? 'supports it' : 'does not support it'}
+                </td>
                 <td className="stuck-actions">
-                  <button className="btn btn-danger-text" data-testid={`cancel-due-${g.task}`}
-                    onClick={() => act({ kind: 'cancel', target: { kind: 'due', task: g.task }, label: 'Cancel', subject: `${formatCount(g.due)} due ${g.task} jobs`, question: CANCEL_QUESTION })}>
+                  <button
+                    className="btn btn-danger-text"
+                    data-testid={`cancel-due-${g.task}`}
+                    onClick={() =>
+                      act({
+                        kind: 'cancel',
+                        target: { kind: 'due', task: g.task },
+                        label: 'Cancel',
+                        subject: `${formatCount(g.due)} due ${g.task} jobs`,
+                        question: CANCEL_QUESTION,
+                      })
+                    }
+                  >
                     Cancel
                   </button>
                 </td>

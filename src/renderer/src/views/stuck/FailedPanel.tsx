@@ -19,7 +19,14 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
       ) : (
         <table className="stuck-table">
           <thead>
-            <tr><th>Task</th><th>Error type</th><th className="num">Jobs</th><th>Example</th><th className="num">Last change</th><th /></tr>
+            <tr>
+              <th>Task</th>
+              <th>Error type</th>
+              <th className="num">Jobs</th>
+              <th>Example</th>
+              <th className="num">Last change</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
             {groups.map((g) => {
@@ -30,17 +37,43 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                 <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
                   <td>{g.task}</td>
                   <td title={type?.description}>
-                    <span className="stuck-type" style={{ ['--type-color' as string]: type?.color ?? '#8a8f98' }}>{type?.label ?? g.errorType}</span>
+                    <span className="stuck-type" style={{ ['--type-color' as string]: type?.color ?? '#8a8f98' }}>
+                      {type?.label ?? g.errorType}
+                    </span>
                   </td>
                   <td className="num">{formatCount(g.count)}</td>
                   {/* last_error is the user's text: rendered as text, bounded by the engine, clipped here. */}
-                  <td className="mono stuck-error" title={g.sampleError}>{g.sampleError || '(no message)'}</td>
+                  <td className="mono stuck-error" title={g.sampleError}>
+                    {g.sampleError || '(no message)'}
+                  </td>
                   <td className="num dim">{formatAge(now - Date.parse(g.newestUpdatedAt))} ago</td>
                   <td className="stuck-actions">
-                    <button className="btn" onClick={() => act({ kind: 'retry', target, label: 'Retry now', subject })} data-testid={`retry-failed-${g.task}-${g.errorType}`}>Retry now</button>
-                    <button className="btn" onClick={() => act({ kind: 'retry', target, runAt: new Date(Date.now() + 3_600_000).toISOString(), label: 'Retry in 1 h', subject })}>Retry in 1 h</button>
-                    <button className="btn btn-danger-text" data-testid={`cancel-failed-${g.task}-${g.errorType}`}
-                      onClick={() => act({ kind: 'cancel', target, label: 'Cancel', subject, question: CANCEL_QUESTION })}>
+                    <button
+                      className="btn"
+                      onClick={() => act({ kind: 'retry', target, label: 'Retry now', subject })}
+                      data-testid={`retry-failed-${g.task}-${g.errorType}`}
+                    >
+                      Retry now
+                    </button>
+                    <button
+                      className="btn"
+                      onClick={() =>
+                        act({
+                          kind: 'retry',
+                          target,
+                          runAt: new Date(Date.now() + 3_600_000).toISOString(),
+                          label: 'Retry in 1 h',
+                          subject,
+                        })
+                      }
+                    >
+                      Retry in 1 h
+                    </button>
+                    <button
+                      className="btn btn-danger-text"
+                      data-testid={`cancel-failed-${g.task}-${g.errorType}`}
+                      onClick={() => act({ kind: 'cancel', target, label: 'Cancel', subject, question: CANCEL_QUESTION })}
+                    >
                       Cancel
                     </button>
                   </td>

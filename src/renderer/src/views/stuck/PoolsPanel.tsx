@@ -25,8 +25,8 @@ export function PoolsPanel({ pools, jobs, total, act, ask, unlock }: Props) {
       <div className="panel-head">
         <h2>Locked too long</h2>
         <span className="panel-note">
-          {formatCount(total)} stuck {total === 1 ? 'job' : 'jobs'} · locked longer than their task's threshold, or held by a pool that is gone.
-          graphile-worker itself frees them only after 4 hours.
+          {formatCount(total)} stuck {total === 1 ? 'job' : 'jobs'} · locked longer than their task's threshold, or held by a pool that is
+          gone. graphile-worker itself frees them only after 4 hours.
         </span>
       </div>
       {shown.length === 0 && <div className="table-empty">Nothing is locked too long.</div>}
@@ -46,7 +46,13 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
   const mayRun = `${poolReason(pool)}. If it still runs, its jobs could run twice at the same time.`;
   const unlockOnly = () => {
     if (!judgedAlive) return unlock([pool.poolId], false);
-    ask({ title: `Unlock pool ${shortPoolId(pool.poolId)}?`, body: mayRun, confirmLabel: 'Unlock anyway', danger: true, run: () => unlock([pool.poolId], true) });
+    ask({
+      title: `Unlock pool ${shortPoolId(pool.poolId)}?`,
+      body: mayRun,
+      confirmLabel: 'Unlock anyway',
+      danger: true,
+      run: () => unlock([pool.poolId], true),
+    });
   };
   const unlockAndRetry = () =>
     act({
@@ -69,7 +75,9 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
   return (
     <div className="stuck-group" data-testid={`stuck-pool-${pool.poolId}`}>
       <div className="stuck-group-head">
-        <span className="mono" title={pool.poolId}>{shortPoolId(pool.poolId)}</span>
+        <span className="mono" title={pool.poolId}>
+          {shortPoolId(pool.poolId)}
+        </span>
         <LivenessBadge pool={pool} />
         <span className="dim stuck-reason">{poolReason(pool)}</span>
         <span className="stuck-counts">
@@ -77,8 +85,13 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
           {pool.lockedQueues === 1 ? 'queue' : 'queues'} held
         </span>
         <div className="stuck-actions">
-          <button className="btn" disabled={alive} onClick={unlockOnly} data-testid={`unlock-pool-${pool.poolId}`}
-            title={alive ? 'This pool is running: stop it rather than unlock its jobs' : 'force_unlock_workers: frees its jobs and queues'}>
+          <button
+            className="btn"
+            disabled={alive}
+            onClick={unlockOnly}
+            data-testid={`unlock-pool-${pool.poolId}`}
+            title={alive ? 'This pool is running: stop it rather than unlock its jobs' : 'force_unlock_workers: frees its jobs and queues'}
+          >
             Unlock
           </button>
           <button className="btn" disabled={alive} onClick={unlockAndRetry} data-testid={`unlock-retry-pool-${pool.poolId}`}>
@@ -92,7 +105,14 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
       {jobs.length > 0 && (
         <table className="stuck-table">
           <thead>
-            <tr><th>Job</th><th>Task</th><th>Queue</th><th className="num">Locked for</th><th className="num">Threshold</th><th className="num">Attempt</th></tr>
+            <tr>
+              <th>Job</th>
+              <th>Task</th>
+              <th>Queue</th>
+              <th className="num">Locked for</th>
+              <th className="num">Threshold</th>
+              <th className="num">Attempt</th>
+            </tr>
           </thead>
           <tbody>
             {jobs.slice(0, JOBS_PER_POOL).map((j) => (
@@ -102,7 +122,9 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
                 <td className="dim">{j.queue ?? '—'}</td>
                 <td className={j.lockedForMs > j.thresholdMs ? 'num warn-text' : 'num'}>{formatAge(j.lockedForMs)}</td>
                 <td className="num dim">{formatAge(j.thresholdMs)}</td>
-                <td className="num">{j.attempts} / {j.maxAttempts}</td>
+                <td className="num">
+                  {j.attempts} / {j.maxAttempts}
+                </td>
               </tr>
             ))}
           </tbody>

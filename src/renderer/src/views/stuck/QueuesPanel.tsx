@@ -17,7 +17,14 @@ export function QueuesPanel({ queues, pools, unlock }: { queues: BlockedQueue[];
       ) : (
         <table className="stuck-table">
           <thead>
-            <tr><th>Queue</th><th>Locked by</th><th className="num">Locked for</th><th className="num">Waiting</th><th>Next in line</th><th /></tr>
+            <tr>
+              <th>Queue</th>
+              <th>Locked by</th>
+              <th className="num">Locked for</th>
+              <th className="num">Waiting</th>
+              <th>Next in line</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
             {queues.map((q) => {
@@ -26,14 +33,21 @@ export function QueuesPanel({ queues, pools, unlock }: { queues: BlockedQueue[];
                 <tr key={q.queue} data-testid={`blocked-queue-${q.queue}`}>
                   <td>{q.queue}</td>
                   <td>
-                    <span className="mono" title={q.lockedBy ?? ''}>{shortPoolId(q.lockedBy)}</span> {pool && <LivenessBadge pool={pool} />}
+                    <span className="mono" title={q.lockedBy ?? ''}>
+                      {shortPoolId(q.lockedBy)}
+                    </span>{' '}
+                    {pool && <LivenessBadge pool={pool} />}
                   </td>
                   <td className="num warn-text">{formatAge(q.lockedForMs)}</td>
                   <td className="num">{formatCount(q.waiting)}</td>
                   <td className="dim stuck-sample">{q.sample.map((s) => `#${s.id} ${s.task}`).join(', ') || '—'}</td>
                   <td className="stuck-actions">
-                    <button className="btn" disabled={!q.lockedBy || pool?.liveness === 'alive'} data-testid={`unlock-queue-${q.queue}`}
-                      onClick={() => unlock([q.lockedBy!], pool?.liveness === 'probably-alive')}>
+                    <button
+                      className="btn"
+                      disabled={!q.lockedBy || pool?.liveness === 'alive'}
+                      data-testid={`unlock-queue-${q.queue}`}
+                      onClick={() => unlock([q.lockedBy!], pool?.liveness === 'probably-alive')}
+                    >
                       Unlock
                     </button>
                   </td>

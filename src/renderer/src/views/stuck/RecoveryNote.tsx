@@ -8,7 +8,12 @@ const TRIGGERS: Record<RecoveryReport['trigger'], string> = {
 
 /** What the last crash recovery found and did, or why it could not run. */
 export function RecoveryNote({ report }: { report: RecoveryReport | null }) {
-  if (!report) return <span className="dim" data-testid="recovery-note">No recovery has run in this session yet.</span>;
+  if (!report)
+    return (
+      <span className="dim" data-testid="recovery-note">
+        No recovery has run in this session yet.
+      </span>
+    );
   const when = `${TRIGGERS[report.trigger]} (${formatClock(report.at)})`;
   if (report.error) {
     return (
@@ -19,12 +24,18 @@ export function RecoveryNote({ report }: { report: RecoveryReport | null }) {
   }
   if (report.jobsUnlocked === 0 && report.queuesUnlocked === 0) {
     const checked = report.poolsFound ? ` (${report.poolsFound} earlier runner pool${report.poolsFound === 1 ? '' : 's'} checked)` : '';
-    return <span className="dim" data-testid="recovery-note">{when}: no earlier runner of this Jobdeck left anything locked{checked}.</span>;
+    return (
+      <span className="dim" data-testid="recovery-note">
+        {when}: no earlier runner of this Jobdeck left anything locked{checked}.
+      </span>
+    );
   }
   return (
     <span data-testid="recovery-note">
-      {when}: found {report.poolsFound} gone runner pool{report.poolsFound === 1 ? '' : 's'} of this Jobdeck; unlocked {report.jobsUnlocked} job
-      {report.jobsUnlocked === 1 ? '' : 's'} and {report.queuesUnlocked} queue{report.queuesUnlocked === 1 ? '' : 's'}; {report.jobsRequeued} requeued
+      {when}: found {report.poolsFound} gone runner pool{report.poolsFound === 1 ? '' : 's'} of this Jobdeck; unlocked {report.jobsUnlocked}{' '}
+      job
+      {report.jobsUnlocked === 1 ? '' : 's'} and {report.queuesUnlocked} queue{report.queuesUnlocked === 1 ? '' : 's'};{' '}
+      {report.jobsRequeued} requeued
       {report.jobsExhausted > 0 && `, ${report.jobsExhausted} out of attempts (retry them below)`}.
     </span>
   );

@@ -55,7 +55,11 @@ export function StuckView() {
       <div className="view-empty">
         <h1>Stuck items</h1>
         <p>{error ?? 'Reading locks…'}</p>
-        {!connected && <a className="btn btn-primary" href={href('connections')}>Open Connections</a>}
+        {!connected && (
+          <a className="btn btn-primary" href={href('connections')}>
+            Open Connections
+          </a>
+        )}
       </div>
     );
   }
@@ -73,7 +77,10 @@ export function StuckView() {
     <div className="stuck" aria-busy={busy}>
       <div className="view-head">
         <h1>Stuck items</h1>
-        <span className="view-note">read at {formatClock(report.at)}{error && ` · last refresh failed: ${error}`}</span>
+        <span className="view-note">
+          read at {formatClock(report.at)}
+          {error && ` · last refresh failed: ${error}`}
+        </span>
       </div>
       <div className="stuck-summary">
         {chip(report.stuckTotal, 'jobs locked too long', 'stuck-count')}
@@ -86,12 +93,24 @@ export function StuckView() {
         <strong>Crash recovery</strong>
         <RecoveryNote report={report.lastRecovery} />
         <span style={{ flex: 1 }} />
-        <button className="btn" disabled={busy} onClick={() => recover.mutate({})} data-testid="stuck-recover"
-          title="Unlock what earlier, dead runners of this Jobdeck still hold">
+        <button
+          className="btn"
+          disabled={busy}
+          onClick={() => recover.mutate({})}
+          data-testid="stuck-recover"
+          title="Unlock what earlier, dead runners of this Jobdeck still hold"
+        >
           Recover
         </button>
       </section>
-      <PoolsPanel pools={report.pools} jobs={report.stuckJobs} total={report.stuckTotal} act={setRequest} ask={setPending} unlock={unlockPools} />
+      <PoolsPanel
+        pools={report.pools}
+        jobs={report.stuckJobs}
+        total={report.stuckTotal}
+        act={setRequest}
+        ask={setPending}
+        unlock={unlockPools}
+      />
       <QueuesPanel queues={report.blockedQueues} pools={report.pools} unlock={unlockPools} />
       <DuePanel groups={report.due} act={setRequest} />
       <FailedPanel groups={report.failed} act={setRequest} now={now} />

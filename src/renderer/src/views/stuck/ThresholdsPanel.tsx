@@ -26,22 +26,44 @@ export function ThresholdsPanel({ thresholds, tasks }: { thresholds: StuckThresh
           {overrides.length > 0 && ` · ${overrides.map(([t, m]) => `${t}: ${m} min`).join(' · ')}`}
         </span>
       </div>
-      <form className="stuck-threshold-form pad" onSubmit={(e) => { e.preventDefault(); if (valid) save(parsed); }}>
+      <form
+        className="stuck-threshold-form pad"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (valid) save(parsed);
+        }}
+      >
         <label>
           Task{' '}
           <select value={task} onChange={(e) => setTask(e.target.value)} data-testid="threshold-task">
             <option value="">Default (every task)</option>
-            {tasks.map((t) => <option key={t} value={t}>{t}</option>)}
+            {tasks.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Stuck after{' '}
-          <input type="number" min={1} max={10_080} placeholder={String(current)} value={minutes}
-            onChange={(e) => setMinutes(e.target.value)} data-testid="threshold-minutes" /> min
+          <input
+            type="number"
+            min={1}
+            max={10_080}
+            placeholder={String(current)}
+            value={minutes}
+            onChange={(e) => setMinutes(e.target.value)}
+            data-testid="threshold-minutes"
+          />{' '}
+          min
         </label>
-        <button className="btn" type="submit" disabled={!valid} data-testid="threshold-save">Save</button>
+        <button className="btn" type="submit" disabled={!valid} data-testid="threshold-save">
+          Save
+        </button>
         {task && thresholds.byTask[task] !== undefined && (
-          <button className="btn btn-ghost" type="button" onClick={() => save(null)}>Use the default</button>
+          <button className="btn btn-ghost" type="button" onClick={() => save(null)}>
+            Use the default
+          </button>
         )}
       </form>
     </section>

@@ -34,8 +34,8 @@ export function WorkersView() {
         <h1>Workers</h1>
         <span className="view-note">
           {data ? `${countOf(data.alive, 'worker')} alive · ` : ''}
-          exact for workers with the companion (<code>jobdeck/worker</code>) and for this console's runner; others are seen only
-          through the jobs they hold.
+          exact for workers with the companion (<code>jobdeck/worker</code>) and for this console's runner; others are seen only through the
+          jobs they hold.
         </span>
       </div>
       {error && <div className="form-error">{error}</div>}
@@ -66,7 +66,9 @@ export function WorkersView() {
                 </td>
               </tr>
             )}
-            {data?.workers.map((w) => <WorkerRow key={w.poolId} worker={w} now={now} />)}
+            {data?.workers.map((w) => (
+              <WorkerRow key={w.poolId} worker={w} now={now} />
+            ))}
           </tbody>
         </table>
       </section>
