@@ -268,6 +268,22 @@ async function stopChild(): Promise<void> {
   }, 10_000);
   await exited;
   clearTimeout(timer);
+  // What node --test started may outlive it (an embedded Postgres of a test): give it a moment, then end it.
+  for (let i = 0; i < 50 && groupAlive(group); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    process.kill(group, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readEvents(file: string): TestEvent[] {

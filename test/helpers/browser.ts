@@ -152,7 +152,7 @@ export function traceFile(testName: string): string {
 
 /**
  * Runs a browser test's body and, when it fails, saves what the browser did (DOM snapshots, screenshots, network,
- * console) to test-results/traces/<test name>.zip; open it with `npx playwright show-trace <file>`.
+ * console) to test-results/traces/<test name>.zip; open it with `npx playwright-core show-trace <file>`.
  * Use as `test(name, (t) => traced(t, web, async (web) => { ... }))`.
  */
 export async function traced(t: TestContext, web: WebConsole | undefined, body: (web: WebConsole) => Promise<void>): Promise<void> {
@@ -168,7 +168,7 @@ export async function traced(t: TestContext, web: WebConsole | undefined, body: 
       mkdirSync(TRACE_DIR, { recursive: true });
       try {
         await web.context.tracing.stopChunk({ path: file });
-        t.diagnostic(`Playwright trace of the failure: ${path.relative(process.cwd(), file)} (npx playwright show-trace ${file})`);
+        t.diagnostic(`Playwright trace of the failure: ${path.relative(process.cwd(), file)} (npx playwright-core show-trace ${file})`);
       } catch (error) {
         t.diagnostic(`no Playwright trace: ${(error as Error).message}`);
       }

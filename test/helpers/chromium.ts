@@ -64,7 +64,7 @@ export function noChromiumMessage(): string {
     : `looked at ${chromiumCandidates().join(', ') || '/usr/bin/chromium'} and ~/.cache/ms-playwright/chromium-*`;
   return (
     `No Chromium for the browser tests (${where}). Install one (Debian: apt-get install chromium; ` +
-    `or npx playwright install chromium), or set CHROMIUM_PATH to its executable. ` +
+    `or npx playwright-core install chromium), or set CHROMIUM_PATH to its executable. ` +
     `To run without the browser tests on purpose, set ${SKIP_BROWSER_ENV}=1.`
   );
 }

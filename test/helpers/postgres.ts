@@ -169,8 +169,12 @@ export async function createTemplate(server: EmbeddedPostgresHandle): Promise<Sh
   );
   await admin(adminUrl, `create database ${TEMPLATE_DATABASE}`);
   await runMigrations({ connectionString: withDatabase(server.connectionString, TEMPLATE_DATABASE), logger: quietLogger() });
-  // A template cannot be copied while anyone is connected to it: let no one connect.
-  await admin(adminUrl, `alter database ${TEMPLATE_DATABASE} with is_template true allow_connections false`);
+  // A template cannot be copied while anyone is connected to it: let no one connect, and end what is left.
+  await admin(
+    adminUrl,
+    `alter database ${TEMPLATE_DATABASE} with is_template true allow_connections false`,
+    `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${TEMPLATE_DATABASE}'`,
+  );
   return { adminUrl, template: TEMPLATE_DATABASE };
 }
 
