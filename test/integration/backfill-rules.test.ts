@@ -1,13 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { run, type Runner } from 'graphile-worker';
 import { quietLogger, startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { CATEGORIES, LACKING, RULE_QUERY, categoryOf, rule, seedShop } from './backfill-scenario.ts';
-
-let db: TestPostgres;
-let te: TestEngine;
-let ruleId: string;
 
 // Before any run: the first 20 lacking products already have a job; 10 of them failed for good, 2 are running.
 const PRE = LACKING.slice(0, 20);
@@ -16,8 +12,17 @@ const PRE_RUNNING = PRE.slice(10, 12);
 const PRE_QUEUED = PRE.slice(12);
 const FRESH = LACKING.filter((id) => !PRE.includes(id));
 
-before(async () => {
-  db = await startTestPostgres();
+/**
+ * A fresh database with the shop seeded and the jobs above, an engine on it and the rule saved: one per test,
+ * closed when the test ends.
+ */
+async function startShop(t: TestContext): Promise<{ db: TestPostgres; te: TestEngine; ruleId: string }> {
+  const db = await startTestPostgres();
+  const open: { te?: TestEngine } = {};
+  t.after(async () => {
+    await open.te?.close();
+    await db.close();
+  });
   await seedShop(db.pool);
   await db.pool.query(
     `select graphile_worker.add_job('enrich_product', json_build_object('productId', id), max_attempts => 1,
@@ -31,20 +36,18 @@ before(async () => {
     `update graphile_worker._private_jobs set attempts = 1, locked_at = now(), locked_by = 'pool-elsewhere' where key = any($1)`,
     [PRE_RUNNING.map((id) => `enrich_product:${id}`)],
   );
-  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
-  ruleId = (await te.call('backfill.save', { rule: rule() })).id;
-});
-after(async () => {
-  await te?.close();
-  await db?.close();
-});
+  const te = (open.te = await startTestEngine({ databaseUrl: db.connectionString, runner: false }));
+  const ruleId = (await te.call('backfill.save', { rule: rule() })).id;
+  return { db, te, ruleId };
+}
 
-const jobKeys = async () =>
+const jobKeys = async (db: TestPostgres) =>
   (await db.pool.query<{ key: string }>(`select key from graphile_worker._private_jobs where key like 'enrich_product:%'`)).rows.map(
     (r) => r.key,
   );
 
-test('preview counts exactly the items lacking output, and where their jobs stand', async () => {
+test('preview counts exactly the items lacking output, and where their jobs stand', async (t) => {
+  const { te, ruleId } = await startShop(t);
   const p = await te.call('backfill.preview', { target: { id: ruleId }, sampleSize: 5 });
   assert.deepEqual(
     { missing: p.missing, fresh: p.fresh, queued: p.queued, running: p.running, failed: p.failed, invalid: p.invalid },
@@ -74,7 +77,8 @@ test('preview counts exactly the items lacking output, and where their jobs stan
   );
 });
 
-test('preview per group (an unsaved rule) counts each category exactly', async () => {
+test('preview per group (an unsaved rule) counts each category exactly', async (t) => {
+  const { te } = await startShop(t);
   for (const category of CATEGORIES) {
     const query = `select p.id from shop.products p where p.category = '${category}'
       and not exists (select 1 from shop.product_enrichments e where e.product_id = p.id)`;
@@ -84,7 +88,8 @@ test('preview per group (an unsaved rule) counts each category exactly', async (
   }
 });
 
-test('run queues exactly the batch size in query order, with the rule payload, and audits it', async () => {
+test('run queues exactly the batch size in query order, with the rule payload, and audits it', async (t) => {
+  const { db, te, ruleId } = await startShop(t);
   const result = await te.call('backfill.run', { id: ruleId });
   assert.equal(result.jobIds.length, 25);
   assert.equal(result.run.enqueued, 25);
@@ -119,12 +124,15 @@ test('run queues exactly the batch size in query order, with the rule payload, a
   assert.deepEqual([audit.requested, audit.affected, audit.skipped], [25, 25, 0]);
 });
 
-test('running again never queues the same item twice', async () => {
-  const before = await jobKeys();
+test('running again never queues the same item twice', async (t) => {
+  const { db, te, ruleId } = await startShop(t);
+  // The first batch, as in the test above.
+  assert.equal((await te.call('backfill.run', { id: ruleId })).run.enqueued, 25);
+  const before = await jobKeys(db);
   const result = await te.call('backfill.run', { id: ruleId, limit: 30 });
   assert.equal(result.run.enqueued, 30);
   assert.equal(result.run.queued, PRE_QUEUED.length + 25, 'the first batch now counts as already queued');
-  const after = await jobKeys();
+  const after = await jobKeys(db);
   assert.equal(after.length, before.length + 30);
   assert.equal(new Set(after).size, after.length);
   const { rows } = await db.pool.query(
@@ -133,7 +141,11 @@ test('running again never queues the same item twice', async () => {
   assert.deepEqual(rows, [], 'one job per product');
 });
 
-test('after a real runner processes the jobs and some fail for good, a new run reports them', async () => {
+test('after a real runner processes the jobs and some fail for good, a new run reports them', async (t) => {
+  const { db, te, ruleId } = await startShop(t);
+  // Two runs first, as in the tests above: the first 55 fresh items queued.
+  assert.equal((await te.call('backfill.run', { id: ruleId })).run.enqueued, 25);
+  assert.equal((await te.call('backfill.run', { id: ruleId, limit: 30 })).run.enqueued, 30);
   const queuedIds = [...PRE_QUEUED, ...FRESH.slice(0, 55)];
   const fails = (id: number) => id % 3 === 0;
   let runner: Runner | null = null;
@@ -190,7 +202,15 @@ test('after a real runner processes the jobs and some fail for good, a new run r
   assert.equal(after.fresh + after.failed, 0, 'every item lacking output now has a live job');
 });
 
-test('the run log keeps previews and runs for the backlog chart', async () => {
+test('the run log keeps previews and runs for the backlog chart', async (t) => {
+  const { te, ruleId } = await startShop(t);
+  // A preview, four runs (the last requeueing the failed ones) and a preview again.
+  await te.call('backfill.preview', { target: { id: ruleId }, sampleSize: 5 });
+  await te.call('backfill.run', { id: ruleId });
+  await te.call('backfill.run', { id: ruleId, limit: 30 });
+  await te.call('backfill.run', { id: ruleId, limit: 5 });
+  await te.call('backfill.run', { id: ruleId, limit: 1000, requeueFailed: true });
+  await te.call('backfill.preview', { target: { id: ruleId }, sampleSize: 0 });
   const runs = await te.call('backfill.runs', { id: ruleId });
   assert.ok(runs.length >= 6);
   assert.deepEqual(runs.map((r) => r.trigger).filter((t) => t === 'manual').length, 4);

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Logger, run, type Runner } from 'graphile-worker';
@@ -20,10 +20,36 @@ async function eventually<T>(what: string, check: () => Promise<T | false | null
   }
 }
 
-describe('demo pipeline against a real graphile-worker runner', () => {
-  let db: TestPostgres;
-  let demo: DemoRuntime | undefined;
-  let runner: Runner | undefined;
+/**
+ * A fresh database with the demo installed, its producer at `ratePerSecond` (the 25-item backlog seeded first) and a
+ * real graphile-worker runner on its tasks: one per test, stopped and dropped when the test ends.
+ */
+async function startPipeline(t: TestContext, ratePerSecond: number) {
+  const db: TestPostgres = await startTestPostgres();
+  const open: { demo?: DemoRuntime; runner?: Runner } = {};
+  t.after(async () => {
+    try {
+      await open.runner?.stop();
+    } finally {
+      try {
+        await open.demo?.stop();
+      } finally {
+        await db.close();
+      }
+    }
+  });
+  await installDemoSchema(db.pool); // twice (startDemo installs again): must be idempotent
+  const demo = (open.demo = await startDemo({ pool: db.pool, connectionString: db.connectionString, ratePerSecond, mix: NO_FAILURES }));
+  demo.llm?.setLatency([5, 40]);
+  const runner = (open.runner = await run({
+    connectionString: db.connectionString,
+    taskList: demo.taskList,
+    concurrency: 4,
+    noHandleSignals: true,
+    pollInterval: 200,
+    logger: new Logger(() => () => {}),
+  }));
+  runner.promise.catch(() => {}); // a failure surfaces through the assertions; never as an unhandled rejection
 
   const count = async (sql: string, values: unknown[] = []) => Number((await db.pool.query<{ n: string }>(sql, values)).rows[0].n);
   const jobCount = () => count('select count(*) as n from graphile_worker.jobs');
@@ -40,36 +66,26 @@ describe('demo pipeline against a real graphile-worker runner', () => {
           `(select count(*) from ${p.sourceTable} s where not exists (select 1 from ${p.outputTable} o where o.${p.outputKey} = s.id))`,
       ).join(' + ')} as n`,
     );
+  // The producer seeds the backlog before anything else.
+  await eventually('the backlog seeded', async () => (await itemsWithoutOutput()) >= BACKLOG);
+  return { db, demo, count, jobCount, itemCount, itemsWithoutOutput };
+}
 
-  before(async () => {
-    db = await startTestPostgres();
-    await installDemoSchema(db.pool); // twice (startDemo installs again): must be idempotent
-    demo = await startDemo({ pool: db.pool, connectionString: db.connectionString, ratePerSecond: 10, mix: NO_FAILURES });
-    demo.llm?.setLatency([5, 40]);
-    runner = await run({
-      connectionString: db.connectionString,
-      taskList: demo.taskList,
-      concurrency: 4,
-      noHandleSignals: true,
-      pollInterval: 200,
-      logger: new Logger(() => () => {}),
-    });
-    runner.promise.catch(() => {}); // a failure surfaces through the assertions; never as an unhandled rejection
-  });
+/** Runs `generate_insight` for the first news event without an insight (a backlog item) and waits for it. */
+async function giveOneEventItsInsight(p: Awaited<ReturnType<typeof startPipeline>>): Promise<number> {
+  const { rows } = await p.db.pool.query<{ id: string }>(
+    `select e.id from jobdeck_demo.news_events e
+      where not exists (select 1 from jobdeck_demo.event_insights i where i.event_id = e.id) order by e.id limit 1`,
+  );
+  const eventId = Number(rows[0].id);
+  await p.db.pool.query(`select graphile_worker.add_job('generate_insight', $1::json)`, [JSON.stringify({ eventId })]);
+  await eventually('the insight job done', async () => (await p.jobCount()) === 0);
+  return eventId;
+}
 
-  after(async () => {
-    try {
-      await runner?.stop();
-    } finally {
-      try {
-        await demo?.stop();
-      } finally {
-        await db?.close();
-      }
-    }
-  });
-
-  test('produced jobs all complete and every produced item gets its output', async () => {
+describe('demo pipeline against a real graphile-worker runner', () => {
+  test('produced jobs all complete and every produced item gets its output', async (t) => {
+    const { db, demo, jobCount, itemCount, itemsWithoutOutput } = await startPipeline(t, 10);
     assert.ok(demo);
     assert.equal(demo.settings().ratePerSecond, 10);
     await eventually('about 10 produced items', async () => (await itemCount()) >= BACKLOG + 10);
@@ -93,8 +109,9 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     assert.equal(stats?.byOutcome.ok, stats?.requests, 'every call succeeded with mix zero');
   });
 
-  test('running a task twice for the same item does not duplicate its output', async () => {
-    assert.ok(demo?.llm);
+  test('running a task twice for the same item does not duplicate its output', async (t) => {
+    const { db, demo, jobCount } = await startPipeline(t, 0);
+    assert.ok(demo.llm);
     const { rows } = await db.pool.query<{ id: string }>(
       `select e.id from jobdeck_demo.news_events e
         where not exists (select 1 from jobdeck_demo.event_insights i where i.event_id = e.id) order by e.id limit 1`,
@@ -116,7 +133,8 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     assert.equal(demo.llm.stats().requests, requestsBefore);
   });
 
-  test('a bad payload fails with a clear error', async () => {
+  test('a bad payload fails with a clear error', async (t) => {
+    const { db } = await startPipeline(t, 0);
     await db.pool.query(`select graphile_worker.add_job('summarize', '{"docId": 1}'::json, max_attempts => 1)`);
     const error = await eventually('the job to fail', async () => {
       const { rows } = await db.pool.query<{ last_error: string | null }>(
@@ -128,7 +146,8 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     await db.pool.query(`select graphile_worker.complete_jobs(array_agg(id)) from graphile_worker.jobs`); // clear the way
   });
 
-  test('with quota exhausted, jobs fail with a 429 quota error', async () => {
+  test('with quota exhausted, jobs fail with a 429 quota error', async (t) => {
+    const { db, demo } = await startPipeline(t, 0);
     assert.ok(demo);
     demo.update({ mix: { quota: 1 } });
     assert.equal(demo.settings().mix.quota, 1);
@@ -155,7 +174,11 @@ describe('demo pipeline against a real graphile-worker runner', () => {
     }
   });
 
-  test('the producer tops the backlog up, and logs rather than throws when the database goes away', async () => {
+  test('the producer tops the backlog up, and logs rather than throws when the database goes away', async (t) => {
+    const pipeline = await startPipeline(t, 0);
+    const { db, count, itemCount } = pipeline;
+    // One backlog item gets its output: the backlog is one short for the producer to top up.
+    await giveOneEventItsInsight(pipeline);
     const orphans = () =>
       count(
         `select ${DEMO_PIPELINES.map(

@@ -1,93 +1,122 @@
-import { after, before, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startTestPostgres, type OwnTestPostgres } from '../helpers/postgres.ts';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/engine/pg/embedded.ts';
 import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
 import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
 
-let db: OwnTestPostgres;
-let server: EmbeddedPostgresHandle;
-let te: TestEngine;
-let child: ChildWorker | null = null;
-let late: Engine | null = null;
+/** One test's database, engine and workers; the test replaces them as it goes, and its cleanup closes the last ones. */
+interface Scenario {
+  db: TestPostgres;
+  /** The cluster's server now (a test that stops and restarts it updates this); only with a cluster of its own. */
+  server: EmbeddedPostgresHandle | null;
+  te: TestEngine;
+  child: ChildWorker | null;
+  /** An engine the test created itself on `te`'s data directory, with `te` closed already. */
+  late: Engine | null;
+  watcher(): HistoryWatcher;
+  addFailing(types: string[]): Promise<void>;
+}
 
-before(async () => {
-  // A cluster of its own: the tests stop and restart it.
-  db = await startTestPostgres({ ownCluster: true });
+type HistoryWatcher = NonNullable<ReturnType<Engine['parts']['history']['watcher']>>;
+
+/**
+ * A fresh database (on a cluster of its own when the test stops Postgres) and an engine watching it: one per test,
+ * with everything it started stopped and removed when the test ends.
+ */
+async function startScenario(t: TestContext, options: { ownCluster: boolean }): Promise<Scenario> {
+  const db: TestPostgres = options.ownCluster ? await startTestPostgres({ ownCluster: true }) : await startTestPostgres();
   // The server goes away on purpose: idle clients must not crash the test process.
   db.pool.on('error', () => {});
-  server = db.server;
-  te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
-});
-after(async () => {
-  await late?.stop(5_000);
-  await child?.stop();
-  // The last test hands the data directory over to `late`, with `te` closed already.
-  if (late) rmSync(te.dataDir, { recursive: true, force: true });
-  else await te?.close();
-  await db.pool.end().catch(() => {});
-  await server?.stop().catch(() => {});
-  rmSync(db.tmpDir, { recursive: true, force: true });
-});
-
-const watcher = () => te.engine.parts.history.watcher()!;
-
-async function addFailing(types: string[]): Promise<void> {
-  for (const type of types) {
-    await db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 1)`, [
-      JSON.stringify({ message: MESSAGES_BY_TYPE[type] }),
-    ]);
-  }
+  const s = { db, server: db.server ?? null, child: null, late: null } as Omit<Scenario, 'te'> & { te?: TestEngine };
+  t.after(async () => {
+    await s.late?.stop(5_000);
+    await s.child?.stop();
+    // A test that hands the data directory over to `late` has closed `te` already.
+    if (s.late && s.te) rmSync(s.te.dataDir, { recursive: true, force: true });
+    else await s.te?.close();
+    if (options.ownCluster) {
+      await db.pool.end().catch(() => {});
+      await s.server?.stop().catch(() => {});
+      rmSync(db.tmpDir!, { recursive: true, force: true });
+    } else await db.close();
+  });
+  s.te = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
+  const scenario = s as Scenario;
+  scenario.watcher = () => scenario.te.engine.parts.history.watcher()!;
+  scenario.addFailing = async (types) => {
+    for (const type of types) {
+      await db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 1)`, [
+        JSON.stringify({ message: MESSAGES_BY_TYPE[type] }),
+      ]);
+    }
+  };
+  return scenario;
 }
 
 const BEFORE = ['rate_limit', 'timeout', 'invalid_json'];
 const WHILE_AWAY = ['auth', 'network', 'parse_error', 'other'];
 
-test('Postgres stops mid-session: offline with history readable, then catch-up with nothing missing', async () => {
-  child = await startChildWorker(db.connectionString);
-  await addFailing(BEFORE);
-  await waitFor('the first failures', async () => (await te.call('history.list', { limit: 50 })).rows.length === BEFORE.length, 20_000);
-  await child.stop();
-  child = null;
+/** The history the first test ends with: every failure, before and while away, seen by the watcher. */
+async function saveHistory(s: Scenario): Promise<void> {
+  s.child = await startChildWorker(s.db.connectionString);
+  await s.addFailing([...BEFORE, ...WHILE_AWAY]);
+  await waitFor(
+    'every failure in the history',
+    async () => (await s.te.call('history.list', { limit: 50 })).rows.length === BEFORE.length + WHILE_AWAY.length,
+    20_000,
+  );
+  await s.watcher().scanNow();
+  await s.child.stop();
+  s.child = null;
+}
+
+test('Postgres stops mid-session: offline with history readable, then catch-up with nothing missing', async (t) => {
+  const s = await startScenario(t, { ownCluster: true });
+  s.child = await startChildWorker(s.db.connectionString);
+  await s.addFailing(BEFORE);
+  await waitFor('the first failures', async () => (await s.te.call('history.list', { limit: 50 })).rows.length === BEFORE.length, 20_000);
+  await s.child.stop();
+  s.child = null;
 
   // Work that will run while Jobdeck cannot see the database.
-  await addFailing(WHILE_AWAY);
-  await db.pool.query(`select graphile_worker.add_job('ext_ok', '{}'::json) from generate_series(1, 3)`);
-  await watcher().scanNow();
+  await s.addFailing(WHILE_AWAY);
+  await s.db.pool.query(`select graphile_worker.add_job('ext_ok', '{}'::json) from generate_series(1, 3)`);
+  await s.watcher().scanNow();
 
-  await server.stop();
+  await s.server!.stop();
   const status = await waitFor(
     'the offline state',
     async () => {
-      const s = await te.call('app.status');
-      return s.connection.state === 'offline' ? s : null;
+      const st = await s.te.call('app.status');
+      return st.connection.state === 'offline' ? st : null;
     },
     20_000,
   );
   assert.ok(status.connection.lastSnapshotAt, 'the time of the last snapshot is known');
   assert.ok(status.connection.error);
   // Every history read keeps working from SQLite.
-  const page = await te.call('history.list', { limit: 50 });
+  const page = await s.te.call('history.list', { limit: 50 });
   assert.deepEqual(page.rows.map((r) => r.errorType).sort(), [...BEFORE].sort());
-  const summary = await te.call('history.summary', { window: '24h' });
+  const summary = await s.te.call('history.summary', { window: '24h' });
   assert.equal(summary.failures, BEFORE.length);
-  const csv = await te.call('history.export', { format: 'csv', search: 'JSONDecodeError' });
+  const csv = await s.te.call('history.export', { format: 'csv', search: 'JSONDecodeError' });
   assert.equal(csv.content.trim().split('\r\n').length, 2, 'header + the one matching row');
-  const hs = await te.call('history.status', {});
+  const hs = await s.te.call('history.status', {});
   assert.equal(hs.live, false);
   assert.ok(hs.lastScanAt);
 
   // Back on the same directory and port; another process works before Jobdeck has reconnected.
-  server = await startEmbeddedPostgres({ dir: path.join(db.tmpDir, 'pg'), port: server.port });
-  child = await startChildWorker(db.connectionString);
+  s.server = await startEmbeddedPostgres({ dir: path.join(s.db.tmpDir!, 'pg'), port: s.server!.port });
+  s.child = await startChildWorker(s.db.connectionString);
   const rows = await waitFor(
     'the failures that happened while offline',
     async () => {
-      const r = (await te.call('history.list', { limit: 50 })).rows;
+      const r = (await s.te.call('history.list', { limit: 50 })).rows;
       return r.length >= BEFORE.length + WHILE_AWAY.length ? r : null;
     },
     45_000,
@@ -96,45 +125,50 @@ test('Postgres stops mid-session: offline with history readable, then catch-up w
   const after = await waitFor(
     'the completions that happened while offline',
     async () => {
-      const s = await te.call('history.summary', { window: '1h' });
-      return s.successes >= 3 ? s : null;
+      const sum = await s.te.call('history.summary', { window: '1h' });
+      return sum.successes >= 3 ? sum : null;
     },
     20_000,
   );
   assert.equal(after.successes, 3);
-  assert.equal((await te.call('app.status')).connection.state, 'online');
+  assert.equal((await s.te.call('app.status')).connection.state, 'online');
 });
 
-test('started with no connection at all, the saved history is still there', async () => {
-  await child?.stop();
-  child = null;
-  const connectionId = (await te.call('app.status')).connection.profileId;
-  const dataDir = te.dataDir;
-  await te.close({ keepData: true });
-  te = await startTestEngine({ dataDir, offline: true });
-  assert.equal((await te.call('app.status')).connection.state, 'none');
-  const hs = await te.call('history.status', {});
+test('started with no connection at all, the saved history is still there', async (t) => {
+  // No server stops here: a database on the shared cluster will do.
+  const s = await startScenario(t, { ownCluster: false });
+  await saveHistory(s);
+  await s.child?.stop();
+  s.child = null;
+  const connectionId = (await s.te.call('app.status')).connection.profileId;
+  const dataDir = s.te.dataDir;
+  await s.te.close({ keepData: true });
+  s.te = await startTestEngine({ dataDir, offline: true });
+  assert.equal((await s.te.call('app.status')).connection.state, 'none');
+  const hs = await s.te.call('history.status', {});
   assert.equal(hs.connectionId, connectionId, 'defaults to the last active connection');
   assert.ok(hs.lastScanAt);
-  const all = await te.call('history.list', { limit: 500 });
+  const all = await s.te.call('history.list', { limit: 500 });
   assert.equal(all.rows.length, BEFORE.length + WHILE_AWAY.length);
-  const byType = await te.call('history.list', { errorType: 'auth', limit: 10 });
+  const byType = await s.te.call('history.list', { errorType: 'auth', limit: 10 });
   assert.equal(byType.rows.length, 1);
-  const json = await te.call('history.export', { format: 'json' });
+  const json = await s.te.call('history.export', { format: 'json' });
   assert.equal(json.nextCursor, null);
   const parsed = JSON.parse(json.content) as { errorType: string }[];
   assert.equal(parsed.length, all.rows.length);
-  await assert.rejects(te.call('history.list', { cursor: 'nope' }), /cursor/);
+  await assert.rejects(s.te.call('history.list', { cursor: 'nope' }), /cursor/);
 });
 
-test('started while Postgres is down: the saved history shows, then it connects by itself and records again', async () => {
-  const dataDir = te.dataDir;
-  await te.close({ keepData: true });
-  await server.stop();
-  late = createEngine({ dataDir, mode: 'web', log: () => {} });
-  await assert.rejects(late.start({ databaseUrl: db.connectionString, runner: false }));
+test('started while Postgres is down: the saved history shows, then it connects by itself and records again', async (t) => {
+  const s = await startScenario(t, { ownCluster: true });
+  await saveHistory(s);
+  const dataDir = s.te.dataDir;
+  await s.te.close({ keepData: true });
+  await s.server!.stop();
+  s.late = createEngine({ dataDir, mode: 'web', log: () => {} });
+  await assert.rejects(s.late.start({ databaseUrl: s.db.connectionString, runner: false }));
   const call = async (name: string, input: unknown = {}) => {
-    const r = await late!.call(name, input);
+    const r = await s.late!.call(name, input);
     if (!r.ok) throw new Error(r.error.message);
     return r.data as never;
   };
@@ -142,14 +176,14 @@ test('started while Postgres is down: the saved history shows, then it connects 
   const saved = ((await call('history.list', { limit: 500 })) as { rows: unknown[] }).rows.length;
   assert.equal(saved, BEFORE.length + WHILE_AWAY.length, 'the history of the last connection, while unreachable');
 
-  server = await startEmbeddedPostgres({ dir: path.join(db.tmpDir, 'pg'), port: server.port });
+  s.server = await startEmbeddedPostgres({ dir: path.join(s.db.tmpDir!, 'pg'), port: s.server!.port });
   await waitFor(
     'the engine to connect by itself',
     async () => ((await call('app.status')) as { connection: { state: string } }).connection.state === 'online',
     30_000,
   );
-  child = await startChildWorker(db.connectionString);
-  await db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 1)`, [
+  s.child = await startChildWorker(s.db.connectionString);
+  await s.db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 1)`, [
     JSON.stringify({ message: MESSAGES_BY_TYPE.provider_error }),
   ]);
   await waitFor(

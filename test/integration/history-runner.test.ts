@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
@@ -7,52 +7,73 @@ import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
 import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
 import type { FailedAttempt } from '../../src/shared/model/history.ts';
 
-let db: TestPostgres;
-let te: TestEngine;
-let child: ChildWorker | null = null;
 const TYPES = Object.keys(MESSAGES_BY_TYPE);
 
-before(async () => {
-  db = await startTestPostgres();
-  te = await startTestEngine({
+/**
+ * A fresh database and an engine with the hosted runner on the history tasks: one per test, closed (with the
+ * separate worker, when the test started one) when the test ends.
+ */
+async function startHistory(t: TestContext) {
+  const db: TestPostgres = await startTestPostgres();
+  const open: { te?: TestEngine; child?: ChildWorker } = {};
+  t.after(async () => {
+    await open.child?.stop();
+    await open.te?.close();
+    await db.close();
+  });
+  const te = (open.te = await startTestEngine({
     databaseUrl: db.connectionString,
     runner: true,
     concurrency: 4,
     taskDirectory: path.resolve(import.meta.dirname, '../fixtures/history-tasks'),
-  });
-});
-after(async () => {
-  await child?.stop();
-  await te?.close();
-  await db?.close();
-});
+  }));
+  const history = () => te.engine.parts.history;
 
-const history = () => te.engine.parts.history;
-
-async function allAttempts(filter: Record<string, unknown> = {}): Promise<FailedAttempt[]> {
-  const rows: FailedAttempt[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await te.call('history.list', { ...filter, limit: 7, ...(cursor ? { cursor } : {}) });
-    rows.push(...page.rows);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return rows;
-}
-
-/** Adds one job per error type for `task`, each allowed `maxAttempts` tries. */
-async function addFailing(task: string, maxAttempts: number): Promise<void> {
-  for (const type of TYPES) {
-    await db.pool.query(`select graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4)`, [
-      task,
-      JSON.stringify({ message: MESSAGES_BY_TYPE[type] }),
-      maxAttempts,
-      `${task}-${type}`,
-    ]);
+  async function allAttempts(filter: Record<string, unknown> = {}): Promise<FailedAttempt[]> {
+    const rows: FailedAttempt[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await te.call('history.list', { ...filter, limit: 7, ...(cursor ? { cursor } : {}) });
+      rows.push(...page.rows);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return rows;
   }
+
+  /** Adds one job per error type for `task`, each allowed `maxAttempts` tries. */
+  async function addFailing(task: string, maxAttempts: number): Promise<void> {
+    for (const type of TYPES) {
+      await db.pool.query(`select graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4)`, [
+        task,
+        JSON.stringify({ message: MESSAGES_BY_TYPE[type] }),
+        maxAttempts,
+        `${task}-${type}`,
+      ]);
+    }
+  }
+
+  /** Starts the separate graphile-worker process (stopped when the test ends). */
+  async function startChild(): Promise<ChildWorker> {
+    open.child = await startChildWorker(db.connectionString);
+    return open.child;
+  }
+
+  /** Waits until `task` has at least `n` failed attempts in the history. */
+  const failedAttempts = (task: string, n: number, timeoutMs = 30_000) =>
+    waitFor(
+      `${n} failed attempts of ${task}`,
+      async () => {
+        const r = await allAttempts({ task });
+        return r.length >= n ? r : null;
+      },
+      timeoutMs,
+    );
+
+  return { db, te, history, allAttempts, addFailing, startChild, failedAttempts };
 }
 
-test('the hosted runner: every failed attempt kept exactly once, classified, timed, with its pool', async () => {
+test('the hosted runner: every failed attempt kept exactly once, classified, timed, with its pool', async (t) => {
+  const { db, te, history, allAttempts, addFailing } = await startHistory(t);
   await addFailing('hist_fail', 1);
   // One job that fails twice (attempt 1, then its retry after ~2.7 s), and successes with known durations.
   await db.pool.query(`select graphile_worker.add_job('hist_fail', $1::json, max_attempts => 2, job_key => 'twice')`, [
@@ -123,7 +144,8 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.ok(day.perMinute > ((day.successes + day.failures) / (24 * 60)) * 100, `24 h throughput not diluted: ${day.perMinute}/min`);
 });
 
-test('a separate graphile-worker process: the watcher finds every failure and completion', async () => {
+test('a separate graphile-worker process: the watcher finds every failure and completion', async (t) => {
+  const { db, te, history, allAttempts, addFailing, startChild } = await startHistory(t);
   const addedAt = Date.now();
   await addFailing('ext_fail', 1);
   await db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 2, job_key => 'ext-twice')`, [
@@ -132,7 +154,7 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   await db.pool.query(`select graphile_worker.add_job('ext_ok', '{}'::json) from generate_series(1, 5)`);
   // The watcher sees the jobs before they run: a job created and finished between two scans is invisible.
   await history().watcher()!.scanNow();
-  child = await startChildWorker(db.connectionString);
+  await startChild();
 
   const rows = await waitFor(
     '12 failed attempts seen by the watcher',
@@ -171,7 +193,14 @@ test('a separate graphile-worker process: the watcher finds every failure and co
   assert.equal(rows.filter((r) => r.final).length, failed[0].n);
 });
 
-test('a reschedule is not a failure; the failures of a manual retry are new rows', async () => {
+test('a reschedule is not a failure; the failures of a manual retry are new rows', async (t) => {
+  const { db, history, allAttempts, addFailing, startChild, failedAttempts } = await startHistory(t);
+  // Jobs of the separate worker that failed for good, every failure seen by the watcher.
+  await addFailing('ext_fail', 1);
+  await history().watcher()!.scanNow();
+  await startChild();
+  await failedAttempts('ext_fail', TYPES.length);
+  await history().watcher()!.scanNow();
   const before = (await allAttempts({ task: 'ext_fail' })).length;
   const { rows: jobs } = await db.pool.query<{ id: string }>(
     `select id from graphile_worker.jobs where task_identifier = 'ext_fail' and attempts >= max_attempts order by id limit 3`,
@@ -196,7 +225,15 @@ test('a reschedule is not a failure; the failures of a manual retry are new rows
     assert.equal(after.filter((r) => r.jobId === Number(id) && r.attempt === 1).length, 2, `job ${id}: two first attempts`);
 });
 
-test('changing the rules reclassifies the kept history', async () => {
+test('changing the rules reclassifies the kept history', async (t) => {
+  const { db, te, history, allAttempts, addFailing, failedAttempts } = await startHistory(t);
+  // Failures of every type from the hosted runner, the "other" one twice.
+  await addFailing('hist_fail', 1);
+  await db.pool.query(`select graphile_worker.add_job('hist_fail', $1::json, max_attempts => 1, job_key => 'other-again')`, [
+    JSON.stringify({ message: MESSAGES_BY_TYPE.other }),
+  ]);
+  await failedAttempts('hist_fail', TYPES.length + 1);
+  await history().settled();
   const before = await allAttempts({ errorType: 'other' });
   assert.ok(before.length >= 2);
   await te.call('history.rules.set', {
@@ -222,7 +259,11 @@ test('changing the rules reclassifies the kept history', async () => {
   await history().settled();
 });
 
-test('retention removes what is older than the setting, in batches, and keeps the rest', async () => {
+test('retention removes what is older than the setting, in batches, and keeps the rest', async (t) => {
+  const { te, allAttempts, addFailing, failedAttempts } = await startHistory(t);
+  // Recent history, which retention must keep.
+  await addFailing('hist_fail', 1);
+  await failedAttempts('hist_fail', TYPES.length);
   const db = te.engine.parts.db;
   const kept = (await allAttempts()).length;
   const old = Date.now() - 3 * 24 * 3600_000;
