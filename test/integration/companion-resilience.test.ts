@@ -59,8 +59,9 @@ test('a role without privileges: jobs run as if the companion were absent; once 
     const [failing] = await addJobs(pool, 'cd_fail', { message: 'boom' }, 1);
     await waitFor('the successes completed', async () => (await jobsLeft(pool, ok)).length === 0);
     const [failed] = await waitFor('the failure recorded by graphile-worker', async () => {
+      // attempts counts a take: wait for the failure itself, not just the take.
       const rows = await jobsLeft(pool, [failing]);
-      return rows[0]?.attempts === 1 ? rows : null;
+      return rows[0]?.attempts === 1 && rows[0].last_error !== null ? rows : null;
     });
     assert.equal(failed.last_error, 'boom #1', 'the failure is the task’s own, untouched');
 
@@ -113,7 +114,11 @@ test('an unreachable companion database: jobs complete and shutdown is not held 
   // One attempt only: a retry ~2.7 s later would be taken by the next test's worker.
   const [failing] = await addJobs(db.pool, 'cd_fail', { message: 'unreachable' }, 1, 1);
   await waitFor('jobs done', async () => (await jobsLeft(db.pool, ids)).length === 0);
-  await waitFor('the failure recorded by graphile-worker', async () => (await jobsLeft(db.pool, [failing]))[0]?.attempts === 1);
+  // attempts counts a take: wait for the failure itself, not just the take.
+  await waitFor('the failure recorded by graphile-worker', async () => {
+    const [job] = await jobsLeft(db.pool, [failing]);
+    return job?.attempts === 1 && job.last_error !== null;
+  });
   const [row] = await jobsLeft(db.pool, [failing]);
   assert.equal(row.last_error, 'unreachable #1');
   await child.stop();
@@ -125,13 +130,17 @@ test('the schema dropped while running: jobs are unaffected and the companion re
   const child = await startCompanionWorker({ connectionString: db.connectionString, jobdeck: { heartbeatIntervalMs: 300 } });
   children.push(child);
   const first = await addJobs(db.pool, 'cd_ok', {}, 5);
-  await waitFor('first attempts', async () => {
-    const { rows } = await db.pool.query<{ n: number }>(
-      `select count(*)::int as n from jobdeck.attempts where job_id = any($1::bigint[])`,
-      [first],
-    );
-    return rows[0].n === 5;
-  });
+  await waitFor(
+    'first attempts',
+    async () => {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from jobdeck.attempts where job_id = any($1::bigint[])`,
+        [first],
+      );
+      return rows[0].n === 5;
+    },
+    90_000,
+  );
   await db.pool.query(`drop schema jobdeck cascade`);
   const second = await addJobs(db.pool, 'cd_ok', {}, 10);
   await waitFor('the second jobs completed', async () => (await jobsLeft(db.pool, second)).length === 0);
