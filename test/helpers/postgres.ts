@@ -149,9 +149,7 @@ async function startLocalCluster(): Promise<{ shared: SharedCluster; stop(): Pro
       },
     };
   } catch (error) {
-    await server?.stop().catch(() => {});
-    if (server) removeCluster(tmpDir, server);
-    else rmSync(tmpDir, { recursive: true, force: true });
+    await discardCluster(tmpDir, server);
     throw error;
   }
 }
@@ -254,11 +252,16 @@ async function onOwnCluster(options: TestPostgresOptions): Promise<OwnTestPostgr
       },
     };
   } catch (error) {
-    await server?.stop().catch(() => {});
-    if (server) removeCluster(tmpDir, server);
-    else rmSync(tmpDir, { recursive: true, force: true });
+    await discardCluster(tmpDir, server);
     throw error;
   }
+}
+
+/** A cluster whose set-up failed: stopped if it started, and its folder removed either way. */
+async function discardCluster(tmpDir: string, server: EmbeddedPostgresHandle | undefined | null): Promise<void> {
+  await server?.stop().catch(() => {});
+  if (server) removeCluster(tmpDir, server);
+  else rmSync(tmpDir, { recursive: true, force: true });
 }
 
 /** Removes a cluster's temp folder, and its files when they had to live elsewhere (see embedded.ts). */

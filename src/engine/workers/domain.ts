@@ -20,13 +20,13 @@ export function createWorkers(ctx: WorkersContext): Domain<'workers.list'> {
   const list = async (): Promise<WorkersList> => {
     const db = ctx.sessions.require().pool;
     const installed = await companionInstalled(db);
-    const [reporting, held] = await Promise.all([installed ? companionWorkers(db) : Promise.resolve([]), heldJobs(db)]);
     const byPool = new Map<string, RunningJob[]>();
-    for (const job of held) {
-      const list = byPool.get(job.locked_by) ?? [];
-      list.push(toRunning(job));
-      byPool.set(job.locked_by, list);
+    for (const job of await heldJobs(db)) {
+      const running = byPool.get(job.locked_by) ?? [];
+      running.push(toRunning(job));
+      byPool.set(job.locked_by, running);
     }
+    const reporting = installed ? await companionWorkers(db, [...byPool.keys()]) : [];
     const workers: WorkerInfo[] = [];
     const hostPool = ctx.hosted.poolId();
     const host = ctx.hosted.host();

@@ -36,18 +36,20 @@ export async function companionInstalled(db: Q): Promise<boolean> {
 
 /**
  * Pools that reported through the companion and still matter: not stopped, or stopped within the last hour, or
- * holding a lock now. Bounded: a thousand workers is a big fleet.
+ * holding a lock now (`holding`: the pools of `heldJobs`, read once rather than probed per worker). Bounded: a
+ * thousand workers is a big fleet.
  */
-export async function companionWorkers(db: Q): Promise<CompanionWorkerRow[]> {
+export async function companionWorkers(db: Q, holding: string[]): Promise<CompanionWorkerRow[]> {
   const { rows } = await db.query<CompanionWorkerRow>(
     `select w.pool_id, w.host, w.pid, w.graphile_worker_version, w.concurrency, w.task_identifiers, w.started_at,
             w.last_heartbeat_at, w.heartbeat_interval_ms, w.stopped_at,
             (extract(epoch from now() - w.last_heartbeat_at) * 1000)::float8 as silent_ms
      from jobdeck.workers w
      where w.stopped_at is null or w.stopped_at > now() - interval '1 hour'
-        or exists (select 1 from graphile_worker._private_jobs j where j.locked_by = w.pool_id)
+        or w.pool_id = any($1::text[])
      order by w.started_at desc
      limit 2000`,
+    [holding],
   );
   return rows;
 }
