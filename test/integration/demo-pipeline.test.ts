@@ -29,6 +29,15 @@ async function startPipeline(t: TestContext, ratePerSecond: number) {
   const open: { demo?: DemoRuntime; runner?: Runner } = {};
   t.after(async () => {
     try {
+      // Stop with no job in flight: graphile-worker 0.17 writes a failure at shutdown without awaiting it, and that
+      // late write would meet the database being dropped and fail whichever test runs next.
+      open.demo?.update({ ratePerSecond: 0 });
+      await eventually('no job running before the runner stops', async () => {
+        const { rows } = await db.pool.query<{ n: number }>(
+          'select count(*)::int as n from graphile_worker.jobs where locked_at is not null',
+        );
+        return rows[0].n === 0;
+      }).catch(() => {});
       await open.runner?.stop();
     } finally {
       try {
