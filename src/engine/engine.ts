@@ -161,7 +161,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   const overview = createOverview({ db, sessions, events, depthSampleMs: options.depthSampleMs ?? 5000 });
   const connections = createConnections({ mode: options.mode, secrets: options.secrets, repo: connectionsTable, connector, status });
-  const history = createHistory({ db, log, sessions });
+  const history = createHistory({ db, log, sessions, isHostedPool: (poolId) => ownPools.all().has(poolId) });
   const jobs = createJobs({ sessions, audit, events, hosted, history });
   const recovery = createRecovery({ sessions, pools: ownPools, hosted, audit, events, log });
   const pools = { own: () => ownPools.all(), currentPoolId: () => hosted.poolId() };

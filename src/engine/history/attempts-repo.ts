@@ -1,6 +1,9 @@
 import type { Db } from '../store/db.ts';
 import { MAX_ERROR_CHARS } from '../../shared/model/history.ts';
 
+/** The watcher's guess of a failure's time (from run_at) is this close to the worker's own account of it. */
+export const SAME_FAILURE_MS = 10_000;
+
 /** A failed attempt about to be written. `generation` tells apart runs of a job that was retried by hand. */
 export interface AttemptRecord {
   connectionId: string;
@@ -26,24 +29,26 @@ export function boundError(text: string | null | undefined): string {
   return `${s.slice(0, MAX_ERROR_CHARS)}… [${s.length - MAX_ERROR_CHARS} more characters cut]`;
 }
 
-/** Writes failed attempts, successes per minute and run durations. */
+/** Writes the watcher's failed attempts, successes per minute and run durations. */
 export function attemptsRepo(db: Db) {
-  const columns = `(connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error, error_type, duration_ms, pool_id, source, final)
-     values (@connectionId, @jobId, @generation, @task, @queue, @attempt, @maxAttempts, @at, @error, @errorType, @durationMs, @poolId, @source, @final)`;
-  // The runner's account is exact (time, duration, pool): it replaces what the watcher may have guessed.
-  const fromRunner = db.prepare(
-    `insert into failure_attempts ${columns}
-     on conflict (connection_id, job_id, generation, attempt) do update set
-       at = excluded.at, error = excluded.error, error_type = excluded.error_type, duration_ms = excluded.duration_ms,
-       pool_id = excluded.pool_id, source = 'runner', final = excluded.final`,
+  // A worker's own account of the same attempt (the runner's, the companion's) may have come first, under another
+  // generation when an admin action came between: the watcher's guess then adds nothing.
+  const fromWatch = db.prepare(
+    `insert into failure_attempts (connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error, error_type,
+                                   duration_ms, pool_id, source, final)
+     select @connectionId, @jobId, @generation, @task, @queue, @attempt, @maxAttempts, @at, @error, @errorType, @durationMs,
+            @poolId, @source, @final
+     where not exists (
+       select 1 from failure_attempts where connection_id = @connectionId and job_id = @jobId and attempt = @attempt
+         and source <> 'watch' and abs(at - @at) < ${SAME_FAILURE_MS})
+     on conflict do nothing`,
   );
-  const fromWatch = db.prepare(`insert into failure_attempts ${columns} on conflict do nothing`);
   const success = db.prepare(
     `insert into success_minutes (connection_id, task, minute, successes) values (?, ?, ?, ?)
      on conflict (connection_id, minute, task) do update set successes = successes + excluded.successes`,
   );
   const duration = db.prepare('insert into run_durations (connection_id, at, task, duration_ms, ok) values (?, ?, ?, ?, ?)');
-  const params = (r: AttemptRecord, source: 'runner' | 'watch') => ({
+  const params = (r: AttemptRecord, source: 'watch') => ({
     ...r,
     error: boundError(r.error),
     final: r.final ? 1 : 0,
@@ -51,9 +56,6 @@ export function attemptsRepo(db: Db) {
   });
   return {
     /** Returns true when a new row was written (false: the attempt was known already). */
-    recordFromRunner(r: AttemptRecord): void {
-      fromRunner.run(params(r, 'runner'));
-    },
     recordFromWatch(r: AttemptRecord): boolean {
       return fromWatch.run(params(r, 'watch')).changes > 0;
     },

@@ -11,6 +11,8 @@ import { enforceRetention, reclassifyAll } from './maintenance.ts';
 import { historyStatus } from './status.ts';
 import { jobRecords, type JobRecords } from './job-records.ts';
 import { runnerRecorder } from './runner-recorder.ts';
+import { exactAttemptsRepo } from './exact-attempts.ts';
+import { CompanionReader } from './companion-reader.ts';
 import { listAttempts } from './query.ts';
 import { summarize } from './summary.ts';
 import { toCsv, toJsonChunk } from './export-format.ts';
@@ -25,10 +27,15 @@ type Ops =
   | 'history.retention.set';
 
 export interface HistoryContext {
-  /** This domain owns the history tables: failure_attempts and its rollups, watch_*, job_snapshots, settings. */
+  /**
+   * This domain owns the history tables: failure_attempts and its rollups, job_attempts, watch_*, companion_*,
+   * job_snapshots, settings.
+   */
   db: Db;
   log: LogFn;
   sessions: Sessions;
+  /** Whether a pool is one of this console's hosted runner's (history.status labels the pools). */
+  isHostedPool?: (poolId: string) => boolean;
 }
 
 export interface HistoryDomain extends Domain<Ops> {
@@ -40,6 +47,8 @@ export interface HistoryDomain extends Domain<Ops> {
   records: JobRecords;
   /** The watcher of the active database, when one runs (tests read its scans). */
   watcher(): DbWatcher | null;
+  /** The reader of the companion's attempts in the active database, when connected (tests make it read now). */
+  reader(): CompanionReader | null;
   /** Resolves when no reclassification is running (tests, export after a rule change). */
   settled(timeoutMs?: number): Promise<void>;
 }
@@ -50,8 +59,9 @@ const EXPORT_ROWS = 2000;
 const EXPORT_BYTES = 4 * 1024 * 1024;
 
 /**
- * Failure history: records the hosted runner's job events exactly, watches the database for what other
- * processes do, keeps retention and reclassifies when the error rules change. Reads never need a session.
+ * Failure history: records the hosted runner's job events and the companion's attempts (jobdeck.attempts)
+ * exactly, watches the database for what other processes do, keeps retention and reclassifies when the error
+ * rules change. Reads never need a session.
  */
 export function createHistory(ctx: HistoryContext): HistoryDomain {
   const { db, log, sessions } = ctx;
@@ -59,10 +69,12 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   const attempts = attemptsRepo(db);
   let classifier: Classifier = compileClassifier(settings.rules());
   let watcher: DbWatcher | null = null;
+  let reader: CompanionReader | null = null;
   let watchedConnection: string | null = null;
   let reclassifying: { done: number; total: number } | null = null;
   let rulesVersion = 0;
-  const recorder = runnerRecorder({ db, attempts, classify: (m) => classifier.classify(m) });
+  const exact = exactAttemptsRepo(db, attempts, (m) => classifier.classify(m));
+  const recorder = runnerRecorder({ db, exact });
   // Reads see every event the runner reported, even those still waiting for the recorder's next flush.
   const fresh =
     <A extends unknown[], R>(read: (...args: A) => R) =>
@@ -100,7 +112,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   const status = (connectionId?: string): HistoryStatus => {
     const id = resolveConnection(connectionId);
     const live = watchedConnection !== null && watchedConnection === id && sessions.current()?.status.state === 'online';
-    return historyStatus(db, { settings, watcher, reclassifying }, id, live);
+    return historyStatus(db, { settings, watcher, reader, reclassifying, isHostedPool: ctx.isHostedPool ?? (() => false) }, id, live);
   };
 
   /** Replaces the operator's rules and reclassifies the kept history in the background. */
@@ -129,6 +141,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
     name: 'history',
     records,
     watcher: () => watcher,
+    reader: () => reader,
     errorRules: () => [...settings.rules().filter((r) => r.enabled !== false && errorRuleSchema.safeParse(r).success), ...BUILTIN_RULES],
     classify: (message) => classifier.classify(message),
     async settled(timeoutMs = 30_000) {
@@ -138,23 +151,37 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
     hooks: {
       onSessionOpen(session) {
         if (!session.status.schema?.installed) return;
-        watchedConnection = session.profile.id;
-        settings.setLastConnectionId(session.profile.id);
-        watcher = new DbWatcher({
+        const connectionId = session.profile.id;
+        watchedConnection = connectionId;
+        // Read before the watcher's first scan writes a new one: where the watcher's coverage of this database ended.
+        const watchedUntil = settings.lastScanAt(connectionId);
+        settings.setLastConnectionId(connectionId);
+        const feed = new CompanionReader({ pool: session.pool, db, connectionId, exact, log, watchedUntil });
+        const watch = new DbWatcher({
           pool: session.pool,
           db,
-          connectionId: session.profile.id,
+          connectionId,
           attempts,
           classify: (m) => classifier.classify(m),
           finishedByRunner: recorder.finishedByRunner,
+          awaitsReport: () => feed.awaitsReport(),
+          settleBefore: () => feed.settleBefore(),
           log,
-          onScan: (scan) => settings.setLastScanAt(session.profile.id, scan.at),
+          onScan: (scan) => settings.setLastScanAt(connectionId, scan.at),
         });
-        watcher.start();
+        reader = feed;
+        watcher = watch;
+        // The companion's account first: jobs that left while the console was away are then its to tell.
+        feed.start();
+        void feed.firstPass().then(() => {
+          if (watcher === watch) watch.start();
+        });
       },
       async onSessionClose() {
         recorder.flush();
+        await reader?.stop();
         await watcher?.stop();
+        reader = null;
         watcher = null;
         watchedConnection = null;
       },
@@ -166,7 +193,9 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         if (retentionTimer) clearTimeout(retentionTimer);
         retentionTimer = null;
         rulesVersion++;
+        await reader?.stop();
         await watcher?.stop();
+        reader = null;
         watcher = null;
       },
     },

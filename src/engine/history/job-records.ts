@@ -1,4 +1,4 @@
-import type { JobAttempt } from '../../shared/model/jobs.ts';
+import type { JobAttempt, JobOutcome, JobWorker } from '../../shared/model/jobs.ts';
 import type { Db } from '../store/db.ts';
 import type { RemovedJob } from '../jobs/admin-sql.ts';
 
@@ -20,66 +20,141 @@ export interface JobSnapshotRow {
   seen_at: number;
   cancelled_by: string | null;
   cancelled_at: number | null;
+  /** How it ended, by the account of the worker that ran its last attempt (null: not known). */
+  outcome: JobOutcome | null;
+  duration_ms: number | null;
+  worker: JobWorker | null;
 }
 
-/** What the job explorer asks of the history about one job (`job_snapshots`, `failure_attempts`). */
+interface ExactRow {
+  task: string;
+  queue: string | null;
+  attempt: number;
+  max_attempts: number;
+  finished_at: number;
+  duration_ms: number;
+  outcome: 'success' | 'failure' | 'cancelled';
+  pool_id: string;
+  source: 'runner' | 'companion';
+  host: string | null;
+}
+
+const OUTCOMES: Record<ExactRow['outcome'], JobOutcome> = { success: 'succeeded', failure: 'failed', cancelled: 'cancelled' };
+
+/** What the job explorer asks of the history about one job (`job_snapshots`, `job_attempts`, `failure_attempts`). */
 export function jobRecords(db: Db) {
   const snapshot = db.prepare('select * from job_snapshots where connection_id = ? and job_id = ?');
-  const attempts = db.prepare(
-    `select attempt, at, error, duration_ms, pool_id from failure_attempts
-     where connection_id = ? and job_id = ? order by attempt, at limit 500`,
+  // Every attempt a worker reported (with the error of a failed one), then the failures only the watcher saw.
+  const attempts = db.prepare<{ c: string; j: number }, Omit<JobAttempt, 'at' | 'outcome'> & { at: number; outcome: ExactRow['outcome'] }>(
+    `select * from (
+       select a.attempt, a.finished_at as at, a.outcome, f.error, a.duration_ms as durationMs, a.pool_id as poolId,
+              p.host, a.source
+       from job_attempts a
+       left join failure_attempts f on f.connection_id = a.connection_id and f.job_id = a.job_id and f.attempt = a.attempt
+         and f.at = a.finished_at and f.source = a.source
+       left join companion_pools p on p.connection_id = a.connection_id and p.pool_id = a.pool_id
+       where a.connection_id = @c and a.job_id = @j
+       union all
+       select f.attempt, f.at, 'failure', f.error, f.duration_ms, f.pool_id, p.host, f.source
+       from failure_attempts f
+       left join companion_pools p on p.connection_id = f.connection_id and p.pool_id = f.pool_id
+       where f.connection_id = @c and f.job_id = @j and not exists (
+         select 1 from job_attempts a where a.connection_id = f.connection_id and a.job_id = f.job_id
+           and a.attempt = f.attempt and a.finished_at = f.at and a.source = f.source))
+     order by at, attempt limit 500`,
   );
-  const lastFailed = db.prepare(
+  const lastExact = db.prepare<[string, number], ExactRow>(
+    `select a.task, a.queue, a.attempt, a.max_attempts, a.finished_at, a.duration_ms, a.outcome, a.pool_id, a.source, p.host
+     from job_attempts a left join companion_pools p on p.connection_id = a.connection_id and p.pool_id = a.pool_id
+     where a.connection_id = ? and a.job_id = ? order by a.finished_at desc, a.id desc limit 1`,
+  );
+  const lastFailed = db.prepare<
+    [string, number],
+    { task: string; queue: string | null; attempt: number; max_attempts: number | null; at: number; error: string }
+  >(
     `select task, queue, attempt, max_attempts, at, error from failure_attempts
      where connection_id = ? and job_id = ? order by at desc, id desc limit 1`,
   );
+
+  /** A job whose last attempt a worker reported: how it ended, with its duration and worker. */
+  const fromExact = (jobId: number, a: ExactRow, lastError: string | null): JobSnapshotRow => {
+    const outcome = a.outcome === 'failure' && a.attempt < a.max_attempts ? null : OUTCOMES[a.outcome];
+    return {
+      job_id: jobId,
+      task: a.task,
+      queue: a.queue,
+      // A failure with attempts left, then gone: retried and completed by a worker that does not report, or removed.
+      state: outcome ?? 'completed or removed',
+      attempts: a.attempt,
+      max_attempts: a.max_attempts,
+      last_error: lastError,
+      run_at: null,
+      locked_by: null,
+      created_at: null,
+      seen_at: a.finished_at,
+      cancelled_by: null,
+      cancelled_at: null,
+      outcome,
+      duration_ms: a.duration_ms,
+      worker: { poolId: a.pool_id, host: a.host, source: a.source },
+    };
+  };
+
   return {
     recordCancelled: (connectionId: string, jobs: RemovedJob[], actor: string, at?: number) =>
       recordCancelled(db, connectionId, jobs, actor, at),
 
-    /** The failed attempts of one job that Jobdeck has seen, oldest first. */
-    attemptsOf: (connectionId: string, jobId: string): JobAttempt[] => {
-      const rows = attempts.all(connectionId, Number(jobId)) as {
-        attempt: number;
-        at: number;
-        error: string;
-        duration_ms: number | null;
-        pool_id: string | null;
-      }[];
-      return rows.map((r) => ({
+    /** The attempts of one job that Jobdeck has recorded, oldest first. */
+    attemptsOf: (connectionId: string, jobId: string): JobAttempt[] =>
+      attempts.all({ c: connectionId, j: Number(jobId) }).map((r) => ({
         attempt: r.attempt,
         at: new Date(r.at).toISOString(),
-        outcome: 'failed',
-        error: r.error.slice(0, ATTEMPT_ERROR_CHARS),
-        durationMs: r.duration_ms,
-        poolId: r.pool_id,
-      }));
-    },
+        outcome: OUTCOMES[r.outcome],
+        error: r.error === null ? null : r.error.slice(0, ATTEMPT_ERROR_CHARS),
+        durationMs: r.durationMs === null ? null : Math.round(r.durationMs),
+        poolId: r.poolId,
+        host: r.host,
+        source: r.source,
+      })),
 
     /**
-     * A job that has left the database: its snapshot, or else its last recorded failed attempt shaped as one
-     * (a job that failed, was retried and then succeeded has no snapshot).
+     * A job that has left the database: its snapshot (the operator cancelled it: nothing ran after), else by the
+     * account of the worker that ran its last attempt (the hosted runner, the companion), else its last failed
+     * attempt shaped as one (the watcher's).
      */
     lastKnown: (connectionId: string, jobId: string): JobSnapshotRow | undefined => {
-      const s = snapshot.get(connectionId, Number(jobId)) as JobSnapshotRow | undefined;
-      if (s) return s;
-      const a = lastFailed.get(connectionId, Number(jobId)) as
-        { task: string; queue: string | null; attempt: number; max_attempts: number | null; at: number; error: string } | undefined;
-      if (!a) return undefined;
+      const id = Number(jobId);
+      const s = snapshot.get(connectionId, id) as Omit<JobSnapshotRow, 'outcome' | 'duration_ms' | 'worker'> | undefined;
+      const exact = lastExact.get(connectionId, id);
+      const failed = lastFailed.get(connectionId, id);
+      if (s) {
+        const cancelledAttempt = exact?.outcome === 'cancelled' ? fromExact(id, exact, null) : null;
+        return {
+          ...s,
+          outcome: s.state === 'cancelled' ? 'cancelled' : null,
+          duration_ms: cancelledAttempt?.duration_ms ?? null,
+          worker: cancelledAttempt?.worker ?? null,
+        };
+      }
+      if (exact) return fromExact(id, exact, failed?.error ?? null);
+      if (!failed) return undefined;
       return {
-        job_id: Number(jobId),
-        task: a.task,
-        queue: a.queue,
+        job_id: id,
+        task: failed.task,
+        queue: failed.queue,
         state: 'completed or removed',
-        attempts: a.attempt,
-        max_attempts: a.max_attempts ?? a.attempt,
-        last_error: a.error,
-        run_at: a.at,
+        attempts: failed.attempt,
+        max_attempts: failed.max_attempts ?? failed.attempt,
+        last_error: failed.error,
+        run_at: failed.at,
         locked_by: null,
         created_at: null,
-        seen_at: a.at,
+        seen_at: failed.at,
         cancelled_by: null,
         cancelled_at: null,
+        outcome: null,
+        duration_ms: null,
+        worker: null,
       };
     },
   };

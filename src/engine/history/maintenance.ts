@@ -4,8 +4,9 @@ import type { Db } from '../store/db.ts';
 const BATCH = 2000;
 
 /**
- * Raw run durations (one row per hosted run, for an exact p95) are kept at most 14 days whatever the
- * retention: at 100 jobs/s they are 8.6M rows a day, far more than the failures they sit beside.
+ * Raw run durations (one row per exact run, for an exact p95) and every reported attempt (job_attempts) are kept
+ * at most 14 days whatever the retention: at 100 jobs/s they are 8.6M rows a day each, far more than the
+ * failures they sit beside (successes stay counted per minute in success_minutes).
  */
 export const MAX_DURATION_DAYS = 14;
 
@@ -26,6 +27,10 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
     {
       cutoff: now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000,
       sql: db.prepare(`delete from run_durations where rowid in (select rowid from run_durations where at < ? limit ${BATCH})`),
+    },
+    {
+      cutoff: now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000,
+      sql: db.prepare(`delete from job_attempts where rowid in (select rowid from job_attempts where finished_at < ? limit ${BATCH})`),
     },
   ];
   let removed = 0;
@@ -49,6 +54,13 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
     if (n < BATCH) break;
     await yieldToEventLoop();
   }
+  // Hosts of pools no attempt refers to any more.
+  removed += db
+    .prepare(
+      `delete from companion_pools where seen_at < ? and not exists (
+         select 1 from job_attempts a where a.connection_id = companion_pools.connection_id and a.pool_id = companion_pools.pool_id)`,
+    )
+    .run(now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000).changes;
   return removed;
 }
 

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.ts';
-import type { FailedAttempt, HistoryFilter } from '../../shared/model/history.ts';
+import type { AttemptSource, FailedAttempt, HistoryFilter } from '../../shared/model/history.ts';
 
 interface Row {
   id: number;
@@ -14,7 +14,7 @@ interface Row {
   error_type: string;
   duration_ms: number | null;
   pool_id: string | null;
-  source: 'runner' | 'watch';
+  source: AttemptSource;
   final: number;
 }
 

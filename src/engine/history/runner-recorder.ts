@@ -1,7 +1,7 @@
 import type { Db } from '../store/db.ts';
 import type { Session } from '../session.ts';
 import type { RunnerJobEvent } from '../runner/host.ts';
-import type { AttemptsRepo } from './attempts-repo.ts';
+import type { ExactAttempt, ExactAttemptsRepo } from './exact-attempts.ts';
 import { QueueNames } from './queue-names.ts';
 
 /** How long the runner's word that a job finished is kept, for the watcher not to count it again. */
@@ -12,8 +12,8 @@ const MAX_PENDING = 2_000;
 
 export interface RecorderContext {
   db: Db;
-  attempts: AttemptsRepo;
-  classify: (message: string) => string;
+  /** Where the runner's attempts go: the same path as the companion's, so one attempt is never counted twice. */
+  exact: ExactAttemptsRepo;
 }
 
 /**
@@ -22,11 +22,16 @@ export interface RecorderContext {
  * watcher must know at once (that the runner finished a job) is kept in memory.
  */
 export function runnerRecorder(ctx: RecorderContext) {
-  const { db, attempts } = ctx;
+  const { db, exact } = ctx;
   const finished = new Map<number, number>();
   const queues = new QueueNames();
   const markGone = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id = ?');
-  const fillQueue = db.prepare('update failure_attempts set queue = ? where connection_id = ? and job_id = ? and queue is null');
+  const fillFailures = db.prepare('update failure_attempts set queue = ? where connection_id = ? and job_id = ? and queue is null');
+  const fillAttempts = db.prepare('update job_attempts set queue = ? where connection_id = ? and job_id = ? and queue is null');
+  const fillQueue = (name: string, connectionId: string, jobId: number): void => {
+    fillFailures.run(name, connectionId, jobId);
+    fillAttempts.run(name, connectionId, jobId);
+  };
 
   const pending: (() => void)[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -68,37 +73,27 @@ export function runnerRecorder(ctx: RecorderContext) {
       const connectionId = session.profile.id;
       const { job } = event;
       const jobId = Number(job.id);
-      if (event.kind === 'success') {
-        markFinished(connectionId, jobId, event.at);
-        write(() => {
-          attempts.recordSuccess(connectionId, job.task_identifier, event.at);
-          attempts.recordDuration(connectionId, job.task_identifier, event.at, event.durationMs, true);
-        });
-        return;
-      }
       const cancelled = event.kind === 'cancelled';
-      const error = cancelled ? 'Cancelled by the operator (AbortError)' : event.error;
-      if (cancelled) markFinished(connectionId, jobId, event.at);
-      const queue = queues.name(job.job_queue_id, session.pool, (name) => write(() => fillQueue.run(name, connectionId, jobId)));
-      const record = {
+      if (event.kind !== 'error') markFinished(connectionId, jobId, event.at);
+      const queue = queues.name(job.job_queue_id, session.pool, (name) => write(() => fillQueue(name, connectionId, jobId)));
+      const attempt: ExactAttempt = {
         connectionId,
         jobId,
-        generation: Math.floor(job.updated_at.getTime() / 1000),
         task: job.task_identifier,
         queue,
         attempt: job.attempts,
         maxAttempts: job.max_attempts,
-        at: event.at,
-        error,
-        errorType: ctx.classify(error),
+        startedAt: event.at - event.durationMs,
+        finishedAt: event.at,
         durationMs: event.durationMs,
+        outcome: event.kind === 'success' ? 'success' : cancelled ? 'cancelled' : 'failure',
+        error: event.kind === 'error' ? event.error : cancelled ? 'Cancelled by the operator (AbortError)' : null,
         poolId: event.poolId,
-        final: cancelled || !event.willRetry,
+        source: 'runner',
+        sourceId: null,
+        generation: Math.floor(job.updated_at.getTime() / 1000),
       };
-      write(() => {
-        attempts.recordFromRunner(record);
-        attempts.recordDuration(connectionId, job.task_identifier, event.at, event.durationMs, false);
-      });
+      write(() => exact.record(attempt));
     },
   };
 }

@@ -1,12 +1,49 @@
-import type { HistoryConnection, HistoryStatus } from '../../shared/model/history.ts';
+import type { CompanionFeedStatus, HistoryConnection, HistoryPool, HistoryStatus } from '../../shared/model/history.ts';
 import type { Db } from '../store/db.ts';
 import type { HistorySettings } from './settings.ts';
 import type { DbWatcher } from './watcher.ts';
+import type { CompanionReader } from './companion-reader.ts';
 
 interface HistoryState {
   settings: HistorySettings;
   watcher: DbWatcher | null;
+  reader: CompanionReader | null;
   reclassifying: { done: number; total: number } | null;
+  /** The pool is one of this console's hosted runner's. */
+  isHostedPool(poolId: string): boolean;
+}
+
+/** The reader's state when live; otherwise where it had got to for this connection. */
+function companionFeed(db: Db, feature: HistoryState, connectionId: string | null, live: boolean): CompanionFeedStatus {
+  if (live && feature.reader) return feature.reader.status();
+  const saved = connectionId
+    ? (db.prepare('select cursor from companion_cursors where connection_id = ?').get(connectionId) as { cursor: number } | undefined)
+    : undefined;
+  return {
+    state: 'stopped',
+    message: 'Not connected: the companion’s attempts are read while its database is connected; what was read is kept',
+    cursor: saved ? String(saved.cursor) : null,
+    lastReadAt: null,
+    recorded: 0,
+    rejected: 0,
+    lastRejected: null,
+  };
+}
+
+/** Which pools report exactly (the hosted runner, the companion) and which the watcher only sees at work. */
+function pools(feature: HistoryState): HistoryPool[] {
+  const out: HistoryPool[] = (feature.reader?.reportingPools() ?? []).map((p) => ({
+    poolId: p.poolId,
+    account: 'companion',
+    host: p.host,
+    live: p.live,
+  }));
+  const reporting = new Set(out.map((p) => p.poolId));
+  for (const poolId of feature.watcher?.seenPools().keys() ?? []) {
+    if (reporting.has(poolId)) continue;
+    out.push({ poolId, account: feature.isHostedPool(poolId) ? 'hosted' : 'watched', host: null, live: true });
+  }
+  return out;
 }
 
 /** What the Failures view says about the history it shows; read from SQLite, so it works offline. */
@@ -34,5 +71,7 @@ export function historyStatus(db: Db, feature: HistoryState, connectionId: strin
     connections,
     retentionDays: feature.settings.retentionDays(),
     reclassifying: feature.reclassifying,
+    companion: companionFeed(db, feature, connectionId, live),
+    pools: live ? pools(feature) : [],
   };
 }

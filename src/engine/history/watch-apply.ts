@@ -19,6 +19,11 @@ export interface ApplyContext {
   classify(message: string): string;
   /** Jobs the hosted runner reported finished: their end is counted already. */
   finishedByRunner(jobId: number): boolean;
+  /**
+   * Whether a reporting worker (the companion) may have run this job: then its end waits for the worker's own
+   * account (watch_vanished) instead of being inferred now.
+   */
+  awaitsReport?(task: string): boolean;
   now: number;
 }
 
@@ -36,6 +41,8 @@ export interface ApplyResult {
   newAttempts: number;
   successes: number;
   removed: number;
+  /** Jobs gone while a reporting worker may have run them: their end waits for its account. */
+  deferred: number;
 }
 
 /**
@@ -44,11 +51,12 @@ export interface ApplyResult {
  *   since graphile-worker keeps last_error until the next failure), unless the copy already had that attempt
  *   with that error (a reschedule bumps updated_at, the generation); the unique key drops ones already known;
  * - a job in the copy but no longer in Postgres was completed (counted as a success) unless it was
- *   permanently failed (then it was removed) or the hosted runner already counted it.
+ *   permanently failed (then it was removed) or the hosted runner or the companion already counted it; when a
+ *   reporting worker may have run it, the judgement waits for that worker's account (see watch-settle).
  */
 export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: WatchedJobRow[], hashes: Map<number, string>): ApplyResult {
   const { db, connectionId } = ctx;
-  const result: ApplyResult = { newAttempts: 0, successes: 0, removed: 0 };
+  const result: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
   const selectRange = db.prepare<[string, number, number], StoredJob>(
     'select job_id, task, attempts, max_attempts, locked, error_hash, gone from watch_jobs where connection_id = ? and job_id >= ? and job_id < ?',
   );
@@ -57,6 +65,10 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
      values (?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (connection_id, job_id) do update set attempts = excluded.attempts, max_attempts = excluded.max_attempts,
        locked = excluded.locked, error_hash = excluded.error_hash`,
+  );
+  const defer = db.prepare(
+    `insert into watch_vanished (connection_id, job_id, task, permanently_failed, vanished_at) values (?, ?, ?, ?, ?)
+     on conflict (connection_id, job_id) do nothing`,
   );
   const remove = db.prepare('delete from watch_jobs where connection_id = ? and job_id = ?');
   const putHash = db.prepare(
@@ -103,7 +115,10 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
       remove.run(connectionId, s.job_id);
       const permanentlyFailed = !s.locked && s.attempts >= s.max_attempts;
       if (s.gone || ctx.finishedByRunner(s.job_id)) continue;
-      if (permanentlyFailed) result.removed++;
+      if (ctx.awaitsReport?.(s.task)) {
+        defer.run(connectionId, s.job_id, s.task, permanentlyFailed ? 1 : 0, ctx.now);
+        result.deferred++;
+      } else if (permanentlyFailed) result.removed++;
       else {
         ctx.attempts.recordSuccess(connectionId, s.task, ctx.now);
         result.successes++;

@@ -31,6 +31,8 @@ export interface WatchedJobRow {
   attempts: number;
   maxAttempts: number;
   locked: boolean;
+  /** The pool holding the job (graphile-worker's locked_by), when locked. */
+  poolId: string | null;
   lastError: string | null;
   /** updated_at in whole seconds: the generation of the job's attempts (see attempts-repo). */
   generation: number;
@@ -45,6 +47,7 @@ interface WatchedJobRowSql {
   attempts: number;
   max_attempts: number;
   locked: boolean;
+  locked_by: string | null;
   last_error: string | null;
   generation: number;
   run_at_ms: number;
@@ -55,7 +58,8 @@ export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<Wa
   if (buckets.length === 0) return [];
   const { rows } = await pool.query<WatchedJobRowSql>(
     `select j.id::float8 as id, t.identifier as task, q.queue_name as queue, j.attempts, j.max_attempts,
-            j.locked_at is not null as locked, left(j.last_error, ${MAX_ERROR_CHARS + 1}) as last_error,
+            j.locked_at is not null as locked, case when j.locked_at is not null then left(j.locked_by, 200) end as locked_by,
+            left(j.last_error, ${MAX_ERROR_CHARS + 1}) as last_error,
             floor(extract(epoch from j.updated_at))::float8 as generation,
             (extract(epoch from j.run_at) * 1000)::float8 as run_at_ms
      from unnest($1::int8[]) as b(n)
@@ -71,6 +75,7 @@ export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<Wa
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
     locked: r.locked,
+    poolId: r.locked_by,
     lastError: r.last_error,
     generation: r.generation,
     runAtMs: r.run_at_ms,

@@ -4,6 +4,10 @@ import type { LogFn } from '../logger.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 import { applyBuckets, type ApplyResult } from './watch-apply.ts';
 import { bucketHashSql, fetchBuckets } from './watch-scan.ts';
+import { settleVanished } from './watch-settle.ts';
+
+/** Pools seen holding a job are remembered this long (history.status lists them). */
+const SEEN_POOL_MS = 10 * 60_000;
 
 export interface WatcherOptions {
   pool: pg.Pool;
@@ -12,6 +16,13 @@ export interface WatcherOptions {
   attempts: AttemptsRepo;
   classify: (message: string) => string;
   finishedByRunner: (jobId: number) => boolean;
+  /** Whether a reporting worker may have run a job that left (see watch-apply); none without the companion. */
+  awaitsReport?: (task: string) => boolean;
+  /**
+   * Jobs whose end waited for a reporting worker and that left before this time are judged by the watcher now:
+   * the companion's reader has read everything written until then. Absent: judge them all at once.
+   */
+  settleBefore?: () => number;
   log: LogFn;
   /** Shortest pause between scans; it grows to 10x the scan's cost so a big table is not scanned back to back. */
   minIntervalMs?: number;
@@ -46,6 +57,8 @@ export class DbWatcher {
   private failures = 0;
   private inFlight: Promise<void> | null = null;
   private hashSql: string | null = null;
+  /** Pools seen holding jobs (graphile-worker's locked_by), with when: the workers this watcher sees at work. */
+  private readonly pools = new Map<string, number>();
   last: ScanReport | null = null;
 
   constructor(private readonly options: WatcherOptions) {}
@@ -53,7 +66,8 @@ export class DbWatcher {
   start(): void {
     this.stopped = false;
     this.closing = false;
-    void this.tick();
+    // A scan asked for already (scanNow) schedules the next one when it ends.
+    if (!this.inFlight) void this.tick();
   }
 
   async stop(): Promise<void> {
@@ -62,6 +76,12 @@ export class DbWatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.inFlight?.catch(() => {});
+  }
+
+  /** Pools seen holding a job in the last minutes, with the time they were last seen. */
+  seenPools(now = Date.now()): Map<string, number> {
+    for (const [pool, at] of this.pools) if (now - at > SEEN_POOL_MS) this.pools.delete(pool);
+    return new Map(this.pools);
   }
 
   /** Scans now (tests, and right after the runner changed something) and resolves when done. */
@@ -115,11 +135,13 @@ export class DbWatcher {
     const known = new Map(stored.map((s) => [s.bucket, s.hash]));
     for (const [bucket, hash] of hashes) if (known.get(bucket) !== hash) changed.add(bucket);
     for (const bucket of known.keys()) if (!hashes.has(bucket)) changed.add(bucket);
-    const total: ApplyResult = { newAttempts: 0, successes: 0, removed: 0 };
+    const total: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
     const list = [...changed].sort((a, b) => a - b);
     for (let i = 0; i < list.length && !this.closing; i += CHUNK) {
       const chunk = list.slice(i, i + CHUNK);
       const jobs = await fetchBuckets(pool, chunk);
+      const seenAt = Date.now();
+      for (const j of jobs) if (j.poolId) this.pools.set(j.poolId, seenAt);
       const r = applyBuckets(
         {
           db,
@@ -127,6 +149,7 @@ export class DbWatcher {
           attempts: this.options.attempts,
           classify: this.options.classify,
           finishedByRunner: this.options.finishedByRunner,
+          awaitsReport: this.options.awaitsReport,
           now: Date.now(),
         },
         chunk,
@@ -136,7 +159,17 @@ export class DbWatcher {
       total.newAttempts += r.newAttempts;
       total.successes += r.successes;
       total.removed += r.removed;
+      total.deferred += r.deferred;
     }
+    const settled = settleVanished(
+      db,
+      this.options.attempts,
+      connectionId,
+      this.options.settleBefore?.() ?? Number.MAX_SAFE_INTEGER,
+      Date.now(),
+    );
+    total.successes += settled.successes;
+    total.removed += settled.removed;
     return { ...total, at: Date.now(), ms: performance.now() - started, hashMs, jobs, buckets: hashes.size, changedBuckets: changed.size };
   }
 }

@@ -1,7 +1,6 @@
 import { OpError } from '../../shared/contract/index.ts';
 import { classifyError } from '../../shared/errors/index.ts';
 import type { JobDetail } from '../../shared/model/jobs.ts';
-import { jobState } from '../../shared/model/job-state.ts';
 import type { Session } from '../session.ts';
 import type { HostedRunner } from '../context.ts';
 import type { JobRecords, JobSnapshotRow } from '../history/job-records.ts';
@@ -71,6 +70,9 @@ export async function getJobDetail(src: DetailSources, session: Session, id: str
     dbNow: r.db_now.toISOString(),
     gone: false,
     snapshotState: null,
+    outcome: null,
+    durationMs: null,
+    worker: null,
     cancelledBy: null,
     cancelledAt: null,
     attemptsSeen,
@@ -79,8 +81,9 @@ export async function getJobDetail(src: DetailSources, session: Session, id: str
 }
 
 /**
- * A job that has left the database (completed, cancelled, removed): Jobdeck's snapshot of it, or else what its
- * recorded failed attempts tell (a job that failed, was retried and then succeeded has no snapshot).
+ * A job that has left the database (completed, cancelled, removed): how it ended by the account of the worker that
+ * ran it (the hosted runner, the companion), Jobdeck's snapshot of a cancel, or what its failed attempts tell.
+ * It has no state in graphile-worker's table any more: `state` is null, `outcome` says how it ended when known.
  */
 function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: JobDetail['attemptsSeen']): JobDetail {
   if (!s) throw new OpError('not_found', `Job ${id} is not in the database, and Jobdeck has no record of it`);
@@ -90,7 +93,7 @@ function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: J
     id,
     task: s.task,
     queue: s.queue,
-    state: jobState({ lockedAt: null, attempts: s.attempts, maxAttempts: s.max_attempts, runAt }),
+    state: null,
     priority: 0,
     runAt,
     attempts: s.attempts,
@@ -111,6 +114,9 @@ function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: J
     dbNow: new Date().toISOString(),
     gone: true,
     snapshotState: s.state,
+    outcome: s.outcome,
+    durationMs: s.duration_ms === null ? null : Math.round(s.duration_ms),
+    worker: s.worker,
     cancelledBy: s.cancelled_by,
     cancelledAt: s.cancelled_at ? new Date(s.cancelled_at).toISOString() : null,
     attemptsSeen,

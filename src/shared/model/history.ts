@@ -8,8 +8,11 @@ export const MAX_ERROR_CHARS = 16 * 1024;
 export const HISTORY_WINDOWS = { '1h': 60, '24h': 24 * 60, '7d': 7 * 24 * 60, '30d': 30 * 24 * 60 } as const;
 export type HistoryWindow = keyof typeof HISTORY_WINDOWS;
 
-/** Where a failed attempt was seen: the hosted runner's events (exact) or the database watcher. */
-export type AttemptSource = 'runner' | 'watch';
+/**
+ * Where a failed attempt was seen: the hosted runner's events and the companion in the user's workers
+ * (`jobdeck.attempts`) report exactly; the database watcher infers from graphile-worker's table.
+ */
+export type AttemptSource = 'runner' | 'companion' | 'watch';
 
 /** One failed attempt of one job. */
 export interface FailedAttempt {
@@ -25,7 +28,7 @@ export interface FailedAttempt {
   /** Bounded to MAX_ERROR_CHARS. */
   error: string;
   errorType: string;
-  /** Exact for the hosted runner; null when seen by the watcher. */
+  /** Exact for the hosted runner and the companion; null when seen by the watcher. */
   durationMs: number | null;
   poolId: string | null;
   source: AttemptSource;
@@ -74,7 +77,7 @@ export interface TaskFigures {
 }
 
 export interface DurationFigures {
-  /** Runs timed by the hosted runner in the window (successes and failures). */
+  /** Runs timed exactly in the window (successes and failures), by the hosted runner or the companion. */
   count: number;
   avgMs: number | null;
   p95Ms: number | null;
@@ -113,6 +116,38 @@ export interface HistoryConnection {
   lastAt: string | null;
 }
 
+/**
+ * The reading of the companion's attempts (`jobdeck.attempts`) into the history:
+ * - reading: the companion's schema is there and readable; every attempt it records arrives;
+ * - absent: no companion schema in this database (yet): other workers are only watched;
+ * - refused: the schema is there but this role may not read it;
+ * - error: reading failed (the database is unreachable...), retried with backoff;
+ * - stopped: no database connected.
+ */
+export interface CompanionFeedStatus {
+  state: 'reading' | 'absent' | 'refused' | 'error' | 'stopped';
+  /** What the state means for the history, in a sentence an operator can act on. */
+  message: string;
+  /** Every jobdeck.attempts id up to this one is read (null before the first read). */
+  cursor: string | null;
+  lastReadAt: string | null;
+  /** Attempts recorded from the companion since this console connected. */
+  recorded: number;
+  /** Rows refused as malformed since this console connected, and the last one with its reason. */
+  rejected: number;
+  lastRejected: string | null;
+}
+
+/** A worker pool and whose account of its attempts the history keeps. */
+export interface HistoryPool {
+  poolId: string;
+  /** hosted: this console's runner (exact); companion: reports its attempts (exact); watched: inferred only. */
+  account: 'hosted' | 'companion' | 'watched';
+  host: string | null;
+  /** Reporting pools: alive by their heartbeat; others: seen holding a job in the last minutes. */
+  live: boolean;
+}
+
 /** How the history is kept: which connection, when the database was last scanned, reclassification. */
 export interface HistoryStatus {
   /** The connection whose history is shown by default: the active one, else the last active one. */
@@ -125,6 +160,10 @@ export interface HistoryStatus {
   connections: HistoryConnection[];
   retentionDays: number;
   reclassifying: { done: number; total: number } | null;
+  /** The companion's attempts, read into the history. */
+  companion: CompanionFeedStatus;
+  /** The pools at work on this database and whose account of them is kept (empty when not connected). */
+  pools: HistoryPool[];
 }
 
 export interface ErrorRulesState {

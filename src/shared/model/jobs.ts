@@ -95,18 +95,35 @@ export interface JobsPage {
   nextCursor: string | null;
 }
 
+/** How one attempt, or a job that left the database, ended. */
+export type JobOutcome = 'succeeded' | 'failed' | 'cancelled';
+
 /** One attempt of a job as Jobdeck saw it (from its SQLite history). */
 export interface JobAttempt {
   attempt: number | null;
+  /** When it ended. */
   at: string;
-  outcome: string;
+  outcome: JobOutcome;
   error: string | null;
   durationMs: number | null;
   poolId: string | null;
+  /** The worker's host, when the companion reported it. */
+  host: string | null;
+  /** Whose account: the hosted runner or the companion (exact), or the database watcher (inferred). */
+  source: 'runner' | 'companion' | 'watch';
+}
+
+/** The worker that ran a job's last attempt, as it reported itself. */
+export interface JobWorker {
+  poolId: string;
+  host: string | null;
+  source: 'runner' | 'companion';
 }
 
 /** Everything about one job; `gone` when it is no longer in the database and comes from Jobdeck's snapshot. */
-export interface JobDetail extends JobRow {
+export interface JobDetail extends Omit<JobRow, 'state'> {
+  /** Its state in graphile-worker's table; null once it has left (see `outcome` and `snapshotState`). */
+  state: JobState | null;
   /** Pretty-printed JSON (bounded). */
   payload: string | null;
   payloadTruncated: boolean;
@@ -119,8 +136,14 @@ export interface JobDetail extends JobRow {
   /** The database's clock when read, so run_at and lock ages are computed without the viewer's clock skew. */
   dbNow: string;
   gone: boolean;
-  /** 'cancelled', 'completed'... when the job is gone, from the snapshot. */
+  /** 'succeeded', 'cancelled', 'failed', 'completed or removed' when the job is gone, from Jobdeck's records. */
   snapshotState: string | null;
+  /** How a job that left the database ended, by the account of the worker that ran it; null when not known. */
+  outcome: JobOutcome | null;
+  /** The duration of its last attempt, when a worker reported it. */
+  durationMs: number | null;
+  /** The worker of its last attempt, when it reported itself. */
+  worker: JobWorker | null;
   cancelledBy: string | null;
   cancelledAt: string | null;
   attemptsSeen: JobAttempt[];

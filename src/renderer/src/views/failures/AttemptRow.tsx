@@ -45,7 +45,7 @@ export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeI
         </td>
         <td className="num dim">{row.durationMs === null ? '—' : `${row.durationMs} ms`}</td>
         <td className="mono dim" title={row.poolId ?? (row.source === 'watch' ? 'seen by the database watcher' : '')}>
-          {row.source === 'runner' ? shortPoolId(row.poolId) : 'watcher'}
+          {row.source === 'watch' ? 'watcher' : shortPoolId(row.poolId)}
         </td>
       </tr>
       {open && (

@@ -1,10 +1,20 @@
 import type { JobAttempt } from '../../../../shared/model/jobs.ts';
 import { formatDateTime, shortPoolId } from '../../format.ts';
 
+const SOURCES: Record<JobAttempt['source'], string> = {
+  runner: "this console's runner",
+  companion: 'reported by the companion',
+  watch: 'seen by the database watcher',
+};
+
 /** The attempts of this job Jobdeck has recorded (its SQLite history): graphile-worker keeps only the last error. */
 export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
   if (attempts.length === 0) {
-    return <p className="dim pad">No attempt recorded by Jobdeck yet: its history starts when it first sees a job fail.</p>;
+    return (
+      <p className="dim pad">
+        No attempt recorded by Jobdeck yet: the hosted runner and the companion report every attempt, the watcher the failures it sees.
+      </p>
+    );
   }
   return (
     <table className="attempts-table" data-testid="attempts-seen">
@@ -20,12 +30,15 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
       </thead>
       <tbody>
         {attempts.map((a, i) => (
-          <tr key={`${a.attempt}-${a.at}-${i}`}>
+          <tr key={`${a.attempt}-${a.at}-${i}`} data-outcome={a.outcome}>
             <td className="num">{a.attempt ?? '—'}</td>
             <td>{formatDateTime(a.at)}</td>
             <td>{a.outcome}</td>
             <td className="num">{a.durationMs === null ? '—' : `${a.durationMs} ms`}</td>
-            <td className="mono">{shortPoolId(a.poolId)}</td>
+            <td className="mono" title={[a.poolId, a.host, SOURCES[a.source]].filter(Boolean).join(' · ')}>
+              {a.poolId ? shortPoolId(a.poolId) : 'watcher'}
+              {a.host ? <span className="dim"> {a.host}</span> : null}
+            </td>
             <td className="mono attempt-error">{a.error ?? ''}</td>
           </tr>
         ))}

@@ -118,7 +118,9 @@ export function JobDetailView({ id }: { id: string }) {
       <section className="panel">
         <div className="panel-head">
           <h2>Attempts Jobdeck has seen</h2>
-          <span className="panel-note">graphile-worker keeps only the last error; Jobdeck keeps every failed attempt it sees</span>
+          <span className="panel-note">
+            graphile-worker keeps only the last error; Jobdeck keeps every attempt reported to it and every failure it sees
+          </span>
         </div>
         <AttemptsSeen attempts={job.attemptsSeen} />
       </section>

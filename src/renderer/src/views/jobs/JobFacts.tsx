@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { JobDetail } from '../../../../shared/model/jobs.ts';
-import { formatAge, formatDateTime, shortPoolId } from '../../format.ts';
+import { formatAge, formatCount, formatDateTime, shortPoolId } from '../../format.ts';
 import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
 
 /** The job's columns at a glance, times relative to the database's clock (no skew from the viewer's). */
@@ -8,7 +8,16 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
   const runIn = Date.parse(job.runAt) - now;
   const lockedFor = job.lockedAt ? now - Date.parse(job.lockedAt) : null;
   const facts: [string, ReactNode][] = [
-    ['State', job.gone ? <span className="badge">{job.snapshotState ?? 'gone'}</span> : <StateBadge state={job.state} />],
+    [
+      'State',
+      job.gone || job.state === null ? (
+        <span className="badge" data-testid="job-outcome">
+          {job.snapshotState ?? 'gone'}
+        </span>
+      ) : (
+        <StateBadge state={job.state} />
+      ),
+    ],
     ['Task', <span className="mono">{job.task}</span>],
     ['Queue', job.queue ? <span className="mono">{job.queue}</span> : <span className="dim">none (runs in parallel)</span>],
     [
@@ -57,6 +66,20 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
     ['Created', formatDateTime(job.createdAt)],
     ['Updated', job.updatedAt ? formatDateTime(job.updatedAt) : <span className="dim">—</span>],
   ];
+  if (job.worker)
+    facts.push([
+      'Last run by',
+      <>
+        <span className="mono" title={job.worker.poolId}>
+          {shortPoolId(job.worker.poolId)}
+        </span>{' '}
+        <span className="dim">
+          {job.worker.host ? `on ${job.worker.host} · ` : ''}
+          {job.worker.source === 'runner' ? "this console's runner" : 'reported by the companion'}
+          {job.durationMs === null ? '' : ` · ${formatCount(job.durationMs)} ms`}
+        </span>
+      </>,
+    ]);
   if (job.cancelledAt)
     facts.push([
       'Cancelled',

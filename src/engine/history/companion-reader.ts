@@ -1,0 +1,303 @@
+import type pg from 'pg';
+import type { CompanionFeedStatus } from '../../shared/model/history.ts';
+import type { Db } from '../store/db.ts';
+import type { LogFn } from '../logger.ts';
+import { describePgError } from '../pg/pg-errors.ts';
+import { AttemptCursor } from './attempt-cursor.ts';
+import { firstIdAfter, probeCompanion } from './companion-probe.ts';
+import { readPage, type AttemptsPage } from './companion-rows.ts';
+import { companionStore, type CompanionStore } from './companion-store.ts';
+import type { ExactAttemptsRepo } from './exact-attempts.ts';
+import { CompanionListener } from './companion-listener.ts';
+
+export interface CompanionReaderOptions {
+  pool: pg.Pool;
+  db: Db;
+  connectionId: string;
+  exact: ExactAttemptsRepo;
+  log: LogFn;
+  /** Until when the watcher had already covered this database (its last scan before this session), if ever. */
+  watchedUntil: number | null;
+  /** The fallback poll, for notifications missed (a lost listener) or never sent (`notifyIntervalMs: -1`). */
+  pollMs?: number;
+}
+
+/** Rows per page, and pages per pass before the event loop and other passes get a turn. */
+const PAGE_ROWS = 1_000;
+const MAX_PAGES = 20;
+/** Passes follow notifications, but no closer than this (ten workers notify 40 times a second). */
+const MIN_GAP_MS = 100;
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
+/** A job that left the database waits this long past a read for the companion's account (it flushes every 250 ms). */
+const SETTLE_GRACE_MS = 2_000;
+/** The reporting pools are read again this often (and when a new pool's rows arrive). */
+const POOLS_EVERY_MS = 5_000;
+/** Refused rows are logged one by one up to this many, then once a minute with a count. */
+const LOGGED_REJECTIONS = 20;
+
+/** A reporting pool as `jobdeck.workers` describes it. */
+export interface ReportingPool {
+  poolId: string;
+  host: string | null;
+  live: boolean;
+}
+
+/**
+ * Reads every attempt the companion records (`jobdeck.attempts`) into the history, incrementally: woken by
+ * LISTEN "jobdeck:attempts" and by a fallback poll, it reads only ids above its cursor (see AttemptCursor), in
+ * pages, and writes each attempt once (ExactAttemptsRepo). It never throws at its caller: a missing schema, a
+ * missing privilege or a lost database are its status, and it starts reading when the schema appears.
+ */
+export class CompanionReader {
+  private readonly store: CompanionStore;
+  private readonly listener: CompanionListener;
+  private cursor: AttemptCursor | null = null;
+  private stream: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private running: Promise<boolean> | null = null;
+  private again = false;
+  private failures = 0;
+  private lastPassEnd = 0;
+  private poolsReadAt = 0;
+  private pools = new Map<string, ReportingPool>();
+  /** Pools of attempts read that jobdeck.workers does not know (yet), and those it does not know at all. */
+  private readonly unknownPools = new Set<string>();
+  private readonly absentPools = new Set<string>();
+  private lastRejectLog = 0;
+  private unloggedRejections = 0;
+  private readonly feed: CompanionFeedStatus = {
+    state: 'stopped',
+    message: 'Not started',
+    cursor: null,
+    lastReadAt: null,
+    recorded: 0,
+    rejected: 0,
+    lastRejected: null,
+  };
+  /** Start of the last pass that read everything committed before it (for the watcher's deferred judgements). */
+  private readUpTo = 0;
+  private firstDone!: () => void;
+  private readonly first = new Promise<void>((resolve) => (this.firstDone = resolve));
+
+  constructor(private readonly options: CompanionReaderOptions) {
+    this.store = companionStore(options.db, options.connectionId);
+    this.listener = new CompanionListener({ pool: options.pool, onNotify: () => this.wake(), log: options.log });
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.feed.state = 'stopped';
+    this.feed.message = 'Looking for the companion’s schema (jobdeck)…';
+    this.listener.start();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.listener.stop();
+    await this.running?.catch(() => {});
+    this.firstDone();
+    this.feed.state = 'stopped';
+    this.feed.message = 'Not connected: the companion’s attempts are read while the database is connected';
+  }
+
+  /** Resolves once the first pass has ended, whatever its result. */
+  firstPass(): Promise<void> {
+    return this.first;
+  }
+
+  status(): CompanionFeedStatus {
+    return { ...this.feed, cursor: this.cursor ? this.cursor.low.toString() : this.feed.cursor };
+  }
+
+  /** Pools that report through the companion (live, or stopped in the last hour). */
+  reportingPools(): ReportingPool[] {
+    return [...this.pools.values()];
+  }
+
+  /**
+   * While the companion's attempts are being read, the end of any job that leaves the database waits for its
+   * account: which worker ran a quick job is unknown (graphile-worker clears locked_by), so the watcher cannot tell
+   * a reporting worker's job from another's. It costs the others a few seconds' delay, never a double count.
+   */
+  awaitsReport(): boolean {
+    return this.feed.state === 'reading';
+  }
+
+  /** Jobs that left before this time have had their chance to be reported: the watcher may judge them. */
+  settleBefore(): number {
+    return this.feed.state === 'reading' ? this.readUpTo - SETTLE_GRACE_MS : Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Reads now, until nothing is left (tests; after an action). */
+  async readNow(): Promise<CompanionFeedStatus> {
+    for (let i = 0; i < 10_000; i++) {
+      if (this.running) await this.running;
+      if (!(await this.runPass())) break;
+    }
+    return this.status();
+  }
+
+  /** A notification or the poll: one pass now, or one more right after the running one. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    const wait = Math.max(0, this.lastPassEnd + MIN_GAP_MS - Date.now());
+    this.timer = setTimeout(() => void this.runPass(), wait);
+    this.timer.unref();
+  }
+
+  /** Runs one pass (or joins the running one); resolves true when rows are left for another. Never rejects. */
+  private runPass(): Promise<boolean> {
+    if (this.running) return this.running;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const run = (async () => {
+      let next = this.options.pollMs ?? 3_000;
+      let more = false;
+      try {
+        more = await this.pass();
+        if (more) next = 0;
+        this.failures = 0;
+      } catch (error) {
+        next = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
+        this.fail(error);
+      } finally {
+        this.running = null;
+        this.lastPassEnd = Date.now();
+        this.firstDone();
+        if (!this.stopped) {
+          if (this.again) {
+            this.again = false;
+            next = Math.min(next, MIN_GAP_MS);
+          }
+          this.timer = setTimeout(() => void this.runPass(), next);
+          this.timer.unref();
+        }
+      }
+      return more;
+    })();
+    this.running = run;
+    return run;
+  }
+
+  /** One pass; true when rows are left for another one right away. */
+  private async pass(): Promise<boolean> {
+    const { pool } = this.options;
+    const started = Date.now();
+    const probe = await probeCompanion(pool);
+    if (!probe.installed) {
+      this.setState(
+        'absent',
+        'No companion in this database yet (no jobdeck.attempts): other workers are only watched. Workers with the jobdeck/worker preset create it, and reading starts when it appears.',
+      );
+      return false;
+    }
+    if (!probe.readable) {
+      this.setState(
+        'refused',
+        `Role "${probe.role}" cannot read jobdeck.attempts: grant usage on schema jobdeck and select on its tables (docs/companion-schema.sql). Until then other workers are only watched.`,
+      );
+      return false;
+    }
+    const cursor = await this.openCursor(probe.stream!);
+    let page: AttemptsPage;
+    let pages = 0;
+    do {
+      page = await readPage(pool, cursor.low, cursor.skip(), PAGE_ROWS);
+      await this.apply(page);
+      cursor.read(page.ids, page.xmax, Date.now());
+      pages++;
+    } while (page.ids.length === PAGE_ROWS && pages < MAX_PAGES && !this.stopped);
+    if (cursor.advance(page.xmin, Date.now())) this.store.saveCursor(probe.stream!, cursor.low);
+    if (probe.workersReadable && (this.unknownPools.size > 0 || Date.now() - this.poolsReadAt >= POOLS_EVERY_MS)) await this.readPools();
+    const more = page.ids.length === PAGE_ROWS;
+    if (!more) this.readUpTo = started;
+    this.feed.lastReadAt = new Date().toISOString();
+    this.setState('reading', `Reading every attempt the companion records (jobdeck.attempts, up to id ${cursor.low})`);
+    return more;
+  }
+
+  /** The cursor of this database's stream: the stored one, else where the watcher's coverage ends. */
+  private async openCursor(stream: string): Promise<AttemptCursor> {
+    if (this.cursor && this.stream === stream) return this.cursor;
+    const saved = this.store.cursor();
+    let low: bigint;
+    if (saved && saved.stream === stream) low = saved.cursor;
+    else if (saved || this.options.watchedUntil === null) low = 0n;
+    else low = await firstIdAfter(this.options.pool, this.options.watchedUntil);
+    if (this.stream !== null && this.stream !== stream)
+      this.options.log('warn', 'history: the jobdeck schema was created again: reading its attempts from the start');
+    this.stream = stream;
+    this.cursor = new AttemptCursor(low);
+    this.store.saveCursor(stream, low);
+    return this.cursor;
+  }
+
+  /** Writes a page's attempts (one SQLite transaction) and reports its refused rows. */
+  private async apply(page: AttemptsPage): Promise<void> {
+    for (const r of page.rejected) this.reject(r.id, r.reason);
+    if (page.attempts.length === 0) return;
+    const generations = await this.store.generations(this.options.pool, page.attempts);
+    const known = (id: string) => this.pools.has(id) || this.absentPools.has(id);
+    const { recorded, newPools } = this.store.record(this.options.exact, page.attempts, generations, known);
+    this.feed.recorded += recorded;
+    for (const id of newPools) if (this.unknownPools.size < 1_000) this.unknownPools.add(id);
+  }
+
+  private reject(id: bigint, reason: string): void {
+    this.feed.rejected++;
+    this.feed.lastRejected = `jobdeck.attempts row ${id}: ${reason}`;
+    const now = Date.now();
+    if (this.feed.rejected <= LOGGED_REJECTIONS) {
+      this.options.log('warn', `history: refused ${this.feed.lastRejected}`);
+    } else if (now - this.lastRejectLog >= 60_000) {
+      this.options.log(
+        'warn',
+        `history: refused ${this.unloggedRejections + 1} more malformed rows of jobdeck.attempts; the last: ${this.feed.lastRejected}`,
+      );
+      this.lastRejectLog = now;
+      this.unloggedRejections = 0;
+    } else this.unloggedRejections++;
+  }
+
+  private async readPools(): Promise<void> {
+    this.poolsReadAt = Date.now();
+    const asked = [...this.unknownPools];
+    this.unknownPools.clear();
+    try {
+      this.pools = await this.store.readPools(this.options.pool, asked);
+      // Pools jobdeck.workers never had (or no longer has): not asked for again.
+      if (this.absentPools.size > 10_000) this.absentPools.clear();
+      for (const id of asked) if (!this.pools.has(id)) this.absentPools.add(id);
+    } catch (error) {
+      this.options.log('warn', `history: cannot read jobdeck.workers: ${describePgError(error)}`);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const e = error as { code?: string };
+    if (e.code === '42501') {
+      this.setState('refused', `Cannot read jobdeck.attempts: ${describePgError(error)}. Until then other workers are only watched.`);
+    } else if (e.code === '42P01' || e.code === '3F000') {
+      this.setState('absent', 'The companion’s schema (jobdeck) went away: other workers are only watched until it is back.');
+    } else {
+      const first = this.feed.state !== 'error';
+      this.setState('error', `Cannot read jobdeck.attempts: ${describePgError(error)}; retrying`);
+      if (first) this.options.log('warn', `history: ${this.feed.message}`);
+    }
+  }
+
+  private setState(state: CompanionFeedStatus['state'], message: string): void {
+    if (state !== 'reading') this.pools = new Map();
+    this.feed.state = state;
+    this.feed.message = message;
+  }
+}

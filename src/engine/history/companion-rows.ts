@@ -1,0 +1,146 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import type { AttemptOutcome } from './exact-attempts.ts';
+
+/**
+ * Reading `jobdeck.attempts` (written by the companion, docs/companion-schema.sql) page by page, and judging each
+ * row before it reaches the history: the table is in the user's database, so a row may be malformed or hostile
+ * (constraints dropped, hand-written rows). Nothing here trusts a column: text is cut in Postgres, numbers are
+ * checked with zod, and a bad row is refused with its reason instead of stopping the reader.
+ */
+
+/** graphile-worker's attempts and max_attempts are smallints. */
+const MAX_ATTEMPT = 32_767;
+/** No attempt of a job runs a week (graphile-worker frees locks after 4 hours). */
+const MAX_DURATION_MS = 7 * 24 * 3600_000;
+/** The companion writes at most 64 KiB of error text; a row with far more was not written by it. */
+export const MAX_ERROR_BYTES = 1024 * 1024;
+/** Error text read per row: the companion's own bound (the history keeps less, see MAX_ERROR_CHARS). */
+const ERROR_READ_CHARS = 64 * 1024;
+const MAX_NAME = 512;
+/** A finish before the start by more than this (clocks read twice in one process) is not a real attempt. */
+const CLOCK_SLACK_MS = 1_000;
+
+const digits = (max: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^[1-9]\\d{0,${max - 1}}$`), 'must be a positive integer')
+    .refine((s) => Number.isSafeInteger(Number(s)), 'beyond 2^53');
+const times = z.number().gt(0, 'must be a time after 1970');
+
+/** A row as `readPage` selects it; what it must be to count as an attempt. */
+const attemptRowSchema = z
+  .object({
+    job_id: digits(16),
+    task: z.string().min(1).max(MAX_NAME),
+    queue: z.string().min(1).max(MAX_NAME).nullable(),
+    attempt: z.number().int().min(1).max(MAX_ATTEMPT),
+    max_attempts: z.number().int().min(1).max(MAX_ATTEMPT),
+    started_ms: times,
+    finished_ms: times,
+    duration_ms: z.number().min(0).max(MAX_DURATION_MS),
+    outcome: z.enum(['success', 'failure', 'cancelled']),
+    error: z.string().nullable(),
+    error_bytes: z.number().int().max(MAX_ERROR_BYTES, `error text beyond ${MAX_ERROR_BYTES} bytes`).nullable(),
+    pool_id: z.string().min(1).max(200),
+  })
+  .refine((r) => r.finished_ms >= r.started_ms - CLOCK_SLACK_MS, 'finished before it started');
+
+/** A row judged good: an attempt as the companion reported it (ids are exact JS numbers). */
+export interface CompanionAttempt {
+  id: number;
+  jobId: number;
+  task: string;
+  queue: string | null;
+  attempt: number;
+  maxAttempts: number;
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  outcome: AttemptOutcome;
+  error: string | null;
+  poolId: string;
+}
+
+export interface RejectedRow {
+  id: bigint;
+  reason: string;
+}
+
+/** One page: the good rows, the refused ones, every id returned, and the snapshot it was read in. */
+export interface AttemptsPage {
+  attempts: CompanionAttempt[];
+  rejected: RejectedRow[];
+  ids: bigint[];
+  /** The statement's snapshot (txid): transactions below xmin had finished, from xmax on had not started. */
+  xmin: bigint;
+  xmax: bigint;
+}
+
+interface PageRow {
+  xmin: string;
+  xmax: string;
+  id: string | null;
+  [column: string]: unknown;
+}
+
+/**
+ * Rows with `id > after`, except those already read (`skip`), in id order; the snapshot comes from the same
+ * statement, so it tells which transactions the rows could not see yet. Columns are cut and cast so that no
+ * row can make the statement fail or send megabytes: a 10 MB error costs its first 64 KiB and its size.
+ */
+const PAGE_SQL = `
+select txid_snapshot_xmin(s.snap)::text as xmin, txid_snapshot_xmax(s.snap)::text as xmax, a.*
+from (select txid_current_snapshot() as snap) s
+left join lateral (
+  select a.id::text as id, a.job_id::text as job_id, left(a.task, ${MAX_NAME + 1}) as task, left(a.queue, ${MAX_NAME + 1}) as queue,
+         a.attempt, a.max_attempts,
+         (extract(epoch from a.started_at) * 1000)::float8 as started_ms,
+         (extract(epoch from a.finished_at) * 1000)::float8 as finished_ms,
+         a.duration_ms::float8 as duration_ms, left(a.outcome, 40) as outcome,
+         left(a.error, ${ERROR_READ_CHARS}) as error, octet_length(a.error) as error_bytes, left(a.pool_id, 201) as pool_id
+  from jobdeck.attempts a
+  where a.id > $1::bigint and a.id <> all($2::bigint[])
+  order by a.id
+  limit $3
+) a on true`;
+
+/** Reads one page and judges its rows. */
+export async function readPage(db: Pick<pg.Pool, 'query'>, after: bigint, skip: bigint[], limit: number): Promise<AttemptsPage> {
+  const { rows } = await db.query<PageRow>(PAGE_SQL, [after.toString(), skip.map(String), limit]);
+  const page: AttemptsPage = { attempts: [], rejected: [], ids: [], xmin: BigInt(rows[0].xmin), xmax: BigInt(rows[0].xmax) };
+  for (const row of rows) {
+    if (row.id === null) continue;
+    const id = BigInt(row.id);
+    page.ids.push(id);
+    const judged = judgeRow(id, row);
+    if ('reason' in judged) page.rejected.push(judged);
+    else page.attempts.push(judged);
+  }
+  return page;
+}
+
+/** One row: an attempt, or the reason it is refused (every problem of the row, in one line). */
+export function judgeRow(id: bigint, row: Record<string, unknown>): CompanionAttempt | RejectedRow {
+  if (id > BigInt(Number.MAX_SAFE_INTEGER)) return { id, reason: 'id beyond 2^53' };
+  const parsed = attemptRowSchema.safeParse(row);
+  if (!parsed.success) {
+    const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
+    return { id, reason: reason.slice(0, 500) };
+  }
+  const r = parsed.data;
+  return {
+    id: Number(id),
+    jobId: Number(r.job_id),
+    task: r.task,
+    queue: r.queue,
+    attempt: r.attempt,
+    maxAttempts: r.max_attempts,
+    startedAt: r.started_ms,
+    finishedAt: r.finished_ms,
+    durationMs: r.duration_ms,
+    outcome: r.outcome,
+    error: r.error,
+    poolId: r.pool_id,
+  };
+}

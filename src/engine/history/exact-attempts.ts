@@ -1,0 +1,137 @@
+import type { Db } from '../store/db.ts';
+import { boundError, SAME_FAILURE_MS, type AttemptsRepo } from './attempts-repo.ts';
+
+export type AttemptOutcome = 'success' | 'failure' | 'cancelled';
+
+/** An attempt as the worker that ran it reported it: the hosted runner's events, or the companion's row. */
+export interface ExactAttempt {
+  connectionId: string;
+  jobId: number;
+  task: string;
+  queue: string | null;
+  attempt: number;
+  maxAttempts: number;
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  outcome: AttemptOutcome;
+  /** The error of a failed or cancelled attempt (bounded when written). */
+  error: string | null;
+  poolId: string;
+  source: 'runner' | 'companion';
+  /** jobdeck.attempts.id of a companion row. */
+  sourceId: number | null;
+  /** failure_attempts' generation (see attempts-repo): exact from the runner, looked up for the companion. */
+  generation: number;
+}
+
+/** Two accounts of one attempt by different sources (the runner, the companion in the same process) start this close. */
+const SAME_START_MS = 2_000;
+
+/**
+ * Writes exact attempts once each, whoever reports them: the attempt itself (job_attempts), then what it adds
+ * to the history only when it is new: a success per minute, a failed attempt (taking over the watcher's guess of
+ * the same attempt), a run duration. A job that ended this way is marked for the watcher, which then infers
+ * nothing about it. Call inside a transaction (a batch of them).
+ */
+export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (message: string) => string) {
+  const known = db.prepare(
+    `select 1 from job_attempts
+     where connection_id = @connectionId and job_id = @jobId and attempt = @attempt and pool_id = @poolId
+       and (started_at = @startedAt or (source <> @source and abs(started_at - @startedAt) < ${SAME_START_MS}))
+     limit 1`,
+  );
+  const insert = db.prepare(
+    `insert into job_attempts (connection_id, job_id, task, queue, attempt, max_attempts, started_at, finished_at, duration_ms,
+                               outcome, pool_id, source, source_id)
+     values (@connectionId, @jobId, @task, @queue, @attempt, @maxAttempts, @startedAt, @finishedAt, @durationMs,
+             @outcome, @poolId, @source, @sourceId)`,
+  );
+  const watchGuess = db.prepare<{ connectionId: string; jobId: number; attempt: number; at: number }, { id: number }>(
+    `select id from failure_attempts
+     where connection_id = @connectionId and job_id = @jobId and attempt = @attempt and source = 'watch'
+       and abs(at - @at) < ${SAME_FAILURE_MS}
+     order by abs(at - @at) limit 1`,
+  );
+  const takeOver = db.prepare(
+    `update failure_attempts set at = @at, error = @error, error_type = @errorType, duration_ms = @durationMs,
+       pool_id = @poolId, source = @source, final = @final, queue = coalesce(queue, @queue), max_attempts = @maxAttempts
+     where id = @id`,
+  );
+  // Same job, generation and attempt: the watcher's guess is replaced; another exact account is left as it is.
+  const insertFailure = db.prepare(
+    `insert into failure_attempts (connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error, error_type,
+                                   duration_ms, pool_id, source, final)
+     values (@connectionId, @jobId, @generation, @task, @queue, @attempt, @maxAttempts, @at, @error, @errorType,
+             @durationMs, @poolId, @source, @final)
+     on conflict (connection_id, job_id, generation, attempt) do update set
+       at = excluded.at, error = excluded.error, error_type = excluded.error_type, duration_ms = excluded.duration_ms,
+       pool_id = excluded.pool_id, source = excluded.source, final = excluded.final
+     where failure_attempts.source = 'watch'`,
+  );
+  const markGone = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id = ?');
+  const vanished = db.prepare<[string, number], { settled: string | null; settled_at: number | null }>(
+    'select settled, settled_at from watch_vanished where connection_id = ? and job_id = ?',
+  );
+  const claim = db.prepare('delete from watch_vanished where connection_id = ? and job_id = ?');
+  const uncount = db.prepare(
+    'update success_minutes set successes = successes - 1 where connection_id = ? and task = ? and minute = ? and successes > 0',
+  );
+
+  /**
+   * The job left graphile-worker's table: the watcher must not infer its end. When the watcher already did (its
+   * account waited and settled before this one came), returns what it counted.
+   */
+  const ended = (a: ExactAttempt): 'success' | 'removed' | null => {
+    markGone.run(a.connectionId, a.jobId);
+    const v = vanished.get(a.connectionId, a.jobId);
+    if (!v) return null;
+    claim.run(a.connectionId, a.jobId);
+    if (v.settled === 'success' && a.outcome === 'cancelled' && v.settled_at !== null)
+      uncount.run(a.connectionId, a.task, Math.floor(v.settled_at / 60_000));
+    return v.settled === 'success' || v.settled === 'removed' ? v.settled : null;
+  };
+
+  const writeFailure = (a: ExactAttempt): void => {
+    const error = boundError(a.error ?? (a.outcome === 'cancelled' ? 'Cancelled (no reason recorded)' : '(no error message recorded)'));
+    const row = {
+      connectionId: a.connectionId,
+      jobId: a.jobId,
+      generation: a.generation,
+      task: a.task,
+      queue: a.queue,
+      attempt: a.attempt,
+      maxAttempts: a.maxAttempts,
+      at: a.finishedAt,
+      error,
+      errorType: classify(error),
+      durationMs: Math.round(a.durationMs),
+      poolId: a.poolId,
+      source: a.source,
+      final: a.outcome === 'cancelled' || a.attempt >= a.maxAttempts ? 1 : 0,
+    };
+    const guess = watchGuess.get({ connectionId: a.connectionId, jobId: a.jobId, attempt: a.attempt, at: a.finishedAt });
+    if (guess) takeOver.run({ ...row, id: guess.id });
+    else insertFailure.run(row);
+  };
+
+  return {
+    /** Records one attempt; false when it was known already (read twice, or reported by both sources). */
+    record(a: ExactAttempt): boolean {
+      const params = { ...a, startedAt: Math.round(a.startedAt), finishedAt: Math.round(a.finishedAt) };
+      if (known.get(params)) return false;
+      insert.run(params);
+      const ok = a.outcome === 'success';
+      if (ok) {
+        if (ended(a) !== 'success') attempts.recordSuccess(a.connectionId, a.task, a.finishedAt);
+      } else {
+        if (a.outcome === 'cancelled') ended(a);
+        writeFailure(a);
+      }
+      attempts.recordDuration(a.connectionId, a.task, a.finishedAt, a.durationMs, ok);
+      return true;
+    },
+  };
+}
+
+export type ExactAttemptsRepo = ReturnType<typeof exactAttemptsRepo>;
