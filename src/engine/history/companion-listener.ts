@@ -25,7 +25,9 @@ export class CompanionListener {
 
   constructor(private readonly options: ListenerOptions) {}
 
+  /** Starts listening (nothing when it already does, or is trying to). */
   start(): void {
+    if (!this.stopped) return;
     this.stopped = false;
     this.connecting = this.connect();
   }

@@ -89,7 +89,6 @@ export class CompanionReader {
     this.stopped = false;
     this.feed.state = 'stopped';
     this.feed.message = 'Looking for the companion’s schema (jobdeck)…';
-    this.listener.start();
     this.wake();
   }
 
@@ -97,8 +96,8 @@ export class CompanionReader {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.listener.stop();
     await this.running?.catch(() => {});
+    await this.listener.stop();
     this.firstDone();
     this.feed.state = 'stopped';
     this.feed.message = 'Not connected: the companion’s attempts are read while the database is connected';
@@ -207,6 +206,8 @@ export class CompanionReader {
       );
       return false;
     }
+    // A connection of the session's pool is held for LISTEN only where there is something to hear.
+    if (!this.stopped) this.listener.start();
     const cursor = await this.openCursor(probe.stream!);
     let page: AttemptsPage;
     let pages = 0;

@@ -1,0 +1,211 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { withDatabase } from '../helpers/postgres.ts';
+import { companionReading, startHistoryScenario } from '../fixtures/companion-kit/history.ts';
+import { waitFor } from '../fixtures/companion-kit/child.ts';
+import { startChildWorker } from '../fixtures/history-child.ts';
+
+// The reader of the companion's attempts at its edges: workers without the companion beside those with it, two
+// workers flushing at once and ids committed out of order, hostile rows, a schema that appears later, and a role
+// that may not read it.
+
+const attemptRow = (jobId: number, pool: string) => [jobId, 'cd_manual', 1, 1, 'success', pool];
+const INSERT_ATTEMPT = `insert into jobdeck.attempts (job_id, task, attempt, max_attempts, started_at, finished_at, duration_ms, outcome, pool_id)
+  values ($1, $2, $3, $4, now(), now(), 1, $5, $6) returning id::text`;
+
+test('a worker without the companion is still watched as before, beside one with it', async (t) => {
+  const s = await startHistoryScenario(t);
+  const [reporting] = s.workers;
+  await companionReading(s.te);
+  for (const message of ['Error code: 429 - quota', 'Request timed out', 'Unexpected token < in JSON']) {
+    await s.db.pool.query(`select graphile_worker.add_job('ext_fail', $1::json, max_attempts => 1)`, [JSON.stringify({ message })]);
+  }
+  await s.db.pool.query(`select graphile_worker.add_job('ext_ok', '{}'::json) from generate_series(1, 5)`);
+  await s.db.pool.query(`select graphile_worker.add_job('ext_sleep', '{"ms": 4000}'::json)`);
+  // The watcher sees the jobs before they run (a job created and finished between two scans is invisible to it).
+  await s.te.engine.parts.history.watcher()!.scanNow();
+  const plain = await startChildWorker(s.db.connectionString);
+  t.after(() => plain.stop());
+
+  const plainPool = await waitFor('the plain worker to hold its slow job', async () => {
+    const { rows } = await s.db.pool.query<{ locked_by: string | null }>(
+      `select locked_by from graphile_worker.jobs where task_identifier = 'ext_sleep' and locked_at is not null`,
+    );
+    return rows[0]?.locked_by ?? null;
+  });
+  const pools = await waitFor('history.status to list both pools', async () => {
+    await s.te.engine.parts.history.watcher()!.scanNow();
+    const status = await s.te.call('history.status', {});
+    return status.pools.some((p) => p.poolId === plainPool) ? status.pools : null;
+  });
+  assert.deepEqual(
+    pools.filter((p) => [plainPool, reporting.poolId].includes(p.poolId)).map((p) => [p.poolId, p.account]),
+    [
+      [reporting.poolId, 'companion'],
+      [plainPool, 'watched'],
+    ],
+  );
+
+  await waitFor('three failures seen by the watcher', async () => (await s.attempts({ task: 'ext_fail' })).length >= 3);
+  await waitFor(
+    'the six plain jobs gone',
+    async () => {
+      const { rows } = await s.db.pool.query<{ n: number }>(
+        `select count(*)::int as n from graphile_worker.jobs where task_identifier like 'ext_%' and task_identifier <> 'ext_fail'`,
+      );
+      return rows[0].n === 0;
+    },
+    60_000,
+  );
+  await waitFor('their completions counted', async () => {
+    await s.settle();
+    return (await s.summary('ext_ok')).successes >= 5 && (await s.summary('ext_sleep')).successes >= 1;
+  });
+  const failures = await s.attempts({ task: 'ext_fail' });
+  assert.equal(failures.length, 3);
+  assert.ok(failures.every((f) => f.source === 'watch' && f.final && f.durationMs === null));
+  assert.equal((await s.summary('ext_ok')).successes, 5, 'each completion counted once');
+  assert.equal((await s.summary('ext_sleep')).successes, 1);
+  assert.equal((await s.te.call('history.status', {})).companion.state, 'reading');
+});
+
+test('two workers flushing at once: N jobs, exactly N attempts; an id committed after a higher one is not lost', async (t) => {
+  const s = await startHistoryScenario(t, { workers: 2 });
+  await companionReading(s.te);
+  const N = 150;
+  await s.db.pool.query(`select graphile_worker.add_job('cd_sleep', '{"ms": 10}'::json) from generate_series(1, $1::int)`, [N]);
+  await waitFor(`${N} successes`, async () => (await s.summary('cd_sleep')).successes >= N, 60_000);
+  await s.settle();
+  const { rows: written } = await s.db.pool.query<{ pools: number; n: number }>(
+    `select count(distinct pool_id)::int as pools, count(*)::int as n from jobdeck.attempts where task = 'cd_sleep'`,
+  );
+  assert.deepEqual(written[0], { pools: 2, n: N }, 'both workers wrote attempts');
+  const sqlite = s.te.engine.parts.db;
+  const recorded = sqlite
+    .prepare(`select count(*) as n, count(distinct job_id) as jobs from job_attempts where task = 'cd_sleep' and source = 'companion'`)
+    .get() as { n: number; jobs: number };
+  assert.deepEqual(recorded, { n: N, jobs: N }, 'every attempt once');
+  assert.equal((await s.summary('cd_sleep')).successes, N);
+
+  // Out of order, for certain: a flush that took its id first commits last.
+  const late = new pg.Client(s.db.connectionString);
+  // The database is dropped (with force) after the test: a client still open then must not crash the run.
+  late.on('error', () => {});
+  await late.connect();
+  t.after(() => late.end().catch(() => {}));
+  await late.query('begin');
+  const lowId = (await late.query<{ id: string }>(INSERT_ATTEMPT, attemptRow(900_001, 'pool-late'))).rows[0].id;
+  const highId = (await s.db.pool.query<{ id: string }>(INSERT_ATTEMPT, attemptRow(900_002, 'pool-early'))).rows[0].id;
+  assert.ok(BigInt(highId) > BigInt(lowId));
+  const reader = s.te.engine.parts.history.reader()!;
+  const jobsRecorded = () =>
+    (sqlite.prepare(`select job_id from job_attempts where task = 'cd_manual' order by job_id`).all() as { job_id: number }[]).map(
+      (r) => r.job_id,
+    );
+  await waitFor('the committed row read', async () => {
+    await reader.readNow();
+    return jobsRecorded().includes(900_002);
+  });
+  const status = await reader.readNow();
+  assert.ok(BigInt(status.cursor!) < BigInt(lowId), `the cursor (${status.cursor}) stays below the row in flight (${lowId})`);
+  await late.query('commit');
+  await late.end();
+  await waitFor('the late row read', async () => {
+    await reader.readNow();
+    return jobsRecorded().includes(900_001);
+  });
+  await reader.readNow();
+  assert.deepEqual(jobsRecorded(), [900_001, 900_002], 'both rows, once each');
+  await waitFor('the cursor past both', async () => BigInt((await reader.readNow()).cursor!) >= BigInt(highId));
+});
+
+test('hostile rows are refused with a message, counted, and good rows after them still arrive', async (t) => {
+  const s = await startHistoryScenario(t);
+  await companionReading(s.te);
+  // As if a DBA loosened the table, then someone wrote rows by hand.
+  await s.db.pool.query(`alter table jobdeck.attempts drop constraint attempts_outcome_check,
+    alter column task drop not null, alter column duration_ms drop not null`);
+  const hostile = [
+    `(7001, 'h', 1000000000, 3, now(), now(), 5, 'failure', 'boom', 'pool-h')`,
+    `(7002, 'h', 1, 3, now(), now(), -5, 'success', null, 'pool-h')`,
+    `(7003, 'h', 1, 3, now(), now(), 'NaN', 'success', null, 'pool-h')`,
+    `(7004, 'h', 1, 3, now(), now(), 5, 'exploded', null, 'pool-h')`,
+    `(7005, 'h', 1, 3, now(), now(), 5, 'failure', repeat('x', 10 * 1024 * 1024), 'pool-h')`,
+    `(7006, null, 1, 3, now(), now(), null, 'success', null, 'pool-h')`,
+  ];
+  const { rows: ids } = await s.db.pool.query<{ id: string }>(
+    `insert into jobdeck.attempts (job_id, task, attempt, max_attempts, started_at, finished_at, duration_ms, outcome, error, pool_id)
+     values ${hostile.join(', ')} returning id::text`,
+  );
+  const {
+    rows: [good],
+  } = await s.db.pool.query<{ id: string }>(`select (graphile_worker.add_job('cd_ok', '{}'::json)).id::text as id`);
+  const done = await waitFor('the good job after them', async () => {
+    await s.te.engine.parts.history.reader()!.readNow();
+    const d = await s.te.call('jobs.get', { id: good.id });
+    return d.outcome === 'succeeded' ? d : null;
+  });
+  assert.equal(done.attemptsSeen.length, 1);
+  const status = await s.te.call('history.status', {});
+  assert.equal(status.companion.state, 'reading');
+  assert.equal(status.companion.rejected, hostile.length);
+  const refused = s.logs.filter((l) => l.level === 'warn' && l.message.startsWith('history: refused jobdeck.attempts row'));
+  assert.deepEqual(
+    refused.map((l) => /row (\d+):/.exec(l.message)?.[1]),
+    ids.map((r) => r.id),
+    'one message per refused row',
+  );
+  for (const [i, reason] of [/attempt: /, /duration_ms: /, /duration_ms: /, /outcome: /, /error text beyond/, /task: /].entries())
+    assert.match(refused[i].message, reason);
+  const { n } = s.te.engine.parts.db.prepare(`select count(*) as n from job_attempts where job_id between 7001 and 7006`).get() as {
+    n: number;
+  };
+  assert.equal(n, 0, 'nothing of them reached the history');
+  const last = ids[ids.length - 1].id;
+  await waitFor('the cursor past them', async () => BigInt((await s.te.engine.parts.history.reader()!.readNow()).cursor!) >= BigInt(last));
+});
+
+test('the companion appearing after the console connected is read without a restart; a role without the privilege is told so', async (t) => {
+  const s = await startHistoryScenario(t, { workers: 0 });
+  const absent = await waitFor('the first look for the companion', async () => {
+    await s.te.engine.parts.history.reader()?.readNow();
+    const status = await s.te.call('history.status', {});
+    return status.companion.state === 'absent' ? status.companion : null;
+  });
+  assert.match(absent.message, /No companion in this database yet \(no jobdeck\.attempts\): other workers are only watched/);
+
+  await s.startWorker();
+  await companionReading(s.te);
+  await s.db.pool.query(`select graphile_worker.add_job('cd_ok', '{}'::json) from generate_series(1, 3)`);
+  await waitFor('three successes', async () => (await s.summary('cd_ok')).successes >= 3);
+
+  // A console role that reads graphile-worker's tables but was not granted the companion's.
+  const role = s.db.roleName('console');
+  await s.db.pool.query(`create role ${role} login bypassrls password 'console-pw';
+    grant usage on schema graphile_worker to ${role};
+    grant select on all tables in schema graphile_worker to ${role}`);
+  const profile = await s.te.call('connections.save', {
+    name: 'console role',
+    target: { url: withDatabase(s.db.connectionString, s.db.database, { user: role, password: 'console-pw' }) },
+    readOnly: true,
+    savePassword: false,
+  });
+  await s.te.call('connections.activate', { id: profile.id });
+  const refused = await waitFor('the refusal in history.status', async () => {
+    await s.te.engine.parts.history.reader()?.readNow();
+    const status = await s.te.call('history.status', {});
+    return status.companion.state === 'refused' ? status.companion : null;
+  });
+  assert.match(refused.message, new RegExp(`Role "${role}" cannot read jobdeck\\.attempts: grant usage on schema jobdeck`));
+  assert.equal((await s.te.engine.call('history.summary', { window: '1h' })).ok, true, 'the history still answers');
+
+  await s.db.pool.query(`grant usage on schema jobdeck to ${role}; grant select on all tables in schema jobdeck to ${role}`);
+  await companionReading(s.te);
+  const summary = await waitFor('the attempts read through the granted role', async () => {
+    const sum = await s.summary('cd_ok');
+    return sum.successes >= 3 ? sum : null;
+  });
+  assert.equal(summary.connectionId, profile.id);
+  assert.equal(summary.successes, 3);
+});
