@@ -12,9 +12,22 @@ export function HistoryNote({ status }: { status: HistoryStatus | null }) {
   if (!status) return null;
   const last = status.lastScanAt ? `${formatDateTime(status.lastScanAt)} (${formatAge(now - Date.parse(status.lastScanAt))} ago)` : 'never';
   if (status.live) {
+    const feed = status.companion;
     return (
       <span className="history-note live" data-testid="history-live">
         <span className="pulse-dot" /> Recording · database scanned {status.lastScanMs ?? 0} ms, {last}
+        {feed.state === 'reading' ? (
+          <span title={feed.message} data-testid="history-companion">
+            {' '}
+            · workers with the companion report every attempt
+            {feed.rejected > 0 ? ` (${feed.rejected} malformed rows refused)` : ''}
+          </span>
+        ) : feed.state === 'refused' || feed.state === 'error' ? (
+          <span className="warn-text" data-testid="history-companion">
+            {' '}
+            · {feed.message}
+          </span>
+        ) : null}
       </span>
     );
   }
