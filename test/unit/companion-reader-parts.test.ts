@@ -73,6 +73,7 @@ test('a well-formed row is an attempt; malformed and hostile ones are refused wi
   assert.match(refused({ job_id: '-3' }), /^job_id: /);
   assert.match(refused({ pool_id: '' }), /^pool_id: /);
   assert.match(refused({ finished_ms: goodRow.started_ms - 60_000 }), /finished before it started/);
+  assert.match(refused({ finished_ms: Date.now() + 30 * 24 * 3600_000 }), /in the future/);
   assert.match(refused({ started_ms: null, duration_ms: null }), /started_ms: .*; duration_ms: /, 'every problem in one line');
   assert.match(refused({}, 2n ** 60n), /beyond 2\^53/);
 });

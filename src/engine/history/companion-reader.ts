@@ -248,8 +248,9 @@ export class CompanionReader {
     if (page.attempts.length === 0) return;
     const generations = await this.store.generations(this.options.pool, page.attempts);
     const known = (id: string) => this.pools.has(id) || this.absentPools.has(id);
-    const { recorded, newPools } = this.store.record(this.options.exact, page.attempts, generations, known);
+    const { recorded, newPools, failed } = this.store.record(this.options.exact, page.attempts, generations, known);
     this.feed.recorded += recorded;
+    for (const r of failed) this.reject(r.id, r.reason);
     for (const id of newPools) if (this.unknownPools.size < 1_000) this.unknownPools.add(id);
   }
 

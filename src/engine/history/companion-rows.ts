@@ -20,6 +20,8 @@ const ERROR_READ_CHARS = 64 * 1024;
 const MAX_NAME = 512;
 /** A finish before the start by more than this (clocks read twice in one process) is not a real attempt. */
 const CLOCK_SLACK_MS = 1_000;
+/** A worker's clock may run ahead of this console's, but not by a day. */
+const MAX_CLOCK_AHEAD_MS = 24 * 3600_000;
 
 const digits = (max: number) =>
   z
@@ -44,7 +46,8 @@ const attemptRowSchema = z
     error_bytes: z.number().int().max(MAX_ERROR_BYTES, `error text beyond ${MAX_ERROR_BYTES} bytes`).nullable(),
     pool_id: z.string().min(1).max(200),
   })
-  .refine((r) => r.finished_ms >= r.started_ms - CLOCK_SLACK_MS, 'finished before it started');
+  .refine((r) => r.finished_ms >= r.started_ms - CLOCK_SLACK_MS, 'finished before it started')
+  .refine((r) => r.finished_ms <= Date.now() + MAX_CLOCK_AHEAD_MS, 'finished more than a day in the future');
 
 /** A row judged good: an attempt as the companion reported it (ids are exact JS numbers). */
 export interface CompanionAttempt {

@@ -27,18 +27,24 @@ export function companionStore(db: Db, connectionId: string) {
     (exact: ExactAttemptsRepo, attempts: CompanionAttempt[], generations: Map<number, number>, knownPool: (id: string) => boolean) => {
       let recorded = 0;
       const newPools = new Set<string>();
+      const failed: { id: bigint; reason: string }[] = [];
       for (const a of attempts) {
         if (!knownPool(a.poolId)) newPools.add(a.poolId);
-        const isNew = exact.record({
-          connectionId,
-          ...a,
-          source: 'companion',
-          sourceId: a.id,
-          generation: generations.get(a.id) ?? -a.id,
-        });
-        if (isNew) recorded++;
+        try {
+          const isNew = exact.record({
+            connectionId,
+            ...a,
+            source: 'companion',
+            sourceId: a.id,
+            generation: generations.get(a.id) ?? -a.id,
+          });
+          if (isNew) recorded++;
+        } catch (error) {
+          // One row SQLite will not take must not hold back the others (the statement alone is undone).
+          failed.push({ id: BigInt(a.id), reason: `could not be recorded: ${(error as Error).message}` });
+        }
       }
-      return { recorded, newPools };
+      return { recorded, newPools, failed };
     },
   );
 
@@ -61,11 +67,16 @@ export function companionStore(db: Db, connectionId: string) {
       const failed = attempts.filter((a) => a.outcome !== 'success');
       const out = new Map<number, number>();
       if (failed.length === 0) return out;
-      const { rows } = await pool.query<{ id: string; attempts: number; generation: number }>(
-        `select j.id::text as id, j.attempts, floor(extract(epoch from j.updated_at))::float8 as generation
-         from graphile_worker._private_jobs j where j.id = any($1::bigint[])`,
-        [[...new Set(failed.map((a) => String(a.jobId)))]],
-      );
+      let rows: { id: string; attempts: number; generation: number }[] = [];
+      try {
+        ({ rows } = await pool.query<{ id: string; attempts: number; generation: number }>(
+          `select j.id::text as id, j.attempts, floor(extract(epoch from j.updated_at))::float8 as generation
+           from graphile_worker._private_jobs j where j.id = any($1::bigint[])`,
+          [[...new Set(failed.map((a) => String(a.jobId)))]],
+        ));
+      } catch {
+        // Not readable by this role: every attempt keys on its own row id (the watcher cannot see the jobs either).
+      }
       const jobs = new Map(rows.map((r) => [Number(r.id), r]));
       for (const a of failed) {
         const job = jobs.get(a.jobId);
