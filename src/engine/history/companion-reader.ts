@@ -4,11 +4,12 @@ import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import { describePgError } from '../pg/pg-errors.ts';
 import { AttemptCursor } from './attempt-cursor.ts';
-import { firstIdAfter, probeCompanion } from './companion-probe.ts';
+import { firstIdAfter, probeCompanion, type CompanionProbe } from './companion-probe.ts';
 import { readPage, type AttemptsPage } from './companion-rows.ts';
 import { companionStore, type CompanionStore } from './companion-store.ts';
 import type { ExactAttemptsRepo } from './exact-attempts.ts';
 import { CompanionListener } from './companion-listener.ts';
+import { ReportingPools, type ReportingPool } from './reporting-pools.ts';
 
 export interface CompanionReaderOptions {
   pool: pg.Pool;
@@ -30,17 +31,10 @@ const MIN_GAP_MS = 100;
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 /** A job that left the database waits this long past a read for the companion's account (it flushes every 250 ms). */
 const SETTLE_GRACE_MS = 2_000;
-/** The reporting pools are read again this often (and when a new pool's rows arrive). */
-const POOLS_EVERY_MS = 5_000;
+/** While reading works, the catalogs are looked at again this often (the schema recreated: a new stream). */
+const PROBE_EVERY_MS = 2_000;
 /** Refused rows are logged one by one up to this many, then once a minute with a count. */
 const LOGGED_REJECTIONS = 20;
-
-/** A reporting pool as `jobdeck.workers` describes it. */
-export interface ReportingPool {
-  poolId: string;
-  host: string | null;
-  live: boolean;
-}
 
 /**
  * Reads every attempt the companion records (`jobdeck.attempts`) into the history, incrementally: woken by
@@ -59,11 +53,9 @@ export class CompanionReader {
   private again = false;
   private failures = 0;
   private lastPassEnd = 0;
-  private poolsReadAt = 0;
-  private pools = new Map<string, ReportingPool>();
-  /** Pools of attempts read that jobdeck.workers does not know (yet), and those it does not know at all. */
-  private readonly unknownPools = new Set<string>();
-  private readonly absentPools = new Set<string>();
+  private readonly pools: ReportingPools;
+  private probe: CompanionProbe | null = null;
+  private probedAt = 0;
   private lastRejectLog = 0;
   private unloggedRejections = 0;
   private readonly feed: CompanionFeedStatus = {
@@ -82,6 +74,7 @@ export class CompanionReader {
 
   constructor(private readonly options: CompanionReaderOptions) {
     this.store = companionStore(options.db, options.connectionId);
+    this.pools = new ReportingPools(this.store, options.log);
     this.listener = new CompanionListener({ pool: options.pool, onNotify: () => this.wake(), log: options.log });
   }
 
@@ -114,7 +107,7 @@ export class CompanionReader {
 
   /** Pools that report through the companion (live, or stopped in the last hour). */
   reportingPools(): ReportingPool[] {
-    return [...this.pools.values()];
+    return this.pools.list();
   }
 
   /**
@@ -191,7 +184,14 @@ export class CompanionReader {
   private async pass(): Promise<boolean> {
     const { pool } = this.options;
     const started = Date.now();
-    const probe = await probeCompanion(pool);
+    // The catalogs are asked again at most every PROBE_EVERY_MS while reading works: a schema dropped or a
+    // privilege revoked meanwhile makes the read itself fail, which sets the state.
+    const probe =
+      this.probe && this.feed.state === 'reading' && started - this.probedAt < PROBE_EVERY_MS ? this.probe : await probeCompanion(pool);
+    if (probe !== this.probe) {
+      this.probe = probe;
+      this.probedAt = started;
+    }
     if (!probe.installed) {
       this.setState(
         'absent',
@@ -218,7 +218,7 @@ export class CompanionReader {
       pages++;
     } while (page.ids.length === PAGE_ROWS && pages < MAX_PAGES && !this.stopped);
     if (cursor.advance(page.xmin, Date.now())) this.store.saveCursor(probe.stream!, cursor.low);
-    if (probe.workersReadable && (this.unknownPools.size > 0 || Date.now() - this.poolsReadAt >= POOLS_EVERY_MS)) await this.readPools();
+    if (probe.workersReadable) await this.pools.refreshIfDue(this.options.pool);
     const more = page.ids.length === PAGE_ROWS;
     if (!more) this.readUpTo = started;
     this.feed.lastReadAt = new Date().toISOString();
@@ -247,11 +247,10 @@ export class CompanionReader {
     for (const r of page.rejected) this.reject(r.id, r.reason);
     if (page.attempts.length === 0) return;
     const generations = await this.store.generations(this.options.pool, page.attempts);
-    const known = (id: string) => this.pools.has(id) || this.absentPools.has(id);
-    const { recorded, newPools, failed } = this.store.record(this.options.exact, page.attempts, generations, known);
+    const { recorded, newPools, failed } = this.store.record(this.options.exact, page.attempts, generations, (id) => this.pools.known(id));
     this.feed.recorded += recorded;
     for (const r of failed) this.reject(r.id, r.reason);
-    for (const id of newPools) if (this.unknownPools.size < 1_000) this.unknownPools.add(id);
+    this.pools.ask(newPools);
   }
 
   private reject(id: bigint, reason: string): void {
@@ -270,20 +269,6 @@ export class CompanionReader {
     } else this.unloggedRejections++;
   }
 
-  private async readPools(): Promise<void> {
-    this.poolsReadAt = Date.now();
-    const asked = [...this.unknownPools];
-    this.unknownPools.clear();
-    try {
-      this.pools = await this.store.readPools(this.options.pool, asked);
-      // Pools jobdeck.workers never had (or no longer has): not asked for again.
-      if (this.absentPools.size > 10_000) this.absentPools.clear();
-      for (const id of asked) if (!this.pools.has(id)) this.absentPools.add(id);
-    } catch (error) {
-      this.options.log('warn', `history: cannot read jobdeck.workers: ${describePgError(error)}`);
-    }
-  }
-
   private fail(error: unknown): void {
     const e = error as { code?: string };
     if (e.code === '42501') {
@@ -298,7 +283,7 @@ export class CompanionReader {
   }
 
   private setState(state: CompanionFeedStatus['state'], message: string): void {
-    if (state !== 'reading') this.pools = new Map();
+    if (state !== 'reading') this.pools.clear();
     this.feed.state = state;
     this.feed.message = message;
   }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Db } from '../store/db.ts';
 import type { CompanionAttempt } from './companion-rows.ts';
 import type { ExactAttemptsRepo } from './exact-attempts.ts';
-import type { ReportingPool } from './companion-reader.ts';
+import type { ReportingPool } from './reporting-pools.ts';
 
 /** A heartbeat this many intervals late: the pool is no longer live (as the Workers view judges it). */
 const MISSED_HEARTBEATS = 3;
