@@ -31,6 +31,8 @@ const MIN_GAP_MS = 100;
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 /** A job that left the database waits this long past a read for the companion's account (it flushes every 250 ms). */
 const SETTLE_GRACE_MS = 2_000;
+/** ...and never longer than this, even while the reader catches up or fails. */
+const MAX_WAIT_MS = 60_000;
 /** While reading works, the catalogs are looked at again this often (the schema recreated: a new stream). */
 const PROBE_EVERY_MS = 2_000;
 /** Refused rows are logged one by one up to this many, then once a minute with a count. */
@@ -111,17 +113,22 @@ export class CompanionReader {
   }
 
   /**
-   * While the companion's attempts are being read, the end of any job that leaves the database waits for its
-   * account: which worker ran a quick job is unknown (graphile-worker clears locked_by), so the watcher cannot tell
-   * a reporting worker's job from another's. It costs the others a few seconds' delay, never a double count.
+   * While the companion's attempts are read (or reading them failed for a while: they will come), the end of any
+   * job that leaves the database waits for its account: which worker ran a quick job is unknown (graphile-worker
+   * clears locked_by), so the watcher cannot tell a reporting worker's job from another's. It costs the others a
+   * few seconds' delay, never a double count.
    */
   awaitsReport(): boolean {
-    return this.feed.state === 'reading';
+    return this.feed.state === 'reading' || (this.feed.state === 'error' && this.readUpTo > 0);
   }
 
-  /** Jobs that left before this time have had their chance to be reported: the watcher may judge them. */
-  settleBefore(): number {
-    return this.feed.state === 'reading' ? this.readUpTo - SETTLE_GRACE_MS : Number.MAX_SAFE_INTEGER;
+  /**
+   * Jobs that left before this time have had their chance to be reported: the watcher may judge them. A minute
+   * at most, whatever the reader's trouble; an account that comes later corrects the judgement (watch_vanished).
+   */
+  settleBefore(now = Date.now()): number {
+    if (!this.awaitsReport()) return Number.MAX_SAFE_INTEGER;
+    return Math.max(this.readUpTo - SETTLE_GRACE_MS, now - MAX_WAIT_MS);
   }
 
   /** Reads now, until nothing is left (tests; after an action). */

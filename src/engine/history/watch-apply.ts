@@ -71,6 +71,11 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
      on conflict (connection_id, job_id) do nothing`,
   );
   const remove = db.prepare('delete from watch_jobs where connection_id = ? and job_id = ?');
+  // A job read from Postgres before it ended, whose end a worker reported before this write: already counted.
+  const ended = db.prepare(
+    `select 1 from job_attempts where connection_id = ? and job_id = ? and outcome in ('success', 'cancelled') limit 1`,
+  );
+  const markGone = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id = ?');
   const putHash = db.prepare(
     'insert into watch_buckets (connection_id, bucket, hash) values (?, ?, ?) on conflict (connection_id, bucket) do update set hash = excluded.hash',
   );
@@ -109,6 +114,7 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
         if (written) result.newAttempts++;
       }
       upsert.run(connectionId, r.id, r.task, r.queue, r.attempts, r.maxAttempts, r.locked ? 1 : 0, errorHash);
+      if (!s && ended.get(connectionId, r.id)) markGone.run(connectionId, r.id);
       stored.delete(r.id);
     }
     for (const s of stored.values()) {
