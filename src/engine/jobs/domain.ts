@@ -3,6 +3,7 @@ import type { AuditLog, EventBus, HostedRunner, Sessions } from '../context.ts';
 import type { HistoryDomain } from '../history/domain.ts';
 import { listJobs, countJobs } from './list-query.ts';
 import { getJobDetail } from './detail-query.ts';
+import { addJob } from './add.ts';
 import { filterSource, idsSource, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
 import type { ActionParams } from './apply-action.ts';
 import type { JobAction } from '../../shared/model/jobs.ts';
@@ -18,6 +19,7 @@ type Ops =
   | 'jobs.fail'
   | 'jobs.setPriority'
   | 'jobs.unlock'
+  | 'jobs.add'
   | 'audit.list';
 
 export interface JobsContext {
@@ -71,6 +73,7 @@ export function createJobs(ctx: JobsContext): JobsDomain {
       'jobs.fail': ({ target, message, actionId }) => act('fail', target, { message }, actionId),
       'jobs.setPriority': ({ target, priority, actionId }) => act('priority', target, { priority }, actionId),
       'jobs.unlock': ({ target, actionId }) => act('unlock', target, {}, actionId),
+      'jobs.add': (input) => addJob(sessions.writable(), ctx.audit, input),
       'audit.list': ({ limit, before, allConnections }) =>
         ctx.audit.list({ connectionId: allConnections ? null : (sessions.current()?.profile.id ?? null), limit, before }),
     },

@@ -4,6 +4,7 @@ import { empty } from './app.ts';
 import {
   JOB_ACTIONS,
   type ActionPreview,
+  type AddedJob,
   type BulkActionReport,
   type JobDetail,
   type JobFacets,
@@ -47,6 +48,12 @@ export const actionIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/)
   .optional();
+
+/** A payload is JSON of at most 256 KiB once serialised (graphile-worker stores it as json). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+const payload = z.json().refine((value) => JSON.stringify(value).length <= MAX_PAYLOAD_BYTES, {
+  message: `the payload must be at most ${MAX_PAYLOAD_BYTES / 1024} KiB of JSON`,
+});
 
 const action = <S extends z.ZodRawShape>(shape: S) => z.object({ target: actionTarget, actionId: actionIdSchema, ...shape }).strict();
 
@@ -103,6 +110,23 @@ export const jobOps = {
     input: action({}),
     access: 'write',
     summary: "Release jobs held by pools that are gone (force_unlock_workers of their pools); this console's live pool is refused",
+  }),
+  'jobs.add': op<AddedJob>()({
+    input: z
+      .object({
+        task: name,
+        payload: payload.default({}),
+        queue: name.optional(),
+        priority: z.number().int().min(-32768).max(32767).optional(),
+        runAt: isoTime.optional(),
+        maxAttempts: z.number().int().min(1).max(32767).optional(),
+        jobKey: z.string().min(1).max(512).optional(),
+        jobKeyMode: z.enum(['replace', 'preserve_run_at', 'unsafe_dedupe']).optional(),
+      })
+      .strict()
+      .refine((input) => !input.jobKeyMode || input.jobKey, { message: 'jobKeyMode needs a jobKey', path: ['jobKeyMode'] }),
+    access: 'write',
+    summary: 'Queue one job (graphile_worker.add_job): task, JSON payload, queue, priority, run at, attempts, job key and its mode',
   }),
   'audit.list': op<AuditEntry[]>()({
     input: z

@@ -143,3 +143,16 @@ export interface JobFacets {
   tasks: string[];
   queues: string[];
 }
+
+/** What `jobs.add` answers: the job as graphile-worker stored it. */
+export interface AddedJob {
+  jobId: string;
+  task: string;
+  queue: string | null;
+  runAt: string;
+  priority: number;
+  maxAttempts: number;
+  jobKey: string | null;
+  /** A job with this key was waiting already: graphile-worker updated it (per jobKeyMode) instead of adding one. */
+  keyExisted: boolean;
+}
