@@ -89,7 +89,7 @@ export function createWorkers(ctx: WorkersContext): Domain<'workers.list'> {
               ? `A worker of a pool that reports through the companion: ${v.reason}`
               : `No companion in this worker: seen only through the jobs it holds (${v.inferred === 'probably-gone' ? 'probably gone' : 'probably alive'}, judged from lock age)`,
         host: v.host,
-        pid: v.knownBy === 'runner' ? null : v.pid,
+        pid: v.pid,
         graphileWorkerVersion: null,
         concurrency: null,
         tasks: [],
