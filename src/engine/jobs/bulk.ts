@@ -170,6 +170,18 @@ export async function previewAction(
   return { action, matching: rows[0].matching, locked: rows[0].locked, lockedHere: rows[0].locked_here };
 }
 
+/** The pools holding any job of the target now (an unlock checks them all before it changes anything). */
+export async function lockHolders(session: Session, rules: readonly ErrorRule[], target: ActionTarget): Promise<string[]> {
+  const params: unknown[] = [];
+  if ('ids' in target) params.push(normalizeIds(target.ids));
+  const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params, rules);
+  const { rows } = await session.pool.query<{ locked_by: string }>(
+    `select distinct j.locked_by from graphile_worker._private_jobs j where ${where} and j.locked_by is not null limit 1000`,
+    params,
+  );
+  return rows.map((r) => r.locked_by);
+}
+
 /** Ids per window of the primary key: a range scan of this many ids is cheap whatever the filter. */
 const WINDOW = 50_000n;
 const MAX_WINDOW = 1_000_000n;

@@ -4,7 +4,9 @@ import type { HistoryDomain } from '../history/domain.ts';
 import { listJobs, countJobs } from './list-query.ts';
 import { getJobDetail } from './detail-query.ts';
 import { addJob } from './add.ts';
-import { filterSource, idsSource, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
+import { filterSource, idsSource, lockHolders, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
+import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
+import { aliveError, gateUnlock } from '../workers/unlock-gate.ts';
 import type { ActionParams } from './apply-action.ts';
 import type { JobAction } from '../../shared/model/jobs.ts';
 
@@ -29,6 +31,8 @@ export interface JobsContext {
   hosted: HostedRunner;
   /** Error rules and classifier, and the records of jobs that left the database. */
   history: Pick<HistoryDomain, 'errorRules' | 'classify' | 'records'>;
+  /** Whether the pools holding jobs still run: the one liveness source every unlock uses. */
+  liveness: PoolLivenessSource;
 }
 
 export interface JobsDomain extends Domain<Ops> {
@@ -39,12 +43,25 @@ export interface JobsDomain extends Domain<Ops> {
 /** The job explorer: lists, counts, one job in full, and actions single and in bulk, with the audit log. */
 export function createJobs(ctx: JobsContext): JobsDomain {
   const { sessions, history } = ctx;
-  const bulk: BulkContext = { audit: ctx.audit, events: ctx.events, hosted: ctx.hosted, records: history.records };
+  const bulk: BulkContext = { audit: ctx.audit, events: ctx.events, hosted: ctx.hosted, records: history.records, liveness: ctx.liveness };
 
   const act = (action: JobAction, target: ActionTarget, params: ActionParams, actionId?: string) => {
     const session = sessions.writable();
     const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, history.errorRules());
     return runBulkAction(bulk, session, action, source, params, { actionId });
+  };
+
+  /**
+   * Unlock refuses, before anything changes, when any pool holding a targeted job is known alive: its jobs run,
+   * and unlocking them would let a second worker run them at the same time (a 409 naming the pool).
+   */
+  const unlock = async (target: ActionTarget, force: boolean, actionId?: string) => {
+    const session = sessions.writable();
+    const hostPool = ctx.hosted.poolId();
+    const holders = (await lockHolders(session, history.errorRules(), target)).filter((p) => p !== hostPool);
+    const gate = gateUnlock(await ctx.liveness.judge(session.pool, session.profile.id, holders), holders, force);
+    if (gate.alive.length) throw aliveError(gate.alive);
+    return act('unlock', target, { force }, actionId);
   };
 
   return {
@@ -72,7 +89,7 @@ export function createJobs(ctx: JobsContext): JobsDomain {
       'jobs.cancel': ({ target, actionId }) => act('cancel', target, {}, actionId),
       'jobs.fail': ({ target, message, actionId }) => act('fail', target, { message }, actionId),
       'jobs.setPriority': ({ target, priority, actionId }) => act('priority', target, { priority }, actionId),
-      'jobs.unlock': ({ target, actionId }) => act('unlock', target, {}, actionId),
+      'jobs.unlock': ({ target, force, actionId }) => unlock(target, force, actionId),
       'jobs.add': (input) => addJob(sessions.writable(), ctx.audit, input),
       'audit.list': ({ limit, before, allConnections }) =>
         ctx.audit.list({ connectionId: allConnections ? null : (sessions.current()?.profile.id ?? null), limit, before }),

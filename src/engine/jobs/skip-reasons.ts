@@ -9,6 +9,8 @@ export const SKIP = {
   cancelElsewhere: (pool: string) => `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`,
   notLocked: 'not locked: nothing to unlock',
   ownPool: "held by this console's running runner: its pool is alive, cancel the job instead",
+  unlockRefused: (pool: string, why: string) => `held by ${pool}, not unlocked: ${why}`,
+  unlockAlive: (pool: string, why: string) => `held by ${pool}, which is alive (${why}): never unlocked`,
 } as const;
 
 /**

@@ -107,9 +107,11 @@ export const jobOps = {
     summary: 'Change priority (lower runs first; reschedule_jobs); locked jobs are skipped and reported',
   }),
   'jobs.unlock': op<BulkActionReport>()({
-    input: action({}),
+    /** force: also unlock pools without the companion that took a lock recently (their liveness is unknown). */
+    input: action({ force: z.boolean().default(false) }),
     access: 'write',
-    summary: "Release jobs held by pools that are gone (force_unlock_workers of their pools); this console's live pool is refused",
+    summary:
+      "Release jobs held by pools that are gone (force_unlock_workers of their pools); a pool known alive is refused (409), this console's live pool is skipped",
   }),
   'jobs.add': op<AddedJob>()({
     input: z

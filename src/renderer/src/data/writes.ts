@@ -24,6 +24,7 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
   'stuck.unlock': JOB_READS,
   'recovery.run': JOB_READS,
   'stuck.setThreshold': ['stuck.get'],
+  'recovery.configure': ['recovery.settings'],
   'backfill.save': BACKFILL_READS,
   'backfill.remove': BACKFILL_READS,
   'backfill.import': BACKFILL_READS,

@@ -16,6 +16,8 @@ export interface ActionInputs {
   runAt: string | null;
   message: string;
   priority: number;
+  /** unlock: also release pools without the companion that took a lock recently. */
+  force: boolean;
 }
 
 /** What each action does, said before the operator confirms it. */
@@ -26,7 +28,7 @@ export const ACTION_EXPLANATIONS: Record<JobAction, string> = {
   fail: 'Attempts are set to the maximum: the job stays in the table, permanently failed, until someone retries or removes it.',
   priority: 'Lower numbers run first; the default is 0.',
   unlock:
-    'Releases every job held by the pools (worker processes) of these jobs: graphile-worker unlocks per pool. Only when that process is gone: if it still runs, a job may run twice.',
+    'Releases every job held by the pools (worker processes) of these jobs: graphile-worker unlocks per pool. A worker known alive (its companion heartbeat is recent) is refused: its jobs really run. One known gone is unlocked. One without the companion is judged from its lock age: if it still runs, a job may run twice.',
 };
 
 /**
@@ -57,6 +59,6 @@ export function actionCall(request: ActionRequest, inputs: ActionInputs, actionI
     case 'priority':
       return { name: 'jobs.setPriority', input: { target, actionId, priority: inputs.priority } };
     case 'unlock':
-      return { name: 'jobs.unlock', input: { target, actionId } };
+      return { name: 'jobs.unlock', input: { target, actionId, force: inputs.force } };
   }
 }
