@@ -36,15 +36,23 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
           {shortPoolId(w.poolId)}
           <span className={`badge worker-source worker-source-${w.source}`}>{SOURCE[w.source]}</span>
         </div>
-        <div className="worker-sub" data-testid="worker-version">
-          {w.graphileWorkerVersion
-            ? `graphile-worker ${w.graphileWorkerVersion}`
-            : w.source === 'hosted'
-              ? 'hosted runner'
-              : 'version unknown'}
+        <div className="worker-facts">
+          <span data-testid="worker-host">{w.host || w.pid ? `${w.host ?? 'this machine'} · ${w.pid ?? '?'}` : 'host unknown'}</span>
+          <span data-testid="worker-version">
+            {w.graphileWorkerVersion
+              ? `graphile-worker ${w.graphileWorkerVersion}`
+              : w.source === 'hosted'
+                ? 'hosted runner'
+                : 'version unknown'}
+          </span>
+          {w.concurrency !== null && (
+            <span>
+              concurrency <span data-testid="worker-concurrency">{w.concurrency}</span>
+            </span>
+          )}
         </div>
         {w.tasks.length > 0 && (
-          <div className="worker-sub worker-tasks" title={w.tasks.join(', ')} data-testid="worker-tasks">
+          <div className="worker-tasks" title={w.tasks.join(', ')} data-testid="worker-tasks">
             {countOf(w.tasks.length, 'task')}: {w.tasks.slice(0, TASKS_SHOWN).join(', ')}
             {w.tasks.length > TASKS_SHOWN ? ` and ${w.tasks.length - TASKS_SHOWN} more` : ''}
           </div>
@@ -54,20 +62,20 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
         <span className={`badge worker-live worker-live-${w.liveness}`} title={w.reason} data-testid="worker-liveness">
           {LIVENESS[w.liveness]}
         </span>
-      </td>
-      <td data-testid="worker-host">{w.host || w.pid ? `${w.host ?? 'this machine'} · ${w.pid ?? '?'}` : '—'}</td>
-      <td className="num" data-testid="worker-concurrency">
-        {w.concurrency ?? '—'}
-      </td>
-      <td title={w.startedAt ? formatDateTime(w.startedAt) : undefined}>
-        {w.stoppedAt ? `stopped ${formatDateTime(w.stoppedAt)}` : w.startedAt ? `${formatAge(now - Date.parse(w.startedAt))}` : '—'}
-      </td>
-      <td data-testid="worker-heartbeat" title={w.reason}>
-        {w.lastHeartbeatAt
-          ? `${formatAge(Math.max(0, now - Date.parse(w.lastHeartbeatAt)))} ago`
-          : w.source === 'hosted'
-            ? 'in process'
-            : '—'}
+        <div className="worker-facts">
+          <span data-testid="worker-heartbeat" title={w.reason}>
+            {w.lastHeartbeatAt
+              ? `heartbeat ${formatAge(Math.max(0, now - Date.parse(w.lastHeartbeatAt)))} ago`
+              : w.source === 'hosted'
+                ? 'in this process'
+                : 'no heartbeat'}
+          </span>
+          {(w.stoppedAt || w.startedAt) && (
+            <span title={w.startedAt ? `Started ${formatDateTime(w.startedAt)}` : undefined}>
+              {w.stoppedAt ? `stopped ${formatDateTime(w.stoppedAt)}` : `up ${formatAge(now - Date.parse(w.startedAt!))}`}
+            </span>
+          )}
+        </div>
       </td>
       <td>
         <RunningJobs worker={w} now={now} blocked={blocked} pending={pending} onCancel={onCancel} />

@@ -53,19 +53,15 @@ export function WorkersView() {
         <table className="workers-table" data-testid="workers-table">
           <thead>
             <tr>
-              <th>Worker</th>
-              <th>State</th>
-              <th>Host · pid</th>
-              <th className="num">Concurrency</th>
-              <th>Up for</th>
-              <th>Heartbeat</th>
+              <th className="col-worker">Worker</th>
+              <th className="col-state">State</th>
               <th>Running now</th>
             </tr>
           </thead>
           <tbody>
             {data?.workers.length === 0 && (
               <tr>
-                <td colSpan={7} className="table-empty">
+                <td colSpan={3} className="table-empty">
                   No worker holds a job or reports now.
                 </td>
               </tr>

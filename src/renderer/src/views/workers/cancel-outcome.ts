@@ -91,4 +91,5 @@ export function cancelWarning(worker: WorkerInfo): string | null {
   return `This worker is ${worker.liveness === 'gone' ? 'gone' : 'stopped'} (${worker.reason.toLowerCase()}): it will probably not answer. The request stays, and the worker cancels the job at its next heartbeat if it comes back.`;
 }
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** The engine's reason as a sentence: capitalised, ending with a full stop. */
+const capitalise = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}`;
