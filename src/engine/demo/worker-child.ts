@@ -71,8 +71,11 @@ export async function startDemoWorker(options: DemoWorkerOptions): Promise<DemoW
     heartbeatIntervalMs: options.heartbeatIntervalMs,
   };
   // An IPC channel: when the console dies, however it dies, the channel closes and the worker stops itself.
+  // A process group of its own (POSIX): a Ctrl-C in the terminal reaches the console, which then stops it in order.
   const child = spawn(command.execPath, command.args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: process.platform !== 'win32',
+    windowsHide: true,
     env: { ...process.env, ...command.env, JOBDECK_DEMO_WORKER: JSON.stringify(config) },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
