@@ -24,6 +24,7 @@ import { createBackfill } from './backfill/domain.ts';
 import { createWorkers } from './workers/domain.ts';
 import { createPoolLiveness } from './workers/pool-liveness.ts';
 import type { StopReport } from './runner/host.ts';
+import type { DemoWorkerSettings } from './runner/controller.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -36,6 +37,8 @@ export interface EngineOptions {
   log?: LogFn;
   /** Depth sample period; the chart keeps this resolution. */
   depthSampleMs?: number;
+  /** The demo's separate worker process (a child with the companion): false for none, or settings for it. */
+  demoWorker?: DemoWorkerSettings | false;
 }
 
 export interface StartOptions {
@@ -149,6 +152,7 @@ export function createEngine(options: EngineOptions): Engine {
       tasks: Object.assign({}, ...hooks.map((d) => d.hooks.tasks?.(session) ?? {})) as TaskList,
       crontab: hooks.flatMap((d) => d.hooks.crontab?.(session) ?? []),
     }),
+    demoWorker: options.demoWorker,
   });
   const hosted = runner.hosted;
 

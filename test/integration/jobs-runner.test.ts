@@ -105,7 +105,7 @@ test('a job held by another process is never changed: cancel, fail and retry rep
   assert.equal(cancel.skipped, 1);
   assert.equal(
     cancel.skippedByReason[0].reason,
-    `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`,
+    `running in another process (${pool}) without the Jobdeck companion: a running job cannot be stopped there; cancel it once it ends`,
   );
   for (const name of ['jobs.fail', 'jobs.retry'] as const) {
     const r = await te.call(name, { target: { ids: [id] } });

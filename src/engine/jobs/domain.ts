@@ -7,7 +7,8 @@ import { addJob } from './add.ts';
 import { filterSource, idsSource, lockHolders, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { aliveError, gateUnlock } from '../workers/unlock-gate.ts';
-import type { ActionParams } from './apply-action.ts';
+import { normalizeIds, type ActionParams } from './apply-action.ts';
+import { assertCanAskWorkers } from './cancel.ts';
 import type { JobAction } from '../../shared/model/jobs.ts';
 
 type Ops =
@@ -86,7 +87,11 @@ export function createJobs(ctx: JobsContext): JobsDomain {
       },
       'jobs.preview': ({ action, target }) => previewAction(sessions.require(), history.errorRules(), ctx.hosted.poolId(), action, target),
       'jobs.retry': ({ target, runAt, actionId }) => act('retry', target, { runAt: runAt ? new Date(runAt) : null }, actionId),
-      'jobs.cancel': ({ target, actionId }) => act('cancel', target, {}, actionId),
+      'jobs.cancel': async ({ target, actionId }) => {
+        // A selection that a worker with the companion runs, on a role that may not ask it: a refusal, nothing changed.
+        if ('ids' in target) await assertCanAskWorkers(sessions.writable().pool, normalizeIds(target.ids), ctx.hosted.poolId());
+        return act('cancel', target, {}, actionId);
+      },
       'jobs.fail': ({ target, message, actionId }) => act('fail', target, { message }, actionId),
       'jobs.setPriority': ({ target, priority, actionId }) => act('priority', target, { priority }, actionId),
       'jobs.unlock': ({ target, force, actionId }) => unlock(target, force, actionId),

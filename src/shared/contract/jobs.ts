@@ -94,7 +94,7 @@ export const jobOps = {
     input: action({}),
     access: 'write',
     summary:
-      "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; the hosted runner's running jobs are aborted",
+      "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; running jobs of the hosted runner are aborted, those of workers with the companion are asked to stop (jobdeck.cancel_requests + NOTIFY, up to 10 s for the answer); jobs of other processes are refused",
   }),
   'jobs.fail': op<BulkActionReport>()({
     input: action({ message: z.string().trim().min(1).max(1000).optional() }),

@@ -24,7 +24,7 @@ export interface ActionInputs {
 export const ACTION_EXPLANATIONS: Record<JobAction, string> = {
   retry: 'Attempts are reset to 0 and the job runs at the chosen time. A job a worker holds right now is skipped and listed.',
   cancel:
-    "A job that is not running is removed from the queue and kept in Jobdeck's history as cancelled. A job running in this console's runner is aborted and ends as cancelled, not retried. A job running in another process cannot be cancelled from here: it is listed.",
+    "A job that is not running is removed from the queue and kept in Jobdeck's history as cancelled. A job running in this console's runner is aborted, and one running in a worker with the Jobdeck companion is asked to stop (Jobdeck waits up to 10 s for its answer): either ends as cancelled, not retried. A job running in a process without the companion cannot be stopped: it is listed.",
   fail: 'Attempts are set to the maximum: the job stays in the table, permanently failed, until someone retries or removes it.',
   priority: 'Lower numbers run first; the default is 0.',
   unlock:
