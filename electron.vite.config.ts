@@ -7,7 +7,13 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          // The demo's separate worker process (src/engine/demo/worker-child.ts starts it from next to the bundle).
+          'demo-worker': resolve(import.meta.dirname, 'src/engine/demo/worker-process.ts'),
+        },
+      },
     },
   },
   preload: {

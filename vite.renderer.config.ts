@@ -1,6 +1,20 @@
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { rendererInputsHash, STAMP } from './scripts/renderer-inputs.ts';
+
+/** Records what the bundle was built from, so `npm run serve` rebuilds only when that changed. */
+const stampInputs = (): Plugin => {
+  const hash = rendererInputsHash(import.meta.dirname);
+  return {
+    name: 'jobdeck-stamp-inputs',
+    apply: 'build',
+    closeBundle() {
+      writeFileSync(resolve(import.meta.dirname, STAMP), hash);
+    },
+  };
+};
 
 /**
  * The renderer's build, shared by the desktop app (electron.vite.config.ts) and web mode (`npm run
@@ -9,7 +23,7 @@ import react from '@vitejs/plugin-react';
 export const rendererConfig: UserConfig = {
   root: resolve(import.meta.dirname, 'src/renderer'),
   base: './',
-  plugins: [react()],
+  plugins: [react(), stampInputs()],
   build: {
     outDir: resolve(import.meta.dirname, 'out/renderer'),
     emptyOutDir: true,

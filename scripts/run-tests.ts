@@ -3,6 +3,11 @@
  *
  *   node --import tsx scripts/run-tests.ts [options] [files or folders...]   (default: test/e2e test/integration test/unit)
  *
+ *   --build            build what the tests load first (`npm run build:app`: the companion, main, preload, renderer),
+ *                      while the run's Postgres starts
+ *   --check            typecheck and lint (`npm run check`) while the tests run: the tests leave a core idle about a
+ *                      third of the time, so the checks cost little wall time; their result comes before the counts
+ *                      and a failed check fails the run
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
  *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
@@ -49,6 +54,8 @@ const TEST_TIMEOUT_MS = 10 * 60_000;
 
 interface Options {
   files: string[];
+  build: boolean;
+  check: boolean;
   shuffleSeed: number | null;
   fileByFile: boolean;
   concurrency: number;
@@ -74,6 +81,8 @@ class UsageError extends Error {}
 function parseArgs(argv: string[]): Options {
   const options: Options = {
     files: [],
+    build: false,
+    check: false,
     shuffleSeed: null,
     fileByFile: false,
     concurrency: 2,
@@ -82,7 +91,9 @@ function parseArgs(argv: string[]): Options {
   };
   const targets: string[] = [];
   for (const arg of argv) {
-    if (arg === '--shuffle') options.shuffleSeed = Math.floor(Math.random() * 2 ** 31);
+    if (arg === '--build') options.build = true;
+    else if (arg === '--check') options.check = true;
+    else if (arg === '--shuffle') options.shuffleSeed = Math.floor(Math.random() * 2 ** 31);
     else if (arg.startsWith('--shuffle=')) {
       const seed = Number(arg.slice('--shuffle='.length));
       if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--shuffle takes a whole number seed, got ${arg}`);
@@ -140,12 +151,12 @@ function shuffle<T>(items: T[], seed: number): T[] {
 }
 
 /** Refuses to start a run whose browser tests could not run, unless they are skipped on purpose. */
-function preflight(files: string[]): void {
+function preflight(files: string[], building: boolean): void {
   if (!files.some((f) => f.startsWith(`test${path.sep}e2e${path.sep}`)) || browserSkippedOnPurpose()) return;
   const problems: string[] = [];
   if (!findChromium()) problems.push(noChromiumMessage());
-  if (!existsSync(path.join(ROOT, 'out/renderer/index.html')))
-    problems.push('The renderer is not built: run `npm run build` first (`npm test` does).');
+  if (!building && !existsSync(path.join(ROOT, 'out/renderer/index.html')))
+    problems.push('The renderer is not built: run `npm run build` first, or pass --build (`npm test` does).');
   if (problems.length) {
     for (const p of problems) console.error(`run-tests: ${p}`);
     console.error(`run-tests: browser tests cannot run; nothing was run.`);
@@ -220,8 +231,40 @@ async function startCluster(runDir: RunDir): Promise<{ server: EmbeddedPostgresH
   return { server, shared };
 }
 
-/** The child node --test process that is running, to stop it (and everything it started) on Ctrl-C. */
-let current: ChildProcess | null = null;
+/** The child processes that are running (node --test, a build, the checks), to stop them and theirs on Ctrl-C. */
+const running = new Set<ChildProcess>();
+
+interface ScriptResult {
+  script: string;
+  ok: boolean;
+  output: string;
+  ms: number;
+}
+
+/** Runs `npm run <script>` with its output kept, to be printed whole when it matters (a build or check that failed). */
+function runScript(script: string): Promise<ScriptResult> {
+  const began = Date.now();
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  return new Promise((resolve) => {
+    const child = spawn(npm, ['run', '--silent', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: process.platform === 'win32',
+      detached: process.platform !== 'win32',
+    });
+    running.add(child);
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (error) => (output += `\n${error.message}`));
+    child.on('close', (code) => {
+      running.delete(child);
+      resolve({ script, ok: code === 0, output, ms: Date.now() - began });
+    });
+  });
+}
+
+const scriptLine = (r: ScriptResult) => `── npm run ${r.script}: ${r.ok ? 'ok' : 'FAILED'} (${(r.ms / 1000).toFixed(0)} s)`;
 
 /** Runs `node --test` on `files`; its own process group, so that everything it started can be stopped at once. */
 function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, eventsFile: string): Promise<number> {
@@ -240,18 +283,21 @@ function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, 
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'inherit', detached: process.platform !== 'win32' });
-    current = child;
+    running.add(child);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      current = null;
+      running.delete(child);
       resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
     });
   });
 }
 
-async function stopChild(): Promise<void> {
-  const child = current;
-  if (!child?.pid) return;
+async function stopChildren(): Promise<void> {
+  await Promise.all([...running].map(stopChild));
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (!child.pid || child.exitCode !== null) return;
   const group = process.platform === 'win32' ? child.pid : -child.pid;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
@@ -363,7 +409,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  preflight(options.files);
+  preflight(options.files, options.build);
   sweepStaleRuns();
 
   const runDir = makeRunDir();
@@ -371,7 +417,7 @@ async function main(): Promise<number> {
   let cleaning: Promise<void> | null = null;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      await stopChild();
+      await stopChildren();
       await server?.stop().catch((error) => console.error(`run-tests: stopping Postgres: ${(error as Error).message}`));
       rmSync(runDir.root, { recursive: true, force: true });
     })());
@@ -387,11 +433,22 @@ async function main(): Promise<number> {
 
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: runDir.tmp, TEMP: runDir.tmp, TMP: runDir.tmp };
+    const build = options.build ? runScript('build:app') : null;
     if (options.files.some((f) => !f.startsWith(`test${path.sep}unit${path.sep}`))) {
       const cluster = await startCluster(runDir);
       server = cluster.server;
       env[SHARED_CLUSTER_ENV] = JSON.stringify(cluster.shared);
     }
+    if (build) {
+      const built = await build;
+      console.log(scriptLine(built));
+      if (!built.ok) {
+        console.log(built.output);
+        console.log('run-tests: the build failed; no test was run.');
+        return 1;
+      }
+    }
+    const check = options.check ? runScript('check') : null;
     if (options.shuffleSeed !== null) {
       console.log(
         `run-tests: files shuffled with seed ${options.shuffleSeed} (replay: node --import tsx scripts/run-tests.ts --shuffle=${options.shuffleSeed})`,
@@ -418,8 +475,15 @@ async function main(): Promise<number> {
     // Every temp folder a test makes, it removes: name the ones left (the run's folder goes anyway).
     const left = readdirSync(runDir.tmp).filter((name) => !runDir.own.includes(name));
     if (left.length) console.log(`run-tests: warning: the tests left ${left.length} temp folder(s) behind: ${left.join(', ')}`);
+    const checked = check ? await check : null;
+    if (checked) {
+      console.log('');
+      console.log(scriptLine(checked));
+      if (!checked.ok || checked.output.trim()) console.log(checked.output.trimEnd());
+      if (!checked.ok) console.log('The checks failed (typecheck or lint, above): the run fails whatever the tests say.');
+    }
     const summary = summarize(events, exitCodes, fileTimes, startedAt);
-    return summary.failed ? 1 : 0;
+    return summary.failed || (checked && !checked.ok) ? 1 : 0;
   } finally {
     // Also after a signal: the signal's handler started the cleanup, the run ends when it is done.
     await cleanup();

@@ -18,11 +18,13 @@ import { ownPoolsRepo } from './runner/own-pools.ts';
 import { createOverview } from './overview/domain.ts';
 import { createHistory, type HistoryDomain } from './history/domain.ts';
 import { createJobs } from './jobs/domain.ts';
-import { createStuck } from './stuck/domain.ts';
-import { createRecovery } from './recovery/domain.ts';
+import { createStuck, type StuckDomain } from './stuck/domain.ts';
+import { createRecovery, type RecoveryDomain } from './recovery/domain.ts';
 import { createBackfill } from './backfill/domain.ts';
 import { createWorkers } from './workers/domain.ts';
+import { createPoolLiveness } from './workers/pool-liveness.ts';
 import type { StopReport } from './runner/host.ts';
+import type { DemoWorkerSettings } from './runner/controller.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -35,6 +37,8 @@ export interface EngineOptions {
   log?: LogFn;
   /** Depth sample period; the chart keeps this resolution. */
   depthSampleMs?: number;
+  /** The demo's separate worker process (a child with the companion): false for none, or settings for it. */
+  demoWorker?: DemoWorkerSettings | false;
 }
 
 export interface StartOptions {
@@ -58,6 +62,7 @@ export interface EngineParts {
   hosted: HostedRunner;
   runner: RunnerDomain;
   history: HistoryDomain;
+  recovery: RecoveryDomain;
   /** Every domain's lifecycle hooks, by domain name (tests run a hook directly). */
   hooks: Record<string, LifecycleHooks>;
 }
@@ -147,6 +152,7 @@ export function createEngine(options: EngineOptions): Engine {
       tasks: Object.assign({}, ...hooks.map((d) => d.hooks.tasks?.(session) ?? {})) as TaskList,
       crontab: hooks.flatMap((d) => d.hooks.crontab?.(session) ?? []),
     }),
+    demoWorker: options.demoWorker,
   });
   const hosted = runner.hosted;
 
@@ -162,12 +168,24 @@ export function createEngine(options: EngineOptions): Engine {
   const overview = createOverview({ db, sessions, events, depthSampleMs: options.depthSampleMs ?? 5000 });
   const connections = createConnections({ mode: options.mode, secrets: options.secrets, repo: connectionsTable, connector, status });
   const history = createHistory({ db, log, sessions, isHostedPool: (poolId) => ownPools.all().has(poolId) });
-  const jobs = createJobs({ sessions, audit, events, hosted, history });
-  const recovery = createRecovery({ sessions, pools: ownPools, hosted, audit, events, log });
-  const pools = { own: () => ownPools.all(), currentPoolId: () => hosted.poolId() };
-  const stuck = createStuck({ db, sessions, audit, hosted, pools, bulk: jobs.bulk, lastRecovery: recovery.last });
+  // Whether a pool runs, for every view and every unlock. Unknown pools are judged against the stuck view's
+  // default threshold, read when judging (the stuck domain is created below).
+  const liveness = createPoolLiveness({
+    own: () => ownPools.all(),
+    currentPoolId: () => hosted.poolId(),
+    judgeAfterMs: (connectionId) => stuck.defaultThresholdMs(connectionId),
+  });
+  const jobs = createJobs({ sessions, audit, events, hosted, history, liveness });
+  const recovery = createRecovery({ db, sessions, pools: ownPools, hosted, liveness, audit, events, log });
+  const stuck: StuckDomain = createStuck({ db, sessions, audit, hosted, liveness, bulk: jobs.bulk, lastRecovery: recovery.last });
   const backfill = createBackfill({ db, sessions, audit, events, hosted });
-  const workers = createWorkers({ sessions, hosted, hostedConcurrency: () => runner.status().concurrency, ownPools: () => ownPools.all() });
+  const workers = createWorkers({
+    sessions,
+    hosted,
+    liveness,
+    hostedConcurrency: () => runner.status().concurrency,
+    ownPools: () => ownPools.all(),
+  });
 
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
   for (const domain of [recovery, backfill, history]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
@@ -200,7 +218,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     status,
     embeddedDir: () => connector.embeddedDir(),
-    parts: { db, audit, sessions, hosted, runner, history, hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])) },
+    parts: { db, audit, sessions, hosted, runner, history, recovery, hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])) },
 
     async start(start = {}) {
       runner.configure({

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createEngine } from '../engine/index.ts';
-import { startWebServer } from './web-server.ts';
+import { createEngine, type Engine } from '../engine/index.ts';
+import { startWebServer, type WebServer } from './web-server.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { parseTarget } from '../engine/pg/connection-string.ts';
 
@@ -21,6 +21,15 @@ Usage: npm run serve -- [options]
   --concurrency N        jobs the hosted runner runs at once (default 4)
   -h, --help             this text
 `;
+
+/** An error's message without its stack: what an operator can act on. */
+const plain = (error: unknown) => String((error as Error)?.message ?? error);
+
+/** A start-up problem that is not bad input: one line, exit code 1. */
+function exitWith(message: string): never {
+  console.error(`jobdeck: ${message}`);
+  process.exit(1);
+}
 
 function fail(message: string): never {
   console.error(`jobdeck: ${message}\n\n${HELP}`);
@@ -69,8 +78,22 @@ async function main(): Promise<void> {
 
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
-  const engine = createEngine({ dataDir, mode: 'web' });
-  const server = await startWebServer({ engine, staticDir, port });
+  let engine: Engine;
+  try {
+    engine = createEngine({ dataDir, mode: 'web' });
+  } catch (error) {
+    return exitWith(`cannot open the data directory ${dataDir}: ${plain(error)}`);
+  }
+  let server: WebServer;
+  try {
+    server = await startWebServer({ engine, staticDir, port });
+  } catch (error) {
+    await engine.stop(1_000).catch(() => {});
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') return exitWith(`port ${port} is in use: choose another with --port, or leave it out for a free one`);
+    if (code === 'EACCES') return exitWith(`port ${port} needs privileges this user lacks: choose one above 1023`);
+    return exitWith(`cannot serve on port ${port}: ${plain(error)}`);
+  }
   let stoppingAt = 0;
   const shutdown = async (signal: string) => {
     if (stoppingAt) {
@@ -118,6 +141,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`jobdeck: ${(error as Error).stack ?? error}`);
+  // The stack only when asked for: an operator gets the message.
+  console.error(`jobdeck: ${process.env.JOBDECK_DEBUG ? ((error as Error).stack ?? error) : plain(error)}`);
   process.exit(1);
 });

@@ -177,13 +177,16 @@ test('a selected job taken by a worker before the action runs is reported as ski
     ).rows[0];
     assert.deepEqual(row, { attempts: 4, max_attempts: 3, locked_by: 'pool-7f3a9c' }, 'the job the worker holds is untouched');
 
-    // Its page says plainly that it cannot be cancelled from here, and what can be done.
+    // Its page says plainly that it cannot be stopped there (no companion), and what can be done.
     await page
       .getByTestId('report-reasons')
       .getByRole('link', { name: `#${parse[1]}` })
       .click();
     await page.getByTestId('job-locked-elsewhere').waitFor();
-    assert.match(await page.getByTestId('job-locked-elsewhere').innerText(), /pool-7f3a9c\): it cannot be cancelled from here/);
+    assert.match(
+      await page.getByTestId('job-locked-elsewhere').innerText(),
+      /pool-7f3a9c\) without the Jobdeck companion: a running job cannot be stopped there/,
+    );
     assert.equal(await page.getByTestId('job-action-cancel').isDisabled(), true);
     assert.equal(await page.getByTestId('job-action-unlock').isDisabled(), false);
     await web.screenshot('job-detail-locked-elsewhere');

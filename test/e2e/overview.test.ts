@@ -45,6 +45,12 @@ test('the overview shows live counts that change as jobs run, and the depth char
       undefined,
       { timeout: 30_000 },
     );
+    // How many worker processes are alive: the engine's own figure, linking to the Workers view.
+    const workers = (await web.engine.call('workers.list', {})) as { ok: true; data: { alive: number } };
+    assert.ok(workers.ok && workers.data.alive >= 1, 'the hosted runner at least is alive');
+    const summary = page.getByTestId('workers-summary');
+    await summary.getByText(`${workers.data.alive} worker${workers.data.alive === 1 ? '' : 's'} alive`).waitFor();
+    assert.equal(await summary.getAttribute('href'), '#/workers');
     const file = await web.screenshot('overview');
     assert.ok(file.endsWith('overview.png'));
   }),

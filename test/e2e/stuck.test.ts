@@ -6,6 +6,7 @@ import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/engine.ts';
 import { profileIdForUrl } from '../../src/engine/pg/connection-string.ts';
+import { printSchemaSql } from '../../src/worker/schema.ts';
 
 const skip = browserSkipReason();
 let db: TestPostgres;
@@ -105,5 +106,52 @@ test(
       await wc.screenshot('stuck-view-after-unlock');
       const audit = wc.engine.parts.audit.list({ limit: 10 }).map((a) => a.action);
       assert.ok(audit.includes('stuck.unlock') && audit.includes('recovery.unlock'));
+    }),
+);
+
+test(
+  'a worker known gone by its heartbeat shows as such, with host and pid; automatic recovery is turned on in the view',
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, wc, async (wc) => {
+      // A companion worker's row whose heartbeat stopped a minute ago, holding a job (the rest of the suite runs
+      // real worker processes; the view only needs what they leave behind).
+      await q(printSchemaSql({ grants: false }));
+      await q(
+        `insert into jobdeck.workers (pool_id, host, pid, concurrency, heartbeat_interval_ms, last_heartbeat_at)
+         values ('pool-dead00beat01', 'worker-7.internal', 4242, 4, 5000, now() - interval '1 minute')`,
+      );
+      await q(`select graphile_worker.add_job('enrich_record', '{}'::json, job_key => 'beat-held')`);
+      await q(
+        `update graphile_worker._private_jobs set locked_by = 'pool-dead00beat01', locked_at = now() - interval '70 seconds', attempts = 1 where key = 'beat-held'`,
+      );
+      await wc.open('#/stuck');
+      const page = wc.page;
+      const group = '[data-testid="stuck-pool-pool-dead00beat01"]';
+      await page.waitForSelector(group);
+      assert.match((await page.textContent(`${group} [data-testid="pool-liveness"]`)) ?? '', /^gone · heartbeat$/);
+      assert.match((await page.textContent(group)) ?? '', /No heartbeat for \d+ s.*host worker-7\.internal, pid 4242/);
+
+      const toggle = page.getByTestId('auto-recovery');
+      assert.equal(await toggle.isChecked(), false, 'off by default');
+      await toggle.click(); // a controlled box: it changes once the engine has saved the setting
+      await waitFor('automatic recovery to be on', async () => {
+        const r = await wc.engine.call('recovery.settings', {});
+        return r.ok && (r.data as { autoUnlockGone: boolean }).autoUnlockGone;
+      });
+      await waitFor('the box to show it on', () => toggle.isChecked());
+      // On: the gone worker's job is unlocked without another click, and the view follows.
+      await page.waitForSelector(group, { state: 'detached', timeout: 30_000 });
+      await waitFor('the recovery note', async () =>
+        /Automatically.*1 worker pool known gone/.test((await page.textContent('[data-testid="recovery-note"]')) ?? ''),
+      );
+      assert.ok(wc.engine.parts.audit.list({ limit: 5 }).some((a) => a.action === 'recovery.auto'));
+      await toggle.click();
+      await waitFor('automatic recovery to be off', async () => {
+        const r = await wc.engine.call('recovery.settings', {});
+        return r.ok && !(r.data as { autoUnlockGone: boolean }).autoUnlockGone;
+      });
+      await q(`delete from graphile_worker._private_jobs where key = 'beat-held'`);
+      await q(`delete from jobdeck.workers where pool_id = 'pool-dead00beat01'`);
     }),
 );

@@ -4,8 +4,7 @@ import { startTestPostgres, type TestPostgres } from './postgres.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
-import type { StartOptions } from '../../src/engine/index.ts';
-import type { LogFn } from '../../src/engine/logger.ts';
+import type { EngineOptions, StartOptions } from '../../src/engine/index.ts';
 import type { OpName, OpOutput } from '../../src/shared/contract/index.ts';
 
 export interface TestEngine {
@@ -19,10 +18,16 @@ export interface TestEngine {
 
 /** A real engine with its own SQLite file in a temp folder, started against `databaseUrl` (or the embedded demo). */
 export async function startTestEngine(
-  start: StartOptions & { depthSampleMs?: number; dataDir?: string; log?: LogFn } = {},
+  start: StartOptions & Pick<EngineOptions, 'depthSampleMs' | 'demoWorker' | 'log'> & { dataDir?: string } = {},
 ): Promise<TestEngine> {
   const dataDir = start.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'jobdeck-engine-'));
-  const engine = createEngine({ dataDir, mode: 'web', log: start.log ?? (() => {}), depthSampleMs: start.depthSampleMs });
+  const engine = createEngine({
+    dataDir,
+    mode: 'web',
+    log: start.log ?? (() => {}),
+    depthSampleMs: start.depthSampleMs,
+    demoWorker: start.demoWorker,
+  });
   await engine.start({ runner: false, ...start });
   return {
     engine,

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -59,5 +60,34 @@ test('bad command-line input is refused with a clear message and exit code 2', (
     const result = spawnSync(process.execPath, [...cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.status, 2, args.join(' '));
     assert.match(result.stderr, message);
+  }
+});
+
+test('a busy port or an unusable data directory gets one clear line, no stack trace, exit code 1', async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as { port: number }).port;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
+  const notADir = path.join(dataDir, 'file');
+  writeFileSync(notADir, 'not a folder');
+  try {
+    for (const [args, message] of [
+      [['--offline', '--port', String(port), '--data-dir', dataDir], new RegExp(`port ${port} is in use: choose another with --port`)],
+      [['--offline', '--data-dir', notADir], /cannot open the data directory/],
+    ] as const) {
+      const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [...cli, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (status) => resolve({ status, stderr }));
+      });
+      assert.equal(result.status, 1, args.join(' '));
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+    }
+  } finally {
+    busy.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -79,7 +79,7 @@ test('retry at a chosen time sets run_at; change priority; mark permanently fail
   assert.equal(failed.last_error, 'Gave up: provider retired the model');
 });
 
-test('cancel removes an idle job and keeps it as cancelled; a job running elsewhere cannot be cancelled from here', async () => {
+test('cancel removes an idle job and keeps it as cancelled; a job running in a process without the companion is refused', async () => {
   const [idle, running] = await addJobs(t.db.pool, 'gamma', 2, { payload: { eventId: 7 } });
   await lockAs([running], 'pool-other-host');
   const asked = Date.now();
@@ -87,7 +87,10 @@ test('cancel removes an idle job and keeps it as cancelled; a job running elsewh
   const answered = Date.now();
   assert.equal(report.affected, 1);
   assert.equal(report.skipped, 1);
-  assert.match(report.skippedByReason[0].reason, /cannot be cancelled from here.*mark it failed after it ends/);
+  assert.match(
+    report.skippedByReason[0].reason,
+    /without the Jobdeck companion: a running job cannot be stopped there; cancel it once it ends/,
+  );
   assert.equal(await job(idle), undefined, 'the idle job left the queue');
   assert.ok(await job(running), 'the running job is untouched');
   const detail = await t.te.call('jobs.get', { id: idle });

@@ -105,15 +105,22 @@ test('a job held by another process is never changed: cancel, fail and retry rep
   assert.equal(cancel.skipped, 1);
   assert.equal(
     cancel.skippedByReason[0].reason,
-    `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`,
+    `running in another process (${pool}) without the Jobdeck companion: a running job cannot be stopped there; cancel it once it ends`,
   );
   for (const name of ['jobs.fail', 'jobs.retry'] as const) {
     const r = await te.call(name, { target: { ids: [id] } });
     assert.deepEqual([r.affected, r.skipped], [0, 1], name);
     assert.match(r.skippedByReason[0].reason, new RegExp(`running in another process \\(${pool}\\)`));
   }
+  // This worker has no companion: its liveness is unknown, and it took its lock just now. Unlocking it would let
+  // a second worker run the job while it still runs, so the unlock asks for a confirmation (force) first.
   const unlock = await te.call('jobs.unlock', { target: { ids: [id] } });
-  assert.equal(unlock.affected, 1, 'unlock is the operator’s explicit override for a pool believed gone');
+  assert.deepEqual([unlock.affected, unlock.skipped], [0, 1], 'a pool that may still run is not unlocked without confirmation');
+  assert.match(
+    unlock.skippedByReason[0].reason,
+    new RegExp(`^held by ${pool}, not unlocked: Judged from lock age .*confirm to unlock anyway$`),
+  );
+  assert.equal(await lockedBy(id), pool, 'the job is still held by the worker that runs it');
   const after = (
     await db.pool.query<{ attempts: number; last_error: string | null; run_at: Date }>(
       'select attempts, last_error, run_at from graphile_worker._private_jobs where id = $1',

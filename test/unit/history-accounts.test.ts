@@ -166,11 +166,11 @@ test('one failure, whichever account comes first; the same attempt read twice or
   assert.equal((db.prepare('select count(*) as n from job_attempts').get() as { n: number }).n, 3);
 });
 
-test('migration 7 keeps the failure history and its rollup', (t) => {
+test('migration 8 (exact attempts) keeps the failure history and its rollup', (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-migrate-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'jobdeck.sqlite');
-  const before = openStore(file, { migrations: MIGRATIONS.filter((m) => m.id < 7) });
+  const before = openStore(file, { migrations: MIGRATIONS.filter((m) => m.id < 8) });
   before
     .prepare(
       `insert into failure_attempts (connection_id, job_id, generation, task, attempt, at, error, error_type, source)

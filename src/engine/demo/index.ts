@@ -11,6 +11,14 @@ export { chatJson, LlmError, type LlmConfig } from './llm-client.ts';
 export { startDemoProducer, type DemoProducer } from './producer.ts';
 export { DEMO_PIPELINES, DEMO_SCHEMA, installDemoSchema, type DemoPipeline } from './schema.ts';
 export { makeDemoTaskList } from './tasks.ts';
+export { DRAFT_REPORT_TASK, makeDraftReportTask } from './report-task.ts';
+export {
+  startDemoWorker,
+  defaultDemoWorkerCommand,
+  type DemoWorker,
+  type DemoWorkerCommand,
+  type DemoWorkerOptions,
+} from './worker-child.ts';
 
 /** The knobs an operator can turn while the demo runs. */
 export interface DemoSettings {
@@ -42,6 +50,8 @@ export interface DemoRuntime {
   taskList: TaskList;
   /** The simulated provider, or null when a real provider is configured. */
   llm: FakeLlm | null;
+  /** Where the demo's tasks call the model (the fake's address, or the real provider): other worker processes too. */
+  llmConfig: LlmConfig;
   producer: DemoProducer;
   settings(): DemoSettings;
   /** `mix` is merged into the current mix (values 0..1; scaled down if they add up to more than 1). */
@@ -85,6 +95,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoRuntime>
   return {
     taskList: makeDemoTaskList(() => llmConfig),
     llm: fake,
+    llmConfig,
     producer,
     settings: () => ({ ratePerSecond: producer.rate(), mix: { ...mix } }),
     update(settings) {

@@ -78,30 +78,6 @@ export async function completeJobs(db: Queryable, ids: string[]): Promise<Remove
   return rows.map(toRemovedJob);
 }
 
-/**
- * Unlocks every job and queue held by these pools (`force_unlock_workers` takes pool ids since 0.17) and
- * returns the ids of the jobs it released. Runs in one transaction with the jobs' rows locked first, so the
- * list is exactly what the function changed.
- */
-export async function forceUnlockPools(pool: pg.Pool, poolIds: string[]): Promise<string[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const { rows } = await client.query<{ id: string }>(
-      `select id::text as id from graphile_worker._private_jobs where locked_by = any($1::text[]) order by id for update`,
-      [poolIds],
-    );
-    await client.query(`select graphile_worker.force_unlock_workers($1::text[])`, [poolIds]);
-    await client.query('commit');
-    return rows.map((r) => r.id);
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /** The lock state of each id that still exists: to explain why an admin function skipped it. */
 export async function lockStates(db: Queryable, ids: string[]): Promise<Map<string, { lockedBy: string | null; lockedAt: Date | null }>> {
   const { rows } = await db.query<{ id: string; locked_by: string | null; locked_at: Date | null }>(

@@ -3,7 +3,9 @@ import type { JobAction } from '../../shared/model/jobs.ts';
 import type { Session } from '../session.ts';
 import type { HostedRunner } from '../context.ts';
 import type { JobRecords } from '../history/job-records.ts';
-import { forceUnlockPools, lockStates, permanentlyFailJobs, rescheduleJobs } from './admin-sql.ts';
+import { lockStates, permanentlyFailJobs, rescheduleJobs } from './admin-sql.ts';
+import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
+import { forceUnlock, gateUnlock } from '../workers/unlock-gate.ts';
 import { cancelJobIds } from './cancel.ts';
 import { explainSkipped, missingFrom, SKIP } from './skip-reasons.ts';
 
@@ -17,6 +19,8 @@ export interface ActionParams {
   priority?: number;
   /** Who acts, for the audit log and cancelled snapshots. */
   actor?: string;
+  /** unlock: also release pools of unknown liveness that took a lock recently (never a pool known alive). */
+  force?: boolean;
 }
 
 export interface ActionOutcome {
@@ -36,10 +40,14 @@ export function normalizeIds(ids: readonly string[]): string[] {
   return [...new Set(ids)];
 }
 
-/** What applying an action needs besides the database: the hosted runner (its jobs) and the history (cancelled jobs). */
+/**
+ * What applying an action needs besides the database: the hosted runner (its jobs), the history (cancelled
+ * jobs) and whether the pools holding jobs still run (unlock).
+ */
 export interface ActionDeps {
   hosted: HostedRunner;
   records: JobRecords;
+  liveness: PoolLivenessSource;
 }
 
 /** The parameters as they go into the audit log (dates as ISO strings, no empty keys). */
@@ -48,6 +56,7 @@ export function auditParams(params: ActionParams): Record<string, unknown> {
   if (params.runAt) out.runAt = params.runAt.toISOString();
   if (params.message) out.message = params.message.slice(0, 500);
   if (params.priority !== undefined) out.priority = params.priority;
+  if (params.force) out.force = true;
   return out;
 }
 
@@ -81,15 +90,24 @@ export async function applyJobAction(
     case 'cancel':
       return cancelJobIds(deps, session, ids, params.actor ?? 'operator');
     case 'unlock':
-      return unlockIds(session, ids, hostPool);
+      return unlockIds(deps.liveness, session, ids, hostPool, params.force ?? false);
   }
 }
 
 /**
  * Unlocks the selected jobs by releasing the pools that hold them (graphile-worker unlocks per pool, so other
- * jobs of a released pool are released too and counted as affected). This console's live pool is refused.
+ * jobs of a released pool are released too and counted as affected), by the one unlock rule: this console's
+ * live pool and pools of unknown liveness that look alive (without `force`) are skipped with the reason. A pool
+ * known alive was refused before the action began (`refuseLiveHolders`); one found alive here, mid-action, is
+ * skipped too, since earlier chunks have already changed.
  */
-async function unlockIds(session: Session, ids: string[], hostPool: string | null): Promise<ActionOutcome> {
+async function unlockIds(
+  liveness: PoolLivenessSource,
+  session: Session,
+  ids: string[],
+  hostPool: string | null,
+  force: boolean,
+): Promise<ActionOutcome> {
   const states = await lockStates(session.pool, ids);
   const skipped: ActionOutcome['skipped'] = [];
   const pools = new Set<string>();
@@ -100,7 +118,17 @@ async function unlockIds(session: Session, ids: string[], hostPool: string | nul
     else if (state.lockedBy === hostPool) skipped.push({ id, reason: SKIP.ownPool });
     else pools.add(state.lockedBy);
   }
-  const affected = pools.size ? await forceUnlockPools(session.pool, [...pools]) : [];
+  const gate = gateUnlock(await liveness.judge(session.pool, session.profile.id, [...pools]), [...pools], force);
+  const leftAlone = new Map<string, string>([
+    ...gate.refused.map((r) => [r.poolId, SKIP.unlockRefused(r.poolId, r.reason)] as const),
+    ...gate.alive.map((v) => [v.poolId, SKIP.unlockAlive(v.poolId, v.reason)] as const),
+  ]);
+  for (const id of ids) {
+    const holder = states.get(id)?.lockedBy;
+    const reason = holder ? leftAlone.get(holder) : undefined;
+    if (reason) skipped.push({ id, reason });
+  }
+  const affected = gate.allowed.length ? (await forceUnlock(session.pool, gate.allowed, Infinity)).jobIds : [];
   const released = new Set(affected);
   const skippedIds = new Set(skipped.map((s) => s.id));
   // A selected job of a released pool that was not released had finished in between: say so.

@@ -5,6 +5,7 @@ import type { AuditLog, EventBus } from '../context.ts';
 import type { Session } from '../session.ts';
 import { applyJobAction, auditParams, CHUNK_SIZE, normalizeIds, type ActionDeps, type ActionParams } from './apply-action.ts';
 import { filterCondition, filterSql, resolveNames } from './filter-sql.ts';
+import { companionAccess } from './companion-access.ts';
 
 const SAMPLE_IDS = 100;
 const SAMPLE_PER_REASON = 5;
@@ -160,15 +161,38 @@ export async function previewAction(
   if ('ids' in target) params.push(normalizeIds(target.ids));
   const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params, rules);
   params.push(hostPoolId);
-  const { rows } = await session.pool.query<{ matching: number; locked: number; locked_here: number }>(
+  // Only a cancel reaches workers that report through the companion; only a role that can read their rows counts them.
+  const access = action === 'cancel' ? await companionAccess(session.pool) : null;
+  const reporting =
+    access?.installed && access.canRead
+      ? `count(*) filter (where ${LOCKED} and j.locked_by is distinct from $${params.length}
+           and exists (select 1 from jobdeck.workers w where w.pool_id = j.locked_by or j.locked_by = any(w.worker_ids)))::int`
+      : '0';
+  const { rows } = await session.pool.query<{ matching: number; locked: number; locked_here: number; locked_reporting: number }>(
     `select count(*)::int as matching,
-            count(*) filter (where j.locked_at is not null and j.locked_at >= now() - interval '4 hours')::int as locked,
-            count(*) filter (where j.locked_by = $${params.length})::int as locked_here
+            count(*) filter (where ${LOCKED})::int as locked,
+            count(*) filter (where j.locked_by = $${params.length})::int as locked_here,
+            ${reporting} as locked_reporting
      from graphile_worker._private_jobs j where ${where}`,
     params,
   );
-  return { action, matching: rows[0].matching, locked: rows[0].locked, lockedHere: rows[0].locked_here };
+  const r = rows[0];
+  return { action, matching: r.matching, locked: r.locked, lockedHere: r.locked_here, lockedReporting: r.locked_reporting };
 }
+
+/** The pools holding any job of the target now (an unlock checks them all before it changes anything). */
+export async function lockHolders(session: Session, rules: readonly ErrorRule[], target: ActionTarget): Promise<string[]> {
+  const params: unknown[] = [];
+  if ('ids' in target) params.push(normalizeIds(target.ids));
+  const where = 'ids' in target ? `j.id = any($1::bigint[])` : await filterSql(session.pool, target.filter, params, rules);
+  const { rows } = await session.pool.query<{ locked_by: string }>(
+    `select distinct j.locked_by from graphile_worker._private_jobs j where ${where} and j.locked_by is not null limit 1000`,
+    params,
+  );
+  return rows.map((r) => r.locked_by);
+}
+
+const LOCKED = `j.locked_at is not null and j.locked_at >= now() - interval '4 hours'`;
 
 /** Ids per window of the primary key: a range scan of this many ids is cheap whatever the filter. */
 const WINDOW = 50_000n;

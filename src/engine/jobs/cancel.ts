@@ -1,8 +1,11 @@
 import type { Session } from '../session.ts';
 import type { RunnerHost, RunnerJobEvent } from '../runner/host.ts';
-import { completeJobs, toRemovedJob, type RemovedJobRow } from './admin-sql.ts';
+import { OpError } from '../../shared/contract/index.ts';
+import { completeJobs, toRemovedJob, type Queryable, type RemovedJobRow } from './admin-sql.ts';
 import type { ActionDeps } from './apply-action.ts';
-import { explainSkipped, missingFrom, SKIP } from './skip-reasons.ts';
+import { cancelInWorkers, type WorkerJob } from './cancel-in-workers.ts';
+import { companionAccess, grantAdvice, reportingHolders, type CompanionAccess } from './companion-access.ts';
+import { missingFrom, SKIP } from './skip-reasons.ts';
 
 interface Outcome {
   affected: string[];
@@ -14,23 +17,8 @@ interface Row extends RemovedJobRow {
   locked: boolean;
 }
 
-/** How long a cancel waits for a running task to stop after its abort signal fires. */
-export const CANCEL_WAIT_MS = 5_000;
-
-/**
- * Cancels jobs. One that is not running is completed (`complete_jobs`: removed from the queue) and kept in
- * Jobdeck's snapshots as cancelled. One running in the hosted runner gets its own abort signal: the task
- * stops and the job completes instead of failing into a retry. One running in another process cannot be
- * reached from here and is skipped with that reason. Does not write the audit log (the caller does).
- */
-export async function cancelJobIds(
-  deps: ActionDeps,
-  session: Session,
-  ids: string[],
-  actor: string,
-  waitMs = CANCEL_WAIT_MS,
-): Promise<Outcome> {
-  const { rows } = await session.pool.query<Row>(
+async function readRows(db: Queryable, ids: string[]): Promise<Map<string, Row>> {
+  const { rows } = await db.query<Row>(
     `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.attempts, j.max_attempts,
             left(j.last_error, 16384) as last_error, j.run_at, j.created_at, j.locked_by,
             (j.locked_at is not null and j.locked_at >= now() - interval '4 hours') as locked
@@ -40,29 +28,56 @@ export async function cancelJobIds(
      where j.id = any($1::bigint[])`,
     [ids],
   );
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** How long a cancel waits for a running task to stop after its abort signal fires. */
+export const CANCEL_WAIT_MS = 5_000;
+
+/**
+ * Cancels jobs. One that is not running is completed (`complete_jobs`: removed from the queue) and kept in
+ * Jobdeck's snapshots as cancelled. One running in the hosted runner gets its own abort signal: the task
+ * stops and the job completes instead of failing into a retry. One running in a worker that reports through
+ * the companion is asked to stop through `jobdeck.cancel_requests` (cancel-in-workers.ts), with the same end.
+ * One running in a process without the companion cannot be reached and is skipped with that reason. The two
+ * waits run side by side. Does not write the audit log (the caller does).
+ */
+export async function cancelJobIds(
+  deps: ActionDeps,
+  session: Session,
+  ids: string[],
+  actor: string,
+  waitMs = CANCEL_WAIT_MS,
+): Promise<Outcome> {
+  const byId = await readRows(session.pool, ids);
   const host = deps.hosted.host();
   const hostPool = host?.poolId ?? null;
   const out: Outcome = { affected: [], skipped: [] };
-  const idle: string[] = [];
   const hosted: Row[] = [];
-  for (const id of ids) {
-    const row = byId.get(id);
+  const elsewhere: Row[] = [];
+  const sort = (id: string, row: Row | undefined, idle: (row: Row) => void) => {
     if (!row) out.skipped.push({ id, reason: SKIP.notFound });
-    else if (!row.locked) idle.push(id);
+    else if (!row.locked) idle(row);
     else if (hostPool && row.locked_by === hostPool) hosted.push(row);
-    else out.skipped.push({ id, reason: SKIP.cancelElsewhere(row.locked_by ?? 'unknown pool') });
-  }
+    else elsewhere.push(row);
+  };
+  const idle: string[] = [];
+  for (const id of ids) sort(id, byId.get(id), (row) => idle.push(row.id));
 
   if (idle.length) {
     const removed = await completeJobs(session.pool, idle);
     deps.records.recordCancelled(session.profile.id, removed, actor);
     out.affected.push(...removed.map((r) => r.id));
-    const skipped = missingFrom(idle, out.affected);
-    out.skipped.push(...(await explainSkipped(session.pool, skipped, hostPool, SKIP.cancelElsewhere)));
+    // Taken by a worker between the read and complete_jobs: they join the running ones.
+    const missed = missingFrom(idle, out.affected);
+    const again = missed.length ? await readRows(session.pool, missed) : new Map<string, Row>();
+    for (const id of missed) sort(id, again.get(id), () => out.skipped.push({ id, reason: SKIP.raced }));
   }
+  const workers = await sortElsewhere(session.pool, elsewhere);
+  out.skipped.push(...workers.refused);
 
-  if (hosted.length && host) {
+  const inHost = async () => {
+    if (!hosted.length || !host) return;
     const results = await abortHosted(host, hosted, waitMs);
     const cancelled = hosted.filter((r) => results.get(r.id) === 'cancelled');
     deps.records.recordCancelled(session.profile.id, cancelled.map(toRemovedJob), actor);
@@ -71,8 +86,68 @@ export async function cancelJobIds(
       if (result === 'cancelled') out.affected.push(row.id);
       else out.skipped.push({ id: row.id, reason: HOSTED_REASONS[result] });
     }
+  };
+  const inWorkers = async () => {
+    if (!workers.asked.length || !workers.access) return;
+    const ctx = { pool: session.pool, records: deps.records, connectionId: session.profile.id, actor, access: workers.access };
+    const result = await cancelInWorkers(ctx, workers.asked);
+    out.affected.push(...result.affected);
+    out.skipped.push(...result.skipped);
+  };
+  await Promise.all([inHost(), inWorkers()]);
+  return out;
+}
+
+/**
+ * Jobs locked by other processes: those of pools reporting through the companion can be asked to stop (when
+ * this console's role may), the others are refused with the reason.
+ */
+async function sortElsewhere(
+  db: Queryable,
+  rows: Row[],
+): Promise<{ asked: WorkerJob[]; refused: { id: string; reason: string }[]; access: CompanionAccess | null }> {
+  const out = { asked: [] as WorkerJob[], refused: [] as { id: string; reason: string }[], access: null as CompanionAccess | null };
+  if (rows.length === 0) return out;
+  const access = (out.access = await companionAccess(db));
+  const holders = [...new Set(rows.map((r) => r.locked_by ?? ''))];
+  // Without read access it is unknown whether a holder reports: say what to grant rather than guess.
+  const reporting = access.installed && access.canRead ? await reportingHolders(db, holders) : new Map<string, string>();
+  const unknown = access.installed && !access.canRead;
+  for (const row of rows) {
+    const poolId = reporting.get(row.locked_by ?? '');
+    if (unknown || (poolId && !access.canRequest)) out.refused.push({ id: row.id, reason: SKIP.cannotAsk(grantAdvice(access)) });
+    else if (poolId) out.asked.push({ ...row, poolId });
+    else out.refused.push({ id: row.id, reason: SKIP.cancelElsewhere(row.locked_by ?? 'unknown pool') });
   }
   return out;
+}
+
+/**
+ * Before cancelling a selection: when one of its jobs runs in a worker with the companion and this console's role
+ * may not ask that worker (a missing grant), refuse the whole call with the grant to run, before anything changes.
+ * (A cancel by filter reports such jobs as skipped with the same advice instead: it may already have changed others.)
+ */
+export async function assertCanAskWorkers(db: Queryable, ids: string[], hostPoolId: string | null): Promise<void> {
+  const { rows } = await db.query<{ locked_by: string }>(
+    `select distinct locked_by from graphile_worker._private_jobs
+     where id = any($1::bigint[]) and locked_by is not null and locked_at >= now() - interval '4 hours'
+       and locked_by is distinct from $2`,
+    [ids, hostPoolId],
+  );
+  if (rows.length === 0) return;
+  const access = await companionAccess(db);
+  if (!access.installed || (access.canRead && access.canRequest)) return;
+  if (
+    access.canRead &&
+    (
+      await reportingHolders(
+        db,
+        rows.map((r) => r.locked_by),
+      )
+    ).size === 0
+  )
+    return;
+  throw new OpError('read_only', `Cannot cancel the running job: ${grantAdvice(access)}`);
 }
 
 type HostedResult = 'cancelled' | 'success' | 'error' | 'not-started' | 'timeout';

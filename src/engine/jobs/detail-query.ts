@@ -5,6 +5,7 @@ import type { Session } from '../session.ts';
 import type { HostedRunner } from '../context.ts';
 import type { JobRecords, JobSnapshotRow } from '../history/job-records.ts';
 import { ROW_COLUMNS, toJobRow } from './list-query.ts';
+import { companionAccess, reportingHolders } from './companion-access.ts';
 
 /** What a job's detail reads besides the database: the history's records, the classifier, the hosted runner. */
 export interface DetailSources {
@@ -58,8 +59,9 @@ export async function getJobDetail(src: DetailSources, session: Session, id: str
   if (!r) return fromSnapshot(src.records.lastKnown(session.profile.id, id), id, attemptsSeen);
   const payload = prettyPayload(r.payload, r.payload_length);
   const host = src.hosted.host();
+  const row = toJobRow(r, src.classify);
   return {
-    ...toJobRow(r, src.classify),
+    ...row,
     payload: payload.text,
     payloadTruncated: payload.truncated,
     lastError: r.last_error,
@@ -77,7 +79,16 @@ export async function getJobDetail(src: DetailSources, session: Session, id: str
     cancelledAt: null,
     attemptsSeen,
     runningHere: !!host && r.locked_by === host.poolId && host.aborts.running().includes(r.id),
+    holder: row.state === 'running' && row.lockedBy ? await holderOf(session, row.lockedBy, host?.poolId ?? null) : null,
   };
+}
+
+/** Whether the pool holding a job is this console's runner, a worker that reports through the companion, or neither. */
+async function holderOf(session: Session, lockedBy: string, hostPoolId: string | null): Promise<JobDetail['holder']> {
+  if (lockedBy === hostPoolId) return 'hosted';
+  const access = await companionAccess(session.pool);
+  if (!access.installed || !access.canRead) return 'watched';
+  return (await reportingHolders(session.pool, [lockedBy])).size ? 'companion' : 'watched';
 }
 
 /**
@@ -121,5 +132,6 @@ function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: J
     cancelledAt: s.cancelled_at ? new Date(s.cancelled_at).toISOString() : null,
     attemptsSeen,
     runningHere: false,
+    holder: null,
   };
 }

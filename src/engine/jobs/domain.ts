@@ -3,8 +3,12 @@ import type { AuditLog, EventBus, HostedRunner, Sessions } from '../context.ts';
 import type { HistoryDomain } from '../history/domain.ts';
 import { listJobs, countJobs } from './list-query.ts';
 import { getJobDetail } from './detail-query.ts';
-import { filterSource, idsSource, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
-import type { ActionParams } from './apply-action.ts';
+import { addJob } from './add.ts';
+import { filterSource, idsSource, lockHolders, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
+import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
+import { aliveError, gateUnlock } from '../workers/unlock-gate.ts';
+import { normalizeIds, type ActionParams } from './apply-action.ts';
+import { assertCanAskWorkers } from './cancel.ts';
 import type { JobAction } from '../../shared/model/jobs.ts';
 
 type Ops =
@@ -18,6 +22,7 @@ type Ops =
   | 'jobs.fail'
   | 'jobs.setPriority'
   | 'jobs.unlock'
+  | 'jobs.add'
   | 'audit.list';
 
 export interface JobsContext {
@@ -27,6 +32,8 @@ export interface JobsContext {
   hosted: HostedRunner;
   /** Error rules and classifier, and the records of jobs that left the database. */
   history: Pick<HistoryDomain, 'errorRules' | 'classify' | 'records'>;
+  /** Whether the pools holding jobs still run: the one liveness source every unlock uses. */
+  liveness: PoolLivenessSource;
 }
 
 export interface JobsDomain extends Domain<Ops> {
@@ -37,12 +44,25 @@ export interface JobsDomain extends Domain<Ops> {
 /** The job explorer: lists, counts, one job in full, and actions single and in bulk, with the audit log. */
 export function createJobs(ctx: JobsContext): JobsDomain {
   const { sessions, history } = ctx;
-  const bulk: BulkContext = { audit: ctx.audit, events: ctx.events, hosted: ctx.hosted, records: history.records };
+  const bulk: BulkContext = { audit: ctx.audit, events: ctx.events, hosted: ctx.hosted, records: history.records, liveness: ctx.liveness };
 
   const act = (action: JobAction, target: ActionTarget, params: ActionParams, actionId?: string) => {
     const session = sessions.writable();
     const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, history.errorRules());
     return runBulkAction(bulk, session, action, source, params, { actionId });
+  };
+
+  /**
+   * Unlock refuses, before anything changes, when any pool holding a targeted job is known alive: its jobs run,
+   * and unlocking them would let a second worker run them at the same time (a 409 naming the pool).
+   */
+  const unlock = async (target: ActionTarget, force: boolean, actionId?: string) => {
+    const session = sessions.writable();
+    const hostPool = ctx.hosted.poolId();
+    const holders = (await lockHolders(session, history.errorRules(), target)).filter((p) => p !== hostPool);
+    const gate = gateUnlock(await ctx.liveness.judge(session.pool, session.profile.id, holders), holders, force);
+    if (gate.alive.length) throw aliveError(gate.alive);
+    return act('unlock', target, { force }, actionId);
   };
 
   return {
@@ -67,10 +87,15 @@ export function createJobs(ctx: JobsContext): JobsDomain {
       },
       'jobs.preview': ({ action, target }) => previewAction(sessions.require(), history.errorRules(), ctx.hosted.poolId(), action, target),
       'jobs.retry': ({ target, runAt, actionId }) => act('retry', target, { runAt: runAt ? new Date(runAt) : null }, actionId),
-      'jobs.cancel': ({ target, actionId }) => act('cancel', target, {}, actionId),
+      'jobs.cancel': async ({ target, actionId }) => {
+        // A selection that a worker with the companion runs, on a role that may not ask it: a refusal, nothing changed.
+        if ('ids' in target) await assertCanAskWorkers(sessions.writable().pool, normalizeIds(target.ids), ctx.hosted.poolId());
+        return act('cancel', target, {}, actionId);
+      },
       'jobs.fail': ({ target, message, actionId }) => act('fail', target, { message }, actionId),
       'jobs.setPriority': ({ target, priority, actionId }) => act('priority', target, { priority }, actionId),
-      'jobs.unlock': ({ target, actionId }) => act('unlock', target, {}, actionId),
+      'jobs.unlock': ({ target, force, actionId }) => unlock(target, force, actionId),
+      'jobs.add': (input) => addJob(sessions.writable(), ctx.audit, input),
       'audit.list': ({ limit, before, allConnections }) =>
         ctx.audit.list({ connectionId: allConnections ? null : (sessions.current()?.profile.id ?? null), limit, before }),
     },

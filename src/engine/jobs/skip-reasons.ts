@@ -6,9 +6,26 @@ export const SKIP = {
   raced: 'held by a worker at that moment (it has since been released): try again',
   runningHere: "running in this console's runner",
   runningElsewhere: (pool: string) => `running in another process (${pool}): locked jobs are never changed`,
-  cancelElsewhere: (pool: string) => `running in another process (${pool}): it cannot be cancelled from here; mark it failed after it ends`,
+  /** A pool without the companion: nothing can reach its running task. */
+  cancelElsewhere: (pool: string) =>
+    `running in another process (${pool}) without the Jobdeck companion: a running job cannot be stopped there; cancel it once it ends`,
+  /** A worker with the companion, but this console may not ask it (see grantAdvice). */
+  cannotAsk: (advice: string) => `running in a worker with the Jobdeck companion, but ${advice}`,
+  completedFirst: 'it completed before the cancel took effect (its worker could not stop it)',
+  failedFirst: 'it failed before the cancel took effect: graphile-worker retries it if attempts remain; cancel it again to remove it',
+  endedFirst: 'it ended before its worker saw the cancel (it completed, or was removed)',
+  stopping: (pool: string) =>
+    `its worker (${pool}) acknowledged and aborted it, but the task has not ended yet: it ends as cancelled, not retried, when it does`,
+  notHonoured: (pool: string) =>
+    `its worker (${pool}) aborted it, but the task ignores its abort signal: it ends as cancelled when it finishes`,
+  notAcknowledged: (pool: string, waitMs: number, silent?: { seconds: number; stopped: boolean }) =>
+    `no live worker acknowledged within ${Math.round(waitMs / 1000)} s: its worker (${pool}) ` +
+    (silent?.stopped ? 'has stopped' : silent ? `last sent a heartbeat ${silent.seconds} s ago` : 'is not known') +
+    '. The request stays: if that worker comes back, it cancels the job at its next heartbeat',
   notLocked: 'not locked: nothing to unlock',
   ownPool: "held by this console's running runner: its pool is alive, cancel the job instead",
+  unlockRefused: (pool: string, why: string) => `held by ${pool}, not unlocked: ${why}`,
+  unlockAlive: (pool: string, why: string) => `held by ${pool}, which is alive (${why}): never unlocked`,
 } as const;
 
 /**

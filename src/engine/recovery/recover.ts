@@ -1,19 +1,22 @@
 import type { Session } from '../session.ts';
 import type { RecoveryReport } from '../../shared/model/stuck.ts';
 import type { AuditLog, HostedRunner, LogFn } from '../context.ts';
-import { judgeOwnPool, type OwnPoolsRepo } from '../runner/own-pools.ts';
-import { forceUnlock } from '../stuck/unlock.ts';
+import type { OwnPoolsRepo } from '../runner/own-pools.ts';
+import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
+import { forceUnlock } from '../workers/unlock-gate.ts';
 
 export interface RecoverContext {
   pools: Pick<OwnPoolsRepo, 'all' | 'markRecovered'>;
   hosted: HostedRunner;
+  /** The one liveness source: our pools are judged by the runner's records there, like every unlock's pools. */
+  liveness: PoolLivenessSource;
   audit: AuditLog;
   log: LogFn;
   /** Every recovery's report: kept as the latest and sent to every window. */
   finished(report: RecoveryReport): void;
 }
 
-const emptyReport = (trigger: RecoveryReport['trigger']): RecoveryReport => ({
+export const emptyReport = (trigger: RecoveryReport['trigger']): RecoveryReport => ({
   at: new Date().toISOString(),
   trigger,
   poolsFound: 0,
@@ -33,10 +36,13 @@ const emptyReport = (trigger: RecoveryReport['trigger']): RecoveryReport => ({
 export async function recover(ctx: RecoverContext, session: Session, trigger: RecoveryReport['trigger']): Promise<RecoveryReport> {
   const report = emptyReport(trigger);
   const key = session.profile.id;
-  const current = ctx.hosted.poolId();
-  const dead = [...ctx.pools.all().values()].filter(
-    (p) => p.connectionId === key && p.recoveredAt === null && !judgeOwnPool(p, current).alive,
+  const candidates = [...ctx.pools.all().values()].filter((p) => p.connectionId === key && p.recoveredAt === null);
+  const verdicts = await ctx.liveness.judge(
+    session.pool,
+    key,
+    candidates.map((p) => p.poolId),
   );
+  const dead = candidates.filter((p) => verdicts.get(p.poolId)?.liveness !== 'alive');
   report.poolsFound = dead.length;
   if (dead.length === 0) return finish(ctx, report);
   const reason = session.status.readOnlyReason;

@@ -5,7 +5,7 @@ import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/s
 import type { FailureMixSettings } from '../../shared/model/demo.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import { RunnerHost, type RunnerJobEvent, type StopReport } from './host.ts';
-import { startDemo, type DemoRuntime } from '../demo/index.ts';
+import { startDemo, startDemoWorker, type DemoRuntime, type DemoWorker, type DemoWorkerOptions } from '../demo/index.ts';
 import type { LogFn } from '../logger.ts';
 
 export interface RunnerControllerOptions {
@@ -17,7 +17,12 @@ export interface RunnerControllerOptions {
   onPool(poolId: string): void;
   /** Tasks and crontab lines that engine features add to the runner. */
   extras(): { tasks: TaskList; crontab: string[] };
+  /** The demo's separate worker process: false for none; otherwise settings for it (tests: a failing command). */
+  demoWorker?: DemoWorkerSettings | false;
 }
+
+/** What may be set of the demo's separate worker process from outside (the rest comes from the demo). */
+export type DemoWorkerSettings = Partial<Pick<DemoWorkerOptions, 'command' | 'concurrency' | 'heartbeatIntervalMs' | 'startTimeoutMs'>>;
 
 const NO_MIX: FailureMixSettings = { quota: 0, timeout: 0, invalidJson: 0, missingFields: 0, serverError: 0 };
 
@@ -25,6 +30,8 @@ const NO_MIX: FailureMixSettings = { quota: 0, timeout: 0, invalidJson: 0, missi
 export class RunnerController {
   host: RunnerHost | null = null;
   demo: DemoRuntime | null = null;
+  /** The demo's separate worker process, while it starts or runs (null once stopped, or when it could not start). */
+  private demoWorker: { starting: AbortController; worker: Promise<DemoWorker | null> } | null = null;
   private state: RunnerState = 'stopped';
   private error: string | null = null;
   private concurrency = 4;
@@ -65,6 +72,38 @@ export class RunnerController {
     if (this.demo) return;
     this.demo = await startDemo({ pool, connectionString });
     this.options.onChange();
+  }
+
+  /**
+   * Starts the demo's second worker, a separate process with the companion, in the background. Failing to start it
+   * is logged and never stops the demo: the console's runner goes on alone.
+   */
+  startDemoWorker(pool: pg.Pool, connectionString: string): void {
+    const demo = this.demo;
+    if (!demo || this.demoWorker || this.options.demoWorker === false) return;
+    const starting = new AbortController();
+    const worker = startDemoWorker({
+      ...this.options.demoWorker,
+      connectionString,
+      pool,
+      llm: demo.llmConfig,
+      log: this.options.log,
+      feeding: () => demo.producer.rate() > 0,
+      signal: starting.signal,
+    }).catch((error: unknown) => {
+      this.options.log('warn', `${(error as Error).message}; the demo goes on with this console's runner alone`);
+      return null;
+    });
+    this.demoWorker = { starting, worker };
+  }
+
+  /** Stops the demo's worker process (a start in progress is abandoned) and waits until it has exited. */
+  async stopDemoWorker(): Promise<void> {
+    const current = this.demoWorker;
+    this.demoWorker = null;
+    if (!current) return;
+    current.starting.abort();
+    await (await current.worker)?.stop();
   }
 
   /** `connectionKey` (the saved connection's id) is what recovery later matches pools by. */
@@ -127,7 +166,8 @@ export class RunnerController {
   }
 
   async stopAll(timeoutMs = 10_000): Promise<StopReport> {
-    const report = await this.stop(timeoutMs);
+    // Side by side: each waits for its running jobs.
+    const [report] = await Promise.all([this.stop(timeoutMs), this.stopDemoWorker()]);
     await this.demo?.stop().catch((e) => this.options.log('warn', `demo stop: ${(e as Error).message}`));
     this.demo = null;
     return report;

@@ -5,7 +5,7 @@ import type { Domain } from '../domain.ts';
 import type { HostedRunner, LogFn, Sessions } from '../context.ts';
 import type { Session } from '../session.ts';
 import { workerLogger } from '../logger.ts';
-import { RunnerController } from './controller.ts';
+import { RunnerController, type DemoWorkerSettings } from './controller.ts';
 import type { RunnerJobEvent, StopReport } from './host.ts';
 import type { OwnPoolsRepo } from './own-pools.ts';
 
@@ -23,6 +23,8 @@ export interface RunnerContext {
   onPool: (poolId: string, session: Session) => void;
   /** Tasks and crontab lines the other domains add to the runner. */
   extras: (session: Session) => { tasks: TaskList; crontab: string[] };
+  /** The demo's separate worker process (false: none). */
+  demoWorker?: DemoWorkerSettings | false;
 }
 
 export interface RunnerDomain extends Domain<Ops> {
@@ -63,6 +65,7 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
       const session = sessions.current();
       return session ? ctx.extras(session) : { tasks: {}, crontab: [] };
     },
+    demoWorker: ctx.demoWorker,
   });
 
   const unavailableReason = (): string | null => {
@@ -96,6 +99,8 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
       if (wanted && !unavailableReason()) {
         // A runner that cannot start (no task source for this database, ...) is reported, never fatal.
         await controller.start(session.connectionString, session.profile.id).catch((error) => ctx.log('warn', (error as Error).message));
+        // The demo's other worker: a separate process with the companion, next to the hosted runner (not when watching only).
+        controller.startDemoWorker(session.pool, session.connectionString);
       }
     },
     sessionClosing: (timeoutMs = 10_000) => controller.stopAll(timeoutMs),
@@ -107,6 +112,7 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
         const session = sessions.require();
         await controller.start(session.connectionString, session.profile.id);
         wanted = true;
+        controller.startDemoWorker(session.pool, session.connectionString);
         return status();
       },
       'runner.stop': async () => {

@@ -4,7 +4,7 @@ import type { Domain } from '../domain.ts';
 import type { AuditLog, HostedRunner, Sessions } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import type { BulkContext } from '../jobs/bulk.ts';
-import type { PoolKnowledge } from './pools.ts';
+import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { stuckReport } from './report.ts';
 import { thresholdsRepo } from './thresholds-repo.ts';
 import { unlockPools, type UnlockContext } from './unlock.ts';
@@ -18,21 +18,33 @@ export interface StuckContext {
   sessions: Sessions;
   audit: AuditLog;
   hosted: HostedRunner;
-  pools: PoolKnowledge;
+  /** Whether each pool runs: the one liveness source every unlock uses. */
+  liveness: PoolLivenessSource;
   /** The Jobs view's bulk-action path, shared so every view's actions behave and report alike. */
   bulk: BulkContext;
   lastRecovery: () => RecoveryReport | null;
 }
 
 /** Stuck items: jobs locked too long or held by gone pools, blocked queues, due jobs nobody takes, failed groups. */
-export function createStuck(ctx: StuckContext): Domain<Ops> {
+export interface StuckDomain extends Domain<Ops> {
+  /** The default lock threshold of a connection (ms): pools of unknown liveness are judged gone beyond it. */
+  defaultThresholdMs(connectionId: string): number;
+}
+
+export function createStuck(ctx: StuckContext): StuckDomain {
   const { sessions } = ctx;
   const thresholds = thresholdsRepo(ctx.db);
-  const unlock: UnlockContext = { pools: ctx.pools, thresholds: (id) => thresholds.get(id), audit: ctx.audit };
+  const unlock: UnlockContext = { liveness: ctx.liveness, audit: ctx.audit };
   const actions = { bulk: ctx.bulk, unlock, hosted: ctx.hosted };
-  const report = { pools: ctx.pools, hosted: ctx.hosted, thresholds: unlock.thresholds, lastRecovery: ctx.lastRecovery };
+  const report = {
+    liveness: ctx.liveness,
+    hosted: ctx.hosted,
+    thresholds: (id: string) => thresholds.get(id),
+    lastRecovery: ctx.lastRecovery,
+  };
   return {
     name: 'stuck',
+    defaultThresholdMs: (connectionId) => thresholds.get(connectionId).defaultMinutes * 60_000,
     handlers: {
       'stuck.get': ({ limit }) => stuckReport(report, sessions.require(), limit),
       'stuck.setThreshold': ({ task, minutes }) => {

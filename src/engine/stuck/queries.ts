@@ -14,24 +14,6 @@ export interface PoolLockRow {
   newest_at: Date | null;
 }
 
-/** Every pool holding a job or a queue row, with how many and how recent its newest lock is. */
-export async function locksByPool(db: Q): Promise<PoolLockRow[]> {
-  const { rows } = await db.query<PoolLockRow>(`
-    with j as (
-      select locked_by, count(*)::int as jobs, max(locked_at) as newest
-      from graphile_worker._private_jobs where locked_at is not null group by 1
-    ), q as (
-      select locked_by, count(*)::int as queues, max(locked_at) as newest
-      from graphile_worker._private_job_queues where locked_at is not null group by 1
-    )
-    select coalesce(j.locked_by, q.locked_by) as pool_id, coalesce(j.jobs, 0) as jobs, coalesce(q.queues, 0) as queues,
-           greatest(j.newest, q.newest) as newest_at,
-           (extract(epoch from now() - greatest(j.newest, q.newest)) * 1000)::float8 as newest_ms
-    from j full join q on q.locked_by = j.locked_by
-    order by 1`);
-  return rows;
-}
-
 export interface LockedQueueRow {
   queue: string;
   locked_by: string | null;

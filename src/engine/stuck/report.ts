@@ -4,12 +4,13 @@ import type { HostedRunner } from '../context.ts';
 import { classifyError } from '../../shared/errors/index.ts';
 import { dueByTask, lockedQueues } from './queries.ts';
 import { scanLocksAndFailures, type FailedHeadRow } from './scan-query.ts';
-import { judgePools, type PoolKnowledge } from './pools.ts';
+import { holdsStuckJobs, lockingPool } from './pools.ts';
 import { thresholdMs } from './thresholds-repo.ts';
+import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 
 /** What the report reads besides the database. */
 export interface ReportContext {
-  pools: PoolKnowledge;
+  liveness: PoolLivenessSource;
   hosted: HostedRunner;
   thresholds: (connectionId: string) => StuckThresholds;
   lastRecovery: () => RecoveryReport | null;
@@ -30,10 +31,14 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
   const db = session.pool;
   const [scan, queues, due] = await Promise.all([scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }), lockedQueues(db), dueByTask(db)]);
   const { jobs, failed } = scan;
-  const pools = judgePools(ctx.pools, scan.pools, thresholds.defaultMinutes * 60_000);
-  const gone = new Set(pools.filter((p) => p.liveness === 'gone' || p.liveness === 'probably-gone').map((p) => p.poolId));
+  // Every pool holding a lock, judged by the one liveness source; the scan already read each pool's newest lock.
+  const ages = new Map(scan.pools.map((p) => [p.pool_id, p.newest_ms]));
+  const verdicts = await ctx.liveness.judge(db, session.profile.id, [...ages.keys()], ages);
+  const pools = scan.pools.map((row) => lockingPool(row, verdicts.get(row.pool_id)!));
+  const gone = new Set(pools.filter(holdsStuckJobs).map((p) => p.poolId));
 
-  // Stuck: locked longer than the task's threshold, or held by a pool that is gone (whatever the age).
+  // Stuck: locked longer than the task's threshold, or held by a pool that is gone or stopped (whatever the age):
+  // a worker killed outright shows here once its heartbeat is three intervals late, not after the threshold.
   const stuck = jobs.filter((j) => j.locked_ms > thresholdMs(thresholds, j.task) || gone.has(j.locked_by));
   const stuckJobs = stuck.slice(0, limit).map((j) => ({
     id: j.id,

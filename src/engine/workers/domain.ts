@@ -4,10 +4,13 @@ import type { HostedRunner, Sessions } from '../context.ts';
 import type { OwnPool } from '../runner/own-pools.ts';
 import { companionInstalled, companionWorkers, heldJobs, type HeldJobRow } from './queries.ts';
 import { companionLiveness } from './liveness.ts';
+import type { PoolLivenessSource } from './pool-liveness.ts';
 
 export interface WorkersContext {
   sessions: Sessions;
   hosted: HostedRunner;
+  /** Pools seen only in locks are judged by the one liveness source (this data folder's past runners are known). */
+  liveness: PoolLivenessSource;
   /** This console's own runner: its concurrency and its pools' records. */
   hostedConcurrency: () => number;
   ownPools: () => Map<string, OwnPool>;
@@ -18,13 +21,16 @@ const toRunning = (j: HeldJobRow): RunningJob => ({ jobId: j.id, task: j.task, q
 /** Workers: every process that takes jobs, exactly for those that report, inferred from locks for the others. */
 export function createWorkers(ctx: WorkersContext): Domain<'workers.list'> {
   const list = async (): Promise<WorkersList> => {
-    const db = ctx.sessions.require().pool;
+    const session = ctx.sessions.require();
+    const db = session.pool;
     const installed = await companionInstalled(db);
     const byPool = new Map<string, RunningJob[]>();
+    const newest = new Map<string, number>();
     for (const job of await heldJobs(db)) {
       const running = byPool.get(job.locked_by) ?? [];
       running.push(toRunning(job));
       byPool.set(job.locked_by, running);
+      newest.set(job.locked_by, Math.min(newest.get(job.locked_by) ?? Infinity, job.locked_ms));
     }
     const reporting = installed ? await companionWorkers(db, [...byPool.keys()]) : [];
     const workers: WorkerInfo[] = [];
@@ -66,22 +72,31 @@ export function createWorkers(ctx: WorkersContext): Domain<'workers.list'> {
       });
     }
     const known = new Set(workers.map((w) => w.poolId));
-    for (const [poolId, running] of byPool) {
-      if (known.has(poolId)) continue;
+    // Pools seen only in locks, judged by the one liveness source: this data folder's earlier runners are known,
+    // and a 0.16 worker's id (its locked_by) is known through the companion row that lists it.
+    const watched = [...byPool.keys()].filter((id) => !known.has(id));
+    const verdicts = await ctx.liveness.judge(db, session.profile.id, watched, newest);
+    for (const poolId of watched) {
+      const v = verdicts.get(poolId)!;
       workers.push({
         poolId,
         source: 'watched',
-        liveness: 'unknown',
-        reason: 'No companion in this worker: seen only through the jobs it holds',
-        host: null,
-        pid: null,
+        liveness: v.liveness,
+        reason:
+          v.knownBy === 'runner'
+            ? `An earlier runner of this Jobdeck: ${v.reason}`
+            : v.knownBy === 'companion'
+              ? `A worker of a pool that reports through the companion: ${v.reason}`
+              : `No companion in this worker: seen only through the jobs it holds (${v.inferred === 'probably-gone' ? 'probably gone' : 'probably alive'}, judged from lock age)`,
+        host: v.host,
+        pid: v.pid,
         graphileWorkerVersion: null,
         concurrency: null,
         tasks: [],
         startedAt: null,
-        lastHeartbeatAt: null,
-        stoppedAt: null,
-        running,
+        lastHeartbeatAt: v.lastHeartbeatAt,
+        stoppedAt: v.stoppedAt,
+        running: byPool.get(poolId) ?? [],
       });
     }
     return {

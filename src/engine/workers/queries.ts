@@ -26,6 +26,8 @@ export interface HeldJobRow {
   queue: string | null;
   locked_by: string;
   locked_at: Date;
+  /** How long ago it was locked, by the database's clock. */
+  locked_ms: number;
 }
 
 /** Whether the companion's schema is in this database. */
@@ -57,7 +59,8 @@ export async function companionWorkers(db: Q, holding: string[]): Promise<Compan
 /** Jobs held by any pool now (locks younger than graphile-worker's 4 h), oldest first. */
 export async function heldJobs(db: Q): Promise<HeldJobRow[]> {
   const { rows } = await db.query<HeldJobRow>(
-    `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.locked_by, j.locked_at
+    `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.locked_by, j.locked_at,
+            (extract(epoch from now() - j.locked_at) * 1000)::float8 as locked_ms
      from graphile_worker._private_jobs j
      join graphile_worker._private_tasks t on t.id = j.task_id
      left join graphile_worker._private_job_queues q on q.id = j.job_queue_id

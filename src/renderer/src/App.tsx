@@ -1,5 +1,5 @@
-import { useEffect } from 'react';
-import { DEFAULT_ROUTE, ROUTES } from './routes.tsx';
+import { Suspense, useEffect } from 'react';
+import { DEFAULT_ROUTE, preloadViews, ROUTES } from './routes.tsx';
 import { replaceRoute, useRoute } from './router.ts';
 import { ApiError, errorMessage } from './api/client.ts';
 import { useOp } from './data/use-op.ts';
@@ -28,6 +28,12 @@ export function App() {
     if (!route.path) replaceRoute(DEFAULT_ROUTE);
   }, [route.path]);
   // Ready marker for end-to-end tests: the first status is in and the view has rendered with it.
+  // The other views' chunks, once the first view is up and the page is idle.
+  useEffect(() => {
+    if (!hasStatus) return;
+    const idle = window.requestIdleCallback(preloadViews, { timeout: 2000 });
+    return () => window.cancelIdleCallback(idle);
+  }, [hasStatus]);
   useEffect(() => {
     if (hasStatus) document.body.dataset.appState = 'loaded';
     else if (fatal) document.body.dataset.appState = 'failed';
@@ -47,7 +53,7 @@ export function App() {
         <DemoBar />
         <Banners />
         <main className="view" key={route.path}>
-          {content}
+          <Suspense fallback={<div className="view-loading">Loading…</div>}>{content}</Suspense>
         </main>
       </div>
       <Toasts />

@@ -1,14 +1,28 @@
-import type { ComponentType } from 'react';
+import { lazy, type ComponentType } from 'react';
 import type { IconName } from './components/Icon.tsx';
 import type { Route } from './router.ts';
 import { OverviewView } from './views/OverviewView.tsx';
-import { ConnectionsView } from './views/ConnectionsView.tsx';
-import { StuckView } from './views/stuck/StuckView.tsx';
-import { FailuresView } from './views/failures/FailuresView.tsx';
-import { BackfillView } from './views/backfill/BackfillView.tsx';
-import { JobsView } from './views/jobs/JobsView.tsx';
-import { AuditView } from './views/audit/AuditView.tsx';
-import { WorkersView } from './views/workers/WorkersView.tsx';
+
+/**
+ * The overview (the default route) is in the main bundle; every other view is a chunk of its own, loaded when
+ * first opened or, once the console is idle, ahead of time (`preloadViews`), so switching stays instant.
+ */
+const views = {
+  failures: () => import('./views/failures/FailuresView.tsx').then((m) => m.FailuresView),
+  workers: () => import('./views/workers/WorkersView.tsx').then((m) => m.WorkersView),
+  jobs: () => import('./views/jobs/JobsView.tsx').then((m) => m.JobsView),
+  stuck: () => import('./views/stuck/StuckView.tsx').then((m) => m.StuckView),
+  backfill: () => import('./views/backfill/BackfillView.tsx').then((m) => m.BackfillView),
+  audit: () => import('./views/audit/AuditView.tsx').then((m) => m.AuditView),
+  connections: () => import('./views/ConnectionsView.tsx').then((m) => m.ConnectionsView),
+} satisfies Record<string, () => Promise<ComponentType<ViewProps>>>;
+
+const lazyView = (load: () => Promise<ComponentType<ViewProps>>) => lazy(async () => ({ default: await load() }));
+
+/** Loads every view's chunk (the module loader keeps them; opening a view later waits for nothing). */
+export function preloadViews(): void {
+  for (const load of Object.values(views)) void load().catch(() => {});
+}
 
 export interface ViewProps {
   route: Route;
@@ -26,13 +40,13 @@ export interface RouteDef {
 /** Every view of the console: adding one (Jobs, Failures, Stuck, Backfill, Audit…) is one line here. */
 export const ROUTES: RouteDef[] = [
   { path: 'overview', label: 'Overview', group: 'Monitor', icon: 'overview', view: OverviewView },
-  { path: 'failures', label: 'Failures', group: 'Monitor', icon: 'failures', view: FailuresView },
-  { path: 'workers', label: 'Workers', group: 'Monitor', icon: 'workers', view: WorkersView },
-  { path: 'jobs', label: 'Jobs', group: 'Operate', icon: 'jobs', view: JobsView },
-  { path: 'stuck', label: 'Stuck', group: 'Operate', icon: 'stuck', view: StuckView },
-  { path: 'backfill', label: 'Backfill', group: 'Operate', icon: 'backfill', view: BackfillView },
-  { path: 'audit', label: 'Audit log', group: 'Operate', icon: 'audit', view: AuditView },
-  { path: 'connections', label: 'Connections', group: 'Setup', icon: 'connections', view: ConnectionsView },
+  { path: 'failures', label: 'Failures', group: 'Monitor', icon: 'failures', view: lazyView(views.failures) },
+  { path: 'workers', label: 'Workers', group: 'Monitor', icon: 'workers', view: lazyView(views.workers) },
+  { path: 'jobs', label: 'Jobs', group: 'Operate', icon: 'jobs', view: lazyView(views.jobs) },
+  { path: 'stuck', label: 'Stuck', group: 'Operate', icon: 'stuck', view: lazyView(views.stuck) },
+  { path: 'backfill', label: 'Backfill', group: 'Operate', icon: 'backfill', view: lazyView(views.backfill) },
+  { path: 'audit', label: 'Audit log', group: 'Operate', icon: 'audit', view: lazyView(views.audit) },
+  { path: 'connections', label: 'Connections', group: 'Setup', icon: 'connections', view: lazyView(views.connections) },
 ];
 
 export const NAV_GROUPS: RouteDef['group'][] = ['Monitor', 'Operate', 'Setup'];

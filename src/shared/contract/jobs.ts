@@ -4,6 +4,7 @@ import { empty } from './app.ts';
 import {
   JOB_ACTIONS,
   type ActionPreview,
+  type AddedJob,
   type BulkActionReport,
   type JobDetail,
   type JobFacets,
@@ -48,6 +49,12 @@ export const actionIdSchema = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/)
   .optional();
 
+/** A payload is JSON of at most 256 KiB once serialised (graphile-worker stores it as json). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+const payload = z.json().refine((value) => JSON.stringify(value).length <= MAX_PAYLOAD_BYTES, {
+  message: `the payload must be at most ${MAX_PAYLOAD_BYTES / 1024} KiB of JSON`,
+});
+
 const action = <S extends z.ZodRawShape>(shape: S) => z.object({ target: actionTarget, actionId: actionIdSchema, ...shape }).strict();
 
 export const jobOps = {
@@ -87,7 +94,7 @@ export const jobOps = {
     input: action({}),
     access: 'write',
     summary:
-      "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; the hosted runner's running jobs are aborted",
+      "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; running jobs of the hosted runner are aborted, those of workers with the companion are asked to stop (jobdeck.cancel_requests + NOTIFY, up to 10 s for the answer); jobs of other processes are refused",
   }),
   'jobs.fail': op<BulkActionReport>()({
     input: action({ message: z.string().trim().min(1).max(1000).optional() }),
@@ -100,9 +107,28 @@ export const jobOps = {
     summary: 'Change priority (lower runs first; reschedule_jobs); locked jobs are skipped and reported',
   }),
   'jobs.unlock': op<BulkActionReport>()({
-    input: action({}),
+    /** force: also unlock pools without the companion that took a lock recently (their liveness is unknown). */
+    input: action({ force: z.boolean().default(false) }),
     access: 'write',
-    summary: "Release jobs held by pools that are gone (force_unlock_workers of their pools); this console's live pool is refused",
+    summary:
+      "Release jobs held by pools that are gone (force_unlock_workers of their pools); a pool known alive is refused (409), this console's live pool is skipped",
+  }),
+  'jobs.add': op<AddedJob>()({
+    input: z
+      .object({
+        task: name,
+        payload: payload.default({}),
+        queue: name.optional(),
+        priority: z.number().int().min(-32768).max(32767).optional(),
+        runAt: isoTime.optional(),
+        maxAttempts: z.number().int().min(1).max(32767).optional(),
+        jobKey: z.string().min(1).max(512).optional(),
+        jobKeyMode: z.enum(['replace', 'preserve_run_at', 'unsafe_dedupe']).optional(),
+      })
+      .strict()
+      .refine((input) => !input.jobKeyMode || input.jobKey, { message: 'jobKeyMode needs a jobKey', path: ['jobKeyMode'] }),
+    access: 'write',
+    summary: 'Queue one job (graphile_worker.add_job): task, JSON payload, queue, priority, run at, attempts, job key and its mode',
   }),
   'audit.list': op<AuditEntry[]>()({
     input: z

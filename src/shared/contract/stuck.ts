@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { op } from './define.ts';
 import { empty } from './app.ts';
-import type { RecoveryReport, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
+import type { RecoveryReport, RecoverySettings, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
 import type { BulkActionReport } from '../model/jobs.ts';
 import { actionIdSchema } from './jobs.ts';
 
@@ -53,12 +53,13 @@ export const stuckOps = {
     input: z
       .object({
         poolIds: z.array(poolIdSchema).min(1).max(50),
-        /** Also unlock pools judged probably alive (never Jobdeck's own running pool). */
+        /** Also unlock pools without the companion judged probably alive; a pool known alive is refused whatever this says. */
         force: z.boolean().default(false),
       })
       .strict(),
     access: 'write',
-    summary: "Unlock every job and named queue held by these pools (graphile-worker's force_unlock_workers)",
+    summary:
+      "Unlock every job and named queue held by these pools (graphile-worker's force_unlock_workers); a pool known alive is refused (409)",
   }),
   'stuck.retry': op<BulkActionReport>()({
     input: z
@@ -84,5 +85,16 @@ export const stuckOps = {
     input: empty,
     access: 'write',
     summary: "Unlock jobs and queues still held by this Jobdeck's earlier runner pools that are no longer alive",
+  }),
+  'recovery.settings': op<RecoverySettings>()({
+    input: empty,
+    access: 'read',
+    summary: 'Automatic recovery of the active connection: whether pools known gone are unlocked without an operator',
+  }),
+  'recovery.configure': op<RecoverySettings>()({
+    input: z.object({ autoUnlockGone: z.boolean() }).strict(),
+    access: 'local',
+    summary:
+      'Turn automatic recovery on or off for the active connection: every few seconds, unlock the jobs of pools known gone (audited)',
   }),
 };

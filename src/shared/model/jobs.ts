@@ -149,6 +149,11 @@ export interface JobDetail extends Omit<JobRow, 'state'> {
   attemptsSeen: JobAttempt[];
   /** The hosted runner holds this job (it can be cancelled from here). */
   runningHere: boolean;
+  /**
+   * Who holds the lock: this console's runner, a worker reporting through the companion (a running job there can
+   * be cancelled), or a process seen only through its locks (it cannot); null when not locked.
+   */
+  holder: 'hosted' | 'companion' | 'watched' | null;
 }
 
 /** What an action by filter or selection would touch, shown before confirming. */
@@ -159,10 +164,25 @@ export interface ActionPreview {
   locked: number;
   /** Of the locked ones, held by this console's runner (a cancel aborts them). */
   lockedHere: number;
+  /** Of the locked ones, held by workers reporting through the companion (a cancel asks them to stop); 0 unless cancelling. */
+  lockedReporting: number;
 }
 
 /** Task and queue names for the filter pickers. */
 export interface JobFacets {
   tasks: string[];
   queues: string[];
+}
+
+/** What `jobs.add` answers: the job as graphile-worker stored it. */
+export interface AddedJob {
+  jobId: string;
+  task: string;
+  queue: string | null;
+  runAt: string;
+  priority: number;
+  maxAttempts: number;
+  jobKey: string | null;
+  /** A job with this key was waiting already: graphile-worker updated it (per jobKeyMode) instead of adding one. */
+  keyExisted: boolean;
 }

@@ -3,11 +3,15 @@
  * whose row is held; due jobs nobody picks up; permanently failed jobs. See "Stuck items and crash recovery" in the README.
  */
 
+import type { LivenessSource } from './workers.ts';
+
 /**
- * Whether the pool holding a lock still runs. Jobdeck's own pools are known exactly (`alive`, `gone`); other
- * pools are judged by the age of their newest lock (`probably-alive`, `probably-gone`) and shown as a judgement.
+ * Whether the pool holding a lock still runs. Known for Jobdeck's own pools (`alive`, `gone`) and for pools
+ * whose worker runs the companion (`alive`, `gone` once its heartbeat is three intervals late, `stopped` when it
+ * said so on a clean shutdown). Pools without the companion are unknown: judged by the age of their newest lock
+ * (`probably-alive`, `probably-gone`) and shown as a judgement.
  */
-export type PoolLiveness = 'alive' | 'gone' | 'probably-alive' | 'probably-gone';
+export type PoolLiveness = 'alive' | 'gone' | 'stopped' | 'probably-alive' | 'probably-gone';
 
 /** A pool (one runner process, graphile-worker's `locked_by`) holding at least one job or queue. */
 export interface LockingPool {
@@ -17,8 +21,15 @@ export interface LockingPool {
   liveness: PoolLiveness;
   /** Why we say so, in a sentence (e.g. "its process 4242 has exited"). */
   reason: string;
-  /** When one of our runners was stopped (ISO), kept out of `reason` so the renderer shows it in local time. */
+  /** When the pool was stopped (ISO), kept out of `reason` so the renderer shows it in local time. */
   stoppedAt?: string | null;
+  /** How the liveness is known: `locks` means it is not (a judgement from lock age). */
+  knownBy: LivenessSource;
+  /** The worker's host and process id (companion), or this console's process id (its own runner). */
+  host: string | null;
+  pid: number | null;
+  /** The companion's last heartbeat (ISO, the database's clock). */
+  lastHeartbeatAt: string | null;
   lockedJobs: number;
   lockedQueues: number;
   /** Newest lock this pool took (ISO): a live pool keeps taking jobs. */
@@ -86,8 +97,9 @@ export interface StuckThresholds {
 /** What a recovery found and did. */
 export interface RecoveryReport {
   at: string;
-  trigger: 'startup' | 'operator';
-  /** Earlier pools of this data folder that are no longer alive. */
+  /** `auto`: the periodic check unlocked pools known gone (automatic recovery, when turned on). */
+  trigger: 'startup' | 'operator' | 'auto';
+  /** Earlier pools of this data folder that are no longer alive (`auto`: pools known gone that held locks). */
   poolsFound: number;
   /** Of those, the pools that still held jobs or queues. */
   poolsWithLocks: string[];
@@ -99,6 +111,15 @@ export interface RecoveryReport {
   jobsExhausted: number;
   /** Set when recovery could not run; start-up goes on regardless. */
   error: string | null;
+}
+
+/** Automatic recovery of one connection (kept in Jobdeck's SQLite; off unless the operator turns it on). */
+export interface RecoverySettings {
+  connectionId: string;
+  /** Unlock, without an operator, the jobs of pools known gone (companion heartbeat) or stopped yet holding locks. */
+  autoUnlockGone: boolean;
+  /** How often the check runs while a writable session is open. */
+  checkEveryMs: number;
 }
 
 export interface StuckReport {
@@ -123,7 +144,10 @@ export interface UnlockReport {
   jobsExhausted: number;
   /** Ids of the jobs that were unlocked (bounded to 1,000). */
   jobIds: string[];
-  /** Pools refused because they are (or look) alive: unlocking them could run a job twice at once. */
+  /**
+   * Pools left alone: this console's running runner, and pools that only look alive (no companion, a recent
+   * lock) without `force`. A pool known alive is never listed here: the whole unlock is refused with an error.
+   */
   refused: { poolId: string; reason: string }[];
 }
 

@@ -9,6 +9,12 @@ export type WorkerLiveness =
   /** No companion: only its locks are seen, so nothing is known of the process. */
   | 'unknown';
 
+/**
+ * How Jobdeck knows whether a pool runs: this console's runner records (its own pools), the companion's
+ * heartbeat, or only the locks it holds (liveness unknown: judged from the age of its newest lock).
+ */
+export type LivenessSource = 'runner' | 'companion' | 'locks';
+
 /** A job a worker holds now. */
 export interface RunningJob {
   jobId: string;

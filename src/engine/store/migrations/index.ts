@@ -4,7 +4,8 @@ import { history } from './003-history.ts';
 import { stuck } from './004-stuck.ts';
 import { backfill } from './005-backfill.ts';
 import { jobActions } from './006-job-actions.ts';
-import { exactAttempts } from './007-exact-attempts.ts';
+import { autoRecovery } from './007-auto-recovery.ts';
+import { exactAttempts } from './008-exact-attempts.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [foundation, audit, history, stuck, backfill, jobActions, exactAttempts];
+export const MIGRATIONS: Migration[] = [foundation, audit, history, stuck, backfill, jobActions, autoRecovery, exactAttempts];

@@ -5,6 +5,8 @@ interface Props {
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The other button's label (default "Cancel"; say "Keep running" when the question is itself a cancel). */
+  dismissLabel?: string;
   danger?: boolean;
   busy?: boolean;
   onConfirm: () => void;
@@ -12,7 +14,7 @@ interface Props {
 }
 
 /** A modal question (the native <dialog>: focus trap, Escape to cancel). */
-export function ConfirmDialog({ open, title, children, confirmLabel, danger, busy, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({ open, title, children, confirmLabel, dismissLabel = 'Cancel', danger, busy, onConfirm, onCancel }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -34,8 +36,8 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger, bus
       <h2 id="dialog-title">{title}</h2>
       <div className="dialog-body">{children}</div>
       <div className="dialog-actions">
-        <button className="btn" onClick={onCancel} disabled={busy} autoFocus>
-          Cancel
+        <button className="btn" onClick={onCancel} disabled={busy} autoFocus data-testid="confirm-dialog-dismiss">
+          {dismissLabel}
         </button>
         <button
           className={danger ? 'btn btn-danger' : 'btn btn-primary'}

@@ -10,7 +10,7 @@ import { recordProgress } from './action-progress.ts';
 import { OVERVIEW_KEY, STATUS_KEY } from './op-key.ts';
 
 /** What a pushed event makes stale, beyond the data it carries itself. */
-const RECOVERY_STALE: OpName[] = ['stuck.get', 'jobs.list', 'jobs.count', 'jobs.get', 'audit.list'];
+const RECOVERY_STALE: OpName[] = ['stuck.get', 'workers.list', 'jobs.list', 'jobs.count', 'jobs.get', 'audit.list'];
 const BACKFILL_STALE: OpName[] = ['backfill.list', 'backfill.runs'];
 /** Not tied to one database: kept (and only read again) when the console switches database. */
 const GLOBAL_OPS: OpName[] = ['app.status', 'connections.list', 'history.rules.get'];

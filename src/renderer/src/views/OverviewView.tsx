@@ -9,6 +9,7 @@ import type { CountsRow } from '../components/CountsTable.tsx';
 import { CountsPanel } from '../components/CountsPanel.tsx';
 import { Freshness } from '../components/Freshness.tsx';
 import { LockBadge } from '../components/LockBadge.tsx';
+import { WorkersSummary } from '../components/WorkersSummary.tsx';
 import { href } from '../router.ts';
 import { countOf, formatCount } from '../format.ts';
 
@@ -51,6 +52,7 @@ export function OverviewView() {
       <div className="view-head">
         <h1>Overview</h1>
         <Freshness snapshot={snapshot} offline={state === 'offline'} />
+        {state !== 'offline' && <WorkersSummary />}
       </div>
       <StateCards totals={snapshot?.totals ?? null} recent={recent} />
       <DepthPanel />

@@ -3,10 +3,21 @@ import { useQueryClient } from '@tanstack/react-query';
 import { errorMessage } from '../../api/client.ts';
 import { useOp } from '../../data/use-op.ts';
 import { formatCount } from '../../format.ts';
-import { JOB_ACTION_LABELS } from '../../../../shared/model/jobs.ts';
+import { JOB_ACTION_LABELS, type ActionPreview } from '../../../../shared/model/jobs.ts';
 import { ACTION_EXPLANATIONS, actionCall, missingReason, type ActionInputs, type ActionRequest } from './job-actions.ts';
 import { ActionInputsForm } from './ActionInputsForm.tsx';
 import { BulkActionDialog } from './BulkActionDialog.tsx';
+
+/** What a cancel does to the jobs workers hold now: aborted here, asked to stop elsewhere, or left alone. */
+function cancelNote(p: ActionPreview): string {
+  const elsewhere = p.locked - p.lockedHere - p.lockedReporting;
+  const parts = [
+    p.lockedHere > 0 ? `${formatCount(p.lockedHere)} in this console's runner: aborted` : null,
+    p.lockedReporting > 0 ? `${formatCount(p.lockedReporting)} in workers with the companion: asked to stop` : null,
+    elsewhere > 0 ? `${formatCount(elsewhere)} in processes without the companion: skipped` : null,
+  ].filter(Boolean);
+  return ` (${parts.join('; ')})`;
+}
 
 /**
  * A job action: first how many jobs it will touch (and how many a worker holds now), then the action with its
@@ -16,7 +27,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const client = useQueryClient();
   // Read once when the dialog opens, and dropped when it closes: the next dialog counts again.
   const preview = useOp('jobs.preview', { action: request.action, target: request.target }, { staleTime: Infinity, gcTime: 0 });
-  const [inputs, setInputs] = useState<ActionInputs>({ runAt: null, message: '', priority: 0 });
+  const [inputs, setInputs] = useState<ActionInputs>({ runAt: null, message: '', priority: 0, force: false });
   const missing = preview.data ? missingReason(request.target, preview.data.matching) : null;
 
   // Picked jobs have left the queue: the rows behind the dialog are stale, read them again.
@@ -48,9 +59,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
               <span className="warn-text">
                 {' '}
                 · {formatCount(p.locked)} held by a worker now
-                {request.action === 'cancel' && p.lockedHere > 0
-                  ? ` (${formatCount(p.lockedHere)} in this console's runner: aborted)`
-                  : ': skipped unless they finish first'}
+                {request.action === 'cancel' ? cancelNote(p) : ': skipped unless they finish first'}
               </span>
             )}
           </p>

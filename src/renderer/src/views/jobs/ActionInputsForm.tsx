@@ -81,5 +81,18 @@ export function ActionInputsForm({
       </label>
     );
   }
+  if (action === 'unlock') {
+    return (
+      <label className="check action-inputs">
+        <input
+          type="checkbox"
+          checked={inputs.force}
+          onChange={(e) => onChange({ ...inputs, force: e.target.checked })}
+          data-testid="unlock-force"
+        />
+        Also unlock workers without the companion that took a lock recently (their liveness is unknown: they may still run)
+      </label>
+    );
+  }
   return null;
 }

@@ -16,10 +16,13 @@ function notApplicable(job: JobDetail): Partial<Record<JobAction, string | null>
     const gone = 'The job is no longer in the database';
     return { retry: gone, cancel: gone, fail: gone, priority: gone, unlock: gone };
   }
-  const elsewhere = job.lockedBy && !job.runningHere;
+  // A running job can be cancelled when this console's runner or a worker with the companion runs it.
+  const unreachable = job.lockedBy && !job.runningHere && job.holder !== 'companion' && job.holder !== 'hosted';
   return {
     retry: job.lockedBy ? 'A worker holds this job: retry it after it ends' : null,
-    cancel: elsewhere ? 'Running in another process: it cannot be cancelled from here; mark it failed after it ends' : null,
+    cancel: unreachable
+      ? 'Running in another process without the Jobdeck companion: a running job cannot be stopped there; cancel it once it ends'
+      : null,
     fail: job.lockedBy ? 'A worker holds this job: mark it failed after it ends' : null,
     priority: job.lockedBy ? 'A worker holds this job' : null,
     unlock: !job.lockedBy ? 'Not locked' : job.runningHere ? "This console's runner holds it: cancel it instead" : null,
@@ -66,11 +69,19 @@ export function JobDetailView({ id }: { id: string }) {
           <span>No longer in the database: shown from Jobdeck's snapshot ({job.snapshotState ?? 'last seen'}).</span>
         </div>
       )}
-      {job.lockedBy && !job.runningHere && !job.gone && (
+      {job.lockedBy && !job.runningHere && job.holder === 'companion' && !job.gone && (
+        <div className="banner banner-info" data-testid="job-running-companion">
+          <span>
+            Running in a worker with the Jobdeck companion (<span className="mono">{job.lockedBy}</span>): Cancel asks it to stop the job,
+            which then ends as cancelled instead of being retried. Jobdeck waits up to 10 s for the worker's answer.
+          </span>
+        </div>
+      )}
+      {job.lockedBy && !job.runningHere && job.holder !== 'companion' && job.holder !== 'hosted' && !job.gone && (
         <div className="banner banner-warning" data-testid="job-locked-elsewhere">
           <span>
-            Running in another process (<span className="mono">{job.lockedBy}</span>): it cannot be cancelled from here. Once it ends you
-            can mark it failed or retry it; if that process is gone, Unlock releases it.
+            Running in another process (<span className="mono">{job.lockedBy}</span>) without the Jobdeck companion: a running job cannot be
+            stopped there. Once it ends you can cancel it, mark it failed or retry it; if that process is gone, Unlock releases it.
           </span>
         </div>
       )}

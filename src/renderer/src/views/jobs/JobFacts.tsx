@@ -41,7 +41,11 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
           </span>{' '}
           <span className="dim">
             {(lockedFor ?? 0) < 1000 ? 'just taken' : `for ${formatAge(lockedFor ?? 0)}`}
-            {job.runningHere ? " · this console's runner" : ' · another process'}
+            {job.runningHere
+              ? " · this console's runner"
+              : job.holder === 'companion'
+                ? ' · a worker with the companion'
+                : ' · another process'}
           </span>
         </>
       ) : (

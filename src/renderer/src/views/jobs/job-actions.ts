@@ -16,17 +16,19 @@ export interface ActionInputs {
   runAt: string | null;
   message: string;
   priority: number;
+  /** unlock: also release pools without the companion that took a lock recently. */
+  force: boolean;
 }
 
 /** What each action does, said before the operator confirms it. */
 export const ACTION_EXPLANATIONS: Record<JobAction, string> = {
   retry: 'Attempts are reset to 0 and the job runs at the chosen time. A job a worker holds right now is skipped and listed.',
   cancel:
-    "A job that is not running is removed from the queue and kept in Jobdeck's history as cancelled. A job running in this console's runner is aborted and ends as cancelled, not retried. A job running in another process cannot be cancelled from here: it is listed.",
+    "A job that is not running is removed from the queue and kept in Jobdeck's history as cancelled. A job running in this console's runner is aborted, and one running in a worker with the Jobdeck companion is asked to stop (Jobdeck waits up to 10 s for its answer): either ends as cancelled, not retried. A job running in a process without the companion cannot be stopped: it is listed.",
   fail: 'Attempts are set to the maximum: the job stays in the table, permanently failed, until someone retries or removes it.',
   priority: 'Lower numbers run first; the default is 0.',
   unlock:
-    'Releases every job held by the pools (worker processes) of these jobs: graphile-worker unlocks per pool. Only when that process is gone: if it still runs, a job may run twice.',
+    'Releases every job held by the pools (worker processes) of these jobs: graphile-worker unlocks per pool. A worker known alive (its companion heartbeat is recent) is refused: its jobs really run. One known gone is unlocked. One without the companion is judged from its lock age: if it still runs, a job may run twice.',
 };
 
 /**
@@ -57,6 +59,6 @@ export function actionCall(request: ActionRequest, inputs: ActionInputs, actionI
     case 'priority':
       return { name: 'jobs.setPriority', input: { target, actionId, priority: inputs.priority } };
     case 'unlock':
-      return { name: 'jobs.unlock', input: { target, actionId } };
+      return { name: 'jobs.unlock', input: { target, actionId, force: inputs.force } };
   }
 }

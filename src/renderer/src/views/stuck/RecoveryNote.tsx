@@ -4,6 +4,7 @@ import { formatClock } from '../../format.ts';
 const TRIGGERS: Record<RecoveryReport['trigger'], string> = {
   startup: 'At start-up',
   operator: 'On request',
+  auto: 'Automatically',
 };
 
 /** What the last crash recovery found and did, or why it could not run. */
@@ -27,6 +28,16 @@ export function RecoveryNote({ report }: { report: RecoveryReport | null }) {
     return (
       <span className="dim" data-testid="recovery-note">
         {when}: no earlier runner of this Jobdeck left anything locked{checked}.
+      </span>
+    );
+  }
+  if (report.trigger === 'auto') {
+    return (
+      <span data-testid="recovery-note">
+        {when}: {report.poolsFound} worker pool{report.poolsFound === 1 ? '' : 's'} known gone; unlocked {report.jobsUnlocked} job
+        {report.jobsUnlocked === 1 ? '' : 's'} and {report.queuesUnlocked} queue{report.queuesUnlocked === 1 ? '' : 's'};{' '}
+        {report.jobsRequeued} requeued
+        {report.jobsExhausted > 0 && `, ${report.jobsExhausted} out of attempts (retry them below)`}.
       </span>
     );
   }

@@ -14,6 +14,7 @@ import { DuePanel } from './DuePanel.tsx';
 import { FailedPanel } from './FailedPanel.tsx';
 import { RecoveryNote } from './RecoveryNote.tsx';
 import { ThresholdsPanel } from './ThresholdsPanel.tsx';
+import { AutoRecoveryToggle } from './AutoRecoveryToggle.tsx';
 import { StuckActionDialog } from './StuckActionDialog.tsx';
 import type { PendingConfirm } from './confirm.ts';
 
@@ -64,7 +65,7 @@ export function StuckView() {
     );
   }
 
-  const stuckPools = report.pools.filter((p) => p.liveness === 'gone' || p.liveness === 'probably-gone').length;
+  const stuckPools = report.pools.filter((p) => p.liveness === 'gone' || p.liveness === 'stopped' || p.liveness === 'probably-gone').length;
   const noWorker = report.due.filter((d) => d.verdict === 'no-worker').reduce((n, d) => n + d.due, 0);
   const failed = report.failed.reduce((n, f) => n + f.count, 0);
   const chip = (n: number, label: string, testId: string) => (
@@ -102,6 +103,7 @@ export function StuckView() {
         >
           Recover
         </button>
+        <AutoRecoveryToggle />
       </section>
       <PoolsPanel
         pools={report.pools}

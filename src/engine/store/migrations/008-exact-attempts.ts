@@ -7,10 +7,10 @@ import type { Migration } from './index.ts';
  * `failure_attempts` is rebuilt (SQLite cannot change a CHECK) to accept the source 'companion'.
  */
 export const exactAttempts: Migration = {
-  id: 7,
+  id: 8,
   name: 'exact-attempts',
   sql: `
-    create table failure_attempts_v7 (
+    create table failure_attempts_v8 (
       id integer primary key autoincrement,
       connection_id text not null,
       job_id integer not null,
@@ -27,13 +27,13 @@ export const exactAttempts: Migration = {
       source text not null check (source in ('runner', 'watch', 'companion')),
       final integer not null default 0
     );
-    insert into failure_attempts_v7 (id, connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error,
+    insert into failure_attempts_v8 (id, connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error,
                                      error_type, duration_ms, pool_id, source, final)
       select id, connection_id, job_id, generation, task, queue, attempt, max_attempts, at, error,
              error_type, duration_ms, pool_id, source, final from failure_attempts;
     -- Dropping a table drops its triggers first: failure_quarters keeps its counts, which still hold.
     drop table failure_attempts;
-    alter table failure_attempts_v7 rename to failure_attempts;
+    alter table failure_attempts_v8 rename to failure_attempts;
     create unique index failure_attempts_attempt on failure_attempts (connection_id, job_id, generation, attempt);
     create index failure_attempts_at on failure_attempts (connection_id, at desc, id desc);
     create index failure_attempts_stats on failure_attempts (connection_id, at, error_type, task);

@@ -1,0 +1,136 @@
+/**
+ * What the companion costs a user's worker: noop-task throughput of a separate graphile-worker process with
+ * JobdeckPreset against the same process without it, on the same jobs, in the same run (rounds alternate so drift
+ * on a shared machine hits both). Also prints the companion's statements per second: bounded by its flush and
+ * heartbeat intervals, not by the job rate.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Logger, runMigrations } from 'graphile-worker';
+import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
+import type { BenchResult } from './lib.ts';
+
+const JOBS = 5_000;
+const CONCURRENCY = 10;
+const ROUNDS = 3;
+
+interface Worker {
+  child: ChildProcess;
+  request<T>(message: string, key: string): Promise<T>;
+}
+
+async function startWorker(connectionString: string, companion: boolean): Promise<Worker> {
+  const child = fork(path.join(import.meta.dirname, 'fixtures/noop-worker.ts'), [], {
+    // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each worker there (open it in Chrome's DevTools).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+    ],
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: connectionString,
+      BENCH_COMPANION: companion ? '1' : '0',
+      BENCH_CONCURRENCY: String(CONCURRENCY),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: Record<string, unknown>) => {
+        if (!(key in m)) return;
+        child.off('message', onMessage);
+        resolve(m[key] as T);
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`the bench worker exited (${code}) before answering ${key}`)));
+    });
+  await next('ready');
+  return {
+    child,
+    request<T>(message: string, key: string) {
+      const answer = next<T>(key);
+      child.send(message);
+      return answer;
+    },
+  };
+}
+
+async function stopWorker(worker: Worker): Promise<void> {
+  const exited = new Promise((resolve) => worker.child.once('exit', resolve));
+  worker.child.send('stop');
+  await exited;
+}
+
+async function drain(pool: pg.Pool): Promise<number> {
+  const start = performance.now();
+  await pool.query(
+    `select graphile_worker.add_jobs(array_agg(row('noop', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec))
+     from generate_series(1, $1)`,
+    [JOBS],
+  );
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs');
+    if (rows[0].n === 0) return performance.now() - start;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export default async function bench(): Promise<BenchResult[]> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-'));
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
+  try {
+    await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
+    const plain: number[] = [];
+    const withCompanion: number[] = [];
+    const plainCpu: number[] = [];
+    const companionCpu: number[] = [];
+    let statementsPerSecond = 0;
+    let attemptsWritten = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const bare = await startWorker(server.connectionString, false);
+      const bareBefore = await bare.request<Record<string, number>>('stats', 'stats');
+      plain.push(await drain(pool));
+      plainCpu.push((await bare.request<Record<string, number>>('stats', 'stats')).cpuMs - bareBefore.cpuMs);
+      await stopWorker(bare);
+
+      const worker = await startWorker(server.connectionString, true);
+      const began = performance.now();
+      const before = await worker.request<Record<string, number>>('stats', 'stats');
+      withCompanion.push(await drain(pool));
+      // Let the last flush land, so the rows written are all of the round's attempts.
+      await new Promise((r) => setTimeout(r, 500));
+      const after = await worker.request<Record<string, number>>('stats', 'stats');
+      const statements = (s: Record<string, number>) => s.flushes + s.heartbeats + s.retentionDeleted;
+      statementsPerSecond = Math.max(statementsPerSecond, (statements(after) - statements(before)) / ((performance.now() - began) / 1000));
+      attemptsWritten = after.attemptsWritten - before.attemptsWritten;
+      companionCpu.push(after.cpuMs - before.cpuMs);
+      await stopWorker(worker);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const plainMs = median(plain);
+    const companionMs = median(withCompanion);
+    const rate = (ms: number) => Math.round((JOBS / ms) * 1000);
+    return [
+      {
+        name: `worker with the companion drains ${JOBS} noop jobs`,
+        baseline: 'the same worker process without it',
+        baselineMs: plainMs,
+        candidateMs: companionMs,
+        notes:
+          `throughput ${(plainMs / companionMs).toFixed(2)}x (target >= 0.97x): ${rate(companionMs)} vs ${rate(plainMs)} jobs/s, ` +
+          `concurrency ${CONCURRENCY}, median of ${ROUNDS}; worker CPU per job ${((median(companionCpu) / JOBS) * 1000).toFixed(0)} vs ` +
+          `${((median(plainCpu) / JOBS) * 1000).toFixed(0)} µs; the companion wrote ${attemptsWritten} attempts in at most ` +
+          `${statementsPerSecond.toFixed(1)} statements/s (flushes + heartbeats), whatever the job rate`,
+      },
+    ];
+  } finally {
+    await pool.end();
+    await server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,53 @@
+import type { Task } from 'graphile-worker';
+import { z } from 'zod';
+import { cancelledError, chatJson, type LlmConfig } from './llm-client.ts';
+
+/** The demo worker process's own task: a long job (tens of seconds), the kind an operator may want to cancel. */
+export const DRAFT_REPORT_TASK = 'draft_report';
+
+const payloadSchema = z.object({
+  title: z.string().min(1).max(200).default('Weekly digest'),
+  /** Each section is a pause (the model "thinking") and one model call: about 3 s each. */
+  sections: z.number().int().min(1).max(1000).default(8),
+});
+
+/** Waits `ms`, or rejects with the cancel error as soon as `signal` aborts (a cancel from Jobdeck, or shutdown). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(cancelledError(signal.reason));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelledError(signal.reason));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * `draft_report` `{ title?, sections? }`: drafts a report section by section, one model call each, honouring
+ * `helpers.abortSignal` between and during calls (with the companion, that signal is this job's own).
+ */
+export function makeDraftReportTask(getLlm: () => LlmConfig): Task {
+  return async (payload, helpers) => {
+    const parsed = payloadSchema.safeParse(payload ?? {});
+    if (!parsed.success) throw new Error(`Invalid payload for ${DRAFT_REPORT_TASK}: ${parsed.error.issues[0]?.message ?? 'bad payload'}`);
+    const { title, sections } = parsed.data;
+    for (let i = 1; i <= sections; i++) {
+      await pause(1_500 + Math.random() * 1_500, helpers.abortSignal);
+      await chatJson(
+        getLlm(),
+        {
+          system: 'You draft one section of an internal report. "heading": a short heading. "body": two or three sentences.',
+          user: `${title}: section ${i} of ${sections}`,
+          requiredFields: ['heading', 'body'],
+        },
+        { signal: helpers.abortSignal },
+      );
+    }
+    helpers.logger.info(`${DRAFT_REPORT_TASK}: drafted ${sections} section(s) of "${title}"`);
+  };
+}

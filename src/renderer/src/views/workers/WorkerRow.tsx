@@ -1,0 +1,85 @@
+import type { WorkerInfo, WorkerLiveness } from '../../../../shared/model/workers.ts';
+import { countOf, formatAge, formatDateTime, shortPoolId } from '../../format.ts';
+import { RunningJobs } from './RunningJobs.tsx';
+import type { CancelTarget } from './cancel-outcome.ts';
+
+const LIVENESS: Record<WorkerLiveness, string> = {
+  alive: 'alive',
+  stopped: 'stopped',
+  gone: 'gone',
+  unknown: 'not reporting',
+};
+
+const SOURCE: Record<WorkerInfo['source'], string> = {
+  hosted: 'this console',
+  companion: 'companion',
+  watched: 'watched only',
+};
+
+/** Task names listed in a row before "and N more" (all of them in the tooltip). */
+const TASKS_SHOWN = 4;
+
+interface Props {
+  worker: WorkerInfo;
+  now: number;
+  blocked: string | null;
+  pending: ReadonlyMap<string, CancelTarget>;
+  onCancel: (target: CancelTarget) => void;
+}
+
+/** One worker process: who it is, whether it lives, what it may run and what it runs now. */
+export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props) {
+  return (
+    <tr data-testid={`worker-${w.poolId}`} data-source={w.source} className={`worker-row worker-${w.liveness}`}>
+      <td>
+        <div className="worker-id" title={w.poolId}>
+          {shortPoolId(w.poolId)}
+          <span className={`badge worker-source worker-source-${w.source}`}>{SOURCE[w.source]}</span>
+        </div>
+        <div className="worker-facts">
+          <span data-testid="worker-host">{w.host || w.pid ? `${w.host ?? 'this machine'} · ${w.pid ?? '?'}` : 'host unknown'}</span>
+          <span data-testid="worker-version">
+            {w.graphileWorkerVersion
+              ? `graphile-worker ${w.graphileWorkerVersion}`
+              : w.source === 'hosted'
+                ? 'hosted runner'
+                : 'version unknown'}
+          </span>
+          {w.concurrency !== null && (
+            <span>
+              concurrency <span data-testid="worker-concurrency">{w.concurrency}</span>
+            </span>
+          )}
+        </div>
+        {w.tasks.length > 0 && (
+          <div className="worker-tasks" title={w.tasks.join(', ')} data-testid="worker-tasks">
+            {countOf(w.tasks.length, 'task')}: {w.tasks.slice(0, TASKS_SHOWN).join(', ')}
+            {w.tasks.length > TASKS_SHOWN ? ` and ${w.tasks.length - TASKS_SHOWN} more` : ''}
+          </div>
+        )}
+      </td>
+      <td>
+        <span className={`badge worker-live worker-live-${w.liveness}`} title={w.reason} data-testid="worker-liveness">
+          {LIVENESS[w.liveness]}
+        </span>
+        <div className="worker-facts">
+          <span data-testid="worker-heartbeat" title={w.reason}>
+            {w.lastHeartbeatAt
+              ? `heartbeat ${formatAge(Math.max(0, now - Date.parse(w.lastHeartbeatAt)))} ago`
+              : w.source === 'hosted'
+                ? 'in this process'
+                : 'no heartbeat'}
+          </span>
+          {(w.stoppedAt || w.startedAt) && (
+            <span title={w.startedAt ? `Started ${formatDateTime(w.startedAt)}` : undefined}>
+              {w.stoppedAt ? `stopped ${formatDateTime(w.stoppedAt)}` : `up ${formatAge(now - Date.parse(w.startedAt!))}`}
+            </span>
+          )}
+        </div>
+      </td>
+      <td>
+        <RunningJobs worker={w} now={now} blocked={blocked} pending={pending} onCancel={onCancel} />
+      </td>
+    </tr>
+  );
+}

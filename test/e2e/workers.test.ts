@@ -1,0 +1,200 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { QueryResultRow } from 'pg';
+import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
+import { waitFor } from '../helpers/engine.ts';
+import type { WorkerInfo, WorkersList } from '../../src/shared/model/workers.ts';
+
+// `npm run serve -- --demo`: the console's hosted runner and the demo's second worker, a separate Node process
+// with the companion. The Workers view lists both; the operator cancels a running job of the other process from
+// the view, and it ends cancelled, not retried; a worker that does not answer is said so plainly.
+
+const skip = browserSkipReason();
+let web: WebConsole | undefined;
+/** The demo worker process, once known: resumed whatever happens, so the console can stop it. */
+let demoPid: number | null = null;
+
+before(async () => {
+  if (skip) return;
+  web = await startWebConsole({ demo: true, runner: true, concurrency: 2, depthSampleMs: 1000 });
+});
+after(async () => {
+  if (demoPid) process.kill(demoPid, 'SIGCONT');
+  await web?.close();
+});
+
+const q = <R extends QueryResultRow>(sql: string, params: unknown[] = []) =>
+  web!.engine.parts.sessions
+    .require()
+    .pool.query<R>(sql, params)
+    .then((r) => r.rows);
+
+async function workers(): Promise<WorkersList> {
+  const result = await web!.engine.call('workers.list', {});
+  if (!result.ok) throw new Error(result.error.message);
+  return result.data as WorkersList;
+}
+
+/** A long report for the demo worker (it alone runs draft_report), first in line; resolves once it runs there. */
+async function longReport(poolId: string, title: string): Promise<string> {
+  const [job] = await q<{ id: string }>(
+    `select id::text as id from graphile_worker.add_job('draft_report', json_build_object('title', $1::text, 'sections', 500),
+       priority => -10, max_attempts => 3)`,
+    [title],
+  );
+  await waitFor(
+    `job ${job.id} running in the demo worker`,
+    async () => (await q(`select 1 from graphile_worker._private_jobs where id = $1 and locked_by = $2`, [job.id, poolId])).length > 0,
+    30_000,
+  );
+  return job.id;
+}
+
+/** The reports must run until cancelled: no failure drawn by the simulated provider. */
+async function noSimulatedFailures(web: WebConsole): Promise<void> {
+  await web.engine.call('demo.update', { mix: { quota: 0, timeout: 0, invalidJson: 0, missingFields: 0, serverError: 0 } });
+}
+
+const SIZES = [
+  { width: 1440, height: 900 },
+  { width: 1024, height: 700 },
+] as const;
+
+/** The view at both window sizes, in the dark and light schemes (the console is dark-only: both must read well). */
+async function screenshots(web: WebConsole, name: string): Promise<void> {
+  for (const size of SIZES) {
+    await web.page.setViewportSize(size);
+    for (const colorScheme of ['dark', 'light'] as const) {
+      await web.page.emulateMedia({ colorScheme });
+      await web.screenshot(`${name}-${size.width}x${size.height}-${colorScheme}`);
+    }
+  }
+  await web.page.emulateMedia({ colorScheme: 'dark' });
+  await web.page.setViewportSize(SIZES[0]);
+}
+
+test(
+  'the Workers view lists a separate worker process with the companion and the hosted runner; the operator cancels its running job',
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, web, async (web) => {
+      const { page } = web;
+      await noSimulatedFailures(web);
+      const both = await waitFor(
+        'the hosted runner and the demo worker process',
+        async () => {
+          const list = await workers();
+          const hosted = list.workers.find((w) => w.source === 'hosted');
+          const other = list.workers.find((w) => w.source === 'companion' && w.liveness === 'alive');
+          return hosted && other ? { hosted, other } : null;
+        },
+        60_000,
+      );
+      const other: WorkerInfo = both.other;
+      demoPid = other.pid;
+      assert.notEqual(other.pid, process.pid, 'a process of its own');
+      const id = await longReport(other.poolId, 'Quarterly digest');
+
+      await web.open('#/workers');
+      const row = page.getByTestId(`worker-${other.poolId}`);
+      const line = row.getByTestId(`running-${id}`);
+      await line.waitFor();
+      // The other process, as it reports itself: host, pid, version, concurrency, tasks, heartbeat, what it runs.
+      assert.equal(await row.getAttribute('data-source'), 'companion');
+      assert.equal(await row.getByTestId('worker-liveness').innerText(), 'alive');
+      assert.equal(await row.getByTestId('worker-host').innerText(), `${other.host} · ${other.pid}`);
+      assert.match(await row.getByTestId('worker-version').innerText(), /^graphile-worker \d+\.\d+\.\d+/);
+      assert.equal(await row.getByTestId('worker-concurrency').innerText(), '3');
+      assert.equal(await row.getByTestId('worker-tasks').innerText(), '2 tasks: draft_report, summarize');
+      assert.match(await row.getByTestId('worker-heartbeat').innerText(), /^heartbeat (now|\d+ s) ago$/);
+      assert.match(await line.innerText(), new RegExp(`#${id}\\s+draft_report\\s+(now|\\d+ s)\\s+Cancel`));
+      // This console's runner, next to it.
+      const hosted = page.getByTestId(`worker-${both.hosted.poolId}`);
+      assert.equal(await hosted.getAttribute('data-source'), 'hosted');
+      assert.equal(await hosted.getByTestId('worker-host').innerText(), `this machine · ${process.pid}`);
+      assert.equal(await hosted.getByTestId('worker-concurrency').innerText(), '2');
+      assert.match(await hosted.getByTestId('worker-tasks').innerText(), /generate_insight/);
+      await screenshots(web, 'workers-view');
+
+      // Its page says who runs it and offers Cancel too.
+      await line.getByRole('link', { name: `#${id}` }).click();
+      await page.getByTestId('job-running-companion').waitFor();
+      assert.match(await page.getByTestId('job-running-companion').innerText(), new RegExp(`${other.poolId}\\): Cancel asks it to stop`));
+      assert.equal(await page.getByTestId('job-action-cancel').isDisabled(), false);
+      await web.screenshot('job-detail-running-companion');
+      await web.open('#/workers');
+      await line.waitFor();
+
+      // Cancel, confirmed: the worker aborts the job, which ends cancelled; the view says so and the job leaves it.
+      await line.getByTestId(`cancel-${id}`).click();
+      const dialog = page.locator('dialog[open]');
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), new RegExp(`Cancel job #${id}\\?[\\s\\S]*draft_report, running for[\\s\\S]*${other.poolId}`));
+      await web.screenshot('workers-cancel-confirm');
+      await page.locator('dialog[open]').getByTestId('confirm-dialog-confirm').click();
+      const outcome = page.getByTestId(`cancel-outcome-${id}`);
+      await outcome.waitFor({ timeout: 20_000 });
+      assert.equal(await outcome.getAttribute('data-kind'), 'cancelled');
+      assert.match(await outcome.innerText(), new RegExp(`Job #${id} \\(draft_report\\) cancelled[\\s\\S]*will not be retried`));
+      await line.waitFor({ state: 'detached' });
+      assert.deepEqual(await q(`select id from graphile_worker._private_jobs where id = $1`, [id]), [], 'gone: nothing to retry');
+      const attempts = await waitFor('the attempt the worker recorded', async () => {
+        const rows = await q(`select attempt, outcome, pool_id from jobdeck.attempts where job_id = $1`, [id]);
+        return rows.length ? rows : null;
+      });
+      assert.deepEqual(
+        attempts,
+        [{ attempt: 1, outcome: 'cancelled', pool_id: other.poolId }],
+        'one attempt, cancelled: not failed, not retried',
+      );
+      const detail = await web.engine.call('jobs.get', { id });
+      assert.ok(detail.ok);
+      assert.deepEqual([(detail.data as { snapshotState: string }).snapshotState], ['cancelled']);
+      await screenshots(web, 'workers-view-cancelled');
+    }),
+);
+
+test(
+  'a worker that does not answer: pending while the console waits, then "no live worker acknowledged within 10 s"',
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, web, async (web) => {
+      const { page } = web;
+      await noSimulatedFailures(web);
+      const other = await waitFor('the demo worker process', async () =>
+        (await workers()).workers.find((w) => w.source === 'companion' && w.liveness === 'alive'),
+      );
+      demoPid = other.pid;
+      const id = await longReport(other.poolId, 'Annual review');
+      await web.open('#/workers');
+      const line = page.getByTestId(`running-${id}`);
+      await line.waitFor();
+
+      process.kill(other.pid!, 'SIGSTOP');
+      try {
+        await line.getByTestId(`cancel-${id}`).click();
+        await page.locator('dialog[open]').getByTestId('confirm-dialog-confirm').click();
+        // Waiting for the worker: on the job's line and above the table.
+        await line.getByTestId('cancel-pending').waitFor();
+        await page.getByTestId(`cancel-waiting-${id}`).waitFor();
+        await web.screenshot('workers-cancel-pending');
+        const outcome = page.getByTestId(`cancel-outcome-${id}`);
+        await outcome.waitFor({ timeout: 30_000 });
+        assert.equal(await outcome.getAttribute('data-kind'), 'unanswered');
+        assert.match(
+          await outcome.innerText(),
+          new RegExp(
+            `no answer from its worker[\\s\\S]*No live worker acknowledged within 10 s: its worker \\(${other.poolId}\\)[\\s\\S]*The request stays`,
+          ),
+        );
+        assert.equal(await line.getByTestId(`cancel-${id}`).isVisible(), true, 'still running, and the button is back');
+        await screenshots(web, 'workers-view-unanswered');
+      } finally {
+        process.kill(other.pid!, 'SIGCONT');
+      }
+      // Back, the worker honours the request it missed: the job ends cancelled and leaves the view.
+      await line.waitFor({ state: 'detached', timeout: 30_000 });
+      const [request] = await q<{ outcome: string }>(`select outcome from jobdeck.cancel_requests where job_id = $1`, [id]);
+      assert.ok(request, 'the request stayed for the worker to find');
+    }),
+);

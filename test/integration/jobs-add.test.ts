@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useTestDatabase } from '../helpers/engine.ts';
+
+const t = useTestDatabase();
+
+interface Row {
+  id: string;
+  task_identifier: string;
+  payload: unknown;
+  queue_name: string | null;
+  priority: number;
+  max_attempts: number;
+  run_at: Date;
+  key: string | null;
+}
+
+const jobRow = async (id: string) =>
+  (
+    await t.db.pool.query<Row>(
+      `select j.id::text, j.task_identifier, p.payload, j.queue_name, j.priority, j.max_attempts, j.run_at, j.key
+         from graphile_worker.jobs j join graphile_worker._private_jobs p using (id) where j.id = $1`,
+      [id],
+    )
+  ).rows[0];
+const jobCount = async () => (await t.db.pool.query<{ n: number }>('select count(*)::int as n from graphile_worker.jobs')).rows[0].n;
+
+test('jobs.add queues one job through add_job with every option, answers its id, and is audited', async () => {
+  const runAt = new Date(Date.now() + 3_600_000).toISOString();
+  const added = await t.te.call('jobs.add', {
+    task: 'generate_insight',
+    payload: { eventId: 42, tags: ['a', 'b'], nested: { ok: true } },
+    queue: 'insights',
+    priority: 5,
+    runAt,
+    maxAttempts: 7,
+    jobKey: 'insight:42',
+  });
+  const row = await jobRow(added.jobId);
+  assert.equal(row.task_identifier, 'generate_insight');
+  assert.deepEqual(row.payload, { eventId: 42, tags: ['a', 'b'], nested: { ok: true } });
+  assert.equal(row.queue_name, 'insights');
+  assert.equal(row.priority, 5);
+  assert.equal(row.max_attempts, 7);
+  assert.equal(row.run_at.toISOString(), runAt);
+  assert.equal(row.key, 'insight:42');
+  assert.deepEqual(
+    { task: added.task, queue: added.queue, priority: added.priority, maxAttempts: added.maxAttempts, key: added.jobKey },
+    { task: 'generate_insight', queue: 'insights', priority: 5, maxAttempts: 7, key: 'insight:42' },
+  );
+  assert.equal(added.keyExisted, false);
+  const [entry] = await t.te.call('audit.list', { limit: 1 });
+  assert.equal(entry.action, 'jobs.add');
+  assert.deepEqual(entry.target, { task: 'generate_insight', jobId: added.jobId, jobKey: 'insight:42' });
+  // The explorer finds it at once.
+  const detail = await t.te.call('jobs.get', { id: added.jobId });
+  assert.equal(detail.task, 'generate_insight');
+});
+
+test('the same job key again updates the waiting job instead of adding one (replace, preserve_run_at)', async () => {
+  const first = await t.te.call('jobs.add', { task: 'enrich_record', payload: { v: 1 }, jobKey: 'enrich:7' });
+  const before = await jobCount();
+  const replaced = await t.te.call('jobs.add', { task: 'enrich_record', payload: { v: 2 }, jobKey: 'enrich:7', jobKeyMode: 'replace' });
+  assert.equal(replaced.jobId, first.jobId);
+  assert.equal(replaced.keyExisted, true);
+  assert.deepEqual((await jobRow(first.jobId)).payload, { v: 2 });
+  const later = new Date(Date.now() + 86_400_000).toISOString();
+  const kept = await t.te.call('jobs.add', {
+    task: 'enrich_record',
+    payload: { v: 3 },
+    jobKey: 'enrich:7',
+    jobKeyMode: 'preserve_run_at',
+    runAt: later,
+  });
+  assert.equal(kept.jobId, first.jobId);
+  assert.notEqual((await jobRow(first.jobId)).run_at.toISOString(), later, 'preserve_run_at keeps the run time');
+  assert.equal(await jobCount(), before, 'no job added');
+});
+
+test('bad input is refused with a clear 4xx error and queues nothing', async () => {
+  const before = await jobCount();
+  const auditBefore = (await t.te.call('audit.list', { limit: 1 }))[0]?.id ?? 0;
+  const bad: [unknown, RegExp][] = [
+    [{ payload: {} }, /task/],
+    [{ task: '' }, /task/],
+    [{ task: 'x'.repeat(129) }, /task/],
+    [{ task: 'x', payload: { big: 'y'.repeat(300 * 1024) } }, /256 KiB/],
+    [{ task: 'x', maxAttempts: 0 }, /maxAttempts/],
+    [{ task: 'x', priority: 40_000 }, /priority/],
+    [{ task: 'x', runAt: 'tomorrow' }, /runAt/],
+    [{ task: 'x', jobKeyMode: 'replace' }, /jobKeyMode needs a jobKey/],
+    [{ task: 'x', jobKey: 'k', jobKeyMode: 'sometimes' }, /jobKeyMode/],
+    [{ task: 'x', extra: 1 }, /extra/],
+  ];
+  for (const [input, message] of bad) {
+    const result = await t.te.engine.call('jobs.add', input);
+    assert.equal(result.ok, false, JSON.stringify(input).slice(0, 80));
+    if (result.ok) continue;
+    assert.equal(result.error.code, 'invalid_input');
+    assert.match(`${result.error.message} ${JSON.stringify(result.error.details ?? '')}`, message);
+  }
+  assert.equal(await jobCount(), before, 'nothing queued');
+  assert.equal((await t.te.call('audit.list', { limit: 1 }))[0]?.id ?? 0, auditBefore, 'nothing audited');
+});
+
+test('a read-only connection refuses jobs.add', async () => {
+  const writable = t.te.engine.parts.sessions.current()!.profile.id;
+  const profile = await t.te.call('connections.save', {
+    name: 'read-only add',
+    target: { url: t.db.connectionString },
+    readOnly: true,
+    savePassword: false,
+  });
+  await t.te.call('connections.activate', { id: profile.id });
+  try {
+    const before = await jobCount();
+    const result = await t.te.engine.call('jobs.add', { task: 'generate_insight' });
+    assert.equal(!result.ok && result.error.code, 'read_only');
+    assert.equal(await jobCount(), before);
+  } finally {
+    await t.te.call('connections.activate', { id: writable });
+  }
+});
