@@ -89,7 +89,6 @@ async function syncBench(pool: pg.Pool, db: Db): Promise<BenchResult[]> {
     connectionId: 'bench',
     attempts: attemptsRepo(db),
     classify: (m) => classifyError(m),
-    finishedByRunner: () => false,
     log: () => {},
   });
   const first = await watcher.scan();

@@ -167,7 +167,13 @@ export function createEngine(options: EngineOptions): Engine {
 
   const overview = createOverview({ db, sessions, events, depthSampleMs: options.depthSampleMs ?? 5000 });
   const connections = createConnections({ mode: options.mode, secrets: options.secrets, repo: connectionsTable, connector, status });
-  const history = createHistory({ db, log, sessions, isHostedPool: (poolId) => ownPools.all().has(poolId) });
+  const history = createHistory({
+    db,
+    log,
+    sessions,
+    isHostedPool: (poolId) => ownPools.all().has(poolId),
+    hostedRecording: () => runner.recording(),
+  });
   // Whether a pool runs, for every view and every unlock. Unknown pools are judged against the stuck view's
   // default threshold, read when judging (the stuck domain is created below).
   const liveness = createPoolLiveness({
@@ -184,6 +190,7 @@ export function createEngine(options: EngineOptions): Engine {
     hosted,
     liveness,
     hostedConcurrency: () => runner.status().concurrency,
+    hostedRecording: () => runner.recording(),
     ownPools: () => ownPools.all(),
   });
 

@@ -6,7 +6,7 @@
  *
  * It imports nothing of the console: only node builtins and `pg` (which graphile-worker already depends on).
  */
-import type { JobHelpers } from 'graphile-worker';
+import type { Job, JobHelpers } from 'graphile-worker';
 import { JobCancelledError } from './job-run.ts';
 import { companionGlobal, runOf } from './registry.ts';
 import type { UsageInput } from './usage.ts';
@@ -49,6 +49,24 @@ export function recordUsage(usage: UsageInput, helpers?: Pick<JobHelpers, 'job'>
  */
 export function jobAbortSignal(): AbortSignal | undefined {
   return companionGlobal().als.getStore()?.signal;
+}
+
+/**
+ * For a process that hosts its own runner and decides itself (the Jobdeck console's hosted runner): aborts `job`
+ * (graphile-worker's job object, as its events give it) while it runs in a pool of this process with the companion.
+ * - `cancel`: as a cancel request from the console would, without a request row: the task's signal aborts with a
+ *   JobCancelledError, the job completes (graphile-worker sees a success, so it is not retried) and the attempt is
+ *   recorded as `cancelled`;
+ * - `shutdown`: as graphile-worker's own shutdown timeout would: the task's signal aborts with `reason`, the task
+ *   fails and graphile-worker retries it.
+ * Returns false when the job is not running under the companion in this process.
+ */
+export function abortJob(job: Job, how: 'cancel' | 'shutdown', reason?: unknown): boolean {
+  const run = runOf(job);
+  if (!run || run.finishedAtMs !== 0) return false;
+  if (how === 'cancel') run.requestCancel(null);
+  else run.abortHere(reason ?? new Error('aborted by the process hosting the runner'));
+  return true;
 }
 
 /** True when `error` is (or was caused by) a Jobdeck cancel. */

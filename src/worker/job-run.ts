@@ -20,7 +20,11 @@ export class JobCancelledError extends Error {
     readonly jobId: string,
     readonly requestIds: readonly string[],
   ) {
-    super(`Job ${jobId} was cancelled from Jobdeck (request ${requestIds.join(', ')})`);
+    super(
+      requestIds.length
+        ? `Job ${jobId} was cancelled from Jobdeck (request ${requestIds.join(', ')})`
+        : `Job ${jobId} was cancelled from Jobdeck (in this process)`,
+    );
   }
 }
 
@@ -50,7 +54,7 @@ export class JobRun {
   usage: UsageTotals | null = null;
   /** Responses already counted through `recordUsage({ rawOutput })`, so returning them does not count twice. */
   private usageSources: WeakSet<object> | null = null;
-  /** Cancel requests that reached this attempt (request ids), in arrival order. */
+  /** Cancel requests that reached this attempt (request ids), in arrival order; empty for a cancel from this process. */
   cancelRequestIds: string[] | null = null;
   /** The task ended after a cancel reached it: the attempt is 'cancelled', graphile-worker sees a success. */
   cancelled = false;
@@ -58,6 +62,8 @@ export class JobRun {
   private controller: AbortController | null = null;
   private abortPromiseValue: Promise<void> | null = null;
   private poolSignal: AbortSignal | null = null;
+  /** Set when the process hosting the pool aborts this job itself (its own shutdown deadline): passed on like the pool's. */
+  private hereReason: unknown = undefined;
 
   constructor(
     job: Job,
@@ -77,6 +83,7 @@ export class JobRun {
       this.controller = new AbortController();
       if (this.cancelRequestIds) this.controller.abort(new JobCancelledError(this.jobId, this.cancelRequestIds));
       else if (this.poolSignal?.aborted) this.controller.abort(this.poolSignal.reason);
+      else if (this.hereReason !== undefined) this.controller.abort(this.hereReason);
     }
     return this.controller.signal;
   }
@@ -100,11 +107,17 @@ export class JobRun {
     if (this.controller && !this.controller.signal.aborted) this.controller.abort(reason);
   }
 
-  /** A cancel request reached this job. Returns true the first time. */
-  requestCancel(requestId: string): boolean {
+  /** The hosting process gives up on this job (as the pool's own abort would): the task fails and is retried. */
+  abortHere(reason: unknown): void {
+    this.hereReason = reason;
+    this.abortFromPool(reason);
+  }
+
+  /** A cancel request reached this job (`requestId` null: from this process, no request row). True the first time. */
+  requestCancel(requestId: string | null): boolean {
     const first = this.cancelRequestIds === null;
     this.cancelRequestIds ??= [];
-    if (!this.cancelRequestIds.includes(requestId)) this.cancelRequestIds.push(requestId);
+    if (requestId !== null && !this.cancelRequestIds.includes(requestId)) this.cancelRequestIds.push(requestId);
     if (first && this.controller && !this.controller.signal.aborted) {
       this.controller.abort(new JobCancelledError(this.jobId, this.cancelRequestIds));
     }
@@ -212,7 +225,9 @@ export class JobRun {
     }
     if (this.cancelled) {
       this.outcome = 'cancelled';
-      this.error = `cancelled (request ${this.cancelRequestIds?.join(', ')})`;
+      this.error = this.cancelRequestIds?.length
+        ? `cancelled (request ${this.cancelRequestIds.join(', ')})`
+        : 'cancelled (in this process)';
     } else if (error) {
       this.outcome = 'failure';
       this.error = errorText(error);

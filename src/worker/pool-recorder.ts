@@ -65,6 +65,10 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     retentionDeleted: 0,
   };
   private lastError: string | null = null;
+  /** When a statement last failed, and of what kind; when one last succeeded (is the companion writing now?). */
+  private lastErrorAt = 0;
+  private lastErrorKind: string | null = null;
+  private lastOkAt = 0;
   private lastMaxId: string | null = null;
   private lastNotifyAt = 0;
 
@@ -123,7 +127,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.running.delete(String(job.id));
     run.finish(error);
     this.counters.attemptsRecorded++;
-    if (run.cancelRequestIds) {
+    if (run.cancelRequestIds?.length) {
       const outcome: sql.CancelOutcome = run.cancelled ? 'cancelled' : error ? 'failed' : 'completed';
       this.cancelUpdates.push({ ids: run.cancelRequestIds, outcome });
     }
@@ -165,6 +169,9 @@ export class PoolRecorder implements RunOwner, PoolHandle {
       buffered: this.buffer.length,
       running: this.running.size,
       lastError: this.lastError,
+      lastErrorKind: this.lastErrorKind,
+      writing: this.lastOkAt > 0 && this.lastOkAt >= this.lastErrorAt,
+      failing: this.lastErrorAt > this.lastOkAt,
       lastMaxId: this.lastMaxId,
       schemaVersion: this.db.schemaVersion,
     };
@@ -222,6 +229,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
         const result = await this.db.run((c) => sql.writeAttempts(c, this.poolId, this.shard, batch, this.queueNames, notify));
         if (notify) this.lastNotifyAt = now;
         this.counters.flushes++;
+        this.lastOkAt = Date.now();
         this.counters.attemptsWritten += result.inserted;
         if (result.maxId) this.lastMaxId = result.maxId;
       }
@@ -280,6 +288,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
         ),
       );
       this.counters.heartbeats++;
+      this.lastOkAt = Date.now();
       if (pending.length) await this.applyCancels(pending);
     } catch (error) {
       this.counters.heartbeatErrors++;
@@ -415,6 +424,8 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     const kind = classifyError(error);
     const message = error instanceof Error ? error.message : String(error);
     this.lastError = `${where}: ${message}`;
+    this.lastErrorAt = Date.now();
+    this.lastErrorKind = kind;
     const hint =
       kind === 'schema'
         ? ' (the jobdeck schema is missing or behind: it is created automatically unless migrate is false, see docs/companion-schema.sql)'

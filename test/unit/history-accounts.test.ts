@@ -63,7 +63,7 @@ function store(t: TestContext) {
   /** One watcher pass over the range of job 5, seeing `rows` in Postgres. */
   const scan = (rows: WatchedJobRow[], awaitsReport: boolean, now = T0 + 1_000) =>
     applyBuckets(
-      { db, attempts, connectionId: C, classify: () => 'other', finishedByRunner: () => false, awaitsReport: () => awaitsReport, now },
+      { db, attempts, connectionId: C, classify: () => 'other', awaitsReport: () => awaitsReport, now },
       [0],
       rows,
       new Map([[0, `${rows.length}:${now}`]]),

@@ -21,6 +21,8 @@ export interface CompanionReaderOptions {
   watchedUntil: number | null;
   /** The fallback poll, for notifications missed (a lost listener) or never sent (`notifyIntervalMs: -1`). */
   pollMs?: number;
+  /** Whether a pool is this console's hosted runner's (its attempts are labelled so). */
+  isHostedPool?: (poolId: string) => boolean;
 }
 
 /** Rows per page, and pages per pass before the event loop and other passes get a turn. */
@@ -254,7 +256,21 @@ export class CompanionReader {
     for (const r of page.rejected) this.reject(r.id, r.reason);
     if (page.attempts.length === 0) return;
     const generations = await this.store.generations(this.options.pool, page.attempts);
-    const { recorded, newPools, failed } = this.store.record(this.options.exact, page.attempts, generations, (id) => this.pools.known(id));
+    // Asked once per pool per page, not per row.
+    const hosted = new Map<string, boolean>();
+    const isHosted = this.options.isHostedPool;
+    const hostedPool = (id: string): boolean => {
+      let h = hosted.get(id);
+      if (h === undefined) hosted.set(id, (h = isHosted?.(id) ?? false));
+      return h;
+    };
+    const { recorded, newPools, failed } = this.store.record(
+      this.options.exact,
+      page.attempts,
+      generations,
+      (id) => this.pools.known(id),
+      hostedPool,
+    );
     this.feed.recorded += recorded;
     for (const r of failed) this.reject(r.id, r.reason);
     this.pools.ask(newPools);

@@ -24,7 +24,13 @@ export function companionStore(db: Db, connectionId: string) {
      on conflict (connection_id, pool_id) do update set host = excluded.host, pid = excluded.pid, seen_at = excluded.seen_at`,
   );
   const recordAll = db.transaction(
-    (exact: ExactAttemptsRepo, attempts: CompanionAttempt[], generations: Map<number, number>, knownPool: (id: string) => boolean) => {
+    (
+      exact: ExactAttemptsRepo,
+      attempts: CompanionAttempt[],
+      generations: Map<number, number>,
+      knownPool: (id: string) => boolean,
+      hostedPool: (id: string) => boolean,
+    ) => {
       let recorded = 0;
       const newPools = new Set<string>();
       const failed: { id: bigint; reason: string }[] = [];
@@ -34,7 +40,9 @@ export function companionStore(db: Db, connectionId: string) {
           const isNew = exact.record({
             connectionId,
             ...a,
-            source: 'companion',
+            // The hosted runner reports through the companion like any worker; its attempts keep saying they are
+            // this console's runner's (job detail, exports).
+            source: hostedPool(a.poolId) ? 'runner' : 'companion',
             sourceId: a.id,
             generation: generations.get(a.id) ?? -a.id,
           });
@@ -86,8 +94,14 @@ export function companionStore(db: Db, connectionId: string) {
     },
 
     /** Writes a page's attempts in one transaction; `recorded` counts the new ones. */
-    record(exact: ExactAttemptsRepo, attempts: CompanionAttempt[], generations: Map<number, number>, knownPool: (id: string) => boolean) {
-      return recordAll(exact, attempts, generations, knownPool);
+    record(
+      exact: ExactAttemptsRepo,
+      attempts: CompanionAttempt[],
+      generations: Map<number, number>,
+      knownPool: (id: string) => boolean,
+      hostedPool: (id: string) => boolean = () => false,
+    ) {
+      return recordAll(exact, attempts, generations, knownPool, hostedPool);
     },
 
     /**

@@ -1,5 +1,5 @@
 import { BUILTIN_RULES, compileClassifier, errorRuleSchema, type Classifier, type ErrorRule } from '../../shared/errors/index.ts';
-import type { HistoryStatus } from '../../shared/model/history.ts';
+import type { HistoryStatus, HostedRecording } from '../../shared/model/history.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import type { Domain } from '../domain.ts';
 import type { LogFn, Sessions } from '../context.ts';
@@ -10,7 +10,6 @@ import { DbWatcher } from './watcher.ts';
 import { enforceRetention, reclassifyAll } from './maintenance.ts';
 import { historyStatus } from './status.ts';
 import { jobRecords, type JobRecords } from './job-records.ts';
-import { runnerRecorder } from './runner-recorder.ts';
 import { exactAttemptsRepo } from './exact-attempts.ts';
 import { CompanionReader } from './companion-reader.ts';
 import { listAttempts } from './query.ts';
@@ -36,6 +35,8 @@ export interface HistoryContext {
   sessions: Sessions;
   /** Whether a pool is one of this console's hosted runner's (history.status labels the pools). */
   isHostedPool?: (poolId: string) => boolean;
+  /** Whether the running hosted runner's attempts are being recorded, and why not (history.status says it). */
+  hostedRecording?: () => HostedRecording | null;
 }
 
 export interface HistoryDomain extends Domain<Ops> {
@@ -73,17 +74,10 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   let watchedConnection: string | null = null;
   let reclassifying: { done: number; total: number } | null = null;
   let rulesVersion = 0;
+  // Every exact attempt, the hosted runner's included, comes through the companion (jobdeck.attempts) and the
+  // reader: one path, so nothing is counted twice. The hosted runner's own events feed only its live status.
   const exact = exactAttemptsRepo(db, attempts, (m) => classifier.classify(m));
-  const recorder = runnerRecorder({ db, exact });
-  // Reads see every event the runner reported, even those still waiting for the recorder's next flush.
-  const fresh =
-    <A extends unknown[], R>(read: (...args: A) => R) =>
-    (...args: A): R => {
-      recorder.flush();
-      return read(...args);
-    };
-  const stored = jobRecords(db);
-  const records: JobRecords = { ...stored, attemptsOf: fresh(stored.attemptsOf), lastKnown: fresh(stored.lastKnown) };
+  const records: JobRecords = jobRecords(db);
 
   let retentionTimer: NodeJS.Timeout | null = null;
   const retention = async (): Promise<number> => {
@@ -112,7 +106,15 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   const status = (connectionId?: string): HistoryStatus => {
     const id = resolveConnection(connectionId);
     const live = watchedConnection !== null && watchedConnection === id && sessions.current()?.status.state === 'online';
-    return historyStatus(db, { settings, watcher, reader, reclassifying, isHostedPool: ctx.isHostedPool ?? (() => false) }, id, live);
+    const feature = {
+      settings,
+      watcher,
+      reader,
+      reclassifying,
+      isHostedPool: ctx.isHostedPool ?? (() => false),
+      hostedRecording: ctx.hostedRecording ?? (() => null),
+    };
+    return historyStatus(db, feature, id, live);
   };
 
   /** Replaces the operator's rules and reclassifies the kept history in the background. */
@@ -156,14 +158,21 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         // Read before the watcher's first scan writes a new one: where the watcher's coverage of this database ended.
         const watchedUntil = settings.lastScanAt(connectionId);
         settings.setLastConnectionId(connectionId);
-        const feed = new CompanionReader({ pool: session.pool, db, connectionId, exact, log, watchedUntil });
+        const feed = new CompanionReader({
+          pool: session.pool,
+          db,
+          connectionId,
+          exact,
+          log,
+          watchedUntil,
+          isHostedPool: ctx.isHostedPool,
+        });
         const watch = new DbWatcher({
           pool: session.pool,
           db,
           connectionId,
           attempts,
           classify: (m) => classifier.classify(m),
-          finishedByRunner: recorder.finishedByRunner,
           awaitsReport: () => feed.awaitsReport(),
           settleBefore: () => feed.settleBefore(),
           log,
@@ -178,18 +187,13 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         });
       },
       async onSessionClose() {
-        recorder.flush();
         await reader?.stop();
         await watcher?.stop();
         reader = null;
         watcher = null;
         watchedConnection = null;
       },
-      onRunnerJob(event, session) {
-        recorder.record(event, session);
-      },
       async stop() {
-        recorder.flush();
         if (retentionTimer) clearTimeout(retentionTimer);
         retentionTimer = null;
         rulesVersion++;
@@ -200,12 +204,11 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
       },
     },
     handlers: {
-      'history.status': fresh(({ connectionId }) => status(connectionId)),
-      'history.summary': fresh(({ connectionId, window, task }) =>
+      'history.status': ({ connectionId }) => status(connectionId),
+      'history.summary': ({ connectionId, window, task }) =>
         summarize(db, resolveConnection(connectionId), window, classifier.types(), task),
-      ),
-      'history.list': fresh(({ cursor, limit, ...filter }) => listAttempts(db, connectionOf(filter.connectionId), filter, limit, cursor)),
-      'history.export': fresh(({ cursor, format, ...filter }) => {
+      'history.list': ({ cursor, limit, ...filter }) => listAttempts(db, connectionOf(filter.connectionId), filter, limit, cursor),
+      'history.export': ({ cursor, format, ...filter }) => {
         const connectionId = connectionOf(filter.connectionId);
         const rows = [];
         let next: string | null = cursor ?? null;
@@ -220,7 +223,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         const first = cursor === undefined;
         const content = format === 'csv' ? toCsv(rows, first) : toJsonChunk(rows, first, next === null);
         return { content, rows: rows.length, nextCursor: next };
-      }),
+      },
       'history.rules.get': () => rulesAnswer(),
       'history.rules.set': ({ rules }) => {
         const ids = new Set<string>();

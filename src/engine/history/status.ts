@@ -1,4 +1,4 @@
-import type { CompanionFeedStatus, HistoryConnection, HistoryPool, HistoryStatus } from '../../shared/model/history.ts';
+import type { CompanionFeedStatus, HistoryConnection, HistoryPool, HistoryStatus, HostedRecording } from '../../shared/model/history.ts';
 import type { Db } from '../store/db.ts';
 import type { HistorySettings } from './settings.ts';
 import type { DbWatcher } from './watcher.ts';
@@ -11,6 +11,8 @@ interface HistoryState {
   reclassifying: { done: number; total: number } | null;
   /** The pool is one of this console's hosted runner's. */
   isHostedPool(poolId: string): boolean;
+  /** Whether the running hosted runner's attempts are being recorded (null: none runs). */
+  hostedRecording(): HostedRecording | null;
 }
 
 /** The reader's state when live; otherwise where it had got to for this connection. */
@@ -34,7 +36,8 @@ function companionFeed(db: Db, feature: HistoryState, connectionId: string | nul
 function pools(feature: HistoryState): HistoryPool[] {
   const out: HistoryPool[] = (feature.reader?.reportingPools() ?? []).map((p) => ({
     poolId: p.poolId,
-    account: 'companion',
+    // The hosted runner reports through the companion too; it stays marked as this console's.
+    account: feature.isHostedPool(p.poolId) ? 'hosted' : 'companion',
     host: p.host,
     live: p.live,
   }));
@@ -73,5 +76,6 @@ export function historyStatus(db: Db, feature: HistoryState, connectionId: strin
     reclassifying: feature.reclassifying,
     companion: companionFeed(db, feature, connectionId, live),
     pools: live ? pools(feature) : [],
+    hostedRecording: live ? feature.hostedRecording() : null,
   };
 }

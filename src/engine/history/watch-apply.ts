@@ -17,8 +17,6 @@ export interface ApplyContext {
   attempts: AttemptsRepo;
   connectionId: string;
   classify(message: string): string;
-  /** Jobs the hosted runner reported finished: their end is counted already. */
-  finishedByRunner(jobId: number): boolean;
   /**
    * Whether a reporting worker (the companion) may have run this job: then its end waits for the worker's own
    * account (watch_vanished) instead of being inferred now.
@@ -120,7 +118,7 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
     for (const s of stored.values()) {
       remove.run(connectionId, s.job_id);
       const permanentlyFailed = !s.locked && s.attempts >= s.max_attempts;
-      if (s.gone || ctx.finishedByRunner(s.job_id)) continue;
+      if (s.gone) continue;
       if (ctx.awaitsReport?.(s.task)) {
         defer.run(connectionId, s.job_id, s.task, permanentlyFailed ? 1 : 0, ctx.now);
         result.deferred++;

@@ -15,7 +15,6 @@ export interface WatcherOptions {
   connectionId: string;
   attempts: AttemptsRepo;
   classify: (message: string) => string;
-  finishedByRunner: (jobId: number) => boolean;
   /** Whether a reporting worker may have run a job that left (see watch-apply); none without the companion. */
   awaitsReport?: (task: string) => boolean;
   /**
@@ -148,7 +147,6 @@ export class DbWatcher {
           connectionId,
           attempts: this.options.attempts,
           classify: this.options.classify,
-          finishedByRunner: this.options.finishedByRunner,
           awaitsReport: this.options.awaitsReport,
           now: Date.now(),
         },

@@ -1,6 +1,8 @@
 import type { TaskList } from 'graphile-worker';
 import { OpError } from '../../shared/contract/index.ts';
 import type { DemoStatus, RunnerStatus } from '../../shared/model/status.ts';
+import type { HostedRecording } from '../../shared/model/history.ts';
+import { hostedRecording } from './recording.ts';
 import type { Domain } from '../domain.ts';
 import type { HostedRunner, LogFn, Sessions } from '../context.ts';
 import type { Session } from '../session.ts';
@@ -32,6 +34,8 @@ export interface RunnerDomain extends Domain<Ops> {
   hosted: HostedRunner;
   status(): RunnerStatus;
   demoStatus(): DemoStatus;
+  /** Whether the running runner's attempts are being recorded by its companion, and why not; null when none runs. */
+  recording(): HostedRecording | null;
   /** Settings given at start (command line, desktop). */
   configure(options: { concurrency?: number; taskDirectory?: string; wanted: boolean; demo: boolean }): void;
   /** A session opened: start the demo (embedded database only) and the runner when wanted. */
@@ -88,6 +92,11 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
     },
     stop: (timeoutMs) => controller.stop(timeoutMs),
     status,
+    recording() {
+      const host = controller.host;
+      if (!host?.poolId) return null;
+      return hostedRecording(host.poolId, host.companionHealth(), host.options.connectionString);
+    },
     demoStatus: () => controller.demoStatus(),
     configure({ concurrency, taskDirectory, wanted: w, demo }) {
       controller.configure({ concurrency, taskDirectory });

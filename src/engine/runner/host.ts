@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { JobdeckPreset, companionStats, type JobdeckOptions } from '../../worker/index.ts';
 import { JobAborts } from './job-abort.ts';
 
 /** What the runner reports about each job, for live status and for Jobdeck's history. */
@@ -21,7 +22,22 @@ export interface RunnerHostOptions {
   crontab?: string[];
   logger: Logger;
   pollInterval?: number;
+  /** Settings of the companion in this runner (tests: a shorter heartbeat). */
+  companion?: JobdeckOptions;
   onPoolCreated?(poolId: string): void;
+}
+
+/** What the companion in the hosted runner says of its writes (its in-memory counters). */
+export interface CompanionHealth {
+  /** A heartbeat or a flush has succeeded, and nothing failed since. */
+  writing: boolean;
+  /** The last statement failed: attempts are kept in memory (bounded) and retried. */
+  failing: boolean;
+  lastError: string | null;
+  /** schema (missing or behind), permission, connection, data, other. */
+  lastErrorKind: string | null;
+  buffered: number;
+  dropped: number;
 }
 
 export interface StopReport {
@@ -34,8 +50,10 @@ const errorText = (error: unknown) =>
   error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : String(error);
 
 /**
- * The graphile-worker runner hosted by Jobdeck. It never installs signal handlers (the console decides
- * when to stop), gives every job its own abort signal and reports job events.
+ * The graphile-worker runner hosted by Jobdeck: a worker like any other, with the companion (jobdeck/worker) in
+ * it, which records every attempt, duration and usage into the jobdeck schema, heartbeats the pool and gives every
+ * job its own abort signal. It never installs signal handlers (the console decides when to stop) and reports job
+ * events for the live status and the cancels this console makes in process.
  */
 export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
   private runner: Runner | null = null;
@@ -60,12 +78,15 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
       if (Object.keys(tasks).length === 0) throw new Error(`No tasks found in ${options.taskDirectory}`);
     }
     this.tasks = Object.keys(tasks).sort();
-    const taskList = { ...options.extraTasks, ...this.aborts.wrap(tasks, (id) => this.cancelledIds.add(id)) };
+    // A list of our own: the companion wraps the handlers of the list graphile-worker runs from, in place.
+    const taskList: TaskList = { ...options.extraTasks, ...tasks };
     // Our own emitter, wired before run(): pool:create fires before run() resolves.
     const events: WorkerEvents = new EventEmitter();
     this.wireEvents(events);
     this.runner = await run({
       events,
+      // The companion, as in any other worker: the one path that records attempts for the console (docs/companion.md).
+      preset: { extends: [JobdeckPreset], jobdeck: options.companion },
       connectionString: options.connectionString,
       taskList,
       crontab: options.crontab?.length ? options.crontab.join('\n') : undefined,
@@ -78,8 +99,6 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
     });
   }
 
-  private readonly cancelledIds = new Set<string>();
-
   private wireEvents(events: WorkerEvents): void {
     events.on('pool:create', ({ workerPool }) => {
       this.poolId = workerPool.id;
@@ -89,23 +108,39 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
     const duration = (job: Job) => Date.now() - (this.started.get(job.id) ?? Date.now());
     events.on('job:start', ({ job }) => {
       this.started.set(job.id, Date.now());
+      this.aborts.started(job);
       this.emit('job', { kind: 'start', ...base(job) });
     });
     events.on('job:success', ({ job }) => {
-      const cancelled = this.cancelledIds.delete(job.id);
+      const cancelled = this.aborts.ended(job.id);
       this.emit('job', { kind: cancelled ? 'cancelled' : 'success', ...base(job), durationMs: duration(job) });
       this.started.delete(job.id);
     });
     events.on('job:error', ({ job, error }) => {
       // job.attempts counts the try that just failed.
       const willRetry = job.attempts < job.max_attempts;
+      this.aborts.ended(job.id);
       this.emit('job', { kind: 'error', ...base(job), durationMs: duration(job), error: errorText(error), willRetry });
       this.started.delete(job.id);
     });
   }
 
   runningJobs(): number {
-    return this.aborts.running().length;
+    return this.aborts.count();
+  }
+
+  /** The companion's account of its own writes for this runner's pool; null before the pool exists. */
+  companionHealth(): CompanionHealth | null {
+    const stats = companionStats().find((s) => s.poolId === this.poolId);
+    if (!stats) return null;
+    return {
+      writing: stats.writing === true,
+      failing: stats.failing === true,
+      lastError: typeof stats.lastError === 'string' ? stats.lastError : null,
+      lastErrorKind: typeof stats.lastErrorKind === 'string' ? stats.lastErrorKind : null,
+      buffered: typeof stats.buffered === 'number' ? stats.buffered : 0,
+      dropped: typeof stats.attemptsDropped === 'number' ? stats.attemptsDropped : 0,
+    };
   }
 
   /** Stop taking jobs; after `timeoutMs` abort the ones still running (they fail and are retried). */

@@ -1,67 +1,53 @@
-import type { JobHelpers, Task, TaskList } from 'graphile-worker';
+import type { Job } from 'graphile-worker';
+import { abortJob } from '../../worker/index.ts';
 
 /** Why Jobdeck aborted a job: `cancel` ends it for good, `shutdown` lets graphile-worker retry it. */
 export type AbortReason = 'cancel' | 'shutdown';
 
-export class JobCancelledError extends Error {
-  constructor(jobId: string) {
-    super(`Cancelled: job ${jobId} was cancelled by an operator`);
-    this.name = 'AbortError';
-  }
-}
-
 /**
- * graphile-worker has one abort signal per pool (#546). This gives every job its own AbortController,
- * combined with the pool's, exposed to the task as `helpers.abortSignal`, so a team's existing tasks
- * honour a single-job cancel without change.
+ * The hosted runner's running jobs (from `job:start` to its end) and how to abort one. graphile-worker has one
+ * abort signal per pool (#546); the companion gives every job its own (helpers.abortSignal), so the abort is the
+ * companion's: the same per-job signal as a cancel through jobdeck.cancel_requests, reached in process (no
+ * database round trip, and it works even when the companion cannot write), with the same end: a cancelled job
+ * completes and is recorded as cancelled, a job aborted at shutdown fails and is retried.
  */
 export class JobAborts {
-  private readonly controllers = new Map<string, AbortController>();
-  wrap(tasks: TaskList, onCancelled: (jobId: string) => void): TaskList {
-    const wrapped: TaskList = {};
-    for (const [name, task] of Object.entries(tasks)) if (task) wrapped[name] = this.wrapTask(task, onCancelled);
-    return wrapped;
+  private readonly jobs = new Map<string, Job>();
+  private readonly cancelled = new Set<string>();
+
+  started(job: Job): void {
+    this.jobs.set(job.id, job);
   }
 
-  private wrapTask(task: Task, onCancelled: (jobId: string) => void): Task {
-    return async (payload, helpers) => {
-      const id = helpers.job.id;
-      const controller = new AbortController();
-      this.controllers.set(id, controller);
-      const abortSignal = AbortSignal.any([helpers.abortSignal, controller.signal]);
-      // Same helpers, but the task sees the combined signal.
-      const jobHelpers: JobHelpers = Object.assign(Object.create(helpers) as JobHelpers, { abortSignal });
-      try {
-        return await task(payload, jobHelpers);
-      } catch (error) {
-        // A cancelled job completes (graphile-worker deletes it) instead of failing into a retry;
-        // Jobdeck's snapshot keeps it as cancelled.
-        if (controller.signal.aborted && controller.signal.reason === 'cancel') {
-          onCancelled(id);
-          return;
-        }
-        throw error;
-      } finally {
-        this.controllers.delete(id);
-      }
-    };
+  /** The job ended; true when it had been cancelled (its task then ends as a success to graphile-worker). */
+  ended(jobId: string): boolean {
+    this.jobs.delete(jobId);
+    return this.cancelled.delete(jobId);
   }
 
   running(): string[] {
-    return [...this.controllers.keys()];
+    return [...this.jobs.keys()];
+  }
+
+  count(): number {
+    return this.jobs.size;
   }
 
   /** Aborts one running job; false when this runner is not running it. */
   abort(jobId: string, reason: AbortReason): boolean {
-    const controller = this.controllers.get(jobId);
-    if (!controller) return false;
-    controller.abort(reason);
-    return true;
+    const job = this.jobs.get(jobId);
+    if (!job) return false;
+    if (reason === 'cancel') {
+      if (!abortJob(job, 'cancel')) return false;
+      this.cancelled.add(jobId);
+      return true;
+    }
+    return abortJob(job, 'shutdown', new Error('Jobdeck stopped its runner: the job is aborted and will be retried'));
   }
 
   abortAll(reason: AbortReason): number {
-    const ids = this.running();
-    for (const id of ids) this.abort(id, reason);
-    return ids.length;
+    let n = 0;
+    for (const id of this.running()) if (this.abort(id, reason)) n++;
+    return n;
   }
 }

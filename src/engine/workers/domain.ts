@@ -1,4 +1,5 @@
 import type { RunningJob, WorkerInfo, WorkersList } from '../../shared/model/workers.ts';
+import type { HostedRecording } from '../../shared/model/history.ts';
 import type { Domain } from '../domain.ts';
 import type { HostedRunner, Sessions } from '../context.ts';
 import type { OwnPool } from '../runner/own-pools.ts';
@@ -13,6 +14,8 @@ export interface WorkersContext {
   liveness: PoolLivenessSource;
   /** This console's own runner: its concurrency and its pools' records. */
   hostedConcurrency: () => number;
+  /** Whether the hosted runner's companion records its attempts, and why not. */
+  hostedRecording?: () => HostedRecording | null;
   ownPools: () => Map<string, OwnPool>;
 }
 
@@ -37,21 +40,31 @@ export function createWorkers(ctx: WorkersContext): Domain<'workers.list'> {
     const hostPool = ctx.hosted.poolId();
     const host = ctx.hosted.host();
     if (hostPool && host) {
+      // The hosted runner reports through its companion like any worker: its row says what it says of the others;
+      // it is still this console's (alive while it runs, whatever its heartbeat), and says so when it cannot write.
+      const row = reporting.find((r) => r.pool_id === hostPool);
       const own = ctx.ownPools().get(hostPool);
+      const recording = ctx.hostedRecording?.() ?? null;
       workers.push({
         poolId: hostPool,
         source: 'hosted',
         liveness: 'alive',
-        reason: "This console's running runner",
-        host: null,
-        pid: process.pid,
-        graphileWorkerVersion: null,
-        concurrency: ctx.hostedConcurrency(),
-        tasks: host.tasks,
-        startedAt: own ? new Date(own.startedAt).toISOString() : null,
-        lastHeartbeatAt: null,
+        reason:
+          recording?.state === 'not_recording'
+            ? `This console's running runner. ${recording.message}`
+            : row
+              ? "This console's running runner (reports through the companion)"
+              : "This console's running runner",
+        host: row?.host ?? null,
+        pid: row?.pid ?? process.pid,
+        graphileWorkerVersion: row?.graphile_worker_version ?? null,
+        concurrency: row?.concurrency ?? ctx.hostedConcurrency(),
+        tasks: row?.task_identifiers ?? host.tasks,
+        startedAt: row ? row.started_at.toISOString() : own ? new Date(own.startedAt).toISOString() : null,
+        lastHeartbeatAt: row?.last_heartbeat_at.toISOString() ?? null,
         stoppedAt: null,
         running: byPool.get(hostPool) ?? [],
+        recording,
       });
     }
     for (const row of reporting) {

@@ -148,6 +148,17 @@ export interface HistoryPool {
   live: boolean;
 }
 
+/**
+ * Whether this console's hosted runner's attempts reach the history (its companion writes them into the jobdeck
+ * schema): recording; starting (not written yet); not_recording (the companion cannot write: the message says why
+ * and what to grant; the jobs still run, and the watcher infers their ends meanwhile).
+ */
+export interface HostedRecording {
+  poolId: string;
+  state: 'recording' | 'starting' | 'not_recording';
+  message: string;
+}
+
 /** How the history is kept: which connection, when the database was last scanned, reclassification. */
 export interface HistoryStatus {
   /** The connection whose history is shown by default: the active one, else the last active one. */
@@ -164,6 +175,8 @@ export interface HistoryStatus {
   companion: CompanionFeedStatus;
   /** The pools at work on this database and whose account of them is kept (empty when not connected). */
   pools: HistoryPool[];
+  /** This console's runner, when it runs: whether its attempts are being recorded, and why not. */
+  hostedRecording: HostedRecording | null;
 }
 
 export interface ErrorRulesState {

@@ -1,3 +1,5 @@
+import type { HostedRecording } from './history.ts';
+
 /** Whether a worker process still runs, and how Jobdeck knows. */
 export type WorkerLiveness =
   /** Heartbeat recent (companion), or Jobdeck's own running runner. */
@@ -41,6 +43,8 @@ export interface WorkerInfo {
   lastHeartbeatAt: string | null;
   stoppedAt: string | null;
   running: RunningJob[];
+  /** The hosted runner only: whether its companion records its attempts, and why not (see HostedRecording). */
+  recording?: HostedRecording | null;
 }
 
 export interface WorkersList {

@@ -28,6 +28,12 @@ export function HistoryNote({ status }: { status: HistoryStatus | null }) {
             · {feed.message}
           </span>
         ) : null}
+        {status.hostedRecording?.state === 'not_recording' && (
+          <span className="warn-text" data-testid="history-hosted-not-recording">
+            {' '}
+            · {status.hostedRecording.message}
+          </span>
+        )}
       </span>
     );
   }

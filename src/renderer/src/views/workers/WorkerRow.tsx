@@ -37,7 +37,9 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
           <span className={`badge worker-source worker-source-${w.source}`}>{SOURCE[w.source]}</span>
         </div>
         <div className="worker-facts">
-          <span data-testid="worker-host">{w.host || w.pid ? `${w.host ?? 'this machine'} · ${w.pid ?? '?'}` : 'host unknown'}</span>
+          <span data-testid="worker-host" title={w.host ?? undefined}>
+            {w.host || w.pid ? `${w.source === 'hosted' ? 'this machine' : (w.host ?? 'this machine')} · ${w.pid ?? '?'}` : 'host unknown'}
+          </span>
           <span data-testid="worker-version">
             {w.graphileWorkerVersion
               ? `graphile-worker ${w.graphileWorkerVersion}`
@@ -51,6 +53,11 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
             </span>
           )}
         </div>
+        {w.recording?.state === 'not_recording' && (
+          <div className="worker-recording warn-text" data-testid="worker-not-recording">
+            {w.recording.message}
+          </div>
+        )}
         {w.tasks.length > 0 && (
           <div className="worker-tasks" title={w.tasks.join(', ')} data-testid="worker-tasks">
             {countOf(w.tasks.length, 'task')}: {w.tasks.slice(0, TASKS_SHOWN).join(', ')}
