@@ -51,7 +51,8 @@ export async function recover(ctx: RecoverContext, session: Session, trigger: Re
     return finish(ctx, report);
   }
   const ids = dead.map((p) => p.poolId);
-  const done = await forceUnlock(session.pool, ids);
+  // Our own pools, judged by the runner's records: an exited process is gone whatever its last heartbeat says.
+  const done = await forceUnlock(session.pool, ids, undefined, ids);
   ctx.pools.markRecovered(ids);
   Object.assign(report, {
     poolsWithLocks: done.poolsWithLocks,

@@ -67,8 +67,16 @@ export interface ForceUnlockResult {
  * knows what it touched. Just before the unlock, in the same transaction, the companion's heartbeats are read
  * again: a pool that has come back (it had lost the database) is refused rather than released under its feet.
  * A job whose attempts the crashed try used up stays permanently failed after the unlock.
+ * `knownGone`: pools this data folder's runner records know to be gone (their process exited): the hosted runner
+ * heartbeats through the companion too, and a killed one's last heartbeat looks alive for three intervals, but
+ * an exited process cannot come back.
  */
-export async function forceUnlock(pool: pg.Pool, poolIds: string[], maxIds = 1000): Promise<ForceUnlockResult> {
+export async function forceUnlock(
+  pool: pg.Pool,
+  poolIds: string[],
+  maxIds = 1000,
+  knownGone: readonly string[] = [],
+): Promise<ForceUnlockResult> {
   const client = await pool.connect();
   try {
     await client.query('begin');
@@ -81,7 +89,9 @@ export async function forceUnlock(pool: pg.Pool, poolIds: string[], maxIds = 100
       `select locked_by from graphile_worker._private_job_queues where locked_by = any($1::text[]) for update`,
       [poolIds],
     );
+    const gone = new Set(knownGone);
     const back = [...(await companionRows(client, poolIds))]
+      .filter(([id]) => !gone.has(id))
       .map(([id, row]) => companionVerdict(id, row))
       .filter((v) => v.liveness === 'alive');
     if (back.length) throw aliveError(back);
