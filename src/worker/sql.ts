@@ -5,7 +5,9 @@ import type { JobRun } from './job-run.ts';
 /**
  * One statement per flush: the attempts (one multi-row INSERT from a JSON array), the per task and minute
  * rollups (one multi-row upsert) and the NOTIFY that wakes the console's reader, all in one round trip and
- * one transaction: rollups can never count an attempt that was not written, or twice.
+ * one transaction: rollups can never count an attempt that was not written, or twice. The arrays are read as
+ * jsonb: parsed once, where each `->>` on `json` parses the element's text again (19 fields a row: about a third
+ * less of Postgres's time per flush, measured).
  */
 const FLUSH_SQL = `
 with ins as (
@@ -17,7 +19,7 @@ with ins as (
     to_timestamp((r->>6)::float8 / 1000), to_timestamp((r->>7)::float8 / 1000), (r->>8)::float8, r->>9, r->>10,
     $3::text, r->>11, r->>12, (r->>13)::bigint, (r->>14)::bigint, (r->>15)::bigint, (r->>16)::bigint,
     (r->>17)::float8, (r->>18)::float8
-  from json_array_elements($1::json) as r
+  from jsonb_array_elements($1::jsonb) as r
   returning id
 ), roll as (
   insert into jobdeck.task_minutes as t (
@@ -26,7 +28,7 @@ with ins as (
   select to_timestamp((m->>0)::float8 / 1000), m->>1, $4::smallint, (m->>2)::int, (m->>3)::int, (m->>4)::int,
     (m->>5)::int, (m->>6)::float8, (m->>7)::float8, (m->>8)::int[], (m->>9)::bigint, (m->>10)::bigint,
     (m->>11)::bigint, (m->>12)::bigint, (m->>13)::float8
-  from json_array_elements($2::json) as m
+  from jsonb_array_elements($2::jsonb) as m
   on conflict (minute, task, shard) do update set
     attempts = t.attempts + excluded.attempts,
     successes = t.successes + excluded.successes,
@@ -88,7 +90,7 @@ export async function writeAttempts(
     ];
   }
   const { rows: out } = await client.query<{ max_id: string | null; n: number }>({
-    name: 'jobdeck_flush_v1',
+    name: 'jobdeck_flush_v2',
     text: FLUSH_SQL,
     values: [JSON.stringify(rows), JSON.stringify(rollups(runs)), poolId, shard, notify],
   });
