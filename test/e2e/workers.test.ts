@@ -16,7 +16,7 @@ let demoPid: number | null = null;
 
 before(async () => {
   if (skip) return;
-  web = await startWebConsole({ demo: true, runner: true, concurrency: 2, depthSampleMs: 1000 });
+  web = await startWebConsole({ demo: true, runner: true, concurrency: 2, depthSampleMs: 1000, demoWorker: {} });
 });
 after(async () => {
   if (demoPid) process.kill(demoPid, 'SIGCONT');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createEngine, type Engine, type StartOptions } from '../../src/engine/index.ts';
+import { createEngine, type Engine, type EngineOptions, type StartOptions } from '../../src/engine/index.ts';
 import { startWebServer, type WebServer } from '../../src/server/web-server.ts';
 import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_ENV } from './chromium.ts';
 
@@ -84,7 +84,9 @@ function releaseBrowser(): void {
 }
 
 /** A real engine + web server + headless Chromium page (a browser context of its own), as an operator would use web mode. */
-export async function startWebConsole(start: StartOptions & { depthSampleMs?: number } = {}): Promise<WebConsole> {
+export async function startWebConsole(
+  start: StartOptions & { depthSampleMs?: number } & Pick<EngineOptions, 'demoWorker'> = {},
+): Promise<WebConsole> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(noChromiumMessage());
   if (!existsSync(path.join(STATIC_DIR, 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first');
@@ -94,7 +96,14 @@ export async function startWebConsole(start: StartOptions & { depthSampleMs?: nu
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   try {
-    engine = createEngine({ dataDir, mode: 'web', log: () => {}, depthSampleMs: start.depthSampleMs ?? 1000 });
+    // The demo's separate worker process only where a test asks for it (`demoWorker: {}`): it costs a process.
+    engine = createEngine({
+      dataDir,
+      mode: 'web',
+      log: () => {},
+      depthSampleMs: start.depthSampleMs ?? 1000,
+      demoWorker: start.demoWorker ?? false,
+    });
     server = await startWebServer({ engine, staticDir: STATIC_DIR });
     await engine.start(start);
     browser = await acquireBrowser(executablePath);
