@@ -76,8 +76,8 @@ export interface Engine {
   start(options?: StartOptions): Promise<void>;
   stop(timeoutMs?: number): Promise<StopReport>;
   status(): EngineStatus;
-  /** The embedded cluster's folder, when it runs. */
-  embeddedDir(): string | null;
+  /** The embedded cluster, when it runs: its folder and its URL (loopback only, a fixed local password). */
+  embeddedCluster(): { dir: string; connectionString: string } | null;
   /** For tests; transports must not reach in. */
   readonly parts: EngineParts;
 }
@@ -224,7 +224,7 @@ export function createEngine(options: EngineOptions): Engine {
         : [{ type: 'status', status: status() }];
     },
     status,
-    embeddedDir: () => connector.embeddedDir(),
+    embeddedCluster: () => connector.embeddedCluster(),
     parts: { db, audit, sessions, hosted, runner, history, recovery, hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])) },
 
     async start(start = {}) {

@@ -135,8 +135,12 @@ async function main(): Promise<void> {
     // The console still opens: it shows the error and lets the operator pick another connection.
     console.error(`jobdeck: could not connect: ${String((error as Error)?.message ?? error)}`);
   }
-  const cluster = engine.embeddedDir();
-  if (cluster) console.log(`Embedded Postgres: ${cluster}`);
+  const cluster = engine.embeddedCluster();
+  if (cluster) {
+    console.log(`Embedded Postgres: ${cluster.dir}`);
+    // Loopback only, with a fixed local password: what a worker of the operator's needs to join the demo.
+    console.log(`  your workers connect with DATABASE_URL=${cluster.connectionString}`);
+  }
   console.log(`\nJobdeck is ready. Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`);
 }
 

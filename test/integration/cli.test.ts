@@ -27,6 +27,8 @@ test('`serve --demo` prints a tokened URL, serves the API behind it, and stops c
         }
       });
     });
+    // The embedded database's URL, for the operator's own workers to join the demo.
+    assert.match(out, /your workers connect with DATABASE_URL=postgres:\/\/jobdeck:[^@\s]+@127\.0\.0\.1:\d+\/jobdeck\b/);
     const token = url.hash.replace('#token=', '');
     assert.ok(token.length >= 24, 'a random token');
     const api = (name: string, auth = token) =>

@@ -92,9 +92,9 @@ export class Connector implements Sessions {
     this.memoryPasswords.set(profileId, password);
   }
 
-  /** The embedded cluster's folder, when it runs. */
-  embeddedDir(): string | null {
-    return this.embedded?.dir ?? null;
+  /** The embedded cluster, when it runs: its folder, and the URL a worker of the operator's connects with. */
+  embeddedCluster(): { dir: string; connectionString: string } | null {
+    return this.embedded ? { dir: this.embedded.dir, connectionString: this.embedded.connectionString } : null;
   }
 
   isEmbedded(session: Session): boolean {
