@@ -33,8 +33,8 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       label: 'Processing time avg · p95',
       value: `${ms(summary.durations.avgMs)} · ${ms(summary.durations.p95Ms)}`,
       note: summary.durations.count
-        ? `${countOf(summary.durations.count, 'run')} timed by the hosted runner`
-        : 'timed only for the hosted runner',
+        ? `${countOf(summary.durations.count, 'run')} timed by workers that report`
+        : 'timed for this console’s runner and workers with the companion',
       alarm: false,
     },
   ];
