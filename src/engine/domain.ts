@@ -1,7 +1,6 @@
 import type { TaskList } from 'graphile-worker';
 import type { OpName, OpOutput, OpParsed } from '../shared/contract/index.ts';
 import type { Session } from './session.ts';
-import type { RunnerJobEvent } from './runner/host.ts';
 
 /** Implements one operation; its input is already validated against the contract's schema. */
 export type Handler<N extends OpName> = (input: OpParsed<N>) => Promise<OpOutput<N>> | OpOutput<N>;
@@ -18,8 +17,6 @@ export interface LifecycleHooks {
   onSessionOpen?(session: Session): void | Promise<void>;
   /** The session is about to close (switching connection, quitting). */
   onSessionClose?(session: Session): void | Promise<void>;
-  /** A job event from the hosted runner (exact: start, success, error, cancelled). */
-  onRunnerJob?(event: RunnerJobEvent, session: Session): void;
   /** The hosted runner created its pool (`poolId`) for `session`'s database. */
   onRunnerPool?(poolId: string, session: Session): void | Promise<void>;
   /** Extra tasks for the hosted runner (e.g. Jobdeck's own scheduled work). */

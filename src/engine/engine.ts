@@ -146,7 +146,6 @@ export function createEngine(options: EngineOptions): Engine {
     pools: ownPools,
     pickDirectory: options.pickDirectory,
     onChange: statusChanged,
-    onJob: (event, session) => void runHooks('onRunnerJob', (h) => h.onRunnerJob?.(event, session)),
     onPool: (poolId, session) => void runHooks('onRunnerPool', (h) => h.onRunnerPool?.(poolId, session)),
     extras: (session) => ({
       tasks: Object.assign({}, ...hooks.map((d) => d.hooks.tasks?.(session) ?? {})) as TaskList,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import type { AttemptOutcome } from './exact-attempts.ts';
+import type { ExactAttempt } from './exact-attempts.ts';
 
 /**
  * Reading `jobdeck.attempts` (written by the companion, docs/companion-schema.sql) page by page, and judging each
@@ -49,21 +49,8 @@ const attemptRowSchema = z
   .refine((r) => r.finished_ms >= r.started_ms - CLOCK_SLACK_MS, 'finished before it started')
   .refine((r) => r.finished_ms <= Date.now() + MAX_CLOCK_AHEAD_MS, 'finished more than a day in the future');
 
-/** A row judged good: an attempt as the companion reported it (ids are exact JS numbers). */
-export interface CompanionAttempt {
-  id: number;
-  jobId: number;
-  task: string;
-  queue: string | null;
-  attempt: number;
-  maxAttempts: number;
-  startedAt: number;
-  finishedAt: number;
-  durationMs: number;
-  outcome: AttemptOutcome;
-  error: string | null;
-  poolId: string;
-}
+/** A row judged good: an attempt as the companion reported it (ids are exact JS numbers), before it is recorded. */
+export type CompanionAttempt = { id: number } & Omit<ExactAttempt, 'connectionId' | 'source' | 'sourceId' | 'generation'>;
 
 export interface RejectedRow {
   id: bigint;

@@ -4,7 +4,7 @@ import type { OwnPoolsRepo } from './own-pools.ts';
 import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/status.ts';
 import type { FailureMixSettings } from '../../shared/model/demo.ts';
 import { OpError } from '../../shared/contract/index.ts';
-import { RunnerHost, type RunnerJobEvent, type StopReport } from './host.ts';
+import { RunnerHost, type StopReport } from './host.ts';
 import { startDemo, startDemoWorker, type DemoRuntime, type DemoWorker, type DemoWorkerOptions } from '../demo/index.ts';
 import type { LogFn } from '../logger.ts';
 
@@ -13,7 +13,6 @@ export interface RunnerControllerOptions {
   logger: Logger;
   log: LogFn;
   onChange(): void;
-  onJob(event: RunnerJobEvent): void;
   onPool(poolId: string): void;
   /** Tasks and crontab lines that engine features add to the runner. */
   extras(): { tasks: TaskList; crontab: string[] };
@@ -130,10 +129,8 @@ export class RunnerController {
         this.options.onChange();
       },
     });
-    host.on('job', (event) => {
-      this.options.onJob(event);
-      this.options.onChange();
-    });
+    // Job starts and ends change the runner's status (running count): the companion records the attempts.
+    host.on('job', () => this.options.onChange());
     try {
       await host.start();
     } catch (error) {

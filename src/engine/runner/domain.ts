@@ -8,7 +8,7 @@ import type { HostedRunner, LogFn, Sessions } from '../context.ts';
 import type { Session } from '../session.ts';
 import { workerLogger } from '../logger.ts';
 import { RunnerController, type DemoWorkerSettings } from './controller.ts';
-import type { RunnerJobEvent, StopReport } from './host.ts';
+import type { StopReport } from './host.ts';
 import type { OwnPoolsRepo } from './own-pools.ts';
 
 type Ops = 'runner.start' | 'runner.stop' | 'runner.configure' | 'runner.chooseTaskDirectory' | 'demo.update';
@@ -21,7 +21,6 @@ export interface RunnerContext {
   /** The desktop's folder dialog; absent in web mode. */
   pickDirectory?: () => Promise<string | null>;
   onChange: () => void;
-  onJob: (event: RunnerJobEvent, session: Session) => void;
   onPool: (poolId: string, session: Session) => void;
   /** Tasks and crontab lines the other domains add to the runner. */
   extras: (session: Session) => { tasks: TaskList; crontab: string[] };
@@ -57,10 +56,6 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
     logger: workerLogger(ctx.log),
     log: ctx.log,
     onChange: ctx.onChange,
-    onJob: (event) => {
-      const session = sessions.current();
-      if (session) ctx.onJob(event, session);
-    },
     onPool: (poolId) => {
       const session = sessions.current();
       if (session) ctx.onPool(poolId, session);

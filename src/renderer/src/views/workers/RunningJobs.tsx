@@ -6,7 +6,7 @@ import { cancelUnavailable, WORKER_ANSWER_SECONDS, type CancelTarget } from './c
 /** How many running jobs a row lists before "and N more". */
 const SHOWN = 8;
 
-interface Props {
+export interface RunningJobsProps {
   worker: WorkerInfo;
   now: number;
   /** Why actions are refused on this connection (read-only...), or null. */
@@ -16,7 +16,7 @@ interface Props {
 }
 
 /** The jobs a worker runs now: job, task, for how long, and a Cancel button (or why there is none). */
-export function RunningJobs({ worker, now, blocked, pending, onCancel }: Props) {
+export function RunningJobs({ worker, now, blocked, pending, onCancel }: RunningJobsProps) {
   if (worker.running.length === 0) return <span className="muted">idle</span>;
   const unavailable = cancelUnavailable(worker, blocked);
   return (

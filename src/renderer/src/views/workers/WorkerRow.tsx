@@ -1,7 +1,6 @@
 import type { WorkerInfo, WorkerLiveness } from '../../../../shared/model/workers.ts';
 import { countOf, formatAge, formatDateTime, shortPoolId } from '../../format.ts';
-import { RunningJobs } from './RunningJobs.tsx';
-import type { CancelTarget } from './cancel-outcome.ts';
+import { RunningJobs, type RunningJobsProps } from './RunningJobs.tsx';
 
 const LIVENESS: Record<WorkerLiveness, string> = {
   alive: 'alive',
@@ -19,13 +18,8 @@ const SOURCE: Record<WorkerInfo['source'], string> = {
 /** Task names listed in a row before "and N more" (all of them in the tooltip). */
 const TASKS_SHOWN = 4;
 
-interface Props {
-  worker: WorkerInfo;
-  now: number;
-  blocked: string | null;
-  pending: ReadonlyMap<string, CancelTarget>;
-  onCancel: (target: CancelTarget) => void;
-}
+/** A row shows what its running jobs show, and more of the same worker. */
+type Props = RunningJobsProps;
 
 /** One worker process: who it is, whether it lives, what it may run and what it runs now. */
 export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props) {
