@@ -91,7 +91,13 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   );
   // The watcher also saw these jobs: force a scan, then nothing may be counted twice.
   await history().watcher()!.scanNow();
-  const again = await allAttempts({ task: 'hist_fail' });
+  // The runner's account arrives through its companion (a flush, then the reader): a failure the watcher saw
+  // first is taken over by it. Wait for that, then every attempt must be there once, in the runner's account.
+  const exact = (r: Awaited<ReturnType<typeof allAttempts>>[number]) => r.source === 'runner' && r.durationMs !== null;
+  const again = await waitFor('every attempt in the runner’s own account', async () => {
+    const r = await allAttempts({ task: 'hist_fail' });
+    return r.every(exact) ? r : null;
+  });
   assert.equal(again.length, TYPES.length + 2, 'each attempt exactly once, whoever saw it');
   for (const type of TYPES) {
     const ofType = rows.filter((r) => r.error.includes(MESSAGES_BY_TYPE[type].slice(0, 30)));
