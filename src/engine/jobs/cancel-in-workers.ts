@@ -76,8 +76,10 @@ export async function cancelInWorkers(ctx: WorkerCancelContext, jobs: WorkerJob[
     const released: string[] = [];
     for (const s of states) {
       const by = s.acknowledged_by ?? byJob.get(s.job_id)!.poolId;
-      if (s.outcome === 'cancelled') settle(s.job_id, { affected: true });
-      else if (s.outcome === 'completed') settle(s.job_id, { reason: SKIP.completedFirst });
+      // Cancelled: reported once graphile-worker's own (batched) completion has taken the job out of the queue.
+      if (s.outcome === 'cancelled') {
+        if (!s.present) settle(s.job_id, { affected: true });
+      } else if (s.outcome === 'completed') settle(s.job_id, { reason: SKIP.completedFirst });
       else if (s.outcome === 'failed') settle(s.job_id, { reason: SKIP.failedFirst });
       else if (s.outcome === 'not_honoured') settle(s.job_id, { reason: SKIP.notHonoured(by) });
       else if (s.outcome === 'not_running' || (!s.acknowledged && !s.present)) settle(s.job_id, { reason: SKIP.endedFirst });
@@ -98,7 +100,8 @@ export async function cancelInWorkers(ctx: WorkerCancelContext, jobs: WorkerJob[
     for (const jobId of [...pending.keys()]) {
       const state = last.get(jobId);
       const poolId = byJob.get(jobId)!.poolId;
-      if (state?.acknowledged) settle(jobId, { reason: SKIP.stopping(state.acknowledged_by ?? poolId) });
+      if (state?.outcome === 'cancelled') settle(jobId, { affected: true });
+      else if (state?.acknowledged) settle(jobId, { reason: SKIP.stopping(state.acknowledged_by ?? poolId) });
       else settle(jobId, { reason: SKIP.notAcknowledged(poolId, waitMs, silent.get(poolId)) });
     }
   }
