@@ -46,6 +46,8 @@ import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPORTER = pathToFileURL(path.join(ROOT, 'scripts/test-reporter.mjs')).href;
+const TIMING = pathToFileURL(path.join(ROOT, 'scripts/test-timing.mjs')).href;
+const TIMES_ENV = 'JOBDECK_TEST_TIMES';
 // The slowest first: with files running side by side, they finish together rather than one after the other.
 const DEFAULT_DIRS = ['test/e2e', 'test/integration', 'test/unit'];
 const RUN_PREFIX = 'jobdeck-run-';
@@ -74,6 +76,13 @@ interface TestEvent {
   todo: string | boolean | null;
   failureType: string | null;
   error: string | null;
+}
+
+interface FileTime {
+  file: string;
+  ms: number;
+  /** CPU time of the file's own process (not of the processes it started: Postgres, workers, the browser). */
+  cpuMs: number;
 }
 
 class UsageError extends Error {}
@@ -271,6 +280,8 @@ function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, 
   const args = [
     '--import',
     'tsx',
+    '--import',
+    TIMING,
     '--test',
     `--test-concurrency=${options.concurrency}`,
     `--test-timeout=${TEST_TIMEOUT_MS}`,
@@ -340,6 +351,16 @@ function readEvents(file: string): TestEvent[] {
     .map((line) => JSON.parse(line) as TestEvent);
 }
 
+/** What scripts/test-timing.mjs wrote: each file's wall and CPU time, from its process's start to its exit. */
+function readFileTimes(file: string): FileTime[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as FileTime)
+    .map((t) => ({ ...t, file: path.relative(ROOT, t.file) }));
+}
+
 const where = (e: TestEvent) => {
   const file = e.file ? path.relative(ROOT, e.file.startsWith('file:') ? new URL(e.file).pathname : e.file) : null;
   return file && file !== e.name ? `${file} › ${e.name}` : e.name;
@@ -351,8 +372,8 @@ interface Summary {
   skipped: number;
 }
 
-/** Prints the closing lines: failures, the files' wall times (file by file), skips with their reasons, the counts. */
-function summarize(events: TestEvent[], exitCodes: number[], fileTimes: [string, number][], startedAt: number): Summary {
+/** Prints the closing lines: failures, the files' wall times, skips with their reasons, the counts. */
+function summarize(events: TestEvent[], exitCodes: number[], fileTimes: FileTime[], fileByFile: boolean, startedAt: number): Summary {
   // As node counts: every test, not the suites (describe) around them.
   const tests = events.filter((e) => !e.suite);
   const skipped = tests.filter((e) => e.status === 'pass' && (e.skip || e.todo));
@@ -363,8 +384,12 @@ function summarize(events: TestEvent[], exitCodes: number[], fileTimes: [string,
   console.log('');
   console.log('─'.repeat(60));
   if (fileTimes.length) {
-    console.log('Wall time per file, slowest first:');
-    for (const [file, ms] of [...fileTimes].sort((a, b) => b[1] - a[1])) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`);
+    // File by file, every file; side by side, the slowest ten.
+    const sorted = [...fileTimes].sort((a, b) => b.ms - a.ms);
+    const shown = fileByFile ? sorted : sorted.slice(0, 10);
+    console.log(fileByFile ? 'Wall time per file, slowest first:' : `The ${shown.length} slowest files:`);
+    for (const t of shown)
+      console.log(`  ${(t.ms / 1000).toFixed(1).padStart(6)} s  (CPU ${(t.cpuMs / 1000).toFixed(1).padStart(5)} s)  ${t.file}`);
   }
   for (const e of [...failed, ...failedSuites]) {
     // A test cancelled because its suite's hook failed: the hook's error is the one to read.
@@ -460,17 +485,17 @@ async function main(): Promise<number> {
 
     const events: TestEvent[] = [];
     const exitCodes: number[] = [];
-    const fileTimes: [string, number][] = [];
+    const fileTimes: FileTime[] = [];
+    const timesFile = path.join(runDir.root, 'file-times.jsonl');
     const batches = options.fileByFile ? options.files.map((f) => [f]) : [options.files];
     for (const [i, files] of batches.entries()) {
       if (interrupted) break;
       const eventsFile = path.join(runDir.root, `events-${i}.jsonl`);
-      const began = Date.now();
       if (options.fileByFile) console.log(`\nrun-tests: [${i + 1}/${batches.length}] ${files[0]}`);
-      exitCodes.push(await runNodeTest(files, options, env, eventsFile));
-      if (options.fileByFile) fileTimes.push([files[0], Date.now() - began]);
+      exitCodes.push(await runNodeTest(files, options, { ...env, [TIMES_ENV]: timesFile }, eventsFile));
       events.push(...readEvents(eventsFile));
     }
+    fileTimes.push(...readFileTimes(timesFile));
     if (interrupted) return 130;
     // Every temp folder a test makes, it removes: name the ones left (the run's folder goes anyway).
     const left = readdirSync(runDir.tmp).filter((name) => !runDir.own.includes(name));
@@ -482,7 +507,7 @@ async function main(): Promise<number> {
       if (!checked.ok || checked.output.trim()) console.log(checked.output.trimEnd());
       if (!checked.ok) console.log('The checks failed (typecheck or lint, above): the run fails whatever the tests say.');
     }
-    const summary = summarize(events, exitCodes, fileTimes, startedAt);
+    const summary = summarize(events, exitCodes, fileTimes, options.fileByFile, startedAt);
     return summary.failed || (checked && !checked.ok) ? 1 : 0;
   } finally {
     // Also after a signal: the signal's handler started the cleanup, the run ends when it is done.
