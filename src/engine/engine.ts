@@ -1,8 +1,9 @@
-import path from 'node:path';
 import type { TaskList } from 'graphile-worker';
 import type { JobdeckEvent, OpResult } from '../shared/contract/index.ts';
 import type { EngineStatus } from '../shared/model/status.ts';
-import { openStore, type Db } from './store/db.ts';
+import type { Db } from './store/db.ts';
+import { openSafeStore } from './store/safe-open.ts';
+import { guardStoreFile } from './store/file-guard.ts';
 import { connectionsRepo } from './connections/repo.ts';
 import { auditRepo } from './store/audit-repo.ts';
 import { consoleLog, type LogFn } from './logger.ts';
@@ -39,6 +40,8 @@ export interface EngineOptions {
   depthSampleMs?: number;
   /** The demo's separate worker process (a child with the companion): false for none, or settings for it. */
   demoWorker?: DemoWorkerSettings | false;
+  /** How often the SQLite file is looked at (deleted, emptied, overwritten while running). */
+  storeCheckMs?: number;
 }
 
 export interface StartOptions {
@@ -63,6 +66,8 @@ export interface EngineParts {
   runner: RunnerDomain;
   history: HistoryDomain;
   recovery: RecoveryDomain;
+  /** Looks at the SQLite file now, rather than at the next tick. */
+  checkStore(): Promise<void>;
   /** Every domain's lifecycle hooks, by domain name (tests run a hook directly). */
   hooks: Record<string, LifecycleHooks>;
 }
@@ -92,7 +97,9 @@ const STATUS_COALESCE_MS = 200;
  */
 export function createEngine(options: EngineOptions): Engine {
   const log = options.log ?? consoleLog;
-  const db = openStore(path.join(options.dataDir, 'jobdeck.sqlite'), { nativeBinding: options.nativeBinding });
+  const store = openSafeStore(options.dataDir, { nativeBinding: options.nativeBinding });
+  const db = store.db;
+  for (const incident of store.incidents) log('error', `store: ${incident.detail} Lost: ${incident.lost}.`);
   const events = createEventBus(log);
   const audit = auditRepo(db);
   const hooks: { name: string; hooks: LifecycleHooks }[] = [];
@@ -155,9 +162,21 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const hosted = runner.hosted;
 
+  const storeGuard = guardStoreFile({
+    db,
+    file: store.file,
+    intervalMs: options.storeCheckMs ?? 5_000,
+    log,
+    onIncident: (incident) => {
+      store.incidents.push(incident);
+      statusChanged();
+    },
+  });
+
   const status = (): EngineStatus => ({
     mode: options.mode,
     dataDir: options.dataDir,
+    store: { file: store.file, incidents: [...store.incidents] },
     connection: connector.status(),
     runner: runner.status(),
     demo: runner.demoStatus(),
@@ -224,7 +243,17 @@ export function createEngine(options: EngineOptions): Engine {
     },
     status,
     embeddedCluster: () => connector.embeddedCluster(),
-    parts: { db, audit, sessions, hosted, runner, history, recovery, hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])) },
+    parts: {
+      db,
+      audit,
+      sessions,
+      hosted,
+      runner,
+      history,
+      recovery,
+      checkStore: () => storeGuard.check(),
+      hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])),
+    },
 
     async start(start = {}) {
       runner.configure({
@@ -244,7 +273,9 @@ export function createEngine(options: EngineOptions): Engine {
       if (statusTimer) clearTimeout(statusTimer);
       events.clear();
       await connector.stopEmbedded();
+      await storeGuard.beforeClose();
       db.close();
+      storeGuard.afterClose();
       return report;
     },
   };

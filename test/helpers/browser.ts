@@ -85,12 +85,13 @@ function releaseBrowser(): void {
 
 /** A real engine + web server + headless Chromium page (a browser context of its own), as an operator would use web mode. */
 export async function startWebConsole(
-  start: StartOptions & { depthSampleMs?: number } & Pick<EngineOptions, 'demoWorker'> = {},
+  start: StartOptions & { depthSampleMs?: number; prepareDataDir?: (dataDir: string) => void } & Pick<EngineOptions, 'demoWorker'> = {},
 ): Promise<WebConsole> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(noChromiumMessage());
   if (!existsSync(path.join(STATIC_DIR, 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-e2e-'));
+  start.prepareDataDir?.(dataDir);
   let engine: Engine | undefined;
   let server: WebServer | undefined;
   let browser: Browser | undefined;

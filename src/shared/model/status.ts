@@ -51,9 +51,24 @@ export interface DemoStatus {
   llmBaseUrl: string | null;
 }
 
+/** Something that happened to Jobdeck's own SQLite file, shown as a banner until Jobdeck restarts. */
+export interface StoreIncident {
+  kind: 'damaged' | 'missing' | 'emptied' | 'restored' | 'deleted_while_running' | 'damaged_while_running';
+  at: string;
+  file: string;
+  /** Where the damaged file (or the saved copy of a deleted one) now is. */
+  movedTo: string | null;
+  /** What happened and what Jobdeck did, in a sentence or two. */
+  detail: string;
+  /** What is not in the file Jobdeck now uses. */
+  lost: string;
+}
+
 export interface EngineStatus {
   mode: 'electron' | 'web';
   dataDir: string;
+  /** Jobdeck's SQLite file and what happened to it (empty when nothing did). */
+  store: { file: string; incidents: StoreIncident[] };
   connection: ConnectionStatus;
   runner: RunnerStatus;
   demo: DemoStatus;

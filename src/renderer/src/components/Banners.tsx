@@ -6,6 +6,7 @@ import { useNow } from '../hooks/useNow.ts';
 import { formatAge, formatClock } from '../format.ts';
 import { href } from '../router.ts';
 import { Banner } from './Banner.tsx';
+import { StoreBanners } from './StoreBanners.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 
 /** What an operator must know before trusting the numbers: offline, failed, watch-only, no schema, runner. */
@@ -28,6 +29,7 @@ export function Banners() {
 
   return (
     <div className="banners">
+      <StoreBanners incidents={status.store.incidents} />
       {c.state === 'offline' && (
         <Banner kind="warning" testId="banner-offline" title="Database unreachable">
           since {offlineSince ? `${formatClock(offlineSince)} (${formatAge(now - offlineSince)})` : 'a moment ago'} — showing the last

@@ -1,0 +1,125 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { StoreIncident } from '../../shared/model/status.ts';
+import { openStore, type Db, type OpenStoreOptions } from './db.ts';
+
+export const STORE_FILE = 'jobdeck.sqlite';
+/** Written beside the file once it exists: a missing or emptied file is then known to have held data. */
+const MARKER_SUFFIX = '.created';
+/** The copy written when the file is deleted while Jobdeck runs (see store/file-guard.ts). */
+export const RESTORED_SUFFIX = '.restored';
+
+/** What the console lost when its file is replaced: everything Jobdeck keeps in it. */
+export const LOST = 'saved connections, job history, the audit log, error-type and backfill rules, and settings recorded before';
+
+export interface SafeStore {
+  db: Db;
+  file: string;
+  /** What happened to the file before this start (shown as a banner until Jobdeck restarts). */
+  incidents: StoreIncident[];
+}
+
+/**
+ * Opens Jobdeck's SQLite file, creating the folder (0700) and the file (0600) readable by their owner only, after
+ * making sure it is sound: a file SQLite cannot read, or whose quick_check fails, is moved aside (kept, named in the
+ * incident) and a fresh one started; a file that was deleted or emptied while Jobdeck was stopped is said so. A
+ * migration error (a newer Jobdeck wrote the file) is not damage: it is thrown, and the file left where it is.
+ */
+export function openSafeStore(dataDir: string, options: OpenStoreOptions = {}): SafeStore {
+  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, STORE_FILE);
+  const marker = `${file}${MARKER_SUFFIX}`;
+  const incidents: StoreIncident[] = [];
+  const now = new Date().toISOString();
+  const since = readMarker(marker);
+
+  if (!existsSync(file) && existsSync(`${file}${RESTORED_SUFFIX}`)) {
+    // The file was deleted while Jobdeck ran and it stopped before putting the copy back (a crash): adopt the copy.
+    renameSync(`${file}${RESTORED_SUFFIX}`, file);
+    incidents.push({
+      kind: 'restored',
+      at: now,
+      file,
+      movedTo: null,
+      detail: `The data file was missing; Jobdeck put back the copy it wrote when the file was deleted while it ran.`,
+      lost: 'only what was recorded after that copy, had Jobdeck not stopped cleanly',
+    });
+  } else if (!existsSync(file) && since) {
+    incidents.push({
+      kind: 'missing',
+      at: now,
+      file,
+      movedTo: null,
+      detail: `The data file was deleted while Jobdeck was stopped; a fresh one was started.`,
+      lost: `${LOST} ${since}`,
+    });
+  } else if (existsSync(file) && statSync(file).size === 0 && since) {
+    incidents.push({
+      kind: 'emptied',
+      at: now,
+      file,
+      movedTo: null,
+      detail: 'The data file was emptied (truncated to nothing) while Jobdeck was stopped; a fresh one was started.',
+      lost: `${LOST} ${since}`,
+    });
+  } else if (existsSync(file)) {
+    const damage = damageOf(file, options);
+    if (damage) {
+      const movedTo = moveAside(file, now);
+      incidents.push({
+        kind: 'damaged',
+        at: now,
+        file,
+        movedTo,
+        detail: `SQLite could not use it (${damage}), so it was moved aside and a fresh one was started.`,
+        lost: `${LOST} ${since ?? 'this start'} (they are still in the file moved aside)`,
+      });
+    }
+  }
+
+  const db = openStore(file, options);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  if (!since || incidents.length) writeFileSync(marker, JSON.stringify({ createdAt: now }), { mode: 0o600 });
+  return { db, file, incidents };
+}
+
+function readMarker(marker: string): string | null {
+  try {
+    const parsed = JSON.parse(readFileSync(marker, 'utf8')) as { createdAt?: unknown };
+    const at = typeof parsed.createdAt === 'string' ? new Date(parsed.createdAt) : null;
+    // Said in words in the banner: "recorded before 2026-11-30 08:00 UTC".
+    return at && !Number.isNaN(at.getTime()) ? `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'this start';
+  } catch {
+    return null;
+  }
+}
+
+/** Why the file cannot be used as Jobdeck's store, or null when it is sound. */
+function damageOf(file: string, options: OpenStoreOptions): string | null {
+  let probe: Database.Database | undefined;
+  try {
+    // Read-write, as Jobdeck opens it: after a crash SQLite replays the write-ahead log first (read-only may not).
+    probe = new Database(file, { fileMustExist: true, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    // quick_check reads every page but skips the index-to-table cross-checks of integrity_check: seconds for a large file.
+    const rows = probe.pragma('quick_check') as { quick_check: string }[];
+    const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+    return problems.length ? `quick_check: ${problems.slice(0, 3).join('; ')}` : null;
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    // Not ours to judge: a folder or file the process may not read is an error the operator must fix.
+    if (e.code === 'EACCES' || e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_READONLY' || e.code === 'SQLITE_PERM') throw error;
+    return e.message ?? String(error);
+  } finally {
+    probe?.close();
+  }
+}
+
+/** Renames the file (and its WAL, which belongs to it) to `<file>.damaged-<time>`; the shared-memory file goes. */
+function moveAside(file: string, at: string): string {
+  const movedTo = `${file}.damaged-${at.replace(/[:.]/g, '-')}`;
+  renameSync(file, movedTo);
+  if (existsSync(`${file}-wal`)) renameSync(`${file}-wal`, `${movedTo}-wal`);
+  rmSync(`${file}-shm`, { force: true });
+  return movedTo;
+}
