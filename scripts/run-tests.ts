@@ -1,7 +1,7 @@
 /**
  * Jobdeck's test runner: one embedded Postgres cluster for the whole run, node:test for the rest.
  *
- *   node --import tsx scripts/run-tests.ts [options] [files or folders...]   (default: test/e2e test/integration test/unit)
+ *   node --import tsx scripts/run-tests.ts [options] [files or folders...]   (default: test/e2e test/integration test/hostile test/unit)
  *
  *   --build            build what the tests load first (`npm run build:app`: the companion, main, preload, renderer),
  *                      while the run's Postgres starts
@@ -49,7 +49,7 @@ const REPORTER = pathToFileURL(path.join(ROOT, 'scripts/test-reporter.mjs')).hre
 const TIMING = pathToFileURL(path.join(ROOT, 'scripts/test-timing.mjs')).href;
 const TIMES_ENV = 'JOBDECK_TEST_TIMES';
 // The slowest first: with files running side by side, they finish together rather than one after the other.
-const DEFAULT_DIRS = ['test/e2e', 'test/integration', 'test/unit'];
+const DEFAULT_DIRS = ['test/e2e', 'test/integration', 'test/hostile', 'test/unit'];
 const RUN_PREFIX = 'jobdeck-run-';
 /** A hung test fails after this long instead of stalling the run (no test comes near it). */
 const TEST_TIMEOUT_MS = 10 * 60_000;

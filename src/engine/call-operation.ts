@@ -3,6 +3,7 @@ import { contract, isOpName, OpError, type OpName, type OpResult } from '../shar
 import type { Handler, Handlers } from './domain.ts';
 import type { Sessions } from './context.ts';
 import { toErrorBody } from './errors.ts';
+import { inputShapeProblem } from './input-shape.ts';
 import type { LogFn } from './logger.ts';
 
 export interface OperationContext {
@@ -19,6 +20,8 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
   try {
     if (!isOpName(name)) throw new OpError('unknown_operation', `Unknown operation: ${String(name).slice(0, 100)}`);
     const operation = contract[name];
+    const shape = inputShapeProblem(input);
+    if (shape) throw new OpError('invalid_input', `Invalid input for ${name}: ${shape}`);
     const parsed = operation.input.safeParse(input ?? {});
     if (!parsed.success) {
       throw new OpError(

@@ -22,7 +22,11 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -51,8 +55,13 @@ export function createHttpHandler(options: HttpTransportOptions) {
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!allowedHosts().includes(req.headers.host ?? '')) return fail(res, 'unauthorized', 'Unexpected Host header');
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!url.pathname.startsWith('/api/')) return serveStatic(options.staticDir, req, res);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return fail(res, 'invalid_input', 'Malformed request path');
+    }
+    if (!url.pathname.startsWith('/api/')) return serveStatic(options.staticDir, url, res);
 
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), token)) {
@@ -80,6 +89,7 @@ function streamEvents(engine: Engine, req: IncomingMessage, res: ServerResponse)
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });

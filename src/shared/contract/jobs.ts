@@ -15,7 +15,11 @@ import { JOB_STATES } from '../model/job-state.ts';
 import type { AuditEntry } from '../model/audit.ts';
 
 /** graphile-worker job ids are positive bigints; they travel as strings. */
-export const jobId = z.string().regex(/^[1-9]\d{0,18}$/, 'a job id is a positive integer');
+const MAX_BIGINT = 9223372036854775807n;
+export const jobId = z
+  .string()
+  .regex(/^[1-9]\d{0,18}$/, 'a job id is a positive integer')
+  .refine((id) => BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
 const name = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
 
