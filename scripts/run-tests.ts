@@ -24,7 +24,7 @@
  * is non-zero when a test failed or the run broke. Browser tests need a Chromium (see test/helpers/chromium.ts);
  * JOBDECK_SKIP_BROWSER=1 skips them on purpose.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -227,6 +227,30 @@ function sweepStaleRuns(): void {
       console.log(`run-tests: removed ${dir}, left by a runner that was killed (pid ${pid})`);
     } catch {
       // Not ours to judge (no pid file yet, or another user's): leave it.
+    }
+  }
+}
+
+/**
+ * Embedded Postgres servers run in sessions of their own (src/engine/pg/postgres-process.ts), out of reach of the
+ * process group a test file's process leads: a cluster of a test that died before its `after` hook is found by its
+ * data folder, inside the run's folder, and stopped at once.
+ */
+function stopStrayPostgres(root: string): void {
+  let listing: string;
+  try {
+    listing = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  } catch {
+    return;
+  }
+  for (const line of listing.split('\n')) {
+    const match = /^\s*(\d+)\s+(\S*postgres)\s+-D\s+(\S+)/.exec(line);
+    if (!match || !match[3].startsWith(root)) continue;
+    try {
+      process.kill(Number(match[1]), 'SIGQUIT');
+      console.log(`run-tests: stopped a Postgres left running by a test (${match[3]})`);
+    } catch {
+      // gone already
     }
   }
 }
@@ -444,6 +468,7 @@ async function main(): Promise<number> {
     (cleaning ??= (async () => {
       await stopChildren();
       await server?.stop().catch((error) => console.error(`run-tests: stopping Postgres: ${(error as Error).message}`));
+      stopStrayPostgres(runDir.root);
       rmSync(runDir.root, { recursive: true, force: true });
     })());
   let interrupted = false;

@@ -2,20 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = ['--import', 'tsx', path.join(root, 'src/server/cli.ts')];
 
-test('`serve --demo` prints a tokened URL, serves the API behind it, and stops cleanly on SIGINT', async () => {
+/** The process group a process belongs to (field 5 of /proc/<pid>/stat, after the command's parenthesis). */
+const groupOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+
+test('`serve --demo` prints a tokened URL, serves the API behind it, and stops cleanly on a Ctrl-C to its process group', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
-  const child = spawn(process.execPath, [...cli, '--demo', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Detached: the CLI leads a process group of its own, as a terminal's foreground job does.
+  const child = spawn(process.execPath, [...cli, '--demo', '--data-dir', dataDir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let postgresPid = 0;
   try {
     const url = await new Promise<URL>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${out}`)), 60_000);
@@ -43,12 +52,23 @@ test('`serve --demo` prints a tokened URL, serves the API behind it, and stops c
     assert.equal(status.data.demo.active, true);
     const page = await fetch(`${url.origin}/`);
     assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    // The embedded Postgres runs in a session of its own: a Ctrl-C in the terminal reaches Jobdeck alone.
+    const cluster = /Embedded Postgres: (\S+)/.exec(out)![1];
+    postgresPid = Number(readFileSync(path.join(cluster, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (process.platform === 'linux')
+      assert.notEqual(groupOf(postgresPid), groupOf(child.pid!), 'Postgres is outside the CLI process group');
   } finally {
-    child.kill('SIGINT');
+    // What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
+    process.kill(-child.pid!, 'SIGINT');
     const code = await exited;
     rmSync(dataDir, { recursive: true, force: true });
     assert.equal(code, 0, `clean exit after SIGINT:\n${out.slice(-2000)}`);
   }
+  // Jobdeck stopped its runner while the database was still there, then the database: no connection was cut.
+  assert.match(out, /SIGINT: stopping/);
+  assert.match(out, /\nstopped\n/);
+  assert.doesNotMatch(out, /terminating connection|shutting down|Connection terminated|ECONNREFUSED/i);
+  assert.throws(() => process.kill(postgresPid, 0), 'the embedded Postgres was stopped with Jobdeck');
 });
 
 test('bad command-line input is refused with a clear message and exit code 2', () => {

