@@ -171,6 +171,8 @@ export interface ActionPreview {
   lockedHere: number;
   /** Of the locked ones, held by workers reporting through the companion (a cancel asks them to stop); 0 unless cancelling. */
   lockedReporting: number;
+  /** For a retry: the matching jobs per task (at most 100 tasks), for the estimate of what it will cost. */
+  byTask?: { task: string; jobs: number }[];
 }
 
 /** Task and queue names for the filter pickers. */
