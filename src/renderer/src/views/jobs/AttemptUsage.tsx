@@ -25,8 +25,8 @@ export function AttemptUsageCell({ usage }: { usage: AttemptUsage | null }) {
       <div className="dim">{tokens}</div>
       <div title={COST_SOURCE[usage.costSource]} className={usage.costUsd === null ? 'dim' : undefined}>
         {usage.costUsd === null ? 'no price' : usd(usage.costUsd)}
-        {usage.timeToFirstTokenMs !== null ? <span className="dim"> · first token {Math.round(usage.timeToFirstTokenMs)} ms</span> : null}
       </div>
+      {usage.timeToFirstTokenMs !== null ? <div className="dim">first token {Math.round(usage.timeToFirstTokenMs)} ms</div> : null}
     </div>
   );
 }

@@ -3,6 +3,9 @@ import type { UsageSummary } from '../../../../shared/model/usage.ts';
 import { formatCompact } from '../../format.ts';
 import { formatUsd } from './usage-format.ts';
 
+/** Axis ticks: three significant digits at most (`$0.0085`, `$1.2K`). */
+const axisUsd = (v: number) => (v === 0 ? '$0' : v >= 1000 ? `$${formatCompact(v)}` : `$${Number(v.toPrecision(2))}`);
+
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 const hour = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -21,7 +24,7 @@ export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 
     <BarChart responsive data={data} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
       <CartesianGrid stroke="var(--grid)" vertical={false} />
       <XAxis dataKey="t" tickFormatter={tick} minTickGap={40} {...AXIS} />
-      <YAxis width={56} tickFormatter={(v: number) => (metric === 'cost' ? formatUsd(v) : formatCompact(v))} {...AXIS} />
+      <YAxis width={64} tickFormatter={(v: number) => (metric === 'cost' ? axisUsd(v) : formatCompact(v))} {...AXIS} />
       <Tooltip
         isAnimationActive={false}
         cursor={{ fill: 'var(--hover)' }}
@@ -30,11 +33,11 @@ export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 
         formatter={(v, name) => [metric === 'cost' && name === 'Cost' ? formatUsd(Number(v)) : formatCompact(Number(v)), name]}
       />
       {metric === 'cost' ? (
-        <Bar dataKey="cost" name="Cost" fill="var(--accent)" isAnimationActive={false} />
+        <Bar dataKey="cost" name="Cost" fill="var(--accent)" maxBarSize={56} isAnimationActive={false} />
       ) : (
         [
-          <Bar key="in" dataKey="input" name="Input tokens" stackId="t" fill="var(--accent)" isAnimationActive={false} />,
-          <Bar key="out" dataKey="output" name="Output tokens" stackId="t" fill="var(--ok)" isAnimationActive={false} />,
+          <Bar key="in" dataKey="input" name="Input tokens" stackId="t" fill="var(--accent)" maxBarSize={56} isAnimationActive={false} />,
+          <Bar key="out" dataKey="output" name="Output tokens" stackId="t" fill="var(--ok)" maxBarSize={56} isAnimationActive={false} />,
         ]
       )}
     </BarChart>

@@ -85,22 +85,20 @@ export function UsageView() {
             </div>
             <TaskUsageTable tasks={summary.byTask} />
           </section>
-          <div className="failures-grid usage-grid">
-            <section className="panel">
-              <div className="panel-head">
-                <h2>By model</h2>
-                <span className="panel-note">duration of the whole attempt; first token where tasks report it</span>
-              </div>
-              <ModelUsageTable models={summary.byModel} />
-            </section>
-            <section className="panel">
-              <div className="panel-head">
-                <h2>Burned on failures</h2>
-                <span className="panel-note">by error type</span>
-              </div>
-              <FailureCostTable failures={summary.failures} />
-            </section>
-          </div>
+          <section className="panel">
+            <div className="panel-head">
+              <h2>By model</h2>
+              <span className="panel-note">duration of the whole attempt; first token where tasks report it</span>
+            </div>
+            <ModelUsageTable models={summary.byModel} />
+          </section>
+          <section className="panel">
+            <div className="panel-head">
+              <h2>Burned on failures</h2>
+              <span className="panel-note">by error type</span>
+            </div>
+            <FailureCostTable failures={summary.failures} />
+          </section>
           <PricesPanel />
         </>
       )}
