@@ -199,7 +199,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
-  for (const domain of [recovery, backfill, history]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
+  for (const domain of [recovery, backfill, history, usage]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
 
   const handlers: Handlers = {
     'app.status': () => status(),

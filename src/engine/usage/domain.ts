@@ -8,6 +8,22 @@ import { pricesRepo, priceTokens } from './prices.ts';
 import { usageSummaries } from './summary.ts';
 import { estimateUsage } from './estimate.ts';
 
+const RETENTION_EVERY_MS = 3600_000;
+const HOURS_KEPT_DAYS = 35;
+const DAYS_KEPT = 400;
+
+/** Drops hour rollups older than 35 days and day rollups older than 400 days (a few thousand rows a day at most). */
+export function pruneRollups(db: Db, now = Date.now()): void {
+  const hour = Math.floor(now / 3600_000) - HOURS_KEPT_DAYS * 24;
+  const day = Math.floor(now / 86_400_000) - DAYS_KEPT;
+  db.transaction(() => {
+    db.prepare('delete from usage_hours where slot < ?').run(hour);
+    db.prepare('delete from usage_latency_hours where slot < ?').run(hour);
+    db.prepare('delete from usage_days where slot < ?').run(day);
+    db.prepare('delete from usage_latency_days where slot < ?').run(day);
+  })();
+}
+
 type Ops = 'usage.summary' | 'usage.estimate' | 'usage.prices.get' | 'usage.prices.set';
 
 export interface UsageContext {
@@ -32,6 +48,9 @@ export function createUsage(ctx: UsageContext): UsageDomain {
   const rollups = usageRollups(ctx.db);
   const prices = pricesRepo(ctx.db);
   const summaries = usageSummaries(ctx.db, prices);
+  // Hour rollups serve the 1 h and 24 h windows and the 7-day estimate; day rollups the 30-day window and beyond.
+  const retention = setInterval(() => pruneRollups(ctx.db), RETENTION_EVERY_MS);
+  retention.unref();
 
   const checkTable = (table: readonly ModelPrice[]): void => {
     const seen = new Set<string>();
@@ -44,6 +63,9 @@ export function createUsage(ctx: UsageContext): UsageDomain {
 
   return {
     name: 'usage',
+    hooks: {
+      stop: () => clearInterval(retention),
+    },
     recordBatch: (batch) => rollups.add(batch),
     priceAttempt(usage, at) {
       const base = {

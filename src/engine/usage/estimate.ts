@@ -16,11 +16,11 @@ export function estimateUsage(
   jobsByTask: readonly { task: string; jobs: number }[],
   now = Date.now(),
 ): UsageEstimate {
-  const fromHour = Math.floor(now / HOUR_MS) - ESTIMATE_DAYS * 24;
+  const fromMs = now - ESTIMATE_DAYS * 24 * HOUR_MS;
   const wanted = new Set(jobsByTask.map((t) => t.task));
   const sums = new Map<string, { attempts: number; input: number; output: number; cost: number; costed: number }>();
   if (connectionId) {
-    for (const { row, priced } of summaries.pricedGroups(connectionId, fromHour, 1)) {
+    for (const { row, priced } of summaries.pricedGroups(connectionId, fromMs, 'hour')) {
       if (!wanted.has(row.task)) continue;
       let s = sums.get(row.task);
       if (!s) sums.set(row.task, (s = { attempts: 0, input: 0, output: 0, cost: 0, costed: 0 }));

@@ -14,6 +14,9 @@ interface PriceRow {
   is_default: number;
 }
 
+/** A model's price on a day (YYYY-MM-DD), or null. */
+export type ModelPriceLookup = (model: string, day: string) => ModelPrice | null;
+
 /** Tokens to price: input includes the cached part, which has its own price when the table gives one. */
 export interface TokensToPrice {
   inputTokens: number;
@@ -79,6 +82,13 @@ export function pricesRepo(db: Db) {
     return best === null ? undefined : byModel!.get(best);
   };
 
+  /** The price of `model` on `day` (YYYY-MM-DD): its latest entry from that day or before; null: no price. */
+  const priceOn = (model: string, day: string): ModelPrice | null => {
+    if (!model) return null;
+    const list = entriesFor(model);
+    return list?.find((p) => p.validFrom <= day) ?? null;
+  };
+
   const table = (): PriceTable => ({ prices: load(), updatedAt: getSetting.get(UPDATED_KEY)?.value ?? null });
 
   return {
@@ -90,11 +100,16 @@ export function pricesRepo(db: Db) {
       cache = null;
       return table();
     },
-    /** The price of `model` on `day` (YYYY-MM-DD): its latest entry from that day or before; null: no price. */
-    priceOn(model: string, day: string): ModelPrice | null {
-      if (!model) return null;
-      const list = entriesFor(model);
-      return list?.find((p) => p.validFrom <= day) ?? null;
+    priceOn,
+    /** priceOn, remembered per model and day: for one read that prices many rows. */
+    lookup(): ModelPriceLookup {
+      const seen = new Map<string, ModelPrice | null>();
+      return (model, day) => {
+        const key = `${model}\u0000${day}`;
+        let p = seen.get(key);
+        if (p === undefined) seen.set(key, (p = priceOn(model, day)));
+        return p;
+      };
     },
   };
 }

@@ -2,11 +2,15 @@ import type { Db } from '../store/db.ts';
 import type { RecordedAttempt } from '../history/exact-attempts.ts';
 import { addBuckets, emptyBuckets, latencyBucket } from './latency.ts';
 
-const HOUR_MS = 3600_000;
+/** The two granularities kept: hours (the 1 h and 24 h windows) and UTC days (7 d, 30 d). */
+export const GRAINS = [
+  { table: 'usage_hours', latency: 'usage_latency_hours', ms: 3600_000 },
+  { table: 'usage_days', latency: 'usage_latency_days', ms: 86_400_000 },
+] as const;
 
 interface UsageRow {
   connectionId: string;
-  hour: number;
+  slot: number;
   task: string;
   model: string;
   outcome: string;
@@ -25,7 +29,7 @@ interface UsageRow {
 
 interface LatencyRow {
   connectionId: string;
-  hour: number;
+  slot: number;
   model: string;
   duration: number[];
   ttft: number[];
@@ -34,19 +38,39 @@ interface LatencyRow {
 }
 
 /**
- * The usage rollups (usage_hours, usage_latency_hours), owned by the usage domain and written once per batch of
- * recorded attempts, inside the batch's transaction: the batch is summed in memory first, so a page of 1,000
- * attempts costs a handful of upserts, not a trigger per row. Only attempts that reported usage count.
+ * The usage rollups (usage_hours and usage_days, with their latency tables), owned by the usage domain and written
+ * once per batch of recorded attempts, inside the batch's transaction: the batch is summed in memory first, so a
+ * page of 1,000 attempts costs a handful of upserts per granularity, not a trigger per row. Only attempts that
+ * reported usage count.
  */
 export function usageRollups(db: Db) {
+  const writers = GRAINS.map((g) => ({ ms: g.ms, ...grainWriter(db, g.table, g.latency) }));
+  return {
+    /** Adds a batch of newly recorded attempts. Call inside the batch's transaction. */
+    add(batch: readonly RecordedAttempt[]): void {
+      for (const w of writers) w.add(batch, w.ms);
+    },
+  };
+}
+
+const parse = (text: string | undefined): unknown => {
+  try {
+    return text === undefined ? null : JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
+
+/** The statements of one granularity (table names are constants of GRAINS, never input). */
+function grainWriter(db: Db, table: string, latencyTable: string) {
   const upsert = db.prepare(
-    `insert into usage_hours (connection_id, hour, task, model, outcome, error_type, attempts, input_tokens, output_tokens,
+    `insert into ${table} (connection_id, slot, task, model, outcome, error_type, attempts, input_tokens, output_tokens,
                               cached_input_tokens, reasoning_tokens, task_cost_usd, task_costed, open_input_tokens,
                               open_cached_input_tokens, open_output_tokens)
-     values (@connectionId, @hour, @task, @model, @outcome, @errorType, @attempts, @inputTokens, @outputTokens,
+     values (@connectionId, @slot, @task, @model, @outcome, @errorType, @attempts, @inputTokens, @outputTokens,
              @cachedInputTokens, @reasoningTokens, @taskCostUsd, @taskCosted, @openInputTokens, @openCachedInputTokens,
              @openOutputTokens)
-     on conflict (connection_id, hour, task, model, outcome, error_type) do update set
+     on conflict (connection_id, slot, task, model, outcome, error_type) do update set
        attempts = attempts + excluded.attempts,
        input_tokens = input_tokens + excluded.input_tokens,
        output_tokens = output_tokens + excluded.output_tokens,
@@ -59,41 +83,32 @@ export function usageRollups(db: Db) {
        open_output_tokens = open_output_tokens + excluded.open_output_tokens`,
   );
   const latencyOf = db.prepare<[string, number, string], { duration_buckets: string; ttft_buckets: string }>(
-    'select duration_buckets, ttft_buckets from usage_latency_hours where connection_id = ? and hour = ? and model = ?',
+    `select duration_buckets, ttft_buckets from ${latencyTable} where connection_id = ? and slot = ? and model = ?`,
   );
   const putLatency = db.prepare(
-    `insert into usage_latency_hours (connection_id, hour, model, duration_buckets, ttft_buckets, ttft_sum_ms, ttft_count)
-     values (@connectionId, @hour, @model, @duration, @ttft, @ttftSum, @ttftCount)
-     on conflict (connection_id, hour, model) do update set
+    `insert into ${latencyTable} (connection_id, slot, model, duration_buckets, ttft_buckets, ttft_sum_ms, ttft_count)
+     values (@connectionId, @slot, @model, @duration, @ttft, @ttftSum, @ttftCount)
+     on conflict (connection_id, slot, model) do update set
        duration_buckets = excluded.duration_buckets, ttft_buckets = excluded.ttft_buckets,
        ttft_sum_ms = ttft_sum_ms + excluded.ttft_sum_ms, ttft_count = ttft_count + excluded.ttft_count`,
   );
 
-  const parse = (text: string | undefined): unknown => {
-    try {
-      return text === undefined ? null : JSON.parse(text);
-    } catch {
-      return null;
-    }
-  };
-
   return {
-    /** Adds a batch of newly recorded attempts. Call inside the batch's transaction. */
-    add(batch: readonly RecordedAttempt[]): void {
+    add(batch: readonly RecordedAttempt[], slotMs: number): void {
       const rows = new Map<string, UsageRow>();
       const latencies = new Map<string, LatencyRow>();
       for (const { attempt: a, errorType } of batch) {
         const u = a.usage;
         if (!u) continue;
-        const hour = Math.floor(a.finishedAt / HOUR_MS);
+        const slot = Math.floor(a.finishedAt / slotMs);
         const model = u.model ?? '';
         const type = a.outcome === 'failure' ? (errorType ?? 'other') : '';
-        const key = [a.connectionId, hour, a.task, model, a.outcome, type].join('\u0000');
+        const key = [a.connectionId, slot, a.task, model, a.outcome, type].join('\u0000');
         let r = rows.get(key);
         if (!r) {
           r = {
             connectionId: a.connectionId,
-            hour,
+            slot,
             task: a.task,
             model,
             outcome: a.outcome,
@@ -127,10 +142,10 @@ export function usageRollups(db: Db) {
           r.openCachedInputTokens += cached;
           r.openOutputTokens += output;
         }
-        const lkey = [a.connectionId, hour, model].join('\u0000');
+        const lkey = [a.connectionId, slot, model].join('\u0000');
         let l = latencies.get(lkey);
         if (!l) {
-          l = { connectionId: a.connectionId, hour, model, duration: emptyBuckets(), ttft: emptyBuckets(), ttftSum: 0, ttftCount: 0 };
+          l = { connectionId: a.connectionId, slot, model, duration: emptyBuckets(), ttft: emptyBuckets(), ttftSum: 0, ttftCount: 0 };
           latencies.set(lkey, l);
         }
         l.duration[latencyBucket(a.durationMs)]++;
@@ -142,10 +157,10 @@ export function usageRollups(db: Db) {
       }
       for (const r of rows.values()) upsert.run(r);
       for (const l of latencies.values()) {
-        const old = latencyOf.get(l.connectionId, l.hour, l.model);
+        const old = latencyOf.get(l.connectionId, l.slot, l.model);
         putLatency.run({
           connectionId: l.connectionId,
-          hour: l.hour,
+          slot: l.slot,
           model: l.model,
           duration: JSON.stringify(addBuckets(l.duration, parse(old?.duration_buckets))),
           ttft: JSON.stringify(addBuckets(l.ttft, parse(old?.ttft_buckets))),

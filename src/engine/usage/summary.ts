@@ -2,9 +2,11 @@ import { USAGE_WINDOWS, type ModelUsage, type UsageSummary, type UsageWindow, ty
 import type { Db } from '../store/db.ts';
 import { addFigures, costPerSuccess, emptyFigures, type PricedRow } from './figures.ts';
 import { addBuckets, bucketQuantile, emptyBuckets } from './latency.ts';
-import { priceTokens, type PricesRepo } from './prices.ts';
+import { priceTokens, type ModelPriceLookup, type PricesRepo } from './prices.ts';
+import { GRAINS } from './rollups.ts';
 
 const HOUR_MS = 3600_000;
+const DAY_MS = 86_400_000;
 
 interface GroupRow {
   slot: number;
@@ -34,27 +36,28 @@ interface LatencyRow {
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** Reads the usage rollups: one grouped read of usage_hours and one of usage_latency_hours, priced in memory. */
+/**
+ * Reads the usage rollups of one granularity (hours for the 1 h and 24 h windows, days for 7 d and 30 d): one
+ * read of the rollup rows (already one per slot, task, model, outcome and error type: nothing to group) and one of
+ * the latency rows, priced in memory.
+ */
 export function usageSummaries(db: Db, prices: PricesRepo) {
-  const grouped = db.prepare<{ c: string; from: number; div: number }, GroupRow>(
-    `select hour / @div as slot, task, model, outcome, error_type, sum(attempts) as attempts,
-            sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
-            sum(cached_input_tokens) as cached_input_tokens, sum(reasoning_tokens) as reasoning_tokens,
-            sum(task_cost_usd) as task_cost_usd, sum(task_costed) as task_costed,
-            sum(open_input_tokens) as open_input_tokens, sum(open_cached_input_tokens) as open_cached_input_tokens,
-            sum(open_output_tokens) as open_output_tokens
-     from usage_hours where connection_id = @c and hour >= @from
-     group by slot, task, model, outcome, error_type`,
-  );
-  const latencies = db.prepare<[string, number], LatencyRow>(
-    `select model, duration_buckets, ttft_buckets, ttft_sum_ms, ttft_count
-     from usage_latency_hours where connection_id = ? and hour >= ?`,
-  );
+  const [hours, days] = GRAINS.map((g) => ({
+    ms: g.ms,
+    rows: db.prepare<[string, number], GroupRow>(
+      `select slot, task, model, outcome, error_type, attempts, input_tokens, output_tokens, cached_input_tokens,
+              reasoning_tokens, task_cost_usd, task_costed, open_input_tokens, open_cached_input_tokens, open_output_tokens
+       from ${g.table} where connection_id = ? and slot >= ?`,
+    ),
+    latencies: db.prepare<[string, number], LatencyRow>(
+      `select model, duration_buckets, ttft_buckets, ttft_sum_ms, ttft_count from ${g.latency} where connection_id = ? and slot >= ?`,
+    ),
+  }));
 
   /** A group's cost: what the tasks gave, plus the rest priced on the slot's day; unknown where no price holds. */
-  const price = (r: GroupRow, day: string): PricedRow => {
+  const price = (r: GroupRow, day: string, lookup: ModelPriceLookup): PricedRow => {
     const open = r.attempts - r.task_costed;
-    const p = open > 0 ? prices.priceOn(r.model, day) : null;
+    const p = open > 0 ? lookup(r.model, day) : null;
     const openCost = p
       ? priceTokens(p, {
           inputTokens: r.open_input_tokens,
@@ -76,26 +79,37 @@ export function usageSummaries(db: Db, prices: PricesRepo) {
     };
   };
 
-  /** Each group over the hours from `fromHour`, priced: the rows every figure is summed from. */
-  const pricedGroups = (connectionId: string, fromHour: number, div: number) =>
-    grouped.all({ c: connectionId, from: fromHour, div }).map((r) => ({ row: r, priced: price(r, dayOf(r.slot * div * HOUR_MS)) }));
+  /**
+   * Each rollup row from `fromMs` on (hour or day rows), priced: the rows every figure is summed from. Prices are
+   * looked up once per model and day.
+   */
+  const pricedGroups = (connectionId: string, fromMs: number, grain: 'hour' | 'day') => {
+    const g = grain === 'hour' ? hours : days;
+    const lookup = prices.lookup();
+    const dayCache = new Map<number, string>();
+    return g.rows.all(connectionId, Math.floor(fromMs / g.ms)).map((r) => {
+      let day = dayCache.get(r.slot);
+      if (day === undefined) dayCache.set(r.slot, (day = dayOf(r.slot * g.ms)));
+      return { row: r, priced: price(r, day, lookup) };
+    });
+  };
 
   return {
     pricedGroups,
 
     summary(connectionId: string | null, window: UsageWindow, now = Date.now()): UsageSummary {
-      const hours = USAGE_WINDOWS[window];
-      const slot = hours <= 24 ? 'hour' : 'day';
-      const div = slot === 'hour' ? 1 : 24;
-      const currentHour = Math.floor(now / HOUR_MS);
-      // Day slots start at midnight (UTC), so every day of the chart is whole except today.
-      const fromHour = slot === 'hour' ? currentHour - hours : Math.floor((currentHour - hours) / 24) * 24;
+      const windowHours = USAGE_WINDOWS[window];
+      const slot = windowHours <= 24 ? 'hour' : 'day';
+      const g = slot === 'hour' ? hours : days;
+      const slotMs = slot === 'hour' ? HOUR_MS : DAY_MS;
+      // Slots are whole hours, or whole UTC days: the window starts at the top of its first slot.
+      const fromMs = Math.floor((now - windowHours * HOUR_MS) / slotMs) * slotMs;
       const totals = emptyFigures();
       const tasks = new Map<string, ReturnType<typeof emptyFigures>>();
       const models = new Map<string, ReturnType<typeof emptyFigures>>();
       const series = new Map<number, ReturnType<typeof emptyFigures>>();
       const failures = new Map<string, FailureCost>();
-      const groups = connectionId ? pricedGroups(connectionId, fromHour, div) : [];
+      const groups = connectionId ? pricedGroups(connectionId, fromMs, slot) : [];
       for (const { row, priced } of groups) {
         addFigures(totals, priced);
         const into = <K>(map: Map<K, ReturnType<typeof emptyFigures>>, key: K) => {
@@ -122,7 +136,7 @@ export function usageSummaries(db: Db, prices: PricesRepo) {
 
       const latency = new Map<string, { duration: number[]; ttft: number[]; ttftSum: number; ttftCount: number }>();
       if (connectionId) {
-        for (const r of latencies.all(connectionId, fromHour)) {
+        for (const r of g.latencies.all(connectionId, Math.floor(fromMs / slotMs))) {
           let l = latency.get(r.model);
           if (!l) latency.set(r.model, (l = { duration: emptyBuckets(), ttft: emptyBuckets(), ttftSum: 0, ttftCount: 0 }));
           addBuckets(l.duration, safeJson(r.duration_buckets));
@@ -146,15 +160,15 @@ export function usageSummaries(db: Db, prices: PricesRepo) {
       });
 
       const slots: UsageSummary['series'] = [];
-      for (let s = Math.floor(fromHour / div); s <= Math.floor(currentHour / div); s++) {
-        slots.push({ at: new Date(s * div * HOUR_MS).toISOString(), ...(series.get(s) ?? emptyFigures()) });
+      for (let s = Math.floor(fromMs / slotMs); s <= Math.floor(now / slotMs); s++) {
+        slots.push({ at: new Date(s * slotMs).toISOString(), ...(series.get(s) ?? emptyFigures()) });
       }
       const byCost = (a: { costUsd: number | null; inputTokens: number }, b: { costUsd: number | null; inputTokens: number }) =>
         (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.inputTokens - a.inputTokens;
       return {
         connectionId,
         window,
-        from: new Date(fromHour * HOUR_MS).toISOString(),
+        from: new Date(fromMs).toISOString(),
         slot,
         totals: { ...totals, costPerSuccessUsd: costPerSuccess(totals) },
         byTask: [...tasks].map(([task, f]) => ({ task, ...f, costPerSuccessUsd: costPerSuccess(f) })).sort(byCost),
