@@ -131,6 +131,12 @@ async function scenario(te: TestEngine, db: TestPostgres) {
   assert.deepEqual([estimate.tasks[1].basedOnAttempts, estimate.tasks[1].costUsd], [0, null], 'no usage recorded for this task yet');
   assert.equal(estimate.jobsWithoutHistory, 3);
 
+  // A bulk retry's confirmation asks for the jobs per task, then the estimate of them.
+  const preview = await te.call('jobs.preview', { action: 'retry', target: { filter: { states: ['failed'], tasks: ['cd_usage'] } } });
+  assert.deepEqual(preview.byTask, [{ task: 'cd_usage', jobs: 1 }], 'the one permanently failed job');
+  const retryEstimate = await te.call('usage.estimate', { tasks: preview.byTask });
+  assert.ok(close(retryEstimate.costUsd, expectedCost / 4), 'one attempt at the recent average');
+
   // Read twice, counted once: the rollups do not move when the reader reads again.
   await te.engine.parts.history.reader()?.readNow();
   assert.equal((await te.call('usage.summary', { window: '24h' })).totals.attempts, 5);
