@@ -93,6 +93,10 @@ test(
       assert.match(csv, /\nmodel,in-house-llm,3,3,0,2700,0,600,0,,3\n/);
 
       await wc.screenshot('usage-1440');
+      await page.getByTestId('usage-model-table').scrollIntoViewIfNeeded();
+      await wc.screenshot('usage-1440-tables');
+      await page.getByTestId('usage-prices').scrollIntoViewIfNeeded();
+      await wc.screenshot('usage-1440-prices');
       await page.setViewportSize({ width: 1024, height: 700 });
       await wc.screenshot('usage-1024');
       await page.setViewportSize({ width: 1440, height: 900 });

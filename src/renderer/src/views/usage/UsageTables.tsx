@@ -56,7 +56,7 @@ export function ModelUsageTable({ models }: { models: ModelUsage[] }) {
             <th>Output</th>
             <th>Cost</th>
             <th>Duration p50 · p95</th>
-            <th>First token</th>
+            <th>First token (mean)</th>
           </tr>
         </thead>
         <tbody>
@@ -79,8 +79,15 @@ export function ModelUsageTable({ models }: { models: ModelUsage[] }) {
               <td className="num">
                 {formatMs(m.durationP50Ms)} · {formatMs(m.durationP95Ms)}
               </td>
-              <td className="num" title={m.ttftMeanMs === null ? 'No task reported a time to first token' : 'mean (p50)'}>
-                {m.ttftMeanMs === null ? '—' : `${formatMs(m.ttftMeanMs)} (${formatMs(m.ttftP50Ms)})`}
+              <td
+                className="num"
+                title={
+                  m.ttftMeanMs === null
+                    ? 'No task reported a time to first token'
+                    : `mean; p50 about ${formatMs(m.ttftP50Ms)} (from buckets)`
+                }
+              >
+                {formatMs(m.ttftMeanMs)}
               </td>
             </tr>
           ))}
