@@ -22,7 +22,7 @@ interface Worker {
   request<T>(message: string, key: string): Promise<T>;
 }
 
-async function startWorker(connectionString: string, companion: boolean): Promise<Worker> {
+async function startWorker(connectionString: string, companion: boolean, usage = false): Promise<Worker> {
   const child = fork(path.join(import.meta.dirname, 'fixtures/noop-worker.ts'), [], {
     // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each worker there (open it in Chrome's DevTools).
     execArgv: [
@@ -34,6 +34,7 @@ async function startWorker(connectionString: string, companion: boolean): Promis
       ...process.env,
       BENCH_DATABASE_URL: connectionString,
       BENCH_COMPANION: companion ? '1' : '0',
+      BENCH_USAGE: usage ? '1' : '0',
       BENCH_CONCURRENCY: String(CONCURRENCY),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -87,6 +88,7 @@ export default async function bench(): Promise<BenchResult[]> {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
     const plain: number[] = [];
     const withCompanion: number[] = [];
+    const withUsage: number[] = [];
     const plainCpu: number[] = [];
     const companionCpu: number[] = [];
     let statementsPerSecond = 0;
@@ -110,11 +112,18 @@ export default async function bench(): Promise<BenchResult[]> {
       attemptsWritten = after.attemptsWritten - before.attemptsWritten;
       companionCpu.push(after.cpuMs - before.cpuMs);
       await stopWorker(worker);
+
+      // The same, with recordUsage() on every job (AsyncLocalStorage lookup, validation, sums, the usage columns).
+      const recording = await startWorker(server.connectionString, true, true);
+      withUsage.push(await drain(pool));
+      await new Promise((r) => setTimeout(r, 500));
+      await stopWorker(recording);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const plainMs = median(plain);
     const companionMs = median(withCompanion);
     const rate = (ms: number) => Math.round((JOBS / ms) * 1000);
+    const usageMs = median(withUsage);
     return [
       {
         name: `worker with the companion drains ${JOBS} noop jobs`,
@@ -126,6 +135,13 @@ export default async function bench(): Promise<BenchResult[]> {
           `concurrency ${CONCURRENCY}, median of ${ROUNDS}; worker CPU per job ${((median(companionCpu) / JOBS) * 1000).toFixed(0)} vs ` +
           `${((median(plainCpu) / JOBS) * 1000).toFixed(0)} µs; the companion wrote ${attemptsWritten} attempts in at most ` +
           `${statementsPerSecond.toFixed(1)} statements/s (flushes + heartbeats), whatever the job rate`,
+      },
+      {
+        name: `the same with recordUsage() on every job`,
+        baseline: 'the worker with the companion, no usage',
+        baselineMs: companionMs,
+        candidateMs: usageMs,
+        notes: `throughput ${(companionMs / usageMs).toFixed(2)}x of the companion without usage (target >= 0.97x): ${rate(usageMs)} jobs/s`,
       },
     ];
   } finally {

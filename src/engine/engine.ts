@@ -24,6 +24,7 @@ import { createRecovery, type RecoveryDomain } from './recovery/domain.ts';
 import { createBackfill } from './backfill/domain.ts';
 import { createWorkers } from './workers/domain.ts';
 import { createPoolLiveness } from './workers/pool-liveness.ts';
+import { createUsage, type UsageDomain } from './usage/domain.ts';
 import type { StopReport } from './runner/host.ts';
 import type { DemoWorkerSettings } from './runner/controller.ts';
 
@@ -191,7 +192,11 @@ export function createEngine(options: EngineOptions): Engine {
     sessions,
     isHostedPool: (poolId) => ownPools.all().has(poolId),
     hostedRecording: () => runner.recording(),
+    // The usage domain is created just below; these run only once attempts are read.
+    onAttempts: (batch) => usage.recordBatch(batch),
+    priceUsage: (u, at) => usage.priceAttempt(u, at),
   });
+  const usage: UsageDomain = createUsage({ db, connectionFor: (id) => history.connectionFor(id) });
   // Whether a pool runs, for every view and every unlock. Unknown pools are judged against the stuck view's
   // default threshold, read when judging (the stuck domain is created below).
   const liveness = createPoolLiveness({
@@ -213,7 +218,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
-  for (const domain of [recovery, backfill, history]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
+  for (const domain of [recovery, backfill, history, usage]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
 
   const handlers: Handlers = {
     'app.status': () => status(),
@@ -226,6 +231,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...recovery.handlers,
     ...backfill.handlers,
     ...workers.handlers,
+    ...usage.handlers,
   };
   const operations = { handlers, sessions, log };
 

@@ -11,6 +11,8 @@ export interface RunOwner {
   getStore(): import('node:async_hooks').AsyncLocalStorage<JobRun>;
   /** Run tasks inside AsyncLocalStorage (recordUsage() and jobAbortSignal() without arguments). */
   readonly asyncContext: boolean;
+  /** Which attempts keep the raw model output (options.keepRawOutput). */
+  readonly keepRawOutput?: 'failures' | 'all' | 'none';
 }
 
 /** The reason a job's signal aborts when Jobdeck cancels it. */
@@ -52,6 +54,10 @@ export class JobRun {
   /** graphile-worker resolves queue names in batches (50 ms); a flush waits briefly for a pending one. */
   queuePending: Promise<unknown> | null = null;
   usage: UsageTotals | null = null;
+  /** The last rawOutput given to recordUsage; turned into bounded text at the end, or dropped (see keepRawOutput). */
+  private rawGiven: unknown = undefined;
+  /** The raw model output kept for this attempt (at most 64 KiB of UTF-8), or null. */
+  rawOutput: string | null = null;
   /** Responses already counted through `recordUsage({ rawOutput })`, so returning them does not count twice. */
   private usageSources: WeakSet<object> | null = null;
   /** Cancel requests that reached this attempt (request ids), in arrival order; empty for a cancel from this process. */
@@ -179,6 +185,7 @@ export class JobRun {
     }
     let numbers: Partial<UsageNumbers> = input;
     const raw = input.rawOutput;
+    if (raw !== undefined && raw !== null) this.rawGiven = raw;
     if (raw !== undefined && raw !== null && typeof raw === 'object') {
       const fromRaw = usageFromResponse(raw);
       if (fromRaw) {
@@ -233,6 +240,11 @@ export class JobRun {
       this.error = errorText(error);
       this.captureErrorUsage(error);
     }
+    if (this.rawGiven !== undefined) {
+      const keep = this.owner.keepRawOutput ?? 'failures';
+      if (keep === 'all' || (keep === 'failures' && this.outcome !== 'success')) this.rawOutput = rawOutputText(this.rawGiven);
+      this.rawGiven = undefined;
+    }
   }
 }
 
@@ -260,6 +272,27 @@ class CompanionHelpers {
   get abortPromise(): Promise<void> {
     return (this as unknown as { [RUN]: JobRun })[RUN].abortPromise;
   }
+}
+
+/** The raw output kept: text as given, anything else as JSON; bounded to 64 KiB of UTF-8; null if it cannot be shown. */
+export function rawOutputText(value: unknown): string | null {
+  let text: string | undefined;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      return null; // a cycle, a BigInt: nothing to keep, and never a failure of the job
+    }
+  }
+  if (!text) return null;
+  return boundUtf8(cleanText(text, MAX_ERROR_BYTES), MAX_ERROR_BYTES);
+}
+
+function boundUtf8(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  // A cut in the middle of a character leaves U+FFFD at the end: acceptable, and still valid text.
+  return Buffer.from(text).subarray(0, bytes).toString('utf8');
 }
 
 /** The error text stored for a failed attempt: graphile-worker's message, bounded to 64 KiB of UTF-8. */

@@ -48,6 +48,11 @@ export interface JobdeckOptions {
    * -1: never, the console then polls). Default 0.
    */
   notifyIntervalMs?: number;
+  /**
+   * Which attempts keep the raw model output given to recordUsage({ rawOutput }) (at most 64 KiB each): 'failures'
+   * (default: to diagnose an answer that did not parse), 'all', or 'none'.
+   */
+  keepRawOutput?: 'failures' | 'all' | 'none';
 }
 
 export type ResolvedJobdeckOptions = Required<Omit<JobdeckOptions, 'connectionString'>> & {
@@ -72,6 +77,7 @@ export const DEFAULT_OPTIONS: ResolvedJobdeckOptions = {
   rollupShards: 16,
   asyncContext: true,
   notifyIntervalMs: 0,
+  keepRawOutput: 'failures',
 };
 
 /** Fills defaults; a value of the wrong type or out of range falls back to the default (reported in `problems`). */
@@ -111,6 +117,11 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
   num('cancelTimeoutMs', 0, 24 * 3600_000);
   num('rollupShards', 1, 1024);
   num('notifyIntervalMs', -1, 3_600_000);
+  if (input.keepRawOutput !== undefined) {
+    if (input.keepRawOutput === 'failures' || input.keepRawOutput === 'all' || input.keepRawOutput === 'none')
+      options.keepRawOutput = input.keepRawOutput;
+    else problems.push(`jobdeck.keepRawOutput=${String(input.keepRawOutput)} ignored (expected 'failures', 'all' or 'none')`);
+  }
   options.rollupShards = Math.floor(options.rollupShards);
   return { options, problems };
 }

@@ -36,6 +36,7 @@ interface CancelUpdate {
 export class PoolRecorder implements RunOwner, PoolHandle {
   readonly poolId: string;
   readonly asyncContext: boolean;
+  readonly keepRawOutput: 'failures' | 'all' | 'none';
   readonly running = new Map<string, JobRun>();
   readonly queueNames = new Map<number, string>();
   private readonly workers = new Set<Worker>();
@@ -75,6 +76,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   constructor(private readonly init: PoolRecorderInit) {
     this.poolId = init.workerPool.id;
     this.asyncContext = init.options.asyncContext;
+    this.keepRawOutput = init.options.keepRawOutput;
     this.shard = shardOf(this.poolId, init.options.rollupShards);
     this.db = new CompanionDb({
       config: init.connection,
@@ -453,7 +455,7 @@ async function waitForQueueNames(batch: readonly JobRun[]): Promise<void> {
 }
 
 function weight(run: JobRun): number {
-  return ROW_BYTES + (run.error ? run.error.length * 2 : 0);
+  return ROW_BYTES + (run.error ? run.error.length * 2 : 0) + (run.rawOutput ? run.rawOutput.length * 2 : 0);
 }
 
 /** A stable shard per pool (FNV-1a of the pool id). */

@@ -118,6 +118,15 @@ create index if not exists cancel_requests_pending_idx on jobdeck.cancel_request
   where acknowledged_at is null;
 `,
   },
+  {
+    id: 2,
+    name: 'attempts.raw_output',
+    sql: `
+-- The model's raw output of an attempt (recordUsage({ rawOutput })), at most 64 KiB of UTF-8: kept for failed
+-- attempts (keepRawOutput: 'failures', the default) or all of them ('all'), to diagnose an unparseable answer.
+alter table jobdeck.attempts add column if not exists raw_output text;
+`,
+  },
 ];
 
 export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].id;

@@ -14,11 +14,11 @@ with ins as (
   insert into jobdeck.attempts (
     job_id, task, queue, job_key, attempt, max_attempts, started_at, finished_at, duration_ms, outcome, error,
     pool_id, model, provider, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd,
-    time_to_first_token_ms)
+    time_to_first_token_ms, raw_output)
   select (r->>0)::bigint, r->>1, r->>2, r->>3, (r->>4)::int, (r->>5)::int,
     to_timestamp((r->>6)::float8 / 1000), to_timestamp((r->>7)::float8 / 1000), (r->>8)::float8, r->>9, r->>10,
     $3::text, r->>11, r->>12, (r->>13)::bigint, (r->>14)::bigint, (r->>15)::bigint, (r->>16)::bigint,
-    (r->>17)::float8, (r->>18)::float8
+    (r->>17)::float8, (r->>18)::float8, r->>19
   from jsonb_array_elements($1::jsonb) as r
   returning id
 ), roll as (
@@ -87,10 +87,11 @@ export async function writeAttempts(
       u?.reasoningTokens ?? null,
       u?.costUsd ?? null,
       u?.timeToFirstTokenMs ?? null,
+      r.rawOutput,
     ];
   }
   const { rows: out } = await client.query<{ max_id: string | null; n: number }>({
-    name: 'jobdeck_flush_v2',
+    name: 'jobdeck_flush_v3',
     text: FLUSH_SQL,
     values: [JSON.stringify(rows), JSON.stringify(rollups(runs)), poolId, shard, notify],
   });

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Logger, run, type Runner } from 'graphile-worker';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { startDemo, startDemoProducer, DEMO_PIPELINES, installDemoSchema, type DemoRuntime } from '../../src/engine/demo/index.ts';
+import {
+  startDemo,
+  startDemoProducer,
+  DEMO_MODELS,
+  DEMO_PIPELINES,
+  installDemoSchema,
+  type DemoRuntime,
+} from '../../src/engine/demo/index.ts';
 import type { FailureMix } from '../../src/engine/demo/fake-llm.ts';
 
 const NO_FAILURES: FailureMix = { quota: 0, timeout: 0, invalidJson: 0, missingFields: 0, serverError: 0 };
@@ -110,7 +117,7 @@ describe('demo pipeline against a real graphile-worker runner', () => {
       );
       assert.ok(rows.length > 0, `${p.task} produced outputs`);
       for (const row of rows) {
-        assert.equal(row.model, 'gpt-4o-mini');
+        assert.equal(row.model, DEMO_MODELS[p.task], 'each pipeline asks the simulated provider for its own model');
         assert.ok(Object.keys(row.output).length >= 3, `${p.task} output ${JSON.stringify(row.output)}`);
       }
     }

@@ -46,18 +46,44 @@ export function parseChatRequest(raw: string): ChatRequest | null {
   return { model: typeof b.model === 'string' ? b.model : 'gpt-4o-mini', messages, requiredFields };
 }
 
-/** A `chat.completion` response body with token usage estimated at four characters a token. */
+/** Characters per token by model family: Claude's tokenizer cuts English text a little finer than OpenAI's o200k. */
+export function charsPerToken(model: string): number {
+  return model.startsWith('claude') ? 3.5 : 4;
+}
+
+/** Tokens of a text for a model (what the provider would bill), at least one. */
+export const tokensOf = (text: string, model: string): number => Math.max(1, Math.ceil(text.length / charsPerToken(model)));
+
+/**
+ * Token usage of one request and answer, as a provider reports it: the prompt's tokens (plus a few per message for
+ * the chat template), the answer's, and the part of the prompt served from the provider's cache: the system
+ * prompt, identical on every call of a task, in whole blocks of 64 tokens once it is long enough (OpenAI caches
+ * prefixes of 1,024 tokens and more; the demo's prompts are short, so it is scaled down to show).
+ */
+export function usageOf(request: ChatRequest, content: string) {
+  const prompt_tokens = request.messages.reduce((n, m) => n + tokensOf(m.content, request.model) + 4, 3);
+  const system = request.messages.find((m) => m.role === 'system');
+  const systemTokens = system ? tokensOf(system.content, request.model) : 0;
+  const cached_tokens = systemTokens >= 64 ? Math.floor(systemTokens / 64) * 64 : 0;
+  const completion_tokens = tokensOf(content, request.model);
+  return {
+    prompt_tokens,
+    completion_tokens,
+    total_tokens: prompt_tokens + completion_tokens,
+    prompt_tokens_details: { cached_tokens },
+    completion_tokens_details: { reasoning_tokens: 0 },
+  };
+}
+
+/** A `chat.completion` response body with its token usage (see usageOf). */
 export function completionBody(request: ChatRequest, content: string, finishReason: 'stop' | 'length'): string {
-  const promptChars = request.messages.reduce((n, m) => n + m.content.length, 0);
-  const prompt_tokens = Math.ceil(promptChars / 4);
-  const completion_tokens = Math.ceil(content.length / 4);
   return JSON.stringify({
     id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: request.model,
     choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finishReason }],
-    usage: { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens },
+    usage: usageOf(request, content),
     system_fingerprint: 'fp_jobdeck_fake',
   });
 }

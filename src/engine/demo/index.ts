@@ -59,6 +59,13 @@ export interface DemoRuntime {
   stop(): Promise<void>;
 }
 
+/** The models the demo's pipelines ask the simulated provider for (all in the default price table). */
+export const DEMO_MODELS: Record<string, string> = {
+  generate_insight: 'gpt-4o-mini',
+  enrich_record: 'gpt-4.1-mini',
+  summarize: 'claude-3-5-haiku',
+};
+
 // Short enough that a simulated timeout shows up within seconds rather than minutes, long enough for real providers.
 const FAKE_TIMEOUT_MS = 5_000;
 const REAL_TIMEOUT_MS = 60_000;
@@ -73,6 +80,9 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoRuntime>
         apiKey: fake.apiKey,
         model: options.llm?.model ?? 'gpt-4o-mini',
         timeoutMs: options.llm?.timeoutMs ?? FAKE_TIMEOUT_MS,
+        // The simulated provider answers for any model: the pipelines use a few, so usage and cost differ per model.
+        modelsByTask: options.llm?.model ? undefined : DEMO_MODELS,
+        simulated: true,
       }
     : {
         baseUrl: options.llm?.baseUrl ?? '',

@@ -9,6 +9,21 @@ export interface LlmConfig {
   apiKey: string;
   model: string;
   timeoutMs: number;
+  /** A model per task (the simulated provider answers for any): the demo's usage then spans a few models. */
+  modelsByTask?: Record<string, string>;
+  /** The simulated provider: it bills a generation the client's timeout cut off (see tasks.ts). */
+  simulated?: boolean;
+}
+
+/** What a provider's answer says of its cost: the model that answered, its token counts and its raw text. */
+export interface LlmResponseInfo {
+  model: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+  /** The message content as the model wrote it (what failed to parse, when it did). */
+  content: string | null;
 }
 
 export interface ChatJsonRequest {
@@ -139,8 +154,9 @@ function parseCompletion(bodyText: string, requiredFields: readonly string[]): R
 export async function chatJson(
   config: LlmConfig,
   request: ChatJsonRequest,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; model?: string; onResponse?: (info: LlmResponseInfo) => void } = {},
 ): Promise<Record<string, unknown>> {
+  const model = options.model ?? config.model;
   const { signal } = options;
   if (signal?.aborted) throw cancelledError(signal.reason);
   // Own controller rather than AbortSignal.any: it tells our timeout from the caller's abort, and the listener on
@@ -164,7 +180,7 @@ export async function chatJson(
         ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
       },
       body: JSON.stringify({
-        model: config.model,
+        model,
         messages: [
           { role: 'system', content: `${request.system}\n\n${fieldsInstruction(request.requiredFields)}` },
           { role: 'user', content: request.user },
@@ -186,5 +202,34 @@ export async function chatJson(
   if (!response.ok) {
     throw new LlmError(apiErrorMessage(response.status, errorDetail(bodyText, response.statusText)), 'api', response.status);
   }
+  // The answer was generated, so it was billed, whether it parses or not: report it before judging it.
+  const info = responseInfo(bodyText, model);
+  if (info) options.onResponse?.(info);
   return parseCompletion(bodyText, request.requiredFields);
+}
+
+const count = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** The usage and raw text of a chat-completions body (OpenAI's shape); null when it is not one. */
+function responseInfo(bodyText: string, requested: string): LlmResponseInfo | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return null;
+  }
+  if (!isRecord(body)) return null;
+  const usage = isRecord(body.usage) ? body.usage : {};
+  const prompt = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const completion = isRecord(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
+  const choice: unknown = Array.isArray(body.choices) ? body.choices[0] : undefined;
+  const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
+  return {
+    model: typeof body.model === 'string' ? body.model : requested,
+    inputTokens: count(usage.prompt_tokens),
+    outputTokens: count(usage.completion_tokens),
+    cachedInputTokens: count(prompt.cached_tokens),
+    reasoningTokens: count(completion.reasoning_tokens),
+    content: typeof message?.content === 'string' ? message.content : null,
+  };
 }

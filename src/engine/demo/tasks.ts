@@ -1,6 +1,8 @@
 import type { JobHelpers, Task, TaskList } from 'graphile-worker';
 import { z } from 'zod';
-import { chatJson, type LlmConfig } from './llm-client.ts';
+import { chatJson, fieldsInstruction, LlmError, type LlmConfig, type LlmResponseInfo } from './llm-client.ts';
+import { recordUsage } from '../../worker/index.ts';
+import { tokensOf } from './fake-wire.ts';
 import { DEMO_PIPELINES, type DemoPipeline, type DemoTaskName } from './schema.ts';
 
 /** What each task asks the model, and the shape its answer must have before it is stored. */
@@ -92,21 +94,65 @@ function makeLlmTask(p: DemoPipeline, getLlm: () => LlmConfig): Task {
       return;
     }
     const llm = getLlm();
-    // helpers.abortSignal: the runner host swaps in a per-job signal, so cancelling one job aborts this call.
-    const answer = await chatJson(
-      llm,
-      { system: prompt.system, user: `${item.title}\n\n${item.text}`, requiredFields },
-      { signal: helpers.abortSignal },
-    );
+    const model = llm.modelsByTask?.[p.task] ?? llm.model;
+    const request = { system: prompt.system, user: `${item.title}\n\n${item.text}`, requiredFields };
+    // Every answer's usage goes to the companion (Jobdeck's Usage view), with the raw text kept for a failed attempt.
+    const onResponse = (r: LlmResponseInfo) =>
+      recordUsage(
+        {
+          rawOutput: r.content ?? '',
+          model: r.model,
+          provider: 'openai',
+          inputTokens: r.inputTokens,
+          outputTokens: r.outputTokens,
+          cachedInputTokens: r.cachedInputTokens,
+          reasoningTokens: r.reasoningTokens,
+        },
+        helpers,
+      );
+    let answer: Record<string, unknown>;
+    try {
+      // helpers.abortSignal: the runner host swaps in a per-job signal, so cancelling one job aborts this call.
+      answer = await chatJson(llm, request, { signal: helpers.abortSignal, model, onResponse });
+    } catch (error) {
+      if (llm.simulated && error instanceof LlmError && error.kind === 'timeout') billTimeout(llm, model, request, helpers);
+      throw error;
+    }
     const checked = prompt.output.safeParse(answer);
     if (!checked.success) throw new Error(`Model output failed validation: ${describeIssues(checked.error)}`);
     // A concurrent run for the same item may have written first; its output stands.
     await helpers.query(
       `insert into ${p.outputTable} (${p.outputKey}, ${p.outputColumn}, model) values ($1, $2::jsonb, $3)
        on conflict (${p.outputKey}) do nothing`,
-      [id, JSON.stringify(checked.data), llm.model],
+      [id, JSON.stringify(checked.data), model],
     );
   };
+}
+
+/** Tokens a model streams per second, for the simulated bill of a generation cut off by the client's timeout. */
+const SIMULATED_TOKENS_PER_S = 60;
+
+/**
+ * A timeout after a long generation still costs: providers bill the prompt and whatever was generated before the
+ * client gave up. A real provider's bill for it is not visible to the client (nothing is recorded then); the
+ * simulated one bills the prompt and the tokens it would have streamed until the timeout.
+ */
+function billTimeout(
+  llm: LlmConfig,
+  model: string,
+  request: { system: string; user: string; requiredFields: string[] },
+  helpers: JobHelpers,
+) {
+  const prompt = `${request.system}\n\n${fieldsInstruction(request.requiredFields)}${request.user}`;
+  recordUsage(
+    {
+      model,
+      provider: 'openai',
+      inputTokens: tokensOf(prompt, model) + 11,
+      outputTokens: Math.min(4096, Math.round((llm.timeoutMs / 1000) * SIMULATED_TOKENS_PER_S)),
+    },
+    helpers,
+  );
 }
 
 /**

@@ -11,6 +11,8 @@ export interface CompanionProbe {
   role: string;
   /** `jobdeck.workers` can be read too (pools and hosts). */
   workersReadable: boolean;
+  /** `jobdeck.attempts.raw_output` exists (companion schema version 2 and later). */
+  hasRawOutput: boolean;
 }
 
 /**
@@ -26,11 +28,13 @@ export async function probeCompanion(db: Pick<pg.Pool, 'query'>): Promise<Compan
     usage: boolean | null;
     can_read: boolean | null;
     can_read_workers: boolean | null;
+    has_raw_output: boolean;
   }>(
     `select n.oid::text as schema_oid, current_database() as db, current_user as role, a.oid::text as attempts_oid,
             case when n.oid is not null then has_schema_privilege(n.oid, 'usage') end as usage,
             case when a.oid is not null then has_table_privilege(a.oid, 'select') end as can_read,
-            case when w.oid is not null then has_table_privilege(w.oid, 'select') end as can_read_workers
+            case when w.oid is not null then has_table_privilege(w.oid, 'select') end as can_read_workers,
+            exists (select 1 from pg_attribute c where c.attrelid = a.oid and c.attname = 'raw_output' and not c.attisdropped) as has_raw_output
      from (select 1) one
      left join pg_namespace n on n.nspname = 'jobdeck'
      left join pg_class a on a.relnamespace = n.oid and a.relname = 'attempts' and a.relkind in ('r', 'p')
@@ -44,6 +48,7 @@ export async function probeCompanion(db: Pick<pg.Pool, 'query'>): Promise<Compan
     stream: r.schema_oid === null ? null : `${r.db}:${r.schema_oid}`,
     role: r.role,
     workersReadable: r.usage === true && r.can_read_workers === true,
+    hasRawOutput: r.has_raw_output === true,
   };
 }
 

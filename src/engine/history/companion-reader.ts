@@ -7,7 +7,7 @@ import { AttemptCursor } from './attempt-cursor.ts';
 import { firstIdAfter, probeCompanion, type CompanionProbe } from './companion-probe.ts';
 import { readPage, type AttemptsPage } from './companion-rows.ts';
 import { companionStore, type CompanionStore } from './companion-store.ts';
-import type { ExactAttemptsRepo } from './exact-attempts.ts';
+import type { ExactAttemptsRepo, RecordedAttempt } from './exact-attempts.ts';
 import { CompanionListener } from './companion-listener.ts';
 import { ReportingPools, type ReportingPool } from './reporting-pools.ts';
 
@@ -23,6 +23,8 @@ export interface CompanionReaderOptions {
   pollMs?: number;
   /** Whether a pool is this console's hosted runner's (its attempts are labelled so). */
   isHostedPool?: (poolId: string) => boolean;
+  /** Called with each page's new attempts inside its SQLite transaction (the usage rollups). */
+  onBatch?: (recorded: RecordedAttempt[]) => void;
 }
 
 /** Rows per page, and pages per pass before the event loop and other passes get a turn. */
@@ -61,6 +63,7 @@ export class CompanionReader {
   private probe: CompanionProbe | null = null;
   private probedAt = 0;
   private lastRejectLog = 0;
+  private lastUsageLog = 0;
   private unloggedRejections = 0;
   private readonly feed: CompanionFeedStatus = {
     state: 'stopped',
@@ -221,7 +224,7 @@ export class CompanionReader {
     let page: AttemptsPage;
     let pages = 0;
     do {
-      page = await readPage(pool, cursor.low, cursor.skip(), PAGE_ROWS);
+      page = await readPage(pool, cursor.low, cursor.skip(), PAGE_ROWS, probe.hasRawOutput);
       await this.apply(page);
       cursor.read(page.ids, page.xmax, Date.now());
       pages++;
@@ -254,6 +257,7 @@ export class CompanionReader {
   /** Writes a page's attempts (one SQLite transaction) and reports its refused rows. */
   private async apply(page: AttemptsPage): Promise<void> {
     for (const r of page.rejected) this.reject(r.id, r.reason);
+    this.usageDropped(page.usageDropped);
     if (page.attempts.length === 0) return;
     const generations = await this.store.generations(this.options.pool, page.attempts);
     // Asked once per pool per page, not per row.
@@ -270,10 +274,24 @@ export class CompanionReader {
       generations,
       (id) => this.pools.known(id),
       hostedPool,
+      this.options.onBatch,
     );
     this.feed.recorded += recorded;
     for (const r of failed) this.reject(r.id, r.reason);
     this.pools.ask(newPools);
+  }
+
+  /** Usage values out of bounds were dropped (the attempts are recorded): one log line a minute at most. */
+  private usageDropped(rows: AttemptsPage['usageDropped']): void {
+    if (rows.length === 0) return;
+    const now = Date.now();
+    if (now - this.lastUsageLog < 60_000) return;
+    this.lastUsageLog = now;
+    const first = rows[0];
+    this.options.log(
+      'warn',
+      `history: dropped out-of-bounds usage values of ${rows.length} attempt(s) (jobdeck.attempts row ${first.id}: ${first.fields.join(', ')}); the attempts are recorded without them`,
+    );
   }
 
   private reject(id: bigint, reason: string): void {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import type { ExactAttempt } from './exact-attempts.ts';
+import type { ExactAttempt, ReportedUsage } from './exact-attempts.ts';
+import { MAX_RAW_OUTPUT_BYTES } from '../../shared/model/usage.ts';
 
 /**
  * Reading `jobdeck.attempts` (written by the companion, docs/companion-schema.sql) page by page, and judging each
@@ -49,8 +50,69 @@ const attemptRowSchema = z
   .refine((r) => r.finished_ms >= r.started_ms - CLOCK_SLACK_MS, 'finished before it started')
   .refine((r) => r.finished_ms <= Date.now() + MAX_CLOCK_AHEAD_MS, 'finished more than a day in the future');
 
+/** The companion's own bounds on usage (src/worker/usage.ts): a value beyond them was not written by it. */
+const MAX_TOKENS = 1e12;
+const MAX_COST_USD = 1e6;
+const MAX_TTFT_MS = 24 * 3600_000;
+const MAX_MODEL = 200;
+
+const tokens = z
+  .string()
+  .regex(/^\d{1,13}$/)
+  .transform(Number)
+  .pipe(z.number().max(MAX_TOKENS));
+const usageFields = {
+  input_tokens: tokens,
+  output_tokens: tokens,
+  cached_input_tokens: tokens,
+  reasoning_tokens: tokens,
+  cost_usd: z.number().min(0).max(MAX_COST_USD),
+  time_to_first_token_ms: z.number().min(0).max(MAX_TTFT_MS),
+};
+type UsageField = keyof typeof usageFields;
+
+/**
+ * A row's usage, each field judged alone: a bad value (negative, fractional, absurd, NaN) is dropped and named,
+ * the rest kept, and the attempt itself is recorded whatever its usage says. Null when the row has no usage.
+ */
+export function judgeUsage(row: Record<string, unknown>): { usage: ReportedUsage | null; dropped: string[] } {
+  const dropped: string[] = [];
+  const num = (field: UsageField): number | null => {
+    const v = row[field];
+    if (v === null || v === undefined) return null;
+    const parsed = usageFields[field].safeParse(v);
+    if (parsed.success) return parsed.data;
+    dropped.push(field);
+    return null;
+  };
+  const text = (v: unknown, max: number): string | null => (typeof v === 'string' && v.length > 0 ? v.slice(0, max) : null);
+  const usage: ReportedUsage = {
+    model: text(row.model, MAX_MODEL),
+    provider: text(row.provider, 100),
+    inputTokens: num('input_tokens'),
+    outputTokens: num('output_tokens'),
+    cachedInputTokens: num('cached_input_tokens'),
+    reasoningTokens: num('reasoning_tokens'),
+    costUsd: num('cost_usd'),
+    timeToFirstTokenMs: num('time_to_first_token_ms'),
+  };
+  // Cached input is part of the input: more cached than input tokens is not a usage any provider reports.
+  if (usage.cachedInputTokens !== null && usage.inputTokens !== null && usage.cachedInputTokens > usage.inputTokens) {
+    dropped.push('cached_input_tokens');
+    usage.cachedInputTokens = null;
+  }
+  const any = Object.values(usage).some((v) => v !== null);
+  return { usage: any ? usage : null, dropped };
+}
+
 /** A row judged good: an attempt as the companion reported it (ids are exact JS numbers), before it is recorded. */
 export type CompanionAttempt = { id: number } & Omit<ExactAttempt, 'connectionId' | 'source' | 'sourceId' | 'generation'>;
+
+/** A row recorded without some of its usage values (they were out of bounds). */
+export interface UsageDropped {
+  id: bigint;
+  fields: string[];
+}
 
 export interface RejectedRow {
   id: bigint;
@@ -61,6 +123,7 @@ export interface RejectedRow {
 export interface AttemptsPage {
   attempts: CompanionAttempt[];
   rejected: RejectedRow[];
+  usageDropped: UsageDropped[];
   ids: bigint[];
   /** The statement's snapshot (txid): transactions below xmin had finished, from xmax on had not started. */
   xmin: bigint;
@@ -79,7 +142,7 @@ interface PageRow {
  * statement, so it tells which transactions the rows could not see yet. Columns are cut and cast so that no
  * row can make the statement fail or send megabytes: a 10 MB error costs its first 64 KiB and its size.
  */
-const PAGE_SQL = `
+const pageSql = (rawOutput: boolean) => `
 select txid_snapshot_xmin(s.snap)::text as xmin, txid_snapshot_xmax(s.snap)::text as xmax, a.*
 from (select txid_current_snapshot() as snap) s
 left join lateral (
@@ -88,24 +151,50 @@ left join lateral (
          (extract(epoch from a.started_at) * 1000)::float8 as started_ms,
          (extract(epoch from a.finished_at) * 1000)::float8 as finished_ms,
          a.duration_ms::float8 as duration_ms, left(a.outcome, 40) as outcome,
-         left(a.error, ${ERROR_READ_CHARS}) as error, octet_length(a.error) as error_bytes, left(a.pool_id, 201) as pool_id
+         left(a.error, ${ERROR_READ_CHARS}) as error, octet_length(a.error) as error_bytes, left(a.pool_id, 201) as pool_id,
+         left(a.model, ${MAX_MODEL + 1}) as model, left(a.provider, 101) as provider,
+         a.input_tokens::text as input_tokens, a.output_tokens::text as output_tokens,
+         a.cached_input_tokens::text as cached_input_tokens, a.reasoning_tokens::text as reasoning_tokens,
+         a.cost_usd::float8 as cost_usd, a.time_to_first_token_ms::float8 as time_to_first_token_ms,
+         ${rawOutput ? `left(a.raw_output, ${MAX_RAW_OUTPUT_BYTES})` : 'null::text'} as raw_output
   from jobdeck.attempts a
   where a.id > $1::bigint and a.id <> all($2::bigint[])
   order by a.id
   limit $3
 ) a on true`;
 
-/** Reads one page and judges its rows. */
-export async function readPage(db: Pick<pg.Pool, 'query'>, after: bigint, skip: bigint[], limit: number): Promise<AttemptsPage> {
-  const { rows } = await db.query<PageRow>(PAGE_SQL, [after.toString(), skip.map(String), limit]);
-  const page: AttemptsPage = { attempts: [], rejected: [], ids: [], xmin: BigInt(rows[0].xmin), xmax: BigInt(rows[0].xmax) };
+const PAGE_SQL = pageSql(false);
+const PAGE_SQL_RAW = pageSql(true);
+
+/** Reads one page and judges its rows; `rawOutput`: the schema has jobdeck.attempts.raw_output (version 2). */
+export async function readPage(
+  db: Pick<pg.Pool, 'query'>,
+  after: bigint,
+  skip: bigint[],
+  limit: number,
+  rawOutput = false,
+): Promise<AttemptsPage> {
+  const { rows } = await db.query<PageRow>(rawOutput ? PAGE_SQL_RAW : PAGE_SQL, [after.toString(), skip.map(String), limit]);
+  const page: AttemptsPage = {
+    attempts: [],
+    rejected: [],
+    usageDropped: [],
+    ids: [],
+    xmin: BigInt(rows[0].xmin),
+    xmax: BigInt(rows[0].xmax),
+  };
   for (const row of rows) {
     if (row.id === null) continue;
     const id = BigInt(row.id);
     page.ids.push(id);
     const judged = judgeRow(id, row);
     if ('reason' in judged) page.rejected.push(judged);
-    else page.attempts.push(judged);
+    else {
+      const { usage, dropped } = judgeUsage(row);
+      if (dropped.length) page.usageDropped.push({ id, fields: dropped });
+      const raw = row.raw_output;
+      page.attempts.push({ ...judged, usage, rawOutput: typeof raw === 'string' && raw.length > 0 ? raw : null });
+    }
   }
   return page;
 }

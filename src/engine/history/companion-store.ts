@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../store/db.ts';
 import type { CompanionAttempt } from './companion-rows.ts';
-import type { ExactAttemptsRepo } from './exact-attempts.ts';
+import type { ExactAttemptsRepo, RecordedAttempt } from './exact-attempts.ts';
 import type { ReportingPool } from './reporting-pools.ts';
 
 /** A heartbeat this many intervals late: the pool is no longer live (as the Workers view judges it). */
@@ -30,14 +30,16 @@ export function companionStore(db: Db, connectionId: string) {
       generations: Map<number, number>,
       knownPool: (id: string) => boolean,
       hostedPool: (id: string) => boolean,
+      onBatch: ((recorded: RecordedAttempt[]) => void) | undefined,
     ) => {
       let recorded = 0;
+      const batch: RecordedAttempt[] = [];
       const newPools = new Set<string>();
       const failed: { id: bigint; reason: string }[] = [];
       for (const a of attempts) {
         if (!knownPool(a.poolId)) newPools.add(a.poolId);
         try {
-          const isNew = exact.record({
+          const isNew = exact.recordWith({
             connectionId,
             ...a,
             // The hosted runner reports through the companion like any worker; its attempts keep saying they are
@@ -46,12 +48,17 @@ export function companionStore(db: Db, connectionId: string) {
             sourceId: a.id,
             generation: generations.get(a.id) ?? -a.id,
           });
-          if (isNew) recorded++;
+          if (isNew) {
+            recorded++;
+            batch.push(isNew);
+          }
         } catch (error) {
           // One row SQLite will not take must not hold back the others (the statement alone is undone).
           failed.push({ id: BigInt(a.id), reason: `could not be recorded: ${(error as Error).message}` });
         }
       }
+      // What the batch adds to other tables (the usage rollups), in the same transaction: once per batch, not per row.
+      if (batch.length > 0) onBatch?.(batch);
       return { recorded, newPools, failed };
     },
   );
@@ -100,8 +107,9 @@ export function companionStore(db: Db, connectionId: string) {
       generations: Map<number, number>,
       knownPool: (id: string) => boolean,
       hostedPool: (id: string) => boolean = () => false,
+      onBatch?: (recorded: RecordedAttempt[]) => void,
     ) {
-      return recordAll(exact, attempts, generations, knownPool, hostedPool);
+      return recordAll(exact, attempts, generations, knownPool, hostedPool, onBatch);
     },
 
     /**

@@ -10,7 +10,8 @@ import { DbWatcher } from './watcher.ts';
 import { enforceRetention, reclassifyAll } from './maintenance.ts';
 import { historyStatus } from './status.ts';
 import { jobRecords, type JobRecords } from './job-records.ts';
-import { exactAttemptsRepo } from './exact-attempts.ts';
+import { exactAttemptsRepo, type RecordedAttempt, type ReportedUsage } from './exact-attempts.ts';
+import type { AttemptUsage } from '../../shared/model/usage.ts';
 import { CompanionReader } from './companion-reader.ts';
 import { listAttempts } from './query.ts';
 import { summarize } from './summary.ts';
@@ -37,6 +38,10 @@ export interface HistoryContext {
   isHostedPool?: (poolId: string) => boolean;
   /** Whether the running hosted runner's attempts are being recorded, and why not (history.status says it). */
   hostedRecording?: () => HostedRecording | null;
+  /** Each batch of newly recorded attempts, inside its transaction (the usage domain's rollups). */
+  onAttempts?: (batch: readonly RecordedAttempt[]) => void;
+  /** An attempt's usage with its cost (the usage domain's price table), for the job page. */
+  priceUsage?: (usage: ReportedUsage, at: number) => AttemptUsage;
 }
 
 export interface HistoryDomain extends Domain<Ops> {
@@ -50,6 +55,8 @@ export interface HistoryDomain extends Domain<Ops> {
   watcher(): DbWatcher | null;
   /** The reader of the companion's attempts in the active database, when connected (tests make it read now). */
   reader(): CompanionReader | null;
+  /** The connection a read shows: the one asked for, the active one, else the last active one. */
+  connectionFor(id?: string): string | null;
   /** Resolves when no reclassification is running (tests, export after a rule change). */
   settled(timeoutMs?: number): Promise<void>;
 }
@@ -77,7 +84,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   // Every exact attempt, the hosted runner's included, comes through the companion (jobdeck.attempts) and the
   // reader: one path, so nothing is counted twice. The hosted runner's own events feed only its live status.
   const exact = exactAttemptsRepo(db, attempts, (m) => classifier.classify(m));
-  const records: JobRecords = jobRecords(db);
+  const records: JobRecords = jobRecords(db, ctx.priceUsage);
 
   let retentionTimer: NodeJS.Timeout | null = null;
   const retention = async (): Promise<number> => {
@@ -144,6 +151,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
     records,
     watcher: () => watcher,
     reader: () => reader,
+    connectionFor: (id) => resolveConnection(id),
     errorRules: () => [...settings.rules().filter((r) => r.enabled !== false && errorRuleSchema.safeParse(r).success), ...BUILTIN_RULES],
     classify: (message) => classifier.classify(message),
     async settled(timeoutMs = 30_000) {
@@ -166,6 +174,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
           log,
           watchedUntil,
           isHostedPool: ctx.isHostedPool,
+          onBatch: ctx.onAttempts,
         });
         const watch = new DbWatcher({
           pool: session.pool,

@@ -23,6 +23,29 @@ export interface ExactAttempt {
   sourceId: number | null;
   /** failure_attempts' generation (see attempts-repo): exact from the runner, looked up for the companion. */
   generation: number;
+  /** The LLM usage the attempt reported (checked by the reader); null or absent: none. */
+  usage?: ReportedUsage | null;
+  /** The model's raw output the companion kept for this attempt (bounded); null or absent: none. */
+  rawOutput?: string | null;
+}
+
+/** An attempt's LLM usage as its worker reported it (OpenTelemetry GenAI names in jobdeck.attempts). */
+export interface ReportedUsage {
+  model: string | null;
+  provider: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cachedInputTokens: number | null;
+  reasoningTokens: number | null;
+  /** As the task gave it; null: priced from the price table when read. */
+  costUsd: number | null;
+  timeToFirstTokenMs: number | null;
+}
+
+/** An attempt just recorded, with the error type its failure was given: what the usage rollups are made of. */
+export interface RecordedAttempt {
+  attempt: ExactAttempt;
+  errorType: string | null;
 }
 
 /** Two accounts of one attempt by different sources (the runner, the companion in the same process) start this close. */
@@ -43,9 +66,11 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   );
   const insert = db.prepare(
     `insert into job_attempts (connection_id, job_id, task, queue, attempt, max_attempts, started_at, finished_at, duration_ms,
-                               outcome, pool_id, source, source_id)
+                               outcome, pool_id, source, source_id, model, provider, input_tokens, output_tokens,
+                               cached_input_tokens, reasoning_tokens, cost_usd, ttft_ms, raw_output)
      values (@connectionId, @jobId, @task, @queue, @attempt, @maxAttempts, @startedAt, @finishedAt, @durationMs,
-             @outcome, @poolId, @source, @sourceId)`,
+             @outcome, @poolId, @source, @sourceId, @model, @provider, @inputTokens, @outputTokens,
+             @cachedInputTokens, @reasoningTokens, @costUsd, @ttftMs, @rawOutput)`,
   );
   const watchGuess = db.prepare<{ connectionId: string; jobId: number; attempt: number; at: number }, { id: number }>(
     `select id from failure_attempts
@@ -92,7 +117,8 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
     return v.settled === 'success' || v.settled === 'removed' ? v.settled : null;
   };
 
-  const writeFailure = (a: ExactAttempt): void => {
+  /** Writes the failure and returns the error type it was given. */
+  const writeFailure = (a: ExactAttempt): string => {
     const error = boundError(a.error ?? (a.outcome === 'cancelled' ? 'Cancelled (no reason recorded)' : '(no error message recorded)'));
     const row = {
       connectionId: a.connectionId,
@@ -113,24 +139,48 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
     const guess = watchGuess.get({ connectionId: a.connectionId, jobId: a.jobId, attempt: a.attempt, at: a.finishedAt });
     if (guess) takeOver.run({ ...row, id: guess.id });
     else insertFailure.run(row);
+    return row.errorType;
+  };
+
+  /**
+   * Records one attempt; null when it was known already (read twice, or reported by both sources), else the
+   * attempt with the error type its failure was given (for the usage rollups of the same batch).
+   */
+  const recordWith = (a: ExactAttempt): RecordedAttempt | null => {
+    const u = a.usage;
+    const params = {
+      ...a,
+      startedAt: Math.round(a.startedAt),
+      finishedAt: Math.round(a.finishedAt),
+      model: u?.model ?? null,
+      provider: u?.provider ?? null,
+      inputTokens: u?.inputTokens ?? null,
+      outputTokens: u?.outputTokens ?? null,
+      cachedInputTokens: u?.cachedInputTokens ?? null,
+      reasoningTokens: u?.reasoningTokens ?? null,
+      costUsd: u?.costUsd ?? null,
+      ttftMs: u?.timeToFirstTokenMs ?? null,
+      rawOutput: a.rawOutput ?? null,
+    };
+    delete (params as { usage?: unknown }).usage;
+    if (known.get(params)) return null;
+    insert.run(params);
+    const ok = a.outcome === 'success';
+    let errorType: string | null = null;
+    if (ok) {
+      if (ended(a) !== 'success') attempts.recordSuccess(a.connectionId, a.task, a.finishedAt);
+    } else {
+      if (a.outcome === 'cancelled') ended(a);
+      errorType = writeFailure(a);
+    }
+    attempts.recordDuration(a.connectionId, a.task, a.finishedAt, a.durationMs, ok);
+    return { attempt: a, errorType };
   };
 
   return {
+    recordWith,
     /** Records one attempt; false when it was known already (read twice, or reported by both sources). */
-    record(a: ExactAttempt): boolean {
-      const params = { ...a, startedAt: Math.round(a.startedAt), finishedAt: Math.round(a.finishedAt) };
-      if (known.get(params)) return false;
-      insert.run(params);
-      const ok = a.outcome === 'success';
-      if (ok) {
-        if (ended(a) !== 'success') attempts.recordSuccess(a.connectionId, a.task, a.finishedAt);
-      } else {
-        if (a.outcome === 'cancelled') ended(a);
-        writeFailure(a);
-      }
-      attempts.recordDuration(a.connectionId, a.task, a.finishedAt, a.durationMs, ok);
-      return true;
-    },
+    record: (a: ExactAttempt): boolean => recordWith(a) !== null,
   };
 }
 

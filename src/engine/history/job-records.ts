@@ -1,6 +1,21 @@
 import type { JobAttempt, JobOutcome, JobWorker } from '../../shared/model/jobs.ts';
 import type { Db } from '../store/db.ts';
 import type { RemovedJob } from '../jobs/admin-sql.ts';
+import type { AttemptUsage } from '../../shared/model/usage.ts';
+import type { ReportedUsage } from './exact-attempts.ts';
+
+/** Usage columns of job_attempts, as the job's attempts are read. */
+interface UsageColumns {
+  model: string | null;
+  provider: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cachedInputTokens: number | null;
+  reasoningTokens: number | null;
+  costUsd: number | null;
+  ttftMs: number | null;
+  rawOutput: string | null;
+}
 
 /** Characters of an attempt's error sent to the detail view. */
 const ATTEMPT_ERROR_CHARS = 4_000;
@@ -42,20 +57,26 @@ interface ExactRow {
 const OUTCOMES: Record<ExactRow['outcome'], JobOutcome> = { success: 'succeeded', failure: 'failed', cancelled: 'cancelled' };
 
 /** What the job explorer asks of the history about one job (`job_snapshots`, `job_attempts`, `failure_attempts`). */
-export function jobRecords(db: Db) {
+export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: number) => AttemptUsage) {
   const snapshot = db.prepare('select * from job_snapshots where connection_id = ? and job_id = ?');
   // Every attempt a worker reported (with the error of a failed one), then the failures only the watcher saw.
-  const attempts = db.prepare<{ c: string; j: number }, Omit<JobAttempt, 'at' | 'outcome'> & { at: number; outcome: ExactRow['outcome'] }>(
+  const attempts = db.prepare<
+    { c: string; j: number },
+    Omit<JobAttempt, 'at' | 'outcome' | 'usage' | 'rawOutput'> & { at: number; outcome: ExactRow['outcome'] } & UsageColumns
+  >(
     `select * from (
        select a.attempt, a.finished_at as at, a.outcome, f.error, a.duration_ms as durationMs, a.pool_id as poolId,
-              p.host, a.source
+              p.host, a.source, a.model, a.provider, a.input_tokens as inputTokens, a.output_tokens as outputTokens,
+              a.cached_input_tokens as cachedInputTokens, a.reasoning_tokens as reasoningTokens, a.cost_usd as costUsd,
+              a.ttft_ms as ttftMs, a.raw_output as rawOutput
        from job_attempts a
        left join failure_attempts f on f.connection_id = a.connection_id and f.job_id = a.job_id and f.attempt = a.attempt
          and f.at = a.finished_at and f.source = a.source
        left join companion_pools p on p.connection_id = a.connection_id and p.pool_id = a.pool_id
        where a.connection_id = @c and a.job_id = @j
        union all
-       select f.attempt, f.at, 'failure', f.error, f.duration_ms, f.pool_id, p.host, f.source
+       select f.attempt, f.at, 'failure', f.error, f.duration_ms, f.pool_id, p.host, f.source,
+              null, null, null, null, null, null, null, null, null
        from failure_attempts f
        left join companion_pools p on p.connection_id = f.connection_id and p.pool_id = f.pool_id
        where f.connection_id = @c and f.job_id = @j and not exists (
@@ -115,6 +136,8 @@ export function jobRecords(db: Db) {
         poolId: r.poolId,
         host: r.host,
         source: r.source,
+        usage: usageOf(r, r.at, priceUsage),
+        rawOutput: r.rawOutput,
       })),
 
     /**
@@ -161,6 +184,23 @@ export function jobRecords(db: Db) {
 }
 
 export type JobRecords = ReturnType<typeof jobRecords>;
+
+/** An attempt's usage, priced when a pricer is given; null when the attempt reported none. */
+function usageOf(r: UsageColumns, at: number, priceUsage?: (usage: ReportedUsage, at: number) => AttemptUsage): AttemptUsage | null {
+  const usage: ReportedUsage = {
+    model: r.model,
+    provider: r.provider,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    cachedInputTokens: r.cachedInputTokens,
+    reasoningTokens: r.reasoningTokens,
+    costUsd: r.costUsd,
+    timeToFirstTokenMs: r.ttftMs,
+  };
+  if (Object.values(usage).every((v) => v === null)) return null;
+  if (priceUsage) return priceUsage(usage, at);
+  return { ...usage, costSource: usage.costUsd === null ? 'no_price' : 'task' };
+}
 
 /**
  * Keeps a cancelled job in Jobdeck's history: graphile-worker deletes it, so its last state goes into

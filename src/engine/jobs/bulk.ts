@@ -177,7 +177,24 @@ export async function previewAction(
     params,
   );
   const r = rows[0];
-  return { action, matching: r.matching, locked: r.locked, lockedHere: r.locked_here, lockedReporting: r.locked_reporting };
+  const preview: ActionPreview = {
+    action,
+    matching: r.matching,
+    locked: r.locked,
+    lockedHere: r.locked_here,
+    lockedReporting: r.locked_reporting,
+  };
+  // A retry shows its estimated LLM bill (the usage domain's per-task averages): it needs the jobs per task.
+  if (action === 'retry' && r.matching > 0) {
+    const byTask = await session.pool.query<{ task: string; jobs: number }>(
+      `select t.identifier as task, count(*)::int as jobs
+       from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+       where ${where} group by t.identifier order by jobs desc limit 100`,
+      params.slice(0, -1),
+    );
+    preview.byTask = byTask.rows;
+  }
+  return preview;
 }
 
 /** The pools holding any job of the target now (an unlock checks them all before it changes anything). */

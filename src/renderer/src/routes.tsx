@@ -10,6 +10,7 @@ import { OverviewView } from './views/OverviewView.tsx';
 const views = {
   failures: () => import('./views/failures/FailuresView.tsx').then((m) => m.FailuresView),
   workers: () => import('./views/workers/WorkersView.tsx').then((m) => m.WorkersView),
+  usage: () => import('./views/usage/UsageView.tsx').then((m) => m.UsageView),
   jobs: () => import('./views/jobs/JobsView.tsx').then((m) => m.JobsView),
   stuck: () => import('./views/stuck/StuckView.tsx').then((m) => m.StuckView),
   backfill: () => import('./views/backfill/BackfillView.tsx').then((m) => m.BackfillView),
@@ -42,6 +43,7 @@ export const ROUTES: RouteDef[] = [
   { path: 'overview', label: 'Overview', group: 'Monitor', icon: 'overview', view: OverviewView },
   { path: 'failures', label: 'Failures', group: 'Monitor', icon: 'failures', view: lazyView(views.failures) },
   { path: 'workers', label: 'Workers', group: 'Monitor', icon: 'workers', view: lazyView(views.workers) },
+  { path: 'usage', label: 'Usage', group: 'Monitor', icon: 'usage', view: lazyView(views.usage) },
   { path: 'jobs', label: 'Jobs', group: 'Operate', icon: 'jobs', view: lazyView(views.jobs) },
   { path: 'stuck', label: 'Stuck', group: 'Operate', icon: 'stuck', view: lazyView(views.stuck) },
   { path: 'backfill', label: 'Backfill', group: 'Operate', icon: 'backfill', view: lazyView(views.backfill) },

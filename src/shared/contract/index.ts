@@ -8,6 +8,7 @@ import { overviewOps } from './overview.ts';
 import { runnerOps } from './runner.ts';
 import { stuckOps } from './stuck.ts';
 import { workerOps } from './workers.ts';
+import { usageOps } from './usage.ts';
 
 export * from './define.ts';
 export * from './op-error.ts';
@@ -29,6 +30,7 @@ export const contract = {
   ...overviewOps,
   ...stuckOps,
   ...workerOps,
+  ...usageOps,
 };
 
 export type Contract = typeof contract;

@@ -1,3 +1,4 @@
+import type { AttemptUsage } from './usage.ts';
 import type { JobState } from './job-state.ts';
 import type { UnlockReport } from './stuck.ts';
 
@@ -111,6 +112,10 @@ export interface JobAttempt {
   host: string | null;
   /** Whose account: the hosted runner or the companion (exact), or the database watcher (inferred). */
   source: 'runner' | 'companion' | 'watch';
+  /** The LLM usage the attempt reported (model, tokens, cost); null: none reported. */
+  usage: AttemptUsage | null;
+  /** The model's raw output the companion kept (bounded to 64 KiB), to diagnose a parse error; null: none kept. */
+  rawOutput: string | null;
 }
 
 /** The worker that ran a job's last attempt, as it reported itself. */
@@ -166,6 +171,8 @@ export interface ActionPreview {
   lockedHere: number;
   /** Of the locked ones, held by workers reporting through the companion (a cancel asks them to stop); 0 unless cancelling. */
   lockedReporting: number;
+  /** For a retry: the matching jobs per task (at most 100 tasks), for the estimate of what it will cost. */
+  byTask?: { task: string; jobs: number }[];
 }
 
 /** Task and queue names for the filter pickers. */

@@ -6,6 +6,7 @@ import { backfill } from './005-backfill.ts';
 import { jobActions } from './006-job-actions.ts';
 import { autoRecovery } from './007-auto-recovery.ts';
 import { exactAttempts } from './008-exact-attempts.ts';
+import { usage } from './009-usage.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -14,4 +15,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [foundation, audit, history, stuck, backfill, jobActions, autoRecovery, exactAttempts];
+export const MIGRATIONS: Migration[] = [foundation, audit, history, stuck, backfill, jobActions, autoRecovery, exactAttempts, usage];

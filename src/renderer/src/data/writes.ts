@@ -38,6 +38,8 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
   'history.rules.set': ['history.rules.get', ...HISTORY_READS, 'jobs.list', 'jobs.get'],
   'history.retention.set': HISTORY_READS,
   'schema.install': ['app.status'],
+  // Costs are priced from the table when read.
+  'usage.prices.set': ['usage.prices.get', 'usage.summary', 'usage.estimate', 'jobs.get'],
 };
 
 /** Writes that answer with a part of the engine's status: it is patched at once rather than read again. */

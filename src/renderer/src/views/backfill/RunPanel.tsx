@@ -3,6 +3,7 @@ import type { BackfillRule, BackfillRunResult } from '../../../../shared/model/b
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { formatCount } from '../../format.ts';
 import { BacklogFigures } from './PreviewPanel.tsx';
+import { EstimateNote } from '../usage/EstimateNote.tsx';
 
 interface Props {
   rule: BackfillRule;
@@ -91,6 +92,7 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
           ) : null}
           , {rule.maxAttempts} attempts each, for items that have no job yet{requeueFailed ? ' or whose job failed for good' : ''}.
         </p>
+        {confirming && valid && <EstimateNote tasks={[{ task: rule.task, jobs: n }]} />}
       </ConfirmDialog>
     </section>
   );

@@ -7,6 +7,7 @@ import { JOB_ACTION_LABELS, type ActionPreview } from '../../../../shared/model/
 import { ACTION_EXPLANATIONS, actionCall, missingReason, type ActionInputs, type ActionRequest } from './job-actions.ts';
 import { ActionInputsForm } from './ActionInputsForm.tsx';
 import { BulkActionDialog } from './BulkActionDialog.tsx';
+import { EstimateNote } from '../usage/EstimateNote.tsx';
 
 /** What a cancel does to the jobs workers hold now: aborted here, asked to stop elsewhere, or left alone. */
 function cancelNote(p: ActionPreview): string {
@@ -69,6 +70,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
             </p>
           )}
           <p>{ACTION_EXPLANATIONS[request.action]}</p>
+          {request.action === 'retry' && p.byTask && <EstimateNote tasks={p.byTask} />}
           <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} />
         </>
       )}

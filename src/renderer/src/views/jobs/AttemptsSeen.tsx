@@ -1,5 +1,6 @@
 import type { JobAttempt } from '../../../../shared/model/jobs.ts';
 import { formatDateTime, shortPoolId } from '../../format.ts';
+import { AttemptUsageCell, RawOutput } from './AttemptUsage.tsx';
 
 const SOURCES: Record<JobAttempt['source'], string> = {
   runner: "this console's runner",
@@ -25,6 +26,7 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
           <th>Outcome</th>
           <th>Duration</th>
           <th>Pool</th>
+          <th>Model · tokens · cost</th>
           <th>Error</th>
         </tr>
       </thead>
@@ -39,7 +41,13 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
               {a.poolId ? shortPoolId(a.poolId) : 'watcher'}
               {a.host ? <span className="dim"> {a.host}</span> : null}
             </td>
-            <td className="mono attempt-error">{a.error ?? ''}</td>
+            <td>
+              <AttemptUsageCell usage={a.usage} />
+            </td>
+            <td className="mono attempt-error">
+              {a.error ?? ''}
+              <RawOutput text={a.rawOutput} />
+            </td>
           </tr>
         ))}
       </tbody>

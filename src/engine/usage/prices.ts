@@ -1,0 +1,117 @@
+import type { ModelPrice, PriceTable } from '../../shared/model/usage.ts';
+import type { Db } from '../store/db.ts';
+import { DEFAULT_PRICES } from './default-prices.ts';
+
+/** settings key: when the operator last set the table (absent: never, the defaults apply). */
+const UPDATED_KEY = 'usage.prices.updated_at';
+
+interface PriceRow {
+  model: string;
+  valid_from: string;
+  input_per_million: number;
+  cached_input_per_million: number | null;
+  output_per_million: number;
+  is_default: number;
+}
+
+/** A model's price on a day (YYYY-MM-DD), or null. */
+export type ModelPriceLookup = (model: string, day: string) => ModelPrice | null;
+
+/** Tokens to price: input includes the cached part, which has its own price when the table gives one. */
+export interface TokensToPrice {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+}
+
+/** USD for these tokens at this price. */
+export function priceTokens(p: ModelPrice, t: TokensToPrice): number {
+  const cached = Math.min(t.cachedInputTokens, t.inputTokens);
+  const cachedRate = p.cachedInputPerMillion ?? p.inputPerMillion;
+  return ((t.inputTokens - cached) * p.inputPerMillion + cached * cachedRate + t.outputTokens * p.outputPerMillion) / 1e6;
+}
+
+/** The price table (usage_prices), the defaults until the operator sets one, and the lookup of a model's price on a day. */
+export function pricesRepo(db: Db) {
+  const all = db.prepare<[], PriceRow>('select * from usage_prices order by model, valid_from');
+  const clear = db.prepare('delete from usage_prices');
+  const insert = db.prepare(
+    `insert into usage_prices (model, valid_from, input_per_million, cached_input_per_million, output_per_million, is_default)
+     values (@model, @validFrom, @inputPerMillion, @cachedInputPerMillion, @outputPerMillion, @isDefault)`,
+  );
+  const getSetting = db.prepare<[string], { value: string }>('select value from settings where key = ?');
+  const putSetting = db.prepare('insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value');
+
+  let cache: ModelPrice[] | null = null;
+  /** Per model, its prices newest first; a reported model name also matches a priced one it starts with plus '-'. */
+  let byModel: Map<string, ModelPrice[]> | null = null;
+
+  const replace = db.transaction((prices: readonly ModelPrice[]) => {
+    clear.run();
+    for (const p of prices) insert.run({ ...p, isDefault: p.isDefault ? 1 : 0 });
+  });
+
+  const load = (): ModelPrice[] => {
+    if (cache) return cache;
+    if (!getSetting.get(UPDATED_KEY) && all.all().length === 0) replace(DEFAULT_PRICES);
+    cache = all.all().map((r) => ({
+      model: r.model,
+      validFrom: r.valid_from,
+      inputPerMillion: r.input_per_million,
+      cachedInputPerMillion: r.cached_input_per_million,
+      outputPerMillion: r.output_per_million,
+      isDefault: r.is_default === 1,
+    }));
+    byModel = new Map();
+    for (const p of cache) {
+      const list = byModel.get(p.model) ?? [];
+      list.push(p);
+      byModel.set(p.model, list);
+    }
+    for (const list of byModel.values()) list.sort((a, b) => (a.validFrom < b.validFrom ? 1 : -1));
+    return cache;
+  };
+
+  const entriesFor = (model: string): ModelPrice[] | undefined => {
+    load();
+    const exact = byModel!.get(model);
+    if (exact) return exact;
+    // 'gpt-4o-mini-2024-07-18' is priced as 'gpt-4o-mini': the longest priced name it extends with a '-'.
+    let best: string | null = null;
+    for (const name of byModel!.keys()) if (model.startsWith(`${name}-`) && (best === null || name.length > best.length)) best = name;
+    return best === null ? undefined : byModel!.get(best);
+  };
+
+  /** The price of `model` on `day` (YYYY-MM-DD): its latest entry from that day or before; null: no price. */
+  const priceOn = (model: string, day: string): ModelPrice | null => {
+    if (!model) return null;
+    const list = entriesFor(model);
+    return list?.find((p) => p.validFrom <= day) ?? null;
+  };
+
+  const table = (): PriceTable => ({ prices: load(), updatedAt: getSetting.get(UPDATED_KEY)?.value ?? null });
+
+  return {
+    table,
+    /** Replaces the whole table (an import is a replace too). */
+    set(prices: readonly ModelPrice[]): PriceTable {
+      replace(prices);
+      putSetting.run(UPDATED_KEY, new Date().toISOString());
+      cache = null;
+      return table();
+    },
+    priceOn,
+    /** priceOn, remembered per model and day: for one read that prices many rows. */
+    lookup(): ModelPriceLookup {
+      const seen = new Map<string, ModelPrice | null>();
+      return (model, day) => {
+        const key = `${model}\u0000${day}`;
+        let p = seen.get(key);
+        if (p === undefined) seen.set(key, (p = priceOn(model, day)));
+        return p;
+      };
+    },
+  };
+}
+
+export type PricesRepo = ReturnType<typeof pricesRepo>;

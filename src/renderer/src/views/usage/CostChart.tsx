@@ -1,0 +1,45 @@
+import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import type { UsageSummary } from '../../../../shared/model/usage.ts';
+import { formatCompact } from '../../format.ts';
+import { formatUsd } from './usage-format.ts';
+
+/** Axis ticks: three significant digits at most (`$0.0085`, `$1.2K`). */
+const axisUsd = (v: number) => (v === 0 ? '$0' : v >= 1000 ? `$${formatCompact(v)}` : `$${Number(v.toPrecision(2))}`);
+
+const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
+const hour = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+/** Cost (bars) per hour or day; tokens in the tooltip. A slot whose attempts have no price shows no bar. */
+export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 'cost' | 'tokens' }) {
+  if (summary.totals.attempts === 0) return <div className="chart-empty">No usage recorded in this window.</div>;
+  const data = summary.series.map((d) => ({
+    t: Date.parse(d.at),
+    cost: d.costUsd ?? 0,
+    input: d.inputTokens,
+    output: d.outputTokens,
+  }));
+  const tick = (t: number) => (summary.slot === 'hour' ? hour.format(t) : day.format(t));
+  return (
+    <BarChart responsive data={data} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+      <CartesianGrid stroke="var(--grid)" vertical={false} />
+      <XAxis dataKey="t" tickFormatter={tick} minTickGap={40} {...AXIS} />
+      <YAxis width={64} tickFormatter={(v: number) => (metric === 'cost' ? axisUsd(v) : formatCompact(v))} {...AXIS} />
+      <Tooltip
+        isAnimationActive={false}
+        cursor={{ fill: 'var(--hover)' }}
+        contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
+        labelFormatter={(t) => (summary.slot === 'hour' ? new Date(Number(t)).toLocaleString() : new Date(Number(t)).toLocaleDateString())}
+        formatter={(v, name) => [metric === 'cost' && name === 'Cost' ? formatUsd(Number(v)) : formatCompact(Number(v)), name]}
+      />
+      {metric === 'cost' ? (
+        <Bar dataKey="cost" name="Cost" fill="var(--accent)" maxBarSize={56} isAnimationActive={false} />
+      ) : (
+        [
+          <Bar key="in" dataKey="input" name="Input tokens" stackId="t" fill="var(--accent)" maxBarSize={56} isAnimationActive={false} />,
+          <Bar key="out" dataKey="output" name="Output tokens" stackId="t" fill="var(--ok)" maxBarSize={56} isAnimationActive={false} />,
+        ]
+      )}
+    </BarChart>
+  );
+}
