@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.ts';
+import { processIdentity } from './process-identity.ts';
 
 /** A pool started by this data folder's hosted runner, as recorded in SQLite `runner_pools`. */
 export interface OwnPool {
@@ -6,6 +7,8 @@ export interface OwnPool {
   /** The saved connection's id (stable, unlike the embedded database's port), as RunnerController records it. */
   connectionId: string;
   pid: number;
+  /** The process's start time (and boot), recorded with its pid: a later process given the same pid differs. */
+  processIdentity: string | null;
   startedAt: number;
   stoppedAt: number | null;
   recoveredAt: number | null;
@@ -13,18 +16,20 @@ export interface OwnPool {
 
 /** The hosted runner's pools in SQLite `runner_pools`: this module is the only one that writes the table. */
 export function ownPoolsRepo(db: Db) {
-  const started = db.prepare('insert or ignore into runner_pools (pool_id, connection_id, pid, started_at) values (?, ?, ?, ?)');
+  const started = db.prepare(
+    'insert or ignore into runner_pools (pool_id, connection_id, pid, process_identity, started_at) values (?, ?, ?, ?, ?)',
+  );
   const stopped = db.prepare('update runner_pools set stopped_at = ? where pool_id = ?');
   const recovered = db.prepare('update runner_pools set recovered_at = ? where pool_id = ?');
   const all = db.prepare(
-    `select pool_id as poolId, connection_id as connectionId, pid, started_at as startedAt,
+    `select pool_id as poolId, connection_id as connectionId, pid, process_identity as processIdentity, started_at as startedAt,
             stopped_at as stoppedAt, recovered_at as recoveredAt
      from runner_pools`,
   );
   return {
     /** `connectionId` is the saved connection's id: what recovery later matches pools by. */
     recordStarted(poolId: string, connectionId: string, at = Date.now()): void {
-      started.run(poolId, connectionId, process.pid, at);
+      started.run(poolId, connectionId, process.pid, processIdentity(process.pid), at);
     },
     recordStopped(poolId: string, at = Date.now()): void {
       stopped.run(at, poolId);
@@ -43,16 +48,6 @@ export function ownPoolsRepo(db: Db) {
 
 export type OwnPoolsRepo = ReturnType<typeof ownPoolsRepo>;
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Whether one of our pools still runs, known exactly: the current runner's pool is alive; a pool that was
  * stopped, or started by this very process but not current, or whose process has exited, is gone. A pool of
@@ -64,6 +59,10 @@ export function judgeOwnPool(pool: OwnPool, currentPoolId: string | null): { ali
   if (pool.stoppedAt !== null)
     return { alive: false, reason: "Jobdeck's runner, stopped", stoppedAt: new Date(pool.stoppedAt).toISOString() };
   if (pool.pid === process.pid) return { alive: false, reason: 'an earlier runner of this Jobdeck process, no longer running' };
-  if (!pidAlive(pool.pid)) return { alive: false, reason: `Jobdeck's runner whose process ${pool.pid} has exited (crashed or killed)` };
+  // A zombie has exited; a process given the same pid later (after a restart or a reboot) is another one.
+  const now = processIdentity(pool.pid);
+  if (now === null) return { alive: false, reason: `Jobdeck's runner whose process ${pool.pid} has exited (crashed or killed)` };
+  if (pool.processIdentity !== null && now !== pool.processIdentity)
+    return { alive: false, reason: `Jobdeck's runner whose process ${pool.pid} has exited (the pid now belongs to another process)` };
   return { alive: true, reason: `Jobdeck's runner in another running process (${pool.pid})` };
 }

@@ -7,6 +7,7 @@ import { jobActions } from './006-job-actions.ts';
 import { autoRecovery } from './007-auto-recovery.ts';
 import { exactAttempts } from './008-exact-attempts.ts';
 import { usage } from './009-usage.ts';
+import { processIdentity } from './012-process-identity.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -15,4 +16,15 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [foundation, audit, history, stuck, backfill, jobActions, autoRecovery, exactAttempts, usage];
+export const MIGRATIONS: Migration[] = [
+  foundation,
+  audit,
+  history,
+  stuck,
+  backfill,
+  jobActions,
+  autoRecovery,
+  exactAttempts,
+  usage,
+  processIdentity,
+];
