@@ -43,6 +43,8 @@ export interface EngineOptions {
   demoWorker?: DemoWorkerSettings | false;
   /** How often the SQLite file is looked at (deleted, emptied, overwritten while running). */
   storeCheckMs?: number;
+  /** Start-up recovery: how long it waits for a row lock held elsewhere, and how soon it tries again after failing. */
+  recovery?: { lockTimeoutMs?: number; retryMs?: number };
 }
 
 export interface StartOptions {
@@ -205,7 +207,7 @@ export function createEngine(options: EngineOptions): Engine {
     judgeAfterMs: (connectionId) => stuck.defaultThresholdMs(connectionId),
   });
   const jobs = createJobs({ sessions, audit, events, hosted, history, liveness });
-  const recovery = createRecovery({ db, sessions, pools: ownPools, hosted, liveness, audit, events, log });
+  const recovery = createRecovery({ db, sessions, pools: ownPools, hosted, liveness, audit, events, log, ...options.recovery });
   const stuck: StuckDomain = createStuck({ db, sessions, audit, hosted, liveness, bulk: jobs.bulk, lastRecovery: recovery.last });
   const backfill = createBackfill({ db, sessions, audit, events, hosted });
   const workers = createWorkers({

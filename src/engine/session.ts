@@ -17,6 +17,9 @@ export interface SessionHooks {
  * The console's connection to one database: a small pool, the monitor, and reconnection with backoff when
  * the database goes away. Opening reports a clear error and leaves nothing behind.
  */
+/** How long any statement of the console waits for a lock another session holds (ms). */
+export const SESSION_LOCK_TIMEOUT_MS = 15_000;
+
 export class Session {
   readonly pool: pg.Pool;
   readonly status: ConnectionStatus;
@@ -34,6 +37,8 @@ export class Session {
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
       application_name: 'jobdeck',
+      // No statement of the console waits on another session's lock for ever (actions, backfill, start-up).
+      options: `-c lock_timeout=${SESSION_LOCK_TIMEOUT_MS}`,
     });
     // An idle client's error (server restart) must not crash the process; the monitor notices and reconnects.
     this.pool.on('error', () => {});

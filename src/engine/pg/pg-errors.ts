@@ -20,6 +20,8 @@ export function describePgError(error: unknown, where?: { host?: string; port?: 
       return `Database "${where?.database ?? ''}" does not exist on ${at}`;
     case '42501':
       return `Permission denied: ${e.message ?? ''}`;
+    case '55P03':
+      return `A row or table it needed is locked by another session (lock timeout): try again; if it persists, look for a long transaction in pg_stat_activity`;
     case '57P01':
     case '57P03':
       return `The server is shutting down or starting up (${e.message ?? ''})`;

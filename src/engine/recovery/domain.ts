@@ -8,6 +8,10 @@ import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { recover, recoverSafely, type RecoverContext } from './recover.ts';
 import { AUTO_CHECK_MS, createAutoRecovery, type AutoRecovery } from './auto.ts';
 import { recoverySettingsRepo } from './settings-repo.ts';
+import type { Session } from '../session.ts';
+
+/** How soon a failed start-up recovery is tried again. */
+const RETRY_MS = 30_000;
 
 export interface RecoveryContext {
   /** This domain owns `recovery_settings`. */
@@ -21,6 +25,10 @@ export interface RecoveryContext {
   log: LogFn;
   /** How often automatic recovery checks (default 5 s). */
   autoCheckMs?: number;
+  /** After a start-up recovery that failed (a lock held elsewhere, say), how soon it is tried again (default 30 s). */
+  retryMs?: number;
+  /** How long recovery waits for a job row another session holds (default 5 s). */
+  lockTimeoutMs?: number;
 }
 
 type Ops = 'recovery.run' | 'recovery.settings' | 'recovery.configure';
@@ -51,6 +59,25 @@ export function createRecovery(ctx: RecoveryContext): RecoveryDomain {
     audit: ctx.audit,
     log: ctx.log,
     finished,
+    lockTimeoutMs: ctx.lockTimeoutMs,
+  };
+  // A start-up recovery that failed is tried again while the same session lasts, until it succeeds.
+  let retry: NodeJS.Timeout | null = null;
+  const stopRetry = () => {
+    if (retry) clearTimeout(retry);
+    retry = null;
+  };
+  const retryUntilDone = (session: Session, report: RecoveryReport) => {
+    stopRetry();
+    if (!report.error) return;
+    const everyMs = ctx.retryMs ?? RETRY_MS;
+    ctx.log('warn', `recovery: trying again in ${Math.round(everyMs / 1000)} s`);
+    retry = setTimeout(() => {
+      retry = null;
+      if (ctx.sessions.current() !== session) return;
+      void recoverSafely(recoverCtx, session, 'startup').then((next) => retryUntilDone(session, next));
+    }, everyMs);
+    retry.unref();
   };
   const auto = createAutoRecovery({
     sessions: ctx.sessions,
@@ -76,13 +103,15 @@ export function createRecovery(ctx: RecoveryContext): RecoveryDomain {
         // Checks skip themselves while the session is offline, read-only or without graphile-worker's schema.
         auto.start();
         if (!session.status.schema?.installed) return;
-        await recoverSafely(recoverCtx, session, 'startup');
+        retryUntilDone(session, await recoverSafely(recoverCtx, session, 'startup'));
       },
       onSessionClose() {
         auto.stop();
+        stopRetry();
       },
       stop() {
         auto.stop();
+        stopRetry();
       },
     },
     handlers: {

@@ -4,6 +4,13 @@ import type { AuditLog, HostedRunner, LogFn } from '../context.ts';
 import type { OwnPoolsRepo } from '../runner/own-pools.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { forceUnlock } from '../workers/unlock-gate.ts';
+import { describePgError } from '../pg/pg-errors.ts';
+
+/** A Postgres error (a five-character SQLSTATE), not a bug of ours. */
+function isPgError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
 
 export interface RecoverContext {
   pools: Pick<OwnPoolsRepo, 'all' | 'markRecovered'>;
@@ -14,6 +21,8 @@ export interface RecoverContext {
   log: LogFn;
   /** Every recovery's report: kept as the latest and sent to every window. */
   finished(report: RecoveryReport): void;
+  /** How long recovery waits for a job row another session holds (ms). */
+  lockTimeoutMs?: number;
 }
 
 export const emptyReport = (trigger: RecoveryReport['trigger']): RecoveryReport => ({
@@ -52,7 +61,7 @@ export async function recover(ctx: RecoverContext, session: Session, trigger: Re
   }
   const ids = dead.map((p) => p.poolId);
   // Our own pools, judged by the runner's records: an exited process is gone whatever its last heartbeat says.
-  const done = await forceUnlock(session.pool, ids, undefined, ids);
+  const done = await forceUnlock(session.pool, ids, undefined, ids, ctx.lockTimeoutMs);
   ctx.pools.markRecovered(ids);
   Object.assign(report, {
     poolsWithLocks: done.poolsWithLocks,
@@ -93,7 +102,8 @@ export async function recoverSafely(ctx: RecoverContext, session: Session, trigg
   try {
     return await recover(ctx, session, trigger);
   } catch (error) {
-    const report = { ...emptyReport(trigger), error: `Recovery failed: ${String((error as Error)?.message ?? error).slice(0, 500)}` };
+    const why = isPgError(error) ? describePgError(error) : String((error as Error)?.message ?? error);
+    const report = { ...emptyReport(trigger), error: `Recovery failed: ${why.slice(0, 500)}` };
     ctx.log('error', `recovery: ${report.error}`);
     return finish(ctx, report);
   }

@@ -71,15 +71,21 @@ export interface ForceUnlockResult {
  * heartbeats through the companion too, and a killed one's last heartbeat looks alive for three intervals, but
  * an exited process cannot come back.
  */
+/** How long an unlock waits for a row another session holds before it gives up (and says so). */
+export const UNLOCK_LOCK_TIMEOUT_MS = 5_000;
+
 export async function forceUnlock(
   pool: pg.Pool,
   poolIds: string[],
   maxIds = 1000,
   knownGone: readonly string[] = [],
+  lockTimeoutMs = UNLOCK_LOCK_TIMEOUT_MS,
 ): Promise<ForceUnlockResult> {
   const client = await pool.connect();
   try {
     await client.query('begin');
+    // A job row locked by another session (a long transaction, a stuck admin) must not hold this up for ever.
+    await client.query(`select set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
     const jobs = await client.query<{ id: string; locked_by: string; exhausted: boolean }>(
       `select id::text as id, locked_by, attempts >= max_attempts as exhausted
        from graphile_worker._private_jobs where locked_by = any($1::text[]) order by id for update`,
