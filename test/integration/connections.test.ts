@@ -113,7 +113,26 @@ describe('saved connections', () => {
     assert.match(status.connection.readOnlyReason ?? '', /lacks UPDATE/);
     const e = await failure('schema.install', { confirm: true });
     assert.equal(e.code, 'read_only');
-    assert.match(status.runner.unavailableReason ?? 'x', /./);
+    // The runner does not start on a role that cannot take and finish jobs, and says why.
+    assert.match(status.runner.unavailableReason ?? '', /^The runner cannot take jobs here: Role \S+ lacks UPDATE\/DELETE/);
+    const refused = await failure('runner.start', {});
+    assert.deepEqual([refused.code, refused.message], ['unavailable', status.runner.unavailableReason]);
+  });
+
+  test('a role whose transactions are read-only by default: watch-only, and no runner', async () => {
+    const name = db.roleName('rotx');
+    await db.pool.query(`create role ${name} login bypassrls password 'rotx-pw' in role jobdeck;
+      alter role ${name} set default_transaction_read_only = on`);
+    const profile = await te.call('connections.save', {
+      name: 'read-only transactions',
+      target: { url: as(name, 'rotx-pw') },
+      savePassword: false,
+    });
+    const status = await te.call('connections.activate', { id: profile.id });
+    assert.equal(status.connection.state, 'online');
+    assert.match(status.connection.readOnlyReason ?? '', /default_transaction_read_only = on/);
+    assert.match(status.runner.unavailableReason ?? '', /^The runner cannot take jobs here: Transactions are read-only/);
+    assert.equal((await failure('runner.start', {})).code, 'unavailable');
   });
 
   test('a database without graphile-worker: said plainly, installed only when asked', async () => {

@@ -73,7 +73,8 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
     if (!s || s.state === 'none') return 'No database connected';
     if (s.schema && !s.schema.installed) return "graphile-worker's schema is not installed in this database";
     if (s.schema?.tooNew) return 'Watch-only: the database was migrated by a newer graphile-worker';
-    if (session.profile.readOnly) return 'This connection is marked read-only';
+    // The role must be able to take and finish jobs: a read-only role, standby or read-only transactions cannot.
+    if (s.readOnlyReason) return `The runner cannot take jobs here: ${s.readOnlyReason.replace(/\.$/, '')}`;
     return null;
   };
   const status = () => controller.status(unavailableReason());
