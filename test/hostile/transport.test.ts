@@ -118,6 +118,7 @@ const CASES: Hostile[] = [
     status: 400,
     says: /positive integer/,
   },
+  { what: 'a job id with letters', send: () => callOp(server, 'jobs.get', { id: '12abc' }), status: 400, says: /positive integer/ },
   { what: 'a negative job id', send: () => callOp(server, 'jobs.get', { id: '-1' }), status: 400, says: /positive integer/ },
   {
     what: 'a retry of an id past the bigint range',

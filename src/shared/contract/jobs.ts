@@ -19,7 +19,8 @@ const MAX_BIGINT = 9223372036854775807n;
 export const jobId = z
   .string()
   .regex(/^[1-9]\d{0,18}$/, 'a job id is a positive integer')
-  .refine((id) => BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
+  // Zod runs this even when the pattern failed: only digits go to BigInt.
+  .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
 const name = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
 
