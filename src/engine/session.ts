@@ -13,13 +13,13 @@ export interface SessionHooks {
   onSnapshot(snapshot: OverviewSnapshot): void;
 }
 
+/** How long any statement of the console waits for a lock another session holds (ms). */
+export const SESSION_LOCK_TIMEOUT_MS = 15_000;
+
 /**
  * The console's connection to one database: a small pool, the monitor, and reconnection with backoff when
  * the database goes away. Opening reports a clear error and leaves nothing behind.
  */
-/** How long any statement of the console waits for a lock another session holds (ms). */
-export const SESSION_LOCK_TIMEOUT_MS = 15_000;
-
 export class Session {
   readonly pool: pg.Pool;
   readonly status: ConnectionStatus;
