@@ -6,6 +6,7 @@ import { createMainWindow, setupContentSecurityPolicy } from './window.ts';
 import { safeStorageSecrets } from './secrets.ts';
 import { electronNativeBinding } from './native-binding.ts';
 import { setupMenu } from './menu.ts';
+import { denyAllPermissions } from './permissions.ts';
 import { setupFailureNotifications } from './notifications.ts';
 import { describeStartupFailure, type StartupPhase } from './startup-failure.ts';
 import { showStartupFailureWindow } from './startup-failure-window.ts';
@@ -36,6 +37,7 @@ function main(): void {
 /** Creates the engine and the window, then starts the engine; a failure opens a page that says what to do. */
 function startDesktop(desktop: Desktop): void {
   setupContentSecurityPolicy();
+  denyAllPermissions();
   setupMenu(() => app.quit());
   let engine: Engine;
   try {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { BrowserWindow, session, shell, type BrowserWindowConstructorOptions } from 'electron';
+import { BrowserWindow, dialog, session, shell, type BrowserWindowConstructorOptions } from 'electron';
+import { linkDecision } from './link-policy.ts';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'";
@@ -50,11 +51,27 @@ export function createMainWindow(): BrowserWindow {
     webPreferences: hardenedWebPreferences(path.join(import.meta.dirname, '../preload/index.cjs')),
   });
   window.once('ready-to-show', () => window.show());
-  lockNavigation(window, (url) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-  });
+  lockNavigation(window, (url) => void openExternalLink(window, url));
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   if (devUrl) void window.loadURL(devUrl);
   else void window.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
   return window;
+}
+
+/** Opens a link in the system browser as the link policy says: at once, after the operator agrees, or not at all. */
+async function openExternalLink(window: BrowserWindow, raw: string): Promise<void> {
+  const decision = linkDecision(raw);
+  if (decision.action === 'refuse') return;
+  if (decision.action === 'ask') {
+    const { response } = await dialog.showMessageBox(window, {
+      type: 'question',
+      buttons: ['Open in browser', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Open this link in your browser?',
+      detail: decision.url,
+    });
+    if (response !== 0) return;
+  }
+  await shell.openExternal(decision.url);
 }
