@@ -165,10 +165,16 @@ const CASES: Hostile[] = [
     says: /NUL/,
   },
   {
-    what: 'an error rule with a nested quantifier',
-    send: () => callOp(server, 'history.rules.set', { rules: [{ id: 'r', pattern: '(a+)+$', type: 'x' }] }),
+    what: 'an error rule with a lookahead (Postgres and the console would read it differently)',
+    send: () => callOp(server, 'history.rules.set', { rules: [{ id: 'r', pattern: 'quota(?!tion)', type: 'x' }] }),
     status: 400,
-    says: /nested quantifier/,
+    says: /lookaround mean different things/,
+  },
+  {
+    what: 'an error rule with a Unicode class',
+    send: () => callOp(server, 'history.rules.set', { rules: [{ id: 'r', pattern: '\\p{Lu}+', type: 'x' }] }),
+    status: 400,
+    says: /Unicode classes/,
   },
   {
     what: 'an error rule that matches everything',

@@ -1,4 +1,5 @@
 import { BUILTIN_RULES, MAX_CLASSIFY_CHARS, OTHER_ERROR_TYPE, type ErrorRule } from '../../shared/errors/index.ts';
+import { translateRule } from '../../shared/errors/rule-dialect.ts';
 
 /**
  * Translates a JavaScript rule pattern to a Postgres ARE: the rule patterns use `\b` (word boundary), which is
@@ -19,13 +20,23 @@ export function toPostgresRegex(source: string): string {
   return out;
 }
 
-const anyOf = (rules: readonly ErrorRule[]) => `(?p)${rules.map((r) => `(?:${toPostgresRegex(r.pattern)})`).join('|')}`;
+/**
+ * One rule as a SQL condition on `head`. Built-in rules (ours, written in JavaScript's dialect) are translated as
+ * above and matched case-insensitively, as the classifier does; an operator's rule goes through the rule dialect
+ * (rule-dialect.ts), whose Postgres spelling already carries its case and line options.
+ */
+function ruleCondition(rule: ErrorRule, head: string, param: (value: string) => string): string {
+  if (BUILTIN_RULES.includes(rule)) return `${head} ~* ${param(`(?p)${toPostgresRegex(rule.pattern)}`)}`;
+  const translated = translateRule(rule.pattern, rule.flags ?? 'i');
+  // A rule outside the dialect was refused when saved and is skipped by the classifier: it matches nothing here.
+  return translated.ok ? `${head} ~ ${param(translated.postgres)}` : 'false';
+}
 
 /**
  * A SQL condition on `j.last_error` true exactly when the classifier would give `type`: first match wins, so a
  * message is of type T when it matches a rule of T and no earlier rule of another type. Patterns travel as
  * parameters (pushed onto `params`), never spliced into the SQL. Like the classifier, only the first
- * MAX_CLASSIFY_CHARS characters are looked at. Case-insensitive, as the built-in rules are.
+ * MAX_CLASSIFY_CHARS characters are looked at.
  */
 export function errorTypeCondition(type: string, params: unknown[], rules: readonly ErrorRule[] = BUILTIN_RULES): string {
   const head = `left(j.last_error, ${MAX_CLASSIFY_CHARS})`;
@@ -34,15 +45,22 @@ export function errorTypeCondition(type: string, params: unknown[], rules: reado
     params.push(value);
     return `$${params.length}`;
   };
+  // Built-in rules share one regular expression (one pass over the text); each operator rule has its own.
+  const anyOf = (some: readonly ErrorRule[]) => {
+    const builtins = some.filter((r) => BUILTIN_RULES.includes(r));
+    const parts = some.filter((r) => !BUILTIN_RULES.includes(r)).map((r) => ruleCondition(r, head, param));
+    if (builtins.length) parts.push(`${head} ~* ${param(`(?p)${builtins.map((r) => `(?:${toPostgresRegex(r.pattern)})`).join('|')}`)}`);
+    return parts.length ? `(${parts.join(' or ')})` : 'false';
+  };
   if (type === OTHER_ERROR_TYPE) {
-    return `(j.last_error is null or j.last_error = '' or not (${head} ~* ${param(anyOf(enabled))}))`;
+    return `(j.last_error is null or j.last_error = '' or not ${anyOf(enabled)})`;
   }
   const branches: string[] = [];
   enabled.forEach((rule, index) => {
     if (rule.type !== type) return;
     const earlier = enabled.slice(0, index).filter((r) => r.type !== type);
-    const match = `${head} ~* ${param(anyOf([rule]))}`;
-    branches.push(earlier.length ? `(${match} and not ${head} ~* ${param(anyOf(earlier))})` : `(${match})`);
+    const match = ruleCondition(rule, head, param);
+    branches.push(earlier.length ? `(${match} and not ${anyOf(earlier)})` : `(${match})`);
   });
   // A type no rule produces matches nothing.
   return branches.length ? `(j.last_error is not null and (${branches.join(' or ')}))` : 'false';

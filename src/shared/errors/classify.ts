@@ -6,6 +6,8 @@
  * then BUILTIN_RULES, then `other`.
  */
 import { z } from 'zod';
+import { RE2JS } from 're2js';
+import { translateRule } from './rule-dialect.ts';
 import { BUILTIN_ERROR_TYPES, OTHER_ERROR_TYPE, isBuiltinErrorType, type BuiltinErrorType, type ErrorTypeInfo } from './types.ts';
 
 /**
@@ -27,7 +29,7 @@ export interface ErrorRule {
   id: string;
   /** Regex source, e.g. `out of memory|CUDA OOM`. */
   pattern: string;
-  /** RegExp flags; default `'i'`. Only i, m, s and u are allowed. */
+  /** Flags of the rule dialect; default `'i'` (ASCII letters either case). Only i, m, s and u are allowed. */
   flags?: string;
   /** Error type slug: a built-in one (to extend it, or `other` to silence a built-in) or a new one. */
   type: string;
@@ -121,9 +123,9 @@ function readQuantifier(src: string, i: number): { min: number; max: number; end
 
 /**
  * Validates a user-supplied rule. Rejects, with a message meant for the settings UI:
- * patterns that don't compile, are longer than 500 characters, contain nested
- * quantifiers, or match the empty string; non-slug types; colours other than `#rrggbb`;
- * the `g`/`y` flags (they make `RegExp.test` stateful across calls).
+ * patterns outside the rule dialect (rule-dialect.ts: what RE2 and Postgres read alike), longer than 500
+ * characters, or matching the empty string; non-slug types; colours other than `#rrggbb`; flags other than
+ * i, m, s and u.
  */
 export const errorRuleSchema = z
   .object({
@@ -147,25 +149,13 @@ export const errorRuleSchema = z
     enabled: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {
-    let re: RegExp;
-    try {
-      re = new RegExp(rule.pattern, rule.flags ?? DEFAULT_FLAGS);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `pattern is not a valid regular expression: ${why}` });
+    // One dialect for the console (RE2: linear time) and Postgres: refused unless both can mean the same.
+    const compiled = compileUserPattern(rule.pattern, rule.flags ?? DEFAULT_FLAGS);
+    if ('reason' in compiled) {
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `pattern is not a valid regular expression: ${compiled.reason}` });
       return;
     }
-    const nested = findNestedQuantifier(rule.pattern);
-    if (nested !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['pattern'],
-        message:
-          `pattern has a nested quantifier, "${nested}": a repeated group that itself contains + or * ` +
-          'can take exponential time on long messages; repeat the group or its contents, not both',
-      });
-    }
-    if (re.test('')) {
+    if (compiled.test('')) {
       ctx.addIssue({
         code: 'custom',
         path: ['pattern'],
@@ -173,6 +163,19 @@ export const errorRuleSchema = z
       });
     }
   });
+
+/** An operator's pattern compiled by RE2 from its dialect translation (see rule-dialect.ts), or why it cannot be. */
+function compileUserPattern(pattern: string, flags: string): { test: (text: string) => boolean } | { reason: string } {
+  const translated = translateRule(pattern, flags);
+  if (!translated.ok) return { reason: translated.reason };
+  try {
+    const re = RE2JS.compile(translated.re2, translated.multiline ? RE2JS.MULTILINE : 0);
+    return { test: (text) => re.test(text) };
+  } catch (error) {
+    // RE2's own message names the problem (an unclosed group, a missing argument to a repeat).
+    return { reason: String((error as Error).message).replace(/^error parsing regexp: /, '') };
+  }
+}
 
 /**
  * Builds a status-code matcher that only fires where a number is evidently an HTTP status
@@ -302,16 +305,18 @@ export const BUILTIN_RULES: readonly ErrorRule[] = Object.freeze([
 ]);
 
 interface CompiledRule {
-  re: RegExp;
+  test(text: string): boolean;
   type: string;
 }
 
-function compile(r: ErrorRule): CompiledRule {
-  return { re: new RegExp(r.pattern, r.flags ?? DEFAULT_FLAGS), type: r.type };
+/** Built-in rules are ours, reviewed for backtracking, and run on JavaScript's faster engine. */
+function compileBuiltin(r: ErrorRule): CompiledRule {
+  const re = new RegExp(r.pattern, r.flags ?? DEFAULT_FLAGS);
+  return { test: (text) => re.test(text), type: r.type };
 }
 
 // Built-ins are compiled once, at module load, and shared by every classifier.
-const COMPILED_BUILTINS: readonly CompiledRule[] = BUILTIN_RULES.map(compile);
+const COMPILED_BUILTINS: readonly CompiledRule[] = BUILTIN_RULES.map(compileBuiltin);
 
 // Colours for custom types without one; chosen by hash so a type keeps its colour
 // when rules are reordered. Kept apart from the built-in palette where possible.
@@ -352,7 +357,9 @@ export function compileClassifier(userRules?: readonly ErrorRule[]): Classifier 
       continue;
     }
     const r = parsed.data;
-    userCompiled.push(compile(r));
+    const compiled = compileUserPattern(r.pattern, r.flags ?? DEFAULT_FLAGS);
+    if ('reason' in compiled) continue; // the schema above refused it already
+    userCompiled.push({ test: (text) => compiled.test(text), type: r.type });
     if (isBuiltinErrorType(r.type)) continue; // built-in types keep their look everywhere
     const seen = custom.get(r.type);
     if (!seen) custom.set(r.type, { id: r.id, label: r.label, color: r.color });
@@ -376,7 +383,7 @@ export function compileClassifier(userRules?: readonly ErrorRule[]): Classifier 
       const head = message.length > MAX_CLASSIFY_CHARS ? message.slice(0, MAX_CLASSIFY_CHARS) : message;
       for (const r of rules) {
         try {
-          if (r.re.test(head)) return r.type;
+          if (r.test(head)) return r.type;
         } catch {
           // A regex can still blow the stack on odd input; treat as no match.
         }
