@@ -48,6 +48,11 @@ export interface JobdeckOptions {
    * -1: never, the console then polls). Default 0.
    */
   notifyIntervalMs?: number;
+  /**
+   * How often the pool reads jobdeck.pauses (it also reads them at once on NOTIFY "jobdeck:pause"). A paused task
+   * is not taken from the next fetch on. 0: this pool obeys no pauses. Default 1,000 ms.
+   */
+  pauseCheckIntervalMs?: number;
 }
 
 export type ResolvedJobdeckOptions = Required<Omit<JobdeckOptions, 'connectionString'>> & {
@@ -72,6 +77,7 @@ export const DEFAULT_OPTIONS: ResolvedJobdeckOptions = {
   rollupShards: 16,
   asyncContext: true,
   notifyIntervalMs: 0,
+  pauseCheckIntervalMs: 1_000,
 };
 
 /** Fills defaults; a value of the wrong type or out of range falls back to the default (reported in `problems`). */
@@ -111,6 +117,7 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
   num('cancelTimeoutMs', 0, 24 * 3600_000);
   num('rollupShards', 1, 1024);
   num('notifyIntervalMs', -1, 3_600_000);
+  num('pauseCheckIntervalMs', 0, 60_000);
   options.rollupShards = Math.floor(options.rollupShards);
   return { options, problems };
 }
