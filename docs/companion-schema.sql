@@ -140,7 +140,7 @@ grant select, insert, update, delete on jobdeck.workers to "jobdeck_worker";
 grant select, insert, delete on jobdeck.attempts to "jobdeck_worker";
 grant select, insert, update, delete on jobdeck.task_minutes to "jobdeck_worker";
 grant select, update, delete on jobdeck.cancel_requests to "jobdeck_worker";
--- pauses: read them, end the expired ones, park and restore waiting jobs (through graphile_worker.reschedule_jobs).
+-- pauses: read them, end the expired ones, park and restore waiting jobs (through graphile-worker's reschedule_jobs).
 grant select, delete on jobdeck.pauses to "jobdeck_worker";
 grant select, insert, delete on jobdeck.parked_jobs to "jobdeck_worker";
 

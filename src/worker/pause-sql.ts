@@ -91,7 +91,8 @@ export async function parkJobs(c: Queryable): Promise<number> {
      ), kept as (
        insert into jobdeck.parked_jobs (job_id, pause_id, run_at)
        select w.id, w.pause_id, w.run_at from waiting w join moved m on m.id = w.id
-       on conflict (job_id) do nothing
+       -- Parked before, then moved by someone (a retry): the time they chose is the one to restore.
+       on conflict (job_id) do update set run_at = excluded.run_at, pause_id = excluded.pause_id, parked_at = now()
        returning 1
      )
      select count(*)::int as parked from kept`,
