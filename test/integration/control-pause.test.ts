@@ -233,3 +233,20 @@ test('bad input is a clear 400 that changes nothing', async () => {
   const { rows } = await db.pool.query(`select 1 from jobdeck.pauses`);
   assert.equal(rows.length, 0);
 });
+
+test('a pause lives in the database: it holds after the console that made it has quit', async () => {
+  const other = await startTestEngine({ databaseUrl: db.connectionString, runner: false });
+  await other.call('control.pause', { task: 'cd_ok' });
+  await other.close();
+  await waitFor('the worker obeys the pause', async () => {
+    const { rows } = await db.pool.query<{ stats: { pausedTasks?: string[] } }>(`select stats from jobdeck.workers where pool_id = $1`, [
+      worker.poolId,
+    ]);
+    return rows[0]?.stats.pausedTasks?.includes('cd_ok');
+  });
+  const added = [await addJob('cd_ok', { priority: -5 })];
+  await runSentinels();
+  assert.equal((await jobs(added))[0].attempts, 0, 'not taken while the console that paused it is gone');
+  await te.call('control.resume', { task: 'cd_ok' });
+  await waitFor('runs once resumed', () => gone(added));
+});

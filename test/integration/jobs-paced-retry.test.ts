@@ -95,3 +95,33 @@ test('a zero or negative rate, or a fractional one, is a 400 that changes nothin
   }
   assert.deepEqual(await jobsOf('paced_bad'), before);
 });
+
+test('a backfill run released at 10 a minute: its jobs run 6 s apart in the query order, from the chosen time', async () => {
+  await s.db.pool.query(`create table paced_items (id int primary key); insert into paced_items select generate_series(1, 30)`);
+  const rule = await s.te.call('backfill.save', {
+    rule: {
+      name: 'Paced items',
+      query: 'select id from paced_items order by id',
+      task: 'paced_backfill',
+      payloadKey: 'itemId',
+      batchSize: 50,
+    },
+  });
+  const start = new Date(Date.now() + 3600_000);
+  start.setMilliseconds(0);
+  const result = await s.te.call('backfill.run', { id: rule.id, runAt: start.toISOString(), pace: { perMinute: 10 } });
+  assert.equal(result.jobIds.length, 30);
+  assert.deepEqual(result.release, {
+    perMinute: 10,
+    first: start.toISOString(),
+    last: new Date(start.getTime() + 29 * 6000).toISOString(),
+  });
+  const { rows } = await s.db.pool.query<{ item: number; run_at: Date }>(
+    `select (payload->>'itemId')::int as item, run_at from graphile_worker._private_jobs where task_id =
+       (select id from graphile_worker._private_tasks where identifier = 'paced_backfill') order by 1`,
+  );
+  assert.deepEqual(
+    rows.map((r) => r.run_at.getTime()),
+    rows.map((r) => start.getTime() + (r.item - 1) * 6000),
+  );
+});
