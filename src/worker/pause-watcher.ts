@@ -40,6 +40,9 @@ export class PauseWatcher {
   /** A named queue is paused: each fetch first parks what arrived (a fetch cannot filter by queue). */
   private queuePaused = false;
   private nextPark: Promise<void> | null = null;
+  /** Jobs held before their handler started, each waiting for its queue's resume. */
+  private readonly waiters = new Set<() => void>();
+  jobsHeld = 0;
   private currentPark: Promise<void> | null = null;
 
   constructor(private readonly init: PauseWatcherInit) {}
@@ -54,6 +57,41 @@ export class PauseWatcher {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // The pool is going away without aborting them: let held jobs run rather than hang.
+    this.pausedQueues = [];
+    this.wake();
+  }
+
+  /**
+   * Holds a job of a paused named queue before its handler starts, until the queue is resumed (or its pause is
+   * no longer readable for PAUSE_STALE_MS). Null when the queue is not paused. Rejects when the job's signal
+   * aborts (a cancel, or the worker's shutdown): the job then ends as graphile-worker decides for that abort.
+   */
+  holdWhilePaused(queue: string, signal: AbortSignal): Promise<void> | null {
+    if (!this.pausedQueues.includes(queue)) return null;
+    this.jobsHeld++;
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.waiters.delete(check);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const check = () => {
+        if (this.pausedQueues.includes(queue)) return;
+        done();
+        resolve();
+      };
+      const onAbort = () => {
+        done();
+        reject(signal.reason instanceof Error ? signal.reason : new Error(`held by the pause of queue "${queue}": aborted`));
+      };
+      if (signal.aborted) return onAbort();
+      this.waiters.add(check);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private wake(): void {
+    for (const check of [...this.waiters]) check();
   }
 
   attach(tasks: TaskList | undefined): void {
@@ -90,6 +128,7 @@ export class PauseWatcher {
       this.pausesSeen = pauses.length;
       this.pausedQueues = pauses.filter((p) => p.kind === 'queue' && !p.expired).map((p) => p.name);
       this.queuePaused = this.pausedQueues.length > 0;
+      this.wake();
       this.paused = this.gate.apply(new Set(pauses.filter((p) => p.kind === 'task' && !p.expired).map((p) => p.name)));
       if (this.gate.failed)
         this.init.log.warn('pause-gate', 'the task list could not be changed (is it frozen?): pauses are not obeyed by this pool');
@@ -138,6 +177,7 @@ export class PauseWatcher {
       this.paused = this.gate.apply(new Set());
       this.queuePaused = false;
       this.pausedQueues = [];
+      this.wake();
     }
   }
 }

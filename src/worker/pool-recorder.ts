@@ -159,6 +159,19 @@ export class PoolRecorder implements RunOwner, PoolHandle {
 
   // ---- RunOwner ----
 
+  holdIfPaused(run: JobRun): Promise<void> | null {
+    if (this.pauses.pausedQueues.length === 0 || run.queueId == null) return null;
+    const name = run.queue ?? this.queueNames.get(run.queueId);
+    if (name) return this.pauses.holdWhilePaused(name, run.signal);
+    // graphile-worker resolves queue names in batches: wait for this one (briefly), then decide.
+    const pending = run.queuePending;
+    if (!pending) return null;
+    return pending.then(
+      () => (run.queue ? this.pauses.holdWhilePaused(run.queue, run.signal) : null) ?? undefined,
+      () => undefined,
+    );
+  }
+
   rememberQueueName(queueId: number, name: string): void {
     if (this.queueNames.size > 10_000) this.queueNames.clear();
     this.queueNames.set(queueId, name);
@@ -192,6 +205,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
       pausedTasks: this.pauses.paused,
       pausedQueues: this.pauses.pausedQueues,
       fetchesGated: this.pauses.fetchesGated,
+      jobsHeld: this.pauses.jobsHeld,
       jobsParked: this.pauses.parked,
     };
   }

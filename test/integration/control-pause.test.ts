@@ -184,13 +184,15 @@ test('a paused named queue: its waiting jobs are parked and run only after resum
     companionStats().some((p) => p.poolId === hosted?.poolId && (p.pausedQueues as string[]).includes('q-paused')),
   );
   const due = await addJob('cd_ok', { queue: 'q-paused' });
-  // Parked by a sweep (the companion's, on jobs:insert, or the next second's) or held until then.
-  await waitFor(
-    'the job added to the paused queue parked',
-    async () => (await jobs([due]))[0]?.run_at.getTime() === PARKED_RUN_AT.getTime(),
-  );
+  // Parked before any pool's next fetch; or, if a pool took it in the instant between its park and its fetch,
+  // held there before its handler starts (the queue stays locked by it, so nothing else of it runs anywhere).
+  await waitFor('the job added to the paused queue parked or held', async () => {
+    const [j] = await jobs([due]);
+    return j && (j.run_at.getTime() === PARKED_RUN_AT.getTime() || j.locked_at !== null);
+  });
   await runSentinels();
-  assert.equal((await jobs([due]))[0].attempts, 0);
+  assert.equal((await jobs([due])).length, 1, 'not lost');
+  assert.equal(await attemptsRecorded([due]), 0, 'its handler has not run');
   // Both pools parked before their fetches while the queue was paused (graphile-worker's forbiddenFlags hook).
   assert.ok((companionStats().find((p) => p.poolId === hosted?.poolId)?.fetchesGated as number) > 0);
   await waitFor('the worker process gated its fetches', async () => {
@@ -202,6 +204,18 @@ test('a paused named queue: its waiting jobs are parked and run only after resum
   await te.call('control.resume', { queue: 'q-paused' });
   assert.deepEqual(await jobs([later]), [was]);
   await waitFor('the queue runs again', () => gone([due]));
+  // It ran once, with its first attempt: the pause spent none.
+  const ran = await waitFor('its attempt recorded', async () => {
+    const { rows } = await db.pool.query<{ attempt: number; outcome: string }>(
+      `select attempt, outcome from jobdeck.attempts where job_id = $1`,
+      [due],
+    );
+    return rows.length ? rows : null;
+  });
+  assert.deepEqual(
+    ran.map((r) => [r.attempt, r.outcome]),
+    [[1, 'success']],
+  );
 });
 
 test('a pause with an end resumes by itself', async () => {
