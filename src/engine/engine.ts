@@ -22,6 +22,7 @@ import { createJobs } from './jobs/domain.ts';
 import { createStuck, type StuckDomain } from './stuck/domain.ts';
 import { createRecovery, type RecoveryDomain } from './recovery/domain.ts';
 import { createBackfill } from './backfill/domain.ts';
+import { createControl } from './control/domain.ts';
 import { createWorkers } from './workers/domain.ts';
 import { createPoolLiveness } from './workers/pool-liveness.ts';
 import { createUsage, type UsageDomain } from './usage/domain.ts';
@@ -210,6 +211,7 @@ export function createEngine(options: EngineOptions): Engine {
   const recovery = createRecovery({ db, sessions, pools: ownPools, hosted, liveness, audit, events, log, ...options.recovery });
   const stuck: StuckDomain = createStuck({ db, sessions, audit, hosted, liveness, bulk: jobs.bulk, lastRecovery: recovery.last });
   const backfill = createBackfill({ db, sessions, audit, events, hosted });
+  const control = createControl({ sessions, audit, events, log });
   const workers = createWorkers({
     sessions,
     hosted,
@@ -220,7 +222,8 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
-  for (const domain of [recovery, backfill, history, usage]) if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
+  for (const domain of [recovery, backfill, control, history, usage])
+    if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
 
   const handlers: Handlers = {
     'app.status': () => status(),
@@ -234,6 +237,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...backfill.handlers,
     ...workers.handlers,
     ...usage.handlers,
+    ...control.handlers,
   };
   const operations = { handlers, sessions, log };
 

@@ -13,6 +13,8 @@ export interface RunOwner {
   readonly asyncContext: boolean;
   /** Which attempts keep the raw model output (options.keepRawOutput). */
   readonly keepRawOutput?: 'failures' | 'all' | 'none';
+  /** While this job's named queue is paused: resolves when it may start (rejects when its signal aborts). */
+  holdIfPaused?(run: JobRun): Promise<void> | null;
 }
 
 /** The reason a job's signal aborts when Jobdeck cancels it. */
@@ -137,6 +139,10 @@ export class JobRun {
     if (queueId != null && typeof base.getQueueName === 'function') this.resolveQueueName(base, queueId);
     const helpers = new CompanionHelpers(base, this) as unknown as JobHelpers;
     try {
+      // A job of a paused named queue taken in the instant before the pool saw it parked: its handler waits for
+      // the resume (holding the queue, so no worker takes another of its jobs meanwhile).
+      const hold = queueId != null ? this.owner.holdIfPaused?.(this) : null;
+      if (hold) await hold;
       const store = this.owner.asyncContext ? this.owner.getStore() : null;
       const result: unknown = store ? await store.run(this, task, payload, helpers) : await task(payload, helpers);
       if (this.cancelRequestIds) {

@@ -53,6 +53,11 @@ export interface JobdeckOptions {
    * (default: to diagnose an answer that did not parse), 'all', or 'none'.
    */
   keepRawOutput?: 'failures' | 'all' | 'none';
+  /**
+   * How often the pool reads jobdeck.pauses (it also reads them at once on NOTIFY "jobdeck:pause"). A paused task
+   * is not taken from the next fetch on. 0: this pool obeys no pauses. Default 1,000 ms.
+   */
+  pauseCheckIntervalMs?: number;
 }
 
 export type ResolvedJobdeckOptions = Required<Omit<JobdeckOptions, 'connectionString'>> & {
@@ -78,6 +83,7 @@ export const DEFAULT_OPTIONS: ResolvedJobdeckOptions = {
   asyncContext: true,
   notifyIntervalMs: 0,
   keepRawOutput: 'failures',
+  pauseCheckIntervalMs: 1_000,
 };
 
 /** Fills defaults; a value of the wrong type or out of range falls back to the default (reported in `problems`). */
@@ -122,6 +128,7 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
       options.keepRawOutput = input.keepRawOutput;
     else problems.push(`jobdeck.keepRawOutput=${String(input.keepRawOutput)} ignored (expected 'failures', 'all' or 'none')`);
   }
+  num('pauseCheckIntervalMs', 0, 60_000);
   options.rollupShards = Math.floor(options.rollupShards);
   return { options, problems };
 }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Job, TaskList, Worker, WorkerPool } from 'graphile-worker';
 import { RateLimitedLog, type CompanionLogger } from './log.ts';
 import { resolveOptions, type JobdeckOptions } from './options.ts';
+import type { PauseWatcher } from './pause-watcher.ts';
 import { PoolRecorder } from './pool-recorder.ts';
 import { companionGlobal } from './registry.ts';
 import { COMPANION_VERSION } from './version.ts';
@@ -27,13 +28,52 @@ interface WorkerContext {
   events?: EventEmitter;
   logger?: CompanionLogger;
   resolvedPreset?: { worker?: { connectionString?: string }; jobdeck?: JobdeckOptions };
-  _rawOptions?: { pgPool?: { options?: pg.PoolConfig } };
+  _rawOptions?: { pgPool?: { options?: pg.PoolConfig }; forbiddenFlags?: unknown; [BEFORE_FETCH]?: BeforeFetchHook };
+}
+
+const BEFORE_FETCH = Symbol.for('jobdeck.beforeFetch.v1');
+
+/** The pool whose pauses a fetch waits on (set when its recorder starts). */
+interface BeforeFetchHook {
+  watcher: PauseWatcher | null;
+}
+
+type FlagsResult = null | string[] | Promise<null | string[]>;
+
+/**
+ * graphile-worker calls `forbiddenFlags` (when it is a function) before every fetch, and awaits it: the one
+ * point where the companion can act before a job is taken. While a named queue is paused, the pool's pause
+ * watcher parks what arrived first (see PauseWatcher.beforeFetch); the user's own forbiddenFlags (a list or a
+ * function) is kept and still decides the flags. Installed once per options object, before any worker exists.
+ */
+function installBeforeFetch(ctx: WorkerContext): void {
+  const raw = ctx._rawOptions;
+  if (!raw || raw[BEFORE_FETCH] || Object.isFrozen(raw)) return;
+  const hook: BeforeFetchHook = { watcher: null };
+  const original = raw.forbiddenFlags;
+  const userFlags = (): FlagsResult =>
+    typeof original === 'function' ? (original as () => FlagsResult)() : ((original as string[] | undefined) ?? null);
+  raw[BEFORE_FETCH] = hook;
+  raw.forbiddenFlags = (): FlagsResult => {
+    let wait: Promise<void> | null = null;
+    try {
+      wait = hook.watcher?.beforeFetch() ?? null;
+    } catch {
+      // never reach the worker
+    }
+    return wait ? wait.then(userFlags) : userFlags();
+  };
 }
 
 /** Subscribes once per events emitter (several runners may share one), routing each event to its pool. */
 function attach(ctx: WorkerContext): void {
   const events = ctx.events;
   const g = companionGlobal();
+  try {
+    installBeforeFetch(ctx);
+  } catch {
+    // pauses of named queues then rely on the sweeps alone
+  }
   if (!events || g.emitters.has(events)) return;
   g.emitters.add(events);
   // Listeners must never throw: graphile-worker 0.16 emits without a try/catch, inside the job's own path.
@@ -100,6 +140,8 @@ function recorderFor(ctx: WorkerContext, workerPool: WorkerPool): PoolRecorder |
   });
   g.pools.set(workerPool, rec);
   g.live.add(rec);
+  const hook = ctx._rawOptions?.[BEFORE_FETCH];
+  if (hook) hook.watcher = rec.pauseWatcher;
   rec.start();
   return rec;
 }
@@ -145,6 +187,9 @@ export const JobdeckPlugin: GraphileConfig.Plugin = {
           attach(ctx as WorkerContext);
           const rec = recorderFor(ctx as WorkerContext, event.worker.workerPool);
           if (!rec) return;
+          // This ctx is the one whose options the workers read forbiddenFlags from (a pool event's may not be).
+          const hook = (ctx as WorkerContext)._rawOptions?.[BEFORE_FETCH];
+          if (hook) hook.watcher = rec.pauseWatcher;
           rec.onWorkerCreate(event.worker, event.tasks);
           wrapTaskList(event.tasks, rec.log);
         } catch {

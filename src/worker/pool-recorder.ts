@@ -5,6 +5,7 @@ import { CompanionDb, classifyError } from './db.ts';
 import { JobRun, type RunOwner } from './job-run.ts';
 import type { RateLimitedLog } from './log.ts';
 import type { ResolvedJobdeckOptions } from './options.ts';
+import { PauseWatcher } from './pause-watcher.ts';
 import { processInfo } from './process-info.ts';
 import { companionGlobal, runOf, setRun, type PoolHandle } from './registry.ts';
 import { RETENTION_CATCH_UP_DELAY_MS, runRetention, type RetentionResult } from './retention.ts';
@@ -46,6 +47,8 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   private bufferedBytes = 0;
   private cancelUpdates: CancelUpdate[] = [];
   private readonly db: CompanionDb;
+  /** Pauses made by the console: this pool's fetches skip paused tasks; waiting jobs are parked. */
+  private readonly pauses: PauseWatcher;
   private readonly shard: number;
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -80,11 +83,21 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.shard = shardOf(this.poolId, init.options.rollupShards);
     this.db = new CompanionDb({
       config: init.connection,
-      listen: init.options.listen ? ['jobdeck:cancel'] : [],
+      listen: init.options.listen ? ['jobdeck:cancel', 'jobdeck:pause', 'jobs:insert'] : [],
       onNotification: (channel, payload) => this.onNotification(channel, payload),
       migrate: init.options.migrate,
       log: init.log,
     });
+    this.pauses = new PauseWatcher({
+      db: this.db,
+      log: init.log,
+      intervalMs: init.options.pauseCheckIntervalMs,
+      onError: (where, error) => this.noteError(where, error),
+    });
+  }
+
+  get pauseWatcher(): PauseWatcher {
+    return this.pauses;
   }
 
   get log(): RateLimitedLog {
@@ -104,6 +117,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), options.heartbeatIntervalMs);
     this.flushTimer.unref();
     this.heartbeatTimer.unref();
+    this.pauses.start();
     if (options.retentionIntervalMs > 0) this.scheduleRetention(Math.random() * Math.min(60_000, options.retentionIntervalMs));
   }
 
@@ -115,6 +129,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
       this.workerIds.push(worker.workerId);
     }
     if (tasks && this.taskIdentifiers.length === 0) this.taskIdentifiers = Object.keys(tasks).sort();
+    this.pauses.attach(tasks);
   }
 
   onJobStart(job: Job): void {
@@ -146,6 +161,19 @@ export class PoolRecorder implements RunOwner, PoolHandle {
 
   // ---- RunOwner ----
 
+  holdIfPaused(run: JobRun): Promise<void> | null {
+    if (this.pauses.pausedQueues.length === 0 || run.queueId == null) return null;
+    const name = run.queue ?? this.queueNames.get(run.queueId);
+    if (name) return this.pauses.holdWhilePaused(name, run.signal);
+    // graphile-worker resolves queue names in batches: wait for this one (briefly), then decide.
+    const pending = run.queuePending;
+    if (!pending) return null;
+    return pending.then(
+      () => (run.queue ? this.pauses.holdWhilePaused(run.queue, run.signal) : null) ?? undefined,
+      () => undefined,
+    );
+  }
+
   rememberQueueName(queueId: number, name: string): void {
     if (this.queueNames.size > 10_000) this.queueNames.clear();
     this.queueNames.set(queueId, name);
@@ -176,6 +204,11 @@ export class PoolRecorder implements RunOwner, PoolHandle {
       failing: this.lastErrorAt > this.lastOkAt,
       lastMaxId: this.lastMaxId,
       schemaVersion: this.db.schemaVersion,
+      pausedTasks: this.pauses.paused,
+      pausedQueues: this.pauses.pausedQueues,
+      fetchesGated: this.pauses.fetchesGated,
+      jobsHeld: this.pauses.jobsHeld,
+      jobsParked: this.pauses.parked,
     };
   }
 
@@ -301,7 +334,8 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   }
 
   private onNotification(channel: string, payload: string | undefined): void {
-    if (channel !== 'jobdeck:cancel' || this.stopping) return;
+    if (this.stopping) return;
+    if (channel !== 'jobdeck:cancel') return this.pauses.onNotification(channel);
     // The payload is the job id; anything else makes us check all our running jobs.
     const jobId = payload?.trim();
     let ids: string[];
@@ -383,6 +417,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
 
   private async doStop(): Promise<void> {
     for (const t of [this.flushTimer, this.heartbeatTimer, this.retentionTimer]) if (t) clearInterval(t);
+    this.pauses.stop();
     this.flushTimer = this.heartbeatTimer = this.retentionTimer = null;
     const timeout = this.init.options.shutdownFlushTimeoutMs;
     const deadline = Date.now() + timeout;

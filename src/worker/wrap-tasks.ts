@@ -18,7 +18,8 @@ type Wrapped = Task & { [ORIGINAL]?: Task };
 export function wrapTaskList(tasks: TaskList, log: RateLimitedLog): number {
   let failed = 0;
   const list = tasks as Record<string, Wrapped | undefined>;
-  for (const id of Object.keys(list)) {
+  // Own names, not only the enumerable ones: a task a pause hid (pause-gate.ts) is wrapped too, for when it resumes.
+  for (const id of Object.getOwnPropertyNames(list)) {
     const task = list[id];
     if (typeof task !== 'function' || task[ORIGINAL]) continue;
     try {

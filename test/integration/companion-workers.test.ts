@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startCompanionWorker, waitFor, type CompanionChild } from '../fixtures/companion-kit/child.ts';
-import { LATEST_MIGRATION } from '../../src/worker/schema.ts';
+import { MIGRATIONS } from '../../src/worker/schema.ts';
 
 // Liveness: one row per pool with a heartbeat that advances, stopped_at on a clean shutdown, and a heartbeat
 // that simply stops when the process is killed. Three workers start at once on a database without the schema.
@@ -60,7 +60,7 @@ test('three workers starting together on an empty database: one schema, one migr
   const { rows: migrations } = await db.pool.query<{ id: number }>(`select id from jobdeck.migrations order by id`);
   assert.deepEqual(
     migrations.map((m) => m.id),
-    Array.from({ length: LATEST_MIGRATION }, (_, i) => i + 1),
+    MIGRATIONS.map((m) => m.id),
   );
   for (const [i, row] of rows.entries()) {
     assert.equal(row.pid, started[i].process.pid, 'the pid of the worker process');

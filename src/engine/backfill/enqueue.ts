@@ -1,6 +1,22 @@
 import type pg from 'pg';
 import type { BackfillItem, BackfillRuleSpec } from '../../shared/model/backfill.ts';
 import { jobKeyTemplate } from './rule-query.ts';
+import { releaseTime, type ReleaseSchedule } from '../../shared/model/jobs.ts';
+
+/** When queued jobs run: all at `start`, or `perMinute` a minute from it, in the items' order. */
+export interface Release {
+  start: Date;
+  perMinute: number | null;
+}
+
+/** The schedule a release of `count` jobs gives (null for none). */
+export function releaseOf(release: Release, count: number): ReleaseSchedule | null {
+  if (count === 0) return null;
+  const start = release.start.getTime();
+  const perMinute = release.perMinute ?? 0;
+  const last = perMinute ? releaseTime(start, perMinute, count - 1) : start;
+  return { perMinute, first: new Date(start).toISOString(), last: new Date(last).toISOString() };
+}
 
 export interface EnqueueOutcome {
   jobIds: string[];
@@ -31,6 +47,7 @@ export async function enqueueItems(
   spec: BackfillRuleSpec,
   items: BackfillItem[],
   requeueFailed: boolean,
+  release?: Release,
 ): Promise<EnqueueOutcome> {
   if (items.length === 0) return { jobIds: [], requeued: 0, skipped: [] };
   const template = jobKeyTemplate(spec);
@@ -54,13 +71,18 @@ export async function enqueueItems(
     }
     let jobIds: string[] = [];
     if (chosen.length > 0) {
-      const specs = chosen.map((item) => ({
+      const runAt = (i: number) =>
+        release
+          ? new Date(release.perMinute ? releaseTime(release.start.getTime(), release.perMinute, i) : release.start.getTime()).toISOString()
+          : null;
+      const specs = chosen.map((item, i) => ({
         identifier: spec.task,
         payload: { ...spec.payloadExtra, [spec.payloadKey]: keyValue(item.key, spec) },
         queue_name: spec.queue,
         max_attempts: spec.maxAttempts,
         job_key: keyOf(item),
         priority: spec.priority,
+        run_at: runAt(i),
       }));
       const { rows } = await client.query<{ id: string; key: string }>(
         `select id::text, key from graphile_worker.add_jobs(

@@ -10,7 +10,7 @@ import type {
 import type { Session } from '../session.ts';
 import type { AuditLog, EventBus } from '../context.ts';
 import { matchRuleItems, type MatchResult } from './rule-query.ts';
-import { enqueueItems, type EnqueueOutcome } from './enqueue.ts';
+import { enqueueItems, releaseOf, type EnqueueOutcome, type Release } from './enqueue.ts';
 import { pgOpError } from '../pg/pg-errors.ts';
 import type { BackfillRepo } from './rules-repo.ts';
 
@@ -82,7 +82,7 @@ export async function runRule(
   ctx: RunContext,
   session: Session,
   rule: BackfillRule,
-  options: { trigger: Exclude<BackfillTrigger, 'preview'>; limit?: number; requeueFailed?: boolean },
+  options: { trigger: Exclude<BackfillTrigger, 'preview'>; limit?: number; requeueFailed?: boolean; release?: Release },
 ): Promise<BackfillRunResult> {
   if (rule.connectionId !== session.profile.id) throw new OpError('conflict', `Rule "${rule.name}" belongs to another connection`);
   const requeueFailed = options.requeueFailed ?? false;
@@ -93,7 +93,7 @@ export async function runRule(
   let outcome: EnqueueOutcome;
   try {
     match = await matchRuleItems(session.pool, rule, { limit, states: requeueFailed ? ['none', 'failed'] : ['none'] });
-    outcome = await enqueueItems(session.pool, rule, match.items, requeueFailed);
+    outcome = await enqueueItems(session.pool, rule, match.items, requeueFailed, options.release);
   } catch (caught) {
     // A failed run is logged too: the run log is where a scheduled rule's failures show.
     const error = pgOpError(caught);
@@ -122,11 +122,13 @@ export async function runRule(
       trigger: options.trigger,
       ...counts(match),
       requeued: outcome.requeued,
+      ...(options.release ? { release: releaseOf(options.release, outcome.jobIds.length) } : {}),
       jobIds: outcome.jobIds.slice(0, 1000),
       skippedKeys: outcome.skipped.slice(0, 1000).map((i) => ({ key: i.key, reason: 'a job with its key appeared before queuing' })),
     },
     actor: options.trigger === 'schedule' ? 'schedule' : 'operator',
   });
   ctx.events.emit({ type: 'backfill', run });
-  return { run, jobIds: outcome.jobIds, message: describeRun(run, requeueFailed) };
+  const release = options.release ? releaseOf(options.release, outcome.jobIds.length) : null;
+  return { run, jobIds: outcome.jobIds, message: describeRun(run, requeueFailed), release };
 }

@@ -33,6 +33,30 @@ export async function rescheduleJobs(
   return rows.map((r) => r.id);
 }
 
+/**
+ * A paced retry of one chunk: the job at position p (counting `offset` jobs of earlier chunks) runs at
+ * start + floor(p * 60,000 / perMinute) ms, attempts reset to 0. One statement; reschedule_jobs is called once per
+ * distinct run_at (per job below 60,000 a minute).
+ */
+export async function reschedulePaced(
+  db: Queryable,
+  ids: string[],
+  pace: { perMinute: number; start: Date; offset: number },
+): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `with positioned as (
+       select u.id, u.n - 1 + $4::bigint as pos from unnest($1::bigint[]) with ordinality as u(id, n)
+     ), slots as (
+       select $2::timestamptz + floor(pos * 60000.0 / $3::int) * interval '1 millisecond' as run_at, array_agg(id) as ids
+       from positioned group by 1
+     )
+     select r.id::text as id from slots s
+       cross join lateral graphile_worker.reschedule_jobs(s.ids, run_at := s.run_at, attempts := 0) r`,
+    [ids, pace.start, pace.perMinute, pace.offset],
+  );
+  return rows.map((r) => r.id);
+}
+
 export async function permanentlyFailJobs(db: Queryable, ids: string[], message: string | null): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `select id::text as id from graphile_worker.permanently_fail_jobs($1::bigint[], $2::text)`,

@@ -3,7 +3,7 @@ import type { JobAction } from '../../shared/model/jobs.ts';
 import type { Session } from '../session.ts';
 import type { HostedRunner } from '../context.ts';
 import type { JobRecords } from '../history/job-records.ts';
-import { lockStates, permanentlyFailJobs, rescheduleJobs } from './admin-sql.ts';
+import { lockStates, permanentlyFailJobs, reschedulePaced, rescheduleJobs } from './admin-sql.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { forceUnlock, gateUnlock } from '../workers/unlock-gate.ts';
 import { cancelJobIds } from './cancel.ts';
@@ -11,8 +11,10 @@ import { explainSkipped, missingFrom, SKIP } from './skip-reasons.ts';
 
 /** The parameters of each action. */
 export interface ActionParams {
-  /** retry: when to run (default now). */
+  /** retry: when to run (default now); with pace, when the first job runs. */
   runAt?: Date | null;
+  /** retry: release `perMinute` jobs a minute from runAt; `offset` is how many came before this chunk. */
+  pace?: { perMinute: number; start: Date; offset: number };
   /** fail: the last_error to set (graphile-worker's default: "Manually marked as failed"). */
   message?: string | null;
   /** priority: the new priority (lower runs first). */
@@ -54,6 +56,7 @@ export interface ActionDeps {
 export function auditParams(params: ActionParams): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (params.runAt) out.runAt = params.runAt.toISOString();
+  if (params.pace) out.pace = { perMinute: params.pace.perMinute, start: params.pace.start.toISOString() };
   if (params.message) out.message = params.message.slice(0, 500);
   if (params.priority !== undefined) out.priority = params.priority;
   if (params.force) out.force = true;
@@ -80,6 +83,7 @@ export async function applyJobAction(
   });
   switch (action) {
     case 'retry':
+      if (params.pace) return finish(await reschedulePaced(db, ids, params.pace));
       // attempts := 0 is the point: WorkerUtils.rescheduleJobs cannot set it (it treats 0 as "unchanged").
       return finish(await rescheduleJobs(db, ids, { runAt: params.runAt ?? new Date(), attempts: 0 }));
     case 'priority':

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ActionPreview, BulkActionReport, JobAction, JobFilter } from '../../shared/model/jobs.ts';
+import {
+  releaseTime,
+  type ActionPreview,
+  type BulkActionReport,
+  type JobAction,
+  type JobFilter,
+  type ReleaseSchedule,
+} from '../../shared/model/jobs.ts';
 import type { ErrorRule } from '../../shared/errors/index.ts';
 import type { AuditLog, EventBus } from '../context.ts';
 import type { Session } from '../session.ts';
@@ -86,7 +93,9 @@ export async function runBulkAction(
   progress(0);
   let done = 0;
   for await (const ids of source.chunks()) {
-    tally.add(await applyJobAction(ctx, session, action, ids, params));
+    // A paced release numbers jobs across chunks, so the spread runs on from one chunk to the next.
+    const chunkParams = params.pace ? { ...params, pace: { ...params.pace, offset: done } } : params;
+    tally.add(await applyJobAction(ctx, session, action, ids, chunkParams));
     done += ids.length;
     // Jobs that turned up after the count can match too: the total grows rather than the bar overflowing.
     total = Math.max(total, done);
@@ -107,6 +116,7 @@ export async function runBulkAction(
     affectedSample: tally.affectedSample,
     durationMs: Math.round(performance.now() - started),
     ...(options.unlock !== undefined ? { unlock: options.unlock } : {}),
+    ...(params.pace && done > 0 ? { release: releaseSchedule(params.pace, done) } : {}),
   };
   const auditId = ctx.audit.record({
     connectionId: session.profile.id,
@@ -126,6 +136,15 @@ export async function runBulkAction(
   });
   void session.refresh().catch(() => {});
   return { ...report, auditId };
+}
+
+function releaseSchedule(pace: { perMinute: number; start: Date }, count: number): ReleaseSchedule {
+  const start = pace.start.getTime();
+  return {
+    perMinute: pace.perMinute,
+    first: new Date(start).toISOString(),
+    last: new Date(releaseTime(start, pace.perMinute, count - 1)).toISOString(),
+  };
 }
 
 /** A selection of ids (validated, deduplicated), in chunks. */

@@ -86,7 +86,11 @@ export function createJobs(ctx: JobsContext): JobsDomain {
         return { tasks: tasks.rows.map((r) => r.n), queues: queues.rows.map((r) => r.n) };
       },
       'jobs.preview': ({ action, target }) => previewAction(sessions.require(), history.errorRules(), ctx.hosted.poolId(), action, target),
-      'jobs.retry': ({ target, runAt, actionId }) => act('retry', target, { runAt: runAt ? new Date(runAt) : null }, actionId),
+      'jobs.retry': ({ target, runAt, pace, actionId }) => {
+        const at = runAt ? new Date(runAt) : null;
+        const paced = pace ? { perMinute: pace.perMinute, start: at ?? new Date(), offset: 0 } : undefined;
+        return act('retry', target, { runAt: at, pace: paced }, actionId);
+      },
       'jobs.cancel': async ({ target, actionId }) => {
         // A selection that a worker with the companion runs, on a role that may not ask it: a refusal, nothing changed.
         if ('ids' in target) await assertCanAskWorkers(sessions.writable().pool, normalizeIds(target.ids), ctx.hosted.poolId());

@@ -1,3 +1,4 @@
+import { releasePace } from './jobs.ts';
 import { z } from 'zod';
 import { op } from './define.ts';
 import {
@@ -103,6 +104,10 @@ export const backfillOps = {
         limit: z.number().int().min(1).max(10_000).optional(),
         /** Also queue items whose job failed for good (a new job; the failed one stays as history). */
         requeueFailed: z.boolean().default(false),
+        /** When the jobs run (default now); with pace, when the first one runs. */
+        runAt: z.iso.datetime({ offset: true }).optional(),
+        /** Release the jobs at perMinute a minute (their run_at spread, in the query's order). */
+        pace: releasePace.optional(),
       })
       .strict(),
     access: 'write',

@@ -12,6 +12,8 @@ export type JobdeckEvent =
   | { type: 'action.progress'; actionId: string; action: JobAction; done: number; total: number; affected: number; skipped: number }
   | { type: 'overview'; snapshot: OverviewSnapshot }
   | { type: 'recovery'; report: RecoveryReport }
+  /** A task or queue was paused or resumed from this console. */
+  | { type: 'control' }
   /** The desktop shell asks the page to open a view (an operator clicked a notification). */
   | { type: 'navigate'; path: string; params?: Record<string, string> };
 

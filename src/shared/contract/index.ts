@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { appOps } from './app.ts';
 import { backfillOps } from './backfill.ts';
 import { connectionOps } from './connections.ts';
+import { controlOps } from './control.ts';
 import { jobOps } from './jobs.ts';
 import { historyOps } from './history.ts';
 import { overviewOps } from './overview.ts';
@@ -24,6 +25,7 @@ export const contract = {
   ...appOps,
   ...backfillOps,
   ...connectionOps,
+  ...controlOps,
   ...jobOps,
   ...historyOps,
   ...runnerOps,

@@ -60,6 +60,9 @@ const payload = z.json().refine((value) => JSON.stringify(value).length <= MAX_P
   message: `the payload must be at most ${MAX_PAYLOAD_BYTES / 1024} KiB of JSON`,
 });
 
+/** Release retried jobs gradually: `perMinute` jobs a minute, oldest first, from the retry's runAt (or now). */
+export const releasePace = z.object({ perMinute: z.number().int().min(1).max(1_000_000) }).strict();
+
 const action = <S extends z.ZodRawShape>(shape: S) => z.object({ target: actionTarget, actionId: actionIdSchema, ...shape }).strict();
 
 export const jobOps = {
@@ -91,9 +94,10 @@ export const jobOps = {
     summary: 'How many jobs an action would touch, and how many of them a worker holds now',
   }),
   'jobs.retry': op<BulkActionReport>()({
-    input: action({ runAt: isoTime.optional() }),
+    input: action({ runAt: isoTime.optional(), pace: releasePace.optional() }),
     access: 'write',
-    summary: 'Retry now or at runAt: attempts reset to 0 (reschedule_jobs); locked jobs are skipped and reported',
+    summary:
+      'Retry now or at runAt: attempts reset to 0 (reschedule_jobs); with pace, released at perMinute jobs a minute from runAt (run_at spread); locked jobs are skipped and reported',
   }),
   'jobs.cancel': op<BulkActionReport>()({
     input: action({}),

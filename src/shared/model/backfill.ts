@@ -1,3 +1,4 @@
+import type { ReleaseSchedule } from './jobs.ts';
 /**
  * Backfill: rules that find the items of the operator's own tables that never got their LLM output, and
  * queue a job for each, at most once per item.
@@ -102,6 +103,8 @@ export interface BackfillRunResult {
   /** Ids of the jobs created (at most the batch size). */
   jobIds: string[];
   message: string;
+  /** A paced run's schedule: when the first and the last of its jobs run. */
+  release?: ReleaseSchedule | null;
 }
 
 /** The JSON file of exported rules. */

@@ -41,6 +41,20 @@ export interface BulkActionReport {
   auditId: number;
   /** Pools released before the action (the Stuck view's actions on jobs held by pools that are gone). */
   unlock?: UnlockReport | null;
+  /** A paced retry's schedule: when the first and the last job run (ISO), at perMinute a minute. */
+  release?: ReleaseSchedule | null;
+}
+
+/** When a paced retry releases its jobs: run_at spread evenly, `perMinute` jobs a minute. */
+export interface ReleaseSchedule {
+  perMinute: number;
+  first: string;
+  last: string;
+}
+
+/** When the job at `position` (0-based, in release order) of a paced release runs. */
+export function releaseTime(startMs: number, perMinute: number, position: number): number {
+  return startMs + Math.floor((position * 60_000) / perMinute);
 }
 
 /**

@@ -2,6 +2,22 @@ import { NAV_GROUPS, ROUTES } from '../routes.tsx';
 import { href } from '../router.ts';
 import { Icon } from './Icon.tsx';
 import { useStatus } from '../data/use-op.ts';
+import { usePauses } from '../data/use-pauses.ts';
+
+/** In the sidebar, whatever the view: how many tasks and queues are paused (a link to the overview's rows). */
+function PausedSummary() {
+  const { list, unheldPools } = usePauses();
+  if (list.length === 0) return null;
+  const names = list.map((p) => `${p.kind} ${p.name}`).join(', ');
+  return (
+    <a className="nav-paused" href={href('overview')} title={`Paused: ${names}`} data-testid="nav-paused">
+      ❚❚ {list.length} paused
+      {unheldPools.length > 0 && (
+        <span title="Workers without the companion still take their jobs"> · {unheldPools.length} not obeying</span>
+      )}
+    </a>
+  );
+}
 
 /** The left navigation, built from the routes table, grouped Monitor / Operate / Setup. */
 export function Nav({ current }: { current: string }) {
@@ -37,6 +53,7 @@ export function Nav({ current }: { current: string }) {
           </div>
         );
       })}
+      <PausedSummary />
       <div className="nav-foot">{mode === 'electron' ? 'Desktop' : mode === 'web' ? 'Web mode · localhost' : ''}</div>
     </nav>
   );

@@ -23,6 +23,8 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
   'stuck.cancel': JOB_READS,
   'stuck.unlock': JOB_READS,
   'recovery.run': JOB_READS,
+  'control.pause': ['control.list', ...JOB_READS],
+  'control.resume': ['control.list', ...JOB_READS],
   'stuck.setThreshold': ['stuck.get'],
   'recovery.configure': ['recovery.settings'],
   'backfill.save': BACKFILL_READS,

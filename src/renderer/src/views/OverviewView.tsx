@@ -10,6 +10,8 @@ import { CountsPanel } from '../components/CountsPanel.tsx';
 import { Freshness } from '../components/Freshness.tsx';
 import { LockBadge } from '../components/LockBadge.tsx';
 import { WorkersSummary } from '../components/WorkersSummary.tsx';
+import { PauseControl } from '../components/PauseControl.tsx';
+import { usePauses } from '../data/use-pauses.ts';
 import { href } from '../router.ts';
 import { countOf, formatCount } from '../format.ts';
 
@@ -22,17 +24,35 @@ export function OverviewView() {
   const state = useStatus((s) => s.connection.state);
   const recent = useDepthSamples(TREND_MINUTES).data ?? NO_SAMPLES;
 
-  const taskRows = useMemo<CountsRow[]>(() => (snapshot?.byTask ?? []).map((t) => ({ key: t.task, name: t.task, counts: t })), [snapshot]);
+  const pauses = usePauses();
+  // Every task and queue row can be paused and resumed in place; paused ones are marked.
+  const taskRows = useMemo<CountsRow[]>(
+    () =>
+      (snapshot?.byTask ?? []).map((t) => ({
+        key: t.task,
+        name: t.task,
+        counts: t,
+        badge: <PauseControl kind="task" name={t.task} compact />,
+      })),
+    [snapshot],
+  );
   const queueRows = useMemo<CountsRow[]>(
     () =>
       (snapshot?.byQueue ?? []).map((q) => ({
         key: q.queue,
         name: q.queue,
         counts: q,
-        badge: q.locked ? <LockBadge lockedBy={q.lockedBy} /> : undefined,
+        badge: (
+          <>
+            {q.locked ? <LockBadge lockedBy={q.lockedBy} /> : undefined}
+            <PauseControl kind="queue" name={q.queue} compact />
+          </>
+        ),
       })),
     [snapshot],
   );
+  const pausedTasks = pauses.list.filter((p) => p.kind === 'task').length;
+  const pausedQueues = pauses.list.filter((p) => p.kind === 'queue').length;
   const lockedQueues = snapshot?.byQueue.filter((q) => q.locked).length ?? 0;
 
   if (!snapshot && (state === 'none' || state === 'error')) {
@@ -58,7 +78,12 @@ export function OverviewView() {
       <DepthPanel />
       <CountsPanel
         title="By task"
-        note={`${countOf(taskRows.length, 'task identifier')} with jobs`}
+        note={
+          <>
+            {countOf(taskRows.length, 'task identifier')} with jobs
+            {pausedTasks > 0 && <span className="paused-count"> · {formatCount(pausedTasks)} paused</span>}
+          </>
+        }
         rows={taskRows}
         nameLabel="Task"
         testId="task-table"
@@ -69,7 +94,9 @@ export function OverviewView() {
         note={
           <>
             {countOf(queueRows.length, 'named queue')}
-            {lockedQueues > 0 && ` · ${formatCount(lockedQueues)} locked`} · a named queue runs one job at a time
+            {lockedQueues > 0 && ` · ${formatCount(lockedQueues)} locked`}
+            {pausedQueues > 0 && <span className="paused-count"> · {formatCount(pausedQueues)} paused</span>} · a named queue runs one job
+            at a time
           </>
         }
         rows={queueRows}

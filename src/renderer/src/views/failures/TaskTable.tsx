@@ -1,6 +1,7 @@
 import type { TaskFigures } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { formatCount, formatPercent } from '../../format.ts';
+import { PauseControl } from '../../components/PauseControl.tsx';
 
 interface Props {
   tasks: TaskFigures[];
@@ -37,6 +38,7 @@ export function TaskTable({ tasks, info, selected, onSelect }: Props) {
                   >
                     {t.task}
                   </button>
+                  <PauseControl kind="task" name={t.task} compact />
                 </td>
                 <td className="num">{formatCount(t.successes)}</td>
                 <td className={t.failures ? 'num hot' : 'num zero'}>{formatCount(t.failures)}</td>

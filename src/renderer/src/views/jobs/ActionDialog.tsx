@@ -28,7 +28,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const client = useQueryClient();
   // Read once when the dialog opens, and dropped when it closes: the next dialog counts again.
   const preview = useOp('jobs.preview', { action: request.action, target: request.target }, { staleTime: Infinity, gcTime: 0 });
-  const [inputs, setInputs] = useState<ActionInputs>({ runAt: null, message: '', priority: 0, force: false });
+  const [inputs, setInputs] = useState<ActionInputs>({ runAt: null, message: '', priority: 0, force: false, perMinute: null });
   const missing = preview.data ? missingReason(request.target, preview.data.matching) : null;
 
   // Picked jobs have left the queue: the rows behind the dialog are stale, read them again.
@@ -71,7 +71,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
           )}
           <p>{ACTION_EXPLANATIONS[request.action]}</p>
           {request.action === 'retry' && p.byTask && <EstimateNote tasks={p.byTask} />}
-          <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} />
+          <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} matching={preview.data?.matching} />
         </>
       )}
     </BulkActionDialog>

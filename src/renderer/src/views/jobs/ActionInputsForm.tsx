@@ -1,5 +1,6 @@
 import type { JobAction } from '../../../../shared/model/jobs.ts';
 import type { ActionInputs } from './job-actions.ts';
+import { ReleasePace } from './ReleasePace.tsx';
 
 /** datetime-local wants local time without zone: `2026-11-25T14:30`. */
 function toLocalInput(iso: string): string {
@@ -13,10 +14,13 @@ export function ActionInputsForm({
   action,
   inputs,
   onChange,
+  matching,
 }: {
   action: JobAction;
   inputs: ActionInputs;
   onChange: (next: ActionInputs) => void;
+  /** Jobs the action will touch (the preview's count), for a paced release's last run. */
+  matching?: number;
 }) {
   if (action === 'retry') {
     return (
@@ -49,6 +53,7 @@ export function ActionInputsForm({
           />
           <span className="dim">e.g. after a provider's quota resets</span>
         </label>
+        <ReleasePace inputs={inputs} onChange={onChange} matching={matching} />
       </div>
     );
   }

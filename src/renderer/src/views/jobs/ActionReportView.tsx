@@ -1,7 +1,7 @@
 import type { BulkActionReport } from '../../../../shared/model/jobs.ts';
 import type { UnlockReport } from '../../../../shared/model/stuck.ts';
 import { JOB_ACTION_LABELS } from '../../../../shared/model/jobs.ts';
-import { countOf, formatCount, shortPoolId } from '../../format.ts';
+import { countOf, formatCount, formatDateTime, shortPoolId } from '../../format.ts';
 import { href } from '../../router.ts';
 
 /** The pools released before the action (the Stuck view's actions on jobs held by pools that are gone). */
@@ -41,6 +41,12 @@ export function ActionReportView({ report }: { report: BulkActionReport }) {
   return (
     <div className="action-report" data-testid="action-report">
       {report.unlock && <UnlockNote unlock={report.unlock} />}
+      {report.release && (
+        <div className="report-release" data-testid="report-release">
+          Released at {formatCount(report.release.perMinute)} a minute: the first runs at {formatDateTime(report.release.first)}, the last
+          at {formatDateTime(report.release.last)}. Their run at times in the job list show the schedule.
+        </div>
+      )}
       <div className="report-figures">
         <div>
           <span className="report-value ok" data-testid="report-affected">

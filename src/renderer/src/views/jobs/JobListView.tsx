@@ -12,6 +12,7 @@ import { ActionDialog } from './ActionDialog.tsx';
 import type { ActionRequest } from './job-actions.ts';
 import { useToasts } from '../../store/toast-store.ts';
 import { useStatus } from '../../data/use-op.ts';
+import { PausedBanner } from './PausedBanner.tsx';
 
 /** The engine takes at most this many ids in one call; a larger set goes by filter (which has no cap). */
 const MAX_SELECTION = 50_000;
@@ -86,6 +87,7 @@ export function JobListView({ route }: { route: Route }) {
         </button>
       </div>
       <FilterBar filter={filter} onChange={setFilter} />
+      <PausedBanner filter={filter} />
       {!noDatabase && (
         <div className="bulk-bar" data-testid="bulk-bar">
           <span className="bulk-subject">

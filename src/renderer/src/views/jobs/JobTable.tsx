@@ -21,6 +21,8 @@ interface Props {
   onLoadMore: () => void;
 }
 
+/** A job parked by a pause waits at 9999-01-01 (jobdeck/worker's PARKED_RUN_AT) until resumed. */
+const PARKED_YEAR = '9999-';
 /**
  * The job list, virtualised: only the rows in view are in the DOM, and the next keyset page is fetched as
  * the end comes into view, so a million jobs scroll like a hundred. Errors are shown as text, never HTML.
@@ -101,7 +103,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                   {r.attempts}/{r.maxAttempts}
                 </span>
                 <span className="dim" title={r.runAt}>
-                  {relativeTime(r.runAt, now)}
+                  {r.runAt.startsWith(PARKED_YEAR) ? <span className="badge badge-paused">paused</span> : relativeTime(r.runAt, now)}
                 </span>
                 <span className="error-cell" title={r.errorHead ?? ''}>
                   {r.errorType && <ErrorTypeChip type={r.errorType} />}

@@ -18,6 +18,8 @@ export interface ActionInputs {
   priority: number;
   /** unlock: also release pools without the companion that took a lock recently. */
   force: boolean;
+  /** retry: release this many jobs a minute (null: all at once). */
+  perMinute: number | null;
 }
 
 /** What each action does, said before the operator confirms it. */
@@ -51,7 +53,15 @@ export function actionCall(request: ActionRequest, inputs: ActionInputs, actionI
   const { target } = request;
   switch (request.action) {
     case 'retry':
-      return { name: 'jobs.retry', input: { target, actionId, ...(inputs.runAt ? { runAt: inputs.runAt } : {}) } };
+      return {
+        name: 'jobs.retry',
+        input: {
+          target,
+          actionId,
+          ...(inputs.runAt ? { runAt: inputs.runAt } : {}),
+          ...(inputs.perMinute ? { pace: { perMinute: inputs.perMinute } } : {}),
+        },
+      };
     case 'cancel':
       return { name: 'jobs.cancel', input: { target, actionId } };
     case 'fail':

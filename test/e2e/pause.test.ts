@@ -1,0 +1,68 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
+import type { PauseList } from '../../src/shared/model/control.ts';
+
+// Issue 14: pause a task from the overview and see it marked (its row, the sidebar, the counts note, the Jobs
+// view), then resume it from the Jobs view; a paced retry's confirmation says when its last job runs.
+
+const skip = browserSkipReason();
+let web: WebConsole | undefined;
+
+before(async () => {
+  if (skip) return;
+  web = await startWebConsole({ demo: true, runner: true, concurrency: 2, depthSampleMs: 1000 });
+});
+after(async () => {
+  await web?.close();
+});
+
+const pauses = async (web: WebConsole) => {
+  const result = (await web.engine.call('control.list', {})) as { ok: true; data: PauseList };
+  assert.ok(result.ok);
+  return result.data.pauses;
+};
+
+test(
+  'pause a task from the overview: marked in its row, the sidebar and the counts; resume from the Jobs view',
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, web, async (web) => {
+      const { page } = web;
+      await web.open('#/overview');
+      const row = page.getByTestId('task-table').locator('tr[data-row="generate_insight"]');
+      await row.waitFor({ timeout: 30_000 });
+      // The rows move as the demo's counts change (a task whose count reaches 0 leaves the table): a dispatched click
+      // reaches the button wherever it is by then, where a pointer click could land on the row that took its place.
+      await row.getByTestId('pause-task-generate_insight').dispatchEvent('click');
+
+      await row.getByTestId('paused-task-generate_insight').waitFor();
+      await page.getByTestId('nav-paused').getByText('1 paused').waitFor();
+      await page.getByTestId('task-table').locator('..').getByText('1 paused').first().waitFor();
+      const [paused] = await pauses(web);
+      assert.deepEqual([paused.kind, paused.name], ['task', 'generate_insight']);
+      await web.screenshot('pause-overview-1440');
+      await page.setViewportSize({ width: 1024, height: 700 });
+      await web.screenshot('pause-overview-1024');
+      await page.setViewportSize({ width: 1440, height: 900 });
+
+      // The Jobs view filtered to the task says it is paused, and resumes it.
+      await web.open('#/jobs?task=generate_insight');
+      const bar = page.getByTestId('jobs-pause-bar');
+      await bar.getByText('is paused').waitFor();
+      await web.screenshot('pause-jobs');
+
+      // A paced retry: the confirmation says when the last job will run.
+      await page.getByTestId('bulk-retry').click();
+      const dialog = page.getByTestId('action-dialog');
+      await dialog.getByTestId('retry-paced').check();
+      await dialog.getByTestId('retry-per-minute').fill('2');
+      await dialog.getByTestId('retry-last-run').getByText('the last runs at').waitFor();
+      await web.screenshot('paced-retry-dialog');
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await bar.getByTestId('resume-task-generate_insight').click();
+      await bar.getByTestId('pause-task-generate_insight').waitFor();
+      assert.deepEqual(await pauses(web), []);
+      await page.getByTestId('nav-paused').waitFor({ state: 'detached' });
+    }),
+);
