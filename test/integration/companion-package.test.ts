@@ -156,9 +156,13 @@ test('the built CommonJS companion in a real worker, with a DBA-made schema and 
     await consoleClient.connect();
     try {
       // The read-only console role can read everything, write nothing.
-      const { rows: workers } = await consoleClient.query<{ pool_id: string; companion_version: string }>(
-        `select pool_id, companion_version from jobdeck.workers`,
-      );
+      // The pool's row is written by its first heartbeat, which may commit a moment after it took the job.
+      const workers = await waitFor("the pool's row", async () => {
+        const { rows } = await consoleClient.query<{ pool_id: string; companion_version: string }>(
+          `select pool_id, companion_version from jobdeck.workers`,
+        );
+        return rows.length ? rows : null;
+      });
       assert.deepEqual(
         workers.map((w) => w.pool_id),
         [child.poolId],

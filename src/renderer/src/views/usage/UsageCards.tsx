@@ -24,7 +24,7 @@ export function UsageCards({ summary }: { summary: UsageSummary }) {
       key: 'burned',
       label: 'Burned on failed attempts',
       value: t.failures ? formatUsd(burned) : '$0',
-      note: `${formatCount(t.failures)} failed attempts`,
+      note: `${formatCount(t.failures)} failed attempts that reported usage (the Failures view counts them all)`,
       alarm: (burned ?? 0) > 0,
     },
   ];
