@@ -22,7 +22,8 @@ const SQLITE_MESSAGES: Record<string, string> = {
   SQLITE_PERM: 'permission denied',
 };
 
-function isPgError(error: unknown): boolean {
+/** A Postgres or connection error (not a bug of ours): what describePgError can put in words. */
+export function isPgError(error: unknown): boolean {
   const e = error as { code?: unknown; severity?: unknown; message?: unknown } | null;
   if (!e || typeof e.code !== 'string')
     return /Connection terminated|timeout exceeded when trying to connect/i.test(typeof e?.message === 'string' ? e.message : '');

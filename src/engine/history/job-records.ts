@@ -4,18 +4,8 @@ import type { RemovedJob } from '../jobs/admin-sql.ts';
 import type { AttemptUsage } from '../../shared/model/usage.ts';
 import type { ReportedUsage } from './exact-attempts.ts';
 
-/** Usage columns of job_attempts, as the job's attempts are read. */
-interface UsageColumns {
-  model: string | null;
-  provider: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cachedInputTokens: number | null;
-  reasoningTokens: number | null;
-  costUsd: number | null;
-  ttftMs: number | null;
-  rawOutput: string | null;
-}
+/** Usage columns of job_attempts, read under the names of the usage the worker reported, and its raw output. */
+type UsageColumns = ReportedUsage & { rawOutput: string | null };
 
 /** Characters of an attempt's error sent to the detail view. */
 const ATTEMPT_ERROR_CHARS = 4_000;
@@ -68,7 +58,7 @@ export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: numbe
        select a.attempt, a.finished_at as at, a.outcome, f.error, a.duration_ms as durationMs, a.pool_id as poolId,
               p.host, a.source, a.model, a.provider, a.input_tokens as inputTokens, a.output_tokens as outputTokens,
               a.cached_input_tokens as cachedInputTokens, a.reasoning_tokens as reasoningTokens, a.cost_usd as costUsd,
-              a.ttft_ms as ttftMs, a.raw_output as rawOutput
+              a.ttft_ms as timeToFirstTokenMs, a.raw_output as rawOutput
        from job_attempts a
        left join failure_attempts f on f.connection_id = a.connection_id and f.job_id = a.job_id and f.attempt = a.attempt
          and f.at = a.finished_at and f.source = a.source
@@ -195,7 +185,7 @@ function usageOf(r: UsageColumns, at: number, priceUsage?: (usage: ReportedUsage
     cachedInputTokens: r.cachedInputTokens,
     reasoningTokens: r.reasoningTokens,
     costUsd: r.costUsd,
-    timeToFirstTokenMs: r.ttftMs,
+    timeToFirstTokenMs: r.timeToFirstTokenMs,
   };
   if (Object.values(usage).every((v) => v === null)) return null;
   if (priceUsage) return priceUsage(usage, at);

@@ -5,12 +5,7 @@ import type { OwnPoolsRepo } from '../runner/own-pools.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { forceUnlock } from '../workers/unlock-gate.ts';
 import { describePgError } from '../pg/pg-errors.ts';
-
-/** A Postgres error (a five-character SQLSTATE), not a bug of ours. */
-function isPgError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
-}
+import { isPgError } from '../errors.ts';
 
 export interface RecoverContext {
   pools: Pick<OwnPoolsRepo, 'all' | 'markRecovered'>;

@@ -1,18 +1,7 @@
 import type { UsageFigures } from '../../shared/model/usage.ts';
 
-/** One group of rollup rows as read, with its cost worked out (see summary.ts). */
-export interface PricedRow {
-  attempts: number;
-  successes: number;
-  failures: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  reasoningTokens: number;
-  /** Known cost of the attempts whose cost is known; null when none is. */
-  costUsd: number | null;
-  unpricedAttempts: number;
-}
+/** One group of rollup rows as read, with its cost worked out (see summary.ts): the same figures. */
+export type PricedRow = UsageFigures;
 
 export const emptyFigures = (): UsageFigures => ({
   attempts: 0,

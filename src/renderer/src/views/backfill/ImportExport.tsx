@@ -1,11 +1,10 @@
-import { useRef } from 'react';
+import { JsonImportButton } from '../../components/JsonImportButton.tsx';
 import { api } from '../../api/client.ts';
 import { useOpMutation } from '../../data/use-op.ts';
 import { toastError, useToasts } from '../../store/toast-store.ts';
 
 /** Export the rules as a JSON file; import one (validated by the engine, rule by rule, before anything is saved). */
 export function ImportExport({ canExport }: { canExport: boolean }) {
-  const fileRef = useRef<HTMLInputElement>(null);
   const toast = useToasts.getState().push;
   // The rules list is read again after an import (data/writes.ts).
   const importRules = useOpMutation('backfill.import');
@@ -45,21 +44,7 @@ export function ImportExport({ canExport }: { canExport: boolean }) {
       <button className="btn btn-ghost" onClick={() => void exportRules()} disabled={!canExport} data-testid="bf-export">
         Export
       </button>
-      <button className="btn btn-ghost" onClick={() => fileRef.current?.click()} data-testid="bf-import">
-        Import
-      </button>
-      <input
-        ref={fileRef}
-        type="file"
-        accept="application/json,.json"
-        hidden
-        data-testid="bf-import-file"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (file) void importFile(file);
-        }}
-      />
+      <JsonImportButton testId="bf-import" onFile={(file) => void importFile(file)} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
-import { useRef, useState } from 'react';
+import { JsonImportButton } from '../../components/JsonImportButton.tsx';
+import { useState } from 'react';
 import type { ModelPrice } from '../../../../shared/model/usage.ts';
 import { errorMessage } from '../../api/client.ts';
 import { useOp, useOpMutation } from '../../data/use-op.ts';
@@ -42,7 +43,6 @@ export function PricesPanel() {
   const save = useOpMutation('usage.prices.set');
   const [draft, setDraft] = useState<DraftRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const fileRef = useRef<HTMLInputElement>(null);
   const rows = draft ?? table.data?.prices.map(toDraft) ?? [];
 
   const edit = (i: number, patch: Partial<DraftRow>) =>
@@ -85,20 +85,7 @@ export function PricesPanel() {
           >
             Export
           </button>
-          <button className="btn btn-ghost" onClick={() => fileRef.current?.click()} data-testid="prices-import">
-            Import
-          </button>
-          <input
-            ref={fileRef}
-            type="file"
-            accept="application/json,.json"
-            hidden
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) void importFile(file);
-            }}
-          />
+          <JsonImportButton testId="prices-import" onFile={(file) => void importFile(file)} />
         </div>
       </div>
       {error && (
