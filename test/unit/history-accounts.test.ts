@@ -127,6 +127,21 @@ test('a judgement the watcher made before a late account is corrected, not doubl
   assert.equal(successes(db), 2);
 });
 
+test('a job judged at once (no account awaited yet) and then reported after all is counted once', (t) => {
+  // The companion's feed had not started reading when the watcher saw the job leave (a CI run counted 12 of 6).
+  const { db, record, scan, job } = store(t);
+  scan([job()], false);
+  assert.equal(scan([], false).successes, 1);
+  assert.equal(record({ finishedAt: T0 + 900 }), true, 'the account that came after the judgement');
+  assert.equal(successes(db), 1, 'counted by the watcher, not again');
+  // A cancelled job the watcher judged a success at once: the success is taken back.
+  scan([job({ id: 6 })], false);
+  scan([], false);
+  assert.equal(successes(db), 2);
+  record({ jobId: 6, outcome: 'cancelled', error: 'cancelled from Jobdeck', finishedAt: T0 + 900 });
+  assert.equal(successes(db), 1);
+});
+
 test('one failure, whichever account comes first; the same attempt read twice or reported by both sources is kept once', (t) => {
   const { db, record, scan, job } = store(t);
   // The watcher first (its time estimated from run_at), then the companion: taken over.

@@ -68,6 +68,12 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
     `insert into watch_vanished (connection_id, job_id, task, permanently_failed, vanished_at) values (?, ?, ?, ?, ?)
      on conflict (connection_id, job_id) do nothing`,
   );
+  // Judged at once (no reporting worker's account awaited): kept as settled all the same, so an account that comes
+  // after all (the companion's feed started reading meanwhile) corrects the judgement instead of counting twice.
+  const settledNow = db.prepare(
+    `insert into watch_vanished (connection_id, job_id, task, permanently_failed, vanished_at, settled, settled_at)
+     values (?, ?, ?, ?, ?, ?, ?) on conflict (connection_id, job_id) do nothing`,
+  );
   const remove = db.prepare('delete from watch_jobs where connection_id = ? and job_id = ?');
   // A job read from Postgres before it ended, whose end a worker reported before this write: already counted.
   const ended = db.prepare(
@@ -122,9 +128,12 @@ export function applyBuckets(ctx: ApplyContext, buckets: number[], rows: Watched
       if (ctx.awaitsReport?.(s.task)) {
         defer.run(connectionId, s.job_id, s.task, permanentlyFailed ? 1 : 0, ctx.now);
         result.deferred++;
-      } else if (permanentlyFailed) result.removed++;
-      else {
+      } else if (permanentlyFailed) {
+        settledNow.run(connectionId, s.job_id, s.task, 1, ctx.now, 'removed', ctx.now);
+        result.removed++;
+      } else {
         ctx.attempts.recordSuccess(connectionId, s.task, ctx.now);
+        settledNow.run(connectionId, s.job_id, s.task, 0, ctx.now, 'success', ctx.now);
         result.successes++;
       }
     }
