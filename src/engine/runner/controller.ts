@@ -5,6 +5,7 @@ import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/s
 import type { FailureMixSettings } from '../../shared/model/demo.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import { RunnerHost, type StopReport } from './host.ts';
+import { settleStoppedPoolAt, type SettleReport } from './settle-pool.ts';
 import { startDemo, startDemoWorker, type DemoRuntime, type DemoWorker, type DemoWorkerOptions } from '../demo/index.ts';
 import type { LogFn } from '../logger.ts';
 
@@ -23,6 +24,15 @@ export interface RunnerControllerOptions {
 /** What may be set of the demo's separate worker process from outside (the rest comes from the demo). */
 export type DemoWorkerSettings = Partial<Pick<DemoWorkerOptions, 'command' | 'concurrency' | 'heartbeatIntervalMs' | 'startTimeoutMs'>>;
 
+/** Shown while the hosted runner cannot reach its database. */
+const OUTAGE_NOTE = 'The database is unreachable: jobs that end now may not be recorded; the pool is renewed when it returns';
+const RESTART_RETRY_MS = 5_000;
+/** How long a renewal after an outage lets the old pool's running jobs finish before aborting them. */
+const RENEW_WAIT_MS = 60_000;
+
+const describeSettled = (s: SettleReport) =>
+  `${s.completed} completed as recorded, ${s.failed} failed as recorded, ${s.retried} scheduled to retry, ${s.released} released`;
+
 const NO_MIX: FailureMixSettings = { quota: 0, timeout: 0, invalidJson: 0, missingFields: 0, serverError: 0 };
 
 /** The hosted runner and the demo that feeds it: start, stop, concurrency, task source. */
@@ -36,6 +46,9 @@ export class RunnerController {
   private concurrency = 4;
   private taskDirectory: string | null = null;
   private target: { connectionString: string; connectionKey: string } | null = null;
+  private renewing = false;
+  /** Stopped pools whose jobs are still to be settled. */
+  private readonly unsettled = new Set<string>();
 
   constructor(private readonly options: RunnerControllerOptions) {}
 
@@ -106,14 +119,14 @@ export class RunnerController {
   }
 
   /** `connectionKey` (the saved connection's id) is what recovery later matches pools by. */
-  async start(connectionString: string, connectionKey: string): Promise<void> {
+  async start(connectionString: string, connectionKey: string, note: string | null = null): Promise<void> {
     if (this.host) throw new OpError('conflict', 'The runner is already running');
     const taskList = this.taskDirectory ? null : (this.demo?.taskList ?? null);
     if (!taskList && !this.taskDirectory) {
       throw new OpError('unavailable', 'No task source: choose a task directory (the demo tasks need the embedded database)');
     }
     this.target = { connectionString, connectionKey };
-    this.set('starting', null);
+    this.set('starting', note);
     const extras = this.options.extras();
     const host = new RunnerHost({
       connectionString,
@@ -131,6 +144,11 @@ export class RunnerController {
     });
     // Job starts and ends change the runner's status (running count): the companion records the attempts.
     host.on('job', () => this.options.onChange());
+    host.on('outage', () => this.set('running', OUTAGE_NOTE));
+    // Outcomes written during the outage may be lost, leaving jobs locked by this pool for hours: a new pool
+    // replaces it, and the old one's jobs are settled as recorded (host.stop).
+    host.on('reconnected', () => void this.afterOutage(host));
+    host.on('exited', (error) => void this.renew(host, `graphile-worker stopped the pool${error ? ` (${error.message})` : ''}`));
     try {
       await host.start();
     } catch (error) {
@@ -139,19 +157,75 @@ export class RunnerController {
     }
     this.host = host;
     this.set('running', null);
+    void this.settleLeftovers(connectionString);
+  }
+
+  /** Pools of this process that stopped while the database was unreachable: their jobs are settled once it answers. */
+  private async settleLeftovers(connectionString: string): Promise<void> {
+    for (const poolId of [...this.unsettled]) {
+      const report = await settleStoppedPoolAt(connectionString, poolId, (m) => this.options.log('warn', m));
+      if (!report) continue;
+      this.unsettled.delete(poolId);
+      this.options.log('info', `settled the jobs stopped pool ${poolId} still held: ${describeSettled(report)}`);
+    }
   }
 
   /** Stops taking jobs; jobs still running after `timeoutMs` are aborted and will be retried. */
-  async stop(timeoutMs = 10_000): Promise<StopReport> {
+  async stop(timeoutMs = 10_000, note: string | null = null): Promise<StopReport> {
     const host = this.host;
     if (!host) return { aborted: 0, timedOut: false };
-    this.set('stopping', null);
+    this.set('stopping', note);
     const report = await host.stop(timeoutMs);
     if (host.poolId) this.options.pools.recordStopped(host.poolId);
+    if (host.poolId && report.settleFailed) this.unsettled.add(host.poolId);
     this.host = null;
     this.set('stopped', report.aborted ? `${report.aborted} running job(s) were aborted on stop; graphile-worker retries them` : null);
     if (report.aborted) this.options.log('warn', `stopped the runner: aborted ${report.aborted} running job(s), they will be retried`);
     return report;
+  }
+
+  /** The database is back: renew the pool only if it holds jobs whose outcome was lost meanwhile. */
+  private async afterOutage(host: RunnerHost): Promise<void> {
+    const lost = await host.lostOutcomes().catch(() => null);
+    if (this.host !== host) return;
+    if (lost === 0) return this.set('running', null);
+    // The jobs it is running may finish in peace (no abort); the new pool starts when they have.
+    await this.renew(host, `${lost ?? 'some'} job(s) ended during the outage without their outcome recorded`, RENEW_WAIT_MS);
+  }
+
+  /**
+   * Replaces `host` (if it is still the current one) by a new pool: the old one stops (its running jobs get the
+   * usual bounded wait) and its leftover jobs are settled. A start that fails is tried again while wanted.
+   */
+  private async renew(host: RunnerHost, why: string, waitMs = 10_000): Promise<void> {
+    if (this.host !== host || !this.target || this.renewing) return;
+    this.renewing = true;
+    try {
+      const { connectionString, connectionKey } = this.target;
+      const report = await this.stop(waitMs, `Renewing the pool: ${why}`);
+      const settled = report.settled ? ` Jobs the old pool still held: ${describeSettled(report.settled)}.` : '';
+      this.options.log('warn', `renewing the runner's pool: ${why}.${settled}`);
+      await this.startUntilUp(connectionString, connectionKey);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** Starts again, retrying every few seconds while the database is still not ready, until stopped by the operator. */
+  private async startUntilUp(connectionString: string, connectionKey: string): Promise<void> {
+    for (;;) {
+      try {
+        // While it tries, the status keeps saying why (the last failure, or the renewal).
+        await this.start(connectionString, connectionKey, this.error);
+        return;
+      } catch (error) {
+        const message = `${(error as Error).message}; trying again in ${RESTART_RETRY_MS / 1000} s`;
+        this.set('error', message);
+        this.options.log('warn', message);
+      }
+      await new Promise((resolve) => setTimeout(resolve, RESTART_RETRY_MS).unref());
+      if (this.host || this.state !== 'error' || this.target?.connectionString !== connectionString) return;
+    }
   }
 
   /** Restarts with new settings when running. */

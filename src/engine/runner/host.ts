@@ -3,6 +3,7 @@ import pg from 'pg';
 import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { JobdeckPreset, companionStats, type JobdeckOptions } from '../../worker/index.ts';
 import { JobAborts } from './job-abort.ts';
+import { settleStoppedPoolAt, type SettleReport } from './settle-pool.ts';
 
 /** What the runner reports about each job, for live status and for Jobdeck's history. */
 export type RunnerJobEvent =
@@ -44,6 +45,21 @@ export interface StopReport {
   /** Jobs still running at the deadline, aborted so graphile-worker retries them. */
   aborted: number;
   timedOut: boolean;
+  /** What became of jobs the stopped pool still held (outcomes lost in a database outage); null when not settled. */
+  settled?: SettleReport | null;
+  /** The pool stopped but its jobs could not be settled (the database was unreachable): to be done later. */
+  settleFailed?: boolean;
+}
+
+/** What the host tells its controller besides job events. */
+export interface RunnerHostEvents {
+  job: [RunnerJobEvent];
+  /** The runner lost its database connection (its listener failed): outcomes may not be written meanwhile. */
+  outage: [];
+  /** The listener connected again after an outage: the pool may hold jobs whose outcome was lost. */
+  reconnected: [];
+  /** The pool ended without being asked to (graphile-worker shut it down after an error). */
+  exited: [Error | null];
 }
 
 const errorText = (error: unknown) =>
@@ -55,8 +71,13 @@ const errorText = (error: unknown) =>
  * job its own abort signal. It never installs signal handlers (the console decides when to stop) and reports job
  * events for the live status and the cancels this console makes in process.
  */
-export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
+export class RunnerHost extends EventEmitter<RunnerHostEvents> {
   private runner: Runner | null = null;
+  private stopping = false;
+  /** graphile-worker began shutting the pool down without being asked (see wireEvents). */
+  private shutDownByItself = false;
+  /** Since when the database has been unreachable for this runner (ms), or null. */
+  outageSince: number | null = null;
   private releaseTasks: (() => Promise<void>) | null = null;
   private readonly started = new Map<string, number>();
   readonly aborts = new JobAborts();
@@ -86,7 +107,10 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
     this.runner = await run({
       events,
       // The companion, as in any other worker: the one path that records attempts for the console (docs/companion.md).
-      preset: { extends: [JobdeckPreset], jobdeck: options.companion },
+      // Outcomes written in batches: graphile-worker 0.17 writes an unbatched one without awaiting it, so a write
+      // that meets a database outage is an unhandled rejection; a failed batch instead shuts the pool down
+      // cleanly, and the controller renews it and settles its jobs as the companion recorded them.
+      preset: { extends: [JobdeckPreset], jobdeck: options.companion, worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       connectionString: options.connectionString,
       taskList,
       crontab: options.crontab?.length ? options.crontab.join('\n') : undefined,
@@ -103,6 +127,22 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
     events.on('pool:create', ({ workerPool }) => {
       this.poolId = workerPool.id;
       this.options.onPoolCreated?.(workerPool.id);
+    });
+    // graphile-worker shuts a pool down by itself when it cannot write an outcome (a batch that failed).
+    events.on('pool:gracefulShutdown', ({ message }) => {
+      if (this.stopping) return;
+      this.shutDownByItself = true;
+      this.emit('exited', new Error(message));
+    });
+    events.on('pool:listen:error', () => {
+      if (this.outageSince !== null) return;
+      this.outageSince = Date.now();
+      this.emit('outage');
+    });
+    events.on('pool:listen:success', () => {
+      if (this.outageSince === null) return;
+      this.outageSince = null;
+      this.emit('reconnected');
     });
     const base = (job: Job) => ({ job, poolId: this.poolId ?? 'unknown', at: Date.now() });
     const duration = (job: Job) => Date.now() - (this.started.get(job.id) ?? Date.now());
@@ -147,43 +187,80 @@ export class RunnerHost extends EventEmitter<{ job: [RunnerJobEvent] }> {
   async stop(timeoutMs = 10_000): Promise<StopReport> {
     const runner = this.runner;
     this.runner = null;
+    this.stopping = true;
     if (!runner) return { aborted: 0, timedOut: false };
-    const stopping = runner.stop().catch(() => {});
+    // A pool that graphile-worker is already shutting down refuses stop(): wait for its end all the same, since
+    // settling its jobs while one of them still runs would let another worker start it a second time.
+    const stopping = runner
+      .stop()
+      .catch(() => {})
+      .then(() => runner.promise)
+      .catch(() => {});
     let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    const first = await Promise.race([stopping.then(() => 'stopped' as const), deadline]);
+    // A pool graphile-worker shut down by itself can hang in its clean-up after a database outage: once its tasks
+    // have all ended, nothing of it runs any more, which is all that settling its jobs needs.
+    const idle = new Promise<'stopped'>((resolve) => {
+      poll = setInterval(() => this.shutDownByItself && this.aborts.count() === 0 && resolve('stopped'), 100);
+    });
+    const first = await Promise.race([stopping.then(() => 'stopped' as const), deadline, idle]);
     clearTimeout(timer);
+    clearInterval(poll);
     let aborted = 0;
     let stopped = first === 'stopped';
     if (!stopped) {
       aborted = this.aborts.abortAll('shutdown');
       stopped = (await Promise.race([stopping.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5_000))])) === true;
+      if (!stopped) stopped = this.aborts.count() === 0;
     }
     await this.releaseTasks?.().catch(() => {});
     this.releaseTasks = null;
     // A task that ignores its abort signal may still be running: its locks stay until this process is gone
     // (start-up recovery then clears them), so no other worker starts the same job alongside it.
-    if (stopped) await this.releaseOwnLocks();
+    let settled: SettleReport | null = null;
+    if (stopped) settled = await this.settleOwnJobs();
     else this.options.logger.error(`${this.aborts.running().length} job(s) ignored their abort signal; their locks are kept`);
-    return { aborted, timedOut: first === 'timeout' };
+    return { aborted, timedOut: first === 'timeout', settled, settleFailed: stopped && settled === null };
   }
 
   /**
-   * graphile-worker 0.17 records the failure of a job aborted during shutdown without awaiting it, and the write
-   * is lost when the pool closes: the job would stay locked by a pool that no longer exists for 4 hours. Our pool
-   * is gone now, so release whatever it still holds; the jobs keep their attempts and run again at once.
+   * How many jobs this pool holds in the database while not running them: their outcome write was lost. A job that
+   * has just ended is held for a moment while its outcome is written, so only jobs held twice, a little apart, count.
    */
-  private async releaseOwnLocks(): Promise<void> {
-    if (!this.poolId) return;
+  async lostOutcomes(settleMs = 2_000): Promise<number> {
+    if (!this.poolId) return 0;
     const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5000 });
     client.on('error', () => {});
     try {
       await client.connect();
-      await client.query('select graphile_worker.force_unlock_workers($1::text[])', [[this.poolId]]);
-    } catch (error) {
-      this.options.logger.error(`could not release the stopped pool's locks: ${(error as Error).message}`);
+      const held = async () => {
+        const { rows } = await client.query<{ id: string }>(`select id::text from graphile_worker.jobs where locked_by = $1`, [
+          this.poolId,
+        ]);
+        // Read after the query: a job locked before it has been announced (job:start) by the time it answers.
+        const running = new Set(this.aborts.running());
+        return new Set(rows.map((r) => r.id).filter((id) => !running.has(id)));
+      };
+      const first = await held();
+      if (first.size === 0) return 0;
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
+      const second = await held();
+      return [...first].filter((id) => second.has(id)).length;
     } finally {
       await client.end().catch(() => {});
     }
+  }
+
+  /**
+   * Our pool is gone now, yet graphile-worker may still show jobs locked by it: 0.17 records the failure of a job
+   * aborted during shutdown without awaiting it (the write is lost when the pool closes), and an outcome written
+   * during a database outage is lost too. Such a job would stay locked by a pool that no longer exists for 4 hours:
+   * settle it as the companion recorded it ended, or release it (settle-pool.ts). Null when it could not be done
+   * (the database is unreachable): start-up recovery releases the pool's jobs later.
+   */
+  private settleOwnJobs(): Promise<SettleReport | null> {
+    if (!this.poolId) return Promise.resolve(null);
+    return settleStoppedPoolAt(this.options.connectionString, this.poolId, (m) => this.options.logger.error(m));
   }
 }
