@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import type { QueryResultRow } from 'pg';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { createRecoveryRuns } from '../fixtures/recovery-runs.ts';
+import { startRecoveryChild } from '../fixtures/recovery-child-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TASKS = path.join(ROOT, 'test/fixtures/recovery-tasks');
@@ -30,29 +31,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Starts the child engine and resolves with its runner's pool id once it prints `ready`. */
-function startChild(): Promise<{ proc: ChildProcess; poolId: string }> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/fixtures/recovery-child.ts', dataDir, db.connectionString, TASKS, String(SLOW)],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /ready (\S+)/.exec(out);
-      if (m) resolve({ proc, poolId: m[1] });
-    });
-    proc.on('exit', (code) => reject(new Error(`child exited (${code}) before ready: ${stderr.slice(-2000)}`)));
-  });
-}
-
 const runs = async <R extends QueryResultRow>(sql: string, params: unknown[] = []) => (await db.pool.query<R>(sql, params)).rows;
 
 test('a runner killed with SIGKILL mid-job: after restart every killed job runs again, finished ones do not', async (t) => {
@@ -63,7 +41,7 @@ test('a runner killed with SIGKILL mid-job: after restart every killed job runs 
     `select graphile_worker.add_job('recovery_work', json_build_object('key', 'slow-' || i, 'ms', 120000, 'retryMs', 300), job_key => 'slow-' || i, priority => 1) from generate_series(1, ${SLOW}) i`,
   );
 
-  const started = await startChild();
+  const started = await startRecoveryChild(dataDir, db.connectionString, SLOW);
   child = started.proc;
   await waitFor(
     'the quick jobs to finish and the 20 slow ones to run',

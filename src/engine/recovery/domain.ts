@@ -61,17 +61,25 @@ export function createRecovery(ctx: RecoveryContext): RecoveryDomain {
     finished,
     lockTimeoutMs: ctx.lockTimeoutMs,
   };
-  // A start-up recovery that failed is tried again while the same session lasts, until it succeeds.
+  // A start-up recovery that failed is tried again while the same session lasts, until it succeeds; so is one that
+  // left earlier pools of this data folder alone because their process still lived (a Jobdeck still quitting):
+  // they are recovered once it has gone.
   let retry: NodeJS.Timeout | null = null;
+  const pending = (session: Session) => {
+    const current = ctx.hosted.poolId();
+    return [...ctx.pools.all().values()].some(
+      (p) => p.connectionId === session.profile.id && p.recoveredAt === null && p.poolId !== current,
+    );
+  };
   const stopRetry = () => {
     if (retry) clearTimeout(retry);
     retry = null;
   };
   const retryUntilDone = (session: Session, report: RecoveryReport) => {
     stopRetry();
-    if (!report.error) return;
+    if (!report.error && !pending(session)) return;
     const everyMs = ctx.retryMs ?? RETRY_MS;
-    ctx.log('warn', `recovery: trying again in ${Math.round(everyMs / 1000)} s`);
+    if (report.error) ctx.log('warn', `recovery: trying again in ${Math.round(everyMs / 1000)} s`);
     retry = setTimeout(() => {
       retry = null;
       if (ctx.sessions.current() !== session) return;
