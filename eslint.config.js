@@ -143,7 +143,7 @@ const boundaries = [
 ];
 
 export default defineConfig(
-  { ignores: ['out/', 'dist/', '.cache/', '.jobdeck/', 'test-results/', 'bench/results/', 'coverage/'] },
+  { ignores: ['out/', 'dist/', 'release/', '.cache/', '.jobdeck/', 'test-results/', 'bench/results/', 'coverage/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,

@@ -10,6 +10,10 @@ import { denyAllPermissions } from './permissions.ts';
 import { setupFailureNotifications } from './notifications.ts';
 import { describeStartupFailure, type StartupPhase } from './startup-failure.ts';
 import { showStartupFailureWindow } from './startup-failure-window.ts';
+import { registerAppScheme, serveAppScheme } from './app-protocol.ts';
+
+/** The app's root: out/main/index.js is two folders down (in a package, inside app.asar). */
+const APP_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Hosts the engine and stays thin: lifecycle, window, IPC, keychain, dialogs. */
 interface Desktop {
@@ -24,13 +28,17 @@ function main(): void {
     app.quit();
     return;
   }
+  registerAppScheme();
   const desktop: Desktop = { dataDir: process.env.JOBDECK_DATA_DIR ?? app.getPath('userData'), engine: null, quitting: false };
   app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', (event) => stopBeforeQuit(desktop, event));
   app
     .whenReady()
-    .then(() => startDesktop(desktop))
+    .then(() => {
+      serveAppScheme(APP_ROOT);
+      startDesktop(desktop);
+    })
     .catch((error: unknown) => showStartupFailure(desktop, error, 'create'));
 }
 
@@ -44,8 +52,11 @@ function startDesktop(desktop: Desktop): void {
     engine = desktop.engine = createEngine({
       dataDir: desktop.dataDir,
       mode: 'electron',
-      nativeBinding: electronNativeBinding(path.resolve(import.meta.dirname, '../..')),
+      nativeBinding: electronNativeBinding(APP_ROOT),
       secrets: safeStorageSecrets,
+      // A packaged app has the RunAsNode fuse off (electron-builder.json): it cannot start a Node child process,
+      // so the demo runs with the console's own runner only.
+      ...(app.isPackaged ? { demoWorker: false as const } : {}),
       pickDirectory: async () => {
         const result = await dialog.showOpenDialog({ title: 'Choose a task directory', properties: ['openDirectory'] });
         return result.canceled ? null : (result.filePaths[0] ?? null);

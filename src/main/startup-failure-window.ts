@@ -1,13 +1,14 @@
-import path from 'node:path';
 import { BrowserWindow, shell } from 'electron';
 import { startupFailureAction, startupFailureQuery, type StartupFailure } from './startup-failure.ts';
 import { hardenedWebPreferences, lockNavigation } from './window.ts';
+import { APP_ORIGIN } from './app-origin.ts';
 
 /**
- * A static page beside the app, with the console's CSP in its meta tag and no preload: it reads its text from
- * the URL query and shows it as text; its two buttons are links that main intercepts (startupFailureAction).
+ * A static page of the app (resources/startup-failure, served as app://jobdeck/startup-failure/), with the
+ * console's CSP in its meta tag and no preload: it reads its text from the URL query and shows it as text; its two
+ * buttons are links that main intercepts (startupFailureAction).
  */
-const PAGE = path.join(import.meta.dirname, '../../resources/startup-failure/index.html');
+const PAGE = `${APP_ORIGIN}/startup-failure/index.html`;
 
 /** Shows what failed at start-up and what to do; "Show in folder" reveals `failure.reveal`, "Quit" calls `quit`. */
 export function showStartupFailureWindow(failure: StartupFailure, quit: () => void): BrowserWindow {
@@ -27,6 +28,6 @@ export function showStartupFailureWindow(failure: StartupFailure, quit: () => vo
     if (action === 'reveal' && failure.reveal) shell.showItemInFolder(failure.reveal);
     if (action === 'quit') quit();
   });
-  void window.loadFile(PAGE, { query: startupFailureQuery(failure) });
+  void window.loadURL(`${PAGE}?${new URLSearchParams(startupFailureQuery(failure)).toString()}`);
   return window;
 }

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { BrowserWindow, dialog, session, shell, type BrowserWindowConstructorOptions } from 'electron';
 import { linkDecision } from './link-policy.ts';
+import { APP_ORIGIN } from './app-origin.ts';
 
-const CSP =
+export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'";
 
 /** Sets the CSP on every response the renderer loads, in case a page ever lacks the meta tag. */
@@ -54,7 +55,7 @@ export function createMainWindow(): BrowserWindow {
   lockNavigation(window, (url) => void openExternalLink(window, url));
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   if (devUrl) void window.loadURL(devUrl);
-  else void window.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
+  else void window.loadURL(`${APP_ORIGIN}/index.html`);
   return window;
 }
 

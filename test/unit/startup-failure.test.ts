@@ -110,7 +110,7 @@ test('the page gets the text as JSON and whether it may reveal, never the path t
 });
 
 test("the page's links act only as the page's own #reveal and #quit", () => {
-  const page = 'file:///app/resources/startup-failure/index.html?failure=%7B%7D';
+  const page = 'app://jobdeck/startup-failure/index.html?failure=%7B%7D';
   assert.equal(startupFailureAction(`${page}#reveal`, page), 'reveal');
   assert.equal(startupFailureAction(`${page}#quit`, `${page}#quit`), 'quit');
   assert.equal(startupFailureAction(`${page}#other`, page), null);
