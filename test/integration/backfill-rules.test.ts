@@ -141,6 +141,33 @@ test('running again never queues the same item twice', async (t) => {
   assert.deepEqual(rows, [], 'one job per product');
 });
 
+test('a run for items given by key queues those lacking output and says which were not found', async (t) => {
+  const { db, te, ruleId } = await startShop(t);
+  const done = 1; // 1 % 10 is not a lacking id: product 1 has its output
+  assert.ok(!LACKING.includes(done));
+  const keys = [String(FRESH[0]), String(FRESH[1]), String(FRESH[0]), String(PRE_QUEUED[0]), String(done), 'no-such-item'];
+  const result = await te.call('backfill.run', { id: ruleId, keys });
+  assert.equal(result.run.enqueued, 2, 'the two lacking items without a job');
+  assert.equal(result.run.queued, 1, 'the one already queued is left alone');
+  assert.equal(result.keysNotFound, 2, 'the item with output and the unknown key');
+  assert.match(result.message, /2 of the 5 key\(s\) given are not among the items lacking output/);
+  const { rows } = await db.pool.query<{ id: number }>(
+    `select (payload->>'productId')::int as id from graphile_worker._private_jobs where id = any($1::bigint[]) order by id`,
+    [result.jobIds],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [FRESH[0], FRESH[1]],
+  );
+  // Again: nothing new, never twice.
+  const again = await te.call('backfill.run', { id: ruleId, keys });
+  assert.equal(again.run.enqueued, 0);
+  // Keys and a limit together are refused, changing nothing.
+  const refused = await te.engine.call('backfill.run', { id: ruleId, keys: ['1'], limit: 5 });
+  assert.equal(!refused.ok && refused.error.code, 'invalid_input');
+  assert.equal(new Set(await jobKeys(db)).size, PRE.length + 2);
+});
+
 test('after a real runner processes the jobs and some fail for good, a new run reports them', async (t) => {
   const { db, te, ruleId } = await startShop(t);
   // Two runs first, as in the tests above: the first 55 fresh items queued.

@@ -103,7 +103,59 @@ test('bad input is refused with a clear 4xx error and queues nothing', async () 
   assert.equal((await t.te.call('audit.list', { limit: 1 }))[0]?.id ?? 0, auditBefore, 'nothing audited');
 });
 
-test('a read-only connection refuses jobs.add', async () => {
+test('jobs.addBatch queues one job per key in one call, deduplicated by job key, and is audited', async () => {
+  // A job for item 2 is waiting already (its key taken): it is left as it was, not replaced.
+  const waiting = await t.te.call('jobs.add', { task: 'summarize', payload: { documentId: 2, note: 'first' }, jobKey: 'summarize:2' });
+  const result = await t.te.call('jobs.addBatch', {
+    task: 'summarize',
+    payload: { model: 'gpt-4o-mini' },
+    keyField: 'documentId',
+    keys: ['1', '2', '3', '1', 'doc-x'],
+    queue: 'summaries',
+    maxAttempts: 4,
+  });
+  assert.deepEqual([result.requested, result.added, result.duplicates, result.alreadyQueued], [4, 3, 1, ['2']]);
+  const rows = await Promise.all(result.jobIds.map(jobRow));
+  assert.deepEqual(
+    rows.map((r) => [r.payload, r.key, r.queue_name, r.max_attempts]),
+    [
+      [{ model: 'gpt-4o-mini', documentId: 1 }, 'summarize:1', 'summaries', 4],
+      [{ model: 'gpt-4o-mini', documentId: 3 }, 'summarize:3', 'summaries', 4],
+      [{ model: 'gpt-4o-mini', documentId: 'doc-x' }, 'summarize:doc-x', 'summaries', 4],
+    ],
+  );
+  assert.deepEqual((await jobRow(waiting.jobId)).payload, { documentId: 2, note: 'first' }, 'the waiting job untouched');
+  const audit = (await t.te.call('audit.list', { limit: 1 }))[0];
+  assert.equal(audit.action, 'jobs.addBatch');
+  assert.deepEqual([audit.requested, audit.affected, audit.skipped], [4, 3, 1]);
+
+  // The same batch again adds nothing.
+  const again = await t.te.call('jobs.addBatch', { task: 'summarize', keyField: 'documentId', keys: ['1', '3'] });
+  assert.deepEqual([again.added, again.alreadyQueued], [0, ['1', '3']]);
+});
+
+test('jobs.addBatch refuses bad input with a clear 4xx and queues nothing', async () => {
+  const before = await jobCount();
+  const bad: [unknown, RegExp][] = [
+    [{ task: 'x', keys: [] }, /keys/],
+    [{ task: 'x', keys: [''] }, /keys/],
+    [{ task: 'x', keys: Array.from({ length: 10_001 }, (_, i) => String(i)) }, /keys/],
+    [{ task: 'x', keys: ['1'], jobKey: 'same-for-all' }, /must contain \{key\}/],
+    [{ task: 'x', keys: ['1'], payload: [1, 2] }, /payload/],
+    [{ task: 'x', keys: ['1'], payload: { big: 'y'.repeat(300 * 1024) } }, /payload template is larger/],
+    [{ task: 'x', keys: ['1'], keyType: 'number' }, /keyType/],
+  ];
+  for (const [input, message] of bad) {
+    const result = await t.te.engine.call('jobs.addBatch', input);
+    assert.equal(result.ok, false, JSON.stringify(input).slice(0, 80));
+    if (result.ok) continue;
+    assert.equal(result.error.code, 'invalid_input');
+    assert.match(`${result.error.message} ${JSON.stringify(result.error.details ?? '')}`, message);
+  }
+  assert.equal(await jobCount(), before, 'nothing queued');
+});
+
+test('a read-only connection refuses jobs.add and jobs.addBatch', async () => {
   const writable = t.te.engine.parts.sessions.current()!.profile.id;
   const profile = await t.te.call('connections.save', {
     name: 'read-only add',
@@ -116,6 +168,8 @@ test('a read-only connection refuses jobs.add', async () => {
     const before = await jobCount();
     const result = await t.te.engine.call('jobs.add', { task: 'generate_insight' });
     assert.equal(!result.ok && result.error.code, 'read_only');
+    const batch = await t.te.engine.call('jobs.addBatch', { task: 'generate_insight', keys: ['1'] });
+    assert.equal(!batch.ok && batch.error.code, 'read_only');
     assert.equal(await jobCount(), before);
   } finally {
     await t.te.call('connections.activate', { id: writable });

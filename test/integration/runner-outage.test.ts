@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import pg from 'pg';
 import { startTestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor } from '../helpers/engine.ts';
@@ -15,7 +16,7 @@ import { settleStoppedPool } from '../../src/engine/runner/settle-pool.ts';
 // the runner showed 0 running. Now the pool is renewed when the database returns, and its jobs are settled as the
 // companion recorded them, or released.
 
-const TASKS = path.resolve(import.meta.dirname, '../fixtures/recovery-tasks');
+const TASKS = path.resolve(import.meta.dirname, '../fixtures/outage-tasks');
 
 interface Run {
   key: string;
@@ -36,20 +37,28 @@ test('Postgres stops while the hosted runner holds jobs: a short outage changes 
     concurrency: 4,
     log: (level, message) => logs.push(`${level}: ${message}`),
   });
+  // The tasks run until a file appears: the test decides when they end, with or without the database.
+  const signals = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-outage-'));
+  const endJobs = (name: string) => writeFileSync(path.join(signals, name), '');
   t.after(async () => {
+    endJobs('short');
+    endJobs('long');
     await te.close();
     await db.pool.end().catch(() => {});
     await server.stop().catch(() => {});
     rmSync(db.tmpDir, { recursive: true, force: true });
+    rmSync(signals, { recursive: true, force: true });
   });
   await createRecoveryRuns(db.pool);
   const runner = () => te.engine.status().runner;
   const restart = async () => {
     server = await startEmbeddedPostgres({ dir: path.join(db.tmpDir, 'pg'), port: server.port });
   };
-  const add = async (keys: string[], ms: number) => {
+  const add = async (keys: string[], until: string) => {
     for (const key of keys) {
-      await db.pool.query(`select graphile_worker.add_job('recovery_work', $1::json)`, [JSON.stringify({ key, ms, retryMs: 100 })]);
+      await db.pool.query(`select graphile_worker.add_job('outage_work', $1::json)`, [
+        JSON.stringify({ key, until: path.join(signals, until) }),
+      ]);
     }
     await waitFor(`${keys.join(', ')} running`, async () => {
       const { rows } = await db.pool.query<{ n: number }>('select count(*)::int as n from recovery_runs where key = any($1)', [keys]);
@@ -81,13 +90,20 @@ test('Postgres stops while the hosted runner holds jobs: a short outage changes 
     return runs;
   };
 
+  const logged = () => logs.filter((l) => !l.includes('PostgreSQL')).join('\n');
+  const seeOutage = () =>
+    waitFor('the runner to see the outage', () => runner().error?.includes('unreachable'), 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}; runner ${JSON.stringify(runner())}; log:\n${logged()}`);
+    });
+
   // A short outage: the jobs outlast it, their outcomes are written after it; the pool stays.
   const firstPool = runner().poolId;
   assert.ok(firstPool);
-  await add(['short-a', 'short-b'], 4_000);
+  await add(['short-a', 'short-b'], 'short');
   await server.stop();
-  await waitFor('the runner to see the outage', () => runner().error?.includes('unreachable'));
+  await seeOutage();
   await restart();
+  endJobs('short');
   const shortRuns = await assertSettled(['short-a', 'short-b']);
   assert.equal(shortRuns.length, 2, 'nothing ran again');
   await waitFor('the outage note cleared', () => runner().error === null);
@@ -96,8 +112,10 @@ test('Postgres stops while the hosted runner holds jobs: a short outage changes 
   // A long outage: the jobs end while Postgres is down (their last statement fails), their outcomes cannot be
   // written, and graphile-worker shuts the pool down. The runner says so, then renews its pool when Postgres is
   // back; the old pool's jobs are released (the companion could not record those attempts either) and run again.
-  await add(['long-a', 'long-b', 'long-c'], 1_500);
+  await add(['long-a', 'long-b', 'long-c'], 'long');
   await server.stop();
+  await seeOutage();
+  endJobs('long');
   await waitFor('the jobs to end during the outage', () => runner().runningJobs === 0 && runner().state !== 'running', 30_000);
   assert.ok(runner().error, `the runner says what is going on: ${JSON.stringify(runner())}`);
   await restart();
@@ -113,7 +131,7 @@ test('Postgres stops while the hosted runner holds jobs: a short outage changes 
   assert.equal(held.length, 0, 'the old pool holds nothing');
   assert.ok(
     logs.some((l) => /renewing the runner's pool: graphile-worker stopped the pool/.test(l)),
-    `the log says why the pool was renewed:\n${logs.filter((l) => !l.includes('PostgreSQL')).join('\n')}`,
+    `the log says why the pool was renewed:\n${logged()}`,
   );
 });
 
@@ -138,6 +156,11 @@ test('a stopped pool’s jobs are settled as the companion recorded them: comple
   await waitFor(
     'the worker to hold all four',
     async () => (await db.pool.query('select 1 from graphile_worker.jobs where locked_by = $1', [worker.poolId])).rowCount === 4,
+  );
+  // The companion creates its schema as the pool starts; the jobs may be taken before it is done.
+  await waitFor(
+    'the jobdeck schema',
+    async () => (await db.pool.query<{ ok: boolean }>(`select to_regclass('jobdeck.attempts') is not null as ok`)).rows[0].ok,
   );
   await worker.kill();
   // What the companion would have written had the outcomes ended while the database was away (attempt 1 each).

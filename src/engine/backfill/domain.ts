@@ -83,10 +83,10 @@ export function createBackfill(ctx: BackfillContext): Domain<Ops> {
         const spec = rule ?? (target as { rule: BackfillRuleSpec }).rule;
         return previewRule(run, session, { rule: spec, id: rule?.id }, sampleSize);
       },
-      'backfill.run': ({ id, limit, requeueFailed, runAt, pace }) => {
+      'backfill.run': ({ id, limit, requeueFailed, runAt, pace, keys }) => {
         const session = sessions.require();
         const release = runAt || pace ? { start: runAt ? new Date(runAt) : new Date(), perMinute: pace?.perMinute ?? null } : undefined;
-        return runRule(run, session, ownRule(id), { trigger: 'manual', limit, requeueFailed, release });
+        return runRule(run, session, ownRule(id), { trigger: 'manual', limit, requeueFailed, release, keys });
       },
       'backfill.runs': ({ id, minutes, limit }) => {
         const connection = sessions.current()?.profile.id;

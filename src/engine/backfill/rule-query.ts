@@ -9,7 +9,7 @@ export const jobKeyTemplate = (spec: BackfillRuleSpec) => spec.jobKey.replaceAll
  * The rule's query wrapped as a subquery (so it can only be one SELECT: `; delete …` is a syntax error, and a
  * data-modifying WITH is refused below the top level), its first column taken as the key, each distinct key
  * matched with the job of its job key through `_private_jobs`' unique key index.
- * $1 job key template, $2 how many items to return, $3 which states to return.
+ * $1 job key template, $2 how many items to return, $3 which states to return, $4 only these keys (or null).
  */
 function matchSql(query: string): string {
   // The newline ends a trailing `-- comment` in the rule before our closing parenthesis.
@@ -18,7 +18,8 @@ function matchSql(query: string): string {
 ${query}
   ) as x(k)
 ), items as materialized (
-  select k, min(ord) as ord, replace($1::text, '{key}', k) as job_key from src where k is not null group by k
+  select k, min(ord) as ord, replace($1::text, '{key}', k) as job_key from src
+   where k is not null and ($4::text[] is null or k = any($4::text[])) group by k
 ), matched as materialized (
   select i.k, i.ord, j.id::text as job_id,
          case when length(i.job_key) not between 1 and 512 then 'invalid'
@@ -108,7 +109,7 @@ function ruleError(error: unknown, spec: BackfillRuleSpec): OpError {
 export async function matchRuleItems(
   pool: pg.Pool,
   spec: BackfillRuleSpec,
-  options: { limit: number; states: BackfillItemState[] },
+  options: { limit: number; states: BackfillItemState[]; keys?: string[] },
 ): Promise<MatchResult> {
   const client = await pool.connect();
   const started = performance.now();
@@ -121,7 +122,7 @@ export async function matchRuleItems(
     // With parameters, pg uses the extended protocol: one statement only, whatever the text holds.
     const { rows } = await client.query<BackfillCounts & { items: BackfillItem[] }>({
       text: matchSql(spec.query),
-      values: [jobKeyTemplate(spec), options.limit, options.states],
+      values: [jobKeyTemplate(spec), options.limit, options.states, options.keys ?? null],
     });
     const queryMs = Math.round(performance.now() - started);
     const check = await client.query<{ ro: string; advisory: number }>(

@@ -82,17 +82,25 @@ export async function runRule(
   ctx: RunContext,
   session: Session,
   rule: BackfillRule,
-  options: { trigger: Exclude<BackfillTrigger, 'preview'>; limit?: number; requeueFailed?: boolean; release?: Release },
+  options: {
+    trigger: Exclude<BackfillTrigger, 'preview'>;
+    limit?: number;
+    requeueFailed?: boolean;
+    release?: Release;
+    /** Only these items: the rule's query decides whether each lacks output; the batch size does not apply. */
+    keys?: string[];
+  },
 ): Promise<BackfillRunResult> {
   if (rule.connectionId !== session.profile.id) throw new OpError('conflict', `Rule "${rule.name}" belongs to another connection`);
   const requeueFailed = options.requeueFailed ?? false;
-  const limit = options.limit ?? rule.batchSize;
+  const keys = options.keys ? [...new Set(options.keys)] : undefined;
+  const limit = keys ? keys.length : (options.limit ?? rule.batchSize);
   const started = Date.now();
   const base = { connectionId: session.profile.id, ruleId: rule.id, trigger: options.trigger };
   let match: MatchResult;
   let outcome: EnqueueOutcome;
   try {
-    match = await matchRuleItems(session.pool, rule, { limit, states: requeueFailed ? ['none', 'failed'] : ['none'] });
+    match = await matchRuleItems(session.pool, rule, { limit, states: requeueFailed ? ['none', 'failed'] : ['none'], keys });
     outcome = await enqueueItems(session.pool, rule, match.items, requeueFailed, options.release);
   } catch (caught) {
     // A failed run is logged too: the run log is where a scheduled rule's failures show.
@@ -114,7 +122,7 @@ export async function runRule(
   ctx.audit.record({
     connectionId: session.profile.id,
     action: 'backfill.run',
-    target: { rule: rule.id, name: rule.name, task: rule.task, limit, requeueFailed },
+    target: { rule: rule.id, name: rule.name, task: rule.task, limit, requeueFailed, ...(keys ? { keys: keys.length } : {}) },
     requested: match.items.length,
     affected: outcome.jobIds.length,
     skipped: outcome.skipped.length,
@@ -123,6 +131,7 @@ export async function runRule(
       ...counts(match),
       requeued: outcome.requeued,
       ...(options.release ? { release: releaseOf(options.release, outcome.jobIds.length) } : {}),
+      ...(keys ? { keys: keys.slice(0, 1000) } : {}),
       jobIds: outcome.jobIds.slice(0, 1000),
       skippedKeys: outcome.skipped.slice(0, 1000).map((i) => ({ key: i.key, reason: 'a job with its key appeared before queuing' })),
     },
@@ -130,5 +139,11 @@ export async function runRule(
   });
   ctx.events.emit({ type: 'backfill', run });
   const release = options.release ? releaseOf(options.release, outcome.jobIds.length) : null;
-  return { run, jobIds: outcome.jobIds, message: describeRun(run, requeueFailed), release };
+  if (!keys) return { run, jobIds: outcome.jobIds, message: describeRun(run, requeueFailed), release };
+  // The rule's query returns only items lacking output: a key it did not return has its output, or no item.
+  const keysNotFound = keys.length - match.missing;
+  const notFound = keysNotFound
+    ? `; ${keysNotFound} of the ${keys.length} key(s) given are not among the items lacking output (done already, or no such item)`
+    : '';
+  return { run, jobIds: outcome.jobIds, message: `${describeRun(run, requeueFailed)}${notFound}`, release, keysNotFound };
 }

@@ -4,6 +4,7 @@ import type { HistoryDomain } from '../history/domain.ts';
 import { listJobs, countJobs } from './list-query.ts';
 import { getJobDetail } from './detail-query.ts';
 import { addJob } from './add.ts';
+import { addBatch } from './add-batch.ts';
 import { filterSource, idsSource, lockHolders, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { aliveError, gateUnlock } from '../workers/unlock-gate.ts';
@@ -23,6 +24,7 @@ type Ops =
   | 'jobs.setPriority'
   | 'jobs.unlock'
   | 'jobs.add'
+  | 'jobs.addBatch'
   | 'audit.list';
 
 export interface JobsContext {
@@ -100,6 +102,7 @@ export function createJobs(ctx: JobsContext): JobsDomain {
       'jobs.setPriority': ({ target, priority, actionId }) => act('priority', target, { priority }, actionId),
       'jobs.unlock': ({ target, force, actionId }) => unlock(target, force, actionId),
       'jobs.add': (input) => addJob(sessions.writable(), ctx.audit, input),
+      'jobs.addBatch': (input) => addBatch(sessions.writable(), ctx.audit, input),
       'audit.list': ({ limit, before, allConnections }) =>
         ctx.audit.list({ connectionId: allConnections ? null : (sessions.current()?.profile.id ?? null), limit, before }),
     },

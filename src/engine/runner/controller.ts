@@ -205,23 +205,23 @@ export class RunnerController {
       const report = await this.stop(waitMs, `Renewing the pool: ${why}`);
       const settled = report.settled ? ` Jobs the old pool still held: ${describeSettled(report.settled)}.` : '';
       this.options.log('warn', `renewing the runner's pool: ${why}.${settled}`);
-      await this.startUntilUp(connectionString, connectionKey);
+      await this.startUntilUp(connectionString, connectionKey, `Renewing the pool: ${why}`);
     } finally {
       this.renewing = false;
     }
   }
 
   /** Starts again, retrying every few seconds while the database is still not ready, until stopped by the operator. */
-  private async startUntilUp(connectionString: string, connectionKey: string): Promise<void> {
-    for (;;) {
+  private async startUntilUp(connectionString: string, connectionKey: string, why: string): Promise<void> {
+    for (let note = why; ;) {
       try {
-        // While it tries, the status keeps saying why (the last failure, or the renewal).
-        await this.start(connectionString, connectionKey, this.error);
+        // While it tries, the status keeps saying why (the renewal, then the last failure).
+        await this.start(connectionString, connectionKey, note);
         return;
       } catch (error) {
-        const message = `${(error as Error).message}; trying again in ${RESTART_RETRY_MS / 1000} s`;
-        this.set('error', message);
-        this.options.log('warn', message);
+        note = `${(error as Error).message}; trying again in ${RESTART_RETRY_MS / 1000} s`;
+        this.set('error', note);
+        this.options.log('warn', note);
       }
       await new Promise((resolve) => setTimeout(resolve, RESTART_RETRY_MS).unref());
       if (this.host || this.state !== 'error' || this.target?.connectionString !== connectionString) return;

@@ -108,10 +108,14 @@ export const backfillOps = {
         runAt: z.iso.datetime({ offset: true }).optional(),
         /** Release the jobs at perMinute a minute (their run_at spread, in the query's order). */
         pace: releasePace.optional(),
+        /** Only these items (by key), if the rule finds them lacking output; the batch size does not apply. */
+        keys: z.array(z.string().min(1).max(256)).min(1).max(10_000).optional(),
       })
-      .strict(),
+      .strict()
+      .refine((input) => !(input.keys && input.limit), { message: 'give keys or a limit, not both', path: ['limit'] }),
     access: 'write',
-    summary: 'Queue jobs for items lacking output, up to the batch size, in one add_jobs call; never twice per item',
+    summary:
+      'Queue jobs for items lacking output (up to the batch size, or the items given by key), in one add_jobs call; never twice per item',
   }),
   'backfill.runs': op<BackfillRunRecord[]>()({
     input: z

@@ -4,6 +4,7 @@ import { empty } from './app.ts';
 import {
   JOB_ACTIONS,
   type ActionPreview,
+  type AddedBatch,
   type AddedJob,
   type BulkActionReport,
   type JobDetail,
@@ -138,6 +139,37 @@ export const jobOps = {
       .refine((input) => !input.jobKeyMode || input.jobKey, { message: 'jobKeyMode needs a jobKey', path: ['jobKeyMode'] }),
     access: 'write',
     summary: 'Queue one job (graphile_worker.add_job): task, JSON payload, queue, priority, run at, attempts, job key and its mode',
+  }),
+  'jobs.addBatch': op<AddedBatch>()({
+    input: z
+      .object({
+        task: name,
+        /** Every job's payload: this object with `keyField` set to the item's key. */
+        payload: z.record(z.string(), z.json()).default({}),
+        keyField: name.default('id'),
+        keys: z.array(z.string().min(1).max(256)).min(1).max(10_000),
+        /** Each job's key: `{key}` (required) and `{task}` are filled in; a key already queued is left as it is. */
+        jobKey: z
+          .string()
+          .min(1)
+          .max(256)
+          .refine((t) => t.includes('{key}'), 'the job key template must contain {key}, so each item gets its own')
+          .default('{task}:{key}'),
+        queue: name.optional(),
+        priority: z.number().int().min(-32768).max(32767).optional(),
+        runAt: isoTime.optional(),
+        maxAttempts: z.number().int().min(1).max(32767).optional(),
+        /** Integer-looking keys go in the payload as JSON numbers (`auto`), or always as strings. */
+        keyType: z.enum(['auto', 'string']).default('auto'),
+      })
+      .strict()
+      .refine((input) => JSON.stringify(input.payload).length <= MAX_PAYLOAD_BYTES, {
+        message: `the payload template is larger than ${MAX_PAYLOAD_BYTES} bytes`,
+        path: ['payload'],
+      }),
+    access: 'write',
+    summary:
+      'Queue one job per key in one add_jobs call: a payload template with the key set in one field, deduplicated by job key (keys given twice once, keys already queued left alone)',
   }),
   'audit.list': op<AuditEntry[]>()({
     input: z

@@ -105,6 +105,8 @@ export interface BackfillRunResult {
   message: string;
   /** A paced run's schedule: when the first and the last of its jobs run. */
   release?: ReleaseSchedule | null;
+  /** A run by keys: how many of the keys given the rule did not find lacking output (done, or no such item). */
+  keysNotFound?: number;
 }
 
 /** The JSON file of exported rules. */

@@ -196,6 +196,20 @@ export interface JobFacets {
 }
 
 /** What `jobs.add` answers: the job as graphile-worker stored it. */
+/** What `jobs.addBatch` did with the keys it was given. */
+export interface AddedBatch {
+  task: string;
+  /** Distinct keys given. */
+  requested: number;
+  added: number;
+  /** Keys given more than once (queued once). */
+  duplicates: number;
+  /** Keys whose job key was already taken by a job: left as it was. */
+  alreadyQueued: string[];
+  /** Ids of the jobs added, in the keys' order. */
+  jobIds: string[];
+}
+
 export interface AddedJob {
   jobId: string;
   task: string;

@@ -1,0 +1,74 @@
+import type { AddedBatch } from '../../shared/model/jobs.ts';
+import type { OpParsed } from '../../shared/contract/index.ts';
+import type { AuditLog } from '../context.ts';
+import type { Session } from '../session.ts';
+
+/** `auto`: integer keys become JSON numbers (what most tasks expect for a bigint id), the rest stay strings. */
+const keyValue = (key: string, keyType: 'auto' | 'string'): string | number =>
+  keyType === 'auto' && /^-?\d{1,15}$/.test(key) ? Number(key) : key;
+
+/**
+ * Queues one job per distinct key in ONE `graphile_worker.add_jobs` call. `add_jobs` would replace a waiting job
+ * that has the same job key (resetting its attempts) and add a second one beside a running one, so keys whose job
+ * key is taken are read first, in the same transaction, and left alone; a key that another producer takes between
+ * the read and the insert gets no row back from add_jobs and is counted with them.
+ */
+export async function addBatch(session: Session, audit: AuditLog, input: OpParsed<'jobs.addBatch'>): Promise<AddedBatch> {
+  const keys = [...new Set(input.keys)];
+  const jobKeyOf = (key: string) => input.jobKey.replaceAll('{task}', input.task).replaceAll('{key}', key);
+  const client = await session.pool.connect();
+  let jobIds: string[] = [];
+  let alreadyQueued: string[];
+  try {
+    await client.query('begin');
+    const { rows: taken } = await client.query<{ key: string }>('select key from graphile_worker.jobs where key = any($1::text[])', [
+      keys.map(jobKeyOf),
+    ]);
+    const takenKeys = new Set(taken.map((r) => r.key));
+    const fresh = keys.filter((k) => !takenKeys.has(jobKeyOf(k)));
+    if (fresh.length > 0) {
+      const specs = fresh.map((key) => ({
+        identifier: input.task,
+        payload: { ...input.payload, [input.keyField]: keyValue(key, input.keyType) },
+        queue_name: input.queue ?? null,
+        run_at: input.runAt ?? null,
+        max_attempts: input.maxAttempts ?? null,
+        job_key: jobKeyOf(key),
+        priority: input.priority ?? null,
+      }));
+      const { rows } = await client.query<{ id: string; key: string }>(
+        `select id::text, key from graphile_worker.add_jobs(
+           array(select s from json_populate_recordset(null::graphile_worker.job_spec, $1::json) s))`,
+        [JSON.stringify(specs)],
+      );
+      const idByKey = new Map(rows.map((r) => [r.key, r.id]));
+      jobIds = fresh.map((k) => idByKey.get(jobKeyOf(k))).filter((id): id is string => id !== undefined);
+      for (const k of fresh) if (!idByKey.has(jobKeyOf(k))) takenKeys.add(jobKeyOf(k));
+    }
+    await client.query('commit');
+    alreadyQueued = keys.filter((k) => takenKeys.has(jobKeyOf(k)));
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+  const result: AddedBatch = {
+    task: input.task,
+    requested: keys.length,
+    added: jobIds.length,
+    duplicates: input.keys.length - keys.length,
+    alreadyQueued,
+    jobIds,
+  };
+  audit.record({
+    connectionId: session.profile.id,
+    action: 'jobs.addBatch',
+    target: { task: input.task, keyField: input.keyField, jobKey: input.jobKey },
+    requested: keys.length,
+    affected: jobIds.length,
+    skipped: alreadyQueued.length,
+    detail: { jobIds: jobIds.slice(0, 1000), alreadyQueued: alreadyQueued.slice(0, 1000), duplicates: result.duplicates },
+  });
+  return result;
+}
