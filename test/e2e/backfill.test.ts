@@ -91,6 +91,14 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
     const queuedNow = Math.min(5, expected);
     assert.match(await result.innerText(), new RegExp(`needed output, ${queuedNow} queued`));
     assert.equal(await orphans(), expected - queuedNow, 'exactly that many items got a job');
+    // The backfill for items given by key: event 40 lacks its insight, event 1 has one.
+    await page.getByTestId('bf-run-keys').fill('40, 1');
+    await page.getByTestId('bf-run').getByText('Queue for 2 items').waitFor();
+    await page.getByTestId('bf-run').click();
+    await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
+    await result.getByText('1 of the 2 key(s) given are not among the items lacking output').waitFor();
+    assert.match(await result.innerText(), /, 1 queued/);
+    assert.equal(await orphans(), expected - queuedNow - 1, 'event 40 got its job, event 1 none');
     // The run log shows the run.
     await page.getByTestId('backfill-history').getByText('run', { exact: true }).first().waitFor();
     await web.screenshot('backfill-run');

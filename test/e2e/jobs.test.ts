@@ -192,3 +192,60 @@ test('a selected job taken by a worker before the action runs is reported as ski
     await web.screenshot('job-detail-locked-elsewhere');
   }),
 );
+
+test('queue jobs from the console: a bad payload is refused in the form, a batch by key, then one job', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open('#/jobs');
+    const count = async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from graphile_worker.jobs')).rows[0].n;
+    const before = await count();
+
+    // A payload that is not JSON: said in the form, nothing queued.
+    await page.getByTestId('queue-open').click();
+    await page.getByTestId('queue-task').fill('generate_insight');
+    await page.getByTestId('queue-payload').fill('{"eventId": ');
+    await page.getByTestId('queue-submit').click();
+    await page.getByTestId('queue-error').getByText('The payload is not JSON').waitFor();
+    assert.equal(await count(), before);
+
+    // A job per key: three keys (one given twice), into the summaries queue.
+    await page.getByTestId('queue-mode-batch').click();
+    await page.getByTestId('queue-task').fill('summarize');
+    await page.getByTestId('queue-payload').fill('{"model": "gpt-4o-mini"}');
+    await page.getByTestId('queue-key-field').fill('documentId');
+    await page.getByTestId('queue-keys').fill('501\n502, 503\n501');
+    await page.getByTestId('queue-queue').fill('summaries');
+    await web.screenshot('jobs-queue-batch');
+    await page.getByTestId('queue-submit').click();
+    await page.waitForSelector('.toast >> text=Queued 3 summarize jobs');
+    await page.waitForURL(/#\/jobs\?task=summarize/);
+    const { rows } = await db.pool.query<{ payload: { documentId: number; model: string }; key: string; queue_name: string }>(
+      `select p.payload, j.key, j.queue_name from graphile_worker.jobs j join graphile_worker._private_jobs p using (id)
+        where j.key like 'summarize:%' order by j.key`,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.key, r.payload.documentId, r.payload.model, r.queue_name]),
+      [
+        ['summarize:501', 501, 'gpt-4o-mini', 'summaries'],
+        ['summarize:502', 502, 'gpt-4o-mini', 'summaries'],
+        ['summarize:503', 503, 'gpt-4o-mini', 'summaries'],
+      ],
+    );
+
+    // One job: it opens on its own page.
+    await page.getByTestId('queue-open').click();
+    await page.getByTestId('queue-mode-one').click();
+    await page.getByTestId('queue-task').fill('generate_insight');
+    await page.getByTestId('queue-payload').fill('{"eventId": 77}');
+    await page.getByTestId('queue-job-key').fill('');
+    await page.getByTestId('queue-submit').click();
+    await page.waitForURL(/#\/jobs\/\d+$/);
+    const id = new URL(page.url()).hash.split('/').pop()!;
+    const { rows: one } = await db.pool.query<{ task_identifier: string; payload: unknown }>(
+      `select j.task_identifier, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p using (id) where j.id = $1`,
+      [id],
+    );
+    assert.deepEqual(one, [{ task_identifier: 'generate_insight', payload: { eventId: 77 } }]);
+    assert.equal(await count(), before + 4);
+  }),
+);

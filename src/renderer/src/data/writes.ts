@@ -19,6 +19,7 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
   'jobs.setPriority': JOB_READS,
   'jobs.unlock': JOB_READS,
   'jobs.add': JOB_READS,
+  'jobs.addBatch': JOB_READS,
   'stuck.retry': JOB_READS,
   'stuck.cancel': JOB_READS,
   'stuck.unlock': JOB_READS,

@@ -50,9 +50,9 @@ export function BackfillView() {
   const failure = list.error ?? runsQuery.error;
   const error = failure ? errorMessage(failure) : null;
 
-  const onRun = async (limit: number, requeueFailed: boolean) => {
+  const onRun = async (target: { limit: number } | { keys: string[] }, requeueFailed: boolean) => {
     if (!rule) return;
-    await run.mutateAsync({ id: rule.id, limit, requeueFailed }).catch(() => {});
+    await run.mutateAsync({ id: rule.id, ...target, requeueFailed }).catch(() => {});
   };
   const onPreview = (target: OpInput<'backfill.preview'>['target']) => preview.mutateAsync({ target, sampleSize: 20 });
 

@@ -4,12 +4,14 @@ import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { formatCount } from '../../format.ts';
 import { BacklogFigures } from './PreviewPanel.tsx';
 import { EstimateNote } from '../usage/EstimateNote.tsx';
+import { splitKeys } from '../jobs/queue-form.ts';
 
 interface Props {
   rule: BackfillRule;
   readOnlyReason: string | null;
   result: BackfillRunResult | null;
-  onRun: (limit: number, requeueFailed: boolean) => Promise<void>;
+  /** A number of items, or the items given by key (the rule still decides which lack output). */
+  onRun: (target: { limit: number } | { keys: string[] }, requeueFailed: boolean) => Promise<void>;
 }
 
 /** "Run now": how many to queue, whether to requeue failed items, a confirmation, and the outcome. */
@@ -18,12 +20,15 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
   const [requeueFailed, setRequeueFailed] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const n = Number(limit);
+  const [keysText, setKeysText] = useState('');
+  const keys = [...new Set(splitKeys(keysText))];
+  const byKeys = keys.length > 0;
+  const n = byKeys ? keys.length : Number(limit);
   const valid = Number.isInteger(n) && n >= 1 && n <= 10_000;
   const run = async () => {
     setBusy(true);
     try {
-      await onRun(n, requeueFailed);
+      await onRun(byKeys ? { keys } : { limit: n }, requeueFailed);
     } finally {
       setBusy(false);
       setConfirming(false);
@@ -43,8 +48,13 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
             inputMode="numeric"
             onChange={(e) => setLimit(e.target.value)}
             aria-invalid={!valid}
+            disabled={byKeys}
             data-testid="bf-run-limit"
           />
+        </label>
+        <label className="field bf-keys">
+          <span>Or only these items (keys, one per line or separated by commas)</span>
+          <textarea rows={2} value={keysText} onChange={(e) => setKeysText(e.target.value)} spellCheck={false} data-testid="bf-run-keys" />
         </label>
         <label className="check">
           <input
@@ -64,7 +74,7 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
           onClick={() => setConfirming(true)}
           data-testid="bf-run"
         >
-          Queue up to {valid ? formatCount(n) : '…'} jobs
+          {byKeys ? `Queue for ${formatCount(n)} item${n === 1 ? '' : 's'}` : `Queue up to ${valid ? formatCount(n) : '…'} jobs`}
         </button>
       </div>
       {readOnlyReason && <p className="pad warn-text">Runs are disabled: {readOnlyReason}</p>}
@@ -90,7 +100,8 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
               in queue <span className="mono">{rule.queue}</span>
             </>
           ) : null}
-          , {rule.maxAttempts} attempts each, for items that have no job yet{requeueFailed ? ' or whose job failed for good' : ''}.
+          , {rule.maxAttempts} attempts each, for {byKeys ? 'those of the items given that lack output and ' : 'items that '}have no job yet
+          {requeueFailed ? ' or whose job failed for good' : ''}.
         </p>
         {confirming && valid && <EstimateNote tasks={[{ task: rule.task, jobs: n }]} />}
       </ConfirmDialog>

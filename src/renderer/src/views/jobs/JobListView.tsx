@@ -13,6 +13,7 @@ import type { ActionRequest } from './job-actions.ts';
 import { useToasts } from '../../store/toast-store.ts';
 import { useStatus } from '../../data/use-op.ts';
 import { PausedBanner } from './PausedBanner.tsx';
+import { QueueJobsDialog } from './QueueJobsDialog.tsx';
 
 /** The engine takes at most this many ids in one call; a larger set goes by filter (which has no cap). */
 const MAX_SELECTION = 50_000;
@@ -29,6 +30,7 @@ export function JobListView({ route }: { route: Route }) {
     setSelected(new Set());
   }
   const [request, setRequest] = useState<ActionRequest | null>(null);
+  const [queuing, setQueuing] = useState(false);
   // Keep the list live while the operator is only looking (nothing selected, no dialog; the hook adds: not
   // scrolled past the first page), unless the filter is one that scans (regexes, text search): re-reading those
   // as the queue moves would load the user's database.
@@ -85,7 +87,11 @@ export function JobListView({ route }: { route: Route }) {
         <button className="btn btn-ghost" onClick={list.reload} data-testid="jobs-refresh">
           Refresh
         </button>
+        <button className="btn" onClick={() => setQueuing(true)} disabled={!online} data-testid="queue-open">
+          Queue jobs…
+        </button>
       </div>
+      <QueueJobsDialog open={queuing} onClose={() => setQueuing(false)} />
       <FilterBar filter={filter} onChange={setFilter} />
       <PausedBanner filter={filter} />
       {!noDatabase && (
