@@ -29,3 +29,4 @@ export {
   type Classifier,
   type ErrorRule,
 } from './classify.ts';
+export { MAX_RETRY_AFTER_MS, parseDelay, parseRetryAfter } from './retry-after.ts';
