@@ -7,9 +7,10 @@ import { toastError, useToasts } from '../store/toast-store.ts';
 import { formatClock, formatDateTime } from '../format.ts';
 
 /** What a breaker's button says: off, on (watching), or tripped with its resume time. */
-function breakerLabel(b: Breaker | undefined): string {
-  if (b?.state === 'tripped') return `⚡ breaker tripped · resumes ${b.resumeAt ? formatClock(b.resumeAt) : 'soon'}`;
-  return b?.enabled ? 'breaker on' : 'breaker';
+function breakerLabel(b: Breaker | undefined, compact: boolean): string {
+  if (b?.state === 'tripped')
+    return compact ? '⚡ tripped' : `⚡ breaker tripped · resumes ${b.resumeAt ? formatClock(b.resumeAt) : 'soon'}`;
+  return b?.enabled ? (compact ? '⚡ on' : 'breaker on') : 'breaker';
 }
 
 /**
@@ -17,7 +18,7 @@ function breakerLabel(b: Breaker | undefined): string {
  * small dialog. It is evaluated by this console while it runs: the pause it makes holds when Jobdeck quits, but
  * no new trip happens then.
  */
-export function BreakerControl({ kind, name }: { kind: PauseKind; name: string }) {
+export function BreakerControl({ kind, name, compact = false }: { kind: PauseKind; name: string; compact?: boolean }) {
   const breakers = useBreakers();
   const breaker = breakers.of(kind, name);
   const canWrite = useCanWrite();
@@ -64,7 +65,7 @@ export function BreakerControl({ kind, name }: { kind: PauseKind; name: string }
         onClick={open}
         data-testid={`breaker-${kind}-${name}`}
       >
-        {breakerLabel(breaker)}
+        {breakerLabel(breaker, compact)}
       </button>
       <dialog ref={dialog} className="dialog breaker-dialog" data-testid="breaker-dialog">
         <h2>

@@ -36,7 +36,7 @@ export function OverviewView() {
         badge: (
           <>
             <PauseControl kind="task" name={t.task} compact />
-            <BreakerControl kind="task" name={t.task} />
+            <BreakerControl kind="task" name={t.task} compact />
           </>
         ),
       })),
@@ -52,7 +52,7 @@ export function OverviewView() {
           <>
             {q.locked ? <LockBadge lockedBy={q.lockedBy} /> : undefined}
             <PauseControl kind="queue" name={q.queue} compact />
-            <BreakerControl kind="queue" name={q.queue} />
+            <BreakerControl kind="queue" name={q.queue} compact />
           </>
         ),
       })),

@@ -67,7 +67,8 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
       {p && (
         <>
           <p className="action-count" data-testid="action-count">
-            <strong>{formatCount(p.matching)}</strong> {p.matching === 1 ? 'job' : 'jobs'} will be touched
+            <strong>{formatCount(touched)}</strong> {touched === 1 ? 'job' : 'jobs'} will be touched
+            {leftOut > 0 && <span className="dim"> (of {formatCount(p.matching)} matching)</span>}
             {p.locked > 0 && (
               <span className="warn-text">
                 {' '}
