@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Breaker, BreakerSettings, PauseKind } from '../../../shared/model/control.ts';
 import { useOpMutation } from '../data/use-op.ts';
 import { useBreakers } from '../data/use-breakers.ts';
@@ -23,18 +23,23 @@ export function BreakerControl({ kind, name, compact = false }: { kind: PauseKin
   const breaker = breakers.of(kind, name);
   const canWrite = useCanWrite();
   const dialog = useRef<HTMLDialogElement>(null);
+  // The dialog exists only while open: a table of tasks would otherwise hold one per row.
+  const [editing, setEditing] = useState(false);
+  useEffect(() => {
+    if (editing && dialog.current && !dialog.current.open) dialog.current.showModal();
+  }, [editing]);
   const [draft, setDraft] = useState<BreakerSettings>(breaker ?? { ...breakers.defaults, enabled: true });
   const push = useToasts((s) => s.push);
   const save = useOpMutation('control.breaker.set', {
     onSuccess: (b) => {
-      dialog.current?.close();
+      setEditing(false);
       push('info', `Circuit breaker ${b.enabled ? 'on' : 'off'} for ${kind} ${name}`, b.enabled ? 'Watched while Jobdeck runs.' : '');
     },
     onError: (error) => toastError(`Could not set the breaker of ${name}`, error),
   });
   const open = () => {
     setDraft(breaker ? { ...breaker } : { ...breakers.defaults, enabled: true });
-    dialog.current?.showModal();
+    setEditing(true);
   };
   const tripped = breaker?.state === 'tripped';
   const title = tripped
@@ -67,51 +72,53 @@ export function BreakerControl({ kind, name, compact = false }: { kind: PauseKin
       >
         {breakerLabel(breaker, compact)}
       </button>
-      <dialog ref={dialog} className="dialog breaker-dialog" data-testid="breaker-dialog">
-        <h2>
-          Circuit breaker: {kind} <span className="mono">{name}</span>
-        </h2>
-        <div className="dialog-body">
-          <p>
-            When rate-limit and quota errors are more than the threshold of this {kind}&apos;s attempts over the window, Jobdeck pauses it
-            and resumes it at the time the provider named in its error (&ldquo;try again in 20s&rdquo;, a reset time), or after the
-            cool-down. Every trip and resume is in the audit log.
-          </p>
-          <p className="warn-text">
-            It works while Jobdeck runs: the pause it makes lives in the database and ends on time without it, but no trip happens while
-            Jobdeck is closed.
-          </p>
-          {tripped && <p data-testid="breaker-state">Tripped: {breaker.reason}</p>}
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={draft.enabled}
-              onChange={(e) => setDraft({ ...draft, enabled: e.target.checked })}
-              data-testid="breaker-enabled"
-            />
-            On
-          </label>
-          <div className="breaker-fields">
-            {num('thresholdPct', 'Threshold (%)', 1, 100, 'share of rate-limited attempts')}
-            {num('windowMinutes', 'Window (min)', 1, 1440, 'attempts of the last minutes')}
-            {num('minAttempts', 'At least (attempts)', 1, 1_000_000, 'in the window, to judge')}
-            {num('cooldownSeconds', 'Cool-down (s)', 1, 86_400, 'when no time is named')}
+      {editing && (
+        <dialog ref={dialog} className="dialog breaker-dialog" data-testid="breaker-dialog" onClose={() => setEditing(false)}>
+          <h2>
+            Circuit breaker: {kind} <span className="mono">{name}</span>
+          </h2>
+          <div className="dialog-body">
+            <p>
+              When rate-limit and quota errors are more than the threshold of this {kind}&apos;s attempts over the window, Jobdeck pauses it
+              and resumes it at the time the provider named in its error (&ldquo;try again in 20s&rdquo;, a reset time), or after the
+              cool-down. Every trip and resume is in the audit log.
+            </p>
+            <p className="warn-text">
+              It works while Jobdeck runs: the pause it makes lives in the database and ends on time without it, but no trip happens while
+              Jobdeck is closed.
+            </p>
+            {tripped && <p data-testid="breaker-state">Tripped: {breaker.reason}</p>}
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={draft.enabled}
+                onChange={(e) => setDraft({ ...draft, enabled: e.target.checked })}
+                data-testid="breaker-enabled"
+              />
+              On
+            </label>
+            <div className="breaker-fields">
+              {num('thresholdPct', 'Threshold (%)', 1, 100, 'share of rate-limited attempts')}
+              {num('windowMinutes', 'Window (min)', 1, 1440, 'attempts of the last minutes')}
+              {num('minAttempts', 'At least (attempts)', 1, 1_000_000, 'in the window, to judge')}
+              {num('cooldownSeconds', 'Cool-down (s)', 1, 86_400, 'when no time is named')}
+            </div>
           </div>
-        </div>
-        <div className="dialog-actions">
-          <button className="btn" onClick={() => dialog.current?.close()}>
-            Close
-          </button>
-          <button
-            className="btn btn-primary"
-            disabled={!canWrite || save.isPending}
-            onClick={() => save.mutate({ ...(kind === 'task' ? { task: name } : { queue: name }), ...draft })}
-            data-testid="breaker-save"
-          >
-            Save
-          </button>
-        </div>
-      </dialog>
+          <div className="dialog-actions">
+            <button className="btn" onClick={() => setEditing(false)}>
+              Close
+            </button>
+            <button
+              className="btn btn-primary"
+              disabled={!canWrite || save.isPending}
+              onClick={() => save.mutate({ ...(kind === 'task' ? { task: name } : { queue: name }), ...draft })}
+              data-testid="breaker-save"
+            >
+              Save
+            </button>
+          </div>
+        </dialog>
+      )}
     </>
   );
 }
