@@ -151,3 +151,27 @@ test('a 429 storm trips the breaker, which pauses the task and resumes it at the
   assert.equal(resume.actor, 'breaker');
   assert.ok(audit.some((a) => a.action === 'control.breaker.set'));
 });
+
+test('a storm whose errors name no time pauses the task for the cool-down', async () => {
+  const task = 'cd_fail_as';
+  await addJobs(task, 1, { messages: ['a first failure that is no rate limit'] });
+  await te.call('control.breaker.set', { task, enabled: true, minAttempts: 5, cooldownSeconds: 3 });
+  await addJobs(task, 6, { messages: ['Error code: 429 - Too Many Requests'] });
+  const tripped = await waitFor(
+    'the breaker to trip',
+    async () => (await te.call('control.breaker.get')).breakers.find((b) => b.name === task && b.state === 'tripped'),
+    30_000,
+  );
+  assert.equal(Date.parse(tripped.resumeAt!) - Date.parse(tripped.trippedAt!), 3_000);
+  assert.match(tripped.reason ?? '', /after the 3 s cool-down/);
+  const trip = (await te.call('audit.list', { limit: 50 })).find(
+    (a) => a.action === 'control.breaker.trip' && JSON.stringify(a.target).includes(task),
+  );
+  assert.equal((trip?.detail as { named: unknown }).named, null);
+  await waitFor(
+    'the breaker to resume',
+    async () => (await te.call('control.breaker.get')).breakers.find((b) => b.name === task && b.state === 'closed'),
+    30_000,
+  );
+  assert.ok(!(await te.call('control.list')).pauses.some((p) => p.name === task));
+});

@@ -37,6 +37,8 @@ export type BreakerDomain = Domain<Ops>;
 const BREAKER_BY = 'breaker';
 /** A pause ends at least this long after it begins (a named time already past, clocks a little apart). */
 const MIN_PAUSE_MS = 2_000;
+/** After a failed trip or resume (no privilege, database trouble), the breaker waits this long before trying again. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
 
 /**
  * Circuit breakers (opt-in per task or queue): while Jobdeck runs, a timer looks at each enabled breaker's window of
@@ -52,6 +54,8 @@ export function createBreaker(ctx: BreakerContext): BreakerDomain {
   const key = (r: { connection_id: string; kind: string; name: string }) => `${r.connection_id}\u0000${r.kind}\u0000${r.name}`;
   let timer: NodeJS.Timeout | null = null;
   let evaluating = false;
+  // Breakers whose last trip or resume failed, and when to try again: one warning per 30 s, not one a second.
+  const backoff = new Map<string, number>();
 
   const toBreaker = (r: BreakerRow): Breaker => ({
     kind: r.kind,
@@ -146,11 +150,14 @@ export function createBreaker(ctx: BreakerContext): BreakerDomain {
     evaluating = true;
     try {
       for (const r of repo.active(session.profile.id)) {
+        if ((backoff.get(key(r)) ?? 0) > Date.now()) continue;
         try {
           if (r.tripped_at !== null) await resumeIfDue(r, Date.now());
           else await tripIfDue(r, Date.now());
+          backoff.delete(key(r));
         } catch (error) {
-          ctx.log('warn', `circuit breaker of ${r.kind} ${r.name}: ${(error as Error).message}`);
+          backoff.set(key(r), Date.now() + RETRY_AFTER_FAILURE_MS);
+          ctx.log('warn', `circuit breaker of ${r.kind} ${r.name}: ${(error as Error).message} (tried again in 30 s)`);
         }
       }
     } finally {
