@@ -23,6 +23,7 @@ import { createStuck, type StuckDomain } from './stuck/domain.ts';
 import { createRecovery, type RecoveryDomain } from './recovery/domain.ts';
 import { createBackfill } from './backfill/domain.ts';
 import { createControl } from './control/domain.ts';
+import { createBreaker } from './breaker/domain.ts';
 import { createWorkers } from './workers/domain.ts';
 import { createPoolLiveness } from './workers/pool-liveness.ts';
 import { createUsage, type UsageDomain } from './usage/domain.ts';
@@ -212,6 +213,8 @@ export function createEngine(options: EngineOptions): Engine {
   const stuck: StuckDomain = createStuck({ db, sessions, audit, hosted, liveness, bulk: jobs.bulk, lastRecovery: recovery.last });
   const backfill = createBackfill({ db, sessions, audit, events, hosted });
   const control = createControl({ sessions, audit, events, log });
+  // onBreaker: the alerts domain's hook goes here (every trip and resume raises an alert).
+  const breaker = createBreaker({ db, sessions, audit, events, log, control });
   const workers = createWorkers({
     sessions,
     hosted,
@@ -222,7 +225,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
-  for (const domain of [recovery, backfill, control, history, usage])
+  for (const domain of [recovery, backfill, control, breaker, history, usage])
     if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
 
   const handlers: Handlers = {
@@ -238,6 +241,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...workers.handlers,
     ...usage.handlers,
     ...control.handlers,
+    ...breaker.handlers,
   };
   const operations = { handlers, sessions, log };
 

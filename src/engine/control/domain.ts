@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { OpError } from '../../shared/contract/index.ts';
-import type { PauseKind, PauseList } from '../../shared/model/control.ts';
+import type { Pause, PauseKind, PauseList, PauseReport, ResumeReport } from '../../shared/model/control.ts';
 import type { Domain } from '../domain.ts';
 import type { AuditLog, EventBus, LogFn, Sessions } from '../context.ts';
 import type { Session } from '../session.ts';
@@ -20,7 +20,23 @@ export interface ControlContext {
   sweepIntervalMs?: number;
 }
 
-export type ControlDomain = Domain<Ops>;
+/** Who pauses or resumes, as the pause row and the audit log record it (the operator, or a circuit breaker). */
+export interface PauseActor {
+  by: string;
+  auditAction: string;
+  detail?: Record<string, unknown>;
+}
+
+const OPERATOR_PAUSE: PauseActor = { by: 'operator', auditAction: 'control.pause' };
+const OPERATOR_RESUME: PauseActor = { by: 'operator', auditAction: 'control.resume' };
+
+export interface ControlDomain extends Domain<Ops> {
+  /** A pause on someone else's behalf (the circuit breaker): the same checks, pause row and audit entry. */
+  pauseAs(input: { task?: string; queue?: string; until?: string; reason?: string }, actor: PauseActor): Promise<PauseReport>;
+  resumeAs(input: { task?: string; queue?: string }, actor: PauseActor): Promise<ResumeReport>;
+  /** The pause of a task or queue in the active database, or null (none, or no pauses table). */
+  findPause(kind: PauseKind, name: string): Promise<Pause | null>;
+}
 
 const targetOf = (input: { task?: string; queue?: string }): { kind: PauseKind; name: string } =>
   input.task !== undefined ? { kind: 'task', name: input.task } : { kind: 'queue', name: input.queue! };
@@ -72,7 +88,10 @@ export function createControl(ctx: ControlContext): ControlDomain {
     }
   };
 
-  const pause = async (input: { task?: string; queue?: string; until?: string; reason?: string }) => {
+  const pause = async (
+    input: { task?: string; queue?: string; until?: string; reason?: string },
+    actor: PauseActor = OPERATOR_PAUSE,
+  ): Promise<PauseReport> => {
     const session = sessions.writable();
     const { kind, name } = targetOf(input);
     if (!(await targetExists(session.pool, kind, name))) {
@@ -89,26 +108,27 @@ export function createControl(ctx: ControlContext): ControlDomain {
       setup.release();
     }
     const { parked, running, paused } = await inTransaction(session, async (c) => {
-      await upsertPause(c, { kind, name, until: input.until ?? null, reason: input.reason ?? null, by: 'operator' });
+      await upsertPause(c, { kind, name, until: input.until ?? null, reason: input.reason ?? null, by: actor.by });
       const swept = await sweepInTransaction(c, true);
       await c.query(`select pg_notify('jobdeck:pause', $1)`, [`${kind}:${name}`]);
       return { parked: swept.parked, running: await runningJobs(c, kind, name), paused: (await findPause(c, kind, name))! };
     });
     const auditId = ctx.audit.record({
       connectionId: session.profile.id,
-      action: 'control.pause',
+      action: actor.auditAction,
       target: { [kind]: name },
       requested: parked,
       affected: parked,
       skipped: 0,
-      detail: { until: input.until ?? null, reason: input.reason ?? null, parked, running },
+      detail: { until: input.until ?? null, reason: input.reason ?? null, parked, running, ...actor.detail },
+      actor: actor.by,
     });
     ctx.events.emit({ type: 'control' });
     void session.refresh().catch(() => {});
     return { pause: paused, parked, running, auditId };
   };
 
-  const resume = async (input: { task?: string; queue?: string }) => {
+  const resume = async (input: { task?: string; queue?: string }, actor: PauseActor = OPERATOR_RESUME): Promise<ResumeReport> => {
     const session = sessions.writable();
     const { kind, name } = targetOf(input);
     const found = (await pausesInstalled(session.pool)) ? await findPause(session.pool, kind, name) : null;
@@ -123,12 +143,13 @@ export function createControl(ctx: ControlContext): ControlDomain {
     });
     const auditId = ctx.audit.record({
       connectionId: session.profile.id,
-      action: 'control.resume',
+      action: actor.auditAction,
       target: { [kind]: name },
       requested: found.parkedJobs,
       affected: restored,
       skipped: Math.max(0, found.parkedJobs - restored),
-      detail: { pausedAt: found.pausedAt, restored },
+      detail: { pausedAt: found.pausedAt, restored, ...actor.detail },
+      actor: actor.by,
     });
     ctx.events.emit({ type: 'control' });
     void session.refresh().catch(() => {});
@@ -144,9 +165,16 @@ export function createControl(ctx: ControlContext): ControlDomain {
 
   return {
     name: 'control',
+    pauseAs: pause,
+    resumeAs: resume,
+    async findPause(kind, name) {
+      const session = sessions.current();
+      if (!session || !(await pausesInstalled(session.pool))) return null;
+      return findPause(session.pool, kind, name);
+    },
     handlers: {
-      'control.pause': pause,
-      'control.resume': resume,
+      'control.pause': (input) => pause(input),
+      'control.resume': (input) => resume(input),
       'control.list': list,
     },
     hooks: {

@@ -1,4 +1,11 @@
-import { BUILTIN_RULES, compileClassifier, errorRuleSchema, type Classifier, type ErrorRule } from '../../shared/errors/index.ts';
+import {
+  BUILTIN_RULES,
+  compileClassifier,
+  errorRuleSchema,
+  type Classifier,
+  type ErrorRule,
+  type TypeVerdict,
+} from '../../shared/errors/index.ts';
 import type { HistoryStatus, HostedRecording } from '../../shared/model/history.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import type { Domain } from '../domain.ts';
@@ -49,6 +56,8 @@ export interface HistoryDomain extends Domain<Ops> {
   errorRules: () => ErrorRule[];
   /** The classifier of the operator's rules and the built-ins, as the history applies it. */
   classify: (message: string) => string;
+  /** The retry verdict of an error type and its label, by the operator's rules then the built-ins. */
+  typeVerdict: (type: string) => { verdict: TypeVerdict; label: string };
   /** What the job explorer reads and records about single jobs. */
   records: JobRecords;
   /** The watcher of the active database, when one runs (tests read its scans). */
@@ -154,6 +163,10 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
     connectionFor: (id) => resolveConnection(id),
     errorRules: () => [...settings.rules().filter((r) => r.enabled !== false && errorRuleSchema.safeParse(r).success), ...BUILTIN_RULES],
     classify: (message) => classifier.classify(message),
+    typeVerdict: (type) => ({
+      verdict: classifier.verdictOf(type),
+      label: classifier.types().find((t) => t.type === type)?.label ?? type,
+    }),
     async settled(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (reclassifying && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -3,6 +3,7 @@ import type { Db } from '../store/db.ts';
 import type { RemovedJob } from '../jobs/admin-sql.ts';
 import type { AttemptUsage } from '../../shared/model/usage.ts';
 import type { ReportedUsage } from './exact-attempts.ts';
+import type { SeenFailure } from '../../shared/errors/index.ts';
 
 /** Usage columns of job_attempts, read under the names of the usage the worker reported, and its raw output. */
 type UsageColumns = ReportedUsage & { rawOutput: string | null };
@@ -87,6 +88,12 @@ export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: numbe
      where connection_id = ? and job_id = ? order by at desc, id desc limit 1`,
   );
 
+  // The failed attempts of many jobs at once, for their retry verdicts (the index of migration 010 serves it).
+  const failures = db.prepare<{ c: string; ids: string }, { job_id: number; error: string; error_type: string }>(
+    `select job_id, error, error_type from failure_attempts
+     where connection_id = @c and job_id in (select value from json_each(@ids)) order by job_id, at, id`,
+  );
+
   /** A job whose last attempt a worker reported: how it ended, with its duration and worker. */
   const fromExact = (jobId: number, a: ExactRow, lastError: string | null): JobSnapshotRow => {
     const outcome = a.outcome === 'failure' && a.attempt < a.max_attempts ? null : OUTCOMES[a.outcome];
@@ -114,6 +121,19 @@ export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: numbe
   return {
     recordCancelled: (connectionId: string, jobs: RemovedJob[], actor: string, at?: number) =>
       recordCancelled(db, connectionId, jobs, actor, at),
+
+    /** The failed attempts Jobdeck saw of each job (any generation), oldest first: what its retry verdict weighs. */
+    failuresOf: (connectionId: string, jobIds: readonly string[]): Map<string, SeenFailure[]> => {
+      const out = new Map<string, SeenFailure[]>();
+      if (jobIds.length === 0) return out;
+      for (const r of failures.all({ c: connectionId, ids: JSON.stringify(jobIds.map(Number)) })) {
+        const key = String(r.job_id);
+        let list = out.get(key);
+        if (!list) out.set(key, (list = []));
+        list.push({ error: r.error, type: r.error_type });
+      }
+      return out;
+    },
 
     /** The attempts of one job that Jobdeck has recorded, oldest first. */
     attemptsOf: (connectionId: string, jobId: string): JobAttempt[] =>

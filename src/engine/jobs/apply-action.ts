@@ -23,6 +23,8 @@ export interface ActionParams {
   actor?: string;
   /** unlock: also release pools of unknown liveness that took a lock recently (never a pool known alive). */
   force?: boolean;
+  /** retry: only the jobs whose retry verdict is transient (the bulk path screens each chunk: see verdicts.ts). */
+  transientOnly?: boolean;
 }
 
 export interface ActionOutcome {
@@ -60,6 +62,7 @@ export function auditParams(params: ActionParams): Record<string, unknown> {
   if (params.message) out.message = params.message.slice(0, 500);
   if (params.priority !== undefined) out.priority = params.priority;
   if (params.force) out.force = true;
+  if (params.transientOnly) out.transientOnly = true;
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { Session } from '../session.ts';
 import { applyJobAction, auditParams, CHUNK_SIZE, normalizeIds, type ActionDeps, type ActionParams } from './apply-action.ts';
 import { filterCondition, filterSql, resolveNames } from './filter-sql.ts';
 import { companionAccess } from './companion-access.ts';
+import { retryVerdictCounts, type VerdictSources } from './verdicts.ts';
 
 const SAMPLE_IDS = 100;
 const SAMPLE_PER_REASON = 5;
@@ -47,6 +48,8 @@ export interface BulkOptions {
   auditAction?: string;
   /** Pools the caller released first (the Stuck view's actions), reported with the action. */
   unlock?: BulkActionReport['unlock'];
+  /** Splits each chunk before the action: the jobs to act on, and those left out with the reason (reported as skipped). */
+  screen?: (ids: string[]) => Promise<{ keep: string[]; leftOut: { id: string; reason: string }[] }>;
 }
 
 /** Accumulates chunk outcomes into exact counts and bounded samples. */
@@ -92,11 +95,20 @@ export async function runBulkAction(
     ctx.events.emit({ type: 'action.progress', actionId, action, done, total, affected: tally.affected, skipped: tally.skipped });
   progress(0);
   let done = 0;
-  for await (const ids of source.chunks()) {
+  // Jobs handed to the action (a screen leaves some out): a paced release numbers only these.
+  let released = 0;
+  for await (const chunk of source.chunks()) {
+    let ids = chunk;
+    if (options.screen) {
+      const screened = await options.screen(chunk);
+      tally.add({ affected: [], skipped: screened.leftOut });
+      ids = screened.keep;
+    }
     // A paced release numbers jobs across chunks, so the spread runs on from one chunk to the next.
-    const chunkParams = params.pace ? { ...params, pace: { ...params.pace, offset: done } } : params;
+    const chunkParams = params.pace ? { ...params, pace: { ...params.pace, offset: released } } : params;
     tally.add(await applyJobAction(ctx, session, action, ids, chunkParams));
-    done += ids.length;
+    released += ids.length;
+    done += chunk.length;
     // Jobs that turned up after the count can match too: the total grows rather than the bar overflowing.
     total = Math.max(total, done);
     progress(done);
@@ -116,7 +128,7 @@ export async function runBulkAction(
     affectedSample: tally.affectedSample,
     durationMs: Math.round(performance.now() - started),
     ...(options.unlock !== undefined ? { unlock: options.unlock } : {}),
-    ...(params.pace && done > 0 ? { release: releaseSchedule(params.pace, done) } : {}),
+    ...(params.pace && released > 0 ? { release: releaseSchedule(params.pace, released) } : {}),
   };
   const auditId = ctx.audit.record({
     connectionId: session.profile.id,
@@ -175,6 +187,7 @@ export async function previewAction(
   hostPoolId: string | null,
   action: JobAction,
   target: ActionTarget,
+  verdicts?: VerdictSources,
 ): Promise<ActionPreview> {
   const params: unknown[] = [];
   if ('ids' in target) params.push(normalizeIds(target.ids));
@@ -212,6 +225,8 @@ export async function previewAction(
       params.slice(0, -1),
     );
     preview.byTask = byTask.rows;
+    if (verdicts)
+      preview.verdicts = await retryVerdictCounts(verdicts, session.pool, session.profile.id, rules, where, params.slice(0, -1));
   }
   return preview;
 }

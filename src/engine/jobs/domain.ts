@@ -11,6 +11,7 @@ import { aliveError, gateUnlock } from '../workers/unlock-gate.ts';
 import { normalizeIds, type ActionParams } from './apply-action.ts';
 import { assertCanAskWorkers } from './cancel.ts';
 import type { JobAction } from '../../shared/model/jobs.ts';
+import { screenTransient, withVerdicts, type VerdictSources } from './verdicts.ts';
 
 type Ops =
   | 'jobs.list'
@@ -33,7 +34,7 @@ export interface JobsContext {
   events: EventBus;
   hosted: HostedRunner;
   /** Error rules and classifier, and the records of jobs that left the database. */
-  history: Pick<HistoryDomain, 'errorRules' | 'classify' | 'records'>;
+  history: Pick<HistoryDomain, 'errorRules' | 'classify' | 'records' | 'typeVerdict'>;
   /** Whether the pools holding jobs still run: the one liveness source every unlock uses. */
   liveness: PoolLivenessSource;
 }
@@ -48,10 +49,17 @@ export function createJobs(ctx: JobsContext): JobsDomain {
   const { sessions, history } = ctx;
   const bulk: BulkContext = { audit: ctx.audit, events: ctx.events, hosted: ctx.hosted, records: history.records, liveness: ctx.liveness };
 
+  const verdicts: VerdictSources = { failuresOf: history.records.failuresOf, typeVerdict: history.typeVerdict };
+
   const act = (action: JobAction, target: ActionTarget, params: ActionParams, actionId?: string) => {
     const session = sessions.writable();
-    const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, history.errorRules());
-    return runBulkAction(bulk, session, action, source, params, { actionId });
+    const rules = history.errorRules();
+    const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, rules);
+    // A transient-only retry leaves out, chunk by chunk, the jobs whose retry verdict says a retry won't help.
+    const screen = params.transientOnly
+      ? (ids: string[]) => screenTransient(verdicts, session.pool, session.profile.id, rules, ids)
+      : undefined;
+    return runBulkAction(bulk, session, action, source, params, { actionId, screen });
   };
 
   /**
@@ -71,14 +79,23 @@ export function createJobs(ctx: JobsContext): JobsDomain {
     name: 'jobs',
     bulk,
     handlers: {
-      'jobs.list': ({ filter, cursor, limit }) =>
-        listJobs(sessions.require().pool, filter, cursor ?? null, limit, { list: history.errorRules(), classify: history.classify }),
+      'jobs.list': async ({ filter, cursor, limit }) => {
+        const session = sessions.require();
+        const page = await listJobs(session.pool, filter, cursor ?? null, limit, {
+          list: history.errorRules(),
+          classify: history.classify,
+        });
+        return { ...page, rows: withVerdicts(verdicts, session.profile.id, page.rows) };
+      },
       'jobs.count': ({ filter }) => {
         const session = sessions.require();
         return countJobs(session.pool, filter, session.latest(), history.errorRules());
       },
-      'jobs.get': ({ id }) =>
-        getJobDetail({ records: history.records, classify: history.classify, hosted: ctx.hosted }, sessions.require(), id),
+      'jobs.get': async ({ id }) => {
+        const session = sessions.require();
+        const detail = await getJobDetail({ records: history.records, classify: history.classify, hosted: ctx.hosted }, session, id);
+        return withVerdicts(verdicts, session.profile.id, [detail])[0];
+      },
       'jobs.facets': async () => {
         const pool = sessions.require().pool;
         const [tasks, queues] = await Promise.all([
@@ -87,11 +104,12 @@ export function createJobs(ctx: JobsContext): JobsDomain {
         ]);
         return { tasks: tasks.rows.map((r) => r.n), queues: queues.rows.map((r) => r.n) };
       },
-      'jobs.preview': ({ action, target }) => previewAction(sessions.require(), history.errorRules(), ctx.hosted.poolId(), action, target),
-      'jobs.retry': ({ target, runAt, pace, actionId }) => {
+      'jobs.preview': ({ action, target }) =>
+        previewAction(sessions.require(), history.errorRules(), ctx.hosted.poolId(), action, target, verdicts),
+      'jobs.retry': ({ target, runAt, pace, transientOnly, actionId }) => {
         const at = runAt ? new Date(runAt) : null;
         const paced = pace ? { perMinute: pace.perMinute, start: at ?? new Date(), offset: 0 } : undefined;
-        return act('retry', target, { runAt: at, pace: paced }, actionId);
+        return act('retry', target, { runAt: at, pace: paced, transientOnly }, actionId);
       },
       'jobs.cancel': async ({ target, actionId }) => {
         // A selection that a worker with the companion runs, on a role that may not ask it: a refusal, nothing changed.

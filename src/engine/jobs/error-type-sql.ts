@@ -65,3 +65,18 @@ export function errorTypeCondition(type: string, params: unknown[], rules: reado
   // A type no rule produces matches nothing.
   return branches.length ? `(j.last_error is not null and (${branches.join(' or ')}))` : 'false';
 }
+
+/**
+ * A SQL expression giving the type the classifier would give `j.last_error` (null when there is none): the rules
+ * in order, first match wins, `other` when none matches. For grouping and screening many jobs by type at once
+ * (a retry's verdicts) without sending their errors to the console.
+ */
+export function errorTypeCase(params: unknown[], rules: readonly ErrorRule[] = BUILTIN_RULES): string {
+  const head = `left(j.last_error, ${MAX_CLASSIFY_CHARS})`;
+  const param = (value: string) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const whens = rules.filter((r) => r.enabled !== false).map((r) => `when ${ruleCondition(r, head, param)} then ${param(r.type)}::text`);
+  return `(case when j.last_error is null or j.last_error = '' then null::text ${whens.join(' ')} else '${OTHER_ERROR_TYPE}' end)`;
+}

@@ -1,7 +1,7 @@
 import type { Session } from '../session.ts';
 import type { DueGroup, FailedGroup, RecoveryReport, StuckReport, StuckThresholds } from '../../shared/model/stuck.ts';
 import type { HostedRunner } from '../context.ts';
-import { classifyError } from '../../shared/errors/index.ts';
+import { BUILTIN_ERROR_TYPES, classifyError, typeVerdictKind } from '../../shared/errors/index.ts';
 import { dueByTask, lockedQueues } from './queries.ts';
 import { scanLocksAndFailures, type FailedHeadRow } from './scan-query.ts';
 import { holdsStuckJobs, lockingPool } from './pools.ts';
@@ -109,7 +109,14 @@ function groupFailed(rows: FailedHeadRow[]): FailedGroup[] {
     const newest = r.newest.toISOString();
     const g = groups.get(key);
     if (!g) {
-      groups.set(key, { task: r.task, errorType, count: r.n, sampleError: (r.head ?? '').slice(0, SAMPLE_CHARS), newestUpdatedAt: newest });
+      groups.set(key, {
+        task: r.task,
+        errorType,
+        verdict: typeVerdictKind(BUILTIN_ERROR_TYPES.find((t) => t.type === errorType)?.verdict ?? 'unknown'),
+        count: r.n,
+        sampleError: (r.head ?? '').slice(0, SAMPLE_CHARS),
+        newestUpdatedAt: newest,
+      });
     } else {
       g.count += r.n;
       if (newest > g.newestUpdatedAt) g.newestUpdatedAt = newest;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { op } from './define.ts';
 import { empty } from './app.ts';
-import type { PauseList, PauseReport, ResumeReport } from '../model/control.ts';
+import type { Breaker, BreakerList, PauseList, PauseReport, ResumeReport } from '../model/control.ts';
 
 const name = z.string().min(1).max(128);
 
@@ -32,6 +32,33 @@ export const controlOps = {
     input: z.object(target).strict().refine(oneTarget, oneTargetError),
     access: 'write',
     summary: 'Resume a paused task or queue: parked jobs go back to the run_at they had, in their order',
+  }),
+  'control.breaker.get': op<BreakerList>()({
+    input: empty,
+    access: 'read',
+    summary:
+      "Circuit breakers of the active connection's tasks and queues: settings, state (tripped, resumes at), the last window's attempts; they work while Jobdeck runs",
+  }),
+  'control.breaker.set': op<Breaker>()({
+    input: z
+      .object({
+        ...target,
+        enabled: z.boolean(),
+        thresholdPct: z
+          .number()
+          .int()
+          .min(1, 'thresholdPct is a percentage, 1 to 100')
+          .max(100, 'thresholdPct is a percentage, 1 to 100')
+          .optional(),
+        windowMinutes: z.number().int().min(1, 'windowMinutes must be at least 1').max(1440).optional(),
+        minAttempts: z.number().int().min(1).max(1_000_000).optional(),
+        cooldownSeconds: z.number().int().min(1).max(86_400).optional(),
+      })
+      .strict()
+      .refine(oneTarget, oneTargetError),
+    access: 'local',
+    summary:
+      'Turn a circuit breaker on or off for a task or queue (opt-in): it pauses it when rate-limit errors exceed thresholdPct % of at least minAttempts attempts over windowMinutes (defaults 50 %, 20, 5 min), and resumes it at the time the provider named or after cooldownSeconds',
   }),
   'control.list': op<PauseList>()({
     input: empty,

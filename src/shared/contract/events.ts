@@ -3,6 +3,7 @@ import type { EngineStatus } from '../model/status.ts';
 import type { JobAction } from '../model/jobs.ts';
 import type { BackfillRunRecord } from '../model/backfill.ts';
 import type { RecoveryReport } from '../model/stuck.ts';
+import type { BreakerEvent } from '../model/control.ts';
 
 /** Pushed to every window: over IPC in Electron, over server-sent events in a browser. */
 export type JobdeckEvent =
@@ -14,6 +15,8 @@ export type JobdeckEvent =
   | { type: 'recovery'; report: RecoveryReport }
   /** A task or queue was paused or resumed from this console. */
   | { type: 'control' }
+  /** A circuit breaker tripped (paused its task or queue) or resumed it. */
+  | ({ type: 'breaker' } & BreakerEvent)
   /** The desktop shell asks the page to open a view (an operator clicked a notification). */
   | { type: 'navigate'; path: string; params?: Record<string, string> };
 

@@ -95,10 +95,11 @@ export const jobOps = {
     summary: 'How many jobs an action would touch, and how many of them a worker holds now',
   }),
   'jobs.retry': op<BulkActionReport>()({
-    input: action({ runAt: isoTime.optional(), pace: releasePace.optional() }),
+    /** transientOnly: leave out the jobs a retry is unlikely to help (their retry verdict), reported as skipped with why. */
+    input: action({ runAt: isoTime.optional(), pace: releasePace.optional(), transientOnly: z.boolean().default(false) }),
     access: 'write',
     summary:
-      'Retry now or at runAt: attempts reset to 0 (reschedule_jobs); with pace, released at perMinute jobs a minute from runAt (run_at spread); locked jobs are skipped and reported',
+      'Retry now or at runAt: attempts reset to 0 (reschedule_jobs); with pace, released at perMinute jobs a minute from runAt (run_at spread); with transientOnly, jobs whose retry verdict is not transient are left out; locked jobs and left-out ones are skipped and reported with why',
   }),
   'jobs.cancel': op<BulkActionReport>()({
     input: action({}),

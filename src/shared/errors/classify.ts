@@ -8,7 +8,15 @@
 import { z } from 'zod';
 import { RE2JS } from 're2js';
 import { translateRule } from './rule-dialect.ts';
-import { BUILTIN_ERROR_TYPES, OTHER_ERROR_TYPE, isBuiltinErrorType, type BuiltinErrorType, type ErrorTypeInfo } from './types.ts';
+import {
+  BUILTIN_ERROR_TYPES,
+  OTHER_ERROR_TYPE,
+  TYPE_VERDICTS,
+  isBuiltinErrorType,
+  type BuiltinErrorType,
+  type ErrorTypeInfo,
+  type TypeVerdict,
+} from './types.ts';
 
 /**
  * Only the first 8 KiB (8192 UTF-16 code units) of a message is classified.
@@ -39,6 +47,11 @@ export interface ErrorRule {
   color?: string;
   /** `false` skips the rule. Default true. */
   enabled?: boolean;
+  /**
+   * Whether a retry of this type is likely to help: for a new type, its verdict (default `unknown`); for a built-in
+   * type, it replaces the built-in verdict. The first rule of a type that names one wins.
+   */
+  verdict?: TypeVerdict;
 }
 
 /** A compiled set of rules. Never throws. */
@@ -47,6 +60,8 @@ export interface Classifier {
   classify(message: string | null | undefined): string;
   /** Built-in types (in legend order), then custom types from user rules in rule order. */
   types(): ErrorTypeInfo[];
+  /** The retry verdict of a type (see TypeVerdict): the operator's rules first, then the built-in one, else `unknown`. */
+  verdictOf(type: string): TypeVerdict;
   /** User rules that failed validation and were skipped, with the reason. */
   readonly rejected: ReadonlyArray<{ id: string; message: string }>;
 }
@@ -147,6 +162,7 @@ export const errorRuleSchema = z
       .regex(/^#[0-9a-fA-F]{6}$/, 'color must be a hex colour like #1a2b3c')
       .optional(),
     enabled: z.boolean().optional(),
+    verdict: z.enum(TYPE_VERDICTS, { message: `verdict must be one of ${TYPE_VERDICTS.join(', ')}` }).optional(),
   })
   .superRefine((rule, ctx) => {
     // One dialect for the console (RE2: linear time) and Postgres: refused unless both can mean the same.
@@ -344,6 +360,8 @@ export function compileClassifier(userRules?: readonly ErrorRule[]): Classifier 
   const userCompiled: CompiledRule[] = [];
   // Custom types in order of first appearance; the first explicit label/colour wins.
   const custom = new Map<string, { id: string; label?: string; color?: string }>();
+  // Verdicts the operator's rules give, by type; the first rule that names one wins.
+  const verdicts = new Map<string, TypeVerdict>();
 
   // Rules come from settings on disk: check each as untrusted input, whatever the declared type says.
   const candidates: readonly unknown[] = Array.isArray(userRules) ? userRules : [];
@@ -360,6 +378,7 @@ export function compileClassifier(userRules?: readonly ErrorRule[]): Classifier 
     const compiled = compileUserPattern(r.pattern, r.flags ?? DEFAULT_FLAGS);
     if ('reason' in compiled) continue; // the schema above refused it already
     userCompiled.push({ test: (text) => compiled.test(text), type: r.type });
+    if (r.verdict && !verdicts.has(r.type)) verdicts.set(r.type, r.verdict);
     if (isBuiltinErrorType(r.type)) continue; // built-in types keep their look everywhere
     const seen = custom.get(r.type);
     if (!seen) custom.set(r.type, { id: r.id, label: r.label, color: r.color });
@@ -373,7 +392,10 @@ export function compileClassifier(userRules?: readonly ErrorRule[]): Classifier 
     label: c.label ?? humanize(type),
     color: c.color ?? colorFor(type),
     description: `Custom type (rule "${c.id}").`,
+    verdict: 'unknown',
   }));
+  const builtinVerdict = new Map<string, TypeVerdict>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t.verdict]));
+  const verdictOf = (type: string): TypeVerdict => verdicts.get(type) ?? builtinVerdict.get(type) ?? 'unknown';
 
   const rules = [...userCompiled, ...COMPILED_BUILTINS];
   return {
@@ -390,8 +412,9 @@ export function compileClassifier(userRules?: readonly ErrorRule[]): Classifier 
       }
       return OTHER_ERROR_TYPE;
     },
+    verdictOf,
     types() {
-      return [...BUILTIN_ERROR_TYPES, ...customTypes].map((t) => ({ ...t }));
+      return [...BUILTIN_ERROR_TYPES, ...customTypes].map((t) => ({ ...t, verdict: verdictOf(t.type) }));
     },
   };
 }

@@ -43,3 +43,52 @@ export interface ResumeReport {
   restored: number;
   auditId: number;
 }
+
+/** A circuit breaker's settings for one task or queue (issue 14, point 4). */
+export interface BreakerSettings {
+  enabled: boolean;
+  /** Trips when rate-limit (and quota) errors are more than this share of attempts, in percent (1-100). */
+  thresholdPct: number;
+  /** Over the attempts of the last this many minutes. */
+  windowMinutes: number;
+  /** And at least this many attempts in the window. */
+  minAttempts: number;
+  /** Resumes after this many seconds when the provider named no time. */
+  cooldownSeconds: number;
+}
+
+export const BREAKER_DEFAULTS: BreakerSettings = {
+  enabled: true,
+  thresholdPct: 50,
+  windowMinutes: 5,
+  minAttempts: 20,
+  cooldownSeconds: 300,
+};
+
+/** A breaker with its state: closed (watching), or tripped (its pause holds the task until `resumeAt`). */
+export interface Breaker extends BreakerSettings {
+  kind: PauseKind;
+  name: string;
+  state: 'closed' | 'tripped';
+  trippedAt: string | null;
+  /** Tripped: when it resumes (the provider's named time, else the cool-down). Closed: when it last resumed. */
+  resumeAt: string | null;
+  /** Why it tripped, in a sentence. */
+  reason: string | null;
+  /** The attempts of its window at the last evaluation, and how many of them were rate-limited (null: none yet). */
+  window: { attempts: number; rateLimited: number; at: string } | null;
+}
+
+export interface BreakerList {
+  breakers: Breaker[];
+  defaults: BreakerSettings;
+}
+
+/** A breaker tripped (paused its task or queue) or resumed it; also what the alerts are told. */
+export interface BreakerEvent {
+  action: 'tripped' | 'resumed';
+  target: { kind: PauseKind; name: string };
+  reason: string;
+  /** Tripped: when it will resume. Resumed: null. */
+  resumeAt: string | null;
+}

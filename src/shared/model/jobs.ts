@@ -1,6 +1,7 @@
 import type { AttemptUsage } from './usage.ts';
 import type { JobState } from './job-state.ts';
 import type { UnlockReport } from './stuck.ts';
+import type { RetryVerdict } from '../errors/verdict.ts';
 
 /** The actions an operator can take on jobs. */
 export const JOB_ACTIONS = ['retry', 'cancel', 'fail', 'priority', 'unlock'] as const;
@@ -88,6 +89,8 @@ export interface JobRow {
   /** The first few hundred characters of last_error. */
   errorHead: string | null;
   errorType: string | null;
+  /** Whether a retry is likely to help, for a job with an error (its type and the attempts Jobdeck saw of it). */
+  verdict?: RetryVerdict | null;
   createdAt: string;
   lockedAt: string | null;
   lockedBy: string | null;
@@ -187,6 +190,21 @@ export interface ActionPreview {
   lockedReporting: number;
   /** For a retry: the matching jobs per task (at most 100 tasks), for the estimate of what it will cost. */
   byTask?: { task: string; jobs: number }[];
+  /** For a retry: the matching jobs by retry verdict, and what "transient only" would leave out and why. */
+  verdicts?: RetryVerdictCounts;
+}
+
+/** The jobs of a retry by verdict (see verdict.ts); a "transient only" retry takes the transient ones and those without an error. */
+export interface RetryVerdictCounts {
+  transient: number;
+  permanent: number;
+  unknown: number;
+  /** Jobs without an error (never failed): a transient-only retry takes them too. */
+  noError: number;
+  /** What transient-only leaves out, by reason, biggest first. */
+  leftOut: { reason: string; count: number }[];
+  /** More jobs than could be judged by their attempts: the rest were judged by their type alone. */
+  partial: boolean;
 }
 
 /** Task and queue names for the filter pickers. */

@@ -4,6 +4,7 @@
  */
 
 import type { LivenessSource } from './workers.ts';
+import type { RetryVerdictKind } from '../errors/verdict.ts';
 
 /**
  * Whether the pool holding a lock still runs. Known for Jobdeck's own pools (`alive`, `gone`) and for pools
@@ -85,6 +86,8 @@ export interface FailedGroup {
   count: number;
   /** One message of the group, bounded to 300 characters; render as text. */
   sampleError: string;
+  /** Whether a retry of the group is likely to help, by its error type (a job's own attempts may say more). */
+  verdict: RetryVerdictKind;
   newestUpdatedAt: string;
 }
 

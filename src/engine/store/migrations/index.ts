@@ -7,6 +7,7 @@ import { jobActions } from './006-job-actions.ts';
 import { autoRecovery } from './007-auto-recovery.ts';
 import { exactAttempts } from './008-exact-attempts.ts';
 import { usage } from './009-usage.ts';
+import { verdictsBreakers } from './010-verdicts-breakers.ts';
 import { processIdentity } from './012-process-identity.ts';
 
 export interface Migration {
@@ -26,5 +27,6 @@ export const MIGRATIONS: Migration[] = [
   autoRecovery,
   exactAttempts,
   usage,
+  verdictsBreakers,
   processIdentity,
 ];

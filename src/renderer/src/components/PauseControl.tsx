@@ -5,7 +5,7 @@ import { toastError, useToasts } from '../store/toast-store.ts';
 import { countOf, formatDateTime } from '../format.ts';
 
 /** A paused task or queue: marked wherever it is listed, with since when, until when and why. */
-export function PausedBadge({ pause }: { pause: Pause }) {
+export function PausedBadge({ pause, compact = false }: { pause: Pause; compact?: boolean }) {
   const title =
     `Paused since ${formatDateTime(pause.pausedAt)}` +
     (pause.until ? `, until ${formatDateTime(pause.until)}` : ', until resumed') +
@@ -13,7 +13,8 @@ export function PausedBadge({ pause }: { pause: Pause }) {
     `: workers with the companion take none of its jobs; ${countOf(pause.parkedJobs, 'waiting job')} parked`;
   return (
     <span className="badge badge-paused" title={title} data-testid={`paused-${pause.kind}-${pause.name}`}>
-      ❚❚ paused{pause.until ? ` · until ${formatDateTime(pause.until)}` : ''}
+      {/* In a table row (compact) the end is in the tooltip: a date does not fit beside the buttons. */}
+      ❚❚ paused{pause.until && !compact ? ` · until ${formatDateTime(pause.until)}` : ''}
     </span>
   );
 }
@@ -44,7 +45,7 @@ export function PauseControl({ kind, name, compact = false }: { kind: PauseKind;
   const target = kind === 'task' ? { task: name } : { queue: name };
   return (
     <span className="pause-control">
-      {pause && <PausedBadge pause={pause} />}
+      {pause && <PausedBadge pause={pause} compact={compact} />}
       <button
         className={compact ? 'btn btn-small btn-quiet' : 'btn btn-small'}
         disabled={!canWrite || busy}

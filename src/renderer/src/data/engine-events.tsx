@@ -12,7 +12,7 @@ import { OVERVIEW_KEY, STATUS_KEY } from './op-key.ts';
 /** What a pushed event makes stale, beyond the data it carries itself. */
 const RECOVERY_STALE: OpName[] = ['stuck.get', 'workers.list', 'jobs.list', 'jobs.count', 'jobs.get', 'audit.list'];
 const BACKFILL_STALE: OpName[] = ['backfill.list', 'backfill.runs'];
-const CONTROL_STALE: OpName[] = ['control.list', 'jobs.list', 'jobs.count', 'audit.list'];
+const CONTROL_STALE: OpName[] = ['control.list', 'control.breaker.get', 'jobs.list', 'jobs.count', 'audit.list'];
 /** Not tied to one database: kept (and only read again) when the console switches database. */
 const GLOBAL_OPS: OpName[] = ['app.status', 'connections.list', 'history.rules.get'];
 
@@ -58,6 +58,7 @@ function dispatch(client: QueryClient, live: (snapshot: OverviewSnapshot) => voi
       invalidate(client, RECOVERY_STALE);
       return;
     case 'control':
+    case 'breaker':
       invalidate(client, CONTROL_STALE);
       return;
     case 'navigate':

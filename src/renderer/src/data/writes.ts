@@ -26,6 +26,7 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
   'recovery.run': JOB_READS,
   'control.pause': ['control.list', ...JOB_READS],
   'control.resume': ['control.list', ...JOB_READS],
+  'control.breaker.set': ['control.breaker.get', 'audit.list'],
   'stuck.setThreshold': ['stuck.get'],
   'recovery.configure': ['recovery.settings'],
   'backfill.save': BACKFILL_READS,

@@ -11,6 +11,7 @@ import { Freshness } from '../components/Freshness.tsx';
 import { LockBadge } from '../components/LockBadge.tsx';
 import { WorkersSummary } from '../components/WorkersSummary.tsx';
 import { PauseControl } from '../components/PauseControl.tsx';
+import { BreakerControl } from '../components/BreakerControl.tsx';
 import { usePauses } from '../data/use-pauses.ts';
 import { href } from '../router.ts';
 import { countOf, formatCount } from '../format.ts';
@@ -32,7 +33,12 @@ export function OverviewView() {
         key: t.task,
         name: t.task,
         counts: t,
-        badge: <PauseControl kind="task" name={t.task} compact />,
+        badge: (
+          <>
+            <PauseControl kind="task" name={t.task} compact />
+            <BreakerControl kind="task" name={t.task} compact />
+          </>
+        ),
       })),
     [snapshot],
   );
@@ -46,6 +52,7 @@ export function OverviewView() {
           <>
             {q.locked ? <LockBadge lockedBy={q.lockedBy} /> : undefined}
             <PauseControl kind="queue" name={q.queue} compact />
+            <BreakerControl kind="queue" name={q.queue} compact />
           </>
         ),
       })),

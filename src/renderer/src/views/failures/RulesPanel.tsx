@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { errorMessage } from '../../api/client.ts';
 import { useOp, useOpMutation } from '../../data/use-op.ts';
-import type { ErrorRule } from '../../../../shared/errors/index.ts';
+import type { ErrorRule, TypeVerdict } from '../../../../shared/errors/index.ts';
 import { useHistoryStatus } from './use-history.ts';
 
 const blank = (n: number): ErrorRule => ({ id: `rule-${n}`, pattern: '', type: '', label: '', color: '#8dd3c7', enabled: true });
@@ -66,6 +66,19 @@ export function RulesPanel() {
               data-testid={`rule-label-${i}`}
             />
             <input aria-label="Colour" type="color" value={r.color ?? '#8dd3c7'} onChange={(e) => patch(i, { color: e.target.value })} />
+            <select
+              aria-label="Retry verdict"
+              title="Whether a retry of this type is likely to help (replaces a built-in type's verdict)"
+              value={r.verdict ?? ''}
+              onChange={(e) => patch(i, { verdict: (e.target.value || undefined) as TypeVerdict | undefined })}
+              data-testid={`rule-verdict-${i}`}
+            >
+              <option value="">retry: type's own</option>
+              <option value="transient">retry helps</option>
+              <option value="permanent">retry won't help</option>
+              <option value="varies">helps unless repeated</option>
+              <option value="unknown">unknown</option>
+            </select>
             <label className="check">
               <input type="checkbox" checked={r.enabled !== false} onChange={(e) => patch(i, { enabled: e.target.checked })} />
               on

@@ -2,6 +2,7 @@ import type { TaskFigures } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { formatCount, formatPercent } from '../../format.ts';
 import { PauseControl } from '../../components/PauseControl.tsx';
+import { BreakerControl } from '../../components/BreakerControl.tsx';
 
 interface Props {
   tasks: TaskFigures[];
@@ -39,6 +40,7 @@ export function TaskTable({ tasks, info, selected, onSelect }: Props) {
                     {t.task}
                   </button>
                   <PauseControl kind="task" name={t.task} compact />
+                  <BreakerControl kind="task" name={t.task} />
                 </td>
                 <td className="num">{formatCount(t.successes)}</td>
                 <td className={t.failures ? 'num hot' : 'num zero'}>{formatCount(t.failures)}</td>

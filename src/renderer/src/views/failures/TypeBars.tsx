@@ -2,6 +2,8 @@ import type { TypeCount } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { formatCount, formatPercent } from '../../format.ts';
 import { jobsOfTypeHref } from './type-info.ts';
+import { typeVerdictKind } from '../../../../shared/errors/index.ts';
+import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
 interface Props {
   byType: TypeCount[];
@@ -34,6 +36,7 @@ export function TypeBars({ byType, info }: Props) {
               </span>
               <span className="num type-bar-count">{formatCount(t.count)}</span>
               <span className="num dim type-bar-share">{formatPercent(t.count / total)}</span>
+              <VerdictBadge verdict={typeVerdictKind(i.verdict)} reason={`${i.label}, by its type`} />
               <span className="type-bar-open">Jobs →</span>
             </a>
           </li>

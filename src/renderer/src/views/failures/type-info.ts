@@ -1,6 +1,6 @@
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 
-const UNKNOWN = { label: '', color: '#8A8F98', description: '' };
+const UNKNOWN = { label: '', color: '#8A8F98', description: '', verdict: 'unknown' as const };
 
 /** Looks up how a type is shown; a type no rule knows any more (rules changed) gets a grey chip with its slug. */
 export function typeLookup(types: ErrorTypeInfo[]) {

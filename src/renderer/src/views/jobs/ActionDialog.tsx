@@ -8,6 +8,7 @@ import { ACTION_EXPLANATIONS, actionCall, missingReason, type ActionInputs, type
 import { ActionInputsForm } from './ActionInputsForm.tsx';
 import { BulkActionDialog } from './BulkActionDialog.tsx';
 import { EstimateNote } from '../usage/EstimateNote.tsx';
+import { VerdictChoice } from './VerdictChoice.tsx';
 
 /** What a cancel does to the jobs workers hold now: aborted here, asked to stop elsewhere, or left alone. */
 function cancelNote(p: ActionPreview): string {
@@ -28,7 +29,16 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const client = useQueryClient();
   // Read once when the dialog opens, and dropped when it closes: the next dialog counts again.
   const preview = useOp('jobs.preview', { action: request.action, target: request.target }, { staleTime: Infinity, gcTime: 0 });
-  const [inputs, setInputs] = useState<ActionInputs>({ runAt: null, message: '', priority: 0, force: false, perMinute: null });
+  // A retry of many jobs (a filter, a selection) takes only the transient ones unless the operator says otherwise.
+  const many = !('ids' in request.target) || request.target.ids.length > 1;
+  const [inputs, setInputs] = useState<ActionInputs>({
+    runAt: null,
+    message: '',
+    priority: 0,
+    force: false,
+    perMinute: null,
+    transientOnly: request.action === 'retry' && many,
+  });
   const missing = preview.data ? missingReason(request.target, preview.data.matching) : null;
 
   // Picked jobs have left the queue: the rows behind the dialog are stale, read them again.
@@ -40,11 +50,13 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const label = JOB_ACTION_LABELS[request.action];
   const p = preview.data;
   const jobs = (n: number) => `${formatCount(n)} ${n === 1 ? 'job' : 'jobs'}`;
+  const leftOut = p?.verdicts && inputs.transientOnly ? p.verdicts.permanent + p.verdicts.unknown : 0;
+  const touched = p ? Math.max(0, p.matching - leftOut) : 0;
   return (
     <BulkActionDialog
       title={`${label}: ${request.subject}`}
-      confirmLabel={p ? `${label} ${jobs(p.matching)}` : null}
-      confirmDisabled={p?.matching === 0}
+      confirmLabel={p ? `${label} ${jobs(touched)}` : null}
+      confirmDisabled={touched === 0}
       danger={request.action === 'cancel' || request.action === 'fail' || request.action === 'unlock'}
       call={(actionId) => actionCall(request, inputs, actionId)}
       expected={p?.matching}
@@ -55,7 +67,8 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
       {p && (
         <>
           <p className="action-count" data-testid="action-count">
-            <strong>{formatCount(p.matching)}</strong> {p.matching === 1 ? 'job' : 'jobs'} will be touched
+            <strong>{formatCount(touched)}</strong> {touched === 1 ? 'job' : 'jobs'} will be touched
+            {leftOut > 0 && <span className="dim"> (of {formatCount(p.matching)} matching)</span>}
             {p.locked > 0 && (
               <span className="warn-text">
                 {' '}
@@ -70,6 +83,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
             </p>
           )}
           <p>{ACTION_EXPLANATIONS[request.action]}</p>
+          {request.action === 'retry' && p.verdicts && <VerdictChoice verdicts={p.verdicts} inputs={inputs} onChange={setInputs} />}
           {request.action === 'retry' && p.byTask && <EstimateNote tasks={p.byTask} />}
           <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} matching={preview.data?.matching} />
         </>

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { JobDetail } from '../../../../shared/model/jobs.ts';
 import { formatAge, formatCount, formatDateTime, shortPoolId } from '../../format.ts';
 import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
+import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
 /** The job's columns at a glance, times relative to the database's clock (no skew from the viewer's). */
 export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
@@ -67,6 +68,16 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
       ),
     ],
     ['Error type', job.errorType ? <ErrorTypeChip type={job.errorType} /> : <span className="dim">no error</span>],
+    [
+      'Retry verdict',
+      job.verdict ? (
+        <span className="verdict-fact" data-testid="job-verdict">
+          <VerdictBadge verdict={job.verdict.verdict} reason={job.verdict.reason} /> <span className="dim">{job.verdict.reason}</span>
+        </span>
+      ) : (
+        <span className="dim">no error</span>
+      ),
+    ],
     ['Created', formatDateTime(job.createdAt)],
     ['Updated', job.updatedAt ? formatDateTime(job.updatedAt) : <span className="dim">—</span>],
   ];

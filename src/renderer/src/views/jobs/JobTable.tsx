@@ -6,6 +6,7 @@ import { href } from '../../router.ts';
 import { formatCount } from '../../format.ts';
 import { relativeTime } from './jobs-format.ts';
 import { ErrorTypeChip, StateBadge } from './StateBadge.tsx';
+import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
 const ROW_HEIGHT = 40;
 
@@ -107,6 +108,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                 </span>
                 <span className="error-cell" title={r.errorHead ?? ''}>
                   {r.errorType && <ErrorTypeChip type={r.errorType} />}
+                  {r.verdict && <VerdictBadge verdict={r.verdict.verdict} reason={r.verdict.reason} />}
                   <span className="ellipsis mono">{r.errorHead ?? ''}</span>
                 </span>
                 <span className="dim" title={r.createdAt}>

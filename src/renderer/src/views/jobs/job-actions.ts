@@ -20,6 +20,8 @@ export interface ActionInputs {
   force: boolean;
   /** retry: release this many jobs a minute (null: all at once). */
   perMinute: number | null;
+  /** retry: only the jobs whose retry verdict is transient (the default for a retry of many jobs). */
+  transientOnly: boolean;
 }
 
 /** What each action does, said before the operator confirms it. */
@@ -60,6 +62,7 @@ export function actionCall(request: ActionRequest, inputs: ActionInputs, actionI
           actionId,
           ...(inputs.runAt ? { runAt: inputs.runAt } : {}),
           ...(inputs.perMinute ? { pace: { perMinute: inputs.perMinute } } : {}),
+          ...(inputs.transientOnly ? { transientOnly: true } : {}),
         },
       };
     case 'cancel':

@@ -13,7 +13,9 @@ const TYPES = new Map<string, ErrorTypeInfo>(BUILTIN_ERROR_TYPES.map((t) => [t.t
 
 /** How an error type is shown; unknown (custom) types get a neutral look. */
 export function errorTypeInfo(type: string): ErrorTypeInfo {
-  return TYPES.get(type) ?? { type, label: type.replace(/_/g, ' '), color: '#8A8F98', description: 'Custom error type.' };
+  return (
+    TYPES.get(type) ?? { type, label: type.replace(/_/g, ' '), color: '#8A8F98', description: 'Custom error type.', verdict: 'unknown' }
+  );
 }
 
 /** "1,234 jobs", "≥ 10,000 · about 1.2M (estimate)", "12,000 as of 14:03:05". */

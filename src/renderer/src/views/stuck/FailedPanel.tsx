@@ -3,6 +3,7 @@ import type { FailedGroup } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount } from '../../format.ts';
 import { CANCEL_QUESTION } from './stuck-actions.ts';
 import type { Act } from './confirm.ts';
+import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
 const TYPES = new Map<string, { label: string; color: string; description: string }>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t]));
 
@@ -22,6 +23,7 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
             <tr>
               <th>Task</th>
               <th>Error type</th>
+              <th>Retry</th>
               <th className="num">Jobs</th>
               <th>Example</th>
               <th className="num">Last change</th>
@@ -40,6 +42,9 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                     <span className="stuck-type" style={{ ['--type-color' as string]: type?.color ?? '#8a8f98' }}>
                       {type?.label ?? g.errorType}
                     </span>
+                  </td>
+                  <td>
+                    <VerdictBadge verdict={g.verdict} reason={`by its error type (${type?.label ?? g.errorType})`} />
                   </td>
                   <td className="num">{formatCount(g.count)}</td>
                   {/* last_error is the user's text: rendered as text, bounded by the engine, clipped here. */}
