@@ -26,6 +26,8 @@ import { createControl } from './control/domain.ts';
 import { createWorkers } from './workers/domain.ts';
 import { createPoolLiveness } from './workers/pool-liveness.ts';
 import { createUsage, type UsageDomain } from './usage/domain.ts';
+import { createAlerts, type AlertsDomain, type AlertsOptions } from './alerts/domain.ts';
+import { dueByTask } from './stuck/queries.ts';
 import type { StopReport } from './runner/host.ts';
 import type { DemoWorkerSettings } from './runner/controller.ts';
 
@@ -46,6 +48,8 @@ export interface EngineOptions {
   storeCheckMs?: number;
   /** Start-up recovery: how long it waits for a row lock held elsewhere, and how soon it tries again after failing. */
   recovery?: { lockTimeoutMs?: number; retryMs?: number };
+  /** Alerts: how often rules are evaluated, the evaluation clock (tests), the webhook's timeout and retries. */
+  alerts?: AlertsOptions;
 }
 
 export interface StartOptions {
@@ -70,6 +74,7 @@ export interface EngineParts {
   runner: RunnerDomain;
   history: HistoryDomain;
   recovery: RecoveryDomain;
+  alerts: AlertsDomain;
   /** Looks at the SQLite file now, rather than at the next tick. */
   checkStore(): Promise<void>;
   /** Every domain's lifecycle hooks, by domain name (tests run a hook directly). */
@@ -221,8 +226,30 @@ export function createEngine(options: EngineOptions): Engine {
     ownPools: () => ownPools.all(),
   });
 
+  const alerts: AlertsDomain = createAlerts({
+    db,
+    log,
+    events,
+    mode: options.mode,
+    secrets: options.secrets,
+    ...options.alerts,
+    // Each figure comes from the domain that already computes it (see alerts/sources.ts).
+    sources: {
+      active: () => {
+        const profile = sessions.current()?.profile;
+        return profile ? { id: profile.id, label: profile.name } : null;
+      },
+      snapshot: () => sessions.current()?.latest() ?? null,
+      stuck: () => Promise.resolve(stuck.handlers['stuck.get']({ limit: 20 })),
+      due: () => dueByTask(sessions.require().pool),
+      workers: () => Promise.resolve(workers.handlers['workers.list']({})),
+      history: (window, task) => Promise.resolve(history.handlers['history.summary']({ window, task })),
+      usage: () => Promise.resolve(usage.handlers['usage.summary']({ window: '24h' })),
+    },
+  });
+
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
-  for (const domain of [recovery, backfill, control, history, usage])
+  for (const domain of [recovery, backfill, control, history, usage, alerts])
     if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
 
   const handlers: Handlers = {
@@ -238,6 +265,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...workers.handlers,
     ...usage.handlers,
     ...control.handlers,
+    ...alerts.handlers,
   };
   const operations = { handlers, sessions, log };
 
@@ -263,6 +291,7 @@ export function createEngine(options: EngineOptions): Engine {
       runner,
       history,
       recovery,
+      alerts,
       checkStore: () => storeGuard.check(),
       hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])),
     },

@@ -3,6 +3,7 @@ import type { EngineStatus } from '../model/status.ts';
 import type { JobAction } from '../model/jobs.ts';
 import type { BackfillRunRecord } from '../model/backfill.ts';
 import type { RecoveryReport } from '../model/stuck.ts';
+import type { AlertRecord } from '../model/alerts.ts';
 
 /** Pushed to every window: over IPC in Electron, over server-sent events in a browser. */
 export type JobdeckEvent =
@@ -14,6 +15,11 @@ export type JobdeckEvent =
   | { type: 'recovery'; report: RecoveryReport }
   /** A task or queue was paused or resumed from this console. */
   | { type: 'control' }
+  /**
+   * An alert episode started or resolved, a daily summary or a test message (already in the alert list).
+   * `notify`: the operator wants a desktop notification of it.
+   */
+  | { type: 'alert'; message: 'firing' | 'resolved' | 'summary' | 'test'; alert: AlertRecord; notify: boolean }
   /** The desktop shell asks the page to open a view (an operator clicked a notification). */
   | { type: 'navigate'; path: string; params?: Record<string, string> };
 

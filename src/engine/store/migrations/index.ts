@@ -7,6 +7,7 @@ import { jobActions } from './006-job-actions.ts';
 import { autoRecovery } from './007-auto-recovery.ts';
 import { exactAttempts } from './008-exact-attempts.ts';
 import { usage } from './009-usage.ts';
+import { alerts } from './011-alerts.ts';
 import { processIdentity } from './012-process-identity.ts';
 
 export interface Migration {
@@ -26,5 +27,6 @@ export const MIGRATIONS: Migration[] = [
   autoRecovery,
   exactAttempts,
   usage,
+  alerts,
   processIdentity,
 ];
