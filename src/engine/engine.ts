@@ -245,6 +245,7 @@ export function createEngine(options: EngineOptions): Engine {
       workers: () => Promise.resolve(workers.handlers['workers.list']({})),
       history: (window, task) => Promise.resolve(history.handlers['history.summary']({ window, task })),
       usage: () => Promise.resolve(usage.handlers['usage.summary']({ window: '24h' })),
+      errorTypes: async () => (await history.handlers['history.rules.get']({})).types.map((t) => t.type),
     },
   });
 

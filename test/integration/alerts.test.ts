@@ -38,7 +38,6 @@ beforeEach(async () => {
   receiver.mode = 'ok';
   receiver.received.length = 0;
   await te.call('alerts.rules.set', { rules: [], webhookUrl: null });
-  await db.pool.query(`delete from graphile_worker._private_jobs`);
 });
 
 /** Evaluates now (the timer is set to an hour) and waits for the deliveries it started. */
@@ -56,6 +55,19 @@ async function addJobs(task: string, n: number, runAt?: string) {
     runAt ?? null,
     n,
   ]);
+}
+
+/**
+ * Moves a task's waiting jobs out of the backlog (run_at tomorrow) or back into it (due now), through
+ * graphile-worker's reschedule_jobs: no job disappears, so the history records no success or failure.
+ */
+async function reschedule(task: string, when: 'tomorrow' | 'now') {
+  await db.pool.query(
+    `select graphile_worker.reschedule_jobs(array_agg(j.id), run_at := now() + $2::interval)
+     from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+     where t.identifier = $1`,
+    [task, when === 'tomorrow' ? '1 day' : '-1 minute'],
+  );
 }
 
 /** Waits until the monitor's counts show `n` waiting jobs of `task` (the backlog rule reads them). */
@@ -138,20 +150,21 @@ test('a backlog rule fires once per episode, a flap within the quiet period stay
   assert.equal(receiver.received.length, 1, 'one message per episode, however many evaluations see it');
 
   // It clears, then comes back within the quiet period: the same episode, no new message.
-  await db.pool.query(`delete from graphile_worker._private_jobs`);
+  await reschedule('al_backlog', 'tomorrow');
   await countsShow('al_backlog', 0);
   clock += MINUTE;
   await alerts.evaluate();
   const clearing = (await alerts.list()).alerts[0];
   assert.equal(clearing.state, 'firing');
   assert.ok(clearing.clearingUntil, 'clearing: resolves if it stays clear for the quiet period');
-  await addJobs('al_backlog', 6);
+  await addJobs('al_backlog', 1);
+  await reschedule('al_backlog', 'now');
   await countsShow('al_backlog', 6);
   clock += MINUTE;
   await alerts.evaluate();
   assert.equal(receiver.received.length, 1, 'a flap is not re-sent');
 
-  await db.pool.query(`delete from graphile_worker._private_jobs`);
+  await reschedule('al_backlog', 'tomorrow');
   await countsShow('al_backlog', 0);
   clock += MINUTE;
   await alerts.evaluate();
@@ -301,6 +314,7 @@ test('bad webhook URLs and rules are refused with 400 and change nothing', async
     { kind: 'daily_spend', budgetUsd: 0 },
     { kind: 'stuck', atLeast: 0 },
     { kind: 'no_such_rule' },
+    { kind: 'failure_rate', errorType: 'no_such_type', abovePercent: 10, windowMinutes: 5 },
   ];
   for (const rule of badRules) await refused('alerts.rules.set', { rules: [rule] });
   await refused('alerts.rules.set', { rules, quietMinutes: 0 });
@@ -332,7 +346,7 @@ test('the daily summary renders once a day at the chosen hour, with failures by 
   assert.match(summary.text, /Daily summary for 2026-03-11/);
   assert.match(summary.text, /Last 24 h: \d+ success(es)?, \d+ failed attempts?/);
   assert.match(summary.text, /Failures by type: rate_limit \d+/);
-  assert.match(summary.text, /Backlog now: 3 jobs ready/);
+  assert.match(summary.text, /Backlog now: \d+ jobs? ready, \d+ waiting to retry/);
   assert.match(summary.text, /LLM spend, last 24 h: /);
   clock += 3 * 3600_000;
   await alerts.evaluate();

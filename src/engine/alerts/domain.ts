@@ -320,6 +320,19 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     return evaluating;
   };
 
+  /** Evaluations every `everyMs`, one after the other (a slow one delays the next rather than overlapping it). */
+  const startTimer = (): void => {
+    if (timer || stopped) return;
+    const tick = () => {
+      void evaluateNow().finally(() => {
+        if (!stopped) timer = setTimeout(tick, everyMs);
+        timer?.unref();
+      });
+    };
+    timer = setTimeout(tick, Math.min(everyMs, 1_000));
+    timer.unref();
+  };
+
   const setRules = async (input: OpParsed<'alerts.rules.set'>): Promise<AlertSettings> => {
     let blob: Buffer | null | undefined;
     let memory = memoryWebhook;
@@ -340,6 +353,15 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
       } else {
         blob = null;
         memory = input.webhookUrl;
+      }
+    }
+    const unknownType = input.rules.find((r) => r.kind === 'failure_rate' && r.errorType !== undefined);
+    if (unknownType) {
+      const known = await ctx.sources.errorTypes();
+      for (const r of input.rules) {
+        if (r.kind === 'failure_rate' && r.errorType !== undefined && !known.includes(r.errorType)) {
+          throw new OpError('invalid_input', `Unknown error type "${r.errorType}": one of ${known.join(', ')}`, { field: 'errorType' });
+        }
       }
     }
     const ids = new Set<string>();
@@ -414,6 +436,7 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     },
     raise(alert) {
       if (stopped) return;
+      startTimer(); // its resolution is settled by the evaluations
       const fields = alert.fields ?? [];
       observe(
         `${RAISED}${alert.key}`,
@@ -433,17 +456,7 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
       while (inFlight.size) await Promise.all([...inFlight]);
     },
     hooks: {
-      onSessionOpen() {
-        if (timer || stopped) return;
-        const tick = () => {
-          void evaluateNow().finally(() => {
-            if (!stopped) timer = setTimeout(tick, everyMs);
-            timer?.unref();
-          });
-        };
-        timer = setTimeout(tick, Math.min(everyMs, 1_000));
-        timer.unref();
-      },
+      onSessionOpen: startTimer,
       async stop() {
         stopped = true;
         if (timer) clearTimeout(timer);

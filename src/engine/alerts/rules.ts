@@ -30,6 +30,7 @@ export function memoSources(sources: AlertSources): AlertSources {
     workers: () => once('workers', () => sources.workers()),
     history: (window, task) => once(`history:${window}:${task ?? ''}`, () => sources.history(window, task)),
     usage: () => once('usage', () => sources.usage()),
+    errorTypes: () => sources.errorTypes(),
   };
 }
 

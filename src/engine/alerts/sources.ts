@@ -19,6 +19,8 @@ export interface AlertSources {
   workers(): Promise<WorkersList>;
   /** The failure history of the active connection (per-minute buckets for 1h, quarter hours for 24h). */
   history(window: '1h' | '24h', task?: string): Promise<HistorySummary>;
+  /** Error type slugs the classifier knows (built-in and the operator's), to refuse a rule naming another. */
+  errorTypes(): Promise<string[]>;
   /** The usage rollups of the active connection over the last 24 hours (hourly slots). */
   usage(): Promise<UsageSummary>;
 }
