@@ -379,3 +379,12 @@ test('alerts raised by another domain (the circuit breaker) are delivered once a
   assert.equal(receiver.received.length, 2);
   assert.match(receiver.received[1].text, /RESOLVED: Circuit breaker tripped: al_llm paused/);
 });
+
+test('a desktop test in web mode says there is no desktop to notify', async () => {
+  const result = await te.call('alerts.test', { channel: 'desktop' });
+  assert.equal(result.delivered, false);
+  assert.match(result.detail ?? '', /only in the desktop app/);
+  const [listed] = (await alerts.list()).alerts;
+  assert.equal(listed.id, result.alertId);
+  assert.equal(listed.kind, 'test');
+});

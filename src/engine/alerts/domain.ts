@@ -168,7 +168,13 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     const s = settings();
     const record = repo.alert(alertId, quietMs());
     if (!record) return;
-    ctx.events.emit({ type: 'alert', message, alert: record, notify: s.desktop });
+    // The desktop shell shows what it is told to; only the desktop app has one to tell.
+    const desktop = s.desktop && ctx.mode === 'electron';
+    if (desktop) {
+      const id = repo.insertDelivery({ alertId, message, channel: 'desktop', target: null, at: now() });
+      repo.finishDelivery(id, 'sent', 1, 'handed to the desktop notification centre', now());
+    }
+    ctx.events.emit({ type: 'alert', message, alert: desktop ? repo.alert(alertId, quietMs())! : record, notify: desktop });
     const url = webhookUrl();
     if (url) void post(message, alertId, url);
   };
