@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { OpError } from '../../shared/contract/index.ts';
+import { alertRuleSchema } from '../../shared/contract/alerts.ts';
 import type {
   AlertDelivery,
   AlertField,
@@ -65,6 +67,13 @@ export interface AlertsDomain extends Domain<Ops> {
   settled(): Promise<void>;
 }
 
+const storedSchema = z.object({
+  rules: z.array(alertRuleSchema.and(z.object({ id: z.string() }))),
+  desktop: z.boolean(),
+  quietMinutes: z.number().int().min(1),
+  dailySummary: z.object({ enabled: z.boolean(), hourUtc: z.number().int().min(0).max(23) }),
+});
+
 const RAISED = 'raised|';
 const ruleKey = (connectionId: string, ruleId: string, subject: string) => `rule|${connectionId}|${ruleId}|${subject}`;
 
@@ -89,11 +98,19 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
   const settings = (): StoredSettings => {
     const { json } = repo.settings();
     if (!json) return DEFAULT_SETTINGS;
-    try {
-      return { ...DEFAULT_SETTINGS, ...(JSON.parse(json) as Partial<StoredSettings>) };
-    } catch {
-      return DEFAULT_SETTINGS;
-    }
+    // Checked with the contract's own schema: a file edited by hand or by a newer Jobdeck never feeds a bad rule.
+    const parsed = storedSchema.safeParse(
+      (() => {
+        try {
+          return JSON.parse(json) as unknown;
+        } catch {
+          return null;
+        }
+      })(),
+    );
+    if (parsed.success) return parsed.data;
+    ctx.log('warn', `alerts: the saved settings are unreadable, using the defaults: ${parsed.error.message}`);
+    return DEFAULT_SETTINGS;
   };
   const quietMs = () => settings().quietMinutes * 60_000;
 
