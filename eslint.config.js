@@ -79,6 +79,14 @@ const ENGINE_NO_SERVER = [
 /** Servers that are not transports: the demo's simulated LLM provider, and the free-port probe for embedded Postgres. */
 const ENGINE_SERVER_EXCEPTIONS = ['src/engine/demo/fake-llm.ts', 'src/engine/pg/embedded.ts'];
 
+/** Engine files that are HTTP clients, not servers: the alerts' webhook post. They still open no server. */
+const ENGINE_HTTP_CLIENTS = ['src/engine/alerts/webhook-post.ts'];
+const ENGINE_NO_HTTP_SERVER = {
+  regex: '^(node:)?(http|https)$',
+  importNames: ['createServer', 'Server'],
+  message: 'The engine serves no HTTP: web mode (src/server) does.',
+};
+
 const boundaries = [
   boundary('everywhere', ['**/*.{ts,tsx,js,mjs}'], [RAW_IPC], ['src/main/ipc-setup.ts', 'src/preload/**']),
   boundary(
@@ -87,7 +95,13 @@ const boundaries = [
     [RAW_IPC, { regex: dirs('server', 'renderer'), message: 'The desktop host and web mode stay apart.' }],
     ['src/main/ipc-setup.ts'],
   ),
-  boundary('engine', ['src/engine/**'], [ELECTRON, ENGINE_HOSTS, ...ENGINE_NO_SERVER], ENGINE_SERVER_EXCEPTIONS),
+  boundary(
+    'engine',
+    ['src/engine/**'],
+    [ELECTRON, ENGINE_HOSTS, ...ENGINE_NO_SERVER],
+    [...ENGINE_SERVER_EXCEPTIONS, ...ENGINE_HTTP_CLIENTS],
+  ),
+  boundary('engine-http-clients', ENGINE_HTTP_CLIENTS, [ELECTRON, ENGINE_HOSTS, ENGINE_NO_HTTP_SERVER, ENGINE_NO_SERVER[1]]),
   boundary('engine-servers', ENGINE_SERVER_EXCEPTIONS, [ELECTRON, ENGINE_HOSTS]),
   boundary(
     'server',

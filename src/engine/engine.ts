@@ -27,6 +27,9 @@ import { createBreaker } from './breaker/domain.ts';
 import { createWorkers } from './workers/domain.ts';
 import { createPoolLiveness } from './workers/pool-liveness.ts';
 import { createUsage, type UsageDomain } from './usage/domain.ts';
+import { createAlerts, type AlertsDomain, type AlertsOptions } from './alerts/domain.ts';
+import { alertOnBreaker } from './alerts/breaker-alert.ts';
+import { dueByTask } from './stuck/queries.ts';
 import type { StopReport } from './runner/host.ts';
 import type { DemoWorkerSettings } from './runner/controller.ts';
 
@@ -47,6 +50,8 @@ export interface EngineOptions {
   storeCheckMs?: number;
   /** Start-up recovery: how long it waits for a row lock held elsewhere, and how soon it tries again after failing. */
   recovery?: { lockTimeoutMs?: number; retryMs?: number };
+  /** Alerts: how often rules are evaluated, the evaluation clock (tests), the webhook's timeout and retries. */
+  alerts?: AlertsOptions;
 }
 
 export interface StartOptions {
@@ -71,6 +76,7 @@ export interface EngineParts {
   runner: RunnerDomain;
   history: HistoryDomain;
   recovery: RecoveryDomain;
+  alerts: AlertsDomain;
   /** Looks at the SQLite file now, rather than at the next tick. */
   checkStore(): Promise<void>;
   /** Every domain's lifecycle hooks, by domain name (tests run a hook directly). */
@@ -213,8 +219,8 @@ export function createEngine(options: EngineOptions): Engine {
   const stuck: StuckDomain = createStuck({ db, sessions, audit, hosted, liveness, bulk: jobs.bulk, lastRecovery: recovery.last });
   const backfill = createBackfill({ db, sessions, audit, events, hosted });
   const control = createControl({ sessions, audit, events, log });
-  // onBreaker: the alerts domain's hook goes here (every trip and resume raises an alert).
-  const breaker = createBreaker({ db, sessions, audit, events, log, control });
+  // Every trip raises an alert and every resume resolves it; called only at run time, once alerts exists.
+  const breaker = createBreaker({ db, sessions, audit, events, log, control, onBreaker: (event) => alertOnBreaker(alerts, event) });
   const workers = createWorkers({
     sessions,
     hosted,
@@ -224,8 +230,31 @@ export function createEngine(options: EngineOptions): Engine {
     ownPools: () => ownPools.all(),
   });
 
+  const alerts: AlertsDomain = createAlerts({
+    db,
+    log,
+    events,
+    mode: options.mode,
+    secrets: options.secrets,
+    ...options.alerts,
+    // Each figure comes from the domain that already computes it (see alerts/sources.ts).
+    sources: {
+      active: () => {
+        const profile = sessions.current()?.profile;
+        return profile ? { id: profile.id, label: profile.name } : null;
+      },
+      snapshot: () => sessions.current()?.latest() ?? null,
+      stuck: () => Promise.resolve(stuck.handlers['stuck.get']({ limit: 20 })),
+      due: () => dueByTask(sessions.require().pool),
+      workers: () => Promise.resolve(workers.handlers['workers.list']({})),
+      history: (window, task) => Promise.resolve(history.handlers['history.summary']({ window, task })),
+      usage: () => Promise.resolve(usage.handlers['usage.summary']({ window: '24h' })),
+      errorTypes: async () => (await history.handlers['history.rules.get']({})).types.map((t) => t.type),
+    },
+  });
+
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
-  for (const domain of [recovery, backfill, control, breaker, history, usage])
+  for (const domain of [recovery, backfill, control, breaker, history, usage, alerts])
     if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
 
   const handlers: Handlers = {
@@ -242,6 +271,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...usage.handlers,
     ...control.handlers,
     ...breaker.handlers,
+    ...alerts.handlers,
   };
   const operations = { handlers, sessions, log };
 
@@ -267,6 +297,7 @@ export function createEngine(options: EngineOptions): Engine {
       runner,
       history,
       recovery,
+      alerts,
       checkStore: () => storeGuard.check(),
       hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])),
     },

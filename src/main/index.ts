@@ -8,6 +8,7 @@ import { electronNativeBinding } from './native-binding.ts';
 import { setupMenu } from './menu.ts';
 import { denyAllPermissions } from './permissions.ts';
 import { setupFailureNotifications } from './notifications.ts';
+import { setupAlertNotifications } from './alert-notifications.ts';
 import { describeStartupFailure, type StartupPhase } from './startup-failure.ts';
 import { showStartupFailureWindow } from './startup-failure-window.ts';
 import { registerAppScheme, serveAppScheme } from './app-protocol.ts';
@@ -64,6 +65,7 @@ function startDesktop(desktop: Desktop): void {
     });
     setupIpcTransport(engine);
     setupFailureNotifications(engine);
+    setupAlertNotifications(engine);
     createMainWindow();
   } catch (error) {
     showStartupFailure(desktop, error, 'create');

@@ -85,7 +85,10 @@ function releaseBrowser(): void {
 
 /** A real engine + web server + headless Chromium page (a browser context of its own), as an operator would use web mode. */
 export async function startWebConsole(
-  start: StartOptions & { depthSampleMs?: number; prepareDataDir?: (dataDir: string) => void } & Pick<EngineOptions, 'demoWorker'> = {},
+  start: StartOptions & { depthSampleMs?: number; prepareDataDir?: (dataDir: string) => void } & Pick<
+      EngineOptions,
+      'demoWorker' | 'alerts'
+    > = {},
 ): Promise<WebConsole> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(noChromiumMessage());
@@ -104,6 +107,7 @@ export async function startWebConsole(
       log: () => {},
       depthSampleMs: start.depthSampleMs ?? 1000,
       demoWorker: start.demoWorker ?? false,
+      alerts: start.alerts,
     });
     server = await startWebServer({ engine, staticDir: STATIC_DIR });
     await engine.start(start);

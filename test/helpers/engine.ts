@@ -18,7 +18,7 @@ export interface TestEngine {
 
 /** A real engine with its own SQLite file in a temp folder, started against `databaseUrl` (or the embedded demo). */
 export async function startTestEngine(
-  start: StartOptions & Pick<EngineOptions, 'depthSampleMs' | 'demoWorker' | 'log' | 'recovery'> & { dataDir?: string } = {},
+  start: StartOptions & Pick<EngineOptions, 'depthSampleMs' | 'demoWorker' | 'log' | 'recovery' | 'alerts'> & { dataDir?: string } = {},
 ): Promise<TestEngine> {
   const dataDir = start.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'jobdeck-engine-'));
   const engine = createEngine({
@@ -28,6 +28,7 @@ export async function startTestEngine(
     depthSampleMs: start.depthSampleMs,
     demoWorker: start.demoWorker,
     recovery: start.recovery,
+    alerts: start.alerts,
   });
   await engine.start({ runner: false, ...start });
   return {

@@ -117,6 +117,13 @@ test('a 429 storm trips the breaker, which pauses the task and resumes it at the
     resumeAt: tripped.resumeAt,
   });
 
+  // The trip raised an alert (one episode, on every channel), named after the task.
+  const alert = (await te.call('alerts.list', { state: 'firing' })).alerts.find((a) => a.key.endsWith(`breaker:task:${TASK}`));
+  assert.ok(alert, 'the trip is an alert');
+  assert.equal(alert.severity, 'critical');
+  assert.match(alert.title, new RegExp(`Circuit breaker tripped: task ${TASK} paused`));
+  assert.ok(alert.fields.some((f) => f.title === 'Resumes at' && f.value === tripped.resumeAt));
+
   const resumed = await waitFor(
     'the breaker to resume',
     async () => (await te.call('control.breaker.get')).breakers.find((b) => b.state === 'closed'),

@@ -44,6 +44,9 @@ test('the engine knows nothing of Electron, HTTP servers or its hosts', async ()
   // The two named exceptions open servers that are not transports, and are held to the rest.
   await assertAllowed('src/engine/demo/fake-llm.ts', "import http from 'node:http';");
   await assertRefused('src/engine/demo/fake-llm.ts', "import { app } from 'electron';", /Electron/);
+  // The alerts' webhook post is an HTTP client: it may make requests, never serve.
+  await assertAllowed('src/engine/alerts/webhook-post.ts', "import http from 'node:http';\nimport https from 'node:https';");
+  await assertRefused('src/engine/alerts/webhook-post.ts', "import { createServer } from 'node:http';", /serves no HTTP/);
   await assertAllowed(
     file,
     "import { createHash } from 'node:crypto';\nimport type { AddressInfo } from 'node:net';\nimport { OpError } from '../../shared/contract/index.ts';\nimport { openStore } from '../store/db.ts';",

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { alertOps } from './alerts.ts';
 import { appOps } from './app.ts';
 import { backfillOps } from './backfill.ts';
 import { connectionOps } from './connections.ts';
@@ -22,6 +23,7 @@ export type { JobdeckBridge } from './bridge.ts';
  * generically, the preload exposes one method per entry and the renderer's client is typed by it.
  */
 export const contract = {
+  ...alertOps,
   ...appOps,
   ...backfillOps,
   ...connectionOps,

@@ -8,6 +8,7 @@ import { autoRecovery } from './007-auto-recovery.ts';
 import { exactAttempts } from './008-exact-attempts.ts';
 import { usage } from './009-usage.ts';
 import { verdictsBreakers } from './010-verdicts-breakers.ts';
+import { alerts } from './011-alerts.ts';
 import { processIdentity } from './012-process-identity.ts';
 
 export interface Migration {
@@ -28,5 +29,6 @@ export const MIGRATIONS: Migration[] = [
   exactAttempts,
   usage,
   verdictsBreakers,
+  alerts,
   processIdentity,
 ];

@@ -1,7 +1,7 @@
 import { NAV_GROUPS, ROUTES } from '../routes.tsx';
 import { href } from '../router.ts';
 import { Icon } from './Icon.tsx';
-import { useStatus } from '../data/use-op.ts';
+import { useOp, useStatus } from '../data/use-op.ts';
 import { usePauses } from '../data/use-pauses.ts';
 
 /** In the sidebar, whatever the view: how many tasks and queues are paused (a link to the overview's rows). */
@@ -16,6 +16,17 @@ function PausedSummary() {
         <span title="Workers without the companion still take their jobs"> · {unheldPools.length} not obeying</span>
       )}
     </a>
+  );
+}
+
+/** Beside the Alerts link: how many alert episodes fire now (kept fresh by the engine's alert events). */
+function FiringCount() {
+  const open = useOp('alerts.list', { state: 'firing', limit: 1 }, { select: (l) => l.open }).data ?? 0;
+  if (!open) return null;
+  return (
+    <span className="nav-count" title={`${open} alert${open === 1 ? '' : 's'} firing`} data-testid="nav-alerts-count">
+      {open}
+    </span>
   );
 }
 
@@ -48,6 +59,7 @@ export function Nav({ current }: { current: string }) {
               >
                 <Icon name={r.icon} />
                 {r.label}
+                {r.path === 'alerts' && <FiringCount />}
               </a>
             ))}
           </div>

@@ -13,8 +13,9 @@ import { OVERVIEW_KEY, STATUS_KEY } from './op-key.ts';
 const RECOVERY_STALE: OpName[] = ['stuck.get', 'workers.list', 'jobs.list', 'jobs.count', 'jobs.get', 'audit.list'];
 const BACKFILL_STALE: OpName[] = ['backfill.list', 'backfill.runs'];
 const CONTROL_STALE: OpName[] = ['control.list', 'control.breaker.get', 'jobs.list', 'jobs.count', 'audit.list'];
+const ALERT_STALE: OpName[] = ['alerts.list'];
 /** Not tied to one database: kept (and only read again) when the console switches database. */
-const GLOBAL_OPS: OpName[] = ['app.status', 'connections.list', 'history.rules.get'];
+const GLOBAL_OPS: OpName[] = ['app.status', 'connections.list', 'history.rules.get', 'alerts.rules.get', 'alerts.list'];
 
 const invalidate = (client: QueryClient, ops: OpName[]) => {
   for (const op of ops) void client.invalidateQueries({ queryKey: [op] });
@@ -60,6 +61,9 @@ function dispatch(client: QueryClient, live: (snapshot: OverviewSnapshot) => voi
     case 'control':
     case 'breaker':
       invalidate(client, CONTROL_STALE);
+      return;
+    case 'alert':
+      invalidate(client, ALERT_STALE);
       return;
     case 'navigate':
       navigate(event.path, event.params);

@@ -24,6 +24,8 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
   'stuck.cancel': JOB_READS,
   'stuck.unlock': JOB_READS,
   'recovery.run': JOB_READS,
+  'alerts.rules.set': ['alerts.rules.get', 'alerts.list'],
+  'alerts.test': ['alerts.list'],
   'control.pause': ['control.list', ...JOB_READS],
   'control.resume': ['control.list', ...JOB_READS],
   'control.breaker.set': ['control.breaker.get', 'audit.list'],

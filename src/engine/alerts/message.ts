@@ -1,0 +1,53 @@
+import type { AlertDelivery, AlertRecord } from '../../shared/model/alerts.ts';
+
+const COLORS = { critical: '#d93f3c', warning: '#e8a33d', info: '#4e9af1', resolved: '#2eb67d' };
+
+const HEADLINE: Record<AlertDelivery['message'], string> = {
+  firing: 'ALERT',
+  resolved: 'RESOLVED',
+  summary: 'Daily summary',
+  test: 'Test',
+};
+
+/**
+ * The webhook body: Slack's incoming-webhook format (`text`, plus a legacy attachment whose `fields` Slack,
+ * Mattermost and Rocket.Chat render as a table), and the same alert as structured data under `jobdeck` for
+ * receivers that are programs.
+ */
+export function webhookBody(message: AlertDelivery['message'], alert: AlertRecord, connection: string | null) {
+  const text = `[Jobdeck] ${HEADLINE[message]}: ${alert.title}${message === 'resolved' ? '' : `\n${alert.text}`}`;
+  return {
+    text,
+    attachments: [
+      {
+        color: message === 'resolved' ? COLORS.resolved : COLORS[alert.severity],
+        title: alert.title,
+        text: alert.text,
+        fields: [
+          ...alert.fields.map((f) => ({ title: f.title, value: f.value, short: true })),
+          ...(connection ? [{ title: 'Connection', value: connection, short: true }] : []),
+        ],
+        ts: Math.floor(Date.parse(alert.resolvedAt ?? alert.startedAt) / 1000),
+      },
+    ],
+    jobdeck: {
+      message,
+      alert: {
+        id: alert.id,
+        kind: alert.kind,
+        key: alert.key,
+        ruleId: alert.ruleId,
+        connectionId: alert.connectionId,
+        connection,
+        severity: alert.severity,
+        state: alert.state,
+        title: alert.title,
+        text: alert.text,
+        fields: alert.fields,
+        startedAt: alert.startedAt,
+        resolvedAt: alert.resolvedAt,
+        flaps: alert.flaps,
+      },
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { useState } from 'react';
+import type { AlertSettings } from '../../../../shared/model/alerts.ts';
+import { useOpMutation, useStatus } from '../../data/use-op.ts';
+import { errorMessage } from '../../api/client.ts';
+import { settingsInput } from './RulesPanel.tsx';
+
+/** Where alerts go (the webhook, desktop notifications), how long a flap stays one episode, the daily summary. */
+export function ChannelsPanel({ settings }: { settings: AlertSettings }) {
+  const mode = useStatus((s) => s.mode);
+  const [url, setUrl] = useState('');
+  const [quiet, setQuiet] = useState<string | null>(null);
+  const save = useOpMutation('alerts.rules.set', { onSuccess: () => setUrl('') });
+  const test = useOpMutation('alerts.test');
+  const base = settingsInput(settings);
+  const quietValue = quiet ?? String(settings.quietMinutes);
+  const result = test.data;
+
+  return (
+    <section className="panel" data-testid="alert-channels">
+      <div className="panel-head">
+        <h2>Channels</h2>
+        <span className="panel-note">The in-app list always; desktop and webhook as chosen here</span>
+      </div>
+      <div className="alert-channels pad">
+        <div className="field">
+          <span>Webhook: a Slack-compatible JSON POST (a text field, plus structured fields)</span>
+          <div className="alert-inline">
+            <input
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              placeholder={settings.webhook ? `${settings.webhook.display} (saved)` : 'https://hooks.slack.com/services/…'}
+              data-testid="alert-webhook-url"
+            />
+            <button
+              className="btn"
+              disabled={!url.trim() || save.isPending}
+              onClick={() => save.mutate({ ...base, webhookUrl: url.trim() })}
+              data-testid="alert-webhook-save"
+            >
+              Save
+            </button>
+            <button
+              className="btn btn-ghost"
+              disabled={(!url.trim() && !settings.webhook) || test.isPending}
+              onClick={() => test.mutate({ channel: 'webhook', ...(url.trim() ? { url: url.trim() } : {}) })}
+              data-testid="alert-webhook-test"
+            >
+              {test.isPending ? 'Sending…' : 'Send a test'}
+            </button>
+            {settings.webhook && (
+              <button className="btn btn-ghost" onClick={() => save.mutate({ ...base, webhookUrl: null })}>
+                Remove
+              </button>
+            )}
+          </div>
+          <span className="field-hint">
+            {settings.webhook
+              ? settings.webhook.storage === 'encrypted'
+                ? 'Saved encrypted with the OS keychain.'
+                : 'Kept in memory only (no keychain in web mode): enter it again after a restart.'
+              : 'Links to link-local or cloud metadata addresses are refused. Each message is tried 3 times, 5 s each.'}
+          </span>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={settings.desktop} onChange={(e) => save.mutate({ ...base, desktop: e.target.checked })} />
+          <span>
+            Desktop notifications <span className="dim">{mode === 'electron' ? '' : '(in the desktop app)'}</span>
+          </span>
+          <button className="btn btn-ghost btn-small" onClick={() => test.mutate({ channel: 'desktop' })}>
+            Test
+          </button>
+        </label>
+        <label className="field alert-narrow">
+          <span>Quiet period (minutes): a condition that clears and returns within it stays one episode</span>
+          <div className="alert-inline">
+            <input type="number" value={quietValue} onChange={(e) => setQuiet(e.target.value)} data-testid="alert-quiet" />
+            <button
+              className="btn"
+              disabled={quietValue === String(settings.quietMinutes)}
+              onClick={() => save.mutate({ ...base, quietMinutes: Number(quietValue) }, { onSuccess: () => setQuiet(null) })}
+            >
+              Save
+            </button>
+          </div>
+        </label>
+        <div className="check">
+          <input
+            type="checkbox"
+            checked={settings.dailySummary.enabled}
+            onChange={(e) => save.mutate({ ...base, dailySummary: { ...settings.dailySummary, enabled: e.target.checked } })}
+            data-testid="alert-summary-enabled"
+          />
+          <span>
+            Daily summary (failures by type, successes, backlog, spend) at{' '}
+            <select
+              value={settings.dailySummary.hourUtc}
+              onChange={(e) => save.mutate({ ...base, dailySummary: { ...settings.dailySummary, hourUtc: Number(e.target.value) } })}
+            >
+              {Array.from({ length: 24 }, (_, h) => (
+                <option key={h} value={h}>
+                  {String(h).padStart(2, '0')}:00
+                </option>
+              ))}
+            </select>{' '}
+            UTC
+          </span>
+        </div>
+        {save.error && (
+          <div className="form-error" data-testid="alert-channels-error">
+            {errorMessage(save.error)}
+          </div>
+        )}
+        {test.error && <div className="form-error">{errorMessage(test.error)}</div>}
+        {result && (
+          <div className={result.delivered ? 'test-result' : 'form-error'} data-testid="alert-test-result">
+            {result.delivered ? 'Delivered' : 'Not delivered'} ({result.channel}, {result.attempts} attempt
+            {result.attempts === 1 ? '' : 's'}){result.detail ? `: ${result.detail}` : ''}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+import { useState } from 'react';
+import { ALERT_RULE_KINDS, type AlertRuleKind } from '../../../../shared/model/alerts.ts';
+import type { OpInput } from '../../../../shared/contract/index.ts';
+import { RULE_KIND_LABELS } from './alerts-format.ts';
+
+export type RuleInput = OpInput<'alerts.rules.set'>['rules'][number];
+
+/** The numbers each kind asks for, with their defaults; bounds are checked by the engine (a clear 400). */
+const NUMBERS: Record<AlertRuleKind, { key: string; label: string; initial: string }[]> = {
+  backlog: [
+    { key: 'above', label: 'Above (jobs)', initial: '100' },
+    { key: 'forMinutes', label: 'For (minutes)', initial: '5' },
+  ],
+  oldest_due: [{ key: 'olderThanMinutes', label: 'Older than (minutes)', initial: '30' }],
+  failure_rate: [
+    { key: 'abovePercent', label: 'Above (%)', initial: '20' },
+    { key: 'windowMinutes', label: 'Window (minutes)', initial: '15' },
+    { key: 'minAttempts', label: 'At least (attempts)', initial: '10' },
+  ],
+  stuck: [{ key: 'atLeast', label: 'At least (jobs)', initial: '1' }],
+  no_worker: [],
+  worker_gone: [],
+  daily_spend: [{ key: 'budgetUsd', label: 'Budget (USD)', initial: '50' }],
+};
+const HAS_TASK: AlertRuleKind[] = ['backlog', 'oldest_due', 'failure_rate', 'no_worker'];
+
+/** Adds one rule: its kind, then the figures that kind needs. */
+export function RuleForm({ onAdd, busy }: { onAdd: (rule: RuleInput) => void; busy: boolean }) {
+  const [kind, setKind] = useState<AlertRuleKind>('backlog');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [task, setTask] = useState('');
+  const [queue, setQueue] = useState('');
+  const [errorType, setErrorType] = useState('');
+  const value = (key: string, initial: string) => values[key] ?? initial;
+
+  const submit = () => {
+    const rule: Record<string, unknown> = { kind };
+    for (const n of NUMBERS[kind]) rule[n.key] = Number(value(n.key, n.initial));
+    if (HAS_TASK.includes(kind) && task.trim()) rule.task = task.trim();
+    if (kind === 'backlog' && queue.trim()) rule.queue = queue.trim();
+    if (kind === 'failure_rate' && errorType.trim()) rule.errorType = errorType.trim();
+    onAdd(rule as RuleInput);
+  };
+
+  return (
+    <form
+      className="alert-rule-form pad"
+      data-testid="alert-rule-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <label className="field">
+        Rule
+        <select
+          value={kind}
+          onChange={(e) => {
+            setKind(e.target.value as AlertRuleKind);
+            setValues({});
+          }}
+          data-testid="alert-rule-kind"
+        >
+          {ALERT_RULE_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {RULE_KIND_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {HAS_TASK.includes(kind) && (
+        <label className="field">
+          Task (empty: every task)
+          <input value={task} onChange={(e) => setTask(e.target.value)} placeholder="any" data-testid="alert-rule-task" />
+        </label>
+      )}
+      {kind === 'backlog' && (
+        <label className="field">
+          or queue
+          <input value={queue} onChange={(e) => setQueue(e.target.value)} placeholder="none" />
+        </label>
+      )}
+      {kind === 'failure_rate' && (
+        <label className="field">
+          Error type (empty: all failures)
+          <input value={errorType} onChange={(e) => setErrorType(e.target.value)} placeholder="e.g. rate_limit" />
+        </label>
+      )}
+      {NUMBERS[kind].map((n) => (
+        <label className="field" key={n.key}>
+          {n.label}
+          <input
+            type="number"
+            step="any"
+            value={value(n.key, n.initial)}
+            onChange={(e) => setValues({ ...values, [n.key]: e.target.value })}
+            data-testid={`alert-rule-${n.key}`}
+          />
+        </label>
+      ))}
+      <div className="form-actions">
+        <button className="btn btn-primary" type="submit" disabled={busy} data-testid="alert-rule-add">
+          Add rule
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,33 @@
+import type { AlertRule, AlertRuleKind } from '../../../../shared/model/alerts.ts';
+
+export const RULE_KIND_LABELS: Record<AlertRuleKind, string> = {
+  backlog: 'Backlog above N for M minutes',
+  oldest_due: 'Oldest due job older than',
+  failure_rate: 'Failure rate (or one error type) above',
+  stuck: 'Jobs stuck',
+  no_worker: 'Due jobs and no worker',
+  worker_gone: 'A worker gone',
+  daily_spend: 'LLM spend over a daily budget',
+};
+
+/** One line saying what a rule watches, as the list shows it. */
+export function describeRule(rule: AlertRule): string {
+  switch (rule.kind) {
+    case 'backlog': {
+      const scope = rule.task ? `task ${rule.task}` : rule.queue ? `queue ${rule.queue}` : 'all tasks';
+      return `Backlog of ${scope} above ${rule.above}${rule.forMinutes ? ` for ${rule.forMinutes} min` : ''}`;
+    }
+    case 'oldest_due':
+      return `Oldest due job of ${rule.task ?? 'any task'} older than ${rule.olderThanMinutes} min`;
+    case 'failure_rate':
+      return `${rule.errorType ? `${rule.errorType} errors` : 'Failures'} above ${rule.abovePercent}% of attempts of ${rule.task ?? 'all tasks'} over ${rule.windowMinutes} min (at least ${rule.minAttempts} attempts)`;
+    case 'stuck':
+      return `At least ${rule.atLeast} stuck job${rule.atLeast === 1 ? '' : 's'}`;
+    case 'no_worker':
+      return `Due jobs of ${rule.task ?? 'any task'} and no worker`;
+    case 'worker_gone':
+      return 'A worker with the companion stopped heartbeating';
+    case 'daily_spend':
+      return `LLM spend today (UTC) above $${rule.budgetUsd}`;
+  }
+}

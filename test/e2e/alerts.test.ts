@@ -1,0 +1,67 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+
+// Issue 14.5: set an alert rule and a webhook in the Alerts view, see the alert fire in the list (with its
+// delivery to a real local receiver) and its count beside the sidebar link; a metadata URL is refused in place.
+
+const skip = browserSkipReason();
+let db: TestPostgres | undefined;
+let receiver: WebhookReceiver | undefined;
+let web: WebConsole | undefined;
+
+before(async () => {
+  if (skip) return;
+  db = await startTestPostgres();
+  receiver = await startWebhookReceiver();
+  await db.pool.query(`select graphile_worker.add_job('e2e_backlog', '{}'::json) from generate_series(1, 5)`);
+  // Evaluated every half second, so the rule fires soon after it is saved.
+  web = await startWebConsole({ databaseUrl: db.connectionString, runner: false, alerts: { evaluateEveryMs: 500 } });
+});
+after(async () => {
+  await web?.close();
+  await receiver?.close();
+  await db?.close();
+});
+
+test('set an alert rule in the Alerts view and see the alert fire in the list, delivered to the webhook', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open('#/alerts');
+    await page.getByTestId('alerts-while-running').getByText('while it runs').waitFor();
+
+    // A metadata address is refused with the reason, and nothing is saved.
+    const url = page.getByTestId('alert-webhook-url');
+    await url.fill('http://169.254.169.254/latest/meta-data/');
+    await page.getByTestId('alert-webhook-save').click();
+    await page.getByTestId('alert-channels-error').getByText('link-local').waitFor();
+    await url.fill(receiver!.url);
+    await page.getByTestId('alert-webhook-save').click();
+    await page.getByTestId('alert-channels-error').waitFor({ state: 'detached' });
+    assert.match((await url.getAttribute('placeholder')) ?? '', /^http:\/\/127\.0\.0\.1:\d+\/… \(saved\)$/);
+
+    // A backlog rule: more than 2 waiting jobs of the task, at once.
+    const form = page.getByTestId('alert-rule-form');
+    await form.getByTestId('alert-rule-kind').selectOption('backlog');
+    await form.getByTestId('alert-rule-task').fill('e2e_backlog');
+    await form.getByTestId('alert-rule-above').fill('2');
+    await form.getByTestId('alert-rule-forMinutes').fill('0');
+    await form.getByTestId('alert-rule-add').click();
+    await page.getByTestId('alert-rules').getByText('Backlog of task e2e_backlog above 2').waitFor();
+
+    const list = page.getByTestId('alert-list');
+    await list.getByText('Backlog of task e2e_backlog: 5 jobs waiting').waitFor({ timeout: 30_000 });
+    await list.getByText('Firing', { exact: true }).waitFor();
+    await list.getByText(/firing: webhook http:\/\/127\.0\.0\.1:\d+\/…, sent/).waitFor({ timeout: 30_000 });
+    await page.getByTestId('nav-alerts-count').getByText('1').waitFor();
+    assert.equal(receiver!.received.length, 1);
+    assert.match(receiver!.received[0].text, /ALERT: Backlog of task e2e_backlog: 5 jobs waiting/);
+
+    await web.screenshot('alerts-1440');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await web.screenshot('alerts-1024');
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }),
+);

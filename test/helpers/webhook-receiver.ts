@@ -1,0 +1,41 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the receiver does with a post: answer 200, answer 500, or never answer. */
+export type ReceiverMode = 'ok' | 'error' | 'hang';
+
+export interface WebhookReceiver {
+  url: string;
+  /** Every body received (parsed JSON), whatever the answer. */
+  received: { text: string; jobdeck: { message: string; alert: { id: number; title: string; state: string; flaps: number } } }[];
+  mode: ReceiverMode;
+  close(): Promise<void>;
+}
+
+/** A real HTTP receiver on 127.0.0.1:0, standing in for Slack's incoming webhook. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const hanging = new Set<http.ServerResponse>();
+  const receiver: WebhookReceiver = {
+    url: '',
+    received: [],
+    mode: 'ok',
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += String(d)));
+    req.on('end', () => {
+      receiver.received.push(JSON.parse(body) as WebhookReceiver['received'][number]);
+      if (receiver.mode === 'hang') return void hanging.add(res);
+      res.writeHead(receiver.mode === 'ok' ? 200 : 500, { 'content-type': 'text/plain' }).end(receiver.mode === 'ok' ? 'ok' : 'broken');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/secret`;
+  return receiver;
+}
