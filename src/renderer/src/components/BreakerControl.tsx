@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { useModalDialog } from '../hooks/useModalDialog.ts';
 import type { Breaker, BreakerSettings, PauseKind } from '../../../shared/model/control.ts';
 import { useOpMutation } from '../data/use-op.ts';
 import { useBreakers } from '../data/use-breakers.ts';
@@ -22,12 +23,9 @@ export function BreakerControl({ kind, name, compact = false }: { kind: PauseKin
   const breakers = useBreakers();
   const breaker = breakers.of(kind, name);
   const canWrite = useCanWrite();
-  const dialog = useRef<HTMLDialogElement>(null);
   // The dialog exists only while open: a table of tasks would otherwise hold one per row.
   const [editing, setEditing] = useState(false);
-  useEffect(() => {
-    if (editing && dialog.current && !dialog.current.open) dialog.current.showModal();
-  }, [editing]);
+  const dialog = useModalDialog(editing);
   const [draft, setDraft] = useState<BreakerSettings>(breaker ?? { ...breakers.defaults, enabled: true });
   const push = useToasts((s) => s.push);
   const save = useOpMutation('control.breaker.set', {

@@ -1,4 +1,5 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { useModalDialog } from '../hooks/useModalDialog.ts';
 
 interface Props {
   open: boolean;
@@ -15,13 +16,7 @@ interface Props {
 
 /** A modal question (the native <dialog>: focus trap, Escape to cancel). */
 export function ConfirmDialog({ open, title, children, confirmLabel, dismissLabel = 'Cancel', danger, busy, onConfirm, onCancel }: Props) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const ref = useModalDialog(open);
   return (
     <dialog
       ref={ref}

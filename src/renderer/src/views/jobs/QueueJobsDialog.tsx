@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { useModalDialog } from '../../hooks/useModalDialog.ts';
 import { useOpMutation } from '../../data/use-op.ts';
 import { errorMessage } from '../../api/client.ts';
 import { useToasts } from '../../store/toast-store.ts';
@@ -11,7 +12,7 @@ import { EMPTY_QUEUE_FORM, queueRequest, splitKeys, type QueueForm } from './que
  * shows here and nothing is queued.
  */
 export function QueueJobsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const [form, setForm] = useState<QueueForm>(EMPTY_QUEUE_FORM);
   const [error, setError] = useState<string | null>(null);
   // An edit clears the last complaint: it was about what the form held then.
@@ -19,12 +20,6 @@ export function QueueJobsDialog({ open, onClose }: { open: boolean; onClose: () 
     setForm((f) => ({ ...f, ...patch }));
     setError(null);
   };
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   const done = () => {
     setError(null);
