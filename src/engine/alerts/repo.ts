@@ -35,18 +35,13 @@ export interface ConditionState {
   clearSince: number | null;
 }
 
-export interface NewAlert {
-  kind: AlertKind;
-  key: string;
-  ruleId: string | null;
-  connectionId: string | null;
-  severity: AlertSeverity;
-  title: string;
-  text: string;
-  fields: AlertField[];
-  state: AlertState;
+/** An alert as first written: the record's own fields, and when it started (unix ms). */
+export type NewAlert = Pick<
+  AlertRecord,
+  'kind' | 'key' | 'ruleId' | 'connectionId' | 'severity' | 'title' | 'text' | 'fields' | 'state'
+> & {
   at: number;
-}
+};
 
 interface AlertRow {
   id: number;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { BackfillItem, BackfillRuleSpec } from '../../shared/model/backfill.ts';
 import { jobKeyTemplate } from './rule-query.ts';
 import { releaseTime, type ReleaseSchedule } from '../../shared/model/jobs.ts';
+import { addJobs, keyAsJson } from '../jobs/admin-sql.ts';
 
 /** When queued jobs run: all at `start`, or `perMinute` a minute from it, in the items' order. */
 export interface Release {
@@ -28,12 +29,6 @@ export interface EnqueueOutcome {
 
 // One lock for every backfill on a database, whichever Jobdeck runs it: two runs never both see a key free.
 const LOCK_SQL = `select pg_advisory_xact_lock(hashtext('jobdeck'), hashtext('backfill'))`;
-
-/** `auto`: integer keys become JSON numbers (what most tasks expect for a bigint id), the rest strings. */
-function keyValue(key: string, spec: BackfillRuleSpec): string | number {
-  if (spec.keyType === 'auto' && /^-?\d{1,15}$/.test(key)) return Number(key);
-  return key;
-}
 
 /**
  * Queues one job per item in ONE `graphile_worker.add_jobs` call, in a transaction that holds the backfill
@@ -77,18 +72,14 @@ export async function enqueueItems(
           : null;
       const specs = chosen.map((item, i) => ({
         identifier: spec.task,
-        payload: { ...spec.payloadExtra, [spec.payloadKey]: keyValue(item.key, spec) },
+        payload: { ...spec.payloadExtra, [spec.payloadKey]: keyAsJson(item.key, spec.keyType) },
         queue_name: spec.queue,
         max_attempts: spec.maxAttempts,
         job_key: keyOf(item),
         priority: spec.priority,
         run_at: runAt(i),
       }));
-      const { rows } = await client.query<{ id: string; key: string }>(
-        `select id::text, key from graphile_worker.add_jobs(
-           array(select s from json_populate_recordset(null::graphile_worker.job_spec, $1::json) s))`,
-        [JSON.stringify(specs)],
-      );
+      const rows = await addJobs(client, specs);
       jobIds = rows.map((r) => r.id);
       // Another producer may have taken a key without our lock: add_jobs then returns no row for it.
       const returned = new Set(rows.map((r) => r.key));

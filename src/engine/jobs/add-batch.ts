@@ -2,16 +2,12 @@ import type { AddedBatch } from '../../shared/model/jobs.ts';
 import type { OpParsed } from '../../shared/contract/index.ts';
 import type { AuditLog } from '../context.ts';
 import type { Session } from '../session.ts';
-
-/** `auto`: integer keys become JSON numbers (what most tasks expect for a bigint id), the rest stay strings. */
-const keyValue = (key: string, keyType: 'auto' | 'string'): string | number =>
-  keyType === 'auto' && /^-?\d{1,15}$/.test(key) ? Number(key) : key;
+import { addJobs, keyAsJson } from './admin-sql.ts';
 
 /**
- * Queues one job per distinct key in ONE `graphile_worker.add_jobs` call. `add_jobs` would replace a waiting job
- * that has the same job key (resetting its attempts) and add a second one beside a running one, so keys whose job
- * key is taken are read first, in the same transaction, and left alone; a key that another producer takes between
- * the read and the insert gets no row back from add_jobs and is counted with them.
+ * Queues one job per distinct key in ONE add_jobs call (admin-sql.ts): keys whose job key is taken are read first,
+ * in the same transaction, and left alone; a key another producer takes between the read and the insert gets no
+ * row back and is counted with them.
  */
 export async function addBatch(session: Session, audit: AuditLog, input: OpParsed<'jobs.addBatch'>): Promise<AddedBatch> {
   const keys = [...new Set(input.keys)];
@@ -29,18 +25,14 @@ export async function addBatch(session: Session, audit: AuditLog, input: OpParse
     if (fresh.length > 0) {
       const specs = fresh.map((key) => ({
         identifier: input.task,
-        payload: { ...input.payload, [input.keyField]: keyValue(key, input.keyType) },
+        payload: { ...input.payload, [input.keyField]: keyAsJson(key, input.keyType) },
         queue_name: input.queue ?? null,
         run_at: input.runAt ?? null,
         max_attempts: input.maxAttempts ?? null,
         job_key: jobKeyOf(key),
         priority: input.priority ?? null,
       }));
-      const { rows } = await client.query<{ id: string; key: string }>(
-        `select id::text, key from graphile_worker.add_jobs(
-           array(select s from json_populate_recordset(null::graphile_worker.job_spec, $1::json) s))`,
-        [JSON.stringify(specs)],
-      );
+      const rows = await addJobs(client, specs);
       const idByKey = new Map(rows.map((r) => [r.key, r.id]));
       jobIds = fresh.map((k) => idByKey.get(jobKeyOf(k))).filter((id): id is string => id !== undefined);
       for (const k of fresh) if (!idByKey.has(jobKeyOf(k))) takenKeys.add(jobKeyOf(k));

@@ -110,3 +110,32 @@ export async function lockStates(db: Queryable, ids: string[]): Promise<Map<stri
   );
   return new Map(rows.map((r) => [r.id, { lockedBy: r.locked_by, lockedAt: r.locked_at }]));
 }
+
+/** One job of an `add_jobs` call (graphile-worker's `job_spec`; null fields take its defaults). */
+export interface JobSpec {
+  identifier: string;
+  payload: unknown;
+  queue_name: string | null;
+  run_at: string | null;
+  max_attempts: number | null;
+  job_key: string | null;
+  priority: number | null;
+}
+
+/**
+ * Queues the jobs in ONE `graphile_worker.add_jobs` call and returns the id and key of each job it created (a key
+ * another producer took meanwhile gets no row). The caller decides beforehand which keys may go in: add_jobs
+ * would replace a waiting job with the same key and add a second one beside a running one.
+ */
+export async function addJobs(db: Queryable, specs: JobSpec[]): Promise<{ id: string; key: string }[]> {
+  const { rows } = await db.query<{ id: string; key: string }>(
+    `select id::text, key from graphile_worker.add_jobs(
+       array(select s from json_populate_recordset(null::graphile_worker.job_spec, $1::json) s))`,
+    [JSON.stringify(specs)],
+  );
+  return rows;
+}
+
+/** An item key as it goes in a payload: `auto` makes integer keys JSON numbers (most tasks expect a bigint id). */
+export const keyAsJson = (key: string, keyType: 'auto' | 'string'): string | number =>
+  keyType === 'auto' && /^-?\d{1,15}$/.test(key) ? Number(key) : key;
