@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
 import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { JobdeckPreset, companionStats, type JobdeckOptions } from '../../worker/index.ts';
 import { JobAborts } from './job-abort.ts';
-import { settleStoppedPoolAt, type SettleReport } from './settle-pool.ts';
+import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-pool.ts';
 
 /** What the runner reports about each job, for live status and for Jobdeck's history. */
 export type RunnerJobEvent =
@@ -229,15 +228,11 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
    * has just ended is held for a moment while its outcome is written, so only jobs held twice, a little apart, count.
    */
   async lostOutcomes(settleMs = 2_000): Promise<number> {
-    if (!this.poolId) return 0;
-    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5000 });
-    client.on('error', () => {});
-    try {
-      await client.connect();
+    const poolId = this.poolId;
+    if (!poolId) return 0;
+    return withOwnClient(this.options.connectionString, async (client) => {
       const held = async () => {
-        const { rows } = await client.query<{ id: string }>(`select id::text from graphile_worker.jobs where locked_by = $1`, [
-          this.poolId,
-        ]);
+        const { rows } = await client.query<{ id: string }>(`select id::text from graphile_worker.jobs where locked_by = $1`, [poolId]);
         // Read after the query: a job locked before it has been announced (job:start) by the time it answers.
         const running = new Set(this.aborts.running());
         return new Set(rows.map((r) => r.id).filter((id) => !running.has(id)));
@@ -247,9 +242,7 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
       await new Promise((resolve) => setTimeout(resolve, settleMs));
       const second = await held();
       return [...first].filter((id) => second.has(id)).length;
-    } finally {
-      await client.end().catch(() => {});
-    }
+    });
   }
 
   /**

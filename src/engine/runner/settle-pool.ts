@@ -84,21 +84,31 @@ async function heldJobs(client: pg.ClientBase, poolId: string): Promise<HeldJob[
   return rows;
 }
 
+/**
+ * Runs `work` on a connection of its own, closed afterwards: the runner's pool belongs to graphile-worker, and
+ * these reads and writes happen while it stops or just after an outage.
+ */
+export async function withOwnClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Settles a stopped pool on a connection of its own; null (with the reason logged) when the database cannot be reached. */
 export async function settleStoppedPoolAt(
   connectionString: string,
   poolId: string,
   logError: (message: string) => void,
 ): Promise<SettleReport | null> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
   try {
-    await client.connect();
-    return await settleStoppedPool(client, poolId);
+    return await withOwnClient(connectionString, (client) => settleStoppedPool(client, poolId));
   } catch (error) {
     logError(`could not release the jobs of stopped pool ${poolId}: ${(error as Error).message}`);
     return null;
-  } finally {
-    await client.end().catch(() => {});
   }
 }
