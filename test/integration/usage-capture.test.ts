@@ -132,7 +132,11 @@ async function scenario(te: TestEngine, db: TestPostgres) {
   assert.equal(estimate.jobsWithoutHistory, 3);
 
   // A bulk retry's confirmation asks for the jobs per task, then the estimate of them.
-  const preview = await te.call('jobs.preview', { action: 'retry', target: { filter: { states: ['failed'], tasks: ['cd_usage'] } } });
+  // The job's failure is written just after its attempt is recorded (batched): wait for it to be failed for good.
+  const preview = await waitFor('the failed job in the preview', async () => {
+    const p = await te.call('jobs.preview', { action: 'retry', target: { filter: { states: ['failed'], tasks: ['cd_usage'] } } });
+    return p.byTask.length ? p : null;
+  });
   assert.deepEqual(preview.byTask, [{ task: 'cd_usage', jobs: 1 }], 'the one permanently failed job');
   const retryEstimate = await te.call('usage.estimate', { tasks: preview.byTask });
   assert.ok(close(retryEstimate.costUsd, expectedCost / 4), 'one attempt at the recent average');
