@@ -135,7 +135,7 @@ async function scenario(te: TestEngine, db: TestPostgres) {
   // The job's failure is written just after its attempt is recorded (batched): wait for it to be failed for good.
   const preview = await waitFor('the failed job in the preview', async () => {
     const p = await te.call('jobs.preview', { action: 'retry', target: { filter: { states: ['failed'], tasks: ['cd_usage'] } } });
-    return p.byTask.length ? p : null;
+    return p.byTask?.length ? p : null;
   });
   assert.deepEqual(preview.byTask, [{ task: 'cd_usage', jobs: 1 }], 'the one permanently failed job');
   const retryEstimate = await te.call('usage.estimate', { tasks: preview.byTask });
