@@ -68,8 +68,13 @@ export function createHttpHandler(options: HttpTransportOptions) {
       return fail(res, 'unauthorized', 'Missing or wrong access token: open the URL printed by `npm run serve`');
     }
     const name = url.pathname.slice('/api/'.length);
-    if (name === 'events' && req.method === 'GET') return streamEvents(engine, req, res);
-    if (req.method !== 'POST') return fail(res, 'invalid_input', 'Use POST /api/<operation> with a JSON body');
+    // The event stream is read with GET; every operation is called with POST.
+    const method = name === 'events' ? 'GET' : 'POST';
+    if (req.method !== method) {
+      res.setHeader('allow', method);
+      return fail(res, 'method_not_allowed', method === 'GET' ? 'Use GET /api/events' : `Use POST /api/${name} with a JSON body`);
+    }
+    if (name === 'events') return streamEvents(engine, req, res);
     let input: unknown;
     try {
       input = await readJson(req);

@@ -85,7 +85,7 @@ const CASES: Hostile[] = [
     status: 401,
     says: /access token/,
   },
-  { what: 'a GET on an operation', send: () => raw(server, { method: 'GET', path: '/api/jobs.list' }), status: 400, says: /Use POST/ },
+  { what: 'a GET on an operation', send: () => raw(server, { method: 'GET', path: '/api/jobs.list' }), status: 405, says: /Use POST/ },
   { what: 'an unknown operation', send: () => callOp(server, 'jobs.drop', {}), status: 404, says: /Unknown operation/ },
   {
     what: 'an operation name with a path in it',
@@ -205,3 +205,10 @@ for (const c of CASES) {
     assert.equal(await fingerprint(t.db, t.te), before, `${c.what} changed something`);
   });
 }
+
+test('a wrong method names the one that works (Allow), for operations and for the event stream', async () => {
+  const onOp = await raw(server, { method: 'DELETE', path: '/api/jobs.list' });
+  assert.deepEqual([onOp.status, onOp.headers.allow], [405, 'POST']);
+  const onEvents = await raw(server, { method: 'POST', path: '/api/events' });
+  assert.deepEqual([onEvents.status, onEvents.headers.allow], [405, 'GET']);
+});
