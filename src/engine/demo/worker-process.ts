@@ -30,13 +30,19 @@ for (const name of config.sharedTasks) if (demoTasks[name]) taskList[name] = dem
 
 const events = new EventEmitter();
 events.on('pool:create', ({ workerPool }: { workerPool: { id: string } }) => process.stdout.write(`ready ${workerPool.id}\n`));
+/** graphile-worker's messages about its own handling of a stop signal. */
+const SIGNAL_HANDLING = /^(Received '|Ignoring '|Global (graceful|forceful) shutdown)/;
+
 // Warnings and errors only: the console logs what this process writes to stderr. A failing job is the normal
 // business of a queue (the companion records it), as the console's own runner treats it: not logged.
 const logger = new Logger((scope) => (graphileLevel, message) => {
   // graphile-worker's levels are a const enum of these strings: compare them as strings.
   const level: string = graphileLevel;
   if ((level !== 'error' && level !== 'warning') || message.startsWith('Failed task')) return;
-  process.stderr.write(`${level}: ${scope.label ? `[${scope.label}] ` : ''}${message}\n`);
+  // graphile-worker reports its own signal handling at error level (a graceful stop past 5 s ends "forcefully"
+  // when it signals itself): the console asked for that stop, so it is news, not an error.
+  const shown = SIGNAL_HANDLING.test(message) ? 'info' : level;
+  process.stderr.write(`${shown}: ${scope.label ? `[${scope.label}] ` : ''}${message}\n`);
 });
 
 let runner: Runner | null = null;
