@@ -195,3 +195,65 @@ test('the built CommonJS companion in a real worker, with a DBA-made schema and 
   }
   assert.doesNotMatch(child.stderr(), /\[jobdeck\].*failed/, 'the worker role had every privilege it needed');
 });
+
+test('the slim tarball (`npm run pack:worker`): the companion alone, no dependencies, runs a real worker from a project', async () => {
+  const tarball = execFileSync('node', ['scripts/pack-worker.mjs', tmp], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
+  const manifest = JSON.parse(execFileSync('tar', ['xzf', tarball, '-O', 'package/package.json'], { encoding: 'utf8' })) as {
+    name: string;
+    dependencies?: object;
+    peerDependencies: Record<string, string>;
+  };
+  assert.equal(manifest.name, 'jobdeck', 'imported as jobdeck/worker, like the repository');
+  assert.equal(manifest.dependencies, undefined, 'nothing of the console comes along');
+  assert.deepEqual(Object.keys(manifest.peerDependencies).sort(), ['graphile-worker', 'pg']);
+  const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+  assert.ok(
+    files.every((f) => /^package\/(dist\/worker\/|docs\/companion|README\.md$|package\.json$)/.test(f)),
+    files.join(' '),
+  );
+
+  // A worker project installs it (no registry needed: it has no dependencies), beside its own graphile-worker.
+  const project = path.join(tmp, 'slim');
+  execFileSync('mkdir', ['-p', project]);
+  writeFileSync(path.join(project, 'package.json'), '{"name":"slim-worker","private":true,"type":"module"}');
+  execFileSync('npm', ['install', tarball, '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: project,
+    stdio: 'pipe',
+  });
+  for (const dep of ['graphile-worker', 'pg'])
+    execFileSync('ln', ['-s', path.join(root, 'node_modules', dep), path.join(project, 'node_modules', dep)]);
+
+  const slimDb = await startTestPostgres();
+  try {
+    const {
+      rows: [job],
+    } = await slimDb.pool.query<{ id: string }>(`select id from graphile_worker.add_job('slim_echo', '{"n": 1}'::json)`);
+    writeFileSync(
+      path.join(project, 'worker.mjs'),
+      `import { run } from 'graphile-worker';
+       import { JobdeckPreset } from 'jobdeck/worker';
+       const runner = await run({ connectionString: process.env.DATABASE_URL, concurrency: 1, noHandleSignals: true,
+         pollInterval: 200, taskList: { slim_echo: async () => {} }, preset: { extends: [JobdeckPreset], jobdeck: { flushIntervalMs: 50 } } });
+       const until = Date.now() + 60_000;
+       const pg = (await import('pg')).default;
+       const client = new pg.Client(process.env.DATABASE_URL);
+       await client.connect();
+       while (Date.now() < until) {
+         const { rows } = await client.query("select to_regclass('jobdeck.attempts') is not null as ok");
+         if (rows[0].ok && (await client.query('select 1 from jobdeck.attempts')).rows.length) break;
+         await new Promise((r) => setTimeout(r, 100));
+       }
+       await client.end();
+       await runner.stop();`,
+    );
+    execFileSync(process.execPath, ['worker.mjs'], {
+      cwd: project,
+      env: { ...process.env, DATABASE_URL: slimDb.connectionString },
+      stdio: 'pipe',
+    });
+    const { rows } = await slimDb.pool.query<{ job_id: string; outcome: string }>(`select job_id::text, outcome from jobdeck.attempts`);
+    assert.deepEqual(rows, [{ job_id: String(job.id), outcome: 'success' }]);
+  } finally {
+    await slimDb.close();
+  }
+});
