@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { profileIdForUrl } from '../../src/engine/pg/connection-string.ts';
-import type { OverviewSnapshot } from '../../src/shared/model/overview.ts';
+import type { OverviewSnapshot, TroubleItem } from '../../src/shared/model/overview.ts';
 import { printSchemaSql } from '../../src/worker/schema.ts';
 
 let db: TestPostgres;
@@ -135,7 +135,7 @@ test('the trouble summary lists each problem with its count and the list behind 
   assert.equal(kinds('gone')[0].count, 3);
 
   // Tasks with due jobs and nobody running them: tr_ready (5 due for 10 min) and tr_retry (2 due retries).
-  const noWorker = Object.fromEntries(kinds('no-worker').map((i) => [i.subject, i]));
+  const noWorker: Record<string, TroubleItem> = Object.fromEntries(kinds('no-worker').map((i) => [i.subject ?? '', i]));
   assert.equal(noWorker.tr_ready.count, 5);
   assert.equal(noWorker.tr_retry.count, 2);
   assert.equal(noWorker.tr_ready.link.path, 'jobs');
