@@ -10,7 +10,7 @@ import { listHref, shownCounts, type ShownCounts } from './overview-figures.ts';
 
 type CardKey = JobState | 'total';
 
-const TOTAL_COLOR = 'var(--text-muted)';
+const TOTAL_COLOR = '#aab4c3';
 
 /** What each card counts, for its tooltip (the rule is also written under the cards). */
 const HINTS: Record<CardKey, string> = {
