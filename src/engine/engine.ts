@@ -194,7 +194,19 @@ export function createEngine(options: EngineOptions): Engine {
     secretsStorable: options.secrets?.available() ?? false,
   });
 
-  const overview = createOverview({ db, sessions, events, depthSampleMs: options.depthSampleMs ?? 5000 });
+  // What needs attention, from the domains that know (created below; read only once counts come in).
+  const overview = createOverview({
+    db,
+    sessions,
+    events,
+    log,
+    depthSampleMs: options.depthSampleMs ?? 5000,
+    trouble: {
+      stuck: () => Promise.resolve(stuck.handlers['stuck.get']({ limit: 20 })),
+      pauses: () => Promise.resolve(control.handlers['control.list']({})),
+      failures: () => Promise.resolve(history.handlers['history.summary']({ window: '1h' })),
+    },
+  });
   const connections = createConnections({ mode: options.mode, secrets: options.secrets, repo: connectionsTable, connector, status });
   const history = createHistory({
     db,
@@ -254,7 +266,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   // Hook order matters: recovery unlocks dead pools before the hosted runner starts; history records last.
-  for (const domain of [recovery, backfill, control, breaker, history, usage, alerts])
+  for (const domain of [recovery, backfill, control, breaker, history, usage, alerts, overview])
     if (domain.hooks) hooks.push({ name: domain.name, hooks: domain.hooks });
 
   const handlers: Handlers = {
@@ -279,7 +291,7 @@ export function createEngine(options: EngineOptions): Engine {
     call: (name, input) => callOperation(operations, name, input),
     subscribe: (listener) => events.subscribe(listener),
     initialEvents() {
-      const latest = sessions.current()?.latest();
+      const latest = overview.latest();
       return latest
         ? [
             { type: 'status', status: status() },

@@ -52,7 +52,8 @@ test('overview counts match the jobs created in each state', async () => {
   const before = (await freshSnapshot()).totals;
   await seed();
   const snap = await freshSnapshot();
-  const added = Object.fromEntries(Object.entries(snap.totals).map(([state, n]) => [state, n - before[state as keyof typeof before]]));
+  const states = ['ready', 'scheduled', 'running', 'retrying', 'failed', 'total'] as const;
+  const added = Object.fromEntries(states.map((state) => [state, snap.totals[state] - before[state]]));
   assert.deepEqual(added, { ready: 5, scheduled: 4, running: 1, retrying: 2, failed: 5, total: 17 });
   const byTask = Object.fromEntries(snap.byTask.map((t) => [t.task, t]));
   assert.deepEqual(

@@ -118,9 +118,20 @@ export function summarize(
       .get(day) as { n: number }
   ).n;
 
+  const finalFailures = (fromMs: number) =>
+    (
+      db
+        .prepare(`select count(*) as n from failure_attempts where connection_id = @c and final = 1 and at >= @from ${taskCond}`)
+        .get({ ...p, from: fromMs }) as { n: number }
+    ).n;
+  const ended = (succeeded: number, failed: number) => ({ succeeded, failed, successRate: rate(succeeded, failed) });
+
   return {
     connectionId,
     window,
+    // Final outcomes: every success ends its job; a failure ends it only when no attempt was left.
+    ended: ended(successes, finalFailures(from)),
+    ended24h: ended(successes24, finalFailures(dayStart)),
     from: new Date(from).toISOString(),
     to: new Date(now).toISOString(),
     bucketMs,

@@ -1,24 +1,37 @@
 import type pg from 'pg';
 import { JOB_STATES } from '../../shared/model/job-state.ts';
 import { emptyCounts, type StateCounts } from '../../shared/model/job-state.ts';
-import type { OverviewSnapshot, QueueCounts, TaskCounts } from '../../shared/model/overview.ts';
+import type { DueFigures, LockHolder, OverviewSnapshot, QueueCounts, TaskCounts } from '../../shared/model/overview.ts';
 import { JOB_STATE_WHERE } from '../pg/job-state-sql.ts';
+import type { Take } from './wait-samples.ts';
+
+/** Due: not locked, attempts left, run_at passed (graphile-worker's own `is_available and run_at <= now()`). */
+const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
 
 /**
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million
- * rows), grouped by task and queue; totals and per-queue figures are summed here rather than re-scanned.
+ * rows), grouped by task, queue and holding pool; totals and per-queue figures are summed here rather than
+ * re-scanned. The same pass finds the due retries, the oldest due job per group, each pool's newest lock (to
+ * judge whether it still runs) and the takes since `$1` (jobs locked since then, with how long they had waited).
  * It reads the private table, not the `jobs` view, whose joins and lack of `is_available` make it slower.
  */
 const COUNT_SQL = `
   with c as (
-    select j.task_id, j.job_queue_id,
-      ${JOB_STATES.map((s) => `count(*) filter (where ${JOB_STATE_WHERE[s]})::int as ${s}`).join(',\n      ')}
+    select j.task_id, j.job_queue_id, j.locked_by,
+      ${JOB_STATES.map((s) => `count(*) filter (where ${JOB_STATE_WHERE[s]})::int as ${s}`).join(',\n      ')},
+      count(*) filter (where ${DUE} and j.attempts > 0)::int as due_retries,
+      (extract(epoch from now() - min(j.run_at) filter (where ${DUE})) * 1000)::float8 as oldest_due_ms,
+      (extract(epoch from now() - max(j.locked_at)) * 1000)::float8 as newest_lock_ms,
+      coalesce(json_agg(json_build_array(j.id::text, extract(epoch from j.locked_at) * 1000,
+                                         greatest(0, extract(epoch from j.locked_at - j.run_at) * 1000)))
+               filter (where j.locked_at >= $1::timestamptz), '[]'::json) as takes
     from graphile_worker._private_jobs j
-    group by 1, 2
+    group by 1, 2, 3
   )
   select t.identifier as task, q.queue_name as queue,
-         q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by,
-         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}
+         q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by, c.locked_by,
+         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.takes,
+         (extract(epoch from now()) * 1000)::float8 as db_now
   from c
   join graphile_worker._private_tasks t on t.id = c.task_id
   left join graphile_worker._private_job_queues q on q.id = c.job_queue_id`;
@@ -28,45 +41,85 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   queue: string | null;
   queue_locked: boolean | null;
   queue_locked_by: string | null;
+  locked_by: string | null;
+  due_retries: number;
+  oldest_due_ms: number | null;
+  newest_lock_ms: number | null;
+  takes: [string, number, number][];
+  db_now: number;
 };
 
-function add(into: StateCounts, row: Row): void {
+type Figures = StateCounts & DueFigures;
+
+const figures = (): Required<Omit<DueFigures, 'wait'>> => ({ dueRetries: 0, oldestDueMs: null, heldByGone: 0, heldBy: {} });
+
+function add(into: Figures, row: Row): void {
   for (const s of JOB_STATES) {
     into[s] += row[s];
     into.total += row[s];
   }
+  into.dueRetries = (into.dueRetries ?? 0) + row.due_retries;
+  if (row.oldest_due_ms !== null) into.oldestDueMs = Math.round(Math.max(into.oldestDueMs ?? 0, Math.max(0, row.oldest_due_ms)));
+  if (row.locked_by !== null && row.running > 0) {
+    const held = (into.heldBy ??= {});
+    held[row.locked_by] = (held[row.locked_by] ?? 0) + row.running;
+  }
 }
 
-export async function countJobs(db: Pick<pg.Pool, 'query'>): Promise<OverviewSnapshot> {
+export interface CountResult {
+  snapshot: OverviewSnapshot;
+  /** Jobs locked since the time asked for, with their waits. */
+  takes: Take[];
+  /** The database's clock at the count (unix ms), null when the table is empty. */
+  dbNow: number | null;
+}
+
+/** Counts every job; `takesSince` (ISO, the database's clock) bounds the takes read with them. */
+export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string): Promise<CountResult> {
   const started = performance.now();
-  const { rows } = await db.query<Row>(COUNT_SQL);
+  const since = takesSince ?? new Date(Date.now() - 60 * 60_000).toISOString();
+  const { rows } = await db.query<Row>(COUNT_SQL, [since]);
   const queryMs = Math.round(performance.now() - started);
-  const totals = emptyCounts();
+  const totals: Figures = { ...emptyCounts(), ...figures() };
   const byTask = new Map<string, TaskCounts>();
   const byQueue = new Map<string, QueueCounts>();
+  const pools = new Map<string, LockHolder>();
+  const takes: Take[] = [];
   for (const row of rows) {
     add(totals, row);
     let task = byTask.get(row.task);
-    if (!task) byTask.set(row.task, (task = { task: row.task, ...emptyCounts() }));
+    if (!task) byTask.set(row.task, (task = { task: row.task, ...emptyCounts(), ...figures() }));
     add(task, row);
     if (row.queue !== null) {
       let queue = byQueue.get(row.queue);
       if (!queue) {
-        queue = { queue: row.queue, locked: !!row.queue_locked, lockedBy: row.queue_locked_by, ...emptyCounts() };
+        queue = { queue: row.queue, locked: !!row.queue_locked, lockedBy: row.queue_locked_by, ...emptyCounts(), ...figures() };
         byQueue.set(row.queue, queue);
       }
       add(queue, row);
     }
+    if (row.locked_by !== null && row.running > 0) {
+      const pool = pools.get(row.locked_by) ?? { poolId: row.locked_by, jobs: 0, newestLockMs: Infinity };
+      pool.jobs += row.running;
+      pool.newestLockMs = Math.min(pool.newestLockMs, Math.max(0, Math.round(row.newest_lock_ms ?? 0)));
+      pools.set(row.locked_by, pool);
+    }
+    for (const [jobId, at, waitMs] of row.takes) takes.push({ jobId, task: row.task, queue: row.queue, at, waitMs: Math.round(waitMs) });
   }
   const byName =
     <T>(key: (x: T) => string) =>
     (a: T, b: T) =>
       key(a).localeCompare(key(b));
   return {
-    at: new Date().toISOString(),
-    queryMs,
-    totals,
-    byTask: [...byTask.values()].sort(byName((t) => t.task)),
-    byQueue: [...byQueue.values()].sort(byName((q) => q.queue)),
+    snapshot: {
+      at: new Date().toISOString(),
+      queryMs,
+      totals,
+      byTask: [...byTask.values()].sort(byName((t) => t.task)),
+      byQueue: [...byQueue.values()].sort(byName((q) => q.queue)),
+      pools: [...pools.values()].sort(byName((p) => p.poolId)),
+    },
+    takes,
+    dbNow: rows[0]?.db_now ?? null,
   };
 }

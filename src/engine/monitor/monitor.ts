@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { countJobs } from './count-query.ts';
+import { WaitSamples } from './wait-samples.ts';
 
 export interface MonitorOptions {
   pool: pg.Pool;
@@ -18,6 +19,8 @@ export interface MonitorOptions {
  */
 /** Delays between attempts while the database is unreachable. */
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
+/** A take committed a little after the count that should have seen it still carries an earlier locked_at. */
+const TAKE_MARGIN_MS = 10_000;
 
 export class Monitor {
   private failures = 0;
@@ -25,6 +28,10 @@ export class Monitor {
   private stopped = false;
   private inFlight: Promise<void> | null = null;
   latest: OverviewSnapshot | null = null;
+  /** Takes of the last hour, for the wait percentiles. */
+  private readonly waits = new WaitSamples();
+  /** The database's clock at the last count: the next count reads the takes since a little before it. */
+  private lastDbNow: number | null = null;
 
   constructor(private readonly options: MonitorOptions) {}
 
@@ -47,11 +54,25 @@ export class Monitor {
     await this.inFlight?.catch(() => {});
   }
 
+  /** Counts, and adds the waits of the takes seen since the last count (a margin covers late commits). */
+  private async count(): Promise<OverviewSnapshot> {
+    const since = this.lastDbNow === null ? undefined : new Date(this.lastDbNow - TAKE_MARGIN_MS).toISOString();
+    const { snapshot, takes, dbNow } = await countJobs(this.options.pool, since);
+    if (dbNow !== null) this.lastDbNow = dbNow;
+    this.waits.add(takes);
+    this.waits.prune(this.lastDbNow ?? Date.now());
+    const waits = this.waits.figures();
+    snapshot.totals.wait = waits.total;
+    for (const t of snapshot.byTask) t.wait = waits.byTask.get(t.task) ?? null;
+    for (const q of snapshot.byQueue) q.wait = waits.byQueue.get(q.queue) ?? null;
+    return snapshot;
+  }
+
   private tick(): Promise<void> {
     const run = (async () => {
       let delay = this.options.minIntervalMs ?? 1000;
       try {
-        const snapshot = await countJobs(this.options.pool);
+        const snapshot = await this.count();
         this.latest = snapshot;
         this.failures = 0;
         if (!this.stopped) this.options.onSnapshot(snapshot);

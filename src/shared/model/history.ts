@@ -69,6 +69,13 @@ export interface HistoryBucket {
   byType: Record<string, number>;
 }
 
+/** Jobs that ended, by final outcome, and the share that ended well: succeeded / (succeeded + failed); null without any. */
+export interface EndedJobs {
+  succeeded: number;
+  failed: number;
+  successRate: number | null;
+}
+
 export interface TaskFigures {
   task: string;
   successes: number;
@@ -92,10 +99,17 @@ export interface HistorySummary {
   bucketMs: number;
   failures: number;
   successes: number;
-  /** successes / (successes + failed attempts), null without any. */
+  /** successes / (successes + failed attempts), null without any: a rate of attempts, not of jobs. */
   successRate: number | null;
   /** The same over the last 24 hours, whatever the window. */
   successRate24h: number | null;
+  /**
+   * Jobs that ended in the window, by their final outcome: succeeded, or ended badly (their last attempt failed
+   * with none left, or they were cancelled). Optional: absent from summaries of an older engine.
+   */
+  ended?: EndedJobs;
+  /** The same over the last 24 hours, whatever the window. */
+  ended24h?: EndedJobs;
   /** The first recorded event in the window (null without any): history may begin after the window does. */
   firstAt: string | null;
   /** Finished runs and failed attempts per minute, from `firstAt` (or the window start) to `to`. */

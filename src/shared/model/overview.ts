@@ -1,14 +1,80 @@
 import type { StateCounts } from './job-state.ts';
 
-export interface TaskCounts extends StateCounts {
+/**
+ * How long jobs wait before a worker takes them: start of an attempt minus the job's run_at, as the monitor saw
+ * the takes (a job locked at one of its counts), over the last hour.
+ */
+export interface WaitFigures {
+  /** Takes seen in the last hour. */
+  samples: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/**
+ * Figures beside the five exclusive states (optional: snapshots recorded before they existed lack them).
+ * - due retries: jobs waiting to retry whose run_at has passed; the state rule counts them in `retrying`, the
+ *   overview shows them as due ("due (retry)" within Ready);
+ * - held by gone: of `running`, the jobs locked by a pool that is gone (known, or judged from lock age).
+ */
+export interface DueFigures {
+  dueRetries?: number;
+  /** How long the oldest due job (ready, or a due retry) has waited, ms; null when none is due. */
+  oldestDueMs?: number | null;
+  /** Of `running`, jobs held by pools that are gone: counted apart from the jobs live workers run. */
+  heldByGone?: number;
+  /** Running jobs per pool id (graphile-worker's `locked_by`). */
+  heldBy?: Record<string, number>;
+  wait?: WaitFigures | null;
+}
+
+export interface TaskCounts extends StateCounts, DueFigures {
   task: string;
 }
 
-export interface QueueCounts extends StateCounts {
+export interface QueueCounts extends StateCounts, DueFigures {
   queue: string;
   /** The queue row is locked: one of its jobs is in flight, the rest wait behind it. */
   locked: boolean;
   lockedBy: string | null;
+}
+
+/** A pool holding job locks, as the count saw it: enough to judge whether it still runs. */
+export interface LockHolder {
+  poolId: string;
+  jobs: number;
+  /** Age of its newest job lock, ms, by the database's clock. */
+  newestLockMs: number;
+}
+
+/** What needs attention now, each with its count and where to look. */
+export type TroubleKind = 'stuck' | 'gone' | 'no-worker' | 'blocked-queue' | 'failure-spike' | 'paused';
+
+export interface TroubleItem {
+  kind: TroubleKind;
+  /** Task or queue it is about, when it is about one. */
+  subject: string | null;
+  count: number;
+  /** One line: "4 jobs held by a gone worker". */
+  title: string;
+  detail: string;
+  severity: 'critical' | 'warning' | 'info';
+  /** The view and filter that lists what is counted (`#/<path>?<params>`). */
+  link: { path: string; params?: Record<string, string> };
+}
+
+/** The trouble panel and the sidebar badges, refreshed every few seconds from the domains that know. */
+export interface TroubleSummary {
+  at: string;
+  items: TroubleItem[];
+  /** Badge on Stuck: stuck jobs, due jobs of tasks no worker runs, blocked queues. */
+  stuckBadge: number;
+  /** Badge on Failures: failed attempts of the last 15 minutes while they spike, else 0. */
+  failuresBadge: number;
+  /** Pools that are gone (known or judged) yet hold jobs: their jobs are counted apart from Running. */
+  gonePools: string[];
+  /** Set when a source could not be read (the panel says so; the other items still show). */
+  errors: string[];
 }
 
 /** Counts of one database at one time, computed once by the monitor and shared by every window. */
@@ -16,9 +82,12 @@ export interface OverviewSnapshot {
   at: string;
   /** How long the count query took, in milliseconds. */
   queryMs: number;
-  totals: StateCounts;
+  totals: StateCounts & DueFigures;
   byTask: TaskCounts[];
   byQueue: QueueCounts[];
+  pools?: LockHolder[];
+  /** The latest trouble summary when the snapshot was sent (null before the first). */
+  trouble?: TroubleSummary | null;
 }
 
 /** Queue depth at one time, as kept in SQLite for the depth chart. */

@@ -1,18 +1,22 @@
 import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { JOB_STATE_COLORS, JOB_STATE_LABELS, JOB_STATES, type JobState, type StateCounts } from '../../../shared/model/job-state.ts';
+import type { DueFigures } from '../../../shared/model/overview.ts';
 import { formatCount } from '../format.ts';
 import { MixBar } from './MixBar.tsx';
+import { shownCounts, shortWait, waitText, type ListKey, type ShownCounts } from './overview-figures.ts';
 
 export interface CountsRow {
   key: string;
   name: string;
-  counts: StateCounts;
+  counts: StateCounts & DueFigures;
   /** Shown after the name (a "locked" badge, say). */
   badge?: ReactNode;
+  /** The Jobs view's list behind a figure of this row; without it the figures are plain numbers. */
+  link?: (key: ListKey) => string;
 }
 
-type SortKey = 'name' | JobState | 'total';
+type SortKey = 'name' | JobState | 'total' | 'oldest' | 'p95';
 
 interface Props {
   rows: CountsRow[];
@@ -26,18 +30,70 @@ const ROW_HEIGHT = 36;
 /** `user-2` before `user-10`. */
 const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' }).compare;
 
-function compare(a: CountsRow, b: CountsRow, key: SortKey): number {
-  if (key === 'name') return byName(a.name, b.name);
-  return a.counts[key] - b.counts[key] || byName(a.name, b.name);
+interface SortableRow extends CountsRow {
+  shown: ShownCounts;
 }
 
-function CountCell({ state, value }: { state: JobState | 'total'; value: number }) {
+function sortValue(row: SortableRow, key: Exclude<SortKey, 'name'>): number {
+  if (key === 'oldest') return row.counts.oldestDueMs ?? -1;
+  if (key === 'p95') return row.counts.wait?.p95Ms ?? -1;
+  return row.shown[key];
+}
+
+function compare(a: SortableRow, b: SortableRow, key: SortKey): number {
+  if (key === 'name') return byName(a.name, b.name);
+  return sortValue(a, key) - sortValue(b, key) || byName(a.name, b.name);
+}
+
+/** Ready and Running as the overview counts them: due now, and held by live workers (see overview-figures.ts). */
+function CountCell({ state, value, row }: { state: ListKey; value: number; row: SortableRow }) {
   let cls = 'num';
   if (value === 0) cls += ' zero';
   else if (state === 'failed') cls += ' hot';
   else if (state === 'retrying') cls += ' warm';
   else if (state === 'total') cls += ' strong';
-  return <td className={cls}>{formatCount(value)}</td>;
+  const extra =
+    state === 'ready' && row.shown.dueRetries > 0 ? (
+      <span className="cell-apart" title="Retries whose run_at has passed: due now, counted in Ready">
+        {formatCount(row.shown.dueRetries)} retry
+      </span>
+    ) : state === 'running' && row.shown.gone > 0 ? (
+      <span className="cell-apart hot" title="Held by workers that are gone: not counted as running">
+        +{formatCount(row.shown.gone)} gone
+      </span>
+    ) : null;
+  return (
+    <td className={cls}>
+      {extra}
+      {row.link && value > 0 ? (
+        <a className="count-link" href={row.link(state)} data-state={state}>
+          {formatCount(value)}
+        </a>
+      ) : (
+        formatCount(value)
+      )}
+    </td>
+  );
+}
+
+/** How long the oldest due job has waited, and the waits of the last hour's takes (p50 · p95). */
+function LatencyCells({ row }: { row: SortableRow }) {
+  const wait = row.counts.wait;
+  const oldest = row.counts.oldestDueMs ?? null;
+  return (
+    <>
+      <td className={oldest === null ? 'num zero lat-col' : 'num lat-col'} data-col="oldest-due">
+        {waitText(oldest)}
+      </td>
+      <td
+        className={wait ? 'num lat-col' : 'num zero lat-col'}
+        data-col="wait"
+        title={wait ? `${formatCount(wait.samples)} takes seen in the last hour` : 'No take seen in the last hour'}
+      >
+        {wait ? `${shortWait(wait.p50Ms)} · ${shortWait(wait.p95Ms)}` : '—'}
+      </td>
+    </>
+  );
 }
 
 /**
@@ -47,7 +103,7 @@ function CountCell({ state, value }: { state: JobState | 'total'; value: number 
 export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'name', desc: false });
   const sorted = useMemo(() => {
-    const list = [...rows].sort((a, b) => compare(a, b, sort.key));
+    const list: SortableRow[] = rows.map((r) => ({ ...r, shown: shownCounts(r.counts) })).sort((a, b) => compare(a, b, sort.key));
     return sort.desc ? list.reverse() : list;
   }, [rows, sort]);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -89,13 +145,19 @@ export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
               ),
             )}
             {header('total', 'Total')}
+            {header('oldest', <span title="How long the oldest due job has waited">Oldest due</span>, 'num lat-col')}
+            {header(
+              'p95',
+              <span title="Start of an attempt minus its run_at, for the takes seen in the last hour">Wait p50 · p95 (1 h)</span>,
+              'num lat-col',
+            )}
             <th className="mix-col">Mix</th>
           </tr>
         </thead>
         <tbody>
           {sorted.length === 0 && (
             <tr>
-              <td colSpan={JOB_STATES.length + 3} className="table-empty">
+              <td colSpan={JOB_STATES.length + 5} className="table-empty">
                 {empty}
               </td>
             </tr>
@@ -112,9 +174,10 @@ export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
                   {row.badge}
                 </td>
                 {JOB_STATES.map((s) => (
-                  <CountCell key={s} state={s} value={row.counts[s]} />
+                  <CountCell key={s} state={s} value={row.shown[s]} row={row} />
                 ))}
-                <CountCell state="total" value={row.counts.total} />
+                <CountCell state="total" value={row.shown.total} row={row} />
+                <LatencyCells row={row} />
                 <td className="mix-col">
                   <MixBar counts={row.counts} />
                 </td>

@@ -3,6 +3,7 @@ import { href } from '../router.ts';
 import { Icon } from './Icon.tsx';
 import { useOp, useStatus } from '../data/use-op.ts';
 import { usePauses } from '../data/use-pauses.ts';
+import './trouble.css';
 
 /** In the sidebar, whatever the view: how many tasks and queues are paused (a link to the overview's rows). */
 function PausedSummary() {
@@ -26,6 +27,25 @@ function FiringCount() {
   return (
     <span className="nav-count" title={`${open} alert${open === 1 ? '' : 's'} firing`} data-testid="nav-alerts-count">
       {open}
+    </span>
+  );
+}
+
+/**
+ * Beside Stuck and Failures: the trouble the overview found (stuck jobs, due jobs nobody runs, jobs behind
+ * blocked queues; failed attempts of a spike). Pushed with every count, whatever the view.
+ */
+function TroubleBadge({ path }: { path: 'stuck' | 'failures' }) {
+  const trouble = useOp('overview.get', {}, { select: (s) => s?.trouble ?? null }).data ?? null;
+  const n = path === 'stuck' ? (trouble?.stuckBadge ?? 0) : (trouble?.failuresBadge ?? 0);
+  if (!n) return null;
+  const what =
+    path === 'stuck'
+      ? `${n} job${n === 1 ? '' : 's'} stuck, without a worker or behind a blocked queue`
+      : `${n} failed attempts in 15 min: a spike`;
+  return (
+    <span className={path === 'stuck' ? 'nav-badge' : 'nav-badge warn'} title={what} aria-label={what} data-testid={`nav-${path}-badge`}>
+      {n > 999 ? '999+' : n}
     </span>
   );
 }
@@ -60,6 +80,7 @@ export function Nav({ current }: { current: string }) {
                 <Icon name={r.icon} />
                 {r.label}
                 {r.path === 'alerts' && <FiringCount />}
+                {(r.path === 'stuck' || r.path === 'failures') && <TroubleBadge path={r.path} />}
               </a>
             ))}
           </div>

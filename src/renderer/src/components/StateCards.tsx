@@ -1,25 +1,28 @@
-import type { CSSProperties } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { JOB_STATES, JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState, type StateCounts } from '../../../shared/model/job-state.ts';
-import type { DepthSample } from '../../../shared/model/overview.ts';
+import type { DepthSample, DueFigures } from '../../../shared/model/overview.ts';
 import { formatCount } from '../format.ts';
 import { TREND_MINUTES } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
+import { href } from '../router.ts';
 import { Sparkline } from './Sparkline.tsx';
+import { listHref, shownCounts, type ShownCounts } from './overview-figures.ts';
 
 type CardKey = JobState | 'total';
 
 const TOTAL_COLOR = '#aab4c3';
 
-/** What each state means, for the card's tooltip. */
+/** What each card counts, for its tooltip (the rule is also written under the cards). */
 const HINTS: Record<CardKey, string> = {
-  ready: 'Never tried, due now: waiting for a worker',
+  ready: 'Due now, waiting for a worker: never tried, and retries whose run_at has passed (due (retry))',
   scheduled: 'Never tried, set to run later',
-  running: 'Locked by a worker right now',
-  retrying: 'Failed at least once, attempts left: runs again at its run_at',
+  running: 'Locked by a live worker right now (jobs held by gone workers are counted apart)',
+  retrying: 'Failed at least once, attempts left, run_at still ahead: not due yet',
   failed: 'Attempts used up: kept until retried or removed',
   total: 'Every job in the graphile_worker jobs table',
 };
 
+/** The depth samples keep the five exclusive states: the trend of a card compares like with like. */
 function sampleValue(s: DepthSample, key: CardKey): number {
   return key === 'total' ? s.ready + s.scheduled + s.running + s.retrying + s.failed : s[key];
 }
@@ -38,19 +41,26 @@ function Trend({ k, values, current, minutes }: { k: CardKey; values: number[]; 
   );
 }
 
-function StateCard({ k, value, recent, minutes }: { k: CardKey; value: number | null; recent: DepthSample[]; minutes: number }) {
+interface CardProps {
+  k: CardKey;
+  /** The figure shown (due-now Ready, live Running...). */
+  value: number | null;
+  /** The exclusive state's count, for the trend against the samples. */
+  raw: number | null;
+  recent: DepthSample[];
+  minutes: number;
+  link: string | null;
+  extra?: ReactNode;
+}
+
+function StateCard({ k, value, raw, recent, minutes, link, extra }: CardProps) {
   const color = k === 'total' ? TOTAL_COLOR : JOB_STATE_COLORS[k];
   const history = recent.map((s) => sampleValue(s, k));
-  const values = value === null ? history : [...history, value];
+  const values = raw === null ? history : [...history, raw];
   const alarm = k === 'failed' && !!value;
   const zero = value === 0;
-  return (
-    <div
-      className={`state-card${alarm ? ' alarm' : ''}${zero ? ' zero' : ''}`}
-      style={{ '--state-color': color } as CSSProperties}
-      data-testid={`count-${k}`}
-      title={HINTS[k]}
-    >
+  const label = (
+    <>
       <div className="card-label">
         <span className="swatch" aria-hidden="true" />
         {k === 'total' ? 'Total' : JOB_STATE_LABELS[k]}
@@ -61,23 +71,85 @@ function StateCard({ k, value, recent, minutes }: { k: CardKey; value: number | 
         </div>
         <Sparkline values={values} color={color} />
       </div>
-      <Trend k={k} values={values} current={value} minutes={minutes} />
+    </>
+  );
+  return (
+    <div
+      className={`state-card${alarm ? ' alarm' : ''}${zero ? ' zero' : ''}`}
+      style={{ '--state-color': color } as CSSProperties}
+      data-testid={`count-${k}`}
+      title={HINTS[k]}
+    >
+      {link ? (
+        <a
+          className="card-hit"
+          href={link}
+          data-testid={`count-${k}-link`}
+          aria-label={`${k === 'total' ? 'Total' : JOB_STATE_LABELS[k]}: open the list`}
+        >
+          {label}
+        </a>
+      ) : (
+        label
+      )}
+      {extra ?? <Trend k={k} values={values} current={raw} minutes={minutes} />}
     </div>
   );
 }
 
-/** The five states and the total, big, in the job-state colours, each with its last minutes' trend. */
-export function StateCards({ totals, recent }: { totals: StateCounts | null; recent: DepthSample[] }) {
+/** Under Ready and Running: what the figure holds, and what is counted apart. */
+function extraLine(k: CardKey, shown: ShownCounts | null): ReactNode {
+  if (!shown) return undefined;
+  if (k === 'ready' && shown.dueRetries > 0) {
+    return (
+      <span className="card-trend" data-testid="count-ready-due-retries">
+        {formatCount(shown.ready - shown.dueRetries)} new · {formatCount(shown.dueRetries)} due (retry)
+      </span>
+    );
+  }
+  if (k === 'running' && shown.gone > 0) {
+    return (
+      <a className="card-trend card-apart" href={href('stuck')} data-testid="count-running-gone">
+        + {formatCount(shown.gone)} held by gone workers
+      </a>
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The five states and the total, big, in the job-state colours, each a link to its list, with its last minutes'
+ * trend. Ready counts what is due now (due retries included), Running what live workers run.
+ */
+export function StateCards({
+  totals,
+  recent,
+  at,
+}: {
+  totals: (StateCounts & DueFigures) | null;
+  recent: DepthSample[];
+  at: string | null;
+}) {
   const keys: CardKey[] = [...JOB_STATES, 'total'];
   // A clock, not Date.now() in render: the span grows with time (the overview re-renders about as often anyway).
   const now = useNow();
   // The trend covers TREND_MINUTES, or less when Jobdeck has not been sampling that long.
   const since = recent.length ? Date.parse(recent[0].at) : now;
   const minutes = Math.max(1, Math.min(TREND_MINUTES, Math.round((now - since) / 60_000)));
+  const shown = totals ? shownCounts(totals) : null;
   return (
     <div className="state-cards">
       {keys.map((k) => (
-        <StateCard key={k} k={k} value={totals ? totals[k] : null} recent={recent} minutes={minutes} />
+        <StateCard
+          key={k}
+          k={k}
+          value={shown ? shown[k] : null}
+          raw={totals ? totals[k] : null}
+          recent={recent}
+          minutes={minutes}
+          link={at ? listHref(k, {}, at) : null}
+          extra={extraLine(k, shown)}
+        />
       ))}
     </div>
   );

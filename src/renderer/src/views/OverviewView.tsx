@@ -15,6 +15,9 @@ import { BreakerControl } from '../components/BreakerControl.tsx';
 import { usePauses } from '../data/use-pauses.ts';
 import { href } from '../router.ts';
 import { countOf, formatCount } from '../format.ts';
+import { TroublePanel } from '../components/TroublePanel.tsx';
+import { FiguresRule } from '../components/FiguresRule.tsx';
+import { listHref } from '../components/overview-figures.ts';
 
 const NO_SAMPLES: DepthSample[] = [];
 
@@ -33,6 +36,7 @@ export function OverviewView() {
         key: t.task,
         name: t.task,
         counts: t,
+        link: (k) => listHref(k, { task: t.task }, snapshot!.at),
         badge: (
           <>
             <PauseControl kind="task" name={t.task} compact />
@@ -48,6 +52,7 @@ export function OverviewView() {
         key: q.queue,
         name: q.queue,
         counts: q,
+        link: (k) => listHref(k, { queue: q.queue }, snapshot!.at),
         badge: (
           <>
             {q.locked ? <LockBadge lockedBy={q.lockedBy} /> : undefined}
@@ -81,7 +86,9 @@ export function OverviewView() {
         <Freshness snapshot={snapshot} offline={state === 'offline'} />
         {state !== 'offline' && <WorkersSummary />}
       </div>
-      <StateCards totals={snapshot?.totals ?? null} recent={recent} />
+      {state !== 'offline' && snapshot && <TroublePanel trouble={snapshot.trouble} />}
+      <StateCards totals={snapshot?.totals ?? null} recent={recent} at={snapshot?.at ?? null} />
+      <FiguresRule totals={snapshot?.totals ?? null} />
       <DepthPanel />
       <CountsPanel
         title="By task"

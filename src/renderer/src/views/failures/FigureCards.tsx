@@ -7,18 +7,34 @@ const ms = (v: number | null) => (v === null ? '—' : v < 1000 ? `${v} ms` : `$
 export function FigureCards({ summary }: { summary: HistorySummary }) {
   // Computed by the engine over the time history covers, so a young history is not diluted by the window.
   const perMinute = summary.perMinute;
+  const ended = summary.ended24h;
+  const attemptRate = (ok: number, failed: number) => (ok + failed > 0 ? failed / (ok + failed) : null);
+  const attemptFailures = attemptRate(summary.successes, summary.failures);
   const cards = [
-    { key: 'failures', label: 'Failed attempts', value: formatCount(summary.failures), alarm: summary.failures > 0 },
+    { key: 'failures', label: 'Failed attempts', value: formatCount(summary.failures), alarm: false },
     {
+      // What operators read as "how many jobs ended well": final outcomes only. The alarm follows it.
       key: 'rate24h',
-      label: 'Success rate, last 24 h',
-      value: summary.successRate24h === null ? '—' : formatPercent(summary.successRate24h),
-      alarm: summary.successRate24h !== null && summary.successRate24h < 0.9,
+      label: 'Jobs that ended well, last 24 h',
+      value: !ended || ended.successRate === null ? '—' : formatPercent(ended.successRate),
+      note: ended
+        ? `${formatCount(ended.succeeded)} succeeded · ${formatCount(ended.failed)} failed for good or cancelled`
+        : 'final outcomes: succeeded, or failed with no attempt left',
+      alarm: !!ended && ended.successRate !== null && ended.successRate < 0.9,
     },
     {
       key: 'rate',
-      label: 'Success rate, this window',
-      value: summary.successRate === null ? '—' : formatPercent(summary.successRate),
+      label: 'Jobs that ended well, this window',
+      value: !summary.ended || summary.ended.successRate === null ? '—' : formatPercent(summary.ended.successRate),
+      note: summary.ended ? `${formatCount(summary.ended.succeeded + summary.ended.failed)} jobs ended` : undefined,
+      alarm: false,
+    },
+    {
+      // Retries that later succeed fail attempts, not jobs: shown apart, never as the success rate.
+      key: 'attempt-failures',
+      label: 'Attempts that failed, this window',
+      value: attemptFailures === null ? '—' : formatPercent(attemptFailures),
+      note: `${formatCount(summary.failures)} of ${formatCount(summary.failures + summary.successes)} attempts; retries may still succeed`,
       alarm: false,
     },
     {

@@ -16,7 +16,7 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
           {job.snapshotState ?? 'gone'}
         </span>
       ) : (
-        <StateBadge state={job.state} />
+        <StateBadge state={job.state} due={job.state === 'retrying' && runIn <= 0} />
       ),
     ],
     ['Task', <span className="mono">{job.task}</span>],
@@ -30,7 +30,14 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
     [
       'Run at',
       <>
-        {formatDateTime(job.runAt)} <span className="dim">({runIn > 0 ? `in ${formatAge(runIn)}` : `${formatAge(-runIn)} ago`})</span>
+        {formatDateTime(job.runAt)}{' '}
+        <span className="dim" data-testid="job-next-run">
+          {job.state === 'failed'
+            ? '(was due then; attempts used up: no further run)'
+            : runIn > 0
+              ? `(in ${formatAge(runIn)})`
+              : `(${formatAge(-runIn)} ago)`}
+        </span>
       </>,
     ],
     [

@@ -4,7 +4,7 @@ import type { JobRow } from '../../../../shared/model/jobs.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { href } from '../../router.ts';
 import { formatCount } from '../../format.ts';
-import { relativeTime } from './jobs-format.ts';
+import { isDueRetry, nextRun, pastTime } from './jobs-format.ts';
 import { ErrorTypeChip, StateBadge } from './StateBadge.tsx';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
@@ -92,7 +92,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                   #{r.id}
                 </a>
                 <span>
-                  <StateBadge state={r.state} />
+                  <StateBadge state={r.state} due={isDueRetry(r, now)} />
                 </span>
                 <span className="mono ellipsis" title={r.task}>
                   {r.task}
@@ -104,7 +104,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                   {r.attempts}/{r.maxAttempts}
                 </span>
                 <span className="dim" title={r.runAt}>
-                  {r.runAt.startsWith(PARKED_YEAR) ? <span className="badge badge-paused">paused</span> : relativeTime(r.runAt, now)}
+                  {r.runAt.startsWith(PARKED_YEAR) ? <span className="badge badge-paused">paused</span> : nextRun(r, now)}
                 </span>
                 <span className="error-cell" title={r.errorHead ?? ''}>
                   {r.errorType && <ErrorTypeChip type={r.errorType} />}
@@ -112,7 +112,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                   <span className="ellipsis mono">{r.errorHead ?? ''}</span>
                 </span>
                 <span className="dim" title={r.createdAt}>
-                  {relativeTime(r.createdAt, now)}
+                  {pastTime(r.createdAt, now)}
                 </span>
               </div>
             );

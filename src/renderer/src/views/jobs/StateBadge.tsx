@@ -1,12 +1,17 @@
 import { JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState } from '../../../../shared/model/job-state.ts';
 import { errorTypeInfo } from './jobs-format.ts';
 
-/** A job's state with its colour. */
-export function StateBadge({ state }: { state: JobState }) {
+/** A job's state with its colour; a retry whose run_at has passed reads "due (retry)" (the overview counts it in Ready). */
+export function StateBadge({ state, due = false }: { state: JobState; due?: boolean }) {
+  const dueRetry = due && state === 'retrying';
   return (
-    <span className="state-badge" style={{ ['--state-color' as string]: JOB_STATE_COLORS[state] }}>
+    <span
+      className="state-badge"
+      style={{ ['--state-color' as string]: JOB_STATE_COLORS[dueRetry ? 'ready' : state] }}
+      title={dueRetry ? 'Failed before, attempts left, and its run_at has passed: due now, waiting for a worker' : undefined}
+    >
       <span className="swatch" />
-      {JOB_STATE_LABELS[state]}
+      {dueRetry ? 'Due (retry)' : JOB_STATE_LABELS[state]}
     </span>
   );
 }

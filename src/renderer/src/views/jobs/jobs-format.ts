@@ -1,5 +1,6 @@
 import { BUILTIN_ERROR_TYPES, type ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import type { MatchCount } from '../../../../shared/model/jobs.ts';
+import type { JobState } from '../../../../shared/model/job-state.ts';
 import { formatAge, formatClock, formatCount } from '../../format.ts';
 
 /** `in 3 min` / `4 min ago` / `now`, against `now` (ms). */
@@ -8,6 +9,27 @@ export function relativeTime(iso: string, now: number): string {
   if (Math.abs(delta) < 1000) return 'now';
   return delta > 0 ? `in ${formatAge(delta)}` : `${formatAge(-delta)} ago`;
 }
+
+/** A time that has passed by definition (created, finished): never "in 2 s" when the clocks differ a little. */
+export function pastTime(iso: string, now: number): string {
+  const ago = now - Date.parse(iso);
+  return ago < 1000 ? 'just now' : `${formatAge(ago)} ago`;
+}
+
+/**
+ * When a job runs next, by its state: a permanently failed job runs no more (its run_at is the time it was due,
+ * not a future run), a running one runs now, a due one waits for a worker.
+ */
+export function nextRun(job: { state: JobState; runAt: string }, now: number): string {
+  if (job.state === 'failed') return 'no further run';
+  if (job.state === 'running') return 'running now';
+  const delta = Date.parse(job.runAt) - now;
+  return delta > 0 ? relativeTime(job.runAt, now) : `due, waiting ${formatAge(-delta) === 'now' ? '< 1 s' : formatAge(-delta)}`;
+}
+
+/** A retry whose run_at has passed is due now ("due (retry)"): the overview counts it in Ready. */
+export const isDueRetry = (job: { state: JobState; runAt: string }, now: number): boolean =>
+  job.state === 'retrying' && Date.parse(job.runAt) <= now;
 
 const TYPES = new Map<string, ErrorTypeInfo>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t]));
 

@@ -1,0 +1,165 @@
+import type { HistorySummary } from '../../shared/model/history.ts';
+import type { PauseList } from '../../shared/model/control.ts';
+import type { StuckReport } from '../../shared/model/stuck.ts';
+import type { DueFigures, OverviewSnapshot, TroubleItem, TroubleSummary } from '../../shared/model/overview.ts';
+import { holdsStuckJobs } from '../stuck/pools.ts';
+
+/** Where the trouble comes from: the domains that already know it (the composition root wires each). */
+export interface TroubleSources {
+  /** The Stuck view's report (stuck jobs, pools and their liveness, blocked queues, tasks nobody runs). */
+  stuck(): Promise<StuckReport>;
+  /** Paused tasks and queues. */
+  pauses(): Promise<PauseList>;
+  /** The failure history of the last hour (per-minute buckets). */
+  failures(): Promise<HistorySummary>;
+}
+
+/** A spike: over the last SPIKE_MS, at least SPIKE_MIN failed attempts, SPIKE_SHARE of the attempts, and twice the rate before. */
+export const SPIKE_MS = 15 * 60_000;
+export const SPIKE_MIN = 5;
+export const SPIKE_SHARE = 0.2;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** The failed attempts of the last 15 minutes when they spike (see SPIKE_*), else null. */
+export function failureSpike(summary: HistorySummary): { failures: number; attempts: number; before: number } | null {
+  const to = Date.parse(summary.to);
+  let failures = 0;
+  let attempts = 0;
+  let earlier = 0;
+  let earlierMs = 0;
+  for (const b of summary.buckets) {
+    if (b.t >= to - SPIKE_MS) {
+      failures += b.failures;
+      attempts += b.failures + b.successes;
+    } else {
+      earlier += b.failures;
+      earlierMs += summary.bucketMs;
+    }
+  }
+  // The rate before, scaled to the same span (none before: any burst counts).
+  const before = earlierMs ? (earlier * SPIKE_MS) / earlierMs : 0;
+  if (failures < SPIKE_MIN || failures < attempts * SPIKE_SHARE || failures <= 2 * before) return null;
+  return { failures, attempts, before: Math.round(before) };
+}
+
+/** Sets each row's `heldByGone` from its running jobs per pool: Running then counts only live workers' jobs. */
+export function applyGonePools(snapshot: OverviewSnapshot, gone: ReadonlySet<string>): OverviewSnapshot {
+  const held = <T extends DueFigures>(row: T): T => {
+    let n = 0;
+    for (const [pool, jobs] of Object.entries(row.heldBy ?? {})) if (gone.has(pool)) n += jobs;
+    return { ...row, heldByGone: n };
+  };
+  return { ...snapshot, totals: held(snapshot.totals), byTask: snapshot.byTask.map(held), byQueue: snapshot.byQueue.map(held) };
+}
+
+async function read<T>(what: string, errors: string[], get: () => Promise<T>): Promise<T | null> {
+  try {
+    return await get();
+  } catch (error) {
+    errors.push(`${what}: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/**
+ * What needs attention now, in the order an operator should look: jobs stuck or held by gone workers, tasks
+ * with due jobs and no worker, blocked named queues, a failure spike, paused tasks and queues. Each item has its
+ * count and the list behind it. `snapshot` gives the counts of jobs held per pool (the same as Running's split).
+ */
+export async function readTrouble(sources: TroubleSources, snapshot: OverviewSnapshot | null): Promise<TroubleSummary> {
+  const errors: string[] = [];
+  const [stuck, pauses, failures] = await Promise.all([
+    read('stuck jobs', errors, () => sources.stuck()),
+    read('pauses', errors, () => sources.pauses()),
+    read('failure history', errors, () => sources.failures()),
+  ]);
+  const at = stuck?.at ?? new Date().toISOString();
+  // Due jobs end before the time of the list: the Jobs view's run_at bound is exclusive.
+  const dueBefore = new Date(Date.parse(at) + 1000).toISOString();
+  const items: TroubleItem[] = [];
+  const gonePools = stuck ? stuck.pools.filter(holdsStuckJobs) : [];
+  const gone = new Set(gonePools.map((p) => p.poolId));
+  let stuckBadge = 0;
+
+  if (stuck && stuck.stuckTotal > 0) {
+    stuckBadge += stuck.stuckTotal;
+    items.push({
+      kind: 'stuck',
+      subject: null,
+      count: stuck.stuckTotal,
+      title: `${plural(stuck.stuckTotal, 'job')} stuck`,
+      detail: 'Locked longer than the task’s threshold, or held by a worker that is gone.',
+      severity: 'critical',
+      link: { path: 'stuck' },
+    });
+  }
+  const heldByGone = snapshot ? applyGonePools(snapshot, gone).totals.heldByGone! : gonePools.reduce((n, p) => n + p.lockedJobs, 0);
+  if (heldByGone > 0) {
+    items.push({
+      kind: 'gone',
+      subject: null,
+      count: heldByGone,
+      title: `${plural(heldByGone, 'job')} held by ${gonePools.length === 1 ? 'a gone worker' : `${gonePools.length} gone workers`}`,
+      detail: 'Not counted as Running: no live worker runs them. Unlock them in the Stuck view to run them again.',
+      severity: 'critical',
+      link: { path: 'stuck' },
+    });
+  }
+  for (const d of stuck?.due ?? []) {
+    if (d.verdict !== 'no-worker') continue;
+    stuckBadge += d.due;
+    items.push({
+      kind: 'no-worker',
+      subject: d.task,
+      count: d.due,
+      title: `${plural(d.due, 'due job')} of ${d.task}, no worker`,
+      detail: 'None of its jobs runs and the oldest due one keeps waiting: probably no running worker supports this task.',
+      severity: 'critical',
+      link: { path: 'jobs', params: { task: d.task, state: 'ready,retrying', runAtTo: dueBefore } },
+    });
+  }
+  for (const q of stuck?.blockedQueues ?? []) {
+    stuckBadge += q.waiting;
+    items.push({
+      kind: 'blocked-queue',
+      subject: q.queue,
+      count: q.waiting,
+      title: `Queue ${q.queue} blocked, ${plural(q.waiting, 'job')} waiting`,
+      detail: q.lockedBy ? `Its lock is held by ${q.lockedBy}, which is gone or has held it too long.` : 'Its lock is held with no holder.',
+      severity: 'warning',
+      link: { path: 'jobs', params: { queue: q.queue } },
+    });
+  }
+  const spike = failures ? failureSpike(failures) : null;
+  if (spike) {
+    items.push({
+      kind: 'failure-spike',
+      subject: null,
+      count: spike.failures,
+      title: `${plural(spike.failures, 'failed attempt')} in 15 min`,
+      detail: `${Math.round((spike.failures / Math.max(1, spike.attempts)) * 100)}% of attempts failed (about ${spike.before} in the 15 min before).`,
+      severity: 'warning',
+      link: { path: 'failures', params: { window: '1h' } },
+    });
+  }
+  for (const p of pauses?.pauses ?? []) {
+    items.push({
+      kind: 'paused',
+      subject: p.name,
+      count: p.parkedJobs,
+      title: `${p.kind === 'task' ? 'Task' : 'Queue'} ${p.name} paused, ${plural(p.parkedJobs, 'job')} held back`,
+      detail: p.until ? `Until ${p.until}.` : 'Until resumed.',
+      severity: 'info',
+      link: { path: 'jobs', params: p.kind === 'task' ? { task: p.name } : { queue: p.name } },
+    });
+  }
+  return {
+    at,
+    items,
+    stuckBadge,
+    failuresBadge: spike?.failures ?? 0,
+    gonePools: [...gone],
+    errors,
+  };
+}

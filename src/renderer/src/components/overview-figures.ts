@@ -1,0 +1,66 @@
+import type { JobState, StateCounts } from '../../../shared/model/job-state.ts';
+import type { DueFigures } from '../../../shared/model/overview.ts';
+import { href } from '../router.ts';
+import { formatAge } from '../format.ts';
+
+/**
+ * How the overview shows the five exclusive states (the rule is stated under the cards):
+ * - Ready: every job due now: never tried, plus retries whose run_at has passed ("due (retry)");
+ * - Waiting to retry: retries whose time has not come;
+ * - Running: jobs held by live workers; jobs held by gone ones are counted apart (`gone`).
+ */
+export interface ShownCounts {
+  ready: number;
+  /** Of `ready`, retries that are due. */
+  dueRetries: number;
+  scheduled: number;
+  running: number;
+  gone: number;
+  retrying: number;
+  failed: number;
+  total: number;
+}
+
+export function shownCounts(c: StateCounts & DueFigures): ShownCounts {
+  const dueRetries = Math.min(c.dueRetries ?? 0, c.retrying);
+  const gone = Math.min(c.heldByGone ?? 0, c.running);
+  return {
+    ready: c.ready + dueRetries,
+    dueRetries,
+    scheduled: c.scheduled,
+    running: c.running - gone,
+    gone,
+    retrying: c.retrying - dueRetries,
+    failed: c.failed,
+    total: c.total,
+  };
+}
+
+export type ListKey = JobState | 'total';
+
+/** Where a row's jobs live: a task or a named queue (or every job). */
+export type Scope = { task: string } | { queue: string } | Record<string, never>;
+
+/**
+ * The Jobs view's filtered list behind a figure (`#/jobs?state=…&task=…`). The count's time splits the retries:
+ * due ones end there (`runAtTo` is exclusive), the ones not due yet start there (`runAtFrom` is inclusive).
+ */
+export function listHref(key: ListKey, scope: Scope, at: string): string {
+  const params: Record<string, string> = { ...scope };
+  const bound = new Date(Date.parse(at) + 1).toISOString();
+  if (key === 'ready') Object.assign(params, { state: 'ready,retrying', runAtTo: bound });
+  else if (key === 'retrying') Object.assign(params, { state: 'retrying', runAtFrom: bound });
+  else if (key !== 'total') params.state = key;
+  return href('jobs', params);
+}
+
+/** `7 min`, `—` when nothing waits. */
+export const waitText = (ms: number | null | undefined): string =>
+  ms === null || ms === undefined ? '—' : formatAge(ms) === 'now' ? '< 1 s' : formatAge(ms);
+
+/** Wait figures shorter than a second read as milliseconds. */
+export function shortWait(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatAge(ms);
+}
