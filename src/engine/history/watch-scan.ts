@@ -53,7 +53,7 @@ interface WatchedJobRowSql {
   run_at_ms: number;
 }
 
-/** The jobs of some id ranges: index range scans on the primary key, error texts cut in Postgres. */
+/** The jobs of some id ranges, by id: index range scans on the primary key, error texts cut in Postgres. */
 export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<WatchedJobRow[]> {
   if (buckets.length === 0) return [];
   const { rows } = await pool.query<WatchedJobRowSql>(
@@ -65,7 +65,8 @@ export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<Wa
      from unnest($1::int8[]) as b(n)
      join graphile_worker._private_jobs j on j.id >= (b.n << ${BUCKET_SHIFT}) and j.id < ((b.n + 1) << ${BUCKET_SHIFT})
      join graphile_worker._private_tasks t on t.id = j.task_id
-     left join graphile_worker._private_job_queues q on q.id = j.job_queue_id`,
+     left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+     order by j.id`,
     [buckets],
   );
   return rows.map((r) => ({

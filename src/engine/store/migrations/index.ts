@@ -10,6 +10,7 @@ import { usage } from './009-usage.ts';
 import { verdictsBreakers } from './010-verdicts-breakers.ts';
 import { alerts } from './011-alerts.ts';
 import { processIdentity } from './012-process-identity.ts';
+import { rollupsPerTransaction } from './016-rollups-per-transaction.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -31,4 +32,5 @@ export const MIGRATIONS: Migration[] = [
   verdictsBreakers,
   alerts,
   processIdentity,
+  rollupsPerTransaction,
 ];
