@@ -9,7 +9,6 @@ import type { Migration } from './index.ts';
  * rows: an uncounted row is folded as it is when its turn comes, or never if deleted first.
  * Existing data keeps its counts: every attempt present now was counted by the old trigger, so the mark starts at
  * the highest id present (or the highest ever handed out, whichever is larger).
- * The watcher's copy gets a partial index on the jobs the stuck report wants (locked or out of attempts).
  */
 export const rollupsPerTransaction: Migration = {
   id: 16,
@@ -44,7 +43,5 @@ export const rollupsPerTransaction: Migration = {
       values (new.connection_id, new.at / 900000, new.task, new.error_type, 1)
       on conflict (connection_id, slot, task, error_type) do update set n = n + 1;
     end;
-
-    create index watch_jobs_held on watch_jobs (connection_id, job_id) where locked = 1 or attempts >= max_attempts;
   `,
 };
