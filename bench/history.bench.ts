@@ -28,7 +28,7 @@ function median(times: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function seedJobs(pool: pg.Pool): Promise<void> {
+export async function seedJobs(pool: pg.Pool): Promise<void> {
   await pool.query(
     `insert into graphile_worker._private_tasks (identifier) values ('generate_insight'), ('enrich_record'), ('summarize') on conflict do nothing`,
   );

@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/engine/store/migrations/index.ts';
 import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
 import { exactAttemptsRepo, type ExactAttempt } from '../../src/engine/history/exact-attempts.ts';
 import { applyBuckets } from '../../src/engine/history/watch-apply.ts';
+import { failureRollup } from '../../src/engine/history/failure-rollup.ts';
 import { settleVanished } from '../../src/engine/history/watch-settle.ts';
 import type { WatchedJobRow } from '../../src/engine/history/watch-scan.ts';
 
@@ -200,6 +201,8 @@ test('migration 8 (exact attempts) keeps the failure history and its rollup', (t
     `insert into failure_attempts (connection_id, job_id, generation, task, attempt, at, error, error_type, source)
      values (?, 2, 0, 'task', 1, ?, 'bang', 'other', 'companion')`,
   ).run(C, T0 + 1);
+  // New rows are counted when the rollup is folded (each writer's transaction, and every reader, does it).
+  failureRollup(db).fold();
   assert.deepEqual(db.prepare('select n from failure_quarters').all(), [{ n: 2 }], 'the rollup counts old and new rows');
   assert.equal((db.prepare('select max(id) as id from failure_attempts').get() as { id: number }).id, 2, 'ids go on from the old ones');
 });

@@ -3,6 +3,7 @@ import type { Db } from '../store/db.ts';
 import type { CompanionAttempt } from './companion-rows.ts';
 import type { ExactAttemptsRepo, RecordedAttempt } from './exact-attempts.ts';
 import type { ReportingPool } from './reporting-pools.ts';
+import { failureRollup } from './failure-rollup.ts';
 
 /** A heartbeat this many intervals late: the pool is no longer live (as the Workers view judges it). */
 const MISSED_HEARTBEATS = 3;
@@ -23,6 +24,7 @@ export function companionStore(db: Db, connectionId: string) {
     `insert into companion_pools (connection_id, pool_id, host, pid, seen_at) values (?, ?, ?, ?, ?)
      on conflict (connection_id, pool_id) do update set host = excluded.host, pid = excluded.pid, seen_at = excluded.seen_at`,
   );
+  const rollup = failureRollup(db);
   const recordAll = db.transaction(
     (
       exact: ExactAttemptsRepo,
@@ -59,6 +61,7 @@ export function companionStore(db: Db, connectionId: string) {
       }
       // What the batch adds to other tables (the usage rollups), in the same transaction: once per batch, not per row.
       if (batch.length > 0) onBatch?.(batch);
+      rollup.fold();
       return { recorded, newPools, failed };
     },
   );

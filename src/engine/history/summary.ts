@@ -9,6 +9,7 @@ import {
   type TypeCount,
 } from '../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../shared/errors/index.ts';
+import { failureRollup } from './failure-rollup.ts';
 
 /** Chart resolution per window: 60, 96, 84 and 60 buckets. */
 const BUCKET_MS: Record<HistoryWindow, number> = {
@@ -20,7 +21,7 @@ const BUCKET_MS: Record<HistoryWindow, number> = {
 
 /**
  * Where failure counts come from: the attempts themselves for the last hour (per-minute buckets), the
- * 15-minute rollup kept by triggers for longer windows (their buckets are whole multiples of 15 minutes).
+ * 15-minute rollup (failure-rollup.ts) for longer windows (their buckets are whole multiples of 15 minutes).
  */
 function failureSource(window: HistoryWindow) {
   return window === '1h'
@@ -53,6 +54,8 @@ export function summarize(
   };
   const taskCond = task ? 'and task = @task' : '';
   const f = failureSource(window);
+  // Attempts written by a path that has not folded them yet are counted before the rollup is read.
+  failureRollup(db).fold();
 
   const byType = db
     .prepare(

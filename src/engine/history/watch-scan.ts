@@ -53,7 +53,7 @@ interface WatchedJobRowSql {
   run_at_ms: number;
 }
 
-/** The jobs of some id ranges: index range scans on the primary key, error texts cut in Postgres. */
+/** The jobs of some id ranges, by id: index range scans on the primary key, error texts cut in Postgres. */
 export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<WatchedJobRow[]> {
   if (buckets.length === 0) return [];
   const { rows } = await pool.query<WatchedJobRowSql>(
@@ -68,6 +68,8 @@ export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<Wa
      left join graphile_worker._private_job_queues q on q.id = j.job_queue_id`,
     [buckets],
   );
+  // Sorted here: an ORDER BY makes the planner trade the index range scans for a parallel scan of the whole table.
+  rows.sort((a, b) => a.id - b.id);
   return rows.map((r) => ({
     id: r.id,
     task: r.task,

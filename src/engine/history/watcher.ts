@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
-import { applyBuckets, type ApplyResult } from './watch-apply.ts';
-import { bucketHashSql, fetchBuckets } from './watch-scan.ts';
+import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-apply.ts';
+import { BUCKET_SHIFT, bucketHashSql, fetchBuckets } from './watch-scan.ts';
 import { settleVanished } from './watch-settle.ts';
 
 /** Pools seen holding a job are remembered this long (history.status lists them). */
@@ -40,8 +40,16 @@ export interface ScanReport extends ApplyResult {
 }
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
-/** Id ranges fetched per round trip (up to ~8k jobs), each applied in its own short SQLite transaction. */
+/** Id ranges fetched per round trip (up to ~8k jobs): few round trips, and Postgres reads the next while SQLite writes. */
 const CHUNK = 64;
+/**
+ * Id ranges applied per SQLite transaction (up to ~1k jobs, a few ms): better-sqlite3 is synchronous, so a
+ * transaction holds the event loop; between two the loop runs (setImmediate), and a cheap call waits at most one.
+ */
+const APPLY_BUCKETS = 8;
+
+/** Lets the event loop run what is waiting (I/O callbacks, other calls) before the next synchronous step. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Watches one database for what other processes do to jobs: new jobs, takes, failures, reschedules and
@@ -56,6 +64,7 @@ export class DbWatcher {
   private failures = 0;
   private inFlight: Promise<void> | null = null;
   private hashSql: string | null = null;
+  private applier: BucketApplier | null = null;
   /** Pools seen holding jobs (graphile-worker's locked_by), with when: the workers this watcher sees at work. */
   private readonly pools = new Map<string, number>();
   last: ScanReport | null = null;
@@ -136,28 +145,46 @@ export class DbWatcher {
     for (const bucket of known.keys()) if (!hashes.has(bucket)) changed.add(bucket);
     const total: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
     const list = [...changed].sort((a, b) => a - b);
-    for (let i = 0; i < list.length && !this.closing; i += CHUNK) {
+    const apply = (this.applier ??= bucketApplier(db));
+    const fetchChunk = (i: number) => (i < list.length ? fetchBuckets(pool, list.slice(i, i + CHUNK)) : null);
+    // The next chunk is read from Postgres while this one is written to SQLite.
+    let next = fetchChunk(0);
+    for (let i = 0; next && !this.closing; i += CHUNK) {
+      const jobs = await next;
+      next = fetchChunk(i + CHUNK);
+      // A fetch failing while this chunk is written surfaces when it is awaited; until then it must not be unhandled.
+      next?.catch(() => {});
       const chunk = list.slice(i, i + CHUNK);
-      const jobs = await fetchBuckets(pool, chunk);
       const seenAt = Date.now();
       for (const j of jobs) if (j.poolId) this.pools.set(j.poolId, seenAt);
-      const r = applyBuckets(
-        {
-          db,
-          connectionId,
-          attempts: this.options.attempts,
-          classify: this.options.classify,
-          awaitsReport: this.options.awaitsReport,
-          now: Date.now(),
-        },
-        chunk,
-        jobs,
-        hashes,
-      );
-      total.newAttempts += r.newAttempts;
-      total.successes += r.successes;
-      total.removed += r.removed;
-      total.deferred += r.deferred;
+      // Rows arrive ordered by range (the query walks the ranges in order); cut them along the same lines.
+      let at = 0;
+      for (let k = 0; k < chunk.length; k += APPLY_BUCKETS) {
+        const part = chunk.slice(k, k + APPLY_BUCKETS);
+        const end = (part[part.length - 1] + 1) * 2 ** BUCKET_SHIFT;
+        let stop = at;
+        while (stop < jobs.length && jobs[stop].id < end) stop++;
+        const r = apply(
+          {
+            db,
+            connectionId,
+            attempts: this.options.attempts,
+            classify: this.options.classify,
+            awaitsReport: this.options.awaitsReport,
+            now: Date.now(),
+          },
+          part,
+          jobs.slice(at, stop),
+          hashes,
+        );
+        at = stop;
+        total.newAttempts += r.newAttempts;
+        total.successes += r.successes;
+        total.removed += r.removed;
+        total.deferred += r.deferred;
+        await yieldToLoop();
+      }
+      if (at !== jobs.length) throw new Error(`history watcher: ${jobs.length - at} rows outside the ranges asked for`);
     }
     const settled = settleVanished(
       db,

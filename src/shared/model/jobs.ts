@@ -102,7 +102,7 @@ export interface MatchCount {
   value: number;
   /** exact: counted now; snapshot: exact as of the monitor's last count (`at`); estimate: the planner's guess. */
   basis: 'exact' | 'snapshot' | 'estimate';
-  /** At least this many match (counted exactly up to the threshold). */
+  /** At least this many match (counted exactly up to the threshold; 0 when the count ran out of time). */
   atLeast: number;
   at: string;
 }

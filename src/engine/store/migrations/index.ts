@@ -11,6 +11,7 @@ import { verdictsBreakers } from './010-verdicts-breakers.ts';
 import { alerts } from './011-alerts.ts';
 import { processIdentity } from './012-process-identity.ts';
 import { finalOutcomes } from './013-final-outcomes.ts';
+import { rollupsPerTransaction } from './014-rollups-per-transaction.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -33,4 +34,5 @@ export const MIGRATIONS: Migration[] = [
   alerts,
   processIdentity,
   finalOutcomes,
+  rollupsPerTransaction,
 ];

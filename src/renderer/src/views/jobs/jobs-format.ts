@@ -40,14 +40,18 @@ export function errorTypeInfo(type: string): ErrorTypeInfo {
   );
 }
 
-/** "1,234 jobs", "≥ 10,000 · about 1.2M (estimate)", "12,000 as of 14:03:05". */
+/** "1,234 jobs", "about 1.2M jobs" (estimate, with a note), "12,000 jobs" (the monitor's count, as of its time). */
 export function describeCount(count: MatchCount): { text: string; note: string | null } {
   if (count.basis === 'exact') return { text: `${formatCount(count.value)} ${count.value === 1 ? 'job' : 'jobs'}`, note: null };
   if (count.basis === 'snapshot') {
     return { text: `${formatCount(count.value)} jobs`, note: `monitor's count as of ${formatClock(count.at)}` };
   }
   return {
-    text: `≈ ${formatCount(count.value)} jobs`,
-    note: `estimate: over ${formatCount(count.atLeast - 1)} match, the planner guesses the rest`,
+    text: `about ${formatCount(count.value)} jobs`,
+    // atLeast 0: the exact count ran out of time (a big table), nothing was counted.
+    note:
+      count.atLeast > 0
+        ? `estimate: over ${formatCount(count.atLeast - 1)} match, the planner guesses the rest`
+        : `estimate: the planner's guess (an exact count would take too long)`,
   };
 }
