@@ -36,7 +36,7 @@ test('exact below the cap, labelled an estimate or the monitor’s count above i
   assert.equal(estimate.atLeast, EXACT_COUNT_LIMIT + 1, 'counted exactly up to the cap');
   assert.ok(estimate.value > EXACT_COUNT_LIMIT);
 
-  const snapshot = await monitorCounts(db.pool);
+  const { snapshot } = await monitorCounts(db.pool);
   const many = await countJobs(db.pool, { tasks: ['many'] }, snapshot);
   assert.deepEqual(
     [many.value, many.basis, many.atLeast, many.at],
@@ -48,7 +48,7 @@ test('exact below the cap, labelled an estimate or the monitor’s count above i
 });
 
 test('on a big table, the monitor’s count above the cap answers without counting; small counts stay exact', async () => {
-  const snapshot = await monitorCounts(db.pool);
+  const { snapshot } = await monitorCounts(db.pool);
   const big = { smallTableJobs: 1000, budgetMs: 60_000 };
   const many = await countJobs(db.pool, { tasks: ['many'] }, snapshot, undefined, big);
   assert.deepEqual([many.value, many.basis, many.atLeast], [EXACT_COUNT_LIMIT + 2000, 'snapshot', 0], 'nothing counted now');
