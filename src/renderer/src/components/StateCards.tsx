@@ -109,8 +109,13 @@ function extraLine(k: CardKey, shown: ShownCounts | null): ReactNode {
   }
   if (k === 'running' && shown.gone > 0) {
     return (
-      <a className="card-trend card-apart" href={href('stuck')} data-testid="count-running-gone">
-        + {formatCount(shown.gone)} held by gone workers
+      <a
+        className="card-trend card-apart"
+        href={href('stuck')}
+        data-testid="count-running-gone"
+        title={`${formatCount(shown.gone)} more held by workers that are gone: not running (open the Stuck view)`}
+      >
+        + {formatCount(shown.gone)} on gone workers
       </a>
     );
   }
