@@ -236,7 +236,9 @@ export function createEngine(options: EngineOptions): Engine {
     sessions,
     runnerRunning: () => hosted.poolId() !== null,
     crontab: (session) =>
-      hooks.flatMap((d) => (d.hooks.crontab?.(session) ?? []).map((line) => ({ line, source: d.name === 'backfill' ? 'backfill' : 'runner' }) as const)),
+      hooks.flatMap((d) =>
+        (d.hooks.crontab?.(session) ?? []).map((line) => ({ line, source: d.name === 'backfill' ? 'backfill' : 'runner' }) as const),
+      ),
   });
 
   const alerts: AlertsDomain = createAlerts({

@@ -22,7 +22,9 @@ export function defaultDataDir(): string {
 export function dataDirProblem(dir: string, named: boolean): string | null {
   const stat = statSync(dir, { throwIfNoEntry: false });
   if (!stat) {
-    return named ? `the data directory ${dir} does not exist: create it first (mkdir -p ${dir}), or leave out --data-dir for the default` : null;
+    return named
+      ? `the data directory ${dir} does not exist: create it first (mkdir -p ${dir}), or leave out --data-dir for the default`
+      : null;
   }
   if (!stat.isDirectory()) return `cannot open the data directory ${dir}: it is a file, not a folder`;
   return null;

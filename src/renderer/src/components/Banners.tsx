@@ -34,7 +34,8 @@ export function Banners() {
       {c.state === 'offline' && (
         <Banner kind="warning" testId="banner-offline" title="Database unreachable">
           since {offlineSince ? `${formatClock(offlineSince)} (${formatAge(now - offlineSince)})` : 'a moment ago'} — showing the last
-          snapshot from {c.lastSnapshotAt ? formatClock(c.lastSnapshotAt) : 'before the loss'}; {c.retry ? describeRetry(c.retry, now) : `reconnecting (attempt ${c.retries})`}.
+          snapshot from {c.lastSnapshotAt ? formatClock(c.lastSnapshotAt) : 'before the loss'};{' '}
+          {c.retry ? describeRetry(c.retry, now) : `reconnecting (attempt ${c.retries})`}.
           {c.error && <span className="banner-error-text">{c.error}</span>}
         </Banner>
       )}

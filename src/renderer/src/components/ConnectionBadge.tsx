@@ -15,7 +15,7 @@ const STATE_LABELS: Record<ConnectionState, string> = {
 function RetryCountdown({ retry }: { retry: ConnectionRetry }) {
   const now = useNow();
   return (
-    <span className="conn-retry" data-testid="conn-retry">
+    <span className="conn-url conn-retry" data-testid="conn-retry">
       {describeRetry(retry, now)}
     </span>
   );
