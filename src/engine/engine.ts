@@ -25,6 +25,7 @@ import { createBackfill } from './backfill/domain.ts';
 import { createControl } from './control/domain.ts';
 import { createBreaker } from './breaker/domain.ts';
 import { createWorkers } from './workers/domain.ts';
+import { createCron } from './cron/domain.ts';
 import { createPoolLiveness } from './workers/pool-liveness.ts';
 import { createUsage, type UsageDomain } from './usage/domain.ts';
 import { createAlerts, type AlertsDomain, type AlertsOptions } from './alerts/domain.ts';
@@ -242,6 +243,16 @@ export function createEngine(options: EngineOptions): Engine {
     ownPools: () => ownPools.all(),
   });
 
+  // The hosted runner's crontab as the domains give it (backfill's schedules, and any other domain's lines).
+  const cron = createCron({
+    sessions,
+    runnerRunning: () => hosted.poolId() !== null,
+    crontab: (session) =>
+      hooks.flatMap((d) =>
+        (d.hooks.crontab?.(session) ?? []).map((line) => ({ line, source: d.name === 'backfill' ? 'backfill' : 'runner' }) as const),
+      ),
+  });
+
   const alerts: AlertsDomain = createAlerts({
     db,
     log,
@@ -280,6 +291,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...recovery.handlers,
     ...backfill.handlers,
     ...workers.handlers,
+    ...cron.handlers,
     ...usage.handlers,
     ...control.handlers,
     ...breaker.handlers,

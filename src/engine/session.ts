@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ConnectionProfile } from '../shared/model/connection.ts';
-import type { ConnectionStatus } from '../shared/model/status.ts';
+import { scheduledRetry, type ConnectionStatus } from '../shared/model/status.ts';
 import type { OverviewSnapshot } from '../shared/model/overview.ts';
 import { OpError } from '../shared/contract/index.ts';
 import { Monitor } from './monitor/monitor.ts';
@@ -53,6 +53,7 @@ export class Session {
       readOnlyReason: profile.readOnly ? 'This connection is marked read-only' : null,
       lastSnapshotAt: null,
       retries: 0,
+      retry: null,
     };
   }
 
@@ -93,6 +94,7 @@ export class Session {
     this.status.state = 'online';
     this.status.error = null;
     this.status.retries = 0;
+    this.status.retry = null;
     this.hooks.onStatus(this.status);
   }
 
@@ -106,11 +108,12 @@ export class Session {
           this.status.state = 'online';
           this.status.error = null;
           this.status.retries = 0;
+          this.status.retry = null;
           this.hooks.onStatus(this.status);
         }
         this.hooks.onSnapshot(snapshot);
       },
-      onError: (error) => this.lost(error),
+      onError: (error, retryInMs) => this.lost(error, retryInMs),
     });
     this.monitor.start();
   }
@@ -131,11 +134,12 @@ export class Session {
   }
 
   /** The monitor failed to count: the database is unreachable (it retries on its own, with backoff). */
-  private lost(error: Error): void {
+  private lost(error: Error, retryInMs: number): void {
     if (this.closed) return;
     this.status.state = 'offline';
     this.status.error = describePgError(error, this.where);
     this.status.retries += 1;
+    this.status.retry = scheduledRetry(this.status.retries, retryInMs);
     this.hooks.onStatus(this.status);
   }
 

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createEngine, type Engine } from '../engine/index.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
-import { defaultDataDir } from './data-dir.ts';
+import { dataDirProblem, defaultDataDir } from './data-dir.ts';
+import { reportConnection } from './connection-report.ts';
 import { parseTarget } from '../engine/pg/connection-string.ts';
 
 const HELP = `Jobdeck web mode: serves the console to a browser on 127.0.0.1.
@@ -31,8 +32,9 @@ function exitWith(message: string): never {
   process.exit(1);
 }
 
+/** Bad input on the command line: one line (the options are one `--help` away), exit code 2. */
 function fail(message: string): never {
-  console.error(`jobdeck: ${message}\n\n${HELP}`);
+  console.error(`jobdeck: ${message} (npm run serve -- --help lists the options)`);
   process.exit(2);
 }
 
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) fail('--concurrency must be 1..64');
 
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const dataDirError = dataDirProblem(dataDir, values['data-dir'] !== undefined);
+  if (dataDirError) exitWith(dataDirError);
   const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
   let engine: Engine;
   try {
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
       console.error('jobdeck: shutdown took longer than 30 s; exiting');
       process.exit(1);
     }, 30_000).unref();
+    stopReporting();
     const report = await engine.stop(10_000);
     if (report.aborted) console.log(`aborted ${report.aborted} running job(s); graphile-worker will retry them`);
     await server.close();
@@ -122,6 +127,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   console.log(`Jobdeck data directory: ${dataDir}`);
+  // The connection's trouble in the terminal too: "database unreachable …: retrying in 4 s (attempt 3)".
+  const stopReporting = reportConnection(engine, (line) => console.error(line));
   try {
     await engine.start({
       databaseUrl,
@@ -131,9 +138,9 @@ async function main(): Promise<void> {
       concurrency,
       taskDirectory: values['task-directory'] ? path.resolve(values['task-directory']) : undefined,
     });
-  } catch (error) {
-    // The console still opens: it shows the error and lets the operator pick another connection.
-    console.error(`jobdeck: could not connect: ${String((error as Error)?.message ?? error)}`);
+  } catch {
+    // The console still opens: it shows the error, retries the chosen database, and lets the operator pick another
+    // connection. The reporter above has printed the error and the retry.
   }
   const cluster = engine.embeddedCluster();
   if (cluster) {
@@ -141,7 +148,16 @@ async function main(): Promise<void> {
     // Loopback only, with a fixed local password: what a worker of the operator's needs to join the demo.
     console.log(`  your workers connect with DATABASE_URL=${cluster.connectionString}`);
   }
-  console.log(`\nJobdeck is ready. Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`);
+  const connection = engine.status().connection;
+  if (values.offline || connection.state === 'online') {
+    console.log(`\nJobdeck is ready. Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`);
+  } else {
+    // Not "ready": the console serves, but shows no queue until the database answers.
+    console.log(
+      `\nJobdeck is up, but not connected to ${connection.name ?? 'a database'} yet (it keeps retrying; the console shows when).` +
+        ` Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`,
+    );
+  }
 }
 
 main().catch((error) => {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,4 +13,19 @@ export function defaultDataDir(): string {
     default:
       return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Jobdeck');
   }
+}
+
+/**
+ * Why `dir` cannot be the data directory, in one line, or null when it can. The default one is created on first
+ * use; one the operator named must exist: a typo would otherwise start an empty console with no history.
+ */
+export function dataDirProblem(dir: string, named: boolean): string | null {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (!stat) {
+    return named
+      ? `the data directory ${dir} does not exist: create it first (mkdir -p ${dir}), or leave out --data-dir for the default`
+      : null;
+  }
+  if (!stat.isDirectory()) return `cannot open the data directory ${dir}: it is a file, not a folder`;
+  return null;
 }

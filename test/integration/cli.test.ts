@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../helpers/engine.ts';
+import { startTestPostgres } from '../helpers/postgres.ts';
+import { describeRetry, type EngineStatus } from '../../src/shared/model/status.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = ['--import', 'tsx', path.join(root, 'src/server/cli.ts')];
@@ -71,45 +74,163 @@ test('`serve --demo` prints a tokened URL, serves the API behind it, and stops c
   assert.throws(() => process.kill(postgresPid, 0), 'the embedded Postgres was stopped with Jobdeck');
 });
 
-test('bad command-line input is refused with a clear message and exit code 2', () => {
+/** Runs the CLI to its end and returns its exit code and output. */
+function runToEnd(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Exactly one line on stderr, `jobdeck: …`, no stack trace. */
+function assertOneLine(stderr: string, message: RegExp, what: string): void {
+  assert.doesNotMatch(stderr, /\n\s+at /, `no stack trace (${what}): ${stderr}`);
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line (${what}): ${stderr}`);
+  assert.match(lines[0], /^jobdeck: /);
+  assert.match(lines[0], message, what);
+}
+
+test('bad command-line input and bad URLs are refused in one clear line each, exit code 2', async () => {
   for (const [args, message] of [
     [['--port', 'eighty'], /--port must be a port number/],
     [['--demo', '--database-url', 'postgres://x@h/db'], /exclude each other/],
     [['--colour'], /Unknown option '--colour'/],
     [['--database-url', 'not-a-url'], /--database-url must start with postgres:\/\//],
+    [['--database-url', 'mysql://u@h/db'], /--database-url must start with postgres:\/\//],
     [['--database-url', 'postgres://u@h:notaport/db'], /--database-url: The connection string is not a valid URL/],
   ] as const) {
-    const result = spawnSync(process.execPath, [...cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    const result = await runToEnd([...args]);
     assert.equal(result.status, 2, args.join(' '));
-    assert.match(result.stderr, message);
+    assertOneLine(result.stderr, message, args.join(' '));
+    assert.equal(result.stdout, '', 'nothing else printed');
   }
 });
 
-test('a busy port or an unusable data directory gets one clear line, no stack trace, exit code 1', async () => {
+test('a busy port, a missing data folder or one that is a file gets one clear line, no stack trace, exit code 1', async () => {
   const busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
   const port = (busy.address() as { port: number }).port;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
   const notADir = path.join(dataDir, 'file');
   writeFileSync(notADir, 'not a folder');
+  const missing = path.join(dataDir, 'no-such-folder');
   try {
     for (const [args, message] of [
       [['--offline', '--port', String(port), '--data-dir', dataDir], new RegExp(`port ${port} is in use: choose another with --port`)],
-      [['--offline', '--data-dir', notADir], /cannot open the data directory/],
+      [['--port', String(port), '--data-dir', dataDir, '--no-runner'], new RegExp(`port ${port} is in use`)],
+      [['--offline', '--data-dir', notADir], /cannot open the data directory .*: it is a file, not a folder/],
+      [['--offline', '--data-dir', missing], /the data directory .*no-such-folder does not exist: create it first/],
     ] as const) {
-      const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [...cli, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('exit', (status) => resolve({ status, stderr }));
-      });
+      const result = await runToEnd([...args]);
       assert.equal(result.status, 1, args.join(' '));
-      assert.match(result.stderr, message);
-      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-      assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+      assertOneLine(result.stderr, message, args.join(' '));
+      assert.doesNotMatch(result.stdout, /ready/, 'never said ready');
     }
+    assert.equal(existsSync(missing), false, 'the missing folder was not created');
   } finally {
     busy.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+/** A CLI left running: its output so far, a wait for a pattern in it, the API behind its URL, and a stop. */
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, [...cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitForOutput = (pattern: RegExp, which: 'stdout' | 'stderr') =>
+    waitFor(`${pattern} on ${which}`, () => pattern.exec(out[which]), 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`);
+    });
+  return {
+    out,
+    waitForOutput,
+    async status(): Promise<EngineStatus> {
+      const url = new URL((await waitForOutput(/http:\/\/127\.0\.0\.1:\d+\/#token=\S+/, 'stdout'))[0]);
+      const token = url.hash.replace('#token=', '');
+      const response = await fetch(`${url.origin}/api/app.status`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: '{}',
+      });
+      return ((await response.json()) as { data: EngineStatus }).data;
+    },
+    async stop(): Promise<number | null> {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** A port nothing listens on: one the system gave out a moment ago, closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('an unreachable database at start: not "ready", and "retrying in N s (attempt k)" in the terminal and through the API', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
+  const port = await closedPort();
+  const run = startCli(['--database-url', `postgres://someone:secret@127.0.0.1:${port}/orders`, '--no-runner', '--data-dir', dataDir]);
+  try {
+    await run.waitForOutput(/Jobdeck is up, but not connected to orders on 127\.0\.0\.1 yet/, 'stdout');
+    assert.doesNotMatch(run.out.stdout, /Jobdeck is ready/);
+    // The first failure, then the retries as they come: each attempt gets its line, counted.
+    await run.waitForOutput(/retrying in \d+ s \(attempt 2\)/, 'stderr');
+    const lines = run.out.stderr.trim().split('\n');
+    assert.match(
+      lines[0],
+      new RegExp(
+        `^jobdeck: cannot connect to orders on 127\\.0\\.0\\.1: Cannot reach Postgres at 127\\.0\\.0\\.1:${port}.*; retrying in 1 s \\(attempt 1\\)$`,
+      ),
+    );
+    assert.match(lines[1], /; retrying in 2 s \(attempt 2\)$/);
+    assert.doesNotMatch(run.out.stderr, /\n\s+at |secret/, 'no stack trace, no password');
+    // What the console's top bar shows: the same retry, with when it is due.
+    const status = await run.status();
+    assert.equal(status.connection.state, 'error');
+    assert.equal(status.connection.name, 'orders on 127.0.0.1');
+    assert.match(status.connection.error ?? '', /Cannot reach Postgres/);
+    const retry = status.connection.retry;
+    assert.ok(retry && retry.attempt >= 2, JSON.stringify(status.connection));
+    assert.ok(retry.delayMs >= 2000);
+    assert.match(describeRetry(retry, Date.parse(retry.at) - retry.delayMs), /^retrying in \d+ s \(attempt \d+\)$/);
+  } finally {
+    const code = await run.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    assert.equal(code, 0, `clean exit after SIGTERM:\n${run.out.stderr}`);
+  }
+});
+
+test('a database lost while running: "lost …: retrying in N s (attempt k)" in the terminal and through the API', async () => {
+  const db = await startTestPostgres({ ownCluster: true });
+  db.pool.on('error', () => {});
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
+  const run = startCli(['--database-url', db.connectionString, '--no-runner', '--data-dir', dataDir]);
+  try {
+    await run.waitForOutput(/Jobdeck is ready/, 'stdout');
+    assert.equal((await run.status()).connection.retry, null, 'no retry while online');
+    await db.pool.end();
+    await db.server.stop();
+    await run.waitForOutput(/^jobdeck: lost .+: .+; retrying in \d+ s \(attempt 2\)$/m, 'stderr');
+    const status = await run.status();
+    assert.equal(status.connection.state, 'offline');
+    assert.ok(status.connection.retry && status.connection.retry.attempt >= 2, JSON.stringify(status.connection));
+    assert.doesNotMatch(run.out.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    await run.stop();
+    await db.server.stop().catch(() => {});
+    rmSync(db.tmpDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runMigrations } from 'graphile-worker';
 import type { ConnectionProfile } from '../../shared/model/connection.ts';
-import type { ConnectionStatus } from '../../shared/model/status.ts';
+import { scheduledRetry, type ConnectionRetry, type ConnectionStatus } from '../../shared/model/status.ts';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import { EMBEDDED_PROFILE_ID, type ConnectionsRepo } from './repo.ts';
@@ -44,6 +44,8 @@ export class Connector implements Sessions {
   /** The last connection attempt that failed, shown until another one succeeds. */
   private connectionError: { profile: ConnectionProfile; message: string } | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** The next start-up retry of the connection that failed, shown as "retrying in N s (attempt k)". */
+  private retryState: (ConnectionRetry & { profileId: string }) | null = null;
   private stopped = false;
 
   constructor(private readonly ctx: ConnectorContext) {}
@@ -83,7 +85,8 @@ export class Connector implements Sessions {
         schema: null,
         readOnlyReason: null,
         lastSnapshotAt: null,
-        retries: 0,
+        retries: this.retryState ? this.retryState.attempt - 1 : 0,
+        retry: this.retryState && { attempt: this.retryState.attempt, at: this.retryState.at, delayMs: this.retryState.delayMs },
       }
     );
   }
@@ -128,7 +131,12 @@ export class Connector implements Sessions {
     const profile = this.ctx.repo.get(profileId);
     if (!profile) throw new OpError('not_found', `No saved connection with id ${profileId}`);
     await this.close();
-    this.connectionError = null;
+    // Another connection chosen: the retries of the one that failed stop showing (and stop, see retry()). A retry
+    // of the same one keeps its error on show until it succeeds.
+    if (this.retryState?.profileId !== profileId) {
+      this.retryState = null;
+      this.connectionError = null;
+    }
     if (profile.kind === 'embedded') await this.ensureEmbedded();
     if (password !== undefined) this.memoryPasswords.set(profileId, password);
     const session = new Session(profile, this.connectionStringFor(profile, password), {
@@ -143,6 +151,8 @@ export class Connector implements Sessions {
       throw error;
     }
     this.session = session;
+    this.retryState = null;
+    this.connectionError = null;
     this.ctx.onStatus();
     await this.ctx.opened(session);
   }
@@ -203,6 +213,8 @@ export class Connector implements Sessions {
    */
   private retry(profileId: string, attempt = 0): void {
     const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
+    this.retryState = { profileId, ...scheduledRetry(attempt + 1, delay) };
+    this.ctx.onStatus();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       // Anything but "still failing on this connection" means the operator moved on.
@@ -216,6 +228,7 @@ export class Connector implements Sessions {
   async stop(): Promise<StopReport> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryState = null;
     return this.close();
   }
 

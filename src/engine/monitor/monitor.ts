@@ -7,8 +7,8 @@ export interface MonitorOptions {
   pool: pg.Pool;
   /** Called with every fresh snapshot. */
   onSnapshot(snapshot: OverviewSnapshot): void;
-  /** Called when a count fails (the database went away, a privilege is missing, ...). */
-  onError(error: Error): void;
+  /** Called when a count fails (the database went away, a privilege is missing, ...), with the wait before the next try. */
+  onError(error: Error, retryInMs: number): void;
   /** Fastest refresh; slowed down when counting is expensive, so a big table is not scanned back to back. */
   minIntervalMs?: number;
 }
@@ -79,8 +79,8 @@ export class Monitor {
         // Keep counting to at most ~10% of the database's time.
         delay = Math.max(delay, snapshot.queryMs * 10);
       } catch (error) {
-        if (!this.stopped) this.options.onError(error as Error);
         delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
+        if (!this.stopped) this.options.onError(error as Error, delay);
       } finally {
         this.inFlight = null;
         if (!this.stopped) this.timer = setTimeout(() => void this.tick(), Math.min(delay, 30_000));

@@ -16,6 +16,7 @@ const views = {
   stuck: () => import('./views/stuck/StuckView.tsx').then((m) => m.StuckView),
   backfill: () => import('./views/backfill/BackfillView.tsx').then((m) => m.BackfillView),
   audit: () => import('./views/audit/AuditView.tsx').then((m) => m.AuditView),
+  cron: () => import('./views/cron/CronView.tsx').then((m) => m.CronView),
   connections: () => import('./views/ConnectionsView.tsx').then((m) => m.ConnectionsView),
 } satisfies Record<string, () => Promise<ComponentType<ViewProps>>>;
 
@@ -49,6 +50,7 @@ export const ROUTES: RouteDef[] = [
   { path: 'jobs', label: 'Jobs', group: 'Operate', icon: 'jobs', view: lazyView(views.jobs) },
   { path: 'stuck', label: 'Stuck', group: 'Operate', icon: 'stuck', view: lazyView(views.stuck) },
   { path: 'backfill', label: 'Backfill', group: 'Operate', icon: 'backfill', view: lazyView(views.backfill) },
+  { path: 'cron', label: 'Cron', group: 'Operate', icon: 'cron', view: lazyView(views.cron) },
   { path: 'audit', label: 'Audit log', group: 'Operate', icon: 'audit', view: lazyView(views.audit) },
   { path: 'connections', label: 'Connections', group: 'Setup', icon: 'connections', view: lazyView(views.connections) },
 ];

@@ -4,6 +4,7 @@ import { appOps } from './app.ts';
 import { backfillOps } from './backfill.ts';
 import { connectionOps } from './connections.ts';
 import { controlOps } from './control.ts';
+import { cronOps } from './cron.ts';
 import { jobOps } from './jobs.ts';
 import { historyOps } from './history.ts';
 import { overviewOps } from './overview.ts';
@@ -28,6 +29,7 @@ export const contract = {
   ...backfillOps,
   ...connectionOps,
   ...controlOps,
+  ...cronOps,
   ...jobOps,
   ...historyOps,
   ...runnerOps,

@@ -27,6 +27,28 @@ export interface ConnectionStatus {
   lastSnapshotAt: string | null;
   /** Reconnect attempts since the connection was lost. */
   retries: number;
+  /** While the database does not answer: the next attempt and when it is due; null otherwise. */
+  retry: ConnectionRetry | null;
+}
+
+/** "retrying in N s (attempt k)": `attempt` counts the tries after the first failure (1 for the first retry). */
+export interface ConnectionRetry {
+  attempt: number;
+  /** When the next attempt starts (ISO time). */
+  at: string;
+  /** The wait before it, as chosen when it was scheduled (ms). */
+  delayMs: number;
+}
+
+/** The retry due `delayMs` from now: one shape for the start-up retries and for a lost connection's. */
+export function scheduledRetry(attempt: number, delayMs: number, now = Date.now()): ConnectionRetry {
+  return { attempt, at: new Date(now + delayMs).toISOString(), delayMs };
+}
+
+/** "retrying in 4 s (attempt 3)": the words the console and the terminal show for a retry. */
+export function describeRetry(retry: ConnectionRetry, now = Date.now()): string {
+  const seconds = Math.max(0, Math.ceil((Date.parse(retry.at) - now) / 1000));
+  return seconds > 0 ? `retrying in ${seconds} s (attempt ${retry.attempt})` : `retrying now (attempt ${retry.attempt})`;
 }
 
 export type RunnerState = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';

@@ -6,6 +6,7 @@ import { useNow } from '../hooks/useNow.ts';
 import { formatAge, formatClock } from '../format.ts';
 import { href } from '../router.ts';
 import { Banner } from './Banner.tsx';
+import { describeRetry } from '../../../shared/model/status.ts';
 import { StoreBanners } from './StoreBanners.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 
@@ -33,7 +34,8 @@ export function Banners() {
       {c.state === 'offline' && (
         <Banner kind="warning" testId="banner-offline" title="Database unreachable">
           since {offlineSince ? `${formatClock(offlineSince)} (${formatAge(now - offlineSince)})` : 'a moment ago'} — showing the last
-          snapshot from {c.lastSnapshotAt ? formatClock(c.lastSnapshotAt) : 'before the loss'}; reconnecting (attempt {c.retries}).
+          snapshot from {c.lastSnapshotAt ? formatClock(c.lastSnapshotAt) : 'before the loss'};{' '}
+          {c.retry ? describeRetry(c.retry, now) : `reconnecting (attempt ${c.retries})`}.
           {c.error && <span className="banner-error-text">{c.error}</span>}
         </Banner>
       )}
@@ -49,6 +51,7 @@ export function Banners() {
           }
         >
           <span className="banner-error-text">{c.error ?? 'The connection failed.'}</span>
+          {c.retry && <span data-testid="banner-retry"> Jobdeck keeps trying: {describeRetry(c.retry, now)}.</span>}
         </Banner>
       )}
       {c.state === 'none' && (

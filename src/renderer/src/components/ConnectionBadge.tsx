@@ -1,6 +1,7 @@
 import { href } from '../router.ts';
 import { useStatus } from '../data/use-op.ts';
-import type { ConnectionState } from '../../../shared/model/status.ts';
+import { useNow } from '../hooks/useNow.ts';
+import { describeRetry, type ConnectionRetry, type ConnectionState } from '../../../shared/model/status.ts';
 
 const STATE_LABELS: Record<ConnectionState, string> = {
   none: 'Not connected',
@@ -10,11 +11,21 @@ const STATE_LABELS: Record<ConnectionState, string> = {
   error: 'Connection failed',
 };
 
-/** The active database: state dot, name, masked URL, server and schema version. */
+/** "retrying in 4 s (attempt 3)", counting down each second. */
+function RetryCountdown({ retry }: { retry: ConnectionRetry }) {
+  const now = useNow();
+  return (
+    <span className="conn-url conn-retry" data-testid="conn-retry">
+      {describeRetry(retry, now)}
+    </span>
+  );
+}
+
+/** The active database: state dot, name, masked URL (or the retry in progress), server and schema version. */
 export function ConnectionBadge() {
   const connection = useStatus((s) => s.connection);
   if (!connection) return <div className="conn-badge" />;
-  const { state, name, display, serverVersion, schema } = connection;
+  const { state, name, display, serverVersion, schema, retry } = connection;
   return (
     <a className="conn-badge" href={href('connections')} title={`${STATE_LABELS[state]} — manage connections`}>
       <span className={`state-dot dot-${state}`} role="img" aria-label={STATE_LABELS[state]} />
@@ -23,7 +34,7 @@ export function ConnectionBadge() {
           {name ?? 'No connection'}
           <span className={`conn-state state-${state}`}>{STATE_LABELS[state]}</span>
         </span>
-        <span className="conn-url mono">{display ?? 'choose a database in Connections'}</span>
+        {retry ? <RetryCountdown retry={retry} /> : <span className="conn-url mono">{display ?? 'choose a database in Connections'}</span>}
       </span>
       {serverVersion && (
         <span className="conn-meta">

@@ -6,6 +6,7 @@ const PATHS = {
   failures: 'M12 3l9.5 17h-19zM12 10v4M12 17.5v.5',
   stuck: 'M12 21a9 9 0 100-18 9 9 0 000 18zM12 7v5l3 2',
   backfill: 'M4 12a8 8 0 0114-5.3M20 12a8 8 0 01-14 5.3M18 3v4h-4M6 21v-4h4',
+  cron: 'M4 6h16v14H4zM4 10h16M8 3v5M16 3v5M8 14h2M14 14h2',
   audit: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3',
   workers: 'M4 5h16v5H4zM4 14h16v5H4zM7 7.5h.5M7 16.5h.5',
   usage:
