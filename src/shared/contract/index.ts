@@ -5,6 +5,7 @@ import { backfillOps } from './backfill.ts';
 import { connectionOps } from './connections.ts';
 import { controlOps } from './control.ts';
 import { jobOps } from './jobs.ts';
+import { jobSearchOps } from './job-search.ts';
 import { historyOps } from './history.ts';
 import { overviewOps } from './overview.ts';
 import { runnerOps } from './runner.ts';
@@ -29,6 +30,7 @@ export const contract = {
   ...connectionOps,
   ...controlOps,
   ...jobOps,
+  ...jobSearchOps,
   ...historyOps,
   ...runnerOps,
   ...overviewOps,
