@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import { href } from './href.ts';
 
 /**
  * Hash routing (`#/overview`, `#/jobs?task=x`) so deep links work in web mode and in Electron's file:// page.
@@ -42,11 +43,7 @@ export function useRoute(): Route {
   return useSyncExternalStore(subscribe, snapshot);
 }
 
-/** `href('connections')` -> `#/connections`. */
-export function href(path: string, params?: Record<string, string>): string {
-  const query = params ? `?${new URLSearchParams(params)}` : '';
-  return `#/${path}${query}`;
-}
+export { href };
 
 /** Goes to a view; `replace` changes the address without a history entry (a view's own state, e.g. its window). */
 export function navigate(path: string, params?: Record<string, string>, options?: { replace?: boolean }): void {

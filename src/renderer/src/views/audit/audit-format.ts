@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../../../shared/model/audit.ts';
 import { JOB_STATE_LABELS, type JobState } from '../../../../shared/model/job-state.ts';
 import type { JobFilter } from '../../../../shared/model/jobs.ts';
-import { href } from '../../router.ts';
+import { href } from '../../href.ts';
 import { countOf, formatCount, formatDateTime } from '../../format.ts';
 import { filterToParams } from '../jobs/job-filter-url.ts';
 
