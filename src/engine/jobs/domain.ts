@@ -5,6 +5,7 @@ import { listJobs, countJobs } from './list-query.ts';
 import { getJobDetail } from './detail-query.ts';
 import { addJob } from './add.ts';
 import { addBatch } from './add-batch.ts';
+import { findJobs } from './search.ts';
 import { filterSource, idsSource, lockHolders, previewAction, runBulkAction, type ActionTarget, type BulkContext } from './bulk.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { aliveError, gateUnlock } from '../workers/unlock-gate.ts';
@@ -26,6 +27,7 @@ type Ops =
   | 'jobs.unlock'
   | 'jobs.add'
   | 'jobs.addBatch'
+  | 'jobs.find'
   | 'audit.list';
 
 export interface JobsContext {
@@ -121,6 +123,7 @@ export function createJobs(ctx: JobsContext): JobsDomain {
       'jobs.unlock': ({ target, force, actionId }) => unlock(target, force, actionId),
       'jobs.add': (input) => addJob(sessions.writable(), ctx.audit, input),
       'jobs.addBatch': (input) => addBatch(sessions.writable(), ctx.audit, input),
+      'jobs.find': ({ query, limit }) => findJobs({ records: history.records }, sessions.require(), query, limit),
       'audit.list': ({ limit, before, allConnections }) =>
         ctx.audit.list({ connectionId: allConnections ? null : (sessions.current()?.profile.id ?? null), limit, before }),
     },

@@ -1,9 +1,11 @@
 import { useSyncExternalStore } from 'react';
+import { href } from './href.ts';
 
 /**
  * Hash routing (`#/overview`, `#/jobs?task=x`) so deep links work in web mode and in Electron's file:// page.
- * The api module strips `#token=…` from the hash when it is imported; main.tsx imports it before anything
- * reads the route.
+ * Every view keeps what it shows in the address (`#/failures?window=7d&task=x`, `#/audit/12`,
+ * `#/backfill/<rule>`), so any state can be linked to. The api module strips `#token=…` from the hash when it
+ * is imported and whenever one is pasted later; main.tsx imports it before anything reads the route.
  */
 export interface Route {
   /** First path segment, e.g. `overview`. */
@@ -41,19 +43,29 @@ export function useRoute(): Route {
   return useSyncExternalStore(subscribe, snapshot);
 }
 
-/** `href('connections')` -> `#/connections`. */
-export function href(path: string, params?: Record<string, string>): string {
-  const query = params ? `?${new URLSearchParams(params)}` : '';
-  return `#/${path}${query}`;
+export { href };
+
+/** Goes to a view; `replace` changes the address without a history entry (a view's own state, e.g. its window). */
+export function navigate(path: string, params?: Record<string, string>, options?: { replace?: boolean }): void {
+  if (options?.replace) replaceRoute(path, params);
+  else location.hash = href(path, params);
 }
 
-export function navigate(path: string, params?: Record<string, string>): void {
-  location.hash = href(path, params);
-}
-
-/** Rewrites the address without a history entry (the default route on an empty hash). */
-export function replaceRoute(path: string): void {
-  history.replaceState(null, '', location.pathname + location.search + href(path));
+/** Rewrites the address without a history entry (the default route on an empty hash, a view's state). */
+export function replaceRoute(path: string, params?: Record<string, string>): void {
+  const next = href(path, params);
+  if (location.hash === next) return;
+  history.replaceState(null, '', location.pathname + location.search + next);
   current = parse(location.hash);
   window.dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
+/** The route's params with some changed (null or '' removes one), for a view that keeps its state in the address. */
+export function withParams(route: Route, changes: Record<string, string | null>): Record<string, string> {
+  const out = Object.fromEntries(route.params);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === '') delete out[k];
+    else out[k] = v;
+  }
+  return out;
 }

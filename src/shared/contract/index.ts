@@ -6,6 +6,7 @@ import { connectionOps } from './connections.ts';
 import { controlOps } from './control.ts';
 import { cronOps } from './cron.ts';
 import { jobOps } from './jobs.ts';
+import { jobSearchOps } from './job-search.ts';
 import { historyOps } from './history.ts';
 import { overviewOps } from './overview.ts';
 import { runnerOps } from './runner.ts';
@@ -31,6 +32,7 @@ export const contract = {
   ...controlOps,
   ...cronOps,
   ...jobOps,
+  ...jobSearchOps,
   ...historyOps,
   ...runnerOps,
   ...overviewOps,

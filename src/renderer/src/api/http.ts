@@ -3,17 +3,20 @@ import type { Transport } from './client.ts';
 
 const TOKEN_KEY = `jobdeck-token:${location.port}`;
 
+/** Said on `window` when a new token arrived in the fragment: the app reads everything again with it. */
+export const TOKEN_CHANGED_EVENT = 'jobdeck:token-changed';
+
 /**
  * The web-mode token arrives in the URL fragment (`#token=…`, never sent to a server); keep it for this
- * origin and take it out of the address bar.
+ * origin and take it out of the address bar. Returns the token found there, or null.
  */
-function takeToken(): string {
+function tokenFromHash(): string | null {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (match) {
-    localStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, '', location.pathname + location.search + location.hash.replace(/[#&]?token=[^&]+/, '').replace(/^&/, '#'));
-  }
-  return localStorage.getItem(TOKEN_KEY) ?? '';
+  if (!match) return null;
+  const token = decodeURIComponent(match[1]);
+  localStorage.setItem(TOKEN_KEY, token);
+  history.replaceState(null, '', location.pathname + location.search + location.hash.replace(/[#&]?token=[^&]+/, '').replace(/^&/, '#'));
+  return token;
 }
 
 const unauthorized: OpResult<never> = {
@@ -22,13 +25,24 @@ const unauthorized: OpResult<never> = {
 };
 
 export function httpTransport(): Transport {
-  const token = takeToken();
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  let token = tokenFromHash() ?? localStorage.getItem(TOKEN_KEY) ?? '';
+  const headers = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  /** Open event streams, restarted with the new token when one arrives. */
+  const streams = new Set<() => void>();
+  // A restarted server prints a new URL: pasted into this open tab it changes only the fragment, so no reload
+  // happens. Registered before the router's listener (this module is imported first), so the route never sees it.
+  window.addEventListener('hashchange', () => {
+    const next = tokenFromHash();
+    if (next === null || next === token) return;
+    token = next;
+    for (const restart of streams) restart();
+    window.dispatchEvent(new Event(TOKEN_CHANGED_EVENT));
+  });
   return {
     async call(name: OpName, input: unknown): Promise<OpResult<unknown>> {
       if (!token) return unauthorized;
       try {
-        const res = await fetch(`/api/${name}`, { method: 'POST', headers, body: JSON.stringify(input ?? {}) });
+        const res = await fetch(`/api/${name}`, { method: 'POST', headers: headers(), body: JSON.stringify(input ?? {}) });
         return (await res.json()) as OpResult<unknown>;
       } catch (error) {
         return { ok: false, error: { code: 'unavailable', message: `Jobdeck's server is not answering (${(error as Error).message})` } };
@@ -36,10 +50,11 @@ export function httpTransport(): Transport {
     },
     /** Server-sent events read with fetch (EventSource cannot send the token header); reconnects on loss. */
     subscribe(listener: (event: JobdeckEvent) => void) {
-      const controller = new AbortController();
+      let controller = new AbortController();
       const connect = async (attempt: number): Promise<void> => {
+        const { signal } = controller;
         try {
-          const res = await fetch('/api/events', { headers, signal: controller.signal });
+          const res = await fetch('/api/events', { headers: headers(), signal });
           if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
           attempt = 0;
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -61,12 +76,21 @@ export function httpTransport(): Transport {
             }
           }
         } catch {
-          if (controller.signal.aborted) return;
+          if (signal.aborted) return;
         }
-        if (!controller.signal.aborted) setTimeout(() => void connect(attempt + 1), Math.min(500 * 2 ** attempt, 10_000));
+        if (!signal.aborted) setTimeout(() => void connect(attempt + 1), Math.min(500 * 2 ** attempt, 10_000));
       };
+      const restart = () => {
+        controller.abort();
+        controller = new AbortController();
+        void connect(0);
+      };
+      streams.add(restart);
       if (token) void connect(0);
-      return () => controller.abort();
+      return () => {
+        streams.delete(restart);
+        controller.abort();
+      };
     },
   };
 }

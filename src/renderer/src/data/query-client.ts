@@ -1,6 +1,7 @@
 import { QueryClient, type QueryFunctionContext } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
 import { OVERVIEW_KEY, STATUS_KEY, type OpKey } from './op-key.ts';
+import { TOKEN_CHANGED_EVENT } from '../api/http.ts';
 
 declare module '@tanstack/react-query' {
   interface Register {
@@ -53,3 +54,7 @@ for (const key of [STATUS_KEY, OVERVIEW_KEY]) {
   // Kept fresh by events (engine-events.tsx): asked once, then only when reset.
   queryClient.setQueryDefaults(key, { staleTime: Infinity, queryFn: latestOfCallAndPush });
 }
+
+// A new token pasted into the open tab (web mode, after a restart): everything read with the old one (refusals
+// included) is read again with the new one.
+window.addEventListener(TOKEN_CHANGED_EVENT, () => void queryClient.resetQueries());

@@ -4,7 +4,7 @@ import type { DemoStatus, EngineStatus, RunnerStatus } from '../../../shared/mod
 import { STATUS_KEY } from './op-key.ts';
 
 /** What acting on jobs can change: lists, counts, one job, the stuck report, the audit log. */
-const JOB_READS = ['jobs.list', 'jobs.count', 'jobs.get', 'jobs.facets', 'stuck.get', 'workers.list', 'audit.list'] as const;
+const JOB_READS = ['jobs.list', 'jobs.count', 'jobs.get', 'jobs.find', 'jobs.facets', 'stuck.get', 'workers.list', 'audit.list'] as const;
 const BACKFILL_READS = ['backfill.list', 'backfill.runs', 'audit.list'] as const;
 const HISTORY_READS = ['history.status', 'history.summary', 'history.list'] as const;
 

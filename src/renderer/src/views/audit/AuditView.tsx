@@ -1,9 +1,11 @@
 import { useMemo, useState } from 'react';
 import { errorMessage } from '../../api/client.ts';
-import { useOpPages, type Paging } from '../../data/use-op.ts';
+import { useOp, useOpPages, type Paging } from '../../data/use-op.ts';
 import type { AuditEntry } from '../../../../shared/model/audit.ts';
 import { formatCount, formatDateTime } from '../../format.ts';
-import { describeTarget, detailText } from './audit-format.ts';
+import { href, navigate } from '../../router.ts';
+import type { ViewProps } from '../../routes.tsx';
+import { describeEntry, detailText, sentenceText } from './audit-format.ts';
 import './audit.css';
 
 const PAGE = 100;
@@ -14,10 +16,19 @@ const PAGING: Paging<'audit.list', number> = {
   next: (page) => (page.length === PAGE ? page[page.length - 1].id : null),
 };
 
+/** `#/audit/<id>`: one entry, opened (a deep link to share or to come back to). */
+const entryOf = (route: ViewProps['route']) => (/^\d{1,15}$/.test(route.rest[0] ?? '') ? Number(route.rest[0]) : null);
+
 /** Every action that touched the database: when, what, on what, and how many jobs were changed or skipped. */
-export function AuditView() {
+export function AuditView({ route }: ViewProps) {
   const [all, setAll] = useState(false);
-  const [open, setOpen] = useState<number | null>(null);
+  const linked = entryOf(route);
+  // The entry the address names is open; opening another one names it in the address (no history entry).
+  const open = linked;
+  const setOpen = (id: number | null) => navigate(id === null ? 'audit' : `audit/${id}`, undefined, { replace: true });
+  // The linked entry may be far down the log: asked for by itself (the entry before id + 1), shown above the list.
+  const pinned = useOp('audit.list', { limit: 1, before: (linked ?? 0) + 1, allConnections: true }, { enabled: linked !== null });
+  const pinnedEntry = pinned.data?.[0]?.id === linked ? pinned.data[0] : null;
   // Newest first, a keyset page at a time (`before` the last id); actions make it stale (data/writes.ts).
   const pages = useOpPages('audit.list', { limit: PAGE, allConnections: all }, PAGING);
   const entries = useMemo(() => pages.data?.pages.flat() ?? NO_ENTRIES, [pages.data]);
@@ -36,13 +47,26 @@ export function AuditView() {
         </button>
       </div>
       {error && <div className="form-error">{error}</div>}
+      {linked !== null && pinned.isSuccess && !pinnedEntry && <div className="form-error">No audit entry #{linked}.</div>}
+      {pinnedEntry && (
+        <section className="panel audit-pinned" data-testid="audit-pinned">
+          <div className="panel-head">
+            <h2>Entry #{pinnedEntry.id}</h2>
+            <a href={href('audit')}>Show the whole log</a>
+          </div>
+          <table className="audit-table">
+            <tbody>
+              <AuditRow entry={pinnedEntry} open onToggle={() => setOpen(null)} />
+            </tbody>
+          </table>
+        </section>
+      )}
       <section className="panel">
         <table className="audit-table" data-testid="audit-table">
           <thead>
             <tr>
               <th>When</th>
-              <th>Action</th>
-              <th>Target</th>
+              <th>What was done</th>
               <th className="num">Asked</th>
               <th className="num">Changed</th>
               <th className="num">Skipped</th>
@@ -52,7 +76,7 @@ export function AuditView() {
           <tbody>
             {entries.length === 0 && (
               <tr>
-                <td colSpan={7} className="table-empty">
+                <td colSpan={6} className="table-empty">
                   No action yet on this connection.
                 </td>
               </tr>
@@ -75,13 +99,40 @@ export function AuditView() {
 }
 
 function AuditRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean; onToggle: () => void }) {
+  const words = describeEntry(entry);
   return (
     <>
       <tr className="audit-row" onClick={onToggle} data-testid={`audit-${entry.id}`} aria-expanded={open}>
-        <td>{formatDateTime(entry.at)}</td>
-        <td className="mono">{entry.action}</td>
-        <td className="audit-target" title={describeTarget(entry.target)}>
-          {describeTarget(entry.target)}
+        <td className="nowrap">
+          <a href={href(`audit/${entry.id}`)} onClick={(e) => e.stopPropagation()} title="A link to this entry">
+            {formatDateTime(entry.at)}
+          </a>
+        </td>
+        <td className="audit-words" title={`${sentenceText(words)} (${entry.action})`} data-testid="audit-words">
+          {words.verb}{' '}
+          {words.link ? (
+            <a href={words.link} onClick={(e) => e.stopPropagation()} data-testid="audit-target-link">
+              {words.target}
+            </a>
+          ) : (
+            words.target
+          )}
+          {words.tail}
+          {words.jobIds.length > 0 && (
+            <span className="audit-ids">
+              {' '}
+              (
+              {words.jobIds.map((id, i) => (
+                <span key={id}>
+                  {i > 0 && ', '}
+                  <a href={href(`jobs/${id}`)} onClick={(e) => e.stopPropagation()}>
+                    #{id}
+                  </a>
+                </span>
+              ))}
+              {entry.affected > words.jobIds.length || entry.requested > words.jobIds.length ? ', …' : ''})
+            </span>
+          )}
         </td>
         <td className="num">{formatCount(entry.requested)}</td>
         <td className="num ok-text">{formatCount(entry.affected)}</td>
@@ -90,7 +141,10 @@ function AuditRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean;
       </tr>
       {open && (
         <tr className="audit-detail">
-          <td colSpan={7}>
+          <td colSpan={6}>
+            <div className="dim audit-action-name">
+              <span className="mono">{entry.action}</span> · what the engine recorded:
+            </div>
             <pre>{detailText(entry)}</pre>
           </td>
         </tr>

@@ -1,29 +1,213 @@
 import type { AuditEntry } from '../../../../shared/model/audit.ts';
+import { JOB_STATE_LABELS, type JobState } from '../../../../shared/model/job-state.ts';
+import type { JobFilter } from '../../../../shared/model/jobs.ts';
+import { href } from '../../href.ts';
+import { countOf, formatCount, formatDateTime } from '../../format.ts';
+import { filterToParams } from '../jobs/job-filter-url.ts';
 
-const MAX = 160;
-
-/** What an entry targeted, in a line: "3 ids (#12, #13, …)", "filter: state=failed, task=x", or compact JSON. */
-export function describeTarget(target: unknown): string {
-  if (target && typeof target === 'object') {
-    const t = target as Record<string, unknown>;
-    if (Array.isArray(t.ids)) {
-      const count = typeof t.count === 'number' ? t.count : t.ids.length;
-      const shown = t.ids
-        .slice(0, 4)
-        .map((id) => `#${String(id)}`)
-        .join(', ');
-      return `${count} ${count === 1 ? 'job' : 'jobs'} (${shown}${count > 4 ? ', …' : ''})`;
-    }
-    if (t.filter && typeof t.filter === 'object') {
-      const parts = Object.entries(t.filter as Record<string, unknown>).map(
-        ([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`,
-      );
-      return parts.length ? `filter: ${parts.join(', ')}` : 'filter: every job';
-    }
-  }
-  const json = JSON.stringify(target) ?? '';
-  return json.length > MAX ? `${json.slice(0, MAX)}…` : json;
+/**
+ * An audit entry in words: "retried 12 jobs of generate_insight where error type is rate limit", where the part
+ * naming what was touched links to it (the Jobs view's filter, the job, the backfill rule, the Stuck view).
+ */
+export interface AuditSentence {
+  /** What was done: "retried", "queued", "paused". */
+  verb: string;
+  /** What it was done to, the linked part: "12 jobs of generate_insight where error type is rate limit". */
+  target: string;
+  /** Where the target is shown; null when nothing can show it (e.g. a list of ids no filter names). */
+  link: string | null;
+  /** After the target: what was skipped, and the action's settings. */
+  tail: string;
+  /** A few of the jobs touched, each a link to its page (for actions on selected ids). */
+  jobIds: string[];
 }
+
+const VERBS: Record<string, string> = {
+  retry: 'retried',
+  cancel: 'cancelled',
+  fail: 'marked permanently failed',
+  priority: 'changed the priority of',
+  unlock: 'unlocked',
+};
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const errorLabel = (type: string) => type.replace(/_/g, ' ');
+
+/** "of generate_insight in queue emails where state is permanently failed and error type is rate limit". */
+export function filterWords(filter: JobFilter): string {
+  const parts: string[] = [];
+  if (filter.tasks?.length) parts.push(`of ${filter.tasks.join(' or ')}`);
+  if (filter.queues?.length) parts.push(`in queue ${filter.queues.join(' or ')}`);
+  const where: string[] = [];
+  if (filter.states?.length) where.push(`state is ${filter.states.map((s: JobState) => JOB_STATE_LABELS[s].toLowerCase()).join(' or ')}`);
+  if (filter.errorType) where.push(`error type is ${errorLabel(filter.errorType)}`);
+  if (filter.search) where.push(`payload or error contains "${filter.search}"`);
+  if (filter.createdFrom) where.push(`created from ${formatDateTime(filter.createdFrom)}`);
+  if (filter.createdTo) where.push(`created before ${formatDateTime(filter.createdTo)}`);
+  if (filter.runAtFrom) where.push(`run at from ${formatDateTime(filter.runAtFrom)}`);
+  if (filter.runAtTo) where.push(`run at before ${formatDateTime(filter.runAtTo)}`);
+  if (where.length) parts.push(`where ${where.join(' and ')}`);
+  return parts.join(' ');
+}
+
+/** The Jobs view's list for a filter. */
+export const jobsLink = (filter: JobFilter) => href('jobs', filterToParams(filter));
+
+const jobs = (n: number) => countOf(n, 'job');
+
+/** ", 3 skipped (locked: 2, not transient: 1)" from a bulk action's detail; "" when none was skipped. */
+function skippedWords(entry: AuditEntry): string {
+  if (!entry.skipped) return '';
+  const reasons = Object.entries(obj(obj(entry.detail).skippedByReason))
+    .filter(([, n]) => typeof n === 'number' && n > 0)
+    .map(([why, n]) => `${why.replace(/_/g, ' ')}: ${formatCount(n as number)}`);
+  return `, ${formatCount(entry.skipped)} skipped${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
+}
+
+/** The settings of a bulk action worth reading: "to run at …", "at 100 a minute", "priority 5". */
+function paramWords(entry: AuditEntry): string {
+  const p = obj(obj(entry.detail).params);
+  const out: string[] = [];
+  if (str(p.runAt)) out.push(`to run at ${formatDateTime(p.runAt as string)}`);
+  const pace = num(obj(p.pace).perMinute);
+  if (pace) out.push(`released at ${formatCount(pace)} a minute`);
+  if (num(p.priority) !== null) out.push(`to priority ${p.priority as number}`);
+  if (p.transientOnly) out.push('transient errors only');
+  if (p.force) out.push('forced');
+  if (str(p.message)) out.push(`with message "${p.message as string}"`);
+  return out.length ? `, ${out.join(', ')}` : '';
+}
+
+/** A bulk action on jobs (`jobs.retry`, `stuck.cancel`, …): its verb from the action's last word. */
+function bulkSentence(entry: AuditEntry, kind: string): AuditSentence {
+  const t = obj(entry.target);
+  const verb = VERBS[kind] ?? kind;
+  const tail = `${paramWords(entry)}${skippedWords(entry)}`;
+  const n = jobs(entry.affected);
+  if (t.filter) {
+    const filter = t.filter as JobFilter;
+    const words = filterWords(filter);
+    return { verb, target: words ? `${n} ${words}` : `${n} (every job)`, link: jobsLink(filter), tail, jobIds: [] };
+  }
+  if (t.kind === 'due' && str(t.task)) {
+    const filter: JobFilter = { states: ['ready'], tasks: [t.task as string] };
+    return { verb, target: `${n} of ${t.task as string} due with no worker`, link: jobsLink(filter), tail, jobIds: [] };
+  }
+  if (t.kind === 'failed' && str(t.task)) {
+    const filter: JobFilter = { states: ['failed'], tasks: [t.task as string], errorType: str(t.errorType) ?? undefined };
+    return { verb, target: `${n} ${filterWords(filter)}`, link: jobsLink(filter), tail, jobIds: [] };
+  }
+  if (t.kind === 'pool' && str(t.poolId)) {
+    return { verb, target: `${n} held by pool ${t.poolId as string}`, link: href('stuck'), tail, jobIds: [] };
+  }
+  if (Array.isArray(t.ids)) {
+    const ids = t.ids.map(String);
+    const count = num(t.count) ?? ids.length;
+    if (count === 1 && ids[0]) return { verb, target: `job #${ids[0]}`, link: href(`jobs/${ids[0]}`), tail, jobIds: [] };
+    return {
+      verb,
+      target: `${entry.affected === count ? jobs(count) : `${formatCount(entry.affected)} of ${jobs(count)}`} chosen by id`,
+      link: null,
+      tail,
+      jobIds: ids.slice(0, 5),
+    };
+  }
+  return { verb, target: n, link: null, tail, jobIds: [] };
+}
+
+/** "task generate_insight" / "queue emails", and the Jobs list of it, from a `{ task }` or `{ queue }` target. */
+function taskOrQueue(t: Obj): { words: string; link: string | null } {
+  if (str(t.task)) return { words: `task ${t.task as string}`, link: jobsLink({ tasks: [t.task as string] }) };
+  if (str(t.queue)) return { words: `queue ${t.queue as string}`, link: jobsLink({ queues: [t.queue as string] }) };
+  return { words: 'an unknown target', link: null };
+}
+
+/** The entry in words, with what it touched as a link. Unknown actions fall back to their name and counts. */
+export function describeEntry(entry: AuditEntry): AuditSentence {
+  const t = obj(entry.target);
+  const d = obj(entry.detail);
+  const [domain, ...restParts] = entry.action.split('.');
+  const rest = restParts.join('.');
+  const none: string[] = [];
+
+  if ((domain === 'jobs' || domain === 'stuck') && rest in VERBS) return bulkSentence(entry, rest);
+  switch (entry.action) {
+    case 'jobs.add': {
+      const id = str(t.jobId);
+      return {
+        verb: 'queued',
+        target: `job ${id ? `#${id}` : ''} of ${str(t.task) ?? 'a task'}`.replace('job  of', 'a job of'),
+        link: id ? href(`jobs/${id}`) : null,
+        tail: str(t.jobKey) ? ` with key ${t.jobKey as string}` : '',
+        jobIds: none,
+      };
+    }
+    case 'jobs.addBatch': {
+      const task = str(t.task) ?? 'a task';
+      const already = entry.skipped ? `, ${formatCount(entry.skipped)} already queued` : '';
+      return {
+        verb: 'queued',
+        target: `${jobs(entry.affected)} of ${task}`,
+        link: jobsLink({ tasks: [task] }),
+        tail: ` for ${countOf(entry.requested, 'key')}${already}`,
+        jobIds: none,
+      };
+    }
+    case 'backfill.run': {
+      const name = str(t.name) ?? 'a backfill rule';
+      const rule = num(t.rule) ?? str(t.rule);
+      const task = str(t.task);
+      const trigger = str(d.trigger);
+      return {
+        verb: 'ran backfill',
+        target: `"${name}"`,
+        link: rule !== null ? href(`backfill/${rule}`) : null,
+        tail: `: queued ${jobs(entry.affected)}${task ? ` of ${task}` : ''} for ${countOf(entry.requested, 'item')} lacking output${
+          entry.skipped ? `, ${formatCount(entry.skipped)} skipped` : ''
+        }${trigger && trigger !== 'manual' ? ` (${trigger})` : ''}`,
+        jobIds: none,
+      };
+    }
+    case 'control.pause':
+    case 'control.breaker.trip': {
+      const { words, link } = taskOrQueue(t);
+      const by = entry.action === 'control.breaker.trip' ? ' (circuit breaker)' : '';
+      const until = str(d.until) ? ` until ${formatDateTime(d.until as string)}` : '';
+      return { verb: 'paused', target: words, link, tail: `${until}: held back ${jobs(entry.affected)}${by}`, jobIds: none };
+    }
+    case 'control.resume':
+    case 'control.breaker.resume': {
+      const { words, link } = taskOrQueue(t);
+      const by = entry.action === 'control.breaker.resume' ? ' (circuit breaker)' : '';
+      return { verb: 'resumed', target: words, link, tail: `: released ${jobs(entry.affected)}${by}`, jobIds: none };
+    }
+    case 'control.breaker.set': {
+      const { words, link } = taskOrQueue(t);
+      return { verb: 'set the circuit breaker of', target: words, link, tail: '', jobIds: none };
+    }
+    case 'recovery.unlock':
+    case 'recovery.auto':
+    case 'stuck.unlock': {
+      const pools = Array.isArray(t.poolIds) ? t.poolIds.map(String) : str(t.poolId) ? [t.poolId as string] : [];
+      const how = entry.action === 'recovery.auto' ? ' (automatic recovery)' : str(d.trigger) === 'startup' ? ' (at start-up)' : '';
+      return {
+        verb: 'unlocked',
+        target: `${jobs(entry.affected)} held by ${pools.length === 1 ? `pool ${pools[0]}` : countOf(pools.length, 'gone pool')}`,
+        link: href('stuck'),
+        tail: `${skippedWords(entry)}${how}`,
+        jobIds: Array.isArray(d.jobIds) ? d.jobIds.slice(0, 5).map(String) : none,
+      };
+    }
+    default:
+      return { verb: entry.action, target: jobs(entry.affected), link: null, tail: skippedWords(entry), jobIds: none };
+  }
+}
+
+/** The sentence as plain text (a tooltip, a test). */
+export const sentenceText = (s: AuditSentence) => `${s.verb} ${s.target}${s.tail}`;
 
 /** The detail as indented JSON for the expanded row (bounded: audit details are bounded when written). */
 export function detailText(entry: AuditEntry): string {

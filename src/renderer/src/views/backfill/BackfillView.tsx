@@ -11,6 +11,8 @@ import { RunPanel } from './RunPanel.tsx';
 import { BacklogChart } from './BacklogChart.tsx';
 import { RunHistory } from './RunHistory.tsx';
 import { ImportExport } from './ImportExport.tsx';
+import { navigate } from '../../router.ts';
+import type { ViewProps } from '../../routes.tsx';
 import './backfill.css';
 
 /** The run log the chart and the history show: a week. */
@@ -20,8 +22,18 @@ const RUNS_MINUTES = 7 * 24 * 60;
  * Backfill: rules that find the items of the operator's tables that never got their LLM output, a read-only
  * preview of them, one-click (or scheduled) queuing, and the backlog over time.
  */
-export function BackfillView() {
-  const { selected: chosen, select } = useBackfill();
+export function BackfillView({ route }: ViewProps) {
+  const { selected: chosen, select: choose } = useBackfill();
+  // `#/backfill/<rule>` opens a rule (a deep link); choosing a saved rule names it in the address, the editor of a
+  // new one (or none) leaves the address at `#/backfill`.
+  const linkedRule = route.rest[0] ?? null;
+  useEffect(() => {
+    if (linkedRule) choose(linkedRule);
+  }, [linkedRule, choose]);
+  const select = (id: string | null) => {
+    choose(id);
+    navigate(id && id !== 'new' ? `backfill/${id}` : 'backfill', undefined, { replace: true });
+  };
   const profileId = useStatus((s) => s.connection.profileId) ?? null;
   const readOnlyReason = useStatus((s) => s.connection.readOnlyReason) ?? null;
   const [editing, setEditing] = useState(false);

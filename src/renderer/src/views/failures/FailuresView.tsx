@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { errorMessage } from '../../api/client.ts';
 import { HISTORY_WINDOWS, type HistoryWindow } from '../../../../shared/model/history.ts';
 import { useFailures } from './failures-store.ts';
@@ -12,13 +12,27 @@ import { TaskTable } from './TaskTable.tsx';
 import { AttemptList } from './AttemptList.tsx';
 import { RulesPanel } from './RulesPanel.tsx';
 import { HistoryNote } from './HistoryNote.tsx';
+import { TypeLegend } from './TypeLegend.tsx';
+import { href, navigate, withParams } from '../../router.ts';
+import type { ViewProps } from '../../routes.tsx';
 import './failures.css';
 
 const WINDOW_LABELS: Record<HistoryWindow, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
 
 /** Failure intelligence: what failed, why, since when and how often, from the history kept in SQLite. */
-export function FailuresView() {
+export function FailuresView({ route }: ViewProps) {
   const { window, task, setWindow, setTask } = useFailures();
+  // The address is the truth (`#/failures?window=7d&task=x`): a link opens this window and task; choosing one
+  // changes the address, and the store follows it. Without a window in the address, the last one chosen.
+  const routeWindow = route.params.get('window');
+  const routeTask = route.params.get('task') || null;
+  useEffect(() => {
+    if (routeWindow && routeWindow in HISTORY_WINDOWS) setWindow(routeWindow as HistoryWindow);
+  }, [routeWindow, setWindow]);
+  useEffect(() => setTask(routeTask), [routeTask, setTask]);
+  const chooseWindow = (w: HistoryWindow) => navigate('failures', withParams(route, { window: w }), { replace: true });
+  const taskHref = (t: string | null) => href('failures', withParams(route, { task: t, window }));
+  const shownTask = routeTask;
   const summaryQuery = useHistorySummary();
   const statusQuery = useHistoryStatus();
   const summary = summaryQuery.data ?? null;
@@ -34,9 +48,9 @@ export function FailuresView() {
         <HistoryNote status={status} />
         <div className="failures-controls">
           {task && (
-            <button className="badge badge-active task-chip" onClick={() => setTask(null)} title="Show every task">
+            <a className="badge badge-active task-chip" href={taskHref(null)} title="Show every task">
               task: {task} ✕
-            </button>
+            </a>
           )}
           <div className="segmented" role="group" aria-label="Window">
             {(Object.keys(HISTORY_WINDOWS) as HistoryWindow[]).map((w) => (
@@ -44,7 +58,7 @@ export function FailuresView() {
                 key={w}
                 className={w === window ? 'active' : ''}
                 aria-pressed={w === window}
-                onClick={() => setWindow(w)}
+                onClick={() => chooseWindow(w)}
                 data-testid={`window-${w}`}
               >
                 {WINDOW_LABELS[w]}
@@ -67,7 +81,7 @@ export function FailuresView() {
                 <h2>Errors by type</h2>
                 <span className="panel-note">click a type to open its jobs (retry, remove)</span>
               </div>
-              <TypeBars byType={summary.byType} info={info} />
+              <TypeBars byType={summary.byType} info={info} task={shownTask} />
             </section>
             <section className="panel">
               <div className="panel-head">
@@ -77,6 +91,7 @@ export function FailuresView() {
               <div className="failures-chart" data-testid="type-areas">
                 <TypeAreas summary={summary} info={info} />
               </div>
+              <TypeLegend byType={summary.byType} info={info} task={shownTask} />
             </section>
           </div>
           <section className="panel">
@@ -92,7 +107,7 @@ export function FailuresView() {
             <div className="panel-head">
               <h2>By task</h2>
             </div>
-            <TaskTable tasks={summary.byTask} info={info} selected={task} onSelect={setTask} />
+            <TaskTable tasks={summary.byTask} info={info} selected={task} taskHref={taskHref} />
           </section>
           <AttemptList types={summary.types} tasks={summary.byTask.map((t) => t.task)} info={info} windowFrom={summary.from} />
           <RulesPanel />

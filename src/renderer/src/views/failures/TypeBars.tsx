@@ -8,10 +8,12 @@ import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 interface Props {
   byType: TypeCount[];
   info: (type: string) => ErrorTypeInfo;
+  /** The task the view is narrowed to: the bars open that task's jobs of each type. */
+  task?: string | null;
 }
 
 /** Failed attempts by error type, largest first; each row opens the job explorer filtered to that type. */
-export function TypeBars({ byType, info }: Props) {
+export function TypeBars({ byType, info, task }: Props) {
   const total = byType.reduce((n, t) => n + t.count, 0);
   const max = Math.max(1, ...byType.map((t) => t.count));
   if (total === 0) return <div className="chart-empty">No failed attempts in this window.</div>;
@@ -23,7 +25,7 @@ export function TypeBars({ byType, info }: Props) {
           <li key={t.type}>
             <a
               className="type-bar-row"
-              href={jobsOfTypeHref(t.type)}
+              href={jobsOfTypeHref(t.type, task)}
               title={`${i.description} Open these jobs in the explorer, to retry or remove them.`}
               data-testid={`type-bar-${t.type}`}
             >

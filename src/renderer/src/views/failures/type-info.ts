@@ -1,3 +1,4 @@
+import { href } from '../../router.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 
 const UNKNOWN = { label: '', color: '#8A8F98', description: '', verdict: 'unknown' as const };
@@ -8,5 +9,5 @@ export function typeLookup(types: ErrorTypeInfo[]) {
   return (type: string): ErrorTypeInfo => map.get(type) ?? { ...UNKNOWN, type, label: type };
 }
 
-/** The job explorer filtered to one error type, where "retry all of these" is one click away. */
-export const jobsOfTypeHref = (type: string) => `#/jobs?errorType=${encodeURIComponent(type)}`;
+/** The job explorer filtered to one error type (and task), where "retry all of these" is one click away. */
+export const jobsOfTypeHref = (type: string, task?: string | null) => href('jobs', task ? { task, errorType: type } : { errorType: type });

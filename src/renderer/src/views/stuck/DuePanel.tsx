@@ -1,3 +1,4 @@
+import { href } from '../../router.ts';
 import type { DueGroup } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount } from '../../format.ts';
 import { CANCEL_QUESTION } from './stuck-actions.ts';
@@ -37,14 +38,35 @@ export function DuePanel({ groups, act }: { groups: DueGroup[]; act: Act }) {
           <tbody>
             {groups.map((g) => (
               <tr key={g.task} data-testid={`due-${g.task}`}>
-                <td>{g.task}</td>
+                <td>
+                  <a className="mono" href={href('jobs', { task: g.task })} title="Open this task's jobs">
+                    {g.task}
+                  </a>
+                </td>
                 <td title={VERDICTS[g.verdict].hint}>
                   <span className={g.verdict === 'no-worker' ? 'badge stuck-live-gone' : 'badge stuck-live-probably-gone'}>
                     {VERDICTS[g.verdict].label}
                   </span>
                 </td>
-                <td className="num">{formatCount(g.due)}</td>
-                <td className="num">{formatCount(g.running)}</td>
+                <td className="num">
+                  <a
+                    className="num-link"
+                    href={href('jobs', { task: g.task, state: 'ready' })}
+                    data-testid={`due-count-${g.task}`}
+                    title="Open these due jobs"
+                  >
+                    {formatCount(g.due)}
+                  </a>
+                </td>
+                <td className="num">
+                  {g.running ? (
+                    <a className="num-link" href={href('jobs', { task: g.task, state: 'running' })} title="Open these running jobs">
+                      {formatCount(g.running)}
+                    </a>
+                  ) : (
+                    formatCount(g.running)
+                  )}
+                </td>
                 <td className="num warn-text">{formatAge(g.waitingMs)}</td>
                 <td className="dim">
                   {g.hostedSupports === null ? 'not running' : g.hostedSupports ? 'supports it' : 'does not support it'}

@@ -1,3 +1,4 @@
+import { href } from '../../router.ts';
 import { BUILTIN_ERROR_TYPES } from '../../../../shared/errors/index.ts';
 import type { FailedGroup } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount } from '../../format.ts';
@@ -37,7 +38,11 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
               const subject = `${formatCount(g.count)} failed ${g.task} jobs (${type?.label ?? g.errorType})`;
               return (
                 <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
-                  <td>{g.task}</td>
+                  <td>
+                    <a className="mono" href={href('jobs', { task: g.task })} title="Open this task's jobs">
+                      {g.task}
+                    </a>
+                  </td>
                   <td title={type?.description}>
                     <span className="stuck-type" style={{ ['--type-color' as string]: type?.color ?? '#8a8f98' }}>
                       {type?.label ?? g.errorType}
@@ -46,7 +51,16 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                   <td>
                     <VerdictBadge verdict={g.verdict} reason={`by its error type (${type?.label ?? g.errorType})`} />
                   </td>
-                  <td className="num">{formatCount(g.count)}</td>
+                  <td className="num">
+                    <a
+                      className="num-link"
+                      href={href('jobs', { task: g.task, state: 'failed', errorType: g.errorType })}
+                      data-testid={`failed-count-${g.task}-${g.errorType}`}
+                      title="Open these permanently failed jobs"
+                    >
+                      {formatCount(g.count)}
+                    </a>
+                  </td>
                   {/* last_error is the user's text: rendered as text, bounded by the engine, clipped here. */}
                   <td className="mono stuck-error" title={g.sampleError}>
                     {g.sampleError || '(no message)'}

@@ -1,3 +1,4 @@
+import { href } from '../../router.ts';
 import type { LockingPool, StuckJob } from '../../../../shared/model/stuck.ts';
 import { countOf, formatAge, formatCount, shortPoolId } from '../../format.ts';
 import { LivenessBadge, poolReason } from './LivenessBadge.tsx';
@@ -117,7 +118,11 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
           <tbody>
             {jobs.slice(0, JOBS_PER_POOL).map((j) => (
               <tr key={j.id} data-testid={`stuck-job-${j.id}`}>
-                <td className="mono">{j.id}</td>
+                <td className="mono">
+                  <a href={href(`jobs/${j.id}`)} data-testid={`stuck-job-link-${j.id}`}>
+                    #{j.id}
+                  </a>
+                </td>
                 <td>{j.task}</td>
                 <td className="dim">{j.queue ?? '—'}</td>
                 <td className={j.lockedForMs > j.thresholdMs ? 'num warn-text' : 'num'}>{formatAge(j.lockedForMs)}</td>

@@ -1,3 +1,4 @@
+import { href } from '../../router.ts';
 import type { BlockedQueue, LockingPool } from '../../../../shared/model/stuck.ts';
 import { formatAge, formatCount, shortPoolId } from '../../format.ts';
 import { LivenessBadge } from './LivenessBadge.tsx';
@@ -31,7 +32,11 @@ export function QueuesPanel({ queues, pools, unlock }: { queues: BlockedQueue[];
               const pool = q.lockedBy ? poolOf.get(q.lockedBy) : undefined;
               return (
                 <tr key={q.queue} data-testid={`blocked-queue-${q.queue}`}>
-                  <td>{q.queue}</td>
+                  <td>
+                    <a className="mono" href={href('jobs', { queue: q.queue })} title="Open this queue's jobs">
+                      {q.queue}
+                    </a>
+                  </td>
                   <td>
                     <span className="mono" title={q.lockedBy ?? ''}>
                       {shortPoolId(q.lockedBy)}
@@ -39,8 +44,25 @@ export function QueuesPanel({ queues, pools, unlock }: { queues: BlockedQueue[];
                     {pool && <LivenessBadge pool={pool} />}
                   </td>
                   <td className="num warn-text">{formatAge(q.lockedForMs)}</td>
-                  <td className="num">{formatCount(q.waiting)}</td>
-                  <td className="dim stuck-sample">{q.sample.map((s) => `#${s.id} ${s.task}`).join(', ') || '—'}</td>
+                  <td className="num">
+                    <a
+                      className="num-link"
+                      href={href('jobs', { queue: q.queue, state: 'ready,retrying,scheduled' })}
+                      title="Open the jobs waiting in this queue"
+                    >
+                      {formatCount(q.waiting)}
+                    </a>
+                  </td>
+                  <td className="dim stuck-sample">
+                    {q.sample.length === 0
+                      ? '—'
+                      : q.sample.map((s, i) => (
+                          <span key={s.id}>
+                            {i > 0 && ', '}
+                            <a href={href(`jobs/${s.id}`)}>#{s.id}</a> {s.task}
+                          </span>
+                        ))}
+                  </td>
                   <td className="stuck-actions">
                     <button
                       className="btn"

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { keepPreviousData } from '@tanstack/react-query';
 import { USAGE_WINDOWS, type UsageWindow } from '../../../../shared/model/usage.ts';
 import { errorMessage } from '../../api/client.ts';
@@ -10,15 +9,21 @@ import { PricesPanel } from './PricesPanel.tsx';
 import { download, usageCsv } from './usage-format.ts';
 import '../failures/failures.css';
 import './usage.css';
+import { navigate, withParams } from '../../router.ts';
+import type { ViewProps } from '../../routes.tsx';
 
 const WINDOW_LABELS: Record<UsageWindow, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
 /** The engine announces no event when it records usage: read again on a timer while the view is open. */
 const REFRESH_MS = 5000;
 
 /** LLM usage and cost: per task, model and day, what failures burned, latency per model, and the price table. */
-export function UsageView() {
-  const [window, setWindow] = useState<UsageWindow>('24h');
-  const [metric, setMetric] = useState<'cost' | 'tokens'>('cost');
+export function UsageView({ route }: ViewProps) {
+  // The window and the chart's measure live in the address (`#/usage?window=7d&metric=tokens`): a link opens them.
+  const asked = route.params.get('window');
+  const window: UsageWindow = asked && asked in USAGE_WINDOWS ? (asked as UsageWindow) : '24h';
+  const metric: 'cost' | 'tokens' = route.params.get('metric') === 'tokens' ? 'tokens' : 'cost';
+  const setWindow = (w: UsageWindow) => navigate('usage', withParams(route, { window: w }), { replace: true });
+  const setMetric = (m: 'cost' | 'tokens') => navigate('usage', withParams(route, { metric: m === 'cost' ? null : m }), { replace: true });
   const query = useOp('usage.summary', { window }, { refetchInterval: REFRESH_MS, placeholderData: keepPreviousData });
   const summary = query.data ?? null;
 

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEntry, sentenceText } from '../../src/renderer/src/views/audit/audit-format.ts';
+import type { AuditEntry } from '../../src/shared/model/audit.ts';
+
+const entry = (e: Partial<AuditEntry> & Pick<AuditEntry, 'action' | 'target'>): AuditEntry => ({
+  id: 1,
+  at: '2026-12-02T04:00:00.000Z',
+  connectionId: 'c',
+  requested: 12,
+  affected: 12,
+  skipped: 0,
+  detail: null,
+  actor: 'operator',
+  ...e,
+});
+
+test('a bulk action on a filter reads as a sentence whose target links to that filter', () => {
+  const s = describeEntry(
+    entry({
+      action: 'jobs.retry',
+      target: { filter: { tasks: ['generate_insight'], errorType: 'rate_limit' } },
+      affected: 12,
+      skipped: 2,
+      detail: { params: {}, skippedByReason: { locked: 2 } },
+    }),
+  );
+  assert.equal(sentenceText(s), 'retried 12 jobs of generate_insight where error type is rate limit, 2 skipped (locked: 2)');
+  assert.equal(s.link, '#/jobs?task=generate_insight&errorType=rate_limit');
+});
+
+test('one id links to the job; several ids list a few, each a link', () => {
+  const one = describeEntry(entry({ action: 'jobs.cancel', target: { ids: ['42'], count: 1 }, requested: 1, affected: 1 }));
+  assert.equal(sentenceText(one), 'cancelled job #42');
+  assert.equal(one.link, '#/jobs/42');
+  const many = describeEntry(entry({ action: 'jobs.fail', target: { ids: ['1', '2', '3', '4', '5', '6', '7'], count: 7 }, affected: 7 }));
+  assert.equal(sentenceText(many), 'marked permanently failed 7 jobs chosen by id');
+  assert.deepEqual(many.jobIds, ['1', '2', '3', '4', '5']);
+});
+
+test('Stuck groups, queued jobs, backfill runs and pauses each name what they touched and link to it', () => {
+  const failed = describeEntry(
+    entry({ action: 'stuck.retry', target: { kind: 'failed', task: 'summarise', errorType: 'timeout' }, affected: 3 }),
+  );
+  assert.equal(sentenceText(failed), 'retried 3 jobs of summarise where state is permanently failed and error type is timeout');
+  assert.equal(failed.link, '#/jobs?state=failed&task=summarise&errorType=timeout');
+
+  const added = describeEntry(entry({ action: 'jobs.add', target: { task: 'enrich', jobId: '77', jobKey: 'enrich:9' }, affected: 1 }));
+  assert.equal(sentenceText(added), 'queued job #77 of enrich with key enrich:9');
+  assert.equal(added.link, '#/jobs/77');
+
+  const backfill = describeEntry(
+    entry({
+      action: 'backfill.run',
+      target: { rule: 'r-1', name: 'Events without insight', task: 'generate_insight' },
+      requested: 5,
+      affected: 4,
+      skipped: 1,
+    }),
+  );
+  assert.equal(
+    sentenceText(backfill),
+    'ran backfill "Events without insight": queued 4 jobs of generate_insight for 5 items lacking output, 1 skipped',
+  );
+  assert.equal(backfill.link, '#/backfill/r-1');
+
+  const paused = describeEntry(entry({ action: 'control.pause', target: { queue: 'emails' }, affected: 40 }));
+  assert.equal(sentenceText(paused), 'paused queue emails: held back 40 jobs');
+  assert.equal(paused.link, '#/jobs?queue=emails');
+});
+
+test('an action the log does not know still reads in words, without JSON', () => {
+  const s = describeEntry(entry({ action: 'future.thing', target: { something: { nested: true } }, affected: 2 }));
+  assert.equal(sentenceText(s), 'future.thing 2 jobs');
+  assert.equal(s.link, null);
+});
