@@ -1,4 +1,4 @@
-import { Suspense, useEffect } from 'react';
+import { Suspense, useCallback, useEffect, useState, type MouseEvent } from 'react';
 import { DEFAULT_ROUTE, preloadViews, ROUTES } from './routes.tsx';
 import { replaceRoute, useRoute } from './router.ts';
 import { ApiError, errorMessage } from './api/client.ts';
@@ -10,8 +10,17 @@ import { Banners } from './components/Banners.tsx';
 import { Toasts } from './components/Toasts.tsx';
 import { NotFoundView } from './views/NotFoundView.tsx';
 import { FatalView } from './views/FatalView.tsx';
+import { useShortcuts } from './shortcuts/use-shortcuts.ts';
+import { ShortcutsDialog } from './shortcuts/ShortcutsDialog.tsx';
 
 const present = () => true;
+const MAIN_ID = 'main-content';
+
+/** Moves the focus to the view, past the navigation and the top bar (the skip link; a hash link would route). */
+function skipToMain(event: MouseEvent) {
+  event.preventDefault();
+  document.getElementById(MAIN_ID)?.focus();
+}
 
 /** The shell: navigation, top bar, demo controls, banners, and the view the hash names. */
 export function App() {
@@ -23,6 +32,9 @@ export function App() {
   // No status and no way to get one (no token, server gone): nothing else can work.
   const cannotReach = status.error instanceof ApiError && (status.error.code === 'unauthorized' || status.error.code === 'unavailable');
   const fatal = !hasStatus && cannotReach ? errorMessage(status.error) : null;
+  const [helpOpen, setHelpOpen] = useState(false);
+  const openHelp = useCallback(() => setHelpOpen(true), []);
+  const shortcuts = useShortcuts({ views: ROUTES, mainId: MAIN_ID, onHelp: openHelp });
 
   useEffect(() => {
     if (!route.path) replaceRoute(DEFAULT_ROUTE);
@@ -47,16 +59,20 @@ export function App() {
 
   return (
     <div className="app">
+      <a className="skip-link" href={`#${MAIN_ID}`} onClick={skipToMain} data-testid="skip-link">
+        Skip to main content
+      </a>
       <Nav current={route.path} />
       <div className="main">
-        <TopBar />
+        <TopBar onHelp={openHelp} />
         <DemoBar />
         <Banners />
-        <main className="view" key={route.path}>
+        <main className="view" key={route.path} id={MAIN_ID} tabIndex={-1}>
           <Suspense fallback={<div className="view-loading">Loading…</div>}>{content}</Suspense>
         </main>
       </div>
       <Toasts />
+      <ShortcutsDialog open={helpOpen} shortcuts={shortcuts} onClose={() => setHelpOpen(false)} />
     </div>
   );
 }

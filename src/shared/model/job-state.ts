@@ -17,13 +17,17 @@ export const JOB_STATE_LABELS: Record<JobState, string> = {
   failed: 'Permanently failed',
 };
 
-/** Colours chosen to stay distinct for common colour-vision deficiencies on a dark background. */
+/**
+ * Colours chosen to stay distinct for common colour-vision deficiencies, as CSS variables: the renderer's
+ * styles.css defines them for the dark and the light theme (the fallback is the dark one), so a swatch, a badge
+ * or a chart area follows the theme without reading it.
+ */
 export const JOB_STATE_COLORS: Record<JobState, string> = {
-  ready: '#4e9af1',
-  scheduled: '#9a8cf0',
-  running: '#3ec7a5',
-  retrying: '#f0b43c',
-  failed: '#f0605d',
+  ready: 'var(--state-ready, #4e9af1)',
+  scheduled: 'var(--state-scheduled, #9a8cf0)',
+  running: 'var(--state-running, #3ec7a5)',
+  retrying: 'var(--state-retrying, #f0b43c)',
+  failed: 'var(--state-failed, #f0605d)',
 };
 
 export type StateCounts = Record<JobState, number> & { total: number };
