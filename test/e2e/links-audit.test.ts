@@ -1,0 +1,110 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { traced, type WebConsole } from '../helpers/browser.ts';
+import { startWebServer } from '../../src/server/web-server.ts';
+import type { AuditEntry } from '../../src/shared/model/audit.ts';
+import {
+  assertApart,
+  assertFitsWidth,
+  assertTopBarApart,
+  boxes,
+  hash,
+  LOOKS,
+  lookName,
+  RATE_LIMITS,
+  search,
+  skip,
+  STATIC_DIR,
+  startLinksConsole,
+  useLook,
+  type LinksConsole,
+} from './links-kit.ts';
+// Issue 15 points 11 and 7: the audit log in words with links, deep links to an entry and to Usage, a pasted new token.
+
+let links: LinksConsole | undefined;
+let wc: WebConsole | undefined;
+let waitingId = '';
+
+before(async () => {
+  if (skip) return;
+  links = await startLinksConsole();
+  ({ wc, waitingId } = links);
+});
+after(async () => {
+  await links?.wc.close();
+  await links?.db.close();
+});
+
+test('the audit log in words, its target a link to the filter, and a deep link to one entry', { skip: skip ?? false }, (t) =>
+  traced(t, wc, async (wc) => {
+    const page = wc.page;
+    const retried = await wc.engine.call('jobs.setPriority', {
+      target: { filter: { tasks: ['hist_fail'], errorType: 'rate_limit', states: ['failed'] } },
+      priority: 3,
+    });
+    assert.ok(retried.ok && (retried.data as { affected: number }).affected === RATE_LIMITS, JSON.stringify(retried));
+    const entries = await wc.engine.call('audit.list', { limit: 1 });
+    assert.ok(entries.ok);
+    const entry = (entries.data as AuditEntry[])[0];
+    for (const look of LOOKS) {
+      const where = lookName(look);
+      await useLook(page, look);
+      await wc.open('#/audit');
+      const words = page.getByTestId(`audit-${entry.id}`).getByTestId('audit-words');
+      await words.waitFor();
+      assert.equal(
+        (await words.innerText()).trim(),
+        `changed the priority of ${RATE_LIMITS} jobs of hist_fail where state is permanently failed and error type is rate limit, to priority 3`,
+      );
+      assert.doesNotMatch(await page.getByTestId('audit-table').innerText(), /[{}]/, 'no JSON in the log');
+      await assertTopBarApart(page, `${where} audit`);
+      assertApart(await boxes(page, `[data-testid="audit-${entry.id}"] > td`, (i) => `audit cell ${i}`), `${where} audit row`);
+      await assertFitsWidth(page, '[data-testid="audit-table"]', where);
+      await wc.screenshot(`links-audit-${where}`);
+      if (look !== LOOKS[0]) continue;
+
+      // The deep link to the entry: shown on its own above the log, opened.
+      await wc.open(`#/audit/${entry.id}`);
+      await page.getByTestId('audit-pinned').waitFor();
+      assert.match(await page.getByTestId('audit-pinned').innerText(), /changed the priority of/);
+
+      await words.getByTestId('audit-target-link').first().click();
+      await page.locator('[data-testid^="job-row-"]').first().waitFor();
+      assert.equal(hash(page), '#/jobs?state=failed&task=hist_fail&errorType=rate_limit');
+      assert.equal(await page.locator('[data-testid^="job-row-"]').count(), RATE_LIMITS);
+    }
+  }),
+);
+
+test('deep links for the Usage window and a pasted new token in the open tab', { skip: skip ?? false }, (t) =>
+  traced(t, wc, async (wc) => {
+    const page = wc.page;
+    await useLook(page, LOOKS[0]);
+    await wc.open('#/usage?window=7d&metric=tokens');
+    await page.getByTestId('usage-view').waitFor();
+    assert.equal(await page.getByTestId('usage-window-7d').getAttribute('aria-pressed'), 'true');
+    await page.getByTestId('usage-window-1h').click();
+    await page.waitForFunction(`location.hash === '#/usage?window=1h&metric=tokens'`);
+
+    // A restart serves a new token on the same port; pasting its URL into the open tab changes only the fragment.
+    const port = wc.server.port;
+    await wc.server.close();
+    const restarted = await startWebServer({ engine: wc.engine, staticDir: STATIC_DIR, port, token: 'a-new-token-after-a-restart' });
+    try {
+      wc.server = restarted;
+      await page.evaluate(`location.href = 'http://127.0.0.1:${port}/#token=a-new-token-after-a-restart'`);
+      // No reload: the same document reads the new token, drops it from the address, and reads again with it.
+      await page.waitForFunction(`!location.hash.includes('token=')`);
+      await page.waitForSelector('[data-app-state="loaded"]');
+      await page.getByTestId('job-search-box').waitFor();
+      const status = await page.evaluate(`localStorage.getItem('jobdeck-token:' + location.port)`);
+      assert.equal(status, 'a-new-token-after-a-restart');
+      await page.locator('.view h1').first().waitFor();
+      // Requests with the new token succeed: the search answers.
+      await search(page, waitingId);
+      await page.getByTestId(`job-hit-${waitingId}`).waitFor();
+    } finally {
+      await restarted.close();
+    }
+  }),
+);
