@@ -120,7 +120,12 @@ test('bulk-retry everything a filter matches: confirmation with the count, progr
     await page.locator('[data-testid^="audit-"] >> nth=1').waitFor();
     await web.screenshot('audit-log');
     const text = await page.getByTestId('audit-table').innerText();
-    assert.match(text, /filter: states=failed, tasks=generate_insight, errorType=rate_limit/);
+    assert.match(text, /retried 16 jobs of generate_insight where state is permanently failed and error type is rate limit/);
+    // Its target is a link to the filter it acted on.
+    const target = new URLSearchParams(
+      ((await page.getByTestId('audit-target-link').first().getAttribute('href')) ?? '').split('?')[1] ?? '',
+    );
+    assert.deepEqual([target.get('state'), target.get('task'), target.get('errorType')], ['failed', 'generate_insight', 'rate_limit']);
   }),
 );
 

@@ -32,11 +32,13 @@ export const LAYOUT_PROBE = `(() => {
     if (el.scrollWidth > el.clientWidth + 1) problems.push('scrolls sideways: ' + name(el) + ' ' + el.scrollWidth + ' > ' + el.clientWidth);
 
   const bar = document.querySelector('.topbar');
-  const barParts = [...bar.children, ...bar.querySelectorAll('.runner > *, .topbar-tools > *, .conn-badge > *')];
+  const barParts = [...bar.children, ...bar.querySelectorAll('.runner > *, .conn-badge > *')];
   pairwise([...bar.children], 'top bar');
   pairwise([...bar.querySelectorAll('.runner > *')], 'runner');
-  pairwise([...bar.querySelectorAll('.topbar-tools > *')], 'top bar tools');
   for (const part of barParts) inside(part, bar, 'top bar');
+  const navTools = document.querySelector('.nav-tools');
+  pairwise([...navTools.children], 'theme and help');
+  for (const part of navTools.children) inside(part, document.querySelector('.nav'), 'navigation');
 
   const cardRows = ['.state-cards', '.fail-cards', '.usage-cards', '.stuck-summary', '.bf-figures', '.job-facts'];
   for (const sel of cardRows)

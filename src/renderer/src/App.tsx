@@ -62,9 +62,9 @@ export function App() {
       <a className="skip-link" href={`#${MAIN_ID}`} onClick={skipToMain} data-testid="skip-link">
         Skip to main content
       </a>
-      <Nav current={route.path} />
+      <Nav current={route.path} onHelp={openHelp} />
       <div className="main">
-        <TopBar onHelp={openHelp} />
+        <TopBar />
         <DemoBar />
         <Banners />
         <main className="view" key={route.path} id={MAIN_ID} tabIndex={-1}>

@@ -4,6 +4,7 @@ import { Icon } from './Icon.tsx';
 import { useOp, useStatus } from '../data/use-op.ts';
 import { usePauses } from '../data/use-pauses.ts';
 import './trouble.css';
+import { ThemeSwitch } from './ThemeSwitch.tsx';
 
 /** In the sidebar, whatever the view: how many tasks and queues are paused (a link to the overview's rows). */
 function PausedSummary() {
@@ -51,7 +52,7 @@ function TroubleBadge({ path }: { path: 'stuck' | 'failures' }) {
 }
 
 /** The left navigation, built from the routes table, grouped Monitor / Operate / Setup. */
-export function Nav({ current }: { current: string }) {
+export function Nav({ current, onHelp }: { current: string; onHelp: () => void }) {
   const mode = useStatus((s) => s.mode);
   return (
     <nav className="nav" aria-label="Views">
@@ -87,7 +88,22 @@ export function Nav({ current }: { current: string }) {
         );
       })}
       <PausedSummary />
-      <div className="nav-foot">{mode === 'electron' ? 'Desktop' : mode === 'web' ? 'Web mode · localhost' : ''}</div>
+      <div className="nav-foot">
+        {/* The theme and the shortcuts' help live here, not in the top bar: a 1024-wide window needs that room. */}
+        <div className="nav-tools">
+          <ThemeSwitch />
+          <button
+            className="btn btn-ghost help-btn"
+            onClick={onHelp}
+            title="Keyboard shortcuts (?)"
+            aria-label="Keyboard shortcuts"
+            data-testid="shortcuts-button"
+          >
+            ?
+          </button>
+        </div>
+        {mode === 'electron' ? 'Desktop' : mode === 'web' ? 'Web mode · localhost' : ''}
+      </div>
     </nav>
   );
 }
