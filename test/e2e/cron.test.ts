@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { overlaps, type Box } from '../helpers/boxes.ts';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
@@ -45,10 +46,6 @@ after(async () => {
   await db?.close();
   if (taskDir) rmSync(taskDir, { recursive: true, force: true });
 });
-
-type Box = { x: number; y: number; width: number; height: number; name: string };
-const overlap = (a: Box, b: Box) =>
-  a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
 
 /** The box of what a locator finds, named for the assertion messages. */
 async function boxOf(locator: Locator, name: string): Promise<Box> {
@@ -135,13 +132,13 @@ test(
           const boxes = await layoutBoxes(page);
           const where = `${size.width}x${size.height} ${colorScheme}`;
           assert.ok(boxes.scroll.width <= boxes.scroll.client, `no sideways scrolling at ${where}: ${JSON.stringify(boxes.scroll)}`);
-          assert.ok(!overlap(boxes.nav, boxes.table), `the table clears the nav at ${where}`);
-          assert.ok(!overlap(boxes.topbar, boxes.head), `the view's head clears the top bar at ${where}`);
+          assert.ok(!overlaps(boxes.nav, boxes.table), `the table clears the nav at ${where}`);
+          assert.ok(!overlaps(boxes.topbar, boxes.head), `the view's head clears the top bar at ${where}`);
           assert.ok(boxes.table.x + boxes.table.width <= size.width, `the table fits the window at ${where}`);
           for (const row of boxes.rows) {
             for (let i = 0; i < row.length; i++) {
               for (let j = i + 1; j < row.length; j++)
-                assert.ok(!overlap(row[i].cell, row[j].cell), `${row[i].cell.name} / ${row[j].cell.name} at ${where}`);
+                assert.ok(!overlaps(row[i].cell, row[j].cell), `${row[i].cell.name} / ${row[j].cell.name} at ${where}`);
               // Each cell's content stays inside its cell: nothing spills over the next column.
               for (const content of row[i].content) {
                 assert.ok(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertApart, boxes } from '../helpers/boxes.ts';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestPostgres, type OwnTestPostgres } from '../helpers/postgres.ts';
@@ -78,37 +79,7 @@ export async function useLook(page: Page, look: Look): Promise<void> {
   await page.emulateMedia({ colorScheme: look.scheme });
 }
 
-export interface Box {
-  name: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** The boxes of the visible elements a selector matches, named by `name`. */
-export async function boxes(page: Page, selector: string, name: (i: number) => string = (i) => `${selector}[${i}]`): Promise<Box[]> {
-  const out: Box[] = [];
-  const all = page.locator(selector);
-  for (let i = 0; i < (await all.count()); i++) {
-    const b = await all.nth(i).boundingBox();
-    if (b && b.width > 0 && b.height > 0) out.push({ name: name(i), ...b });
-  }
-  return out;
-}
-
-/** No two boxes overlap (a pixel of anti-aliasing allowed). */
-export function assertApart(list: Box[], where: string): void {
-  for (let i = 0; i < list.length; i++) {
-    for (let j = i + 1; j < list.length; j++) {
-      const a = list[i];
-      const b = list[j];
-      const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-      const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-      assert.ok(w <= 1 || h <= 1, `${where}: ${a.name} and ${b.name} overlap (${JSON.stringify(a)} / ${JSON.stringify(b)})`);
-    }
-  }
-}
+export { assertApart, boxes, type Box } from '../helpers/boxes.ts';
 
 /** The page does not scroll sideways, and `selector` lies within the window's width. */
 export async function assertFitsWidth(page: Page, selector: string, where: string, wholePage = true): Promise<void> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertApart, boxes, type Box } from '../helpers/boxes.ts';
 import type { Pool, QueryResultRow } from 'pg';
 import type { Page } from 'playwright-core';
 import type { WebConsole } from '../helpers/browser.ts';
@@ -44,24 +45,18 @@ export async function seedTrouble(pool: Pool): Promise<void> {
   await q(`update graphile_worker._private_jobs set created_at = now() + interval '10 minutes' where key = 'fresh'`);
 }
 
-export type Box = { x: number; y: number; width: number; height: number };
-export const overlaps = (a: Box, b: Box) =>
-  a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
-
 /** The boxes of every element matching `selector`, none overlapping another; returns them. */
 export async function boxesApart(page: Page, selector: string, what: string): Promise<Box[]> {
-  const boxes = (await Promise.all((await page.locator(selector).all()).map((l) => l.boundingBox()))).filter((b): b is Box => b !== null);
-  assert.ok(boxes.length > 0, `${what}: nothing matches ${selector}`);
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++)
-      assert.ok(!overlaps(boxes[i], boxes[j]), `${what} ${i} and ${j} overlap: ${JSON.stringify([boxes[i], boxes[j]])}`);
-  return boxes;
+  const found = await boxes(page, selector, (i) => `${what} ${i}`);
+  assert.ok(found.length > 0, `${what}: nothing matches ${selector}`);
+  assertApart(found, what);
+  return found;
 }
 
 export const box = async (page: Page, selector: string): Promise<Box> => {
   const b = await page.locator(selector).first().boundingBox();
   assert.ok(b, `${selector} is not on screen`);
-  return b;
+  return { name: selector, ...b };
 };
 
 /** The engine's latest snapshot once its trouble summary has found the gone pool. */
