@@ -76,6 +76,8 @@ export interface CountResult {
 
 /** Counts every job; `takesSince` (ISO, the database's clock) bounds the takes read with them. */
 export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string): Promise<CountResult> {
+  // The counts are as of the statement's start: a change after it may be missing, whenever it ends.
+  const at = new Date().toISOString();
   const started = performance.now();
   const since = takesSince ?? new Date(Date.now() - 60 * 60_000).toISOString();
   const { rows } = await db.query<Row>(COUNT_SQL, [since]);
@@ -112,7 +114,7 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string)
       key(a).localeCompare(key(b));
   return {
     snapshot: {
-      at: new Date().toISOString(),
+      at,
       queryMs,
       totals,
       byTask: [...byTask.values()].sort(byName((t) => t.task)),

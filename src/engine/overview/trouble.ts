@@ -69,6 +69,8 @@ async function read<T>(what: string, errors: string[], get: () => Promise<T>): P
  */
 export async function readTrouble(sources: TroubleSources, snapshot: OverviewSnapshot | null): Promise<TroubleSummary> {
   const errors: string[] = [];
+  // The summary is as old as its first read: a read begun before a change may miss it, whenever it ends.
+  const readFrom = new Date().toISOString();
   const [stuck, pauses, failures] = await Promise.all([
     read('stuck jobs', errors, () => sources.stuck()),
     read('pauses', errors, () => sources.pauses()),
@@ -155,7 +157,7 @@ export async function readTrouble(sources: TroubleSources, snapshot: OverviewSna
     });
   }
   return {
-    at,
+    at: readFrom,
     items,
     stuckBadge,
     failuresBadge: spike?.failures ?? 0,

@@ -65,6 +65,7 @@ export interface TroubleItem {
 
 /** The trouble panel and the sidebar badges, refreshed every few seconds from the domains that know. */
 export interface TroubleSummary {
+  /** When its reads began: it holds nothing that changed after this. */
   at: string;
   items: TroubleItem[];
   /** Badge on Stuck: stuck jobs, due jobs of tasks no worker runs, blocked queues. */
