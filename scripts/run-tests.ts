@@ -27,9 +27,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -43,6 +45,7 @@ import { pathToFileURL } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/engine/pg/embedded.ts';
 import { createTemplate, SHARED_CLUSTER_ENV, TEMPLATE_DATABASE, type SharedCluster } from '../test/helpers/postgres.ts';
 import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_ENV } from '../test/helpers/chromium.ts';
+import { TRACE_ENV } from '../test/helpers/browser.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPORTER = pathToFileURL(path.join(ROOT, 'scripts/test-reporter.mjs')).href;
@@ -300,7 +303,7 @@ function runScript(script: string): Promise<ScriptResult> {
 const scriptLine = (r: ScriptResult) => `── npm run ${r.script}: ${r.ok ? 'ok' : 'FAILED'} (${(r.ms / 1000).toFixed(0)} s)`;
 
 /** Runs `node --test` on `files`; its own process group, so that everything it started can be stopped at once. */
-function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, eventsFile: string): Promise<number> {
+function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, eventsFile: string, logFile?: string): Promise<number> {
   const args = [
     '--import',
     'tsx',
@@ -317,7 +320,9 @@ function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, 
     ...files,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'inherit', detached: process.platform !== 'win32' });
+    const out = logFile ? openSync(logFile, 'w') : 'inherit';
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['inherit', out, out], detached: process.platform !== 'win32' });
+    if (typeof out === 'number') closeSync(out);
     running.add(child);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
@@ -446,6 +451,29 @@ function summarize(events: TestEvent[], exitCodes: number[], fileTimes: FileTime
   return { passed: passed.length, failed: failed.length + failedSuites.length + (broke || !tests.length ? 1 : 0), skipped: skipped.length };
 }
 
+/**
+ * Browser tests record no Playwright trace by default (it costs about 40 % of their CPU): a browser file with a
+ * failed test runs once more with traces on, so the failure's trace is kept. The verdict stays the first run's.
+ */
+async function traceFailedBrowserFiles(events: TestEvent[], options: Options, env: NodeJS.ProcessEnv, root: string): Promise<void> {
+  if (env[TRACE_ENV] === '1') return;
+  const failedFiles = new Set(
+    events
+      .filter((e) => e.status === 'fail' && e.file)
+      .map((e) => path.relative(ROOT, e.file!.startsWith('file:') ? new URL(e.file!).pathname : e.file!))
+      .filter((f) => f.startsWith(`test${path.sep}e2e${path.sep}`)),
+  );
+  if (failedFiles.size === 0) return;
+  const files = [...failedFiles].sort();
+  const log = path.join(ROOT, 'test-results', 'traced-rerun.log');
+  mkdirSync(path.dirname(log), { recursive: true });
+  console.log(`\nrun-tests: running ${files.join(', ')} again with Playwright traces on (${TRACE_ENV}=1), to keep the failure's trace`);
+  const again = await runNodeTest(files, options, { ...env, [TRACE_ENV]: '1' }, path.join(root, 'events-traced.jsonl'), log);
+  console.log(
+    `run-tests: the re-run ${again === 0 ? 'passed: the failure did not repeat' : 'failed too: traces in test-results/traces/'} (its output: ${path.relative(ROOT, log)})`,
+  );
+}
+
 async function main(): Promise<number> {
   const startedAt = Date.now();
   let options: Options;
@@ -532,6 +560,7 @@ async function main(): Promise<number> {
       if (!checked.ok || checked.output.trim()) console.log(checked.output.trimEnd());
       if (!checked.ok) console.log('The checks failed (typecheck or lint, above): the run fails whatever the tests say.');
     }
+    await traceFailedBrowserFiles(events, options, env, runDir.root);
     const summary = summarize(events, exitCodes, fileTimes, options.fileByFile, startedAt);
     return summary.failed || (checked && !checked.ok) ? 1 : 0;
   } finally {

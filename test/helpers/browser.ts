@@ -9,6 +9,14 @@ import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 export const TRACE_DIR = path.resolve(import.meta.dirname, '../../test-results/traces');
+export const FAILURE_DIR = path.resolve(import.meta.dirname, '../../test-results/failures');
+/**
+ * `JOBDECK_TRACE=1` records a Playwright trace of each browser test, kept when it fails. Off by default: recording
+ * (a DOM snapshot and a screenshot at every step) cost about 40 % of a browser test's CPU, measured. The test
+ * runner re-runs a failed browser file with it on (scripts/run-tests.ts), so a failure still leaves its trace.
+ */
+export const TRACE_ENV = 'JOBDECK_TRACE';
+const tracing = () => process.env[TRACE_ENV] === '1';
 const STATIC_DIR = path.resolve(import.meta.dirname, '../../out/renderer');
 
 /**
@@ -23,7 +31,7 @@ export interface WebConsole {
   engine: Engine;
   server: WebServer;
   browser: Browser;
-  /** The page's context: it records a Playwright trace, kept for each failed test (see `traced`). */
+  /** The page's context: with JOBDECK_TRACE=1 it records a Playwright trace, kept for each failed test (see `traced`). */
   context: BrowserContext;
   page: Page;
   dataDir: string;
@@ -113,7 +121,7 @@ export async function startWebConsole(
     await engine.start(start);
     browser = await acquireBrowser(executablePath);
     context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    await context.tracing.start({ screenshots: true, snapshots: true });
+    if (tracing()) await context.tracing.start({ screenshots: true, snapshots: true });
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -156,38 +164,52 @@ async function closeAll(
 
 /** A file name for a test's trace: its name, with only the characters every file system accepts. */
 export function traceFile(testName: string): string {
-  const safe =
-    testName
-      .replace(/[^\w.-]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 120) || 'test';
-  return path.join(TRACE_DIR, `${safe}.zip`);
+  return path.join(TRACE_DIR, `${safeName(testName)}.zip`);
 }
 
+const safeName = (testName: string) =>
+  testName
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 120) || 'test';
+
 /**
- * Runs a browser test's body and, when it fails, saves what the browser did (DOM snapshots, screenshots, network,
- * console) to test-results/traces/<test name>.zip; open it with `npx playwright-core show-trace <file>`.
- * Use as `test(name, (t) => traced(t, web, async (web) => { ... }))`.
+ * Runs a browser test's body and, when it fails, keeps what the page showed: a screenshot in
+ * test-results/failures/<test name>.png and, with JOBDECK_TRACE=1, what the browser did (DOM snapshots,
+ * screenshots, network, console) in test-results/traces/<test name>.zip; open it with
+ * `npx playwright-core show-trace <file>`. Use as `test(name, (t) => traced(t, web, async (web) => { ... }))`.
  */
 export async function traced(t: TestContext, web: WebConsole | undefined, body: (web: WebConsole) => Promise<void>): Promise<void> {
   if (!web) throw new Error('The web console did not start (see the error of the hook that starts it)');
-  await web.context.tracing.startChunk({ title: t.name });
+  const trace = tracing();
+  if (trace) await web.context.tracing.startChunk({ title: t.name });
   let failed = true;
   try {
     await body(web);
     failed = false;
   } finally {
-    if (failed) {
-      const file = traceFile(t.name);
-      mkdirSync(TRACE_DIR, { recursive: true });
-      try {
-        await web.context.tracing.stopChunk({ path: file });
-        t.diagnostic(`Playwright trace of the failure: ${path.relative(process.cwd(), file)} (npx playwright-core show-trace ${file})`);
-      } catch (error) {
-        t.diagnostic(`no Playwright trace: ${(error as Error).message}`);
-      }
-    } else {
-      await web.context.tracing.stopChunk().catch(() => {});
-    }
+    if (failed) await keepFailure(t, web, trace);
+    else if (trace) await web.context.tracing.stopChunk().catch(() => {});
+  }
+}
+
+async function keepFailure(t: TestContext, web: WebConsole, trace: boolean): Promise<void> {
+  const name = safeName(t.name);
+  try {
+    mkdirSync(FAILURE_DIR, { recursive: true });
+    const shot = path.join(FAILURE_DIR, `${name}.png`);
+    await web.page.screenshot({ path: shot, fullPage: true, timeout: 10_000 });
+    t.diagnostic(`the page at the failure: ${path.relative(process.cwd(), shot)}`);
+  } catch (error) {
+    t.diagnostic(`no screenshot of the failure: ${(error as Error).message}`);
+  }
+  if (!trace) return;
+  const file = traceFile(t.name);
+  mkdirSync(TRACE_DIR, { recursive: true });
+  try {
+    await web.context.tracing.stopChunk({ path: file });
+    t.diagnostic(`Playwright trace of the failure: ${path.relative(process.cwd(), file)} (npx playwright-core show-trace ${file})`);
+  } catch (error) {
+    t.diagnostic(`no Playwright trace: ${(error as Error).message}`);
   }
 }
