@@ -27,6 +27,8 @@ export class Monitor {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private inFlight: Promise<void> | null = null;
+  /** A count asked for while another was in flight: it starts once that one is done. */
+  private queued: Promise<void> | null = null;
   latest: OverviewSnapshot | null = null;
   /** Takes of the last hour, for the wait percentiles. */
   private readonly waits = new WaitSamples();
@@ -40,11 +42,24 @@ export class Monitor {
     void this.tick();
   }
 
-  /** Count now (e.g. right after an action) instead of waiting for the next tick. */
+  /**
+   * Count now (e.g. right after an action) instead of waiting for the next tick. A count in flight may have begun
+   * before the caller's change, so the caller gets the next one, begun after it (callers at once share it).
+   */
   refresh(): Promise<void> {
-    if (this.inFlight) return this.inFlight;
-    if (this.timer) clearTimeout(this.timer);
-    return this.tick();
+    if (!this.inFlight) {
+      if (this.timer) clearTimeout(this.timer);
+      return this.tick();
+    }
+    this.queued ??= this.inFlight
+      .catch(() => {})
+      .then(() => {
+        this.queued = null;
+        if (this.stopped) return;
+        if (this.timer) clearTimeout(this.timer);
+        return this.inFlight ?? this.tick();
+      });
+    return this.queued;
   }
 
   async stop(): Promise<void> {
