@@ -12,7 +12,9 @@ import { PARKED_RUN_AT } from '../../src/worker/pause-sql.ts';
 
 const TASK_DIR = path.resolve(import.meta.dirname, '../fixtures/companion-kit/task-dir');
 const TASK = 'cd_fail';
-const STORM = 'Error code: 429 - Rate limit reached for requests per min (RPM): Limit 3, Used 3. Please try again in 6s.';
+const STORM = 'Error code: 429 - Rate limit reached for requests per min (RPM): Limit 3, Used 3. Please try again in 20s.';
+/** The time the storm's errors name: long enough that the pause still holds when a loaded machine checks the parked job. */
+const NAMED_MS = 20_000;
 
 let db: TestPostgres;
 let te: TestEngine;
@@ -127,7 +129,7 @@ test('a 429 storm trips the breaker, which pauses the task and resumes it at the
   const resumed = await waitFor(
     'the breaker to resume',
     async () => (await te.call('control.breaker.get')).breakers.find((b) => b.state === 'closed'),
-    30_000,
+    NAMED_MS + 30_000,
   );
   // Not before the named time.
   assert.ok(Date.parse(resumed.resumeAt!) >= Date.parse(tripped.resumeAt!), `${resumed.resumeAt} before ${tripped.resumeAt}`);
@@ -148,10 +150,10 @@ test('a 429 storm trips the breaker, which pauses the task and resumes it at the
   assert.ok(trip && resume, JSON.stringify(audit.map((a) => a.action)));
   assert.equal(trip.actor, 'breaker');
   assert.deepEqual(trip.target, { task: TASK });
-  // The time named: 6 s after the last rate-limit error the history had recorded when it tripped.
+  // The time named: 20 s after the last rate-limit error the history had recorded when it tripped.
   const detail = trip.detail as { resumeAt: string; named: { at: string; error: string } };
   assert.equal(detail.resumeAt, tripped.resumeAt);
-  assert.equal(Date.parse(tripped.resumeAt!), Date.parse(detail.named.at) + 6_000);
+  assert.equal(Date.parse(tripped.resumeAt!), Date.parse(detail.named.at) + NAMED_MS);
   assert.ok(detail.named.error.startsWith(STORM), detail.named.error);
   const failures = await te.call('history.list', { task: TASK, errorType: 'rate_limit' });
   assert.ok(failures.rows.some((f) => f.at === detail.named.at));
