@@ -106,6 +106,12 @@ test(
       assert.match(await row.getByTestId('worker-version').innerText(), /^graphile-worker \d+\.\d+\.\d+/);
       assert.equal(await row.getByTestId('worker-concurrency').innerText(), '3');
       assert.equal(await row.getByTestId('worker-tasks').innerText(), '2 tasks: draft_report, summarize');
+      // Each task name opens that task's jobs, in the row and on its running job's line.
+      assert.equal(
+        await row.getByTestId('worker-tasks').getByRole('link', { name: 'summarize' }).getAttribute('href'),
+        '#/jobs?task=summarize',
+      );
+      assert.equal(await line.getByRole('link', { name: 'draft_report' }).getAttribute('href'), '#/jobs?task=draft_report');
       assert.match(await row.getByTestId('worker-heartbeat').innerText(), /^heartbeat (now|\d+ s) ago$/);
       assert.match(await line.innerText(), new RegExp(`#${id}\\s+draft_report\\s+(now|\\d+ s)\\s+Cancel`));
       // This console's runner, next to it.

@@ -3,7 +3,7 @@
  * answers a list of problems, empty when the layout holds:
  * - the page (.main) or a table's scroll box (.table-scroll, .job-scroll, any overflow-x: auto box in the view)
  *   scrolls sideways;
- * - two parts of the top bar overlap, or one sticks out of it;
+ * - two parts of the top bar overlap, or one sticks out of it; the connection's state word is cut;
  * - two cards of a row of cards overlap, or a card is cut off at the view's right edge;
  * - two cells of a table's header or first rows overlap, or a cell ends past its table's box.
  */
@@ -36,6 +36,7 @@ export const LAYOUT_PROBE = `(() => {
   pairwise([...bar.children], 'top bar');
   pairwise([...bar.querySelectorAll('.runner > *')], 'runner');
   for (const part of barParts) inside(part, bar, 'top bar');
+  for (const state of bar.querySelectorAll('.conn-state')) inside(state, state.closest('.conn-text'), 'connection state');
   const navTools = document.querySelector('.nav-tools');
   pairwise([...navTools.children], 'theme and help');
   for (const part of navTools.children) inside(part, document.querySelector('.nav'), 'navigation');

@@ -31,7 +31,7 @@ export function ConnectionBadge() {
       <span className={`state-dot dot-${state}`} role="img" aria-label={STATE_LABELS[state]} />
       <span className="conn-text">
         <span className="conn-name">
-          {name ?? 'No connection'}
+          <span className="conn-name-text">{name ?? 'No connection'}</span>
           <span className={`conn-state state-${state}`}>{STATE_LABELS[state]}</span>
         </span>
         {retry ? <RetryCountdown retry={retry} /> : <span className="conn-url mono">{display ?? 'choose a database in Connections'}</span>}

@@ -50,7 +50,9 @@ function JobLine(props: { job: RunningJob; now: number; unavailable: string | nu
       <a className="worker-job-id" href={href(`jobs/${job.jobId}`)}>
         #{job.jobId}
       </a>
-      <span className="worker-job-task">{job.task}</span>
+      <a className="worker-job-task" href={href('jobs', { task: job.task })} title={`Open the jobs of ${job.task}`}>
+        {job.task}
+      </a>
       <span className="worker-job-age" title={`Taken at ${formatDateTime(job.since)}`} data-testid="running-age">
         {formatAge(Math.max(0, now - Date.parse(job.since)))}
       </span>

@@ -1,5 +1,6 @@
 import type { WorkerInfo, WorkerLiveness } from '../../../../shared/model/workers.ts';
 import { countOf, formatAge, formatDateTime, shortPoolId } from '../../format.ts';
+import { href } from '../../router.ts';
 import { RunningJobs, type RunningJobsProps } from './RunningJobs.tsx';
 
 const LIVENESS: Record<WorkerLiveness, string> = {
@@ -54,7 +55,15 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
         )}
         {w.tasks.length > 0 && (
           <div className="worker-tasks" title={w.tasks.join(', ')} data-testid="worker-tasks">
-            {countOf(w.tasks.length, 'task')}: {w.tasks.slice(0, TASKS_SHOWN).join(', ')}
+            {countOf(w.tasks.length, 'task')}:{' '}
+            {w.tasks.slice(0, TASKS_SHOWN).map((task, i) => (
+              <span key={task}>
+                {i > 0 && ', '}
+                <a className="mono" href={href('jobs', { task })} title={`Open the jobs of ${task}`}>
+                  {task}
+                </a>
+              </span>
+            ))}
             {w.tasks.length > TASKS_SHOWN ? ` and ${w.tasks.length - TASKS_SHOWN} more` : ''}
           </div>
         )}
