@@ -44,8 +44,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/engine/pg/embedded.ts';
 import { createTemplate, SHARED_CLUSTER_ENV, TEMPLATE_DATABASE, type SharedCluster } from '../test/helpers/postgres.ts';
-import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_ENV } from '../test/helpers/chromium.ts';
-import { TRACE_ENV } from '../test/helpers/browser.ts';
+import {
+  BROWSER_SERVER_ENV,
+  browserSkippedOnPurpose,
+  CHROMIUM_ARGS,
+  findChromium,
+  noChromiumMessage,
+  SKIP_BROWSER_ENV,
+  TRACE_ENV,
+} from '../test/helpers/chromium.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPORTER = pathToFileURL(path.join(ROOT, 'scripts/test-reporter.mjs')).href;
@@ -164,7 +171,7 @@ function shuffle<T>(items: T[], seed: number): T[] {
 
 /** Refuses to start a run whose browser tests could not run, unless they are skipped on purpose. */
 function preflight(files: string[], building: boolean): void {
-  if (!files.some((f) => f.startsWith(`test${path.sep}e2e${path.sep}`)) || browserSkippedOnPurpose()) return;
+  if (!hasBrowserTests(files) || browserSkippedOnPurpose()) return;
   const problems: string[] = [];
   if (!findChromium()) problems.push(noChromiumMessage());
   if (!building && !existsSync(path.join(ROOT, 'out/renderer/index.html')))
@@ -265,6 +272,19 @@ async function startCluster(runDir: RunDir): Promise<{ server: EmbeddedPostgresH
   const shared = await createTemplate(server);
   console.log(`run-tests: Postgres for the run on port ${server.port}, template ${TEMPLATE_DATABASE} ready in ${Date.now() - started} ms`);
   return { server, shared };
+}
+
+const hasBrowserTests = (files: string[]) => files.some((f) => f.startsWith(`test${path.sep}e2e${path.sep}`));
+
+/**
+ * The run's one Chromium, a Playwright browser server the browser test files connect to (BROWSER_SERVER_ENV):
+ * launched once rather than once per file (about two seconds of CPU each). Null when no browser test runs.
+ */
+async function startBrowserServer(files: string[], runDir: RunDir): Promise<{ wsEndpoint(): string; close(): Promise<void> } | null> {
+  const executablePath = findChromium();
+  if (!hasBrowserTests(files) || browserSkippedOnPurpose() || !executablePath) return null;
+  const { chromium } = await import('playwright-core');
+  return chromium.launchServer({ executablePath, args: CHROMIUM_ARGS, tracesDir: path.join(runDir.root, 'browser-traces') });
 }
 
 /** The child processes that are running (node --test, a build, the checks), to stop them and theirs on Ctrl-C. */
@@ -491,10 +511,12 @@ async function main(): Promise<number> {
 
   const runDir = makeRunDir();
   let server: EmbeddedPostgresHandle | null = null;
+  let browser: Awaited<ReturnType<typeof startBrowserServer>> = null;
   let cleaning: Promise<void> | null = null;
   const cleanup = () =>
     (cleaning ??= (async () => {
       await stopChildren();
+      await browser?.close().catch((error) => console.error(`run-tests: closing Chromium: ${(error as Error).message}`));
       await server?.stop().catch((error) => console.error(`run-tests: stopping Postgres: ${(error as Error).message}`));
       stopStrayPostgres(runDir.root);
       rmSync(runDir.root, { recursive: true, force: true });
@@ -526,6 +548,8 @@ async function main(): Promise<number> {
         return 1;
       }
     }
+    browser = await startBrowserServer(options.files, runDir);
+    if (browser) env[BROWSER_SERVER_ENV] = browser.wsEndpoint();
     const check = options.check ? runScript('check') : null;
     if (options.shuffleSeed !== null) {
       console.log(

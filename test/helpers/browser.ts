@@ -5,17 +5,19 @@ import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createEngine, type Engine, type EngineOptions, type StartOptions } from '../../src/engine/index.ts';
 import { startWebServer, type WebServer } from '../../src/server/web-server.ts';
-import { browserSkippedOnPurpose, findChromium, noChromiumMessage, SKIP_BROWSER_ENV } from './chromium.ts';
+import {
+  BROWSER_SERVER_ENV,
+  browserSkippedOnPurpose,
+  CHROMIUM_ARGS,
+  findChromium,
+  noChromiumMessage,
+  SKIP_BROWSER_ENV,
+  TRACE_ENV,
+} from './chromium.ts';
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 export const TRACE_DIR = path.resolve(import.meta.dirname, '../../test-results/traces');
 export const FAILURE_DIR = path.resolve(import.meta.dirname, '../../test-results/failures');
-/**
- * `JOBDECK_TRACE=1` records a Playwright trace of each browser test, kept when it fails. Off by default: recording
- * (a DOM snapshot and a screenshot at every step) cost about 40 % of a browser test's CPU, measured. The test
- * runner re-runs a failed browser file with it on (scripts/run-tests.ts), so a failure still leaves its trace.
- */
-export const TRACE_ENV = 'JOBDECK_TRACE';
 const tracing = () => process.env[TRACE_ENV] === '1';
 const STATIC_DIR = path.resolve(import.meta.dirname, '../../out/renderer');
 
@@ -42,38 +44,33 @@ export interface WebConsole {
 }
 
 /**
- * One Chromium for the process, shared by its consoles (each has a context of its own): a launch costs a second,
- * a context a fraction. Closed once no console uses it, after a moment: the next test often opens one at once.
+ * One Chromium for the process, shared by its consoles (each has a context of its own): a launch costs about two
+ * seconds of CPU, a context a fraction. Under the test runner it is the run's Chromium (BROWSER_SERVER_ENV), which
+ * this process connects to; alone, it launches its own. Let go once no console uses it, after a moment: the next
+ * test often opens one at once.
  */
-let shared: { browser: Promise<Browser>; tracesDir: string; users: number; idle?: NodeJS.Timeout } | null = null;
+let shared: { browser: Promise<Browser>; tracesDir: string | null; users: number; idle?: NodeJS.Timeout } | null = null;
+
+function connectOrLaunch(executablePath: string): { browser: Promise<Browser>; tracesDir: string | null } {
+  const server = process.env[BROWSER_SERVER_ENV];
+  if (server) return { browser: chromium.connect(server), tracesDir: null };
+  // Where Playwright records traces before one is saved; it would leave a folder in the temp folder otherwise.
+  const tracesDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-traces-'));
+  return { browser: chromium.launch({ executablePath, tracesDir, args: CHROMIUM_ARGS }), tracesDir };
+}
+
+const removeTraces = (dir: string | null) => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+};
 
 async function acquireBrowser(executablePath: string): Promise<Browser> {
   if (shared?.idle) clearTimeout(shared.idle);
-  if (!shared) {
-    // Where Playwright records traces before one is saved; it would leave a folder in the temp folder otherwise.
-    const tracesDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-traces-'));
-    shared = {
-      browser: chromium.launch({
-        executablePath,
-        tracesDir,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-        ],
-      }),
-      tracesDir,
-      users: 0,
-    };
-  }
+  shared ??= { ...connectOrLaunch(executablePath), users: 0 };
   shared.users++;
   try {
     return await shared.browser;
   } catch (error) {
-    if (shared) rmSync(shared.tracesDir, { recursive: true, force: true });
+    if (shared) removeTraces(shared.tracesDir);
     shared = null;
     throw error;
   }
@@ -87,7 +84,7 @@ function releaseBrowser(): void {
     void current.browser
       .then((b) => b.close())
       .catch(() => {})
-      .finally(() => rmSync(current.tracesDir, { recursive: true, force: true }));
+      .finally(() => removeTraces(current.tracesDir));
   }, 500);
 }
 

@@ -8,6 +8,29 @@ import path from 'node:path';
  */
 export const SKIP_BROWSER_ENV = 'JOBDECK_SKIP_BROWSER';
 
+/**
+ * `JOBDECK_TRACE=1` records a Playwright trace of each browser test, kept when it fails. Off by default: recording
+ * (a DOM snapshot and a screenshot at every step) cost about 40 % of a browser test's CPU, measured. The test
+ * runner re-runs a failed browser file with it on (scripts/run-tests.ts), so a failure still leaves its trace.
+ */
+export const TRACE_ENV = 'JOBDECK_TRACE';
+
+/**
+ * Set by the test runner: the WebSocket address of the run's one Chromium (a Playwright browser server), which the
+ * browser test files share, each in contexts of its own. Without it (a file run alone) a file launches its own.
+ */
+export const BROWSER_SERVER_ENV = 'JOBDECK_TEST_BROWSER';
+
+/** How Chromium runs for the tests: headless, no sandbox (containers run as root), nothing fetched from the network. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
 /** Browser tests are skipped only when asked to: a missing browser is a failure, not a skip. */
 export function browserSkippedOnPurpose(): boolean {
   return process.env[SKIP_BROWSER_ENV] === '1';

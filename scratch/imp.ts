@@ -1,0 +1,1 @@
+import "graphile-worker"; import "./src/worker/index.ts";
