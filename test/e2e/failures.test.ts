@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestPostgres, type OwnTestPostgres } from '../helpers/postgres.ts';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
@@ -78,9 +77,7 @@ test('the Failures view: charts by type, search, links to the explorer, and offl
     for (const text of await rows.allInnerTexts()) assert.match(text, /Invalid JSON/);
     // Export gives the filtered set as a file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
-    const csv = readFileSync(await download.path(), 'utf8')
-      .trim()
-      .split('\r\n');
+    const csv = (await wc.downloaded(download)).trim().split('\r\n');
     assert.equal(csv.length, 1 + copiesOf('invalid_json'), 'header + the matching attempts');
     assert.ok(csv.slice(1).every((line) => line.includes('invalid_json') && line.includes('JSONDecodeError')));
 

@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
@@ -87,7 +86,7 @@ test(
 
       // The CSV has a row per task, model and error type.
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="usage-csv"]')]);
-      const csv = readFileSync(await download.path(), 'utf8');
+      const csv = await wc.downloaded(download);
       assert.match(csv, /^group,key,attempts/);
       assert.match(csv, /\ntask,cd_usage,24,/);
       assert.match(csv, /\nmodel,in-house-llm,3,3,0,2700,0,600,0,,3\n/);

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core';
 import { createEngine, type Engine, type EngineOptions, type StartOptions } from '../../src/engine/index.ts';
 import { startWebServer, type WebServer } from '../../src/server/web-server.ts';
 import {
@@ -40,6 +40,8 @@ export interface WebConsole {
   /** Opens the console at a route (e.g. '#/jobs') with the token, and waits for the ready marker. */
   open(route?: string): Promise<void>;
   screenshot(name: string): Promise<string>;
+  /** The text of a file the page downloaded (saved into the console's data folder: the browser may be remote). */
+  downloaded(download: Download): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,11 @@ export async function startWebConsole(
         const file = path.join(SCREENSHOT_DIR, `${name}.png`);
         await page.screenshot({ path: file, fullPage: true });
         return file;
+      },
+      async downloaded(download) {
+        const file = path.join(dataDir, `download-${Date.now()}-${download.suggestedFilename()}`);
+        await download.saveAs(file);
+        return readFileSync(file, 'utf8');
       },
       async close() {
         await closeAll(dataDir, opened);

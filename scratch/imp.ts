@@ -1,1 +1,0 @@
-import "graphile-worker"; import "./src/worker/index.ts";
