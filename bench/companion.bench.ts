@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
-import type { BenchResult } from './lib.ts';
+import { median, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
@@ -64,12 +64,6 @@ async function stopWorker(worker: Worker): Promise<void> {
   const exited = new Promise((resolve) => worker.child.once('exit', resolve));
   worker.child.send('stop');
   await exited;
-}
-
-/** The same start for every drain: no dead rows left to vacuum, no dirty pages left to write. */
-async function settle(pool: pg.Pool): Promise<void> {
-  await pool.query('vacuum (analyze) graphile_worker._private_jobs, graphile_worker._private_job_queues');
-  await pool.query('checkpoint');
 }
 
 async function drain(pool: pg.Pool): Promise<number> {
@@ -138,11 +132,10 @@ export default async function bench(): Promise<BenchResult[]> {
     const order = ['plain', 'companion', 'usage'] as const;
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < order.length; i++) {
-        await settle(pool);
+        await settleQueue(pool);
         await runs[order[(round + i) % order.length]]();
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const plainMs = median(plain);
     const companionMs = median(withCompanion);
     const rate = (ms: number) => Math.round((JOBS / ms) * 1000);

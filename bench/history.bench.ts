@@ -17,16 +17,11 @@ import { DbWatcher } from '../src/engine/history/watcher.ts';
 import { listAttempts } from '../src/engine/history/query.ts';
 import { summarize } from '../src/engine/history/summary.ts';
 import { classifyError } from '../src/shared/errors/index.ts';
-import type { BenchResult } from './lib.ts';
+import { median, type BenchResult } from './lib.ts';
 
 const JOBS = 1_000_000;
 const ATTEMPTS = 1_000_000;
 const RUNS = 5;
-
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 export async function seedJobs(pool: pg.Pool): Promise<void> {
   await pool.query(

@@ -9,6 +9,22 @@ export interface BenchResult {
   notes?: string;
 }
 
+/** The median of some timings (the mean of the middle two when their count is even). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
+}
+
+/**
+ * The same start for every drain of graphile-worker's queue: no dead rows left to vacuum, no dirty pages left to
+ * write. Without it the drain after another pays for the other's deletions (autovacuum, checkpoint writes).
+ */
+export async function settleQueue(pool: Pick<import('pg').Pool, 'query'>): Promise<void> {
+  await pool.query('vacuum (analyze) graphile_worker._private_jobs, graphile_worker._private_job_queues');
+  await pool.query('checkpoint');
+}
+
 /** Median wall time of `runs` calls of `fn` (after one warm-up). */
 export async function timeMedian(fn: () => unknown, runs = 5): Promise<number> {
   await fn();
@@ -18,8 +34,7 @@ export async function timeMedian(fn: () => unknown, runs = 5): Promise<number> {
     await fn();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(times);
 }
 
 export function formatResults(results: BenchResult[]): string {

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { Logger, run, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine } from '../src/engine/index.ts';
-import type { BenchResult } from './lib.ts';
+import { median, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
@@ -24,12 +24,6 @@ async function queue(pool: pg.Pool): Promise<void> {
      from generate_series(1, $1)`,
     [JOBS],
   );
-}
-
-/** The same start for every drain: no dead rows left to vacuum, no dirty pages left to write. */
-async function settle(pool: pg.Pool): Promise<void> {
-  await pool.query('vacuum (analyze) graphile_worker._private_jobs, graphile_worker._private_job_queues');
-  await pool.query('checkpoint');
 }
 
 async function drained(pool: pg.Pool): Promise<void> {
@@ -61,7 +55,7 @@ export default async function bench(): Promise<BenchResult[]> {
         logger: quiet,
         pollInterval: 1000,
       });
-      await settle(pool);
+      await settleQueue(pool);
       const start = performance.now();
       await queue(pool);
       await drained(pool);
@@ -73,7 +67,7 @@ export default async function bench(): Promise<BenchResult[]> {
       await engine.start({ databaseUrl: server.connectionString, taskDirectory: tasks, concurrency: CONCURRENCY });
       // Started and settled: its first counts are in, so its start-up reads do not land in the drain.
       while (!engine.parts.sessions.current()?.latest()) await new Promise((r) => setTimeout(r, 50));
-      await settle(pool);
+      await settleQueue(pool);
       const start = performance.now();
       await queue(pool);
       await drained(pool);
@@ -91,11 +85,6 @@ export default async function bench(): Promise<BenchResult[]> {
         await drainPlain();
       }
     }
-    const median = (xs: number[]) => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      const mid = sorted.length / 2;
-      return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
-    };
     const plainMs = median(plain);
     const hostedMs = median(hosted);
     return [

@@ -274,7 +274,8 @@ async function startCluster(runDir: RunDir): Promise<{ server: EmbeddedPostgresH
   return { server, shared };
 }
 
-const hasBrowserTests = (files: string[]) => files.some((f) => f.startsWith(`test${path.sep}e2e${path.sep}`));
+const isBrowserTest = (file: string) => file.startsWith(`test${path.sep}e2e${path.sep}`);
+const hasBrowserTests = (files: string[]) => files.some(isBrowserTest);
 
 /**
  * The run's one Chromium, a Playwright browser server the browser test files connect to (BROWSER_SERVER_ENV):
@@ -410,8 +411,11 @@ function readFileTimes(file: string): FileTime[] {
     .map((t) => ({ ...t, file: path.relative(ROOT, t.file) }));
 }
 
+/** The test's file, relative to the repository (node:test reports a path or a file: URL). */
+const fileOf = (e: TestEvent) => (e.file ? path.relative(ROOT, e.file.startsWith('file:') ? new URL(e.file).pathname : e.file) : null);
+
 const where = (e: TestEvent) => {
-  const file = e.file ? path.relative(ROOT, e.file.startsWith('file:') ? new URL(e.file).pathname : e.file) : null;
+  const file = fileOf(e);
   return file && file !== e.name ? `${file} › ${e.name}` : e.name;
 };
 
@@ -479,9 +483,9 @@ async function traceFailedBrowserFiles(events: TestEvent[], options: Options, en
   if (env[TRACE_ENV] === '1') return;
   const failedFiles = new Set(
     events
-      .filter((e) => e.status === 'fail' && e.file)
-      .map((e) => path.relative(ROOT, e.file!.startsWith('file:') ? new URL(e.file!).pathname : e.file!))
-      .filter((f) => f.startsWith(`test${path.sep}e2e${path.sep}`)),
+      .filter((e) => e.status === 'fail')
+      .map(fileOf)
+      .filter((f): f is string => f !== null && isBrowserTest(f)),
   );
   if (failedFiles.size === 0) return;
   const files = [...failedFiles].sort();
