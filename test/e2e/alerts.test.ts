@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
+import { waitFor } from '../helpers/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
@@ -40,6 +41,8 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     await url.fill(receiver!.url);
     await page.getByTestId('alert-webhook-save').click();
     await page.getByTestId('alert-channels-error').waitFor({ state: 'detached' });
+    // The error clears when the save starts; the saved address shows once it is done.
+    await waitFor('the saved address', async () => ((await url.getAttribute('placeholder')) ?? '').endsWith('(saved)'));
     assert.match((await url.getAttribute('placeholder')) ?? '', /^http:\/\/127\.0\.0\.1:\d+\/… \(saved\)$/);
 
     // A backlog rule: more than 2 waiting jobs of the task, at once.
