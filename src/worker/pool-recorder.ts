@@ -7,7 +7,7 @@ import type { RateLimitedLog } from './log.ts';
 import type { ResolvedJobdeckOptions } from './options.ts';
 import { PauseWatcher } from './pause-watcher.ts';
 import { processInfo } from './process-info.ts';
-import { companionGlobal, runOf, setRun, type PoolHandle } from './registry.ts';
+import { companionGlobal, forgetRun, runOf, setRun, type PoolHandle } from './registry.ts';
 import { RETENTION_CATCH_UP_DELAY_MS, runRetention, type RetentionResult } from './retention.ts';
 import * as sql from './sql.ts';
 import { COMPANION_VERSION } from './version.ts';
@@ -141,6 +141,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   onJobComplete(job: Job, error: unknown): void {
     const run = runOf(job);
     if (!run || run.owner !== this) return;
+    forgetRun(job);
     this.running.delete(String(job.id));
     run.finish(error);
     this.counters.attemptsRecorded++;
@@ -453,7 +454,10 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     } else if (outcome !== 'done') {
       this.log.warn('shutdown', `could not mark pool ${this.poolId} as stopped (${outcome})`);
     }
-    companionGlobal().live.delete(this);
+    const g = companionGlobal();
+    g.live.delete(this);
+    // Attempts that never completed (graphile-worker's fatal error path): nothing may keep them alive.
+    for (const [job, run] of g.runs) if (run.owner === this) g.runs.delete(job);
     await this.db.close(Math.max(50, deadline - Date.now()));
   }
 

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUsage, cleanText, emptyTotals, usageFromResponse } from '../../src/worker/usage.ts';
-import { errorText, MAX_ERROR_BYTES } from '../../src/worker/job-run.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Job, JobHelpers, Task } from 'graphile-worker';
+import { errorText, JobRun, MAX_ERROR_BYTES, type RunOwner } from '../../src/worker/job-run.ts';
 import { bucketQuantile, DURATION_BUCKET_BOUNDS_MS, DURATION_BUCKET_COUNT, durationBucket } from '../../src/worker/histogram.ts';
 import { resolveOptions, DEFAULT_OPTIONS } from '../../src/worker/options.ts';
 import { shardOf } from '../../src/worker/pool-recorder.ts';
@@ -137,4 +139,72 @@ test('wrapping a task list: once, keys unchanged; a frozen list is reported, not
   assert.equal(wrapTaskList(frozen, log), 1);
   assert.equal(frozen.c, handler);
   assert.equal(lines.length, 1);
+});
+
+test('a job run: results, sync and async failures, cancels and holds reach graphile-worker as they should', async () => {
+  const als = new AsyncLocalStorage<JobRun>();
+  const owner = (hold?: () => Promise<void> | null): RunOwner => ({
+    poolId: 'pool-1',
+    asyncContext: true,
+    rememberQueueName: () => {},
+    usageRefused: () => {},
+    getStore: () => als,
+    holdIfPaused: hold,
+  });
+  const job = (id: number, queueId: number | null = null) =>
+    ({ id: String(id), task_identifier: 't', job_queue_id: queueId, key: null, attempts: 1, max_attempts: 3 }) as unknown as Job;
+  const helpers = { job: job(0) } as unknown as JobHelpers;
+  const run = (task: (run: JobRun) => unknown, o = owner(), queueId: number | null = null) => {
+    const r = new JobRun(job(1, queueId), o);
+    return { r, done: r.execute((() => task(r)) as unknown as Task, {}, helpers) };
+  };
+
+  // An async result with an OpenAI-style usage: returned as is, its usage counted, inside the job's context.
+  const response = { model: 'gpt-4o-mini', usage: { prompt_tokens: 10, completion_tokens: 5 } };
+  const ok = run(async (r) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(als.getStore(), r, 'the job is the current context after an await');
+    return response;
+  });
+  assert.equal(await ok.done, response);
+  assert.equal(ok.r.usage?.inputTokens, 10);
+
+  // A plain (non-promise) value, a synchronous throw and an async rejection.
+  assert.equal(await run(() => 42).done, 42);
+  await assert.rejects(
+    run(() => {
+      throw new Error('sync boom');
+    }).done,
+    /sync boom/,
+  );
+  await assert.rejects(run(() => Promise.reject(new Error('async boom'))).done, /async boom/);
+
+  // Cancelled while running: whatever the task throws, the job ends done (undefined), marked cancelled.
+  const cancelled = run(async (r) => {
+    r.requestCancel('req-1');
+    await Promise.resolve();
+    throw r.signal.reason;
+  });
+  assert.equal(await cancelled.done, undefined);
+  assert.equal(cancelled.r.cancelled, true);
+
+  // Held by a paused queue: the task starts only when the hold resolves; a rejected hold fails the job.
+  let release = () => {};
+  const held = run(
+    () => 'ran',
+    owner(() => new Promise<void>((resolve) => (release = resolve))),
+    7,
+  );
+  let settled = false;
+  void held.done.then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, false, 'still held');
+  release();
+  assert.equal(await held.done, 'ran');
+  const aborted = run(
+    () => 'never',
+    owner(() => Promise.reject(new Error('held, then aborted'))),
+    7,
+  );
+  await assert.rejects(aborted.done, /held, then aborted/);
 });
