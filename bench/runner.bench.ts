@@ -47,8 +47,13 @@ export default async function bench(): Promise<BenchResult[]> {
     const plain: number[] = [];
     const hosted: number[] = [];
     const drainPlain = async () => {
+      // A pool of our own, with its listeners: graphile-worker ends one it made without waiting, and a server that
+      // stops in that moment (the last round, then server.stop()) crashed this bench with an unhandled 'error'.
+      const runnerPool = new pg.Pool({ connectionString: server.connectionString, max: 10 });
+      runnerPool.on('error', () => {});
+      runnerPool.on('connect', (client) => client.on('error', () => {}));
       const runner = await run({
-        connectionString: server.connectionString,
+        pgPool: runnerPool,
         taskList: { noop: async () => {} },
         concurrency: CONCURRENCY,
         noHandleSignals: true,
@@ -61,6 +66,7 @@ export default async function bench(): Promise<BenchResult[]> {
       await drained(pool);
       plain.push(performance.now() - start);
       await runner.stop();
+      await runnerPool.end();
     };
     const drainHosted = async (round: number) => {
       const engine = createEngine({ dataDir: path.join(tmp, `engine-${round}`), mode: 'web', log: () => {} });

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import pg from 'pg';
 import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { JobdeckPreset, companionStats, type JobdeckOptions } from '../../worker/index.ts';
 import { JobAborts } from './job-abort.ts';
@@ -61,6 +62,9 @@ export interface RunnerHostEvents {
   exited: [Error | null];
 }
 
+/** graphile-worker's own default (maxPoolSize), kept for the pool the runner now makes itself. */
+const GRAPHILE_WORKER_POOL_SIZE = 10;
+
 const errorText = (error: unknown) =>
   error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : String(error);
 
@@ -82,6 +86,8 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
   readonly aborts = new JobAborts();
   poolId: string | null = null;
   tasks: string[] = [];
+  /** The runner's connections (see ownPool). */
+  private pgPool: pg.Pool | null = null;
 
   constructor(readonly options: RunnerHostOptions) {
     super();
@@ -103,14 +109,56 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     // Our own emitter, wired before run(): pool:create fires before run() resolves.
     const events: WorkerEvents = new EventEmitter();
     this.wireEvents(events);
-    this.runner = await run({
+    const pgPool = this.ownPool();
+    try {
+      this.runner = await this.runWith(pgPool, events, taskList);
+    } catch (error) {
+      await this.endPool();
+      throw error;
+    }
+  }
+
+  /**
+   * graphile-worker ends a pool it made itself without waiting for it, and removes its error listener first: a
+   * server that stops in that moment (the embedded one, when the console quits) then crashes the process with an
+   * unhandled 'error' (seen in the runner bench). A pool of our own keeps its listener, and stop() ends it.
+   */
+  private ownPool(): pg.Pool {
+    const pgPool = new pg.Pool({
+      connectionString: this.options.connectionString,
+      max: GRAPHILE_WORKER_POOL_SIZE,
+      // Named, so a DBA can tell the console's runner in pg_stat_activity (the companion's is jobdeck-companion).
+      application_name: 'jobdeck-runner',
+    });
+    // Both listeners, as graphile-worker expects of a pool it is given: an idle client's error reaches the pool, a
+    // checked-out client's its own (pg then fails that client's next query, which graphile-worker handles).
+    const warn = (error: Error) => this.options.logger.warn(`Runner connection error: ${error.message}`);
+    pgPool.on('error', warn);
+    pgPool.on('connect', (client) => client.on('error', warn));
+    this.pgPool = pgPool;
+    return pgPool;
+  }
+
+  /** Ends the runner's pool, bounded: a client a hung task still holds is not waited for. */
+  private async endPool(): Promise<void> {
+    const pgPool = this.pgPool;
+    this.pgPool = null;
+    if (!pgPool) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pgPool.end().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
+  }
+
+  private runWith(pgPool: pg.Pool, events: WorkerEvents, taskList: TaskList): Promise<Runner> {
+    const { options } = this;
+    return run({
       events,
       // The companion, as in any other worker: the one path that records attempts for the console (docs/companion.md).
       // Outcomes written in batches: graphile-worker 0.17 writes an unbatched one without awaiting it, so a write
       // that meets a database outage is an unhandled rejection; a failed batch instead shuts the pool down
       // cleanly, and the controller renews it and settles its jobs as the companion recorded them.
       preset: { extends: [JobdeckPreset], jobdeck: options.companion, worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      connectionString: options.connectionString,
+      pgPool,
       taskList,
       crontab: options.crontab?.length ? options.crontab.join('\n') : undefined,
       concurrency: options.concurrency,
@@ -215,6 +263,7 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     }
     await this.releaseTasks?.().catch(() => {});
     this.releaseTasks = null;
+    if (stopped) await this.endPool();
     // A task that ignores its abort signal may still be running: its locks stay until this process is gone
     // (start-up recovery then clears them), so no other worker starts the same job alongside it.
     let settled: SettleReport | null = null;
