@@ -4,18 +4,18 @@
  * on a shared machine hits both). Also prints the companion's statements per second: bounded by its flush and
  * heartbeat intervals, not by the job rate.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
-import { median, settleQueue, type BenchResult } from './lib.ts';
+import { median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Worker {
   child: ChildProcess;
@@ -66,7 +66,9 @@ async function stopWorker(worker: Worker): Promise<void> {
   await exited;
 }
 
-async function drain(pool: pg.Pool): Promise<number> {
+/** Queues JOBS jobs and waits until they are gone: the wall time, and Postgres' CPU time when `cpu` can tell. */
+async function drain(pool: pg.Pool, cpu: (() => number) | null): Promise<{ ms: number; pgMs: number }> {
+  const cpuBefore = cpu?.() ?? NaN;
   const start = performance.now();
   await pool.query(
     `select graphile_worker.add_jobs(array_agg(row('noop', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec))
@@ -75,12 +77,15 @@ async function drain(pool: pg.Pool): Promise<number> {
   );
   for (;;) {
     const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs');
-    if (rows[0].n === 0) return performance.now() - start;
+    if (rows[0].n === 0) return { ms: performance.now() - start, pgMs: (cpu?.() ?? NaN) - cpuBefore };
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 export default async function bench(): Promise<BenchResult[]> {
+  // The worker runs the companion as users install it (dist/worker, plain JS), built now from the current source:
+  // through tsx it would pay for the transform's helpers (keepNames) that no installed copy has.
+  execFileSync(process.execPath, [path.join(import.meta.dirname, '../scripts/build-worker.mjs')], { stdio: 'ignore' });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-'));
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
   const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
@@ -91,13 +96,18 @@ export default async function bench(): Promise<BenchResult[]> {
     const withUsage: number[] = [];
     const plainCpu: number[] = [];
     const companionCpu: number[] = [];
+    const plainPg: number[] = [];
+    const companionPg: number[] = [];
+    const cpu = await postgresCpuMeter(pool);
     let statementsPerSecond = 0;
     let attemptsWritten = 0;
     const runs = {
       plain: async () => {
         const bare = await startWorker(server.connectionString, false);
         const bareBefore = await bare.request<Record<string, number>>('stats', 'stats');
-        plain.push(await drain(pool));
+        const d = await drain(pool, cpu);
+        plain.push(d.ms);
+        plainPg.push(d.pgMs);
         plainCpu.push((await bare.request<Record<string, number>>('stats', 'stats')).cpuMs - bareBefore.cpuMs);
         await stopWorker(bare);
       },
@@ -105,7 +115,9 @@ export default async function bench(): Promise<BenchResult[]> {
         const worker = await startWorker(server.connectionString, true);
         const began = performance.now();
         const before = await worker.request<Record<string, number>>('stats', 'stats');
-        withCompanion.push(await drain(pool));
+        const d = await drain(pool, cpu);
+        withCompanion.push(d.ms);
+        companionPg.push(d.pgMs);
         // Let the last flush land, so the rows written are all of the round's attempts.
         await new Promise((r) => setTimeout(r, 500));
         const after = await worker.request<Record<string, number>>('stats', 'stats');
@@ -121,7 +133,7 @@ export default async function bench(): Promise<BenchResult[]> {
       // The same, with recordUsage() on every job (AsyncLocalStorage lookup, validation, sums, the usage columns).
       usage: async () => {
         const recording = await startWorker(server.connectionString, true, true);
-        withUsage.push(await drain(pool));
+        withUsage.push((await drain(pool, cpu)).ms);
         await new Promise((r) => setTimeout(r, 500));
         await stopWorker(recording);
       },
@@ -138,6 +150,9 @@ export default async function bench(): Promise<BenchResult[]> {
     }
     const plainMs = median(plain);
     const companionMs = median(withCompanion);
+    // Each round's own ratio (the kinds ran back to back): drift between rounds cancels out of these.
+    const paired = withCompanion.map((ms, i) => plain[i] / ms);
+    const perJob = (ms: number[]) => ((median(ms) / JOBS) * 1000).toFixed(0);
     const rate = (ms: number) => Math.round((JOBS / ms) * 1000);
     const usageMs = median(withUsage);
     return [
@@ -148,8 +163,8 @@ export default async function bench(): Promise<BenchResult[]> {
         candidateMs: companionMs,
         notes:
           `throughput ${(plainMs / companionMs).toFixed(2)}x (target >= 0.97x): ${rate(companionMs)} vs ${rate(plainMs)} jobs/s, ` +
-          `concurrency ${CONCURRENCY}, median of ${ROUNDS}; worker CPU per job ${((median(companionCpu) / JOBS) * 1000).toFixed(0)} vs ` +
-          `${((median(plainCpu) / JOBS) * 1000).toFixed(0)} µs; the companion wrote ${attemptsWritten} attempts in at most ` +
+          `concurrency ${CONCURRENCY}, median of ${ROUNDS} (rounds: ${paired.map((r) => r.toFixed(2)).join(' ')}); CPU per job: ` +
+          `worker ${perJob(companionCpu)} vs ${perJob(plainCpu)} µs, Postgres ${perJob(companionPg)} vs ${perJob(plainPg)} µs; the companion wrote ${attemptsWritten} attempts in at most ` +
           `${statementsPerSecond.toFixed(1)} statements/s (flushes + heartbeats), whatever the job rate`,
       },
       {

@@ -44,3 +44,35 @@ export function formatResults(results: BenchResult[]): string {
   });
   return lines.join('\n');
 }
+
+/**
+ * A meter of the CPU time Postgres spends (Linux /proc): the postmaster, its live children, and the children it has
+ * reaped (their time lands in its cutime/cstime), so short-lived connections count too. Null where /proc is missing.
+ * `pool` must reach the server measured: the postmaster is the parent of its backend.
+ */
+export async function postgresCpuMeter(pool: Pick<import('pg').Pool, 'query'>): Promise<(() => number) | null> {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const stat = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticksToMs = 10; // USER_HZ is 100 on Linux
+  try {
+    const { rows } = await pool.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const postmaster = Number(stat(rows[0].pid)[1]);
+    return () => {
+      const p = stat(postmaster);
+      // Fields after the command: state, ppid, ... utime (index 11), stime, cutime, cstime.
+      let ticks = Number(p[11]) + Number(p[12]) + Number(p[13]) + Number(p[14]);
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const s = stat(entry);
+          if (Number(s[1]) === postmaster) ticks += Number(s[11]) + Number(s[12]);
+        } catch {
+          // the process ended while we looked
+        }
+      }
+      return ticks * ticksToMs;
+    };
+  } catch {
+    return null;
+  }
+}

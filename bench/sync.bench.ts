@@ -12,7 +12,18 @@ import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine, type Engine } from '../src/engine/index.ts';
 import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
 import { seedJobs } from './history.bench.ts';
-import type { BenchResult } from './lib.ts';
+import { postgresCpuMeter, type BenchResult } from './lib.ts';
+
+/** How long the settled console is watched, and the naive dashboard run, for their Postgres time per second. */
+const WATCH_MS = 20_000;
+const NAIVE_MS = 10_000;
+
+/** A naive dashboard's refresh: every state counted through the public `jobs` view, in one query. */
+const NAIVE_COUNT = `select count(*) filter (where locked_at is not null) as running,
+    count(*) filter (where locked_at is null and attempts >= max_attempts) as failed,
+    count(*) filter (where locked_at is null and attempts < max_attempts and run_at <= now()) as ready,
+    count(*) filter (where locked_at is null and attempts < max_attempts and run_at > now()) as waiting
+  from graphile_worker.jobs`;
 
 /** A call is due this often; each waits for the previous one, as a polling console does. */
 const CALL_EVERY_MS = 10;
@@ -87,8 +98,26 @@ export default async function syncBench(): Promise<BenchResult[]> {
       () => performance.now() > idleEnd,
       () => {},
     );
+    // Settled: what watching a million jobs costs Postgres per second (counts, history watcher, readers), all idle.
+    const cpu = await postgresCpuMeter(pool);
+    step(`watching for ${WATCH_MS / 1000} s`);
+    const watchCpu0 = cpu?.() ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+    const watchCpuPerS = cpu ? ((cpu() - watchCpu0) / WATCH_MS) * 1000 : NaN;
     await engine.stop(5_000);
     engine = null;
+
+    step(`a naive dashboard for ${NAIVE_MS / 1000} s`);
+    const naiveCpu0 = cpu?.() ?? 0;
+    const naiveEnd = performance.now() + NAIVE_MS;
+    let naiveCounts = 0;
+    for (let due = performance.now(); performance.now() < naiveEnd; due += 1000) {
+      await pool.query(NAIVE_COUNT);
+      naiveCounts++;
+      const wait = due + 1000 - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const naiveCpuPerS = cpu ? ((cpu() - naiveCpu0) / NAIVE_MS) * 1000 : NaN;
 
     step('plain read');
     const read = async () => {
@@ -107,6 +136,16 @@ export default async function syncBench(): Promise<BenchResult[]> {
         baselineMs: readMs,
         candidateMs: syncMs ?? NaN,
         notes: `${watched.toLocaleString()} jobs watched; peak RSS ${Math.round(rssPeak / 1e6)} MB (${Math.round(rssBefore / 1e6)} MB before); ${during.length} app.status calls during it`,
+      },
+      {
+        name: 'Postgres time per second of watching 1M jobs',
+        baseline: 'a naive dashboard counting every state each second (jobs view)',
+        baselineMs: naiveCpuPerS,
+        candidateMs: watchCpuPerS,
+        notes:
+          `Postgres CPU ms per second (target: at least 20x less than the naive one); the console settled after its first sync, ` +
+          `nothing changing, watched ${WATCH_MS / 1000} s; the naive dashboard made ${naiveCounts} counts in ${NAIVE_MS / 1000} s` +
+          (cpu ? '' : '; not measured: no /proc here'),
       },
       {
         name: 'app.status p99 during the first sync',
