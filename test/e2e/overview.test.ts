@@ -65,7 +65,9 @@ test('the runner can be stopped and started from the console', { skip: skip ?? f
     const stopped = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
     assert.equal(stopped.data.runner.state, 'stopped');
     await page.getByTestId('runner-start').click();
+    // Stop is offered from 'starting' on; the state word says when the runner has started (slower on a loaded machine).
     await page.getByTestId('runner-stop').waitFor({ timeout: 20_000 });
+    await page.locator('.runner-state.runner-running').waitFor({ timeout: 20_000 });
     const running = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
     assert.equal(running.data.runner.state, 'running');
   }),
