@@ -89,6 +89,8 @@ export default async function bench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-'));
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
   const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
+  // A connection the server closes (its shutdown at the end) must not crash the bench with an unhandled 'error'.
+  pool.on('error', () => {});
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
     const plain: number[] = [];
