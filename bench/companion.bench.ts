@@ -15,6 +15,7 @@ import { median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.t
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
+/** BENCH_ROUNDS: a multiple of 3 keeps each kind in each position equally often (the Latin square below). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Worker {
@@ -85,7 +86,9 @@ async function drain(pool: pg.Pool, cpu: (() => number) | null): Promise<{ ms: n
 export default async function bench(): Promise<BenchResult[]> {
   // The worker runs the companion as users install it (dist/worker, plain JS), built now from the current source:
   // through tsx it would pay for the transform's helpers (keepNames) that no installed copy has.
-  execFileSync(process.execPath, [path.join(import.meta.dirname, '../scripts/build-worker.mjs')], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(import.meta.dirname, '../scripts/build-worker.mjs')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-'));
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
   const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });

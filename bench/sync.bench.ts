@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine, type Engine } from '../src/engine/index.ts';
 import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
 import { seedJobs } from './history.bench.ts';
-import { postgresCpuMeter, type BenchResult } from './lib.ts';
+import { postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
 /** How long the settled console is watched, and the naive dashboard run, for their Postgres time per second. */
 const WATCH_MS = 20_000;
@@ -100,6 +100,8 @@ export default async function syncBench(): Promise<BenchResult[]> {
     );
     // Settled: what watching a million jobs costs Postgres per second (counts, history watcher, readers), all idle.
     const cpu = await postgresCpuMeter(pool);
+    // Both measured from a vacuumed table and a checkpoint: the seeding's autovacuum must not land in either.
+    await settleQueue(pool);
     step(`watching for ${WATCH_MS / 1000} s`);
     const watchCpu0 = cpu?.() ?? 0;
     await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
@@ -107,6 +109,7 @@ export default async function syncBench(): Promise<BenchResult[]> {
     await engine.stop(5_000);
     engine = null;
 
+    await settleQueue(pool);
     step(`a naive dashboard for ${NAIVE_MS / 1000} s`);
     const naiveCpu0 = cpu?.() ?? 0;
     const naiveEnd = performance.now() + NAIVE_MS;

@@ -23,7 +23,7 @@ declare global {
  * What the companion reads from graphile-worker's plugin context. Kept structural and minimal: the context of
  * 0.16 and 0.17 differ (0.17 adds middleware; events carry `ctx` only since 0.17).
  */
-interface WorkerContext {
+export interface WorkerContext {
   version?: string;
   events?: EventEmitter;
   logger?: CompanionLogger;
@@ -146,16 +146,20 @@ function recorderFor(ctx: WorkerContext, workerPool: WorkerPool): PoolRecorder |
   return rec;
 }
 
-/** Same database as the worker unless told otherwise: its connection string, its pgPool's settings, or PG*. */
-function connectionConfig(ctx: WorkerContext, explicit: string | undefined): pg.ClientConfig {
+/**
+ * Same database as the worker unless told otherwise, decided in graphile-worker's own order: a pgPool it was given
+ * (its settings), else its connection string. The pool comes first: with one, graphile-worker's resolved
+ * connectionString is only its default (DATABASE_URL), which may name another database.
+ */
+export function connectionConfig(ctx: WorkerContext, explicit: string | undefined): pg.ClientConfig {
   if (explicit) return { connectionString: explicit };
-  const fromPreset = ctx.resolvedPreset?.worker?.connectionString;
-  if (fromPreset) return { connectionString: fromPreset };
   const poolOptions = ctx._rawOptions?.pgPool?.options;
   if (poolOptions) {
     const { connectionString, host, port, user, password, database, ssl, keepAlive } = poolOptions;
     return { connectionString, host, port, user, password, database, ssl, keepAlive };
   }
+  const fromPreset = ctx.resolvedPreset?.worker?.connectionString;
+  if (fromPreset) return { connectionString: fromPreset };
   return {};
 }
 

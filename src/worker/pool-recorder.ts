@@ -454,10 +454,9 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     } else if (outcome !== 'done') {
       this.log.warn('shutdown', `could not mark pool ${this.poolId} as stopped (${outcome})`);
     }
-    const g = companionGlobal();
-    g.live.delete(this);
-    // Attempts that never completed (graphile-worker's fatal error path): nothing may keep them alive.
-    for (const [job, run] of g.runs) if (run.owner === this) g.runs.delete(job);
+    // Jobs still running keep their entry in the runs map: a forceful shutdown stops the workers (and this recorder)
+    // while tasks run, and aborting them (abortJob) must still find them; each is forgotten at its job:complete.
+    companionGlobal().live.delete(this);
     await this.db.close(Math.max(50, deadline - Date.now()));
   }
 

@@ -2,7 +2,9 @@ import type { JobHelpers, Task, TaskList } from 'graphile-worker';
 import { runOf } from './registry.ts';
 import type { RateLimitedLog } from './log.ts';
 
-const ORIGINAL = Symbol.for('jobdeck.originalTask');
+// Versioned: a list wrapped by an earlier copy of the companion (which found its runs another way) is wrapped again
+// by this one, whose wrapper then runs the earlier wrapper as the task.
+const ORIGINAL = Symbol.for('jobdeck.originalTask.v2');
 
 type Wrapped = Task & { [ORIGINAL]?: Task };
 

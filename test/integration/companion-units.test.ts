@@ -11,6 +11,8 @@ import { printSchemaSql, MIGRATIONS } from '../../src/worker/schema.ts';
 import { classifyError } from '../../src/worker/db.ts';
 import { wrapTaskList, unwrapTask } from '../../src/worker/wrap-tasks.ts';
 import { RateLimitedLog } from '../../src/worker/log.ts';
+import { connectionConfig } from '../../src/worker/plugin.ts';
+import type pg from 'pg';
 
 // The companion's pure parts, without a database.
 
@@ -188,16 +190,21 @@ test('a job run: results, sync and async failures, cancels and holds reach graph
   assert.equal(await cancelled.done, undefined);
   assert.equal(cancelled.r.cancelled, true);
 
-  // Held by a paused queue: the task starts only when the hold resolves; a rejected hold fails the job.
+  // Held by a paused queue: the task starts only when the hold resolves; a rejected or throwing hold fails the job.
   let release = () => {};
+  let started = false;
   const held = run(
-    () => 'ran',
+    () => {
+      started = true;
+      return 'ran';
+    },
     owner(() => new Promise<void>((resolve) => (release = resolve))),
     7,
   );
   let settled = false;
   void held.done.then(() => (settled = true));
   await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(started, false, 'the task waits for the hold');
   assert.equal(settled, false, 'still held');
   release();
   assert.equal(await held.done, 'ran');
@@ -207,4 +214,23 @@ test('a job run: results, sync and async failures, cancels and holds reach graph
     7,
   );
   await assert.rejects(aborted.done, /held, then aborted/);
+  const throwing = run(
+    () => 'never',
+    owner(() => {
+      throw new Error('the pause check threw');
+    }),
+    7,
+  );
+  await assert.rejects(throwing.done, /the pause check threw/);
+});
+
+test("the companion's database: its own setting, else the worker's pgPool, else graphile-worker's connection string", () => {
+  const pool = { options: { connectionString: 'postgres://pool-db', user: 'u' } } as unknown as pg.Pool;
+  // With a pgPool, graphile-worker's resolved connectionString is only its default (DATABASE_URL): not the worker's database.
+  const withPool = { resolvedPreset: { worker: { connectionString: 'postgres://database-url' } }, _rawOptions: { pgPool: pool } };
+  assert.equal(connectionConfig(withPool, undefined).connectionString, 'postgres://pool-db');
+  assert.equal(connectionConfig(withPool, 'postgres://explicit').connectionString, 'postgres://explicit');
+  const presetOnly = { resolvedPreset: { worker: { connectionString: 'postgres://preset' } } };
+  assert.equal(connectionConfig(presetOnly, undefined).connectionString, 'postgres://preset');
+  assert.deepEqual(connectionConfig({}, undefined), {});
 });

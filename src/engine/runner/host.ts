@@ -62,6 +62,14 @@ export interface RunnerHostEvents {
   exited: [Error | null];
 }
 
+/** Ends a runner's pool, bounded: a client a hung task still holds is not waited for. */
+async function endPool(pgPool: pg.Pool | null): Promise<void> {
+  if (!pgPool) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([pgPool.end().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+  clearTimeout(timer);
+}
+
 /** graphile-worker's own default (maxPoolSize), kept for the pool the runner now makes itself. */
 const GRAPHILE_WORKER_POOL_SIZE = 10;
 
@@ -113,7 +121,8 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     try {
       this.runner = await this.runWith(pgPool, events, taskList);
     } catch (error) {
-      await this.endPool();
+      await endPool(this.pgPool);
+      this.pgPool = null;
       throw error;
     }
   }
@@ -137,16 +146,6 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     pgPool.on('connect', (client) => client.on('error', warn));
     this.pgPool = pgPool;
     return pgPool;
-  }
-
-  /** Ends the runner's pool, bounded: a client a hung task still holds is not waited for. */
-  private async endPool(): Promise<void> {
-    const pgPool = this.pgPool;
-    this.pgPool = null;
-    if (!pgPool) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([pgPool.end().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
-    clearTimeout(timer);
   }
 
   private runWith(pgPool: pg.Pool, events: WorkerEvents, taskList: TaskList): Promise<Runner> {
@@ -243,6 +242,8 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
       .catch(() => {})
       .then(() => runner.promise)
       .catch(() => {});
+    let runnerFinished = false;
+    void stopping.then(() => (runnerFinished = true));
     let timer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -263,7 +264,12 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     }
     await this.releaseTasks?.().catch(() => {});
     this.releaseTasks = null;
-    if (stopped) await this.endPool();
+    // The pool ends once graphile-worker is done with it (its clean-up may still write after the tasks end): now
+    // when it is, so the connections are closed when stop() returns; otherwise when it is (its listeners stay).
+    const pgPool = this.pgPool;
+    this.pgPool = null;
+    if (runnerFinished) await endPool(pgPool);
+    else void stopping.then(() => endPool(pgPool));
     // A task that ignores its abort signal may still be running: its locks stay until this process is gone
     // (start-up recovery then clears them), so no other worker starts the same job alongside it.
     let settled: SettleReport | null = null;
