@@ -10,9 +10,8 @@
  *                      and a failed check fails the run
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
- *   --concurrency=N    files run at once (default 4, on 2 cores too: the tests wait on Postgres, runners, timers and
- *                      the browser as much as they compute, and each file has a database of its own; measured
- *                      2026-12-02 on 2 cores: 375 s at 2, 263-269 s at 4)
+ *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
+ *                      they compute, and each file has a database of its own)
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *
@@ -105,7 +104,7 @@ function parseArgs(argv: string[]): Options {
     check: false,
     shuffleSeed: null,
     fileByFile: false,
-    concurrency: 4,
+    concurrency: 2,
     reporter: process.stdout.isTTY ? 'spec' : 'tap',
     nodeTestArgs: [],
   };
