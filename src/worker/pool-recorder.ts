@@ -354,13 +354,34 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   }
 
   private async applyCancels(pending: sql.PendingCancel[]): Promise<void> {
-    const acknowledged: string[] = [];
-    for (const p of pending) {
+    const mine = pending.flatMap((p) => {
       const run = this.running.get(p.job_id);
-      if (!run) continue;
+      return run ? [{ p, run }] : [];
+    });
+    if (mine.length === 0) return;
+    // Acknowledged before the tasks are aborted: an aborted task ends at once, and graphile-worker's completion (on
+    // its own connection) could otherwise commit first, which the console reads as "it ended before its worker saw
+    // the cancel" (seen under load). A failed acknowledgement does not hold the cancel back.
+    try {
+      await this.db.run((c) =>
+        sql.acknowledgeCancels(
+          c,
+          this.poolId,
+          mine.map(({ p }) => p.id),
+        ),
+      );
+    } catch (error) {
+      this.noteError('cancel', error);
+    }
+    for (const { p, run } of mine) {
       this.counters.cancelsReceived++;
+      if (run.finishedAtMs !== 0) {
+        // It ended while the acknowledgement was written: the request gets the outcome its end would have given it.
+        const outcome: sql.CancelOutcome = run.outcome === 'success' ? 'completed' : run.outcome === 'failure' ? 'failed' : 'cancelled';
+        this.cancelUpdates.push({ ids: [p.id], outcome });
+        continue;
+      }
       const first = run.requestCancel(p.id);
-      acknowledged.push(p.id);
       if (first && this.init.options.cancelTimeoutMs > 0) {
         run.notHonouredTimer = setTimeout(() => {
           run.notHonouredTimer = null;
@@ -375,7 +396,6 @@ export class PoolRecorder implements RunOwner, PoolHandle {
         run.notHonouredTimer.unref();
       }
     }
-    if (acknowledged.length) await this.db.run((c) => sql.acknowledgeCancels(c, this.poolId, acknowledged));
   }
 
   // ---- retention ----

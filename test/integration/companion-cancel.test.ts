@@ -98,6 +98,27 @@ test('cancel through a row plus NOTIFY aborts helpers.abortSignal; the job is do
   await assertCancelled(id, requestId, lockedBy);
 });
 
+test('the request is acknowledged before the job is aborted, so the console never sees it gone unacknowledged', async () => {
+  // Otherwise graphile-worker's completion (its own connection) can commit before the acknowledgement, and the console
+  // reports "it ended before its worker saw the cancel" for a job that was cancelled (seen under load). Here the
+  // acknowledgement is held back by a lock on the request's row: the job must still run until it can be written.
+  const { id, lockedBy } = await runningJob('cd_wait_abort', {});
+  const requestId = await requestCancel(id, false);
+  const holder = await db.pool.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('select 1 from jobdeck.cancel_requests where id = $1 for update', [requestId]);
+    await db.pool.query(`select pg_notify('jobdeck:cancel', $1)`, [id]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(await jobGone(id), false, 'not aborted while its acknowledgement waits');
+  } finally {
+    // Releases the lock, whatever happened above (a failed check must not leave the row locked for the next tests).
+    await holder.query('rollback');
+    holder.release();
+  }
+  await assertCancelled(id, requestId, lockedBy);
+});
+
 test('a missed notification: the request is still seen at the next heartbeat', async () => {
   const { id, lockedBy } = await runningJob('cd_wait_abort', {});
   const requestId = await requestCancel(id, false);
