@@ -17,7 +17,7 @@ import { backfillRuleSpec } from '../src/shared/contract/backfill.ts';
 import type { BackfillRuleSpec } from '../src/shared/model/backfill.ts';
 import { matchRuleItems } from '../src/engine/backfill/rule-query.ts';
 import { enqueueItems } from '../src/engine/backfill/enqueue.ts';
-import { timeMedian, type BenchResult } from './lib.ts';
+import { benchPool, timeMedian, type BenchResult } from './lib.ts';
 
 const ITEMS = 500_000;
 const SLICE = 10_000;
@@ -61,9 +61,7 @@ export default async function bench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-backfill-'));
   rmSync(dir, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 4 });
-  // A connection the server closes (its shutdown at the end) must not crash the bench with an unhandled 'error'.
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 4);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
     await seed(pool);

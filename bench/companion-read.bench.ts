@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { printSchemaSql } from '../src/worker/index.ts';
 import type { HistoryStatus } from '../src/shared/model/history.ts';
-import type { BenchResult } from './lib.ts';
+import { benchPool, type BenchResult } from './lib.ts';
 
 const ATTEMPTS = 200_000;
 const PAGE = 1_000;
@@ -70,9 +70,7 @@ async function consoleRead(connectionString: string, dataDir: string): Promise<{
 export default async function bench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-read-'));
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
-  // A connection the server closes (its shutdown at the end) must not crash the bench with an unhandled 'error'.
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 2);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
     await seed(pool);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
-import { median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
+import { benchPool, median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
@@ -91,9 +91,7 @@ export default async function bench(): Promise<BenchResult[]> {
   });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-'));
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
-  // A connection the server closes (its shutdown at the end) must not crash the bench with an unhandled 'error'.
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 2);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
     const plain: number[] = [];

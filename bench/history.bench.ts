@@ -17,7 +17,7 @@ import { DbWatcher } from '../src/engine/history/watcher.ts';
 import { listAttempts } from '../src/engine/history/query.ts';
 import { summarize } from '../src/engine/history/summary.ts';
 import { classifyError } from '../src/shared/errors/index.ts';
-import { median, type BenchResult } from './lib.ts';
+import { benchPool, median, type BenchResult } from './lib.ts';
 
 const JOBS = 1_000_000;
 const ATTEMPTS = 1_000_000;
@@ -208,8 +208,7 @@ export default async function historyBench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-history-'));
   rmSync(tmp, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 4 });
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 4);
   const step = (what: string) => console.error(`[history bench] ${what}`);
   const db = openStore(path.join(tmp, 'bench.sqlite'));
   try {

@@ -14,7 +14,7 @@ import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine, type Engine } from '../src/engine/index.ts';
 import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
-import { timeMedian, type BenchResult } from './lib.ts';
+import { benchPool, timeMedian, type BenchResult } from './lib.ts';
 
 const JOBS = 1_000_000;
 const FAILED = 100_000;
@@ -53,9 +53,7 @@ export default async function bench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-jobs-'));
   rmSync(tmp, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 4 });
-  // A connection the server closes (its shutdown at the end) must not crash the bench with an unhandled 'error'.
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 4);
   let engine: Engine | null = null;
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });

@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 /** One comparison: the candidate against a baseline measured in the same run, on the same data. */
 export interface BenchResult {
   name: string;
@@ -20,7 +22,7 @@ export function median(xs: readonly number[]): number {
  * The same start for every drain of graphile-worker's queue: no dead rows left to vacuum, no dirty pages left to
  * write. Without it the drain after another pays for the other's deletions (autovacuum, checkpoint writes).
  */
-export async function settleQueue(pool: Pick<import('pg').Pool, 'query'>): Promise<void> {
+export async function settleQueue(pool: Pick<pg.Pool, 'query'>): Promise<void> {
   await pool.query('vacuum (analyze) graphile_worker._private_jobs, graphile_worker._private_job_queues');
   await pool.query('checkpoint');
 }
@@ -50,7 +52,7 @@ export function formatResults(results: BenchResult[]): string {
  * reaped (their time lands in its cutime/cstime), so short-lived connections count too. Null where /proc is missing.
  * `pool` must reach the server measured: the postmaster is the parent of its backend.
  */
-export async function postgresCpuMeter(pool: Pick<import('pg').Pool, 'query'>): Promise<(() => number) | null> {
+export async function postgresCpuMeter(pool: Pick<pg.Pool, 'query'>): Promise<(() => number) | null> {
   const { readFileSync, readdirSync } = await import('node:fs');
   const stat = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticksToMs = 10; // USER_HZ is 100 on Linux
@@ -75,4 +77,16 @@ export async function postgresCpuMeter(pool: Pick<import('pg').Pool, 'query'>): 
   } catch {
     return null;
   }
+}
+
+/**
+ * A pg pool for a bench, with the listeners graphile-worker expects of a pool it is given: a connection the server
+ * closes (its shutdown at the end of a bench, or while a runner stops) must not crash the bench with an unhandled
+ * 'error' on the pool or on a checked-out client.
+ */
+export function benchPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { Logger, run, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine } from '../src/engine/index.ts';
-import { median, settleQueue, type BenchResult } from './lib.ts';
+import { benchPool, median, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
@@ -38,9 +38,7 @@ export default async function bench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-runner-'));
   rmSync(tmp, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
-  // A connection the server closes (its shutdown at the end) must not crash the bench with an unhandled 'error'.
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 2);
   const tasks = path.join(tmp, 'tasks');
   mkdirSync(tasks, { recursive: true });
   writeFileSync(path.join(tasks, 'noop.js'), 'module.exports = async () => {};\n');
@@ -51,9 +49,7 @@ export default async function bench(): Promise<BenchResult[]> {
     const drainPlain = async () => {
       // A pool of our own, with its listeners: graphile-worker ends one it made without waiting, and a server that
       // stops in that moment (the last round, then server.stop()) crashed this bench with an unhandled 'error'.
-      const runnerPool = new pg.Pool({ connectionString: server.connectionString, max: 10 });
-      runnerPool.on('error', () => {});
-      runnerPool.on('connect', (client) => client.on('error', () => {}));
+      const runnerPool = benchPool(server.connectionString, 10);
       const runner = await run({
         pgPool: runnerPool,
         taskList: { noop: async () => {} },

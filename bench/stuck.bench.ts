@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { dueByTask, lockedQueues } from '../src/engine/stuck/queries.ts';
 import { scanLocksAndFailures } from '../src/engine/stuck/scan-query.ts';
 import { classifyError } from '../src/shared/errors/index.ts';
-import { timeMedian, type BenchResult } from './lib.ts';
+import { benchPool, timeMedian, type BenchResult } from './lib.ts';
 
 const JOBS = 1_000_000;
 
@@ -69,9 +69,7 @@ export default async function stuckBench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-stuck-'));
   rmSync(dir, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 6 });
-  // A connection the server closes (its shutdown at the end) must not crash the bench with an unhandled 'error'.
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 6);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
     await seed(pool);

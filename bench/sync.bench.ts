@@ -6,13 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine, type Engine } from '../src/engine/index.ts';
 import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
 import { seedJobs } from './history.bench.ts';
-import { postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
+import { benchPool, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
 /** How long the settled console is watched, and the naive dashboard run, for their Postgres time per second. */
 const WATCH_MS = 20_000;
@@ -56,8 +55,7 @@ export default async function syncBench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-sync-'));
   rmSync(tmp, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 2 });
-  pool.on('error', () => {});
+  const pool = benchPool(server.connectionString, 2);
   let engine: Engine | null = null;
   const step = (what: string) => console.error(`[sync bench] ${what}`);
   try {

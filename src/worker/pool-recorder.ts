@@ -145,10 +145,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.running.delete(String(job.id));
     run.finish(error);
     this.counters.attemptsRecorded++;
-    if (run.cancelRequestIds?.length) {
-      const outcome: sql.CancelOutcome = run.cancelled ? 'cancelled' : error ? 'failed' : 'completed';
-      this.cancelUpdates.push({ ids: run.cancelRequestIds, outcome });
-    }
+    if (run.cancelRequestIds?.length) this.cancelUpdates.push({ ids: run.cancelRequestIds, outcome: requestOutcome(run) });
     this.push(run);
   }
 
@@ -377,8 +374,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
       this.counters.cancelsReceived++;
       if (run.finishedAtMs !== 0) {
         // It ended while the acknowledgement was written: the request gets the outcome its end would have given it.
-        const outcome: sql.CancelOutcome = run.outcome === 'success' ? 'completed' : run.outcome === 'failure' ? 'failed' : 'cancelled';
-        this.cancelUpdates.push({ ids: [p.id], outcome });
+        this.cancelUpdates.push({ ids: [p.id], outcome: requestOutcome(run) });
         continue;
       }
       const first = run.requestCancel(p.id);
@@ -510,6 +506,11 @@ async function waitForQueueNames(batch: readonly JobRun[]): Promise<void> {
     }),
   ]);
   clearTimeout(timer);
+}
+
+/** What became of a cancel request, from how its (finished) attempt ended. */
+function requestOutcome(run: JobRun): sql.CancelOutcome {
+  return run.outcome === 'cancelled' ? 'cancelled' : run.outcome === 'failure' ? 'failed' : 'completed';
 }
 
 function weight(run: JobRun): number {

@@ -77,7 +77,6 @@ export async function writeAttempts(
   for (let c = 0; c < COLUMNS; c++) columns.push(new Array<unknown>(n));
   const [jobId, task, queue, jobKey, attempt, maxAttempts, started, finished, duration, outcome, error] = columns;
   const [model, provider, input, output, cached, reasoning, cost, ttft, raw] = columns.slice(11);
-  const used = new Array<boolean>(COLUMNS).fill(false);
   for (let i = 0; i < n; i++) {
     const r = runs[i];
     jobId[i] = r.jobId;
@@ -102,8 +101,7 @@ export async function writeAttempts(
     cost[i] = u?.costUsd ?? null;
     ttft[i] = u?.timeToFirstTokenMs ?? null;
   }
-  for (let c = 0; c < COLUMNS; c++) used[c] = columns[c].some((v) => v !== null && v !== undefined);
-  const values: unknown[] = columns.map((col, c) => (used[c] ? col : []));
+  const values: unknown[] = columns.map((col) => (col.some((v) => v !== null) ? col : []));
   values.push(JSON.stringify(rollups(runs)), poolId, shard, notify);
   const { rows: out } = await client.query<{ max_id: string | null; n: number }>({
     name: 'jobdeck_flush_v4',
