@@ -9,16 +9,28 @@ export interface WebhookReceiver {
   /** Every body received (parsed JSON), whatever the answer. */
   received: { text: string; jobdeck: { message: string; alert: { id: number; title: string; state: string; flaps: number } } }[];
   mode: ReceiverMode;
+  /**
+   * Empties `received` and sets the mode back to 'ok'. A post that began before the reset is not recorded when it
+   * ends: under load, a delivery the engine already gave up on (its timeout) can still reach the receiver later,
+   * and it belongs to the test that sent it, not to the next one.
+   */
+  reset(): void;
   close(): Promise<void>;
 }
 
 /** A real HTTP receiver on 127.0.0.1:0, standing in for Slack's incoming webhook. */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const hanging = new Set<http.ServerResponse>();
+  let generation = 0;
   const receiver: WebhookReceiver = {
     url: '',
     received: [],
     mode: 'ok',
+    reset() {
+      generation++;
+      receiver.received.length = 0;
+      receiver.mode = 'ok';
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();
@@ -27,10 +39,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }),
   };
   const server = http.createServer((req, res) => {
+    const begun = generation;
     let body = '';
     req.on('data', (d) => (body += String(d)));
     req.on('end', () => {
-      receiver.received.push(JSON.parse(body) as WebhookReceiver['received'][number]);
+      if (begun === generation) receiver.received.push(JSON.parse(body) as WebhookReceiver['received'][number]);
       if (receiver.mode === 'hang') return void hanging.add(res);
       res.writeHead(receiver.mode === 'ok' ? 200 : 500, { 'content-type': 'text/plain' }).end(receiver.mode === 'ok' ? 'ok' : 'broken');
     });
