@@ -1,9 +1,16 @@
 import { useNow } from '../hooks/useNow.ts';
 import { formatAge, formatClock, formatCount } from '../format.ts';
 import type { OverviewSnapshot } from '../../../shared/model/overview.ts';
+import { JOB_STATES } from '../../../shared/model/job-state.ts';
 
 /** Counts older than this are flagged: the monitor counts every few seconds when all is well. */
 const STALE_MS = 20_000;
+
+/**
+ * What the dot pulses on: the counts having moved, not every count (about one a second), so a quiet queue shows a
+ * still page and the pulse says that something happened.
+ */
+const countsKey = (snapshot: OverviewSnapshot) => JOB_STATES.map((s) => snapshot.totals[s]).join(',');
 
 /** "Updated 2 s ago · counted in 4 ms": how far to trust the numbers. */
 export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | null; offline: boolean }) {
@@ -13,7 +20,7 @@ export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | 
   const stale = offline || age > STALE_MS;
   return (
     <span className={stale ? 'freshness stale' : 'freshness'} data-testid="freshness" title={`Counted at ${formatClock(snapshot.at)}`}>
-      <span className={stale ? 'pulse-dot off' : 'pulse-dot'} aria-hidden="true" key={snapshot.at} />
+      <span className={stale ? 'pulse-dot off' : 'pulse-dot'} aria-hidden="true" key={countsKey(snapshot)} />
       {offline ? 'Last counted' : 'Updated'}{' '}
       <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
       <span className="sep">·</span>
