@@ -10,10 +10,9 @@
  *                      and a failed check fails the run
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
- *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
- *                      they compute, and each file has a database of its own). Measured 2026-12-02 on 2 cores: 375 s
- *                      at 2, 263-269 s at 4; but at 4 with the check alongside (CI), a browser test's demo job ended
- *                      early under the load, so 2 stays the default until that test is made robust to it
+ *   --concurrency=N    files run at once (default 4: the tests wait on Postgres, runners and the browser as much as
+ *                      they compute, and each file has a database of its own). Measured on 2 cores: 375 s at 2,
+ *                      263-269 s at 4 (2026-12-01); at 4 the cores are busy throughout, so more does not help there
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *
@@ -106,7 +105,7 @@ function parseArgs(argv: string[]): Options {
     check: false,
     shuffleSeed: null,
     fileByFile: false,
-    concurrency: 2,
+    concurrency: 4,
     reporter: process.stdout.isTTY ? 'spec' : 'tap',
     nodeTestArgs: [],
   };
