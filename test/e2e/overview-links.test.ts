@@ -147,3 +147,32 @@ test('the Failures view shows the share of jobs that ended well apart from the f
     await wc.screenshot('failures-final-outcomes-1024');
   }),
 );
+
+test('the freshness dot stays still while the counts do not move, and pulses when they do', { skip: skip ?? false }, (t) =>
+  traced(t, wc, async (wc) => {
+    const { page } = wc;
+    await visit(wc, '#/overview');
+    const dot = page.getByTestId('freshness').locator('.pulse-dot');
+    const countedAt = () => page.getByTestId('freshness').getAttribute('title');
+    await dot.waitFor();
+    // The dot the page shows now, marked: a new element means it was mounted again (which is what plays the pulse).
+    await dot.evaluate((el: { setAttribute(name: string, value: string): void }) => el.setAttribute('data-seen', '1'));
+    const first = await countedAt();
+    await waitFor('a count after the mark', async () => (await countedAt()) !== first, 10_000);
+    const second = await countedAt();
+    await waitFor('yet another count', async () => (await countedAt()) !== second, 10_000);
+    assert.equal(await dot.getAttribute('data-seen'), '1', 'the same dot over counts that changed nothing');
+    assert.equal(await page.evaluate<number>('document.getAnimations().length'), 0, 'nothing animates on a quiet page');
+
+    await db.pool.query(`select graphile_worker.add_job('ot_pulse', '{}'::json, job_key => 'pulse', run_at => now() + interval '1 day')`);
+    try {
+      await waitFor('the dot to pulse on the new count', async () => (await dot.getAttribute('data-seen')) === null, 15_000);
+      // The ring the pulse plays on (a pseudo-element: only its computed style tells).
+      type Styles = { getComputedStyle(el: unknown, pseudo: string): { animationName: string } };
+      const ring = await dot.evaluate((el) => (globalThis as unknown as Styles).getComputedStyle(el, '::after').animationName);
+      assert.equal(ring, 'pulse', 'the fresh dot plays the pulse');
+    } finally {
+      await db.pool.query(`select graphile_worker.remove_job('pulse')`);
+    }
+  }),
+);
