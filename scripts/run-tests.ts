@@ -10,9 +10,11 @@
  *                      and a failed check fails the run
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
- *   --concurrency=N    files run at once (default 4: the tests wait on Postgres, runners and the browser as much as
- *                      they compute, and each file has a database of its own). Measured on 2 cores: 375 s at 2,
- *                      263-269 s at 4 (2026-12-01); at 4 the cores are busy throughout, so more does not help there
+ *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
+ *                      they compute, and each file has a database of its own). Measured on 2 cores: without the
+ *                      check, 375 s at 2 and 263-269 s at 4 (2026-12-01); with it (`npm test`, CI), 539 s at 2 and
+ *                      528 s at 4 (2026-12-02): the cores are busy throughout, so 4 gains nothing there and loads
+ *                      every test more
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *
@@ -105,7 +107,7 @@ function parseArgs(argv: string[]): Options {
     check: false,
     shuffleSeed: null,
     fileByFile: false,
-    concurrency: 4,
+    concurrency: 2,
     reporter: process.stdout.isTTY ? 'spec' : 'tap',
     nodeTestArgs: [],
   };

@@ -15,7 +15,6 @@ let web: WebConsole | undefined;
 before(async () => {
   if (skip) return;
   db = await startTestPostgres({ ownCluster: true });
-  db.pool.on('error', () => {});
   web = await startWebConsole({ databaseUrl: db.connectionString, runner: false });
 });
 after(async () => {

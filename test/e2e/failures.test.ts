@@ -18,7 +18,6 @@ before(async () => {
   if (skip) return;
   // A cluster of its own: the test stops it.
   db = await startTestPostgres({ ownCluster: true });
-  db.pool.on('error', () => {});
   wc = await startWebConsole({
     databaseUrl: db.connectionString,
     runner: true,

@@ -37,7 +37,6 @@ export interface LinksConsole {
 /** Starts the console and seeds it; the caller closes `wc` and `db`. */
 export async function startLinksConsole(): Promise<LinksConsole> {
   const db = await startTestPostgres({ ownCluster: true });
-  db.pool.on('error', () => {});
   const wc = await startWebConsole({
     databaseUrl: db.connectionString,
     runner: true,

@@ -189,7 +189,7 @@ async function onSharedCluster(shared: SharedCluster, options: TestPostgresOptio
   ]);
   const connectionString = withDatabase(shared.adminUrl, database);
   const roles: string[] = [];
-  const pool = new pg.Pool({ connectionString, max: 5 });
+  const pool = testPool(connectionString);
   return {
     connectionString,
     emptyConnectionString: withDatabase(shared.adminUrl, databases[1]),
@@ -229,7 +229,7 @@ async function onOwnCluster(options: TestPostgresOptions): Promise<OwnTestPostgr
     const adminUrl = withDatabase(connectionString, 'postgres');
     await admin(adminUrl, 'create database empty_db');
     if (options.migrate !== false) await runMigrations({ connectionString, logger: quietLogger() });
-    const pool = new pg.Pool({ connectionString, max: 5 });
+    const pool = testPool(connectionString);
     const handle = server;
     let extra = 0;
     return {
@@ -268,6 +268,17 @@ async function discardCluster(tmpDir: string, server: EmbeddedPostgresHandle | u
 function removeCluster(tmpDir: string, server: EmbeddedPostgresHandle): void {
   rmSync(tmpDir, { recursive: true, force: true });
   if (!server.dir.startsWith(tmpDir + path.sep)) rmSync(path.dirname(server.dir), { recursive: true, force: true });
+}
+
+/**
+ * A pool for a test's own queries. It listens for errors of idle clients: `pool.end()` resolves once it has asked
+ * its clients to end, not once their connections are closed, so the `drop database ... with (force)` that follows
+ * (or a cluster stopped by the test) can terminate one still closing, which then errors with no one listening.
+ */
+export function testPool(connectionString: string, max = 5): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** Runs statements one by one on a short-lived superuser connection. */

@@ -214,7 +214,6 @@ test('an unreachable database at start: not "ready", and "retrying in N s (attem
 
 test('a database lost while running: "lost …: retrying in N s (attempt k)" in the terminal and through the API', async () => {
   const db = await startTestPostgres({ ownCluster: true });
-  db.pool.on('error', () => {});
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
   const run = startCli(['--database-url', db.connectionString, '--no-runner', '--data-dir', dataDir]);
   try {

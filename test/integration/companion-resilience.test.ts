@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestPostgres, testPool, type TestPostgres } from '../helpers/postgres.ts';
 import { startCompanionWorker, waitFor, type CompanionChild } from '../fixtures/companion-kit/child.ts';
 import { printSchemaSql } from '../../src/worker/schema.ts';
 
@@ -53,7 +53,7 @@ test('a role without privileges: jobs run as if the companion were absent; once 
     jobdeck: { connectionString: asRole(otherDb, 'nopriv'), heartbeatIntervalMs: 300, maxBufferedAttempts: 8 },
   });
   children.push(child);
-  const pool = new pg.Pool({ connectionString: otherDb, max: 2 });
+  const pool = testPool(otherDb, 2);
   try {
     const ok = await addJobs(pool, 'cd_ok', {}, 20);
     const [failing] = await addJobs(pool, 'cd_fail', { message: 'boom' }, 1);

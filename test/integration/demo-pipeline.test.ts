@@ -1,8 +1,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { Logger, run, type Runner } from 'graphile-worker';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startTestPostgres, testPool, type TestPostgres } from '../helpers/postgres.ts';
 import {
   startDemo,
   startDemoProducer,
@@ -205,7 +204,7 @@ describe('demo pipeline against a real graphile-worker runner', () => {
       );
     const before = await itemCount();
     const missing = BACKLOG - (await orphans());
-    const pool = new pg.Pool({ connectionString: db.connectionString, max: 2 });
+    const pool = testPool(db.connectionString, 2);
     const logged: string[] = [];
     const producer = startDemoProducer({ pool, ratePerSecond: 0, log: (message) => logged.push(message) });
     try {

@@ -27,7 +27,6 @@ interface Run {
 
 test('Postgres stops while the hosted runner holds jobs: a short outage changes nothing, a long one renews the pool; no job lost, none run twice at once', async (t) => {
   const db = await startTestPostgres({ ownCluster: true });
-  db.pool.on('error', () => {});
   let server = db.server;
   const logs: string[] = [];
   const te = await startTestEngine({
