@@ -21,18 +21,30 @@ export const SPIKE_SHARE = 0.2;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
+export interface FailureSpike {
+  failures: number;
+  attempts: number;
+  /** Failed attempts in the span before, scaled to SPIKE_MS. */
+  before: number;
+  /** Whether the history holds any of the span before (see failureSpike). */
+  comparable: boolean;
+}
+
 /** The failed attempts of the last 15 minutes when they spike (see SPIKE_*), else null. */
-export function failureSpike(summary: HistorySummary): { failures: number; attempts: number; before: number } | null {
+export function failureSpike(summary: HistorySummary): FailureSpike | null {
   const to = Date.parse(summary.to);
   let failures = 0;
   let attempts = 0;
   let earlier = 0;
   let earlierMs = 0;
+  // The rate before is taken over the span the history holds: a console that began recording minutes ago (or saw
+  // nothing earlier in the window) has no span before, rather than a quiet one diluting the rate.
+  const recordedFrom = summary.firstAt === null ? Infinity : Date.parse(summary.firstAt);
   for (const b of summary.buckets) {
     if (b.t >= to - SPIKE_MS) {
       failures += b.failures;
       attempts += b.failures + b.successes;
-    } else {
+    } else if (b.t + summary.bucketMs > recordedFrom) {
       earlier += b.failures;
       earlierMs += summary.bucketMs;
     }
@@ -40,7 +52,14 @@ export function failureSpike(summary: HistorySummary): { failures: number; attem
   // The rate before, scaled to the same span (none before: any burst counts).
   const before = earlierMs ? (earlier * SPIKE_MS) / earlierMs : 0;
   if (failures < SPIKE_MIN || failures < attempts * SPIKE_SHARE || failures <= 2 * before) return null;
-  return { failures, attempts, before: Math.round(before) };
+  return { failures, attempts, before: Math.round(before), comparable: earlierMs > 0 };
+}
+
+/** "33% of attempts failed (about 2 in the 15 min before)": never "about 0 before" when nothing before was recorded. */
+export function spikeDetail(spike: FailureSpike): string {
+  const share = Math.round((spike.failures / Math.max(1, spike.attempts)) * 100);
+  const before = spike.comparable ? `about ${spike.before} in the 15 min before` : 'none recorded in the 15 min before';
+  return `${share}% of attempts failed (${before}).`;
 }
 
 /** Sets each row's `heldByGone` from its running jobs per pool: Running then counts only live workers' jobs. */
@@ -140,7 +159,7 @@ export async function readTrouble(sources: TroubleSources, snapshot: OverviewSna
       subject: null,
       count: spike.failures,
       title: `${plural(spike.failures, 'failed attempt')} in 15 min`,
-      detail: `${Math.round((spike.failures / Math.max(1, spike.attempts)) * 100)}% of attempts failed (about ${spike.before} in the 15 min before).`,
+      detail: spikeDetail(spike),
       severity: 'warning',
       link: { path: 'failures', params: { window: '1h' } },
     });

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { failureSpike, spikeDetail } from '../../src/engine/overview/trouble.ts';
+import type { HistorySummary } from '../../src/shared/model/history.ts';
+
+// The overview's failure spike: the last 15 minutes against the rate before, over the span the history holds.
+
+const MINUTE = 60_000;
+const TO = Date.UTC(2026, 11, 2, 12, 0);
+
+/** The last hour in minute buckets (as history.summary gives it), with `failures` and `successes` by minute ago. */
+function summary(firstMinutesAgo: number | null, events: Record<number, { failures?: number; successes?: number }>): HistorySummary {
+  const buckets = [];
+  for (let ago = 60; ago >= 0; ago--) {
+    buckets.push({ t: TO - ago * MINUTE, failures: events[ago]?.failures ?? 0, successes: events[ago]?.successes ?? 0, byType: {} });
+  }
+  const part: Pick<HistorySummary, 'to' | 'bucketMs' | 'buckets' | 'firstAt'> = {
+    to: new Date(TO).toISOString(),
+    bucketMs: MINUTE,
+    buckets,
+    firstAt: firstMinutesAgo === null ? null : new Date(TO - firstMinutesAgo * MINUTE).toISOString(),
+  };
+  return part as HistorySummary;
+}
+
+test('a console that began recording minutes ago: a burst is a spike, and it says nothing was recorded before', () => {
+  const spike = failureSpike(summary(5, { 5: { successes: 6 }, 3: { failures: 3, successes: 6 }, 1: { failures: 3 } }));
+  assert.ok(spike);
+  assert.deepEqual([spike.failures, spike.attempts, spike.before, spike.comparable], [6, 18, 0, false]);
+  assert.equal(spikeDetail(spike), '33% of attempts failed (none recorded in the 15 min before).');
+});
+
+test('a history of the whole hour: the rate before is compared, and named', () => {
+  const spike = failureSpike(summary(60, { 50: { failures: 1 }, 30: { failures: 2 }, 10: { failures: 10, successes: 10 } }));
+  assert.ok(spike);
+  assert.deepEqual([spike.failures, spike.before, spike.comparable], [10, 1, true]);
+  assert.equal(spikeDetail(spike), '50% of attempts failed (about 1 in the 15 min before).');
+});
+
+test('the rate before is taken over the recorded span only, not diluted by the time before recording began', () => {
+  // Recording began 20 minutes ago: 4 failures in the 5 recorded minutes before the last 15 are 12 per 15 minutes,
+  // so 10 now is no spike (over the whole 45 minutes they would have read as 1.3, and 10 as a spike).
+  assert.equal(failureSpike(summary(20, { 18: { failures: 4 }, 5: { failures: 10, successes: 10 } })), null);
+});
+
+test('too few failures, or too small a share of the attempts, is no spike', () => {
+  assert.equal(failureSpike(summary(5, { 2: { failures: 4 } })), null);
+  assert.equal(failureSpike(summary(5, { 2: { failures: 5, successes: 100 } })), null);
+  assert.equal(failureSpike(summary(null, {})), null);
+});
