@@ -10,11 +10,10 @@
  *                      and a failed check fails the run
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
- *   --concurrency=N    files run at once (default 2: the tests wait on Postgres, runners and the browser as much as
- *                      they compute, and each file has a database of its own). Measured on 2 cores: without the
- *                      check, 375 s at 2 and 263-269 s at 4 (2026-12-01); with it (`npm test`, CI), 539 s at 2 and
- *                      528 s at 4 (2026-12-02): the cores are busy throughout, so 4 gains nothing there and loads
- *                      every test more
+ *   --concurrency=N    files run at once (default 2; each file has a database of its own). Measured on 2 cores,
+ *                      2026-12-02: without the check, 375 s at 2 and 263-269 s at 4; with it (`npm test`, CI), 539 s
+ *                      at 2 and 528 s at 4: the cores are then busy throughout, so 4 gains nothing and loads every
+ *                      test more (it brought out three flakes, since fixed)
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *

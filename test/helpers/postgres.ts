@@ -271,9 +271,10 @@ function removeCluster(tmpDir: string, server: EmbeddedPostgresHandle): void {
 }
 
 /**
- * A pool for a test's own queries. It listens for errors of idle clients: `pool.end()` resolves once it has asked
- * its clients to end, not once their connections are closed, so the `drop database ... with (force)` that follows
- * (or a cluster stopped by the test) can terminate one still closing, which then errors with no one listening.
+ * A pool for a test's own queries. Errors of idle clients are ignored (the query that next needs a connection gets
+ * a fresh one, or its own error): tests stop and restart Postgres on purpose, and `pool.end()` resolves once it has
+ * asked its clients to end, not once their connections are closed, so the `drop database ... with (force)` of
+ * close() can terminate one still closing. Without a listener either would be an uncaught error in the test file.
  */
 export function testPool(connectionString: string, max = 5): pg.Pool {
   const pool = new pg.Pool({ connectionString, max });

@@ -5,14 +5,15 @@ import type { AddressInfo } from 'node:net';
 export type ReceiverMode = 'ok' | 'error' | 'hang';
 
 export interface WebhookReceiver {
-  url: string;
+  /** Where to post; it changes at each reset(). */
+  readonly url: string;
   /** Every body received (parsed JSON), whatever the answer. */
   received: { text: string; jobdeck: { message: string; alert: { id: number; title: string; state: string; flaps: number } } }[];
   mode: ReceiverMode;
   /**
-   * Empties `received` and sets the mode back to 'ok'. A post that began before the reset is not recorded when it
-   * ends: under load, a delivery the engine already gave up on (its timeout) can still reach the receiver later,
-   * and it belongs to the test that sent it, not to the next one.
+   * Empties `received`, sets the mode back to 'ok' and gives the receiver a new `url`: posts to an earlier one are
+   * answered but not recorded. Under load, a delivery the engine already gave up on (its timeout) can still reach
+   * the receiver later, whenever its bytes are read, and it belongs to the test that sent it, not to the next one.
    */
   reset(): void;
   close(): Promise<void>;
@@ -22,8 +23,11 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const hanging = new Set<http.ServerResponse>();
   let generation = 0;
+  const pathOf = (g: number) => `/services/T000/B000/secret${g}`;
   const receiver: WebhookReceiver = {
-    url: '',
+    get url() {
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}${pathOf(generation)}`;
+    },
     received: [],
     mode: 'ok',
     reset() {
@@ -39,16 +43,14 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }),
   };
   const server = http.createServer((req, res) => {
-    const begun = generation;
     let body = '';
     req.on('data', (d) => (body += String(d)));
     req.on('end', () => {
-      if (begun === generation) receiver.received.push(JSON.parse(body) as WebhookReceiver['received'][number]);
+      if (req.url === pathOf(generation)) receiver.received.push(JSON.parse(body) as WebhookReceiver['received'][number]);
       if (receiver.mode === 'hang') return void hanging.add(res);
       res.writeHead(receiver.mode === 'ok' ? 200 : 500, { 'content-type': 'text/plain' }).end(receiver.mode === 'ok' ? 'ok' : 'broken');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/secret`;
   return receiver;
 }

@@ -261,7 +261,7 @@ test('a receiver answering 500, or never answering, is retried a bounded number 
   assert.equal(receiver.received.length, 3, 'three attempts, then it gives up');
   assert.match(failed.detail ?? '', /gave up after 3 attempts: HTTP 500/);
 
-  receiver.reset();
+  receiver.received.length = 0;
   receiver.mode = 'hang';
   const pending = te.call('alerts.test', { channel: 'webhook' });
   await waitFor('the first post to arrive', () => receiver.received.length === 1);

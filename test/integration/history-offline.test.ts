@@ -30,7 +30,6 @@ type HistoryWatcher = NonNullable<ReturnType<Engine['parts']['history']['watcher
  */
 async function startScenario(t: TestContext, options: { ownCluster: boolean }): Promise<Scenario> {
   const db: TestPostgres = options.ownCluster ? await startTestPostgres({ ownCluster: true }) : await startTestPostgres();
-  // The server goes away on purpose: idle clients must not crash the test process.
   const s = { db, server: db.server ?? null, child: null, late: null } as Omit<Scenario, 'te'> & { te?: TestEngine };
   t.after(async () => {
     await s.late?.stop(5_000);

@@ -11,8 +11,8 @@ import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 let db: TestPostgres;
 before(async () => {
+  // This file's own pool loses its connections too: testPool's listener keeps that from being what fails.
   db = await startTestPostgres();
-  // This file's own pool loses its connections too: it must not be what fails.
 });
 after(async () => {
   await db?.close();

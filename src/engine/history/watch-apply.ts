@@ -88,8 +88,7 @@ export function bucketApplier(db: Db): BucketApplier {
   // Jobs read from Postgres before they ended, whose end a worker reported before this write: already counted.
   // One range read per id range rather than a lookup per job (a first sync has a million jobs new to the copy).
   const endedInRange = db.prepare<[string, number, number], { job_id: number }>(
-    `select distinct job_id from job_attempts
-     where connection_id = ? and job_id >= ? and job_id < ? and outcome in ('success', 'cancelled')`,
+    `select job_id from job_attempts where connection_id = ? and job_id >= ? and job_id < ? and outcome in ('success', 'cancelled')`,
   );
   const markGone = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id = ?');
   const putHash = db.prepare(
@@ -104,11 +103,15 @@ export function bucketApplier(db: Db): BucketApplier {
     // Successes per task, written once per transaction (a catch-up may find many thousands of jobs gone).
     const successes = new Map<string, number>();
     const stored = new Map<number, StoredJob>();
-    const ended = new Set<number>();
     for (const b of buckets) {
-      const [from, to] = [b * 2 ** BUCKET_SHIFT, (b + 1) * 2 ** BUCKET_SHIFT];
-      for (const s of selectRange.all(connectionId, from, to)) stored.set(s.job_id, s);
-      for (const e of endedInRange.all(connectionId, from, to)) ended.add(e.job_id);
+      for (const s of selectRange.all(connectionId, b * 2 ** BUCKET_SHIFT, (b + 1) * 2 ** BUCKET_SHIFT)) stored.set(s.job_id, s);
+    }
+    // Only the ranges holding jobs new to the copy can hold one already reported ended.
+    const ended = new Set<number>();
+    const newRanges = new Set<number>();
+    for (const r of rows) if (!stored.has(r.id)) newRanges.add(Math.floor(r.id / 2 ** BUCKET_SHIFT));
+    for (const b of newRanges) {
+      for (const e of endedInRange.all(connectionId, b * 2 ** BUCKET_SHIFT, (b + 1) * 2 ** BUCKET_SHIFT)) ended.add(e.job_id);
     }
     for (const r of rows) {
       const failed = r.locked ? r.attempts - 1 : r.attempts;

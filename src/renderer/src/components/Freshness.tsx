@@ -7,8 +7,9 @@ import { JOB_STATES } from '../../../shared/model/job-state.ts';
 const STALE_MS = 20_000;
 
 /**
- * What the dot pulses on: the counts having moved, not every count (about one a second), so a quiet queue shows a
- * still page and the pulse says that something happened.
+ * What the dot pulses on (besides its first appearance): the state totals having changed, not every count (about
+ * one a second), so a quiet queue shows a still page. Jobs coming and going in equal numbers within a count leave
+ * the totals, and the dot, as they were.
  */
 const countsKey = (snapshot: OverviewSnapshot) => JOB_STATES.map((s) => snapshot.totals[s]).join(',');
 
