@@ -7,8 +7,9 @@ import type { JobRun } from './job-run.ts';
  * rollups (one multi-row upsert) and the NOTIFY that wakes the console's reader, all in one round trip and one
  * transaction: rollups can never count an attempt that was not written, or twice. Columns as typed arrays cost
  * Postgres about a quarter less per row than the JSON array they replace (each `->>` and cast per field, measured:
- * about 12.7 -> 9.8 µs of the backend's CPU per row with the indexes); a column that is null in every row of the batch is sent as an empty array,
- * which `unnest` pads with nulls, so a batch without usage or errors sends nothing for those columns.
+ * about 12.7 -> 9.8 µs of the backend's CPU per row with the indexes); a column that is null in every row of the
+ * batch is sent as an empty array, which `unnest` pads with nulls, so a batch without usage or errors sends nothing
+ * for those columns.
  */
 const FLUSH_SQL = `
 with ins as (

@@ -1,7 +1,7 @@
 import type { Db } from '../store/db.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 import { failureRollup } from './failure-rollup.ts';
-import { BUCKET_SHIFT, failureTime, type WatchedJobRow } from './watch-scan.ts';
+import { bucketIds, bucketOf, failureTime, type WatchedJobRow } from './watch-scan.ts';
 
 interface StoredJob {
   job_id: number;
@@ -103,16 +103,12 @@ export function bucketApplier(db: Db): BucketApplier {
     // Successes per task, written once per transaction (a catch-up may find many thousands of jobs gone).
     const successes = new Map<string, number>();
     const stored = new Map<number, StoredJob>();
-    for (const b of buckets) {
-      for (const s of selectRange.all(connectionId, b * 2 ** BUCKET_SHIFT, (b + 1) * 2 ** BUCKET_SHIFT)) stored.set(s.job_id, s);
-    }
+    for (const b of buckets) for (const s of selectRange.all(connectionId, ...bucketIds(b))) stored.set(s.job_id, s);
     // Only the ranges holding jobs new to the copy can hold one already reported ended.
-    const ended = new Set<number>();
     const newRanges = new Set<number>();
-    for (const r of rows) if (!stored.has(r.id)) newRanges.add(Math.floor(r.id / 2 ** BUCKET_SHIFT));
-    for (const b of newRanges) {
-      for (const e of endedInRange.all(connectionId, b * 2 ** BUCKET_SHIFT, (b + 1) * 2 ** BUCKET_SHIFT)) ended.add(e.job_id);
-    }
+    for (const r of rows) if (!stored.has(r.id)) newRanges.add(bucketOf(r.id));
+    const ended = new Set<number>();
+    for (const b of newRanges) for (const e of endedInRange.all(connectionId, ...bucketIds(b))) ended.add(e.job_id);
     for (const r of rows) {
       const failed = r.locked ? r.attempts - 1 : r.attempts;
       const errorHash = r.lastError === null ? 0 : fnv1a(r.lastError);

@@ -6,6 +6,13 @@ import { MAX_ERROR_CHARS } from '../../shared/model/history.ts';
  * 1M jobs make ~7,800 short hash rows per scan (measured in bench/history.bench.ts; 1024-id ranges read 8x more).
  */
 export const BUCKET_SHIFT = 7;
+const BUCKET_SIZE = 2 ** BUCKET_SHIFT;
+
+/** The id range a bucket covers, [from, to). */
+export const bucketIds = (bucket: number): [from: number, to: number] => [bucket * BUCKET_SIZE, (bucket + 1) * BUCKET_SIZE];
+
+/** The bucket a job id falls in. */
+export const bucketOf = (id: number): number => Math.floor(id / BUCKET_SIZE);
 
 /**
  * One hash per id range over what changes when a job is added, taken, fails, is rescheduled or disappears:

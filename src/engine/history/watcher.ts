@@ -3,7 +3,7 @@ import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-apply.ts';
-import { BUCKET_SHIFT, bucketHashSql, fetchBuckets } from './watch-scan.ts';
+import { bucketHashSql, bucketIds, fetchBuckets } from './watch-scan.ts';
 import { settleVanished } from './watch-settle.ts';
 
 /** Pools seen holding a job are remembered this long (history.status lists them). */
@@ -161,7 +161,7 @@ export class DbWatcher {
       let at = 0;
       for (let k = 0; k < chunk.length; k += APPLY_BUCKETS) {
         const part = chunk.slice(k, k + APPLY_BUCKETS);
-        const end = (part[part.length - 1] + 1) * 2 ** BUCKET_SHIFT;
+        const end = bucketIds(part[part.length - 1])[1];
         let stop = at;
         while (stop < jobs.length && jobs[stop].id < end) stop++;
         const r = apply(
