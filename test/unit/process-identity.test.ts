@@ -52,14 +52,15 @@ test('an exited process, and a zombie (exited, not yet collected by its parent),
   assert.equal(processIdentity(child.pid!), null);
   assert.equal(judgeOwnPool(pool(child.pid!, identity), null).alive, false);
 
-  // `sleep 0` ends at once; its parent then execs into a long sleep that never collects it: a zombie.
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // The child ends after its parent has exec'd into a long sleep that never collects it: a zombie. (With `sleep 0`
+  // the child could end before the exec, and the shell then reaped it: seen once under load.)
+  const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.after(() => parent.kill('SIGKILL'));
   const [line] = (await once(parent.stdout, 'data')) as [Buffer];
   const zombie = Number(String(line).trim());
   // Until it has exited, it is alive; once exited it stays in the process table as a zombie.
   let state = '';
-  for (let i = 0; i < 100 && state !== 'Z'; i++) {
+  for (let i = 0; i < 250 && state !== 'Z'; i++) {
     await new Promise((r) => setTimeout(r, 20));
     state = process.platform === 'linux' ? (await import('node:fs')).readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1][0] : 'Z';
   }
