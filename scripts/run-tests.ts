@@ -10,10 +10,10 @@
  *                      and a failed check fails the run
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
- *   --concurrency=N    files run at once (default 2; each file has a database of its own). Measured on 2 cores,
- *                      2026-12-02: without the check, 375 s at 2 and 263-269 s at 4; with it (`npm test`, CI), 539 s
- *                      at 2 and 528 s at 4: the cores are then busy throughout, so 4 gains nothing and loads every
- *                      test more (it brought out three flakes, since fixed)
+ *   --concurrency=N    files run at once (default 4; each file has a database of its own). Measured on 2 cores with
+ *                      the check alongside (`npm test`), 2026-12-02: 307 s and 319 s at 4 (the machine 93 % busy), against
+ *                      about 430 s at 2 (the tests alone: 365 s at 2): many files wait (for heartbeats, workers, the
+ *                      browser) more than they compute, so 4 at a time keeps both cores working
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *
@@ -106,7 +106,7 @@ function parseArgs(argv: string[]): Options {
     check: false,
     shuffleSeed: null,
     fileByFile: false,
-    concurrency: 2,
+    concurrency: 4,
     reporter: process.stdout.isTTY ? 'spec' : 'tap',
     nodeTestArgs: [],
   };
