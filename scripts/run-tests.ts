@@ -55,6 +55,7 @@ import {
   SKIP_BROWSER_ENV,
   TRACE_ENV,
 } from '../test/helpers/chromium.ts';
+import { bundleTests, type TestBundles } from './test-bundles.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPORTER = pathToFileURL(path.join(ROOT, 'scripts/test-reporter.mjs')).href;
@@ -81,6 +82,7 @@ interface Options {
 interface TestEvent {
   status: 'pass' | 'fail';
   name: string;
+  /** The test's file, relative to the repository (see readEvents). */
   file: string | null;
   nesting: number;
   suite: boolean;
@@ -326,10 +328,16 @@ function runScript(script: string): Promise<ScriptResult> {
 const scriptLine = (r: ScriptResult) => `── npm run ${r.script}: ${r.ok ? 'ok' : 'FAILED'} (${(r.ms / 1000).toFixed(0)} s)`;
 
 /** Runs `node --test` on `files`; its own process group, so that everything it started can be stopped at once. */
-function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, eventsFile: string, logFile?: string): Promise<number> {
+function runNodeTest(
+  files: string[],
+  bundles: TestBundles,
+  options: Options,
+  env: NodeJS.ProcessEnv,
+  eventsFile: string,
+  logFile?: string,
+): Promise<number> {
   const args = [
-    '--import',
-    'tsx',
+    '--enable-source-maps',
     '--import',
     TIMING,
     '--test',
@@ -340,7 +348,7 @@ function runNodeTest(files: string[], options: Options, env: NodeJS.ProcessEnv, 
     `--test-reporter=${REPORTER}`,
     `--test-reporter-destination=${eventsFile}`,
     ...options.nodeTestArgs,
-    ...files,
+    ...files.map(bundles.bundleOf),
   ];
   return new Promise((resolve, reject) => {
     const out = logFile ? openSync(logFile, 'w') : 'inherit';
@@ -395,29 +403,28 @@ function groupAlive(group: number): boolean {
   }
 }
 
-function readEvents(file: string): TestEvent[] {
+/** node:test's events, each naming the test file it came from (node names the bundle it ran). */
+function readEvents(file: string, bundles: TestBundles): TestEvent[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as TestEvent);
+    .map((line) => JSON.parse(line) as TestEvent)
+    .map((e) => (e.file ? { ...e, file: bundles.sourceOf(e.file.startsWith('file:') ? new URL(e.file).pathname : e.file) } : e));
 }
 
 /** What scripts/test-timing.mjs wrote: each file's wall and CPU time, from its process's start to its exit. */
-function readFileTimes(file: string): FileTime[] {
+function readFileTimes(file: string, bundles: TestBundles): FileTime[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as FileTime)
-    .map((t) => ({ ...t, file: path.relative(ROOT, t.file) }));
+    .map((t) => ({ ...t, file: bundles.sourceOf(t.file) }));
 }
 
-/** The test's file, relative to the repository (node:test reports a path or a file: URL). */
-const fileOf = (e: TestEvent) => (e.file ? path.relative(ROOT, e.file.startsWith('file:') ? new URL(e.file).pathname : e.file) : null);
-
 const where = (e: TestEvent) => {
-  const file = fileOf(e);
+  const file = e.file;
   return file && file !== e.name ? `${file} › ${e.name}` : e.name;
 };
 
@@ -481,12 +488,18 @@ function summarize(events: TestEvent[], exitCodes: number[], fileTimes: FileTime
  * Browser tests record no Playwright trace by default (it costs about 40 % of their CPU): a browser file with a
  * failed test runs once more with traces on, so the failure's trace is kept. The verdict stays the first run's.
  */
-async function traceFailedBrowserFiles(events: TestEvent[], options: Options, env: NodeJS.ProcessEnv, root: string): Promise<void> {
+async function traceFailedBrowserFiles(
+  events: TestEvent[],
+  bundles: TestBundles,
+  options: Options,
+  env: NodeJS.ProcessEnv,
+  root: string,
+): Promise<void> {
   if (env[TRACE_ENV] === '1') return;
   const failedFiles = new Set(
     events
       .filter((e) => e.status === 'fail')
-      .map(fileOf)
+      .map((e) => e.file)
       .filter((f): f is string => f !== null && isBrowserTest(f)),
   );
   if (failedFiles.size === 0) return;
@@ -494,7 +507,7 @@ async function traceFailedBrowserFiles(events: TestEvent[], options: Options, en
   const log = path.join(ROOT, 'test-results', 'traced-rerun.log');
   mkdirSync(path.dirname(log), { recursive: true });
   console.log(`\nrun-tests: running ${files.join(', ')} again with Playwright traces on (${TRACE_ENV}=1), to keep the failure's trace`);
-  const again = await runNodeTest(files, options, { ...env, [TRACE_ENV]: '1' }, path.join(root, 'events-traced.jsonl'), log);
+  const again = await runNodeTest(files, bundles, options, { ...env, [TRACE_ENV]: '1' }, path.join(root, 'events-traced.jsonl'), log);
   console.log(
     `run-tests: the re-run ${again === 0 ? 'passed: the failure did not repeat' : 'failed too: traces in test-results/traces/'} (its output: ${path.relative(ROOT, log)})`,
   );
@@ -518,6 +531,7 @@ async function main(): Promise<number> {
   const runDir = makeRunDir();
   let server: EmbeddedPostgresHandle | null = null;
   let browser: Awaited<ReturnType<typeof startBrowserServer>> = null;
+  let bundles: TestBundles | null = null;
   let cleaning: Promise<void> | null = null;
   const cleanup = () =>
     (cleaning ??= (async () => {
@@ -526,6 +540,7 @@ async function main(): Promise<number> {
       await server?.stop().catch((error) => console.error(`run-tests: stopping Postgres: ${(error as Error).message}`));
       stopStrayPostgres(runDir.root);
       rmSync(runDir.root, { recursive: true, force: true });
+      if (bundles) rmSync(bundles.dir, { recursive: true, force: true });
     })());
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -540,6 +555,7 @@ async function main(): Promise<number> {
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: runDir.tmp, TEMP: runDir.tmp, TMP: runDir.tmp };
     const build = options.build ? runScript('build:app') : null;
+    const bundling = bundleTests(ROOT, options.files);
     if (options.files.some((f) => !f.startsWith(`test${path.sep}unit${path.sep}`))) {
       const cluster = await startCluster(runDir);
       server = cluster.server;
@@ -554,6 +570,7 @@ async function main(): Promise<number> {
         return 1;
       }
     }
+    bundles = await bundling;
     browser = await startBrowserServer(options.files, runDir);
     if (browser) env[BROWSER_SERVER_ENV] = browser.wsEndpoint();
     const check = options.check ? runScript('check') : null;
@@ -575,10 +592,10 @@ async function main(): Promise<number> {
       if (interrupted) break;
       const eventsFile = path.join(runDir.root, `events-${i}.jsonl`);
       if (options.fileByFile) console.log(`\nrun-tests: [${i + 1}/${batches.length}] ${files[0]}`);
-      exitCodes.push(await runNodeTest(files, options, { ...env, [TIMES_ENV]: timesFile }, eventsFile));
-      events.push(...readEvents(eventsFile));
+      exitCodes.push(await runNodeTest(files, bundles, options, { ...env, [TIMES_ENV]: timesFile }, eventsFile));
+      events.push(...readEvents(eventsFile, bundles));
     }
-    fileTimes.push(...readFileTimes(timesFile));
+    fileTimes.push(...readFileTimes(timesFile, bundles));
     if (interrupted) return 130;
     // Every temp folder a test makes, it removes: name the ones left (the run's folder goes anyway).
     const left = readdirSync(runDir.tmp).filter((name) => !runDir.own.includes(name));
@@ -590,7 +607,7 @@ async function main(): Promise<number> {
       if (!checked.ok || checked.output.trim()) console.log(checked.output.trimEnd());
       if (!checked.ok) console.log('The checks failed (typecheck or lint, above): the run fails whatever the tests say.');
     }
-    await traceFailedBrowserFiles(events, options, env, runDir.root);
+    await traceFailedBrowserFiles(events, bundles, options, env, runDir.root);
     const summary = summarize(events, exitCodes, fileTimes, options.fileByFile, startedAt);
     return summary.failed || (checked && !checked.ok) ? 1 : 0;
   } finally {
