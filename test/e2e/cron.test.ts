@@ -10,6 +10,7 @@ import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../
 import { waitFor } from '../helpers/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { rule, seedShop } from '../integration/backfill-scenario.ts';
+import { scriptArgs } from '../helpers/scripts.ts';
 
 // The Cron view on a database with two crontabs: this console's (a backfill rule on a schedule, run by the hosted
 // runner) and another worker's (plain graphile-worker, ticking every minute), whose entry only graphile-worker's
@@ -28,7 +29,7 @@ before(async () => {
   taskDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cron-e2e-'));
   writeFileSync(path.join(taskDir, 'enrich_product.js'), 'module.exports = async () => {};');
   web = await startWebConsole({ databaseUrl: db.connectionString, runner: true, taskDirectory: taskDir });
-  other = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../fixtures/cron-worker.ts')], {
+  other = spawn(process.execPath, scriptArgs('test/fixtures/cron-worker.ts'), {
     env: {
       ...process.env,
       CRON_WORKER: JSON.stringify({ connectionString: db.connectionString, crontab: '* * * * * nightly_report ?id=nightly' }),

@@ -208,6 +208,7 @@ async function onSharedCluster(shared: SharedCluster, options: TestPostgresOptio
     },
     async close() {
       await pool.end().catch(() => {});
+      await connectionsClosed(shared.adminUrl, databases);
       // `with (force)` ends the connections a test left open (an engine that was not stopped, a child process).
       await admin(
         shared.adminUrl,
@@ -283,6 +284,30 @@ export function testPool(connectionString: string, max = 5): pg.Pool {
 }
 
 /** Runs statements one by one on a short-lived superuser connection. */
+/**
+ * Waits (at most a second) for the connections to `databases` to end on their own. A pool's `end()` (pg-pool, and
+ * graphile-worker's runner stopping its own) resolves once it has asked its clients to end, not once they have: the
+ * `drop ... with (force)` that follows could terminate one still closing, an uncaught error in a client without a
+ * listener ("terminating connection due to administrator command", seen under load in the demo pipeline's tests).
+ */
+async function connectionsClosed(adminUrl: string, databases: string[]): Promise<void> {
+  const client = new pg.Client(adminUrl);
+  await client.connect();
+  try {
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = any($1::text[]) and pid <> pg_backend_pid()',
+        [databases],
+      );
+      if (rows[0].n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function admin(url: string, ...statements: string[]): Promise<void> {
   const client = new pg.Client(url);
   await client.connect();

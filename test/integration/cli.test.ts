@@ -8,9 +8,10 @@ import path from 'node:path';
 import { waitFor } from '../helpers/engine.ts';
 import { startTestPostgres } from '../helpers/postgres.ts';
 import { describeRetry, type EngineStatus } from '../../src/shared/model/status.ts';
+import { scriptArgs } from '../helpers/scripts.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const cli = ['--import', 'tsx', path.join(root, 'src/server/cli.ts')];
+const cli = scriptArgs('src/server/cli.ts');
 
 /** The process group a process belongs to (field 5 of /proc/<pid>/stat, after the command's parenthesis). */
 const groupOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);

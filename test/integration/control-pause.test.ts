@@ -126,6 +126,15 @@ test('a paused task: no job starts in either worker, nothing lost, no attempt sp
     assert.equal(j.last_error, was.last_error);
   }
 
+  // Both pools say they hold the task back (the fetch filter), as their heartbeat reports it. A pool sees a pause
+  // by NOTIFY or, at the latest, its next check (about a second): jobs added before then may be taken, as documented.
+  await waitFor('both pools report the paused tasks', async () => {
+    const { rows } = await db.pool.query<{ paused: string[] }>(
+      `select coalesce(stats->'pausedTasks', '[]'::jsonb) as paused from jobdeck.workers where stopped_at is null`,
+    );
+    return rows.length === 2 && rows.every((r) => r.paused.includes('cd_ok') && r.paused.includes('cd_fail'));
+  });
+
   // Jobs added while paused, due now and first in line: neither pool takes them.
   const added = [await addJob('cd_ok', { priority: -5 }), await addJob('cd_ok', { priority: -5 }), await addJob('cd_ok')];
   await runSentinels();
@@ -136,14 +145,6 @@ test('a paused task: no job starts in either worker, nothing lost, no attempt sp
     assert.equal(j.locked_at, null);
   }
   assert.equal(await attemptsRecorded([...added, ...scheduled]), 0);
-
-  // Both pools say they hold the task back (the fetch filter), as their heartbeat reports it.
-  await waitFor('both pools report the paused tasks', async () => {
-    const { rows } = await db.pool.query<{ paused: string[] }>(
-      `select coalesce(stats->'pausedTasks', '[]'::jsonb) as paused from jobdeck.workers where stopped_at is null`,
-    );
-    return rows.length === 2 && rows.every((r) => r.paused.includes('cd_ok') && r.paused.includes('cd_fail'));
-  });
 
   const list = await te.call('control.list');
   assert.deepEqual(

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { rule, seedShop } from './backfill-scenario.ts';
+import { scriptArgs } from '../helpers/scripts.ts';
 
 let db: TestPostgres;
 let te: TestEngine;
@@ -33,7 +34,7 @@ before(async () => {
   te = await startTestEngine({ databaseUrl: db.connectionString, runner: true, taskDirectory: taskDir });
   await waitFor('the hosted runner', () => te.engine.parts.hosted.poolId());
   // Another worker on the same database, with a crontab of its own that ticks every minute: plain graphile-worker.
-  other = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../fixtures/cron-worker.ts')], {
+  other = spawn(process.execPath, scriptArgs('test/fixtures/cron-worker.ts'), {
     env: {
       ...process.env,
       CRON_WORKER: JSON.stringify({ connectionString: db.connectionString, crontab: '* * * * * nightly_report ?id=nightly' }),

@@ -1,12 +1,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { DRAFT_REPORT_TASK, startDemoWorker, type DemoWorker } from '../../src/engine/demo/index.ts';
 import { startFakeLlm, type FakeLlm } from '../../src/engine/demo/fake-llm.ts';
 import type { LogLevel } from '../../src/engine/logger.ts';
+import { scriptArgs } from '../helpers/scripts.ts';
 
 // The demo's second worker: a separate Node process with the companion, started by the console in demo mode,
 // stopped with it, never left behind, and never fatal to the demo when it cannot start.
@@ -85,13 +85,9 @@ test('it reports through the companion, runs its long reports, and stops cleanly
 
 test('it does not outlive a console that dies without stopping it', async () => {
   const db = (open.db ??= await startTestPostgres());
-  const parent = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, '../fixtures/demo-worker-parent.ts'), db.connectionString],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const parent = spawn(process.execPath, [...scriptArgs('test/fixtures/demo-worker-parent.ts'), db.connectionString], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   let out = '';
   parent.stderr.on('data', (d) => (err += String(d)));

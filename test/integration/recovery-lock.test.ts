@@ -8,6 +8,7 @@ import path from 'node:path';
 import { startTestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor } from '../helpers/engine.ts';
 import { createRecoveryRuns } from '../fixtures/recovery-runs.ts';
+import { scriptArgs } from '../helpers/scripts.ts';
 
 // A row lock held by another session while Jobdeck starts after a crash: start-up goes on (the console is served,
 // the lock is named), and recovery tries again until it gets through, then unlocks every job the dead runner held.
@@ -37,7 +38,7 @@ test('a row lock held elsewhere during start-up: start-up goes on, recovery says
   // A runner of this data folder takes the jobs, then dies.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'test/fixtures/recovery-child.ts', dataDir, db.connectionString, TASKS, String(HELD)],
+    [...scriptArgs('test/fixtures/recovery-child.ts'), dataDir, db.connectionString, TASKS, String(HELD)],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
