@@ -11,9 +11,9 @@
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
  *   --concurrency=N    files run at once (default 4; each file has a database of its own). Measured on 2 cores with
- *                      the check alongside (`npm test`), 2026-12-02: 307 s and 319 s at 4 (the machine 93 % busy), against
- *                      about 430 s at 2 (the tests alone: 365 s at 2): many files wait (for heartbeats, workers, the
- *                      browser) more than they compute, so 4 at a time keeps both cores working
+ *                      the check alongside (`npm test`), 2026-12-02, before the test files ran bundled: 307 s and 319 s
+ *                      at 4 (the machine 93 % busy), about 430 s at 2: many files wait (for heartbeats, workers, the
+ *                      browser) more than they compute, so 4 at a time keeps both cores working. Bundled, in CI: 264 s
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *
