@@ -43,7 +43,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/engine/pg/embedded.ts';
 import { createTemplate, SHARED_CLUSTER_ENV, TEMPLATE_DATABASE, type SharedCluster } from '../test/helpers/postgres.ts';
 import {
@@ -422,7 +422,7 @@ function readEvents(file: string, bundles: TestBundles): TestEvent[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as TestEvent)
-    .map((e) => (e.file ? { ...e, file: bundles.sourceOf(e.file.startsWith('file:') ? new URL(e.file).pathname : e.file) } : e));
+    .map((e) => (e.file ? { ...e, file: bundles.sourceOf(e.file.startsWith('file:') ? fileURLToPath(e.file) : e.file) } : e));
 }
 
 /** What scripts/test-timing.mjs wrote: each file's wall and CPU time, from its process's start to its exit. */
@@ -543,7 +543,7 @@ async function main(): Promise<number> {
   const runDir = makeRunDir();
   let server: EmbeddedPostgresHandle | null = null;
   let browser: Awaited<ReturnType<typeof startBrowserServer>> = null;
-  let bundles: TestBundles | null = null;
+  let bundling: Promise<TestBundles> | null = null;
   let cleaning: Promise<void> | null = null;
   const cleanup = () =>
     (cleaning ??= (async () => {
@@ -552,7 +552,10 @@ async function main(): Promise<number> {
       await server?.stop().catch((error) => console.error(`run-tests: stopping Postgres: ${(error as Error).message}`));
       stopStrayPostgres(runDir.root);
       rmSync(runDir.root, { recursive: true, force: true });
-      if (bundles) rmSync(bundles.dir, { recursive: true, force: true });
+      await bundling?.then(
+        (bundles) => rmSync(bundles.dir, { recursive: true, force: true }),
+        () => {},
+      );
     })());
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -568,7 +571,9 @@ async function main(): Promise<number> {
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: runDir.tmp, TEMP: runDir.tmp, TMP: runDir.tmp };
     const build = options.build ? runScript('build:app') : null;
     // The programs the tests start (workers, the CLI) are bundled too (test/helpers/scripts.ts runs them).
-    const bundling = bundleTests(ROOT, [...options.files, ...SPAWNED_SCRIPTS]);
+    bundling = bundleTests(ROOT, [...options.files, ...SPAWNED_SCRIPTS]);
+    // Awaited below; handled now, so that a failed build returning first leaves no unhandled rejection behind.
+    bundling.catch(() => {});
     if (options.files.some((f) => !f.startsWith(`test${path.sep}unit${path.sep}`))) {
       const cluster = await startCluster(runDir);
       server = cluster.server;
@@ -583,7 +588,13 @@ async function main(): Promise<number> {
         return 1;
       }
     }
-    bundles = await bundling;
+    let bundles: TestBundles;
+    try {
+      bundles = await bundling;
+    } catch {
+      console.log('run-tests: the test files could not be bundled (esbuild says why, above); no test was run.');
+      return 1;
+    }
     env[SCRIPT_BUNDLES_ENV] = bundles.dir;
     browser = await startBrowserServer(options.files, runDir);
     if (browser) env[BROWSER_SERVER_ENV] = browser.wsEndpoint();

@@ -9,7 +9,7 @@
  * are written into the module's text before it is bundled. Source maps are linked, so stack traces name the .ts
  * lines (node runs the bundles with --enable-source-maps).
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -29,6 +29,25 @@ export interface TestBundles {
 export async function bundleTests(root: string, files: string[]): Promise<TestBundles> {
   mkdirSync(path.join(root, BUNDLES_DIR), { recursive: true });
   const dir = mkdtempSync(path.join(root, BUNDLES_DIR, 'run-'));
+  try {
+    await bundle(root, files, dir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const relativeDir = path.relative(root, dir);
+  return {
+    dir,
+    bundleOf: (file) => path.join(relativeDir, file.replace(/\.tsx?$/, BUNDLE_EXTENSION)),
+    sourceOf: (file) => {
+      const relative = path.relative(root, path.resolve(root, file));
+      if (!relative.startsWith(relativeDir + path.sep) || !relative.endsWith(BUNDLE_EXTENSION)) return relative;
+      return relative.slice(relativeDir.length + 1, -BUNDLE_EXTENSION.length) + '.ts';
+    },
+  };
+}
+
+async function bundle(root: string, files: string[], dir: string): Promise<void> {
   await build({
     absWorkingDir: root,
     entryPoints: files,
@@ -48,16 +67,6 @@ export async function bundleTests(root: string, files: string[]): Promise<TestBu
     plugins: [ownImportMeta(root)],
     logLevel: 'warning',
   });
-  const relativeDir = path.relative(root, dir);
-  return {
-    dir,
-    bundleOf: (file) => path.join(relativeDir, file.replace(/\.tsx?$/, BUNDLE_EXTENSION)),
-    sourceOf: (file) => {
-      const relative = path.relative(root, path.resolve(root, file));
-      if (!relative.startsWith(relativeDir + path.sep) || !relative.endsWith(BUNDLE_EXTENSION)) return relative;
-      return relative.slice(relativeDir.length + 1, -BUNDLE_EXTENSION.length) + '.ts';
-    },
-  };
 }
 
 /** Writes each source module's own import.meta.dirname, filename and url into its text (a bundle has one of each). */
