@@ -208,13 +208,7 @@ async function onSharedCluster(shared: SharedCluster, options: TestPostgresOptio
     },
     async close() {
       await pool.end().catch(() => {});
-      await connectionsClosed(shared.adminUrl, databases);
-      // `with (force)` ends the connections a test left open (an engine that was not stopped, a child process).
-      await admin(
-        shared.adminUrl,
-        ...databases.map((d) => `drop database if exists ${ident(d)} with (force)`),
-        ...roles.map((r) => `drop role if exists ${ident(r)}`),
-      );
+      await dropDatabases(shared.adminUrl, databases, roles);
     },
   };
 }
@@ -283,14 +277,14 @@ export function testPool(connectionString: string, max = 5): pg.Pool {
   return pool;
 }
 
-/** Runs statements one by one on a short-lived superuser connection. */
 /**
- * Waits (at most a second) for the connections to `databases` to end on their own. A pool's `end()` (pg-pool, and
- * graphile-worker's runner stopping its own) resolves once it has asked its clients to end, not once they have: the
- * `drop ... with (force)` that follows could terminate one still closing, an uncaught error in a client without a
- * listener ("terminating connection due to administrator command", seen under load in the demo pipeline's tests).
+ * Drops a test's databases and roles. It first waits (at most a second) for the databases' connections to end on
+ * their own: a pool's `end()` (pg-pool, and graphile-worker's runner stopping its own) resolves once it has asked its
+ * clients to end, not once they have, and `drop ... with (force)` could terminate one still closing, an uncaught
+ * error in a client without a listener ("terminating connection due to administrator command", seen under load in
+ * the demo pipeline's tests). `with (force)` then ends those a test left open (an engine not stopped, a child process).
  */
-async function connectionsClosed(adminUrl: string, databases: string[]): Promise<void> {
+async function dropDatabases(adminUrl: string, databases: string[], roles: string[]): Promise<void> {
   const client = new pg.Client(adminUrl);
   await client.connect();
   try {
@@ -300,14 +294,17 @@ async function connectionsClosed(adminUrl: string, databases: string[]): Promise
         'select count(*)::int as n from pg_stat_activity where datname = any($1::text[]) and pid <> pg_backend_pid()',
         [databases],
       );
-      if (rows[0].n === 0) return;
+      if (rows[0].n === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+    for (const d of databases) await client.query(`drop database if exists ${ident(d)} with (force)`);
+    for (const r of roles) await client.query(`drop role if exists ${ident(r)}`);
   } finally {
     await client.end();
   }
 }
 
+/** Runs statements one by one on a short-lived superuser connection. */
 async function admin(url: string, ...statements: string[]): Promise<void> {
   const client = new pg.Client(url);
   await client.connect();
