@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Builds the companion (`jobdeck/worker`) to plain ESM + CommonJS + type declarations under dist/worker/, checks
 // that it imports nothing of the console, and writes docs/companion-schema.sql from the built module.
+// Skipped when its inputs are those of the last build (a hash stamped in dist/worker): `npm ci` (prepare), `npm test`
+// and the companion's package test each ask for it, and the declarations cost tsc's start each time. `--force` builds.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { inputsHash } from './inputs-hash.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist', 'worker');
@@ -15,6 +18,27 @@ const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')
 const allowed = new Set(['pg']);
 const external = ['pg', 'graphile-worker', 'graphile-config'];
 
+/** What the build is made from: the companion's sources, its tsconfig, this script, the version and the lock file. */
+const INPUTS = [
+  'src/worker',
+  'tsconfig.base.json',
+  'tsconfig.worker.json',
+  'scripts/build-worker.mjs',
+  'package.json',
+  'package-lock.json',
+];
+// Beside dist/worker, not in it: the package ships dist/worker as it is.
+const STAMP = path.join(root, 'dist', '.worker-inputs-hash');
+const SCHEMA_SQL = path.join(root, 'docs', 'companion-schema.sql');
+const hash = inputsHash(root, INPUTS);
+const stamped = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : null;
+const outputs = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].map((f) => path.join(out, f)).concat(SCHEMA_SQL);
+if (!process.argv.includes('--force') && stamped === hash && outputs.every((f) => existsSync(f))) {
+  console.log(`dist/worker (jobdeck/worker ${version}) is current: its inputs have not changed since it was built`);
+  process.exit(0);
+}
+
+rmSync(STAMP, { force: true });
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -64,5 +88,7 @@ rmSync(typesTmp, { recursive: true, force: true });
 
 // The schema as SQL for DBAs, from the module just built (a test checks the file matches).
 const built = await import(pathToFileURL(path.join(out, 'index.js')).href);
-writeFileSync(path.join(root, 'docs', 'companion-schema.sql'), built.printSchemaSql());
+writeFileSync(SCHEMA_SQL, built.printSchemaSql());
+// Last, so that a build that failed half-way is never taken for current.
+writeFileSync(STAMP, hash);
 console.log(`built dist/worker (jobdeck/worker ${version}): index.js, index.cjs, *.d.ts, *.d.cts`);
