@@ -225,6 +225,38 @@ test('oldest due job, no worker and stuck rules read the Stuck view; one episode
   assert.match(receiver.received[2].jobdeck.alert.title, /^1 stuck job$/);
 });
 
+test('a rule removed while an evaluation is judging it opens no episode and posts nothing once it is back', async () => {
+  await setRules({ rules: [{ id: 'race', kind: 'stuck', atLeast: 1 }], webhookUrl: receiver.url });
+  await addJobs('al_race', 1);
+  await db.pool.query(
+    `update graphile_worker._private_jobs set locked_at = now() - interval '2 hours', locked_by = 'pool-gone-race', attempts = 1
+     where id = (select max(id) from graphile_worker._private_jobs)`,
+  );
+  // The evaluation's read of the jobs waits behind this lock, as a slow Postgres would keep it waiting.
+  const blocker = await db.pool.connect();
+  try {
+    await blocker.query('begin');
+    await blocker.query('lock table graphile_worker._private_jobs in access exclusive mode');
+    const evaluation = alerts.evaluate();
+    await waitFor('the evaluation to wait on the lock', async () => {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from pg_locks where not granted and relation = 'graphile_worker._private_jobs'::regclass`,
+      );
+      return rows[0].n > 0;
+    });
+    // Meanwhile the operator removes the rule, and a later test's webhook would be the one set now.
+    await setRules({ rules: [] });
+    await blocker.query('commit');
+    await evaluation;
+  } finally {
+    blocker.release();
+  }
+  assert.deepEqual(receiver.received, [], 'nothing posted for a rule that was gone when its finding came back');
+  const { alerts: list, open } = await alerts.list();
+  assert.equal(open, 0);
+  assert.ok(!list.some((a) => a.ruleId === 'race' && a.state === 'firing'), JSON.stringify(list));
+});
+
 test('a failure rate rule fires on the history of a separate worker process, and a rule removed closes its episode', async () => {
   await setRules({
     rules: [

@@ -284,6 +284,9 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
         continue;
       }
       if (stopped) return;
+      // Judging a rule awaits Postgres: if the operator removed or turned it off meanwhile, its finding is stale and
+      // must not open an episode after its removal closed them (nor be posted to a webhook set since).
+      if (!settings().rules.some((r) => r.id === rule.id && r.enabled)) continue;
       const meta = { ruleId: rule.id, connectionId: active.id, kind: 'rule' as const };
       const seen = new Set<string>();
       for (const f of findings) {
