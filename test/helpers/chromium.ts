@@ -60,10 +60,16 @@ function playwrightInstalls(): string[] {
   return dirs.flatMap((d) => inside.map((p) => path.join(cache, d, p)));
 }
 
-/** Every place looked at, in order. */
+/**
+ * Every place looked at, in order. Chromium's headless shell first (Debian's package chromium-headless-shell, the
+ * same Blink): the browser Playwright itself runs headless tests on, without the full browser's layers. Measured on
+ * the browser test files, 2 cores: 159 s of CPU against 213 s with `chromium --headless`, the same tests passing and
+ * the same screenshots.
+ */
 export function chromiumCandidates(): string[] {
   if (process.env.CHROMIUM_PATH) return [process.env.CHROMIUM_PATH];
   return [
+    '/usr/bin/chromium-headless-shell',
     '/usr/bin/chromium',
     '/usr/bin/chromium-browser',
     '/usr/bin/google-chrome',
@@ -86,7 +92,7 @@ export function noChromiumMessage(): string {
     ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist`
     : `looked at ${chromiumCandidates().join(', ') || '/usr/bin/chromium'} and ~/.cache/ms-playwright/chromium-*`;
   return (
-    `No Chromium for the browser tests (${where}). Install one (Debian: apt-get install chromium; ` +
+    `No Chromium for the browser tests (${where}). Install one (Debian: apt-get install chromium-headless-shell, or chromium; ` +
     `or npx playwright-core install chromium), or set CHROMIUM_PATH to its executable. ` +
     `To run without the browser tests on purpose, set ${SKIP_BROWSER_ENV}=1.`
   );
