@@ -10,10 +10,11 @@
  *                      and a failed check fails the run
  *   --shuffle[=seed]   run the files in a shuffled order; the seed is printed so a failure can be replayed
  *   --file-by-file     each file in a node --test process of its own, one after the other
- *   --concurrency=N    files run at once (default 4; each file has a database of its own). Measured on 2 cores with
- *                      the check alongside (`npm test`), 2026-12-02, before the test files ran bundled: 307 s and 319 s
- *                      at 4 (the machine 93 % busy), about 430 s at 2: many files wait (for heartbeats, workers, the
- *                      browser) more than they compute, so 4 at a time keeps both cores working. Bundled, in CI: 264 s
+ *   --concurrency=N    files run at once (default 5; each file has a database of its own). Many files wait (for
+ *                      heartbeats, workers, the browser) more than they compute. Measured on 2 cores with the check
+ *                      alongside (`npm test`), 2026-12-02: at 4 the machine was busy throughout while the check ran,
+ *                      then only 40-70 % for the last minute or so, once it was done (235 s); at 5, 220 s (busy
+ *                      but for the last 15 s); at 6, 225 s (more CPU spent in all, on contention). At 2: about 430 s
  *   --reporter=NAME    node's reporter for the live output: spec (default on a terminal) or tap (default otherwise)
  *   --test-*           passed to node --test, e.g. --test-name-pattern="retry" to run some tests alone
  *
@@ -109,7 +110,7 @@ function parseArgs(argv: string[]): Options {
     check: false,
     shuffleSeed: null,
     fileByFile: false,
-    concurrency: 4,
+    concurrency: 5,
     reporter: process.stdout.isTTY ? 'spec' : 'tap',
     nodeTestArgs: [],
   };
