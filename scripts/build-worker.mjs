@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Builds the companion (`jobdeck/worker`) to plain ESM + CommonJS + type declarations under dist/worker/, checks
 // that it imports nothing of the console, and writes docs/companion-schema.sql from the built module.
-// Skipped when its inputs are those of the last build (a hash stamped in dist/worker): `npm ci` (prepare), `npm test`
-// and the companion's package test each ask for it, and the declarations cost tsc's start each time. `--force` builds.
+// Skipped when its inputs are those of the last build (a hash stamped beside dist/worker): `npm ci` (prepare),
+// `npm test` and the companion's package test each ask for it, and the declarations cost tsc's start each time.
+// `--force` builds.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { inputsHash } from './inputs-hash.mjs';
+import { inputsHash, readStamp } from './inputs-hash.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist', 'worker');
@@ -28,17 +29,16 @@ const INPUTS = [
   'package-lock.json',
 ];
 // Beside dist/worker, not in it: the package ships dist/worker as it is.
-const STAMP = path.join(root, 'dist', '.worker-inputs-hash');
+const STAMP = 'dist/.worker-inputs-hash';
 const SCHEMA_SQL = path.join(root, 'docs', 'companion-schema.sql');
 const hash = inputsHash(root, INPUTS);
-const stamped = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : null;
 const outputs = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].map((f) => path.join(out, f)).concat(SCHEMA_SQL);
-if (!process.argv.includes('--force') && stamped === hash && outputs.every((f) => existsSync(f))) {
+if (!process.argv.includes('--force') && readStamp(root, STAMP) === hash && outputs.every((f) => existsSync(f))) {
   console.log(`dist/worker (jobdeck/worker ${version}) is current: its inputs have not changed since it was built`);
   process.exit(0);
 }
 
-rmSync(STAMP, { force: true });
+rmSync(path.join(root, STAMP), { force: true });
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -90,5 +90,5 @@ rmSync(typesTmp, { recursive: true, force: true });
 const built = await import(pathToFileURL(path.join(out, 'index.js')).href);
 writeFileSync(SCHEMA_SQL, built.printSchemaSql());
 // Last, so that a build that failed half-way is never taken for current.
-writeFileSync(STAMP, hash);
+writeFileSync(path.join(root, STAMP), hash);
 console.log(`built dist/worker (jobdeck/worker ${version}): index.js, index.cjs, *.d.ts, *.d.cts`);

@@ -2,3 +2,5 @@
 export function inputsHash(root: string, inputs: string[]): string;
 /** What the renderer's bundle is made from. */
 export const RENDERER_INPUTS: string[];
+/** The hash a build stamped, or null when there is none (see inputs-hash.mjs). */
+export function readStamp(root: string, stampFile: string): string | null;

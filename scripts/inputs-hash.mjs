@@ -31,3 +31,17 @@ export function inputsHash(root, inputs) {
   }
   return hash.digest('hex');
 }
+
+/**
+ * The hash a build stamped (see inputsHash), or null when there is none.
+ * @param {string} root
+ * @param {string} stampFile path relative to root
+ * @returns {string | null}
+ */
+export function readStamp(root, stampFile) {
+  try {
+    return readFileSync(path.join(root, stampFile), 'utf8').trim();
+  } catch {
+    return null;
+  }
+}

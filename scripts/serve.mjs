@@ -4,24 +4,16 @@
 // inputs), the server (src/server + the engine, bundled by esbuild, its packages left in node_modules) likewise,
 // then the bundle runs in this same process.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { inputsHash, RENDERER_INPUTS } from './inputs-hash.mjs';
+import { inputsHash, readStamp, RENDERER_INPUTS } from './inputs-hash.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 export const SERVER_INPUTS = ['src/server', 'src/engine', 'src/shared', 'src/worker', 'package-lock.json', 'scripts/serve.mjs'];
 const RENDERER_STAMP = 'out/renderer/.inputs-hash';
 export const SERVER_DIR = 'out/server';
 const SERVER_STAMP = `${SERVER_DIR}/.inputs-hash`;
-
-const stamped = (file) => {
-  try {
-    return readFileSync(path.join(root, file), 'utf8').trim();
-  } catch {
-    return null;
-  }
-};
 
 /** Builds the server bundle: the CLI, and the demo's worker process next to it (where the engine looks for it). */
 export async function buildServer() {
@@ -42,12 +34,12 @@ export async function buildServer() {
 }
 
 if (import.meta.filename === process.argv[1]) {
-  const renderer = stamped(RENDERER_STAMP);
+  const renderer = readStamp(root, RENDERER_STAMP);
   if (renderer !== inputsHash(root, RENDERER_INPUTS)) {
     console.log(renderer ? 'jobdeck: the renderer changed since its last build: building it…' : 'jobdeck: building the renderer…');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     execFileSync(npm, ['run', '--silent', 'build:renderer'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
   }
-  if (stamped(SERVER_STAMP) !== inputsHash(root, SERVER_INPUTS)) await buildServer();
+  if (readStamp(root, SERVER_STAMP) !== inputsHash(root, SERVER_INPUTS)) await buildServer();
   await import(pathToFileURL(path.join(root, SERVER_DIR, 'cli.js')).href);
 }
