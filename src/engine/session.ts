@@ -4,6 +4,8 @@ import { scheduledRetry, type ConnectionStatus } from '../shared/model/status.ts
 import type { OverviewSnapshot } from '../shared/model/overview.ts';
 import { OpError } from '../shared/contract/index.ts';
 import { Monitor } from './monitor/monitor.ts';
+import { TableActivity } from './monitor/table-activity.ts';
+import { PgListener } from './pg/pg-listener.ts';
 import { inspectSchema, readOnlyReason, readProblem, serverVersion } from './pg/inspect.ts';
 import { describePgError } from './pg/pg-errors.ts';
 import { maskConnectionString } from './pg/connection-string.ts';
@@ -24,6 +26,10 @@ export class Session {
   readonly pool: pg.Pool;
   readonly status: ConnectionStatus;
   private monitor: Monitor | null = null;
+  /** Whether graphile-worker's job tables changed: the monitor checks it each second, the history watcher reads it. */
+  private readonly activity = new TableActivity();
+  /** graphile-worker's notification of new jobs: counted at the next check, not at the next reconcile. */
+  private inserts: PgListener | null = null;
   private closed = false;
 
   constructor(
@@ -114,8 +120,21 @@ export class Session {
         this.hooks.onSnapshot(snapshot);
       },
       onError: (error, retryInMs) => this.lost(error, retryInMs),
+      activity: this.activity,
     });
     this.monitor.start();
+    this.inserts = new PgListener({
+      pool: this.pool,
+      channel: 'jobs:insert',
+      onNotify: () => this.activity.noteChange(),
+      log: () => {},
+    });
+    this.inserts.start();
+  }
+
+  /** True when the job tables are known unchanged since `since` (local ms): a scan begun then would find the same. */
+  quietSince(since: number): boolean {
+    return this.activity.quietSince(since);
   }
 
   /** The latest counts, or null before the first one. */
@@ -145,6 +164,7 @@ export class Session {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.inserts?.stop();
     await this.monitor?.stop();
     await this.pool.end().catch(() => {});
   }

@@ -8,8 +8,11 @@ import { firstIdAfter, probeCompanion, type CompanionProbe } from './companion-p
 import { readPage, type AttemptsPage } from './companion-rows.ts';
 import { companionStore, type CompanionStore } from './companion-store.ts';
 import type { ExactAttemptsRepo, RecordedAttempt } from './exact-attempts.ts';
-import { CompanionListener } from './companion-listener.ts';
+import { PgListener } from '../pg/pg-listener.ts';
 import { ReportingPools, type ReportingPool } from './reporting-pools.ts';
+
+/** The channel the companion notifies after each flush (payload: the highest id written). */
+const ATTEMPTS_CHANNEL = 'jobdeck:attempts';
 
 export interface CompanionReaderOptions {
   pool: pg.Pool;
@@ -50,7 +53,7 @@ const LOGGED_REJECTIONS = 20;
  */
 export class CompanionReader {
   private readonly store: CompanionStore;
-  private readonly listener: CompanionListener;
+  private readonly listener: PgListener;
   private cursor: AttemptCursor | null = null;
   private stream: string | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -82,7 +85,7 @@ export class CompanionReader {
   constructor(private readonly options: CompanionReaderOptions) {
     this.store = companionStore(options.db, options.connectionId);
     this.pools = new ReportingPools(this.store, options.log);
-    this.listener = new CompanionListener({ pool: options.pool, onNotify: () => this.wake(), log: options.log });
+    this.listener = new PgListener({ pool: options.pool, channel: ATTEMPTS_CHANNEL, onNotify: () => this.wake(), log: options.log });
   }
 
   start(): void {

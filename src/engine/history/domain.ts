@@ -197,6 +197,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
           classify: (m) => classifier.classify(m),
           awaitsReport: () => feed.awaitsReport(),
           settleBefore: () => feed.settleBefore(),
+          quietSince: (since) => session.quietSince(since),
           log,
           onScan: (scan) => settings.setLastScanAt(connectionId, scan.at),
         });

@@ -25,6 +25,13 @@ export interface WatcherOptions {
   log: LogFn;
   /** Shortest pause between scans; it grows to 10x the scan's cost so a big table is not scanned back to back. */
   minIntervalMs?: number;
+  /**
+   * True when the job tables are known unchanged since a time (local ms): then a scan is skipped, as it would find
+   * nothing new. Absent: every tick scans.
+   */
+  quietSince?: (since: number) => boolean;
+  /** A scan at least this often, changed or not (60 s). */
+  reconcileMs?: number;
   onScan?(scan: ScanReport): void;
 }
 
@@ -67,7 +74,11 @@ export class DbWatcher {
   private applier: BucketApplier | null = null;
   /** Pools seen holding jobs (graphile-worker's locked_by), with when: the workers this watcher sees at work. */
   private readonly pools = new Map<string, number>();
+  /** When the last scan began (local ms): a later tick skips its scan while the tables are quiet since then. */
+  private lastScanStart: number | null = null;
   last: ScanReport | null = null;
+  /** Ticks that skipped their scan, the tables unchanged (history.status, tests). */
+  skipped = 0;
 
   constructor(private readonly options: WatcherOptions) {}
 
@@ -96,15 +107,30 @@ export class DbWatcher {
   async scanNow(): Promise<ScanReport> {
     if (this.inFlight) await this.inFlight.catch(() => {});
     if (this.timer) clearTimeout(this.timer);
-    await this.tick(true);
+    await this.tick(true, true);
     return this.last!;
   }
 
-  private tick(rethrow = false): Promise<void> {
+  /** Whether a tick may skip its scan: one ran since the tables last changed, recently enough. */
+  private canSkip(now: number): boolean {
+    const since = this.lastScanStart;
+    if (since === null || !this.options.quietSince) return false;
+    return now - since < (this.options.reconcileMs ?? 60_000) && this.options.quietSince(since);
+  }
+
+  private tick(rethrow = false, force = false): Promise<void> {
     const run = (async () => {
       let delay = this.options.minIntervalMs ?? 1000;
       try {
+        if (!force && this.canSkip(Date.now())) {
+          this.skipped++;
+          // What waited for the companion's reader is settled whether or not the table moved.
+          this.settle();
+          return;
+        }
+        const startedAt = Date.now();
         const report = await this.scan();
+        this.lastScanStart = startedAt;
         this.last = report;
         this.failures = 0;
         this.options.onScan?.(report);
@@ -120,6 +146,11 @@ export class DbWatcher {
     })();
     this.inFlight = run;
     return run;
+  }
+
+  private settle(): ReturnType<typeof settleVanished> {
+    const { db, attempts, connectionId, settleBefore } = this.options;
+    return settleVanished(db, attempts, connectionId, settleBefore?.() ?? Number.MAX_SAFE_INTEGER, Date.now());
   }
 
   /** One pass: hashes per id range, then the changed ranges in chunks. */
@@ -186,13 +217,7 @@ export class DbWatcher {
       }
       if (at !== jobs.length) throw new Error(`history watcher: ${jobs.length - at} rows outside the ranges asked for`);
     }
-    const settled = settleVanished(
-      db,
-      this.options.attempts,
-      connectionId,
-      this.options.settleBefore?.() ?? Number.MAX_SAFE_INTEGER,
-      Date.now(),
-    );
+    const settled = this.settle();
     total.successes += settled.successes;
     total.removed += settled.removed;
     return { ...total, at: Date.now(), ms: performance.now() - started, hashMs, jobs, buckets: hashes.size, changedBuckets: changed.size };

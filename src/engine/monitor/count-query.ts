@@ -7,6 +7,12 @@ import type { Take } from './wait-samples.ts';
 
 /** Due: not locked, attempts left, run_at passed (graphile-worker's own `is_available and run_at <= now()`). */
 const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
+/** Not due yet, within the horizon ($2): when each falls due, the monitor moves it without counting again. */
+const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $2::interval';
+const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+
+/** How far ahead the count lists the jobs falling due: past it, the monitor counts again. */
+export const SOON_HORIZON_MS = 90_000;
 
 /**
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million
@@ -24,14 +30,16 @@ const COUNT_SQL = `
       (extract(epoch from now() - max(j.locked_at)) * 1000)::float8 as newest_lock_ms,
       coalesce(json_agg(json_build_array(j.id::text, extract(epoch from j.locked_at) * 1000,
                                          greatest(0, extract(epoch from j.locked_at - j.run_at) * 1000)))
-               filter (where j.locked_at >= $1::timestamptz), '[]'::json) as takes
+               filter (where j.locked_at >= $1::timestamptz), '[]'::json) as takes,
+      coalesce(array_agg(${epochMs('j.run_at')}) filter (where ${SOON} and j.attempts = 0), '{}') as soon_ready,
+      coalesce(array_agg(${epochMs('j.run_at')}) filter (where ${SOON} and j.attempts > 0), '{}') as soon_retry
     from graphile_worker._private_jobs j
     group by 1, 2, 3
   )
   select t.identifier as task, q.queue_name as queue,
          q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by, c.locked_by,
          ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.takes,
-         (extract(epoch from now()) * 1000)::float8 as db_now
+         c.soon_ready, c.soon_retry, ${epochMs('now()')} as db_now
   from c
   join graphile_worker._private_tasks t on t.id = c.task_id
   left join graphile_worker._private_job_queues q on q.id = c.job_queue_id`;
@@ -46,6 +54,8 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   oldest_due_ms: number | null;
   newest_lock_ms: number | null;
   takes: [string, number, number][];
+  soon_ready: number[];
+  soon_retry: number[];
   db_now: number;
 };
 
@@ -66,8 +76,20 @@ function add(into: Figures, row: Row): void {
   }
 }
 
+/** The jobs of one task and queue that fall due within the horizon: run_at, unix ms (the database's clock), sorted. */
+export interface SoonDue {
+  task: string;
+  queue: string | null;
+  /** Scheduled jobs (no attempt yet): ready at run_at. */
+  ready: number[];
+  /** Jobs waiting to retry: due at run_at. */
+  retries: number[];
+}
+
 export interface CountResult {
   snapshot: OverviewSnapshot;
+  /** What falls due before `dbNow + SOON_HORIZON_MS`, per task and queue. */
+  soon: SoonDue[];
   /** Jobs locked since the time asked for, with their waits. */
   takes: Take[];
   /** The database's clock at the count (unix ms), null when the table is empty. */
@@ -80,14 +102,18 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string)
   const at = new Date().toISOString();
   const started = performance.now();
   const since = takesSince ?? new Date(Date.now() - 60 * 60_000).toISOString();
-  const { rows } = await db.query<Row>(COUNT_SQL, [since]);
+  const { rows } = await db.query<Row>(COUNT_SQL, [since, `${SOON_HORIZON_MS} milliseconds`]);
   const queryMs = Math.round(performance.now() - started);
   const totals: Figures = { ...emptyCounts(), ...figures() };
   const byTask = new Map<string, TaskCounts>();
   const byQueue = new Map<string, QueueCounts>();
   const pools = new Map<string, LockHolder>();
   const takes: Take[] = [];
+  const soon: SoonDue[] = [];
+  const ascending = (a: number, b: number) => a - b;
   for (const row of rows) {
+    if (row.soon_ready.length || row.soon_retry.length)
+      soon.push({ task: row.task, queue: row.queue, ready: row.soon_ready.sort(ascending), retries: row.soon_retry.sort(ascending) });
     add(totals, row);
     let task = byTask.get(row.task);
     if (!task) byTask.set(row.task, (task = { task: row.task, ...emptyCounts(), ...figures() }));
@@ -121,6 +147,7 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string)
       byQueue: [...byQueue.values()].sort(byName((q) => q.queue)),
       pools: [...pools.values()].sort(byName((p) => p.poolId)),
     },
+    soon,
     takes,
     dbNow: rows[0]?.db_now ?? null,
   };

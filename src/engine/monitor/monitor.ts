@@ -1,27 +1,47 @@
 import type pg from 'pg';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
-import { countJobs } from './count-query.ts';
+import { countJobs, SOON_HORIZON_MS, type CountResult } from './count-query.ts';
+import { fallDue } from './fall-due.ts';
+import type { TableActivity } from './table-activity.ts';
 import { WaitSamples } from './wait-samples.ts';
 
 export interface MonitorOptions {
   pool: pg.Pool;
   /** Called with every fresh snapshot. */
   onSnapshot(snapshot: OverviewSnapshot): void;
-  /** Called when a count fails (the database went away, a privilege is missing, ...), with the wait before the next try. */
+  /** Called when a check fails (the database went away, a privilege is missing, ...), with the wait before the next try. */
   onError(error: Error, retryInMs: number): void;
-  /** Fastest refresh; slowed down when counting is expensive, so a big table is not scanned back to back. */
+  /** Whether the job tables changed (shared with the history watcher, which skips its scans the same way). */
+  activity: TableActivity;
+  /** How often the tables are checked and a snapshot sent (1 s). */
   minIntervalMs?: number;
+  /** A full count at least this often, changed or not (60 s). */
+  reconcileMs?: number;
 }
 
-/**
- * One monitor per database connection: it counts on a schedule and every window reads the latest snapshot,
- * rather than each window polling the database.
- */
 /** Delays between attempts while the database is unreachable. */
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 /** A take committed a little after the count that should have seen it still carries an earlier locked_at. */
 const TAKE_MARGIN_MS = 10_000;
+/** Counting never takes more than ~10% of the database's time: the next count waits 10x the last one's cost. */
+const COST_FACTOR = 10;
+const MAX_COUNT_GAP_MS = 30_000;
 
+/** The last full count, and what the monitor needs to carry it forward while the tables do not change. */
+interface Counted {
+  result: CountResult;
+  /** Local clock when its statement was sent: it holds everything committed before. */
+  startedAt: number;
+  endedAt: number;
+}
+
+/**
+ * One monitor per database connection: every window reads its latest snapshot, rather than each polling the
+ * database. Each second it checks whether the job tables changed (TableActivity: a few microseconds) and counts
+ * them again only when they did, at most every 10x the cost of a count, and at least every `reconcileMs`; in
+ * between, a snapshot is the last count carried forward (jobs that fell due moved to Ready, ages grown). At rest,
+ * a million jobs cost a check a second and a count a minute, not a count every two seconds.
+ */
 export class Monitor {
   private failures = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -29,6 +49,9 @@ export class Monitor {
   private inFlight: Promise<void> | null = null;
   /** A count asked for while another was in flight: it starts once that one is done. */
   private queued: Promise<void> | null = null;
+  /** Set by refresh(): the next tick counts whatever the checks say. */
+  private forced = false;
+  private counted: Counted | null = null;
   latest: OverviewSnapshot | null = null;
   /** Takes of the last hour, for the wait percentiles. */
   private readonly waits = new WaitSamples();
@@ -47,6 +70,8 @@ export class Monitor {
    * before the caller's change, so the caller gets the next one, begun after it (callers at once share it).
    */
   refresh(): Promise<void> {
+    this.forced = true;
+    this.options.activity.noteChange();
     if (!this.inFlight) {
       if (this.timer) clearTimeout(this.timer);
       return this.tick();
@@ -57,6 +82,7 @@ export class Monitor {
         this.queued = null;
         if (this.stopped) return;
         if (this.timer) clearTimeout(this.timer);
+        this.forced = true;
         return this.inFlight ?? this.tick();
       });
     return this.queued;
@@ -69,10 +95,24 @@ export class Monitor {
     await this.inFlight?.catch(() => {});
   }
 
+  /** Whether this tick counts: forced, first, changed, due for reconciling, or past what the count foresaw. */
+  private mustCount(now: number): boolean {
+    const counted = this.counted;
+    if (this.forced || !counted) return true;
+    const cost = counted.endedAt - counted.startedAt;
+    if (now - counted.endedAt < Math.min(MAX_COUNT_GAP_MS, cost * COST_FACTOR)) return false;
+    if (now - counted.startedAt >= (this.options.reconcileMs ?? 60_000)) return true;
+    if (now - counted.startedAt >= SOON_HORIZON_MS - 5_000) return true;
+    return !this.options.activity.quietSince(counted.startedAt, now);
+  }
+
   /** Counts, and adds the waits of the takes seen since the last count (a margin covers late commits). */
   private async count(): Promise<OverviewSnapshot> {
     const since = this.lastDbNow === null ? undefined : new Date(this.lastDbNow - TAKE_MARGIN_MS).toISOString();
-    const { snapshot, takes, dbNow } = await countJobs(this.options.pool, since);
+    const startedAt = Date.now();
+    this.forced = false;
+    const result = await countJobs(this.options.pool, since);
+    const { snapshot, takes, dbNow } = result;
     if (dbNow !== null) this.lastDbNow = dbNow;
     this.waits.add(takes);
     this.waits.prune(this.lastDbNow ?? Date.now());
@@ -80,6 +120,19 @@ export class Monitor {
     snapshot.totals.wait = waits.total;
     for (const t of snapshot.byTask) t.wait = waits.byTask.get(t.task) ?? null;
     for (const q of snapshot.byQueue) q.wait = waits.byQueue.get(q.queue) ?? null;
+    this.counted = { result, startedAt, endedAt: Date.now() };
+    return snapshot;
+  }
+
+  /** The last count as it stands now, the tables unchanged since: only time moved. */
+  private carried(checkedAt: number): OverviewSnapshot {
+    const { result, startedAt } = this.counted!;
+    const counted = result.snapshot;
+    // The database's clock now, from its clock at the count and the time passed here since.
+    const countedDbNow = result.dbNow ?? startedAt;
+    const snapshot = fallDue(counted, result.soon, countedDbNow, countedDbNow + (checkedAt - startedAt));
+    snapshot.at = new Date(checkedAt).toISOString();
+    snapshot.countedAt = counted.at;
     return snapshot;
   }
 
@@ -87,18 +140,18 @@ export class Monitor {
     const run = (async () => {
       let delay = this.options.minIntervalMs ?? 1000;
       try {
-        const snapshot = await this.count();
+        const checkedAt = Date.now();
+        await this.options.activity.probe(this.options.pool, checkedAt);
+        const snapshot = this.mustCount(Date.now()) ? await this.count() : this.carried(checkedAt);
         this.latest = snapshot;
         this.failures = 0;
         if (!this.stopped) this.options.onSnapshot(snapshot);
-        // Keep counting to at most ~10% of the database's time.
-        delay = Math.max(delay, snapshot.queryMs * 10);
       } catch (error) {
         delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
         if (!this.stopped) this.options.onError(error as Error, delay);
       } finally {
         this.inFlight = null;
-        if (!this.stopped) this.timer = setTimeout(() => void this.tick(), Math.min(delay, 30_000));
+        if (!this.stopped) this.timer = setTimeout(() => void this.tick(), delay);
       }
     })();
     this.inFlight = run;

@@ -80,7 +80,13 @@ export interface TroubleSummary {
 
 /** Counts of one database at one time, computed once by the monitor and shared by every window. */
 export interface OverviewSnapshot {
+  /** When the counts held: the count's start, or a later check that found the job tables unchanged since. */
   at: string;
+  /**
+   * When the job tables were last counted (absent: at `at`). Between counts the monitor only checks whether they
+   * changed (Postgres' row counters, graphile-worker's notifications) and moves the jobs that fell due meanwhile.
+   */
+  countedAt?: string;
   /** How long the count query took, in milliseconds. */
   queryMs: number;
   totals: StateCounts & DueFigures;

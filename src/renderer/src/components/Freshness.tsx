@@ -19,13 +19,18 @@ export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | 
   if (!snapshot) return <span className="freshness dim">Waiting for the first count…</span>;
   const age = now - Date.parse(snapshot.at);
   const stale = offline || age > STALE_MS;
+  const counted = snapshot.countedAt ?? snapshot.at;
+  const title =
+    counted === snapshot.at
+      ? `Counted at ${formatClock(counted)}`
+      : `Counted at ${formatClock(counted)}; the job tables were checked unchanged at ${formatClock(snapshot.at)}, and jobs that fell due since were moved to Ready`;
   return (
-    <span className={stale ? 'freshness stale' : 'freshness'} data-testid="freshness" title={`Counted at ${formatClock(snapshot.at)}`}>
+    <span className={stale ? 'freshness stale' : 'freshness'} data-testid="freshness" title={title}>
       <span className={stale ? 'pulse-dot off' : 'pulse-dot'} aria-hidden="true" key={countsKey(snapshot)} />
       {offline ? 'Last counted' : 'Updated'}{' '}
       <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
       <span className="sep">·</span>
-      count query <span className="num">{formatCount(snapshot.queryMs)} ms</span>
+      last count <span className="num">{formatCount(snapshot.queryMs)} ms</span>
     </span>
   );
 }

@@ -1,22 +1,22 @@
 import type pg from 'pg';
 import type { LogFn } from '../logger.ts';
 
-/** The channel the companion notifies after each flush (payload: the highest id written). */
-export const ATTEMPTS_CHANNEL = 'jobdeck:attempts';
 const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
 
 export interface ListenerOptions {
   pool: pg.Pool;
+  channel: string;
+  /** Called for each notification, and once after every (re)connect: what was sent meanwhile was missed. */
   onNotify(): void;
   log: LogFn;
 }
 
 /**
- * LISTEN "jobdeck:attempts" on a client of its own, taken from the session's pool and kept: a notification wakes
- * the reader at once. A lost connection is replaced with backoff; the reader's poll covers the gap, and a new
+ * LISTEN on one channel, on a client of its own taken from the session's pool and kept: a notification wakes its
+ * reader at once. A lost connection is replaced with backoff; the reader's own poll covers the gap, and a new
  * listener wakes it once (what was announced meanwhile was missed).
  */
-export class CompanionListener {
+export class PgListener {
   private client: pg.PoolClient | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
@@ -48,9 +48,9 @@ export class CompanionListener {
       // Without a listener, an error of a checked-out client (server restart) would crash the process.
       mine.on('error', () => this.lost(mine));
       mine.on('notification', (m) => {
-        if (m.channel === ATTEMPTS_CHANNEL) this.options.onNotify();
+        if (m.channel === this.options.channel) this.options.onNotify();
       });
-      await mine.query(`listen "${ATTEMPTS_CHANNEL}"`);
+      await mine.query(`listen "${this.options.channel.replace(/"/g, '""')}"`);
       if (this.stopped) return this.drop(mine);
       this.client = mine;
       this.failures = 0;
@@ -58,7 +58,7 @@ export class CompanionListener {
     } catch (error) {
       if (client) this.drop(client);
       if (this.failures++ === 0 && !this.stopped)
-        this.options.log('info', `history: LISTEN ${ATTEMPTS_CHANNEL} failed (${(error as Error).message}); polling meanwhile`);
+        this.options.log('info', `LISTEN ${this.options.channel} failed (${(error as Error).message}); polling meanwhile`);
       this.retry();
     } finally {
       this.connecting = null;
