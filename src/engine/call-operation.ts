@@ -30,10 +30,16 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
         z.treeifyError(parsed.error as z.ZodError),
       );
     }
-    if (operation.access === 'write') assertWritable(ctx.sessions);
+    const writes = operation.access === 'write';
+    if (writes) assertWritable(ctx.sessions);
     const handler: Handler<OpName> = ctx.handlers[name];
-    const data: unknown = await handler(parsed.data);
-    return { ok: true, data };
+    try {
+      const data: unknown = await handler(parsed.data);
+      return { ok: true, data };
+    } finally {
+      // What the console itself changed is known at once, not when Postgres' row counters show it (up to 10 s).
+      if (writes) ctx.sessions.current()?.noteChange();
+    }
   } catch (error) {
     return {
       ok: false,

@@ -132,6 +132,11 @@ export class Session {
     this.inserts.start();
   }
 
+  /** The console changed the database (an action): counts, scans and reports read it again. */
+  noteChange(): void {
+    this.activity.noteChange();
+  }
+
   /** True when the job tables are known unchanged since `since` (local ms): a scan begun then would find the same. */
   quietSince(since: number): boolean {
     return this.activity.quietSince(since);

@@ -12,7 +12,7 @@ const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at >
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
 /** How far ahead the count lists the jobs falling due: past it, the monitor counts again. */
-export const SOON_HORIZON_MS = 90_000;
+export const SOON_HORIZON_MS = 150_000;
 
 /**
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million

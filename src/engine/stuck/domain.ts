@@ -6,6 +6,7 @@ import type { Db } from '../store/db.ts';
 import type { BulkContext } from '../jobs/bulk.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { stuckReport } from './report.ts';
+import { StuckReads } from './table-reads.ts';
 import { thresholdsRepo } from './thresholds-repo.ts';
 import { unlockPools, type UnlockContext } from './unlock.ts';
 import { stuckAction } from './act.ts';
@@ -41,6 +42,7 @@ export function createStuck(ctx: StuckContext): StuckDomain {
     hosted: ctx.hosted,
     thresholds: (id: string) => thresholds.get(id),
     lastRecovery: ctx.lastRecovery,
+    reads: new StuckReads(),
   };
   return {
     name: 'stuck',

@@ -2,8 +2,8 @@ import type { Session } from '../session.ts';
 import type { DueGroup, FailedGroup, RecoveryReport, StuckReport, StuckThresholds } from '../../shared/model/stuck.ts';
 import type { HostedRunner } from '../context.ts';
 import { BUILTIN_ERROR_TYPES, classifyError, typeVerdictKind } from '../../shared/errors/index.ts';
-import { dueByTask, lockedQueues } from './queries.ts';
-import { scanLocksAndFailures, type FailedHeadRow } from './scan-query.ts';
+import type { FailedHeadRow } from './scan-query.ts';
+import type { StuckReads } from './table-reads.ts';
 import { holdsStuckJobs, lockingPool } from './pools.ts';
 import { thresholdMs } from './thresholds-repo.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
@@ -14,6 +14,8 @@ export interface ReportContext {
   hosted: HostedRunner;
   thresholds: (connectionId: string) => StuckThresholds;
   lastRecovery: () => RecoveryReport | null;
+  /** The reads of the job tables, reused while they are unchanged. */
+  reads: StuckReads;
 }
 
 /** Due jobs of a task nobody runs for this long: probably no running worker supports the task. */
@@ -22,14 +24,12 @@ export const UNSERVED_AFTER_MS = 60_000;
 export const OVERDUE_AFTER_MS = 10 * 60_000;
 
 const SAMPLE_CHARS = 300;
-/** Locked jobs read per report; beyond it (a pool of huge concurrency died) the counts per pool stay exact. */
-const MAX_LOCKED = 5000;
 
 /** Everything the stuck view shows, read in one go. */
 export async function stuckReport(ctx: ReportContext, session: Session, limit: number): Promise<StuckReport> {
   const thresholds = ctx.thresholds(session.profile.id);
   const db = session.pool;
-  const [scan, queues, due] = await Promise.all([scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }), lockedQueues(db), dueByTask(db)]);
+  const { scan, queues, due } = await ctx.reads.read(session);
   const { jobs, failed } = scan;
   // Every pool holding a lock, judged by the one liveness source; the scan already read each pool's newest lock.
   const ages = new Map(scan.pools.map((p) => [p.pool_id, p.newest_ms]));
