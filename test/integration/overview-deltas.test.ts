@@ -86,12 +86,16 @@ test('after a mixed run by separate workers, the counts the monitor keeps equal 
   await q(`select graphile_worker.reschedule_jobs(array_agg(id), run_at => now(), attempts => 0) from
              (select j.id from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
               where t.identifier = 'ext_fail') x`);
-  const failed = await q(`select j.id::text from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+  const failed = await q<{
+    id: string;
+  }>(`select j.id::text from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
                           where t.identifier = 'cd_fail' order by j.id limit 2`);
-  await te.call('jobs.retry', { target: { ids: failed.rows.map((r: { id: string }) => r.id) }, actionId: 'deltas-retry' });
-  const later = await q(`select j.id::text from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+  await te.call('jobs.retry', { target: { ids: failed.rows.map((r) => r.id) }, actionId: 'deltas-retry' });
+  const later = await q<{
+    id: string;
+  }>(`select j.id::text from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
                          where t.identifier = 'later' order by j.id limit 2`);
-  await te.call('jobs.cancel', { target: { ids: later.rows.map((r: { id: string }) => r.id) }, actionId: 'deltas-cancel' });
+  await te.call('jobs.cancel', { target: { ids: later.rows.map((r) => r.id) }, actionId: 'deltas-cancel' });
   await waitFor('the retried jobs to end again', settled, 60_000);
 
   // What the console shows, without being asked to count, against a full count now.
