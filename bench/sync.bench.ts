@@ -15,10 +15,11 @@ import { benchPool, postgresCpuMeter, settleQueue, type BenchResult } from './li
 
 /**
  * How long the settled console is watched, and the naive dashboard run, for their Postgres time per second. The
- * watch spans a whole reconcile cycle (2 min: the monitor's and the history watcher's full passes once, the stuck
- * report's reads twice), so what is printed is the average, not the quiet stretch between two passes.
+ * watch spans a whole cycle of what reads the table at rest (5 min: the history watcher's reconcile and the stuck
+ * report's lock scan once, the monitor's count twice, the due jobs per task five times), so what is printed is the
+ * average, not the quiet stretch between two passes.
  */
-const WATCH_MS = 125_000;
+const WATCH_MS = 305_000;
 const NAIVE_MS = 10_000;
 
 /** A naive dashboard's refresh: every state counted through the public `jobs` view, in one query. */

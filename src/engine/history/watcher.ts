@@ -30,7 +30,7 @@ export interface WatcherOptions {
    * nothing new. Absent: every tick scans.
    */
   quietSince?: (since: number) => boolean;
-  /** A scan at least this often, changed or not (2 min; see the monitor's reconcileMs). */
+  /** A scan at least this often, changed or not (5 min; see the monitor's reconcileMs). */
   reconcileMs?: number;
   onScan?(scan: ScanReport): void;
 }
@@ -115,7 +115,7 @@ export class DbWatcher {
   private canSkip(now: number): boolean {
     const since = this.lastScanStart;
     if (since === null || !this.options.quietSince) return false;
-    return now - since < (this.options.reconcileMs ?? 120_000) && this.options.quietSince(since);
+    return now - since < (this.options.reconcileMs ?? 300_000) && this.options.quietSince(since);
   }
 
   private tick(rethrow = false, force = false): Promise<void> {

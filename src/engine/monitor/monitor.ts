@@ -16,8 +16,9 @@ export interface MonitorOptions {
   /** How often the tables are checked and a snapshot sent (1 s). */
   minIntervalMs?: number;
   /**
-   * A full count at least this often, changed or not (2 min): Postgres publishes its row counters within 10 s
-   * (60 s when its stats lock is contended), so this only bounds what no check could see (counters reset or off).
+   * A full count at least this often, changed or not (5 min): Postgres publishes its row counters within 10 s
+   * (60 s when its stats lock is contended), so this only bounds what no check could see. A count also comes when
+   * the list of jobs falling due runs out (SOON_HORIZON_MS, 150 s).
    */
   reconcileMs?: number;
 }
@@ -43,7 +44,7 @@ interface Counted {
  * database. Each second it checks whether the job tables changed (TableActivity: a few microseconds) and counts
  * them again only when they did, at most every 10x the cost of a count, and at least every `reconcileMs`; in
  * between, a snapshot is the last count carried forward (jobs that fell due moved to Ready, ages grown). At rest,
- * a million jobs cost a check a second and a count every two minutes, not a count every two seconds.
+ * a million jobs cost a check a second and a count every two and a half minutes, not a count every two seconds.
  */
 export class Monitor {
   private failures = 0;
@@ -104,7 +105,7 @@ export class Monitor {
     if (this.forced || !counted) return true;
     const cost = counted.endedAt - counted.startedAt;
     if (now - counted.endedAt < Math.min(MAX_COUNT_GAP_MS, cost * COST_FACTOR)) return false;
-    if (now - counted.startedAt >= (this.options.reconcileMs ?? 120_000)) return true;
+    if (now - counted.startedAt >= (this.options.reconcileMs ?? 300_000)) return true;
     if (now - counted.startedAt >= SOON_HORIZON_MS - 10_000) return true;
     return !this.options.activity.quietSince(counted.startedAt, now);
   }

@@ -2,20 +2,27 @@ import type { Session } from '../session.ts';
 import { dueByTask, lockedQueues, type DueRow, type LockedQueueRow } from './queries.ts';
 import { scanLocksAndFailures, type ScanResult } from './scan-query.ts';
 
-/** The stuck report's reads of graphile-worker's tables, with the local time they began. */
+/** The stuck report's reads of graphile-worker's tables. */
 export interface TableReads {
   scan: ScanResult;
   queues: LockedQueueRow[];
   due: DueRow[];
-  startedAt: number;
 }
 
 /**
- * How long the reads are reused while the job tables are unchanged (TableActivity). Lock ages and waits are aged
- * by the time passed; jobs that fell due meanwhile (time alone makes them due) show at the next read, so a due
- * group's count may be this much behind the overview's, never a lock or a failure.
+ * How long the reads are reused while the job tables are unchanged (TableActivity), lock ages and waits grown by
+ * the time passed. Locks and failures change only with the tables (the watcher reconciles as rarely); jobs due
+ * change with time alone (run_at passing), so the due groups are read again after a minute: a due group's count may
+ * be that much behind the overview's.
  */
-export const REUSE_MS = 60_000;
+export const REUSE_SCAN_MS = 5 * 60_000;
+export const REUSE_DUE_MS = 60_000;
+
+interface Read<T> {
+  rows: T;
+  /** Local clock when the read began: it holds what was committed before. */
+  startedAt: number;
+}
 
 /** Locked jobs read per report; beyond it (a pool of huge concurrency died) the counts per pool stay exact. */
 const MAX_LOCKED = 5000;
@@ -25,30 +32,46 @@ const MAX_LOCKED = 5000;
  * summary asks every few seconds, and on a million quiet jobs each read is two passes over the table.
  */
 export class StuckReads {
-  private last: { profileId: string; reads: TableReads } | null = null;
+  private profileId: string | null = null;
+  private locks: Read<{ scan: ScanResult; queues: LockedQueueRow[] }> | null = null;
+  private due: Read<DueRow[]> | null = null;
 
   async read(session: Session, now = Date.now()): Promise<TableReads> {
-    const last = this.last?.profileId === session.profile.id ? this.last.reads : null;
-    if (last && now - last.startedAt < REUSE_MS && session.quietSince(last.startedAt)) return aged(last, now - last.startedAt);
-    const startedAt = Date.now();
+    if (this.profileId !== session.profile.id) {
+      this.profileId = session.profile.id;
+      this.locks = this.due = null;
+    }
+    const fresh = <T>(read: Read<T> | null, reuseMs: number): read is Read<T> =>
+      read !== null && now - read.startedAt < reuseMs && session.quietSince(read.startedAt);
     const db = session.pool;
-    const [scan, queues, due] = await Promise.all([scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }), lockedQueues(db), dueByTask(db)]);
-    const reads = { scan, queues, due, startedAt };
-    this.last = { profileId: session.profile.id, reads };
-    return reads;
+    const startedAt = Date.now();
+    const [locks, due] = await Promise.all([
+      fresh(this.locks, REUSE_SCAN_MS)
+        ? this.locks
+        : Promise.all([scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }), lockedQueues(db)]).then(([scan, queues]) => ({
+            rows: { scan, queues },
+            startedAt,
+          })),
+      fresh(this.due, REUSE_DUE_MS) ? this.due : dueByTask(db).then((rows) => ({ rows, startedAt })),
+    ]);
+    this.locks = locks;
+    this.due = due;
+    return aged(locks, due, now);
   }
 }
 
-/** The reads as they stand `elapsed` ms later, nothing having changed: every age grown by it. */
-function aged(reads: TableReads, elapsed: number): TableReads {
+/** The reads as they stand at `now`, nothing having changed since each began: every age grown by the time passed. */
+function aged(locks: Read<{ scan: ScanResult; queues: LockedQueueRow[] }>, due: Read<DueRow[]>, now: number): TableReads {
+  const sinceLocks = Math.max(0, now - locks.startedAt);
+  const sinceDue = Math.max(0, now - due.startedAt);
+  const { scan, queues } = locks.rows;
   return {
     scan: {
-      pools: reads.scan.pools.map((p) => ({ ...p, newest_ms: p.newest_ms === null ? null : p.newest_ms + elapsed })),
-      jobs: reads.scan.jobs.map((j) => ({ ...j, locked_ms: j.locked_ms + elapsed })),
-      failed: reads.scan.failed,
+      pools: scan.pools.map((p) => ({ ...p, newest_ms: p.newest_ms === null ? null : p.newest_ms + sinceLocks })),
+      jobs: scan.jobs.map((j) => ({ ...j, locked_ms: j.locked_ms + sinceLocks })),
+      failed: scan.failed,
     },
-    queues: reads.queues.map((q) => ({ ...q, locked_ms: q.locked_ms + elapsed })),
-    due: reads.due.map((d) => ({ ...d, waiting_ms: d.waiting_ms + elapsed })),
-    startedAt: reads.startedAt,
+    queues: queues.map((q) => ({ ...q, locked_ms: q.locked_ms + sinceLocks })),
+    due: due.rows.map((d) => ({ ...d, waiting_ms: d.waiting_ms + sinceDue })),
   };
 }
