@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
-import { countJobs, SOON_HORIZON_MS, type CountResult } from './count-query.ts';
+import { countJobs, type CountResult } from './count-query.ts';
 import { fallDue } from './fall-due.ts';
 import type { TableActivity } from './table-activity.ts';
 import { WaitSamples } from './wait-samples.ts';
@@ -18,7 +18,8 @@ export interface MonitorOptions {
   /**
    * A full count at least this often, changed or not (5 min): Postgres publishes its row counters within 10 s
    * (60 s when its stats lock is contended), so this only bounds what no check could see. A count also comes when
-   * the list of jobs falling due runs out (SOON_HORIZON_MS, 150 s).
+   * the list of jobs falling due runs out (SOON_HORIZON_MS, 150 s; at once after a count made while the tables
+   * changed, which lists none).
    */
   reconcileMs?: number;
 }
@@ -106,7 +107,7 @@ export class Monitor {
     const cost = counted.endedAt - counted.startedAt;
     if (now - counted.endedAt < Math.min(MAX_COUNT_GAP_MS, cost * COST_FACTOR)) return false;
     if (now - counted.startedAt >= (this.options.reconcileMs ?? 300_000)) return true;
-    if (now - counted.startedAt >= SOON_HORIZON_MS - 10_000) return true;
+    if (now - counted.startedAt >= counted.result.horizonMs - 10_000) return true;
     return !this.options.activity.quietSince(counted.startedAt, now);
   }
 
@@ -115,7 +116,9 @@ export class Monitor {
     const since = this.lastDbNow === null ? undefined : new Date(this.lastDbNow - TAKE_MARGIN_MS).toISOString();
     const startedAt = Date.now();
     this.forced = false;
-    const result = await countJobs(this.options.pool, since);
+    // Jobs falling due are listed only at rest: while the tables change, the next count comes within seconds.
+    const atRest = this.counted === null || this.options.activity.quietSince(this.counted.startedAt, startedAt);
+    const result = await countJobs(this.options.pool, since, atRest);
     const { snapshot, takes, dbNow } = result;
     if (dbNow !== null) this.lastDbNow = dbNow;
     this.waits.add(takes);
