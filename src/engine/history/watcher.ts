@@ -77,8 +77,6 @@ export class DbWatcher {
   /** When the last scan began (local ms): a later tick skips its scan while the tables are quiet since then. */
   private lastScanStart: number | null = null;
   last: ScanReport | null = null;
-  /** Ticks that skipped their scan, the tables unchanged (history.status, tests). */
-  skipped = 0;
 
   constructor(private readonly options: WatcherOptions) {}
 
@@ -123,7 +121,6 @@ export class DbWatcher {
       let delay = this.options.minIntervalMs ?? 1000;
       try {
         if (!force && this.canSkip(Date.now())) {
-          this.skipped++;
           // What waited for the companion's reader is settled whether or not the table moved.
           this.settle();
           return;

@@ -12,8 +12,8 @@ export interface TableReads {
 /**
  * How long the reads are reused while the job tables are unchanged (TableActivity), lock ages and waits grown by
  * the time passed. Locks and failures change only with the tables (the watcher reconciles as rarely); jobs due
- * change with time alone (run_at passing), so the due groups are read again after a minute: a due group's count may
- * be that much behind the overview's.
+ * change with time alone (run_at passing), so the due groups and the jobs waiting behind locked queues are read
+ * again after a minute: their counts may be that much behind the overview's.
  */
 export const REUSE_SCAN_MS = 5 * 60_000;
 export const REUSE_DUE_MS = 60_000;
@@ -29,12 +29,12 @@ const MAX_LOCKED = 5000;
 
 /**
  * The reads of the stuck report for one database, reused while its job tables are known unchanged: the trouble
- * summary asks every few seconds, and on a million quiet jobs each read is two passes over the table.
+ * summary asks every few seconds, and on a million quiet jobs each read is three passes over the table.
  */
 export class StuckReads {
   private profileId: string | null = null;
-  private locks: Read<{ scan: ScanResult; queues: LockedQueueRow[] }> | null = null;
-  private due: Read<DueRow[]> | null = null;
+  private locks: Read<ScanResult> | null = null;
+  private due: Read<{ due: DueRow[]; queues: LockedQueueRow[] }> | null = null;
 
   async read(session: Session, now = Date.now()): Promise<TableReads> {
     if (this.profileId !== session.profile.id) {
@@ -48,11 +48,10 @@ export class StuckReads {
     const [locks, due] = await Promise.all([
       fresh(this.locks, REUSE_SCAN_MS)
         ? this.locks
-        : Promise.all([scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }), lockedQueues(db)]).then(([scan, queues]) => ({
-            rows: { scan, queues },
-            startedAt,
-          })),
-      fresh(this.due, REUSE_DUE_MS) ? this.due : dueByTask(db).then((rows) => ({ rows, startedAt })),
+        : scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }).then((rows) => ({ rows, startedAt })),
+      fresh(this.due, REUSE_DUE_MS)
+        ? this.due
+        : Promise.all([dueByTask(db), lockedQueues(db)]).then(([due, queues]) => ({ rows: { due, queues }, startedAt })),
     ]);
     this.locks = locks;
     this.due = due;
@@ -61,17 +60,18 @@ export class StuckReads {
 }
 
 /** The reads as they stand at `now`, nothing having changed since each began: every age grown by the time passed. */
-function aged(locks: Read<{ scan: ScanResult; queues: LockedQueueRow[] }>, due: Read<DueRow[]>, now: number): TableReads {
+function aged(locks: Read<ScanResult>, due: Read<{ due: DueRow[]; queues: LockedQueueRow[] }>, now: number): TableReads {
   const sinceLocks = Math.max(0, now - locks.startedAt);
   const sinceDue = Math.max(0, now - due.startedAt);
-  const { scan, queues } = locks.rows;
+  const scan = locks.rows;
+  const { queues } = due.rows;
   return {
     scan: {
       pools: scan.pools.map((p) => ({ ...p, newest_ms: p.newest_ms === null ? null : p.newest_ms + sinceLocks })),
       jobs: scan.jobs.map((j) => ({ ...j, locked_ms: j.locked_ms + sinceLocks })),
       failed: scan.failed,
     },
-    queues: queues.map((q) => ({ ...q, locked_ms: q.locked_ms + sinceLocks })),
-    due: due.rows.map((d) => ({ ...d, waiting_ms: d.waiting_ms + sinceDue })),
+    queues: queues.map((q) => ({ ...q, locked_ms: q.locked_ms + sinceDue })),
+    due: due.rows.due.map((d) => ({ ...d, waiting_ms: d.waiting_ms + sinceDue })),
   };
 }
