@@ -43,6 +43,8 @@ export class StuckReads {
     }
     const fresh = <T>(read: Read<T> | null, reuseMs: number): read is Read<T> =>
       read !== null && now - read.startedAt < reuseMs && session.quietSince(read.startedAt);
+    // A change made a moment ago may not have reached the monitor's check (once a second) yet.
+    if (fresh(this.locks, REUSE_SCAN_MS) || fresh(this.due, REUSE_DUE_MS)) await session.checkActivity();
     const db = session.pool;
     const startedAt = Date.now();
     const [locks, due] = await Promise.all([
