@@ -12,6 +12,7 @@ import { scriptArgs } from '../helpers/scripts.ts';
 import { startCompanionWorker, type CompanionChild } from '../fixtures/companion-kit/child.ts';
 import { countJobs } from '../../src/engine/monitor/count-query.ts';
 import { fallDue } from '../../src/engine/monitor/fall-due.ts';
+import { TableActivity } from '../../src/engine/monitor/table-activity.ts';
 import { JOB_STATES } from '../../src/shared/model/job-state.ts';
 import type { OverviewSnapshot } from '../../src/shared/model/overview.ts';
 
@@ -171,4 +172,31 @@ test('jobs falling due move to Ready between two counts exactly as a count would
   // The oldest due job's wait, to within the two clocks' reading of the same instant.
   assert.ok(Math.abs(carried.totals.oldestDueMs! - second.snapshot.totals.oldestDueMs!) <= 50, 'oldest due agrees');
   assert.equal(carried.byQueue.find((x) => x.queue === 'dq')!.ready, 3);
+});
+
+test('the tables are known quiet only where Postgres keeps row counters (not with track_counts off)', async () => {
+  const client = await db.pool.connect();
+  try {
+    // Times given explicitly: two checks 20 s apart (the busy window of the first one closed), no change between.
+    const quietAfterTwoChecks = async () => {
+      const activity = new TableActivity();
+      await activity.probe(client, 1_000);
+      await activity.probe(client, 21_000);
+      return activity.quietSince(1_001, 21_000);
+    };
+    assert.equal(await quietAfterTwoChecks(), true, 'counters kept: quiet');
+    await client.query('set track_counts = off');
+    assert.equal(await quietAfterTwoChecks(), false, 'counters off: never known quiet');
+    await client.query('reset track_counts');
+    // A change between the two checks that Postgres has published: not quiet.
+    const activity = new TableActivity();
+    await activity.probe(client, 1_000);
+    await client.query(`select graphile_worker.add_job('quiet_probe', '{}'::json)`);
+    await waitFor('the change to be published', async () => {
+      await activity.probe(client, 21_000);
+      return !activity.quietSince(1_001, 21_000);
+    });
+  } finally {
+    client.release();
+  }
 });

@@ -18,9 +18,13 @@ import type pg from 'pg';
 /** Longer than the 10 s a backend may hold its counters (PGSTAT_IDLE_INTERVAL), with a probe's second of margin. */
 export const BUSY_MS = 11_000;
 
+/**
+ * `tracked`: counters are off with `track_counts = off`, and a hot standby (a read replica) does not count the
+ * changes it replays: in both cases nothing can be known quiet, and the monitor counts as often as its cost allows.
+ */
 const PROBE_SQL = `
   select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text as changes,
-         current_setting('track_counts')::boolean as tracked
+         current_setting('track_counts')::boolean and not pg_is_in_recovery() as tracked
   from pg_stat_all_tables
   where relid in ('graphile_worker._private_jobs'::regclass, 'graphile_worker._private_job_queues'::regclass)`;
 
@@ -30,7 +34,7 @@ export class TableActivity {
   private lastChangeAt = -Infinity;
   /** When the counters were last read successfully. */
   private lastProbeAt = -Infinity;
-  /** Counters off (`track_counts = off`): nothing can be known quiet. */
+  /** Counters off (`track_counts = off`) or not kept (a standby): nothing can be known quiet. */
   private blind = false;
 
   /** Reads the counters; a movement (or the first read) counts as a change. Throws when the database is unreachable. */
