@@ -108,7 +108,8 @@ async function main(): Promise<void> {
       process.exit(130);
     }
     stoppingAt = Date.now();
-    console.log(`\n${signal}: stopping (waiting up to 10 s for running jobs; press Ctrl-C again to exit at once)…`);
+    const again = signal === 'SIGINT' ? '; press Ctrl-C again to exit at once' : '';
+    console.log(`\n${signal}: stopping (waiting up to 10 s for running jobs${again})…`);
     // Whatever happens below (a database that died first, say), the process ends.
     setTimeout(() => {
       console.error('jobdeck: shutdown took longer than 30 s; exiting');
@@ -125,6 +126,10 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => console.error(`jobdeck: background error: ${(reason as Error)?.message ?? reason}`));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // `npm run serve` runs this through `sh -c`, which dies of a SIGTERM sent to npm without passing it on: a console
+  // whose parent is gone stops as if signalled, rather than running on, orphaned, with its Postgres.
+  const parent = process.ppid;
+  setInterval(() => !stoppingAt && process.ppid !== parent && void shutdown('parent exited'), 1000).unref();
 
   console.log(`Jobdeck data directory: ${dataDir}`);
   // The connection's trouble in the terminal too: "database unreachable …: retrying in 4 s (attempt 3)".

@@ -13,7 +13,10 @@ const STALE_MS = 20_000;
  */
 const countsKey = (snapshot: OverviewSnapshot) => JOB_STATES.map((s) => snapshot.totals[s]).join(',');
 
-/** "Updated 2 s ago · counted in 4 ms": how far to trust the numbers. */
+/**
+ * "Updated 2 s ago · count query 4 ms", or, while the job tables have not changed since the last count, "Updated
+ * just now · tables unchanged since 10:42:05": how far to trust the numbers.
+ */
 export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | null; offline: boolean }) {
   const now = useNow(1000);
   if (!snapshot) return <span className="freshness dim">Waiting for the first count…</span>;
@@ -30,7 +33,15 @@ export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | 
       {offline ? 'Last counted' : 'Updated'}{' '}
       <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
       <span className="sep">·</span>
-      last count <span className="num">{formatCount(snapshot.queryMs)} ms</span>
+      {counted === snapshot.at ? (
+        <>
+          count query <span className="num">{formatCount(snapshot.queryMs)} ms</span>
+        </>
+      ) : (
+        <>
+          tables unchanged since <span className="num">{formatClock(counted)}</span>
+        </>
+      )}
     </span>
   );
 }
