@@ -13,8 +13,16 @@ export function FiguresRule({ totals }: { totals: (StateCounts & DueFigures) | n
         <strong>Waiting to retry</strong> counts retries not due yet. <strong>Running</strong> counts jobs held by live workers.
       </span>
       <span data-testid="latency-summary">
-        <strong>Oldest due job</strong> has waited <span className="num">{waitText(totals?.oldestDueMs)}</span> · <strong>wait</strong>{' '}
-        (start minus run_at, last hour){' '}
+        {totals?.oldestDueMs != null ? (
+          <>
+            <strong>Oldest due job</strong> has waited <span className="num">{waitText(totals.oldestDueMs)}</span>
+          </>
+        ) : (
+          <>
+            <strong>No job is due</strong> now
+          </>
+        )}{' '}
+        · <strong>wait</strong> (start minus run_at, last hour){' '}
         {wait ? (
           <span className="num">
             p50 {shortWait(wait.p50Ms)} · p95 {shortWait(wait.p95Ms)} over {formatCount(wait.samples)} takes seen

@@ -1,7 +1,7 @@
 import type { CSSProperties, ReactNode } from 'react';
 import { JOB_STATES, JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState, type StateCounts } from '../../../shared/model/job-state.ts';
 import type { DepthSample, DueFigures } from '../../../shared/model/overview.ts';
-import { formatCount } from '../format.ts';
+import { formatAge, formatCount } from '../format.ts';
 import { TREND_MINUTES } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { href } from '../router.ts';
@@ -27,16 +27,17 @@ function sampleValue(s: DepthSample, key: CardKey): number {
   return key === 'total' ? s.ready + s.scheduled + s.running + s.retrying + s.failed : s[key];
 }
 
-function Trend({ k, values, current, minutes }: { k: CardKey; values: number[]; current: number | null; minutes: number }) {
+function Trend({ k, values, current, spanMs }: { k: CardKey; values: number[]; current: number | null; spanMs: number }) {
   if (values.length < 2 || current === null) return <span className="card-trend dim">no trend yet</span>;
   const delta = current - values[0];
-  if (delta === 0) return <span className="card-trend dim">no change in {minutes} min</span>;
+  const span = formatAge(spanMs);
+  if (delta === 0) return <span className="card-trend dim">no change in {span}</span>;
   return (
     <span className="card-trend">
       <span className={delta > 0 && (k === 'failed' || k === 'retrying') ? 'trend-bad' : 'trend-plain'}>
         {delta > 0 ? '▲' : '▼'} {formatCount(Math.abs(delta))}
       </span>{' '}
-      in {minutes} min
+      in {span}
     </span>
   );
 }
@@ -48,12 +49,13 @@ interface CardProps {
   /** The exclusive state's count, for the trend against the samples. */
   raw: number | null;
   recent: DepthSample[];
-  minutes: number;
+  /** How far back the trend goes (less than TREND_MINUTES while Jobdeck has not sampled that long). */
+  spanMs: number;
   link: string | null;
   extra?: ReactNode;
 }
 
-function StateCard({ k, value, raw, recent, minutes, link, extra }: CardProps) {
+function StateCard({ k, value, raw, recent, spanMs, link, extra }: CardProps) {
   const color = k === 'total' ? TOTAL_COLOR : JOB_STATE_COLORS[k];
   const history = recent.map((s) => sampleValue(s, k));
   const values = raw === null ? history : [...history, raw];
@@ -92,7 +94,7 @@ function StateCard({ k, value, raw, recent, minutes, link, extra }: CardProps) {
       ) : (
         label
       )}
-      {extra ?? <Trend k={k} values={values} current={raw} minutes={minutes} />}
+      {extra ?? <Trend k={k} values={values} current={raw} spanMs={spanMs} />}
     </div>
   );
 }
@@ -140,7 +142,7 @@ export function StateCards({
   const now = useNow();
   // The trend covers TREND_MINUTES, or less when Jobdeck has not been sampling that long.
   const since = recent.length ? Date.parse(recent[0].at) : now;
-  const minutes = Math.max(1, Math.min(TREND_MINUTES, Math.round((now - since) / 60_000)));
+  const spanMs = Math.max(1000, Math.min(TREND_MINUTES * 60_000, now - since));
   const shown = totals ? shownCounts(totals) : null;
   return (
     <div className="state-cards">
@@ -151,7 +153,7 @@ export function StateCards({
           value={shown ? shown[k] : null}
           raw={totals ? totals[k] : null}
           recent={recent}
-          minutes={minutes}
+          spanMs={spanMs}
           link={at ? listHref(k, {}, at) : null}
           extra={extraLine(k, shown)}
         />
