@@ -16,7 +16,7 @@ const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::flo
  * (at a million jobs, about 40,000 run_at values: +40% on the count), so a count made while the tables change,
  * when the next count comes within seconds anyway, lists none.
  */
-export const SOON_HORIZON_MS = 150_000;
+const SOON_HORIZON_MS = 150_000;
 
 /**
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million

@@ -87,7 +87,6 @@ export class Monitor {
         this.queued = null;
         if (this.stopped) return;
         if (this.timer) clearTimeout(this.timer);
-        this.forced = true;
         return this.inFlight ?? this.tick();
       });
     return this.queued;

@@ -16,7 +16,7 @@ import type pg from 'pg';
  */
 
 /** Longer than the 10 s a backend may hold its counters (PGSTAT_IDLE_INTERVAL), with a probe's second of margin. */
-export const BUSY_MS = 11_000;
+const BUSY_MS = 11_000;
 
 /**
  * `tracked`: counters are off with `track_counts = off`, and a hot standby (a read replica) does not count the

@@ -15,8 +15,8 @@ export interface TableReads {
  * change with time alone (run_at passing), so the due groups and the jobs waiting behind locked queues are read
  * again after a minute: their counts may be that much behind the overview's.
  */
-export const REUSE_SCAN_MS = 5 * 60_000;
-export const REUSE_DUE_MS = 60_000;
+const REUSE_SCAN_MS = 5 * 60_000;
+const REUSE_DUE_MS = 60_000;
 
 interface Read<T> {
   rows: T;
