@@ -23,6 +23,8 @@ export interface PoolRecorderInit {
 /** Rough memory weight of a buffered attempt (bytes), to bound the buffer by size as well as by count. */
 const ROW_BYTES = 400;
 const MAX_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Bound on the cancel requests remembered for retries (each a job id): never reached but by a flood of requests. */
+const MAX_CANCEL_ON_START = 10_000;
 
 interface CancelUpdate {
   ids: string[];
@@ -46,6 +48,12 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   private buffer: JobRun[] = [];
   private bufferedBytes = 0;
   private cancelUpdates: CancelUpdate[] = [];
+  /**
+   * Cancel requests that reached an attempt which failed on its own first: graphile-worker retries the job, and the
+   * request holds for the next attempt (job id -> request ids). A retry in this pool is cancelled as it starts; one in
+   * another pool, at that pool's next heartbeat (the request is pending again in the database).
+   */
+  private readonly cancelOnStart = new Map<string, string[]>();
   private readonly db: CompanionDb;
   /** Pauses made by the console: this pool's fetches skip paused tasks; waiting jobs are parked. */
   private readonly pauses: PauseWatcher;
@@ -134,8 +142,9 @@ export class PoolRecorder implements RunOwner, PoolHandle {
 
   onJobStart(job: Job): void {
     const run = new JobRun(job, this);
-    this.running.set(String(job.id), run);
+    this.running.set(run.jobId, run);
     setRun(job, run);
+    if (this.cancelOnStart.size !== 0) this.cancelIfRequested(run);
   }
 
   onJobComplete(job: Job, error: unknown): void {
@@ -145,7 +154,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.running.delete(String(job.id));
     run.finish(error);
     this.counters.attemptsRecorded++;
-    if (run.cancelRequestIds?.length) this.cancelUpdates.push({ ids: run.cancelRequestIds, outcome: requestOutcome(run) });
+    if (run.cancelRequestIds?.length) this.requestsAnswered(run, run.cancelRequestIds);
     this.push(run);
   }
 
@@ -374,7 +383,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
       this.counters.cancelsReceived++;
       if (run.finishedAtMs !== 0) {
         // It ended while the acknowledgement was written: the request gets the outcome its end would have given it.
-        this.cancelUpdates.push({ ids: [p.id], outcome: requestOutcome(run) });
+        this.requestsAnswered(run, [p.id]);
         continue;
       }
       const first = run.requestCancel(p.id);
@@ -392,6 +401,32 @@ export class PoolRecorder implements RunOwner, PoolHandle {
         run.notHonouredTimer.unref();
       }
     }
+  }
+
+  /**
+   * Cancel requests that reached `run` are answered by how it ended. An attempt that failed on its own before the
+   * cancel reached its task (its worker frozen, a timeout that fired first) leaves a job graphile-worker will retry:
+   * the operator asked for it to stop, so the request is opened again for the next attempt rather than closed as
+   * 'failed' (which let the job run again, uncancelled). A last attempt's failure ends the job: 'failed' says so.
+   */
+  private requestsAnswered(run: JobRun, ids: string[]): void {
+    if (run.outcome !== 'failure' || run.attempt >= run.maxAttempts) {
+      this.cancelUpdates.push({ ids, outcome: requestOutcome(run) });
+      return;
+    }
+    if (this.cancelOnStart.size >= MAX_CANCEL_ON_START) this.cancelOnStart.clear();
+    this.cancelOnStart.set(run.jobId, [...(this.cancelOnStart.get(run.jobId) ?? []), ...ids]);
+    // At once rather than at the next flush: statements run in order on the companion's connection, so this comes
+    // before the acknowledgement of the retry's cancel, wherever that retry runs.
+    this.db.run((c) => sql.reopenCancels(c, ids)).catch((error) => this.noteError('cancel', error));
+  }
+
+  /** A retry of a job whose cancel request reached an earlier attempt too late: cancelled as it starts. */
+  private cancelIfRequested(run: JobRun): void {
+    const ids = this.cancelOnStart.get(run.jobId);
+    if (!ids) return;
+    this.cancelOnStart.delete(run.jobId);
+    void this.applyCancels(ids.map((id) => ({ id, job_id: run.jobId }))).catch((error) => this.noteError('cancel', error));
   }
 
   // ---- retention ----

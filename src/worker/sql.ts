@@ -276,6 +276,18 @@ export async function acknowledgeCancels(client: pg.Client, poolId: string, ids:
   );
 }
 
+/**
+ * Pending again, for the job's next attempt: the attempt it reached failed on its own first and graphile-worker
+ * retries the job. 'not_honoured' (the attempt ran on past the timeout) is cleared with it; not_honoured_at stays.
+ */
+export async function reopenCancels(client: pg.Client, ids: string[]): Promise<void> {
+  await client.query(
+    `update jobdeck.cancel_requests set acknowledged_at = null, acknowledged_by = null, outcome = null, outcome_at = null
+     where id = any($1::bigint[]) and (outcome is null or outcome = 'not_honoured')`,
+    [ids],
+  );
+}
+
 export type CancelOutcome = 'cancelled' | 'completed' | 'failed' | 'not_honoured';
 
 export async function setCancelOutcome(client: pg.Client, ids: string[], outcome: CancelOutcome): Promise<void> {

@@ -128,6 +128,47 @@ test('a missed notification: the request is still seen at the next heartbeat', a
   await assertCancelled(id, requestId, lockedBy);
 });
 
+test('a cancel that reaches an attempt which failed on its own first holds for the retry: cancelled as it starts', async () => {
+  // Its worker acknowledges the request only after the attempt failed (the acknowledgement is held back by a lock,
+  // as a frozen process or a timeout firing first would): graphile-worker retries the job, and the request must
+  // not be closed as 'failed', or the retry runs on as if no one had asked. Only the task list's pool knows the task.
+  const { id, lockedBy } = await runningJob('cd_fail_then_wait', { ms: 1_000 });
+  const requestId = await requestCancel(id, false);
+  const holder = await db.pool.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('select 1 from jobdeck.cancel_requests where id = $1 for update', [requestId]);
+    await db.pool.query(`select pg_notify('jobdeck:cancel', $1)`, [id]);
+    await waitFor('the first attempt to fail on its own', async () => {
+      const { rows } = await db.pool.query(
+        `select 1 from graphile_worker.jobs where id = $1 and attempts = 1 and locked_at is null and last_error is not null`,
+        [id],
+      );
+      return rows.length > 0;
+    });
+  } finally {
+    await holder.query('rollback');
+    holder.release();
+  }
+  await waitFor(`job ${id} gone`, () => jobGone(id), 20_000);
+  const attempts = await waitFor('both attempts recorded', async () => {
+    const { rows } = await db.pool.query(`select attempt, outcome, pool_id from jobdeck.attempts where job_id = $1 order by attempt`, [id]);
+    return rows.length === 2 ? rows : null;
+  });
+  assert.deepEqual(attempts, [
+    { attempt: 1, outcome: 'failure', pool_id: lockedBy },
+    { attempt: 2, outcome: 'cancelled', pool_id: lockedBy },
+  ]);
+  const request = await waitFor('the request resolved', async () => {
+    const { rows } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1 and outcome is not null`, [
+      requestId,
+    ]);
+    return rows[0];
+  });
+  assert.equal(request.outcome, 'cancelled', 'answered by the attempt it stopped');
+  assert.equal(request.acknowledged_by, lockedBy);
+});
+
 test('a task may read the signal through jobAbortSignal() (AsyncLocalStorage) instead of its helpers', async () => {
   const { id, lockedBy } = await runningJob('cd_wait_abort', { als: true });
   const requestId = await requestCancel(id, true);
