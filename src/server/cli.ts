@@ -103,7 +103,8 @@ async function main(): Promise<void> {
     if (stoppingAt) {
       // One Ctrl-C can arrive twice (the terminal signals the whole group, and tsx relays it): ignore echoes.
       if (Date.now() - stoppingAt < 1500) return;
-      // A second Ctrl-C: the operator does not want to wait. Start-up recovery clears what is left locked.
+      // A second Ctrl-C: the operator does not want to wait. Start-up recovery clears what is left locked; the embedded
+      // Postgres is asked to stop on the way out (postgres-process.ts) and finishes alone.
       console.log(`${signal} again: exiting now`);
       process.exit(130);
     }

@@ -17,6 +17,7 @@ export const SPAWNED_SCRIPTS = [
   'test/fixtures/companion-worker.ts',
   'test/fixtures/cron-worker.ts',
   'test/fixtures/demo-worker-parent.ts',
+  'test/fixtures/embedded-holder.ts',
   'test/fixtures/history-worker.ts',
   'test/fixtures/recovery-child.ts',
 ];

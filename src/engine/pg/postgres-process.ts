@@ -1,5 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 export interface PostgresProcess {
   pid: number;
@@ -58,8 +60,23 @@ export async function spawnPostgres(options: SpawnPostgresOptions): Promise<Post
       if (!ready) reject(new Error(`postgres exited (${signal ?? `code ${code}`})`));
     });
   });
+  const pid = child.pid!;
+  // Whichever way this process ends (a second Ctrl-C or SIGTERM exits at once, a shutdown that overran), the server it
+  // started must not run on without it, holding the data folder: a fast shutdown is asked for on the way out
+  // (synchronously, all an exit handler can do), and Postgres completes it alone.
+  const stopOnExit = () => {
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', stopOnExit);
+  void exited.then(() => process.off('exit', stopOnExit));
+  // Who started it, so that a later start can tell a server orphaned by a killed Jobdeck from one in use.
+  writeOwner(options.dir, { console: process.pid, postmaster: pid });
   return {
-    pid: child.pid!,
+    pid,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGINT');
@@ -70,4 +87,85 @@ export async function spawnPostgres(options: SpawnPostgresOptions): Promise<Post
       if (!waited) child.kill('SIGQUIT');
     },
   };
+}
+
+const OWNER_FILE = 'jobdeck-owner.json';
+
+interface Owner {
+  /** The Jobdeck process that started the server: its parent for as long as it lives. */
+  console: number;
+  postmaster: number;
+}
+
+function writeOwner(dir: string, owner: Owner): void {
+  try {
+    writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify(owner));
+  } catch {
+    // Only the recovery of an orphan depends on it.
+  }
+}
+
+/** The parent of a process (Linux /proc, elsewhere ps), or null where it cannot be told. */
+function parentOf(pid: number): number | null {
+  try {
+    if (process.platform === 'linux') {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    }
+    if (process.platform === 'win32') return null;
+    const out = execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return out ? Number(out) : null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function gone(pid: number, ms: number): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until;) {
+    if (!alive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return !alive(pid);
+}
+
+/**
+ * A server left running on `dir` by a Jobdeck that was killed (SIGKILL, a crash: no exit handler ran) is stopped, so
+ * that this start does not fail on its postmaster.pid. It is known orphaned, never guessed: the Jobdeck that started
+ * it recorded both pids, and its parent is no longer that Jobdeck (a live Jobdeck stays the parent of its server; a
+ * dead one's server is adopted by init). A server started otherwise, or still in use, is left alone. Returns the pid
+ * stopped, or null.
+ */
+export async function stopOrphanedServer(dir: string): Promise<number | null> {
+  let owner: Owner;
+  let postmaster: number;
+  try {
+    owner = JSON.parse(readFileSync(path.join(dir, OWNER_FILE), 'utf8')) as Owner;
+    postmaster = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(postmaster) || postmaster <= 0 || owner.postmaster !== postmaster || !alive(postmaster)) return null;
+  const parent = parentOf(postmaster);
+  if (parent === null || parent === owner.console) return null;
+  try {
+    process.kill(postmaster, 'SIGINT');
+  } catch {
+    return null;
+  }
+  if (!(await gone(postmaster, 15_000))) {
+    // Immediate shutdown: this start recovers from the write-ahead log, as after a crash.
+    process.kill(postmaster, 'SIGQUIT');
+    await gone(postmaster, 5_000);
+  }
+  rmSync(path.join(dir, OWNER_FILE), { force: true });
+  return postmaster;
 }

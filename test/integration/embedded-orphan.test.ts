@@ -1,0 +1,98 @@
+/**
+ * The embedded Postgres never outlives its Jobdeck for long: a Jobdeck that exits at once (a second Ctrl-C or SIGTERM)
+ * asks it to stop on the way out, and one that was killed (no exit handler runs) leaves a server that the next start
+ * on the same data folder recognises as orphaned and stops, instead of failing on its postmaster.pid. A server still
+ * in use by a live Jobdeck is left alone.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../src/engine/pg/embedded.ts';
+import { scriptArgs } from '../helpers/scripts.ts';
+import { waitFor } from '../helpers/engine.ts';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A process holding an embedded Postgres on a fresh folder: its pid, the server's pid and data folder. */
+async function holder(mode: 'exit' | 'hold') {
+  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-orphan-'));
+  chmodSync(tmpDir, 0o711);
+  const child = spawn(process.execPath, [...scriptArgs('test/fixtures/embedded-holder.ts'), tmpDir, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const [, postmaster, dir] = await waitFor('the holder ready', () => /ready (\d+) (\S+)/.exec(out), 60_000);
+  return {
+    child,
+    exited,
+    tmpDir,
+    dir,
+    postmaster: Number(postmaster),
+    cleanup() {
+      if (alive(Number(postmaster))) process.kill(Number(postmaster), 'SIGQUIT');
+      child.kill('SIGKILL');
+      rmSync(tmpDir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('a Jobdeck that exits without stopping its embedded Postgres (a second Ctrl-C) still stops it', async () => {
+  const h = await holder('exit');
+  try {
+    await h.exited;
+    await waitFor('the server to stop after its Jobdeck exited', () => !alive(h.postmaster), 20_000);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a Jobdeck killed with SIGKILL: the next start stops the server it left running, says so, and starts', async () => {
+  const h = await holder('hold');
+  try {
+    h.child.kill('SIGKILL');
+    await h.exited;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(alive(h.postmaster), 'no exit handler ran: the server is orphaned');
+    const notices: string[] = [];
+    const server = await startEmbeddedPostgres({ dir: path.join(h.tmpDir, 'pg'), ownedRoot: h.tmpDir, onNotice: (n) => notices.push(n) });
+    try {
+      assert.equal(alive(h.postmaster), false, 'the orphan was stopped');
+      assert.equal(notices.length, 1);
+      assert.match(notices[0], new RegExp(`stopped the embedded Postgres \\(pid ${h.postmaster}\\) that a Jobdeck killed`));
+      const client = new pg.Client({ connectionString: server.connectionString });
+      await client.connect();
+      assert.equal((await client.query<{ n: number }>('select 1 as n')).rows[0].n, 1);
+      await client.end();
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a server in use by a live Jobdeck is left alone: the second start is refused, naming the likely cause', async () => {
+  const h = await holder('hold');
+  try {
+    await assert.rejects(
+      startEmbeddedPostgres({ dir: path.join(h.tmpDir, 'pg'), ownedRoot: h.tmpDir }),
+      /is another Jobdeck using this data directory/,
+    );
+    assert.ok(alive(h.postmaster), 'still running for its Jobdeck');
+  } finally {
+    h.cleanup();
+  }
+});
