@@ -11,7 +11,8 @@ import { formatClock, formatDateTime } from '../format.ts';
 function breakerLabel(b: Breaker | undefined, compact: boolean): string {
   if (b?.state === 'tripped')
     return compact ? '⚡ tripped' : `⚡ breaker tripped · resumes ${b.resumeAt ? formatClock(b.resumeAt) : 'soon'}`;
-  return b?.enabled ? (compact ? '⚡ on' : 'breaker on') : 'breaker';
+  // Off, in a table row: the sign alone (its title and accessible name say what it is), so the row keeps its room.
+  return b?.enabled ? (compact ? '⚡ on' : 'breaker on') : compact ? '⚡' : 'breaker';
 }
 
 /**
@@ -65,6 +66,7 @@ export function BreakerControl({ kind, name, compact = false }: { kind: PauseKin
       <button
         className={`btn btn-small breaker-btn${tripped ? ' breaker-tripped' : breaker?.enabled ? ' breaker-on' : ' btn-quiet'}`}
         title={title}
+        aria-label={compact && !breaker?.enabled && !tripped ? `Circuit breaker of ${kind} ${name}: off` : undefined}
         onClick={open}
         data-testid={`breaker-${kind}-${name}`}
       >

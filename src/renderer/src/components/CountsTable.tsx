@@ -168,10 +168,13 @@ export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
             return (
               <tr key={row.key} data-row={row.name} style={{ height: ROW_HEIGHT }}>
                 <td className="name-col">
-                  <span className="row-name mono" title={row.name}>
-                    {row.name}
-                  </span>
-                  {row.badge}
+                  {/* The controls keep their room whatever the width: a long name gives way (its title holds it whole). */}
+                  <div className="name-cell">
+                    <span className="row-name mono" title={row.name}>
+                      {row.name}
+                    </span>
+                    {row.badge && <span className="row-badges">{row.badge}</span>}
+                  </div>
                 </td>
                 {JOB_STATES.map((s) => (
                   <CountCell key={s} state={s} value={row.shown[s]} row={row} />

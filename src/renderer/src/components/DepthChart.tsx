@@ -2,9 +2,9 @@ import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState } from '../../../shared/model/job-state.ts';
 import type { DepthSample } from '../../../shared/model/overview.ts';
-import { formatAxisTime, formatCompact } from '../format.ts';
+import { formatAxisTime, formatClock, formatCompact } from '../format.ts';
 import { STACK_ORDER, toDepthPoints } from './depth-series.ts';
-import { timeTicks } from './time-ticks.ts';
+import { tickStep, timeTicks } from './time-ticks.ts';
 import { DepthTooltip } from './DepthTooltip.tsx';
 
 interface Props {
@@ -23,6 +23,7 @@ export function DepthChart({ samples, rangeMinutes, hidden, domain }: Props) {
   // By the bounds, not the array: the caller builds a new one each render.
   const [from, to] = domain;
   const ticks = useMemo(() => timeTicks(from, to), [from, to]);
+  const seconds = tickStep(from, to) < 60_000;
   return (
     <AreaChart responsive data={points} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
       <CartesianGrid stroke="var(--grid)" vertical={false} />
@@ -33,7 +34,7 @@ export function DepthChart({ samples, rangeMinutes, hidden, domain }: Props) {
         domain={domain}
         allowDataOverflow
         ticks={ticks}
-        tickFormatter={(t: number) => formatAxisTime(t, rangeMinutes)}
+        tickFormatter={(t: number) => (seconds ? formatClock(t) : formatAxisTime(t, rangeMinutes))}
         minTickGap={24}
         {...AXIS}
       />

@@ -9,7 +9,10 @@ export function LockBadge({ lockedBy }: { lockedBy: string | null }) {
       title={`Queue locked by ${lockedBy ?? 'an unknown pool'}: its next jobs wait until the running one finishes`}
     >
       <Icon name="lock" size={11} />
-      locked · <span className="mono">{shortPoolId(lockedBy)}</span>
+      {/* In a narrow table only the lock is left (the title says the rest). */}
+      <span className="lock-text">
+        locked · <span className="mono">{shortPoolId(lockedBy)}</span>
+      </span>
     </span>
   );
 }
