@@ -1,7 +1,8 @@
 import type { HistorySummary } from '../../../../shared/model/history.ts';
 import { countOf, formatCount, formatPercent } from '../../format.ts';
 
-const ms = (v: number | null) => (v === null ? '—' : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`);
+// A no-break space between number and unit: a figure too wide for its card wraps between avg and p95, never inside one.
+const ms = (v: number | null) => (v === null ? '—' : v < 1000 ? `${v}\u00a0ms` : `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)}\u00a0s`);
 
 /** The window's headline figures: failures, success rates, throughput, processing time. */
 export function FigureCards({ summary }: { summary: HistorySummary }) {
@@ -59,7 +60,7 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       {cards.map((c) => (
         <div key={c.key} className={c.alarm ? 'fail-card alarm' : 'fail-card'} data-testid={`figure-${c.key}`}>
           <div className="card-label">{c.label}</div>
-          <div className="fail-card-value num">{c.value}</div>
+          <div className={c.value.length > 10 ? 'fail-card-value num long' : 'fail-card-value num'}>{c.value}</div>
           {c.note && <div className="dim fail-card-note">{c.note}</div>}
         </div>
       ))}
