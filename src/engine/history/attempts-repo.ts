@@ -48,6 +48,12 @@ export function attemptsRepo(db: Db) {
      on conflict (connection_id, minute, task) do update set successes = successes + excluded.successes`,
   );
   const duration = db.prepare('insert into run_durations (connection_id, at, task, duration_ms, ok) values (?, ?, ?, ?, ?)');
+  // A batch's durations in one statement (rows as a JSON array of [at, task, ms, ok]).
+  const durations = db.prepare(
+    `insert into run_durations (connection_id, at, task, duration_ms, ok)
+     select ?, json_extract(d.value, '$[0]'), json_extract(d.value, '$[1]'), json_extract(d.value, '$[2]'), json_extract(d.value, '$[3]')
+     from json_each(?) d`,
+  );
   const params = (r: AttemptRecord, source: 'watch') => ({
     ...r,
     error: boundError(r.error),
@@ -64,6 +70,10 @@ export function attemptsRepo(db: Db) {
     },
     recordDuration(connectionId: string, task: string, at: number, durationMs: number, ok: boolean): void {
       duration.run(connectionId, at, task, Math.round(durationMs), ok ? 1 : 0);
+    },
+    recordDurations(connectionId: string, rows: { task: string; at: number; durationMs: number; ok: boolean }[]): void {
+      if (rows.length === 0) return;
+      durations.run(connectionId, JSON.stringify(rows.map((r) => [r.at, r.task, Math.round(r.durationMs), r.ok ? 1 : 0])));
     },
   };
 }

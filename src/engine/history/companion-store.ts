@@ -34,31 +34,25 @@ export function companionStore(db: Db, connectionId: string) {
       hostedPool: (id: string) => boolean,
       onBatch: ((recorded: RecordedAttempt[]) => void) | undefined,
     ) => {
-      let recorded = 0;
-      const batch: RecordedAttempt[] = [];
       const newPools = new Set<string>();
-      const failed: { id: bigint; reason: string }[] = [];
-      for (const a of attempts) {
-        if (!knownPool(a.poolId)) newPools.add(a.poolId);
-        try {
-          const isNew = exact.recordWith({
-            connectionId,
-            ...a,
-            // The hosted runner reports through the companion like any worker; its attempts keep saying they are
-            // this console's runner's (job detail, exports).
-            source: hostedPool(a.poolId) ? 'runner' : 'companion',
-            sourceId: a.id,
-            generation: generations.get(a.id) ?? -a.id,
-          });
-          if (isNew) {
-            recorded++;
-            batch.push(isNew);
-          }
-        } catch (error) {
-          // One row SQLite will not take must not hold back the others (the statement alone is undone).
-          failed.push({ id: BigInt(a.id), reason: `could not be recorded: ${(error as Error).message}` });
-        }
-      }
+      for (const a of attempts) if (!knownPool(a.poolId)) newPools.add(a.poolId);
+      const { recorded: batch, errors } = exact.recordMany(
+        attempts.map((a) => ({
+          connectionId,
+          ...a,
+          // The hosted runner reports through the companion like any worker; its attempts keep saying they are
+          // this console's runner's (job detail, exports).
+          source: hostedPool(a.poolId) ? ('runner' as const) : ('companion' as const),
+          sourceId: a.id,
+          generation: generations.get(a.id) ?? -a.id,
+        })),
+      );
+      // One row SQLite will not take must not hold back the others (the statement alone is undone).
+      const failed = errors.map(({ attempt, error }) => ({
+        id: BigInt(attempt.sourceId!),
+        reason: `could not be recorded: ${(error as Error).message}`,
+      }));
+      const recorded = batch.length;
       // What the batch adds to other tables (the usage rollups), in the same transaction: once per batch, not per row.
       if (batch.length > 0) onBatch?.(batch);
       rollup.fold();

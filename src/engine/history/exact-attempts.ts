@@ -95,6 +95,12 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
      where failure_attempts.source = 'watch'`,
   );
   const markGone = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id = ?');
+  // The same three for a batch's successes (job ids as a JSON array): a statement per row was most of a read's cost.
+  const markGoneMany = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id in (select value from json_each(?))');
+  const vanishedMany = db.prepare<[string, string], { job_id: number; settled: string | null }>(
+    'select job_id, settled from watch_vanished where connection_id = ? and job_id in (select value from json_each(?))',
+  );
+  const claimMany = db.prepare('delete from watch_vanished where connection_id = ? and job_id in (select value from json_each(?))');
   const vanished = db.prepare<[string, number], { settled: string | null; settled_at: number | null }>(
     'select settled, settled_at from watch_vanished where connection_id = ? and job_id = ?',
   );
@@ -143,15 +149,27 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   };
 
   /**
-   * Records one attempt; null when it was known already (read twice, or reported by both sources), else the
-   * attempt with the error type its failure was given (for the usage rollups of the same batch).
+   * Writes one attempt's own row and, for a failure or a cancel, what it adds to the history; null when it was known
+   * already. A success's additions wait for its batch (finishBatch).
    */
-  const recordWith = (a: ExactAttempt): RecordedAttempt | null => {
+  const writeAttempt = (a: ExactAttempt): RecordedAttempt | null => {
     const u = a.usage;
+    // One literal of exactly the bound names: a spread of the attempt with a key deleted left an object in
+    // dictionary mode, which cost more to bind than both statements take to run.
     const params = {
-      ...a,
+      connectionId: a.connectionId,
+      jobId: a.jobId,
+      task: a.task,
+      queue: a.queue,
+      attempt: a.attempt,
+      maxAttempts: a.maxAttempts,
       startedAt: Math.round(a.startedAt),
       finishedAt: Math.round(a.finishedAt),
+      durationMs: a.durationMs,
+      outcome: a.outcome,
+      poolId: a.poolId,
+      source: a.source,
+      sourceId: a.sourceId,
       model: u?.model ?? null,
       provider: u?.provider ?? null,
       inputTokens: u?.inputTokens ?? null,
@@ -162,25 +180,76 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
       ttftMs: u?.timeToFirstTokenMs ?? null,
       rawOutput: a.rawOutput ?? null,
     };
-    delete (params as { usage?: unknown }).usage;
     if (known.get(params)) return null;
     insert.run(params);
-    const ok = a.outcome === 'success';
-    let errorType: string | null = null;
-    if (ok) {
-      if (ended(a) !== 'success') attempts.recordSuccess(a.connectionId, a.task, a.finishedAt);
-    } else {
-      if (a.outcome === 'cancelled') ended(a);
-      errorType = writeFailure(a);
+    if (a.outcome === 'success') return { attempt: a, errorType: null };
+    if (a.outcome === 'cancelled') ended(a);
+    return { attempt: a, errorType: writeFailure(a) };
+  };
+
+  /**
+   * What a batch's new attempts add besides their own rows, in a few statements: the jobs that ended by a success
+   * are marked for the watcher (an end it already counted is claimed, not counted twice), successes are counted per
+   * task and minute, every attempt's duration is kept.
+   */
+  const finishBatch = (connectionId: string, recorded: RecordedAttempt[]): void => {
+    const successes = recorded.filter((r) => r.attempt.outcome === 'success');
+    if (successes.length > 0) {
+      const ids = JSON.stringify(successes.map((r) => r.attempt.jobId));
+      markGoneMany.run(connectionId, ids);
+      const settled = new Map(vanishedMany.all(connectionId, ids).map((v) => [v.job_id, v.settled]));
+      if (settled.size > 0) claimMany.run(connectionId, JSON.stringify([...settled.keys()]));
+      const perMinute = new Map<string, { task: string; minute: number; n: number }>();
+      for (const { attempt: a } of successes) {
+        if (settled.get(a.jobId) === 'success') continue;
+        const minute = Math.floor(a.finishedAt / 60_000);
+        const key = `${a.task}\u0000${minute}`;
+        const group = perMinute.get(key);
+        if (group) group.n++;
+        else perMinute.set(key, { task: a.task, minute, n: 1 });
+      }
+      for (const g of perMinute.values()) attempts.recordSuccess(connectionId, g.task, g.minute * 60_000, g.n);
     }
-    attempts.recordDuration(a.connectionId, a.task, a.finishedAt, a.durationMs, ok);
-    return { attempt: a, errorType };
+    attempts.recordDurations(
+      connectionId,
+      recorded.map(({ attempt: a }) => ({ task: a.task, at: a.finishedAt, durationMs: a.durationMs, ok: a.outcome === 'success' })),
+    );
+  };
+
+  /**
+   * Records a batch of attempts (call inside a transaction). Each is written once, whoever reported it: `recorded`
+   * holds the new ones with the error type their failure was given (for the usage rollups of the same batch); an
+   * attempt SQLite refused is in `errors` (its statement alone undone), and holds back none of the others.
+   */
+  const recordMany = (list: ExactAttempt[]): { recorded: RecordedAttempt[]; errors: { attempt: ExactAttempt; error: unknown }[] } => {
+    const recorded: RecordedAttempt[] = [];
+    const errors: { attempt: ExactAttempt; error: unknown }[] = [];
+    for (const a of list) {
+      try {
+        const r = writeAttempt(a);
+        if (r) recorded.push(r);
+      } catch (error) {
+        errors.push({ attempt: a, error });
+      }
+    }
+    const byConnection = new Map<string, RecordedAttempt[]>();
+    for (const r of recorded) {
+      const group = byConnection.get(r.attempt.connectionId);
+      if (group) group.push(r);
+      else byConnection.set(r.attempt.connectionId, [r]);
+    }
+    for (const [connectionId, group] of byConnection) finishBatch(connectionId, group);
+    return { recorded, errors };
   };
 
   return {
-    recordWith,
+    recordMany,
     /** Records one attempt; false when it was known already (read twice, or reported by both sources). */
-    record: (a: ExactAttempt): boolean => recordWith(a) !== null,
+    record: (a: ExactAttempt): boolean => {
+      const { recorded, errors } = recordMany([a]);
+      if (errors.length > 0) throw errors[0].error;
+      return recorded.length > 0;
+    },
   };
 }
 
