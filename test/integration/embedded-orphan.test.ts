@@ -71,7 +71,10 @@ test('a Jobdeck killed with SIGKILL: the next start stops the server it left run
     try {
       assert.equal(alive(h.postmaster), false, 'the orphan was stopped');
       assert.equal(notices.length, 1);
-      assert.match(notices[0], new RegExp(`stopped the embedded Postgres \\(pid ${h.postmaster}\\) that a Jobdeck killed`));
+      assert.match(
+        notices[0],
+        new RegExp(`stopped the embedded Postgres \\(pid ${h.postmaster}\\) left running on .* by a Jobdeck that was killed`),
+      );
       const client = new pg.Client({ connectionString: server.connectionString });
       await client.connect();
       assert.equal((await client.query<{ n: number }>('select 1 as n')).rows[0].n, 1);

@@ -125,7 +125,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!existsSync(path.join(dir, 'PG_VERSION'))) await cluster.initialise();
   const orphan = await stopOrphanedServer(dir);
   if (orphan) {
-    const notice = `stopped the embedded Postgres (pid ${orphan}) that a Jobdeck killed before it could stop it had left running on ${dir}`;
+    const notice = `stopped the embedded Postgres (pid ${orphan}) left running on ${dir} by a Jobdeck that was killed before it could stop it`;
     log(notice);
     options.onNotice?.(notice);
   }
