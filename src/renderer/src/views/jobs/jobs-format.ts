@@ -22,9 +22,10 @@ export function pastTime(iso: string, now: number): string {
  */
 export function nextRun(job: { state: JobState; runAt: string }, now: number): string {
   if (job.state === 'failed') return 'no further run';
-  if (job.state === 'running') return 'running now';
+  if (job.state === 'running') return 'running';
   const delta = Date.parse(job.runAt) - now;
-  return delta > 0 ? relativeTime(job.runAt, now) : `due, waiting ${formatAge(-delta) === 'now' ? '< 1 s' : formatAge(-delta)}`;
+  // Short enough for the list's narrowest column ("due, waiting 36 s" ran into the error beside it).
+  return delta > 0 ? relativeTime(job.runAt, now) : formatAge(-delta) === 'now' ? 'due now' : `due ${formatAge(-delta)} ago`;
 }
 
 /** A retry whose run_at has passed is due now ("due (retry)"): the overview counts it in Ready. */
