@@ -55,10 +55,15 @@ export function failureSpike(summary: HistorySummary): FailureSpike | null {
   return { failures, attempts, before: Math.round(before), comparable: earlierMs > 0 };
 }
 
-/** "33% of attempts failed (about 2 in the 15 min before)": never "about 0 before" when nothing before was recorded. */
+/**
+ * "33% of attempts failed (about 2 in the 15 min before)". With no record of the span before (the console began
+ * recording within it), it says so: "none recorded" read as "none failed" and made steady failures look like a spike.
+ */
 export function spikeDetail(spike: FailureSpike): string {
   const share = Math.round((spike.failures / Math.max(1, spike.attempts)) * 100);
-  const before = spike.comparable ? `about ${spike.before} in the 15 min before` : 'none recorded in the 15 min before';
+  const before = spike.comparable
+    ? `about ${spike.before} in the 15 min before`
+    : "Jobdeck's record begins within these 15 min: no rate before to compare with";
   return `${share}% of attempts failed (${before}).`;
 }
 

@@ -37,6 +37,17 @@ export function formatDateTime(at: string | number | Date): string {
   return full.format(new Date(at));
 }
 
+/** A run's duration: `840 ms`, `1.45 s`, `19.9 s` (a no-break space before the unit: a line never ends between them). */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}\u00a0ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}\u00a0s`;
+}
+
+/** `4 s ago`, `3 min ago`, or `just now` (never `now ago`). */
+export function formatAgo(ms: number): string {
+  const age = formatAge(ms);
+  return age === 'now' ? 'just now' : `${age} ago`;
+}
+
 /** How long ago, short: `now`, `4 s`, `3 min`, `2 h`, `5 d`. */
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

@@ -1,5 +1,5 @@
 import { useNow } from '../hooks/useNow.ts';
-import { formatAge, formatClock, formatCount } from '../format.ts';
+import { formatAgo, formatClock, formatCount } from '../format.ts';
 import type { OverviewSnapshot } from '../../../shared/model/overview.ts';
 import { JOB_STATES } from '../../../shared/model/job-state.ts';
 
@@ -30,8 +30,7 @@ export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | 
   return (
     <span className={stale ? 'freshness stale' : 'freshness'} data-testid="freshness" title={title}>
       <span className={stale ? 'pulse-dot off' : 'pulse-dot'} aria-hidden="true" key={countsKey(snapshot)} />
-      {offline ? 'Last counted' : 'Updated'}{' '}
-      <span className="num age">{formatAge(age) === 'now' ? 'just now' : `${formatAge(age)} ago`}</span>
+      {offline ? 'Last counted' : 'Updated'} <span className="num age">{formatAgo(age)}</span>
       <span className="sep">·</span>
       {counted === snapshot.at ? (
         <>

@@ -1,5 +1,5 @@
 import type { BackfillRule } from '../../../../shared/model/backfill.ts';
-import { formatAge, formatCount } from '../../format.ts';
+import { formatAgo, formatCount } from '../../format.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { scheduleLabel } from './rule-draft.ts';
 
@@ -33,8 +33,8 @@ export function RuleList({ rules, selected, onSelect }: Props) {
             <span className="bf-rule-last dim">
               {r.lastRun
                 ? r.lastRun.error
-                  ? `last run failed ${formatAge(now - Date.parse(r.lastRun.at))} ago`
-                  : `${formatCount(r.lastRun.missing)} missing · ${formatCount(r.lastRun.enqueued)} queued · ${formatAge(now - Date.parse(r.lastRun.at))} ago`
+                  ? `last run failed ${formatAgo(now - Date.parse(r.lastRun.at))}`
+                  : `${formatCount(r.lastRun.missing)} missing · ${formatCount(r.lastRun.enqueued)} queued · ${formatAgo(now - Date.parse(r.lastRun.at))}`
                 : 'never run'}
             </span>
           </button>

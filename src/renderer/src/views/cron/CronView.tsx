@@ -1,7 +1,7 @@
 import { errorMessage } from '../../api/client.ts';
 import { useOp } from '../../data/use-op.ts';
 import { useNow } from '../../hooks/useNow.ts';
-import { formatAge, formatDateTime } from '../../format.ts';
+import { formatAge, formatAgo, formatDateTime } from '../../format.ts';
 import { href } from '../../router.ts';
 import type { CronEntry, CronSource } from '../../../../shared/model/cron.ts';
 import './cron.css';
@@ -24,7 +24,7 @@ function When({ at, now, empty, testId }: { at: string | null; now: number; empt
   return (
     <span className="cron-when" data-testid={testId} title={at}>
       <span>{formatDateTime(at)}</span>
-      <span className="muted">{ms > 0 ? `in ${formatAge(ms)}` : `${formatAge(-ms)} ago`}</span>
+      <span className="muted">{ms > 0 ? `in ${formatAge(ms)}` : formatAgo(-ms)}</span>
     </span>
   );
 }

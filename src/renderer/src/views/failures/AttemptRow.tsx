@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { FailedAttempt } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
-import { formatDateTime, shortPoolId } from '../../format.ts';
+import { formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
 import { href } from '../../router.ts';
 
 /** The first line of an error, cut for the table; the full (already bounded) text opens below the row. */
@@ -43,7 +43,7 @@ export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeI
         <td className="attempt-error" title={row.error}>
           {headline(row.error)}
         </td>
-        <td className="num dim">{row.durationMs === null ? '—' : `${row.durationMs} ms`}</td>
+        <td className="num dim">{row.durationMs === null ? '—' : formatDuration(row.durationMs)}</td>
         <td className="mono dim" title={row.poolId ?? (row.source === 'watch' ? 'seen by the database watcher' : '')}>
           {row.source === 'watch' ? 'watcher' : shortPoolId(row.poolId)}
         </td>

@@ -1,8 +1,8 @@
 import type { HistorySummary } from '../../../../shared/model/history.ts';
-import { countOf, formatCount, formatPercent } from '../../format.ts';
+import { countOf, formatCount, formatDuration, formatPercent } from '../../format.ts';
 
-// A no-break space between number and unit: a figure too wide for its card wraps between avg and p95, never inside one.
-const ms = (v: number | null) => (v === null ? '—' : v < 1000 ? `${v}\u00a0ms` : `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)}\u00a0s`);
+// A figure too wide for its card wraps between avg and p95, never inside one (formatDuration's no-break space).
+const ms = (v: number | null) => (v === null ? '—' : formatDuration(v));
 
 /** The window's headline figures: failures, success rates, throughput, processing time. */
 export function FigureCards({ summary }: { summary: HistorySummary }) {

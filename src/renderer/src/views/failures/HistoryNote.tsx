@@ -1,5 +1,5 @@
 import type { HistoryStatus } from '../../../../shared/model/history.ts';
-import { formatAge, formatDateTime } from '../../format.ts';
+import { formatAgo, formatDateTime } from '../../format.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { useOp, useStatus } from '../../data/use-op.ts';
 
@@ -10,7 +10,7 @@ export function HistoryNote({ status }: { status: HistoryStatus | null }) {
   // Names of saved connections, for history whose connection is not the active one.
   const profiles = useOp('connections.list', {}).data ?? [];
   if (!status) return null;
-  const last = status.lastScanAt ? `${formatDateTime(status.lastScanAt)} (${formatAge(now - Date.parse(status.lastScanAt))} ago)` : 'never';
+  const last = status.lastScanAt ? `${formatDateTime(status.lastScanAt)} (${formatAgo(now - Date.parse(status.lastScanAt))})` : 'never';
   if (status.live) {
     const feed = status.companion;
     return (

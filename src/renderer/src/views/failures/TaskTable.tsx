@@ -19,7 +19,7 @@ export function TaskTable({ tasks, info, selected, taskHref }: Props) {
   if (tasks.length === 0) return <div className="table-empty">No runs recorded in this window.</div>;
   return (
     <div className="table-scroll">
-      <table className="counts-table" data-testid="failure-task-table">
+      <table className="counts-table plain-head" data-testid="failure-task-table">
         <thead>
           <tr>
             <th className="name-col">Task</th>
@@ -44,7 +44,7 @@ export function TaskTable({ tasks, info, selected, taskHref }: Props) {
                     {t.task}
                   </a>
                   <PauseControl kind="task" name={t.task} compact />
-                  <BreakerControl kind="task" name={t.task} />
+                  <BreakerControl kind="task" name={t.task} compact />
                 </td>
                 <td className="num">{formatCount(t.successes)}</td>
                 <td className={t.failures ? 'num hot' : 'num zero'}>

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { JobDetail } from '../../../../shared/model/jobs.ts';
-import { formatAge, formatCount, formatDateTime, shortPoolId } from '../../format.ts';
+import { formatAge, formatAgo, formatCount, formatDateTime, shortPoolId } from '../../format.ts';
 import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
@@ -36,7 +36,7 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
             ? '(was due then; attempts used up: no further run)'
             : runIn > 0
               ? `(in ${formatAge(runIn)})`
-              : `(${formatAge(-runIn)} ago)`}
+              : `(${formatAgo(-runIn)})`}
         </span>
       </>,
     ],

@@ -1,19 +1,19 @@
 import { BUILTIN_ERROR_TYPES, type ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import type { MatchCount } from '../../../../shared/model/jobs.ts';
 import type { JobState } from '../../../../shared/model/job-state.ts';
-import { formatAge, formatClock, formatCount } from '../../format.ts';
+import { formatAge, formatAgo, formatClock, formatCount } from '../../format.ts';
 
 /** `in 3 min` / `4 min ago` / `now`, against `now` (ms). */
 export function relativeTime(iso: string, now: number): string {
   const delta = Date.parse(iso) - now;
   if (Math.abs(delta) < 1000) return 'now';
-  return delta > 0 ? `in ${formatAge(delta)}` : `${formatAge(-delta)} ago`;
+  return delta > 0 ? `in ${formatAge(delta)}` : formatAgo(-delta);
 }
 
 /** A time that has passed by definition (created, finished): never "in 2 s" when the clocks differ a little. */
 export function pastTime(iso: string, now: number): string {
   const ago = now - Date.parse(iso);
-  return ago < 1000 ? 'just now' : `${formatAge(ago)} ago`;
+  return ago < 1000 ? 'just now' : formatAgo(ago);
 }
 
 /**
@@ -25,7 +25,7 @@ export function nextRun(job: { state: JobState; runAt: string }, now: number): s
   if (job.state === 'running') return 'running';
   const delta = Date.parse(job.runAt) - now;
   // Short enough for the list's narrowest column ("due, waiting 36 s" ran into the error beside it).
-  return delta > 0 ? relativeTime(job.runAt, now) : formatAge(-delta) === 'now' ? 'due now' : `due ${formatAge(-delta)} ago`;
+  return delta > 0 ? relativeTime(job.runAt, now) : formatAge(-delta) === 'now' ? 'due now' : `due ${formatAgo(-delta)}`;
 }
 
 /** A retry whose run_at has passed is due now ("due (retry)"): the overview counts it in Ready. */

@@ -1,7 +1,7 @@
 import { href } from '../../router.ts';
 import { BUILTIN_ERROR_TYPES } from '../../../../shared/errors/index.ts';
 import type { FailedGroup } from '../../../../shared/model/stuck.ts';
-import { formatAge, formatCount } from '../../format.ts';
+import { formatAgo, formatCount } from '../../format.ts';
 import { CANCEL_QUESTION } from './stuck-actions.ts';
 import type { Act } from './confirm.ts';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
@@ -65,7 +65,7 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                   <td className="mono stuck-error" title={g.sampleError}>
                     {g.sampleError || '(no message)'}
                   </td>
-                  <td className="num dim">{formatAge(now - Date.parse(g.newestUpdatedAt))} ago</td>
+                  <td className="num dim">{formatAgo(now - Date.parse(g.newestUpdatedAt))}</td>
                   <td className="stuck-actions">
                     <button
                       className="btn"

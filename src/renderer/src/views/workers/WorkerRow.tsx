@@ -1,5 +1,5 @@
 import type { WorkerInfo, WorkerLiveness } from '../../../../shared/model/workers.ts';
-import { countOf, formatAge, formatDateTime, shortPoolId } from '../../format.ts';
+import { countOf, formatAge, formatAgo, formatDateTime, shortPoolId } from '../../format.ts';
 import { href } from '../../router.ts';
 import { RunningJobs, type RunningJobsProps } from './RunningJobs.tsx';
 
@@ -75,7 +75,7 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
         <div className="worker-facts">
           <span data-testid="worker-heartbeat" title={w.reason}>
             {w.lastHeartbeatAt
-              ? `heartbeat ${formatAge(Math.max(0, now - Date.parse(w.lastHeartbeatAt)))} ago`
+              ? `heartbeat ${formatAgo(Math.max(0, now - Date.parse(w.lastHeartbeatAt)))}`
               : w.source === 'hosted'
                 ? 'in this process'
                 : 'no heartbeat'}
