@@ -65,7 +65,11 @@ export function createHttpHandler(options: HttpTransportOptions) {
 
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), token)) {
-      return fail(res, 'unauthorized', 'Missing or wrong access token: open the URL Jobdeck printed when it started (its #token=… part carries the token)');
+      return fail(
+        res,
+        'unauthorized',
+        'Missing or wrong access token: open the URL Jobdeck printed when it started (its #token=… part carries the token)',
+      );
     }
     const name = url.pathname.slice('/api/'.length);
     // The event stream is read with GET; every operation is called with POST.

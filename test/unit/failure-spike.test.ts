@@ -27,10 +27,7 @@ test('a console that began recording minutes ago: a burst is a spike, and it say
   const spike = failureSpike(summary(5, { 5: { successes: 6 }, 3: { failures: 3, successes: 6 }, 1: { failures: 3 } }));
   assert.ok(spike);
   assert.deepEqual([spike.failures, spike.attempts, spike.before, spike.comparable], [6, 18, 0, false]);
-  assert.equal(
-    spikeDetail(spike),
-    "33% of attempts failed (Jobdeck's record begins within these 15 min: no rate before to compare with).",
-  );
+  assert.equal(spikeDetail(spike), "33% of attempts failed (Jobdeck's record begins within these 15 min: no rate before to compare with).");
 });
 
 test('a history of the whole hour: the rate before is compared, and named', () => {
