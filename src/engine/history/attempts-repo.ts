@@ -47,7 +47,6 @@ export function attemptsRepo(db: Db) {
     `insert into success_minutes (connection_id, task, minute, successes) values (?, ?, ?, ?)
      on conflict (connection_id, minute, task) do update set successes = successes + excluded.successes`,
   );
-  const duration = db.prepare('insert into run_durations (connection_id, at, task, duration_ms, ok) values (?, ?, ?, ?, ?)');
   // A batch's durations in one statement (rows as a JSON array of [at, task, ms, ok]).
   const durations = db.prepare(
     `insert into run_durations (connection_id, at, task, duration_ms, ok)
@@ -67,9 +66,6 @@ export function attemptsRepo(db: Db) {
     },
     recordSuccess(connectionId: string, task: string, at: number, count = 1): void {
       success.run(connectionId, task, Math.floor(at / 60_000), count);
-    },
-    recordDuration(connectionId: string, task: string, at: number, durationMs: number, ok: boolean): void {
-      duration.run(connectionId, at, task, Math.round(durationMs), ok ? 1 : 0);
     },
     recordDurations(connectionId: string, rows: { task: string; at: number; durationMs: number; ok: boolean }[]): void {
       if (rows.length === 0) return;
