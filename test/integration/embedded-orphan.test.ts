@@ -4,7 +4,7 @@
  * on the same data folder recognises as orphaned and stops, instead of failing on its postmaster.pid. A server still
  * in use by a live Jobdeck is left alone.
  */
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,10 +24,16 @@ const alive = (pid: number) => {
   }
 };
 
-/** A process holding an embedded Postgres on a fresh folder: its pid, the server's pid and data folder. */
-async function holder(mode: 'exit' | 'hold') {
-  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-orphan-'));
+/** One cluster folder for the file (initdb costs seconds of CPU); each test leaves its server stopped. */
+let tmpDir: string;
+before(() => {
+  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-orphan-'));
   chmodSync(tmpDir, 0o711);
+});
+after(() => rmSync(tmpDir, { recursive: true, force: true }));
+
+/** A process holding an embedded Postgres on the file's folder: its pid, the server's pid and data folder. */
+async function holder(mode: 'exit' | 'hold') {
   const child = spawn(process.execPath, [...scriptArgs('test/fixtures/embedded-holder.ts'), tmpDir, mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -38,13 +44,13 @@ async function holder(mode: 'exit' | 'hold') {
   return {
     child,
     exited,
-    tmpDir,
     dir,
     postmaster: Number(postmaster),
-    cleanup() {
+    /** Whatever the test did: the holder and its server gone (an immediate shutdown: the next start recovers). */
+    async cleanup() {
       if (alive(Number(postmaster))) process.kill(Number(postmaster), 'SIGQUIT');
       child.kill('SIGKILL');
-      rmSync(tmpDir, { recursive: true, force: true });
+      await waitFor('the server gone', () => !alive(Number(postmaster)), 20_000);
     },
   };
 }
@@ -55,7 +61,7 @@ test('a Jobdeck that exits without stopping its embedded Postgres (a second Ctrl
     await h.exited;
     await waitFor('the server to stop after its Jobdeck exited', () => !alive(h.postmaster), 20_000);
   } finally {
-    h.cleanup();
+    await h.cleanup();
   }
 });
 
@@ -67,7 +73,7 @@ test('a Jobdeck killed with SIGKILL: the next start stops the server it left run
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(alive(h.postmaster), 'no exit handler ran: the server is orphaned');
     const notices: string[] = [];
-    const server = await startEmbeddedPostgres({ dir: path.join(h.tmpDir, 'pg'), ownedRoot: h.tmpDir, onNotice: (n) => notices.push(n) });
+    const server = await startEmbeddedPostgres({ dir: path.join(tmpDir, 'pg'), ownedRoot: tmpDir, onNotice: (n) => notices.push(n) });
     try {
       assert.equal(alive(h.postmaster), false, 'the orphan was stopped');
       assert.equal(notices.length, 1);
@@ -83,7 +89,7 @@ test('a Jobdeck killed with SIGKILL: the next start stops the server it left run
       await server.stop();
     }
   } finally {
-    h.cleanup();
+    await h.cleanup();
   }
 });
 
@@ -91,11 +97,11 @@ test('a server in use by a live Jobdeck is left alone: the second start is refus
   const h = await holder('hold');
   try {
     await assert.rejects(
-      startEmbeddedPostgres({ dir: path.join(h.tmpDir, 'pg'), ownedRoot: h.tmpDir }),
+      startEmbeddedPostgres({ dir: path.join(tmpDir, 'pg'), ownedRoot: tmpDir }),
       /is another Jobdeck using this data directory/,
     );
     assert.ok(alive(h.postmaster), 'still running for its Jobdeck');
   } finally {
-    h.cleanup();
+    await h.cleanup();
   }
 });
