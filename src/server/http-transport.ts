@@ -63,8 +63,9 @@ export function createHttpHandler(options: HttpTransportOptions) {
     }
     if (!url.pathname.startsWith('/api/')) return serveStatic(options.staticDir, url, res);
 
+    // The scheme's name is case-insensitive (RFC 9110 §11.1): `bearer <token>` is as good as `Bearer <token>`.
     const auth = req.headers.authorization ?? '';
-    if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), token)) {
+    if (auth.slice(0, 7).toLowerCase() !== 'bearer ' || !sameToken(auth.slice(7), token)) {
       return fail(
         res,
         'unauthorized',

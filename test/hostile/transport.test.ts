@@ -206,6 +206,13 @@ for (const c of CASES) {
   });
 }
 
+test('the token scheme is case-insensitive (RFC 9110): `bearer <token>` is let in, `bearer <wrong>` is not', async () => {
+  const lower = await raw(server, { path: '/api/app.status', headers: { authorization: `bearer ${server.token}` } });
+  assert.equal(lower.status, 200, lower.body);
+  const wrong = await raw(server, { path: '/api/app.status', headers: { authorization: `bearer ${'x'.repeat(server.token.length)}` } });
+  assert.equal(wrong.status, 401);
+});
+
 test('a wrong method names the one that works (Allow), for operations and for the event stream', async () => {
   const onOp = await raw(server, { method: 'DELETE', path: '/api/jobs.list' });
   assert.deepEqual([onOp.status, onOp.headers.allow], [405, 'POST']);
