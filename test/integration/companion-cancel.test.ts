@@ -74,6 +74,24 @@ async function jobGone(jobId: string): Promise<boolean> {
   return rows.length === 0;
 }
 
+/**
+ * Runs `meanwhile` while the request's acknowledgement is held back (its row locked by another session), with the
+ * notification sent: as a worker that is slow to answer sees it. The lock is released whatever happens.
+ */
+async function withAcknowledgementHeld(requestId: string, jobId: string, meanwhile: () => Promise<unknown>): Promise<void> {
+  const holder = await db.pool.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('select 1 from jobdeck.cancel_requests where id = $1 for update', [requestId]);
+    await db.pool.query(`select pg_notify('jobdeck:cancel', $1)`, [jobId]);
+    await meanwhile();
+  } finally {
+    // A failed check must not leave the row locked for the next tests.
+    await holder.query('rollback');
+    holder.release();
+  }
+}
+
 async function assertCancelled(jobId: string, requestId: string, lockedBy: string): Promise<void> {
   await waitFor(`job ${jobId} gone`, () => jobGone(jobId));
   const settled = await waitFor('the cancelled attempt recorded', async () => {
@@ -107,18 +125,10 @@ test('the request is acknowledged before the job is aborted, so the console neve
   // acknowledgement is held back by a lock on the request's row: the job must still run until it can be written.
   const { id, lockedBy } = await runningJob('cd_wait_abort', {});
   const requestId = await requestCancel(id, false);
-  const holder = await db.pool.connect();
-  try {
-    await holder.query('begin');
-    await holder.query('select 1 from jobdeck.cancel_requests where id = $1 for update', [requestId]);
-    await db.pool.query(`select pg_notify('jobdeck:cancel', $1)`, [id]);
+  await withAcknowledgementHeld(requestId, id, async () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.equal(await jobGone(id), false, 'not aborted while its acknowledgement waits');
-  } finally {
-    // Releases the lock, whatever happened above (a failed check must not leave the row locked for the next tests).
-    await holder.query('rollback');
-    holder.release();
-  }
+  });
   await assertCancelled(id, requestId, lockedBy);
 });
 
@@ -134,22 +144,15 @@ test('a cancel that reaches an attempt which failed on its own first holds for t
   // not be closed as 'failed', or the retry runs on as if no one had asked. Only the task list's pool knows the task.
   const { id, lockedBy } = await runningJob('cd_fail_then_wait', { ms: 1_000 });
   const requestId = await requestCancel(id, false);
-  const holder = await db.pool.connect();
-  try {
-    await holder.query('begin');
-    await holder.query('select 1 from jobdeck.cancel_requests where id = $1 for update', [requestId]);
-    await db.pool.query(`select pg_notify('jobdeck:cancel', $1)`, [id]);
-    await waitFor('the first attempt to fail on its own', async () => {
+  await withAcknowledgementHeld(requestId, id, () =>
+    waitFor('the first attempt to fail on its own', async () => {
       const { rows } = await db.pool.query(
         `select 1 from graphile_worker.jobs where id = $1 and attempts = 1 and locked_at is null and last_error is not null`,
         [id],
       );
       return rows.length > 0;
-    });
-  } finally {
-    await holder.query('rollback');
-    holder.release();
-  }
+    }),
+  );
   await waitFor(`job ${id} gone`, () => jobGone(id), 20_000);
   const attempts = await waitFor('both attempts recorded', async () => {
     const { rows } = await db.pool.query(`select attempt, outcome, pool_id from jobdeck.attempts where job_id = $1 order by attempt`, [id]);

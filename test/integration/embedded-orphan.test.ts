@@ -12,17 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/engine/pg/embedded.ts';
+import { processIdentity } from '../../src/engine/runner/process-identity.ts';
 import { scriptArgs } from '../helpers/scripts.ts';
 import { waitFor } from '../helpers/engine.ts';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** Running, as the console judges it: a zombie (exited, not yet collected: init may take its time) is not. */
+const alive = (pid: number) => processIdentity(pid) !== null;
 
 /** One cluster folder for the file (initdb costs seconds of CPU); each test leaves its server stopped. */
 let tmpDir: string;

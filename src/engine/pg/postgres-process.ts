@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processIdentity } from '../runner/process-identity.ts';
 
 export interface PostgresProcess {
   pid: number;
@@ -74,7 +75,7 @@ export async function spawnPostgres(options: SpawnPostgresOptions): Promise<Post
   process.once('exit', stopOnExit);
   void exited.then(() => process.off('exit', stopOnExit));
   // Who started it, so that a later start can tell a server orphaned by a killed Jobdeck from one in use.
-  writeOwner(options.dir, { console: process.pid, postmaster: pid });
+  writeOwner(options.dir, process.pid, pid);
   return {
     pid,
     async stop() {
@@ -91,13 +92,16 @@ export async function spawnPostgres(options: SpawnPostgresOptions): Promise<Post
 
 const OWNER_FILE = 'jobdeck-owner.json';
 
+/** Who started the server, each as a pid with its identity (processIdentity: a reused pid is another process). */
 interface Owner {
-  /** The Jobdeck process that started the server: its parent for as long as it lives. */
   console: number;
+  consoleIdentity: string | null;
   postmaster: number;
+  postmasterIdentity: string | null;
 }
 
-function writeOwner(dir: string, owner: Owner): void {
+function writeOwner(dir: string, console: number, postmaster: number): void {
+  const owner: Owner = { console, consoleIdentity: processIdentity(console), postmaster, postmasterIdentity: processIdentity(postmaster) };
   try {
     writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify(owner));
   } catch {
@@ -105,44 +109,19 @@ function writeOwner(dir: string, owner: Owner): void {
   }
 }
 
-/** The parent of a process (Linux /proc, elsewhere ps), or null where it cannot be told. */
-function parentOf(pid: number): number | null {
-  try {
-    if (process.platform === 'linux') {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    }
-    if (process.platform === 'win32') return null;
-    const out = execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-    return out ? Number(out) : null;
-  } catch {
-    return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function gone(pid: number, ms: number): Promise<boolean> {
   for (const until = Date.now() + ms; Date.now() < until;) {
-    if (!alive(pid)) return true;
+    if (processIdentity(pid) === null) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return !alive(pid);
+  return processIdentity(pid) === null;
 }
 
 /**
  * A server left running on `dir` by a Jobdeck that was killed (SIGKILL, a crash: no exit handler ran) is stopped, so
  * that this start does not fail on its postmaster.pid. It is known orphaned, never guessed: the Jobdeck that started
- * it recorded both pids, and its parent is no longer that Jobdeck (a live Jobdeck stays the parent of its server; a
- * dead one's server is adopted by init). A server started otherwise, or still in use, is left alone. Returns the pid
- * stopped, or null.
+ * it recorded both processes, the server is still that one, and that Jobdeck is gone (its pid is free or another
+ * process's). A server started otherwise, or whose Jobdeck still runs, is left alone. Returns the pid stopped, or null.
  */
 export async function stopOrphanedServer(dir: string): Promise<number | null> {
   let owner: Owner;
@@ -153,9 +132,9 @@ export async function stopOrphanedServer(dir: string): Promise<number | null> {
   } catch {
     return null;
   }
-  if (!Number.isInteger(postmaster) || postmaster <= 0 || owner.postmaster !== postmaster || !alive(postmaster)) return null;
-  const parent = parentOf(postmaster);
-  if (parent === null || parent === owner.console) return null;
+  if (owner.postmaster !== postmaster || owner.postmasterIdentity === null || owner.consoleIdentity === null) return null;
+  if (processIdentity(postmaster) !== owner.postmasterIdentity) return null;
+  if (processIdentity(owner.console) === owner.consoleIdentity) return null;
   try {
     process.kill(postmaster, 'SIGINT');
   } catch {
