@@ -19,7 +19,15 @@ const NAMED_MS = 20_000;
 let db: TestPostgres;
 let te: TestEngine;
 const events: JobdeckEvent[] = [];
+/** The engine's warnings, named in a failure: a breaker that does not resume says why in the log. */
+const warnings: string[] = [];
 let unsubscribe: () => void;
+
+/** waitFor, whose timeout also says what the engine warned of meanwhile. */
+const waitForBreaker = <T>(what: string, check: () => Promise<T>, timeoutMs: number) =>
+  waitFor(what, check, timeoutMs).catch((error: Error) => {
+    throw new Error(`${error.message}; the engine's warnings: ${warnings.join(' | ') || 'none'}`);
+  });
 
 async function addJobs(task: string, n: number, payload: object) {
   await db.pool.query(`select graphile_worker.add_job($1, $2::json, max_attempts := 1) from generate_series(1, $3)`, [
@@ -31,7 +39,15 @@ async function addJobs(task: string, n: number, payload: object) {
 
 before(async () => {
   db = await startTestPostgres();
-  te = await startTestEngine({ databaseUrl: db.connectionString, runner: true, taskDirectory: TASK_DIR, concurrency: 2 });
+  te = await startTestEngine({
+    databaseUrl: db.connectionString,
+    runner: true,
+    taskDirectory: TASK_DIR,
+    concurrency: 2,
+    log: (level, message) => {
+      if (level === 'warn' || level === 'error') warnings.push(message);
+    },
+  });
   unsubscribe = te.engine.subscribe((e) => events.push(e));
   await waitFor('the hosted runner', () => te.engine.parts.hosted.poolId());
   // graphile-worker knows a task once a job of it was added.
@@ -89,7 +105,7 @@ test('a 429 storm trips the breaker, which pauses the task and resumes it at the
   await addJobs('cd_ok', 5, {});
   await addJobs(TASK, 8, { message: STORM });
 
-  const tripped = await waitFor(
+  const tripped = await waitForBreaker(
     'the breaker to trip',
     async () => (await te.call('control.breaker.get')).breakers.find((b) => b.state === 'tripped'),
     30_000,
@@ -126,7 +142,7 @@ test('a 429 storm trips the breaker, which pauses the task and resumes it at the
   assert.match(alert.title, new RegExp(`Circuit breaker tripped: task ${TASK} paused`));
   assert.ok(alert.fields.some((f) => f.title === 'Resumes at' && f.value === tripped.resumeAt));
 
-  const resumed = await waitFor(
+  const resumed = await waitForBreaker(
     'the breaker to resume',
     async () => (await te.call('control.breaker.get')).breakers.find((b) => b.state === 'closed'),
     NAMED_MS + 30_000,
@@ -166,7 +182,7 @@ test('a storm whose errors name no time pauses the task for the cool-down', asyn
   await addJobs(task, 1, { messages: ['a first failure that is no rate limit'] });
   await te.call('control.breaker.set', { task, enabled: true, minAttempts: 5, cooldownSeconds: 3 });
   await addJobs(task, 6, { messages: ['Error code: 429 - Too Many Requests'] });
-  const tripped = await waitFor(
+  const tripped = await waitForBreaker(
     'the breaker to trip',
     async () => (await te.call('control.breaker.get')).breakers.find((b) => b.name === task && b.state === 'tripped'),
     30_000,
@@ -177,7 +193,7 @@ test('a storm whose errors name no time pauses the task for the cool-down', asyn
     (a) => a.action === 'control.breaker.trip' && JSON.stringify(a.target).includes(task),
   );
   assert.equal((trip?.detail as { named: unknown }).named, null);
-  await waitFor(
+  await waitForBreaker(
     'the breaker to resume',
     async () => (await te.call('control.breaker.get')).breakers.find((b) => b.name === task && b.state === 'closed'),
     30_000,

@@ -111,6 +111,21 @@ export function createBreaker(ctx: BreakerContext): BreakerDomain {
     announce({ action: 'tripped', target: { kind: r.kind, name: r.name }, reason, resumeAt: new Date(resumeAt).toISOString() });
   };
 
+  /**
+   * Resumes the breaker's pause; false when it ended meanwhile. A pause whose end has passed is removed by the next
+   * sweep (the console's or a worker's), which can come between finding it and resuming it: that is its own end,
+   * not a failure to wait 30 s on.
+   */
+  const resumeUnlessEnded = async (r: BreakerRow, actor: PauseActor): Promise<boolean> => {
+    try {
+      await ctx.control.resumeAs(targetInput(r), actor);
+      return true;
+    } catch (error) {
+      if (await ctx.control.findPause(r.kind, r.name)) throw error;
+      return false;
+    }
+  };
+
   const resumeIfDue = async (r: BreakerRow, now: number) => {
     const pause = await ctx.control.findPause(r.kind, r.name);
     const due = now >= (r.resume_at ?? 0);
@@ -122,8 +137,7 @@ export function createBreaker(ctx: BreakerContext): BreakerDomain {
       detail: { trippedAt: new Date(r.tripped_at!).toISOString() },
     };
     let reason: string;
-    if (pause && pause.pausedBy === BREAKER_BY) {
-      await ctx.control.resumeAs(targetInput(r), actor);
+    if (pause && pause.pausedBy === BREAKER_BY && (await resumeUnlessEnded(r, actor))) {
       reason = 'the time to resume came';
     } else {
       // The pause ended without the breaker: by its own end (swept), or an operator resumed or replaced it.
