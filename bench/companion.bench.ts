@@ -101,6 +101,8 @@ export default async function bench(): Promise<BenchResult[]> {
     const companionCpu: number[] = [];
     const plainPg: number[] = [];
     const companionPg: number[] = [];
+    const usageCpu: number[] = [];
+    const usagePg: number[] = [];
     const cpu = await postgresCpuMeter(pool);
     let statementsPerSecond = 0;
     let attemptsWritten = 0;
@@ -136,8 +138,12 @@ export default async function bench(): Promise<BenchResult[]> {
       // The same, with recordUsage() on every job (AsyncLocalStorage lookup, validation, sums, the usage columns).
       usage: async () => {
         const recording = await startWorker(server.connectionString, true, true);
-        withUsage.push((await drain(pool, cpu)).ms);
+        const before = await recording.request<Record<string, number>>('stats', 'stats');
+        const d = await drain(pool, cpu);
+        withUsage.push(d.ms);
+        usagePg.push(d.pgMs);
         await new Promise((r) => setTimeout(r, 500));
+        usageCpu.push((await recording.request<Record<string, number>>('stats', 'stats')).cpuMs - before.cpuMs);
         await stopWorker(recording);
       },
     };
@@ -175,7 +181,10 @@ export default async function bench(): Promise<BenchResult[]> {
         baseline: 'the worker with the companion, no usage',
         baselineMs: companionMs,
         candidateMs: usageMs,
-        notes: `throughput ${(companionMs / usageMs).toFixed(2)}x of the companion without usage (target >= 0.97x): ${rate(usageMs)} jobs/s`,
+        notes:
+          `throughput ${(companionMs / usageMs).toFixed(2)}x of the companion without usage (target >= 0.97x): ${rate(usageMs)} jobs/s, ` +
+          `median of ${ROUNDS} (rounds: ${withUsage.map((ms, i) => (withCompanion[i] / ms).toFixed(2)).join(' ')}); CPU per job: ` +
+          `worker ${perJob(usageCpu)} vs ${perJob(companionCpu)} µs, Postgres ${perJob(usagePg)} vs ${perJob(companionPg)} µs`,
       },
     ];
   } finally {

@@ -38,6 +38,8 @@ for (const [width, height] of [
         assert.match(await text(page, 'trouble-gone'), /^3\b[\s\S]*3 jobs held by a gone worker/);
         assert.match(await text(page, 'trouble-no-worker-ot_orphan'), /^5\b[\s\S]*5 due jobs of ot_orphan, no worker/);
         assert.match(await text(page, 'trouble-blocked-queue-ot-lane'), /^1\b[\s\S]*Queue ot-lane blocked/);
+        // Out of attempts: the permanently failed job is listed (never "nothing needs attention" over it).
+        assert.match(await text(page, 'trouble-out-of-attempts'), /^1\b[\s\S]*1 job out of attempts[\s\S]*ot_dead 1/);
         // The sidebar: a badge on Stuck (stuck jobs + due jobs nobody runs + jobs behind blocked queues), none on Failures.
         assert.equal(await text(page, 'nav-stuck-badge'), String(snap.trouble!.stuckBadge));
         assert.equal(await page.getByTestId('nav-failures-badge').count(), 0);

@@ -153,6 +153,14 @@ test('the trouble summary lists each problem with its count and the list behind 
   assert.ok(noWorkerDue >= 5 + 2);
   assert.equal(trouble.failuresBadge, 0);
   assert.equal(kinds('failure-spike').length, 0);
+
+  // The permanently failed job: out of attempts, a warning as it failed within the hour, linked to the failed jobs.
+  const [given] = kinds('out-of-attempts');
+  assert.equal(given.count, 1);
+  assert.equal(given.title, '1 job out of attempts');
+  assert.match(given.detail, /^Their work never got its output: tr_dead 1\. Open them to retry or cancel/);
+  assert.equal(given.severity, 'warning');
+  assert.deepEqual(given.link, { path: 'jobs', params: { state: 'failed' } });
   assert.deepEqual(trouble.errors, []);
 });
 

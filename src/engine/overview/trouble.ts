@@ -1,6 +1,6 @@
 import type { HistorySummary } from '../../shared/model/history.ts';
 import type { PauseList } from '../../shared/model/control.ts';
-import type { StuckReport } from '../../shared/model/stuck.ts';
+import type { FailedGroup, StuckReport } from '../../shared/model/stuck.ts';
 import type { DueFigures, OverviewSnapshot, TroubleItem, TroubleSummary } from '../../shared/model/overview.ts';
 import { holdsStuckJobs } from '../stuck/pools.ts';
 
@@ -67,6 +67,44 @@ export function spikeDetail(spike: FailureSpike): string {
   return `${share}% of attempts failed (${before}).`;
 }
 
+/** Jobs that failed within this span are news (a warning); older ones wait for a decision (info). */
+export const FRESH_FAILURE_MS = 60 * 60_000;
+
+/**
+ * Permanently failed jobs: their work never got its output, and graphile-worker keeps them until retried or
+ * removed. Listed whenever there are any, so "nothing needs attention" is never said over them; a warning while
+ * some failed within the hour, else info. How many a retry is likely to help comes from their error types.
+ */
+export function outOfAttemptsItem(groups: FailedGroup[], now: number): TroubleItem | null {
+  let count = 0;
+  let transient = 0;
+  let newest = 0;
+  const byTask = new Map<string, number>();
+  for (const g of groups) {
+    count += g.count;
+    if (g.verdict === 'transient') transient += g.count;
+    newest = Math.max(newest, Date.parse(g.newestUpdatedAt));
+    byTask.set(g.task, (byTask.get(g.task) ?? 0) + g.count);
+  }
+  if (count === 0) return null;
+  const tasks = [...byTask].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const named = tasks.slice(0, 3).map(([task, n]) => `${task} ${n.toLocaleString('en-US')}`);
+  if (tasks.length > 3) named.push(`${plural(tasks.length - 3, 'other task')}`);
+  const all = count === 1 ? 'it' : 'all of them';
+  const helps = transient
+    ? ` A retry is likely to help ${transient === count ? all : `${transient.toLocaleString('en-US')} of them`} (by their error types).`
+    : '';
+  return {
+    kind: 'out-of-attempts',
+    subject: null,
+    count,
+    title: `${plural(count, 'job')} out of attempts`,
+    detail: `Their work never got its output: ${named.join(', ')}.${helps} Open them to retry or cancel; the Stuck view groups them by error type.`,
+    severity: now - newest < FRESH_FAILURE_MS ? 'warning' : 'info',
+    link: { path: 'jobs', params: { state: 'failed' } },
+  };
+}
+
 /** Sets each row's `heldByGone` from its running jobs per pool: Running then counts only live workers' jobs. */
 export function applyGonePools(snapshot: OverviewSnapshot, gone: ReadonlySet<string>): OverviewSnapshot {
   const held = <T extends DueFigures>(row: T): T => {
@@ -88,7 +126,7 @@ async function read<T>(what: string, errors: string[], get: () => Promise<T>): P
 
 /**
  * What needs attention now, in the order an operator should look: jobs stuck or held by gone workers, tasks
- * with due jobs and no worker, blocked named queues, a failure spike, paused tasks and queues. Each item has its
+ * with due jobs and no worker, blocked named queues, a failure spike, jobs out of attempts, paused tasks and queues. Each item has its
  * count and the list behind it. `snapshot` gives the counts of jobs held per pool (the same as Running's split).
  */
 export async function readTrouble(sources: TroubleSources, snapshot: OverviewSnapshot | null): Promise<TroubleSummary> {
@@ -169,6 +207,8 @@ export async function readTrouble(sources: TroubleSources, snapshot: OverviewSna
       link: { path: 'failures', params: { window: '1h' } },
     });
   }
+  const outOfAttempts = stuck ? outOfAttemptsItem(stuck.failed, Date.parse(at)) : null;
+  if (outOfAttempts) items.push(outOfAttempts);
   for (const p of pauses?.pauses ?? []) {
     items.push({
       kind: 'paused',

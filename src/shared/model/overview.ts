@@ -48,7 +48,7 @@ export interface LockHolder {
 }
 
 /** What needs attention now, each with its count and where to look. */
-export type TroubleKind = 'stuck' | 'gone' | 'no-worker' | 'blocked-queue' | 'failure-spike' | 'paused';
+export type TroubleKind = 'stuck' | 'gone' | 'no-worker' | 'blocked-queue' | 'failure-spike' | 'out-of-attempts' | 'paused';
 
 export interface TroubleItem {
   kind: TroubleKind;

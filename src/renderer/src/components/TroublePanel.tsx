@@ -9,6 +9,7 @@ const KIND_LABEL: Record<TroubleItem['kind'], string> = {
   'no-worker': 'No worker',
   'blocked-queue': 'Blocked queue',
   'failure-spike': 'Failure spike',
+  'out-of-attempts': 'Failed for good',
   paused: 'Paused',
 };
 
@@ -35,7 +36,7 @@ function Item({ item }: { item: TroubleItem }) {
 
 /**
  * Above the counts: what needs attention now (stuck jobs, jobs of gone workers, tasks nobody runs, blocked
- * queues, a failure spike, pauses), each with its count and a link to what it counts. One quiet line when all
+ * queues, a failure spike, jobs out of attempts, pauses), each with its count and a link to what it counts. One quiet line when all
  * is well.
  */
 export function TroublePanel({ trouble }: { trouble: TroubleSummary | null | undefined }) {
@@ -55,7 +56,7 @@ export function TroublePanel({ trouble }: { trouble: TroubleSummary | null | und
             ✓
           </span>{' '}
           Nothing needs attention: no stuck job, no gone worker holding jobs, no task without a worker, no blocked queue, no failure spike,
-          nothing paused.
+          no job out of attempts, nothing paused.
         </p>
       ) : (
         <>
