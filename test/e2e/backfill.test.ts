@@ -85,6 +85,8 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
     assert.ok(listed.ok && (listed.data as { batchSize: number }[])[0]?.batchSize === 5, 'the rule was saved with its batch size');
 
     await page.getByTestId('bf-run').click();
+    // Know the bill before acting: the confirmation says what the task's LLM usage would cost (none recorded here).
+    await page.locator('dialog[open] [data-testid="usage-estimate"]').getByText('no usage recorded for this task yet').waitFor();
     await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
     const result = page.getByTestId('bf-run-result');
     await result.waitFor({ timeout: 15_000 });
