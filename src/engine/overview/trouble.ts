@@ -89,7 +89,7 @@ export function outOfAttemptsItem(groups: FailedGroup[], now: number): TroubleIt
   if (count === 0) return null;
   const tasks = [...byTask].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const named = tasks.slice(0, 3).map(([task, n]) => `${task} ${n.toLocaleString('en-US')}`);
-  if (tasks.length > 3) named.push(`${plural(tasks.length - 3, 'other task')}`);
+  if (tasks.length > 3) named.push(plural(tasks.length - 3, 'other task'));
   const all = count === 1 ? 'it' : 'all of them';
   const helps = transient
     ? ` A retry is likely to help ${transient === count ? all : `${transient.toLocaleString('en-US')} of them`} (by their error types).`
@@ -126,8 +126,9 @@ async function read<T>(what: string, errors: string[], get: () => Promise<T>): P
 
 /**
  * What needs attention now, in the order an operator should look: jobs stuck or held by gone workers, tasks
- * with due jobs and no worker, blocked named queues, a failure spike, jobs out of attempts, paused tasks and queues. Each item has its
- * count and the list behind it. `snapshot` gives the counts of jobs held per pool (the same as Running's split).
+ * with due jobs and no worker, blocked named queues, a failure spike, jobs out of attempts, paused tasks and
+ * queues. Each item has its count and the list behind it. `snapshot` gives the counts of jobs held per pool (the
+ * same as Running's split).
  */
 export async function readTrouble(sources: TroubleSources, snapshot: OverviewSnapshot | null): Promise<TroubleSummary> {
   const errors: string[] = [];
