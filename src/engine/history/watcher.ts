@@ -3,7 +3,8 @@ import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-apply.ts';
-import { bucketHashSql, bucketIds, fetchBuckets } from './watch-scan.ts';
+import { bucketHashSql, bucketIds, fetchBuckets, type WatchedJobRow } from './watch-scan.ts';
+import { restoreIndexes, setIndexesAside } from '../store/deferred-indexes.ts';
 import { settleVanished } from './watch-settle.ts';
 
 /** Pools seen holding a job are remembered this long (history.status lists them). */
@@ -44,6 +45,8 @@ export interface ScanReport extends ApplyResult {
   jobs: number;
   buckets: number;
   changedBuckets: number;
+  /** Indexes of failure_attempts set aside during this scan and built after it (a bulk scan: see BULK_BUCKETS). */
+  indexesSetAside: number;
 }
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
@@ -54,6 +57,17 @@ const CHUNK = 64;
  * transaction holds the event loop; between two the loop runs (setImmediate), and a cheap call waits at most one.
  */
 const APPLY_BUCKETS = 8;
+
+/**
+ * A scan this big (id ranges changed, ~128k jobs) is a first sync or a long catch-up: `failure_attempts`' secondary
+ * indexes are set aside while it writes and built after (store/deferred-indexes.ts), when the table holds few
+ * attempts (so reads meanwhile stay cheap and the build is bounded by what this scan adds).
+ */
+const BULK_BUCKETS = 1000;
+const FEW_ATTEMPTS = 20_000;
+/** The unique key stays: the inserts' conflict target, and every lookup by job. */
+const KEPT_INDEXES = ['failure_attempts_attempt'];
+const fewAttemptsKept = (db: Db) => !db.prepare(`select 1 from failure_attempts limit 1 offset ${FEW_ATTEMPTS}`).get();
 
 /** Lets the event loop run what is waiting (I/O callbacks, other calls) before the next synchronous step. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -173,8 +187,38 @@ export class DbWatcher {
     for (const bucket of known.keys()) if (!hashes.has(bucket)) changed.add(bucket);
     const total: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
     const list = [...changed].sort((a, b) => a - b);
-    const apply = (this.applier ??= bucketApplier(db));
     const fetchChunk = (i: number) => (i < list.length ? fetchBuckets(pool, list.slice(i, i + CHUNK)) : null);
+    const setAside = list.length >= BULK_BUCKETS && fewAttemptsKept(db) ? setIndexesAside(db, 'failure_attempts', KEPT_INDEXES) : [];
+    try {
+      await this.applyChanged(list, fetchChunk, hashes, total);
+    } finally {
+      // Built once, between turns of the event loop; a process that dies first builds them when the store opens.
+      if (setAside.length) await restoreIndexes(db, 'failure_attempts', yieldToLoop);
+    }
+    const settled = this.settle();
+    total.successes += settled.successes;
+    total.removed += settled.removed;
+    return {
+      ...total,
+      at: Date.now(),
+      ms: performance.now() - started,
+      hashMs,
+      jobs,
+      buckets: hashes.size,
+      changedBuckets: changed.size,
+      indexesSetAside: setAside.length,
+    };
+  }
+
+  /** Reads the changed id ranges in chunks and applies them, a few ranges per SQLite transaction. */
+  private async applyChanged(
+    list: number[],
+    fetchChunk: (i: number) => Promise<WatchedJobRow[]> | null,
+    hashes: Map<number, string>,
+    total: ApplyResult,
+  ): Promise<void> {
+    const { db, connectionId } = this.options;
+    const apply = (this.applier ??= bucketApplier(db));
     // The next chunk is read from Postgres while this one is written to SQLite.
     let next = fetchChunk(0);
     for (let i = 0; next && !this.closing; i += CHUNK) {
@@ -214,9 +258,5 @@ export class DbWatcher {
       }
       if (at !== jobs.length) throw new Error(`history watcher: ${jobs.length - at} rows outside the ranges asked for`);
     }
-    const settled = this.settle();
-    total.successes += settled.successes;
-    total.removed += settled.removed;
-    return { ...total, at: Date.now(), ms: performance.now() - started, hashMs, jobs, buckets: hashes.size, changedBuckets: changed.size };
   }
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
+import { restoreIndexesNow } from './deferred-indexes.ts';
 
 export type Db = Database.Database;
 
@@ -42,6 +43,8 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Db {
   // Spill and checkpoint less often: the WAL is copied back in bigger, rarer steps during a long sync.
   db.pragma('wal_autocheckpoint = 4000');
   try {
+    // Indexes a bulk write set aside and did not live to build (see deferred-indexes.ts), before anything reads.
+    restoreIndexesNow(db);
     migrate(db, options.migrations ?? MIGRATIONS);
   } catch (error) {
     // Let go of the file, so the operator can move it aside while the failure is shown.

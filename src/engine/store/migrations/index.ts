@@ -12,6 +12,7 @@ import { alerts } from './011-alerts.ts';
 import { processIdentity } from './012-process-identity.ts';
 import { finalOutcomes } from './013-final-outcomes.ts';
 import { rollupsPerTransaction } from './014-rollups-per-transaction.ts';
+import { deferredIndexes } from './015-deferred-indexes.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -35,4 +36,5 @@ export const MIGRATIONS: Migration[] = [
   processIdentity,
   finalOutcomes,
   rollupsPerTransaction,
+  deferredIndexes,
 ];
