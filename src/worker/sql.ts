@@ -208,6 +208,19 @@ export interface HeartbeatRow {
 }
 
 /**
+ * Unanswered cancel requests for these jobs, except those the job was retried after: graphile-worker bumps a job's
+ * updated_at on admin actions (reschedule_jobs, which every retry is, permanently_fail_jobs, a replacing add_job),
+ * never on a take or a failure. A request made before the operator retried the job was for the run before (a
+ * worker gone with it, say): the new run is not cancelled by it. A retry graphile-worker makes itself after a failure
+ * keeps the request (see reopenCancels).
+ */
+const pendingCancelsSql = (jobIds: string) => `select r.id::text as id, r.job_id::text as job_id
+from jobdeck.cancel_requests r
+where r.acknowledged_at is null and r.job_id = any(${jobIds}::bigint[])
+  and not exists (select 1 from graphile_worker._private_jobs j where j.id = r.job_id and j.updated_at > r.requested_at)
+order by r.id`;
+
+/**
  * Registers or refreshes this pool's row (times from the database's clock, so hosts with skewed clocks agree)
  * and, in the same round trip, returns the pending cancel requests for the jobs this pool is running.
  */
@@ -226,10 +239,7 @@ with hb as (
     running_jobs = excluded.running_jobs,
     stats = excluded.stats
 )
-select id::text as id, job_id::text as job_id
-from jobdeck.cancel_requests
-where acknowledged_at is null and job_id = any($13::bigint[])
-order by id`;
+${pendingCancelsSql('$13')}`;
 
 export interface PendingCancel {
   id: string;
@@ -238,7 +248,7 @@ export interface PendingCancel {
 
 export async function heartbeat(client: pg.Client, row: HeartbeatRow, runningJobIds: string[]): Promise<PendingCancel[]> {
   const { rows } = await client.query<PendingCancel>({
-    name: 'jobdeck_heartbeat_v1',
+    name: 'jobdeck_heartbeat_v2',
     text: HEARTBEAT_SQL,
     values: [
       row.poolId,
@@ -260,11 +270,7 @@ export async function heartbeat(client: pg.Client, row: HeartbeatRow, runningJob
 }
 
 export async function pendingCancels(client: pg.Client, jobIds: string[]): Promise<PendingCancel[]> {
-  const { rows } = await client.query<PendingCancel>(
-    `select id::text as id, job_id::text as job_id from jobdeck.cancel_requests
-     where acknowledged_at is null and job_id = any($1::bigint[]) order by id`,
-    [jobIds],
-  );
+  const { rows } = await client.query<PendingCancel>(pendingCancelsSql('$1'), [jobIds]);
   return rows;
 }
 

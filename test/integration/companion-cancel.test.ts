@@ -203,6 +203,40 @@ test('a task that ignores its signal runs on; the request is marked not honoured
   assert.ok(rows[0].not_honoured_at instanceof Date, 'the late end keeps the not-honoured time');
 });
 
+test('a request made before the operator retried the job was for the run before: the retry runs to its end', async () => {
+  // Both jobs wait while their cancel is asked for (as a job held by a worker that died does), then run; cd_sleep
+  // ignores its signal, so a cancel that reached it would record the attempt as cancelled.
+  const add = async (runAt: string) =>
+    (
+      await db.pool.query<{ id: string }>(
+        `select id from graphile_worker.add_job('cd_sleep', '{"ms": 2000}'::json, run_at => now() + $1::interval, max_attempts => 1)`,
+        [runAt],
+      )
+    ).rows[0].id;
+  const retried = await add('1 hour');
+  const kept = await add('2 seconds');
+  const retriedRequest = await requestCancel(retried, true);
+  const keptRequest = await requestCancel(kept, true);
+  // The operator retries the first one now: Jobdeck's retry is graphile-worker's reschedule_jobs.
+  await db.pool.query(`select graphile_worker.reschedule_jobs(array[$1::bigint], run_at := now())`, [retried]);
+  const outcome = async (jobId: string) =>
+    waitFor(`job ${jobId}'s attempt`, async () => {
+      const { rows } = await db.pool.query(`select attempt, outcome from jobdeck.attempts where job_id = $1`, [jobId]);
+      return rows.length ? rows : null;
+    });
+  assert.deepEqual(await outcome(retried), [{ attempt: 1, outcome: 'success' }], 'the retried run was not cancelled');
+  const { rows } = await db.pool.query(`select acknowledged_at, outcome from jobdeck.cancel_requests where id = $1`, [retriedRequest]);
+  assert.deepEqual(rows, [{ acknowledged_at: null, outcome: null }], 'the request made before the retry was not applied');
+  // The one nobody retried meanwhile still gets its cancel when it runs.
+  assert.deepEqual(await outcome(kept), [{ attempt: 1, outcome: 'cancelled' }]);
+  await waitFor('the kept request answered', async () => {
+    const { rows: r } = await db.pool.query<CancelRow>(`select * from jobdeck.cancel_requests where id = $1 and outcome = 'cancelled'`, [
+      keptRequest,
+    ]);
+    return r[0];
+  });
+});
+
 test('a request for a job another pool runs, or no job at all, is left alone', async () => {
   const requestId = await requestCancel('999999', true);
   // Give both pools a heartbeat to look at it.
