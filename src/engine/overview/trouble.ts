@@ -105,6 +105,19 @@ export function outOfAttemptsItem(groups: FailedGroup[], now: number): TroubleIt
   };
 }
 
+/** The trouble item of a spike: a warning when it is one against the rate before, information when none is known. */
+export function spikeItem(spike: FailureSpike): TroubleItem {
+  return {
+    kind: 'failure-spike',
+    subject: null,
+    count: spike.failures,
+    title: `${plural(spike.failures, 'failed attempt')} in 15 min`,
+    detail: spikeDetail(spike),
+    severity: spike.comparable ? 'warning' : 'info',
+    link: { path: 'failures', params: { window: '1h' } },
+  };
+}
+
 /** Sets each row's `heldByGone` from its running jobs per pool: Running then counts only live workers' jobs. */
 export function applyGonePools(snapshot: OverviewSnapshot, gone: ReadonlySet<string>): OverviewSnapshot {
   const held = <T extends DueFigures>(row: T): T => {
@@ -197,17 +210,7 @@ export async function readTrouble(sources: TroubleSources, snapshot: OverviewSna
     });
   }
   const spike = failures ? failureSpike(failures) : null;
-  if (spike) {
-    items.push({
-      kind: 'failure-spike',
-      subject: null,
-      count: spike.failures,
-      title: `${plural(spike.failures, 'failed attempt')} in 15 min`,
-      detail: spikeDetail(spike),
-      severity: 'warning',
-      link: { path: 'failures', params: { window: '1h' } },
-    });
-  }
+  if (spike) items.push(spikeItem(spike));
   const outOfAttempts = stuck ? outOfAttemptsItem(stuck.failed, Date.parse(at)) : null;
   if (outOfAttempts) items.push(outOfAttempts);
   for (const p of pauses?.pauses ?? []) {
@@ -225,7 +228,9 @@ export async function readTrouble(sources: TroubleSources, snapshot: OverviewSna
     at: readFrom,
     items,
     stuckBadge,
-    failuresBadge: spike?.failures ?? 0,
+    // A real spike only: without a rate before (a console that began recording minutes ago), steady failures show
+    // as information, not as a badge that would be there at every start.
+    failuresBadge: spike?.comparable ? spike.failures : 0,
     gonePools: [...gone],
     errors,
   };

@@ -39,10 +39,11 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       alarm: false,
     },
     {
+      // Attempts, failed ones included: "Throughput" with only the successes beside it read as jobs done a minute.
       key: 'throughput',
-      label: 'Throughput',
+      label: 'Attempts per minute',
       value: perMinute >= 1 ? `${perMinute.toFixed(1)}/min` : `${(perMinute * 60).toFixed(1)}/h`,
-      note: `${formatCount(summary.successes)} succeeded`,
+      note: `${formatCount(summary.successes)} succeeded, ${formatCount(summary.failures)} failed`,
       alarm: false,
     },
     {
