@@ -232,18 +232,23 @@ test('a rule removed while an evaluation is judging it opens no episode and post
     `update graphile_worker._private_jobs set locked_at = now() - interval '2 hours', locked_by = 'pool-gone-race', attempts = 1
      where id = (select max(id) from graphile_worker._private_jobs)`,
   );
-  // The evaluation's read of the jobs waits behind this lock, as a slow Postgres would keep it waiting.
+  // The change is known at once (Postgres' row counters show it a moment later): the evaluation reads the Stuck
+  // report afresh rather than reusing reads from before it, and that read waits behind this lock, as a slow Postgres
+  // would keep it waiting.
+  te.engine.parts.sessions.current()!.noteChange();
   const blocker = await db.pool.connect();
   try {
     await blocker.query('begin');
     await blocker.query('lock table graphile_worker._private_jobs in access exclusive mode');
-    const evaluation = alerts.evaluate();
+    let evaluated = false;
+    const evaluation = alerts.evaluate().finally(() => (evaluated = true));
     await waitFor('the evaluation to wait on the lock', async () => {
       const { rows } = await db.pool.query<{ n: number }>(
         `select count(*)::int as n from pg_locks where not granted and relation = 'graphile_worker._private_jobs'::regclass`,
       );
       return rows[0].n > 0;
     });
+    assert.equal(evaluated, false, 'the evaluation is still judging when the rule is removed');
     // Meanwhile the operator removes the rule, and a later test's webhook would be the one set now.
     await setRules({ rules: [] });
     await blocker.query('commit');

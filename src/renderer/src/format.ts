@@ -37,6 +37,19 @@ export function formatDateTime(at: string | number | Date): string {
   return full.format(new Date(at));
 }
 
+const monthDayTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/**
+ * A time in a narrow table column: `12:41:07 PM` today, `Dec 2, 03:41 PM` another day of this year, the full date
+ * otherwise (the cell's title keeps the exact time).
+ */
+export function formatWhen(at: string | number | Date, now = Date.now()): string {
+  const d = new Date(at);
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) return timeOfDay.format(d);
+  return d.getFullYear() === today.getFullYear() ? monthDayTime.format(d) : full.format(d);
+}
+
 /** A run's duration: `840 ms`, `1.45 s`, `19.9 s` (a no-break space before the unit: a line never ends between them). */
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}\u00a0ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}\u00a0s`;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { FailedAttempt } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
-import { formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
+import { formatDuration, formatWhen, shortPoolId } from '../../format.ts';
 import { href } from '../../router.ts';
 
 /** The first line of an error, cut for the table; the full (already bounded) text opens below the row. */
@@ -17,7 +17,7 @@ export function AttemptRow({ row, info }: { row: FailedAttempt; info: ErrorTypeI
     <>
       <tr className={open ? 'attempt-row open' : 'attempt-row'} onClick={() => setOpen(!open)} data-testid="attempt-row">
         <td className="dim nowrap" title={row.at}>
-          {formatDateTime(row.at)}
+          {formatWhen(row.at)}
         </td>
         <td className="mono">{row.task}</td>
         <td className="num mono">
