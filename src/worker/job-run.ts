@@ -72,17 +72,30 @@ export class JobRun {
   private poolSignal: AbortSignal | null = null;
   /** Set when the process hosting the pool aborts this job itself (its own shutdown deadline): passed on like the pool's. */
   private hereReason: unknown = undefined;
+  /** graphile-worker's updated_at of the job as it was taken: when an admin action last changed it. */
+  private readonly changedAt: Date | undefined;
 
   constructor(
     job: Job,
     readonly owner: RunOwner,
   ) {
+    this.changedAt = job.updated_at;
     this.jobId = String(job.id);
     this.task = job.task_identifier;
     this.queueId = job.job_queue_id ?? null;
     this.jobKey = job.key ?? null;
     this.attempt = job.attempts;
     this.maxAttempts = job.max_attempts;
+  }
+
+  /**
+   * Whether an admin action changed the job after `requestedMs`: graphile-worker moves updated_at on
+   * reschedule_jobs (every retry from Jobdeck is one), permanently_fail_jobs and a replacing add_job, never on a take
+   * or a failure. A cancel asked before the operator retried the job was for the run before (its worker gone, say):
+   * this run is not cancelled by it. graphile-worker's own retry after a failure keeps the request (reopenCancels).
+   */
+  changedSince(requestedMs: number | undefined): boolean {
+    return requestedMs !== undefined && this.changedAt instanceof Date && this.changedAt.getTime() > requestedMs;
   }
 
   /** This job's signal: aborts when Jobdeck cancels the job, or when the pool's own signal aborts (shutdown). */

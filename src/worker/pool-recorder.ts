@@ -362,7 +362,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   private async applyCancels(pending: sql.PendingCancel[]): Promise<void> {
     const mine = pending.flatMap((p) => {
       const run = this.running.get(p.job_id);
-      return run ? [{ p, run }] : [];
+      return run && !run.changedSince(p.requested_ms) ? [{ p, run }] : [];
     });
     if (mine.length === 0) return;
     // Acknowledged before the tasks are aborted: an aborted task ends at once, and graphile-worker's completion (on

@@ -208,17 +208,15 @@ export interface HeartbeatRow {
 }
 
 /**
- * Unanswered cancel requests for these jobs, except those the job was retried after: graphile-worker bumps a job's
- * updated_at on admin actions (reschedule_jobs, which every retry is, permanently_fail_jobs, a replacing add_job),
- * never on a take or a failure. A request made before the operator retried the job was for the run before (a
- * worker gone with it, say): the new run is not cancelled by it. A retry graphile-worker makes itself after a failure
- * keeps the request (see reopenCancels).
+ * Unanswered cancel requests for these jobs, with when each was made (the pool skips those its run's job was
+ * retried after: see JobRun.changedSince). Only the jobdeck schema is read: the companion's role may have no
+ * privilege on graphile-worker's tables.
  */
-const pendingCancelsSql = (jobIds: string) => `select r.id::text as id, r.job_id::text as job_id
-from jobdeck.cancel_requests r
-where r.acknowledged_at is null and r.job_id = any(${jobIds}::bigint[])
-  and not exists (select 1 from graphile_worker._private_jobs j where j.id = r.job_id and j.updated_at > r.requested_at)
-order by r.id`;
+const pendingCancelsSql = (jobIds: string) => `select id::text as id, job_id::text as job_id,
+  (extract(epoch from requested_at) * 1000)::float8 as requested_ms
+from jobdeck.cancel_requests
+where acknowledged_at is null and job_id = any(${jobIds}::bigint[])
+order by id`;
 
 /**
  * Registers or refreshes this pool's row (times from the database's clock, so hosts with skewed clocks agree)
@@ -244,6 +242,8 @@ ${pendingCancelsSql('$13')}`;
 export interface PendingCancel {
   id: string;
   job_id: string;
+  /** When the request was made (database clock, ms); absent for one already known to apply (cancel-on-start). */
+  requested_ms?: number;
 }
 
 export async function heartbeat(client: pg.Client, row: HeartbeatRow, runningJobIds: string[]): Promise<PendingCancel[]> {
