@@ -1,7 +1,7 @@
 import type { BulkActionReport } from '../../../../shared/model/jobs.ts';
 import type { UnlockReport } from '../../../../shared/model/stuck.ts';
 import { JOB_ACTION_LABELS } from '../../../../shared/model/jobs.ts';
-import { countOf, formatCount, formatDateTime, shortPoolId } from '../../format.ts';
+import { countOf, formatCount, formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
 import { href } from '../../router.ts';
 
 /** The pools released before the action (the Stuck view's actions on jobs held by pools that are gone). */
@@ -65,8 +65,7 @@ export function ActionReportView({ report }: { report: BulkActionReport }) {
           <span className="dim">asked</span>
         </div>
         <div className="dim report-time">
-          {JOB_ACTION_LABELS[report.action]} ·{' '}
-          {report.durationMs < 1000 ? `${report.durationMs} ms` : `${(report.durationMs / 1000).toFixed(1)} s`}
+          {JOB_ACTION_LABELS[report.action]} · {formatDuration(report.durationMs)}
           {report.auditId > 0 && (
             <>
               {' · '}

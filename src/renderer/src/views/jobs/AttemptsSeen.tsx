@@ -1,5 +1,5 @@
 import type { JobAttempt } from '../../../../shared/model/jobs.ts';
-import { formatDateTime, shortPoolId } from '../../format.ts';
+import { formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
 import { AttemptUsageCell, RawOutput } from './AttemptUsage.tsx';
 
 const SOURCES: Record<JobAttempt['source'], string> = {
@@ -36,7 +36,7 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
             <td className="num">{a.attempt ?? '—'}</td>
             <td>{formatDateTime(a.at)}</td>
             <td>{a.outcome}</td>
-            <td className="num">{a.durationMs === null ? '—' : `${a.durationMs} ms`}</td>
+            <td className="num">{a.durationMs === null ? '—' : formatDuration(a.durationMs)}</td>
             <td className="mono" title={[a.poolId, a.host, SOURCES[a.source]].filter(Boolean).join(' · ')}>
               {a.poolId ? shortPoolId(a.poolId) : 'watcher'}
               {a.host ? <span className="dim"> {a.host}</span> : null}

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { JobDetail } from '../../../../shared/model/jobs.ts';
-import { formatAge, formatAgo, formatCount, formatDateTime, shortPoolId } from '../../format.ts';
+import { formatAge, formatAgo, formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
 import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
@@ -98,7 +98,7 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
         <span className="dim">
           {job.worker.host ? `on ${job.worker.host} · ` : ''}
           {job.worker.source === 'runner' ? "this console's runner" : 'reported by the companion'}
-          {job.durationMs === null ? '' : ` · ${formatCount(job.durationMs)} ms`}
+          {job.durationMs === null ? '' : ` · ${formatDuration(job.durationMs)}`}
         </span>
       </>,
     ]);

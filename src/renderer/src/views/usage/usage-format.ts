@@ -1,5 +1,5 @@
 import type { UsageFigures, UsageSummary } from '../../../../shared/model/usage.ts';
-import { formatCompact, formatCount } from '../../format.ts';
+import { formatCompact, formatCount, formatDuration } from '../../format.ts';
 
 /** `$0.0012`, `$1.23`, `$1,234`: enough digits to tell small costs apart; null is "no price", never $0. */
 export function formatUsd(v: number | null): string {
@@ -16,8 +16,7 @@ export function formatTokens(n: number | null): string {
   return n >= 10_000 ? formatCompact(n) : formatCount(n);
 }
 
-export const formatMs = (v: number | null) =>
-  v === null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;
+export const formatMs = (v: number | null) => (v === null ? '—' : formatDuration(v));
 
 /** A cost with its gap: "$1.20 + 3 unpriced" when some attempts' model has no price. */
 export function costWithGap(f: Pick<UsageFigures, 'costUsd' | 'unpricedAttempts'>): string {
