@@ -48,6 +48,11 @@ export class Session {
     });
     // An idle client's error (server restart) must not crash the process; the monitor notices and reconnects.
     this.pool.on('error', () => {});
+    // Any part of the console that reaches the database again (the history watcher, a read) ends the offline
+    // state at once, rather than at the monitor's next try, up to 30 s away after a long outage.
+    this.pool.on('connect', () => {
+      if (this.status.state === 'offline' && !this.closed) void this.refresh().catch(() => {});
+    });
     this.status = {
       state: 'connecting',
       profileId: profile.id,

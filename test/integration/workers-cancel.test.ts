@@ -91,8 +91,21 @@ test('a running job in a worker process with the companion is cancelled from the
     return rows.length ? rows : null;
   });
   assert.deepEqual(attempts, [{ attempt: 1, outcome: 'cancelled', pool_id: child.poolId }], 'one attempt, cancelled; no failure, no retry');
-  const gone = await t.te.call('jobs.get', { id });
+  const gone = await waitFor('the console reading the cancelled attempt', async () => {
+    const detail = await t.te.call('jobs.get', { id });
+    return detail.attemptsSeen.length ? detail : null;
+  });
   assert.deepEqual([gone.gone, gone.snapshotState, gone.cancelledBy], [true, 'cancelled', 'operator']);
+  assert.deepEqual(
+    gone.attemptsSeen.map((a) => [a.attempt, a.outcome, a.source, a.poolId]),
+    [[1, 'cancelled', 'companion', child.poolId]],
+  );
+  assert.ok(gone.attemptsSeen[0].error, 'the cancelled attempt keeps its reason');
+  // A cancel is not a failed attempt: the Failures view, its rates and the jobs that ended failed leave it out.
+  const summary = await t.te.call('history.summary', { window: '1h', task: 'cd_wait_abort' });
+  assert.deepEqual([summary.failures, summary.byType, summary.ended?.failed], [0, [], 0]);
+  const failed = await t.te.call('history.list', { task: 'cd_wait_abort' });
+  assert.deepEqual(failed.rows, []);
   const [audit] = t.te.engine.parts.audit.list({ limit: 1 });
   assert.deepEqual([audit.action, audit.affected, audit.skipped], ['jobs.cancel', 1, 0]);
 });

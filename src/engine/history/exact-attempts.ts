@@ -67,10 +67,10 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   const insert = db.prepare(
     `insert into job_attempts (connection_id, job_id, task, queue, attempt, max_attempts, started_at, finished_at, duration_ms,
                                outcome, pool_id, source, source_id, model, provider, input_tokens, output_tokens,
-                               cached_input_tokens, reasoning_tokens, cost_usd, ttft_ms, raw_output)
+                               cached_input_tokens, reasoning_tokens, cost_usd, ttft_ms, raw_output, error)
      values (@connectionId, @jobId, @task, @queue, @attempt, @maxAttempts, @startedAt, @finishedAt, @durationMs,
              @outcome, @poolId, @source, @sourceId, @model, @provider, @inputTokens, @outputTokens,
-             @cachedInputTokens, @reasoningTokens, @costUsd, @ttftMs, @rawOutput)`,
+             @cachedInputTokens, @reasoningTokens, @costUsd, @ttftMs, @rawOutput, @error)`,
   );
   const watchGuess = db.prepare<{ connectionId: string; jobId: number; attempt: number; at: number }, { id: number }>(
     `select id from failure_attempts
@@ -125,7 +125,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
 
   /** Writes the failure and returns the error type it was given. */
   const writeFailure = (a: ExactAttempt): string => {
-    const error = boundError(a.error ?? (a.outcome === 'cancelled' ? 'Cancelled (no reason recorded)' : '(no error message recorded)'));
+    const error = boundError(a.error ?? '(no error message recorded)');
     const row = {
       connectionId: a.connectionId,
       jobId: a.jobId,
@@ -140,7 +140,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
       durationMs: Math.round(a.durationMs),
       poolId: a.poolId,
       source: a.source,
-      final: a.outcome === 'cancelled' || a.attempt >= a.maxAttempts ? 1 : 0,
+      final: a.attempt >= a.maxAttempts ? 1 : 0,
     };
     const guess = watchGuess.get({ connectionId: a.connectionId, jobId: a.jobId, attempt: a.attempt, at: a.finishedAt });
     if (guess) takeOver.run({ ...row, id: guess.id });
@@ -149,8 +149,10 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   };
 
   /**
-   * Writes one attempt's own row and, for a failure or a cancel, what it adds to the history; null when it was known
-   * already. A success's additions wait for its batch (finishBatch).
+   * Writes one attempt's own row and, for a failure, what it adds to the history; null when it was known already.
+   * A success's additions wait for its batch (finishBatch). A cancel is not a failed attempt (the operator ended
+   * it; nothing is retried): it stays out of failure_attempts and so out of every failure count, rate and alert,
+   * with its reason kept on its own row for the job page.
    */
   const writeAttempt = (a: ExactAttempt): RecordedAttempt | null => {
     const u = a.usage;
@@ -179,11 +181,15 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
       costUsd: u?.costUsd ?? null,
       ttftMs: u?.timeToFirstTokenMs ?? null,
       rawOutput: a.rawOutput ?? null,
+      error: a.outcome === 'cancelled' ? boundError(a.error ?? 'Cancelled (no reason recorded)') : null,
     };
     if (known.get(params)) return null;
     insert.run(params);
     if (a.outcome === 'success') return { attempt: a, errorType: null };
-    if (a.outcome === 'cancelled') ended(a);
+    if (a.outcome === 'cancelled') {
+      ended(a);
+      return { attempt: a, errorType: null };
+    }
     return { attempt: a, errorType: writeFailure(a) };
   };
 

@@ -43,6 +43,8 @@ interface ExactRow {
   pool_id: string;
   source: 'runner' | 'companion';
   host: string | null;
+  /** The reason of a cancelled attempt (a failure's error is in failure_attempts). */
+  error: string | null;
 }
 
 const OUTCOMES: Record<ExactRow['outcome'], JobOutcome> = { success: 'succeeded', failure: 'failed', cancelled: 'cancelled' };
@@ -50,13 +52,14 @@ const OUTCOMES: Record<ExactRow['outcome'], JobOutcome> = { success: 'succeeded'
 /** What the job explorer asks of the history about one job (`job_snapshots`, `job_attempts`, `failure_attempts`). */
 export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: number) => AttemptUsage) {
   const snapshot = db.prepare('select * from job_snapshots where connection_id = ? and job_id = ?');
-  // Every attempt a worker reported (with the error of a failed one), then the failures only the watcher saw.
+  // Every attempt a worker reported (with the error of a failed one, the reason of a cancelled one), then the
+  // failures only the watcher saw.
   const attempts = db.prepare<
     { c: string; j: number },
     Omit<JobAttempt, 'at' | 'outcome' | 'usage' | 'rawOutput'> & { at: number; outcome: ExactRow['outcome'] } & UsageColumns
   >(
     `select * from (
-       select a.attempt, a.finished_at as at, a.outcome, f.error, a.duration_ms as durationMs, a.pool_id as poolId,
+       select a.attempt, a.finished_at as at, a.outcome, coalesce(f.error, a.error) as error, a.duration_ms as durationMs, a.pool_id as poolId,
               p.host, a.source, a.model, a.provider, a.input_tokens as inputTokens, a.output_tokens as outputTokens,
               a.cached_input_tokens as cachedInputTokens, a.reasoning_tokens as reasoningTokens, a.cost_usd as costUsd,
               a.ttft_ms as timeToFirstTokenMs, a.raw_output as rawOutput
@@ -76,7 +79,8 @@ export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: numbe
      order by at, attempt limit 500`,
   );
   const lastExact = db.prepare<[string, number], ExactRow>(
-    `select a.task, a.queue, a.attempt, a.max_attempts, a.finished_at, a.duration_ms, a.outcome, a.pool_id, a.source, p.host
+    `select a.task, a.queue, a.attempt, a.max_attempts, a.finished_at, a.duration_ms, a.outcome, a.pool_id, a.source, p.host,
+            a.error
      from job_attempts a left join companion_pools p on p.connection_id = a.connection_id and p.pool_id = a.pool_id
      where a.connection_id = ? and a.job_id = ? order by a.finished_at desc, a.id desc limit 1`,
   );
@@ -169,7 +173,7 @@ export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: numbe
           worker: cancelledAttempt?.worker ?? null,
         };
       }
-      if (exact) return fromExact(id, exact, failed?.error ?? null);
+      if (exact) return fromExact(id, exact, exact.outcome === 'cancelled' ? exact.error : (failed?.error ?? null));
       if (!failed) return undefined;
       return {
         job_id: id,

@@ -104,8 +104,8 @@ export interface HistorySummary {
   /** The same over the last 24 hours, whatever the window. */
   successRate24h: number | null;
   /**
-   * Jobs that ended in the window, by their final outcome: succeeded, or ended badly (their last attempt failed
-   * with none left, or they were cancelled). Optional: absent from summaries of an older engine.
+   * Jobs that ended in the window, by their final outcome: succeeded, or failed for good (their last attempt failed
+   * with none left). A job the operator cancelled is neither. Optional: absent from summaries of an older engine.
    */
   ended?: EndedJobs;
   /** The same over the last 24 hours, whatever the window. */

@@ -13,6 +13,7 @@ import { processIdentity } from './012-process-identity.ts';
 import { finalOutcomes } from './013-final-outcomes.ts';
 import { rollupsPerTransaction } from './014-rollups-per-transaction.ts';
 import { deferredIndexes } from './015-deferred-indexes.ts';
+import { cancelsAreNotFailures } from './016-cancels-are-not-failures.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -37,4 +38,5 @@ export const MIGRATIONS: Migration[] = [
   finalOutcomes,
   rollupsPerTransaction,
   deferredIndexes,
+  cancelsAreNotFailures,
 ];
