@@ -17,6 +17,8 @@ let receiver: WebhookReceiver;
 let clock = Date.parse('2026-03-10T07:00:00Z');
 const MINUTE = 60_000;
 
+const engineLog: string[] = [];
+
 before(async () => {
   db = await startTestPostgres();
   receiver = await startWebhookReceiver();
@@ -27,6 +29,8 @@ before(async () => {
     // A timeout well above the event loop's stalls on a loaded machine (a post that times out is retried, and the
     // receiver would count it twice), short enough that the receiver that never answers costs a few seconds.
     alerts: { evaluateEveryMs: 3_600_000, now: () => clock, retry: { timeoutMs: 1_500, backoffMs: [20, 40] } },
+    // Kept to explain a failed check (a rule not judged says why only in the log).
+    log: (level, message) => engineLog.push(`${level}: ${message}`),
   });
 });
 
@@ -226,6 +230,9 @@ test('oldest due job, no worker and stuck rules read the Stuck view; one episode
 });
 
 test('a rule removed while an evaluation is judging it opens no episode and posts nothing once it is back', async () => {
+  // An evaluation already under way (the engine's first, a second after it started, on a slow machine) would be the
+  // one the test's call joins, with reads from before: it ends first, with no rule yet.
+  await alerts.evaluate();
   await setRules({ rules: [{ id: 'race', kind: 'stuck', atLeast: 1 }], webhookUrl: receiver.url });
   await addJobs('al_race', 1);
   await db.pool.query(
@@ -237,6 +244,7 @@ test('a rule removed while an evaluation is judging it opens no episode and post
   // would keep it waiting.
   te.engine.parts.sessions.current()!.noteChange();
   const blocker = await db.pool.connect();
+  let committed = false;
   try {
     await blocker.query('begin');
     await blocker.query('lock table graphile_worker._private_jobs in access exclusive mode');
@@ -248,13 +256,19 @@ test('a rule removed while an evaluation is judging it opens no episode and post
       );
       return rows[0].n > 0;
     });
-    assert.equal(evaluated, false, 'the evaluation is still judging when the rule is removed');
+    assert.equal(
+      evaluated,
+      false,
+      `the evaluation is still judging when the rule is removed; engine log:\n${engineLog.slice(-10).join('\n')}`,
+    );
     // Meanwhile the operator removes the rule, and a later test's webhook would be the one set now.
     await setRules({ rules: [] });
     await blocker.query('commit');
+    committed = true;
     await evaluation;
   } finally {
-    blocker.release();
+    // A failed check must not hand the pool a connection still holding the table's lock (every later test would wait).
+    blocker.release(!committed);
   }
   assert.deepEqual(receiver.received, [], 'nothing posted for a rule that was gone when its finding came back');
   const { alerts: list, open } = await alerts.list();
