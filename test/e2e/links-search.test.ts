@@ -64,6 +64,9 @@ test('find any job: by id, by key, by payload text, and a completed one from the
       await page.locator('#job-search').press('Enter');
       await page.getByTestId('job-gone').waitFor();
       assert.equal(hash(page), `#/jobs/${completedId}`);
+      // A job that left says when it ended, not a run time to come.
+      assert.match(await page.getByTestId('job-ended').innerText(), /ago\)$/);
+      assert.equal(await page.getByTestId('job-next-run').count(), 0);
 
       // Payload text, with the text around it.
       await search(page, 'NEEDLE-in');

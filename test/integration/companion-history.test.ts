@@ -126,6 +126,9 @@ test('jobs retried in bulk from the console that then succeed are counted as suc
       ],
       `job ${id}`,
     );
+    // Its page says when it ended (its last attempt's end), not that time as when it was due or created.
+    assert.equal(detail.endedAt, detail.attemptsSeen.at(-1)!.at);
+    assert.notEqual(detail.createdAt, detail.endedAt);
   }
 });
 

@@ -77,6 +77,7 @@ export async function getJobDetail(src: DetailSources, session: Session, id: str
     worker: null,
     cancelledBy: null,
     cancelledAt: null,
+    endedAt: null,
     attemptsSeen,
     runningHere: !!host && r.locked_by === host.poolId && host.aborts.running().includes(r.id),
     holder: row.state === 'running' && row.lockedBy ? await holderOf(session, row.lockedBy, host?.poolId ?? null) : null,
@@ -98,7 +99,8 @@ async function holderOf(session: Session, lockedBy: string, hostPoolId: string |
  */
 function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: JobDetail['attemptsSeen']): JobDetail {
   if (!s) throw new OpError('not_found', `Job ${id} is not in the database, and Jobdeck has no record of it`);
-  const runAt = new Date(s.run_at ?? s.seen_at).toISOString();
+  const endedAt = new Date(s.cancelled_at ?? s.seen_at).toISOString();
+  const runAt = s.run_at === null ? endedAt : new Date(s.run_at).toISOString();
   const error = s.last_error?.slice(0, DETAIL_ERROR_CHARS) ?? null;
   return {
     id,
@@ -111,7 +113,8 @@ function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: J
     maxAttempts: s.max_attempts,
     errorHead: error?.slice(0, 300) ?? null,
     errorType: error ? classifyError(error) : null,
-    createdAt: new Date(s.created_at ?? s.seen_at).toISOString(),
+    createdAt: s.created_at === null ? null : new Date(s.created_at).toISOString(),
+    endedAt,
     lockedAt: null,
     lockedBy: null,
     key: null,

@@ -96,6 +96,8 @@ export function createJobs(ctx: JobsContext): JobsDomain {
       'jobs.get': async ({ id }) => {
         const session = sessions.require();
         const detail = await getJobDetail({ records: history.records, classify: history.classify, hosted: ctx.hosted }, session, id);
+        // A job that succeeded in the end needs no retry: its last error is an earlier attempt's.
+        if (detail.outcome === 'succeeded') return detail;
         return withVerdicts(verdicts, session.profile.id, [detail])[0];
       },
       'jobs.facets': async () => {

@@ -143,9 +143,16 @@ export interface JobWorker {
 }
 
 /** Everything about one job; `gone` when it is no longer in the database and comes from Jobdeck's snapshot. */
-export interface JobDetail extends Omit<JobRow, 'state'> {
+export interface JobDetail extends Omit<JobRow, 'state' | 'createdAt'> {
   /** Its state in graphile-worker's table; null once it has left (see `outcome` and `snapshotState`). */
   state: JobState | null;
+  /** When it was created; null for a job that left the database before Jobdeck saw it there. */
+  createdAt: string | null;
+  /**
+   * When a job that left the database ended: its last attempt's end as its worker reported it, its cancel, or the
+   * last time Jobdeck saw it. Null while it is in the database.
+   */
+  endedAt: string | null;
   /** Pretty-printed JSON (bounded). */
   payload: string | null;
   payloadTruncated: boolean;

@@ -105,6 +105,7 @@ export function JobDetailView({ id }: { id: string }) {
           <div className="panel-head">
             <h2>Last error</h2>
             <span className="panel-note">
+              {job.outcome === 'succeeded' && job.lastError !== null ? 'an earlier attempt’s: the job then succeeded · ' : ''}
               {job.lastError === null
                 ? 'none'
                 : job.errorLength > job.lastError.length

@@ -4,11 +4,14 @@ import { formatAge, formatAgo, formatDateTime, formatDuration, shortPoolId } fro
 import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
+const GONE_UNKNOWN = new Set(['Locked by', 'Priority', 'Flags', 'Updated']);
+
 /** The job's columns at a glance, times relative to the database's clock (no skew from the viewer's). */
 export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
   const runIn = Date.parse(job.runAt) - now;
   const lockedFor = job.lockedAt ? now - Date.parse(job.lockedAt) : null;
-  const facts: [string, ReactNode][] = [
+  const succeeded = job.outcome === 'succeeded';
+  const all: [string, ReactNode][] = [
     [
       'State',
       job.gone || job.state === null ? (
@@ -27,19 +30,30 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
         {job.attempts} of {job.maxAttempts}
       </span>,
     ],
-    [
-      'Run at',
-      <>
-        {formatDateTime(job.runAt)}{' '}
-        <span className="dim" data-testid="job-next-run">
-          {job.state === 'failed'
-            ? '(was due then; attempts used up: no further run)'
-            : runIn > 0
-              ? `(in ${formatAge(runIn)})`
-              : `(${formatAgo(-runIn)})`}
-        </span>
-      </>,
-    ],
+    job.gone
+      ? [
+          'Ended',
+          job.endedAt ? (
+            <span data-testid="job-ended">
+              {formatDateTime(job.endedAt)} <span className="dim">({formatAgo(now - Date.parse(job.endedAt))})</span>
+            </span>
+          ) : (
+            <span className="dim">not known</span>
+          ),
+        ]
+      : [
+          'Run at',
+          <>
+            {formatDateTime(job.runAt)}{' '}
+            <span className="dim" data-testid="job-next-run">
+              {job.state === 'failed'
+                ? '(was due then; attempts used up: no further run)'
+                : runIn > 0
+                  ? `(in ${formatAge(runIn)})`
+                  : `(${formatAgo(-runIn)})`}
+            </span>
+          </>,
+        ],
     [
       'Locked by',
       job.lockedBy ? (
@@ -74,7 +88,17 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
         <span className="dim">none</span>
       ),
     ],
-    ['Error type', job.errorType ? <ErrorTypeChip type={job.errorType} /> : <span className="dim">no error</span>],
+    [
+      'Error type',
+      job.errorType ? (
+        <>
+          <ErrorTypeChip type={job.errorType} />
+          {succeeded && <span className="dim"> an earlier attempt&apos;s</span>}
+        </>
+      ) : (
+        <span className="dim">no error</span>
+      ),
+    ],
     [
       'Retry verdict',
       job.verdict ? (
@@ -82,12 +106,17 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
           <VerdictBadge verdict={job.verdict.verdict} reason={job.verdict.reason} /> <span className="dim">{job.verdict.reason}</span>
         </span>
       ) : (
-        <span className="dim">no error</span>
+        <span className="dim">{succeeded ? 'none needed: it succeeded' : 'no error'}</span>
       ),
     ],
-    ['Created', formatDateTime(job.createdAt)],
+    [
+      'Created',
+      job.createdAt ? formatDateTime(job.createdAt) : <span className="dim">not known (it ended before Jobdeck saw it queued)</span>,
+    ],
     ['Updated', job.updatedAt ? formatDateTime(job.updatedAt) : <span className="dim">—</span>],
   ];
+  // Of a job that left the database only what Jobdeck kept is known: no lock, priority, flags or update to show.
+  const facts = job.gone ? all.filter(([label]) => !GONE_UNKNOWN.has(label) && !(label === 'Job key' && !job.key)) : all;
   if (job.worker)
     facts.push([
       'Last run by',
