@@ -67,7 +67,7 @@ test('the overview numbers and trouble items open the right filtered lists', { s
     await page.getByTestId('count-failed-link').click();
     await page.waitForURL(/#\/jobs\?state=failed/);
     await rowsShown(1);
-    assert.match(await page.locator('[data-testid^="job-row-"]').innerText(), /no further run/);
+    assert.match(await page.locator('[data-testid^="job-row-"]').innerText(), /none left/);
     await wc.screenshot('overview-link-failed-list');
     await visit(wc, '#/jobs?task=ot_fresh');
     await rowsShown(1);

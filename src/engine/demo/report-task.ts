@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
-import { cancelledError, chatJson, type LlmConfig } from './llm-client.ts';
+import { cancelledError, chatJson, LlmError, type ChatJsonRequest, type LlmConfig } from './llm-client.ts';
 
 /** The demo worker process's own task: a long job (tens of seconds), the kind an operator may want to cancel. */
 export const DRAFT_REPORT_TASK = 'draft_report';
@@ -28,6 +28,29 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * Like the OpenAI and Anthropic SDKs (two retries by default), a call that hit a rate limit, a 5xx, a timeout or
+ * the network is tried again within the attempt: eight calls a job at the demo's failure rates would otherwise fail
+ * most attempts and leave half the reports failed for good. An answer that does not parse is not retried here: the
+ * job's own retry is what the console shows for it.
+ */
+const CALL_RETRIES = 2;
+const transient = (error: unknown) =>
+  error instanceof LlmError &&
+  (error.kind === 'timeout' || error.kind === 'network' || (error.kind === 'api' && (error.status === 429 || (error.status ?? 0) >= 500)));
+
+async function callWithRetries(llm: () => LlmConfig, request: ChatJsonRequest, signal: AbortSignal): Promise<void> {
+  for (let retry = 0; ; retry++) {
+    try {
+      await chatJson(llm(), request, { signal });
+      return;
+    } catch (error) {
+      if (retry >= CALL_RETRIES || signal.aborted || !transient(error)) throw error;
+      await pause(250 * 2 ** retry, signal);
+    }
+  }
+}
+
+/**
  * `draft_report` `{ title?, sections? }`: drafts a report section by section, one model call each, honouring
  * `helpers.abortSignal` between and during calls (with the companion, that signal is this job's own).
  */
@@ -38,14 +61,14 @@ export function makeDraftReportTask(getLlm: () => LlmConfig): Task {
     const { title, sections } = parsed.data;
     for (let i = 1; i <= sections; i++) {
       await pause(1_500 + Math.random() * 1_500, helpers.abortSignal);
-      await chatJson(
-        getLlm(),
+      await callWithRetries(
+        getLlm,
         {
           system: 'You draft one section of an internal report. "heading": a short heading. "body": two or three sentences.',
           user: `${title}: section ${i} of ${sections}`,
           requiredFields: ['heading', 'body'],
         },
-        { signal: helpers.abortSignal },
+        helpers.abortSignal,
       );
     }
     helpers.logger.info(`${DRAFT_REPORT_TASK}: drafted ${sections} section(s) of "${title}"`);

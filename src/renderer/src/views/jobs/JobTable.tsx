@@ -103,7 +103,10 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                 <span className={r.attempts >= r.maxAttempts ? 'num hot' : 'num'}>
                   {r.attempts}/{r.maxAttempts}
                 </span>
-                <span className="dim ellipsis" title={r.runAt}>
+                <span
+                  className="dim ellipsis"
+                  title={r.state === 'failed' ? `attempts used up: no further run (was due ${r.runAt})` : r.runAt}
+                >
                   {r.runAt.startsWith(PARKED_YEAR) ? <span className="badge badge-paused">paused</span> : nextRun(r, now)}
                 </span>
                 <span className="error-cell" title={r.errorHead ?? ''}>

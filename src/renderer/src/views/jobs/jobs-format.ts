@@ -21,7 +21,8 @@ export function pastTime(iso: string, now: number): string {
  * not a future run), a running one runs now, a due one waits for a worker.
  */
 export function nextRun(job: { state: JobState; runAt: string }, now: number): string {
-  if (job.state === 'failed') return 'no further run';
+  // Short enough for the list's Run at column (at 1440 px "no further run" was cut); the row's title says it whole.
+  if (job.state === 'failed') return 'none left';
   if (job.state === 'running') return 'running';
   const delta = Date.parse(job.runAt) - now;
   // Short enough for the list's narrowest column ("due, waiting 36 s" ran into the error beside it).
