@@ -81,6 +81,8 @@ test(
       assert.match(models, /claude-3-5-haiku/);
       const failures = await page.getByTestId('usage-failure-table').innerText();
       assert.match(failures, /\$/, 'failed attempts burned money');
+      assert.match(failures, /Invalid JSON/);
+      assert.doesNotMatch(failures, /\b[a-z]+_[a-z_]+\b/, 'error types by their labels, not their ids');
       assert.match(await page.getByTestId('usage-cost').innerText(), /\$[\d.]+ \+ 3 unpriced/);
       assert.match(await page.getByTestId('usage-prices').innerText(), /default, check/);
 

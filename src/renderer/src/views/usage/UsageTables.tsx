@@ -1,6 +1,7 @@
 import type { FailureCost, ModelUsage, TaskUsage } from '../../../../shared/model/usage.ts';
 import { href } from '../../router.ts';
 import { formatCount } from '../../format.ts';
+import { errorTypeInfo } from '../jobs/jobs-format.ts';
 import { costWithGap, formatMs, formatTokens, formatUsd } from './usage-format.ts';
 
 /** Per task: tokens, cost, cost per successful output; the task links to its jobs. */
@@ -116,8 +117,8 @@ export function FailureCostTable({ failures }: { failures: FailureCost[] }) {
           {failures.map((f) => (
             <tr key={f.errorType}>
               <td className="name-col">
-                <a href={href('jobs', { errorType: f.errorType })} title="Open the jobs failing with this type">
-                  {f.errorType}
+                <a href={href('jobs', { errorType: f.errorType })} title={`Open the jobs failing with this type (${f.errorType})`}>
+                  {errorTypeInfo(f.errorType).label}
                 </a>
               </td>
               <td className="num">{formatCount(f.attempts)}</td>

@@ -1,6 +1,7 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { USAGE_WINDOWS, type UsageWindow } from '../../../../shared/model/usage.ts';
 import { errorMessage } from '../../api/client.ts';
+import { formatDateTime } from '../../format.ts';
 import { useOp } from '../../data/use-op.ts';
 import { UsageCards } from './UsageCards.tsx';
 import { CostChart } from './CostChart.tsx';
@@ -31,7 +32,7 @@ export function UsageView({ route }: ViewProps) {
     <div className="failures usage" data-testid="usage-view" data-loaded={summary ? 'true' : 'false'}>
       <div className="view-head">
         <h1>Usage</h1>
-        {summary && <span className="dim">since {new Date(summary.from).toLocaleString()} · rolled up per hour</span>}
+        {summary && <span className="dim">since {formatDateTime(summary.from)} · rolled up per hour</span>}
         <div className="failures-controls">
           <button
             className="btn btn-ghost"
