@@ -21,7 +21,10 @@ function tokenFromHash(): string | null {
 
 const unauthorized: OpResult<never> = {
   ok: false,
-  error: { code: 'unauthorized', message: 'No access token: open the URL that `npm run serve` printed' },
+  error: {
+    code: 'unauthorized',
+    message: 'No access token: open the URL Jobdeck printed when it started (`npm start` or `npm run serve`)',
+  },
 };
 
 export function httpTransport(): Transport {

@@ -5,7 +5,8 @@ export function FatalView({ message }: { message: string }) {
       <h1>The console cannot reach Jobdeck</h1>
       <p className="banner-error-text">{message}</p>
       <p className="dim">
-        In web mode, open the exact URL that <span className="mono">npm run serve</span> printed: it carries the access token.
+        In web mode, open the exact URL Jobdeck printed when it started (<span className="mono">npm start</span> or{' '}
+        <span className="mono">npm run serve</span>): it carries the access token.
       </p>
     </div>
   );
