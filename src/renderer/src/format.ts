@@ -14,8 +14,15 @@ export function formatCompact(n: number): string {
 }
 
 /** `0.06` -> `6%`. */
+/**
+ * A share as a whole percentage; never "100%" or "0%" for what is not all or none (232 of 233 jobs ended well is
+ * 99.6%, not 100%): near either end, one decimal, and beyond it "<0.1%" or ">99.9%".
+ */
 export function formatPercent(p: number): string {
-  return `${Math.round(p * 100)}%`;
+  const whole = Math.round(p * 100);
+  if (whole === 100 && p < 1) return p >= 0.999 ? '>99.9%' : `${(Math.floor(p * 1000) / 10).toFixed(1)}%`;
+  if (whole === 0 && p > 0) return p < 0.001 ? '<0.1%' : `${(Math.ceil(p * 1000) / 10).toFixed(1)}%`;
+  return `${whole}%`;
 }
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });

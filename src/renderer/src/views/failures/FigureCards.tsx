@@ -19,11 +19,12 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       label: 'Jobs that ended well, last 24 h',
       value: !ended || ended.successRate === null ? '—' : formatPercent(ended.successRate),
       note: ended
-        ? `${formatCount(ended.succeeded)} succeeded · ${formatCount(ended.failed)} failed for good or cancelled`
+        ? `${formatCount(ended.succeeded)} succeeded · ${formatCount(ended.failed)} failed for good`
         : 'final outcomes: succeeded, or failed with no attempt left',
       alarm: !!ended && ended.successRate !== null && ended.successRate < 0.9,
     },
-    {
+    // Over the 24-hour window the same figure as the card before: shown once.
+    summary.window !== '24h' && {
       key: 'rate',
       label: 'Jobs that ended well, this window',
       value: !summary.ended || summary.ended.successRate === null ? '—' : formatPercent(summary.ended.successRate),
@@ -55,7 +56,7 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
         : 'timed for this console’s runner and workers with the companion',
       alarm: false,
     },
-  ];
+  ].filter((c) => c !== false);
   return (
     <div className="fail-cards" data-testid="failure-figures">
       {cards.map((c) => (
