@@ -287,9 +287,10 @@ export class JobRun {
     }
     if (this.cancelled) {
       this.outcome = 'cancelled';
+      // What the job page shows as the reason: who asked, and how to find the request (jobdeck.cancel_requests).
       this.error = this.cancelRequestIds?.length
-        ? `cancelled (request ${this.cancelRequestIds.join(', ')})`
-        : 'cancelled (in this process)';
+        ? `Cancelled from Jobdeck (request ${this.cancelRequestIds.join(', ')} in jobdeck.cancel_requests)`
+        : "Cancelled in its own process (through the job's abort signal)";
     } else if (error) {
       this.outcome = 'failure';
       this.error = errorText(error);

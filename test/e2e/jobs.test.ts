@@ -70,6 +70,7 @@ test('filter to failed jobs, open one, retry it, and see it leave the failed lis
     assert.equal(await page.getByTestId('job-last-error').innerText(), QUOTA);
     assert.equal(await page.locator('[data-testid="job-payload"] b').count(), 0, 'nothing in the payload is rendered as HTML');
     await web.screenshot('job-detail');
+    assert.equal(await page.getByTestId('job-action-fail').isDisabled(), true, 'a permanently failed job cannot be marked so again');
 
     await page.getByTestId('job-action-retry').click();
     await page.getByTestId('action-count').getByText('1 job will be touched').waitFor();

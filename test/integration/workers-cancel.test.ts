@@ -100,7 +100,7 @@ test('a running job in a worker process with the companion is cancelled from the
     gone.attemptsSeen.map((a) => [a.attempt, a.outcome, a.source, a.poolId]),
     [[1, 'cancelled', 'companion', child.poolId]],
   );
-  assert.ok(gone.attemptsSeen[0].error, 'the cancelled attempt keeps its reason');
+  assert.match(gone.attemptsSeen[0].error ?? '', /^Cancelled from Jobdeck \(request \d+ in jobdeck\.cancel_requests\)$/, 'its reason');
   // A cancel is not a failed attempt: the Failures view, its rates and the jobs that ended failed leave it out.
   const summary = await t.te.call('history.summary', { window: '1h', task: 'cd_wait_abort' });
   assert.deepEqual([summary.failures, summary.byType, summary.ended?.failed], [0, [], 0]);

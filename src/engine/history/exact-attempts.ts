@@ -196,7 +196,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   /**
    * What a batch's new attempts add besides their own rows, in a few statements: the jobs that ended by a success
    * are marked for the watcher (an end it already counted is claimed, not counted twice), successes are counted per
-   * task and minute, every attempt's duration is kept.
+   * task and minute, every duration of a run that ended on its own is kept.
    */
   const finishBatch = (connectionId: string, recorded: RecordedAttempt[]): void => {
     const successes = recorded.filter((r) => r.attempt.outcome === 'success');
@@ -216,9 +216,13 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
       }
       for (const g of perMinute.values()) attempts.recordSuccess(connectionId, g.task, g.minute * 60_000, g.n);
     }
+    // Processing times are of runs that ended on their own: a cancelled run was cut short (and is not an attempt
+    // in the Failures view's counts either).
     attempts.recordDurations(
       connectionId,
-      recorded.map(({ attempt: a }) => ({ task: a.task, at: a.finishedAt, durationMs: a.durationMs, ok: a.outcome === 'success' })),
+      recorded
+        .filter(({ attempt: a }) => a.outcome !== 'cancelled')
+        .map(({ attempt: a }) => ({ task: a.task, at: a.finishedAt, durationMs: a.durationMs, ok: a.outcome === 'success' })),
     );
   };
 

@@ -28,7 +28,7 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
       key: 'rate',
       label: 'Jobs that ended well, this window',
       value: !summary.ended || summary.ended.successRate === null ? '—' : formatPercent(summary.ended.successRate),
-      note: summary.ended ? `${formatCount(summary.ended.succeeded + summary.ended.failed)} jobs ended` : undefined,
+      note: summary.ended ? `${countOf(summary.ended.succeeded + summary.ended.failed, 'job')} ended` : undefined,
       alarm: false,
     },
     {
@@ -42,7 +42,8 @@ export function FigureCards({ summary }: { summary: HistorySummary }) {
     {
       // Attempts, failed ones included: "Throughput" with only the successes beside it read as jobs done a minute.
       key: 'throughput',
-      label: 'Attempts per minute',
+      // Under one a minute, the rate per hour, and the label says so.
+      label: perMinute >= 1 ? 'Attempts per minute' : 'Attempts per hour',
       value: perMinute >= 1 ? `${perMinute.toFixed(1)}/min` : `${(perMinute * 60).toFixed(1)}/h`,
       note: `${formatCount(summary.successes)} succeeded, ${formatCount(summary.failures)} failed`,
       alarm: false,

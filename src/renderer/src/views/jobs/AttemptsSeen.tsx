@@ -18,7 +18,7 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
     );
   }
   return (
-    <table className="attempts-table" data-testid="attempts-seen">
+    <table className="job-attempts" data-testid="attempts-seen">
       <thead>
         <tr>
           <th>#</th>
@@ -34,9 +34,9 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
         {attempts.map((a, i) => (
           <tr key={`${a.attempt}-${a.at}-${i}`} data-outcome={a.outcome}>
             <td className="num">{a.attempt ?? '—'}</td>
-            <td>{formatDateTime(a.at)}</td>
+            <td className="nowrap">{formatDateTime(a.at)}</td>
             <td>{a.outcome}</td>
-            <td className="num">{a.durationMs === null ? '—' : formatDuration(a.durationMs)}</td>
+            <td className="num nowrap">{a.durationMs === null ? '—' : formatDuration(a.durationMs)}</td>
             <td className="mono" title={[a.poolId, a.host, SOURCES[a.source]].filter(Boolean).join(' · ')}>
               {a.poolId ? shortPoolId(a.poolId) : 'watcher'}
               {a.host ? <span className="dim"> {a.host}</span> : null}
@@ -44,7 +44,7 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
             <td>
               <AttemptUsageCell usage={a.usage} />
             </td>
-            <td className="mono attempt-error">
+            <td className="mono attempt-error" title={a.outcome === 'cancelled' ? 'Why it was cancelled' : undefined}>
               {a.error ?? ''}
               <RawOutput text={a.rawOutput} />
             </td>

@@ -23,7 +23,11 @@ function notApplicable(job: JobDetail): Partial<Record<JobAction, string | null>
     cancel: unreachable
       ? 'Running in another process without the Jobdeck companion: a running job cannot be stopped there; cancel it once it ends'
       : null,
-    fail: job.lockedBy ? 'A worker holds this job: mark it failed after it ends' : null,
+    fail: job.lockedBy
+      ? 'A worker holds this job: mark it failed after it ends'
+      : job.state === 'failed'
+        ? 'Already permanently failed: no attempt is left'
+        : null,
     priority: job.lockedBy ? 'A worker holds this job' : null,
     unlock: !job.lockedBy ? 'Not locked' : job.runningHere ? "This console's runner holds it: cancel it instead" : null,
   };
