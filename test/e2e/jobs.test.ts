@@ -255,3 +255,37 @@ test('queue jobs from the console: a bad payload is refused in the form, a batch
     assert.equal(await count(), before + 4);
   }),
 );
+
+test('a job cancelled from its page keeps its payload there, and is queued again from it', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    const [id] = (
+      await db.pool.query<{ id: string }>(
+        `select id::text from graphile_worker.add_job('summarize', '{"documentId": 4242, "model": "gpt-4o-mini"}'::json, queue_name => 'summaries')`,
+      )
+    ).rows.map((r) => r.id);
+    await web.open(`#/jobs/${id}`);
+    await page.getByTestId('job-action-cancel').click();
+    await page.getByTestId('action-confirm').click();
+    await page.getByTestId('action-report').waitFor();
+    await page.getByTestId('action-close').click();
+    await page.getByTestId('job-gone').waitFor();
+    assert.match(await page.getByTestId('job-payload').innerText(), /"documentId": 4242/);
+    await page.getByTestId('job-ended').waitFor();
+    await web.screenshot('job-cancelled-payload');
+
+    await page.getByTestId('job-queue-again').click();
+    assert.equal(await page.getByTestId('queue-task').inputValue(), 'summarize');
+    assert.equal(await page.getByTestId('queue-queue').inputValue(), 'summaries');
+    await page.getByTestId('queue-submit').click();
+    await page.waitForURL((url) => /#\/jobs\/\d+$/.test(url.hash) && !url.hash.endsWith(`/${id}`));
+    const again = new URL(page.url()).hash.split('/').pop()!;
+    const { rows } = await db.pool.query<{ task_identifier: string; queue_name: string; payload: unknown }>(
+      `select j.task_identifier, j.queue_name, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p using (id) where j.id = $1`,
+      [again],
+    );
+    assert.deepEqual(rows, [
+      { task_identifier: 'summarize', queue_name: 'summaries', payload: { documentId: 4242, model: 'gpt-4o-mini' } },
+    ]);
+  }),
+);

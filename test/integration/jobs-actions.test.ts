@@ -101,6 +101,19 @@ test('cancel removes an idle job and keeps it as cancelled; a job running in a p
     detail.cancelledAt && Date.parse(detail.cancelledAt) >= asked && Date.parse(detail.cancelledAt) <= answered,
     'cancelled at the time of the call',
   );
+  // What it was asked to do stays readable (and can be queued again), though graphile-worker deleted it.
+  assert.deepEqual([JSON.parse(detail.payload ?? 'null'), detail.payloadTruncated], [{ eventId: 7 }, false]);
+  assert.equal(detail.endedAt, detail.cancelledAt);
+});
+
+test('a cancelled job keeps the beginning of a payload too large to keep whole, marked so', async () => {
+  const [big] = await addJobs(t.db.pool, 'gamma', 1, { payload: { text: 'x'.repeat(40_000) } });
+  const report = await t.te.call('jobs.cancel', { target: { ids: [big] } });
+  assert.equal(report.affected, 1);
+  const detail = await t.te.call('jobs.get', { id: big });
+  assert.equal(detail.payloadTruncated, true);
+  assert.equal(detail.payload?.length, 16_384);
+  assert.ok(detail.payload?.startsWith('{"text": "xxx') || detail.payload?.startsWith('{"text":"xxx'), detail.payload?.slice(0, 20));
 });
 
 test('unlock releases jobs of a pool that is gone, never a job that is not locked', async () => {

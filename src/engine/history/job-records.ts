@@ -26,6 +26,9 @@ export interface JobSnapshotRow {
   seen_at: number;
   cancelled_by: string | null;
   cancelled_at: number | null;
+  /** The payload as JSON text (cut at KEPT_PAYLOAD_CHARS) of a job the operator cancelled; null: not kept. */
+  payload: string | null;
+  payload_length: number | null;
   /** How it ended, by the account of the worker that ran its last attempt (null: not known). */
   outcome: JobOutcome | null;
   duration_ms: number | null;
@@ -116,6 +119,8 @@ export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: numbe
       seen_at: a.finished_at,
       cancelled_by: null,
       cancelled_at: null,
+      payload: null,
+      payload_length: null,
       outcome,
       duration_ms: a.duration_ms,
       worker: { poolId: a.pool_id, host: a.host, source: a.source },
@@ -189,6 +194,8 @@ export function jobRecords(db: Db, priceUsage?: (usage: ReportedUsage, at: numbe
         seen_at: failed.at,
         cancelled_by: null,
         cancelled_at: null,
+        payload: null,
+        payload_length: null,
         outcome: null,
         duration_ms: null,
         worker: null,
@@ -218,20 +225,20 @@ function usageOf(r: UsageColumns, at: number, priceUsage?: (usage: ReportedUsage
 
 /**
  * Keeps a cancelled job in Jobdeck's history: graphile-worker deletes it, so its last state goes into
- * `job_snapshots` as 'cancelled', with who cancelled it and when.
+ * `job_snapshots` as 'cancelled', with who cancelled it and when, and its payload (bounded).
  */
 function recordCancelled(db: Db, connectionId: string, jobs: RemovedJob[], actor: string, at = Date.now()): void {
   if (jobs.length === 0) return;
   const upsert = db.prepare(
     `insert into job_snapshots (connection_id, job_id, task, queue, state, attempts, max_attempts, last_error, run_at,
-                                locked_by, created_at, seen_at, cancelled_by, cancelled_at)
+                                locked_by, created_at, seen_at, cancelled_by, cancelled_at, payload, payload_length)
      values (@connectionId, @jobId, @task, @queue, 'cancelled', @attempts, @maxAttempts, @lastError, @runAt,
-             null, @createdAt, @at, @actor, @at)
+             null, @createdAt, @at, @actor, @at, @payload, @payloadLength)
      on conflict (connection_id, job_id) do update set
        task = excluded.task, queue = excluded.queue, state = 'cancelled', attempts = excluded.attempts,
        max_attempts = excluded.max_attempts, last_error = excluded.last_error, run_at = excluded.run_at,
        locked_by = null, seen_at = excluded.seen_at, cancelled_by = excluded.cancelled_by,
-       cancelled_at = excluded.cancelled_at`,
+       cancelled_at = excluded.cancelled_at, payload = excluded.payload, payload_length = excluded.payload_length`,
   );
   db.transaction(() => {
     for (const job of jobs) {
@@ -247,6 +254,8 @@ function recordCancelled(db: Db, connectionId: string, jobs: RemovedJob[], actor
         createdAt: job.createdAt.getTime(),
         at,
         actor,
+        payload: job.payload,
+        payloadLength: job.payloadLength,
       });
     }
   })();

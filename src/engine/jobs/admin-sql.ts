@@ -13,7 +13,13 @@ export interface RemovedJob {
   lastError: string | null;
   runAt: Date;
   createdAt: Date;
+  /** Its payload as JSON text, cut at KEPT_PAYLOAD_CHARS; `payloadLength` is the whole length. */
+  payload: string | null;
+  payloadLength: number | null;
 }
+
+/** How much of a removed job's payload Jobdeck keeps: enough to read it, or to queue it again, in most cases. */
+export const KEPT_PAYLOAD_CHARS = 16_384;
 
 /**
  * graphile-worker's admin functions, called as the SQL functions themselves (never WorkerUtils, which cannot
@@ -75,7 +81,13 @@ export interface RemovedJobRow {
   last_error: string | null;
   run_at: Date;
   created_at: Date;
+  payload: string | null;
+  payload_length: number | null;
 }
+
+/** The columns of a RemovedJobRow's payload, read from the jobs table aliased `alias`. */
+export const keptPayloadColumns = (alias: string) =>
+  `left(${alias}.payload::text, ${KEPT_PAYLOAD_CHARS}) as payload, length(${alias}.payload::text) as payload_length`;
 
 export const toRemovedJob = (r: RemovedJobRow): RemovedJob => ({
   id: r.id,
@@ -86,6 +98,8 @@ export const toRemovedJob = (r: RemovedJobRow): RemovedJob => ({
   lastError: r.last_error,
   runAt: r.run_at,
   createdAt: r.created_at,
+  payload: r.payload,
+  payloadLength: r.payload_length,
 });
 
 /** Deletes (completes) the jobs that are not locked and returns what they were. */
@@ -93,7 +107,7 @@ export async function completeJobs(db: Queryable, ids: string[]): Promise<Remove
   const { rows } = await db.query<RemovedJobRow>(
     `with done as (select * from graphile_worker.complete_jobs($1::bigint[]))
      select d.id::text as id, t.identifier as task, q.queue_name as queue, d.attempts, d.max_attempts,
-            left(d.last_error, 16384) as last_error, d.run_at, d.created_at
+            left(d.last_error, 16384) as last_error, d.run_at, d.created_at, ${keptPayloadColumns('d')}
      from done d
      join graphile_worker._private_tasks t on t.id = d.task_id
      left join graphile_worker._private_job_queues q on q.id = d.job_queue_id`,

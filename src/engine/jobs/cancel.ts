@@ -1,7 +1,7 @@
 import type { Session } from '../session.ts';
 import type { RunnerHost, RunnerJobEvent } from '../runner/host.ts';
 import { OpError } from '../../shared/contract/index.ts';
-import { completeJobs, toRemovedJob, type Queryable, type RemovedJobRow } from './admin-sql.ts';
+import { completeJobs, keptPayloadColumns, toRemovedJob, type Queryable, type RemovedJobRow } from './admin-sql.ts';
 import type { ActionDeps } from './apply-action.ts';
 import { cancelInWorkers, type WorkerJob } from './cancel-in-workers.ts';
 import { companionAccess, grantAdvice, reportingHolders, type CompanionAccess } from './companion-access.ts';
@@ -20,7 +20,7 @@ interface Row extends RemovedJobRow {
 async function readRows(db: Queryable, ids: string[]): Promise<Map<string, Row>> {
   const { rows } = await db.query<Row>(
     `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.attempts, j.max_attempts,
-            left(j.last_error, 16384) as last_error, j.run_at, j.created_at, j.locked_by,
+            left(j.last_error, 16384) as last_error, j.run_at, j.created_at, ${keptPayloadColumns('j')}, j.locked_by,
             (j.locked_at is not null and j.locked_at >= now() - interval '4 hours') as locked
      from graphile_worker._private_jobs j
      join graphile_worker._private_tasks t on t.id = j.task_id

@@ -92,6 +92,14 @@ async function holderOf(session: Session, lockedBy: string, hostPoolId: string |
   return (await reportingHolders(session.pool, [lockedBy])).size ? 'companion' : 'watched';
 }
 
+function keptPayload(s: JobSnapshotRow): Pick<JobDetail, 'payload' | 'payloadTruncated'> {
+  if (s.payload === null) return { payload: null, payloadTruncated: false };
+  const whole = s.payload_length === null || s.payload_length <= s.payload.length;
+  return whole
+    ? { payload: prettyPayload(s.payload, s.payload.length).text, payloadTruncated: false }
+    : { payload: s.payload, payloadTruncated: true };
+}
+
 /**
  * A job that has left the database (completed, cancelled, removed): how it ended by the account of the worker that
  * ran it (the hosted runner, the companion), Jobdeck's snapshot of a cancel, or what its failed attempts tell.
@@ -118,8 +126,8 @@ function fromSnapshot(s: JobSnapshotRow | undefined, id: string, attemptsSeen: J
     lockedAt: null,
     lockedBy: null,
     key: null,
-    payload: null,
-    payloadTruncated: false,
+    // Kept for a job the operator cancelled (pretty-printed when whole), not for one that ran to its end.
+    ...keptPayload(s),
     lastError: error,
     errorLength: s.last_error?.length ?? 0,
     flags: [],

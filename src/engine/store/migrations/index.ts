@@ -14,6 +14,7 @@ import { finalOutcomes } from './013-final-outcomes.ts';
 import { rollupsPerTransaction } from './014-rollups-per-transaction.ts';
 import { deferredIndexes } from './015-deferred-indexes.ts';
 import { cancelsAreNotFailures } from './016-cancels-are-not-failures.ts';
+import { cancelledPayloads } from './017-cancelled-payloads.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -39,4 +40,5 @@ export const MIGRATIONS: Migration[] = [
   rollupsPerTransaction,
   deferredIndexes,
   cancelsAreNotFailures,
+  cancelledPayloads,
 ];

@@ -8,6 +8,7 @@ import { ActionButtons } from './ActionButtons.tsx';
 import { ActionDialog } from './ActionDialog.tsx';
 import { AttemptsSeen } from './AttemptsSeen.tsx';
 import { JobFacts } from './JobFacts.tsx';
+import { QueueJobsDialog } from './QueueJobsDialog.tsx';
 import type { ActionRequest } from './job-actions.ts';
 
 /** Why an action does not apply to this job now, or null when it does. */
@@ -40,6 +41,7 @@ export function JobDetailView({ id }: { id: string }) {
   const job = query.data ?? null;
   const error = query.error ? errorMessage(query.error) : null;
   const [request, setRequest] = useState<ActionRequest | null>(null);
+  const [queueAgain, setQueueAgain] = useState(false);
 
   if (error) {
     return (
@@ -124,10 +126,17 @@ export function JobDetailView({ id }: { id: string }) {
         <section className="panel">
           <div className="panel-head">
             <h2>Payload</h2>
-            {job.payloadTruncated && <span className="panel-note warn-text">too large to show in full: the first 256 KiB</span>}
+            {job.gone && job.payload !== null && !job.payloadTruncated && (
+              <button className="btn btn-small" data-testid="job-queue-again" onClick={() => setQueueAgain(true)}>
+                Queue again…
+              </button>
+            )}
+            {job.payloadTruncated && (
+              <span className="panel-note warn-text">too large to show in full: the first {job.gone ? '16' : '256'} KiB</span>
+            )}
           </div>
           <pre className="code-block" data-testid="job-payload">
-            {job.payload ?? 'Not kept in the snapshot.'}
+            {job.payload ?? 'Not kept: Jobdeck keeps the payload of the jobs cancelled from it, not of those that ran to their end.'}
           </pre>
         </section>
       </div>
@@ -141,6 +150,13 @@ export function JobDetailView({ id }: { id: string }) {
         <AttemptsSeen attempts={job.attemptsSeen} />
       </section>
       {request && <ActionDialog request={request} onClose={() => setRequest(null)} />}
+      {queueAgain && job.payload !== null && (
+        <QueueJobsDialog
+          open
+          onClose={() => setQueueAgain(false)}
+          initial={{ task: job.task, queue: job.queue ?? '', payload: job.payload }}
+        />
+      )}
     </div>
   );
 }

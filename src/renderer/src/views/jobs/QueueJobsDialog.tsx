@@ -11,9 +11,10 @@ import { EMPTY_QUEUE_FORM, queueRequest, splitKeys, type QueueForm } from './que
  * payload template (one add_jobs call; a key already queued is left alone). The engine validates; its message
  * shows here and nothing is queued.
  */
-export function QueueJobsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onClose: () => void; initial?: Partial<QueueForm> }) {
   const ref = useModalDialog(open);
-  const [form, setForm] = useState<QueueForm>(EMPTY_QUEUE_FORM);
+  // `initial`: a job to queue again (its task, queue and payload), as its page offers for a job cancelled earlier.
+  const [form, setForm] = useState<QueueForm>({ ...EMPTY_QUEUE_FORM, ...initial });
   const [error, setError] = useState<string | null>(null);
   // An edit clears the last complaint: it was about what the form held then.
   const set = (patch: Partial<QueueForm>) => {
