@@ -66,11 +66,12 @@ export function ActionReportView({ report }: { report: BulkActionReport }) {
         </div>
         <div className="dim report-time">
           {JOB_ACTION_LABELS[report.action]} · {formatDuration(report.durationMs)}
+          {/* The separator stays with its link: a wrap never leaves it dangling at the end of a line. */}
           {report.auditId > 0 && (
-            <>
+            <span className="report-audit">
               {' · '}
               <a href={href('audit')}>audit #{report.auditId}</a>
-            </>
+            </span>
           )}
         </div>
       </div>
