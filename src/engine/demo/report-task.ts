@@ -28,15 +28,16 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Like the OpenAI and Anthropic SDKs (two retries by default), a call that hit a rate limit, a 5xx, a timeout or
- * the network is tried again within the attempt: eight calls a job at the demo's failure rates would otherwise fail
- * most attempts and leave half the reports failed for good. An answer that does not parse is not retried here: the
- * job's own retry is what the console shows for it.
+ * Eight calls a job at the demo's failure rates would fail most attempts and leave half the reports failed for
+ * good, so each call retries as real clients do: a rate limit, a 5xx, a timeout or the network twice (the OpenAI
+ * and Anthropic SDKs' default), an answer that does not parse once, asking again (as instructor and pydantic-ai
+ * re-ask on a validation error). What still fails is the job's own retry, which the console shows.
  */
-const CALL_RETRIES = 2;
-const transient = (error: unknown) =>
-  error instanceof LlmError &&
-  (error.kind === 'timeout' || error.kind === 'network' || (error.kind === 'api' && (error.status === 429 || (error.status ?? 0) >= 500)));
+const RETRIES: Partial<Record<LlmError['kind'], number>> = { api: 2, timeout: 2, network: 2, invalid_json: 1, missing_fields: 1 };
+const retriesFor = (error: unknown): number =>
+  !(error instanceof LlmError) || (error.kind === 'api' && error.status !== 429 && (error.status ?? 0) < 500)
+    ? 0
+    : (RETRIES[error.kind] ?? 0);
 
 async function callWithRetries(llm: () => LlmConfig, request: ChatJsonRequest, signal: AbortSignal): Promise<void> {
   for (let retry = 0; ; retry++) {
@@ -44,7 +45,7 @@ async function callWithRetries(llm: () => LlmConfig, request: ChatJsonRequest, s
       await chatJson(llm(), request, { signal });
       return;
     } catch (error) {
-      if (retry >= CALL_RETRIES || signal.aborted || !transient(error)) throw error;
+      if (signal.aborted || retry >= retriesFor(error)) throw error;
       await pause(250 * 2 ** retry, signal);
     }
   }

@@ -57,7 +57,10 @@ export function RunnerControls() {
         pool {shortPoolId(runner.poolId)}
       </span>
       <label className="runner-concurrency" title="Jobs run at once (1–64); changing it restarts a running runner gracefully">
-        <span>Concurrency</span>
+        <span className="runner-concurrency-full">Concurrency</span>
+        <span className="runner-concurrency-short" aria-hidden="true">
+          Conc.
+        </span>
         <input
           type="number"
           min={1}
