@@ -31,7 +31,8 @@ function Trend({ k, values, current, spanMs }: { k: CardKey; values: number[]; c
   if (values.length < 2 || current === null) return <span className="card-trend dim">no trend yet</span>;
   const delta = current - values[0];
   const span = formatAge(spanMs);
-  if (delta === 0) return <span className="card-trend dim">no change in {span}</span>;
+  // "No change" read wrong beside a sparkline that moved all along: the figure is the same as at the start.
+  if (delta === 0) return <span className="card-trend dim">same as {span} ago</span>;
   return (
     <span className="card-trend">
       <span className={delta > 0 && (k === 'failed' || k === 'retrying') ? 'trend-bad' : 'trend-plain'}>
