@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import type { QueryResultRow } from 'pg';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/engine.ts';
@@ -117,7 +118,7 @@ test(
       // This console's runner, next to it.
       const hosted = page.getByTestId(`worker-${both.hosted.poolId}`);
       assert.equal(await hosted.getAttribute('data-source'), 'hosted');
-      assert.equal(await hosted.getByTestId('worker-host').innerText(), `this machine · ${process.pid}`);
+      assert.equal(await hosted.getByTestId('worker-host').innerText(), `${os.hostname()} · ${process.pid}`);
       assert.equal(await hosted.getByTestId('worker-concurrency').innerText(), '2');
       assert.match(await hosted.getByTestId('worker-tasks').innerText(), /generate_insight/);
       await screenshots(web, 'workers-view');

@@ -33,7 +33,8 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
         </div>
         <div className="worker-facts">
           <span data-testid="worker-host" title={w.host ?? undefined}>
-            {w.host || w.pid ? `${w.source === 'hosted' ? 'this machine' : (w.host ?? 'this machine')} · ${w.pid ?? '?'}` : 'host unknown'}
+            {/* Every worker by its host name, this console's own too: one machine reads the same in every row. */}
+            {w.host || w.pid ? `${w.host ?? 'this machine'} · ${w.pid ?? '?'}` : 'host unknown'}
           </span>
           <span data-testid="worker-version">
             {w.graphileWorkerVersion
