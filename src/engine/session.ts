@@ -48,9 +48,13 @@ export class Session {
     });
     // An idle client's error (server restart) must not crash the process; the monitor notices and reconnects.
     this.pool.on('error', () => {});
-    // Any part of the console that reaches the database again (the history watcher, a read) ends the offline
-    // state at once, rather than at the monitor's next try, up to 30 s away after a long outage.
-    this.pool.on('connect', () => {
+    this.pool.on('connect', (client) => {
+      // Nor one of a client checked out between two queries (a transaction, a LISTEN): pg emits a server's
+      // "terminating connection" on the client itself, where no listener meant an uncaught 'error' and a crashed
+      // console (seen in CI when the database stopped). The next query on it fails, and the pool drops it.
+      client.on('error', () => {});
+      // Any part of the console that reaches the database again (the history watcher, a read) ends the offline
+      // state at once, rather than at the monitor's next try, up to 30 s away after a long outage.
       if (this.status.state === 'offline' && !this.closed) void this.refresh().catch(() => {});
     });
     this.status = {
