@@ -79,3 +79,25 @@ test('every view at 1440x900 and 1024x700, dark and light: no overlap, no table 
     await page.emulateMedia({ colorScheme: null });
   }),
 );
+
+test(
+  'an empty Backfill view in the demo offers the demo’s rules; one click adds them, and a preview finds its backlog',
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, web, async (web) => {
+      const { page } = web;
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await show(web, 'backfill');
+      await page.getByTestId('bf-demo-rules').click();
+      await page.getByTestId('backfill-rules').waitFor();
+      const names = await page.locator('[data-testid="backfill-rules"] .bf-rule-name').allInnerTexts();
+      assert.deepEqual(names.sort(), ['Documents without a summary', 'Job postings not enriched', 'News events without an insight']);
+      assert.equal(await page.getByTestId('bf-demo-rules').count(), 0, 'offered only while there is no rule');
+      // The demo keeps a backlog of items with no job: the rule's preview finds them.
+      const news = (await web.engine.call('backfill.list', {})) as { ok: true; data: { id: string; task: string }[] };
+      const rule = news.data.find((r) => r.task === 'generate_insight')!;
+      const preview = (await web.engine.call('backfill.preview', { target: { id: rule.id } })) as { ok: true; data: { fresh: number } };
+      assert.ok(preview.data.fresh > 0, `the demo's backlog is found: ${JSON.stringify(preview.data)}`);
+      await web.screenshot('backfill-demo-rules');
+    }),
+);

@@ -11,6 +11,7 @@ import { RunPanel } from './RunPanel.tsx';
 import { BacklogChart } from './BacklogChart.tsx';
 import { RunHistory } from './RunHistory.tsx';
 import { ImportExport } from './ImportExport.tsx';
+import { DemoRules } from './DemoRules.tsx';
 import { navigate } from '../../router.ts';
 import type { ViewProps } from '../../routes.tsx';
 import './backfill.css';
@@ -113,6 +114,7 @@ export function BackfillView({ route }: ViewProps) {
               }}
             />
           )}
+          {loaded && rules.length === 0 && <DemoRules />}
           <ImportExport canExport={rules.length > 0} />
         </aside>
         <div className="bf-main">
