@@ -268,6 +268,10 @@ test('a job cancelled from its page keeps its payload there, and is queued again
     await page.getByTestId('job-action-cancel').click();
     await page.getByTestId('action-confirm').click();
     await page.getByTestId('action-report').waitFor();
+    assert.match(
+      await page.getByTestId('report-outcome').innerText(),
+      new RegExp(`^Job #${id} is cancelled: it ends as cancelled and is not retried`),
+    );
     await page.getByTestId('action-close').click();
     await page.getByTestId('job-gone').waitFor();
     assert.match(await page.getByTestId('job-payload').innerText(), /"documentId": 4242/);

@@ -1,4 +1,4 @@
-import type { BulkActionReport } from '../../../../shared/model/jobs.ts';
+import type { BulkActionReport, JobAction } from '../../../../shared/model/jobs.ts';
 import type { UnlockReport } from '../../../../shared/model/stuck.ts';
 import { JOB_ACTION_LABELS } from '../../../../shared/model/jobs.ts';
 import { countOf, formatCount, formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
@@ -36,10 +36,25 @@ function UnlockNote({ unlock }: { unlock: UnlockReport }) {
   );
 }
 
+/** What became of one job an action changed, in words: the figures alone ("1 changed") did not say how it ended. */
+const ONE_JOB_OUTCOME: Record<JobAction, string> = {
+  retry: 'will run again: its attempts start afresh',
+  cancel: 'is cancelled: it ends as cancelled and is not retried (its page keeps its payload, to queue it again)',
+  fail: 'is permanently failed: it will not run again unless retried',
+  priority: 'has its new priority',
+  unlock: 'is unlocked: a worker takes it again',
+};
+
 /** What an action did: how many jobs it changed, and which it skipped and why. */
 export function ActionReportView({ report }: { report: BulkActionReport }) {
+  const oneJob = report.requested === 1 && report.affected === 1 ? report.affectedSample[0] : undefined;
   return (
     <div className="action-report" data-testid="action-report">
+      {oneJob && (
+        <p className="report-outcome" data-testid="report-outcome">
+          Job #{oneJob} {ONE_JOB_OUTCOME[report.action]}.
+        </p>
+      )}
       {report.unlock && <UnlockNote unlock={report.unlock} />}
       {report.release && (
         <div className="report-release" data-testid="report-release">
