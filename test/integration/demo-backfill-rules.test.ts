@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestDatabase } from '../helpers/engine.ts';
-import { DEMO_BACKFILL_RULES } from '../../src/shared/model/demo.ts';
+import { DEMO_BACKFILL_DOCUMENT, DEMO_BACKFILL_RULES } from '../../src/shared/model/demo.ts';
 import { DEMO_PIPELINES, DEMO_SCHEMA, installDemoSchema } from '../../src/engine/demo/index.ts';
 
 const t = useTestDatabase();
@@ -35,9 +35,7 @@ test('imported, the news rule finds the events without an insight, and knows the
     `generate_insight:${queued}`,
   ]);
 
-  const imported = await t.te.call('backfill.import', {
-    document: { format: 'jobdeck.backfill-rules', version: 1, rules: DEMO_BACKFILL_RULES.map((r) => ({ ...r })) },
-  });
+  const imported = await t.te.call('backfill.import', { document: DEMO_BACKFILL_DOCUMENT });
   assert.deepEqual(imported, { created: 3, updated: 0 });
   const rules = await t.te.call('backfill.list', {});
   const news = rules.find((r) => r.task === 'generate_insight')!;

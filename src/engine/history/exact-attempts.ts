@@ -185,12 +185,9 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
     };
     if (known.get(params)) return null;
     insert.run(params);
-    if (a.outcome === 'success') return { attempt: a, errorType: null };
-    if (a.outcome === 'cancelled') {
-      ended(a);
-      return { attempt: a, errorType: null };
-    }
-    return { attempt: a, errorType: writeFailure(a) };
+    if (a.outcome === 'failure') return { attempt: a, errorType: writeFailure(a) };
+    if (a.outcome === 'cancelled') ended(a);
+    return { attempt: a, errorType: null };
   };
 
   /**

@@ -85,9 +85,13 @@ export interface RemovedJobRow {
   payload_length: number | null;
 }
 
-/** The columns of a RemovedJobRow's payload, read from the jobs table aliased `alias`. */
-export const keptPayloadColumns = (alias: string) =>
-  `left(${alias}.payload::text, ${KEPT_PAYLOAD_CHARS}) as payload, length(${alias}.payload::text) as payload_length`;
+/**
+ * The columns of a RemovedJobRow's payload, read from the jobs table aliased `alias`; with `when`, only for the rows
+ * it holds for (null for the others).
+ */
+export const keptPayloadColumns = (alias: string, when = 'true') =>
+  `case when ${when} then left(${alias}.payload::text, ${KEPT_PAYLOAD_CHARS}) end as payload,
+   case when ${when} then length(${alias}.payload::text) end as payload_length`;
 
 export const toRemovedJob = (r: RemovedJobRow): RemovedJob => ({
   id: r.id,

@@ -20,7 +20,9 @@ interface Row extends RemovedJobRow {
 async function readRows(db: Queryable, ids: string[]): Promise<Map<string, Row>> {
   const { rows } = await db.query<Row>(
     `select j.id::text as id, t.identifier as task, q.queue_name as queue, j.attempts, j.max_attempts,
-            left(j.last_error, 16384) as last_error, j.run_at, j.created_at, ${keptPayloadColumns('j')}, j.locked_by,
+            left(j.last_error, 16384) as last_error, j.run_at, j.created_at, j.locked_by,
+            -- Only a running job's payload is kept from here: an idle one's comes back from complete_jobs.
+            ${keptPayloadColumns('j', 'j.locked_at is not null')},
             (j.locked_at is not null and j.locked_at >= now() - interval '4 hours') as locked
      from graphile_worker._private_jobs j
      join graphile_worker._private_tasks t on t.id = j.task_id

@@ -27,43 +27,40 @@ export function setIndexesAside(db: Db, table: string, keep: readonly string[]):
 }
 
 /**
- * Builds the indexes set aside (all of them, or those of `table`), one statement each, and forgets them. Returns
- * their names. `between` runs after each build (the watcher lets the event loop breathe there).
+ * Builds the indexes set aside (all of them, or those of `table`), one statement each, and forgets them.
+ * `between` runs after each build (the watcher lets the event loop breathe there).
  */
-export async function restoreIndexes(db: Db, table?: string, between: () => Promise<void> = async () => {}): Promise<string[]> {
-  const built: string[] = [];
-  for (const name of pendingIndexes(db, table)) {
-    restoreOne(db, name);
-    built.push(name);
+export async function restoreIndexes(db: Db, table?: string, between: () => Promise<void> = async () => {}): Promise<void> {
+  for (const index of pendingIndexes(db, table)) {
+    restoreOne(db, index);
     await between();
   }
-  return built;
 }
 
 /** The same, at once: when the store opens, before anything reads it. */
-export function restoreIndexesNow(db: Db): string[] {
-  const names = pendingIndexes(db);
-  for (const name of names) restoreOne(db, name);
-  return names;
+export function restoreIndexesNow(db: Db): void {
+  for (const index of pendingIndexes(db)) restoreOne(db, index);
 }
 
-function pendingIndexes(db: Db, table?: string): string[] {
+interface PendingIndex {
+  name: string;
+  sql: string;
+}
+
+function pendingIndexes(db: Db, table?: string): PendingIndex[] {
   const exists = db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'deferred_indexes'`).get();
   if (!exists) return [];
-  const rows = db
-    .prepare<[string | null, string | null], { name: string }>(
-      'select name from deferred_indexes where (? is null or tbl = ?) order by name',
+  return db
+    .prepare<[string | null, string | null], PendingIndex>(
+      'select name, sql from deferred_indexes where (? is null or tbl = ?) order by name',
     )
     .all(table ?? null, table ?? null);
-  return rows.map((r) => r.name);
 }
 
-function restoreOne(db: Db, name: string): void {
+function restoreOne(db: Db, { name, sql }: PendingIndex): void {
   db.transaction(() => {
-    const row = db.prepare<[string], { sql: string }>('select sql from deferred_indexes where name = ?').get(name);
-    if (!row) return;
     // Built from the definition SQLite itself kept; `if not exists` makes a second restore harmless.
-    db.exec(row.sql.replace(/^create (unique )?index /i, (m) => `${m}if not exists `));
+    db.exec(sql.replace(/^create (unique )?index /i, (m) => `${m}if not exists `));
     db.prepare('delete from deferred_indexes where name = ?').run(name);
   })();
 }

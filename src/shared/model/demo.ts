@@ -24,7 +24,7 @@ const orphans = (source: string, output: string, key: string) =>
  * them, one per pipeline, with the job keys its producer uses (`<task>:<id>`), so items already queued are known.
  * Kept in step with the engine's DEMO_PIPELINES by test/unit/demo-backfill-rules.test.ts.
  */
-export const DEMO_BACKFILL_RULES: readonly DemoBackfillRule[] = [
+export const DEMO_BACKFILL_RULES: DemoBackfillRule[] = [
   {
     name: 'News events without an insight',
     query: orphans('news_events', 'event_insights', 'event_id'),
@@ -47,3 +47,6 @@ export const DEMO_BACKFILL_RULES: readonly DemoBackfillRule[] = [
     queue: 'summaries',
   },
 ];
+
+/** The demo's rules as a document of rules (`backfill.import`'s input), as the Backfill view adds them. */
+export const DEMO_BACKFILL_DOCUMENT = { format: 'jobdeck.backfill-rules', version: 1, rules: DEMO_BACKFILL_RULES } as const;

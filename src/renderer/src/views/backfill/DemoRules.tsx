@@ -1,4 +1,4 @@
-import { DEMO_BACKFILL_RULES } from '../../../../shared/model/demo.ts';
+import { DEMO_BACKFILL_DOCUMENT } from '../../../../shared/model/demo.ts';
 import { useOpMutation, useStatus } from '../../data/use-op.ts';
 import { toastError, useToasts } from '../../store/toast-store.ts';
 
@@ -21,9 +21,7 @@ export function DemoRules() {
         className="btn"
         disabled={add.isPending}
         data-testid="bf-demo-rules"
-        onClick={() =>
-          add.mutate({ document: { format: 'jobdeck.backfill-rules', version: 1, rules: DEMO_BACKFILL_RULES.map((r) => ({ ...r })) } })
-        }
+        onClick={() => add.mutate({ document: DEMO_BACKFILL_DOCUMENT })}
       >
         Add the demo&apos;s rules
       </button>
