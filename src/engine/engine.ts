@@ -30,7 +30,6 @@ import { createPoolLiveness } from './workers/pool-liveness.ts';
 import { createUsage, type UsageDomain } from './usage/domain.ts';
 import { createAlerts, type AlertsDomain, type AlertsOptions } from './alerts/domain.ts';
 import { alertOnBreaker } from './alerts/breaker-alert.ts';
-import { dueByTask } from './stuck/queries.ts';
 import type { StopReport } from './runner/host.ts';
 import type { DemoWorkerSettings } from './runner/controller.ts';
 
@@ -203,7 +202,7 @@ export function createEngine(options: EngineOptions): Engine {
     log,
     depthSampleMs: options.depthSampleMs ?? 5000,
     trouble: {
-      stuck: () => Promise.resolve(stuck.handlers['stuck.get']({ limit: 20 })),
+      stuck: () => stuck.report(20, false),
       pauses: () => Promise.resolve(control.handlers['control.list']({})),
       failures: () => Promise.resolve(history.handlers['history.summary']({ window: '1h' })),
     },
@@ -267,8 +266,9 @@ export function createEngine(options: EngineOptions): Engine {
         return profile ? { id: profile.id, label: profile.name } : null;
       },
       snapshot: () => sessions.current()?.latest() ?? null,
-      stuck: () => Promise.resolve(stuck.handlers['stuck.get']({ limit: 20 })),
-      due: () => dueByTask(sessions.require().pool),
+      // Every 30 s, each as of a count begun after the tables last changed.
+      stuck: () => stuck.report(20, true),
+      due: () => stuck.due(true),
       workers: () => Promise.resolve(workers.handlers['workers.list']({})),
       history: (window, task) => Promise.resolve(history.handlers['history.summary']({ window, task })),
       usage: () => Promise.resolve(usage.handlers['usage.summary']({ window: '24h' })),

@@ -3,7 +3,7 @@ import type { ConnectionProfile } from '../shared/model/connection.ts';
 import { scheduledRetry, type ConnectionStatus } from '../shared/model/status.ts';
 import type { OverviewSnapshot } from '../shared/model/overview.ts';
 import { OpError } from '../shared/contract/index.ts';
-import { Monitor } from './monitor/monitor.ts';
+import { Monitor, type Counted } from './monitor/monitor.ts';
 import { TableActivity } from './monitor/table-activity.ts';
 import { PgListener } from './pg/pg-listener.ts';
 import { inspectSchema, readOnlyReason, readProblem, serverVersion } from './pg/inspect.ts';
@@ -28,6 +28,8 @@ export class Session {
   private monitor: Monitor | null = null;
   /** Whether graphile-worker's job tables changed: the monitor checks it each second, the history watcher reads it. */
   private readonly activity = new TableActivity();
+  /** When the console last changed the database (local ms): a count begun before it is out of date. */
+  private changedAt = -Infinity;
   /** graphile-worker's notification of new jobs: counted at the next check, not at the next reconcile. */
   private inserts: PgListener | null = null;
   private closed = false;
@@ -143,7 +145,17 @@ export class Session {
 
   /** The console changed the database (an action): counts, scans and reports read it again. */
   noteChange(): void {
+    this.changedAt = Date.now();
     this.activity.noteChange();
+  }
+
+  /**
+   * The monitor's last full count, or a new one when it is out of date (see Monitor.current; `fresh`: whenever the
+   * tables changed since it began). Throws when the jobs cannot be counted.
+   */
+  async counted(fresh: boolean): Promise<Counted> {
+    if (!this.monitor) throw new OpError('schema_missing', "graphile-worker's schema is not installed in this database");
+    return this.monitor.current(this.changedAt, fresh);
   }
 
   /** Reads Postgres' row counters now rather than at the monitor's next check (before reusing an earlier read). */

@@ -8,7 +8,7 @@ import type { Take } from './wait-samples.ts';
 /** Due: not locked, attempts left, run_at passed (graphile-worker's own `is_available and run_at <= now()`). */
 const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
 /** Not due yet, within the horizon ($2): when each falls due, the monitor moves it without counting again. */
-const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $2::interval';
+const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $1::interval';
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
 /**
@@ -22,8 +22,11 @@ const SOON_HORIZON_MS = 150_000;
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million
  * rows), grouped by task, queue and holding pool; totals and per-queue figures are summed here rather than
  * re-scanned. The same pass finds the due retries, the oldest due job per group, each pool's newest lock (to
- * judge whether it still runs) and the takes since `$1` (jobs locked since then, with how long they had waited).
- * It reads the private table, not the `jobs` view, whose joins and lack of `is_available` make it slower.
+ * judge whether it still runs), and what the Stuck report needs, so that it never reads the table itself: every
+ * locked job (few: locks are bounded by the pools' concurrency; the takes and their waits come from them), and a
+ * fingerprint of the permanently failed jobs (their count, the sum of their ids, their latest run_at: graphile-worker
+ * moves run_at at every failure) that says when their groups must be read again. It reads the private table, not the `jobs` view, whose joins and lack of `is_available`
+ * make it slower.
  */
 const countSql = (listSoon: boolean) => `
   with c as (
@@ -32,9 +35,10 @@ const countSql = (listSoon: boolean) => `
       count(*) filter (where ${DUE} and j.attempts > 0)::int as due_retries,
       (extract(epoch from now() - min(j.run_at) filter (where ${DUE})) * 1000)::float8 as oldest_due_ms,
       (extract(epoch from now() - max(j.locked_at)) * 1000)::float8 as newest_lock_ms,
-      coalesce(json_agg(json_build_array(j.id::text, extract(epoch from j.locked_at) * 1000,
-                                         greatest(0, extract(epoch from j.locked_at - j.run_at) * 1000)))
-               filter (where j.locked_at >= $1::timestamptz), '[]'::json) as takes,
+      array_agg(array[j.id::float8, ${epochMs('j.locked_at')}, ${epochMs('j.run_at')}, j.attempts, j.max_attempts])
+        filter (where j.locked_at is not null) as locked,
+      (sum(j.id) filter (where ${JOB_STATE_WHERE.failed}))::text || '/' ||
+        ${epochMs(`max(j.run_at) filter (where ${JOB_STATE_WHERE.failed})`)}::text as failed_print,
       ${
         listSoon
           ? `coalesce(array_agg(${epochMs('j.run_at')}) filter (where ${SOON} and j.attempts = 0), '{}') as soon_ready,
@@ -46,7 +50,7 @@ const countSql = (listSoon: boolean) => `
   )
   select t.identifier as task, q.queue_name as queue,
          q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by, c.locked_by,
-         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.takes,
+         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.locked, c.failed_print,
          c.soon_ready, c.soon_retry, ${epochMs('now()')} as db_now
   from c
   join graphile_worker._private_tasks t on t.id = c.task_id
@@ -61,7 +65,14 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   due_retries: number;
   oldest_due_ms: number | null;
   newest_lock_ms: number | null;
-  takes: [string, number, number][];
+  /**
+   * [id, locked_at, run_at, attempts, max_attempts], times in unix ms; null when none is locked. One array of
+   * numbers per job (job ids stay below 2^53): array_agg keeps the aggregate parallel and in memory, where
+   * json_agg made Postgres plan it single-threaded and spilling to disk (+100 ms at a million jobs).
+   */
+  locked: [number, number, number, number, number][] | null;
+  /** Null when the group has no permanently failed job. */
+  failed_print: string | null;
   soon_ready: number[];
   soon_retry: number[];
   db_now: number;
@@ -104,6 +115,29 @@ export interface CountResult {
   takes: Take[];
   /** The database's clock at the count (unix ms), null when the table is empty. */
   dbNow: number | null;
+  /** What the Stuck report reads of the jobs, counted with the rest. */
+  stuck: StuckFigures;
+}
+
+/** A locked job as the count saw it; times in unix ms (the database's clock). */
+export interface LockedJob {
+  id: string;
+  task: string;
+  queue: string | null;
+  lockedBy: string;
+  lockedAt: number;
+  runAt: number;
+  attempts: number;
+  maxAttempts: number;
+}
+
+export interface StuckFigures {
+  /** Every locked job, oldest lock first. */
+  locked: LockedJob[];
+  /** Due jobs per task and queue (available, run_at passed), with the oldest one's run_at. */
+  due: { task: string; queue: string | null; due: number; oldestAt: number }[];
+  /** Changes whenever the set of permanently failed jobs does (or one failed again). */
+  failedPrint: string;
 }
 
 const COUNT_SQL = countSql(false);
@@ -117,10 +151,10 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
   // The counts are as of the statement's start: a change after it may be missing, whenever it ends.
   const at = new Date().toISOString();
   const started = performance.now();
-  const since = takesSince ?? new Date(Date.now() - 60 * 60_000).toISOString();
+  const since = takesSince ? Date.parse(takesSince) : Date.now() - 60 * 60_000;
   const { rows } = listSoon
-    ? await db.query<Row>(COUNT_LISTING_SOON_SQL, [since, `${SOON_HORIZON_MS} milliseconds`])
-    : await db.query<Row>(COUNT_SQL, [since]);
+    ? await db.query<Row>(COUNT_LISTING_SOON_SQL, [`${SOON_HORIZON_MS} milliseconds`])
+    : await db.query<Row>(COUNT_SQL);
   const queryMs = Math.round(performance.now() - started);
   const totals: Figures = { ...emptyCounts(), ...figures() };
   const byTask = new Map<string, TaskCounts>();
@@ -128,6 +162,8 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
   const pools = new Map<string, LockHolder>();
   const takes: Take[] = [];
   const soon: SoonDue[] = [];
+  const stuck: StuckFigures = { locked: [], due: [], failedPrint: '' };
+  const failedPrints: string[] = [];
   const ascending = (a: number, b: number) => a - b;
   for (const row of rows) {
     if (row.soon_ready.length || row.soon_retry.length)
@@ -150,8 +186,19 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
       pool.newestLockMs = Math.min(pool.newestLockMs, Math.max(0, Math.round(row.newest_lock_ms ?? 0)));
       pools.set(row.locked_by, pool);
     }
-    for (const [jobId, at, waitMs] of row.takes) takes.push({ jobId, task: row.task, queue: row.queue, at, waitMs: Math.round(waitMs) });
+    const { task: taskName, queue: queueName, db_now: dbNow } = row;
+    for (const [jobId, lockedAt, runAt, attempts, maxAttempts] of row.locked ?? []) {
+      const id = String(jobId);
+      stuck.locked.push({ id, task: taskName, queue: queueName, lockedBy: row.locked_by!, lockedAt, runAt, attempts, maxAttempts });
+      if (lockedAt >= since)
+        takes.push({ jobId: id, task: taskName, queue: queueName, at: lockedAt, waitMs: Math.round(Math.max(0, lockedAt - runAt)) });
+    }
+    const due = row.ready + row.due_retries;
+    if (due > 0) stuck.due.push({ task: taskName, queue: queueName, due, oldestAt: dbNow - Math.max(0, row.oldest_due_ms ?? 0) });
+    if (row.failed_print !== null) failedPrints.push(`${taskName}\u0000${queueName ?? ''}\u0000${row.failed}\u0000${row.failed_print}`);
   }
+  stuck.locked.sort((a, b) => a.lockedAt - b.lockedAt || Number(a.id) - Number(b.id));
+  stuck.failedPrint = failedPrints.sort().join('\n');
   const byName =
     <T>(key: (x: T) => string) =>
     (a: T, b: T) =>
@@ -169,5 +216,6 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
     horizonMs: listSoon ? SOON_HORIZON_MS : 0,
     takes,
     dbNow: rows[0]?.db_now ?? null,
+    stuck,
   };
 }

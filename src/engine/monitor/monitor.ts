@@ -33,7 +33,7 @@ const COST_FACTOR = 10;
 const MAX_COUNT_GAP_MS = 30_000;
 
 /** The last full count, and what the monitor needs to carry it forward while the tables do not change. */
-interface Counted {
+export interface Counted {
   result: CountResult;
   /** Local clock when its statement was sent: it holds everything committed before. */
   startedAt: number;
@@ -57,6 +57,10 @@ export class Monitor {
   /** Set by refresh(): the next tick counts whatever the checks say. */
   private forced = false;
   private counted: Counted | null = null;
+  /** When the count under way (or the last) began, local ms. */
+  private countingSince = -Infinity;
+  /** Why the last count failed (cleared by the next that succeeds). */
+  private lastError: Error | null = null;
   latest: OverviewSnapshot | null = null;
   /** Takes of the last hour, for the wait percentiles. */
   private readonly waits = new WaitSamples();
@@ -77,6 +81,42 @@ export class Monitor {
   refresh(): Promise<void> {
     this.forced = true;
     this.options.activity.noteChange();
+    return this.recount();
+  }
+
+  /**
+   * The last full count, or a new one when there is none yet, when the console changed the tables after it began
+   * (`changedAt`, local ms), or when the tables changed since it began and either the caller needs `fresh` counts
+   * (an operator looking at the Stuck view) or the monitor would count now anyway (the pause its cost sets has
+   * passed). Otherwise the last one: the tables unchanged since, or changing faster than it is worth counting.
+   * Readers that must not scan the jobs themselves (the Stuck report, the alerts) use it; a new count is shared
+   * with the overview.
+   */
+  async current(changedAt: number, fresh: boolean): Promise<Counted> {
+    const askedAt = Date.now();
+    // A count under way may be all the caller needs.
+    await this.inFlight?.catch(() => {});
+    if (!this.counted || this.counted.startedAt <= changedAt || (await this.wouldCount(fresh))) {
+      // Callers at once share one count: one begun after this call holds everything committed before it.
+      if (this.inFlight && this.countingSince >= askedAt) await this.inFlight;
+      else {
+        this.forced = true;
+        await this.recount();
+      }
+    }
+    if (!this.counted || this.counted.startedAt <= changedAt) throw this.lastError ?? new Error('The jobs could not be counted');
+    return this.counted;
+  }
+
+  /** Whether the tables changed since the last count began (probing the counters first) and a count is due. */
+  private async wouldCount(fresh: boolean): Promise<boolean> {
+    const now = Date.now();
+    await this.options.activity.probe(this.options.pool, now);
+    return fresh ? !this.options.activity.quietSince(this.counted!.startedAt, now) : this.mustCount(now);
+  }
+
+  /** The next count, begun after this call (shared with callers at once). */
+  private recount(): Promise<void> {
     if (!this.inFlight) {
       if (this.timer) clearTimeout(this.timer);
       return this.tick();
@@ -114,6 +154,7 @@ export class Monitor {
   private async count(): Promise<OverviewSnapshot> {
     const since = this.lastDbNow === null ? undefined : new Date(this.lastDbNow - TAKE_MARGIN_MS).toISOString();
     const startedAt = Date.now();
+    this.countingSince = startedAt;
     this.forced = false;
     // Jobs falling due are listed only at rest: while the tables change, the next count comes within seconds.
     const atRest = this.counted === null || this.options.activity.quietSince(this.counted.startedAt, startedAt);
@@ -151,9 +192,11 @@ export class Monitor {
         const snapshot = this.mustCount(Date.now()) ? await this.count() : this.carried(checkedAt);
         this.latest = snapshot;
         this.failures = 0;
+        this.lastError = null;
         if (!this.stopped) this.options.onSnapshot(snapshot);
       } catch (error) {
         delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
+        this.lastError = error as Error;
         if (!this.stopped) this.options.onError(error as Error, delay);
       } finally {
         this.inFlight = null;

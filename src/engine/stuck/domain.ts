@@ -1,5 +1,5 @@
 import { OpError } from '../../shared/contract/index.ts';
-import type { RecoveryReport } from '../../shared/model/stuck.ts';
+import type { RecoveryReport, StuckReport } from '../../shared/model/stuck.ts';
 import type { Domain } from '../domain.ts';
 import type { AuditLog, HostedRunner, Sessions } from '../context.ts';
 import type { Db } from '../store/db.ts';
@@ -7,6 +7,7 @@ import type { BulkContext } from '../jobs/bulk.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { stuckReport } from './report.ts';
 import { StuckReads } from './table-reads.ts';
+import type { DueRow } from './queries.ts';
 import { thresholdsRepo } from './thresholds-repo.ts';
 import { unlockPools, type UnlockContext } from './unlock.ts';
 import { stuckAction } from './act.ts';
@@ -30,6 +31,10 @@ export interface StuckContext {
 export interface StuckDomain extends Domain<Ops> {
   /** The default lock threshold of a connection (ms): pools of unknown liveness are judged gone beyond it. */
   defaultThresholdMs(connectionId: string): number;
+  /** The report for other domains; `fresh` as in stuckReport (`stuck.get` is always fresh). */
+  report(limit: number, fresh: boolean): Promise<StuckReport>;
+  /** Due jobs per task, not held behind a locked queue, with how long the oldest has waited (the alerts read it). */
+  due(fresh: boolean): Promise<DueRow[]>;
 }
 
 export function createStuck(ctx: StuckContext): StuckDomain {
@@ -47,8 +52,10 @@ export function createStuck(ctx: StuckContext): StuckDomain {
   return {
     name: 'stuck',
     defaultThresholdMs: (connectionId) => thresholds.get(connectionId).defaultMinutes * 60_000,
+    report: (limit, fresh) => stuckReport(report, sessions.require(), limit, fresh),
+    due: async (fresh) => (await report.reads.read(sessions.require(), fresh)).due,
     handlers: {
-      'stuck.get': ({ limit }) => stuckReport(report, sessions.require(), limit),
+      'stuck.get': ({ limit }) => stuckReport(report, sessions.require(), limit, true),
       'stuck.setThreshold': ({ task, minutes }) => {
         const session = sessions.require();
         if (task === '*') throw new OpError('invalid_input', 'Use task: null to set the default threshold');

@@ -25,16 +25,20 @@ export const OVERDUE_AFTER_MS = 10 * 60_000;
 
 const SAMPLE_CHARS = 300;
 
-/** Everything the stuck view shows, read in one go. */
-export async function stuckReport(ctx: ReportContext, session: Session, limit: number): Promise<StuckReport> {
+/**
+ * Everything the stuck view shows, read in one go. `fresh`: as of a count begun after the tables last changed (what
+ * the Stuck view asks for); otherwise as of the monitor's last count (the trouble summary and the alerts, every few
+ * seconds: while jobs change at a million, they would otherwise count for themselves).
+ */
+export async function stuckReport(ctx: ReportContext, session: Session, limit: number, fresh: boolean): Promise<StuckReport> {
   const thresholds = ctx.thresholds(session.profile.id);
   const db = session.pool;
-  const { scan, queues, due } = await ctx.reads.read(session);
-  const { jobs, failed } = scan;
-  // Every pool holding a lock, judged by the one liveness source; the scan already read each pool's newest lock.
-  const ages = new Map(scan.pools.map((p) => [p.pool_id, p.newest_ms]));
+  const reads = await ctx.reads.read(session, fresh);
+  const { jobs, failed, queues, due } = reads;
+  // Every pool holding a lock, judged by the one liveness source; the count already saw each pool's newest lock.
+  const ages = new Map(reads.pools.map((p) => [p.pool_id, p.newest_ms]));
   const verdicts = await ctx.liveness.judge(db, session.profile.id, [...ages.keys()], ages);
-  const pools = scan.pools.map((row) => lockingPool(row, verdicts.get(row.pool_id)!));
+  const pools = reads.pools.map((row) => lockingPool(row, verdicts.get(row.pool_id)!));
   const gone = new Set(pools.filter(holdsStuckJobs).map((p) => p.poolId));
 
   // Stuck: locked longer than the task's threshold, or held by a pool that is gone or stopped (whatever the age):
@@ -53,18 +57,18 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
   }));
 
   // A queue row held longer than the default threshold, or by a gone pool, blocks the jobs behind it.
-  const blockedQueues = queues
-    .filter(
-      (q) => q.locked_ms > thresholds.defaultMinutes * 60_000 || (q.locked_by !== null && gone.has(q.locked_by)) || q.locked_by === null,
-    )
-    .map((q) => ({
-      queue: q.queue,
-      lockedBy: q.locked_by,
-      lockedAt: q.locked_at.toISOString(),
-      lockedForMs: Math.round(q.locked_ms),
-      waiting: q.waiting,
-      sample: q.sample,
-    }));
+  const blocked = queues.filter(
+    (q) => q.locked_ms > thresholds.defaultMinutes * 60_000 || (q.locked_by !== null && gone.has(q.locked_by)) || q.locked_by === null,
+  );
+  const samples = await ctx.reads.waiting(db, blocked, (since) => session.quietSince(since));
+  const blockedQueues = blocked.map((q) => ({
+    queue: q.queue,
+    lockedBy: q.locked_by,
+    lockedAt: q.locked_at.toISOString(),
+    lockedForMs: Math.round(q.locked_ms),
+    waiting: q.waiting,
+    sample: samples.get(q.queue) ?? [],
+  }));
 
   const host = ctx.hosted.host();
   const hosted = host ? new Set(host.tasks) : null;

@@ -1,79 +1,191 @@
 import type { Session } from '../session.ts';
-import { dueByTask, lockedQueues, type DueRow, type LockedQueueRow } from './queries.ts';
-import { scanLocksAndFailures, type ScanResult } from './scan-query.ts';
+import type { Counted } from '../monitor/monitor.ts';
+import { dueBy } from '../monitor/fall-due.ts';
+import { queueLocks, waitingBehind, type DueRow, type PoolLockRow, type QueueLockRow, type WaitingJob } from './queries.ts';
+import { failedHeads, type FailedHeadRow, type LockedJobRow } from './scan-query.ts';
 
-/** The stuck report's reads of graphile-worker's tables. */
+/** A locked queue row and how many due jobs wait behind it. */
+export interface LockedQueueRow extends QueueLockRow {
+  waiting: number;
+}
+
+/** What the stuck report knows of graphile-worker's tables. */
 export interface TableReads {
-  scan: ScanResult;
+  /** Every pool holding a job or queue lock. */
+  pools: PoolLockRow[];
+  /** Locked jobs, oldest lock first, at most MAX_LOCKED (the counts per pool stay exact beyond it). */
+  jobs: LockedJobRow[];
+  /** Permanently failed jobs grouped by task and message head, biggest first. */
+  failed: FailedHeadRow[];
   queues: LockedQueueRow[];
   due: DueRow[];
 }
 
+const MAX_LOCKED = 5000;
 /**
- * How long the reads are reused while the job tables are unchanged (TableActivity), lock ages and waits grown by
- * the time passed. Locks and failures change only with the tables (the watcher reconciles as rarely); jobs due
- * change with time alone (run_at passing), so the due groups and the jobs waiting behind locked queues are read
- * again after a minute: their counts may be that much behind the overview's.
+ * The failed groups are read again whenever the count's fingerprint of the failed jobs moves, and also after this
+ * long while the tables change: an edit by hand may change a message without moving the fingerprint.
  */
-const REUSE_SCAN_MS = 5 * 60_000;
-const REUSE_DUE_MS = 60_000;
+const REREAD_FAILED_MS = 5 * 60_000;
 
-interface Read<T> {
-  rows: T;
-  /** Local clock when the read began: it holds what was committed before. */
+interface SampleRead {
+  jobs: WaitingJob[];
+  /** The lock and the number waiting when read: the first jobs behind a lock change only with them. */
+  lockedAt: number;
+  waiting: number;
   startedAt: number;
 }
 
-/** Locked jobs read per report; beyond it (a pool of huge concurrency died) the counts per pool stay exact. */
-const MAX_LOCKED = 5000;
+interface FailedRead {
+  rows: FailedHeadRow[];
+  /** The count's fingerprint of the failed jobs when the read began. */
+  print: string;
+  /** Local clock when the read began. */
+  startedAt: number;
+}
 
 /**
- * The reads of the stuck report for one database, reused while its job tables are known unchanged: the trouble
- * summary asks every few seconds, and on a million quiet jobs each read is three passes over the table.
+ * The stuck report's view of one database, built on the monitor's count (Session.counted), which the overview makes
+ * anyway: locks, due jobs and the jobs waiting behind locked queues come from it, aged to now. The report itself
+ * reads only the small queue table, and the failed groups when they changed: at a million jobs it never scans
+ * the table to answer, where each read used to be a pass or three.
  */
 export class StuckReads {
   private profileId: string | null = null;
-  private locks: Read<ScanResult> | null = null;
-  private due: Read<{ due: DueRow[]; queues: LockedQueueRow[] }> | null = null;
+  private failed: FailedRead | null = null;
+  private reading: Promise<FailedRead> | null = null;
+  private samples = new Map<string, SampleRead>();
 
-  async read(session: Session, now = Date.now()): Promise<TableReads> {
+  /** `fresh`: as of a count begun after the tables last changed (the Stuck view); else the monitor's cadence. */
+  async read(session: Session, fresh: boolean): Promise<TableReads> {
     if (this.profileId !== session.profile.id) {
       this.profileId = session.profile.id;
-      this.locks = this.due = null;
+      this.failed = this.reading = null;
+      this.samples.clear();
     }
-    const fresh = <T>(read: Read<T> | null, reuseMs: number): read is Read<T> =>
-      read !== null && now - read.startedAt < reuseMs && session.quietSince(read.startedAt);
-    // A change made a moment ago may not have reached the monitor's check (once a second) yet.
-    if (fresh(this.locks, REUSE_SCAN_MS) || fresh(this.due, REUSE_DUE_MS)) await session.checkActivity();
-    const db = session.pool;
+    const counted = await session.counted(fresh);
+    return this.from(session.pool, counted, (since) => session.quietSince(since));
+  }
+
+  /** The reads as they stand at `now`, from `counted` and what is read here. */
+  async from(db: Session['pool'], counted: Counted, quietSince: (since: number) => boolean, now = Date.now()): Promise<TableReads> {
+    const figures = counted.result.stuck;
+    const [locks, failed] = await Promise.all([queueLocks(db), this.failedGroups(db, figures.failedPrint, quietSince, now)]);
+    // The database's clock now, from its clock at the count and the time passed here since.
+    const dbNow = (counted.result.dbNow ?? counted.startedAt) + Math.max(0, now - counted.startedAt);
+    const { dueByGroup, lockedQueueNames } = dueNow(counted, locks, dbNow);
+
+    const jobs: LockedJobRow[] = figures.locked.slice(0, MAX_LOCKED).map((j) => ({
+      id: j.id,
+      task: j.task,
+      queue: j.queue,
+      locked_by: j.lockedBy,
+      locked_at: new Date(j.lockedAt),
+      locked_ms: dbNow - j.lockedAt,
+      attempts: j.attempts,
+      max_attempts: j.maxAttempts,
+    }));
+
+    const due = new Map<string, { due: number; oldestAt: number }>();
+    const waiting = new Map<string, number>();
+    for (const g of dueByGroup) {
+      if (g.queue !== null && lockedQueueNames.has(g.queue)) {
+        waiting.set(g.queue, (waiting.get(g.queue) ?? 0) + g.due);
+        continue;
+      }
+      const d = due.get(g.task) ?? { due: 0, oldestAt: Infinity };
+      d.due += g.due;
+      d.oldestAt = Math.min(d.oldestAt, g.oldestAt);
+      due.set(g.task, d);
+    }
+
+    return {
+      pools: lockingPools(figures.locked, locks, dbNow),
+      jobs,
+      failed,
+      queues: locks.map((q) => ({ ...q, waiting: waiting.get(q.queue) ?? 0 })),
+      due: [...due]
+        .map(([task, d]) => ({ task, due: d.due, oldest_at: new Date(d.oldestAt), waiting_ms: Math.max(0, dbNow - d.oldestAt) }))
+        .sort((a, b) => a.task.localeCompare(b.task)),
+    };
+  }
+
+  /**
+   * The first jobs waiting behind each of these (blocked) queues. Jobs behind a lock cannot be taken: the first ones
+   * change only when jobs are added or removed, which moves the number waiting, or when the lock changes; so a
+   * queue's sample is read again only then, or after REREAD_FAILED_MS while the tables change.
+   */
+  async waiting(db: Session['pool'], queues: readonly LockedQueueRow[], quietSince: (since: number) => boolean, now = Date.now()) {
+    const reread = queues.filter((q) => {
+      const s = this.samples.get(q.queue);
+      return (
+        q.waiting > 0 &&
+        !(
+          s &&
+          s.lockedAt === q.locked_at.getTime() &&
+          s.waiting === q.waiting &&
+          (now - s.startedAt < REREAD_FAILED_MS || quietSince(s.startedAt))
+        )
+      );
+    });
+    if (reread.length) {
+      const startedAt = Date.now();
+      const read = await waitingBehind(
+        db,
+        reread.map((q) => q.queue),
+      );
+      for (const q of reread)
+        this.samples.set(q.queue, { jobs: read.get(q.queue) ?? [], lockedAt: q.locked_at.getTime(), waiting: q.waiting, startedAt });
+    }
+    const blocked = new Set(queues.map((q) => q.queue));
+    for (const queue of this.samples.keys()) if (!blocked.has(queue)) this.samples.delete(queue);
+    return new Map(queues.map((q) => [q.queue, q.waiting > 0 ? (this.samples.get(q.queue)?.jobs ?? []) : []]));
+  }
+
+  /** The failed groups, read again only when the count says the failed jobs changed (one read shared at a time). */
+  private async failedGroups(db: Session['pool'], print: string, quietSince: (since: number) => boolean, now: number) {
+    const last = this.failed;
+    if (last && last.print === print && (now - last.startedAt < REREAD_FAILED_MS || quietSince(last.startedAt))) return last.rows;
     const startedAt = Date.now();
-    const [locks, due] = await Promise.all([
-      fresh(this.locks, REUSE_SCAN_MS)
-        ? this.locks
-        : scanLocksAndFailures(db, { lockedLimit: MAX_LOCKED }).then((rows) => ({ rows, startedAt })),
-      fresh(this.due, REUSE_DUE_MS)
-        ? this.due
-        : Promise.all([dueByTask(db), lockedQueues(db)]).then(([due, queues]) => ({ rows: { due, queues }, startedAt })),
-    ]);
-    this.locks = locks;
-    this.due = due;
-    return aged(locks, due, now);
+    this.reading ??= failedHeads(db)
+      .then((rows) => (this.failed = { rows, print, startedAt }))
+      .finally(() => (this.reading = null));
+    return (await this.reading).rows;
   }
 }
 
-/** The reads as they stand at `now`, nothing having changed since each began: every age grown by the time passed. */
-function aged(locks: Read<ScanResult>, due: Read<{ due: DueRow[]; queues: LockedQueueRow[] }>, now: number): TableReads {
-  const sinceLocks = Math.max(0, now - locks.startedAt);
-  const sinceDue = Math.max(0, now - due.startedAt);
-  const scan = locks.rows;
-  const { queues } = due.rows;
-  return {
-    scan: {
-      pools: scan.pools.map((p) => ({ ...p, newest_ms: p.newest_ms === null ? null : p.newest_ms + sinceLocks })),
-      jobs: scan.jobs.map((j) => ({ ...j, locked_ms: j.locked_ms + sinceLocks })),
-      failed: scan.failed,
-    },
-    queues: queues.map((q) => ({ ...q, locked_ms: q.locked_ms + sinceDue })),
-    due: due.rows.due.map((d) => ({ ...d, waiting_ms: d.waiting_ms + sinceDue })),
+/**
+ * Due jobs per task and queue at `dbNow`: the count's, plus those that fell due since (the count lists what falls
+ * due within its horizon while the tables rest; while they change, the next count comes within seconds).
+ */
+function dueNow(counted: Counted, locks: QueueLockRow[], dbNow: number) {
+  const key = (task: string, queue: string | null) => `${task}\u0000${queue ?? ''}`;
+  const groups = new Map(counted.result.stuck.due.map((g) => [key(g.task, g.queue), { ...g }]));
+  for (const s of counted.result.soon) {
+    const fell = dueBy(s.ready, dbNow) + dueBy(s.retries, dbNow);
+    if (fell === 0) continue;
+    const first = Math.min(s.ready[0] ?? Infinity, s.retries[0] ?? Infinity);
+    const g = groups.get(key(s.task, s.queue)) ?? { task: s.task, queue: s.queue, due: 0, oldestAt: first };
+    g.due += fell;
+    g.oldestAt = Math.min(g.oldestAt, first);
+    groups.set(key(s.task, s.queue), g);
+  }
+  return { dueByGroup: [...groups.values()], lockedQueueNames: new Set(locks.map((q) => q.queue)) };
+}
+
+/** Each pool holding locks: its locked jobs (from the count) and queue rows (read now), with its newest lock. */
+function lockingPools(locked: Counted['result']['stuck']['locked'], locks: QueueLockRow[], dbNow: number): PoolLockRow[] {
+  const pools = new Map<string, PoolLockRow>();
+  const hold = (poolId: string, lockedAt: number, lockedMs: number, kind: 'jobs' | 'queues') => {
+    const p = pools.get(poolId) ?? { pool_id: poolId, jobs: 0, queues: 0, newest_ms: null, newest_at: null };
+    p[kind] += 1;
+    if (p.newest_at === null || lockedAt > p.newest_at.getTime()) {
+      p.newest_at = new Date(lockedAt);
+      p.newest_ms = lockedMs;
+    }
+    pools.set(poolId, p);
   };
+  for (const j of locked) hold(j.lockedBy, j.lockedAt, dbNow - j.lockedAt, 'jobs');
+  for (const q of locks) if (q.locked_by !== null) hold(q.locked_by, q.locked_at.getTime(), q.locked_ms, 'queues');
+  return [...pools.values()].sort((a, b) => (a.pool_id < b.pool_id ? -1 : a.pool_id > b.pool_id ? 1 : 0));
 }

@@ -1,0 +1,127 @@
+/**
+ * The Stuck report reads no pass of its own over the jobs: locks and due jobs come from the monitor's count, the
+ * failed groups are read again only when the count's fingerprint of the failed jobs moves, and the first jobs
+ * behind a blocked queue only when what waits behind it changes. These tests hold each piece to what the tables say.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { QueryResultRow } from 'pg';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { countJobs } from '../../src/engine/monitor/count-query.ts';
+import type { Counted } from '../../src/engine/monitor/monitor.ts';
+import { StuckReads } from '../../src/engine/stuck/table-reads.ts';
+
+let db: TestPostgres;
+const q = <R extends QueryResultRow>(sql: string, params: unknown[] = []) => db.pool.query<R>(sql, params).then((r) => r.rows);
+
+before(async () => {
+  db = await startTestPostgres();
+});
+after(async () => {
+  await db?.close();
+});
+
+async function counted(): Promise<Counted> {
+  const startedAt = Date.now();
+  return { result: await countJobs(db.pool), startedAt, endedAt: Date.now() };
+}
+const add = (task: string, key: string, queue: string | null = null, extra = '') =>
+  q(`select graphile_worker.add_job($1, '{}'::json, queue_name => $2, job_key => $3 ${extra})`, [task, queue, key]);
+const failForGood = (key: string, message: string) =>
+  q(
+    `update graphile_worker._private_jobs set attempts = max_attempts, last_error = $2, run_at = now() + interval '1 hour' where key = $1`,
+    [key, message],
+  );
+const never = () => false;
+
+test('the count carries every locked job and the due jobs per task and queue; its fingerprint moves with the failed jobs', async () => {
+  await add('sr_run', 'run-1');
+  await add('sr_run', 'run-2', 'sr_q');
+  await add('sr_due', 'due-1');
+  await add('sr_due', 'due-2');
+  await add('sr_due', 'due-3', 'sr_q');
+  await add('sr_fail', 'fail-1');
+  await add('sr_fail', 'fail-2');
+  await q(`update graphile_worker._private_jobs set locked_by = 'pool-a', locked_at = now() - interval '1 minute', attempts = 1
+           where key in ('run-1', 'run-2')`);
+  await failForGood('fail-1', 'RateLimitError: 429');
+
+  const first = await counted();
+  const ids = await q<{ key: string; id: string }>(`select key, id::text from graphile_worker._private_jobs`);
+  const idOf = (key: string) => ids.find((r) => r.key === key)!.id;
+  const locked = first.result.stuck.locked.filter((j) => j.task === 'sr_run');
+  assert.deepEqual(locked.map((j) => [j.id, j.queue, j.lockedBy, j.attempts]).sort(), [
+    [idOf('run-1'), null, 'pool-a', 1],
+    [idOf('run-2'), 'sr_q', 'pool-a', 1],
+  ]);
+  assert.ok(Math.abs(first.result.dbNow! - locked[0].lockedAt - 60_000) < 5_000, 'locked a minute before the count');
+  const due = first.result.stuck.due.filter((g) => g.task === 'sr_due').map((g) => [g.queue, g.due]);
+  assert.deepEqual(due.sort(), [
+    [null, 2],
+    ['sr_q', 1],
+  ]);
+
+  assert.equal((await counted()).result.stuck.failedPrint, first.result.stuck.failedPrint, 'nothing changed: the same print');
+  await failForGood('fail-2', 'Timeout');
+  const second = await counted();
+  assert.notEqual(second.result.stuck.failedPrint, first.result.stuck.failedPrint, 'a job failed for good');
+  // Failed again after a retry: the same job, the same count, a new message (graphile-worker moves run_at).
+  await q(`update graphile_worker._private_jobs set run_at = now() + interval '2 hours', last_error = 'parse error' where key = 'fail-2'`);
+  const third = await counted();
+  assert.notEqual(third.result.stuck.failedPrint, second.result.stuck.failedPrint, 'the same job failed again');
+  await q(`delete from graphile_worker._private_jobs where key = 'fail-1'`);
+  assert.notEqual((await counted()).result.stuck.failedPrint, third.result.stuck.failedPrint, 'a failed job left');
+  await q(`delete from graphile_worker._private_jobs`);
+});
+
+test('failed groups are read again when the fingerprint moves, a blocked queue’s first jobs when what waits behind it does', async () => {
+  await add('sr_fail', 'g-1');
+  await failForGood('g-1', 'RateLimitError: 429 You exceeded your current quota');
+  await add('sr_q_task', 'held', 'sr_blocked');
+  await add('sr_q_task', 'w-1', 'sr_blocked');
+  await add('sr_q_task', 'w-2', 'sr_blocked');
+  await q(
+    `update graphile_worker._private_jobs set locked_by = 'pool-gone', locked_at = now() - interval '1 hour', attempts = 1 where key = 'held'`,
+  );
+  await q(
+    `update graphile_worker._private_job_queues set locked_by = 'pool-gone', locked_at = now() - interval '1 hour' where queue_name = 'sr_blocked'`,
+  );
+
+  const reads = new StuckReads();
+  const before = await counted();
+  const first = await reads.from(db.pool, before, never);
+  assert.deepEqual(
+    first.failed.map((f) => [f.task, f.n, f.head]),
+    [['sr_fail', 1, 'RateLimitError: 429 You exceeded your current quota']],
+  );
+  const queue = first.queues.find((x) => x.queue === 'sr_blocked')!;
+  assert.deepEqual([queue.locked_by, queue.waiting], ['pool-gone', 2]);
+  assert.deepEqual(
+    first.pools.map((p) => [p.pool_id, p.jobs, p.queues]),
+    [['pool-gone', 1, 1]],
+  );
+  const waiting = await reads.waiting(db.pool, first.queues, never);
+  assert.equal(waiting.get('sr_blocked')!.length, 2);
+
+  // A new permanent failure and a job put ahead of the others in the blocked queue, by another process.
+  await add('sr_fail', 'g-2');
+  await failForGood('g-2', 'ValidationError: output did not parse');
+  await add('sr_q_task', 'w-first', 'sr_blocked', ', priority => -5');
+  // Read with the count from before: it vouches the failed jobs and the queue unchanged, so neither is read again.
+  const reused = await reads.from(db.pool, before, never);
+  assert.equal(reused.failed.length, 1, 'the failed groups of the earlier read');
+  assert.equal((await reads.waiting(db.pool, reused.queues, never)).get('sr_blocked')!.length, 2, 'the earlier sample');
+  // The next count sees both changes: both are read again.
+  const now = await reads.from(db.pool, await counted(), never);
+  assert.deepEqual(now.failed.map((f) => f.head).sort(), [
+    'RateLimitError: 429 You exceeded your current quota',
+    'ValidationError: output did not parse',
+  ]);
+  const blocked = now.queues.find((x) => x.queue === 'sr_blocked')!;
+  assert.equal(blocked.waiting, 3);
+  const sample = (await reads.waiting(db.pool, now.queues, never)).get('sr_blocked')!;
+  const first3 = await q<{ id: string }>(`select id::text from graphile_worker._private_jobs where key = 'w-first'`);
+  assert.deepEqual([sample.length, sample[0].id], [3, first3[0].id], 'the job put ahead comes first, as graphile-worker would take it');
+  await q(`delete from graphile_worker._private_jobs`);
+  await q(`update graphile_worker._private_job_queues set locked_at = null, locked_by = null`);
+});
