@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { QueryResultRow } from 'pg';
+import { Logger, runOnce } from 'graphile-worker';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { countJobs } from '../../src/engine/monitor/count-query.ts';
 import type { Counted } from '../../src/engine/monitor/monitor.ts';
@@ -124,4 +125,48 @@ test('failed groups are read again when the fingerprint moves, a blocked queueâ€
   assert.deepEqual([sample.length, sample[0].id], [3, first3[0].id], 'the job put ahead comes first, as graphile-worker would take it');
   await q(`delete from graphile_worker._private_jobs`);
   await q(`update graphile_worker._private_job_queues set locked_at = null, locked_by = null`);
+});
+
+test('jobs that graphile-worker fails for good are followed from the counts; a failed job that leaves makes the groups read again', async () => {
+  const reads = new StuckReads();
+  await add('sr_boom', 'boom-1', null, ', max_attempts => 1');
+  const runFailing = () =>
+    runOnce({
+      connectionString: db.connectionString,
+      taskList: {
+        sr_boom: (payload) => {
+          throw new Error(`Error code: 429 - quota (${(payload as { n?: number }).n ?? 1})`);
+        },
+      },
+      logger: new Logger(() => () => {}),
+    });
+  await runFailing();
+  const first = await counted();
+  assert.deepEqual(
+    first.result.stuck.recentFailures.map((f) => [f.task, f.head]),
+    [['sr_boom', 'Error code: 429 - quota (1)']],
+    "graphile-worker's own failure is listed as recent (its run_at rule)",
+  );
+  assert.deepEqual(
+    (await reads.from(db.pool, first, never)).failed.map((f) => [f.head, f.n]),
+    [['Error code: 429 - quota (1)', 1]],
+  );
+
+  await q(`select graphile_worker.add_job('sr_boom', '{"n": 2}'::json, job_key => 'boom-2', max_attempts => 1)`);
+  await runFailing();
+  const second = await counted();
+  // An edit after the count that only a full read would see: the report must follow the count instead.
+  await q(`update graphile_worker._private_jobs set last_error = 'edited by hand' where key = 'boom-1'`);
+  assert.deepEqual((await reads.from(db.pool, second, never)).failed.map((f) => [f.head, f.n]).sort(), [
+    ['Error code: 429 - quota (1)', 1],
+    ['Error code: 429 - quota (2)', 1],
+  ]);
+
+  // A failed job deleted: the counts go down, which no list of new failures explains; the groups are read again.
+  await q(`delete from graphile_worker._private_jobs where key = 'boom-2'`);
+  assert.deepEqual(
+    (await reads.from(db.pool, await counted(), never)).failed.map((f) => [f.head, f.n]),
+    [['edited by hand', 1]],
+  );
+  await q(`delete from graphile_worker._private_jobs`);
 });

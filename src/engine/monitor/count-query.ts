@@ -17,6 +17,16 @@ const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::flo
  * when the next count comes within seconds anyway, lists none.
  */
 const SOON_HORIZON_MS = 150_000;
+/** How much of each failure message identifies it (the Stuck view groups failed jobs by it). */
+export const FAILED_HEAD_CHARS = 1000;
+/** The failures each count lists (the Stuck report adds them to its failed groups rather than reading them all). */
+export const RECENT_FAILURES_MS = 30_000;
+/**
+ * When a job failed: graphile-worker's fail_job sets run_at = greatest(now(), run_at) + exp(least(attempts, 10))
+ * seconds, and a job runs only once its run_at has passed. Another formula (a later graphile-worker, an edit by
+ * hand) only makes the list miss failures, which the report notices from the counts and reads them all again.
+ */
+const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
 
 /**
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million
@@ -39,6 +49,8 @@ const countSql = (listSoon: boolean) => `
         filter (where j.locked_at is not null) as locked,
       (sum(j.id) filter (where ${JOB_STATE_WHERE.failed}))::text || '/' ||
         ${epochMs(`max(j.run_at) filter (where ${JOB_STATE_WHERE.failed})`)}::text as failed_print,
+      array_agg(j.id::text || ':' || ${epochMs('j.updated_at')}::text || coalesce(':' || left(j.last_error, ${FAILED_HEAD_CHARS}), ''))
+        filter (where ${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds') as failed_new,
       ${
         listSoon
           ? `coalesce(array_agg(${epochMs('j.run_at')}) filter (where ${SOON} and j.attempts = 0), '{}') as soon_ready,
@@ -50,7 +62,7 @@ const countSql = (listSoon: boolean) => `
   )
   select t.identifier as task, q.queue_name as queue,
          q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by, c.locked_by,
-         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.locked, c.failed_print,
+         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.locked, c.failed_print, c.failed_new,
          c.soon_ready, c.soon_retry, ${epochMs('now()')} as db_now
   from c
   join graphile_worker._private_tasks t on t.id = c.task_id
@@ -73,6 +85,8 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   locked: [number, number, number, number, number][] | null;
   /** Null when the group has no permanently failed job. */
   failed_print: string | null;
+  /** 'id:updated_at ms[:message head]' of the jobs that failed for good in the last RECENT_FAILURES_MS; or null. */
+  failed_new: string[] | null;
   soon_ready: number[];
   soon_retry: number[];
   db_now: number;
@@ -138,6 +152,28 @@ export interface StuckFigures {
   due: { task: string; queue: string | null; due: number; oldestAt: number }[];
   /** Changes whenever the set of permanently failed jobs does (or one failed again). */
   failedPrint: string;
+  /** Jobs that failed for good in the RECENT_FAILURES_MS before the count (by graphile-worker's run_at rule). */
+  recentFailures: RecentFailure[];
+}
+
+export interface RecentFailure {
+  id: string;
+  task: string;
+  head: string | null;
+  /** updated_at, unix ms. */
+  updatedAt: number;
+}
+
+/** Parses 'id:updated_at ms[:head]' (the head may hold colons; its absence means no message). */
+function recentFailure(task: string, entry: string): RecentFailure {
+  const a = entry.indexOf(':');
+  const b = entry.indexOf(':', a + 1);
+  return {
+    id: entry.slice(0, a),
+    task,
+    updatedAt: Number(b < 0 ? entry.slice(a + 1) : entry.slice(a + 1, b)),
+    head: b < 0 ? null : entry.slice(b + 1),
+  };
 }
 
 const COUNT_SQL = countSql(false);
@@ -162,7 +198,7 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
   const pools = new Map<string, LockHolder>();
   const takes: Take[] = [];
   const soon: SoonDue[] = [];
-  const stuck: StuckFigures = { locked: [], due: [], failedPrint: '' };
+  const stuck: StuckFigures = { locked: [], due: [], failedPrint: '', recentFailures: [] };
   const failedPrints: string[] = [];
   const ascending = (a: number, b: number) => a - b;
   for (const row of rows) {
@@ -195,6 +231,7 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
     }
     const due = row.ready + row.due_retries;
     if (due > 0) stuck.due.push({ task: taskName, queue: queueName, due, oldestAt: dbNow - Math.max(0, row.oldest_due_ms ?? 0) });
+    for (const entry of row.failed_new ?? []) stuck.recentFailures.push(recentFailure(taskName, entry));
     if (row.failed_print !== null) failedPrints.push(`${taskName}\u0000${queueName ?? ''}\u0000${row.failed}\u0000${row.failed_print}`);
   }
   stuck.locked.sort((a, b) => a.lockedAt - b.lockedAt || Number(a.id) - Number(b.id));

@@ -2,7 +2,8 @@ import type { Session } from '../session.ts';
 import type { Counted } from '../monitor/monitor.ts';
 import { dueBy } from '../monitor/fall-due.ts';
 import { queueLocks, waitingBehind, type DueRow, type PoolLockRow, type QueueLockRow, type WaitingJob } from './queries.ts';
-import { failedHeads, type FailedHeadRow, type LockedJobRow } from './scan-query.ts';
+import type { FailedHeadRow, LockedJobRow } from './scan-query.ts';
+import { FailedGroups } from './failed-groups.ts';
 
 /** A locked queue row and how many due jobs wait behind it. */
 export interface LockedQueueRow extends QueueLockRow {
@@ -22,11 +23,8 @@ export interface TableReads {
 }
 
 const MAX_LOCKED = 5000;
-/**
- * The failed groups are read again whenever the count's fingerprint of the failed jobs moves, and also after this
- * long while the tables change: an edit by hand may change a message without moving the fingerprint.
- */
-const REREAD_FAILED_MS = 5 * 60_000;
+/** A blocked queue's first jobs are read again after this long while the tables change, whatever else moved. */
+const REREAD_SAMPLE_MS = 5 * 60_000;
 
 interface SampleRead {
   jobs: WaitingJob[];
@@ -36,31 +34,23 @@ interface SampleRead {
   startedAt: number;
 }
 
-interface FailedRead {
-  rows: FailedHeadRow[];
-  /** The count's fingerprint of the failed jobs when the read began. */
-  print: string;
-  /** Local clock when the read began. */
-  startedAt: number;
-}
-
 /**
  * The stuck report's view of one database, built on the monitor's count (Session.counted), which the overview makes
- * anyway: locks, due jobs and the jobs waiting behind locked queues come from it, aged to now. The report itself
- * reads only the small queue table, and the failed groups when they changed: at a million jobs it never scans
- * the table to answer, where each read used to be a pass or three.
+ * anyway: locks, due jobs and the number of jobs waiting behind locked queues come from it, aged to now, and the
+ * failed groups follow its list of new failures (FailedGroups). The report itself reads the small queue table, and
+ * a pass over the jobs only when the failed jobs changed in a way the counts cannot follow, or a blocked queue's
+ * first jobs changed: at a million jobs, each read of it used to be three passes.
  */
 export class StuckReads {
   private profileId: string | null = null;
-  private failed: FailedRead | null = null;
-  private reading: Promise<FailedRead> | null = null;
+  private failed = new FailedGroups();
   private samples = new Map<string, SampleRead>();
 
   /** `fresh`: as of a count begun after the tables last changed (the Stuck view); else the monitor's cadence. */
   async read(session: Session, fresh: boolean): Promise<TableReads> {
     if (this.profileId !== session.profile.id) {
       this.profileId = session.profile.id;
-      this.failed = this.reading = null;
+      this.failed = new FailedGroups();
       this.samples.clear();
     }
     const counted = await session.counted(fresh);
@@ -70,7 +60,7 @@ export class StuckReads {
   /** The reads as they stand at `now`, from `counted` and what is read here. */
   async from(db: Session['pool'], counted: Counted, quietSince: (since: number) => boolean, now = Date.now()): Promise<TableReads> {
     const figures = counted.result.stuck;
-    const [locks, failed] = await Promise.all([queueLocks(db), this.failedGroups(db, figures.failedPrint, quietSince, now)]);
+    const [locks, failed] = await Promise.all([queueLocks(db), this.failed.rows(db, counted, quietSince, now)]);
     // The database's clock now, from its clock at the count and the time passed here since.
     const dbNow = (counted.result.dbNow ?? counted.startedAt) + Math.max(0, now - counted.startedAt);
     const { dueByGroup, lockedQueueNames } = dueNow(counted, locks, dbNow);
@@ -113,7 +103,7 @@ export class StuckReads {
   /**
    * The first jobs waiting behind each of these (blocked) queues. Jobs behind a lock cannot be taken: the first ones
    * change only when jobs are added or removed, which moves the number waiting, or when the lock changes; so a
-   * queue's sample is read again only then, or after REREAD_FAILED_MS while the tables change.
+   * queue's sample is read again only then, or after REREAD_SAMPLE_MS while the tables change.
    */
   async waiting(db: Session['pool'], queues: readonly LockedQueueRow[], quietSince: (since: number) => boolean, now = Date.now()) {
     const reread = queues.filter((q) => {
@@ -124,7 +114,7 @@ export class StuckReads {
           s &&
           s.lockedAt === q.locked_at.getTime() &&
           s.waiting === q.waiting &&
-          (now - s.startedAt < REREAD_FAILED_MS || quietSince(s.startedAt))
+          (now - s.startedAt < REREAD_SAMPLE_MS || quietSince(s.startedAt))
         )
       );
     });
@@ -140,17 +130,6 @@ export class StuckReads {
     const blocked = new Set(queues.map((q) => q.queue));
     for (const queue of this.samples.keys()) if (!blocked.has(queue)) this.samples.delete(queue);
     return new Map(queues.map((q) => [q.queue, q.waiting > 0 ? (this.samples.get(q.queue)?.jobs ?? []) : []]));
-  }
-
-  /** The failed groups, read again only when the count says the failed jobs changed (one read shared at a time). */
-  private async failedGroups(db: Session['pool'], print: string, quietSince: (since: number) => boolean, now: number) {
-    const last = this.failed;
-    if (last && last.print === print && (now - last.startedAt < REREAD_FAILED_MS || quietSince(last.startedAt))) return last.rows;
-    const startedAt = Date.now();
-    this.reading ??= failedHeads(db)
-      .then((rows) => (this.failed = { rows, print, startedAt }))
-      .finally(() => (this.reading = null));
-    return (await this.reading).rows;
   }
 }
 
