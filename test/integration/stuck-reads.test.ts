@@ -170,3 +170,19 @@ test('jobs that graphile-worker fails for good are followed from the counts; a f
   );
   await q(`delete from graphile_worker._private_jobs`);
 });
+
+test('a storm of failures is not listed whole with every count: the report reads the failed jobs itself', async () => {
+  const reads = new StuckReads();
+  await reads.from(db.pool, await counted(), never);
+  await q(`select graphile_worker.add_job('sr_storm', '{}'::json) from generate_series(1, 2001)`);
+  await q(`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'Timeout',
+           run_at = greatest(now(), run_at) + exp(least(max_attempts, 10)) * interval '1 second'`);
+  const storm = await counted();
+  assert.equal(storm.result.stuck.recentFailures.length, 2000);
+  assert.equal(storm.result.stuck.recentFailuresComplete, false);
+  assert.deepEqual(
+    (await reads.from(db.pool, storm, never)).failed.map((f) => [f.task, f.head, f.n]),
+    [['sr_storm', 'Timeout', 2001]],
+  );
+  await q(`delete from graphile_worker._private_jobs`);
+});

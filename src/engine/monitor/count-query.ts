@@ -27,6 +27,12 @@ export const RECENT_FAILURES_MS = 30_000;
  * hand) only makes the list miss failures, which the report notices from the counts and reads them all again.
  */
 const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
+const RECENTLY_FAILED = `${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds'`;
+/**
+ * Recent failures listed per task, queue and pool at most: a storm of failures is not sent whole with every count
+ * (the report then reads the failed jobs itself, once).
+ */
+const MAX_RECENT_FAILURES = 2000;
 
 /**
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million
@@ -49,8 +55,9 @@ const countSql = (listSoon: boolean) => `
         filter (where j.locked_at is not null) as locked,
       (sum(j.id) filter (where ${JOB_STATE_WHERE.failed}))::text || '/' ||
         ${epochMs(`max(j.run_at) filter (where ${JOB_STATE_WHERE.failed})`)}::text as failed_print,
-      array_agg(j.id::text || ':' || ${epochMs('j.updated_at')}::text || coalesce(':' || left(j.last_error, ${FAILED_HEAD_CHARS}), ''))
-        filter (where ${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds') as failed_new,
+      (array_agg(j.id::text || ':' || ${epochMs('j.updated_at')}::text || coalesce(':' || left(j.last_error, ${FAILED_HEAD_CHARS}), ''))
+        filter (where ${RECENTLY_FAILED}))[1:${MAX_RECENT_FAILURES}] as failed_new,
+      count(*) filter (where ${RECENTLY_FAILED})::int as failed_new_n,
       ${
         listSoon
           ? `coalesce(array_agg(${epochMs('j.run_at')}) filter (where ${SOON} and j.attempts = 0), '{}') as soon_ready,
@@ -62,7 +69,7 @@ const countSql = (listSoon: boolean) => `
   )
   select t.identifier as task, q.queue_name as queue,
          q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by, c.locked_by,
-         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.locked, c.failed_print, c.failed_new,
+         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.locked, c.failed_print, c.failed_new, c.failed_new_n,
          c.soon_ready, c.soon_retry, ${epochMs('now()')} as db_now
   from c
   join graphile_worker._private_tasks t on t.id = c.task_id
@@ -87,6 +94,7 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   failed_print: string | null;
   /** 'id:updated_at ms[:message head]' of the jobs that failed for good in the last RECENT_FAILURES_MS; or null. */
   failed_new: string[] | null;
+  failed_new_n: number;
   soon_ready: number[];
   soon_retry: number[];
   db_now: number;
@@ -154,6 +162,8 @@ export interface StuckFigures {
   failedPrint: string;
   /** Jobs that failed for good in the RECENT_FAILURES_MS before the count (by graphile-worker's run_at rule). */
   recentFailures: RecentFailure[];
+  /** False when there were more than the count lists. */
+  recentFailuresComplete: boolean;
 }
 
 export interface RecentFailure {
@@ -198,7 +208,7 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
   const pools = new Map<string, LockHolder>();
   const takes: Take[] = [];
   const soon: SoonDue[] = [];
-  const stuck: StuckFigures = { locked: [], due: [], failedPrint: '', recentFailures: [] };
+  const stuck: StuckFigures = { locked: [], due: [], failedPrint: '', recentFailures: [], recentFailuresComplete: true };
   const failedPrints: string[] = [];
   const ascending = (a: number, b: number) => a - b;
   for (const row of rows) {
@@ -232,6 +242,7 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
     const due = row.ready + row.due_retries;
     if (due > 0) stuck.due.push({ task: taskName, queue: queueName, due, oldestAt: dbNow - Math.max(0, row.oldest_due_ms ?? 0) });
     for (const entry of row.failed_new ?? []) stuck.recentFailures.push(recentFailure(taskName, entry));
+    if ((row.failed_new?.length ?? 0) < row.failed_new_n) stuck.recentFailuresComplete = false;
     if (row.failed_print !== null) failedPrints.push(`${taskName}\u0000${queueName ?? ''}\u0000${row.failed}\u0000${row.failed_print}`);
   }
   stuck.locked.sort((a, b) => a.lockedAt - b.lockedAt || Number(a.id) - Number(b.id));

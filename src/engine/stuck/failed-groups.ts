@@ -54,7 +54,8 @@ export class FailedGroups {
 
   /** Adds the count's recent failures; false when that does not give the count's number of failed jobs per task. */
   private follow(s: State, counted: Counted): boolean {
-    if (!s.ids || counted.startedAt - s.asOf > RECENT_FAILURES_MS - COMMIT_MARGIN_MS) return false;
+    const { recentFailuresComplete } = counted.result.stuck;
+    if (!s.ids || !recentFailuresComplete || counted.startedAt - s.asOf > RECENT_FAILURES_MS - COMMIT_MARGIN_MS) return false;
     for (const f of counted.result.stuck.recentFailures) {
       const key = keyOf(f.task, f.head);
       const was = s.ids.get(f.id);
