@@ -86,7 +86,7 @@ export default async function stuckBench(): Promise<BenchResult[]> {
     const reads = new StuckReads();
     const report = async (fromCount: Counted) => {
       const tables = await reads.from(pool, fromCount, changing);
-      await reads.waiting(pool, tables.queues, changing);
+      await tables.firstWaiting(tables.queues);
       return classified(tables);
     };
     // Failed jobs unchanged since the last report (the count's fingerprint says so), the blocked queues as they

@@ -101,7 +101,7 @@ test('failed groups are read again when the fingerprint moves, a blocked queueâ€
     first.pools.map((p) => [p.pool_id, p.jobs, p.queues]),
     [['pool-gone', 1, 1]],
   );
-  const waiting = await reads.waiting(db.pool, first.queues, never);
+  const waiting = await first.firstWaiting(first.queues);
   assert.equal(waiting.get('sr_blocked')!.length, 2);
 
   // A new permanent failure and a job put ahead of the others in the blocked queue, by another process.
@@ -111,7 +111,7 @@ test('failed groups are read again when the fingerprint moves, a blocked queueâ€
   // Read with the count from before: it vouches the failed jobs and the queue unchanged, so neither is read again.
   const reused = await reads.from(db.pool, before, never);
   assert.equal(reused.failed.length, 1, 'the failed groups of the earlier read');
-  assert.equal((await reads.waiting(db.pool, reused.queues, never)).get('sr_blocked')!.length, 2, 'the earlier sample');
+  assert.equal((await reused.firstWaiting(reused.queues)).get('sr_blocked')!.length, 2, 'the earlier sample');
   // The next count sees both changes: both are read again.
   const now = await reads.from(db.pool, await counted(), never);
   assert.deepEqual(now.failed.map((f) => f.head).sort(), [
@@ -120,7 +120,7 @@ test('failed groups are read again when the fingerprint moves, a blocked queueâ€
   ]);
   const blocked = now.queues.find((x) => x.queue === 'sr_blocked')!;
   assert.equal(blocked.waiting, 3);
-  const sample = (await reads.waiting(db.pool, now.queues, never)).get('sr_blocked')!;
+  const sample = (await now.firstWaiting(now.queues)).get('sr_blocked')!;
   const first3 = await q<{ id: string }>(`select id::text from graphile_worker._private_jobs where key = 'w-first'`);
   assert.deepEqual([sample.length, sample[0].id], [3, first3[0].id], 'the job put ahead comes first, as graphile-worker would take it');
   await q(`delete from graphile_worker._private_jobs`);
@@ -168,6 +168,53 @@ test('jobs that graphile-worker fails for good are followed from the counts; a f
     (await reads.from(db.pool, await counted(), never)).failed.map((f) => [f.head, f.n]),
     [['edited by hand', 1]],
   );
+  await q(`delete from graphile_worker._private_jobs`);
+});
+
+test('a job that fails again is followed though its run_at is not the latest, and so are failures long after the last change', async () => {
+  const reads = new StuckReads();
+  let fullReads = 0;
+  const spy = {
+    query: (...args: Parameters<typeof db.pool.query>) => {
+      if (String(args[0]).includes('as ids')) fullReads++;
+      return db.pool.query(...args);
+    },
+  } as unknown as typeof db.pool;
+  const failing = (n: number) =>
+    runOnce({
+      connectionString: db.connectionString,
+      taskList: {
+        sr_again: () => {
+          throw new Error(`err ${n}`);
+        },
+      },
+      logger: new Logger(() => () => {}),
+    });
+  // A job out of 25 attempts: graphile-worker pushed its run_at about 6 h ahead, the latest of the group.
+  await add('sr_again', 'again-old');
+  await q(
+    `update graphile_worker._private_jobs set attempts = 25, last_error = 'old', run_at = now() + interval '6 hours' where key = 'again-old'`,
+  );
+  await add('sr_again', 'again-b', null, ', max_attempts => 1');
+  await failing(1);
+  await reads.from(spy, await counted(), never);
+  assert.equal(fullReads, 1);
+
+  // 25 s later (by the counts' clock), nothing changed: the groups still hold, as of that count.
+  const quiet = await counted();
+  quiet.startedAt += 25_000;
+  await reads.from(spy, quiet, never);
+  // Then the job is retried and fails again with another message, its run_at well before the group's latest.
+  await q(`update graphile_worker._private_jobs set attempts = 0, run_at = now() where key = 'again-b'`);
+  await failing(2);
+  const next = await counted();
+  next.startedAt += 40_000;
+  const heads = (await reads.from(spy, next, never)).failed.map((f) => [f.head, f.n]).sort();
+  assert.deepEqual(heads, [
+    ['err 2', 1],
+    ['old', 1],
+  ]);
+  assert.equal(fullReads, 1, 'followed from the count, not read again');
   await q(`delete from graphile_worker._private_jobs`);
 });
 

@@ -7,7 +7,7 @@ import type { Take } from './wait-samples.ts';
 
 /** Due: not locked, attempts left, run_at passed (graphile-worker's own `is_available and run_at <= now()`). */
 const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
-/** Not due yet, within the horizon ($2): when each falls due, the monitor moves it without counting again. */
+/** Not due yet, within the horizon ($1): when each falls due, the monitor moves it without counting again. */
 const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $1::interval';
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
@@ -38,10 +38,10 @@ const MAX_RECENT_FAILURES = 2000;
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million
  * rows), grouped by task, queue and holding pool; totals and per-queue figures are summed here rather than
  * re-scanned. The same pass finds the due retries, the oldest due job per group, each pool's newest lock (to
- * judge whether it still runs), and what the Stuck report needs, so that it never reads the table itself: every
- * locked job (few: locks are bounded by the pools' concurrency; the takes and their waits come from them), and a
- * fingerprint of the permanently failed jobs (their count, the sum of their ids, their latest run_at: graphile-worker
- * moves run_at at every failure) that says when their groups must be read again. It reads the private table, not the `jobs` view, whose joins and lack of `is_available`
+ * judge whether it still runs), and what the Stuck report needs, so that it rarely reads the table itself: every
+ * locked job (few: locks are bounded by the pools' concurrency; the takes and their waits come from them), a
+ * fingerprint of the permanently failed jobs (their count, the sums of their ids and of their run_at: graphile-worker
+ * moves run_at at every failure) that says when their groups changed, and the jobs that failed for good lately. It reads the private table, not the `jobs` view, whose joins and lack of `is_available`
  * make it slower.
  */
 const countSql = (listSoon: boolean) => `
@@ -51,10 +51,10 @@ const countSql = (listSoon: boolean) => `
       count(*) filter (where ${DUE} and j.attempts > 0)::int as due_retries,
       (extract(epoch from now() - min(j.run_at) filter (where ${DUE})) * 1000)::float8 as oldest_due_ms,
       (extract(epoch from now() - max(j.locked_at)) * 1000)::float8 as newest_lock_ms,
-      array_agg(array[j.id::float8, ${epochMs('j.locked_at')}, ${epochMs('j.run_at')}, j.attempts, j.max_attempts])
+      array_agg(array[j.id::text, ${epochMs('j.locked_at')}::text, ${epochMs('j.run_at')}::text, j.attempts::text, j.max_attempts::text])
         filter (where j.locked_at is not null) as locked,
       (sum(j.id) filter (where ${JOB_STATE_WHERE.failed}))::text || '/' ||
-        ${epochMs(`max(j.run_at) filter (where ${JOB_STATE_WHERE.failed})`)}::text as failed_print,
+        (sum((extract(epoch from j.run_at) * 1000000)::int8) filter (where ${JOB_STATE_WHERE.failed}))::text as failed_print,
       (array_agg(j.id::text || ':' || ${epochMs('j.updated_at')}::text || coalesce(':' || left(j.last_error, ${FAILED_HEAD_CHARS}), ''))
         filter (where ${RECENTLY_FAILED}))[1:${MAX_RECENT_FAILURES}] as failed_new,
       count(*) filter (where ${RECENTLY_FAILED})::int as failed_new_n,
@@ -85,11 +85,11 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   oldest_due_ms: number | null;
   newest_lock_ms: number | null;
   /**
-   * [id, locked_at, run_at, attempts, max_attempts], times in unix ms; null when none is locked. One array of
-   * numbers per job (job ids stay below 2^53): array_agg keeps the aggregate parallel and in memory, where
-   * json_agg made Postgres plan it single-threaded and spilling to disk (+100 ms at a million jobs).
+   * [id, locked_at, run_at, attempts, max_attempts] as text (ids may pass 2^53), times in unix ms; null when none is
+   * locked. One array per job: array_agg keeps the aggregate parallel and in memory, where json_agg made Postgres
+   * plan it single-threaded and spilling to disk (+100 ms at a million jobs).
    */
-  locked: [number, number, number, number, number][] | null;
+  locked: [string, string, string, string, string][] | null;
   /** Null when the group has no permanently failed job. */
   failed_print: string | null;
   /** 'id:updated_at ms[:message head]' of the jobs that failed for good in the last RECENT_FAILURES_MS; or null. */
@@ -233,8 +233,8 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
       pools.set(row.locked_by, pool);
     }
     const { task: taskName, queue: queueName, db_now: dbNow } = row;
-    for (const [jobId, lockedAt, runAt, attempts, maxAttempts] of row.locked ?? []) {
-      const id = String(jobId);
+    for (const [id, ...numbers] of row.locked ?? []) {
+      const [lockedAt, runAt, attempts, maxAttempts] = numbers.map(Number);
       stuck.locked.push({ id, task: taskName, queue: queueName, lockedBy: row.locked_by!, lockedAt, runAt, attempts, maxAttempts });
       if (lockedAt >= since)
         takes.push({ jobId: id, task: taskName, queue: queueName, at: lockedAt, waitMs: Math.round(Math.max(0, lockedAt - runAt)) });

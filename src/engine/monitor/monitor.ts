@@ -158,7 +158,11 @@ export class Monitor {
     this.forced = false;
     // Jobs falling due are listed only at rest: while the tables change, the next count comes within seconds.
     const atRest = this.counted === null || this.options.activity.quietSince(this.counted.startedAt, startedAt);
-    const result = await countJobs(this.options.pool, since, atRest);
+    const result = await countJobs(this.options.pool, since, atRest).catch((error: unknown) => {
+      // The count asked for is still owed: the next tick counts again rather than carrying the last one forward.
+      this.forced = true;
+      throw error;
+    });
     const { snapshot, takes, dbNow } = result;
     if (dbNow !== null) this.lastDbNow = dbNow;
     this.waits.add(takes);

@@ -31,7 +31,7 @@ export interface StuckContext {
 export interface StuckDomain extends Domain<Ops> {
   /** The default lock threshold of a connection (ms): pools of unknown liveness are judged gone beyond it. */
   defaultThresholdMs(connectionId: string): number;
-  /** The report for other domains; `fresh` as in stuckReport (`stuck.get` is always fresh). */
+  /** The report for other domains (without the jobs behind blocked queues); `fresh` as in stuckReport's options. */
   report(limit: number, fresh: boolean): Promise<StuckReport>;
   /** Due jobs per task, not held behind a locked queue, with how long the oldest has waited (the alerts read it). */
   due(fresh: boolean): Promise<DueRow[]>;
@@ -52,10 +52,10 @@ export function createStuck(ctx: StuckContext): StuckDomain {
   return {
     name: 'stuck',
     defaultThresholdMs: (connectionId) => thresholds.get(connectionId).defaultMinutes * 60_000,
-    report: (limit, fresh) => stuckReport(report, sessions.require(), limit, fresh),
+    report: (limit, fresh) => stuckReport(report, sessions.require(), limit, { fresh, samples: false }),
     due: async (fresh) => (await report.reads.read(sessions.require(), fresh)).due,
     handlers: {
-      'stuck.get': ({ limit }) => stuckReport(report, sessions.require(), limit, true),
+      'stuck.get': ({ limit }) => stuckReport(report, sessions.require(), limit, { fresh: true, samples: true }),
       'stuck.setThreshold': ({ task, minutes }) => {
         const session = sessions.require();
         if (task === '*') throw new OpError('invalid_input', 'Use task: null to set the default threshold');

@@ -31,8 +31,10 @@ const keyOf = (task: string, head: string | null) => `${task}\u0000${head === nu
  * The permanently failed jobs of one database, grouped by task and message head, kept current from the monitor's
  * counts: each count carries a fingerprint of the failed jobs and the jobs that failed for good in the 30 s before
  * it. When the fingerprint moves, the new failures are added here, and the result is checked against the count's
- * number of failed jobs per task; only when they disagree (a failed job retried, deleted, or failed unseen) are the
- * groups read again, in one pass over the table.
+ * number of failed jobs per task. The groups are read again in one pass over the table when that check fails (a
+ * failed job retried or deleted, or one failed unseen), when the counts seen are too far apart for their lists of
+ * recent failures to join up, or list only part of a storm, when there are too many failed jobs to follow one by
+ * one, and every REREAD_MS while the tables change.
  */
 export class FailedGroups {
   private state: State | null = null;
@@ -45,10 +47,15 @@ export class FailedGroups {
     now = Date.now(),
   ): Promise<FailedHeadRow[]> {
     const s = this.state;
-    const { failedPrint } = counted.result.stuck;
-    const stale = !s || (now - s.readAt >= REREAD_MS && !quietSince(s.readAt));
-    if (s && !stale && (s.print === failedPrint || s.asOf >= counted.startedAt)) return top(s);
-    if (s && !stale && this.follow(s, counted)) return top(s);
+    if (!s || (now - s.readAt >= REREAD_MS && !quietSince(s.readAt))) return top(await this.readAll(db, counted));
+    // Groups newer than the count (read after it began): nothing in it to add.
+    if (s.asOf >= counted.startedAt) return top(s);
+    // The same failed jobs as when the groups last agreed with a count: they hold as of this one too.
+    if (s.print === counted.result.stuck.failedPrint) {
+      s.asOf = counted.startedAt;
+      return top(s);
+    }
+    if (this.follow(s, counted)) return top(s);
     return top(await this.readAll(db, counted));
   }
 
@@ -59,13 +66,12 @@ export class FailedGroups {
     for (const f of counted.result.stuck.recentFailures) {
       const key = keyOf(f.task, f.head);
       const was = s.ids.get(f.id);
-      if (was === key) continue;
-      if (was !== undefined) {
+      if (was !== undefined && was !== key) {
         const old = s.groups.get(was)!;
         if (--old.n === 0) s.groups.delete(was);
       }
       const g = s.groups.get(key) ?? { task: f.task, head: f.head, n: 0, newest: new Date(f.updatedAt) };
-      g.n += 1;
+      if (was !== key) g.n += 1;
       if (f.updatedAt > g.newest.getTime()) g.newest = new Date(f.updatedAt);
       s.groups.set(key, g);
       s.ids.set(f.id, key);

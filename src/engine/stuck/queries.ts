@@ -61,8 +61,7 @@ export async function queueLocks(db: Q): Promise<QueueLockRow[]> {
     select queue_name as queue, locked_by, locked_at, (extract(epoch from now() - locked_at) * 1000)::float8 as locked_ms
     from graphile_worker._private_job_queues
     where locked_at is not null
-    order by locked_at
-    limit 500`);
+    order by locked_at`);
   return rows;
 }
 

@@ -25,15 +25,21 @@ export const OVERDUE_AFTER_MS = 10 * 60_000;
 
 const SAMPLE_CHARS = 300;
 
-/**
- * Everything the stuck view shows, read in one go. `fresh`: as of a count begun after the tables last changed (what
- * the Stuck view asks for); otherwise as of the monitor's last count (the trouble summary and the alerts, every few
- * seconds: while jobs change at a million, they would otherwise count for themselves).
- */
-export async function stuckReport(ctx: ReportContext, session: Session, limit: number, fresh: boolean): Promise<StuckReport> {
+export interface ReportOptions {
+  /**
+   * As of a count begun after the tables last changed (the Stuck view, the alerts); otherwise as of the monitor's
+   * last count (the trouble summary, every few seconds: while a million jobs change, it would count for itself).
+   */
+  fresh: boolean;
+  /** With the first jobs waiting behind each blocked queue (the Stuck view shows them; a pass when they change). */
+  samples: boolean;
+}
+
+/** Everything the stuck view shows, read in one go. */
+export async function stuckReport(ctx: ReportContext, session: Session, limit: number, options: ReportOptions): Promise<StuckReport> {
   const thresholds = ctx.thresholds(session.profile.id);
   const db = session.pool;
-  const reads = await ctx.reads.read(session, fresh);
+  const reads = await ctx.reads.read(session, options.fresh);
   const { jobs, failed, queues, due } = reads;
   // Every pool holding a lock, judged by the one liveness source; the count already saw each pool's newest lock.
   const ages = new Map(reads.pools.map((p) => [p.pool_id, p.newest_ms]));
@@ -60,7 +66,7 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
   const blocked = queues.filter(
     (q) => q.locked_ms > thresholds.defaultMinutes * 60_000 || (q.locked_by !== null && gone.has(q.locked_by)) || q.locked_by === null,
   );
-  const samples = await ctx.reads.waiting(db, blocked, (since) => session.quietSince(since));
+  const samples = options.samples ? await reads.firstWaiting(blocked) : new Map<string, never[]>();
   const blockedQueues = blocked.map((q) => ({
     queue: q.queue,
     lockedBy: q.locked_by,

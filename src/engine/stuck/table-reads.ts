@@ -1,9 +1,10 @@
 import type { Session } from '../session.ts';
 import type { Counted } from '../monitor/monitor.ts';
 import { dueBy } from '../monitor/fall-due.ts';
-import { queueLocks, waitingBehind, type DueRow, type PoolLockRow, type QueueLockRow, type WaitingJob } from './queries.ts';
+import { queueLocks, type DueRow, type PoolLockRow, type QueueLockRow, type WaitingJob } from './queries.ts';
 import type { FailedHeadRow, LockedJobRow } from './scan-query.ts';
 import { FailedGroups } from './failed-groups.ts';
+import { BlockedSamples } from './blocked-samples.ts';
 
 /** A locked queue row and how many due jobs wait behind it. */
 export interface LockedQueueRow extends QueueLockRow {
@@ -20,19 +21,19 @@ export interface TableReads {
   failed: FailedHeadRow[];
   queues: LockedQueueRow[];
   due: DueRow[];
+  /** The first jobs waiting behind each of these (blocked) queues, from the same database's cache. */
+  firstWaiting(queues: readonly LockedQueueRow[]): Promise<Map<string, WaitingJob[]>>;
 }
 
 const MAX_LOCKED = 5000;
-/** A blocked queue's first jobs are read again after this long while the tables change, whatever else moved. */
-const REREAD_SAMPLE_MS = 5 * 60_000;
-
-interface SampleRead {
-  jobs: WaitingJob[];
-  /** The lock and the number waiting when read: the first jobs behind a lock change only with them. */
-  lockedAt: number;
-  waiting: number;
-  startedAt: number;
+/** What is kept per database: a switch of connection starts anew. */
+interface DatabaseState {
+  profileId: string | null;
+  failed: FailedGroups;
+  samples: BlockedSamples;
 }
+
+const stateFor = (profileId: string | null): DatabaseState => ({ profileId, failed: new FailedGroups(), samples: new BlockedSamples() });
 
 /**
  * The stuck report's view of one database, built on the monitor's count (Session.counted), which the overview makes
@@ -42,95 +43,70 @@ interface SampleRead {
  * first jobs changed: at a million jobs, each read of it used to be three passes.
  */
 export class StuckReads {
-  private profileId: string | null = null;
-  private failed = new FailedGroups();
-  private samples = new Map<string, SampleRead>();
+  private state = stateFor(null);
 
   /** `fresh`: as of a count begun after the tables last changed (the Stuck view); else the monitor's cadence. */
   async read(session: Session, fresh: boolean): Promise<TableReads> {
-    if (this.profileId !== session.profile.id) {
-      this.profileId = session.profile.id;
-      this.failed = new FailedGroups();
-      this.samples.clear();
-    }
+    if (this.state.profileId !== session.profile.id) this.state = stateFor(session.profile.id);
+    // Held across the wait below: a switch of connection meanwhile must not mix two databases' figures.
+    const state = this.state;
     const counted = await session.counted(fresh);
-    return this.from(session.pool, counted, (since) => session.quietSince(since));
+    return build(state, session.pool, counted, (since) => session.quietSince(since));
   }
 
-  /** The reads as they stand at `now`, from `counted` and what is read here. */
-  async from(db: Session['pool'], counted: Counted, quietSince: (since: number) => boolean, now = Date.now()): Promise<TableReads> {
-    const figures = counted.result.stuck;
-    const [locks, failed] = await Promise.all([queueLocks(db), this.failed.rows(db, counted, quietSince, now)]);
-    // The database's clock now, from its clock at the count and the time passed here since.
-    const dbNow = (counted.result.dbNow ?? counted.startedAt) + Math.max(0, now - counted.startedAt);
-    const { dueByGroup, lockedQueueNames } = dueNow(counted, locks, dbNow);
+  /** The reads as they stand at `now`, from `counted` and what is read here (benchmarks and tests). */
+  from(db: Session['pool'], counted: Counted, quietSince: (since: number) => boolean, now = Date.now()): Promise<TableReads> {
+    return build(this.state, db, counted, quietSince, now);
+  }
+}
 
-    const jobs: LockedJobRow[] = figures.locked.slice(0, MAX_LOCKED).map((j) => ({
-      id: j.id,
-      task: j.task,
-      queue: j.queue,
-      locked_by: j.lockedBy,
-      locked_at: new Date(j.lockedAt),
-      locked_ms: dbNow - j.lockedAt,
-      attempts: j.attempts,
-      max_attempts: j.maxAttempts,
-    }));
+async function build(
+  state: DatabaseState,
+  db: Session['pool'],
+  counted: Counted,
+  quietSince: (since: number) => boolean,
+  now = Date.now(),
+): Promise<TableReads> {
+  const figures = counted.result.stuck;
+  const [locks, failed] = await Promise.all([queueLocks(db), state.failed.rows(db, counted, quietSince, now)]);
+  // The database's clock now, from its clock at the count and the time passed here since.
+  const dbNow = (counted.result.dbNow ?? counted.startedAt) + Math.max(0, now - counted.startedAt);
+  const { dueByGroup, lockedQueueNames } = dueNow(counted, locks, dbNow);
 
-    const due = new Map<string, { due: number; oldestAt: number }>();
-    const waiting = new Map<string, number>();
-    for (const g of dueByGroup) {
-      if (g.queue !== null && lockedQueueNames.has(g.queue)) {
-        waiting.set(g.queue, (waiting.get(g.queue) ?? 0) + g.due);
-        continue;
-      }
-      const d = due.get(g.task) ?? { due: 0, oldestAt: Infinity };
-      d.due += g.due;
-      d.oldestAt = Math.min(d.oldestAt, g.oldestAt);
-      due.set(g.task, d);
+  const jobs: LockedJobRow[] = figures.locked.slice(0, MAX_LOCKED).map((j) => ({
+    id: j.id,
+    task: j.task,
+    queue: j.queue,
+    locked_by: j.lockedBy,
+    locked_at: new Date(j.lockedAt),
+    locked_ms: dbNow - j.lockedAt,
+    attempts: j.attempts,
+    max_attempts: j.maxAttempts,
+  }));
+
+  const due = new Map<string, { due: number; oldestAt: number }>();
+  const waiting = new Map<string, number>();
+  for (const g of dueByGroup) {
+    if (g.queue !== null && lockedQueueNames.has(g.queue)) {
+      waiting.set(g.queue, (waiting.get(g.queue) ?? 0) + g.due);
+      continue;
     }
-
-    return {
-      pools: lockingPools(figures.locked, locks, dbNow),
-      jobs,
-      failed,
-      queues: locks.map((q) => ({ ...q, waiting: waiting.get(q.queue) ?? 0 })),
-      due: [...due]
-        .map(([task, d]) => ({ task, due: d.due, oldest_at: new Date(d.oldestAt), waiting_ms: Math.max(0, dbNow - d.oldestAt) }))
-        .sort((a, b) => a.task.localeCompare(b.task)),
-    };
+    const d = due.get(g.task) ?? { due: 0, oldestAt: Infinity };
+    d.due += g.due;
+    d.oldestAt = Math.min(d.oldestAt, g.oldestAt);
+    due.set(g.task, d);
   }
 
-  /**
-   * The first jobs waiting behind each of these (blocked) queues. Jobs behind a lock cannot be taken: the first ones
-   * change only when jobs are added or removed, which moves the number waiting, or when the lock changes; so a
-   * queue's sample is read again only then, or after REREAD_SAMPLE_MS while the tables change.
-   */
-  async waiting(db: Session['pool'], queues: readonly LockedQueueRow[], quietSince: (since: number) => boolean, now = Date.now()) {
-    const reread = queues.filter((q) => {
-      const s = this.samples.get(q.queue);
-      return (
-        q.waiting > 0 &&
-        !(
-          s &&
-          s.lockedAt === q.locked_at.getTime() &&
-          s.waiting === q.waiting &&
-          (now - s.startedAt < REREAD_SAMPLE_MS || quietSince(s.startedAt))
-        )
-      );
-    });
-    if (reread.length) {
-      const startedAt = Date.now();
-      const read = await waitingBehind(
-        db,
-        reread.map((q) => q.queue),
-      );
-      for (const q of reread)
-        this.samples.set(q.queue, { jobs: read.get(q.queue) ?? [], lockedAt: q.locked_at.getTime(), waiting: q.waiting, startedAt });
-    }
-    const blocked = new Set(queues.map((q) => q.queue));
-    for (const queue of this.samples.keys()) if (!blocked.has(queue)) this.samples.delete(queue);
-    return new Map(queues.map((q) => [q.queue, q.waiting > 0 ? (this.samples.get(q.queue)?.jobs ?? []) : []]));
-  }
+  return {
+    pools: lockingPools(figures.locked, locks, dbNow),
+    jobs,
+    failed,
+    queues: locks.map((q) => ({ ...q, waiting: waiting.get(q.queue) ?? 0 })),
+    due: [...due]
+      .map(([task, d]) => ({ task, due: d.due, oldest_at: new Date(d.oldestAt), waiting_ms: Math.max(0, dbNow - d.oldestAt) }))
+      .sort((a, b) => a.task.localeCompare(b.task)),
+    firstWaiting: (queues) => state.samples.get(db, queues, quietSince),
+  };
 }
 
 /**
@@ -139,7 +115,14 @@ export class StuckReads {
  */
 function dueNow(counted: Counted, locks: QueueLockRow[], dbNow: number) {
   const key = (task: string, queue: string | null) => `${task}\u0000${queue ?? ''}`;
-  const groups = new Map(counted.result.stuck.due.map((g) => [key(g.task, g.queue), { ...g }]));
+  const groups = new Map<string, { task: string; queue: string | null; due: number; oldestAt: number }>();
+  for (const g of counted.result.stuck.due) {
+    const had = groups.get(key(g.task, g.queue));
+    if (had) {
+      had.due += g.due;
+      had.oldestAt = Math.min(had.oldestAt, g.oldestAt);
+    } else groups.set(key(g.task, g.queue), { ...g });
+  }
   for (const s of counted.result.soon) {
     const fell = dueBy(s.ready, dbNow) + dueBy(s.retries, dbNow);
     if (fell === 0) continue;
