@@ -158,11 +158,6 @@ export class Session {
     return this.monitor.current(this.changedAt, fresh);
   }
 
-  /** Reads Postgres' row counters now rather than at the monitor's next check (before reusing an earlier read). */
-  async checkActivity(): Promise<void> {
-    await this.activity.probe(this.pool);
-  }
-
   /** True when the job tables are known unchanged since `since` (local ms): a scan begun then would find the same. */
   quietSince(since: number): boolean {
     return this.activity.quietSince(since);

@@ -2,7 +2,7 @@ import type { DueFigures, OverviewSnapshot } from '../../shared/model/overview.t
 import type { SoonDue } from './count-query.ts';
 
 /** How many of the sorted times are at or before `t`. */
-export function dueBy(sorted: readonly number[], t: number): number {
+function dueBy(sorted: readonly number[], t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -11,6 +11,14 @@ export function dueBy(sorted: readonly number[], t: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** What of one group listed as falling due soon has fallen due by `dbNow` (the database's clock); null: none yet. */
+export function fellDue(group: SoonDue, dbNow: number): { ready: number; retries: number; firstAt: number } | null {
+  const ready = dueBy(group.ready, dbNow);
+  const retries = dueBy(group.retries, dbNow);
+  if (ready === 0 && retries === 0) return null;
+  return { ready, retries, firstAt: Math.min(ready ? group.ready[0] : Infinity, retries ? group.retries[0] : Infinity) };
 }
 
 /**
@@ -28,11 +36,10 @@ export function fallDue(counted: OverviewSnapshot, soon: readonly SoonDue[], cou
   for (const figures of all) if (figures.oldestDueMs != null) figures.oldestDueMs += elapsed;
   for (const pool of snapshot.pools ?? []) pool.newestLockMs += elapsed;
   for (const group of soon) {
-    const ready = dueBy(group.ready, dbNow);
-    const retries = dueBy(group.retries, dbNow);
-    if (ready === 0 && retries === 0) continue;
-    const firstDue = Math.min(ready ? group.ready[0] : Infinity, retries ? group.retries[0] : Infinity);
-    const waited = Math.round(dbNow - firstDue);
+    const fell = fellDue(group, dbNow);
+    if (!fell) continue;
+    const { ready, retries } = fell;
+    const waited = Math.round(dbNow - fell.firstAt);
     const queue = group.queue === null ? undefined : byQueue.get(group.queue);
     for (const f of [snapshot.totals, byTask.get(group.task), queue]) {
       if (!f) continue;

@@ -49,17 +49,17 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
 
   // Stuck: locked longer than the task's threshold, or held by a pool that is gone or stopped (whatever the age):
   // a worker killed outright shows here once its heartbeat is three intervals late, not after the threshold.
-  const stuck = jobs.filter((j) => j.locked_ms > thresholdMs(thresholds, j.task) || gone.has(j.locked_by));
+  const stuck = jobs.filter((j) => j.lockedMs > thresholdMs(thresholds, j.task) || gone.has(j.lockedBy));
   const stuckJobs = stuck.slice(0, limit).map((j) => ({
     id: j.id,
     task: j.task,
     queue: j.queue,
-    lockedBy: j.locked_by,
-    lockedAt: j.locked_at.toISOString(),
-    lockedForMs: Math.round(j.locked_ms),
+    lockedBy: j.lockedBy,
+    lockedAt: new Date(j.lockedAt).toISOString(),
+    lockedForMs: Math.round(j.lockedMs),
     thresholdMs: thresholdMs(thresholds, j.task),
     attempts: j.attempts,
-    maxAttempts: j.max_attempts,
+    maxAttempts: j.maxAttempts,
   }));
 
   // A queue row held longer than the default threshold, or by a gone pool, blocks the jobs behind it.

@@ -17,17 +17,6 @@ const failedSql = (withIds: boolean) => `
   order by n desc
   ${withIds ? '' : 'limit $1'}`;
 
-export interface LockedJobRow {
-  id: string;
-  task: string;
-  queue: string | null;
-  locked_by: string;
-  locked_at: Date;
-  locked_ms: number;
-  attempts: number;
-  max_attempts: number;
-}
-
 export interface FailedHeadRow {
   task: string;
   head: string | null;

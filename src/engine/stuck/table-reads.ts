@@ -1,8 +1,9 @@
 import type { Session } from '../session.ts';
 import type { Counted } from '../monitor/monitor.ts';
-import { dueBy } from '../monitor/fall-due.ts';
+import { fellDue } from '../monitor/fall-due.ts';
+import type { LockedJob } from '../monitor/count-query.ts';
 import { queueLocks, type DueRow, type PoolLockRow, type QueueLockRow, type WaitingJob } from './queries.ts';
-import type { FailedHeadRow, LockedJobRow } from './scan-query.ts';
+import type { FailedHeadRow } from './scan-query.ts';
 import { FailedGroups } from './failed-groups.ts';
 import { BlockedSamples } from './blocked-samples.ts';
 
@@ -15,8 +16,8 @@ export interface LockedQueueRow extends QueueLockRow {
 export interface TableReads {
   /** Every pool holding a job or queue lock. */
   pools: PoolLockRow[];
-  /** Locked jobs, oldest lock first, at most MAX_LOCKED (the counts per pool stay exact beyond it). */
-  jobs: LockedJobRow[];
+  /** Locked jobs, oldest lock first, at most MAX_LOCKED (the counts per pool stay exact beyond it), with their age. */
+  jobs: (LockedJob & { lockedMs: number })[];
   /** Permanently failed jobs grouped by task and message head, biggest first. */
   failed: FailedHeadRow[];
   queues: LockedQueueRow[];
@@ -71,30 +72,28 @@ async function build(
   const [locks, failed] = await Promise.all([queueLocks(db), state.failed.rows(db, counted, quietSince, now)]);
   // The database's clock now, from its clock at the count and the time passed here since.
   const dbNow = (counted.result.dbNow ?? counted.startedAt) + Math.max(0, now - counted.startedAt);
-  const { dueByGroup, lockedQueueNames } = dueNow(counted, locks, dbNow);
+  const jobs = figures.locked.slice(0, MAX_LOCKED).map((j) => ({ ...j, lockedMs: dbNow - j.lockedAt }));
 
-  const jobs: LockedJobRow[] = figures.locked.slice(0, MAX_LOCKED).map((j) => ({
-    id: j.id,
-    task: j.task,
-    queue: j.queue,
-    locked_by: j.lockedBy,
-    locked_at: new Date(j.lockedAt),
-    locked_ms: dbNow - j.lockedAt,
-    attempts: j.attempts,
-    max_attempts: j.maxAttempts,
-  }));
-
+  // Due jobs per task, and those held behind a locked queue per queue: the count's, plus those fallen due since
+  // (the count lists what falls due within its horizon while the tables rest; while they change, the next count
+  // comes within seconds).
+  const lockedQueues = new Set(locks.map((q) => q.queue));
   const due = new Map<string, { due: number; oldestAt: number }>();
   const waiting = new Map<string, number>();
-  for (const g of dueByGroup) {
-    if (g.queue !== null && lockedQueueNames.has(g.queue)) {
-      waiting.set(g.queue, (waiting.get(g.queue) ?? 0) + g.due);
-      continue;
+  const addDue = (task: string, queue: string | null, n: number, oldestAt: number) => {
+    if (queue !== null && lockedQueues.has(queue)) {
+      waiting.set(queue, (waiting.get(queue) ?? 0) + n);
+      return;
     }
-    const d = due.get(g.task) ?? { due: 0, oldestAt: Infinity };
-    d.due += g.due;
-    d.oldestAt = Math.min(d.oldestAt, g.oldestAt);
-    due.set(g.task, d);
+    const d = due.get(task) ?? { due: 0, oldestAt };
+    d.due += n;
+    d.oldestAt = Math.min(d.oldestAt, oldestAt);
+    due.set(task, d);
+  };
+  for (const g of figures.due) addDue(g.task, g.queue, g.due, g.oldestAt);
+  for (const group of counted.result.soon) {
+    const fell = fellDue(group, dbNow);
+    if (fell) addDue(group.task, group.queue, fell.ready + fell.retries, fell.firstAt);
   }
 
   return {
@@ -109,34 +108,8 @@ async function build(
   };
 }
 
-/**
- * Due jobs per task and queue at `dbNow`: the count's, plus those that fell due since (the count lists what falls
- * due within its horizon while the tables rest; while they change, the next count comes within seconds).
- */
-function dueNow(counted: Counted, locks: QueueLockRow[], dbNow: number) {
-  const key = (task: string, queue: string | null) => `${task}\u0000${queue ?? ''}`;
-  const groups = new Map<string, { task: string; queue: string | null; due: number; oldestAt: number }>();
-  for (const g of counted.result.stuck.due) {
-    const had = groups.get(key(g.task, g.queue));
-    if (had) {
-      had.due += g.due;
-      had.oldestAt = Math.min(had.oldestAt, g.oldestAt);
-    } else groups.set(key(g.task, g.queue), { ...g });
-  }
-  for (const s of counted.result.soon) {
-    const fell = dueBy(s.ready, dbNow) + dueBy(s.retries, dbNow);
-    if (fell === 0) continue;
-    const first = Math.min(s.ready[0] ?? Infinity, s.retries[0] ?? Infinity);
-    const g = groups.get(key(s.task, s.queue)) ?? { task: s.task, queue: s.queue, due: 0, oldestAt: first };
-    g.due += fell;
-    g.oldestAt = Math.min(g.oldestAt, first);
-    groups.set(key(s.task, s.queue), g);
-  }
-  return { dueByGroup: [...groups.values()], lockedQueueNames: new Set(locks.map((q) => q.queue)) };
-}
-
 /** Each pool holding locks: its locked jobs (from the count) and queue rows (read now), with its newest lock. */
-function lockingPools(locked: Counted['result']['stuck']['locked'], locks: QueueLockRow[], dbNow: number): PoolLockRow[] {
+function lockingPools(locked: LockedJob[], locks: QueueLockRow[], dbNow: number): PoolLockRow[] {
   const pools = new Map<string, PoolLockRow>();
   const hold = (poolId: string, lockedAt: number, lockedMs: number, kind: 'jobs' | 'queues') => {
     const p = pools.get(poolId) ?? { pool_id: poolId, jobs: 0, queues: 0, newest_ms: null, newest_at: null };

@@ -13,9 +13,8 @@ export function formatCompact(n: number): string {
   return compact.format(n);
 }
 
-/** `0.06` -> `6%`. */
 /**
- * A share as a whole percentage; never "100%" or "0%" for what is not all or none (232 of 233 jobs ended well is
+ * A share as a whole percentage (`0.06` -> `6%`); never "100%" or "0%" for what is not all or none (232 of 233 jobs ended well is
  * 99.5%, not 100%: never rounded up to all): near either end, one decimal, and beyond it "<0.1%" or ">99.9%".
  */
 export function formatPercent(p: number): string {
