@@ -11,6 +11,7 @@ import { applyBuckets } from '../../src/engine/history/watch-apply.ts';
 import { failureRollup } from '../../src/engine/history/failure-rollup.ts';
 import { settleVanished } from '../../src/engine/history/watch-settle.ts';
 import type { WatchedJobRow } from '../../src/engine/history/watch-scan.ts';
+import { decodeRange, type CopiedJob } from '../../src/engine/history/watch-copy.ts';
 
 // How the watcher's inferences and the workers' own accounts (hosted runner, companion) meet in SQLite: whatever
 // the order they arrive in, an attempt and a job's end are counted once.
@@ -206,4 +207,54 @@ test('migration 8 (exact attempts) keeps the failure history and its rollup', (t
   failureRollup(db).fold();
   assert.deepEqual(db.prepare('select n from failure_quarters').all(), [{ n: 2 }], 'the rollup counts old and new rows');
   assert.equal((db.prepare('select max(id) as id from failure_attempts').get() as { id: number }).id, 2, 'ids go on from the old ones');
+});
+
+test('a success reported after the watcher copied the job marks the copy: the job leaving is not counted again', (t) => {
+  const { db, record, scan, job } = store(t);
+  scan([job({ id: 5 }), job({ id: 6 })], true);
+  assert.equal(record({ jobId: 5 }), true);
+  const r = scan([job({ id: 6 })], true);
+  assert.deepEqual([r.successes, r.deferred], [0, 0], 'job 5 was counted by its worker; nothing waits for it');
+  assert.equal(successes(db), 1);
+  // Job 6, never reported, leaves next: its end waits for a worker's account as before.
+  assert.equal(scan([], true).deferred, 1);
+});
+
+test("migration 018 carries the watcher's copy over from a row per job to a text per range", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-watch-copy-'));
+  const file = path.join(dir, 'old.sqlite');
+  try {
+    const old = openStore(file, { migrations: MIGRATIONS.filter((m) => m.id < 18) });
+    old.exec(`
+      insert into watch_buckets (connection_id, bucket, hash) values ('${C}', 0, '2:9'), ('${C}', 1, '1:7'), ('other', 0, '1:3');
+      insert into watch_jobs (connection_id, job_id, task, queue, attempts, max_attempts, locked, error_hash, gone) values
+        ('${C}', 5, 'summarize', 'q', 2, 25, 0, 1234, 0),
+        ('${C}', 127, 'enrich', null, 1, 3, 1, 0, 1),
+        ('${C}', 130, 'summarize', null, 0, 3, 0, 0, 0),
+        ('other', 5, 'x', null, 0, 1, 0, 0, 0);`);
+    old.close();
+    const db = openStore(file);
+    try {
+      const copy = new Map<number, CopiedJob>();
+      for (const { bucket, jobs } of db.prepare(`select bucket, jobs from watch_buckets where connection_id = ?`).all(C) as {
+        bucket: number;
+        jobs: string;
+      }[])
+        decodeRange(bucket, jobs, copy);
+      assert.deepEqual(
+        [...copy.values()].sort((a, b) => a.jobId - b.jobId),
+        [
+          { jobId: 5, task: 'summarize', attempts: 2, maxAttempts: 25, locked: false, errorHash: 1234, gone: false },
+          { jobId: 127, task: 'enrich', attempts: 1, maxAttempts: 3, locked: true, errorHash: 0, gone: true },
+          { jobId: 130, task: 'summarize', attempts: 0, maxAttempts: 3, locked: false, errorHash: 0, gone: false },
+        ],
+      );
+      const tables = db.prepare(`select name from sqlite_master where name = 'watch_jobs'`).all();
+      assert.deepEqual(tables, [], 'the per-job table is gone');
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,5 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { boundError, SAME_FAILURE_MS, type AttemptsRepo } from './attempts-repo.ts';
+import { copyMarker } from './watch-copy.ts';
 
 export type AttemptOutcome = 'success' | 'failure' | 'cancelled';
 
@@ -94,9 +95,9 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
        pool_id = excluded.pool_id, source = excluded.source, final = excluded.final
      where failure_attempts.source = 'watch'`,
   );
-  const markGone = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id = ?');
-  // The same three for a batch's successes (job ids as a JSON array): a statement per row was most of a read's cost.
-  const markGoneMany = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id in (select value from json_each(?))');
+  const markGone = copyMarker(db);
+  // A batch's successes looked up and claimed at once (job ids as a JSON array): a statement per row was most of a
+  // read's cost.
   const vanishedMany = db.prepare<[string, string], { job_id: number; settled: string | null }>(
     'select job_id, settled from watch_vanished where connection_id = ? and job_id in (select value from json_each(?))',
   );
@@ -114,7 +115,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
    * account waited and settled before this one came), returns what it counted.
    */
   const ended = (a: ExactAttempt): 'success' | 'removed' | null => {
-    markGone.run(a.connectionId, a.jobId);
+    markGone(a.connectionId, [a.jobId]);
     const v = vanished.get(a.connectionId, a.jobId);
     if (!v) return null;
     claim.run(a.connectionId, a.jobId);
@@ -198,8 +199,9 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   const finishBatch = (connectionId: string, recorded: RecordedAttempt[]): void => {
     const successes = recorded.filter((r) => r.attempt.outcome === 'success');
     if (successes.length > 0) {
-      const ids = JSON.stringify(successes.map((r) => r.attempt.jobId));
-      markGoneMany.run(connectionId, ids);
+      const jobIds = successes.map((r) => r.attempt.jobId);
+      markGone(connectionId, jobIds);
+      const ids = JSON.stringify(jobIds);
       const settled = new Map(vanishedMany.all(connectionId, ids).map((v) => [v.job_id, v.settled]));
       if (settled.size > 0) claimMany.run(connectionId, JSON.stringify([...settled.keys()]));
       const perMinute = new Map<string, { task: string; minute: number; n: number }>();

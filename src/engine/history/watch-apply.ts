@@ -1,17 +1,8 @@
 import type { Db } from '../store/db.ts';
-import type { AttemptsRepo } from './attempts-repo.ts';
+import type { AttemptsRepo, WatchedFailure } from './attempts-repo.ts';
 import { failureRollup } from './failure-rollup.ts';
+import { decodeRange, encodeRange, type CopiedJob } from './watch-copy.ts';
 import { bucketIds, bucketOf, failureTime, type WatchedJobRow } from './watch-scan.ts';
-
-interface StoredJob {
-  job_id: number;
-  task: string;
-  attempts: number;
-  max_attempts: number;
-  locked: number;
-  error_hash: number;
-  gone: number;
-}
 
 export interface ApplyContext {
   db: Db;
@@ -65,15 +56,7 @@ export type BucketApplier = (ctx: ApplyContext, buckets: number[], rows: Watched
  * Each transaction ends by folding its new failed attempts into the 15-minute rollup (one grouped insert).
  */
 export function bucketApplier(db: Db): BucketApplier {
-  const selectRange = db.prepare<[string, number, number], StoredJob>(
-    'select job_id, task, attempts, max_attempts, locked, error_hash, gone from watch_jobs where connection_id = ? and job_id >= ? and job_id < ?',
-  );
-  const upsert = db.prepare(
-    `insert into watch_jobs (connection_id, job_id, task, queue, attempts, max_attempts, locked, error_hash)
-     values (?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (connection_id, job_id) do update set attempts = excluded.attempts, max_attempts = excluded.max_attempts,
-       locked = excluded.locked, error_hash = excluded.error_hash`,
-  );
+  const readRange = db.prepare<[string, number], { jobs: string }>('select jobs from watch_buckets where connection_id = ? and bucket = ?');
   const defer = db.prepare(
     `insert into watch_vanished (connection_id, job_id, task, permanently_failed, vanished_at) values (?, ?, ?, ?, ?)
      on conflict (connection_id, job_id) do nothing`,
@@ -84,17 +67,16 @@ export function bucketApplier(db: Db): BucketApplier {
     `insert into watch_vanished (connection_id, job_id, task, permanently_failed, vanished_at, settled, settled_at)
      values (?, ?, ?, ?, ?, ?, ?) on conflict (connection_id, job_id) do nothing`,
   );
-  const remove = db.prepare('delete from watch_jobs where connection_id = ? and job_id = ?');
   // Jobs read from Postgres before they ended, whose end a worker reported before this write: already counted.
   // One range read per id range rather than a lookup per job (a first sync has a million jobs new to the copy).
   const endedInRange = db.prepare<[string, number, number], { job_id: number }>(
     `select job_id from job_attempts where connection_id = ? and job_id >= ? and job_id < ? and outcome in ('success', 'cancelled')`,
   );
-  const markGone = db.prepare('update watch_jobs set gone = 1 where connection_id = ? and job_id = ?');
-  const putHash = db.prepare(
-    'insert into watch_buckets (connection_id, bucket, hash) values (?, ?, ?) on conflict (connection_id, bucket) do update set hash = excluded.hash',
+  const putRange = db.prepare(
+    `insert into watch_buckets (connection_id, bucket, hash, jobs) values (?, ?, ?, ?)
+     on conflict (connection_id, bucket) do update set hash = excluded.hash, jobs = excluded.jobs`,
   );
-  const dropHash = db.prepare('delete from watch_buckets where connection_id = ? and bucket = ?');
+  const dropRange = db.prepare('delete from watch_buckets where connection_id = ? and bucket = ?');
 
   const rollup = failureRollup(db);
   const run = db.transaction((ctx: ApplyContext, buckets: number[], rows: WatchedJobRow[], hashes: Map<number, string>) => {
@@ -102,64 +84,76 @@ export function bucketApplier(db: Db): BucketApplier {
     const result: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
     // Successes per task, written once per transaction (a catch-up may find many thousands of jobs gone).
     const successes = new Map<string, number>();
-    const stored = new Map<number, StoredJob>();
-    for (const b of buckets) for (const s of selectRange.all(connectionId, ...bucketIds(b))) stored.set(s.job_id, s);
+    const stored = new Map<number, CopiedJob>();
+    for (const b of buckets) decodeRange(b, readRange.get(connectionId, b)?.jobs, stored);
     // Only the ranges holding jobs new to the copy can hold one already reported ended.
     const newRanges = new Set<number>();
     for (const r of rows) if (!stored.has(r.id)) newRanges.add(bucketOf(r.id));
     const ended = new Set<number>();
     for (const b of newRanges) for (const e of endedInRange.all(connectionId, ...bucketIds(b))) ended.add(e.job_id);
+    // The new copy of each range, built as the rows are compared and written once per range.
+    const copies = new Map<number, CopiedJob[]>(buckets.map((b) => [b, []]));
+    const failures: WatchedFailure[] = [];
     for (const r of rows) {
       const failed = r.locked ? r.attempts - 1 : r.attempts;
       const errorHash = r.lastError === null ? 0 : fnv1a(r.lastError);
       const s = stored.get(r.id);
-      const sameAsBefore = s !== undefined && errorHash === s.error_hash && failed === (s.locked ? s.attempts - 1 : s.attempts);
+      const sameAsBefore = s !== undefined && errorHash === s.errorHash && failed === (s.locked ? s.attempts - 1 : s.attempts);
       // Same attempt and error as before: a take, or a reschedule (which bumps the generation), unless the failure
       // happened after the last admin change: a retry (attempts := 0) that failed again at the same attempt.
-      const failedAt = r.runAtMs - Math.exp(Math.min(failed, 10)) * 1000;
-      const afterChange = failedAt >= r.generation * 1000 - 1000 && failedAt <= ctx.now + 1000;
-      if (r.lastError !== null && failed >= 1 && (!sameAsBefore || afterChange)) {
-        const written = ctx.attempts.recordFromWatch({
-          connectionId,
-          jobId: r.id,
-          generation: r.generation,
-          task: r.task,
-          queue: r.queue,
-          attempt: failed,
-          maxAttempts: r.maxAttempts,
-          at: failureTime(r.runAtMs, failed, ctx.now),
-          error: r.lastError,
-          errorType: ctx.classify(r.lastError),
-          durationMs: null,
-          poolId: null,
-          final: !r.locked && r.attempts >= r.maxAttempts,
-        });
-        if (written) result.newAttempts++;
+      if (r.lastError !== null && failed >= 1) {
+        const failedAt = r.runAtMs - Math.exp(Math.min(failed, 10)) * 1000;
+        const afterChange = failedAt >= r.generation * 1000 - 1000 && failedAt <= ctx.now + 1000;
+        if (!sameAsBefore || afterChange) {
+          failures.push({
+            jobId: r.id,
+            generation: r.generation,
+            task: r.task,
+            queue: r.queue,
+            attempt: failed,
+            maxAttempts: r.maxAttempts,
+            at: failureTime(r.runAtMs, failed, ctx.now),
+            error: r.lastError,
+            errorType: ctx.classify(r.lastError),
+            final: !r.locked && r.attempts >= r.maxAttempts,
+          });
+        }
       }
-      upsert.run(connectionId, r.id, r.task, r.queue, r.attempts, r.maxAttempts, r.locked ? 1 : 0, errorHash);
-      if (!s && ended.has(r.id)) markGone.run(connectionId, r.id);
+      const copy = copies.get(bucketOf(r.id));
+      if (!copy) throw new Error(`history watcher: job ${r.id} is outside the ranges asked for`);
+      copy.push({
+        jobId: r.id,
+        task: r.task,
+        attempts: r.attempts,
+        maxAttempts: r.maxAttempts,
+        locked: r.locked,
+        errorHash,
+        gone: s ? s.gone : ended.has(r.id),
+      });
       stored.delete(r.id);
     }
+    result.newAttempts = ctx.attempts.recordFromWatch(connectionId, failures);
     for (const s of stored.values()) {
-      remove.run(connectionId, s.job_id);
-      const permanentlyFailed = !s.locked && s.attempts >= s.max_attempts;
+      const permanentlyFailed = !s.locked && s.attempts >= s.maxAttempts;
       if (s.gone) continue;
       if (ctx.awaitsReport?.(s.task)) {
-        defer.run(connectionId, s.job_id, s.task, permanentlyFailed ? 1 : 0, ctx.now);
+        defer.run(connectionId, s.jobId, s.task, permanentlyFailed ? 1 : 0, ctx.now);
         result.deferred++;
       } else if (permanentlyFailed) {
-        settledNow.run(connectionId, s.job_id, s.task, 1, ctx.now, 'removed', ctx.now);
+        settledNow.run(connectionId, s.jobId, s.task, 1, ctx.now, 'removed', ctx.now);
         result.removed++;
       } else {
         successes.set(s.task, (successes.get(s.task) ?? 0) + 1);
-        settledNow.run(connectionId, s.job_id, s.task, 0, ctx.now, 'success', ctx.now);
+        settledNow.run(connectionId, s.jobId, s.task, 0, ctx.now, 'success', ctx.now);
         result.successes++;
       }
     }
-    for (const b of buckets) {
+    for (const [b, copy] of copies) {
       const hash = hashes.get(b);
-      if (hash === undefined) dropHash.run(connectionId, b);
-      else putHash.run(connectionId, b, hash);
+      // A range with no hash but jobs read (added after the hash pass) keeps its copy under a hash that matches
+      // nothing, so the next scan reads it again.
+      if (hash === undefined && copy.length === 0) dropRange.run(connectionId, b);
+      else putRange.run(connectionId, b, hash ?? '', encodeRange(b, copy));
     }
     for (const [task, n] of successes) ctx.attempts.recordSuccess(connectionId, task, ctx.now, n);
     rollup.fold();

@@ -15,6 +15,7 @@ import { rollupsPerTransaction } from './014-rollups-per-transaction.ts';
 import { deferredIndexes } from './015-deferred-indexes.ts';
 import { cancelsAreNotFailures } from './016-cancels-are-not-failures.ts';
 import { cancelledPayloads } from './017-cancelled-payloads.ts';
+import { watchCopyPerRange } from './018-watch-copy-per-range.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -41,4 +42,5 @@ export const MIGRATIONS: Migration[] = [
   deferredIndexes,
   cancelsAreNotFailures,
   cancelledPayloads,
+  watchCopyPerRange,
 ];
