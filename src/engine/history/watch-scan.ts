@@ -17,16 +17,18 @@ export const bucketOf = (id: number): number => Math.floor(id / BUCKET_SIZE);
 /**
  * One hash per id range over what changes when a job is added, taken, fails, is rescheduled or disappears:
  * id, attempts, max_attempts, locked_at, run_at and updated_at (`updated_at` alone does not move on a failure,
- * but `attempts` moves on every take and `run_at` on every failure). One sequential scan in Postgres; only
- * about (jobs / 1024) short rows cross the wire. `hash_record_extended` needs PostgreSQL 14; older servers
- * hash the same columns as text.
+ * but `attempts` moves on every take and `run_at` on every failure). `hash_record_extended` needs PostgreSQL 14;
+ * older servers hash the same columns as text. A range's hash is its job count, a colon and the sum of its rows'.
  */
+function rowHashSql(serverVersionNum: number): string {
+  return serverVersionNum >= 140000
+    ? 'hash_record_extended((j.id, j.attempts, j.max_attempts, j.locked_at, j.run_at, j.updated_at), 0)'
+    : `hashtextextended(concat_ws(',', j.id, j.attempts, j.max_attempts, j.locked_at, j.run_at, j.updated_at), 0)`;
+}
+
+/** Every range's hash: one sequential scan in Postgres; only about (jobs / 128) short rows cross the wire. */
 export function bucketHashSql(serverVersionNum: number): string {
-  const rowHash =
-    serverVersionNum >= 140000
-      ? 'hash_record_extended((j.id, j.attempts, j.max_attempts, j.locked_at, j.run_at, j.updated_at), 0)'
-      : `hashtextextended(concat_ws(',', j.id, j.attempts, j.max_attempts, j.locked_at, j.run_at, j.updated_at), 0)`;
-  return `select (j.id >> ${BUCKET_SHIFT})::text as bucket, count(*)::text || ':' || sum(${rowHash})::text as hash
+  return `select (j.id >> ${BUCKET_SHIFT})::text as bucket, count(*)::text || ':' || sum(${rowHashSql(serverVersionNum)})::text as hash
           from graphile_worker._private_jobs j group by 1`;
 }
 
@@ -64,18 +66,43 @@ type WatchedJobRowSql = [
   runAtMs: number | null,
 ];
 
-/** The jobs of some id ranges, by id: index range scans on the primary key, error texts cut in Postgres. */
+/** What the watcher reads of each job `j` (a row of `WatchedJobRowSql`): error texts cut in Postgres. */
+const WATCHED_COLUMNS = `j.id::float8, t.identifier, j.attempts, j.max_attempts,
+  case when j.locked_at is not null then coalesce(left(j.locked_by, 200), '') end,
+  left(j.last_error, ${MAX_ERROR_CHARS + 1}),
+  case when j.last_error is not null then (select q.queue_name from graphile_worker._private_job_queues q where q.id = j.job_queue_id) end,
+  case when j.last_error is not null then floor(extract(epoch from j.updated_at))::float8 end,
+  case when j.last_error is not null then (extract(epoch from j.run_at) * 1000)::float8 end`;
+
+const toWatched = ([
+  id,
+  task,
+  attempts,
+  maxAttempts,
+  lockedBy,
+  lastError,
+  queue,
+  generation,
+  runAtMs,
+]: WatchedJobRowSql): WatchedJobRow => ({
+  id,
+  task,
+  attempts,
+  maxAttempts,
+  locked: lockedBy !== null,
+  poolId: lockedBy || null,
+  lastError,
+  queue,
+  generation: generation ?? 0,
+  runAtMs: runAtMs ?? 0,
+});
+
+/** The jobs of some id ranges, by id: index range scans on the primary key. */
 export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<WatchedJobRow[]> {
   if (buckets.length === 0) return [];
   const { rows } = await pool.query<WatchedJobRowSql>({
     rowMode: 'array',
-    text: `select j.id::float8, t.identifier, j.attempts, j.max_attempts,
-                  case when j.locked_at is not null then coalesce(left(j.locked_by, 200), '') end,
-                  left(j.last_error, ${MAX_ERROR_CHARS + 1}),
-                  case when j.last_error is not null then (select q.queue_name from graphile_worker._private_job_queues q
-                                                           where q.id = j.job_queue_id) end,
-                  case when j.last_error is not null then floor(extract(epoch from j.updated_at))::float8 end,
-                  case when j.last_error is not null then (extract(epoch from j.run_at) * 1000)::float8 end
+    text: `select ${WATCHED_COLUMNS}
            from unnest($1::int8[]) as b(n)
            join graphile_worker._private_jobs j on j.id >= (b.n << ${BUCKET_SHIFT}) and j.id < ((b.n + 1) << ${BUCKET_SHIFT})
            join graphile_worker._private_tasks t on t.id = j.task_id`,
@@ -83,18 +110,53 @@ export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<Wa
   });
   // Sorted here: an ORDER BY makes the planner trade the index range scans for a parallel scan of the whole table.
   rows.sort((a, b) => a[0] - b[0]);
-  return rows.map(([id, task, attempts, maxAttempts, lockedBy, lastError, queue, generation, runAtMs]) => ({
-    id,
-    task,
-    attempts,
-    maxAttempts,
-    locked: lockedBy !== null,
-    poolId: lockedBy || null,
-    lastError,
-    queue,
-    generation: generation ?? 0,
-    runAtMs: runAtMs ?? 0,
-  }));
+  return rows.map(toWatched);
+}
+
+/** Jobs read at most per round trip of a first sync. */
+export const FIRST_SYNC_ROWS = 8192;
+
+/** Some whole id ranges read by a first sync, with their hashes, and where the next read starts (null: the end). */
+export interface RangesRead {
+  buckets: number[];
+  rows: WatchedJobRow[];
+  hashes: Map<number, string>;
+  next: number | null;
+}
+
+/**
+ * A first sync (no range copied yet) needs every job: instead of a hash pass over the whole table followed by a
+ * read of every range, it reads the jobs in id order, FIRST_SYNC_ROWS at a time, each range's hash computed in the
+ * same statement (so in the same snapshot as the rows it is stored beside). The last range of a full read may be
+ * cut: it is left for the next read, which starts at that range.
+ */
+export function firstSyncSql(serverVersionNum: number): string {
+  return `select ${WATCHED_COLUMNS},
+            case when row_number() over w = 1 then (count(*) over w)::text || ':' || (sum(${rowHashSql(serverVersionNum)}) over w)::text end
+          from (select id, task_id, attempts, max_attempts, locked_at, locked_by, last_error, job_queue_id, updated_at, run_at
+                from graphile_worker._private_jobs where id >= $1 order by id limit ${FIRST_SYNC_ROWS}) j
+          join graphile_worker._private_tasks t on t.id = j.task_id
+          window w as (partition by j.id >> ${BUCKET_SHIFT})`;
+}
+
+export async function fetchFrom(pool: pg.Pool, sql: string, fromId: number): Promise<RangesRead> {
+  const { rows } = await pool.query<[...WatchedJobRowSql, string | null]>({ rowMode: 'array', text: sql, values: [fromId] });
+  rows.sort((a, b) => a[0] - b[0]);
+  const full = rows.length >= FIRST_SYNC_ROWS;
+  // A full read may end inside a range: that range is read again, whole, by the next one.
+  const cut = full ? bucketOf(rows[rows.length - 1][0]) : Infinity;
+  const read: RangesRead = { buckets: [], rows: [], hashes: new Map(), next: full ? bucketIds(cut)[0] : null };
+  for (const row of rows) {
+    const bucket = bucketOf(row[0]);
+    if (bucket >= cut) break;
+    if (row[9] !== null) {
+      read.buckets.push(bucket);
+      read.hashes.set(bucket, row[9]);
+    }
+    read.rows.push(toWatched(row as unknown as WatchedJobRowSql));
+  }
+  read.buckets.sort((a, b) => a - b);
+  return read;
 }
 
 /**

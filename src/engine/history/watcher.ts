@@ -3,7 +3,7 @@ import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-apply.ts';
-import { bucketHashSql, bucketIds, fetchBuckets, type WatchedJobRow } from './watch-scan.ts';
+import { BUCKET_SHIFT, bucketHashSql, bucketIds, fetchBuckets, fetchFrom, firstSyncSql, type RangesRead } from './watch-scan.ts';
 import { restoreIndexes, setIndexesAside } from '../store/deferred-indexes.ts';
 import { settleVanished } from './watch-settle.ts';
 
@@ -84,7 +84,7 @@ export class DbWatcher {
   private closing = false;
   private failures = 0;
   private inFlight: Promise<void> | null = null;
-  private hashSql: string | null = null;
+  private serverVersion: number | null = null;
   private applier: BucketApplier | null = null;
   /** Pools seen holding jobs (graphile-worker's locked_by), with when: the workers this watcher sees at work. */
   private readonly pools = new Map<string, number>();
@@ -164,33 +164,65 @@ export class DbWatcher {
     return settleVanished(db, attempts, connectionId, settleBefore?.() ?? Number.MAX_SAFE_INTEGER, Date.now());
   }
 
-  /** One pass: hashes per id range, then the changed ranges in chunks. */
+  /**
+   * One pass: hashes per id range, then the changed ranges in chunks. A first sync (nothing copied yet for this
+   * connection) skips the hash pass: every range is new, so it reads them all in id order, each with its hash.
+   */
   async scan(): Promise<ScanReport> {
     const { pool, db, connectionId } = this.options;
     const started = performance.now();
-    if (!this.hashSql) {
+    if (this.serverVersion === null) {
       const { rows } = await pool.query<{ v: number }>(`select current_setting('server_version_num')::int as v`);
-      this.hashSql = bucketHashSql(rows[0].v);
+      this.serverVersion = rows[0].v;
     }
-    const { rows } = await pool.query<{ bucket: string; hash: string }>(this.hashSql);
-    const hashMs = performance.now() - started;
-    const hashes = new Map(rows.map((r) => [Number(r.bucket), r.hash]));
-    // Each hash starts with the range's job count: their sum is the table's size, for free.
-    const jobs = rows.reduce((n, r) => n + Number.parseInt(r.hash, 10), 0);
     const stored = db.prepare('select bucket, hash from watch_buckets where connection_id = ?').all(connectionId) as {
       bucket: number;
       hash: string;
     }[];
-    const changed = new Set<number>();
-    const known = new Map(stored.map((s) => [s.bucket, s.hash]));
-    for (const [bucket, hash] of hashes) if (known.get(bucket) !== hash) changed.add(bucket);
-    for (const bucket of known.keys()) if (!hashes.has(bucket)) changed.add(bucket);
     const total: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
-    const list = [...changed].sort((a, b) => a - b);
-    const fetchChunk = (i: number) => (i < list.length ? fetchBuckets(pool, list.slice(i, i + CHUNK)) : null);
-    const setAside = list.length >= BULK_BUCKETS && fewAttemptsKept(db) ? setIndexesAside(db, 'failure_attempts', KEPT_INDEXES) : [];
+    const hashes = new Map<number, string>();
+    let read: () => Promise<RangesRead> | null;
+    let hashMs = 0;
+    let changed: number;
+    let bulk: boolean;
+    if (stored.length === 0) {
+      const { rows } = await pool.query<{ first: string | null; span: string | null }>(
+        `select min(id)::text as first, ((max(id) >> ${BUCKET_SHIFT}) - (min(id) >> ${BUCKET_SHIFT}) + 1)::text as span
+         from graphile_worker._private_jobs`,
+      );
+      const sql = firstSyncSql(this.serverVersion);
+      let from: number | null = rows[0].first === null ? null : Number(rows[0].first);
+      read = () =>
+        from === null
+          ? null
+          : fetchFrom(pool, sql, from).then((r) => {
+              from = r.next;
+              for (const [bucket, hash] of r.hashes) hashes.set(bucket, hash);
+              return r;
+            });
+      bulk = Number(rows[0].span ?? 0) >= BULK_BUCKETS;
+      changed = NaN; // known at the end: every range read
+    } else {
+      const { rows } = await pool.query<{ bucket: string; hash: string }>(bucketHashSql(this.serverVersion));
+      hashMs = performance.now() - started;
+      for (const r of rows) hashes.set(Number(r.bucket), r.hash);
+      const known = new Map(stored.map((s) => [s.bucket, s.hash]));
+      const list: number[] = [];
+      for (const [bucket, hash] of hashes) if (known.get(bucket) !== hash) list.push(bucket);
+      for (const bucket of known.keys()) if (!hashes.has(bucket)) list.push(bucket);
+      list.sort((a, b) => a - b);
+      let i = 0;
+      read = () => {
+        if (i >= list.length) return null;
+        const buckets = list.slice(i, (i += CHUNK));
+        return fetchBuckets(pool, buckets).then((jobs) => ({ buckets, rows: jobs, hashes, next: null }));
+      };
+      bulk = list.length >= BULK_BUCKETS;
+      changed = list.length;
+    }
+    const setAside = bulk && fewAttemptsKept(db) ? setIndexesAside(db, 'failure_attempts', KEPT_INDEXES) : [];
     try {
-      await this.applyChanged(list, fetchChunk, hashes, total);
+      await this.applyChanged(read, total);
     } finally {
       // Built once, between turns of the event loop; a process that dies first builds them when the store opens.
       if (setAside.length) await restoreIndexes(db, 'failure_attempts', yieldToLoop);
@@ -203,36 +235,31 @@ export class DbWatcher {
       at: Date.now(),
       ms: performance.now() - started,
       hashMs,
-      jobs,
+      // Each hash starts with the range's job count: their sum is the table's size, for free.
+      jobs: [...hashes.values()].reduce((n, hash) => n + Number.parseInt(hash, 10), 0),
       buckets: hashes.size,
-      changedBuckets: changed.size,
+      changedBuckets: Number.isNaN(changed) ? hashes.size : changed,
       indexesSetAside: setAside.length,
     };
   }
 
-  /** Reads the changed id ranges in chunks and applies them, a few ranges per SQLite transaction. */
-  private async applyChanged(
-    list: number[],
-    fetchChunk: (i: number) => Promise<WatchedJobRow[]> | null,
-    hashes: Map<number, string>,
-    total: ApplyResult,
-  ): Promise<void> {
+  /** Reads the changed id ranges in chunks (`read`) and applies them, a few ranges per SQLite transaction. */
+  private async applyChanged(read: () => Promise<RangesRead> | null, total: ApplyResult): Promise<void> {
     const { db, connectionId } = this.options;
     const apply = (this.applier ??= bucketApplier(db));
     // The next chunk is read from Postgres while this one is written to SQLite.
-    let next = fetchChunk(0);
-    for (let i = 0; next && !this.closing; i += CHUNK) {
-      const jobs = await next;
-      next = fetchChunk(i + CHUNK);
+    let next = read();
+    while (next && !this.closing) {
+      const { buckets, rows: jobs, hashes } = await next;
+      next = read();
       // A fetch failing while this chunk is written surfaces when it is awaited; until then it must not be unhandled.
       next?.catch(() => {});
-      const chunk = list.slice(i, i + CHUNK);
       const seenAt = Date.now();
       for (const j of jobs) if (j.poolId) this.pools.set(j.poolId, seenAt);
-      // Rows arrive ordered by range (the query walks the ranges in order); cut them along the same lines.
+      // Rows arrive ordered by range; cut them along the same lines.
       let at = 0;
-      for (let k = 0; k < chunk.length; k += APPLY_BUCKETS) {
-        const part = chunk.slice(k, k + APPLY_BUCKETS);
+      for (let k = 0; k < buckets.length; k += APPLY_BUCKETS) {
+        const part = buckets.slice(k, k + APPLY_BUCKETS);
         const end = bucketIds(part[part.length - 1])[1];
         let stop = at;
         while (stop < jobs.length && jobs[stop].id < end) stop++;
