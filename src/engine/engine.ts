@@ -32,6 +32,7 @@ import { createAlerts, type AlertsDomain, type AlertsOptions } from './alerts/do
 import { alertOnBreaker } from './alerts/breaker-alert.ts';
 import type { StopReport } from './runner/host.ts';
 import type { DemoWorkerSettings } from './runner/controller.ts';
+import { restoreIndexesOffThread } from './store/index-worker.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -217,6 +218,13 @@ export function createEngine(options: EngineOptions): Engine {
     // The usage domain is created just below; these run only once attempts are read.
     onAttempts: (batch) => usage.recordBatch(batch),
     priceUsage: (u, at) => usage.priceAttempt(u, at),
+    restoreIndexes: async (table) => {
+      await restoreIndexesOffThread(db, table, {
+        nativeBinding: options.nativeBinding,
+        between: () => new Promise((resolve) => setImmediate(resolve)),
+        onFallback: (error) => log('warn', `indexes built on the main thread: ${(error as Error).message}`),
+      });
+    },
   });
   const usage: UsageDomain = createUsage({ db, connectionFor: (id) => history.connectionFor(id) });
   // Whether a pool runs, for every view and every unlock. Unknown pools are judged against the stuck view's

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { openStore, type Db } from '../../src/engine/store/db.ts';
 import { setIndexesAside } from '../../src/engine/store/deferred-indexes.ts';
+import { restoreIndexesOffThread } from '../../src/engine/store/index-worker.ts';
 import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
 import { DbWatcher } from '../../src/engine/history/watcher.ts';
 import { classifyError } from '../../src/shared/errors/index.ts';
@@ -104,5 +105,30 @@ test('indexes set aside by a process that died mid-bulk are built when the store
     assert.equal(count(reopened, 'select count(*) as n from deferred_indexes'), 0);
   } finally {
     reopened.close();
+  }
+});
+
+test('the engine builds the indexes set aside on a worker thread, and on this one when the worker cannot', async () => {
+  for (const [name, nativeBinding] of [
+    ['thread.sqlite', undefined],
+    ['fallback.sqlite', path.join(dir, 'no-such-binding.node')],
+  ] as const) {
+    const db = openStore(path.join(dir, name));
+    try {
+      const fresh = indexes(db);
+      setIndexesAside(db, 'failure_attempts', ['failure_attempts_attempt']);
+      assert.deepEqual(indexes(db), ['failure_attempts_attempt']);
+      const fallbacks: unknown[] = [];
+      const built = await restoreIndexesOffThread(db, 'failure_attempts', { nativeBinding, onFallback: (e) => fallbacks.push(e) });
+      const setAside = fresh.length - 1;
+      assert.deepEqual(built, nativeBinding ? { offThread: 0, here: setAside } : { offThread: setAside, here: 0 });
+      assert.deepEqual(indexes(db), fresh, `${name}: every index is back`);
+      assert.equal(count(db, 'select count(*) as n from deferred_indexes'), 0, `${name}: nothing left to build`);
+      assert.equal(fallbacks.length, nativeBinding ? 1 : 0, `${name}: built by the worker unless it could not load`);
+      // The main connection sees the other connection's indexes at once (its statements are prepared again).
+      assert.equal(count(db, `select count(*) as n from failure_attempts indexed by failure_attempts_at where at > 0`), 0);
+    } finally {
+      db.close();
+    }
   }
 });

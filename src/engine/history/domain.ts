@@ -49,6 +49,8 @@ export interface HistoryContext {
   onAttempts?: (batch: readonly RecordedAttempt[]) => void;
   /** An attempt's usage with its cost (the usage domain's price table), for the job page. */
   priceUsage?: (usage: ReportedUsage, at: number) => AttemptUsage;
+  /** Builds the indexes a bulk write set aside (off the main thread where the host can); absent: built here. */
+  restoreIndexes?: (table: string) => Promise<void>;
 }
 
 export interface HistoryDomain extends Domain<Ops> {
@@ -200,6 +202,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
           quietSince: (since) => session.quietSince(since),
           log,
           onScan: (scan) => settings.setLastScanAt(connectionId, scan.at),
+          restoreIndexes: ctx.restoreIndexes,
         });
         reader = feed;
         watcher = watch;

@@ -3,7 +3,16 @@ import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-apply.ts';
-import { BUCKET_SHIFT, bucketHashSql, bucketIds, fetchBuckets, fetchFrom, firstSyncSql, type RangesRead } from './watch-scan.ts';
+import {
+  BUCKET_SHIFT,
+  FIRST_SYNC_ROWS,
+  bucketHashSql,
+  bucketIds,
+  fetchBuckets,
+  fetchFrom,
+  firstSyncSql,
+  type RangesRead,
+} from './watch-scan.ts';
 import { restoreIndexes, setIndexesAside } from '../store/deferred-indexes.ts';
 import { settleVanished } from './watch-settle.ts';
 
@@ -34,6 +43,8 @@ export interface WatcherOptions {
   /** A scan at least this often, changed or not (5 min; see the monitor's reconcileMs). */
   reconcileMs?: number;
   onScan?(scan: ScanReport): void;
+  /** Builds the indexes a bulk scan set aside (the engine's does it off the main thread); absent: on this thread. */
+  restoreIndexes?: (table: string) => Promise<void>;
 }
 
 export interface ScanReport extends ApplyResult {
@@ -192,14 +203,16 @@ export class DbWatcher {
       );
       const sql = firstSyncSql(this.serverVersion);
       let from: number | null = rows[0].first === null ? null : Number(rows[0].first);
-      read = () =>
-        from === null
-          ? null
-          : fetchFrom(pool, sql, from).then((r) => {
-              from = r.next;
-              for (const [bucket, hash] of r.hashes) hashes.set(bucket, hash);
-              return r;
-            });
+      let limit = 0;
+      read = () => {
+        if (from === null) return null;
+        limit = limit ? Math.min(limit * 2, FIRST_SYNC_ROWS.most) : FIRST_SYNC_ROWS.first;
+        return fetchFrom(pool, sql, from, limit).then((r) => {
+          from = r.next;
+          for (const [bucket, hash] of r.hashes) hashes.set(bucket, hash);
+          return r;
+        });
+      };
       bulk = Number(rows[0].span ?? 0) >= BULK_BUCKETS;
       changed = NaN; // known at the end: every range read
     } else {
@@ -225,7 +238,10 @@ export class DbWatcher {
       await this.applyChanged(read, total);
     } finally {
       // Built once, between turns of the event loop; a process that dies first builds them when the store opens.
-      if (setAside.length) await restoreIndexes(db, 'failure_attempts', yieldToLoop);
+      if (setAside.length) {
+        const restore = this.options.restoreIndexes ?? ((table: string) => restoreIndexes(db, table, yieldToLoop));
+        await restore('failure_attempts');
+      }
     }
     const settled = this.settle();
     total.successes += settled.successes;

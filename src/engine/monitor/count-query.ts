@@ -69,8 +69,9 @@ const countSql = (listSoon: boolean) => `
   )
   select t.identifier as task, q.queue_name as queue,
          q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by, c.locked_by,
-         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms, c.locked, c.failed_print, c.failed_new, c.failed_new_n,
-         c.soon_ready, c.soon_retry, ${epochMs('now()')} as db_now
+         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms,
+         array_to_string(c.locked, ',') as locked, c.failed_print, c.failed_new, c.failed_new_n,
+         array_to_string(c.soon_ready, ',') as soon_ready, array_to_string(c.soon_retry, ',') as soon_retry, ${epochMs('now()')} as db_now
   from c
   join graphile_worker._private_tasks t on t.id = c.task_id
   left join graphile_worker._private_job_queues q on q.id = c.job_queue_id`;
@@ -85,22 +86,26 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   oldest_due_ms: number | null;
   newest_lock_ms: number | null;
   /**
-   * [id, locked_at, run_at, attempts, max_attempts] as text (ids may pass 2^53), times in unix ms; null when none is
-   * locked. One array per job: array_agg keeps the aggregate parallel and in memory, where json_agg made Postgres
-   * plan it single-threaded and spilling to disk (+100 ms at a million jobs).
+   * id, locked_at, run_at, attempts, max_attempts of each locked job, comma-separated (ids may pass 2^53), times in
+   * unix ms; null when none is locked. Aggregated as an array per job (array_agg keeps the aggregate parallel and in
+   * memory, where json_agg made Postgres plan it single-threaded and spilling to disk: +100 ms at a million jobs),
+   * sent as one text: pg's array parser reads character by character, tens of ms for thousands of values.
    */
-  locked: [string, string, string, string, string][] | null;
+  locked: string | null;
   /** Null when the group has no permanently failed job. */
   failed_print: string | null;
   /** 'id:updated_at ms[:message head]' of the jobs that failed for good in the last RECENT_FAILURES_MS; or null. */
   failed_new: string[] | null;
   failed_new_n: number;
-  soon_ready: number[];
-  soon_retry: number[];
+  /** run_at of each job falling due soon, unix ms, comma-separated (as `locked`, one text rather than an array). */
+  soon_ready: string;
+  soon_retry: string;
   db_now: number;
 };
 
 type Figures = StateCounts & DueFigures;
+
+const numbers = (text: string): number[] => (text ? text.split(',').map(Number) : []);
 
 const figures = (): Required<Omit<DueFigures, 'wait'>> => ({ dueRetries: 0, oldestDueMs: null, heldByGone: 0, heldBy: {} });
 
@@ -212,8 +217,13 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
   const failedPrints: string[] = [];
   const ascending = (a: number, b: number) => a - b;
   for (const row of rows) {
-    if (row.soon_ready.length || row.soon_retry.length)
-      soon.push({ task: row.task, queue: row.queue, ready: row.soon_ready.sort(ascending), retries: row.soon_retry.sort(ascending) });
+    if (row.soon_ready || row.soon_retry)
+      soon.push({
+        task: row.task,
+        queue: row.queue,
+        ready: numbers(row.soon_ready).sort(ascending),
+        retries: numbers(row.soon_retry).sort(ascending),
+      });
     add(totals, row);
     let task = byTask.get(row.task);
     if (!task) byTask.set(row.task, (task = { task: row.task, ...emptyCounts(), ...figures() }));
@@ -233,8 +243,10 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
       pools.set(row.locked_by, pool);
     }
     const { task: taskName, queue: queueName, db_now: dbNow } = row;
-    for (const [id, ...numbers] of row.locked ?? []) {
-      const [lockedAt, runAt, attempts, maxAttempts] = numbers.map(Number);
+    const locked = row.locked ? row.locked.split(',') : [];
+    for (let i = 0; i + 4 < locked.length; i += 5) {
+      const id = locked[i];
+      const [lockedAt, runAt, attempts, maxAttempts] = locked.slice(i + 1, i + 5).map(Number);
       stuck.locked.push({ id, task: taskName, queue: queueName, lockedBy: row.locked_by!, lockedAt, runAt, attempts, maxAttempts });
       if (lockedAt >= since)
         takes.push({ jobId: id, task: taskName, queue: queueName, at: lockedAt, waitMs: Math.round(Math.max(0, lockedAt - runAt)) });

@@ -42,12 +42,13 @@ export function restoreIndexesNow(db: Db): void {
   for (const index of pendingIndexes(db)) restoreOne(db, index);
 }
 
-interface PendingIndex {
+export interface PendingIndex {
   name: string;
   sql: string;
 }
 
-function pendingIndexes(db: Db, table?: string): PendingIndex[] {
+/** The indexes set aside and not built yet (all of them, or those of `table`). */
+export function pendingIndexes(db: Db, table?: string): PendingIndex[] {
   const exists = db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'deferred_indexes'`).get();
   if (!exists) return [];
   return db
@@ -57,10 +58,12 @@ function pendingIndexes(db: Db, table?: string): PendingIndex[] {
     .all(table ?? null, table ?? null);
 }
 
+/** Built from the definition SQLite itself kept; `if not exists` makes a second build harmless. */
+export const buildSql = (sql: string): string => sql.replace(/^create (unique )?index /i, (m) => `${m}if not exists `);
+
 function restoreOne(db: Db, { name, sql }: PendingIndex): void {
   db.transaction(() => {
-    // Built from the definition SQLite itself kept; `if not exists` makes a second restore harmless.
-    db.exec(sql.replace(/^create (unique )?index /i, (m) => `${m}if not exists `));
+    db.exec(buildSql(sql));
     db.prepare('delete from deferred_indexes where name = ?').run(name);
   })();
 }
