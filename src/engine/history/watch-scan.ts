@@ -142,6 +142,7 @@ export function firstSyncSql(serverVersionNum: number): string {
           window w as (partition by j.id >> ${BUCKET_SHIFT})`;
 }
 
+/** One read of a first sync (`firstSyncSql`): up to `limit` jobs from `fromId` on, cut at the last whole range. */
 export async function fetchFrom(pool: pg.Pool, sql: string, fromId: number, limit: number): Promise<RangesRead> {
   const { rows } = await pool.query<[...WatchedJobRowSql, string | null]>({ rowMode: 'array', text: sql, values: [fromId, limit] });
   rows.sort((a, b) => a[0] - b[0]);
@@ -156,7 +157,7 @@ export async function fetchFrom(pool: pg.Pool, sql: string, fromId: number, limi
       read.buckets.push(bucket);
       read.hashes.set(bucket, row[9]);
     }
-    read.rows.push(toWatched(row as unknown as WatchedJobRowSql));
+    read.rows.push(toWatched(row as unknown as WatchedJobRowSql)); // its hash column (the tenth) is ignored there
   }
   read.buckets.sort((a, b) => a - b);
   return read;
