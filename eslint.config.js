@@ -180,6 +180,18 @@ export default defineConfig(
   },
   { files: ['**/*.{js,mjs,cjs}'], ...tseslint.configs.disableTypeChecked },
   { files: ['test/fixtures/tasks/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  {
+    // A second connection builds indexes at times (store/index-worker.ts): a deferred transaction that reads then
+    // writes fails at once while it holds the lock, where an immediate one waits.
+    files: ['src/engine/**/*.ts'],
+    ignores: ['src/engine/store/db.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'transaction', message: 'Open SQLite transactions with writeTransaction(db, fn) (src/engine/store/db.ts).' },
+      ],
+    },
+  },
   // Static pages the main process loads as they are (the start-up failure page): classic browser scripts.
   { files: ['resources/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   boundaries,

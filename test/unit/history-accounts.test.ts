@@ -5,13 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { openStore, type Db } from '../../src/engine/store/db.ts';
 import { MIGRATIONS } from '../../src/engine/store/migrations/index.ts';
-import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
+import { attemptsRepo, boundError } from '../../src/engine/history/attempts-repo.ts';
 import { exactAttemptsRepo, type ExactAttempt } from '../../src/engine/history/exact-attempts.ts';
 import { applyBuckets } from '../../src/engine/history/watch-apply.ts';
 import { failureRollup } from '../../src/engine/history/failure-rollup.ts';
 import { settleVanished } from '../../src/engine/history/watch-settle.ts';
 import type { WatchedJobRow } from '../../src/engine/history/watch-scan.ts';
-import { decodeRange, type CopiedJob } from '../../src/engine/history/watch-copy.ts';
+import { decodeRange, encodeRange, type CopiedJob } from '../../src/engine/history/watch-copy.ts';
+import { MAX_ERROR_CHARS } from '../../src/shared/model/history.ts';
 
 // How the watcher's inferences and the workers' own accounts (hosted runner, companion) meet in SQLite: whatever
 // the order they arrive in, an attempt and a job's end are counted once.
@@ -227,6 +228,9 @@ test("migration 018 carries the watcher's copy over from a row per job to a text
     const old = openStore(file, { migrations: MIGRATIONS.filter((m) => m.id < 18) });
     old.exec(`
       insert into watch_buckets (connection_id, bucket, hash) values ('${C}', 0, '2:9'), ('${C}', 1, '1:7'), ('other', 0, '1:3');
+      -- Job 300's range has no hash row (the old watcher dropped it when the job came after the hash pass).
+      insert into watch_jobs (connection_id, job_id, task, queue, attempts, max_attempts, locked, error_hash, gone) values
+        ('${C}', 300, 'enrich', null, 0, 3, 0, 0, 0);
       insert into watch_jobs (connection_id, job_id, task, queue, attempts, max_attempts, locked, error_hash, gone) values
         ('${C}', 5, 'summarize', 'q', 2, 25, 0, 1234, 0),
         ('${C}', 127, 'enrich', null, 1, 3, 1, 0, 1),
@@ -247,7 +251,13 @@ test("migration 018 carries the watcher's copy over from a row per job to a text
           { jobId: 5, task: 'summarize', attempts: 2, maxAttempts: 25, locked: false, errorHash: 1234, gone: false },
           { jobId: 127, task: 'enrich', attempts: 1, maxAttempts: 3, locked: true, errorHash: 0, gone: true },
           { jobId: 130, task: 'summarize', attempts: 0, maxAttempts: 3, locked: false, errorHash: 0, gone: false },
+          { jobId: 300, task: 'enrich', attempts: 0, maxAttempts: 3, locked: false, errorHash: 0, gone: false },
         ],
+      );
+      assert.deepEqual(
+        db.prepare(`select bucket, hash from watch_buckets where connection_id = ? and bucket = 2`).get(C),
+        { bucket: 2, hash: '' },
+        'a hash that matches nothing: the next scan reads the range again',
       );
       const tables = db.prepare(`select name from sqlite_master where name = 'watch_jobs'`).all();
       assert.deepEqual(tables, [], 'the per-job table is gone');
@@ -257,4 +267,31 @@ test("migration 018 carries the watcher's copy over from a row per job to a text
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a range copy keeps tasks of any name, `constructor` and `__proto__` included', () => {
+  const jobs: CopiedJob[] = ['constructor', '__proto__', 'toString', 'summarize'].map((task, i) => ({
+    jobId: 256 + i,
+    task,
+    attempts: i,
+    maxAttempts: 25,
+    locked: i % 2 === 1,
+    errorHash: i * 7,
+    gone: i === 3,
+  }));
+  const copy = new Map<number, CopiedJob>();
+  decodeRange(2, encodeRange(2, jobs), copy);
+  assert.deepEqual(
+    [...copy.values()].sort((a, b) => a.jobId - b.jobId),
+    jobs,
+  );
+});
+
+test('an error text is cut to its bound without splitting a character in two', () => {
+  const emoji = '\u{1F525}'; // two UTF-16 units
+  const text = 'x'.repeat(MAX_ERROR_CHARS - 1) + emoji + 'tail';
+  const bounded = boundError(text);
+  assert.ok(!bounded.includes('\uD83D\u2026'), 'no half character before the ellipsis');
+  assert.ok(bounded.startsWith('x'.repeat(MAX_ERROR_CHARS - 1) + '\u2026'));
+  assert.equal(boundError('short ' + emoji), 'short ' + emoji);
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { backfillRuleSpec } from '../../shared/contract/backfill.ts';
 import type { BackfillCounts, BackfillRule, BackfillRuleSpec, BackfillRunRecord, BackfillTrigger } from '../../shared/model/backfill.ts';
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 
 interface RuleRow {
   id: string;
@@ -86,7 +86,7 @@ export function backfillRepo(db: Db) {
       return this.get(id)!;
     },
     remove(id: string): boolean {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         db.prepare('delete from backfill_runs where rule_id = ?').run(id);
         return db.prepare('delete from backfill_rules where id = ?').run(id).changes > 0;
       })();

@@ -23,7 +23,9 @@ export interface WatchedFailure {
 export function boundError(text: string | null | undefined): string {
   const s = text ?? '';
   if (s.length <= MAX_ERROR_CHARS) return s;
-  return `${s.slice(0, MAX_ERROR_CHARS)}… [${s.length - MAX_ERROR_CHARS} more characters cut]`;
+  // Never between the two halves of a character outside the BMP (an emoji): half of one is not valid UTF-8.
+  const cut = MAX_ERROR_CHARS - (/[\uD800-\uDBFF]/.test(s[MAX_ERROR_CHARS - 1]) ? 1 : 0);
+  return `${s.slice(0, cut)}… [${s.length - cut} more characters cut]`;
 }
 
 /** Writes the watcher's failed attempts, successes per minute and run durations. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import type { CompanionAttempt } from './companion-rows.ts';
 import type { ExactAttemptsRepo, RecordedAttempt } from './exact-attempts.ts';
 import type { ReportingPool } from './reporting-pools.ts';
@@ -25,7 +25,8 @@ export function companionStore(db: Db, connectionId: string) {
      on conflict (connection_id, pool_id) do update set host = excluded.host, pid = excluded.pid, seen_at = excluded.seen_at`,
   );
   const rollup = failureRollup(db);
-  const recordAll = db.transaction(
+  const recordAll = writeTransaction(
+    db,
     (
       exact: ExactAttemptsRepo,
       attempts: CompanionAttempt[],
@@ -125,7 +126,7 @@ export function companionStore(db: Db, connectionId: string) {
       );
       const now = Date.now();
       const pools = new Map<string, ReportingPool>();
-      db.transaction(() => {
+      writeTransaction(db, () => {
         for (const r of rows) {
           pools.set(r.pool_id, { poolId: r.pool_id, host: r.host, live: r.live === true });
           putPool.run(connectionId, r.pool_id, r.host, Number.isSafeInteger(r.pid) ? r.pid : null, now);

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 
 /**
  * Folds the failed attempts written since the last fold into `failure_quarters` (per connection, 15-minute slot,
@@ -20,7 +20,7 @@ export function failureRollup(db: Db) {
     `update failure_quarters_mark set upto = (select max(id) from failure_attempts)
      where (select max(id) from failure_attempts) > upto`,
   );
-  const foldAll = db.transaction(() => {
+  const foldAll = writeTransaction(db, () => {
     fold.run();
     mark.run();
   });

@@ -1,5 +1,5 @@
 import type { JobAttempt, JobOutcome, JobWorker } from '../../shared/model/jobs.ts';
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import type { RemovedJob } from '../jobs/admin-sql.ts';
 import type { AttemptUsage } from '../../shared/model/usage.ts';
 import type { ReportedUsage } from './exact-attempts.ts';
@@ -240,7 +240,7 @@ function recordCancelled(db: Db, connectionId: string, jobs: RemovedJob[], actor
        locked_by = null, seen_at = excluded.seen_at, cancelled_by = excluded.cancelled_by,
        cancelled_at = excluded.cancelled_at, payload = excluded.payload, payload_length = excluded.payload_length`,
   );
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const job of jobs) {
       upsert.run({
         connectionId,

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 
 /** Rows deleted or reclassified per step; each step is one short transaction, then the event loop runs. */
 const BATCH = 2000;
@@ -86,7 +86,7 @@ export async function reclassifyAll(
     if (isCancelled()) return changed;
     const rows = page.all(after);
     if (rows.length === 0) break;
-    db.transaction(() => {
+    writeTransaction(db, () => {
       for (const r of rows) {
         const type = classify(r.error);
         if (type !== r.error_type) {

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import type { AttemptsRepo, WatchedFailure } from './attempts-repo.ts';
 import { failureRollup } from './failure-rollup.ts';
 import { decodeRange, encodeRange, type CopiedJob } from './watch-copy.ts';
@@ -79,7 +79,7 @@ export function bucketApplier(db: Db): BucketApplier {
   const dropRange = db.prepare('delete from watch_buckets where connection_id = ? and bucket = ?');
 
   const rollup = failureRollup(db);
-  const run = db.transaction((ctx: ApplyContext, buckets: number[], rows: WatchedJobRow[], hashes: Map<number, string>) => {
+  const run = writeTransaction(db, (ctx: ApplyContext, buckets: number[], rows: WatchedJobRow[], hashes: Map<number, string>) => {
     const { connectionId } = ctx;
     const result: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
     // Successes per task, written once per transaction (a catch-up may find many thousands of jobs gone).

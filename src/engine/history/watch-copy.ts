@@ -38,7 +38,8 @@ export function decodeRange(bucket: number, text: string | null | undefined, int
 /** The JSON text of a range's copied jobs (all of `bucket`). */
 export function encodeRange(bucket: number, jobs: readonly CopiedJob[]): string {
   const start = bucketIds(bucket)[0];
-  const byTask: Record<string, Packed[]> = {};
+  // No prototype: a task may be called `constructor` or `__proto__`.
+  const byTask = Object.create(null) as Record<string, Packed[]>;
   for (const j of jobs) {
     (byTask[j.task] ??= []).push([j.jobId - start, j.attempts, j.maxAttempts, j.locked ? 1 : 0, j.errorHash, j.gone ? 1 : 0]);
   }

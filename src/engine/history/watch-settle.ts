@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 
 /** A settled vanish is kept this long, so a late account from the companion corrects it instead of counting twice. */
@@ -25,7 +25,7 @@ export function settleVanished(
     .all(connectionId, before);
   const settle = db.prepare('update watch_vanished set settled = ?, settled_at = ? where connection_id = ? and job_id = ?');
   const result = { successes: 0, removed: 0 };
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const v of due) {
       if (v.permanently_failed) {
         settle.run('removed', now, connectionId, v.job_id);

@@ -8,6 +8,7 @@ import {
   FIRST_SYNC_ROWS,
   bucketHashSql,
   bucketIds,
+  bucketOf,
   fetchBuckets,
   fetchFrom,
   firstSyncSql,
@@ -202,7 +203,8 @@ export class DbWatcher {
          from graphile_worker._private_jobs`,
       );
       const sql = firstSyncSql(this.serverVersion);
-      let from: number | null = rows[0].first === null ? null : Number(rows[0].first);
+      // From the start of the first job's range: a range's hash always covers all of it.
+      let from: number | null = rows[0].first === null ? null : bucketIds(bucketOf(Number(rows[0].first)))[0];
       let limit = 0;
       read = () => {
         if (from === null) return null;
@@ -237,7 +239,8 @@ export class DbWatcher {
     try {
       await this.applyChanged(read, total);
     } finally {
-      // Built once, between turns of the event loop; a process that dies first builds them when the store opens.
+      // Built once, at the end (off the main thread where the engine can); a process that dies first builds them
+      // when the store opens.
       if (setAside.length) {
         const restore = this.options.restoreIndexes ?? ((table: string) => restoreIndexes(db, table, yieldToLoop));
         await restore('failure_attempts');

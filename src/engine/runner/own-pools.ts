@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import { processIdentity } from './process-identity.ts';
 
 /** A pool started by this data folder's hosted runner, as recorded in SQLite `runner_pools`. */
@@ -36,7 +36,7 @@ export function ownPoolsRepo(db: Db) {
     },
     /** Pools whose locks recovery released: never recovered twice. */
     markRecovered(poolIds: string[], at = Date.now()): void {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         for (const id of poolIds) recovered.run(at, id);
       })();
     },

@@ -8,6 +8,17 @@ import { restoreIndexesNow } from './deferred-indexes.ts';
 export type Db = Database.Database;
 
 /**
+ * A transaction that takes SQLite's write lock as it begins (BEGIN IMMEDIATE); the only kind the console opens. The
+ * store has a second connection at times (store/index-worker.ts builds indexes on a worker thread): a deferred
+ * transaction that reads and then writes while that one holds the lock fails at once (SQLITE_BUSY, no busy wait,
+ * or SQLITE_BUSY_SNAPSHOT after its commit), where an immediate one waits (busy_timeout).
+ */
+export function writeTransaction<F extends (...args: never[]) => unknown>(db: Db, fn: F): Database.Transaction<F>['immediate'] {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a standalone function in better-sqlite3 (it hands its own `this` to fn, which none of ours reads)
+  return db.transaction(fn).immediate;
+}
+
+/**
  * The SQLite file cannot be used by this build: a newer Jobdeck wrote it (`newer`), or a migration that already
  * ran on it has since changed (`edited`). The hosting process tells the operator which file and what to do.
  */
@@ -75,7 +86,7 @@ export function migrate(db: Db, migrations: Migration[]): void {
       }
       continue;
     }
-    db.transaction(() => {
+    writeTransaction(db, () => {
       db.exec(migration.sql);
       db.prepare('insert into _migrations (id, name, hash, applied_at) values (?, ?, ?, ?)').run(
         migration.id,

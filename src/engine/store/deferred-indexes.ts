@@ -1,4 +1,4 @@
-import type { Db } from './db.ts';
+import { writeTransaction, type Db } from './db.ts';
 
 /**
  * Secondary indexes set aside while a bulk write runs, and built once after it.
@@ -10,7 +10,7 @@ import type { Db } from './db.ts';
  * transaction that drops them, so a process that dies mid-bulk gets them back when the store opens next.
  */
 export function setIndexesAside(db: Db, table: string, keep: readonly string[]): string[] {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const indexes = db
       .prepare<[string], { name: string; sql: string }>(
         `select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null order by name`,
@@ -62,7 +62,7 @@ export function pendingIndexes(db: Db, table?: string): PendingIndex[] {
 export const buildSql = (sql: string): string => sql.replace(/^create (unique )?index /i, (m) => `${m}if not exists `);
 
 function restoreOne(db: Db, { name, sql }: PendingIndex): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.exec(buildSql(sql));
     db.prepare('delete from deferred_indexes where name = ?').run(name);
   })();

@@ -10,7 +10,8 @@ import { buildSql, pendingIndexes, restoreIndexes } from './deferred-indexes.ts'
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const db = new Database(workerData.file, workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {});
+// fileMustExist: a file moved away meanwhile is never created again, empty, by this thread (see file-guard.ts).
+const db = new Database(workerData.file, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
 try {
   db.pragma('busy_timeout = 5000');
   const forget = db.prepare('delete from deferred_indexes where name = ?');
@@ -32,7 +33,8 @@ export interface OffThreadOptions {
  * Builds the indexes of `table` set aside by a bulk write, on a worker thread with its own connection to the same
  * file. A CREATE INDEX over 100,000 failed attempts holds its thread for 10-80 ms, one after another: on the main
  * thread those were most of the long waits a cheap call saw during a first sync. In WAL mode the main connection
- * reads meanwhile; a write of its waits for the current build (busy_timeout). What the worker could not build (an
+ * reads meanwhile; its writes wait for the current build (busy_timeout: every transaction of the console is an
+ * immediate one, see writeTransaction). What the worker could not build (an
  * in-memory store, a thread that could not start or load the module) is built here, as before. Returns how many
  * indexes were built where.
  */

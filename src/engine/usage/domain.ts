@@ -1,7 +1,7 @@
 import { OpError } from '../../shared/contract/index.ts';
 import type { AttemptUsage, ModelPrice } from '../../shared/model/usage.ts';
 import type { Domain } from '../domain.ts';
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import type { RecordedAttempt, ReportedUsage } from '../history/exact-attempts.ts';
 import { usageRollups } from './rollups.ts';
 import { pricesRepo, priceTokens } from './prices.ts';
@@ -16,7 +16,7 @@ const DAYS_KEPT = 400;
 export function pruneRollups(db: Db, now = Date.now()): void {
   const hour = Math.floor(now / 3600_000) - HOURS_KEPT_DAYS * 24;
   const day = Math.floor(now / 86_400_000) - DAYS_KEPT;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('delete from usage_hours where slot < ?').run(hour);
     db.prepare('delete from usage_latency_hours where slot < ?').run(hour);
     db.prepare('delete from usage_days where slot < ?').run(day);

@@ -1,5 +1,5 @@
 import type { ModelPrice, PriceTable } from '../../shared/model/usage.ts';
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import { DEFAULT_PRICES } from './default-prices.ts';
 
 /** settings key: when the operator last set the table (absent: never, the defaults apply). */
@@ -46,7 +46,7 @@ export function pricesRepo(db: Db) {
   /** Per model, its prices newest first; a reported model name also matches a priced one it starts with plus '-'. */
   let byModel: Map<string, ModelPrice[]> | null = null;
 
-  const replace = db.transaction((prices: readonly ModelPrice[]) => {
+  const replace = writeTransaction(db, (prices: readonly ModelPrice[]) => {
     clear.run();
     for (const p of prices) insert.run({ ...p, isDefault: p.isDefault ? 1 : 0 });
   });

@@ -12,6 +12,12 @@ export const watchCopyPerRange: Migration = {
   sql: `
     alter table watch_buckets add column jobs text not null default '{}';
 
+    -- Jobs copied in a range whose hash was dropped (they came after the hash pass): their range, under a hash that
+    -- matches nothing, so the next scan reads it again.
+    insert into watch_buckets (connection_id, bucket, hash)
+    select distinct w.connection_id, w.job_id >> 7, '' from watch_jobs w
+    where not exists (select 1 from watch_buckets b where b.connection_id = w.connection_id and b.bucket = w.job_id >> 7);
+
     update watch_buckets set jobs = coalesce((
         select json_group_object(t.task, json(t.packed)) from (
           select w.task, json_group_array(json_array(w.job_id - watch_buckets.bucket * 128, w.attempts, w.max_attempts,
