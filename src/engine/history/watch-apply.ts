@@ -1,7 +1,7 @@
 import { writeTransaction, type Db } from '../store/db.ts';
 import type { AttemptsRepo, WatchedFailure } from './attempts-repo.ts';
 import { failureRollup } from './failure-rollup.ts';
-import { decodeRange, encodeRange, type CopiedJob } from './watch-copy.ts';
+import { decodeRange, RangeCopy, type CopiedJob } from './watch-copy.ts';
 import { bucketIds, bucketOf, failureTime, type WatchedJobRow } from './watch-scan.ts';
 
 export interface ApplyContext {
@@ -92,7 +92,7 @@ export function bucketApplier(db: Db): BucketApplier {
     const ended = new Set<number>();
     for (const b of newRanges) for (const e of endedInRange.all(connectionId, ...bucketIds(b))) ended.add(e.job_id);
     // The new copy of each range, built as the rows are compared and written once per range.
-    const copies = new Map<number, CopiedJob[]>(buckets.map((b) => [b, []]));
+    const copies = new Map(buckets.map((b) => [b, new RangeCopy(b)]));
     const failures: WatchedFailure[] = [];
     for (const r of rows) {
       const failed = r.locked ? r.attempts - 1 : r.attempts;
@@ -121,7 +121,7 @@ export function bucketApplier(db: Db): BucketApplier {
       }
       const copy = copies.get(bucketOf(r.id));
       if (!copy) throw new Error(`history watcher: job ${r.id} is outside the ranges asked for`);
-      copy.push({
+      copy.add({
         jobId: r.id,
         task: r.task,
         attempts: r.attempts,
@@ -152,8 +152,8 @@ export function bucketApplier(db: Db): BucketApplier {
       const hash = hashes.get(b);
       // A range with no hash but jobs read (added after the hash pass) keeps its copy under a hash that matches
       // nothing, so the next scan reads it again.
-      if (hash === undefined && copy.length === 0) dropRange.run(connectionId, b);
-      else putRange.run(connectionId, b, hash ?? '', encodeRange(b, copy));
+      if (hash === undefined && copy.size === 0) dropRange.run(connectionId, b);
+      else putRange.run(connectionId, b, hash ?? '', copy.text());
     }
     for (const [task, n] of successes) ctx.attempts.recordSuccess(connectionId, task, ctx.now, n);
     rollup.fold();

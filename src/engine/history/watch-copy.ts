@@ -35,15 +35,39 @@ export function decodeRange(bucket: number, text: string | null | undefined, int
   }
 }
 
-/** The JSON text of a range's copied jobs (all of `bucket`). */
-export function encodeRange(bucket: number, jobs: readonly CopiedJob[]): string {
-  const start = bucketIds(bucket)[0];
+/** A range's new copy, built job by job (no object per job: a first sync adds a million) and written as its text. */
+export class RangeCopy {
+  private readonly start: number;
   // No prototype: a task may be called `constructor` or `__proto__`.
-  const byTask = Object.create(null) as Record<string, Packed[]>;
-  for (const j of jobs) {
-    (byTask[j.task] ??= []).push([j.jobId - start, j.attempts, j.maxAttempts, j.locked ? 1 : 0, j.errorHash, j.gone ? 1 : 0]);
+  private readonly byTask = Object.create(null) as Record<string, Packed[]>;
+  size = 0;
+
+  constructor(bucket: number) {
+    this.start = bucketIds(bucket)[0];
   }
-  return JSON.stringify(byTask);
+
+  add(job: CopiedJob): void {
+    (this.byTask[job.task] ??= []).push([
+      job.jobId - this.start,
+      job.attempts,
+      job.maxAttempts,
+      job.locked ? 1 : 0,
+      job.errorHash,
+      job.gone ? 1 : 0,
+    ]);
+    this.size++;
+  }
+
+  text(): string {
+    return JSON.stringify(this.byTask);
+  }
+}
+
+/** The JSON text of a range's copied jobs (all of `bucket`). */
+export function encodeRange(bucket: number, jobs: Iterable<CopiedJob>): string {
+  const copy = new RangeCopy(bucket);
+  for (const job of jobs) copy.add(job);
+  return copy.text();
 }
 
 /**
@@ -72,7 +96,7 @@ export function copyMarker(db: Db) {
         const job = copy.get(id);
         if (job && !job.gone) changed = job.gone = true;
       }
-      if (changed) write.run(encodeRange(bucket, [...copy.values()]), connectionId, bucket);
+      if (changed) write.run(encodeRange(bucket, copy.values()), connectionId, bucket);
     }
   };
 }
