@@ -9,12 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { watcherOf } from '../helpers/watcher.ts';
 import { openStore, type Db } from '../../src/engine/store/db.ts';
 import { setIndexesAside } from '../../src/engine/store/deferred-indexes.ts';
 import { restoreIndexesOffThread } from '../../src/engine/store/index-worker.ts';
-import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
-import { DbWatcher } from '../../src/engine/history/watcher.ts';
-import { classifyError } from '../../src/shared/errors/index.ts';
 
 let pgdb: TestPostgres;
 let dir: string;
@@ -40,8 +38,6 @@ const indexes = (db: Db) =>
     }[]
   ).map((r) => r.name);
 const count = (db: Db, sql: string) => (db.prepare(sql).get() as { n: number }).n;
-const watcherOf = (db: Db) =>
-  new DbWatcher({ pool: pgdb.pool, db, connectionId: 'c1', attempts: attemptsRepo(db), classify: (m) => classifyError(m), log: () => {} });
 
 test('a bulk scan records the same attempts with the indexes set aside, and every index is back after it', async () => {
   // Jobs 128 ids apart, as in a big table: each in its own id range, so the first scan is a bulk one (1,100 ranges).
@@ -60,7 +56,7 @@ test('a bulk scan records the same attempts with the indexes set aside, and ever
   try {
     const fresh = indexes(db);
     assert.ok(fresh.length >= 6, `failure_attempts has its indexes (${fresh.join(', ')})`);
-    const first = await watcherOf(db).scan();
+    const first = await watcherOf(pgdb.pool, db).scan();
     assert.equal(first.changedBuckets, JOBS);
     assert.equal(first.indexesSetAside, fresh.length - 1, 'every index but the unique key was set aside');
     assert.equal(first.newAttempts, FAILED);
@@ -80,7 +76,7 @@ test('a bulk scan records the same attempts with the indexes set aside, and ever
     await pgdb.pool.query(
       `update graphile_worker._private_jobs set attempts = attempts + 1, last_error = 'Request timeout after 300 seconds'`,
     );
-    const second = await watcherOf(db).scan();
+    const second = await watcherOf(pgdb.pool, db).scan();
     assert.equal(second.changedBuckets, JOBS);
     assert.equal(second.indexesSetAside, 0);
     assert.equal(second.newAttempts, JOBS);

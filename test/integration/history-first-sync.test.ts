@@ -9,11 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { watcherOf } from '../helpers/watcher.ts';
 import { openStore } from '../../src/engine/store/db.ts';
-import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
-import { DbWatcher } from '../../src/engine/history/watcher.ts';
 import { FIRST_SYNC_ROWS } from '../../src/engine/history/watch-scan.ts';
-import { classifyError } from '../../src/shared/errors/index.ts';
 
 let pgdb: TestPostgres;
 let dir: string;
@@ -46,14 +44,7 @@ test('a first sync reads every job in id order, stores the hash pass’s own has
   );
   const db = openStore(path.join(dir, 'first.sqlite'));
   try {
-    const watcher = new DbWatcher({
-      pool: pgdb.pool,
-      db,
-      connectionId: 'c1',
-      attempts: attemptsRepo(db),
-      classify: (m) => classifyError(m),
-      log: () => {},
-    });
+    const watcher = watcherOf(pgdb.pool, db);
     const first = await watcher.scan();
     assert.equal(first.hashMs, 0, 'no hash pass');
     assert.equal(first.jobs, DENSE + 3);

@@ -9,13 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { watcherOf } from '../helpers/watcher.ts';
 import { openStore, type Db } from '../../src/engine/store/db.ts';
 import { MIGRATIONS } from '../../src/engine/store/migrations/index.ts';
-import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
-import { DbWatcher } from '../../src/engine/history/watcher.ts';
 import { failureRollup } from '../../src/engine/history/failure-rollup.ts';
 import { enforceRetention } from '../../src/engine/history/maintenance.ts';
-import { classifyError } from '../../src/shared/errors/index.ts';
 
 let pgdb: TestPostgres;
 let dir: string;
@@ -84,14 +82,7 @@ test('the rollup after a first sync and a catch-up in small transactions equals 
   await seedJobs(1, 3000);
   const db = openStore(path.join(dir, 'new.sqlite'));
   try {
-    const watcher = new DbWatcher({
-      pool: pgdb.pool,
-      db,
-      connectionId: 'c1',
-      attempts: attemptsRepo(db),
-      classify: (m) => classifyError(m),
-      log: () => {},
-    });
+    const watcher = watcherOf(pgdb.pool, db);
     const first = await watcher.scan();
     assert.ok(first.newAttempts > 500, `the first sync records the failures it sees (${first.newAttempts})`);
     assert.ok(first.changedBuckets > 8, 'more ranges than one transaction applies: the sync ran in several');
