@@ -7,14 +7,56 @@ test('the cursor waits for transactions in flight before moving past ids it has 
   const cursor = new AttemptCursor(10n);
   // Ids 11-12 were taken by a flush still in flight (xid 500); 13-15 by one that committed.
   cursor.read([13n, 14n, 15n], 501n, 0);
-  assert.deepEqual(cursor.skip(), [13n, 14n, 15n]);
+  assert.deepEqual(cursor.unread(), { above: 15n, gaps: [{ first: 11n, last: 12n }] }, 'the next page reads 11-12 and above 15');
   assert.equal(cursor.advance(500n, 5_000), false, 'xid 500 still runs: 11 and 12 may still come');
   assert.equal(cursor.low, 10n);
-  // The late flush commits: the next page (ids above 10, skipping 13-15) finds 11 and 12.
+  // The late flush commits: the next page (the gap 11-12, and above 15) finds 11 and 12.
   cursor.read([11n, 12n], 520n, 5_000);
+  assert.deepEqual(cursor.unread(), { above: 15n, gaps: [] });
   assert.equal(cursor.advance(600n, 5_500), true, 'xid 500 has ended: everything up to 15 is read');
   assert.equal(cursor.low, 15n);
-  assert.deepEqual(cursor.skip(), [], 'ids at or below low are no longer listed');
+  assert.deepEqual(cursor.unread(), { above: 15n, gaps: [] });
+});
+
+test('late ids split their gap; moving low drops the gaps below it and trims the one across it', () => {
+  const cursor = new AttemptCursor(0n);
+  cursor.read([5n, 20n], 100n, 0);
+  assert.deepEqual(cursor.unread().gaps, [
+    { first: 1n, last: 4n },
+    { first: 6n, last: 19n },
+  ]);
+  cursor.read([1n, 10n, 19n, 25n], 110n, 500);
+  assert.deepEqual(cursor.unread(), {
+    above: 25n,
+    gaps: [
+      { first: 2n, last: 4n },
+      { first: 6n, last: 9n },
+      { first: 11n, last: 18n },
+      { first: 21n, last: 24n },
+    ],
+  });
+  cursor.read([4n, 2n, 3n, 10n], 120n, 600);
+  assert.deepEqual(
+    cursor.unread().gaps.map((g) => [g.first, g.last]),
+    [
+      [6n, 9n],
+      [11n, 18n],
+      [21n, 24n],
+    ],
+    'a gap read whole is gone; an id read twice changes nothing',
+  );
+  // The first checkpoint (up to 20) is safe: low moves to 20, dropping 6-9 and 11-18; 21-24 stays (above low).
+  assert.equal(cursor.advance(105n, 1_200), true);
+  assert.equal(cursor.low, 20n);
+  assert.deepEqual(cursor.unread(), { above: 25n, gaps: [{ first: 21n, last: 24n }] });
+});
+
+test('a jump in ids (rows deleted by retention, a sequence moved) is one gap, not one entry per id', () => {
+  const cursor = new AttemptCursor(0n);
+  cursor.read([1_000_000_001n], 10n, 0);
+  assert.deepEqual(cursor.unread(), { above: 1_000_000_001n, gaps: [{ first: 1n, last: 1_000_000_000n }] });
+  assert.equal(cursor.advance(10n, 1_000), true);
+  assert.deepEqual(cursor.unread(), { above: 1_000_000_001n, gaps: [] });
 });
 
 test('a young checkpoint waits a second; one a minute old is taken whatever runs', () => {

@@ -227,7 +227,7 @@ export class CompanionReader {
     let page: AttemptsPage;
     let pages = 0;
     do {
-      page = await readPage(pool, cursor.low, cursor.skip(), PAGE_ROWS, probe.hasRawOutput);
+      page = await readPage(pool, cursor.unread(), PAGE_ROWS, probe.hasRawOutput);
       await this.apply(page);
       cursor.read(page.ids, page.xmax, Date.now());
       pages++;

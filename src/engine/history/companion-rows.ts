@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
+import type { IdGap } from './attempt-cursor.ts';
 import type { ExactAttempt, ReportedUsage } from './exact-attempts.ts';
 import { MAX_RAW_OUTPUT_BYTES } from '../../shared/model/usage.ts';
 
@@ -138,9 +139,10 @@ interface PageRow {
 }
 
 /**
- * Rows with `id > after`, except those already read (`skip`), in id order; the snapshot comes from the same
- * statement, so it tells which transactions the rows could not see yet. Columns are cut and cast so that no
- * row can make the statement fail or send megabytes: a 10 MB error costs its first 64 KiB and its size.
+ * Rows with `id > above`, and those in the gaps below it (ids not read yet, see AttemptCursor), in id order; the
+ * snapshot comes from the same statement, so it tells which transactions the rows could not see yet. Each part is
+ * an index range scan with its own limit. Columns are cut and cast so that no row can make the statement fail or
+ * send megabytes: a 10 MB error costs its first 64 KiB and its size.
  */
 const pageSql = (rawOutput: boolean) => `
 select txid_snapshot_xmin(s.snap)::text as xmin, txid_snapshot_xmax(s.snap)::text as xmax, a.*
@@ -157,10 +159,14 @@ left join lateral (
          a.cached_input_tokens::text as cached_input_tokens, a.reasoning_tokens::text as reasoning_tokens,
          a.cost_usd::float8 as cost_usd, a.time_to_first_token_ms::float8 as time_to_first_token_ms,
          ${rawOutput ? `left(a.raw_output, ${MAX_RAW_OUTPUT_BYTES})` : 'null::text'} as raw_output
-  from jobdeck.attempts a
-  where a.id > $1::bigint and a.id <> all($2::bigint[])
+  from (
+    (select * from jobdeck.attempts where id > $1::bigint order by id limit $4)
+    union all
+    (select g.* from unnest($2::bigint[], $3::bigint[]) as r(first, last)
+     cross join lateral (select * from jobdeck.attempts where id between r.first and r.last order by id limit $4) g)
+  ) a
   order by a.id
-  limit $3
+  limit $4
 ) a on true`;
 
 const PAGE_SQL = pageSql(false);
@@ -169,12 +175,17 @@ const PAGE_SQL_RAW = pageSql(true);
 /** Reads one page and judges its rows; `rawOutput`: the schema has jobdeck.attempts.raw_output (version 2). */
 export async function readPage(
   db: Pick<pg.Pool, 'query'>,
-  after: bigint,
-  skip: bigint[],
+  unread: { above: bigint; gaps: readonly IdGap[] },
   limit: number,
   rawOutput = false,
 ): Promise<AttemptsPage> {
-  const { rows } = await db.query<PageRow>(rawOutput ? PAGE_SQL_RAW : PAGE_SQL, [after.toString(), skip.map(String), limit]);
+  const { above, gaps } = unread;
+  const { rows } = await db.query<PageRow>(rawOutput ? PAGE_SQL_RAW : PAGE_SQL, [
+    above.toString(),
+    gaps.map((g) => g.first.toString()),
+    gaps.map((g) => g.last.toString()),
+    limit,
+  ]);
   const page: AttemptsPage = {
     attempts: [],
     rejected: [],
