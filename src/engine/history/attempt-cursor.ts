@@ -3,10 +3,11 @@
  *
  * Ids are taken when a row is inserted, so two workers flushing at once can commit id 12 after id 15: a reader
  * that only kept `id > 15` would never see 12. This cursor keeps `low` (every id up to it is read, or belongs to a
- * transaction that never committed), the highest id read (`above`), and the ids between the two not read yet
- * (`gaps`, as ranges): the next page reads what is above, and what is in the gaps. Gaps are few and short (ids of
- * flushes in flight, or rolled back), where the ids already read above `low` are thousands while workers write
- * fast: a page used to send those and have Postgres skip them one by one.
+ * transaction that never committed), the highest id read (`maxSeen`), and the ids between the two not read yet
+ * (`gaps`, as ranges): the next page reads what is above, and what is in the gaps. Gaps are usually few (ids of
+ * flushes in flight or rolled back; a jump in ids, after deleted rows or a moved sequence, is one gap), where the
+ * ids already read above `low` are thousands while workers write fast: a page used to send those and have
+ * Postgres skip them one by one.
  *
  * After each page it notes a checkpoint: the highest id read so far and the page's snapshot. Every id at or below
  * that highest id was taken before the snapshot, so one that was not visible then belonged to a transaction still
@@ -14,7 +15,7 @@
  * past that xmax, all of those have ended, and `low` moves up to the checkpoint. A checkpoint must also be a second
  * old (a transaction gets its xid just after taking its first id), and one older than a minute is taken as safe
  * whatever runs (an unrelated long transaction would otherwise hold `low` back for good). The gaps are bounded:
- * past MAX_GAPS ranges, `low` moves to the newest checkpoint.
+ * past MAX_GAPS ranges at the end of a pass, `low` moves to the newest checkpoint (as it did past as many ids read).
  */
 
 interface Checkpoint {
@@ -31,7 +32,7 @@ export interface IdGap {
 
 const MIN_AGE_MS = 1_000;
 const MAX_AGE_MS = 60_000;
-const MAX_GAPS = 10_000;
+const MAX_GAPS = 50_000;
 
 export class AttemptCursor {
   /** Ids in (low, maxSeen] not read yet: ascending, disjoint, never empty ranges. */
@@ -50,7 +51,7 @@ export class AttemptCursor {
 
   /** What the next page reads: every id above `above`, and the ids in `gaps` (all of them above `low`). */
   unread(): { above: bigint; gaps: readonly IdGap[] } {
-    return { above: this.maxSeen, gaps: this.gaps };
+    return { above: this.maxSeen, gaps: [...this.gaps] };
   }
 
   /** A page was read: its ids (good and refused alike) are done, and its snapshot is noted. */

@@ -140,9 +140,11 @@ interface PageRow {
 
 /**
  * Rows with `id > above`, and those in the gaps below it (ids not read yet, see AttemptCursor), in id order; the
- * snapshot comes from the same statement, so it tells which transactions the rows could not see yet. Each part is
- * an index range scan with its own limit. Columns are cut and cast so that no row can make the statement fail or
- * send megabytes: a 10 MB error costs its first 64 KiB and its size.
+ * snapshot comes from the same statement, so it tells which transactions the rows could not see yet. The ids come
+ * first, from one index range scan above and one per gap, each with the page's limit (a page with many gaps full
+ * of late rows sorts more ids than it returns, until they are read); then the page's rows are fetched by id.
+ * Columns are cut and cast so that no row can make the statement fail or send megabytes: a 10 MB error costs its
+ * first 64 KiB and its size.
  */
 const pageSql = (rawOutput: boolean) => `
 select txid_snapshot_xmin(s.snap)::text as xmin, txid_snapshot_xmax(s.snap)::text as xmax, a.*
@@ -160,13 +162,17 @@ left join lateral (
          a.cost_usd::float8 as cost_usd, a.time_to_first_token_ms::float8 as time_to_first_token_ms,
          ${rawOutput ? `left(a.raw_output, ${MAX_RAW_OUTPUT_BYTES})` : 'null::text'} as raw_output
   from (
-    (select * from jobdeck.attempts where id > $1::bigint order by id limit $4)
-    union all
-    (select g.* from unnest($2::bigint[], $3::bigint[]) as r(first, last)
-     cross join lateral (select * from jobdeck.attempts where id between r.first and r.last order by id limit $4) g)
-  ) a
+    select u.id from (
+      (select id from jobdeck.attempts where id > $1::bigint order by id limit $4)
+      union all
+      (select g.id from unnest($2::bigint[], $3::bigint[]) as r(first, last)
+       cross join lateral (select id from jobdeck.attempts where id between r.first and r.last order by id limit $4) g)
+    ) u
+    order by u.id
+    limit $4
+  ) page
+  join jobdeck.attempts a on a.id = page.id
   order by a.id
-  limit $4
 ) a on true`;
 
 const PAGE_SQL = pageSql(false);
