@@ -11,8 +11,7 @@ import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { printSchemaSql } from '../src/worker/index.ts';
-import type { HistoryStatus } from '../src/shared/model/history.ts';
-import { benchPool, type BenchResult } from './lib.ts';
+import { benchPool, callOp, type BenchResult } from './lib.ts';
 
 const ATTEMPTS = 200_000;
 const PAGE = 1_000;
@@ -55,8 +54,7 @@ async function consoleRead(connectionString: string, dataDir: string): Promise<{
       const asked = performance.now();
       await engine.call('app.status', {});
       waits.push(performance.now() - asked);
-      const status = await engine.call('history.status', {});
-      if (status.ok && (status.data as HistoryStatus).companion.recorded >= ATTEMPTS) break;
+      if ((await callOp(engine, 'history.status')).companion.recorded >= ATTEMPTS) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const ms = performance.now() - start;

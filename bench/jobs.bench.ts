@@ -13,8 +13,8 @@ import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine, type Engine } from '../src/engine/index.ts';
-import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
-import { benchPool, timeMedian, type BenchResult } from './lib.ts';
+import type { OpName } from '../src/shared/contract/index.ts';
+import { benchPool, callOp, timeMedian, type BenchResult } from './lib.ts';
 
 const JOBS = 1_000_000;
 const FAILED = 100_000;
@@ -62,11 +62,8 @@ export default async function bench(): Promise<BenchResult[]> {
     console.log(`  seeded ${JOBS.toLocaleString()} jobs in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     engine = createEngine({ dataDir: path.join(tmp, 'data'), mode: 'web', log: () => {} });
     await engine.start({ databaseUrl: server.connectionString, runner: false });
-    const call = async <N extends OpName>(name: N, input: unknown): Promise<OpOutput<N>> => {
-      const r = await engine!.call(name, input);
-      if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
-      return r.data as OpOutput<N>;
-    };
+    const started = engine;
+    const call = <N extends OpName>(name: N, input: unknown) => callOp(started, name, input);
     const results: BenchResult[] = [];
     // Measured once the console is settled: its watcher's first sync of the million jobs is sync.bench.ts' subject.
     t = performance.now();

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { Engine } from '../src/engine/index.ts';
+import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
 
 /** One comparison: the candidate against a baseline measured in the same run, on the same data. */
 export interface BenchResult {
@@ -25,6 +27,13 @@ export function median(xs: readonly number[]): number {
 export async function settleQueue(pool: Pick<pg.Pool, 'query'>): Promise<void> {
   await pool.query('vacuum (analyze) graphile_worker._private_jobs, graphile_worker._private_job_queues');
   await pool.query('checkpoint');
+}
+
+/** An operation of an engine the bench runs: its output, or an error naming the operation. */
+export async function callOp<N extends OpName>(engine: Engine, name: N, input: unknown = {}): Promise<OpOutput<N>> {
+  const r = await engine.call(name, input);
+  if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+  return r.data as OpOutput<N>;
 }
 
 /** Median wall time of `runs` calls of `fn` (after one warm-up). */

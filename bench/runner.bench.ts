@@ -11,7 +11,7 @@ import pg from 'pg';
 import { Logger, run, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine, type Engine } from '../src/engine/index.ts';
-import { benchPool, median, settleQueue, type BenchResult } from './lib.ts';
+import { benchPool, callOp, median, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
@@ -74,8 +74,7 @@ export default async function bench(): Promise<BenchResult[]> {
       const exists = await pool.query<{ yes: boolean }>(`select to_regclass('jobdeck.attempts') is not null as yes`);
       if (!exists.rows[0].yes) return true;
       const { rows } = await pool.query<{ max: string }>(`select coalesce(max(id), 0)::text as max from jobdeck.attempts`);
-      const status = await engine.call('history.status', {});
-      const cursor = status.ok ? (status.data as { companion: { cursor: string | null } }).companion.cursor : null;
+      const { cursor } = (await callOp(engine, 'history.status')).companion;
       return BigInt(cursor ?? '0') >= BigInt(rows[0].max);
     };
     const drainHosted = async (round: number) => {

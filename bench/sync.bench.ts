@@ -12,9 +12,8 @@ import { runInNewContext } from 'node:vm';
 import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { createEngine, type Engine } from '../src/engine/index.ts';
-import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
 import { seedJobs } from './history.bench.ts';
-import { benchPool, median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
+import { benchPool, callOp, median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
 /**
  * How long the settled console is watched, and the naive dashboard run, for their Postgres time per second. The
@@ -40,12 +39,6 @@ const collectGarbage = (() => {
   v8.setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 })();
-
-async function call<N extends OpName>(engine: Engine, name: N, input: unknown = {}): Promise<OpOutput<N>> {
-  const r = await engine.call(name, input);
-  if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
-  return r.data as OpOutput<N>;
-}
 
 /** A call is due this often; each waits for the previous one, as a polling console does. */
 const CALL_EVERY_MS = 10;
@@ -120,14 +113,14 @@ export default async function syncBench(): Promise<BenchResult[]> {
       let syncEnd = 0;
       let ticks = 0;
       const samples = await probe(
-        () => call(e, 'app.status'),
+        () => callOp(e, 'app.status'),
         () => syncMs !== null,
         () => {
           sampleRss();
           // Every 200th tick (~2 s, as the console's status bar polls): has the first scan ended? history.status
           // counts the kept attempts in SQLite, so it is not the cheap call measured here.
           if (++ticks % 200 === 0)
-            void call(e, 'history.status').then((s) => {
+            void callOp(e, 'history.status').then((s) => {
               if (s.lastScanMs === null || s.lastScanAt === null || s.watchedJobs === 0) return;
               syncEnd = Date.parse(s.lastScanAt);
               syncMs = s.lastScanMs;
@@ -137,7 +130,7 @@ export default async function syncBench(): Promise<BenchResult[]> {
       // Only the calls due before the sync ended: the probe notices the end up to 2 s late.
       for (const sample of samples) if (sample.due <= syncEnd) during.push(sample.wait);
       syncs.push(syncMs ?? NaN);
-      watched = (await call(e, 'history.status')).watchedJobs;
+      watched = (await callOp(e, 'history.status')).watchedJobs;
       if (round < SYNC_ROUNDS - 1) {
         await e.stop(5_000);
         engine = null;
@@ -152,7 +145,7 @@ export default async function syncBench(): Promise<BenchResult[]> {
     let idleEnd = performance.now() + 3000;
     const idle = (
       await probe(
-        () => call(e, 'app.status'),
+        () => callOp(e, 'app.status'),
         () => performance.now() > idleEnd,
         () => {},
       )

@@ -74,7 +74,8 @@ export function attemptsRepo(db: Db) {
         const statement = fromWatch.get(n)!;
         for (; records.length - at >= n; at += n) {
           const values: unknown[] = [];
-          for (const r of records.slice(at, at + n)) {
+          for (let i = at; i < at + n; i++) {
+            const r = records[i];
             values.push(connectionId, r.jobId, r.generation, r.task, r.queue, r.attempt, r.maxAttempts, r.at);
             values.push(boundError(r.error), r.errorType, r.final ? 1 : 0);
           }
