@@ -34,12 +34,14 @@ test('a first sync reads every job in id order, stores the hash pass’s own has
   await q(`insert into graphile_worker._private_tasks (identifier) values ('sync_a'), ('sync_b') on conflict do nothing`);
   // Dense ids (reads of FIRST_SYNC_ROWS end inside a range), then three far away (ranges with one job each).
   await q(
-    `insert into graphile_worker._private_jobs (id, task_id, payload, attempts, max_attempts, last_error, locked_at, locked_by)
+    `insert into graphile_worker._private_jobs (id, task_id, payload, attempts, max_attempts, last_error, locked_at, locked_by, run_at)
      overriding system value
      select i, (select id from graphile_worker._private_tasks where identifier = case when i % 2 = 0 then 'sync_a' else 'sync_b' end),
             '{}'::json, case when i % 100 = 0 then 1 else 0 end, 5,
             case when i % 100 = 0 then 'Error code: 429 - quota' end,
-            case when i % 1000 = 1 then now() end, case when i % 1000 = 1 then 'pool-first-sync' end
+            case when i % 1000 = 1 then now() end, case when i % 1000 = 1 then 'pool-first-sync' end,
+            -- A run_at set by hand to 'infinity': JSON has no such number, Postgres writes it as a string.
+            case when i = 5000900 then 'infinity'::timestamptz else now() end
      from (select generate_series(1, ${DENSE}) union all select 5000000 + 300 * k from generate_series(1, 3) k) s(i)`,
   );
   const db = openStore(path.join(dir, 'first.sqlite'));
@@ -59,6 +61,13 @@ test('a first sync reads every job in id order, stores the hash pass’s own has
       FAILED,
     );
     assert.ok(watcher.seenPools().has('pool-first-sync'), 'the pool holding jobs is seen');
+    const far = db.prepare(`select at from failure_attempts where connection_id = 'c1' and job_id = 5000900`).get() as {
+      at: number;
+    };
+    assert.ok(
+      Number.isInteger(far.at) && far.at <= Date.now() && far.at > Date.now() - 60_000,
+      `an infinite run_at fails "now", not ${far.at}`,
+    );
     const copied = (
       db
         .prepare(

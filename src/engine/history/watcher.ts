@@ -230,7 +230,7 @@ export class DbWatcher {
       read = () => {
         if (i >= list.length) return null;
         const buckets = list.slice(i, (i += CHUNK));
-        return fetchBuckets(pool, buckets).then((jobs) => ({ buckets, rows: jobs, hashes, next: null }));
+        return fetchBuckets(pool, buckets).then((jobsOf) => ({ buckets, hashes, next: null, jobsOf }));
       };
       bulk = list.length >= BULK_BUCKETS;
       changed = list.length;
@@ -269,19 +269,15 @@ export class DbWatcher {
     // The next chunk is read from Postgres while this one is written to SQLite.
     let next = read();
     while (next && !this.closing) {
-      const { buckets, rows: jobs, hashes } = await next;
+      const { buckets, hashes, jobsOf } = await next;
       next = read();
       // A fetch failing while this chunk is written surfaces when it is awaited; until then it must not be unhandled.
       next?.catch(() => {});
       const seenAt = Date.now();
-      for (const j of jobs) if (j.poolId) this.pools.set(j.poolId, seenAt);
-      // Rows arrive ordered by range; cut them along the same lines.
-      let at = 0;
       for (let k = 0; k < buckets.length; k += APPLY_BUCKETS) {
         const part = buckets.slice(k, k + APPLY_BUCKETS);
-        const end = bucketIds(part[part.length - 1])[1];
-        let stop = at;
-        while (stop < jobs.length && jobs[stop].id < end) stop++;
+        const jobs = jobsOf(part);
+        for (const j of jobs) if (j.poolId) this.pools.set(j.poolId, seenAt);
         const r = apply(
           {
             db,
@@ -292,17 +288,15 @@ export class DbWatcher {
             now: Date.now(),
           },
           part,
-          jobs.slice(at, stop),
+          jobs,
           hashes,
         );
-        at = stop;
         total.newAttempts += r.newAttempts;
         total.successes += r.successes;
         total.removed += r.removed;
         total.deferred += r.deferred;
         await yieldToLoop();
       }
-      if (at !== jobs.length) throw new Error(`history watcher: ${jobs.length - at} rows outside the ranges asked for`);
     }
   }
 }
