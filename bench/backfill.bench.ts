@@ -60,7 +60,7 @@ const LACKING = `select i.id from shop.items i where not exists (select 1 from s
 export default async function bench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-backfill-'));
   rmSync(dir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), ownedRoot: dir });
   const pool = benchPool(server.connectionString, 4);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });

@@ -67,7 +67,7 @@ async function consoleRead(connectionString: string, dataDir: string): Promise<{
 
 export default async function bench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-read-'));
-  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), ownedRoot: tmp });
   const pool = benchPool(server.connectionString, 2);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });

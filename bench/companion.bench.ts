@@ -90,7 +90,7 @@ export default async function bench(): Promise<BenchResult[]> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-companion-'));
-  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), ownedRoot: tmp });
   const pool = benchPool(server.connectionString, 2);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });

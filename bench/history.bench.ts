@@ -210,7 +210,7 @@ function queryBench(db: Db): BenchResult[] {
 export default async function historyBench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-history-'));
   rmSync(tmp, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), ownedRoot: tmp });
   const pool = benchPool(server.connectionString, 4);
   const step = (what: string) => console.error(`[history bench] ${what}`);
   const db = openStore(path.join(tmp, 'bench.sqlite'));

@@ -52,7 +52,7 @@ export async function seed(pool: pg.Pool): Promise<void> {
 export default async function bench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-jobs-'));
   rmSync(tmp, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), ownedRoot: tmp });
   const pool = benchPool(server.connectionString, 4);
   let engine: Engine | null = null;
   try {

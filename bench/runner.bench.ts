@@ -38,7 +38,7 @@ async function drained(pool: pg.Pool): Promise<void> {
 export default async function bench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-runner-'));
   rmSync(tmp, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), ownedRoot: tmp });
   const pool = benchPool(server.connectionString, 2);
   const tasks = path.join(tmp, 'tasks');
   mkdirSync(tasks, { recursive: true });

@@ -72,7 +72,7 @@ function classified(reads: TableReads): number {
 export default async function stuckBench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-stuck-'));
   rmSync(dir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), ownedRoot: dir });
   const pool = benchPool(server.connectionString, 6);
   try {
     await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });

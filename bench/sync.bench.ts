@@ -76,7 +76,7 @@ async function probe(call: () => Promise<unknown>, done: () => boolean, onTick: 
 export default async function syncBench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-sync-'));
   rmSync(tmp, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
+  const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), ownedRoot: tmp });
   const pool = benchPool(server.connectionString, 2);
   let engine: Engine | null = null;
   const step = (what: string) => console.error(`[sync bench] ${what}`);
