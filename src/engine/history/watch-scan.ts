@@ -50,8 +50,9 @@ export interface WatchedJobRow {
 }
 
 /**
- * A row of `fetchBuckets` as Postgres returns it (rowMode 'array': a first sync reads a million, and an object per
- * row with named keys was a fifth of its time): id, task, attempts, max_attempts, locked_by ('' when locked by no
+ * A job as Postgres returns it: a row of `fetchBuckets` (rowMode 'array'), or a tuple of a first sync's JSON array
+ * per range (`firstSyncSql`, where NaN and the infinities are strings). An object per row with named keys was a
+ * fifth of a first sync's time: id, task, attempts, max_attempts, locked_by ('' when locked by no
  * one named, null when not locked), last_error, queue, generation, run_at_ms (the last three only with an error).
  */
 type WatchedJobRowSql = [
