@@ -50,6 +50,9 @@ test(
       await web.open('#/jobs?task=generate_insight');
       const bar = page.getByTestId('jobs-pause-bar');
       await bar.getByText('is paused').waitFor();
+      // The demo adds a job of the task every 1.5 s and the pause parks it: the retry below has jobs to pace (with
+      // none, the confirmation has no last run to show).
+      await page.getByTestId('job-table').locator('.badge-paused').first().waitFor({ timeout: 30_000 });
       await web.screenshot('pause-jobs');
 
       // A paced retry: the confirmation says when the last job will run.
