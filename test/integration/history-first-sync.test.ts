@@ -48,7 +48,8 @@ test('a first sync reads every job in id order, stores the hash pass’s own has
   try {
     const watcher = watcherOf(pgdb.pool, db);
     const first = await watcher.scan();
-    assert.equal(first.hashMs, 0, 'no hash pass');
+    assert.equal(first.detection, 'first-sync', 'no hash pass');
+    assert.equal(first.detectMs, 0);
     assert.equal(first.jobs, DENSE + 3);
     assert.equal(first.buckets, Math.floor(DENSE / 128) + 1 + 3);
     assert.equal(first.newAttempts, FAILED, 'every visible failure recorded once');
@@ -78,7 +79,7 @@ test('a first sync reads every job in id order, stores the hash pass’s own has
     assert.equal(copied, DENSE + 3, 'every job copied, none twice (a cut range read again whole)');
 
     const second = await watcher.scan();
-    assert.ok(second.hashMs > 0, 'the hash pass, now that a copy exists');
+    assert.equal(second.detection, 'hash', 'the hash pass, now that a copy exists');
     assert.equal(second.changedBuckets, 0, 'the stored hashes are the hash pass’s');
 
     // Five jobs complete, three fail: only their ranges are read again.
@@ -88,6 +89,7 @@ test('a first sync reads every job in id order, stores the hash pass’s own has
          run_at = now() + interval '3 seconds' where id in (150, 12002, 5000600)`,
     );
     const third = await watcher.scan();
+    assert.equal(third.detection, 'xmin', 'after a hash pass, changes are found by transaction ids');
     assert.equal(third.changedBuckets, 6, 'ranges 0, 1, 70, 93 and two of the far ones');
     assert.equal(third.successes, 5);
     assert.equal(third.newAttempts, 3);

@@ -26,10 +26,50 @@ function rowHashSql(serverVersionNum: number): string {
     : `hashtextextended(concat_ws(',', j.id, j.attempts, j.max_attempts, j.locked_at, j.run_at, j.updated_at), 0)`;
 }
 
-/** Every range's hash: one sequential scan in Postgres; only about (jobs / 128) short rows cross the wire. */
+/** The oldest transaction still running in the statement's snapshot (64-bit, as text): see `changedRangesSql`. */
+const SNAPSHOT_XMIN = '(select txid_snapshot_xmin(txid_current_snapshot()))::text';
+
+/**
+ * Every range's hash: one sequential scan in Postgres, one row back (`bucket/count:sum` per range, comma-separated:
+ * pg parses a text at once, where ~8,000 rows or array items cost it tens of ms), with the snapshot's xmin. Grouped
+ * by the integer range, not its text (a fifth faster).
+ */
 export function bucketHashSql(serverVersionNum: number): string {
-  return `select (j.id >> ${BUCKET_SHIFT})::text as bucket, count(*)::text || ':' || sum(${rowHashSql(serverVersionNum)})::text as hash
-          from graphile_worker._private_jobs j group by 1`;
+  return `select ${SNAPSHOT_XMIN} as xmin,
+            string_agg(r.bucket::text || '/' || r.hash, ',') as ranges
+          from (select j.id >> ${BUCKET_SHIFT} as bucket, count(*)::text || ':' || sum(${rowHashSql(serverVersionNum)})::text as hash
+                from graphile_worker._private_jobs j group by j.id >> ${BUCKET_SHIFT}) r`;
+}
+
+/**
+ * What changed since an earlier pass, without hashing a row: per range, its job count and how many of its rows
+ * were written by a transaction that pass could not see. Every row version carries the id of the transaction that
+ * wrote it (`xmin`; a subtransaction's own id, always above its parent's). One the earlier snapshot could not see
+ * was still running then or began after, so its id is at least that snapshot's xmin ($1, the oldest transaction
+ * running then): `age(xmin)`, the distance back from the newest transaction id, is at most `age($1)`. Rows of
+ * transactions that had committed just before are counted again (harmless: their ranges are read once more).
+ * A row removed changes its range's count; a row removed and another added in the same range is seen by the
+ * added one. The ids are 32-bit and wrap: the watcher uses this only while the earlier xmin is less than 2^30
+ * transactions back (`XMIN_WINDOW`), and a hash pass now and then checks everything (see the watcher).
+ * About 2.7x cheaper than the hash pass at a million jobs (150 against 400 ms): no hash per row.
+ */
+export function changedRangesSql(): string {
+  return `select ${SNAPSHOT_XMIN} as xmin,
+            string_agg(r.bucket::text || '/' || r.jobs::text || '/' || r.touched::text, ',') as ranges
+          from (select j.id >> ${BUCKET_SHIFT} as bucket, count(*) as jobs,
+                       count(*) filter (where age(j.xmin) between 1 and (select age($1::text::xid))) as touched
+                from graphile_worker._private_jobs j group by j.id >> ${BUCKET_SHIFT}) r`;
+}
+
+/** Transactions back from the newest, past which `changedRangesSql` is not trusted (its ids are 32-bit). */
+export const XMIN_WINDOW = 2n ** 30n;
+
+/** The 32-bit transaction id of a 64-bit one (txid_snapshot_xmin's), as `changedRangesSql` takes it. */
+export const xid32 = (txid: bigint): string => String(txid % 2n ** 32n);
+
+/** A detection pass's one row: `bucket/...` items, comma-separated (null for an empty table). */
+export function parseRanges(text: string | null): string[][] {
+  return text ? text.split(',').map((item) => item.split('/')) : [];
 }
 
 /** A job as the watcher needs it. */
@@ -101,12 +141,19 @@ const toWatched = ([
 /** A float of a JSON tuple: Postgres writes NaN and the infinities as strings there ('Infinity'). */
 const numberOf = (value: number | string | null): number | null => (typeof value === 'string' ? Number(value) : value);
 
-/** The jobs of some id ranges, by id: index range scans on the primary key. */
-export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<RangesRead['jobsOf']> {
-  if (buckets.length === 0) return () => [];
-  const { rows } = await pool.query<WatchedJobRowSql>({
+/**
+ * The jobs of some id ranges, by id (index range scans on the primary key), and each range's hash over exactly the
+ * rows read, in the hash pass's form (`count:sum`), so what is stored beside a range's copy is that copy's hash.
+ */
+export async function fetchBuckets(
+  pool: pg.Pool,
+  serverVersionNum: number,
+  buckets: number[],
+): Promise<Pick<RangesRead, 'hashes' | 'jobsOf'>> {
+  if (buckets.length === 0) return { hashes: new Map(), jobsOf: () => [] };
+  const { rows } = await pool.query<[...WatchedJobRowSql, hash: string]>({
     rowMode: 'array',
-    text: `select ${WATCHED_COLUMNS}
+    text: `select ${WATCHED_COLUMNS}, ${rowHashSql(serverVersionNum)}::text
            from unnest($1::int8[]) as b(n)
            join graphile_worker._private_jobs j on j.id >= (b.n << ${BUCKET_SHIFT}) and j.id < ((b.n + 1) << ${BUCKET_SHIFT})
            join graphile_worker._private_tasks t on t.id = j.task_id`,
@@ -114,11 +161,23 @@ export async function fetchBuckets(pool: pg.Pool, buckets: number[]): Promise<Ra
   });
   // Sorted here: an ORDER BY makes the planner trade the index range scans for a parallel scan of the whole table.
   rows.sort((a, b) => a[0] - b[0]);
-  const jobs = rows.map(toWatched);
-  return (part) => {
-    const [from] = bucketIds(part[0]);
-    const [, to] = bucketIds(part[part.length - 1]);
-    return jobs.slice(firstAtLeast(jobs, from), firstAtLeast(jobs, to));
+  const sums = new Map<number, { count: number; sum: bigint }>();
+  for (const row of rows) {
+    const bucket = bucketOf(row[0]);
+    const s = sums.get(bucket) ?? { count: 0, sum: 0n };
+    s.count++;
+    s.sum += BigInt(row[9]);
+    sums.set(bucket, s);
+  }
+  const hashes = new Map([...sums].map(([bucket, s]) => [bucket, `${s.count}:${s.sum}`]));
+  const jobs = rows.map((row) => toWatched(row as unknown as WatchedJobRowSql));
+  return {
+    hashes,
+    jobsOf: (part) => {
+      const [from] = bucketIds(part[0]);
+      const [, to] = bucketIds(part[part.length - 1]);
+      return jobs.slice(firstAtLeast(jobs, from), firstAtLeast(jobs, to));
+    },
   };
 }
 

@@ -6,12 +6,16 @@ import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-app
 import {
   BUCKET_SHIFT,
   FIRST_SYNC_ROWS,
+  XMIN_WINDOW,
   bucketHashSql,
   bucketIds,
   bucketOf,
+  changedRangesSql,
   fetchBuckets,
   fetchFrom,
   firstSyncSql,
+  parseRanges,
+  xid32,
   type RangesRead,
 } from './watch-scan.ts';
 import { restoreIndexes, setIndexesAside } from '../store/deferred-indexes.ts';
@@ -41,7 +45,10 @@ export interface WatcherOptions {
    * nothing new. Absent: every tick scans.
    */
   quietSince?: (since: number) => boolean;
-  /** A scan at least this often, changed or not (5 min; see the monitor's reconcileMs). */
+  /**
+   * A scan at least this often, changed or not (5 min; see the monitor's reconcileMs); and a hash pass (every row
+   * hashed) at least this often, the scans between finding what changed from transaction ids (`changedRangesSql`).
+   */
   reconcileMs?: number;
   onScan?(scan: ScanReport): void;
   /** Builds the indexes a bulk scan set aside (the engine's does it off the main thread); absent: on this thread. */
@@ -51,8 +58,13 @@ export interface WatcherOptions {
 export interface ScanReport extends ApplyResult {
   at: number;
   ms: number;
-  /** Of `ms`, the hash query (one sequential scan in Postgres). */
-  hashMs: number;
+  /**
+   * How the changed ranges were found: a first sync reads them all; a hash pass hashes every row; a pass by
+   * transaction ids counts each range's rows and those written since the last pass (`changedRangesSql`).
+   */
+  detection: 'first-sync' | 'hash' | 'xmin';
+  /** Of `ms`, the query that found the changed ranges (one sequential scan in Postgres; 0 for a first sync). */
+  detectMs: number;
   /** Jobs in the database at the scan (the sum of the ranges' counts). */
   jobs: number;
   buckets: number;
@@ -102,6 +114,13 @@ export class DbWatcher {
   private readonly pools = new Map<string, number>();
   /** When the last scan began (local ms): a later tick skips its scan while the tables are quiet since then. */
   private lastScanStart: number | null = null;
+  /**
+   * The snapshot xmin of the last pass that found changes (txid, 64-bit), from which the next pass may find them by
+   * transaction ids; null until a hash pass has run in this process (a first sync's reads span many snapshots).
+   */
+  private sinceXmin: bigint | null = null;
+  /** When the last hash pass began (local ms). */
+  private lastHashPass = -Infinity;
   last: ScanReport | null = null;
 
   constructor(private readonly options: WatcherOptions) {}
@@ -177,32 +196,42 @@ export class DbWatcher {
   }
 
   /**
-   * One pass: hashes per id range, then the changed ranges in chunks. A first sync (nothing copied yet for this
-   * connection) skips the hash pass: every range is new, so it reads them all in id order, each with its hash.
+   * One pass: find the id ranges that changed, then read them in chunks. A first sync (nothing copied yet for
+   * this connection) reads every range in id order, each with its hash. Later passes find the changed ranges by
+   * transaction ids (`changedRangesSql`), or with a hash of every row: the first pass in this process, one at least
+   * every `reconcileMs`, and when the ids cannot be trusted (the database's transaction ids went backwards, as
+   * after a restore, or the last pass is too far back).
    */
   async scan(): Promise<ScanReport> {
     const { pool, db, connectionId } = this.options;
     const started = performance.now();
+    const startedAt = Date.now();
     if (this.serverVersion === null) {
       const { rows } = await pool.query<{ v: number }>(`select current_setting('server_version_num')::int as v`);
       this.serverVersion = rows[0].v;
     }
+    const serverVersion = this.serverVersion;
     const stored = db.prepare('select bucket, hash from watch_buckets where connection_id = ?').all(connectionId) as {
       bucket: number;
       hash: string;
     }[];
     const total: ApplyResult = { newAttempts: 0, successes: 0, removed: 0, deferred: 0 };
-    const hashes = new Map<number, string>();
+    /** Each range's job count as this pass found it (the report's size of the table). */
+    const counts = new Map<number, number>();
     let read: () => Promise<RangesRead> | null;
-    let hashMs = 0;
+    let detection: ScanReport['detection'];
+    let detectMs = 0;
     let changed: number;
     let bulk: boolean;
+    /** Where the next pass may look for changes from, once this one has applied everything it found. */
+    let nextXmin: bigint | null = null;
     if (stored.length === 0) {
+      detection = 'first-sync';
       const { rows } = await pool.query<{ first: string | null; span: string | null }>(
         `select min(id)::text as first, ((max(id) >> ${BUCKET_SHIFT}) - (min(id) >> ${BUCKET_SHIFT}) + 1)::text as span
          from graphile_worker._private_jobs`,
       );
-      const sql = firstSyncSql(this.serverVersion);
+      const sql = firstSyncSql(serverVersion);
       // From the start of the first job's range: a range's hash always covers all of it.
       let from: number | null = rows[0].first === null ? null : bucketIds(bucketOf(Number(rows[0].first)))[0];
       let limit = 0;
@@ -211,26 +240,27 @@ export class DbWatcher {
         limit = limit ? Math.min(limit * 2, FIRST_SYNC_ROWS.most) : FIRST_SYNC_ROWS.first;
         return fetchFrom(pool, sql, from, limit).then((r) => {
           from = r.next;
-          for (const [bucket, hash] of r.hashes) hashes.set(bucket, hash);
+          for (const [bucket, hash] of r.hashes) counts.set(bucket, Number.parseInt(hash, 10));
           return r;
         });
       };
       bulk = Number(rows[0].span ?? 0) >= BULK_BUCKETS;
       changed = NaN; // known at the end: every range read
+      this.sinceXmin = null;
     } else {
-      const { rows } = await pool.query<{ bucket: string; hash: string }>(bucketHashSql(this.serverVersion));
-      hashMs = performance.now() - started;
-      for (const r of rows) hashes.set(Number(r.bucket), r.hash);
       const known = new Map(stored.map((s) => [s.bucket, s.hash]));
-      const list: number[] = [];
-      for (const [bucket, hash] of hashes) if (known.get(bucket) !== hash) list.push(bucket);
-      for (const bucket of known.keys()) if (!hashes.has(bucket)) list.push(bucket);
+      const found = await this.findChanged(known, counts, startedAt);
+      detection = found.detection;
+      detectMs = performance.now() - started;
+      nextXmin = found.xmin;
+      const list = found.changed;
+      for (const bucket of known.keys()) if (!counts.has(bucket)) list.push(bucket);
       list.sort((a, b) => a - b);
       let i = 0;
       read = () => {
         if (i >= list.length) return null;
         const buckets = list.slice(i, (i += CHUNK));
-        return fetchBuckets(pool, buckets).then((jobsOf) => ({ buckets, hashes, next: null, jobsOf }));
+        return fetchBuckets(pool, serverVersion, buckets).then((r) => ({ ...r, buckets, next: null }));
       };
       bulk = list.length >= BULK_BUCKETS;
       changed = list.length;
@@ -238,6 +268,11 @@ export class DbWatcher {
     const setAside = bulk && fewAttemptsKept(db) ? setIndexesAside(db, 'failure_attempts', KEPT_INDEXES) : [];
     try {
       await this.applyChanged(read, total);
+      // Only now: a pass cut short (an error, a stop) leaves its ranges to be found again by the next.
+      if (!this.closing && nextXmin !== null) {
+        this.sinceXmin = nextXmin;
+        if (detection === 'hash') this.lastHashPass = startedAt;
+      }
     } finally {
       // Built once, at the end (off the main thread where the engine can); a process that dies first builds them
       // when the store opens.
@@ -253,13 +288,51 @@ export class DbWatcher {
       ...total,
       at: Date.now(),
       ms: performance.now() - started,
-      hashMs,
-      // Each hash starts with the range's job count: their sum is the table's size, for free.
-      jobs: [...hashes.values()].reduce((n, hash) => n + Number.parseInt(hash, 10), 0),
-      buckets: hashes.size,
-      changedBuckets: Number.isNaN(changed) ? hashes.size : changed,
+      detection,
+      detectMs,
+      jobs: [...counts.values()].reduce((n, count) => n + count, 0),
+      buckets: counts.size,
+      changedBuckets: Number.isNaN(changed) ? counts.size : changed,
       indexesSetAside: setAside.length,
     };
+  }
+
+  /**
+   * The ranges whose jobs changed since the last pass (new ranges included; `counts` gets every range's job
+   * count), by transaction ids when they can be trusted, else by a hash of every row.
+   */
+  private async findChanged(
+    known: Map<number, string>,
+    counts: Map<number, number>,
+    startedAt: number,
+  ): Promise<{ detection: 'hash' | 'xmin'; changed: number[]; xmin: bigint }> {
+    const { pool } = this.options;
+    const since = this.sinceXmin;
+    if (since !== null && startedAt - this.lastHashPass < (this.options.reconcileMs ?? 300_000)) {
+      const { rows } = await pool.query<{ xmin: string; ranges: string | null }>(changedRangesSql(), [xid32(since)]);
+      const xmin = BigInt(rows[0].xmin);
+      // Forwards, and not so far that 32-bit ids wrapped: otherwise the counts of "touched" rows mean nothing.
+      if (xmin >= since && xmin - since < XMIN_WINDOW) {
+        const changed: number[] = [];
+        for (const [bucket, jobs, touched] of parseRanges(rows[0].ranges)) {
+          const b = Number(bucket);
+          const n = Number(jobs);
+          counts.set(b, n);
+          const stored = known.get(b);
+          if (touched !== '0' || stored === undefined || Number.parseInt(stored, 10) !== n) changed.push(b);
+        }
+        return { detection: 'xmin', changed, xmin };
+      }
+      counts.clear();
+    }
+    const { rows } = await pool.query<{ xmin: string; ranges: string | null }>(bucketHashSql(this.serverVersion!));
+    const changed: number[] = [];
+    for (const [bucket, hash] of parseRanges(rows[0].ranges)) {
+      const b = Number(bucket);
+      counts.set(b, Number.parseInt(hash, 10));
+      if (known.get(b) !== hash) changed.push(b);
+    }
+    return { detection: 'hash', changed, xmin: BigInt(rows[0].xmin) };
   }
 
   /** Reads the changed id ranges in chunks (`read`) and applies them, a few ranges per SQLite transaction. */
