@@ -113,7 +113,7 @@ test(
         '#/jobs?task=summarize',
       );
       assert.equal(await line.getByRole('link', { name: 'draft_report' }).getAttribute('href'), '#/jobs?task=draft_report');
-      assert.match(await row.getByTestId('worker-heartbeat').innerText(), /^heartbeat (now|\d+ s) ago$/);
+      assert.match(await row.getByTestId('worker-heartbeat').innerText(), /^heartbeat (just now|\d+ s ago)$/);
       assert.match(await line.innerText(), new RegExp(`#${id}\\s+draft_report\\s+(now|\\d+ s)\\s+Cancel`));
       // This console's runner, next to it.
       const hosted = page.getByTestId(`worker-${both.hosted.poolId}`);
