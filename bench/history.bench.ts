@@ -108,17 +108,16 @@ async function syncBench(pool: pg.Pool, db: Db): Promise<BenchResult[]> {
     baseline.push(performance.now() - start);
   }
   const rss = Math.round(process.memoryUsage().rss / 1e6);
+  const detectionNote = Object.entries(detecting)
+    .map(([how, ms]) => `${Math.round(median(ms))} ms (${how === 'xmin' ? 'by transaction ids' : `${how} pass`}, ${ms.length} passes)`)
+    .join(', ');
   return [
     {
       name: 'history sync: 1M jobs, 100 changed per pass',
       baseline: 'reading every job through the jobs view and comparing in memory',
       baselineMs: median(baseline),
       candidateMs: median(candidate),
-      notes: `of which finding the changed ranges ${Object.entries(detecting)
-        .map(([how, ms]) => `${Math.round(median(ms))} ms (${how === 'xmin' ? 'by transaction ids' : `${how} pass`}, ${ms.length} passes)`)
-        .join(
-          ', ',
-        )}; ${first.buckets} id ranges; ${found} new failed attempts found in ${RUNS} passes; first full sync ${Math.round(first.ms)} ms vs naive first read ${Math.round(naiveFirstMs)} ms; rss ${rss} MB`,
+      notes: `of which finding the changed ranges ${detectionNote}; ${first.buckets} id ranges; ${found} new failed attempts found in ${RUNS} passes; first full sync ${Math.round(first.ms)} ms vs naive first read ${Math.round(naiveFirstMs)} ms; rss ${rss} MB`,
     },
   ];
 }

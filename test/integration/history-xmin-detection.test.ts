@@ -13,9 +13,6 @@ import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { watcherOf } from '../helpers/watcher.ts';
 import { openStore, type Db } from '../../src/engine/store/db.ts';
-import { DbWatcher } from '../../src/engine/history/watcher.ts';
-import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
-import { classifyError } from '../../src/shared/errors/index.ts';
 
 let pgdb: TestPostgres;
 let dir: string;
@@ -126,14 +123,7 @@ test('changes found by transaction ids: across an open transaction, inside a sav
     assert.equal(moved.jobs, 74);
 
     // What the passes by ids left stored is what a hash of every row gives: the next hash pass reads nothing.
-    const check = new DbWatcher({
-      pool: pgdb.pool,
-      db,
-      connectionId: 'c1',
-      attempts: attemptsRepo(db),
-      classify: (m) => classifyError(m),
-      log: () => {},
-    });
+    const check = watcherOf(pgdb.pool, db);
     const rehashed = await check.scan();
     assert.equal(rehashed.detection, 'hash', 'a new watcher (a new process) hashes first');
     assert.equal(rehashed.changedBuckets, 0, 'the stored hashes are those of the rows read');
@@ -147,15 +137,7 @@ test('a hash pass at least every reconcileMs, and whenever the transaction ids c
   await addJobs('generate_series(1, 50)');
   const db = storeAt('reconcile');
   try {
-    const always = new DbWatcher({
-      pool: pgdb.pool,
-      db,
-      connectionId: 'c1',
-      attempts: attemptsRepo(db),
-      classify: (m) => classifyError(m),
-      log: () => {},
-      reconcileMs: 0,
-    });
+    const always = watcherOf(pgdb.pool, db, { reconcileMs: 0 });
     await always.scan();
     await q(failSql(5, 'Error code: 429 - again'));
     const r = await always.scan();

@@ -5,16 +5,17 @@ import type { AttemptsRepo } from './attempts-repo.ts';
 import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-apply.ts';
 import {
   BUCKET_SHIFT,
+  CHANGED_RANGES_SQL,
   FIRST_SYNC_ROWS,
   XMIN_WINDOW,
   bucketHashSql,
   bucketIds,
   bucketOf,
-  changedRangesSql,
   fetchBuckets,
   fetchFrom,
   firstSyncSql,
   parseRanges,
+  rangeHashes,
   xid32,
   type RangesRead,
 } from './watch-scan.ts';
@@ -47,7 +48,7 @@ export interface WatcherOptions {
   quietSince?: (since: number) => boolean;
   /**
    * A scan at least this often, changed or not (5 min; see the monitor's reconcileMs); and a hash pass (every row
-   * hashed) at least this often, the scans between finding what changed from transaction ids (`changedRangesSql`).
+   * hashed) at least this often, the scans between finding what changed from transaction ids (`CHANGED_RANGES_SQL`).
    */
   reconcileMs?: number;
   onScan?(scan: ScanReport): void;
@@ -60,7 +61,7 @@ export interface ScanReport extends ApplyResult {
   ms: number;
   /**
    * How the changed ranges were found: a first sync reads them all; a hash pass hashes every row; a pass by
-   * transaction ids counts each range's rows and those written since the last pass (`changedRangesSql`).
+   * transaction ids counts each range's rows and those written since the last pass (`CHANGED_RANGES_SQL`).
    */
   detection: 'first-sync' | 'hash' | 'xmin';
   /** Of `ms`, the query that found the changed ranges (one sequential scan in Postgres; 0 for a first sync). */
@@ -115,8 +116,9 @@ export class DbWatcher {
   /** When the last scan began (local ms): a later tick skips its scan while the tables are quiet since then. */
   private lastScanStart: number | null = null;
   /**
-   * The snapshot xmin of the last pass that found changes (txid, 64-bit), from which the next pass may find them by
-   * transaction ids; null until a hash pass has run in this process (a first sync's reads span many snapshots).
+   * The snapshot xmin of the last pass that applied everything it found (txid, 64-bit), from which the next pass may
+   * find changes by transaction ids; null until a hash pass has run in this process (a first sync's reads span many
+   * snapshots).
    */
   private sinceXmin: bigint | null = null;
   /** When the last hash pass began (local ms). */
@@ -198,7 +200,7 @@ export class DbWatcher {
   /**
    * One pass: find the id ranges that changed, then read them in chunks. A first sync (nothing copied yet for
    * this connection) reads every range in id order, each with its hash. Later passes find the changed ranges by
-   * transaction ids (`changedRangesSql`), or with a hash of every row: the first pass in this process, one at least
+   * transaction ids (`CHANGED_RANGES_SQL`), or with a hash of every row: the first pass in this process, one at least
    * every `reconcileMs`, and when the ids cannot be trusted (the database's transaction ids went backwards, as
    * after a restore, or the last pass is too far back).
    */
@@ -309,21 +311,27 @@ export class DbWatcher {
     const { pool } = this.options;
     const since = this.sinceXmin;
     if (since !== null && startedAt - this.lastHashPass < (this.options.reconcileMs ?? 300_000)) {
-      const { rows } = await pool.query<{ xmin: string; ranges: string | null }>(changedRangesSql(), [xid32(since)]);
+      const { rows } = await pool.query<{ xmin: string; ranges: string | null }>(CHANGED_RANGES_SQL, [xid32(since)]);
       const xmin = BigInt(rows[0].xmin);
       // Forwards, and not so far that 32-bit ids wrapped: otherwise the counts of "touched" rows mean nothing.
       if (xmin >= since && xmin - since < XMIN_WINDOW) {
         const changed: number[] = [];
+        /** Same count, rows written since: changed, or only written by a transaction that committed just before. */
+        const suspects: number[] = [];
         for (const [bucket, jobs, touched] of parseRanges(rows[0].ranges)) {
           const b = Number(bucket);
           const n = Number(jobs);
           counts.set(b, n);
           const stored = known.get(b);
-          if (touched !== '0' || stored === undefined || Number.parseInt(stored, 10) !== n) changed.push(b);
+          if (stored === undefined || Number.parseInt(stored, 10) !== n) changed.push(b);
+          else if (touched !== '0') suspects.push(b);
+        }
+        if (suspects.length) {
+          const hashes = await rangeHashes(pool, this.serverVersion!, suspects);
+          for (const b of suspects) if (hashes.get(b) !== known.get(b)) changed.push(b);
         }
         return { detection: 'xmin', changed, xmin };
       }
-      counts.clear();
     }
     const { rows } = await pool.query<{ xmin: string; ranges: string | null }>(bucketHashSql(this.serverVersion!));
     const changed: number[] = [];
