@@ -209,3 +209,66 @@ test('the companion appearing after the console connected is read without a rest
   assert.equal(summary.connectionId, profile.id);
   assert.equal(summary.successes, 3);
 });
+
+test('ids that start afresh under a stored cursor are read, not skipped: a sequence restarted, a schema created again', async (t) => {
+  const s = await startHistoryScenario(t);
+  await companionReading(s.te);
+  const companionRows = (jobId: string) =>
+    (
+      s.te.engine.parts.db
+        .prepare(`select count(*) as n from job_attempts where job_id = ? and source = 'companion'`)
+        .get(Number(jobId)) as { n: number }
+    ).n;
+  const runOne = async (what: string) => {
+    const {
+      rows: [job],
+    } = await s.db.pool.query<{ id: string }>(`select (graphile_worker.add_job('cd_ok', '{}'::json)).id::text as id`);
+    await waitFor(what, async () => {
+      await s.te.engine.parts.history.reader()!.readNow();
+      return companionRows(job.id) === 1;
+    });
+  };
+  // Enough attempts that the cursor stands well above the ids a restarted sequence hands out next.
+  await s.db.pool.query(`select graphile_worker.add_job('cd_ok', '{}'::json) from generate_series(1, 20)`);
+  await waitFor('twenty successes', async () => (await s.summary('cd_ok')).successes >= 20);
+  await waitFor('the cursor past them', async () => BigInt((await s.te.engine.parts.history.reader()!.readNow()).cursor!) >= 20n);
+
+  // The console closed; meanwhile the table was emptied with its ids restarted. A new console on the same data
+  // folder finds its stored cursor above every id there is.
+  const te = await s.restartConsole(() => s.db.pool.query('truncate jobdeck.attempts restart identity').then(() => {}));
+  await companionReading(te);
+  await runOne('an attempt with a restarted id, after a restart of the console');
+  assert.ok(
+    s.logs.some((l) => l.level === 'warn' && /jobdeck\.attempts ends below the cursor \(id \d+\): its ids started afresh/.test(l.message)),
+  );
+
+  // A cluster created again with the same DDL gives the schema the same OID; only its first migration's time
+  // differs. Here it ran more attempts than the cursor had read before this console came back to it.
+  await waitFor('the cursor past the restarted ids', async () => BigInt((await te.engine.parts.history.reader()!.readNow()).cursor!) >= 1n);
+  const before = BigInt(te.engine.parts.history.reader()!.status().cursor!);
+  let jobIds: string[] = [];
+  const again = await s.restartConsole(async () => {
+    await s.db.pool.query(`truncate jobdeck.attempts restart identity;
+      update jobdeck.migrations set applied_at = applied_at - interval '1 day'`);
+    const { rows } = await s.db.pool.query<{ id: string }>(
+      `select (graphile_worker.add_job('cd_ok', '{}'::json)).id::text as id from generate_series(1, 25)`,
+    );
+    jobIds = rows.map((r) => r.id);
+    await waitFor('their 25 attempts written', async () => {
+      const { rows: n } = await s.db.pool.query<{ n: number }>('select count(*)::int as n from jobdeck.attempts');
+      return n[0].n >= 25;
+    });
+  });
+  assert.ok(before < 25n, `the stored cursor (${before}) is below the new ids`);
+  await waitFor('every attempt of the schema created again', async () => {
+    await again.engine.parts.history.reader()!.readNow();
+    return jobIds.every((id) => companionRows(id) === 1);
+  });
+  assert.ok(
+    s.logs.some(
+      (l) =>
+        l.level === 'warn' &&
+        /the jobdeck schema is not the one the cursor was for \(it or its cluster was created again\)/.test(l.message),
+    ),
+  );
+});

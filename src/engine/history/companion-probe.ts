@@ -6,7 +6,11 @@ export interface CompanionProbe {
   installed: boolean;
   /** The role has USAGE on the schema and SELECT on `jobdeck.attempts`. */
   readable: boolean;
-  /** The database and the schema's incarnation: a schema dropped and created again starts its ids afresh. */
+  /**
+   * The database and the schema's incarnation: a schema dropped and created again starts its ids afresh. The
+   * schema's OID alone does not tell incarnations apart (a cluster created again with the same DDL gives the schema
+   * the same OID), so the time its first migration was applied is part of it where the role can read it.
+   */
   stream: string | null;
   role: string;
   /** `jobdeck.workers` can be read too (pools and hosts). */
@@ -29,27 +33,44 @@ export async function probeCompanion(db: Pick<pg.Pool, 'query'>): Promise<Compan
     can_read: boolean | null;
     can_read_workers: boolean | null;
     has_raw_output: boolean;
+    can_read_migrations: boolean | null;
   }>(
     `select n.oid::text as schema_oid, current_database() as db, current_user as role, a.oid::text as attempts_oid,
             case when n.oid is not null then has_schema_privilege(n.oid, 'usage') end as usage,
             case when a.oid is not null then has_table_privilege(a.oid, 'select') end as can_read,
             case when w.oid is not null then has_table_privilege(w.oid, 'select') end as can_read_workers,
+            case when m.oid is not null then has_table_privilege(m.oid, 'select') end as can_read_migrations,
             exists (select 1 from pg_attribute c where c.attrelid = a.oid and c.attname = 'raw_output' and not c.attisdropped) as has_raw_output
      from (select 1) one
      left join pg_namespace n on n.nspname = 'jobdeck'
      left join pg_class a on a.relnamespace = n.oid and a.relname = 'attempts' and a.relkind in ('r', 'p')
-     left join pg_class w on w.relnamespace = n.oid and w.relname = 'workers' and w.relkind in ('r', 'p')`,
+     left join pg_class w on w.relnamespace = n.oid and w.relname = 'workers' and w.relkind in ('r', 'p')
+     left join pg_class m on m.relnamespace = n.oid and m.relname = 'migrations' and m.relkind in ('r', 'p')`,
   );
   const r = rows[0];
   const installed = r.attempts_oid !== null;
+  const readable = installed && r.usage === true && r.can_read === true;
+  let stream = r.schema_oid === null ? null : `${r.db}:${r.schema_oid}`;
+  if (stream !== null && r.usage === true && r.can_read_migrations === true) {
+    const created = await db.query<{ at: string | null }>(
+      `select (extract(epoch from applied_at) * 1000000)::bigint::text as at from jobdeck.migrations order by id limit 1`,
+    );
+    if (created.rows[0]?.at) stream += `:${created.rows[0].at}`;
+  }
   return {
     installed,
-    readable: installed && r.usage === true && r.can_read === true,
-    stream: r.schema_oid === null ? null : `${r.db}:${r.schema_oid}`,
+    readable,
+    stream,
     role: r.role,
     workersReadable: r.usage === true && r.can_read_workers === true,
     hasRawOutput: r.has_raw_output === true,
   };
+}
+
+/** The highest id in `jobdeck.attempts` (0 when empty): one step down its primary key. */
+export async function lastAttemptId(db: Pick<pg.Pool, 'query'>): Promise<bigint> {
+  const { rows } = await db.query<{ id: string }>('select coalesce(max(id), 0)::text as id from jobdeck.attempts');
+  return BigInt(rows[0].id);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import { describePgError } from '../pg/pg-errors.ts';
 import { AttemptCursor } from './attempt-cursor.ts';
-import { firstIdAfter, probeCompanion, type CompanionProbe } from './companion-probe.ts';
+import { firstIdAfter, lastAttemptId, probeCompanion, type CompanionProbe } from './companion-probe.ts';
 import { readPage, type AttemptsPage } from './companion-rows.ts';
 import { companionStore, type CompanionStore } from './companion-store.ts';
 import type { ExactAttemptsRepo, RecordedAttempt } from './exact-attempts.ts';
@@ -203,7 +203,8 @@ export class CompanionReader {
     // privilege revoked meanwhile makes the read itself fail, which sets the state.
     const probe =
       this.probe && this.feed.state === 'reading' && started - this.probedAt < PROBE_EVERY_MS ? this.probe : await probeCompanion(pool);
-    if (probe !== this.probe) {
+    const probed = probe !== this.probe;
+    if (probed) {
       this.probe = probe;
       this.probedAt = started;
     }
@@ -223,7 +224,7 @@ export class CompanionReader {
     }
     // A connection of the session's pool is held for LISTEN only where there is something to hear.
     if (!this.stopped) this.listener.start();
-    const cursor = await this.openCursor(probe.stream!);
+    const cursor = await this.openCursor(probe.stream!, probed);
     let page: AttemptsPage;
     let pages = 0;
     do {
@@ -241,16 +242,29 @@ export class CompanionReader {
     return more;
   }
 
-  /** The cursor of this database's stream: the stored one, else where the watcher's coverage ends. */
-  private async openCursor(stream: string): Promise<AttemptCursor> {
-    if (this.cursor && this.stream === stream) return this.cursor;
+  /**
+   * The cursor of this database's stream: the one held, else the stored one, else where the watcher's coverage
+   * ends. Whenever the catalogs were asked again (`probed`), the ids are checked to reach the cursor: ids that end
+   * below it started afresh (the table emptied with its sequence restarted, or a cluster created again that the
+   * stream could not tell apart), and what is there now is read from the start rather than skipped.
+   */
+  private async openCursor(stream: string, probed: boolean): Promise<AttemptCursor> {
+    const { pool, log, watchedUntil } = this.options;
+    const held = this.cursor && this.stream === stream ? this.cursor : null;
+    if (held && !probed) return held;
     const saved = this.store.cursor();
-    let low: bigint;
-    if (saved && saved.stream === stream) low = saved.cursor;
-    else if (saved || this.options.watchedUntil === null) low = 0n;
-    else low = await firstIdAfter(this.options.pool, this.options.watchedUntil);
-    if (this.stream !== null && this.stream !== stream)
-      this.options.log('warn', 'history: the jobdeck schema was created again: reading its attempts from the start');
+    let low = held ? held.low : saved && saved.stream === stream ? saved.cursor : null;
+    if (low !== null && low > 0n && (await lastAttemptId(pool)) < low) {
+      log('warn', `history: jobdeck.attempts ends below the cursor (id ${low}): its ids started afresh, reading them from the start`);
+      low = 0n;
+    } else if (held) return held;
+    if (low === null) low = saved || watchedUntil === null ? 0n : await firstIdAfter(pool, watchedUntil);
+    const previous = this.stream ?? saved?.stream ?? null;
+    if (previous !== null && previous !== stream)
+      log(
+        'warn',
+        'history: the jobdeck schema is not the one the cursor was for (it or its cluster was created again): reading its attempts from the start',
+      );
     this.stream = stream;
     this.cursor = new AttemptCursor(low);
     this.store.saveCursor(stream, low);
