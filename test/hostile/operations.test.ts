@@ -38,14 +38,36 @@ interface Case {
   says: string;
 }
 
-type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> };
+type Def = { type: string; format?: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; in?: z.ZodType };
 const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
-/** The field's own type, under optional/default/nullable. */
-function fieldType(schema: z.ZodType): string {
+/** The field's own definition, under optional/default/nullable (and a pipe's input). */
+function innerDef(schema: z.ZodType): Def {
   let def = defOf(schema);
-  while (['optional', 'default', 'nullable', 'prefault'].includes(def.type) && def.innerType) def = defOf(def.innerType);
-  return def.type;
+  while (true) {
+    if (['optional', 'default', 'nullable', 'prefault'].includes(def.type) && def.innerType) def = defOf(def.innerType);
+    else if (def.type === 'pipe' && def.in) def = defOf(def.in);
+    else return def;
+  }
+}
+const fieldType = (schema: z.ZodType): string => innerDef(schema).type;
+
+/**
+ * Every time field of an input, at any depth of objects and lists, as the body that holds a year-0000 time there
+ * (the format allows it; Postgres has no year 0).
+ */
+function yearZeroBodies(shape: Record<string, z.ZodType>, at: (value: unknown) => unknown = (v) => v): { path: string; body: unknown }[] {
+  const found: { path: string; body: unknown }[] = [];
+  for (const [field, schema] of Object.entries(shape)) {
+    const def = innerDef(schema);
+    if (def.type === 'string' && def.format === 'datetime') found.push({ path: field, body: at({ [field]: '0000-06-01T00:00:00Z' }) });
+    else if (def.type === 'object' && def.shape) found.push(...yearZeroBodies(def.shape, (v) => at({ [field]: v })));
+    else if (def.type === 'array' && def.element) {
+      const item = innerDef(def.element);
+      if (item.type === 'object' && item.shape) found.push(...yearZeroBodies(item.shape, (v) => at({ [field]: [v] })));
+    }
+  }
+  return found;
 }
 
 /** A value of the wrong kind for a field of this type, or undefined for a field that takes any JSON. */
@@ -81,6 +103,8 @@ function casesFor(name: string): Case[] {
     if (wrong === undefined) continue;
     cases.push({ what: `${field} of the wrong kind (${JSON.stringify(wrong)})`, body: { [field]: wrong }, says: field });
   }
+  for (const { path, body } of yearZeroBodies(shape))
+    cases.push({ what: `a time in year 0000 at ${path}`, body, says: 'a time needs a year from 0001 to 9999' });
   return cases;
 }
 
@@ -107,6 +131,12 @@ for (const op of Object.keys(contract)) {
     }
   });
 }
+
+test('time fields are found at every depth: a year-0000 time is refused wherever an operation takes a time', () => {
+  const ops = Object.keys(contract).filter((op) => casesFor(op).some((c) => c.what.startsWith('a time in year 0000')));
+  for (const op of ['jobs.list', 'jobs.count', 'jobs.retry', 'jobs.add', 'jobs.addBatch', 'control.pause', 'history.list'])
+    assert.ok(ops.includes(op), `${op} has a year-0000 case (found for: ${ops.join(', ')})`);
+});
 
 test('the generated cases number more than the 150 the hardening asks for', () => {
   const total = Object.keys(contract).reduce((n, op) => n + casesFor(op).length, 0);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { op } from './define.ts';
+import { isoTime } from './time.ts';
 import { empty } from './app.ts';
 import type { Breaker, BreakerList, PauseList, PauseReport, ResumeReport } from '../model/control.ts';
 
@@ -19,7 +20,7 @@ export const controlOps = {
       .object({
         ...target,
         /** Resume by itself at this time (must be in the future). */
-        until: z.iso.datetime({ offset: true }).optional(),
+        until: isoTime.optional(),
         reason: z.string().trim().min(1).max(500).optional(),
       })
       .strict()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { op } from './define.ts';
+import { isoTime } from './time.ts';
 import { errorRuleSchema } from '../errors/index.ts';
 import {
   HISTORY_WINDOWS,
@@ -12,7 +13,6 @@ import {
 
 /** A saved connection's id; absent = the active connection, else the last active one (works offline). */
 const connectionId = z.string().min(1).max(200).optional();
-const isoTime = z.iso.datetime({ offset: true });
 const slug = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be an error type slug');
 
 /** Filters shared by the list, the export and the charts. */

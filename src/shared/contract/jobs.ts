@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { op } from './define.ts';
+import { isoTime } from './time.ts';
 import { empty } from './app.ts';
 import {
   JOB_ACTIONS,
@@ -23,7 +24,6 @@ export const jobId = z
   // Zod runs this even when the pattern failed: only digits go to BigInt.
   .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
 const name = z.string().min(1).max(128);
-const isoTime = z.iso.datetime({ offset: true });
 
 /** A filter on jobs (see JobFilter): every field optional, every value bounded. */
 export const jobFilter = z

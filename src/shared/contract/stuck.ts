@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { op } from './define.ts';
+import { isoTime } from './time.ts';
 import { empty } from './app.ts';
 import type { RecoveryReport, RecoverySettings, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
 import type { BulkActionReport } from '../model/jobs.ts';
@@ -66,7 +67,7 @@ export const stuckOps = {
       .object({
         target: stuckTargetSchema,
         /** Run at this time instead of now. */
-        runAt: z.iso.datetime({ offset: true }).optional(),
+        runAt: isoTime.optional(),
         force: z.boolean().default(false),
         /** Names the action's progress events (`action.progress`); one is made when absent. */
         actionId: actionIdSchema,
