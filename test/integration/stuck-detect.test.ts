@@ -117,6 +117,23 @@ test('a task with no worker: detected as such, cancelled from the stuck view', a
   assert.ok(te.engine.parts.audit.list({ limit: 5 }).some((a) => a.action === 'stuck.cancel' && a.affected === 4));
 });
 
+test('a job left locked by a dead pool does not count as running: the jobs due behind it still say "no worker"', async () => {
+  await q(`select graphile_worker.add_job('translate', '{}'::json, run_at => now() - interval '5 minutes') from generate_series(1, 4)`);
+  await q(`select graphile_worker.add_job('translate', '{}'::json, job_key => 't-held')`);
+  await lockAs('pool-dead0004', 't-held', '30 minutes');
+
+  const report = await te.call('stuck.get', {});
+  assert.equal(report.pools.find((p) => p.poolId === 'pool-dead0004')?.liveness, 'probably-gone');
+  assert.deepEqual(
+    report.stuckJobs.map((j) => j.lockedBy),
+    ['pool-dead0004'],
+  );
+  assert.deepEqual(
+    report.due.map((d) => [d.task, d.verdict, d.due, d.running]),
+    [['translate', 'no-worker', 4, 0]],
+  );
+});
+
 test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-retry of a job out of attempts', async () => {
   // enrich's job is locked 3 minutes ago by a pool that looks alive: stuck only once its threshold is lower.
   await q(`select graphile_worker.add_job('enrich', '{}'::json, job_key => 'e-run')`);

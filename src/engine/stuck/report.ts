@@ -78,8 +78,9 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
 
   const host = ctx.hosted.host();
   const hosted = host ? new Set(host.tasks) : null;
+  // A job held by a pool that is gone runs nowhere: it must not hide that nobody serves the jobs due behind it.
   const runningByTask = new Map<string, number>();
-  for (const j of jobs) runningByTask.set(j.task, (runningByTask.get(j.task) ?? 0) + 1);
+  for (const j of jobs) if (!gone.has(j.lockedBy)) runningByTask.set(j.task, (runningByTask.get(j.task) ?? 0) + 1);
   const dueGroups: DueGroup[] = [];
   for (const d of due) {
     const hostedSupports = hosted ? hosted.has(d.task) : null;
