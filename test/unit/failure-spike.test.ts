@@ -46,6 +46,14 @@ test('the rate before is taken over the recorded span only, not diluted by the t
   assert.equal(failureSpike(summary(20, { 18: { failures: 4 }, 5: { failures: 10, successes: 10 } })), null);
 });
 
+test('a record that began within a minute bucket counts only the part of it recorded', () => {
+  // Recording began 17.1 minutes ago: 4 failures in the 2.1 minutes recorded before the last 15 are about 29 per
+  // 15 minutes, so 50 now is not twice that (taking the first bucket as a whole minute, 3 minutes, made it 20).
+  assert.equal(failureSpike(summary(17.1, { 17: { failures: 4 }, 5: { failures: 50 } })), null);
+  const spike = failureSpike(summary(17.1, { 17: { failures: 4 }, 5: { failures: 60 } }));
+  assert.deepEqual([spike?.failures, spike?.before, spike?.comparable], [60, 29, true]);
+});
+
 test('too few failures, or too small a share of the attempts, is no spike', () => {
   assert.equal(failureSpike(summary(5, { 2: { failures: 4 } })), null);
   assert.equal(failureSpike(summary(5, { 2: { failures: 5, successes: 100 } })), null);

@@ -46,7 +46,9 @@ export function failureSpike(summary: HistorySummary): FailureSpike | null {
       attempts += b.failures + b.successes;
     } else if (b.t + summary.bucketMs > recordedFrom) {
       earlier += b.failures;
-      earlierMs += summary.bucketMs;
+      // Only the part of the first bucket after recording began: a whole minute for a few seconds' record would
+      // dilute the rate before and make a steady rate look like a spike.
+      earlierMs += b.t + summary.bucketMs - Math.max(b.t, recordedFrom);
     }
   }
   // The rate before, scaled to the same span (none before: any burst counts).
