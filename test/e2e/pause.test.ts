@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
 import type { PauseList } from '../../src/shared/model/control.ts';
 
-// Issue 14: pause a task from the overview and see it marked (its row, the sidebar, the counts note, the Jobs
-// view), then resume it from the Jobs view; a paced retry's confirmation says when its last job runs.
+// Issue 14: pause a task from the overview and see it marked (its row, the sidebar, the counts note, the jobs it
+// parked counted apart, the Jobs view), then resume it from the Jobs view; a paced retry's confirmation says when its last job runs.
 
 const skip = browserSkipReason();
 let web: WebConsole | undefined;
@@ -45,6 +45,15 @@ test(
       await page.setViewportSize({ width: 1024, height: 700 });
       await web.screenshot('pause-overview-1024');
       await page.setViewportSize({ width: 1440, height: 900 });
+
+      // The jobs the pause parks are counted apart on the Scheduled card (they wait for a resume, not a time), and
+      // its link lists exactly them.
+      const parked = page.getByTestId('count-scheduled-paused');
+      await parked.waitFor({ timeout: 30_000 });
+      assert.match(await parked.innerText(), /^\+ [\d,]+ paused$/);
+      await parked.click();
+      await page.getByTestId('job-table').locator('.badge-paused').first().waitFor({ timeout: 30_000 });
+      assert.match(decodeURIComponent(page.url()), /state=scheduled.*runAtFrom=9999-01-01T00:00:00\.000Z/);
 
       // The Jobs view filtered to the task says it is paused, and resumes it.
       await web.open('#/jobs?task=generate_insight');

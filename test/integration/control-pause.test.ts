@@ -126,6 +126,16 @@ test('a paused task: no job starts in either worker, nothing lost, no attempt sp
     assert.equal(j.last_error, was.last_error);
   }
 
+  // The overview counts them apart: still Scheduled and Waiting to retry by graphile-worker's columns, parked by a pause.
+  const counted = await waitFor('the overview counting the parked jobs', async () => {
+    const s = await te.call('overview.get');
+    const ok = s?.byTask.find((t) => t.task === 'cd_ok');
+    const fail = s?.byTask.find((t) => t.task === 'cd_fail');
+    return ok?.parkedNew === 2 && fail?.parkedRetries === 1 ? { ok, fail, totals: s!.totals } : null;
+  });
+  assert.deepEqual([counted.ok.scheduled, counted.ok.parkedRetries, counted.fail.retrying, counted.fail.parkedNew], [2, 0, 1, 0]);
+  assert.deepEqual([counted.totals.parkedNew, counted.totals.parkedRetries], [2, 1]);
+
   // Both pools say they hold the task back (the fetch filter), as their heartbeat reports it. A pool sees a pause
   // by NOTIFY or, at the latest, its next check (about a second): jobs added before then may be taken, as documented.
   await waitFor('both pools report the paused tasks', async () => {

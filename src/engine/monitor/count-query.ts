@@ -4,11 +4,14 @@ import { emptyCounts, type StateCounts } from '../../shared/model/job-state.ts';
 import type { DueFigures, LockHolder, OverviewSnapshot, QueueCounts, TaskCounts } from '../../shared/model/overview.ts';
 import { JOB_STATE_WHERE } from '../pg/job-state-sql.ts';
 import type { Take } from './wait-samples.ts';
+import { PARKED_RUN_AT } from '../../worker/pause-sql.ts';
 
 /** Due: not locked, attempts left, run_at passed (graphile-worker's own `is_available and run_at <= now()`). */
 const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
 /** Not due yet, within the horizon ($1): when each falls due, the monitor moves it without counting again. */
 const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $1::interval';
+/** Parked by a pause: waiting (not locked, attempts left) at the companion's far-off run_at until resumed. */
+const PARKED = `j.locked_at is null and j.attempts < j.max_attempts and j.run_at = '${PARKED_RUN_AT.toISOString()}'::timestamptz`;
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
 /**
@@ -49,6 +52,8 @@ const countSql = (listSoon: boolean) => `
     select j.task_id, j.job_queue_id, j.locked_by,
       ${JOB_STATES.map((s) => `count(*) filter (where ${JOB_STATE_WHERE[s]})::int as ${s}`).join(',\n      ')},
       count(*) filter (where ${DUE} and j.attempts > 0)::int as due_retries,
+      count(*) filter (where ${PARKED} and j.attempts = 0)::int as parked_new,
+      count(*) filter (where ${PARKED} and j.attempts > 0)::int as parked_retries,
       (extract(epoch from now() - min(j.run_at) filter (where ${DUE})) * 1000)::float8 as oldest_due_ms,
       (extract(epoch from now() - max(j.locked_at)) * 1000)::float8 as newest_lock_ms,
       array_agg(array[j.id::text, ${epochMs('j.locked_at')}::text, ${epochMs('j.run_at')}::text, j.attempts::text, j.max_attempts::text])
@@ -69,7 +74,7 @@ const countSql = (listSoon: boolean) => `
   )
   select t.identifier as task, q.queue_name as queue,
          q.locked_at is not null as queue_locked, q.locked_by as queue_locked_by, c.locked_by,
-         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.oldest_due_ms, c.newest_lock_ms,
+         ${JOB_STATES.map((s) => `c.${s}`).join(', ')}, c.due_retries, c.parked_new, c.parked_retries, c.oldest_due_ms, c.newest_lock_ms,
          array_to_string(c.locked, ',') as locked, c.failed_print, c.failed_new, c.failed_new_n,
          array_to_string(c.soon_ready, ',') as soon_ready, array_to_string(c.soon_retry, ',') as soon_retry, ${epochMs('now()')} as db_now
   from c
@@ -83,6 +88,8 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   queue_locked_by: string | null;
   locked_by: string | null;
   due_retries: number;
+  parked_new: number;
+  parked_retries: number;
   oldest_due_ms: number | null;
   newest_lock_ms: number | null;
   /**
@@ -107,7 +114,14 @@ type Figures = StateCounts & DueFigures;
 
 const numbers = (text: string): number[] => (text ? text.split(',').map(Number) : []);
 
-const figures = (): Required<Omit<DueFigures, 'wait'>> => ({ dueRetries: 0, oldestDueMs: null, heldByGone: 0, heldBy: {} });
+const figures = (): Required<Omit<DueFigures, 'wait'>> => ({
+  dueRetries: 0,
+  oldestDueMs: null,
+  heldByGone: 0,
+  heldBy: {},
+  parkedNew: 0,
+  parkedRetries: 0,
+});
 
 function add(into: Figures, row: Row): void {
   for (const s of JOB_STATES) {
@@ -115,6 +129,8 @@ function add(into: Figures, row: Row): void {
     into.total += row[s];
   }
   into.dueRetries = (into.dueRetries ?? 0) + row.due_retries;
+  into.parkedNew = (into.parkedNew ?? 0) + row.parked_new;
+  into.parkedRetries = (into.parkedRetries ?? 0) + row.parked_retries;
   if (row.oldest_due_ms !== null) into.oldestDueMs = Math.round(Math.max(into.oldestDueMs ?? 0, Math.max(0, row.oldest_due_ms)));
   if (row.locked_by !== null && row.running > 0) {
     const held = (into.heldBy ??= {});

@@ -2,6 +2,12 @@
 
 export type PauseKind = 'task' | 'queue';
 
+/**
+ * Where a pause parks its waiting jobs until resumed: jobdeck/worker's PARKED_RUN_AT (which imports nothing of
+ * the console; a test checks the two agree). A job's run_at at this time means "paused", not "scheduled".
+ */
+export const PARKED_RUN_AT_ISO = '9999-01-01T00:00:00.000Z';
+
 export interface Pause {
   id: string;
   kind: PauseKind;

@@ -23,6 +23,12 @@ export interface DueFigures {
   oldestDueMs?: number | null;
   /** Of `running`, jobs held by pools that are gone: counted apart from the jobs live workers run. */
   heldByGone?: number;
+  /**
+   * Of `scheduled` and of `retrying`, the jobs a pause parked (jobdeck/worker moves a paused task's or queue's
+   * waiting jobs to run_at 9999-01-01 until it resumes): the overview shows them apart, as paused.
+   */
+  parkedNew?: number;
+  parkedRetries?: number;
   /** Running jobs per pool id (graphile-worker's `locked_by`). */
   heldBy?: Record<string, number>;
   wait?: WaitFigures | null;

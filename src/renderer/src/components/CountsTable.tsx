@@ -61,6 +61,10 @@ function CountCell({ state, value, row }: { state: ListKey; value: number; row: 
       <span className="cell-apart hot" title="Held by workers that are gone: not counted as running">
         +{formatCount(row.shown.gone)} gone
       </span>
+    ) : (state === 'scheduled' || state === 'retrying') && row.shown.paused[state] > 0 ? (
+      <span className="cell-apart" title="Held back by a pause: not counted here until it is resumed">
+        +{formatCount(row.shown.paused[state])} paused
+      </span>
     ) : null;
   return (
     <td className={cls}>

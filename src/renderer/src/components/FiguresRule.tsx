@@ -11,6 +11,9 @@ export function FiguresRule({ totals }: { totals: (StateCounts & DueFigures) | n
       <span>
         <strong>Ready</strong> counts every job due now: never tried, and retries whose run_at has passed (due (retry)).{' '}
         <strong>Waiting to retry</strong> counts retries not due yet. <strong>Running</strong> counts jobs held by live workers.
+        {(totals?.parkedNew ?? 0) + (totals?.parkedRetries ?? 0) > 0 && (
+          <> Jobs held back by a pause are counted apart (paused), until it is resumed.</>
+        )}
       </span>
       <span data-testid="latency-summary">
         {totals?.oldestDueMs != null ? (

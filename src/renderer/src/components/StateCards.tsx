@@ -6,7 +6,7 @@ import { TREND_MINUTES } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { href } from '../router.ts';
 import { Sparkline } from './Sparkline.tsx';
-import { listHref, shownCounts, type ShownCounts } from './overview-figures.ts';
+import { listHref, parkedHref, shownCounts, type ShownCounts } from './overview-figures.ts';
 
 type CardKey = JobState | 'total';
 
@@ -15,9 +15,9 @@ const TOTAL_COLOR = '#aab4c3';
 /** What each card counts, for its tooltip (the rule is also written under the cards). */
 const HINTS: Record<CardKey, string> = {
   ready: 'Due now, waiting for a worker: never tried, and retries whose run_at has passed (due (retry))',
-  scheduled: 'Never tried, set to run later',
+  scheduled: 'Never tried, set to run later (jobs held back by a pause are counted apart)',
   running: 'Locked by a live worker right now (jobs held by gone workers are counted apart)',
-  retrying: 'Failed at least once, attempts left, run_at still ahead: not due yet',
+  retrying: 'Failed at least once, attempts left, run_at still ahead: not due yet (jobs held back by a pause are counted apart)',
   failed: 'Attempts used up: kept until retried or removed',
   total: 'Every job in the graphile_worker jobs table',
 };
@@ -100,9 +100,22 @@ function StateCard({ k, value, raw, recent, spanMs, link, extra }: CardProps) {
   );
 }
 
-/** Under Ready and Running: what the figure holds, and what is counted apart. */
+/** Under Ready, Running, Scheduled and Waiting to retry: what the figure holds, and what is counted apart. */
 function extraLine(k: CardKey, shown: ShownCounts | null): ReactNode {
   if (!shown) return undefined;
+  if ((k === 'scheduled' || k === 'retrying') && shown.paused[k] > 0) {
+    const n = shown.paused[k];
+    return (
+      <a
+        className="card-trend card-paused"
+        href={parkedHref(k, {})}
+        data-testid={`count-${k}-paused`}
+        title={`${formatCount(n)} more held back by a pause: they run once it is resumed (open the list)`}
+      >
+        + {formatCount(n)} paused
+      </a>
+    );
+  }
   if (k === 'ready' && shown.dueRetries > 0) {
     return (
       <span className="card-trend" data-testid="count-ready-due-retries">

@@ -1,5 +1,6 @@
 import type { JobState, StateCounts } from '../../../shared/model/job-state.ts';
 import type { DueFigures } from '../../../shared/model/overview.ts';
+import { PARKED_RUN_AT_ISO } from '../../../shared/model/control.ts';
 import { href } from '../router.ts';
 import { formatAge } from '../format.ts';
 
@@ -7,7 +8,8 @@ import { formatAge } from '../format.ts';
  * How the overview shows the five exclusive states (the rule is stated under the cards):
  * - Ready: every job due now: never tried, plus retries whose run_at has passed ("due (retry)");
  * - Waiting to retry: retries whose time has not come;
- * - Running: jobs held by live workers; jobs held by gone ones are counted apart (`gone`).
+ * - Running: jobs held by live workers; jobs held by gone ones are counted apart (`gone`);
+ * - Scheduled and Waiting to retry: without the jobs a pause parked (`paused`): they wait for a resume, not a time.
  */
 export interface ShownCounts {
   ready: number;
@@ -19,24 +21,34 @@ export interface ShownCounts {
   retrying: number;
   failed: number;
   total: number;
+  /** Of the waiting jobs, those a pause parked: not counted in Scheduled or Waiting to retry. */
+  paused: { scheduled: number; retrying: number };
 }
 
 export function shownCounts(c: StateCounts & DueFigures): ShownCounts {
   const dueRetries = Math.min(c.dueRetries ?? 0, c.retrying);
   const gone = Math.min(c.heldByGone ?? 0, c.running);
+  const parkedNew = Math.min(c.parkedNew ?? 0, c.scheduled);
+  const parkedRetries = Math.min(c.parkedRetries ?? 0, c.retrying - dueRetries);
   return {
     ready: c.ready + dueRetries,
     dueRetries,
-    scheduled: c.scheduled,
+    scheduled: c.scheduled - parkedNew,
     running: c.running - gone,
     gone,
-    retrying: c.retrying - dueRetries,
+    retrying: c.retrying - dueRetries - parkedRetries,
     failed: c.failed,
     total: c.total,
+    paused: { scheduled: parkedNew, retrying: parkedRetries },
   };
 }
 
 export type ListKey = JobState | 'total';
+
+/** The Jobs view's list of the jobs a pause parked, in a state (Scheduled or Waiting to retry). */
+export function parkedHref(state: 'scheduled' | 'retrying', scope: Scope): string {
+  return href('jobs', { ...scope, state, runAtFrom: PARKED_RUN_AT_ISO });
+}
 
 /** Where a row's jobs live: a task or a named queue (or every job). */
 export type Scope = { task: string } | { queue: string } | Record<string, never>;
@@ -49,7 +61,8 @@ export function listHref(key: ListKey, scope: Scope, at: string): string {
   const params: Record<string, string> = { ...scope };
   const bound = new Date(Date.parse(at) + 1).toISOString();
   if (key === 'ready') Object.assign(params, { state: 'ready,retrying', runAtTo: bound });
-  else if (key === 'retrying') Object.assign(params, { state: 'retrying', runAtFrom: bound });
+  else if (key === 'retrying') Object.assign(params, { state: 'retrying', runAtFrom: bound, runAtTo: PARKED_RUN_AT_ISO });
+  else if (key === 'scheduled') Object.assign(params, { state: 'scheduled', runAtTo: PARKED_RUN_AT_ISO });
   else if (key !== 'total') params.state = key;
   return href('jobs', params);
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { JobRow } from '../../../../shared/model/jobs.ts';
+import { PARKED_RUN_AT_ISO } from '../../../../shared/model/control.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { href } from '../../router.ts';
 import { formatCount } from '../../format.ts';
@@ -22,8 +23,8 @@ interface Props {
   onLoadMore: () => void;
 }
 
-/** A job parked by a pause waits at 9999-01-01 (jobdeck/worker's PARKED_RUN_AT) until resumed. */
-const PARKED_YEAR = '9999-';
+/** A job parked by a pause waits at this time until resumed. */
+const PARKED_AT_MS = Date.parse(PARKED_RUN_AT_ISO);
 /**
  * The job list, virtualised: only the rows in view are in the DOM, and the next keyset page is fetched as
  * the end comes into view, so a million jobs scroll like a hundred. Errors are shown as text, never HTML.
@@ -107,7 +108,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                   className="dim ellipsis"
                   title={r.state === 'failed' ? `attempts used up: no further run (was due ${r.runAt})` : r.runAt}
                 >
-                  {r.runAt.startsWith(PARKED_YEAR) ? <span className="badge badge-paused">paused</span> : nextRun(r, now)}
+                  {Date.parse(r.runAt) === PARKED_AT_MS ? <span className="badge badge-paused">paused</span> : nextRun(r, now)}
                 </span>
                 <span className="error-cell" title={r.errorHead ?? ''}>
                   {r.errorType && <ErrorTypeChip type={r.errorType} />}
