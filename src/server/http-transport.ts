@@ -33,12 +33,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const fail = (res: ServerResponse, code: keyof typeof HTTP_STATUS, message: string) =>
   sendJson(res, HTTP_STATUS[code], { ok: false, error: { code, message } } satisfies OpResult<never>);
 
+const TOO_LARGE = 'Request body larger than 1 MiB';
+
+class BodyTooLarge extends Error {}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  // A declared length over the limit is refused before a byte is read; a body that grows past it, as it does.
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw new BodyTooLarge(TOO_LARGE);
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('Request body larger than 1 MiB');
+    if (size > MAX_BODY) throw new BodyTooLarge(TOO_LARGE);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
@@ -84,10 +90,12 @@ export function createHttpHandler(options: HttpTransportOptions) {
     try {
       input = await readJson(req);
     } catch (error) {
-      // The rest of an oversized body is never read: close the connection rather than reuse a confused one.
-      res.setHeader('connection', 'close');
-      const message = (error as Error).message;
-      return fail(res, 'invalid_input', /larger than/.test(message) ? message : `Body is not valid JSON: ${message}`);
+      if (error instanceof BodyTooLarge) {
+        // The rest of an oversized body is never read: close the connection rather than reuse a confused one.
+        res.setHeader('connection', 'close');
+        return fail(res, 'too_large', error.message);
+      }
+      return fail(res, 'invalid_input', `Body is not valid JSON: ${(error as Error).message}`);
     }
     const result = await engine.call(name, input);
     sendJson(res, result.ok ? 200 : HTTP_STATUS[result.error.code], result);

@@ -97,7 +97,18 @@ const CASES: Hostile[] = [
   {
     what: 'a body larger than 1 MiB',
     send: () => callOp(server, 'jobs.list', `{"x":"${'a'.repeat(1_100_000)}"}`, true),
-    status: 400,
+    status: 413,
+    says: /larger than 1 MiB/,
+  },
+  {
+    what: 'a body larger than 1 MiB sent in chunks (no length declared)',
+    send: () =>
+      raw(server, {
+        path: '/api/jobs.list',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        body: `{"x":"${'a'.repeat(1_100_000)}"}`,
+      }),
+    status: 413,
     says: /larger than 1 MiB/,
   },
   {
