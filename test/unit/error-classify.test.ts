@@ -260,6 +260,8 @@ describe('errorRuleSchema', () => {
       ['\\Qa.b\\E', /quoting/],
       ['[[:alpha:]]', /POSIX classes/],
       ['a{1,300}', /above 255/],
+      ['a{99999}', /repeat counts above 255 are not supported/],
+      ['a{2,99999999999999999999}', /repeat counts above 255 are not supported/],
       ['a{', /repeat count/],
     ] as const) {
       const m = messages({ ...base, pattern });

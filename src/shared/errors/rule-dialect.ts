@@ -274,7 +274,8 @@ export function translateRule(pattern: string, flags = 'i'): DialectResult {
         if (!canRepeat) throw new Refused(`${c} must follow something to repeat`);
         let quantifier = c;
         if (c === '{') {
-          const m = /^\{(\d{1,3})(,(\d{0,3}))?\}/.exec(pattern.slice(i));
+          // Any number of digits, so that {99999} is told its count is too high rather than that it is no count.
+          const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
           if (!m) throw new Refused('a { must be a repeat count like {2}, {2,} or {2,5}; write \\{ for a brace');
           const min = Number(m[1]);
           const max = m[2] ? (m[3] ? Number(m[3]) : null) : min;
