@@ -85,6 +85,8 @@ export default async function bench(): Promise<BenchResult[]> {
       // And caught up: a console on a fresh data folder reads every attempt the earlier rounds recorded; that
       // catch-up (5,000 more each round) had landed in the drain, and each round measured slower than the last.
       while (!(await caughtUp(engine))) await new Promise((r) => setTimeout(r, 50));
+      if (process.env.X_NOREADER) await engine.parts.history.reader()?.stop();
+      if (process.env.X_NOWATCHER) await engine.parts.history.watcher()?.stop();
       await settleQueue(pool);
       const start = performance.now();
       await queue(pool);

@@ -51,6 +51,8 @@ test(
       const parked = page.getByTestId('count-scheduled-paused');
       await parked.waitFor({ timeout: 30_000 });
       assert.match(await parked.innerText(), /^\+ [\d,]+ paused$/);
+      // The depth chart holds them apart as well, with a series of their own.
+      await page.getByRole('group', { name: 'Series' }).getByRole('button', { name: 'Paused' }).waitFor({ timeout: 30_000 });
       await parked.click();
       await page.getByTestId('job-table').locator('.badge-paused').first().waitFor({ timeout: 30_000 });
       assert.match(decodeURIComponent(page.url()), /state=scheduled.*runAtFrom=9999-01-01T00:00:00\.000Z/);

@@ -20,7 +20,13 @@ let worker: CompanionChild;
 
 before(async () => {
   db = await startTestPostgres();
-  te = await startTestEngine({ databaseUrl: db.connectionString, runner: true, taskDirectory: TASK_DIR, concurrency: 2 });
+  te = await startTestEngine({
+    databaseUrl: db.connectionString,
+    runner: true,
+    taskDirectory: TASK_DIR,
+    concurrency: 2,
+    depthSampleMs: 1000,
+  });
   worker = await startCompanionWorker({ connectionString: db.connectionString, concurrency: 2, jobdeck: { heartbeatIntervalMs: 300 } });
   await waitFor('the hosted runner', () => te.engine.parts.hosted.poolId());
   // Both pools registered their tasks (a pause names a task graphile-worker knows).
@@ -135,6 +141,13 @@ test('a paused task: no job starts in either worker, nothing lost, no attempt sp
   });
   assert.deepEqual([counted.ok.scheduled, counted.ok.parkedRetries, counted.fail.retrying, counted.fail.parkedNew], [2, 0, 1, 0]);
   assert.deepEqual([counted.totals.parkedNew, counted.totals.parkedRetries], [2, 1]);
+  // The depth chart's samples keep them apart too: out of Scheduled and Waiting to retry, as Paused.
+  const sample = await waitFor('a depth sample with the parked jobs', async () => {
+    const samples = await te.call('overview.depth', { minutes: 5 });
+    const last = samples[samples.length - 1];
+    return last?.paused === 3 ? last : null;
+  });
+  assert.equal(sample.scheduled + sample.retrying + sample.paused, counted.totals.scheduled + counted.totals.retrying);
 
   // Both pools say they hold the task back (the fetch filter), as their heartbeat reports it. A pool sees a pause
   // by NOTIFY or, at the latest, its next check (about a second): jobs added before then may be taken, as documented.

@@ -103,7 +103,10 @@ export interface OverviewSnapshot {
   trouble?: TroubleSummary | null;
 }
 
-/** Queue depth at one time, as kept in SQLite for the depth chart. */
+/**
+ * Queue depth at one time, as kept in SQLite for the depth chart: the five exclusive states, except that the jobs a
+ * pause parked are taken out of Scheduled and Waiting to retry and kept apart (they wait for a resume, not a time).
+ */
 export interface DepthSample {
   at: string;
   ready: number;
@@ -111,4 +114,21 @@ export interface DepthSample {
   running: number;
   retrying: number;
   failed: number;
+  /** Parked by a pause (0 in samples taken before they were counted apart). */
+  paused: number;
+}
+
+/** The depth sample of a count: the one derivation the engine stores and the overview extends its chart with. */
+export function depthSampleOf(at: string, t: StateCounts & DueFigures): DepthSample {
+  const parkedNew = Math.min(t.parkedNew ?? 0, t.scheduled);
+  const parkedRetries = Math.min(t.parkedRetries ?? 0, t.retrying);
+  return {
+    at,
+    ready: t.ready,
+    scheduled: t.scheduled - parkedNew,
+    running: t.running,
+    retrying: t.retrying - parkedRetries,
+    failed: t.failed,
+    paused: parkedNew + parkedRetries,
+  };
 }

@@ -16,6 +16,7 @@ import { deferredIndexes } from './015-deferred-indexes.ts';
 import { cancelsAreNotFailures } from './016-cancels-are-not-failures.ts';
 import { cancelledPayloads } from './017-cancelled-payloads.ts';
 import { watchCopyPerRange } from './018-watch-copy-per-range.ts';
+import { depthPaused } from './019-depth-paused.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -43,4 +44,5 @@ export const MIGRATIONS: Migration[] = [
   cancelsAreNotFailures,
   cancelledPayloads,
   watchCopyPerRange,
+  depthPaused,
 ];

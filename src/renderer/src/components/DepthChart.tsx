@@ -1,16 +1,15 @@
 import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
-import { JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState } from '../../../shared/model/job-state.ts';
 import type { DepthSample } from '../../../shared/model/overview.ts';
 import { formatAxisTime, formatClock, formatCompact } from '../format.ts';
-import { STACK_ORDER, toDepthPoints } from './depth-series.ts';
+import { DEPTH_COLORS, DEPTH_LABELS, STACK_ORDER, toDepthPoints, type DepthKey } from './depth-series.ts';
 import { tickStep, timeTicks } from './time-ticks.ts';
 import { DepthTooltip } from './DepthTooltip.tsx';
 
 interface Props {
   samples: DepthSample[];
   rangeMinutes: number;
-  hidden: Set<JobState>;
+  hidden: Set<DepthKey>;
   /** The time axis: the whole range, or from the first sample when history is shorter. */
   domain: [number, number];
 }
@@ -48,11 +47,11 @@ export function DepthChart({ samples, rangeMinutes, hidden, domain }: Props) {
         <Area
           key={s}
           dataKey={s}
-          name={JOB_STATE_LABELS[s]}
+          name={DEPTH_LABELS[s]}
           stackId="depth"
           type="stepAfter"
           stroke="none"
-          fill={JOB_STATE_COLORS[s]}
+          fill={DEPTH_COLORS[s]}
           fillOpacity={0.72}
           isAnimationActive={false}
           connectNulls={false}

@@ -1,5 +1,4 @@
 import { useMemo, useState } from 'react';
-import { JOB_STATE_COLORS, JOB_STATE_LABELS, JOB_STATES, type JobState } from '../../../shared/model/job-state.ts';
 import { DEPTH_RANGES, useDepthRange } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { DepthChart } from './DepthChart.tsx';
@@ -7,24 +6,24 @@ import { formatClock } from '../format.ts';
 import { errorMessage } from '../api/client.ts';
 import { useOp } from '../data/use-op.ts';
 import { useDepthSamples } from './use-depth-samples.ts';
-import type { DepthSample, OverviewSnapshot } from '../../../shared/model/overview.ts';
+import { depthSampleOf, type DepthSample, type OverviewSnapshot } from '../../../shared/model/overview.ts';
+import { DEPTH_COLORS, DEPTH_KEYS, DEPTH_LABELS, type DepthKey } from './depth-series.ts';
 
 function withLatest(samples: DepthSample[], snapshot: OverviewSnapshot | null): DepthSample[] {
   if (!snapshot || samples.length === 0) return samples;
   const last = samples[samples.length - 1];
   if (Date.parse(snapshot.at) <= Date.parse(last.at)) return samples;
-  const { ready, scheduled, running, retrying, failed } = snapshot.totals;
-  return [...samples, { at: snapshot.at, ready, scheduled, running, retrying, failed }];
+  return [...samples, depthSampleOf(snapshot.at, snapshot.totals)];
 }
 
 const NO_SAMPLES: DepthSample[] = [];
 
 const HIDDEN_KEY = 'jobdeck:depth-hidden';
 
-function savedHidden(): Set<JobState> {
+function savedHidden(): Set<DepthKey> {
   try {
     const list = JSON.parse(localStorage.getItem(HIDDEN_KEY) ?? '[]') as string[];
-    return new Set(JOB_STATES.filter((s) => list.includes(s)));
+    return new Set(DEPTH_KEYS.filter((s) => list.includes(s)));
   } catch {
     return new Set();
   }
@@ -45,7 +44,9 @@ export function DepthPanel() {
   // Shorter history than the range: start the axis at the first sample rather than draw an empty hour.
   const partial = first - rangeStart > (rangeMinutes * 60_000) / 20;
   const domain: [number, number] = [partial ? first : rangeStart, now];
-  const toggle = (s: JobState) => {
+  // Paused has a toggle only while the range holds some: most queues are never paused.
+  const keys = samples.some((s) => (s.paused ?? 0) > 0) ? DEPTH_KEYS : DEPTH_KEYS.filter((k) => k !== 'paused');
+  const toggle = (s: DepthKey) => {
     const next = new Set(hidden);
     if (!next.delete(s)) next.add(s);
     localStorage.setItem(HIDDEN_KEY, JSON.stringify([...next]));
@@ -56,16 +57,16 @@ export function DepthPanel() {
       <div className="panel-head">
         <h2>Queue depth</h2>
         <div className="legend" role="group" aria-label="Series">
-          {JOB_STATES.map((s) => (
+          {keys.map((s) => (
             <button
               key={s}
               className={hidden.has(s) ? 'legend-item off' : 'legend-item'}
               aria-pressed={!hidden.has(s)}
               onClick={() => toggle(s)}
-              title={hidden.has(s) ? `Show ${JOB_STATE_LABELS[s]}` : `Hide ${JOB_STATE_LABELS[s]}`}
+              title={hidden.has(s) ? `Show ${DEPTH_LABELS[s]}` : `Hide ${DEPTH_LABELS[s]}`}
             >
-              <span className="swatch" style={{ background: JOB_STATE_COLORS[s] }} />
-              {JOB_STATE_LABELS[s]}
+              <span className="swatch" style={{ background: DEPTH_COLORS[s] }} />
+              {DEPTH_LABELS[s]}
             </button>
           ))}
         </div>

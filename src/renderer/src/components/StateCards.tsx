@@ -1,6 +1,6 @@
 import type { CSSProperties, ReactNode } from 'react';
 import { JOB_STATES, JOB_STATE_COLORS, JOB_STATE_LABELS, type JobState, type StateCounts } from '../../../shared/model/job-state.ts';
-import type { DepthSample, DueFigures } from '../../../shared/model/overview.ts';
+import { depthSampleOf, type DepthSample, type DueFigures } from '../../../shared/model/overview.ts';
 import { formatAge, formatCount } from '../format.ts';
 import { TREND_MINUTES } from '../store/depth-store.ts';
 import { useNow } from '../hooks/useNow.ts';
@@ -22,9 +22,9 @@ const HINTS: Record<CardKey, string> = {
   total: 'Every job in the graphile_worker jobs table',
 };
 
-/** The depth samples keep the five exclusive states: the trend of a card compares like with like. */
+/** The depth samples keep the five exclusive states (parked jobs apart): a card's trend compares like with like. */
 function sampleValue(s: DepthSample, key: CardKey): number {
-  return key === 'total' ? s.ready + s.scheduled + s.running + s.retrying + s.failed : s[key];
+  return key === 'total' ? s.ready + s.scheduled + s.running + s.retrying + s.failed + (s.paused ?? 0) : s[key];
 }
 
 function Trend({ k, values, current, spanMs }: { k: CardKey; values: number[]; current: number | null; spanMs: number }) {
@@ -158,6 +158,8 @@ export function StateCards({
   const since = recent.length ? Date.parse(recent[0].at) : now;
   const spanMs = Math.max(1000, Math.min(TREND_MINUTES * 60_000, now - since));
   const shown = totals ? shownCounts(totals) : null;
+  // The counts as a depth sample: what the samples of the trend hold, so the last point continues them.
+  const asSample = totals ? depthSampleOf(at ?? '', totals) : null;
   return (
     <div className="state-cards">
       {keys.map((k) => (
@@ -165,7 +167,7 @@ export function StateCards({
           key={k}
           k={k}
           value={shown ? shown[k] : null}
-          raw={totals ? totals[k] : null}
+          raw={asSample ? sampleValue(asSample, k) : null}
           recent={recent}
           spanMs={spanMs}
           link={at ? listHref(k, {}, at) : null}

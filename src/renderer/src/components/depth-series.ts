@@ -1,11 +1,17 @@
 import type { DepthSample } from '../../../shared/model/overview.ts';
-import type { JobState } from '../../../shared/model/job-state.ts';
+import { JOB_STATE_COLORS, JOB_STATE_LABELS, JOB_STATES, type JobState } from '../../../shared/model/job-state.ts';
 
-/** One point of the depth chart: a time and one value per state, or nulls where samples are missing. */
-export type DepthPoint = { t: number } & Record<JobState, number | null>;
+/** A series of the depth chart: a job state, or the jobs a pause parked (taken out of Scheduled and Waiting to retry). */
+export type DepthKey = JobState | 'paused';
+export const DEPTH_KEYS: DepthKey[] = [...JOB_STATES, 'paused'];
+export const DEPTH_LABELS: Record<DepthKey, string> = { ...JOB_STATE_LABELS, paused: 'Paused' };
+export const DEPTH_COLORS: Record<DepthKey, string> = { ...JOB_STATE_COLORS, paused: 'var(--state-paused, #7b8499)' };
 
-/** Bottom to top: what piles up forever (failed) is the base, work waiting for a worker is on top. */
-export const STACK_ORDER: JobState[] = ['failed', 'retrying', 'running', 'ready', 'scheduled'];
+/** One point of the depth chart: a time and one value per series, or nulls where samples are missing. */
+export type DepthPoint = { t: number } & Record<DepthKey, number | null>;
+
+/** Bottom to top: what piles up forever (failed) is the base, work waiting for a worker is on top, held work above it. */
+export const STACK_ORDER: DepthKey[] = ['failed', 'retrying', 'running', 'ready', 'scheduled', 'paused'];
 
 /**
  * Samples as chart points, with a gap (null point) wherever no sample was taken for a while (the
@@ -18,11 +24,19 @@ export function toDepthPoints(samples: DepthSample[], rangeMinutes: number): Dep
   for (const s of downsample(samples, bucketMs)) {
     const t = Date.parse(s.at);
     if (prev !== null && t - prev > bucketMs * 3) {
-      points.push({ t: prev + bucketMs, ready: null, scheduled: null, running: null, retrying: null, failed: null });
+      points.push({ t: prev + bucketMs, ready: null, scheduled: null, running: null, retrying: null, failed: null, paused: null });
     }
     // Whole jobs only: bucketed samples may be averages, and "1.3 jobs" is not a count anyone can act on.
     const r = Math.round;
-    points.push({ t, ready: r(s.ready), scheduled: r(s.scheduled), running: r(s.running), retrying: r(s.retrying), failed: r(s.failed) });
+    points.push({
+      t,
+      ready: r(s.ready),
+      scheduled: r(s.scheduled),
+      running: r(s.running),
+      retrying: r(s.retrying),
+      failed: r(s.failed),
+      paused: r(s.paused ?? 0),
+    });
     prev = t;
   }
   return points;
@@ -38,7 +52,7 @@ export function downsample(samples: DepthSample[], bucketMs: number): DepthSampl
   if (samples.length <= MAX_POINTS) return samples;
   const out: DepthSample[] = [];
   let key = NaN;
-  let sum = { ready: 0, scheduled: 0, running: 0, retrying: 0, failed: 0 };
+  let sum = { ready: 0, scheduled: 0, running: 0, retrying: 0, failed: 0, paused: 0 };
   let n = 0;
   const flush = () => {
     if (n === 0) return;
@@ -50,6 +64,7 @@ export function downsample(samples: DepthSample[], bucketMs: number): DepthSampl
       running: avg(sum.running),
       retrying: avg(sum.retrying),
       failed: avg(sum.failed),
+      paused: avg(sum.paused),
     });
   };
   for (const s of samples.slice(0, -1)) {
@@ -57,7 +72,7 @@ export function downsample(samples: DepthSample[], bucketMs: number): DepthSampl
     if (k !== key) {
       flush();
       key = k;
-      sum = { ready: 0, scheduled: 0, running: 0, retrying: 0, failed: 0 };
+      sum = { ready: 0, scheduled: 0, running: 0, retrying: 0, failed: 0, paused: 0 };
       n = 0;
     }
     sum.ready += s.ready;
@@ -65,6 +80,7 @@ export function downsample(samples: DepthSample[], bucketMs: number): DepthSampl
     sum.running += s.running;
     sum.retrying += s.retrying;
     sum.failed += s.failed;
+    sum.paused += s.paused ?? 0;
     n += 1;
   }
   flush();
