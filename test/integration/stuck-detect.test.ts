@@ -163,6 +163,10 @@ test('per-task thresholds, refusal of a pool that looks alive, and unlock-and-re
   assert.deepEqual(job, { attempts: 0, locked_at: null, due: true });
 
   await assert.rejects(te.call('stuck.setThreshold', { task: null, minutes: null }), /cannot be removed/);
+  // A task no worker registered (a typo): refused, nothing stored; removing a threshold needs no such check.
+  await assert.rejects(te.call('stuck.setThreshold', { task: 'enrihc', minutes: 5 }), /graphile-worker knows no task "enrihc"/);
+  assert.deepEqual((await te.call('stuck.get', {})).thresholds.byTask, { enrich: 2 });
+  await te.call('stuck.setThreshold', { task: 'enrihc', minutes: null });
   await assert.rejects(te.call('stuck.unlock', { poolIds: ["pool'; drop table x"] }), /not a pool id/);
   await te.call('stuck.setThreshold', { task: 'enrich', minutes: null });
 });
