@@ -167,12 +167,13 @@ describe('web mode guards', () => {
     assert.equal(status, 401);
   });
 
-  test('malformed JSON and oversized bodies get a clear 400 and change nothing', async () => {
+  test('malformed JSON gets a clear 400, an oversized body a 413, and neither changes anything', async () => {
     const bad = await http('connections.save', '{"name": ');
     assert.equal(bad.status, 400);
     assert.match(!bad.body.ok ? bad.body.error.message : '', /not valid JSON/);
     const huge = await http('connections.save', JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
-    assert.equal(huge.status, 400);
+    assert.equal(huge.status, 413);
+    assert.match(!huge.body.ok ? huge.body.error.message : '', /larger than 1 MiB/);
     assert.equal(((await http('connections.list', {})).body as { data: unknown[] }).data.length, 1);
   });
 
