@@ -248,3 +248,18 @@ test('the run log keeps previews and runs for the backlog chart', async (t) => {
   const rules = await te.call('backfill.list');
   assert.equal(rules[0].lastRun?.trigger, 'manual');
 });
+
+test('job keys are filled in literally: a key with $ patterns is its own item, in the preview and the run alike', async (t) => {
+  const { db, te } = await startShop(t);
+  // String.replace read $& in a key as the match: 'x$&y' became 'x{key}y', the same job key as the next item.
+  const keys = ['x$&y', 'x{key}y', "z$'w", 'p$`q'];
+  const query = `select * from (values ${keys.map((k) => `('${k.replaceAll("'", "''")}')`).join(', ')}) v(id)`;
+  const { id } = await te.call('backfill.save', { rule: rule({ name: 'Literal keys', query, task: 'lit$&', payloadKey: 'id' }) });
+  const before = await te.call('backfill.preview', { target: { id }, sampleSize: 10 });
+  assert.deepEqual([before.missing, before.fresh], [4, 4]);
+  assert.equal((await te.call('backfill.run', { id })).run.enqueued, 4);
+  const { rows } = await db.pool.query<{ key: string }>(`select key from graphile_worker._private_jobs where key like 'lit%' order by id`);
+  assert.deepEqual(rows.map((r) => r.key).sort(), keys.map((k) => `lit$&:${k}`).sort());
+  const after = await te.call('backfill.preview', { target: { id }, sampleSize: 10 });
+  assert.deepEqual([after.missing, after.fresh, after.queued], [4, 0, 4], 'the preview finds the jobs the run queued');
+});

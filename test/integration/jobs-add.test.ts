@@ -134,6 +134,23 @@ test('jobs.addBatch queues one job per key in one call, deduplicated by job key,
   assert.deepEqual([again.added, again.alreadyQueued], [0, ['1', '3']]);
 });
 
+test('job keys are filled in literally: $ patterns and braces in keys and task names are only text', async () => {
+  // String.replace would read $& (the match), $` (before it) and $' (after it) in a key; a task holding {key} would
+  // have it filled as well. Two keys that were made one by that (a 502 from Postgres) stay two.
+  const keys = ['p$`q', '50$&more', "z$'w", '$&', '{key}', '$$'];
+  const result = await t.te.call('jobs.addBatch', { task: 'lit{key}$&', keyField: 'id', keys, jobKey: '{task}/{key}' });
+  assert.equal(result.added, keys.length);
+  const rows = await Promise.all(result.jobIds.map(jobRow));
+  assert.deepEqual(
+    rows.map((r) => r.key),
+    keys.map((k) => `lit{key}$&/${k}`),
+  );
+  assert.deepEqual(
+    rows.map((r) => (r.payload as { id: string }).id),
+    keys,
+  );
+});
+
 test('jobs.addBatch refuses bad input with a clear 4xx and queues nothing', async () => {
   const before = await jobCount();
   const bad: [unknown, RegExp][] = [
@@ -144,6 +161,10 @@ test('jobs.addBatch refuses bad input with a clear 4xx and queues nothing', asyn
     [{ task: 'x', keys: ['1'], payload: [1, 2] }, /payload/],
     [{ task: 'x', keys: ['1'], payload: { big: 'y'.repeat(300 * 1024) } }, /payload template is larger/],
     [{ task: 'x', keys: ['1'], keyType: 'number' }, /keyType/],
+    [
+      { task: 'x', keys: ['1', 'k'.repeat(256)], jobKey: '{key}'.repeat(3) },
+      /1 job key\(s\) would pass graphile-worker's 512 characters \(the first for key "k{40}…"\)/,
+    ],
   ];
   for (const [input, message] of bad) {
     const result = await t.te.engine.call('jobs.addBatch', input);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { BackfillItem, BackfillRuleSpec } from '../../shared/model/backfill.ts';
-import { jobKeyTemplate } from './rule-query.ts';
+import { jobKeyParts } from './rule-query.ts';
 import { releaseTime, type ReleaseSchedule } from '../../shared/model/jobs.ts';
 import { addJobs, keyAsJson } from '../jobs/admin-sql.ts';
 
@@ -45,8 +45,8 @@ export async function enqueueItems(
   release?: Release,
 ): Promise<EnqueueOutcome> {
   if (items.length === 0) return { jobIds: [], requeued: 0, skipped: [] };
-  const template = jobKeyTemplate(spec);
-  const keyOf = (item: BackfillItem) => template.replaceAll('{key}', item.key);
+  const parts = jobKeyParts(spec);
+  const keyOf = (item: BackfillItem) => parts.join(item.key);
   const client = await pool.connect();
   try {
     await client.query('begin');

@@ -1,15 +1,16 @@
 import type pg from 'pg';
 import { OpError } from '../../shared/contract/index.ts';
 import type { BackfillCounts, BackfillItem, BackfillItemState, BackfillRuleSpec } from '../../shared/model/backfill.ts';
+import { keyTemplateParts } from '../../shared/model/job-key.ts';
 
-/** The job key of every item of a rule: `{task}` is filled here, `{key}` per row in SQL. */
-export const jobKeyTemplate = (spec: BackfillRuleSpec) => spec.jobKey.replaceAll('{task}', spec.task);
+/** The job key template of a rule, as parts to join by each item's key (shared/model/job-key.ts). */
+export const jobKeyParts = (spec: BackfillRuleSpec) => keyTemplateParts(spec.jobKey, spec.task);
 
 /**
  * The rule's query wrapped as a subquery (so it can only be one SELECT: `; delete …` is a syntax error, and a
  * data-modifying WITH is refused below the top level), its first column taken as the key, each distinct key
  * matched with the job of its job key through `_private_jobs`' unique key index.
- * $1 job key template, $2 how many items to return, $3 which states to return, $4 only these keys (or null).
+ * $1 job key template's parts (joined by each key), $2 how many items to return, $3 which states to return, $4 only these keys (or null).
  */
 function matchSql(query: string): string {
   // The newline ends a trailing `-- comment` in the rule before our closing parenthesis.
@@ -18,7 +19,7 @@ function matchSql(query: string): string {
 ${query}
   ) as x(k)
 ), items as materialized (
-  select k, min(ord) as ord, replace($1::text, '{key}', k) as job_key from src
+  select k, min(ord) as ord, array_to_string($1::text[], k) as job_key from src
    where k is not null and ($4::text[] is null or k = any($4::text[])) group by k
 ), matched as materialized (
   select i.k, i.ord, j.id::text as job_id,
@@ -122,7 +123,7 @@ export async function matchRuleItems(
     // With parameters, pg uses the extended protocol: one statement only, whatever the text holds.
     const { rows } = await client.query<BackfillCounts & { items: BackfillItem[] }>({
       text: matchSql(spec.query),
-      values: [jobKeyTemplate(spec), options.limit, options.states, options.keys ?? null],
+      values: [jobKeyParts(spec), options.limit, options.states, options.keys ?? null],
     });
     const queryMs = Math.round(performance.now() - started);
     const check = await client.query<{ ro: string; advisory: number }>(

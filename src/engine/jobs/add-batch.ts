@@ -3,6 +3,8 @@ import type { OpParsed } from '../../shared/contract/index.ts';
 import type { AuditLog } from '../context.ts';
 import type { Session } from '../session.ts';
 import { addJobs, keyAsJson } from './admin-sql.ts';
+import { OpError } from '../../shared/contract/index.ts';
+import { jobKeyFits, keyTemplateParts, MAX_JOB_KEY_CHARS } from '../../shared/model/job-key.ts';
 
 /**
  * Queues one job per distinct key in ONE add_jobs call (admin-sql.ts): keys whose job key is taken are read first,
@@ -11,7 +13,17 @@ import { addJobs, keyAsJson } from './admin-sql.ts';
  */
 export async function addBatch(session: Session, audit: AuditLog, input: OpParsed<'jobs.addBatch'>): Promise<AddedBatch> {
   const keys = [...new Set(input.keys)];
-  const jobKeyOf = (key: string) => input.jobKey.replaceAll('{task}', input.task).replaceAll('{key}', key);
+  const parts = keyTemplateParts(input.jobKey, input.task);
+  const jobKeyOf = (key: string) => parts.join(key);
+  // graphile-worker would refuse the whole batch for one job key over its bound: say which, and add none.
+  const tooLong = keys.filter((k) => !jobKeyFits(jobKeyOf(k)));
+  if (tooLong.length > 0) {
+    const first = tooLong[0].length > 40 ? `${tooLong[0].slice(0, 40)}…` : tooLong[0];
+    throw new OpError(
+      'invalid_input',
+      `${tooLong.length} job key(s) would pass graphile-worker's ${MAX_JOB_KEY_CHARS} characters (the first for key "${first}"): shorten the jobKey template or the keys`,
+    );
+  }
   const client = await session.pool.connect();
   let jobIds: string[] = [];
   let alreadyQueued: string[];
