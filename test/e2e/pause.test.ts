@@ -51,11 +51,21 @@ test(
       const parked = page.getByTestId('count-scheduled-paused');
       await parked.waitFor({ timeout: 30_000 });
       assert.match(await parked.innerText(), /^\+ [\d,]+ paused$/);
+      // So does the task's row, whose figure links to exactly them.
+      const rowParked = row.locator('[data-paused-link]').first();
+      await rowParked.waitFor({ timeout: 30_000 });
+      assert.match(
+        decodeURIComponent((await rowParked.getAttribute('href')) ?? ''),
+        /task=generate_insight.*runAtFrom=9999-01-01T00:00:00\.000Z/,
+      );
       // The depth chart holds them apart as well, with a series of their own.
       await page.getByRole('group', { name: 'Series' }).getByRole('button', { name: 'Paused' }).waitFor({ timeout: 30_000 });
       await parked.click();
       await page.getByTestId('job-table').locator('.badge-paused').first().waitFor({ timeout: 30_000 });
-      assert.match(decodeURIComponent(page.url()), /state=scheduled.*runAtFrom=9999-01-01T00:00:00\.000Z/);
+      assert.match(
+        decodeURIComponent(page.url()),
+        /state=scheduled.*runAtFrom=9999-01-01T00:00:00\.000Z.*runAtTo=9999-01-01T00:00:00\.001Z/,
+      );
 
       // The Jobs view filtered to the task says it is paused, and resumes it.
       await web.open('#/jobs?task=generate_insight');

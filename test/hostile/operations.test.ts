@@ -53,18 +53,22 @@ function innerDef(schema: z.ZodType): Def {
 const fieldType = (schema: z.ZodType): string => innerDef(schema).type;
 
 /**
- * Every time field of an input, at any depth of objects and lists, as the body that holds a year-0000 time there
- * (the format allows it; Postgres has no year 0).
+ * Every time field of an input, at any depth of objects and lists, as the body that holds `time` there (by default
+ * one in year 0000: the format allows it; Postgres has no year 0).
  */
-function yearZeroBodies(shape: Record<string, z.ZodType>, at: (value: unknown) => unknown = (v) => v): { path: string; body: unknown }[] {
+function timeFieldBodies(
+  shape: Record<string, z.ZodType>,
+  at: (value: unknown) => unknown = (v) => v,
+  time = '0000-06-01T00:00:00Z',
+): { path: string; body: unknown }[] {
   const found: { path: string; body: unknown }[] = [];
   for (const [field, schema] of Object.entries(shape)) {
     const def = innerDef(schema);
-    if (def.type === 'string' && def.format === 'datetime') found.push({ path: field, body: at({ [field]: '0000-06-01T00:00:00Z' }) });
-    else if (def.type === 'object' && def.shape) found.push(...yearZeroBodies(def.shape, (v) => at({ [field]: v })));
+    if (def.type === 'string' && def.format === 'datetime') found.push({ path: field, body: at({ [field]: time }) });
+    else if (def.type === 'object' && def.shape) found.push(...timeFieldBodies(def.shape, (v) => at({ [field]: v }), time));
     else if (def.type === 'array' && def.element) {
       const item = innerDef(def.element);
-      if (item.type === 'object' && item.shape) found.push(...yearZeroBodies(item.shape, (v) => at({ [field]: [v] })));
+      if (item.type === 'object' && item.shape) found.push(...timeFieldBodies(item.shape, (v) => at({ [field]: [v] }), time));
     }
   }
   return found;
@@ -103,8 +107,11 @@ function casesFor(name: string): Case[] {
     if (wrong === undefined) continue;
     cases.push({ what: `${field} of the wrong kind (${JSON.stringify(wrong)})`, body: { [field]: wrong }, says: field });
   }
-  for (const { path, body } of yearZeroBodies(shape))
+  for (const { path, body } of timeFieldBodies(shape))
     cases.push({ what: `a time in year 0000 at ${path}`, body, says: 'a time needs a year from 0001 to 9999' });
+  // The same year reached through an offset: 0001-01-01 at +01:00 is 0000-12-31 in UTC.
+  for (const { path, body } of timeFieldBodies(shape, (v) => v, '0001-01-01T00:00:00+01:00'))
+    cases.push({ what: `a time in year 0000 by its offset at ${path}`, body, says: 'a time needs a year from 0001 to 9999' });
   return cases;
 }
 

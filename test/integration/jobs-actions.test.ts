@@ -143,7 +143,13 @@ test('bad input is refused with a clear error and changes nothing', async () => 
   }
   const zero = await t.te.engine.call('stuck.retry', { target: { kind: 'jobs', ids: ['0'] } });
   assert.equal(!zero.ok && zero.error.code, 'invalid_input');
-  assert.match(!zero.ok ? zero.error.message : '', /not a job id/);
+  assert.match(!zero.ok ? zero.error.message : '', /a job id is a positive integer/);
+  // Past the bigint range: the contract's 400, not Postgres' out-of-range error (a 502).
+  for (const op of ['stuck.retry', 'stuck.cancel'] as const) {
+    const huge = await t.te.engine.call(op, { target: { kind: 'jobs', ids: ['9999999999999999999'] } });
+    assert.equal(!huge.ok && huge.error.code, 'invalid_input', op);
+    assert.match(!huge.ok ? huge.error.message : '', /at most 9223372036854775807/);
+  }
   assert.deepEqual(await job(id), before);
 });
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { op } from './define.ts';
+import { workName } from './names.ts';
 import { empty } from './app.ts';
 import type { AlertList, AlertSettings, AlertTestResult } from '../model/alerts.ts';
 
-const name = z.string().min(1).max(200);
+const name = workName(200);
 const slug = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be an error type slug');
 
 /** Every rule: an id (kept from `alerts.rules.get`; a new rule gets one), on or off, an optional name. */

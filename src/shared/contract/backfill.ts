@@ -1,7 +1,7 @@
 import { releasePace } from './jobs.ts';
 import { z } from 'zod';
 import { op } from './define.ts';
-import { isoTime } from './time.ts';
+import { runTime } from './time.ts';
 import {
   BACKFILL_SCHEDULES,
   type BackfillExport,
@@ -106,7 +106,7 @@ export const backfillOps = {
         /** Also queue items whose job failed for good (a new job; the failed one stays as history). */
         requeueFailed: z.boolean().default(false),
         /** When the jobs run (default now); with pace, when the first one runs. */
-        runAt: isoTime.optional(),
+        runAt: runTime.optional(),
         /** Release the jobs at perMinute a minute (their run_at spread, in the query's order). */
         pace: releasePace.optional(),
         /** Only these items (by key), if the rule finds them lacking output; the batch size does not apply. */

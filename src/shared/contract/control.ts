@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { op } from './define.ts';
+import { workName } from './names.ts';
 import { isoTime } from './time.ts';
 import { empty } from './app.ts';
 import type { Breaker, BreakerList, PauseList, PauseReport, ResumeReport } from '../model/control.ts';
 
-const name = z.string().min(1).max(128);
+const name = workName(128);
 
 /** A task or a named queue: exactly one of them. */
 const target = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { op } from './define.ts';
-import { isoTime } from './time.ts';
+import { workName } from './names.ts';
+import { isoTime, runTime } from './time.ts';
 import { empty } from './app.ts';
 import {
   JOB_ACTIONS,
@@ -23,7 +24,7 @@ export const jobId = z
   .regex(/^[1-9]\d{0,18}$/, 'a job id is a positive integer')
   // Zod runs this even when the pattern failed: only digits go to BigInt.
   .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
-const name = z.string().min(1).max(128);
+const name = workName(128);
 
 /** A filter on jobs (see JobFilter): every field optional, every value bounded. */
 export const jobFilter = z
@@ -96,7 +97,7 @@ export const jobOps = {
   }),
   'jobs.retry': op<BulkActionReport>()({
     /** transientOnly: leave out the jobs a retry is unlikely to help (their retry verdict), reported as skipped with why. */
-    input: action({ runAt: isoTime.optional(), pace: releasePace.optional(), transientOnly: z.boolean().default(false) }),
+    input: action({ runAt: runTime.optional(), pace: releasePace.optional(), transientOnly: z.boolean().default(false) }),
     access: 'write',
     summary:
       'Retry now or at runAt: attempts reset to 0 (reschedule_jobs); with pace, released at perMinute jobs a minute from runAt (run_at spread); with transientOnly, jobs whose retry verdict is not transient are left out; locked jobs and left-out ones are skipped and reported with why',
@@ -131,7 +132,7 @@ export const jobOps = {
         payload: payload.default({}),
         queue: name.optional(),
         priority: z.number().int().min(-32768).max(32767).optional(),
-        runAt: isoTime.optional(),
+        runAt: runTime.optional(),
         maxAttempts: z.number().int().min(1).max(32767).optional(),
         jobKey: z.string().min(1).max(512).optional(),
         jobKeyMode: z.enum(['replace', 'preserve_run_at', 'unsafe_dedupe']).optional(),
@@ -158,7 +159,7 @@ export const jobOps = {
           .default('{task}:{key}'),
         queue: name.optional(),
         priority: z.number().int().min(-32768).max(32767).optional(),
-        runAt: isoTime.optional(),
+        runAt: runTime.optional(),
         maxAttempts: z.number().int().min(1).max(32767).optional(),
         /** Integer-looking keys go in the payload as JSON numbers (`auto`), or always as strings. */
         keyType: z.enum(['auto', 'string']).default('auto'),

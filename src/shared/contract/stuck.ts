@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { op } from './define.ts';
-import { isoTime } from './time.ts';
+import { workName } from './names.ts';
+import { runTime } from './time.ts';
 import { empty } from './app.ts';
 import type { RecoveryReport, RecoverySettings, StuckReport, StuckThresholds, UnlockReport } from '../model/stuck.ts';
 import type { BulkActionReport } from '../model/jobs.ts';
-import { actionIdSchema } from './jobs.ts';
+import { actionIdSchema, jobId } from './jobs.ts';
 
 /** A pool id as graphile-worker writes it in `locked_by` (`pool-<hex>`; older versions: `worker-<hex>`). */
 export const poolIdSchema = z
@@ -13,7 +14,7 @@ export const poolIdSchema = z
   .max(128)
   .regex(/^[\w.:-]+$/, 'not a pool id');
 
-const taskName = z.string().min(1).max(200);
+const taskName = workName(200);
 
 /** A stuck-view group: a pool's jobs, a task's due jobs, a failed group (task + error type), or chosen ids. */
 export const stuckTargetSchema = z.discriminatedUnion('kind', [
@@ -23,10 +24,7 @@ export const stuckTargetSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('jobs'),
-      ids: z
-        .array(z.string().regex(/^[1-9]\d{0,18}$/, 'not a job id'))
-        .min(1)
-        .max(1000),
+      ids: z.array(jobId).min(1).max(1000),
     })
     .strict(),
 ]);
@@ -67,7 +65,7 @@ export const stuckOps = {
       .object({
         target: stuckTargetSchema,
         /** Run at this time instead of now. */
-        runAt: isoTime.optional(),
+        runAt: runTime.optional(),
         force: z.boolean().default(false),
         /** Names the action's progress events (`action.progress`); one is made when absent. */
         actionId: actionIdSchema,

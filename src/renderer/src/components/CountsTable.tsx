@@ -14,6 +14,8 @@ export interface CountsRow {
   badge?: ReactNode;
   /** The Jobs view's list behind a figure of this row; without it the figures are plain numbers. */
   link?: (key: ListKey) => string;
+  /** The list of the jobs a pause parked, in one of the two states they are counted apart from. */
+  pausedLink?: (state: 'scheduled' | 'retrying') => string;
 }
 
 type SortKey = 'name' | JobState | 'total' | 'oldest' | 'p95';
@@ -45,6 +47,20 @@ function compare(a: SortableRow, b: SortableRow, key: SortKey): number {
   return sortValue(a, key) - sortValue(b, key) || byName(a.name, b.name);
 }
 
+/** Jobs a pause parked, counted apart from the figure beside it: a link to exactly them where the row has one. */
+function PausedApart({ n, href }: { n: number; href: string | undefined }) {
+  const title = 'Held back by a pause: not counted here until it is resumed';
+  return href ? (
+    <a className="cell-apart count-link" href={href} title={`${title} (open the list)`} data-paused-link="">
+      +{formatCount(n)} paused
+    </a>
+  ) : (
+    <span className="cell-apart" title={title}>
+      +{formatCount(n)} paused
+    </span>
+  );
+}
+
 /** Ready and Running as the overview counts them: due now, and held by live workers (see overview-figures.ts). */
 function CountCell({ state, value, row }: { state: ListKey; value: number; row: SortableRow }) {
   let cls = 'num';
@@ -62,9 +78,7 @@ function CountCell({ state, value, row }: { state: ListKey; value: number; row: 
         +{formatCount(row.shown.gone)} gone
       </span>
     ) : (state === 'scheduled' || state === 'retrying') && row.shown.paused[state] > 0 ? (
-      <span className="cell-apart" title="Held back by a pause: not counted here until it is resumed">
-        +{formatCount(row.shown.paused[state])} paused
-      </span>
+      <PausedApart n={row.shown.paused[state]} href={row.pausedLink?.(state)} />
     ) : null;
   return (
     <td className={cls}>

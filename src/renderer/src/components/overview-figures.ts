@@ -45,9 +45,12 @@ export function shownCounts(c: StateCounts & DueFigures): ShownCounts {
 
 export type ListKey = JobState | 'total';
 
-/** The Jobs view's list of the jobs a pause parked, in a state (Scheduled or Waiting to retry). */
+/** Just after the parked time: the lists' bounds (runAtTo is exclusive) that hold exactly the parked jobs. */
+const AFTER_PARKED = new Date(Date.parse(PARKED_RUN_AT_ISO) + 1).toISOString();
+
+/** The Jobs view's list of the jobs a pause parked (run_at exactly the parked time), in a state. */
 export function parkedHref(state: 'scheduled' | 'retrying', scope: Scope): string {
-  return href('jobs', { ...scope, state, runAtFrom: PARKED_RUN_AT_ISO });
+  return href('jobs', { ...scope, state, runAtFrom: PARKED_RUN_AT_ISO, runAtTo: AFTER_PARKED });
 }
 
 /** Where a row's jobs live: a task or a named queue (or every job). */

@@ -17,7 +17,7 @@ import { href } from '../router.ts';
 import { countOf, formatCount } from '../format.ts';
 import { TroublePanel } from '../components/TroublePanel.tsx';
 import { FiguresRule } from '../components/FiguresRule.tsx';
-import { listHref } from '../components/overview-figures.ts';
+import { listHref, parkedHref } from '../components/overview-figures.ts';
 
 const NO_SAMPLES: DepthSample[] = [];
 
@@ -37,6 +37,7 @@ export function OverviewView() {
         name: t.task,
         counts: t,
         link: (k) => listHref(k, { task: t.task }, snapshot!.at),
+        pausedLink: (state) => parkedHref(state, { task: t.task }),
         badge: (
           <>
             <PauseControl kind="task" name={t.task} compact />
@@ -53,6 +54,7 @@ export function OverviewView() {
         name: q.queue,
         counts: q,
         link: (k) => listHref(k, { queue: q.queue }, snapshot!.at),
+        pausedLink: (state) => parkedHref(state, { queue: q.queue }),
         badge: (
           <>
             {q.locked ? <LockBadge lockedBy={q.lockedBy} /> : undefined}
