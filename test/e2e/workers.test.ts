@@ -205,3 +205,38 @@ test(
       assert.ok(request, 'the request stayed for the worker to find');
     }),
 );
+
+test(
+  'a worker that is gone: its jobs read as held, not running, with no Cancel, and its uptime ends at its last heartbeat',
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, web, async (web) => {
+      const { page } = web;
+      await noSimulatedFailures(web);
+      const other = await waitFor('the demo worker process', async () =>
+        (await workers()).workers.find((w) => w.source === 'companion' && w.liveness === 'alive'),
+      );
+      demoPid = other.pid;
+      const id = await longReport(other.poolId, 'Quarterly review');
+      await web.open('#/workers');
+      const row = page.getByTestId(`worker-${other.poolId}`);
+      await row.getByTestId(`running-${id}`).waitFor();
+
+      // Frozen, it sends no heartbeat: three intervals late, it is gone (as after a SIGKILL, but it can come back).
+      process.kill(other.pid!, 'SIGSTOP');
+      try {
+        await row.getByTestId('worker-held-note').waitFor({ timeout: 40_000 });
+        assert.equal(await row.getByTestId('worker-liveness').innerText(), 'gone');
+        assert.match(await row.getByTestId('worker-held-note').innerText(), /Held, not running: this worker is gone/);
+        assert.equal(await row.getByTestId(`cancel-${id}`).isDisabled(), true, 'nothing would answer a cancel');
+        assert.match(await row.getByTestId(`running-${id}`).getByTestId('running-age').innerText(), /^held /);
+        assert.match(await row.getByTestId('worker-uptime').innerText(), /^ran \d+ (s|min|h)$/);
+        await screenshots(web, 'workers-view-gone');
+      } finally {
+        process.kill(other.pid!, 'SIGCONT');
+      }
+      // Back, it heartbeats again: alive, and its job runs on.
+      await row.getByTestId('worker-held-note').waitFor({ state: 'detached', timeout: 30_000 });
+      await web.engine.call('jobs.cancel', { target: { ids: [id] } });
+    }),
+);

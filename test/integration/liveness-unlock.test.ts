@@ -100,6 +100,21 @@ test('a worker with the companion killed with SIGKILL: known gone within 20 s, i
   assert.match(gone.pool.reason, /No heartbeat/);
   assert.equal((await workerIn(dying.poolId))?.liveness, 'gone');
 
+  // Cancelling a job the gone worker holds: said at once (no 10 s wait for an answer that cannot come), with what
+  // to do instead, and no request left behind for a worker that will never read it.
+  const started = Date.now();
+  const cancel = await t.te.call('jobs.cancel', { target: { ids: [ids[0]] } });
+  assert.ok(Date.now() - started < 5_000, `answered in ${Date.now() - started} ms`);
+  assert.deepEqual([cancel.affected, cancel.skipped], [0, 1]);
+  assert.match(
+    cancel.skippedByReason[0].reason,
+    new RegExp(
+      `^held by a worker that is gone \\(${dying.poolId}: no heartbeat .*\\): it runs nowhere\\. Unlock its jobs in the Stuck view`,
+    ),
+  );
+  assert.equal((await q<{ n: number }>(`select count(*)::int as n from jobdeck.cancel_requests where job_id = $1`, [ids[0]]))[0].n, 0);
+  assert.equal(await jobsLeft(ids), 3, 'nothing removed');
+
   const rescuer = await worker(c);
   const unlocked = await t.te.call('stuck.unlock', { poolIds: [dying.poolId] });
   assert.deepEqual([unlocked.jobsUnlocked, unlocked.jobsRequeued, unlocked.refused], [3, 3, []], 'known gone: no confirmation needed');

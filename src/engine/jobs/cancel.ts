@@ -75,7 +75,11 @@ export async function cancelJobIds(
     const again = missed.length ? await readRows(session.pool, missed) : new Map<string, Row>();
     for (const id of missed) sort(id, again.get(id), () => out.skipped.push({ id, reason: SKIP.raced }));
   }
-  const workers = await sortElsewhere(session.pool, elsewhere);
+  // A job held by a worker known gone or stopped runs nowhere: no worker would answer a request (the cancel would
+  // wait 10 s for nothing and leave the request behind). Said at once, with what to do instead.
+  const held = await heldByGone(deps, session, elsewhere);
+  out.skipped.push(...held.skipped);
+  const workers = await sortElsewhere(session.pool, held.running);
   out.skipped.push(...workers.refused);
 
   const inHost = async () => {
@@ -97,6 +101,21 @@ export async function cancelJobIds(
     out.skipped.push(...result.skipped);
   };
   await Promise.all([inHost(), inWorkers()]);
+  return out;
+}
+
+/** Splits jobs locked elsewhere into those held by pools known gone or stopped (skipped, with why) and the rest. */
+async function heldByGone(deps: ActionDeps, session: Session, rows: Row[]): Promise<{ running: Row[]; skipped: Outcome['skipped'] }> {
+  if (rows.length === 0) return { running: rows, skipped: [] };
+  const holders = [...new Set(rows.map((r) => r.locked_by ?? ''))].filter(Boolean);
+  const verdicts = await deps.liveness.judge(session.pool, session.profile.id, holders);
+  const out = { running: [] as Row[], skipped: [] as Outcome['skipped'] };
+  for (const row of rows) {
+    const v = verdicts.get(row.locked_by ?? '');
+    if (v && !v.current && (v.liveness === 'gone' || v.liveness === 'stopped'))
+      out.skipped.push({ id: row.id, reason: SKIP.heldByGone(v.poolId, v.reason) });
+    else out.running.push(row);
+  }
   return out;
 }
 

@@ -22,6 +22,9 @@ export const SKIP = {
     `no live worker acknowledged within ${Math.round(waitMs / 1000)} s: its worker (${pool}) ` +
     (silent?.stopped ? 'has stopped' : silent ? `last sent a heartbeat ${silent.seconds} s ago` : 'is not known') +
     '. The request stays: if that worker comes back, it cancels the job at its next heartbeat',
+  /** A pool known gone or stopped still holds the job: nothing runs it, and nothing would answer a cancel request. */
+  heldByGone: (pool: string, why: string) =>
+    `held by a worker that is gone (${pool}: ${why.charAt(0).toLowerCase()}${why.slice(1)}): it runs nowhere. Unlock its jobs in the Stuck view, where they can also be cancelled`,
   notLocked: 'not locked: nothing to unlock',
   ownPool: "held by this console's running runner: its pool is alive, cancel the job instead",
   unlockRefused: (pool: string, why: string) => `held by ${pool}, not unlocked: ${why}`,

@@ -1,6 +1,6 @@
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { formatAge } from '../../format.ts';
-import { cancelExplanation, cancelWarning, type CancelTarget } from './cancel-outcome.ts';
+import { cancelExplanation, type CancelTarget } from './cancel-outcome.ts';
 
 interface Props {
   target: CancelTarget | null;
@@ -11,7 +11,6 @@ interface Props {
 
 /** The question before a running job is cancelled: which job, where it runs, and what will happen. */
 export function CancelJobDialog({ target, now, onConfirm, onClose }: Props) {
-  const warning = target ? cancelWarning(target.worker) : null;
   return (
     <ConfirmDialog
       open={!!target}
@@ -38,11 +37,6 @@ export function CancelJobDialog({ target, now, onConfirm, onClose }: Props) {
             .
           </p>
           <p>{cancelExplanation(target.worker)}</p>
-          {warning && (
-            <p className="warn-text" data-testid="cancel-warning">
-              {warning}
-            </p>
-          )}
         </>
       )}
     </ConfirmDialog>

@@ -1,7 +1,7 @@
 import type { RunningJob, WorkerInfo } from '../../../../shared/model/workers.ts';
 import { formatAge, formatDateTime } from '../../format.ts';
 import { href } from '../../router.ts';
-import { cancelUnavailable, WORKER_ANSWER_SECONDS, type CancelTarget } from './cancel-outcome.ts';
+import { cancelUnavailable, isHolding, WORKER_ANSWER_SECONDS, type CancelTarget } from './cancel-outcome.ts';
 
 /** How many running jobs a row lists before "and N more". */
 const SHOWN = 8;
@@ -19,14 +19,22 @@ export interface RunningJobsProps {
 export function RunningJobs({ worker, now, blocked, pending, onCancel }: RunningJobsProps) {
   if (worker.running.length === 0) return <span className="muted">idle</span>;
   const unavailable = cancelUnavailable(worker, blocked);
+  const holding = isHolding(worker);
   return (
     <>
+      {holding && (
+        <div className="worker-held warn-text" data-testid="worker-held-note">
+          Held, not running: this worker is {worker.liveness}, and nothing would answer a cancel.{' '}
+          <a href={href('stuck')}>Unlock or cancel its jobs in the Stuck view</a>
+        </div>
+      )}
       <ul className="worker-jobs">
         {worker.running.slice(0, SHOWN).map((job) => (
           <JobLine
             key={job.jobId}
             job={job}
             now={now}
+            held={holding}
             unavailable={unavailable}
             pending={pending.has(job.jobId)}
             onCancel={() => onCancel({ job, worker })}
@@ -43,8 +51,15 @@ export function RunningJobs({ worker, now, blocked, pending, onCancel }: Running
   );
 }
 
-function JobLine(props: { job: RunningJob; now: number; unavailable: string | null; pending: boolean; onCancel: () => void }) {
-  const { job, now, unavailable, pending } = props;
+function JobLine(props: {
+  job: RunningJob;
+  now: number;
+  held: boolean;
+  unavailable: string | null;
+  pending: boolean;
+  onCancel: () => void;
+}) {
+  const { job, now, held, unavailable, pending } = props;
   return (
     <li className="worker-job" data-testid={`running-${job.jobId}`}>
       <a className="worker-job-id" href={href(`jobs/${job.jobId}`)}>
@@ -54,6 +69,7 @@ function JobLine(props: { job: RunningJob; now: number; unavailable: string | nu
         {job.task}
       </a>
       <span className="worker-job-age" title={`Taken at ${formatDateTime(job.since)}`} data-testid="running-age">
+        {held ? 'held ' : ''}
         {formatAge(Math.max(0, now - Date.parse(job.since)))}
       </span>
       {pending ? (

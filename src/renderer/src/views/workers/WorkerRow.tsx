@@ -22,6 +22,15 @@ const TASKS_SHOWN = 4;
 /** A row shows what its running jobs show, and more of the same worker. */
 type Props = RunningJobsProps;
 
+/** How long it has run: until now while alive; a gone worker's time ends at its last heartbeat, not at the clock. */
+function uptime(w: WorkerInfo, now: number): string {
+  if (w.stoppedAt) return `stopped ${formatDateTime(w.stoppedAt)}`;
+  // The line above says since when: "heartbeat 20 s ago".
+  if (w.liveness === 'gone' && w.lastHeartbeatAt && w.startedAt)
+    return `ran ${formatAge(Math.max(0, Date.parse(w.lastHeartbeatAt) - Date.parse(w.startedAt)))}`;
+  return `up ${formatAge(now - Date.parse(w.startedAt!))}`;
+}
+
 /** One worker process: who it is, whether it lives, what it may run and what it runs now. */
 export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props) {
   return (
@@ -82,8 +91,8 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
                 : 'no heartbeat'}
           </span>
           {(w.stoppedAt || w.startedAt) && (
-            <span title={w.startedAt ? `Started ${formatDateTime(w.startedAt)}` : undefined}>
-              {w.stoppedAt ? `stopped ${formatDateTime(w.stoppedAt)}` : `up ${formatAge(now - Date.parse(w.startedAt!))}`}
+            <span title={w.startedAt ? `Started ${formatDateTime(w.startedAt)}` : undefined} data-testid="worker-uptime">
+              {uptime(w, now)}
             </span>
           )}
         </div>

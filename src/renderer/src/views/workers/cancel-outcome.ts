@@ -73,8 +73,16 @@ export function cancelUnavailable(worker: WorkerInfo, blocked: string | null): s
   if (blocked) return blocked;
   if (worker.source === 'watched')
     return 'No Jobdeck companion in this worker: a running job cannot be stopped there; cancel it once it ends';
+  if (isHolding(worker)) return heldNote(worker);
   return null;
 }
+
+/** A worker that is gone or stopped yet still holds jobs: they run nowhere until unlocked. */
+export const isHolding = (worker: WorkerInfo) => worker.liveness === 'gone' || worker.liveness === 'stopped';
+
+/** What its held jobs are, and where to act on them (nothing would answer a cancel request). */
+export const heldNote = (worker: WorkerInfo) =>
+  `This worker is ${worker.liveness}: its jobs run nowhere, and nothing would answer a cancel. Unlock them in the Stuck view (they run again), or cancel them there.`;
 
 /** What the confirmation says will happen. */
 export function cancelExplanation(worker: WorkerInfo): string {
@@ -83,12 +91,6 @@ export function cancelExplanation(worker: WorkerInfo): string {
     `Jobdeck asks the worker to stop it (a request in jobdeck.cancel_requests and a notification): the worker aborts the job's ` +
     `signal, and the job ends as cancelled and is not retried. Jobdeck waits up to ${WORKER_ANSWER_SECONDS} s for the worker's answer.`
   );
-}
-
-/** A warning for a worker that may not answer, or null. */
-export function cancelWarning(worker: WorkerInfo): string | null {
-  if (worker.source !== 'companion' || worker.liveness === 'alive') return null;
-  return `This worker is ${worker.liveness === 'gone' ? 'gone' : 'stopped'} (${worker.reason.toLowerCase()}): it will probably not answer. The request stays, and the worker cancels the job at its next heartbeat if it comes back.`;
 }
 
 /** The engine's reason as a sentence: capitalised, ending with a full stop. */
