@@ -46,6 +46,15 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
     assert.equal(e.code, 'invalid_input');
     assert.match(e.message, /postgres:\/\//);
   });
+  test('a host that is no host name: refused before anything is tried', async () => {
+    for (const host of ['%zz', 'a b', 'db/1']) {
+      const e = await failure('connections.test', { target: { host, database: 'x', user: 'u' } });
+      assert.equal(e.code, 'invalid_input', host);
+      assert.match(e.message, /must be a host name or an IP address/);
+    }
+    const e = await failure('connections.test', { target: { url: 'postgres://u@%zz:5432/db' } });
+    assert.equal(e.code, 'invalid_input');
+  });
   test('nothing listening on the port', async () => {
     const e = await failure('connections.test', { target: { url: 'postgres://u:p@127.0.0.1:1/db' } });
     assert.equal(e.code, 'database_error');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OpError, type ConnectionTarget } from '../../shared/contract/index.ts';
+import { HOST_MESSAGE, HOST_PATTERN } from '../../shared/contract/connections.ts';
 
 export interface PgTarget {
   host: string;
@@ -21,6 +22,7 @@ export function parseTarget(target: ConnectionTarget): PgTarget {
     }
     const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
     if (!url.hostname) throw new OpError('invalid_input', 'The connection string names no host');
+    if (!HOST_PATTERN.test(url.hostname)) throw new OpError('invalid_input', `The connection string's host ${HOST_MESSAGE}`);
     if (!database) throw new OpError('invalid_input', 'The connection string names no database (…/database at the end)');
     return {
       host: url.hostname.replace(/^\[|\]$/g, ''),

@@ -12,8 +12,12 @@ const urlTarget = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'),
 });
 
+/** A host name or an IPv4/IPv6 address: anything else (a %, a slash, a space) cannot go into a connection string. */
+export const HOST_PATTERN = /^([A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/;
+export const HOST_MESSAGE = 'must be a host name or an IP address';
+
 const fieldsTarget = z.object({
-  host: z.string().trim().min(1).max(255),
+  host: z.string().trim().min(1).max(255).regex(HOST_PATTERN, HOST_MESSAGE),
   port: z.number().int().min(1).max(65535).default(5432),
   database: z.string().trim().min(1).max(63),
   user: z.string().trim().min(1).max(63),
