@@ -45,6 +45,8 @@ export interface EngineOptions {
   log?: LogFn;
   /** Depth sample period; the chart keeps this resolution. */
   depthSampleMs?: number;
+  /** Fastest refresh of the overview's trouble summary (ms, default 5 s). */
+  troubleEveryMs?: number;
   /** The demo's separate worker process (a child with the companion): false for none, or settings for it. */
   demoWorker?: DemoWorkerSettings | false;
   /** How often the SQLite file is looked at (deleted, emptied, overwritten while running). */
@@ -202,6 +204,7 @@ export function createEngine(options: EngineOptions): Engine {
     events,
     log,
     depthSampleMs: options.depthSampleMs ?? 5000,
+    troubleEveryMs: options.troubleEveryMs,
     trouble: {
       stuck: () => stuck.report(20, false),
       pauses: () => Promise.resolve(control.handlers['control.list']({})),

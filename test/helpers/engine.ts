@@ -18,7 +18,8 @@ export interface TestEngine {
 
 /** A real engine with its own SQLite file in a temp folder, started against `databaseUrl` (or the embedded demo). */
 export async function startTestEngine(
-  start: StartOptions & Pick<EngineOptions, 'depthSampleMs' | 'demoWorker' | 'log' | 'recovery' | 'alerts'> & { dataDir?: string } = {},
+  start: StartOptions &
+    Pick<EngineOptions, 'depthSampleMs' | 'troubleEveryMs' | 'demoWorker' | 'log' | 'recovery' | 'alerts'> & { dataDir?: string } = {},
 ): Promise<TestEngine> {
   const dataDir = start.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'jobdeck-engine-'));
   const engine = createEngine({
@@ -26,6 +27,7 @@ export async function startTestEngine(
     mode: 'web',
     log: start.log ?? (() => {}),
     depthSampleMs: start.depthSampleMs,
+    troubleEveryMs: start.troubleEveryMs,
     demoWorker: start.demoWorker,
     recovery: start.recovery,
     alerts: start.alerts,

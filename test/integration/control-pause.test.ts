@@ -26,6 +26,8 @@ before(async () => {
     taskDirectory: TASK_DIR,
     concurrency: 2,
     depthSampleMs: 1000,
+    // The trouble summary at most every 10 min by itself: a pause or a resume must refresh it at once.
+    troubleEveryMs: 600_000,
   });
   worker = await startCompanionWorker({ connectionString: db.connectionString, concurrency: 2, jobdeck: { heartbeatIntervalMs: 300 } });
   await waitFor('the hosted runner', () => te.engine.parts.hosted.poolId());
@@ -132,6 +134,10 @@ test('a paused task: no job starts in either worker, nothing lost, no attempt sp
     assert.equal(j.last_error, was.last_error);
   }
 
+  const pausedItems = async () =>
+    ((await te.call('overview.get'))?.trouble?.items ?? []).filter((i) => i.kind === 'paused').map((i) => i.subject);
+  await waitFor('the pauses among what needs attention', async () => (await pausedItems()).length === 2);
+
   // The overview counts them apart: still Scheduled and Waiting to retry by graphile-worker's columns, parked by a pause.
   const counted = await waitFor('the overview counting the parked jobs', async () => {
     const s = await te.call('overview.get');
@@ -182,6 +188,7 @@ test('a paused task: no job starts in either worker, nothing lost, no attempt sp
   const resumed = await te.call('control.resume', { task: 'cd_ok' });
   await te.call('control.resume', { task: 'cd_fail' });
   assert.ok(resumed.restored >= 2);
+  await waitFor('the resumed pauses gone from what needs attention', async () => (await pausedItems()).length === 0);
   // Timing and order restored exactly: run_at, priority, attempts, last_error as before the pause.
   assert.deepEqual(await jobs([...scheduled, failed]), before);
   await waitFor('the jobs added while paused run after resume', () => gone(added));

@@ -37,8 +37,16 @@ export function createOverview(ctx: OverviewContext): OverviewDomain {
   let lastSample = 0;
   /** The latest snapshot and trouble summary, of one connection. */
   let latest: { profileId: string; snapshot: OverviewSnapshot } | null = null;
-  let trouble: { profileId: string; summary: TroubleSummary; readAt: number; tookMs: number } | null = null;
+  let trouble: { profileId: string; summary: TroubleSummary; startedAt: number; readAt: number; tookMs: number } | null = null;
   let reading: Promise<void> | null = null;
+
+  // A pause or a resume changes what needs attention at once: the next counts bring a fresh summary, not one up
+  // to TROUBLE_EVERY_MS old that still lists the pause beside cards that no longer count it.
+  // (A read begun before the change does not count: it may have seen the pause still there.)
+  let changedAt = 0;
+  ctx.events.subscribe((event) => {
+    if (event.type === 'control') changedAt = Date.now();
+  });
 
   const enrich = (profileId: string, snapshot: OverviewSnapshot): OverviewSnapshot => {
     const summary = trouble?.profileId === profileId ? trouble.summary : null;
@@ -51,7 +59,8 @@ export function createOverview(ctx: OverviewContext): OverviewDomain {
     reading = readTrouble(ctx.trouble, raw)
       .then((summary) => {
         if (ctx.sessions.current()?.profile.id !== profileId) return;
-        trouble = { profileId, summary, readAt: Date.now(), tookMs: Date.now() - started };
+        trouble = { profileId, summary, startedAt: started, readAt: Date.now(), tookMs: Date.now() - started };
+        if (process.env.X_DBG) console.error('TROUBLE READ', new Date().toISOString(), summary.items.map((i) => i.kind).join(','));
         // Sent at once with the counts it came with, rather than at the next count.
         if (latest?.profileId === profileId) {
           latest = { profileId, snapshot: enrich(profileId, latest.snapshot) };
@@ -76,7 +85,8 @@ export function createOverview(ctx: OverviewContext): OverviewDomain {
         depth.record(profile.id, snapshot);
       }
       const every = Math.max(ctx.troubleEveryMs ?? TROUBLE_EVERY_MS, (trouble?.tookMs ?? 0) * 10);
-      if (trouble?.profileId !== profile.id || Date.now() - trouble.readAt >= every) readNow(profile.id, raw);
+      if (trouble?.profileId !== profile.id || Date.now() - trouble.readAt >= every || trouble.startedAt <= changedAt)
+        readNow(profile.id, raw);
     },
     latest() {
       const session = ctx.sessions.current();
