@@ -83,6 +83,11 @@ test(
       assert.match((await page.textContent('[data-testid="failed-news_insight-rate_limit"]')) ?? '', /Error code: 429/);
       assert.equal(await page.locator('img').count(), 0, 'the error text is rendered as text, never HTML');
       assert.equal(await page.textContent('[data-testid="stuck-count"] strong'), '3');
+      // The sidebar's badge counts the jobs held up, each of them in a figure here: 3 locked too long, 3 behind
+      // the blocked queue, 6 with no worker.
+      assert.equal(await page.textContent('[data-testid="stuck-behind-count"] strong'), '3');
+      assert.equal(await page.textContent('[data-testid="stuck-no-worker"] strong'), '6');
+      await waitFor('the sidebar badge', async () => (await page.textContent('[data-testid="nav-stuck-badge"]')) === '12', 15_000);
       // The view scrolls inside the shell: a taller window shows every group in one picture.
       await page.setViewportSize({ width: 1440, height: 1500 });
       await wc.screenshot('stuck-view');

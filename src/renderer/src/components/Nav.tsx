@@ -42,7 +42,7 @@ function TroubleBadge({ path }: { path: 'stuck' | 'failures' }) {
   if (!n) return null;
   const what =
     path === 'stuck'
-      ? `${n} job${n === 1 ? '' : 's'} stuck, without a worker or behind a blocked queue`
+      ? `${n} job${n === 1 ? '' : 's'} held up: locked too long, behind a blocked queue, or with no worker (the Stuck view counts each)`
       : `${n} failed attempts in 15 min: a spike`;
   return (
     <span className={path === 'stuck' ? 'nav-badge' : 'nav-badge warn'} title={what} aria-label={what} data-testid={`nav-${path}-badge`}>

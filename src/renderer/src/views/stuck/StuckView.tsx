@@ -68,6 +68,7 @@ export function StuckView() {
   const stuckPools = report.pools.filter((p) => p.liveness === 'gone' || p.liveness === 'stopped' || p.liveness === 'probably-gone').length;
   const noWorker = report.due.filter((d) => d.verdict === 'no-worker').reduce((n, d) => n + d.due, 0);
   const failed = report.failed.reduce((n, f) => n + f.count, 0);
+  const behind = report.blockedQueues.reduce((n, q) => n + q.waiting, 0);
   const chip = (n: number, label: string, testId: string) => (
     <span className={n > 0 ? 'stuck-chip hot' : 'stuck-chip'} data-testid={testId}>
       <strong>{formatCount(n)}</strong> {label}
@@ -87,6 +88,8 @@ export function StuckView() {
         {chip(report.stuckTotal, 'jobs locked too long', 'stuck-count')}
         {chip(stuckPools, 'pools gone', 'stuck-pools-gone')}
         {chip(report.blockedQueues.length, 'blocked queues', 'stuck-queues-count')}
+        {/* The sidebar's badge is the jobs held up: locked too long, behind blocked queues, with no worker. */}
+        {behind > 0 && chip(behind, 'jobs behind them', 'stuck-behind-count')}
         {chip(noWorker, 'jobs with no worker', 'stuck-no-worker')}
         {chip(failed, 'permanently failed', 'stuck-failed-count')}
       </div>
