@@ -21,7 +21,7 @@ function Item({ item }: { item: TroubleItem }) {
         href={href(item.link.path, item.link.params)}
         data-testid={`trouble-${item.kind}${item.subject ? `-${item.subject}` : ''}`}
         data-kind={item.kind}
-        title={item.detail}
+        title={`${item.title}\n${item.detail}`}
       >
         <span className="trouble-count num">{formatCount(item.count)}</span>
         <span className="trouble-text">
