@@ -56,6 +56,21 @@ async function noSimulatedFailures(web: WebConsole): Promise<void> {
   await web.engine.call('demo.update', { mix: { quota: 0, timeout: 0, invalidJson: 0, missingFields: 0, serverError: 0 } });
 }
 
+/**
+ * A long report running in the demo's worker process (found alive, its pid kept to be resumed whatever happens),
+ * with no simulated failure to end it, and the Workers view open.
+ */
+async function reportInDemoWorker(web: WebConsole, title: string): Promise<{ other: WorkerInfo; id: string }> {
+  await noSimulatedFailures(web);
+  const other = await waitFor('the demo worker process', async () =>
+    (await workers()).workers.find((w) => w.source === 'companion' && w.liveness === 'alive'),
+  );
+  demoPid = other.pid;
+  const id = await longReport(other.poolId, title);
+  await web.open('#/workers');
+  return { other, id };
+}
+
 const SIZES = [
   { width: 1440, height: 900 },
   { width: 1024, height: 700 },
@@ -167,13 +182,7 @@ test(
   (t) =>
     traced(t, web, async (web) => {
       const { page } = web;
-      await noSimulatedFailures(web);
-      const other = await waitFor('the demo worker process', async () =>
-        (await workers()).workers.find((w) => w.source === 'companion' && w.liveness === 'alive'),
-      );
-      demoPid = other.pid;
-      const id = await longReport(other.poolId, 'Annual review');
-      await web.open('#/workers');
+      const { other, id } = await reportInDemoWorker(web, 'Annual review');
       const line = page.getByTestId(`running-${id}`);
       await line.waitFor();
 
@@ -212,13 +221,7 @@ test(
   (t) =>
     traced(t, web, async (web) => {
       const { page } = web;
-      await noSimulatedFailures(web);
-      const other = await waitFor('the demo worker process', async () =>
-        (await workers()).workers.find((w) => w.source === 'companion' && w.liveness === 'alive'),
-      );
-      demoPid = other.pid;
-      const id = await longReport(other.poolId, 'Quarterly review');
-      await web.open('#/workers');
+      const { other, id } = await reportInDemoWorker(web, 'Quarterly review');
       const row = page.getByTestId(`worker-${other.poolId}`);
       await row.getByTestId(`running-${id}`).waitFor();
 
