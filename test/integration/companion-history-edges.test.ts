@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import pg from 'pg';
+import Database from 'better-sqlite3';
+import { STORE_FILE } from '../../src/engine/store/safe-open.ts';
 import { withDatabase } from '../helpers/postgres.ts';
 import { companionReading, startHistoryScenario } from '../fixtures/companion-kit/history.ts';
 import { waitFor } from '../fixtures/companion-kit/child.ts';
@@ -244,7 +247,11 @@ test('ids that start afresh under a stored cursor are read, not skipped: a seque
 
   // A cluster created again with the same DDL gives the schema the same OID; only its first migration's time
   // differs. Here it ran more attempts than the cursor had read before this console came back to it.
-  await waitFor('the cursor past the restarted ids', async () => BigInt((await te.engine.parts.history.reader()!.readNow()).cursor!) >= 1n);
+  await s.db.pool.query(`select graphile_worker.add_job('cd_ok', '{}'::json) from generate_series(1, 15)`);
+  await waitFor(
+    'the cursor past the restarted ids',
+    async () => BigInt((await te.engine.parts.history.reader()!.readNow()).cursor!) >= 16n,
+  );
   const before = BigInt(te.engine.parts.history.reader()!.status().cursor!);
   let jobIds: string[] = [];
   const again = await s.restartConsole(async () => {
@@ -259,7 +266,7 @@ test('ids that start afresh under a stored cursor are read, not skipped: a seque
       return n[0].n >= 25;
     });
   });
-  assert.ok(before < 25n, `the stored cursor (${before}) is below the new ids`);
+  assert.ok(before >= 16n && before < 25n, `the stored cursor (${before}) is above most of the new ids, below the last`);
   await waitFor('every attempt of the schema created again', async () => {
     await again.engine.parts.history.reader()!.readNow();
     return jobIds.every((id) => companionRows(id) === 1);
@@ -271,4 +278,33 @@ test('ids that start afresh under a stored cursor are read, not skipped: a seque
         /the jobdeck schema is not the one the cursor was for \(it or its cluster was created again\)/.test(l.message),
     ),
   );
+});
+
+test('a cursor stored before streams were named with their incarnation goes on where it was, nothing read twice', async (t) => {
+  const s = await startHistoryScenario(t);
+  await companionReading(s.te);
+  await s.db.pool.query(`select graphile_worker.add_job('cd_ok', '{}'::json) from generate_series(1, 10)`);
+  await waitFor('the cursor past ten attempts', async () => BigInt((await s.te.engine.parts.history.reader()!.readNow()).cursor!) >= 10n);
+  const rowsOf = (te: typeof s.te) => (te.engine.parts.db.prepare(`select count(*) as n from job_attempts`).get() as { n: number }).n;
+  const read = rowsOf(s.te);
+  const cursor = BigInt(s.te.engine.parts.history.reader()!.status().cursor!);
+  // As an older Jobdeck stored it: the database and the schema's OID, without the first migration's time (written
+  // while no console has the file open).
+  const te = await s.restartConsole(() => {
+    const file = new Database(path.join(s.te.dataDir, STORE_FILE));
+    const { stream } = file.prepare('select stream from companion_cursors').get() as { stream: string };
+    file.prepare('update companion_cursors set stream = ?').run(stream.split('\u0000')[0]);
+    file.close();
+    return Promise.resolve();
+  });
+  await companionReading(te);
+  await s.db.pool.query(`select graphile_worker.add_job('cd_ok', '{}'::json) from generate_series(1, 3)`);
+  await waitFor('the three new attempts', async () => {
+    await te.engine.parts.history.reader()!.readNow();
+    return rowsOf(te) === read + 3;
+  });
+  assert.ok(BigInt(te.engine.parts.history.reader()!.status().cursor!) >= cursor);
+  assert.ok(!s.logs.some((l) => l.level === 'warn' && /not the one the cursor was for|started afresh/.test(l.message)), 'no new stream');
+  const { stream } = te.engine.parts.db.prepare('select stream from companion_cursors').get() as { stream: string };
+  assert.ok(stream.includes('\u0000'), 'stored again with its incarnation');
 });

@@ -50,7 +50,7 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
     for (const host of ['%zz', 'a b', 'db/1']) {
       const e = await failure('connections.test', { target: { host, database: 'x', user: 'u' } });
       assert.equal(e.code, 'invalid_input', host);
-      assert.match(e.message, /must be a host name or an IP address/);
+      assert.match(e.message, /must be a host name, an IP address or a socket directory/);
     }
     const e = await failure('connections.test', { target: { url: 'postgres://u@%zz:5432/db' } });
     assert.equal(e.code, 'invalid_input');

@@ -54,6 +54,12 @@ test('a record that began within a minute bucket counts only the part of it reco
   assert.deepEqual([spike?.failures, spike?.before, spike?.comparable], [60, 29, true]);
 });
 
+test('less than a minute of record before the last 15 minutes is no rate to compare with', () => {
+  // Recording began 6 s before the span: one failure in those seconds read as 150 per 15 minutes, hiding this burst.
+  const spike = failureSpike(summary(15.1, { 16: { failures: 1 }, 5: { failures: 12 } }));
+  assert.deepEqual([spike?.failures, spike?.before, spike?.comparable], [12, 0, false]);
+});
+
 test('too few failures, or too small a share of the attempts, is no spike', () => {
   assert.equal(failureSpike(summary(5, { 2: { failures: 4 } })), null);
   assert.equal(failureSpike(summary(5, { 2: { failures: 5, successes: 100 } })), null);

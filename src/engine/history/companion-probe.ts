@@ -55,7 +55,7 @@ export async function probeCompanion(db: Pick<pg.Pool, 'query'>): Promise<Compan
     const created = await db.query<{ at: string | null }>(
       `select (extract(epoch from applied_at) * 1000000)::bigint::text as at from jobdeck.migrations order by id limit 1`,
     );
-    if (created.rows[0]?.at) stream += `:${created.rows[0].at}`;
+    if (created.rows[0]?.at) stream += `${INCARNATION}${created.rows[0].at}`;
   }
   return {
     installed,
@@ -65,6 +65,22 @@ export async function probeCompanion(db: Pick<pg.Pool, 'query'>): Promise<Compan
     workersReadable: r.usage === true && r.can_read_workers === true,
     hasRawOutput: r.has_raw_output === true,
   };
+}
+
+/** Between a stream's database and schema OID and its incarnation (no database name holds a NUL). */
+const INCARNATION = '\u0000';
+
+/**
+ * Whether a stored cursor's stream is this one. A stream without its incarnation (stored before it was part of the
+ * key, or probed while the role could not read `jobdeck.migrations`) matches on the database and schema OID alone:
+ * taking it for another stream would read every attempt again, and the history keeps its own record of them for
+ * 14 days only. The cursor's own check of the ids (CompanionReader.openCursor) still catches ids started afresh.
+ */
+export function sameStream(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [baseA, stampA] = a.split(INCARNATION);
+  const [baseB, stampB] = b.split(INCARNATION);
+  return baseA === baseB && (stampA === undefined || stampB === undefined);
 }
 
 /** The highest id in `jobdeck.attempts` (0 when empty): one step down its primary key. */

@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts';
 import type { LogFn } from '../logger.ts';
 import { describePgError } from '../pg/pg-errors.ts';
 import { AttemptCursor } from './attempt-cursor.ts';
-import { firstIdAfter, lastAttemptId, probeCompanion, type CompanionProbe } from './companion-probe.ts';
+import { firstIdAfter, lastAttemptId, probeCompanion, sameStream, type CompanionProbe } from './companion-probe.ts';
 import { readPage, type AttemptsPage } from './companion-rows.ts';
 import { companionStore, type CompanionStore } from './companion-store.ts';
 import type { ExactAttemptsRepo, RecordedAttempt } from './exact-attempts.ts';
@@ -254,17 +254,24 @@ export class CompanionReader {
    */
   private async openCursor(stream: string, probed: boolean): Promise<AttemptCursor> {
     const { pool, log, watchedUntil } = this.options;
-    const held = this.cursor && this.stream === stream ? this.cursor : null;
-    if (held && !probed) return held;
+    const held = this.cursor && this.stream !== null && sameStream(this.stream, stream) ? this.cursor : null;
+    if (held && !probed && this.stream === stream) return held;
     const saved = this.store.cursor();
-    let low = held ? held.low : saved && saved.stream === stream ? saved.cursor : null;
-    if (low !== null && low > 0n && (await lastAttemptId(pool)) < low) {
+    let low = held ? held.low : saved && sameStream(saved.stream, stream) ? saved.cursor : null;
+    // An empty table says nothing (retention may have emptied it): ids that came back below the cursor do.
+    const last = low !== null && low > 0n ? await lastAttemptId(pool) : null;
+    if (low !== null && last !== null && last > 0n && last < low) {
       log('warn', `history: jobdeck.attempts ends below the cursor (id ${low}): its ids started afresh, reading them from the start`);
       low = 0n;
-    } else if (held) return held;
+    } else if (held) {
+      // The same stream, now named with its incarnation (or no longer): the cursor goes on, gaps and all.
+      if (this.stream !== stream) this.store.saveCursor(stream, held.low);
+      this.stream = stream;
+      return held;
+    }
     if (low === null) low = saved || watchedUntil === null ? 0n : await firstIdAfter(pool, watchedUntil);
     const previous = this.stream ?? saved?.stream ?? null;
-    if (previous !== null && previous !== stream)
+    if (previous !== null && !sameStream(previous, stream))
       log(
         'warn',
         'history: the jobdeck schema is not the one the cursor was for (it or its cluster was created again): reading its attempts from the start',

@@ -60,7 +60,6 @@ export function createOverview(ctx: OverviewContext): OverviewDomain {
       .then((summary) => {
         if (ctx.sessions.current()?.profile.id !== profileId) return;
         trouble = { profileId, summary, startedAt: started, readAt: Date.now(), tookMs: Date.now() - started };
-        if (process.env.X_DBG) console.error('TROUBLE READ', new Date().toISOString(), summary.items.map((i) => i.kind).join(','));
         // Sent at once with the counts it came with, rather than at the next count.
         if (latest?.profileId === profileId) {
           latest = { profileId, snapshot: enrich(profileId, latest.snapshot) };

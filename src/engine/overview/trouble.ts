@@ -51,6 +51,8 @@ export function failureSpike(summary: HistorySummary): FailureSpike | null {
       earlierMs += b.t + summary.bucketMs - Math.max(b.t, recordedFrom);
     }
   }
+  // Less than a bucket of record before is no rate: one failure in its last seconds would scale to thousands.
+  if (earlierMs < summary.bucketMs) earlierMs = 0;
   // The rate before, scaled to the same span (none before: any burst counts).
   const before = earlierMs ? (earlier * SPIKE_MS) / earlierMs : 0;
   if (failures < SPIKE_MIN || failures < attempts * SPIKE_SHARE || failures <= 2 * before) return null;

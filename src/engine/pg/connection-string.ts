@@ -11,6 +11,22 @@ export interface PgTarget {
   params: string | undefined;
 }
 
+/** A %-escaped part of a connection string, decoded; a broken escape (`%zz`) is bad input, not a crash. */
+function decoded(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new OpError('invalid_input', `The connection string's ${what} holds a broken %-escape`);
+  }
+}
+
+/** A host as pg takes it: a name or an address without brackets, or a socket directory. */
+function checkedHost(host: string, where: string): string {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (!HOST_PATTERN.test(bare)) throw new OpError('invalid_input', `${where} ${HOST_MESSAGE}`);
+  return bare;
+}
+
 /** Splits a connection target (URL or parts) into parts, so the password can be kept apart from the rest. */
 export function parseTarget(target: ConnectionTarget): PgTarget {
   if ('url' in target) {
@@ -20,26 +36,27 @@ export function parseTarget(target: ConnectionTarget): PgTarget {
     } catch {
       throw new OpError('invalid_input', 'The connection string is not a valid URL (postgres://user:password@host:5432/database)');
     }
-    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    const database = decoded(url.pathname.replace(/^\//, ''), 'database');
     if (!url.hostname) throw new OpError('invalid_input', 'The connection string names no host');
-    if (!HOST_PATTERN.test(url.hostname)) throw new OpError('invalid_input', `The connection string's host ${HOST_MESSAGE}`);
+    // A socket directory is written %-escaped in the host (postgres://user@%2Fvar%2Frun%2Fpostgresql/db).
+    const host = checkedHost(decoded(url.hostname, 'host'), "The connection string's host");
     if (!database) throw new OpError('invalid_input', 'The connection string names no database (…/database at the end)');
     return {
-      host: url.hostname.replace(/^\[|\]$/g, ''),
+      host,
       port: url.port ? Number(url.port) : 5432,
       database,
-      user: decodeURIComponent(url.username) || 'postgres',
-      password: url.password ? decodeURIComponent(url.password) : undefined,
+      user: decoded(url.username, 'user') || 'postgres',
+      password: url.password ? decoded(url.password, 'password') : undefined,
       params: url.search ? url.search.slice(1) : undefined,
     };
   }
-  return { ...target, password: target.password, params: target.params || undefined };
+  return { ...target, host: checkedHost(target.host, 'The host'), password: target.password, params: target.params || undefined };
 }
 
 /** A connection string for pg; the password is added only in memory. */
 export function toConnectionString(t: Omit<PgTarget, 'password'>, password?: string): string {
   const auth = encodeURIComponent(t.user) + (password ? `:${encodeURIComponent(password)}` : '');
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  const host = t.host.startsWith('/') ? encodeURIComponent(t.host) : t.host.includes(':') ? `[${t.host}]` : t.host;
   return `postgres://${auth}@${host}:${t.port}/${encodeURIComponent(t.database)}${t.params ? `?${t.params}` : ''}`;
 }
 

@@ -12,9 +12,12 @@ const urlTarget = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'),
 });
 
-/** A host name or an IPv4/IPv6 address: anything else (a %, a slash, a space) cannot go into a connection string. */
-export const HOST_PATTERN = /^([A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/;
-export const HOST_MESSAGE = 'must be a host name or an IP address';
+/**
+ * A host name (any letters), an IPv4 or IPv6 address (bare, or in brackets in the fields form), or a Unix socket
+ * directory (/var/run/postgresql): anything else (a %, a space, a slash inside a name) cannot reach pg intact.
+ */
+export const HOST_PATTERN = /^(\/[^\s]*|[\p{L}\p{N}_.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$/u;
+export const HOST_MESSAGE = 'must be a host name, an IP address or a socket directory (/path)';
 
 const fieldsTarget = z.object({
   host: z.string().trim().min(1).max(255).regex(HOST_PATTERN, HOST_MESSAGE),

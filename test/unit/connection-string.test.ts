@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'pg-connection-string';
+import { parseTarget, toConnectionString } from '../../src/engine/pg/connection-string.ts';
+
+// A connection target (a URL, or its parts) goes through parseTarget and toConnectionString to pg: every host form
+// users write must reach pg as they meant it, and a malformed one must be a clear refusal, never a crash.
+
+const throughPg = (target: Parameters<typeof parseTarget>[0]) => parse(toConnectionString(parseTarget(target)));
+
+test('every host form reaches pg as meant: names, addresses, brackets, socket directories', () => {
+  const cases: [Parameters<typeof parseTarget>[0], string][] = [
+    [{ url: 'postgres://u@localhost:5432/db' }, 'localhost'],
+    [{ url: 'postgres://u@db_primary.internal/db' }, 'db_primary.internal'],
+    [{ url: 'postgres://u@[::1]:5432/db' }, '::1'],
+    [{ url: 'postgres://u@%2Fvar%2Frun%2Fpostgresql/db' }, '/var/run/postgresql'],
+    [{ host: '127.0.0.1', port: 5432, database: 'db', user: 'u' }, '127.0.0.1'],
+    [{ host: '::1', port: 5432, database: 'db', user: 'u' }, '::1'],
+    [{ host: '[::1]', port: 5432, database: 'db', user: 'u' }, '::1'],
+    [{ host: '/var/run/postgresql', port: 5432, database: 'db', user: 'u' }, '/var/run/postgresql'],
+    [{ host: 'bücher.example', port: 5432, database: 'db', user: 'u' }, 'bücher.example'],
+  ];
+  for (const [target, host] of cases) assert.equal(throughPg(target).host, host, JSON.stringify(target));
+});
+
+test('a broken escape or a host that is no host is bad input, with a message', () => {
+  for (const url of ['postgres://u@%zz:5432/db', 'postgres://u@h/%zz', 'postgres://%zz@h/db']) {
+    assert.throws(
+      () => parseTarget({ url }),
+      (e: Error & { code?: string }) => e.code === 'invalid_input' && /broken %-escape/.test(e.message),
+      url,
+    );
+  }
+  assert.throws(
+    () => parseTarget({ host: 'db/1', port: 5432, database: 'db', user: 'u' }),
+    (e: Error & { code?: string }) => e.code === 'invalid_input' && /must be a host name/.test(e.message),
+  );
+});
