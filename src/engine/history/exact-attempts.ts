@@ -49,6 +49,33 @@ export interface RecordedAttempt {
   errorType: string | null;
 }
 
+/** job_attempts' columns in the order writeAttempt binds them. */
+const INSERT_COLUMNS = [
+  'connection_id',
+  'job_id',
+  'task',
+  'queue',
+  'attempt',
+  'max_attempts',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'outcome',
+  'pool_id',
+  'source',
+  'source_id',
+  'model',
+  'provider',
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'ttft_ms',
+  'raw_output',
+  'error',
+] as const;
+
 /** Two accounts of one attempt by different sources (the runner, the companion in the same process) start this close. */
 const SAME_START_MS = 2_000;
 
@@ -59,20 +86,15 @@ const SAME_START_MS = 2_000;
  * nothing about it. Call inside a transaction (a batch of them).
  */
 export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (message: string) => string) {
-  const known = db.prepare(
+  // Both statements bind by position: 23 named parameters cost more to bind than the insert takes to run (a page
+  // of the reader is thousands of them). The order is INSERT_COLUMNS'.
+  const known = db.prepare<[string, number, number, string, number, string, number]>(
     `select 1 from job_attempts
-     where connection_id = @connectionId and job_id = @jobId and attempt = @attempt and pool_id = @poolId
-       and (started_at = @startedAt or (source <> @source and abs(started_at - @startedAt) < ${SAME_START_MS}))
+     where connection_id = ? and job_id = ? and attempt = ? and pool_id = ?
+       and (started_at = ? or (source <> ? and abs(started_at - ?) < ${SAME_START_MS}))
      limit 1`,
   );
-  const insert = db.prepare(
-    `insert into job_attempts (connection_id, job_id, task, queue, attempt, max_attempts, started_at, finished_at, duration_ms,
-                               outcome, pool_id, source, source_id, model, provider, input_tokens, output_tokens,
-                               cached_input_tokens, reasoning_tokens, cost_usd, ttft_ms, raw_output, error)
-     values (@connectionId, @jobId, @task, @queue, @attempt, @maxAttempts, @startedAt, @finishedAt, @durationMs,
-             @outcome, @poolId, @source, @sourceId, @model, @provider, @inputTokens, @outputTokens,
-             @cachedInputTokens, @reasoningTokens, @costUsd, @ttftMs, @rawOutput, @error)`,
-  );
+  const insert = db.prepare(`insert into job_attempts (${INSERT_COLUMNS.join(', ')}) values (${INSERT_COLUMNS.map(() => '?').join(', ')})`);
   const watchGuess = db.prepare<{ connectionId: string; jobId: number; attempt: number; at: number }, { id: number }>(
     `select id from failure_attempts
      where connection_id = @connectionId and job_id = @jobId and attempt = @attempt and source = 'watch'
@@ -157,35 +179,33 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
    */
   const writeAttempt = (a: ExactAttempt): RecordedAttempt | null => {
     const u = a.usage;
-    // One literal of exactly the bound names: a spread of the attempt with a key deleted left an object in
-    // dictionary mode, which cost more to bind than both statements take to run.
-    const params = {
-      connectionId: a.connectionId,
-      jobId: a.jobId,
-      task: a.task,
-      queue: a.queue,
-      attempt: a.attempt,
-      maxAttempts: a.maxAttempts,
-      startedAt: Math.round(a.startedAt),
-      finishedAt: Math.round(a.finishedAt),
-      durationMs: a.durationMs,
-      outcome: a.outcome,
-      poolId: a.poolId,
-      source: a.source,
-      sourceId: a.sourceId,
-      model: u?.model ?? null,
-      provider: u?.provider ?? null,
-      inputTokens: u?.inputTokens ?? null,
-      outputTokens: u?.outputTokens ?? null,
-      cachedInputTokens: u?.cachedInputTokens ?? null,
-      reasoningTokens: u?.reasoningTokens ?? null,
-      costUsd: u?.costUsd ?? null,
-      ttftMs: u?.timeToFirstTokenMs ?? null,
-      rawOutput: a.rawOutput ?? null,
-      error: a.outcome === 'cancelled' ? boundError(a.error ?? 'Cancelled (no reason recorded)') : null,
-    };
-    if (known.get(params)) return null;
-    insert.run(params);
+    const startedAt = Math.round(a.startedAt);
+    if (known.get(a.connectionId, a.jobId, a.attempt, a.poolId, startedAt, a.source, startedAt)) return null;
+    insert.run(
+      a.connectionId,
+      a.jobId,
+      a.task,
+      a.queue,
+      a.attempt,
+      a.maxAttempts,
+      startedAt,
+      Math.round(a.finishedAt),
+      a.durationMs,
+      a.outcome,
+      a.poolId,
+      a.source,
+      a.sourceId,
+      u?.model ?? null,
+      u?.provider ?? null,
+      u?.inputTokens ?? null,
+      u?.outputTokens ?? null,
+      u?.cachedInputTokens ?? null,
+      u?.reasoningTokens ?? null,
+      u?.costUsd ?? null,
+      u?.timeToFirstTokenMs ?? null,
+      a.rawOutput ?? null,
+      a.outcome === 'cancelled' ? boundError(a.error ?? 'Cancelled (no reason recorded)') : null,
+    );
     if (a.outcome === 'failure') return { attempt: a, errorType: writeFailure(a) };
     if (a.outcome === 'cancelled') ended(a);
     return { attempt: a, errorType: null };
