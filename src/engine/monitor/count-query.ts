@@ -4,7 +4,7 @@ import { emptyCounts, type StateCounts } from '../../shared/model/job-state.ts';
 import type { DueFigures, LockHolder, OverviewSnapshot, QueueCounts, TaskCounts } from '../../shared/model/overview.ts';
 import { JOB_STATE_WHERE } from '../pg/job-state-sql.ts';
 import type { Take } from './wait-samples.ts';
-import { PARKED_RUN_AT } from '../../worker/pause-sql.ts';
+import { PARKED_RUN_AT_ISO } from '../../shared/model/control.ts';
 
 /** Due: not locked, attempts left, run_at passed (graphile-worker's own `is_available and run_at <= now()`). */
 const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
@@ -15,7 +15,7 @@ const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at >
  * test first: it fails for nearly every row, and in the other order the two counts cost a tenth of the pass at a
  * million jobs (+19 ms against +4 ms).
  */
-const PARKED = `j.run_at = '${PARKED_RUN_AT.toISOString()}'::timestamptz and j.locked_at is null and j.attempts < j.max_attempts`;
+const PARKED = `j.run_at = '${PARKED_RUN_AT_ISO}'::timestamptz and j.locked_at is null and j.attempts < j.max_attempts`;
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
 /**

@@ -1,5 +1,5 @@
-import type pg from 'pg';
 import { OpError } from '../../shared/contract/index.ts';
+import { targetExists } from '../control/pauses-sql.ts';
 import type { RecoveryReport, StuckReport } from '../../shared/model/stuck.ts';
 import type { Domain } from '../domain.ts';
 import type { AuditLog, HostedRunner, Sessions } from '../context.ts';
@@ -62,7 +62,7 @@ export function createStuck(ctx: StuckContext): StuckDomain {
         if (task === '*') throw new OpError('invalid_input', 'Use task: null to set the default threshold');
         if (task === null && minutes === null) throw new OpError('invalid_input', 'The default threshold cannot be removed, only changed');
         // A threshold for a name no worker registered would never apply (a typo, say); removing one always may.
-        if (task !== null && minutes !== null && !(await taskKnown(session.pool, task)))
+        if (task !== null && minutes !== null && !(await targetExists(session.pool, 'task', task)))
           throw new OpError('invalid_input', `graphile-worker knows no task "${task}": a threshold is set for a task its workers run`);
         thresholds.set(session.profile.id, task, minutes);
         return thresholds.get(session.profile.id);
@@ -73,10 +73,4 @@ export function createStuck(ctx: StuckContext): StuckDomain {
       'stuck.cancel': ({ target, force, actionId }) => stuckAction(actions, sessions.require(), 'cancel', target, { force, actionId }),
     },
   };
-}
-
-/** Whether graphile-worker has registered this task identifier (a worker that runs it, or a job of it, added it). */
-async function taskKnown(db: Pick<pg.Pool, 'query'>, task: string): Promise<boolean> {
-  const { rows } = await db.query('select 1 from graphile_worker._private_tasks where identifier = $1', [task]);
-  return rows.length > 0;
 }

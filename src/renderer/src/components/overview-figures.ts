@@ -1,5 +1,5 @@
 import type { JobState, StateCounts } from '../../../shared/model/job-state.ts';
-import type { DueFigures } from '../../../shared/model/overview.ts';
+import { depthSampleOf, type DueFigures } from '../../../shared/model/overview.ts';
 import { PARKED_RUN_AT_ISO } from '../../../shared/model/control.ts';
 import { href } from '../router.ts';
 import { formatAge } from '../format.ts';
@@ -28,18 +28,18 @@ export interface ShownCounts {
 export function shownCounts(c: StateCounts & DueFigures): ShownCounts {
   const dueRetries = Math.min(c.dueRetries ?? 0, c.retrying);
   const gone = Math.min(c.heldByGone ?? 0, c.running);
-  const parkedNew = Math.min(c.parkedNew ?? 0, c.scheduled);
-  const parkedRetries = Math.min(c.parkedRetries ?? 0, c.retrying - dueRetries);
+  // Parked jobs are taken apart as the depth samples take them (a parked retry is never due: run_at 9999).
+  const waiting = depthSampleOf('', c);
   return {
     ready: c.ready + dueRetries,
     dueRetries,
-    scheduled: c.scheduled - parkedNew,
+    scheduled: waiting.scheduled,
     running: c.running - gone,
     gone,
-    retrying: c.retrying - dueRetries - parkedRetries,
+    retrying: Math.max(0, waiting.retrying - dueRetries),
     failed: c.failed,
     total: c.total,
-    paused: { scheduled: parkedNew, retrying: parkedRetries },
+    paused: { scheduled: c.scheduled - waiting.scheduled, retrying: c.retrying - waiting.retrying },
   };
 }
 

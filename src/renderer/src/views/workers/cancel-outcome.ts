@@ -73,16 +73,13 @@ export function cancelUnavailable(worker: WorkerInfo, blocked: string | null): s
   if (blocked) return blocked;
   if (worker.source === 'watched')
     return 'No Jobdeck companion in this worker: a running job cannot be stopped there; cancel it once it ends';
-  if (isHolding(worker)) return heldNote(worker);
+  if (isHolding(worker))
+    return `This worker is ${worker.liveness}: its jobs run nowhere, and nothing would answer a cancel. Unlock them in the Stuck view (they run again), or cancel them there.`;
   return null;
 }
 
 /** A worker that is gone or stopped yet still holds jobs: they run nowhere until unlocked. */
 export const isHolding = (worker: WorkerInfo) => worker.liveness === 'gone' || worker.liveness === 'stopped';
-
-/** What its held jobs are, and where to act on them (nothing would answer a cancel request). */
-export const heldNote = (worker: WorkerInfo) =>
-  `This worker is ${worker.liveness}: its jobs run nowhere, and nothing would answer a cancel. Unlock them in the Stuck view (they run again), or cancel them there.`;
 
 /** What the confirmation says will happen. */
 export function cancelExplanation(worker: WorkerInfo): string {
