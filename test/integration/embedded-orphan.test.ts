@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from '../../src/engine/pg/embedded.ts';
 import { processIdentity } from '../../src/engine/runner/process-identity.ts';
 import { scriptArgs } from '../helpers/scripts.ts';
 import { waitFor } from '../helpers/engine.ts';
+import { createEngine } from '../../src/engine/index.ts';
 
 /** Running, as the console judges it: a zombie (exited, not yet collected: init may take its time) is not. */
 const alive = (pid: number) => processIdentity(pid) !== null;
@@ -28,8 +29,8 @@ before(() => {
 after(() => rmSync(tmpDir, { recursive: true, force: true }));
 
 /** A process holding an embedded Postgres on the file's folder: its pid, the server's pid and data folder. */
-async function holder(mode: 'exit' | 'hold') {
-  const child = spawn(process.execPath, [...scriptArgs('test/fixtures/embedded-holder.ts'), tmpDir, mode], {
+async function holder(mode: 'exit' | 'hold', folder = 'pg') {
+  const child = spawn(process.execPath, [...scriptArgs('test/fixtures/embedded-holder.ts'), tmpDir, mode, folder], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -97,6 +98,24 @@ test('a server in use by a live Jobdeck is left alone: the second start is refus
     );
     assert.ok(alive(h.postmaster), 'still running for its Jobdeck');
   } finally {
+    await h.cleanup();
+  }
+});
+
+test('a console started while another holds its data folder shows why, keeps retrying, and connects once it is free', async () => {
+  // The engine's own cluster folder (`postgres` under its data folder), held as a Jobdeck still stopping holds it.
+  const h = await holder('hold', 'postgres');
+  const engine = createEngine({ dataDir: tmpDir, mode: 'web', log: () => {} });
+  try {
+    await assert.rejects(engine.start({ runner: false, demo: false }), /is another Jobdeck using this data directory/);
+    const refused = engine.status().connection;
+    assert.match(refused.error ?? '', /is another Jobdeck using this data directory/, 'the console says why');
+    assert.ok(refused.retry, 'and that it tries again');
+    await h.cleanup();
+    await waitFor('the console connected once the folder was free', () => engine.status().connection.state === 'online', 40_000);
+    assert.equal(engine.status().connection.error, null);
+  } finally {
+    await engine.stop(5_000);
     await h.cleanup();
   }
 });

@@ -39,6 +39,8 @@ const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 export class Connector implements Sessions {
   private session: Session | null = null;
   private embedded: EmbeddedPostgresHandle | null = null;
+  /** Its graphile-worker schema is installed (a failed install is asked again at the next attempt). */
+  private embeddedReady = false;
   /** Passwords given on the command line or typed in web mode: memory only, never written. */
   private readonly memoryPasswords = new Map<string, string>();
   /** The last connection attempt that failed, shown until another one succeeds. */
@@ -137,13 +139,16 @@ export class Connector implements Sessions {
       this.retryState = null;
       this.connectionError = null;
     }
-    if (profile.kind === 'embedded') await this.ensureEmbedded();
     if (password !== undefined) this.memoryPasswords.set(profileId, password);
-    const session = new Session(profile, this.connectionStringFor(profile, password), {
-      onStatus: () => this.ctx.onStatus(),
-      onSnapshot: (snapshot) => this.ctx.onSnapshot(profile, snapshot),
-    });
+    let session: Session;
     try {
+      // The embedded Postgres' own start fails too (another Jobdeck on the data folder, or one still stopping): the
+      // console shows that as the connection's error, as it would a chosen database that does not answer.
+      if (profile.kind === 'embedded') await this.ensureEmbedded();
+      session = new Session(profile, this.connectionStringFor(profile, password), {
+        onStatus: () => this.ctx.onStatus(),
+        onSnapshot: (snapshot) => this.ctx.onSnapshot(profile, snapshot),
+      });
       await session.open();
     } catch (error) {
       this.connectionError = { profile, message: (error as Error).message };
@@ -168,16 +173,20 @@ export class Connector implements Sessions {
   }
 
   private async ensureEmbedded(): Promise<void> {
-    if (this.embedded) return;
-    this.ctx.log('info', 'starting the embedded Postgres');
-    this.embedded = await startEmbeddedPostgres({
-      dir: path.join(this.ctx.dataDir, 'postgres'),
-      ownedRoot: this.ctx.dataDir,
-      onLog: (line) => this.ctx.log('debug', line),
-      onNotice: (line) => this.ctx.log('warn', line),
-    });
-    // Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one.
+    if (this.embeddedReady) return;
+    if (!this.embedded) {
+      this.ctx.log('info', 'starting the embedded Postgres');
+      this.embedded = await startEmbeddedPostgres({
+        dir: path.join(this.ctx.dataDir, 'postgres'),
+        ownedRoot: this.ctx.dataDir,
+        onLog: (line) => this.ctx.log('debug', line),
+        onNotice: (line) => this.ctx.log('warn', line),
+      });
+    }
+    // Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one. Asked again
+    // at the next attempt when it failed (the server stays up).
     await runMigrations({ connectionString: this.embedded.connectionString, logger: workerLogger(this.ctx.log) });
+    this.embeddedReady = true;
   }
 
   /** Installs graphile-worker's schema into the active database, on the operator's explicit request. */
@@ -193,7 +202,11 @@ export class Connector implements Sessions {
   async connectAtStart(databaseUrl: string | undefined): Promise<void> {
     if (!databaseUrl) {
       this.ctx.repo.ensureEmbedded();
-      await this.activate(EMBEDDED_PROFILE_ID);
+      // Retried like a chosen database: a Jobdeck still stopping on the same data folder frees it within seconds.
+      await this.activate(EMBEDDED_PROFILE_ID).catch((error) => {
+        this.retry(EMBEDDED_PROFILE_ID);
+        throw error;
+      });
       return;
     }
     const target = parseTarget({ url: databaseUrl });
@@ -237,5 +250,6 @@ export class Connector implements Sessions {
   async stopEmbedded(): Promise<void> {
     await this.embedded?.stop().catch((e) => this.ctx.log('warn', `embedded Postgres stop: ${(e as Error).message}`));
     this.embedded = null;
+    this.embeddedReady = false;
   }
 }
