@@ -4,7 +4,7 @@ import type { ConnectionProfile } from '../../shared/model/connection.ts';
 import { scheduledRetry, type ConnectionRetry, type ConnectionStatus } from '../../shared/model/status.ts';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { OpError } from '../../shared/contract/index.ts';
-import { EMBEDDED_PROFILE_ID, type ConnectionsRepo } from './repo.ts';
+import type { ConnectionsRepo } from './repo.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
 import { parseTarget, profileIdForUrl, toConnectionString } from '../pg/connection-string.ts';
 import { Session } from '../session.ts';
@@ -200,25 +200,23 @@ export class Connector implements Sessions {
 
   /** Connects at start: to `databaseUrl` (remembered without its password), else to the embedded database. */
   async connectAtStart(databaseUrl: string | undefined): Promise<void> {
-    if (!databaseUrl) {
-      this.ctx.repo.ensureEmbedded();
-      // Retried like a chosen database: a Jobdeck still stopping on the same data folder frees it within seconds.
-      await this.activate(EMBEDDED_PROFILE_ID).catch((error) => {
-        this.retry(EMBEDDED_PROFILE_ID);
-        throw error;
-      });
-      return;
-    }
-    const target = parseTarget({ url: databaseUrl });
-    // The profile is remembered without its password; the password stays in memory for this run.
-    const id = profileIdForUrl(databaseUrl);
-    const { password, ...rest } = target;
-    this.ctx.repo.save({ id, name: `${target.database} on ${target.host}`, target: rest, readOnly: false, secret: undefined });
-    if (password) this.memoryPasswords.set(id, password);
+    const id = databaseUrl ? this.rememberUrl(databaseUrl) : this.ctx.repo.ensureEmbedded().id;
+    // Either one is retried until it answers: a chosen database that is down, or the embedded one's folder still held
+    // by a Jobdeck that is stopping (it frees it within seconds).
     await this.activate(id).catch((error) => {
       this.retry(id);
       throw error;
     });
+  }
+
+  /** The connection given at start, saved without its password (that stays in memory for this run): its id. */
+  private rememberUrl(databaseUrl: string): string {
+    const target = parseTarget({ url: databaseUrl });
+    const id = profileIdForUrl(databaseUrl);
+    const { password, ...rest } = target;
+    this.ctx.repo.save({ id, name: `${target.database} on ${target.host}`, target: rest, readOnly: false, secret: undefined });
+    if (password) this.memoryPasswords.set(id, password);
+    return id;
   }
 
   /**
