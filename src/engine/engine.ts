@@ -32,6 +32,7 @@ import { createAlerts, type AlertsDomain, type AlertsOptions } from './alerts/do
 import { alertOnBreaker } from './alerts/breaker-alert.ts';
 import type { StopReport } from './runner/host.ts';
 import type { DemoWorkerSettings } from './runner/controller.ts';
+import type { EmbeddedPostgresHandle } from './pg/embedded.ts';
 import { restoreIndexesOffThread } from './store/index-worker.ts';
 
 export interface EngineOptions {
@@ -49,6 +50,11 @@ export interface EngineOptions {
   troubleEveryMs?: number;
   /** The demo's separate worker process (a child with the companion): false for none, or settings for it. */
   demoWorker?: DemoWorkerSettings | false;
+  /**
+   * The embedded Postgres of `dataDir`, already starting: the hosting process may begin it before the engine's
+   * modules load (it takes as long as they do), and the first connection to the embedded database uses it.
+   */
+  embeddedStarting?: Promise<EmbeddedPostgresHandle>;
   /** How often the SQLite file is looked at (deleted, emptied, overwritten while running). */
   storeCheckMs?: number;
   /** Start-up recovery: how long it waits for a row lock held elsewhere, and how soon it tries again after failing. */
@@ -68,6 +74,11 @@ export interface StartOptions {
   runner?: boolean;
   concurrency?: number;
   taskDirectory?: string;
+  /**
+   * Called once the database answers, before the domains' start-up work (recovery, the first counts) and the hosted
+   * runner's start, which start() still waits for: the CLI prints its ready line then, as the console can be used.
+   */
+  onConnected?: () => void;
 }
 
 /** The parts tests and the hosting process may look at; transports use only the Engine's methods. */
@@ -99,6 +110,13 @@ export interface Engine {
   embeddedCluster(): { dir: string; connectionString: string } | null;
   /** For tests; transports must not reach in. */
   readonly parts: EngineParts;
+}
+
+/** Resolves once `promise` settles, or after `ms`, whichever is first; never rejects. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Status changes come in bursts (every job start and end): one status event per this many ms at most. */
@@ -143,12 +161,16 @@ export function createEngine(options: EngineOptions): Engine {
   // the connector is created first and reaches the runner through these callbacks, which run only later.
   const connector: Connector = new Connector({
     dataDir: options.dataDir,
+    embeddedStarting: options.embeddedStarting,
     secrets: options.secrets,
     log,
     repo: connectionsTable,
     onStatus: statusChanged,
     onSnapshot: (profile, snapshot) => overview.snapshot(profile, snapshot),
     async opened(session) {
+      runner.sessionOpening();
+      connectedAtStart?.();
+      connectedAtStart = undefined;
       await runHooks('onSessionOpen', (h) => h.onSessionOpen?.(session));
       await runner.sessionOpened(session);
     },
@@ -159,6 +181,8 @@ export function createEngine(options: EngineOptions): Engine {
     },
   });
   const sessions: Sessions = connector;
+  /** start()'s onConnected, until the session it opens is open. */
+  let connectedAtStart: (() => void) | undefined;
 
   const ownPools = ownPoolsRepo(db);
   const runner: RunnerDomain = createRunner({
@@ -310,6 +334,24 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const operations = { handlers, sessions, log };
 
+  /** The last start (start() returns it): stop() lets it finish first. */
+  let starting: Promise<void> | null = null;
+  const startUp = async (start: StartOptions): Promise<void> => {
+    runner.configure({
+      concurrency: start.concurrency,
+      taskDirectory: start.taskDirectory,
+      wanted: !start.offline && start.runner !== false,
+      demo: !start.offline && !start.databaseUrl && start.demo !== false,
+    });
+    if (start.offline) return;
+    connectedAtStart = start.onConnected;
+    try {
+      await connector.connectAtStart(start.databaseUrl);
+    } finally {
+      connectedAtStart = undefined;
+    }
+  };
+
   return {
     call: (name, input) => callOperation(operations, name, input),
     subscribe: (listener) => events.subscribe(listener),
@@ -337,18 +379,15 @@ export function createEngine(options: EngineOptions): Engine {
       hooks: Object.fromEntries(hooks.map((d) => [d.name, d.hooks])),
     },
 
-    async start(start = {}) {
-      runner.configure({
-        concurrency: start.concurrency,
-        taskDirectory: start.taskDirectory,
-        wanted: !start.offline && start.runner !== false,
-        demo: !start.offline && !start.databaseUrl && start.demo !== false,
-      });
-      if (start.offline) return;
-      await connector.connectAtStart(start.databaseUrl);
+    start(start = {}) {
+      starting = startUp(start);
+      return starting;
     },
 
     async stop(timeoutMs = 10_000) {
+      // A stop right after the ready line (which comes before the runner has started) lets the start finish first,
+      // so that nothing starts on a session being closed; bounded, like the rest of the stop.
+      if (starting) await settledWithin(starting, timeoutMs);
       const report = await runner.sessionClosing(timeoutMs);
       await connector.stop();
       await runHooks('stop', (h) => h.stop?.());

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createEngine, type Engine } from '../engine/index.ts';
-import { startWebServer, type WebServer } from './web-server.ts';
+import type { Engine } from '../engine/index.ts';
+import type { WebServer } from './web-server.ts';
 import { dataDirProblem, defaultDataDir } from './data-dir.ts';
-import { reportConnection } from './connection-report.ts';
-import { parseTarget } from '../engine/pg/connection-string.ts';
+import { dataDirCluster, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../engine/pg/embedded.ts';
+
+// Only what is needed before the embedded Postgres starts is imported above: the engine, the web server and their
+// packages load (about as long as Postgres takes to start) while it starts.
 
 const HELP = `Jobdeck web mode: serves the console to a browser on 127.0.0.1.
 
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
   const databaseUrl = values['database-url'] ?? process.env.JOBDECK_DATABASE_URL;
   if (databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail('--database-url must start with postgres:// or postgresql://');
+    const { parseTarget } = await import('../engine/pg/connection-string.ts');
     try {
       parseTarget({ url: databaseUrl });
     } catch (error) {
@@ -82,10 +85,24 @@ async function main(): Promise<void> {
   const dataDirError = dataDirProblem(dataDir, values['data-dir'] !== undefined);
   if (dataDirError) exitWith(dataDirError);
   const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+
+  // Until the console is up, a Ctrl-C just exits (a Postgres already started is stopped on the way out).
+  const exitEarly = () => process.exit(130);
+  process.once('SIGINT', exitEarly);
+  process.once('SIGTERM', exitEarly);
+  const embeddedStarting = !databaseUrl && !values.offline ? startEmbedded(dataDir) : undefined;
+  const [{ createEngine }, { startWebServer }, { reportConnection }] = await Promise.all([
+    import('../engine/index.ts'),
+    import('./web-server.ts'),
+    import('./connection-report.ts'),
+  ]);
+  /** Stops that Postgres when the engine never took it (the console did not come up). */
+  const dropEmbedded = () => embeddedStarting?.then((server) => server.stop()).catch(() => {});
   let engine: Engine;
   try {
-    engine = createEngine({ dataDir, mode: 'web' });
+    engine = createEngine({ dataDir, mode: 'web', embeddedStarting });
   } catch (error) {
+    await dropEmbedded();
     return exitWith(`cannot open the data directory ${dataDir}: ${plain(error)}`);
   }
   let server: WebServer;
@@ -93,6 +110,7 @@ async function main(): Promise<void> {
     server = await startWebServer({ engine, staticDir, port });
   } catch (error) {
     await engine.stop(1_000).catch(() => {});
+    await dropEmbedded();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') return exitWith(`port ${port} is in use: choose another with --port, or leave it out for a free one`);
     if (code === 'EACCES') return exitWith(`port ${port} needs privileges this user lacks: choose one above 1023`);
@@ -125,6 +143,8 @@ async function main(): Promise<void> {
   };
   // A background database error (the server restarting, say) is logged; the console stays up and reconnects.
   process.on('unhandledRejection', (reason) => console.error(`jobdeck: background error: ${(reason as Error)?.message ?? reason}`));
+  process.off('SIGINT', exitEarly);
+  process.off('SIGTERM', exitEarly);
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   // `npm run serve` runs this through `sh -c`, which dies of a SIGTERM sent to npm without passing it on: a console
@@ -135,19 +155,23 @@ async function main(): Promise<void> {
   console.log(`Jobdeck data directory: ${dataDir}`);
   // The connection's trouble in the terminal too: "database unreachable …: retrying in 4 s (attempt 3)".
   const stopReporting = reportConnection(engine, (line) => console.error(line));
-  try {
-    await engine.start({
-      databaseUrl,
-      offline: values.offline,
-      demo: !databaseUrl,
-      runner: !values['no-runner'],
-      concurrency,
-      taskDirectory: values['task-directory'] ? path.resolve(values['task-directory']) : undefined,
-    });
-  } catch {
-    // The console still opens: it shows the error, retries the chosen database, and lets the operator pick another
-    // connection. The reporter above has printed the error and the retry.
-  }
+  // Ready once the database answers: start-up recovery and the hosted runner's start go on (the console shows them).
+  await new Promise<void>((connected) => {
+    engine
+      .start({
+        databaseUrl,
+        offline: values.offline,
+        demo: !databaseUrl,
+        runner: !values['no-runner'],
+        concurrency,
+        taskDirectory: values['task-directory'] ? path.resolve(values['task-directory']) : undefined,
+        onConnected: connected,
+      })
+      // The console still opens on failure: it shows the error, retries the chosen database, and lets the operator
+      // pick another connection. The reporter above has printed the error and the retry.
+      .catch(() => {})
+      .finally(connected);
+  });
   const cluster = engine.embeddedCluster();
   if (cluster) {
     console.log(`Embedded Postgres: ${cluster.dir}`);
@@ -164,6 +188,19 @@ async function main(): Promise<void> {
         ` Open this URL in your browser (it carries the access token):\n\n  ${server.url}\n`,
     );
   }
+}
+
+/**
+ * The data folder's embedded Postgres, started at once. Its failure (the folder held by a Jobdeck still stopping) is
+ * the engine's to report when it takes it: handled here so that it is not an unhandled rejection before then.
+ */
+function startEmbedded(dataDir: string): Promise<EmbeddedPostgresHandle> {
+  const starting = startEmbeddedPostgres({
+    ...dataDirCluster(dataDir),
+    onNotice: (line) => console.error(`[jobdeck] warn: ${line}`),
+  });
+  starting.catch(() => {});
+  return starting;
 }
 
 main().catch((error) => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { waitFor } from '../helpers/engine.ts';
 import { startTestPostgres } from '../helpers/postgres.ts';
 import { describeRetry, type EngineStatus } from '../../src/shared/model/status.ts';
+import type { WorkersList } from '../../src/shared/model/workers.ts';
 import { scriptArgs } from '../helpers/scripts.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -47,13 +48,19 @@ test('`serve --demo` prints a tokened URL, serves the API behind it, and stops c
     const api = (name: string, auth = token) =>
       fetch(`${url.origin}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${auth}` }, body: '{}' });
     assert.equal((await api('app.status', '')).status, 401);
-    const status = (await (await api('app.status')).json()) as {
-      ok: boolean;
-      data: { connection: { state: string }; runner: { state: string }; demo: { active: boolean } };
-    };
-    assert.equal(status.data.connection.state, 'online');
-    assert.equal(status.data.runner.state, 'running');
-    assert.equal(status.data.demo.active, true);
+    type Status = { connection: { state: string }; runner: { state: string }; demo: { active: boolean } };
+    const status = async () => ((await (await api('app.status')).json()) as { data: Status }).data;
+    // Ready once the database answers: the hosted runner finishes starting just after, shown as starting meanwhile.
+    const atReady = await status();
+    assert.equal(atReady.connection.state, 'online');
+    assert.match(atReady.runner.state, /^(starting|running)$/);
+    let now = atReady;
+    for (const until = Date.now() + 15_000; now.runner.state !== 'running' && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      now = await status();
+    }
+    assert.equal(now.runner.state, 'running');
+    assert.equal(now.demo.active, true);
     const page = await fetch(`${url.origin}/`);
     assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
     // The embedded Postgres runs in a session of its own: a Ctrl-C in the terminal reaches Jobdeck alone.
@@ -140,8 +147,9 @@ test('a busy port, a missing data folder or one that is a file gets one clear li
 });
 
 /** A CLI left running: its output so far, a wait for a pattern in it, the API behind its URL, and a stop. */
-function startCli(args: string[]) {
-  const child = spawn(process.execPath, [...cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The CLI (from source, or `program`: Node's arguments for another form of it) in a process of its own. */
+function startCli(args: string[], program = cli) {
+  const child = spawn(process.execPath, [...program, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d) => (out.stdout += d));
   child.stderr.on('data', (d) => (out.stderr += d));
@@ -153,15 +161,19 @@ function startCli(args: string[]) {
   return {
     out,
     waitForOutput,
-    async status(): Promise<EngineStatus> {
+    /** An operation's output through the API, at the URL the CLI printed. */
+    async call<T>(name: string): Promise<T> {
       const url = new URL((await waitForOutput(/http:\/\/127\.0\.0\.1:\d+\/#token=\S+/, 'stdout'))[0]);
       const token = url.hash.replace('#token=', '');
-      const response = await fetch(`${url.origin}/api/app.status`, {
+      const response = await fetch(`${url.origin}/api/${name}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}` },
         body: '{}',
       });
-      return ((await response.json()) as { data: EngineStatus }).data;
+      return ((await response.json()) as { data: T }).data;
+    },
+    status(): Promise<EngineStatus> {
+      return this.call<EngineStatus>('app.status');
     },
     async stop(): Promise<number | null> {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -232,5 +244,31 @@ test('a database lost while running: "lost …: retrying in N s (attempt k)" in 
     await db.server.stop().catch(() => {});
     rmSync(db.tmpDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('`npm run serve` as built (scripts/serve.mjs: the server bundle in chunks): ready, with the demo worker process beside it', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
+  // What `npm run serve` runs: it builds the server bundle when its sources changed, then runs it.
+  const run = startCli(['--data-dir', dataDir], ['scripts/serve.mjs']);
+  try {
+    await waitFor('the ready line', () => /Jobdeck is ready/.test(run.out.stdout), 180_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nstdout:\n${run.out.stdout}\nstderr:\n${run.out.stderr}`);
+    });
+    // The bundle finds the demo's worker entry next to the engine's chunk, and that process reports.
+    const reporting = await waitFor(
+      'the demo worker process, reporting through the companion',
+      async () => (await run.call<WorkersList>('workers.list')).workers.find((w) => w.source === 'companion' && w.liveness === 'alive'),
+      30_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nstderr:\n${run.out.stderr}`);
+    });
+    assert.ok(reporting.pid && reporting.pid !== process.pid);
+    assert.doesNotMatch(run.out.stderr, /demo worker process did not start/);
+    assert.equal((await run.status()).runner.state, 'running');
+  } finally {
+    const code = await run.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    assert.equal(code, 0, `clean exit after SIGTERM:\n${run.out.stderr}`);
   }
 });

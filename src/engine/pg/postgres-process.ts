@@ -46,6 +46,18 @@ export async function spawnPostgres(options: SpawnPostgresOptions): Promise<Post
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Whichever way this process ends (a second Ctrl-C or SIGTERM exits at once, a shutdown that overran, an exit while
+  // the server still starts), the server it started must not run on without it, holding the data folder: a fast
+  // shutdown is asked for on the way out (synchronously, all an exit handler can do), and Postgres completes it alone.
+  const stopOnExit = () => {
+    try {
+      if (child.pid) process.kill(child.pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', stopOnExit);
+  void exited.then(() => process.off('exit', stopOnExit));
   await new Promise<void>((resolve, reject) => {
     let ready = false;
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -62,18 +74,6 @@ export async function spawnPostgres(options: SpawnPostgresOptions): Promise<Post
     });
   });
   const pid = child.pid!;
-  // Whichever way this process ends (a second Ctrl-C or SIGTERM exits at once, a shutdown that overran), the server it
-  // started must not run on without it, holding the data folder: a fast shutdown is asked for on the way out
-  // (synchronously, all an exit handler can do), and Postgres completes it alone.
-  const stopOnExit = () => {
-    try {
-      process.kill(pid, 'SIGINT');
-    } catch {
-      // already gone
-    }
-  };
-  process.once('exit', stopOnExit);
-  void exited.then(() => process.off('exit', stopOnExit));
   // Who started it, so that a later start can tell a server orphaned by a killed Jobdeck from one in use.
   writeOwner(options.dir, process.pid, pid);
   return {

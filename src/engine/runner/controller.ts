@@ -103,7 +103,9 @@ export class RunnerController {
       feeding: () => demo.producer.rate() > 0,
       signal: starting.signal,
     }).catch((error: unknown) => {
-      this.options.log('warn', `${(error as Error).message}; the demo goes on with this console's runner alone`);
+      // Abandoned by stopDemoWorker (the console stopping, say): nothing went wrong.
+      if (starting.signal.aborted) this.options.log('info', 'the demo worker process was stopped while it started');
+      else this.options.log('warn', `${(error as Error).message}; the demo goes on with this console's runner alone`);
       return null;
     });
     this.demoWorker = { starting, worker };

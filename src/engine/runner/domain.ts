@@ -37,6 +37,11 @@ export interface RunnerDomain extends Domain<Ops> {
   recording(): HostedRecording | null;
   /** Settings given at start (command line, desktop). */
   configure(options: { concurrency?: number; taskDirectory?: string; wanted: boolean; demo: boolean }): void;
+  /**
+   * A session is open; the domains' start-up work runs before sessionOpened: meanwhile a runner that will start
+   * shows as starting (the CLI's ready line comes before it does), not as stopped.
+   */
+  sessionOpening(): void;
   /** A session opened: start the demo (embedded database only) and the runner when wanted. */
   sessionOpened(session: Session): Promise<void>;
   /** Stops the runner (the operator's stop, or a test's). */
@@ -51,6 +56,8 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
   /** The operator wants a hosted runner: it follows the console from one connection to the next. */
   let wanted = false;
   let wantDemo = false;
+  /** Between sessionOpening and the end of sessionOpened, when the runner is to start. */
+  let opening = false;
   const controller = new RunnerController({
     pools: ctx.pools,
     logger: workerLogger(ctx.log),
@@ -77,7 +84,10 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
     if (s.readOnlyReason) return `The runner cannot take jobs here: ${s.readOnlyReason.replace(/\.$/, '')}`;
     return null;
   };
-  const status = () => controller.status(unavailableReason());
+  const status = (): RunnerStatus => {
+    const current = controller.status(unavailableReason());
+    return opening && current.state === 'stopped' ? { ...current, state: 'starting' } : current;
+  };
 
   return {
     name: 'runner',
@@ -99,16 +109,26 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
       wanted = w;
       wantDemo = demo;
     },
+    sessionOpening() {
+      opening = wanted && !unavailableReason();
+    },
     async sessionOpened(session) {
-      if (session.profile.kind === 'embedded' && wantDemo) await controller.startDemo(session.pool, session.connectionString);
-      if (wanted && !unavailableReason()) {
-        // A runner that cannot start (no task source for this database, ...) is reported, never fatal.
-        await controller.start(session.connectionString, session.profile.id).catch((error) => ctx.log('warn', (error as Error).message));
-        // The demo's other worker: a separate process with the companion, next to the hosted runner (not when watching only).
-        controller.startDemoWorker(session.pool, session.connectionString);
+      try {
+        if (session.profile.kind === 'embedded' && wantDemo) await controller.startDemo(session.pool, session.connectionString);
+        if (wanted && !unavailableReason()) {
+          // A runner that cannot start (no task source for this database, ...) is reported, never fatal.
+          await controller.start(session.connectionString, session.profile.id).catch((error) => ctx.log('warn', (error as Error).message));
+          // The demo's other worker: a separate process with the companion, next to the hosted runner (not when watching only).
+          controller.startDemoWorker(session.pool, session.connectionString);
+        }
+      } finally {
+        opening = false;
       }
     },
-    sessionClosing: (timeoutMs = 10_000) => controller.stopAll(timeoutMs),
+    sessionClosing: (timeoutMs = 10_000) => {
+      opening = false;
+      return controller.stopAll(timeoutMs);
+    },
     handlers: {
       'runner.start': async ({ concurrency }) => {
         const reason = unavailableReason();
