@@ -55,7 +55,7 @@ test('`serve --demo` prints a tokened URL, serves the API behind it, and stops c
     assert.equal(atReady.connection.state, 'online');
     assert.match(atReady.runner.state, /^(starting|running)$/);
     let now = atReady;
-    for (const until = Date.now() + 15_000; now.runner.state !== 'running' && Date.now() < until; ) {
+    for (const until = Date.now() + 15_000; now.runner.state !== 'running' && Date.now() < until;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       now = await status();
     }
