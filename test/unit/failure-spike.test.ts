@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { failureSpike, spikeDetail, spikeItem } from '../../src/engine/overview/trouble.ts';
+import { failureSpike, readTrouble, spikeDetail, spikeItem } from '../../src/engine/overview/trouble.ts';
 import type { HistorySummary } from '../../src/shared/model/history.ts';
 
 // The overview's failure spike: the last 15 minutes against the rate before, over the span the history holds.
@@ -64,4 +64,35 @@ test('too few failures, or too small a share of the attempts, is no spike', () =
   assert.equal(failureSpike(summary(5, { 2: { failures: 4 } })), null);
   assert.equal(failureSpike(summary(5, { 2: { failures: 5, successes: 100 } })), null);
   assert.equal(failureSpike(summary(null, {})), null);
+});
+
+test('a spike on show stays while the share is near the threshold, and clears below 15%', () => {
+  // 19% of attempts failed: not a spike when none is on show, still one when it is (no flapping around 20%).
+  const nearThreshold = summary(5, { 3: { failures: 19, successes: 81 } });
+  assert.equal(failureSpike(nearThreshold), null);
+  const kept = failureSpike(nearThreshold, true);
+  assert.ok(kept);
+  assert.deepEqual([kept.failures, kept.attempts], [19, 100]);
+  // 14%: cleared even though one was on show.
+  assert.equal(failureSpike(summary(5, { 3: { failures: 14, successes: 86 } }), true), null);
+  // 21%: a spike either way.
+  assert.ok(failureSpike(summary(5, { 3: { failures: 21, successes: 79 } })));
+});
+
+test('the trouble summary keeps the spike card of its previous read while the share stays near the threshold', async () => {
+  const failures = summary(5, { 3: { failures: 19, successes: 81 } });
+  // Only the failure history answers here: the other reads fail, and the summary says so in its errors.
+  const sources = {
+    stuck: () => Promise.reject(new Error('not read here')),
+    pauses: () => Promise.reject(new Error('not read here')),
+    failures: () => Promise.resolve(failures),
+  };
+  const first = await readTrouble(sources, null);
+  assert.deepEqual(first.items, []);
+  const shown = { ...first, items: [spikeItem(failureSpike(summary(5, { 3: { failures: 21, successes: 79 } }))!)] };
+  const next = await readTrouble(sources, null, shown);
+  assert.deepEqual(
+    next.items.map((item) => [item.kind, item.count]),
+    [['failure-spike', 19]],
+  );
 });

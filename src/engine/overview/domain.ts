@@ -56,7 +56,7 @@ export function createOverview(ctx: OverviewContext): OverviewDomain {
   const readNow = (profileId: string, raw: OverviewSnapshot) => {
     if (!ctx.trouble || reading) return;
     const started = Date.now();
-    reading = readTrouble(ctx.trouble, raw)
+    reading = readTrouble(ctx.trouble, raw, trouble?.profileId === profileId ? trouble.summary : null)
       .then((summary) => {
         if (ctx.sessions.current()?.profile.id !== profileId) return;
         trouble = { profileId, summary, startedAt: started, readAt: Date.now(), tookMs: Date.now() - started };

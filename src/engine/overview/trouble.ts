@@ -18,6 +18,11 @@ export interface TroubleSources {
 export const SPIKE_MS = 15 * 60_000;
 export const SPIKE_MIN = 5;
 export const SPIKE_SHARE = 0.2;
+/**
+ * A spike on show stays until the share falls below this: a steady mix near SPIKE_SHARE would otherwise make the card
+ * come and go from one read to the next.
+ */
+export const SPIKE_CLEAR_SHARE = 0.15;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
@@ -30,8 +35,8 @@ export interface FailureSpike {
   comparable: boolean;
 }
 
-/** The failed attempts of the last 15 minutes when they spike (see SPIKE_*), else null. */
-export function failureSpike(summary: HistorySummary): FailureSpike | null {
+/** The failed attempts of the last 15 minutes when they spike (see SPIKE_*), else null. `showing`: one is on show. */
+export function failureSpike(summary: HistorySummary, showing = false): FailureSpike | null {
   const to = Date.parse(summary.to);
   let failures = 0;
   let attempts = 0;
@@ -55,7 +60,8 @@ export function failureSpike(summary: HistorySummary): FailureSpike | null {
   if (earlierMs < summary.bucketMs) earlierMs = 0;
   // The rate before, scaled to the same span (none before: any burst counts).
   const before = earlierMs ? (earlier * SPIKE_MS) / earlierMs : 0;
-  if (failures < SPIKE_MIN || failures < attempts * SPIKE_SHARE || failures <= 2 * before) return null;
+  const share = showing ? SPIKE_CLEAR_SHARE : SPIKE_SHARE;
+  if (failures < SPIKE_MIN || failures < attempts * share || failures <= 2 * before) return null;
   return { failures, attempts, before: Math.round(before), comparable: earlierMs > 0 };
 }
 
@@ -145,9 +151,13 @@ async function read<T>(what: string, errors: string[], get: () => Promise<T>): P
  * What needs attention now, in the order an operator should look: jobs stuck or held by gone workers, tasks
  * with due jobs and no worker, blocked named queues, a failure spike, jobs out of attempts, paused tasks and
  * queues. Each item has its count and the list behind it. `snapshot` gives the counts of jobs held per pool (the
- * same as Running's split).
+ * same as Running's split); `previous`, the last summary of the same connection, keeps a spike on show steady.
  */
-export async function readTrouble(sources: TroubleSources, snapshot: OverviewSnapshot | null): Promise<TroubleSummary> {
+export async function readTrouble(
+  sources: TroubleSources,
+  snapshot: OverviewSnapshot | null,
+  previous: TroubleSummary | null = null,
+): Promise<TroubleSummary> {
   const errors: string[] = [];
   // The summary is as old as its first read: a read begun before a change may miss it, whenever it ends.
   const readFrom = new Date().toISOString();
@@ -213,7 +223,8 @@ export async function readTrouble(sources: TroubleSources, snapshot: OverviewSna
       link: { path: 'jobs', params: { queue: q.queue } },
     });
   }
-  const spike = failures ? failureSpike(failures) : null;
+  const spikeShown = previous?.items.some((item) => item.kind === 'failure-spike') ?? false;
+  const spike = failures ? failureSpike(failures, spikeShown) : null;
   if (spike) items.push(spikeItem(spike));
   const outOfAttempts = stuck ? outOfAttemptsItem(stuck.failed, Date.parse(at)) : null;
   if (outOfAttempts) items.push(outOfAttempts);
