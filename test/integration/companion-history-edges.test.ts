@@ -37,10 +37,13 @@ test('a worker without the companion is still watched as before, beside one with
     );
     return rows[0]?.locked_by ?? null;
   });
+  // The reporting pool is listed from the companion's workers table, read on the reader's own schedule: both may not
+  // show in the same moment.
   const pools = await waitFor('history.status to list both pools', async () => {
     await s.te.engine.parts.history.watcher()!.scanNow();
     const status = await s.te.call('history.status', {});
-    return status.pools.some((p) => p.poolId === plainPool) ? status.pools : null;
+    const listed = new Set(status.pools.map((p) => p.poolId));
+    return listed.has(plainPool) && listed.has(reporting.poolId) ? status.pools : null;
   });
   assert.deepEqual(
     pools.filter((p) => [plainPool, reporting.poolId].includes(p.poolId)).map((p) => [p.poolId, p.account]),
