@@ -17,15 +17,22 @@ export function overlaps(a: Omit<Box, 'name'>, b: Omit<Box, 'name'>): boolean {
   return w > 1 && h > 1;
 }
 
-/** The boxes of the visible elements a selector matches, named by `name`. */
+/** The part of a DOM element read here (the tests' TypeScript knows no DOM). */
+type RectElement = { getBoundingClientRect(): { x: number; y: number; width: number; height: number } };
+
+/**
+ * The boxes of the visible elements a selector matches, named by `name`. All are read in one go, in the same layout:
+ * read one by one, a re-render between two reads (fresh counts, a resize settling) could pair boxes of two layouts
+ * and report an overlap that was never on screen.
+ */
 export async function boxes(page: Page, selector: string, name: (i: number) => string = (i) => `${selector}[${i}]`): Promise<Box[]> {
-  const out: Box[] = [];
-  const all = page.locator(selector);
-  for (let i = 0; i < (await all.count()); i++) {
-    const b = await all.nth(i).boundingBox();
-    if (b && b.width > 0 && b.height > 0) out.push({ name: name(i), ...b });
-  }
-  return out;
+  const rects = await page.locator(selector).evaluateAll((elements: RectElement[]) =>
+    elements.map((element) => {
+      const { x, y, width, height } = element.getBoundingClientRect();
+      return { x, y, width, height };
+    }),
+  );
+  return rects.flatMap((b, i) => (b.width > 0 && b.height > 0 ? [{ name: name(i), ...b }] : []));
 }
 
 /** No two boxes overlap. */
