@@ -34,6 +34,7 @@ import type { StopReport } from './runner/host.ts';
 import type { DemoWorkerSettings } from './runner/controller.ts';
 import type { EmbeddedPostgresHandle } from './pg/embedded.ts';
 import { restoreIndexesOffThread } from './store/index-worker.ts';
+import { settledWithin } from './settled-within.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -110,13 +111,6 @@ export interface Engine {
   embeddedCluster(): { dir: string; connectionString: string } | null;
   /** For tests; transports must not reach in. */
   readonly parts: EngineParts;
-}
-
-/** Resolves once `promise` settles, or after `ms`, whichever is first; never rejects. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 /** Status changes come in bursts (every job start and end): one status event per this many ms at most. */

@@ -6,6 +6,7 @@ import type { ActionDeps } from './apply-action.ts';
 import { cancelInWorkers, type WorkerJob } from './cancel-in-workers.ts';
 import { companionAccess, grantAdvice, reportingHolders, type CompanionAccess } from './companion-access.ts';
 import { missingFrom, SKIP } from './skip-reasons.ts';
+import { settledWithin } from '../settled-within.ts';
 
 interface Outcome {
   affected: string[];
@@ -201,11 +202,7 @@ async function abortHosted(host: RunnerHost, rows: Row[], waitMs: number): Promi
         results.set(row.id, 'not-started');
       }
     }
-    if (pending.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([allDone, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-      clearTimeout(timer);
-    }
+    if (pending.size > 0) await settledWithin(allDone, waitMs);
   } finally {
     host.off('job', onJob);
   }

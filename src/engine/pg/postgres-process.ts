@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { processIdentity } from '../runner/process-identity.ts';
+import { settledWithin } from '../settled-within.ts';
 
 export interface PostgresProcess {
   pid: number;
@@ -81,11 +82,8 @@ export async function spawnPostgres(options: SpawnPostgresOptions): Promise<Post
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGINT');
-      let timer: NodeJS.Timeout | undefined;
-      const waited = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 15_000)))]);
-      clearTimeout(timer);
-      // Immediate shutdown: the next start recovers from the write-ahead log, as after a crash.
-      if (!waited) child.kill('SIGQUIT');
+      // Immediate shutdown when a fast one overruns: the next start recovers from the write-ahead log, as after a crash.
+      if (!(await settledWithin(exited, 15_000))) child.kill('SIGQUIT');
     },
   };
 }

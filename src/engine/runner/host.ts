@@ -3,6 +3,7 @@ import pg from 'pg';
 import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { JobdeckPreset, companionStats, type JobdeckOptions } from '../../worker/index.ts';
 import { JobAborts } from './job-abort.ts';
+import { settledWithin } from '../settled-within.ts';
 import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-pool.ts';
 
 /** What the runner reports about each job, for live status and for Jobdeck's history. */
@@ -64,10 +65,7 @@ export interface RunnerHostEvents {
 
 /** Ends a runner's pool, bounded: a client a hung task still holds is not waited for. */
 async function endPool(pgPool: pg.Pool | null): Promise<void> {
-  if (!pgPool) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([pgPool.end().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
-  clearTimeout(timer);
+  if (pgPool) await settledWithin(pgPool.end(), 2_000);
 }
 
 /** graphile-worker's own default (maxPoolSize), kept for the pool the runner now makes itself. */
