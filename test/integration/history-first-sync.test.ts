@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import type pg from 'pg';
+import { startTestPostgres, testPool, type TestPostgres } from '../helpers/postgres.ts';
 import { watcherOf } from '../helpers/watcher.ts';
 import { openStore } from '../../src/engine/store/db.ts';
 import { FIRST_SYNC_ROWS } from '../../src/engine/history/watch-scan.ts';
@@ -96,5 +97,50 @@ test('a first sync reads every job in id order, stores the hash pass’s own has
     assert.equal(third.jobs, DENSE + 3 - 5);
   } finally {
     db.close();
+  }
+});
+
+test('a watcher stopped as its pass begins reads nothing more: no read is left to fail unheard once the pool ends', async () => {
+  await pgdb.pool.query(`insert into graphile_worker._private_tasks (identifier) values ('sync_stop') on conflict do nothing`);
+  // Ids of their own: the test above set ids by hand, past the identity's sequence.
+  await pgdb.pool.query(
+    `insert into graphile_worker._private_jobs (id, task_id, payload) overriding system value
+     select 7000000 + i, (select id from graphile_worker._private_tasks where identifier = 'sync_stop'), '{}'::json
+     from generate_series(1, 10) i`,
+  );
+  const pool = testPool(pgdb.connectionString);
+  // The console's stop as CI once met it: the session's pool ends while the pass is between its first query and its
+  // first read. A read begun then waited for a connection that never came and failed 5 s later, with nobody to hear it.
+  const ending = new Proxy(pool, {
+    get(target, prop) {
+      if (prop !== 'query') return Reflect.get(target, prop, target) as unknown;
+      return async (...args: Parameters<pg.Pool['query']>) => {
+        const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        if (String(args[0]).includes('min(id)')) void target.end();
+        return result;
+      };
+    },
+  });
+  const unheard: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unheard.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const db = openStore(path.join(dir, 'stopped.sqlite'));
+  try {
+    const watcher = watcherOf(ending, db);
+    const scanning = watcher.scan();
+    await watcher.stop();
+    const report = await scanning;
+    assert.equal(report.detection, 'first-sync');
+    assert.equal(report.newAttempts + report.successes, 0, 'nothing applied after the stop');
+    // A rejection is reported as unhandled once the microtasks after it have run: give it a few turns.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      unheard.map((e) => String(e)),
+      [],
+    );
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    db.close();
+    await pool.end().catch(() => {});
   }
 });

@@ -347,13 +347,20 @@ export class DbWatcher {
   private async applyChanged(read: () => Promise<RangesRead> | null, total: ApplyResult): Promise<void> {
     const { db, connectionId } = this.options;
     const apply = (this.applier ??= bucketApplier(db));
-    // The next chunk is read from Postgres while this one is written to SQLite.
-    let next = read();
+    // The next chunk is read from Postgres while this one is written to SQLite. None is begun once stop() was called:
+    // the loop would not await it, and the session's pool ends meanwhile. A read begun is heard from whatever happens:
+    // one that fails surfaces when awaited, and one the loop leaves behind (a stop while a chunk is written) fails
+    // unheard otherwise.
+    const readNext = () => {
+      if (this.closing) return null;
+      const reading = read();
+      reading?.catch(() => {});
+      return reading;
+    };
+    let next = readNext();
     while (next && !this.closing) {
       const { buckets, hashes, jobsOf } = await next;
-      next = read();
-      // A fetch failing while this chunk is written surfaces when it is awaited; until then it must not be unhandled.
-      next?.catch(() => {});
+      next = readNext();
       const seenAt = Date.now();
       for (let k = 0; k < buckets.length; k += APPLY_BUCKETS) {
         const part = buckets.slice(k, k + APPLY_BUCKETS);
