@@ -4,7 +4,7 @@ import { scheduledRetry, type ConnectionRetry, type ConnectionStatus } from '../
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import type { ConnectionsRepo } from './repo.ts';
-import { dataDirCluster, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
+import { dataDirCluster, isMissingDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
 import { parseTarget, profileIdForUrl, toConnectionString } from '../pg/connection-string.ts';
 import { Session } from '../session.ts';
 import { workerLogger, type LogFn } from '../logger.ts';
@@ -154,6 +154,7 @@ export class Connector implements Sessions {
         onStatus: () => this.ctx.onStatus(),
         onSnapshot: (snapshot) => this.ctx.onSnapshot(profile, snapshot),
       });
+      if (profile.kind === 'embedded') await this.migrateEmbedded(session);
       await session.open();
     } catch (error) {
       this.connectionError = { profile, message: (error as Error).message };
@@ -177,8 +178,8 @@ export class Connector implements Sessions {
     return report;
   }
 
+  /** Starts the data folder's embedded Postgres, or takes the start the hosting process began. */
   private async ensureEmbedded(): Promise<void> {
-    if (this.embeddedReady) return;
     if (!this.embedded) {
       const starting = this.embeddedStarting;
       // Taken once: when that start failed (the folder held by a Jobdeck still stopping), a retry starts anew.
@@ -191,9 +192,28 @@ export class Connector implements Sessions {
           onNotice: (line) => this.ctx.log('warn', line),
         }));
     }
-    // Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one. Asked again
-    // at the next attempt when it failed (the server stays up).
-    await runMigrations({ connectionString: this.embedded.connectionString, logger: workerLogger(this.ctx.log) });
+  }
+
+  /**
+   * Our own database: installing graphile-worker's schema here is expected, unlike in a chosen one. On the session's
+   * pool, whose connection the session then opens on (one connection to make, not two). Asked again at the next
+   * attempt when it failed (the server stays up). The database itself is created when found missing: a new cluster
+   * has it from its start, an existing one is not checked before (see `databaseOnDemand`).
+   */
+  private async migrateEmbedded(session: Session): Promise<void> {
+    if (this.embeddedReady) return;
+    const migrate = () => runMigrations({ pgPool: session.pool, logger: workerLogger(this.ctx.log) });
+    try {
+      await migrate().catch(async (error: unknown) => {
+        if (!isMissingDatabase(error) || !this.embedded) throw error;
+        this.ctx.log('info', 'the embedded Postgres had no jobdeck database: creating it');
+        await this.embedded.ensureDatabase();
+        await migrate();
+      });
+    } catch (error) {
+      await session.pool.end().catch(() => {});
+      throw error;
+    }
     this.embeddedReady = true;
   }
 
