@@ -50,9 +50,8 @@ test('an embedded cluster that lost its database gets it back at the next start,
     `the creation is logged: ${logs.join(' | ')}`,
   );
   const added = await te.call('jobs.add', { task: 'after_recreate', payload: {} });
-  const { rows } = await te.engine.parts.sessions.require().pool.query<{ n: number }>(
-    `select count(*)::int as n from graphile_worker._private_jobs where id = $1`,
-    [added.jobId],
-  );
+  const { rows } = await te.engine.parts.sessions
+    .require()
+    .pool.query<{ n: number }>(`select count(*)::int as n from graphile_worker._private_jobs where id = $1`, [added.jobId]);
   assert.equal(rows[0].n, 1, 'a job added through the console is in the new database');
 });
