@@ -160,7 +160,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   let server: PostgresProcess;
   try {
-    server = await spawnPostgres({ dir, port, flags, user: isRoot() ? 'postgres' : undefined, onLog: log });
+    server = await spawnPostgres({ dir, port, flags, asOwner: isRoot(), onLog: log });
   } catch {
     const reason = recent.filter(Boolean).slice(-3).join(' ') || 'it exited at once';
     const busy = /postmaster\.pid|already running|address already in use/i.test(reason);
