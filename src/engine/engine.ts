@@ -5,6 +5,7 @@ import type { Db } from './store/db.ts';
 import { openSafeStore } from './store/safe-open.ts';
 import { guardStoreFile } from './store/file-guard.ts';
 import { connectionsRepo } from './connections/repo.ts';
+import { migratedByRepo } from './connections/embedded-schema.ts';
 import { auditRepo } from './store/audit-repo.ts';
 import { consoleLog, type LogFn } from './logger.ts';
 import type { SecretStore } from './secrets.ts';
@@ -159,6 +160,7 @@ export function createEngine(options: EngineOptions): Engine {
     secrets: options.secrets,
     log,
     repo: connectionsTable,
+    migratedBy: migratedByRepo(db),
     onStatus: statusChanged,
     onSnapshot: (profile, snapshot) => overview.snapshot(profile, snapshot),
     async opened(session) {

@@ -1,4 +1,6 @@
-import { Logger } from 'graphile-worker';
+// graphile-worker's own logger class (it re-exports it): graphile-worker itself loads only once a runner starts or the
+// schema is installed, off the console's way to its ready line.
+import { Logger } from '@graphile/logger';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type LogFn = (level: LogLevel, message: string) => void;

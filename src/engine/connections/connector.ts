@@ -1,9 +1,9 @@
-import { runMigrations } from 'graphile-worker';
 import type { ConnectionProfile } from '../../shared/model/connection.ts';
 import { scheduledRetry, type ConnectionRetry, type ConnectionStatus } from '../../shared/model/status.ts';
 import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import type { ConnectionsRepo } from './repo.ts';
+import { migrateEmbedded, type migratedByRepo } from './embedded-schema.ts';
 import { dataDirCluster, isMissingDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../pg/embedded.ts';
 import { parseTarget, profileIdForUrl, toConnectionString } from '../pg/connection-string.ts';
 import { Session } from '../session.ts';
@@ -20,6 +20,8 @@ export interface ConnectorContext {
   log: LogFn;
   /** Saved connections (this domain owns the `connections` table). */
   repo: ConnectionsRepo;
+  /** The last install of graphile-worker's schema into the embedded database (a `settings` row). */
+  migratedBy: ReturnType<typeof migratedByRepo>;
   /** The connection's state changed (the root coalesces these into status events). */
   onStatus(): void;
   onSnapshot(profile: ConnectionProfile, snapshot: OverviewSnapshot): void;
@@ -202,7 +204,7 @@ export class Connector implements Sessions {
    */
   private async migrateEmbedded(session: Session): Promise<void> {
     if (this.embeddedReady) return;
-    const migrate = () => runMigrations({ pgPool: session.pool, logger: workerLogger(this.ctx.log) });
+    const migrate = () => migrateEmbedded(session.pool, this.ctx.migratedBy, this.ctx.log);
     try {
       await migrate().catch(async (error: unknown) => {
         if (!isMissingDatabase(error) || !this.embedded) throw error;
@@ -221,6 +223,7 @@ export class Connector implements Sessions {
   async installSchema(): Promise<void> {
     const session = this.session;
     if (!session) throw new OpError('not_connected', 'No database is connected');
+    const { runMigrations } = await import('graphile-worker');
     await runMigrations({ connectionString: session.connectionString, logger: workerLogger(this.ctx.log) });
     await session.reinspect();
     this.ctx.onStatus();

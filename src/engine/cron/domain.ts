@@ -3,7 +3,6 @@ import type { CronEntry, CronList, CronSource } from '../../shared/model/cron.ts
 import type { Domain } from '../domain.ts';
 import type { Sessions } from '../context.ts';
 import type { Session } from '../session.ts';
-import { nextRun, parseLine, scheduleOf } from './next-run.ts';
 
 /** A crontab line of the hosted runner and the domain that added it. */
 export interface CrontabLine {
@@ -39,6 +38,8 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export function createCron(ctx: CronContext): Domain<'cron.list'> {
   const list = async (): Promise<CronList> => {
     const session = ctx.sessions.require();
+    // graphile-worker's crontab parser comes with graphile-worker, which the console loads only when first needed.
+    const { nextRun, parseLine, scheduleOf } = await import('./next-run.ts');
     const known = new Map((await knownCrontabs(session.pool)).map((row) => [row.identifier, row]));
     const running = ctx.runnerRunning();
     const now = new Date();

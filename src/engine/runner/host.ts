@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { getTasks, run, type Job, type Logger, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
+import type { Job, Logger, Runner, TaskList, WorkerEvents } from 'graphile-worker';
 import { JobdeckPreset, companionStats, type JobdeckOptions } from '../../worker/index.ts';
 import { JobAborts } from './job-abort.ts';
 import { settledWithin } from '../settled-within.ts';
@@ -104,6 +104,7 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     let tasks = options.taskList;
     if (!tasks) {
       if (!options.taskDirectory) throw new Error('No task source: choose a task directory or use the demo tasks');
+      const { getTasks } = await import('graphile-worker');
       const watched = await getTasks({ connectionString: options.connectionString, logger: options.logger }, options.taskDirectory);
       this.releaseTasks = () => Promise.resolve(watched.release());
       tasks = watched.tasks;
@@ -146,8 +147,10 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     return pgPool;
   }
 
-  private runWith(pgPool: pg.Pool, events: WorkerEvents, taskList: TaskList): Promise<Runner> {
+  private async runWith(pgPool: pg.Pool, events: WorkerEvents, taskList: TaskList): Promise<Runner> {
     const { options } = this;
+    // Loaded here, not with the console: a start's ready line does not wait for graphile-worker's modules.
+    const { run } = await import('graphile-worker');
     return run({
       events,
       // The companion, as in any other worker: the one path that records attempts for the console (docs/companion.md).
