@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Engine } from '../engine/index.ts';
 import type { WebServer } from './web-server.ts';
 import { dataDirProblem, defaultDataDir } from './data-dir.ts';
+import { provideNodeNavigator } from './node-navigator.ts';
 import { dataDirCluster, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../engine/pg/embedded.ts';
 
 // Only what is needed before the embedded Postgres starts is imported above: the engine, the web server and their
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
   if (dataDirError) exitWith(dataDirError);
   const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
+  // Before pg loads (with the engine, below).
+  provideNodeNavigator();
   // Until the console is up, a Ctrl-C just exits (a Postgres already started is stopped on the way out).
   const exitEarly = () => process.exit(130);
   process.once('SIGINT', exitEarly);
