@@ -18,12 +18,28 @@ export const SERVER_INPUTS = [
   'package.json',
   'package-lock.json',
   'scripts/serve.mjs',
+  'scripts/build',
 ];
 const RENDERER_STAMP = 'out/renderer/.inputs-hash';
 export const SERVER_DIR = 'out/server';
 const SERVER_STAMP = `${SERVER_DIR}/.inputs-hash`;
 
 const BUNDLED = ['zod', 're2js'];
+
+/**
+ * zod's namespace export carries its 40-odd locales (`z.locales`), about 300 KB of source the server would parse at
+ * every start; Jobdeck's messages are zod's default English. The bundle's `locales` holds English alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)
+        ? { path: path.join(root, 'scripts/build/zod-locales.mjs') }
+        : undefined,
+    );
+  },
+};
 const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** Builds the server bundle: the CLI, and the demo's worker process next to it (where the engine looks for it). */
@@ -42,6 +58,7 @@ export async function buildServer() {
     // Packages stay in node_modules, but for pure JavaScript ones made of many modules: one file of them loads
     // faster than their hundred (zod alone, about 30 ms of every start).
     external: Object.keys(packageJson.dependencies).filter((name) => !BUNDLED.includes(name)),
+    plugins: [zodEnglishOnly],
     // The CLI starts the embedded Postgres before it loads the engine (a dynamic import): chunks of their own, in the
     // same folder (the engine finds the demo worker's entry next to itself).
     splitting: true,
