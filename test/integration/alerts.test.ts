@@ -241,13 +241,14 @@ test('a rule removed while an evaluation is judging it opens no episode and post
   );
   // The change is known at once (Postgres' row counters show it a moment later): the evaluation reads the Stuck
   // report afresh rather than reusing reads from before it, and that read waits behind this lock, as a slow Postgres
-  // would keep it waiting.
-  te.engine.parts.sessions.current()!.noteChange();
+  // would keep it waiting. The lock comes first: a count the monitor began between the change and the lock (CI's
+  // shuffled run once saw one) would otherwise be fresh enough for the evaluation, which then ended at once.
   const blocker = await db.pool.connect();
   let committed = false;
   try {
     await blocker.query('begin');
     await blocker.query('lock table graphile_worker._private_jobs in access exclusive mode');
+    te.engine.parts.sessions.current()!.noteChange();
     let evaluated = false;
     const evaluation = alerts.evaluate().finally(() => (evaluated = true));
     await waitFor('the evaluation to wait on the lock', async () => {
