@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Db } from '../store/db.ts';
+import { settingsTable } from '../store/settings.ts';
 import { inspectSchema } from '../pg/inspect.ts';
 import { workerLogger, type LogFn } from '../logger.ts';
 
@@ -16,25 +17,15 @@ const KEY = 'embedded.migrated_by';
 
 /** The `settings` row that remembers the last install into the data folder's embedded database. */
 export function migratedByRepo(db: Db) {
+  const settings = settingsTable(db);
   return {
     get(): MigratedBy | null {
-      const row = db.prepare<[string], { value: string }>('select value from settings where key = ?').get(KEY);
-      if (!row) return null;
-      try {
-        const value = JSON.parse(row.value) as Partial<MigratedBy>;
-        return typeof value.worker === 'string' && typeof value.migration === 'number'
-          ? { worker: value.worker, migration: value.migration }
-          : null;
-      } catch {
-        return null;
-      }
+      const value = settings.json<Partial<MigratedBy> | null>(KEY, null);
+      return typeof value?.worker === 'string' && typeof value.migration === 'number'
+        ? { worker: value.worker, migration: value.migration }
+        : null;
     },
-    set(value: MigratedBy): void {
-      db.prepare('insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(
-        KEY,
-        JSON.stringify(value),
-      );
-    },
+    set: (value: MigratedBy): void => settings.setJson(KEY, value),
   };
 }
 

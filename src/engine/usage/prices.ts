@@ -1,6 +1,7 @@
 import type { ModelPrice, PriceTable } from '../../shared/model/usage.ts';
 import { writeTransaction, type Db } from '../store/db.ts';
 import { DEFAULT_PRICES } from './default-prices.ts';
+import { settingsTable } from '../store/settings.ts';
 
 /** settings key: when the operator last set the table (absent: never, the defaults apply). */
 const UPDATED_KEY = 'usage.prices.updated_at';
@@ -39,8 +40,7 @@ export function pricesRepo(db: Db) {
     `insert into usage_prices (model, valid_from, input_per_million, cached_input_per_million, output_per_million, is_default)
      values (@model, @validFrom, @inputPerMillion, @cachedInputPerMillion, @outputPerMillion, @isDefault)`,
   );
-  const getSetting = db.prepare<[string], { value: string }>('select value from settings where key = ?');
-  const putSetting = db.prepare('insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value');
+  const settings = settingsTable(db);
 
   let cache: ModelPrice[] | null = null;
   /** Per model, its prices newest first; a reported model name also matches a priced one it starts with plus '-'. */
@@ -53,7 +53,7 @@ export function pricesRepo(db: Db) {
 
   const load = (): ModelPrice[] => {
     if (cache) return cache;
-    if (!getSetting.get(UPDATED_KEY) && all.all().length === 0) replace(DEFAULT_PRICES);
+    if (settings.text(UPDATED_KEY) === null && all.all().length === 0) replace(DEFAULT_PRICES);
     cache = all.all().map((r) => ({
       model: r.model,
       validFrom: r.valid_from,
@@ -89,14 +89,14 @@ export function pricesRepo(db: Db) {
     return list?.find((p) => p.validFrom <= day) ?? null;
   };
 
-  const table = (): PriceTable => ({ prices: load(), updatedAt: getSetting.get(UPDATED_KEY)?.value ?? null });
+  const table = (): PriceTable => ({ prices: load(), updatedAt: settings.text(UPDATED_KEY) });
 
   return {
     table,
     /** Replaces the whole table (an import is a replace too). */
     set(prices: readonly ModelPrice[]): PriceTable {
       replace(prices);
-      putSetting.run(UPDATED_KEY, new Date().toISOString());
+      settings.setText(UPDATED_KEY, new Date().toISOString());
       cache = null;
       return table();
     },
