@@ -2,7 +2,7 @@ import type { TaskList } from 'graphile-worker';
 import type { JobdeckEvent, OpResult } from '../shared/contract/index.ts';
 import type { EngineStatus } from '../shared/model/status.ts';
 import type { Db } from './store/db.ts';
-import { openSafeStore } from './store/safe-open.ts';
+import { noteCleanClose, openSafeStore } from './store/safe-open.ts';
 import { guardStoreFile } from './store/file-guard.ts';
 import { connectionsRepo } from './connections/repo.ts';
 import { migratedByRepo } from './connections/embedded-schema.ts';
@@ -127,6 +127,10 @@ export function createEngine(options: EngineOptions): Engine {
   const store = openSafeStore(options.dataDir, { nativeBinding: options.nativeBinding });
   const db = store.db;
   for (const incident of store.incidents) log('error', `store: ${incident.detail} Lost: ${incident.lost}.`);
+  log(
+    'debug',
+    `store: ${store.file} opened (${store.checked === 'closed cleanly' ? 'quick_check skipped: closed cleanly, unchanged since' : store.checked})`,
+  );
   const events = createEventBus(log);
   const audit = auditRepo(db);
   const hooks: { name: string; hooks: LifecycleHooks }[] = [];
@@ -393,6 +397,8 @@ export function createEngine(options: EngineOptions): Engine {
       await storeGuard.beforeClose();
       db.close();
       storeGuard.afterClose();
+      // The next start may trust the file without reading it through, unless something happened to it meanwhile.
+      if (!storeGuard.sawTrouble()) noteCleanClose(store.file);
       return report;
     },
   };

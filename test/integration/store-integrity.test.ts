@@ -1,7 +1,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  closeSync,
   existsSync,
+  openSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -9,7 +11,9 @@ import {
   statSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
+  writeSync,
   renameSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -117,6 +121,58 @@ for (const [damage, harm] of [
     );
   });
 }
+
+/** Garbage over the file's second page (a table's b-tree page, which quick_check reads), its size unchanged. */
+function overwriteSecondPage(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 4096);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+test('a clean stop is remembered: the next start trusts the file unread; a change since, or a crash, has it checked', async (t) => {
+  const { dataDir, file } = await withSavedRule(t);
+  const stamp = `${file}.closed`;
+  assert.ok(existsSync(stamp), 'a clean stop stamps the file');
+  const skipped = /^debug: store: .* opened \(quick_check skipped: closed cleanly, unchanged since\)$/;
+
+  const a = await open(dataDir);
+  t.after(() => a.stop());
+  assert.ok(
+    a.logs.some((l) => skipped.test(l)),
+    a.logs.join('\n'),
+  );
+  assert.ok(!existsSync(stamp), 'the stamp is gone while the file is open: a crash leaves none');
+  assert.deepEqual(await ruleIds(a.engine), ['gpu']);
+  await a.stop();
+  assert.ok(existsSync(stamp));
+
+  // Written to by something else since (same size, a newer mtime): read through, and the damage found.
+  overwriteSecondPage(file);
+  const b = await open(dataDir);
+  t.after(() => b.stop());
+  assert.ok(!b.logs.some((l) => skipped.test(l)), b.logs.join('\n'));
+  assert.deepEqual(
+    incidents(b.engine).map((i) => i.kind),
+    ['damaged'],
+  );
+  await b.stop();
+
+  // A crash leaves no stamp: the same damage is found even with the file's times put back as they were.
+  const crashed = await withSavedRule(t);
+  rmSync(`${crashed.file}.closed`);
+  const before = statSync(crashed.file);
+  overwriteSecondPage(crashed.file);
+  utimesSync(crashed.file, before.atime, before.mtime);
+  const c = await open(crashed.dataDir);
+  t.after(() => c.stop());
+  assert.deepEqual(
+    incidents(c.engine).map((i) => i.kind),
+    ['damaged'],
+  );
+});
 
 test('deleted or emptied while stopped: said so, not a silent fresh start', async (t) => {
   const deleted = await withSavedRule(t);

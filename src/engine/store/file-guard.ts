@@ -21,6 +21,8 @@ export interface FileGuard {
   beforeClose(): Promise<void>;
   /** After it closed: the saved copy is put back where the file was. */
   afterClose(): void;
+  /** Whether the file was seen deleted, replaced or damaged while Jobdeck ran (the next start must then check it). */
+  sawTrouble(): boolean;
 }
 
 /**
@@ -96,6 +98,7 @@ export function guardStoreFile(options: FileGuardOptions): FileGuard {
       renameSync(restored, file);
       log('info', `store: the saved copy is back at ${file}`);
     },
+    sawTrouble: () => damaged || deleted,
   };
 }
 
