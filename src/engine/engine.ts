@@ -399,6 +399,7 @@ export function createEngine(options: EngineOptions): Engine {
       storeGuard.afterClose();
       // The next start may trust the file without reading it through, unless something happened to it meanwhile.
       if (!storeGuard.sawTrouble()) noteCleanClose(store.file);
+      store.releaseFolder();
       return report;
     },
   };

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -6,6 +7,7 @@ import type { WebServer } from './web-server.ts';
 import { dataDirProblem, defaultDataDir } from './data-dir.ts';
 import { provideNodeNavigator } from './node-navigator.ts';
 import { dataDirCluster, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../engine/pg/embedded.ts';
+import { DataFolderInUseError, lockDataFolder } from '../engine/store/folder-lock.ts';
 
 // Only what is needed before the embedded Postgres starts is imported above: the engine, the web server and their
 // packages load (about as long as Postgres takes to start) while it starts.
@@ -85,6 +87,15 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const dataDirError = dataDirProblem(dataDir, values['data-dir'] !== undefined);
   if (dataDirError) exitWith(dataDirError);
+  // The folder is this console's until it stops (the engine's store holds it from then on): a second Jobdeck on it is
+  // refused here, before its embedded Postgres or SQLite file is touched.
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    lockDataFolder(dataDir);
+  } catch (error) {
+    if (error instanceof DataFolderInUseError) exitWith(`${error.message}: stop it, or pass another --data-dir`);
+    exitWith(`cannot open the data directory ${dataDir}: ${plain(error)}`);
+  }
   const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
   // Before pg loads (with the engine, below).

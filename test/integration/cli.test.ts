@@ -191,6 +191,35 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+test('a second Jobdeck on a data folder in use is refused in one line (exit 1), touching nothing; the folder is free once the first stops', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
+  const first = startCli(['--offline', '--data-dir', dataDir]);
+  try {
+    await first.waitForOutput(/Jobdeck is ready/, 'stdout');
+    const lock = path.join(dataDir, 'jobdeck.lock');
+    const held = readFileSync(lock, 'utf8');
+    const second = await runToEnd(['--offline', '--data-dir', dataDir]);
+    assert.equal(second.status, 1);
+    assertOneLine(
+      second.stderr,
+      /^jobdeck: another Jobdeck \(pid \d+\) is using the data directory .*: stop it, or pass another --data-dir$/,
+      'in use',
+    );
+    assert.doesNotMatch(second.stdout, /ready/);
+    assert.equal(readFileSync(lock, 'utf8'), held, 'the first one still holds the folder');
+    // The first one goes on serving.
+    assert.equal((await first.status()).store.incidents.length, 0);
+    assert.equal(await first.stop(), 0);
+    assert.equal(existsSync(lock), false, 'a clean stop lets go of the folder');
+    const third = startCli(['--offline', '--data-dir', dataDir]);
+    await third.waitForOutput(/Jobdeck is ready/, 'stdout');
+    assert.equal(await third.stop(), 0);
+  } finally {
+    await first.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('an unreachable database at start: not "ready", and "retrying in N s (attempt k)" in the terminal and through the API', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cli-'));
   const port = await closedPort();

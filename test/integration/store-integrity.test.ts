@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   openSync,
   mkdtempSync,
   readdirSync,
@@ -18,7 +19,10 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
+import { DataFolderInUseError } from '../../src/engine/store/folder-lock.ts';
+import { processIdentity } from '../../src/engine/runner/process-identity.ts';
 import type { StoreIncident } from '../../src/shared/model/status.ts';
 
 // Jobdeck's own SQLite file, damaged, deleted or emptied while Jobdeck is stopped and while it runs: never a stack
@@ -172,6 +176,33 @@ test('a clean stop is remembered: the next start trusts the file unread; a chang
     incidents(c.engine).map((i) => i.kind),
     ['damaged'],
   );
+});
+
+test("the data folder is one Jobdeck's: a live holder in another process is refused, a lock left by a gone one taken over", async (t) => {
+  const dataDir = dataFolder(t);
+  mkdirSync(dataDir, { recursive: true });
+  const lock = path.join(dataDir, 'jobdeck.lock');
+  // Another process, alive, holds it.
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  t.after(() => other.kill('SIGKILL'));
+  await new Promise((resolve) => other.once('spawn', resolve));
+  writeFileSync(lock, JSON.stringify({ pid: other.pid, identity: processIdentity(other.pid!) }));
+  assert.throws(
+    () => createEngine({ dataDir, mode: 'web', log: () => {} }),
+    (error: Error) =>
+      error instanceof DataFolderInUseError &&
+      error.message === `another Jobdeck (pid ${other.pid}) is using the data directory ${dataDir}`,
+  );
+  assert.equal(existsSync(path.join(dataDir, 'jobdeck.sqlite')), false, 'nothing in the folder was touched');
+  // Once it is gone (killed: no stop of its own), its lock is stale and the next start takes the folder over.
+  other.kill('SIGKILL');
+  await new Promise((resolve) => other.once('exit', resolve));
+  const c = await open(dataDir);
+  t.after(() => c.stop());
+  assert.equal((JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid, process.pid);
+  assert.deepEqual(incidents(c.engine), []);
+  await c.stop();
+  assert.equal(existsSync(lock), false);
 });
 
 test('deleted or emptied while stopped: said so, not a silent fresh start', async (t) => {

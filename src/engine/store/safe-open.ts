@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { StoreIncident } from '../../shared/model/status.ts';
 import { openStore, type Db, type OpenStoreOptions } from './db.ts';
+import { lockDataFolder } from './folder-lock.ts';
 
 export const STORE_FILE = 'jobdeck.sqlite';
 /** Written beside the file once it exists: a missing or emptied file is then known to have held data. */
@@ -25,6 +26,8 @@ export interface SafeStore {
    * clean close (the file unchanged since); `new` for a file this start created.
    */
   checked: 'quick_check' | 'closed cleanly' | 'new';
+  /** Lets go of the data folder (see folder-lock.ts), once the file is closed. */
+  releaseFolder(): void;
 }
 
 /**
@@ -36,9 +39,22 @@ export interface SafeStore {
  * quick_check reads every page: about 2 ms per MB, seconds for the history of a busy fleet, before the ready line.
  * It is skipped when Jobdeck closed the file cleanly last time and nothing changed it since (its stamp, see
  * noteCleanClose): after a crash, a kill, a change by another program or a copy from elsewhere, the check runs.
+ *
+ * The data folder is this process's while the store is open: another live Jobdeck's start is refused
+ * (DataFolderInUseError), before anything in the folder is touched.
  */
 export function openSafeStore(dataDir: string, options: OpenStoreOptions = {}): SafeStore {
   if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const releaseFolder = lockDataFolder(dataDir);
+  try {
+    return openLockedStore(dataDir, options, releaseFolder);
+  } catch (error) {
+    releaseFolder();
+    throw error;
+  }
+}
+
+function openLockedStore(dataDir: string, options: OpenStoreOptions, releaseFolder: () => void): SafeStore {
   const file = path.join(dataDir, STORE_FILE);
   const marker = `${file}${MARKER_SUFFIX}`;
   const incidents: StoreIncident[] = [];
@@ -96,7 +112,7 @@ export function openSafeStore(dataDir: string, options: OpenStoreOptions = {}): 
   const db = openStore(file, options);
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   if (!since || incidents.length) writeFileSync(marker, JSON.stringify({ createdAt: now }), { mode: 0o600 });
-  return { db, file, incidents, checked };
+  return { db, file, incidents, checked, releaseFolder };
 }
 
 interface CleanClose {
