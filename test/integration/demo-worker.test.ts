@@ -168,6 +168,24 @@ test('the console in demo mode runs it next to its own runner, survives its fail
   assert.notEqual(both.companion.pid, process.pid, 'a process of its own');
   assert.equal(alive(both.companion.pid!), true);
   assert.deepEqual(both.companion.tasks, [DRAFT_REPORT_TASK, 'summarize']);
+
+  // The demo's controls refuse bad input with the reason, and change nothing.
+  const before = await te.call('app.status');
+  for (const [input, message] of [
+    [{ mix: { quota: 0.1, foo: 1 } }, /Unrecognized key/],
+    [
+      { mix: { quota: 1, timeout: 1, invalidJson: 1, missingFields: 1, serverError: 1 } },
+      /the failure mix adds up to 5 with the current values: at most 1/,
+    ],
+    [{ mix: { quota: 0.5, timeout: 0.5, serverError: 0.5 } }, /the failure mix adds up to 1\.5\d* with the current values/],
+  ] as const) {
+    const refused = await te.engine.call('demo.update', input);
+    assert.ok(!refused.ok && refused.error.code === 'invalid_input', JSON.stringify(refused));
+    assert.match(JSON.stringify(refused.error), message);
+  }
+  const after = await te.call('app.status');
+  assert.deepEqual(after.demo?.mix, before.demo?.mix);
+  assert.equal(after.demo?.ratePerSecond, before.demo?.ratePerSecond);
   await te.close();
   open.engines.pop();
   assert.equal(alive(both.companion.pid!), false, 'stopped with the console: no orphan');

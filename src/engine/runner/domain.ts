@@ -166,10 +166,19 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
       'demo.update': ({ ratePerSecond, mix }) => {
         const demo = controller.demo;
         if (!demo) throw new OpError('unavailable', 'The demo runs only on the embedded database');
-        demo.update({
-          ...(ratePerSecond !== undefined ? { ratePerSecond } : {}),
-          ...(mix ? { mix: { ...demo.settings().mix, ...mix } } : {}),
-        });
+        const next = mix ? { ...demo.settings().mix, ...mix } : undefined;
+        const share = next ? Object.values(next).reduce((sum, value) => sum + value, 0) : 0;
+        // Shares of the calls that fail, each way: more than all of them is a mistake to say, not to scale down.
+        if (share > 1 + 1e-9) {
+          throw new OpError(
+            'invalid_input',
+            `the failure mix adds up to ${+share.toFixed(3)} with the current values: at most 1 (the rest succeed)`,
+            {
+              mix: next,
+            },
+          );
+        }
+        demo.update({ ...(ratePerSecond !== undefined ? { ratePerSecond } : {}), ...(next ? { mix: next } : {}) });
         return controller.demoStatus();
       },
     },

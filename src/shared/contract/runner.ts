@@ -40,6 +40,7 @@ export const runnerOps = {
             serverError: z.number().min(0).max(1),
           })
           .partial()
+          .strict()
           .optional(),
       })
       .strict(),

@@ -17,13 +17,14 @@ function useUpdateDemo() {
   return useOpMutation('demo.update', { onError: (e) => toastError('Could not change the demo', e) }).mutate;
 }
 
-function MixSlider({ field, value }: { field: (typeof MIX)[number]; value: number }) {
+/** A slider goes up to half of all calls, and never past what the other kinds leave (the mix adds up to at most 1). */
+function MixSlider({ field, value, max }: { field: (typeof MIX)[number]; value: number; max: number }) {
   const update = useUpdateDemo();
   const [draft, change] = useDraft(value, (v) => update({ mix: { [field.key]: v } }));
   return (
     <label className="demo-control" title={field.hint}>
       <span className="demo-label">{field.label}</span>
-      <input type="range" min={0} max={0.5} step={0.01} value={draft} onChange={(e) => change(Number(e.target.value))} />
+      <input type="range" min={0} max={max} step={0.01} value={draft} onChange={(e) => change(Number(e.target.value))} />
       <span className="demo-value num">{formatPercent(draft)}</span>
     </label>
   );
@@ -41,6 +42,12 @@ function RateSlider({ value }: { value: number }) {
   );
 }
 
+/** How high one kind of failure may go: half of all calls, at most what the others leave (whole percents). */
+function roomFor(mix: FailureMixSettings, key: keyof FailureMixSettings): number {
+  const others = MIX.reduce((sum, f) => (f.key === key ? sum : sum + mix[f.key]), 0);
+  return Math.max(0, Math.min(0.5, Math.floor((1 - others) * 100 + 1e-9) / 100));
+}
+
 /** The demo's producer rate and simulated provider failure mix, shown only while the demo runs. */
 export function DemoBar() {
   const demo = useStatus((s) => s.demo);
@@ -56,7 +63,7 @@ export function DemoBar() {
         Failures
       </span>
       {MIX.map((field) => (
-        <MixSlider key={field.key} field={field} value={demo.mix[field.key]} />
+        <MixSlider key={field.key} field={field} value={demo.mix[field.key]} max={roomFor(demo.mix, field.key)} />
       ))}
     </div>
   );
