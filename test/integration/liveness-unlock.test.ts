@@ -116,8 +116,14 @@ test('a worker with the companion killed with SIGKILL: known gone within 20 s, i
   assert.equal(await jobsLeft(ids), 3, 'nothing removed');
 
   const rescuer = await worker(c);
-  const unlocked = await t.te.call('stuck.unlock', { poolIds: [dying.poolId] });
-  assert.deepEqual([unlocked.jobsUnlocked, unlocked.jobsRequeued, unlocked.refused], [3, 3, []], 'known gone: no confirmation needed');
+  // Beside an id that holds nothing (a typo): the pool is unlocked, the other listed as holding nothing, and no verdict
+  // is made up for it.
+  const unlocked = await t.te.call('stuck.unlock', { poolIds: [dying.poolId, 'pool-that-holds-nothing'] });
+  assert.deepEqual(
+    [unlocked.jobsUnlocked, unlocked.jobsRequeued, unlocked.refused],
+    [3, 3, [{ poolId: 'pool-that-holds-nothing', reason: 'it holds no lock (released already, or not a pool id)' }]],
+    'known gone: no confirmation needed',
+  );
   await waitFor('the jobs to run again in the other worker and finish', async () => (await jobsLeft(ids)) === 0);
   for (const r of await runsOf(ids)) {
     assert.deepEqual([r.n, r.pids, r.ended], [2, [dying.process.pid, rescuer.process.pid], [false, true]], `job ${r.job_id}`);
@@ -131,6 +137,14 @@ test('a worker with the companion killed with SIGKILL: known gone within 20 s, i
     pid: dying.process.pid,
     lastHeartbeatAt: gone.pool.lastHeartbeatAt,
   });
+  assert.equal((audit?.detail as { pools: Record<string, unknown> }).pools['pool-that-holds-nothing'], undefined);
+
+  // Asked again, when it holds nothing any more: a 404 that says so, and nothing audited.
+  const audits = t.te.engine.parts.audit.list({ limit: 100 }).length;
+  const again = await t.te.engine.call('stuck.unlock', { poolIds: [dying.poolId] });
+  assert.ok(!again.ok && again.error.code === 'not_found', JSON.stringify(again));
+  assert.match(again.error.message, /^No job or named queue is locked by "pool-[^"]+": nothing to unlock/);
+  assert.equal(t.te.engine.parts.audit.list({ limit: 100 }).length, audits);
 });
 
 test('unlocking a live worker’s jobs is refused by every operation that can unlock, whatever force says; its jobs run once', async (c) => {

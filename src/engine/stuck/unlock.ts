@@ -3,6 +3,7 @@ import type { UnlockReport } from '../../shared/model/stuck.ts';
 import type { AuditLog } from '../context.ts';
 import type { PoolLivenessSource, PoolVerdict } from '../workers/pool-liveness.ts';
 import { aliveError, forceUnlock, gateUnlock, NOTHING_UNLOCKED } from '../workers/unlock-gate.ts';
+import { OpError } from '../../shared/contract/op-error.ts';
 
 /** What the operator's unlock needs: the one liveness source and the audit log. */
 export interface UnlockContext {
@@ -24,15 +25,39 @@ async function heldCount(session: Session, poolIds: string[]): Promise<number> {
   return rows[0].n;
 }
 
+/** Which of these pools hold a lock now (a job or a named queue): one pass over each table. */
+async function holders(session: Session, poolIds: string[]): Promise<Set<string>> {
+  const { rows } = await session.pool.query<{ pool: string }>(
+    `select distinct locked_by as pool from graphile_worker._private_jobs where locked_by = any($1::text[])
+     union
+     select distinct locked_by from graphile_worker._private_job_queues where locked_by = any($1::text[])`,
+    [poolIds],
+  );
+  return new Set(rows.map((r) => r.pool));
+}
+
 /**
  * The operator's unlock (Stuck view, and the Stuck view's retry and cancel of held jobs), decided by the one
  * unlock rule (workers/unlock-gate.ts): a pool known alive refuses the whole request with a 409 and nothing
  * changes; this console's running runner and unknown pools that look alive (without `force`) are left alone and
  * listed; pools known gone or stopped, and unknown pools judged gone, are unlocked. Audited.
  */
-export async function unlockPools(ctx: UnlockContext, session: Session, poolIds: string[], force: boolean): Promise<UnlockReport> {
-  const verdicts = await ctx.liveness.judge(session.pool, session.profile.id, poolIds);
+export async function unlockPools(ctx: UnlockContext, session: Session, asked: string[], force: boolean): Promise<UnlockReport> {
+  const [holding, judged] = await Promise.all([holders(session, asked), ctx.liveness.judge(session.pool, session.profile.id, asked)]);
+  // A pool that holds nothing has nothing to unlock, and no verdict worth recording (a verdict from lock age would be
+  // made up): a mistyped id, or one released since. This console's own runner is still refused as such.
+  const idle = [...new Set(asked.filter((id) => !holding.has(id) && !judged.get(id)?.current))];
+  const poolIds = asked.filter((id) => !idle.includes(id));
+  if (poolIds.length === 0) {
+    throw new OpError(
+      'not_found',
+      `No job or named queue is locked by ${idle.map((id) => `"${id}"`).join(', ')}: nothing to unlock (released already, or not a pool's id)`,
+      { poolIds: idle },
+    );
+  }
+  const verdicts = new Map([...judged].filter(([id]) => !idle.includes(id)));
   const gate = gateUnlock(verdicts, poolIds, force);
+  for (const poolId of idle) gate.refused.push({ poolId, reason: 'it holds no lock (released already, or not a pool id)' });
   if (gate.alive.length) throw aliveError(gate.alive);
   const done = gate.allowed.length ? await forceUnlock(session.pool, gate.allowed) : NOTHING_UNLOCKED;
   const skippedJobs = await heldCount(
@@ -42,7 +67,7 @@ export async function unlockPools(ctx: UnlockContext, session: Session, poolIds:
   ctx.audit.record({
     connectionId: session.profile.id,
     action: 'stuck.unlock',
-    target: { poolIds, force },
+    target: { poolIds: asked, force },
     requested: done.jobsUnlocked + skippedJobs,
     affected: done.jobsUnlocked,
     skipped: skippedJobs,
