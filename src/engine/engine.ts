@@ -242,6 +242,7 @@ export function createEngine(options: EngineOptions): Engine {
     sessions,
     isHostedPool: (poolId) => ownPools.all().has(poolId),
     hostedRecording: () => runner.recording(),
+    isSavedConnection: (id) => connectionsTable.get(id) !== undefined,
     // The usage domain is created just below; these run only once attempts are read.
     onAttempts: (batch) => usage.recordBatch(batch),
     priceUsage: (u, at) => usage.priceAttempt(u, at),

@@ -156,6 +156,13 @@ test('started with no connection at all, the saved history is still there', asyn
   const parsed = JSON.parse(json.content) as { errorType: string }[];
   assert.equal(parsed.length, all.rows.length);
   await assert.rejects(s.te.call('history.list', { cursor: 'nope' }), /cursor/);
+  // Asked by id: the last connection's history answers; an id nothing was recorded for is a 404, not zeros.
+  assert.equal((await s.te.call('history.summary', { connectionId })).connectionId, connectionId);
+  for (const name of ['history.summary', 'history.status', 'history.list', 'usage.summary'] as const) {
+    const unknown = await s.te.engine.call(name, { connectionId: 'nope' });
+    assert.ok(!unknown.ok && unknown.error.code === 'not_found', `${name}: ${JSON.stringify(unknown)}`);
+    assert.equal(unknown.error.message, 'No saved connection or recorded history has the id "nope" (connections.list names them)');
+  }
 });
 
 test('started while Postgres is down: the saved history shows, then it connects by itself and records again', async (t) => {

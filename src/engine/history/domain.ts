@@ -51,6 +51,8 @@ export interface HistoryContext {
   priceUsage?: (usage: ReportedUsage, at: number) => AttemptUsage;
   /** Builds the indexes a bulk write set aside (off the main thread where the host can); absent: built here. */
   restoreIndexes?: (table: string) => Promise<void>;
+  /** Whether a connection id is a saved connection (a history asked for by id must be of one, or have records). */
+  isSavedConnection?: (id: string) => boolean;
 }
 
 export interface HistoryDomain extends Domain<Ops> {
@@ -115,7 +117,21 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   retentionTimer.unref();
 
   /** The connection whose history a read shows: the one asked for, the active one, else the last active one. */
-  const resolveConnection = (id?: string): string | null => id ?? sessions.current()?.profile.id ?? settings.lastConnectionId();
+  /** A connection whose history was recorded here (a deleted connection's stays until retention removes it). */
+  const hasHistory = db
+    .prepare(
+      `select exists(select 1 from job_attempts where connection_id = ?) or exists(select 1 from failure_attempts where connection_id = ?)`,
+    )
+    .pluck();
+  /**
+   * The connection a history question is about: the one asked for, else the active one, else the last one used. An id
+   * asked for that is neither saved nor has any history (a typo) is a 404, not a page of zeros.
+   */
+  const resolveConnection = (id?: string): string | null => {
+    const fallback = sessions.current()?.profile.id ?? settings.lastConnectionId();
+    if (id === undefined || id === fallback || ctx.isSavedConnection?.(id) || hasHistory.get(id, id)) return id ?? fallback;
+    throw new OpError('not_found', `No saved connection or recorded history has the id "${id}" (connections.list names them)`);
+  };
   const connectionOf = (id?: string): string => {
     const resolved = resolveConnection(id);
     if (!resolved) throw new OpError('not_found', 'No failure history yet: connect to a database once to start recording it');
