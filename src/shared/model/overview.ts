@@ -104,8 +104,9 @@ export interface OverviewSnapshot {
 }
 
 /**
- * Queue depth at one time, as kept in SQLite for the depth chart: the five exclusive states, except that the jobs a
- * pause parked are taken out of Scheduled and Waiting to retry and kept apart (they wait for a resume, not a time).
+ * Queue depth at one time, as kept in SQLite for the depth chart: the five exclusive states as the cards show them
+ * (retries that are due count as Ready), except that the jobs a pause parked are taken out of Scheduled and Waiting to
+ * retry and kept apart (they wait for a resume, not a time). See depthSampleOf.
  */
 export interface DepthSample {
   at: string;
@@ -118,16 +119,22 @@ export interface DepthSample {
   paused: number;
 }
 
-/** The depth sample of a count: the one derivation the engine stores and the overview extends its chart with. */
+/**
+ * The depth sample of a count: the one derivation the engine stores and the overview extends its chart with, and the
+ * cards show. As the cards say it: Ready is every job due now, retries whose time has come included; Waiting to retry
+ * the retries whose time has not come; jobs a pause parked are apart (a parked retry is never due: run_at 9999).
+ * (Samples stored before 2026-12-04 counted due retries under Waiting to retry.)
+ */
 export function depthSampleOf(at: string, t: StateCounts & DueFigures): DepthSample {
   const parkedNew = Math.min(t.parkedNew ?? 0, t.scheduled);
   const parkedRetries = Math.min(t.parkedRetries ?? 0, t.retrying);
+  const dueRetries = Math.min(t.dueRetries ?? 0, t.retrying - parkedRetries);
   return {
     at,
-    ready: t.ready,
+    ready: t.ready + dueRetries,
     scheduled: t.scheduled - parkedNew,
     running: t.running,
-    retrying: t.retrying - parkedRetries,
+    retrying: t.retrying - parkedRetries - dueRetries,
     failed: t.failed,
     paused: parkedNew + parkedRetries,
   };

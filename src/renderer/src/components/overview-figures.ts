@@ -1,47 +1,9 @@
-import type { JobState, StateCounts } from '../../../shared/model/job-state.ts';
-import { depthSampleOf, type DueFigures } from '../../../shared/model/overview.ts';
+import type { JobState } from '../../../shared/model/job-state.ts';
 import { PARKED_RUN_AT_ISO } from '../../../shared/model/control.ts';
 import { href } from '../router.ts';
 import { formatAge } from '../format.ts';
 
-/**
- * How the overview shows the five exclusive states (the rule is stated under the cards):
- * - Ready: every job due now: never tried, plus retries whose run_at has passed ("due (retry)");
- * - Waiting to retry: retries whose time has not come;
- * - Running: jobs held by live workers; jobs held by gone ones are counted apart (`gone`);
- * - Scheduled and Waiting to retry: without the jobs a pause parked (`paused`): they wait for a resume, not a time.
- */
-export interface ShownCounts {
-  ready: number;
-  /** Of `ready`, retries that are due. */
-  dueRetries: number;
-  scheduled: number;
-  running: number;
-  gone: number;
-  retrying: number;
-  failed: number;
-  total: number;
-  /** Of the waiting jobs, those a pause parked: not counted in Scheduled or Waiting to retry. */
-  paused: { scheduled: number; retrying: number };
-}
-
-export function shownCounts(c: StateCounts & DueFigures): ShownCounts {
-  const dueRetries = Math.min(c.dueRetries ?? 0, c.retrying);
-  const gone = Math.min(c.heldByGone ?? 0, c.running);
-  // Parked jobs are taken apart as the depth samples take them (a parked retry is never due: run_at 9999).
-  const waiting = depthSampleOf('', c);
-  return {
-    ready: c.ready + dueRetries,
-    dueRetries,
-    scheduled: waiting.scheduled,
-    running: c.running - gone,
-    gone,
-    retrying: Math.max(0, waiting.retrying - dueRetries),
-    failed: c.failed,
-    total: c.total,
-    paused: { scheduled: c.scheduled - waiting.scheduled, retrying: c.retrying - waiting.retrying },
-  };
-}
+export { shownCounts, type ShownCounts } from './shown-counts.ts';
 
 export type ListKey = JobState | 'total';
 
