@@ -94,6 +94,9 @@ test('a permanently failed job shows no future run on its page', { skip: skip ??
     const next = await wc.page.getByTestId('job-next-run').innerText();
     assert.match(next, /no further run/);
     assert.doesNotMatch(next, /\bin \d/);
+    // When it failed (in the past), not graphile-worker's run_at pushed past the last failure.
+    assert.match(next, / ago; attempts used up|just now; attempts used up/);
+    assert.equal(await wc.page.getByText('Failed for good', { exact: true }).count(), 1);
   }),
 );
 

@@ -177,8 +177,12 @@ test('permanently failed jobs are grouped by task and error type, and a group is
   await q(
     `select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'ctx-' || i) from generate_series(1, 2) i`,
   );
+  // As graphile-worker's fail_job leaves them: run_at pushed past now by the backoff (exp(1) s), updated_at untouched
+  // (here an hour old: added long before they failed).
   await q(
-    `update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429 - rate limit reached for requests ' || key where key like 'rl-%'`,
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429 - rate limit reached for requests ' || key,
+       run_at = now() + exp(1) * interval '1 second', updated_at = now() - interval '1 hour', created_at = now() - interval '1 hour'
+     where key like 'rl-%'`,
   );
   await q(
     `update graphile_worker._private_jobs set attempts = 1, last_error = 'This model''s maximum context length is 8192 tokens' || repeat('x', 100000) where key like 'ctx-%'`,
@@ -195,6 +199,9 @@ test('permanently failed jobs are grouped by task and error type, and a group is
     report.failed.every((f) => f.sampleError.length <= 300),
     'messages are bounded',
   );
+  // When they failed, not when they were last changed by an admin action (a review saw "4 min ago" for a failure of now).
+  const lastFailed = Date.parse(report.failed.find((f) => f.errorType === 'rate_limit')!.lastFailedAt);
+  assert.ok(Math.abs(Date.now() - lastFailed) < 10_000, `failed just now, not an hour ago: ${new Date(lastFailed).toISOString()}`);
 
   const at = new Date(Date.now() + 3_600_000).toISOString();
   const retried = await te.call('stuck.retry', { target: { kind: 'failed', task: 'summarize', errorType: 'rate_limit' }, runAt: at });

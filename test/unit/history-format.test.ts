@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toCsv, toJsonChunk } from '../../src/engine/history/export-format.ts';
 import { boundError } from '../../src/engine/history/attempts-repo.ts';
-import { failureTime } from '../../src/engine/history/watch-scan.ts';
+import { failureTime } from '../../src/shared/model/job-state.ts';
 import { MAX_ERROR_CHARS, type FailedAttempt } from '../../src/shared/model/history.ts';
 
 const attempt = (id: number, error: string): FailedAttempt => ({

@@ -12,7 +12,7 @@ const group = (task: string, count: number, verdict: FailedGroup['verdict'], ago
   count,
   sampleError: 'boom',
   verdict,
-  newestUpdatedAt: new Date(NOW - agoMs).toISOString(),
+  lastFailedAt: new Date(NOW - agoMs).toISOString(),
 });
 
 test('no permanently failed job, no item', () => {

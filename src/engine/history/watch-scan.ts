@@ -271,11 +271,3 @@ export async function fetchFrom(pool: pg.Pool, sql: string, fromId: number, limi
     },
   };
 }
-
-/**
- * When the last failure happened: graphile-worker sets `run_at = greatest(now(), run_at) + exp(least(attempts, 10)) s`,
- * so for a job that ran when due, the failure was `exp(...)` seconds before run_at. Capped at `now`.
- */
-export function failureTime(runAtMs: number, failedAttempt: number, now: number): number {
-  return Math.min(now, Math.round(runAtMs - Math.exp(Math.min(failedAttempt, 10)) * 1000));
-}

@@ -33,7 +33,7 @@ export const RECENT_FAILURES_MS = 30_000;
  * seconds, and a job runs only once its run_at has passed. Another formula (a later graphile-worker, an edit by
  * hand) only makes the list miss failures, which the report notices from the counts and reads them all again.
  */
-const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
+export const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
 const RECENTLY_FAILED = `${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds'`;
 /**
  * Recent failures listed per task, queue and pool at most: a storm of failures is not sent whole with every count
@@ -64,7 +64,7 @@ const countSql = (listSoon: boolean) => `
         filter (where j.locked_at is not null) as locked,
       (sum(j.id) filter (where ${JOB_STATE_WHERE.failed}))::text || '/' ||
         (sum((extract(epoch from j.run_at) * 1000000)::int8) filter (where ${JOB_STATE_WHERE.failed}))::text as failed_print,
-      (array_agg(j.id::text || ':' || ${epochMs('j.updated_at')}::text || coalesce(':' || left(j.last_error, ${FAILED_HEAD_CHARS}), ''))
+      (array_agg(j.id::text || ':' || ${epochMs(`least(now(), ${FAILED_AT})`)}::text || coalesce(':' || left(j.last_error, ${FAILED_HEAD_CHARS}), ''))
         filter (where ${RECENTLY_FAILED}))[1:${MAX_RECENT_FAILURES}] as failed_new,
       count(*) filter (where ${RECENTLY_FAILED})::int as failed_new_n,
       ${
@@ -105,7 +105,7 @@ type Row = Record<(typeof JOB_STATES)[number], number> & {
   locked: string | null;
   /** Null when the group has no permanently failed job. */
   failed_print: string | null;
-  /** 'id:updated_at ms[:message head]' of the jobs that failed for good in the last RECENT_FAILURES_MS; or null. */
+  /** 'id:failed at ms[:message head]' of the jobs that failed for good in the last RECENT_FAILURES_MS; or null. */
   failed_new: string[] | null;
   failed_new_n: number;
   /** run_at of each job falling due soon, unix ms, comma-separated (as `locked`, one text rather than an array). */
@@ -195,18 +195,18 @@ export interface RecentFailure {
   id: string;
   task: string;
   head: string | null;
-  /** updated_at, unix ms. */
-  updatedAt: number;
+  /** When it failed for the last time (graphile-worker's run_at rule, FAILED_AT), unix ms. */
+  failedAt: number;
 }
 
-/** Parses 'id:updated_at ms[:head]' (the head may hold colons; its absence means no message). */
+/** Parses 'id:failed at ms[:head]' (the head may hold colons; its absence means no message). */
 function recentFailure(task: string, entry: string): RecentFailure {
   const a = entry.indexOf(':');
   const b = entry.indexOf(':', a + 1);
   return {
     id: entry.slice(0, a),
     task,
-    updatedAt: Number(b < 0 ? entry.slice(a + 1) : entry.slice(a + 1, b)),
+    failedAt: Number(b < 0 ? entry.slice(a + 1) : entry.slice(a + 1, b)),
     head: b < 0 ? null : entry.slice(b + 1),
   };
 }

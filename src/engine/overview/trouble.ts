@@ -93,7 +93,7 @@ export function outOfAttemptsItem(groups: FailedGroup[], now: number): TroubleIt
   for (const g of groups) {
     count += g.count;
     if (g.verdict === 'transient') transient += g.count;
-    newest = Math.max(newest, Date.parse(g.newestUpdatedAt));
+    newest = Math.max(newest, Date.parse(g.lastFailedAt));
     byTask.set(g.task, (byTask.get(g.task) ?? 0) + g.count);
   }
   if (count === 0) return null;

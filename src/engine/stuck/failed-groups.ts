@@ -70,9 +70,9 @@ export class FailedGroups {
         const old = s.groups.get(was)!;
         if (--old.n === 0) s.groups.delete(was);
       }
-      const g = s.groups.get(key) ?? { task: f.task, head: f.head, n: 0, newest: new Date(f.updatedAt) };
+      const g = s.groups.get(key) ?? { task: f.task, head: f.head, n: 0, newest: new Date(f.failedAt) };
       if (was !== key) g.n += 1;
-      if (f.updatedAt > g.newest.getTime()) g.newest = new Date(f.updatedAt);
+      if (f.failedAt > g.newest.getTime()) g.newest = new Date(f.failedAt);
       s.groups.set(key, g);
       s.ids.set(f.id, key);
       s.top = null;

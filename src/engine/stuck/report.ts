@@ -126,11 +126,11 @@ function groupFailed(rows: FailedHeadRow[]): FailedGroup[] {
         verdict: typeVerdictKind(BUILTIN_ERROR_TYPES.find((t) => t.type === errorType)?.verdict ?? 'unknown'),
         count: r.n,
         sampleError: (r.head ?? '').slice(0, SAMPLE_CHARS),
-        newestUpdatedAt: newest,
+        lastFailedAt: newest,
       });
     } else {
       g.count += r.n;
-      if (newest > g.newestUpdatedAt) g.newestUpdatedAt = newest;
+      if (newest > g.lastFailedAt) g.lastFailedAt = newest;
     }
   }
   return [...groups.values()].sort((a, b) => b.count - a.count || a.task.localeCompare(b.task));

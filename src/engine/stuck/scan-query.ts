@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { FAILED_HEAD_CHARS } from '../monitor/count-query.ts';
+import { FAILED_AT, FAILED_HEAD_CHARS } from '../monitor/count-query.ts';
 
 /**
  * The stuck report's one read of the jobs table: the permanently failed jobs, grouped by task and the head of their
@@ -9,7 +9,7 @@ import { FAILED_HEAD_CHARS } from '../monitor/count-query.ts';
  */
 const failedSql = (withIds: boolean) => `
   select t.identifier as task, left(j.last_error, ${FAILED_HEAD_CHARS}) as head, count(*)::int as n,
-         max(j.updated_at) as newest ${withIds ? ', array_agg(j.id::text) as ids' : ''}
+         max(least(now(), ${FAILED_AT})) as newest ${withIds ? ', array_agg(j.id::text) as ids' : ''}
   from graphile_worker._private_jobs j
   join graphile_worker._private_tasks t on t.id = j.task_id
   where j.locked_at is null and j.attempts >= j.max_attempts

@@ -46,3 +46,11 @@ export function jobState(
   if (job.attempts > 0) return 'retrying';
   return Date.parse(job.runAt) > now ? 'scheduled' : 'ready';
 }
+
+/**
+ * When the last failure happened: graphile-worker sets `run_at = greatest(now(), run_at) + exp(least(attempts, 10)) s`,
+ * so for a job that ran when due, the failure was `exp(...)` seconds before run_at. Capped at `now`.
+ */
+export function failureTime(runAtMs: number, failedAttempt: number, now: number): number {
+  return Math.min(now, Math.round(runAtMs - Math.exp(Math.min(failedAttempt, 10)) * 1000));
+}

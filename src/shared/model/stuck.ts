@@ -88,7 +88,11 @@ export interface FailedGroup {
   sampleError: string;
   /** Whether a retry of the group is likely to help, by its error type (a job's own attempts may say more). */
   verdict: RetryVerdictKind;
-  newestUpdatedAt: string;
+  /**
+   * When the group's newest failure happened: graphile-worker's run_at rule (run_at minus the backoff of the last
+   * attempt; updated_at does not move on a failure), at most now.
+   */
+  lastFailedAt: string;
 }
 
 export interface StuckThresholds {

@@ -3,12 +3,14 @@ import type { JobDetail } from '../../../../shared/model/jobs.ts';
 import { formatAge, formatAgo, formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
 import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
+import { failureTime } from '../../../../shared/model/job-state.ts';
 
 const GONE_UNKNOWN = new Set(['Locked by', 'Priority', 'Flags', 'Updated']);
 
 /** The job's columns at a glance, times relative to the database's clock (no skew from the viewer's). */
 export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
   const runIn = Date.parse(job.runAt) - now;
+  const failedForGoodAt = failureTime(Date.parse(job.runAt), job.attempts, now);
   const lockedFor = job.lockedAt ? now - Date.parse(job.lockedAt) : null;
   const succeeded = job.outcome === 'succeeded';
   const all: [string, ReactNode][] = [
@@ -41,19 +43,24 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
             <span className="dim">not known</span>
           ),
         ]
-      : [
-          'Run at',
-          <>
-            {formatDateTime(job.runAt)}{' '}
-            <span className="dim" data-testid="job-next-run">
-              {job.state === 'failed'
-                ? '(was due then; attempts used up: no further run)'
-                : runIn > 0
-                  ? `(in ${formatAge(runIn)})`
-                  : `(${formatAgo(-runIn)})`}
-            </span>
-          </>,
-        ],
+      : job.state === 'failed'
+        ? [
+            // graphile-worker pushed run_at on past the last failure (its backoff), but no run follows: say when it failed.
+            'Failed for good',
+            <span data-testid="job-next-run">
+              {formatDateTime(new Date(failedForGoodAt).toISOString())}{' '}
+              <span className="dim">({formatAgo(now - failedForGoodAt)}; attempts used up: no further run)</span>
+            </span>,
+          ]
+        : [
+            'Run at',
+            <>
+              {formatDateTime(job.runAt)}{' '}
+              <span className="dim" data-testid="job-next-run">
+                {runIn > 0 ? `(in ${formatAge(runIn)})` : `(${formatAgo(-runIn)})`}
+              </span>
+            </>,
+          ],
     [
       'Locked by',
       job.lockedBy ? (

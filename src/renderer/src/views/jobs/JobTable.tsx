@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { JobRow } from '../../../../shared/model/jobs.ts';
 import { PARKED_RUN_AT_ISO } from '../../../../shared/model/control.ts';
+import { failureTime } from '../../../../shared/model/job-state.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { href } from '../../router.ts';
 import { formatCount } from '../../format.ts';
@@ -106,7 +107,11 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                 </span>
                 <span
                   className="dim ellipsis"
-                  title={r.state === 'failed' ? `attempts used up: no further run (was due ${r.runAt})` : r.runAt}
+                  title={
+                    r.state === 'failed'
+                      ? `attempts used up: no further run (failed for good at ${new Date(failureTime(Date.parse(r.runAt), r.attempts, now)).toISOString()})`
+                      : r.runAt
+                  }
                 >
                   {Date.parse(r.runAt) === PARKED_AT_MS ? <span className="badge badge-paused">paused</span> : nextRun(r, now)}
                 </span>

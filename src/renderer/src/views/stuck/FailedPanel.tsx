@@ -27,7 +27,7 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
               <th>Retry</th>
               <th className="num">Jobs</th>
               <th>Example</th>
-              <th className="num">Last change</th>
+              <th className="num">Last failure</th>
               <th />
             </tr>
           </thead>
@@ -65,7 +65,7 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                   <td className="mono stuck-error" title={g.sampleError}>
                     {g.sampleError || '(no message)'}
                   </td>
-                  <td className="num dim">{formatAgo(now - Date.parse(g.newestUpdatedAt))}</td>
+                  <td className="num dim">{formatAgo(now - Date.parse(g.lastFailedAt))}</td>
                   <td className="stuck-actions">
                     <button
                       className="btn"
