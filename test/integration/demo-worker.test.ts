@@ -58,13 +58,14 @@ test('it reports through the companion, runs its long reports, and stops cleanly
 
   await db.pool.query(`select graphile_worker.add_job($1, '{"sections": 2}'::json)`, [DRAFT_REPORT_TASK]);
   const attempt = await waitFor('the report done and recorded', async () => {
-    const { rows } = await db.pool.query<{ outcome: string; pool_id: string }>(
-      `select outcome, pool_id from jobdeck.attempts where task = $1`,
+    const { rows } = await db.pool.query<{ outcome: string; pool_id: string; model: string | null; calls_billed: boolean }>(
+      `select outcome, pool_id, model, input_tokens > 0 and output_tokens > 0 as calls_billed from jobdeck.attempts where task = $1`,
       [DRAFT_REPORT_TASK],
     );
     return rows[0];
   });
-  assert.deepEqual(attempt, { outcome: 'success', pool_id: worker.poolId });
+  // Its two model calls' usage is recorded, as the demo's other tasks record theirs (the Usage view counts it).
+  assert.deepEqual(attempt, { outcome: 'success', pool_id: worker.poolId, model: 'gpt-4o-mini', calls_billed: true });
 
   // A long one running when it is stopped: graphile-worker's graceful shutdown, then nothing left locked.
   await db.pool.query(`select graphile_worker.add_job($1, '{"sections": 500}'::json)`, [DRAFT_REPORT_TASK]);

@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
-import { cancelledError, chatJson, LlmError, type ChatJsonRequest, type LlmConfig } from './llm-client.ts';
+import { cancelledError, chatJson, LlmError, type ChatJsonRequest, type LlmConfig, type LlmResponseInfo } from './llm-client.ts';
+import { recordResponseUsage } from './usage-report.ts';
 
 /** The demo worker process's own task: a long job (tens of seconds), the kind an operator may want to cancel. */
 export const DRAFT_REPORT_TASK = 'draft_report';
@@ -39,10 +40,15 @@ const retriesFor = (error: unknown): number =>
     ? 0
     : (RETRIES[error.kind] ?? 0);
 
-async function callWithRetries(llm: () => LlmConfig, request: ChatJsonRequest, signal: AbortSignal): Promise<void> {
+async function callWithRetries(
+  llm: () => LlmConfig,
+  request: ChatJsonRequest,
+  signal: AbortSignal,
+  onResponse: (info: LlmResponseInfo) => void,
+): Promise<void> {
   for (let retry = 0; ; retry++) {
     try {
-      await chatJson(llm(), request, { signal });
+      await chatJson(llm(), request, { signal, onResponse });
       return;
     } catch (error) {
       if (signal.aborted || retry >= retriesFor(error)) throw error;
@@ -70,6 +76,8 @@ export function makeDraftReportTask(getLlm: () => LlmConfig): Task {
           requiredFields: ['heading', 'body'],
         },
         helpers.abortSignal,
+        // Every answer the model gave counts, those of calls retried included: each one was billed.
+        recordResponseUsage(helpers),
       );
     }
     helpers.logger.info(`${DRAFT_REPORT_TASK}: drafted ${sections} section(s) of "${title}"`);

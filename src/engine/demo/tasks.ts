@@ -1,6 +1,7 @@
 import type { JobHelpers, Task, TaskList } from 'graphile-worker';
 import { z } from 'zod';
-import { chatJson, fieldsInstruction, LlmError, type LlmConfig, type LlmResponseInfo } from './llm-client.ts';
+import { chatJson, fieldsInstruction, LlmError, type LlmConfig } from './llm-client.ts';
+import { recordResponseUsage } from './usage-report.ts';
 import { recordUsage } from '../../worker/index.ts';
 import { tokensOf } from './fake-wire.ts';
 import { DEMO_PIPELINES, type DemoPipeline, type DemoTaskName } from './schema.ts';
@@ -96,20 +97,7 @@ function makeLlmTask(p: DemoPipeline, getLlm: () => LlmConfig): Task {
     const llm = getLlm();
     const model = llm.modelsByTask?.[p.task] ?? llm.model;
     const request = { system: prompt.system, user: `${item.title}\n\n${item.text}`, requiredFields };
-    // Every answer's usage goes to the companion (Jobdeck's Usage view), with the raw text kept for a failed attempt.
-    const onResponse = (r: LlmResponseInfo) =>
-      recordUsage(
-        {
-          rawOutput: r.content ?? '',
-          model: r.model,
-          provider: 'openai',
-          inputTokens: r.inputTokens,
-          outputTokens: r.outputTokens,
-          cachedInputTokens: r.cachedInputTokens,
-          reasoningTokens: r.reasoningTokens,
-        },
-        helpers,
-      );
+    const onResponse = recordResponseUsage(helpers);
     let answer: Record<string, unknown>;
     try {
       // helpers.abortSignal: the runner host swaps in a per-job signal, so cancelling one job aborts this call.
