@@ -67,6 +67,24 @@ test('every view at 1440x900 and 1024x700, dark and light: no overlap, no table 
         }
       }
     }
+    // At 1024, the names that identify each row are whole: the overview's tasks and queues beside their buttons, and
+    // the task names a worker runs (a review found "generate…" and "summ…" cut).
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await show(web, 'overview');
+    await until(web, `document.querySelectorAll('[data-testid="task-table"] .row-name').length >= 3`);
+    const cut = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('.counts-table .row-name, .worker-tasks')].filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)`,
+    );
+    assert.deepEqual(cut, [], 'names cut on the overview');
+    await show(web, 'workers');
+    await until(web, `document.querySelectorAll('[data-testid="worker-tasks"]').length >= 1`);
+    const tasks = await page.locator('[data-testid="worker-tasks"] a').allInnerTexts();
+    for (const task of tasks) assert.equal(await page.getByRole('link', { name: task, exact: true }).first().isVisible(), true, task);
+    const cutTasks = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('[data-testid="worker-tasks"]')].filter((e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map((e) => e.textContent)`,
+    );
+    assert.deepEqual(cutTasks, [], 'task names cut on the Workers view');
+
     // The check can fail: a job list forced wider than a 1024 window is reported, cells and sideways scroll alike.
     await page.setViewportSize({ width: 1024, height: 700 });
     await show(web, 'jobs');
