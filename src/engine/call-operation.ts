@@ -4,6 +4,7 @@ import type { Handler, Handlers } from './domain.ts';
 import type { Sessions } from './context.ts';
 import { toErrorBody } from './errors.ts';
 import { inputShapeProblem } from './input-shape.ts';
+import { summarizeIssues } from './input-issues.ts';
 import type { LogFn } from './logger.ts';
 
 export interface OperationContext {
@@ -46,13 +47,6 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
       error: toErrorBody(error, { operation: String(name).slice(0, 100), where: ctx.sessions.current()?.where, log: ctx.log }),
     };
   }
-}
-
-function summarizeIssues(error: z.ZodError<unknown>): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
-    .join('; ');
 }
 
 /** Operations that change the user's database are refused on a read-only connection, whatever the transport. */

@@ -21,9 +21,8 @@ import type { AuditEntry } from '../model/audit.ts';
 const MAX_BIGINT = 9223372036854775807n;
 export const jobId = z
   .string()
-  .regex(/^[1-9]\d{0,18}$/, 'a job id is a positive integer')
-  // Zod runs this even when the pattern failed: only digits go to BigInt.
-  .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
+  .regex(/^[1-9]\d*$/, { message: 'a job id is a positive integer', abort: true })
+  .refine((id) => id.length <= 19 && BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
 const name = workName(128);
 
 /** A filter on jobs (see JobFilter): every field optional, every value bounded. */

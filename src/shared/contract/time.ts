@@ -10,7 +10,8 @@ const PARKED_MS = Date.parse(PARKED_RUN_AT_ISO);
  * 0000, and an offset can carry 0001-01-01 back into it (or 9999-12-31 on into 10000); Postgres has no year 0 and
  * reads the first as 1 BC, and Jobdeck would show both back in forms it refuses as input.
  */
-export const isoTime = z.iso.datetime({ offset: true }).refine((value) => {
+// abort: a text that is no time at all is told so, not also that its year is out of range.
+export const isoTime = z.iso.datetime({ offset: true, abort: true }).refine((value) => {
   const ms = Date.parse(value);
   return !value.startsWith('0000') && ms >= FIRST_MS && ms < END_MS;
 }, 'a time needs a year from 0001 to 9999 (in UTC)');

@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+
+type Issue = z.core.$ZodIssue;
+
+/** How many issues are said in the message (all of them are in the error's details). */
+const MAX_SAID = 5;
+/** Paths longer than this are cut in the middle (a payload nested 60 levels deep named every level). */
+const MAX_PATH = 8;
+/** Said by z.number().int() past Number.MAX_SAFE_INTEGER, beside the operation's own, tighter bound. */
+const SAFE_INT_BOUND = String(Number.MAX_SAFE_INTEGER);
+
+/**
+ * What an operator reads when an input is refused: each problem with where it is. Where an input may take several
+ * shapes (a union), zod says only "Invalid input"; the problems of the shape that came closest are said instead (see
+ * weight).
+ */
+export function summarizeIssues(error: z.ZodError<unknown>): string {
+  const said = new Map<string, string[]>();
+  for (const issue of error.issues.flatMap((i) => closest(i, []))) {
+    const where = pathText(issue.path);
+    const messages = said.get(where) ?? [];
+    if (!messages.includes(issue.message)) messages.push(issue.message);
+    said.set(where, messages);
+  }
+  const lines: string[] = [];
+  for (const [where, messages] of said) {
+    const tighter = messages.filter((m) => !m.includes(SAFE_INT_BOUND));
+    for (const message of tighter.length ? tighter : messages) lines.push(`${where}: ${message}`);
+  }
+  return lines.slice(0, MAX_SAID).join('; ');
+}
+
+function closest(issue: Issue, prefix: PropertyKey[]): Issue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    let best = issue.errors[0];
+    for (const branch of issue.errors) if (weight(branch) < weight(best)) best = branch;
+    return best.flatMap((i) => closest(i, path));
+  }
+  return [{ ...issue, path }];
+}
+
+/**
+ * How far a branch of a union is from the input: a literal it does not match (the `kind` of a rule) rules it out, a
+ * key it does not know or one the input lacks counts double, any other problem once.
+ */
+const weight = (branch: Issue[]): number =>
+  branch.reduce((n, i) => {
+    if (i.code === 'invalid_value' && i.values.length === 1) return n + 100;
+    if (i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && i.input === undefined)) return n + 2;
+    return n + 1;
+  }, 0);
+
+function pathText(path: PropertyKey[]): string {
+  if (path.length === 0) return 'input';
+  const names = path.map(String);
+  if (names.length <= MAX_PATH) return names.join('.');
+  return `${names.slice(0, 3).join('.')}.…(${names.length - 6} levels).${names.slice(-3).join('.')}`;
+}

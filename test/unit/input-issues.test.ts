@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { contract, type OpName } from '../../src/shared/contract/index.ts';
+import { summarizeIssues } from '../../src/engine/input-issues.ts';
+import { inputShapeProblem } from '../../src/engine/input-shape.ts';
+
+// What an operator reads when an operation refuses its input (a review found "target: Invalid input" for every
+// mistake in a union, two messages for one bad value, and a path of 63 ".0").
+
+function refusal(name: OpName, input: unknown): string {
+  const parsed = contract[name].input.safeParse(input);
+  assert.equal(parsed.success, false, `${name} refuses ${JSON.stringify(input).slice(0, 80)}`);
+  return summarizeIssues(parsed.error!);
+}
+
+test('a union says the problems of the shape that came closest, not "Invalid input"', () => {
+  assert.equal(refusal('jobs.retry', { target: { ids: ['1'], filter: {} } }), 'target: Unrecognized key: "filter"');
+  const ids = Array.from({ length: 50_001 }, (_, i) => String(i + 1));
+  assert.equal(refusal('jobs.retry', { target: { ids } }), 'target.ids: Too big: expected array to have <=50000 items');
+  // A rule of one kind with a misnamed field: that kind's problems, not those of the first kind in the list.
+  assert.equal(
+    refusal('alerts.rules.set', { rules: [{ kind: 'daily_spend', id: 'a', thresholdUsd: 5 }] }),
+    'rules.0.budgetUsd: Invalid input: expected number, received undefined; rules.0: Unrecognized key: "thresholdUsd"',
+  );
+});
+
+test('one message for one mistake: no year range for a text that is no time, no safe-integer bound beside the real one', () => {
+  assert.equal(refusal('jobs.list', { filter: { createdFrom: 'yesterday' } }), 'filter.createdFrom: Invalid ISO datetime');
+  assert.equal(refusal('jobs.add', { task: 'x', runAt: 'tomorrow' }), 'runAt: Invalid ISO datetime');
+  assert.equal(refusal('jobs.list', { limit: 1e308 }), 'limit: Too big: expected number to be <=500');
+  assert.equal(refusal('jobs.list', { cursor: '99999999999999999999' }), 'cursor: a job id is at most 9223372036854775807 (a bigint)');
+  assert.equal(refusal('jobs.list', { cursor: 'x1' }), 'cursor: a job id is a positive integer');
+});
+
+test('a value nested too deep is named by a short path', () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 70; i++) deep = [deep];
+  assert.equal(inputShapeProblem({ payload: deep }), 'input.payload.0.…(59 levels).0.0.0: nested more than 64 levels deep');
+});
