@@ -10,7 +10,7 @@ import { inputShapeProblem } from '../../src/engine/input-shape.ts';
 function refusal(name: OpName, input: unknown): string {
   const parsed = contract[name].input.safeParse(input);
   assert.equal(parsed.success, false, `${name} refuses ${JSON.stringify(input).slice(0, 80)}`);
-  return summarizeIssues(parsed.error!);
+  return summarizeIssues(parsed.error);
 }
 
 test('a union says the problems of the shape that came closest, not "Invalid input"', () => {
