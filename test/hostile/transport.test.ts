@@ -127,7 +127,7 @@ const CASES: Hostile[] = [
     what: 'a job id of twenty digits',
     send: () => callOp(server, 'jobs.get', { id: '12345678901234567890' }),
     status: 400,
-    says: /positive integer/,
+    says: /a job id is at most 9223372036854775807 \(a bigint\)/,
   },
   { what: 'a job id with letters', send: () => callOp(server, 'jobs.get', { id: '12abc' }), status: 400, says: /positive integer/ },
   { what: 'a negative job id', send: () => callOp(server, 'jobs.get', { id: '-1' }), status: 400, says: /positive integer/ },

@@ -99,6 +99,14 @@ test("the hosted runner's attempts arrive through the companion: its rows, its h
   const status: HistoryStatus = await te.call('history.status');
   assert.equal(status.hostedRecording?.state, 'recording');
   assert.equal(status.pools.find((p) => p.poolId === poolId)?.account, 'hosted');
+
+  // The Stuck view names this console's pool with the host and heartbeat the Workers view shows (a review saw nulls).
+  await addJob(db, 'wait_for_abort');
+  const held = await waitFor('this console’s pool holding a job in the Stuck report', async () =>
+    (await te.call('stuck.get', {})).pools.find((p) => p.poolId === poolId),
+  );
+  assert.deepEqual([held.host, held.liveness, held.knownBy], [beat[0].host, 'alive', 'runner']);
+  assert.ok(held.lastHeartbeatAt, 'its heartbeat');
 });
 
 test('a role that may not create the jobdeck schema: the jobs run, and the console says their attempts are not recorded, and what to grant', async (t) => {

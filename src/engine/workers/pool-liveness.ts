@@ -128,9 +128,13 @@ export function createPoolLiveness(known: LivenessKnowledge): PoolLivenessSource
       const own = known.own();
       const current = known.currentPoolId();
       const verdicts = new Map<string, PoolVerdict>();
+      // Every pool's own row, this console's too (its runner carries the companion): host and heartbeat as the
+      // Workers view shows them, whoever decides the liveness.
+      const reporting = await companionRows(db, ids);
       for (const id of ids) {
         const mine = own.get(id);
         if (!mine && id !== current) continue;
+        const row = reporting.get(id);
         const v = mine ? judgeOwnPool(mine, current) : { alive: true, reason: "Jobdeck's running runner", stoppedAt: undefined };
         verdicts.set(id, {
           poolId: id,
@@ -141,14 +145,14 @@ export function createPoolLiveness(known: LivenessKnowledge): PoolLivenessSource
           ours: true,
           current: id === current,
           ...none,
+          host: row?.host ?? null,
+          lastHeartbeatAt: row?.last_heartbeat_at.toISOString() ?? null,
           pid: mine?.pid ?? process.pid,
           stoppedAt: v.stoppedAt ?? null,
         });
       }
 
-      const rest = ids.filter((id) => !verdicts.has(id));
-      const reporting = await companionRows(db, rest);
-      for (const [id, row] of reporting) verdicts.set(id, companionVerdict(id, row));
+      for (const [id, row] of reporting) if (!verdicts.has(id)) verdicts.set(id, companionVerdict(id, row));
 
       const unknown = ids.filter((id) => !verdicts.has(id));
       if (unknown.length === 0) return verdicts;

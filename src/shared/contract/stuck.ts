@@ -58,7 +58,7 @@ export const stuckOps = {
       .strict(),
     access: 'write',
     summary:
-      "Unlock every job and named queue held by these pools (graphile-worker's force_unlock_workers); a pool known alive is refused (409)",
+      "Unlock every job and named queue held by these pools (graphile-worker's force_unlock_workers); a pool known alive is refused (409), ids that hold nothing are a 404",
   }),
   'stuck.retry': op<BulkActionReport>()({
     input: z
