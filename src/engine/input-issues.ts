@@ -51,9 +51,10 @@ const weight = (branch: Issue[]): number =>
     return n + 1;
   }, 0);
 
-function pathText(path: PropertyKey[]): string {
-  if (path.length === 0) return 'input';
-  const names = path.map(String);
+const pathText = (path: PropertyKey[]): string => (path.length === 0 ? 'input' : shortPath(path.map(String)));
+
+/** A path as said in a refusal: a long one (a value nested 60 levels deep) is cut in the middle. */
+export function shortPath(names: string[]): string {
   if (names.length <= MAX_PATH) return names.join('.');
   return `${names.slice(0, 3).join('.')}.…(${names.length - 6} levels).${names.slice(-3).join('.')}`;
 }

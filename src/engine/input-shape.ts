@@ -1,3 +1,5 @@
+import { shortPath } from './input-issues.ts';
+
 /**
  * What no operation accepts, whatever its schema says, checked before the schema: text with NUL characters
  * (Postgres cannot store them, and would answer with an error rather than a refusal) and values nested deeper
@@ -15,17 +17,11 @@ export function inputShapeProblem(input: unknown): string | null {
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_INPUT_DEPTH) return `${shortPath(path)}: nested more than ${MAX_INPUT_DEPTH} levels deep`;
+    if (depth >= MAX_INPUT_DEPTH) return `${shortPath(path.split('.'))}: nested more than ${MAX_INPUT_DEPTH} levels deep`;
     for (const [key, child] of Object.entries(value)) {
       if (key.includes('\u0000')) return `${path}: a key must not contain NUL characters (\\u0000)`;
       stack.push({ value: child, depth: depth + 1, path: `${path}.${key.slice(0, 40)}` });
     }
   }
   return null;
-}
-
-/** A path as said in a refusal: one 64 levels deep is cut in the middle. */
-function shortPath(path: string): string {
-  const names = path.split('.');
-  return names.length <= 8 ? path : `${names.slice(0, 3).join('.')}.…(${names.length - 6} levels).${names.slice(-3).join('.')}`;
 }

@@ -116,7 +116,6 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   retentionTimer = setTimeout(() => void retention(), 5_000);
   retentionTimer.unref();
 
-  /** The connection whose history a read shows: the one asked for, the active one, else the last active one. */
   /** A connection whose history was recorded here (a deleted connection's stays until retention removes it). */
   const hasHistory = db
     .prepare(
