@@ -1,7 +1,7 @@
 import type { Session } from '../session.ts';
 import type { UnlockReport } from '../../shared/model/stuck.ts';
 import type { AuditLog } from '../context.ts';
-import type { PoolLivenessSource, PoolVerdict } from '../workers/pool-liveness.ts';
+import { newestLocks, type PoolLivenessSource, type PoolVerdict } from '../workers/pool-liveness.ts';
 import { aliveError, forceUnlock, gateUnlock, NOTHING_UNLOCKED } from '../workers/unlock-gate.ts';
 import { OpError } from '../../shared/contract/op-error.ts';
 
@@ -25,17 +25,6 @@ async function heldCount(session: Session, poolIds: string[]): Promise<number> {
   return rows[0].n;
 }
 
-/** Which of these pools hold a lock now (a job or a named queue): one pass over each table. */
-async function holders(session: Session, poolIds: string[]): Promise<Set<string>> {
-  const { rows } = await session.pool.query<{ pool: string }>(
-    `select distinct locked_by as pool from graphile_worker._private_jobs where locked_by = any($1::text[])
-     union
-     select distinct locked_by from graphile_worker._private_job_queues where locked_by = any($1::text[])`,
-    [poolIds],
-  );
-  return new Set(rows.map((r) => r.pool));
-}
-
 /**
  * The operator's unlock (Stuck view, and the Stuck view's retry and cancel of held jobs), decided by the one
  * unlock rule (workers/unlock-gate.ts): a pool known alive refuses the whole request with a 409 and nothing
@@ -43,10 +32,12 @@ async function holders(session: Session, poolIds: string[]): Promise<Set<string>
  * listed; pools known gone or stopped, and unknown pools judged gone, are unlocked. Audited.
  */
 export async function unlockPools(ctx: UnlockContext, session: Session, asked: string[], force: boolean): Promise<UnlockReport> {
-  const [holding, judged] = await Promise.all([holders(session, asked), ctx.liveness.judge(session.pool, session.profile.id, asked)]);
+  // Each pool's newest lock, read once: whether it holds anything, and (for a pool without the companion) its verdict.
+  const newest = await newestLocks(session.pool, asked);
+  const judged = await ctx.liveness.judge(session.pool, session.profile.id, asked, newest);
   // A pool that holds nothing has nothing to unlock, and no verdict worth recording (a verdict from lock age would be
   // made up): a mistyped id, or one released since. This console's own runner is still refused as such.
-  const idle = [...new Set(asked.filter((id) => !holding.has(id) && !judged.get(id)?.current))];
+  const idle = [...new Set(asked.filter((id) => newest.get(id) == null && !judged.get(id)?.current))];
   const poolIds = asked.filter((id) => !idle.includes(id));
   if (poolIds.length === 0) {
     throw new OpError(

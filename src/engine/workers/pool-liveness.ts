@@ -98,7 +98,7 @@ export function companionVerdict(poolId: string, row: CompanionRow): PoolVerdict
 }
 
 /** Age of each pool's newest job or queue lock (null: it holds nothing), by the database's clock. */
-async function newestLocks(db: Q, ids: readonly string[]): Promise<Map<string, number | null>> {
+export async function newestLocks(db: Q, ids: readonly string[]): Promise<Map<string, number | null>> {
   const { rows } = await db.query<{ pool_id: string; newest_ms: number | null }>(
     `with l as (
        select locked_by, locked_at from graphile_worker._private_jobs where locked_by = any($1::text[]) and locked_at is not null
