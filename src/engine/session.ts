@@ -3,7 +3,8 @@ import type { ConnectionProfile } from '../shared/model/connection.ts';
 import { scheduledRetry, type ConnectionStatus } from '../shared/model/status.ts';
 import type { OverviewSnapshot } from '../shared/model/overview.ts';
 import { OpError } from '../shared/contract/index.ts';
-import { Monitor, type Counted } from './monitor/monitor.ts';
+import { Monitor, type Counted, type RangeFeed } from './monitor/monitor.ts';
+import type { RangeDetection } from './pg/id-ranges.ts';
 import { TableActivity } from './monitor/table-activity.ts';
 import { PgListener } from './pg/pg-listener.ts';
 import { inspectSchema, readOnlyReason, readProblem, serverVersion } from './pg/inspect.ts';
@@ -26,6 +27,8 @@ export class Session {
   readonly pool: pg.Pool;
   readonly status: ConnectionStatus;
   private monitor: Monitor | null = null;
+  /** The history watcher's passes, which the counts follow while they are steady (see Monitor.attachFeed). */
+  private rangeFeed: RangeFeed | null = null;
   /** Whether graphile-worker's job tables changed: the monitor checks it each second, the history watcher reads it. */
   private readonly activity = new TableActivity();
   /** When the console last changed the database (local ms): a count begun before it is out of date. */
@@ -133,6 +136,7 @@ export class Session {
       onError: (error, retryInMs) => this.lost(error, retryInMs),
       activity: this.activity,
     });
+    this.monitor.attachFeed(this.rangeFeed);
     this.monitor.start();
     this.inserts = new PgListener({
       pool: this.pool,
@@ -141,6 +145,17 @@ export class Session {
       log: () => {},
     });
     this.inserts.start();
+  }
+
+  /** The history watcher of this database: the counts follow its passes (null: it stopped). */
+  attachRangeFeed(feed: RangeFeed | null): void {
+    this.rangeFeed = feed;
+    this.monitor?.attachFeed(feed);
+  }
+
+  /** What a pass of the history watcher found of each id range. */
+  noteDetection(detection: RangeDetection): void {
+    this.monitor?.noteDetection(detection);
   }
 
   /** The console changed the database (an action): counts, scans and reports read it again. */

@@ -109,6 +109,12 @@ test('after a mixed run by separate workers, the counts the monitor keeps equal 
     },
     30_000,
   );
+  // Counted from the ranges the history watcher's passes found changed: Postgres read the jobs once for both.
+  const following = await waitFor('a count that follows the watcher', async () => {
+    const s = await te.call('overview.get');
+    return s?.rangesRead !== undefined ? s : null;
+  });
+  assert.deepEqual(states(following), await full());
   const expected = await full();
   assert.equal(expected.byTask.cd_ok, undefined, 'the successes left the table');
   assert.equal(expected.byTask.cd_fail, '0 0 0 0 6', 'two retried, failed again: six failed for good');

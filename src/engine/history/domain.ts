@@ -217,7 +217,16 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
           quietSince: (since) => session.quietSince(since),
           log,
           onScan: (scan) => settings.setLastScanAt(connectionId, scan.at),
+          onDetected: (detection) => session.noteDetection(detection),
           restoreIndexes: ctx.restoreIndexes,
+        });
+        // The overview's counts follow the watcher's passes: Postgres reads the jobs once for both.
+        session.attachRangeFeed({
+          steady: () => watch.steady(),
+          detectNow: async () => {
+            await watch.scanNow();
+            return watch.steady();
+          },
         });
         reader = feed;
         watcher = watch;

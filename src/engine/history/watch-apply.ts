@@ -2,7 +2,8 @@ import { writeTransaction, type Db } from '../store/db.ts';
 import type { AttemptsRepo, WatchedFailure } from './attempts-repo.ts';
 import { failureRollup } from './failure-rollup.ts';
 import { decodeRange, RangeCopy, type CopiedJob } from './watch-copy.ts';
-import { bucketIds, bucketOf, type WatchedJobRow } from './watch-scan.ts';
+import { bucketIds, bucketOf } from '../pg/id-ranges.ts';
+import type { WatchedJobRow } from './watch-scan.ts';
 import { failureTime } from '../../shared/model/job-state.ts';
 
 export interface ApplyContext {

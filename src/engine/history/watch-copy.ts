@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.ts';
-import { bucketIds, bucketOf } from './watch-scan.ts';
+import { bucketIds, bucketOf } from '../pg/id-ranges.ts';
 
 /** A job as the watcher last saw it. */
 export interface CopiedJob {

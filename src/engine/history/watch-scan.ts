@@ -1,30 +1,6 @@
 import type pg from 'pg';
 import { MAX_ERROR_CHARS } from '../../shared/model/history.ts';
-
-/**
- * Jobs are grouped by id into ranges of 2^7 = 128 ids: a changed job costs re-reading its 128 neighbours, and
- * 1M jobs make ~7,800 short hash rows per scan (measured in bench/history.bench.ts; 1024-id ranges read 8x more).
- */
-export const BUCKET_SHIFT = 7;
-const BUCKET_SIZE = 2 ** BUCKET_SHIFT;
-
-/** The id range a bucket covers, [from, to). */
-export const bucketIds = (bucket: number): [from: number, to: number] => [bucket * BUCKET_SIZE, (bucket + 1) * BUCKET_SIZE];
-
-/** The bucket a job id falls in. */
-export const bucketOf = (id: number): number => Math.floor(id / BUCKET_SIZE);
-
-/**
- * One hash per id range over what changes when a job is added, taken, fails, is rescheduled or disappears:
- * id, attempts, max_attempts, locked_at, run_at and updated_at (`updated_at` alone does not move on a failure,
- * but `attempts` moves on every take and `run_at` on every failure). `hash_record_extended` needs PostgreSQL 14;
- * older servers hash the same columns as text. A range's hash is its job count, a colon and the sum of its rows'.
- */
-function rowHashSql(serverVersionNum: number): string {
-  return serverVersionNum >= 140000
-    ? 'hash_record_extended((j.id, j.attempts, j.max_attempts, j.locked_at, j.run_at, j.updated_at), 0)'
-    : `hashtextextended(concat_ws(',', j.id, j.attempts, j.max_attempts, j.locked_at, j.run_at, j.updated_at), 0)`;
-}
+import { BUCKET_SHIFT, bucketIds, bucketOf, rowHashSql } from '../pg/id-ranges.ts';
 
 /** The oldest transaction still running in the statement's snapshot (64-bit, as text): see `CHANGED_RANGES_SQL`. */
 const SNAPSHOT_XMIN = '(select txid_snapshot_xmin(txid_current_snapshot()))::text';

@@ -4,13 +4,10 @@ import type { LogFn } from '../logger.ts';
 import type { AttemptsRepo } from './attempts-repo.ts';
 import { bucketApplier, type ApplyResult, type BucketApplier } from './watch-apply.ts';
 import {
-  BUCKET_SHIFT,
   CHANGED_RANGES_SQL,
   FIRST_SYNC_ROWS,
   XMIN_WINDOW,
   bucketHashSql,
-  bucketIds,
-  bucketOf,
   fetchBuckets,
   fetchFrom,
   firstSyncSql,
@@ -19,6 +16,7 @@ import {
   xid32,
   type RangesRead,
 } from './watch-scan.ts';
+import { BUCKET_SHIFT, bucketIds, bucketOf, type RangeDetection } from '../pg/id-ranges.ts';
 import { restoreIndexes, setIndexesAside } from '../store/deferred-indexes.ts';
 import { settleVanished } from './watch-settle.ts';
 
@@ -52,6 +50,8 @@ export interface WatcherOptions {
    */
   reconcileMs?: number;
   onScan?(scan: ScanReport): void;
+  /** What each pass (not a first sync) found of every id range, handed over before the changed ranges are read. */
+  onDetected?(detection: RangeDetection): void;
   /** Builds the indexes a bulk scan set aside (the engine's does it off the main thread); absent: on this thread. */
   restoreIndexes?: (table: string) => Promise<void>;
 }
@@ -123,6 +123,8 @@ export class DbWatcher {
   private sinceXmin: bigint | null = null;
   /** When the last hash pass began (local ms). */
   private lastHashPass = -Infinity;
+  /** Whether the last pass reported what it found (onDetected): not a first sync, and it did not fail. */
+  private detecting = false;
   last: ScanReport | null = null;
 
   constructor(private readonly options: WatcherOptions) {}
@@ -146,6 +148,11 @@ export class DbWatcher {
   seenPools(now = Date.now()): Map<string, number> {
     for (const [pool, at] of this.pools) if (now - at > SEEN_POOL_MS) this.pools.delete(pool);
     return new Map(this.pools);
+  }
+
+  /** Whether every pass is reported now (see WatcherOptions.onDetected): running, past its first sync, not failing. */
+  steady(): boolean {
+    return !this.stopped && this.detecting;
   }
 
   /** Scans now (tests, and right after the runner changed something) and resolves when done. */
@@ -180,6 +187,7 @@ export class DbWatcher {
         this.options.onScan?.(report);
         delay = Math.max(delay, report.ms * 10);
       } catch (error) {
+        this.detecting = false;
         delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
         if (this.failures === 1) this.options.log('warn', `history watcher: ${(error as Error).message}; retrying with backoff`);
         if (rethrow) throw error;
@@ -249,6 +257,7 @@ export class DbWatcher {
       bulk = Number(rows[0].span ?? 0) >= BULK_BUCKETS;
       changed = NaN; // known at the end: every range read
       this.sinceXmin = null;
+      this.detecting = false;
     } else {
       const known = new Map(stored.map((s) => [s.bucket, s.hash]));
       const found = await this.findChanged(known, counts, startedAt);
@@ -318,14 +327,17 @@ export class DbWatcher {
         const changed: number[] = [];
         /** Same count, rows written since: changed, or only written by a transaction that committed just before. */
         const suspects: number[] = [];
+        const found = new Map<number, { jobs: number; touched: boolean }>();
         for (const [bucket, jobs, touched] of parseRanges(rows[0].ranges)) {
           const b = Number(bucket);
           const n = Number(jobs);
           counts.set(b, n);
+          found.set(b, { jobs: n, touched: touched !== '0' });
           const stored = known.get(b);
           if (stored === undefined || Number.parseInt(stored, 10) !== n) changed.push(b);
           else if (touched !== '0') suspects.push(b);
         }
+        this.detected({ kind: 'xmin', ranges: found });
         if (suspects.length) {
           const hashes = await rangeHashes(pool, this.serverVersion!, suspects);
           for (const b of suspects) if (hashes.get(b) !== known.get(b)) changed.push(b);
@@ -335,12 +347,20 @@ export class DbWatcher {
     }
     const { rows } = await pool.query<{ xmin: string; ranges: string | null }>(bucketHashSql(this.serverVersion!));
     const changed: number[] = [];
+    const found = new Map<number, string>();
     for (const [bucket, hash] of parseRanges(rows[0].ranges)) {
       const b = Number(bucket);
       counts.set(b, Number.parseInt(hash, 10));
+      found.set(b, hash);
       if (known.get(b) !== hash) changed.push(b);
     }
+    this.detected({ kind: 'hash', ranges: found });
     return { detection: 'hash', changed, xmin: BigInt(rows[0].xmin) };
+  }
+
+  private detected(detection: RangeDetection): void {
+    this.detecting = true;
+    this.options.onDetected?.(detection);
   }
 
   /** Reads the changed id ranges in chunks (`read`) and applies them, a few ranges per SQLite transaction. */

@@ -7,23 +7,23 @@ import type { Take } from './wait-samples.ts';
 import { PARKED_RUN_AT_ISO } from '../../shared/model/control.ts';
 
 /** Due: not locked, attempts left, run_at passed (graphile-worker's own `is_available and run_at <= now()`). */
-const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
+export const DUE = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now()';
 /** Not due yet, within the horizon ($1): when each falls due, the monitor moves it without counting again. */
-const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $1::interval';
+export const SOON = 'j.locked_at is null and j.attempts < j.max_attempts and j.run_at > now() and j.run_at <= now() + $1::interval';
 /**
  * Parked by a pause: waiting (not locked, attempts left) at the companion's far-off run_at until resumed. The run_at
  * test first: it fails for nearly every row, and in the other order the two counts cost a tenth of the pass at a
  * million jobs (+19 ms against +4 ms).
  */
-const PARKED = `j.run_at = '${PARKED_RUN_AT_ISO}'::timestamptz and j.locked_at is null and j.attempts < j.max_attempts`;
-const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+export const PARKED = `j.run_at = '${PARKED_RUN_AT_ISO}'::timestamptz and j.locked_at is null and j.attempts < j.max_attempts`;
+export const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
 /**
  * How far ahead a count at rest lists the jobs falling due: past it, the monitor counts again. Listing them costs
  * (at a million jobs, about 40,000 run_at values: +40% on the count), so a count made while the tables change,
  * when the next count comes within seconds anyway, lists none.
  */
-const SOON_HORIZON_MS = 150_000;
+export const SOON_HORIZON_MS = 150_000;
 /** How much of each failure message identifies it (the Stuck view groups failed jobs by it). */
 export const FAILED_HEAD_CHARS = 1000;
 /** The failures each count lists (the Stuck report adds them to its failed groups rather than reading them all). */
@@ -34,12 +34,12 @@ export const RECENT_FAILURES_MS = 30_000;
  * hand) only makes the list miss failures, which the report notices from the counts and reads them all again.
  */
 export const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
-const RECENTLY_FAILED = `${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds'`;
+export const RECENTLY_FAILED = `${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds'`;
 /**
  * Recent failures listed per task, queue and pool at most: a storm of failures is not sent whole with every count
  * (the report then reads the failed jobs itself, once).
  */
-const MAX_RECENT_FAILURES = 2000;
+export const MAX_RECENT_FAILURES = 2000;
 
 /**
  * One sequential pass over `_private_jobs` computes every count (GRAPHILE-WORKER.md: about 125 ms per million
@@ -85,7 +85,7 @@ const countSql = (listSoon: boolean) => `
   join graphile_worker._private_tasks t on t.id = c.task_id
   left join graphile_worker._private_job_queues q on q.id = c.job_queue_id`;
 
-type Row = Record<(typeof JOB_STATES)[number], number> & {
+export type CountRow = Record<(typeof JOB_STATES)[number], number> & {
   task: string;
   queue: string | null;
   queue_locked: boolean | null;
@@ -127,7 +127,7 @@ const figures = (): Required<Omit<DueFigures, 'wait'>> => ({
   parkedRetries: 0,
 });
 
-function add(into: Figures, row: Row): void {
+function add(into: Figures, row: CountRow): void {
   for (const s of JOB_STATES) {
     into[s] += row[s];
     into.total += row[s];
@@ -224,9 +224,18 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
   const started = performance.now();
   const since = takesSince ? Date.parse(takesSince) : Date.now() - 60 * 60_000;
   const { rows } = listSoon
-    ? await db.query<Row>(COUNT_LISTING_SOON_SQL, [`${SOON_HORIZON_MS} milliseconds`])
-    : await db.query<Row>(COUNT_SQL);
+    ? await db.query<CountRow>(COUNT_LISTING_SOON_SQL, [`${SOON_HORIZON_MS} milliseconds`])
+    : await db.query<CountRow>(COUNT_SQL);
   const queryMs = Math.round(performance.now() - started);
+  return resultOf(rows, { at, queryMs, since, horizonMs: listSoon ? SOON_HORIZON_MS : 0 });
+}
+
+/**
+ * The counts of `rows` (one per task, queue and holding pool; from one statement, or merged from the counts kept per
+ * id range), with totals and per-queue figures summed here.
+ */
+export function resultOf(rows: CountRow[], how: { at: string; queryMs: number; since: number; horizonMs: number }): CountResult {
+  const { at, queryMs, since, horizonMs } = how;
   const totals: Figures = { ...emptyCounts(), ...figures() };
   const byTask = new Map<string, TaskCounts>();
   const byQueue = new Map<string, QueueCounts>();
@@ -293,7 +302,7 @@ export async function countJobs(db: Pick<pg.Pool, 'query'>, takesSince?: string,
       pools: [...pools.values()].sort(byName((p) => p.poolId)),
     },
     soon,
-    horizonMs: listSoon ? SOON_HORIZON_MS : 0,
+    horizonMs,
     takes,
     dbNow: rows[0]?.db_now ?? null,
     stuck,

@@ -3,6 +3,8 @@ import type { OverviewSnapshot } from '../../shared/model/overview.ts';
 import { countJobs, type CountResult } from './count-query.ts';
 import { fallDue } from './fall-due.ts';
 import type { TableActivity } from './table-activity.ts';
+import { RangeCounts } from './range-counts.ts';
+import type { RangeDetection } from '../pg/id-ranges.ts';
 import { WaitSamples } from './wait-samples.ts';
 
 export interface MonitorOptions {
@@ -22,6 +24,17 @@ export interface MonitorOptions {
    * changed, which lists none).
    */
   reconcileMs?: number;
+}
+
+/**
+ * The history watcher's passes, seen from the monitor: while it reports every pass, the monitor counts only the id
+ * ranges a pass found changed, and Postgres reads the jobs once for both (RangeCounts).
+ */
+export interface RangeFeed {
+  /** Whether every pass is reported now: the watcher runs, past its first sync, and its last pass succeeded. */
+  steady(): boolean;
+  /** Runs a pass begun after this call (its report handed over before it resolves); false when it was not steady. */
+  detectNow(): Promise<boolean>;
 }
 
 /** Delays between attempts while the database is unreachable. */
@@ -66,6 +79,9 @@ export class Monitor {
   private readonly waits = new WaitSamples();
   /** The database's clock at the last count: the next count reads the takes since a little before it. */
   private lastDbNow: number | null = null;
+  /** The counts kept per id range, used while a feed of the watcher's passes is steady. */
+  private readonly ranges = new RangeCounts();
+  private feed: RangeFeed | null = null;
 
   constructor(private readonly options: MonitorOptions) {}
 
@@ -132,6 +148,22 @@ export class Monitor {
     return this.queued;
   }
 
+  /** The watcher's passes (null: none, as when it stopped): while steady, counts follow them. */
+  attachFeed(feed: RangeFeed | null): void {
+    this.feed = feed;
+    this.ranges.reset();
+  }
+
+  /** A pass of the watcher: the ranges it found changed are counted again at the next tick. */
+  noteDetection(detection: RangeDetection): void {
+    if (this.feed) this.ranges.note(detection);
+  }
+
+  /** Whether counts follow the watcher's passes now. */
+  private byRanges(): boolean {
+    return this.feed !== null && this.feed.steady();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -145,6 +177,10 @@ export class Monitor {
     if (this.forced || !counted) return true;
     const cost = counted.endedAt - counted.startedAt;
     if (now - counted.endedAt < Math.min(MAX_COUNT_GAP_MS, cost * COST_FACTOR)) return false;
+    // Following the watcher: a count when a pass marked ranges, or when listed jobs stop covering what falls due
+    // (the watcher's own hash pass reconciles at least every `reconcileMs`).
+    if (this.byRanges() && this.ranges.ready)
+      return this.ranges.pending(now) || now - counted.startedAt >= counted.result.horizonMs - 10_000;
     if (now - counted.startedAt >= (this.options.reconcileMs ?? 300_000)) return true;
     if (now - counted.startedAt >= counted.result.horizonMs - 10_000) return true;
     return !this.options.activity.quietSince(counted.startedAt, now);
@@ -155,10 +191,9 @@ export class Monitor {
     const since = this.lastDbNow === null ? undefined : new Date(this.lastDbNow - TAKE_MARGIN_MS).toISOString();
     const startedAt = Date.now();
     this.countingSince = startedAt;
+    const forced = this.forced;
     this.forced = false;
-    // Jobs falling due are listed only at rest: while the tables change, the next count comes within seconds.
-    const atRest = this.counted === null || this.options.activity.quietSince(this.counted.startedAt, startedAt);
-    const result = await countJobs(this.options.pool, since, atRest).catch((error: unknown) => {
+    const result = await this.countNow(since, forced, startedAt).catch((error: unknown) => {
       // The count asked for is still owed: the next tick counts again rather than carrying the last one forward.
       this.forced = true;
       throw error;
@@ -173,6 +208,29 @@ export class Monitor {
     for (const q of snapshot.byQueue) q.wait = waits.byQueue.get(q.queue) ?? null;
     this.counted = { result, startedAt, endedAt: Date.now() };
     return snapshot;
+  }
+
+  /**
+   * Following the watcher's passes when they are steady (a count asked for waits for a pass begun after the asking,
+   * so it holds every change before), otherwise one full count.
+   */
+  private async countNow(since: string | undefined, forced: boolean, startedAt: number): Promise<CountResult> {
+    const feed = this.feed;
+    if (feed?.steady()) {
+      const steady = !(forced && this.ranges.ready) || (await feed.detectNow().catch(() => false));
+      if (steady) {
+        try {
+          return await this.ranges.count(this.options.pool, since ? Date.parse(since) : startedAt - 60 * 60_000);
+        } catch (error) {
+          this.ranges.reset();
+          throw error;
+        }
+      }
+    }
+    this.ranges.reset();
+    // Jobs falling due are listed only at rest: while the tables change, the next count comes within seconds.
+    const atRest = this.counted === null || this.options.activity.quietSince(this.counted.startedAt, startedAt);
+    return countJobs(this.options.pool, since, atRest);
   }
 
   /** The last count as it stands now, the tables unchanged since: only time moved. */

@@ -95,6 +95,11 @@ export interface OverviewSnapshot {
   countedAt?: string;
   /** How long the count query took, in milliseconds. */
   queryMs: number;
+  /**
+   * Present when the count followed the history watcher's passes rather than reading every job: how many id ranges
+   * (128 ids each) it read again, the rest carried from earlier counts.
+   */
+  rangesRead?: number;
   totals: StateCounts & DueFigures;
   byTask: TaskCounts[];
   byQueue: QueueCounts[];

@@ -23,10 +23,14 @@ export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | 
   const age = now - Date.parse(snapshot.at);
   const stale = offline || age > STALE_MS;
   const counted = snapshot.countedAt ?? snapshot.at;
+  const how =
+    snapshot.rangesRead === undefined
+      ? ''
+      : ` (reading only the ${formatCount(snapshot.rangesRead)} id ranges the history watcher found changed)`;
   const title =
     counted === snapshot.at
-      ? `Counted at ${formatClock(counted)}`
-      : `Counted at ${formatClock(counted)}; the job tables were checked unchanged at ${formatClock(snapshot.at)}, and jobs that fell due since were moved to Ready`;
+      ? `Counted at ${formatClock(counted)}${how}`
+      : `Counted at ${formatClock(counted)}${how}; the job tables were checked unchanged at ${formatClock(snapshot.at)}, and jobs that fell due since were moved to Ready`;
   return (
     <span className={stale ? 'freshness stale' : 'freshness'} data-testid="freshness" title={title}>
       <span className={stale ? 'pulse-dot off' : 'pulse-dot'} aria-hidden="true" key={countsKey(snapshot)} />
