@@ -103,8 +103,11 @@ export function rangeCountSql(serverVersionNum: number, whole: boolean): string 
     from ${
       whole
         ? 'graphile_worker._private_jobs j'
-        : `unnest($2::int8[]) as b(n)
-       join graphile_worker._private_jobs j on j.id >= (b.n << ${BUCKET_SHIFT}) and j.id < ((b.n + 1) << ${BUCKET_SHIFT})`
+        : // One index range scan per range (offset 0 keeps the subquery apart): joined plainly, the planner may read
+          // the whole table once per range (53 s of CPU for a thousand ranges at a million jobs).
+          `unnest($2::int8[]) as b(n)
+       cross join lateral (select * from graphile_worker._private_jobs j
+         where j.id >= (b.n << ${BUCKET_SHIFT}) and j.id < ((b.n + 1) << ${BUCKET_SHIFT}) offset 0) j`
     }
     group by 1, 2, 3, 4
   )
