@@ -132,6 +132,8 @@ export class DbWatcher {
   start(): void {
     this.stopped = false;
     this.closing = false;
+    // Passes missed while stopped: the counts follow again from the next pass reported.
+    this.detecting = false;
     // A scan asked for already (scanNow) schedules the next one when it ends.
     if (!this.inFlight) void this.tick();
   }
