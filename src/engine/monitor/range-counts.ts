@@ -115,6 +115,10 @@ export class RangeCounts {
         this.built = true;
         dbNow = counted.dbNow;
         for (const d of this.queued) this.mark(d);
+      } catch (error) {
+        // The marks were taken: only a count of every range can make up for them.
+        this.built = false;
+        throw error;
       } finally {
         this.queued = null;
       }
