@@ -76,12 +76,13 @@ export default async function countsBench(): Promise<BenchResult[]> {
       for (let round = 0; round < ROUNDS; round++) {
         for (const sql of changes(order)) await pool.query(sql);
         // The watcher's own pass, made whichever way the console counts.
+        const passAt = Date.now();
         const pass = await measure(() => pool.query<{ xmin: string; ranges: string | null }>(CHANGED_RANGES_SQL, [xid32(since)]));
         since = BigInt(pass.value.rows[0].xmin);
         const found = new Map(
           parseRanges(pass.value.rows[0].ranges).map(([b, jobs, touched]) => [Number(b), { jobs: Number(jobs), touched: touched !== '0' }]),
         );
-        ranges.note({ kind: 'xmin', ranges: found });
+        ranges.note({ kind: 'xmin', startedAt: passAt, ranges: found });
         const kept = await measure(() => ranges.count(pool, 0));
         const counted = await measure(() => countJobs(pool, new Date(0).toISOString()));
         assert.equal(shown(kept.value), shown(counted.value), `round ${round}: the counts kept per range equal a full count`);

@@ -79,7 +79,7 @@ export default async function stuckBench(): Promise<BenchResult[]> {
     await seed(pool);
     const count = async (): Promise<Counted> => {
       const startedAt = Date.now();
-      return { result: await countJobs(pool), startedAt, endedAt: Date.now() };
+      return { result: await countJobs(pool), startedAt, endedAt: Date.now(), asOf: startedAt };
     };
     const counted = await count();
     const changing = () => false;

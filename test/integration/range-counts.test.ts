@@ -46,17 +46,19 @@ function figures(r: CountResult) {
 
 /** Every range's hash, as the watcher's hash pass reads it. */
 async function hashPass(): Promise<RangeDetection> {
+  const startedAt = Date.now();
   const [row] = await q<{ ranges: string | null }>(bucketHashSql(serverVersion));
-  return { kind: 'hash', ranges: new Map(parseRanges(row.ranges).map(([b, hash]) => [Number(b), hash])) };
+  return { kind: 'hash', startedAt, ranges: new Map(parseRanges(row.ranges).map(([b, hash]) => [Number(b), hash])) };
 }
 
 /** Each range's job count and whether it was written since `since` (a snapshot xmin), as the watcher's pass by ids reads it. */
 async function xminPass(since: bigint): Promise<RangeDetection> {
+  const startedAt = Date.now();
   const [row] = await q<{ ranges: string | null }>(CHANGED_RANGES_SQL, [xid32(since)]);
   const ranges = new Map(
     parseRanges(row.ranges).map(([b, jobs, touched]) => [Number(b), { jobs: Number(jobs), touched: touched !== '0' }]),
   );
-  return { kind: 'xmin', ranges };
+  return { kind: 'xmin', startedAt, ranges };
 }
 const snapshotXmin = async () => BigInt((await q<{ x: string }>(`select txid_snapshot_xmin(txid_current_snapshot())::text as x`))[0].x);
 
@@ -169,4 +171,43 @@ test('a pass reported while every range is being counted is held to that count, 
   await assert.rejects(ranges.count(failing as never, 0), /connection lost/);
   assert.equal(ranges.pending(), true, 'the marks of a failed count stay');
   await assertAgrees(ranges, 'the next count reads what the failed one did not');
+});
+
+test('a pass reported while some ranges are being counted is compared with what that count found, not with the figures before it', async () => {
+  await q(`select graphile_worker.add_job('rc3', '{}'::json) from generate_series(1, 10)`);
+  const ranges = new RangeCounts();
+  await ranges.count(db.pool, 0);
+  const beforeAdd = await snapshotXmin();
+  const [{ id }] = await q<{ id: string }>(`select (graphile_worker.add_job('rc3_quick', '{}'::json)).id::text as id`);
+  ranges.note(await xminPass(beforeAdd));
+  const afterAdd = await snapshotXmin();
+  // The ranges' read is answered (with the new job), then held while the job leaves and a pass reports its range
+  // back at the job count it had before the job came.
+  let answered!: () => void;
+  let release!: () => void;
+  const read = new Promise<void>((resolve) => (answered = resolve));
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const holding = {
+    query: async (...args: Parameters<typeof db.pool.query>) => {
+      const result = await (db.pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      if (String(args[0]).includes('unnest($2')) {
+        answered();
+        await held;
+      }
+      return result;
+    },
+  };
+  const counting = ranges.count(holding as never, 0);
+  await read;
+  await q(`delete from graphile_worker._private_jobs where id = $1`, [id]);
+  ranges.note(await xminPass(afterAdd));
+  release();
+  const during = await counting;
+  assert.equal(during.snapshot.byTask.find((t) => t.task === 'rc3_quick')?.ready, 1, 'the count held the job as it found it');
+  assert.equal(ranges.pending(), true, 'the pass reported meanwhile marks the range that count read');
+  const after = await assertAgrees(ranges, 'the next count reads it again');
+  assert.equal(
+    after.snapshot.byTask.find((t) => t.task === 'rc3_quick'),
+    undefined,
+  );
 });

@@ -24,7 +24,7 @@ after(async () => {
 
 async function counted(): Promise<Counted> {
   const startedAt = Date.now();
-  return { result: await countJobs(db.pool), startedAt, endedAt: Date.now() };
+  return { result: await countJobs(db.pool), startedAt, endedAt: Date.now(), asOf: startedAt };
 }
 const add = (task: string, key: string, queue: string | null = null, extra = '') =>
   q(`select graphile_worker.add_job($1, '{}'::json, queue_name => $2, job_key => $3 ${extra})`, [task, queue, key]);

@@ -223,10 +223,7 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         // The overview's counts follow the watcher's passes: Postgres reads the jobs once for both.
         session.attachRangeFeed({
           steady: () => watch.steady(),
-          detectNow: async () => {
-            await watch.scanNow();
-            return watch.steady();
-          },
+          detectNow: () => watch.detectNow(),
         });
         reader = feed;
         watcher = watch;

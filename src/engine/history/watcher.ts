@@ -125,6 +125,10 @@ export class DbWatcher {
   private lastHashPass = -Infinity;
   /** Whether the last pass reported what it found (onDetected): not a first sync, and it did not fail. */
   private detecting = false;
+  /** A pass asked for by detectNow and not begun yet: callers meanwhile share it. */
+  private asked: Promise<boolean> | null = null;
+  /** Called when the pass under way reports what it found, or turns out to be a first sync (detectNow). */
+  private onReport: (() => void) | null = null;
   last: ScanReport | null = null;
 
   constructor(private readonly options: WatcherOptions) {}
@@ -155,6 +159,31 @@ export class DbWatcher {
   /** Whether every pass is reported now (see WatcherOptions.onDetected): running, past its first sync, not failing. */
   steady(): boolean {
     return !this.stopped && this.detecting;
+  }
+
+  /**
+   * A pass begun after this call, resolved as soon as it has reported what it found (true) rather than when it has
+   * read and applied the changed ranges; false when it could not (not running, a first sync, a failure). Callers
+   * before it begins share it.
+   */
+  detectNow(): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    if (this.asked) return this.asked;
+    let settle!: (steady: boolean) => void;
+    const asked = new Promise<boolean>((resolve) => (settle = resolve));
+    this.asked = asked;
+    const run = async () => {
+      // A pass under way began before the asking.
+      while (this.inFlight) await this.inFlight.catch(() => {});
+      if (this.asked === asked) this.asked = null;
+      if (this.stopped) return false;
+      if (this.timer) clearTimeout(this.timer);
+      const reported = new Promise<void>((resolve) => (this.onReport = resolve));
+      await Promise.race([reported, this.tick(false, true)]);
+      return this.steady();
+    };
+    run().then(settle, () => settle(false));
+    return asked;
   }
 
   /** Scans now (tests, and right after the runner changed something) and resolves when done. */
@@ -190,6 +219,7 @@ export class DbWatcher {
         delay = Math.max(delay, report.ms * 10);
       } catch (error) {
         this.detecting = false;
+        this.reported();
         delay = BACKOFF_MS[Math.min(this.failures++, BACKOFF_MS.length - 1)];
         if (this.failures === 1) this.options.log('warn', `history watcher: ${(error as Error).message}; retrying with backoff`);
         if (rethrow) throw error;
@@ -260,6 +290,7 @@ export class DbWatcher {
       changed = NaN; // known at the end: every range read
       this.sinceXmin = null;
       this.detecting = false;
+      this.reported();
     } else {
       const known = new Map(stored.map((s) => [s.bucket, s.hash]));
       const found = await this.findChanged(known, counts, startedAt);
@@ -339,7 +370,7 @@ export class DbWatcher {
           if (stored === undefined || Number.parseInt(stored, 10) !== n) changed.push(b);
           else if (touched !== '0') suspects.push(b);
         }
-        this.detected({ kind: 'xmin', ranges: found });
+        this.detected({ kind: 'xmin', ranges: found, startedAt });
         if (suspects.length) {
           const hashes = await rangeHashes(pool, this.serverVersion!, suspects);
           for (const b of suspects) if (hashes.get(b) !== known.get(b)) changed.push(b);
@@ -356,13 +387,20 @@ export class DbWatcher {
       found.set(b, hash);
       if (known.get(b) !== hash) changed.push(b);
     }
-    this.detected({ kind: 'hash', ranges: found });
+    this.detected({ kind: 'hash', ranges: found, startedAt });
     return { detection: 'hash', changed, xmin: BigInt(rows[0].xmin) };
   }
 
   private detected(detection: RangeDetection): void {
     this.detecting = true;
     this.options.onDetected?.(detection);
+    this.reported();
+  }
+
+  /** Wakes a detectNow waiting on this pass. */
+  private reported(): void {
+    this.onReport?.();
+    this.onReport = null;
   }
 
   /** Reads the changed id ranges in chunks (`read`) and applies them, a few ranges per SQLite transaction. */

@@ -164,6 +164,11 @@ export interface CountResult {
   dbNow: number | null;
   /** What the Stuck report reads of the jobs, counted with the rest. */
   stuck: StuckFigures;
+  /**
+   * Local time (ms) before which every committed change is in these counts, when not the count's own start: counts
+   * that follow the history watcher hold what its last pass found, as of that pass.
+   */
+  asOf?: number;
 }
 
 /** A locked job as the count saw it; times in unix ms (the database's clock). */

@@ -5,7 +5,7 @@ import { fallDue } from './fall-due.ts';
 import type { TableActivity } from './table-activity.ts';
 import { RangeCounts } from './range-counts.ts';
 import type { RangeDetection } from '../pg/id-ranges.ts';
-import { WaitSamples } from './wait-samples.ts';
+import { WAIT_WINDOW_MS, WaitSamples } from './wait-samples.ts';
 
 export interface MonitorOptions {
   pool: pg.Pool;
@@ -18,7 +18,8 @@ export interface MonitorOptions {
   /** How often the tables are checked and a snapshot sent (1 s). */
   minIntervalMs?: number;
   /**
-   * A full count at least this often, changed or not (5 min): Postgres publishes its row counters within 10 s
+   * A full count at least this often, changed or not (5 min), while the counts do not follow the watcher (whose own
+   * hash pass then reconciles them at least as often): Postgres publishes its row counters within 10 s
    * (60 s when its stats lock is contended), so this only bounds what no check could see. A count also comes when
    * the list of jobs falling due runs out (SOON_HORIZON_MS, 150 s; at once after a count made while the tables
    * changed, which lists none).
@@ -44,13 +45,20 @@ const TAKE_MARGIN_MS = 10_000;
 /** Counting never takes more than ~10% of the database's time: the next count waits 10x the last one's cost. */
 const COST_FACTOR = 10;
 const MAX_COUNT_GAP_MS = 30_000;
+/** While the tables change and the counts follow the watcher, the queue locks are read again at least this often. */
+const QUEUE_LOCKS_MS = 5_000;
 
-/** The last full count, and what the monitor needs to carry it forward while the tables do not change. */
+/** The last count, and what the monitor needs to carry it forward while the tables do not change. */
 export interface Counted {
   result: CountResult;
-  /** Local clock when its statement was sent: it holds everything committed before. */
+  /** Local clock when its statement was sent. */
   startedAt: number;
   endedAt: number;
+  /**
+   * Local clock before which every committed change is in it: its start for a count of every job; for counts that
+   * follow the watcher, the start of the last pass they took in.
+   */
+  asOf: number;
 }
 
 /**
@@ -112,7 +120,7 @@ export class Monitor {
     const askedAt = Date.now();
     // A count under way may be all the caller needs.
     await this.inFlight?.catch(() => {});
-    if (!this.counted || this.counted.startedAt <= changedAt || (await this.wouldCount(fresh))) {
+    if (!this.counted || this.counted.asOf <= changedAt || (await this.wouldCount(fresh))) {
       // Callers at once share one count: one begun after this call holds everything committed before it.
       if (this.inFlight && this.countingSince >= askedAt) await this.inFlight;
       else {
@@ -120,7 +128,7 @@ export class Monitor {
         await this.recount();
       }
     }
-    if (!this.counted || this.counted.startedAt <= changedAt) throw this.lastError ?? new Error('The jobs could not be counted');
+    if (!this.counted || this.counted.asOf <= changedAt) throw this.lastError ?? new Error('The jobs could not be counted');
     return this.counted;
   }
 
@@ -128,7 +136,7 @@ export class Monitor {
   private async wouldCount(fresh: boolean): Promise<boolean> {
     const now = Date.now();
     await this.options.activity.probe(this.options.pool, now);
-    return fresh ? !this.options.activity.quietSince(this.counted!.startedAt, now) : this.mustCount(now);
+    return fresh ? !this.options.activity.quietSince(this.counted!.asOf, now) : this.mustCount(now);
   }
 
   /** The next count, begun after this call (shared with callers at once). */
@@ -178,9 +186,14 @@ export class Monitor {
     const cost = counted.endedAt - counted.startedAt;
     if (now - counted.endedAt < Math.min(MAX_COUNT_GAP_MS, cost * COST_FACTOR)) return false;
     // Following the watcher: a count when a pass marked ranges, or when listed jobs stop covering what falls due
-    // (the watcher's own hash pass reconciles at least every `reconcileMs`).
+    // (the watcher's own hash pass reconciles at least every `reconcileMs`); and now and then while the tables
+    // change, for the queue locks (a queue's lock may change with no job's).
     if (this.byRanges() && this.ranges.ready)
-      return this.ranges.pending(now) || now - counted.startedAt >= counted.result.horizonMs - 10_000;
+      return (
+        this.ranges.pending(now) ||
+        now - counted.startedAt >= counted.result.horizonMs - 10_000 ||
+        (now - counted.startedAt >= QUEUE_LOCKS_MS && !this.options.activity.quietSince(counted.startedAt, now))
+      );
     if (now - counted.startedAt >= (this.options.reconcileMs ?? 300_000)) return true;
     if (now - counted.startedAt >= counted.result.horizonMs - 10_000) return true;
     return !this.options.activity.quietSince(counted.startedAt, now);
@@ -206,7 +219,7 @@ export class Monitor {
     snapshot.totals.wait = waits.total;
     for (const t of snapshot.byTask) t.wait = waits.byTask.get(t.task) ?? null;
     for (const q of snapshot.byQueue) q.wait = waits.byQueue.get(q.queue) ?? null;
-    this.counted = { result, startedAt, endedAt: Date.now() };
+    this.counted = { result, startedAt, endedAt: Date.now(), asOf: result.asOf ?? startedAt };
     return snapshot;
   }
 
@@ -218,14 +231,9 @@ export class Monitor {
     const feed = this.feed;
     if (feed?.steady()) {
       const steady = !(forced && this.ranges.ready) || (await feed.detectNow().catch(() => false));
-      if (steady) {
-        try {
-          return await this.ranges.count(this.options.pool, since ? Date.parse(since) : startedAt - 60 * 60_000);
-        } catch (error) {
-          this.ranges.reset();
-          throw error;
-        }
-      }
+      // Every locked job's take, whatever its age: a range is read when a pass finds it changed, which may come after
+      // counts of others (the samples keep each take once).
+      if (steady) return this.ranges.count(this.options.pool, startedAt - WAIT_WINDOW_MS);
     }
     this.ranges.reset();
     // Jobs falling due are listed only at rest: while the tables change, the next count comes within seconds.

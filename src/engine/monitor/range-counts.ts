@@ -25,7 +25,8 @@ interface CountedRange {
  * them once: the history watcher's pass finds which ranges changed (RangeDetection, handed over by `note`), and only
  * those are counted again, by index range scans, here. Ranges no pass marked keep their figures, aged by time alone
  * (jobs falling due, listed with each range, move to Ready; a range whose next job past that list falls due is
- * counted again). The first count, and any count of more than a quarter of the ranges, is one sequential scan.
+ * counted again). The first count, and any count of more than a quarter of the ranges (and at least WHOLE_MIN), is
+ * one sequential scan.
  *
  * Marks are compared with this object's own figures of a range (job count, hash), never the watcher's copy: the two
  * read a range at different moments. A mark that comes while a count is under way stays for the next one.
@@ -35,8 +36,12 @@ export class RangeCounts {
   /** The ranges' groups merged as the full count groups them. */
   private readonly totals = new RangeTotals();
   private built = false;
-  /** Passes reported while a count of every range runs: compared with its figures once they are in. */
+  /** Passes reported while a count runs: compared with its figures once they are in. */
   private queued: RangeDetection[] | null = null;
+  /** Bumped by reset(): a count begun before it leaves what it read. */
+  private generation = 0;
+  /** Local time before which every committed change is in these figures (the last pass marked, or a whole count). */
+  private coveredAt = -Infinity;
   private readonly dirty = new Set<number>();
   private serverVersion: number | null = null;
   /** The database's clock minus this process's, from the last count (ms). */
@@ -49,11 +54,13 @@ export class RangeCounts {
 
   /** Forgets everything: the next count reads every range (the watcher's passes stopped, or a count failed). */
   reset(): void {
+    this.generation++;
     this.ranges = new Map();
     this.totals.clear();
     this.built = false;
     this.queued = null;
     this.dirty.clear();
+    this.coveredAt = -Infinity;
   }
 
   /** A pass of the history watcher: marks the ranges whose figures it found different from these. */
@@ -63,6 +70,7 @@ export class RangeCounts {
   }
 
   private mark(d: RangeDetection): void {
+    this.coveredAt = Math.max(this.coveredAt, d.startedAt);
     if (d.kind === 'xmin') {
       for (const [bucket, { jobs, touched }] of d.ranges) if (touched || this.ranges.get(bucket)?.jobs !== jobs) this.dirty.add(bucket);
     } else {
@@ -88,8 +96,9 @@ export class RangeCounts {
   }
 
   /**
-   * Counts the marked and expiring ranges again (all of them the first time) and puts the counts together; the
-   * takes are those since `since` (unix ms). On failure the marks stay.
+   * Counts the marked and expiring ranges again (all of them the first time, or past a quarter of them and
+   * WHOLE_MIN) and puts the counts together; the takes are those since `since` (unix ms). On failure the marks stay
+   * (a failed count of every range leaves the next to count every range again).
    */
   async count(db: Pick<pg.Pool, 'query'>, since: number): Promise<CountResult> {
     const startedAt = Date.now();
@@ -103,41 +112,43 @@ export class RangeCounts {
     // Read beside the ranges (another connection of the pool); a failure surfaces when awaited below.
     const locks = this.queueLocks(db);
     locks.catch(() => {});
-    let dbNow: number | null;
-    if (whole) {
-      this.queued = [];
-      this.dirty.clear();
-      try {
-        const counted = await countRanges(db, this.serverVersion, null);
-        this.ranges = new Map();
-        this.totals.clear();
-        this.put(counted.groups);
-        this.built = true;
-        dbNow = counted.dbNow;
-        for (const d of this.queued) this.mark(d);
-      } catch (error) {
-        // The marks were taken: only a count of every range can make up for them.
-        this.built = false;
-        throw error;
-      } finally {
+    // Marks taken now; passes reported meanwhile are compared with what this count finds, once it is in.
+    const buckets = wanted === null || whole ? null : [...wanted];
+    const asOf = buckets === null ? startedAt : this.coveredAt;
+    const taken = [...this.dirty];
+    this.dirty.clear();
+    const queued: RangeDetection[] = [];
+    this.queued = queued;
+    const generation = this.generation;
+    let counted: Awaited<ReturnType<typeof countRanges>>;
+    try {
+      counted = await countRanges(db, this.serverVersion, buckets);
+    } catch (error) {
+      if (generation === this.generation) {
         this.queued = null;
+        // A count of every range took every mark with it: only another can make up for them.
+        if (buckets === null) this.built = false;
+        else for (const bucket of taken) this.dirty.add(bucket);
+        if (this.built) for (const d of queued) this.mark(d);
       }
+      throw error;
+    }
+    if (generation !== this.generation) throw new Error('The counts were reset while the jobs were being counted');
+    this.queued = null;
+    if (buckets === null) {
+      this.ranges = new Map();
+      this.totals.clear();
+      this.built = true;
+      this.coveredAt = Math.max(this.coveredAt, startedAt);
     } else {
-      const buckets = [...wanted];
-      this.dirty.clear();
-      try {
-        const counted = await countRanges(db, this.serverVersion, buckets);
-        for (const bucket of buckets) {
-          for (const g of this.ranges.get(bucket)?.groups ?? []) this.totals.remove(g);
-          this.ranges.delete(bucket);
-        }
-        this.put(counted.groups);
-        dbNow = counted.dbNow;
-      } catch (error) {
-        for (const bucket of buckets) this.dirty.add(bucket);
-        throw error;
+      for (const bucket of buckets) {
+        for (const g of this.ranges.get(bucket)?.groups ?? []) this.totals.remove(g);
+        this.ranges.delete(bucket);
       }
     }
+    this.put(counted.groups);
+    for (const d of queued) this.mark(d);
+    const dbNow = counted.dbNow;
     if (dbNow !== null) this.clockOffset = dbNow - startedAt;
     const queues = await locks;
     const queryMs = Math.round(performance.now() - started);
@@ -151,7 +162,8 @@ export class RangeCounts {
       horizonMs: Math.max(0, Math.min(validUntil - at, DAY_MS)),
     });
     result.dbNow = at;
-    result.snapshot.rangesRead = whole ? this.ranges.size : wanted.size;
+    result.asOf = asOf;
+    result.snapshot.rangesRead = buckets === null ? this.ranges.size : buckets.length;
     return result;
   }
 

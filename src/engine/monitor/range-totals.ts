@@ -152,10 +152,10 @@ export class RangeTotals {
         if (fellRetries) oldestDueAt = minOf(oldestDueAt, g.soonRetry[0]);
         for (let i = fellReady; i < g.soonReady.length; i++) soonReady.push(g.soonReady[i]);
         for (let i = fellRetries; i < g.soonRetry.length; i++) soonRetry.push(g.soonRetry[i]);
-        // Failures older than the window leave the list; a list cut at its bound stays short of its count.
+        // Failures older than the window leave the list (a range's list is whole: it holds at most 128 jobs).
         const kept = g.recent.filter((entry) => failedAtOf(entry) >= recentFrom);
         recent.push(...kept);
-        recentN += g.recent.length < g.recentN ? g.recentN : kept.length;
+        recentN += kept.length;
       }
       rows.push({
         task: first.task,

@@ -30,5 +30,7 @@ export function rowHashSql(serverVersionNum: number): string {
  * transaction the pass before could not see (a pass by transaction ids), or its hash (a hash pass). A range missing
  * holds no job.
  */
-export type RangeDetection =
-  { kind: 'xmin'; ranges: Map<number, { jobs: number; touched: boolean }> } | { kind: 'hash'; ranges: Map<number, string> };
+export type RangeDetection = {
+  /** When the pass's read was sent (local ms): what was committed before it is in what it found. */
+  startedAt: number;
+} & ({ kind: 'xmin'; ranges: Map<number, { jobs: number; touched: boolean }> } | { kind: 'hash'; ranges: Map<number, string> });

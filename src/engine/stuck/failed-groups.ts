@@ -49,10 +49,10 @@ export class FailedGroups {
     const s = this.state;
     if (!s || (now - s.readAt >= REREAD_MS && !quietSince(s.readAt))) return top(await this.readAll(db, counted));
     // Groups newer than the count (read after it began): nothing in it to add.
-    if (s.asOf >= counted.startedAt) return top(s);
+    if (s.asOf >= counted.asOf) return top(s);
     // The same failed jobs as when the groups last agreed with a count: they hold as of this one too.
     if (s.print === counted.result.stuck.failedPrint) {
-      s.asOf = counted.startedAt;
+      s.asOf = counted.asOf;
       return top(s);
     }
     if (this.follow(s, counted)) return top(s);
@@ -62,7 +62,7 @@ export class FailedGroups {
   /** Adds the count's recent failures; false when that does not give the count's number of failed jobs per task. */
   private follow(s: State, counted: Counted): boolean {
     const { recentFailuresComplete } = counted.result.stuck;
-    if (!s.ids || !recentFailuresComplete || counted.startedAt - s.asOf > RECENT_FAILURES_MS - COMMIT_MARGIN_MS) return false;
+    if (!s.ids || !recentFailuresComplete || counted.asOf - s.asOf > RECENT_FAILURES_MS - COMMIT_MARGIN_MS) return false;
     for (const f of counted.result.stuck.recentFailures) {
       const key = keyOf(f.task, f.head);
       const was = s.ids.get(f.id);
@@ -83,7 +83,7 @@ export class FailedGroups {
     const agree = counts.length === perTask.size && counts.every((t) => perTask.get(t.task) === t.failed);
     if (agree) {
       s.print = counted.result.stuck.failedPrint;
-      s.asOf = counted.startedAt;
+      s.asOf = counted.asOf;
     }
     return agree;
   }

@@ -97,7 +97,7 @@ export interface OverviewSnapshot {
   queryMs: number;
   /**
    * Present when the count followed the history watcher's passes rather than reading every job: how many id ranges
-   * (128 ids each) it read again, the rest carried from earlier counts.
+   * (128 ids each) it read again (found changed, or with waiting jobs falling due), the rest carried from earlier counts.
    */
   rangesRead?: number;
   totals: StateCounts & DueFigures;

@@ -26,7 +26,7 @@ export function Freshness({ snapshot, offline }: { snapshot: OverviewSnapshot | 
   const how =
     snapshot.rangesRead === undefined
       ? ''
-      : ` (reading only the ${formatCount(snapshot.rangesRead)} id ranges the history watcher found changed)`;
+      : ` (reading again only ${formatCount(snapshot.rangesRead)} id ranges: those the history watcher found changed, and those whose waiting jobs fell due; the rest kept from earlier counts)`;
   const title =
     counted === snapshot.at
       ? `Counted at ${formatClock(counted)}${how}`
