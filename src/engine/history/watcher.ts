@@ -173,8 +173,9 @@ export class DbWatcher {
     const asked = new Promise<boolean>((resolve) => (settle = resolve));
     this.asked = asked;
     const run = async () => {
-      // A pass under way began before the asking.
-      while (this.inFlight) await this.inFlight.catch(() => {});
+      // A pass under way began before the asking. (Awaited once: a tick that ended without awaiting anything leaves
+      // its settled promise in inFlight, so a loop until it is cleared would never end.)
+      await this.inFlight?.catch(() => {});
       if (this.asked === asked) this.asked = null;
       if (this.stopped) return false;
       if (this.timer) clearTimeout(this.timer);
