@@ -6,16 +6,11 @@
  * watcher's pass plus each way of counting, on the same changes; each round also checks that the two counts agree.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Logger, runMigrations } from 'graphile-worker';
-import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { countJobs, type CountResult } from '../src/engine/monitor/count-query.ts';
 import { RangeCounts } from '../src/engine/monitor/range-counts.ts';
 import { CHANGED_RANGES_SQL, parseRanges, xid32 } from '../src/engine/history/watch-scan.ts';
 import { seed } from './stuck.bench.ts';
-import { benchPool, median, postgresCpuMeter, type BenchResult } from './lib.ts';
+import { withSeededDatabase, median, postgresCpuMeter, type BenchResult } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 
@@ -49,13 +44,7 @@ const shown = (r: CountResult) =>
   );
 
 export default async function countsBench(): Promise<BenchResult[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-counts-'));
-  rmSync(dir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), ownedRoot: dir });
-  const pool = benchPool(server.connectionString, 6);
-  try {
-    await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
-    await seed(pool);
+  return withSeededDatabase('counts', seed, async (pool) => {
     const cpu = await postgresCpuMeter(pool);
     const measure = async <T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> => {
       const cpu0 = cpu?.() ?? 0;
@@ -113,9 +102,5 @@ export default async function countsBench(): Promise<BenchResult[]> {
         notes: `${result('', spread).notes}; the first count of every range ${(built.cpuMs || built.ms).toFixed(0)} ms once`,
       },
     ];
-  } finally {
-    await pool.end();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { Logger, runMigrations } from 'graphile-worker';
+import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import type { Engine } from '../src/engine/index.ts';
 import type { OpName, OpOutput } from '../src/shared/contract/index.ts';
 
@@ -98,4 +103,28 @@ export function benchPool(connectionString: string, max: number): pg.Pool {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/**
+ * A bench's own embedded Postgres with graphile-worker's schema, seeded by `seed`, for the time of `fn`: then the
+ * pool is ended, the server stopped and its folder removed.
+ */
+export async function withSeededDatabase<T>(
+  name: string,
+  seed: (pool: pg.Pool) => Promise<void>,
+  fn: (pool: pg.Pool) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `jobdeck-bench-${name}-`));
+  rmSync(dir, { recursive: true, force: true });
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), ownedRoot: dir });
+  const pool = benchPool(server.connectionString, 6);
+  try {
+    await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
+    await seed(pool);
+    return await fn(pool);
+  } finally {
+    await pool.end();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

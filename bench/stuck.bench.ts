@@ -5,18 +5,13 @@
  * in memory. The console's report is built on the monitor's count, which the overview makes anyway: its cost is
  * printed too, against the same naive report.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { Logger, runMigrations } from 'graphile-worker';
-import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { countJobs } from '../src/engine/monitor/count-query.ts';
 import type { Counted } from '../src/engine/monitor/monitor.ts';
 import { failedGroupsWithIds } from '../src/engine/stuck/scan-query.ts';
 import { StuckReads, type TableReads } from '../src/engine/stuck/table-reads.ts';
 import { classifyError } from '../src/shared/errors/index.ts';
-import { benchPool, median, timeMedian, type BenchResult } from './lib.ts';
+import { withSeededDatabase, median, timeMedian, type BenchResult } from './lib.ts';
 
 const JOBS = 1_000_000;
 
@@ -70,13 +65,7 @@ function classified(reads: TableReads): number {
 }
 
 export default async function stuckBench(): Promise<BenchResult[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-stuck-'));
-  rmSync(dir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), ownedRoot: dir });
-  const pool = benchPool(server.connectionString, 6);
-  try {
-    await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
-    await seed(pool);
+  return withSeededDatabase('stuck', seed, async (pool) => {
     const count = async (): Promise<Counted> => {
       const startedAt = Date.now();
       return { result: await countJobs(pool), startedAt, endedAt: Date.now(), asOf: startedAt };
@@ -140,9 +129,5 @@ export default async function stuckBench(): Promise<BenchResult[]> {
         notes: 'made for the overview anyway, at most every 10x its cost while jobs change',
       },
     ];
-  } finally {
-    await pool.end();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -205,7 +205,7 @@ export interface RecentFailure {
 }
 
 /** Parses 'id:failed at ms[:head]' (the head may hold colons; its absence means no message). */
-function recentFailure(task: string, entry: string): RecentFailure {
+export function recentFailure(task: string, entry: string): RecentFailure {
   const a = entry.indexOf(':');
   const b = entry.indexOf(':', a + 1);
   return {

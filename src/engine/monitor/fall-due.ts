@@ -2,7 +2,7 @@ import type { DueFigures, OverviewSnapshot } from '../../shared/model/overview.t
 import type { SoonDue } from './count-query.ts';
 
 /** How many of the sorted times are at or before `t`. */
-function dueBy(sorted: readonly number[], t: number): number {
+export function dueBy(sorted: readonly number[], t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

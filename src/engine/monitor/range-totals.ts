@@ -1,6 +1,7 @@
 import { JOB_STATES } from '../../shared/model/job-state.ts';
-import { MAX_RECENT_FAILURES, RECENT_FAILURES_MS, type CountRow } from './count-query.ts';
+import { MAX_RECENT_FAILURES, RECENT_FAILURES_MS, recentFailure, type CountRow } from './count-query.ts';
 import type { RangeGroup } from './range-count-query.ts';
+import { dueBy } from './fall-due.ts';
 
 /**
  * What the groups of one task, queue and pool add up to, times aside, kept as groups come and go: sums move by each
@@ -22,25 +23,6 @@ interface Key {
   locked: Set<RangeGroup>;
   /** Groups whose figures move with time: jobs listed as falling due, recent failures. */
   timed: Set<RangeGroup>;
-}
-
-/** How many of the sorted times are at or before `t`. */
-function dueBy(sorted: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The failure time of a recent failure's entry ('id:failed at ms[:head]'). */
-function failedAtOf(entry: string): number {
-  const a = entry.indexOf(':');
-  const b = entry.indexOf(':', a + 1);
-  return Number(b < 0 ? entry.slice(a + 1) : entry.slice(a + 1, b));
 }
 
 const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -153,7 +135,7 @@ export class RangeTotals {
         for (let i = fellReady; i < g.soonReady.length; i++) soonReady.push(g.soonReady[i]);
         for (let i = fellRetries; i < g.soonRetry.length; i++) soonRetry.push(g.soonRetry[i]);
         // Failures older than the window leave the list (a range's list is whole: it holds at most 128 jobs).
-        const kept = g.recent.filter((entry) => failedAtOf(entry) >= recentFrom);
+        const kept = g.recent.filter((entry) => recentFailure(g.task, entry).failedAt >= recentFrom);
         recent.push(...kept);
         recentN += kept.length;
       }
