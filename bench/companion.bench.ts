@@ -11,19 +11,23 @@ import path from 'node:path';
 import pg from 'pg';
 import { Logger, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
+import { asyncContextIsCheap } from '../src/worker/async-context.ts';
 import { benchPool, median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
-/** BENCH_ROUNDS: a multiple of 3 keeps each kind in each position equally often (the Latin square below). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_ROUNDS: a multiple of 4 keeps each kind in each position equally often (the Latin square below). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+
+/** How the bench worker's task records usage: not at all, with its helpers, or found through AsyncLocalStorage. */
+type UsageCall = 'none' | 'helpers' | 'context';
 
 interface Worker {
   child: ChildProcess;
   request<T>(message: string, key: string): Promise<T>;
 }
 
-async function startWorker(connectionString: string, companion: boolean, usage = false): Promise<Worker> {
+async function startWorker(connectionString: string, companion: boolean, usage: UsageCall = 'none'): Promise<Worker> {
   const child = fork(path.join(import.meta.dirname, 'fixtures/noop-worker.ts'), [], {
     // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each worker there (open it in Chrome's DevTools).
     execArgv: [
@@ -35,7 +39,7 @@ async function startWorker(connectionString: string, companion: boolean, usage =
       ...process.env,
       BENCH_DATABASE_URL: connectionString,
       BENCH_COMPANION: companion ? '1' : '0',
-      BENCH_USAGE: usage ? '1' : '0',
+      BENCH_USAGE: usage,
       BENCH_CONCURRENCY: String(CONCURRENCY),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -103,9 +107,20 @@ export default async function bench(): Promise<BenchResult[]> {
     const companionPg: number[] = [];
     const usageCpu: number[] = [];
     const usagePg: number[] = [];
+    const withContext: number[] = [];
+    const contextCpu: number[] = [];
     const cpu = await postgresCpuMeter(pool);
     let statementsPerSecond = 0;
     let attemptsWritten = 0;
+    const drainRecording = async (how: UsageCall) => {
+      const recording = await startWorker(server.connectionString, true, how);
+      const before = await recording.request<Record<string, number>>('stats', 'stats');
+      const d = await drain(pool, cpu);
+      await new Promise((r) => setTimeout(r, 500));
+      const cpuMs = (await recording.request<Record<string, number>>('stats', 'stats')).cpuMs - before.cpuMs;
+      await stopWorker(recording);
+      return { ...d, cpuMs };
+    };
     const runs = {
       plain: async () => {
         const bare = await startWorker(server.connectionString, false);
@@ -135,22 +150,24 @@ export default async function bench(): Promise<BenchResult[]> {
         companionCpu.push(after.cpuMs - before.cpuMs);
         await stopWorker(worker);
       },
-      // The same, with recordUsage() on every job (AsyncLocalStorage lookup, validation, sums, the usage columns).
+      // The same, with recordUsage(usage, helpers) on every job (validation, sums, the usage columns).
       usage: async () => {
-        const recording = await startWorker(server.connectionString, true, true);
-        const before = await recording.request<Record<string, number>>('stats', 'stats');
-        const d = await drain(pool, cpu);
+        const d = await drainRecording('helpers');
         withUsage.push(d.ms);
         usagePg.push(d.pgMs);
-        await new Promise((r) => setTimeout(r, 500));
-        usageCpu.push((await recording.request<Record<string, number>>('stats', 'stats')).cpuMs - before.cpuMs);
-        await stopWorker(recording);
+        usageCpu.push(d.cpuMs);
+      },
+      // The same, with recordUsage(usage) alone: by default the first call turns AsyncLocalStorage on in the process.
+      context: async () => {
+        const d = await drainRecording('context');
+        withContext.push(d.ms);
+        contextCpu.push(d.cpuMs);
       },
     };
     // Each kind runs once in each position (a Latin square), and every drain starts from a vacuumed table and a
     // checkpoint: otherwise the drain after another pays for the autovacuum and the writes its 5,000 dead rows
     // cause, which put the same kind second every round and skewed the ratio by up to 20 %.
-    const order = ['plain', 'companion', 'usage'] as const;
+    const order = ['plain', 'companion', 'usage', 'context'] as const;
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < order.length; i++) {
         await settleQueue(pool);
@@ -164,6 +181,7 @@ export default async function bench(): Promise<BenchResult[]> {
     const perJob = (ms: number[]) => ((median(ms) / JOBS) * 1000).toFixed(0);
     const rate = (ms: number) => Math.round((JOBS / ms) * 1000);
     const usageMs = median(withUsage);
+    const contextMs = median(withContext);
     return [
       {
         name: `worker with the companion drains ${JOBS} noop jobs`,
@@ -177,7 +195,7 @@ export default async function bench(): Promise<BenchResult[]> {
           `${statementsPerSecond.toFixed(1)} statements/s (flushes + heartbeats), whatever the job rate`,
       },
       {
-        name: `the same with recordUsage() on every job`,
+        name: `the same with recordUsage(usage, helpers) on every job`,
         baseline: 'the worker with the companion, no usage',
         baselineMs: companionMs,
         candidateMs: usageMs,
@@ -185,6 +203,17 @@ export default async function bench(): Promise<BenchResult[]> {
           `throughput ${(companionMs / usageMs).toFixed(2)}x of the companion without usage (target >= 0.97x): ${rate(usageMs)} jobs/s, ` +
           `median of ${ROUNDS} (rounds: ${withUsage.map((ms, i) => (withCompanion[i] / ms).toFixed(2)).join(' ')}); CPU per job: ` +
           `worker ${perJob(usageCpu)} vs ${perJob(companionCpu)} µs, Postgres ${perJob(usagePg)} vs ${perJob(companionPg)} µs`,
+      },
+      {
+        name: `the same with recordUsage(usage) alone on every job`,
+        baseline: 'the worker with the companion, no usage',
+        baselineMs: companionMs,
+        candidateMs: contextMs,
+        notes:
+          `throughput ${(companionMs / contextMs).toFixed(2)}x of the companion without usage: ${rate(contextMs)} jobs/s, ` +
+          `median of ${ROUNDS} (rounds: ${withContext.map((ms, i) => (withCompanion[i] / ms).toFixed(2)).join(' ')}); CPU per job: ` +
+          `worker ${perJob(contextCpu)} vs ${perJob(companionCpu)} µs. Found through AsyncLocalStorage, which its first call turns ` +
+          `on (Node ${process.versions.node}${asyncContextIsCheap() ? ', where it costs next to nothing' : ': V8 promise hooks for every promise of the process'})`,
       },
     ];
   } finally {

@@ -4,14 +4,17 @@
  * Each side, already running (the engine with its first counts in), drains JOBS jobs queued in one `add_jobs`
  * call; each goes first in half the rounds, so drift on a shared machine hits both.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import pg from 'pg';
 import { Logger, run, runMigrations } from 'graphile-worker';
 import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
-import { createEngine, type Engine } from '../src/engine/index.ts';
-import { benchPool, callOp, median, settleQueue, type BenchResult } from './lib.ts';
+import type { Engine, createEngine as CreateEngine } from '../src/engine/index.ts';
+import { benchPool, callOp, median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
 const JOBS = 5_000;
 const CONCURRENCY = 10;
@@ -35,7 +38,50 @@ async function drained(pool: pg.Pool): Promise<void> {
   }
 }
 
+/**
+ * BENCH_DRAIN_PROFILE_DIR=<dir>: a CPU profile of each drain alone, `<dir>/<plain|hosted>-<n>.cpuprofile` (open it
+ * in Chrome's DevTools). Returns the function that ends it, or null.
+ */
+async function drainProfile(kind: string): Promise<(() => Promise<void>) | null> {
+  const dir = process.env.BENCH_DRAIN_PROFILE_DIR;
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path.join(dir, `${kind}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/**
+ * The engine as the console runs it: one esbuild bundle, as `npm run serve` and electron-vite build it. Through tsx
+ * it would pay for the transform's helpers (keepNames: a call per closure made) that no shipped build has.
+ */
+async function builtEngine(): Promise<typeof CreateEngine> {
+  const root = path.resolve(import.meta.dirname, '..');
+  const dependencies = Object.keys(
+    (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: object }).dependencies,
+  );
+  const outfile = path.join(root, 'out', 'bench', 'engine.mjs');
+  await build({
+    entryPoints: [path.join(root, 'src/engine/index.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: dependencies,
+    logLevel: 'warning',
+  });
+  return ((await import(pathToFileURL(outfile).href)) as { createEngine: typeof CreateEngine }).createEngine;
+}
+
 export default async function bench(): Promise<BenchResult[]> {
+  const createEngine = await builtEngine();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-runner-'));
   rmSync(tmp, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), ownedRoot: tmp });
@@ -47,6 +93,22 @@ export default async function bench(): Promise<BenchResult[]> {
     await runMigrations({ connectionString: server.connectionString, logger: quiet });
     const plain: number[] = [];
     const hosted: number[] = [];
+    // CPU time per drain of this process (where both runners run) and of Postgres: steadier than the wall time.
+    const plainCpu: Array<{ own: number; pg: number }> = [];
+    const hostedCpu: Array<{ own: number; pg: number }> = [];
+    const pgCpu = await postgresCpuMeter(pool);
+    const timed = async (times: number[], cpus: Array<{ own: number; pg: number }>) => {
+      const profile = await drainProfile(times === plain ? 'plain' : 'hosted');
+      const own = process.cpuUsage();
+      const pgBefore = pgCpu?.() ?? NaN;
+      const start = performance.now();
+      await queue(pool);
+      await drained(pool);
+      times.push(performance.now() - start);
+      const used = process.cpuUsage(own);
+      cpus.push({ own: (used.user + used.system) / 1000, pg: (pgCpu?.() ?? NaN) - pgBefore });
+      await profile?.();
+    };
     const drainPlain = async () => {
       // A pool of our own, with its listeners: graphile-worker ends one it made without waiting, and a server that
       // stops in that moment (the last round, then server.stop()) crashed this bench with an unhandled 'error'.
@@ -63,10 +125,7 @@ export default async function bench(): Promise<BenchResult[]> {
         pollInterval: 1000,
       });
       await settleQueue(pool);
-      const start = performance.now();
-      await queue(pool);
-      await drained(pool);
-      plain.push(performance.now() - start);
+      await timed(plain, plainCpu);
       await runner.stop();
       await runnerPool.end();
     };
@@ -88,10 +147,7 @@ export default async function bench(): Promise<BenchResult[]> {
       if (process.env.X_NOREADER) await engine.parts.history.reader()?.stop();
       if (process.env.X_NOWATCHER) await engine.parts.history.watcher()?.stop();
       await settleQueue(pool);
-      const start = performance.now();
-      await queue(pool);
-      await drained(pool);
-      hosted.push(performance.now() - start);
+      await timed(hosted, hostedCpu);
       await engine.stop(5_000);
     };
     // Each side goes first in half the rounds, and each drain starts from a vacuumed table and a checkpoint: the
@@ -107,6 +163,8 @@ export default async function bench(): Promise<BenchResult[]> {
     }
     const plainMs = median(plain);
     const hostedMs = median(hosted);
+    const perJob = (cpus: Array<{ own: number; pg: number }>, key: 'own' | 'pg') =>
+      ((median(cpus.map((c) => c[key])) / JOBS) * 1000).toFixed(0);
     return [
       {
         name: `hosted runner drains ${JOBS} noop jobs`,
@@ -115,7 +173,8 @@ export default async function bench(): Promise<BenchResult[]> {
         candidateMs: hostedMs,
         notes:
           `throughput ${(plainMs / hostedMs).toFixed(2)}x of run() (target >= 0.95x): ${Math.round((JOBS / hostedMs) * 1000)} vs ${Math.round((JOBS / plainMs) * 1000)} jobs/s, ` +
-          `concurrency ${CONCURRENCY}, median of ${ROUNDS} (rounds: ${hosted.map((ms, i) => (plain[i] / ms).toFixed(2)).join(' ')}), both already running when the jobs are queued`,
+          `concurrency ${CONCURRENCY}, median of ${ROUNDS} (rounds: ${hosted.map((ms, i) => (plain[i] / ms).toFixed(2)).join(' ')}), both already running when the jobs are queued; ` +
+          `CPU per job: this process ${perJob(hostedCpu, 'own')} vs ${perJob(plainCpu, 'own')} µs, Postgres ${perJob(hostedCpu, 'pg')} vs ${perJob(plainCpu, 'pg')} µs`,
       },
     ];
   } finally {

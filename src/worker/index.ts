@@ -7,6 +7,7 @@
  * It imports nothing of the console: only node builtins and `pg` (which graphile-worker already depends on).
  */
 import type { Job, JobHelpers } from 'graphile-worker';
+import { runOutsideContext } from './async-context.ts';
 import { JobCancelledError } from './job-run.ts';
 import { companionGlobal, runOf } from './registry.ts';
 import type { UsageInput } from './usage.ts';
@@ -22,16 +23,17 @@ export { DURATION_BUCKET_BOUNDS_MS, bucketQuantile } from './histogram.ts';
 export { COMPANION_VERSION } from './version.ts';
 
 /**
- * Records the LLM usage of the current attempt. Call it anywhere inside a task (found through
- * AsyncLocalStorage), any number of times: token counts and costs are summed, the last model is kept.
- * Bad values (negative, NaN, fractional token counts, more than 1e12) are refused with one rate-limited log
- * line; it never throws into the task. Outside a task run by a pool with the companion, pass the task's
- * `helpers` as the second argument (or the call is ignored, with a log line).
+ * Records the LLM usage of the current attempt, any number of times: token counts and costs are summed, the last
+ * model is kept. With the task's `helpers` as the second argument it finds its job anywhere, at no cost; without,
+ * through AsyncLocalStorage (see the asyncContext option: by default turned on by the first such call on Node 20
+ * and 22). Bad values (negative, NaN, fractional token counts, more than 1e12) are refused with one rate-limited log
+ * line; it never throws into the task. A call that finds no job is ignored, with a log line.
  */
 export function recordUsage(usage: UsageInput, helpers?: Pick<JobHelpers, 'job'>): void {
   try {
     const g = companionGlobal();
-    const run = runOf(helpers?.job) ?? g.als.getStore();
+    const run = runOf(helpers?.job) ?? g.als.getStore() ?? runOutsideContext(g, 'recordUsage');
+    if (run === 'ambiguous') return;
     if (!run) {
       g.log.warn('usage-outside', 'recordUsage() called outside a job run by a pool with JobdeckPreset: ignored');
       return;
@@ -48,7 +50,9 @@ export function recordUsage(usage: UsageInput, helpers?: Pick<JobHelpers, 'job'>
  * Undefined outside a job.
  */
 export function jobAbortSignal(): AbortSignal | undefined {
-  return companionGlobal().als.getStore()?.signal;
+  const g = companionGlobal();
+  const run = g.als.getStore() ?? runOutsideContext(g, 'jobAbortSignal');
+  return run === 'ambiguous' ? undefined : run?.signal;
 }
 
 /**

@@ -9,8 +9,10 @@ export interface RunOwner {
   rememberQueueName(queueId: number, name: string): void;
   usageRefused(fields: string[], model: unknown): void;
   getStore(): import('node:async_hooks').AsyncLocalStorage<JobRun>;
-  /** Run tasks inside AsyncLocalStorage (recordUsage() and jobAbortSignal() without arguments). */
+  /** Run the next task inside AsyncLocalStorage (recordUsage() and jobAbortSignal() without arguments). */
   readonly asyncContext: boolean;
+  /** Tasks run outside it until the process asks for it (asyncContext 'auto'; see async-context.ts). */
+  readonly contextOnDemand?: boolean;
   /** Which attempts keep the raw model output (options.keepRawOutput). */
   readonly keepRawOutput?: 'failures' | 'all' | 'none';
   /** While this job's named queue is paused: resolves when it may start (rejects when its signal aborts). */
@@ -64,6 +66,8 @@ export class JobRun {
   private usageSources: WeakSet<object> | null = null;
   /** Cancel requests that reached this attempt (request ids), in arrival order; empty for a cancel from this process. */
   cancelRequestIds: string[] | null = null;
+  /** Started outside AsyncLocalStorage in a pool that turns it on when asked (a call without helpers may be this job's). */
+  outsideContext = false;
   /** The task ended after a cancel reached it: the attempt is 'cancelled', graphile-worker sees a success. */
   cancelled = false;
   notHonouredTimer: NodeJS.Timeout | null = null;
@@ -176,6 +180,7 @@ export class JobRun {
     let result: unknown;
     try {
       const store = this.owner.asyncContext ? this.owner.getStore() : null;
+      if (!store && this.owner.contextOnDemand) this.outsideContext = true;
       result = store ? store.run(this, task, payload, helpers) : task(payload, helpers);
     } catch (error) {
       return this.settled(error);

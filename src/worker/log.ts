@@ -19,14 +19,18 @@ const consoleLogger: CompanionLogger = {
  */
 export class RateLimitedLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
+  private adopted = false;
 
   constructor(
     private logger: CompanionLogger = consoleLogger,
     private readonly everyMs = 60_000,
   ) {}
 
-  setLogger(logger: CompanionLogger): void {
+  /** The process-wide log (calls outside any pool) writes to the first pool's logger, the one the user configured. */
+  adoptOnce(logger: CompanionLogger | undefined): void {
+    if (this.adopted || !logger) return;
     this.logger = logger;
+    this.adopted = true;
   }
 
   warn(key: string, message: string): void {

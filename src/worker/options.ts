@@ -37,12 +37,14 @@ export interface JobdeckOptions {
   /** Rollup shards (rows per task and minute) to spread concurrent upserts. Default 16. */
   rollupShards?: number;
   /**
-   * Run each task inside AsyncLocalStorage, so that recordUsage() and jobAbortSignal() work anywhere without
-   * arguments. Default true. On Node 20, the first AsyncLocalStorage in a process turns on V8's promise hooks
-   * (a few microseconds per job for promise-heavy code; nothing more if your process already uses one, as
-   * OpenTelemetry does). false saves that: pass `helpers` to recordUsage(usage, helpers) instead.
+   * Run each task inside AsyncLocalStorage, so that recordUsage() and jobAbortSignal() find their job anywhere
+   * without the `helpers` argument. Default 'auto': on where it costs next to nothing (Node 24; Node 22 with
+   * --experimental-async-context-frame); elsewhere off until the process first makes such a call, then on for every
+   * job started after it (the call itself is given to its job when only one job started before is running; see
+   * async-context.ts). On Node 20 the first AsyncLocalStorage in a process turns on V8's promise hooks: 25-40 µs per
+   * noop job. true: always on (every call found from the first job). false: never (pass `helpers` instead).
    */
-  asyncContext?: boolean;
+  asyncContext?: boolean | 'auto';
   /**
    * NOTIFY "jobdeck:attempts" after a flush at most once per this many ms (0: after every flush that wrote;
    * -1: never, the console then polls). Default 0.
@@ -80,7 +82,7 @@ export const DEFAULT_OPTIONS: ResolvedJobdeckOptions = {
   shutdownFlushTimeoutMs: 2_000,
   cancelTimeoutMs: 30_000,
   rollupShards: 16,
-  asyncContext: true,
+  asyncContext: 'auto',
   notifyIntervalMs: 0,
   keepRawOutput: 'failures',
   pauseCheckIntervalMs: 1_000,
@@ -100,7 +102,7 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
     if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) (options as Record<string, unknown>)[key] = v;
     else problems.push(`jobdeck.${key}=${String(v)} ignored (expected a number in [${min}, ${max}])`);
   };
-  const bool = (key: 'enabled' | 'migrate' | 'listen' | 'asyncContext') => {
+  const bool = (key: 'enabled' | 'migrate' | 'listen') => {
     const v = input[key];
     if (v === undefined) return;
     if (typeof v === 'boolean') options[key] = v;
@@ -109,7 +111,10 @@ export function resolveOptions(input: JobdeckOptions | undefined): {
   bool('enabled');
   bool('migrate');
   bool('listen');
-  bool('asyncContext');
+  if (input.asyncContext !== undefined) {
+    if (typeof input.asyncContext === 'boolean' || input.asyncContext === 'auto') options.asyncContext = input.asyncContext;
+    else problems.push(`jobdeck.asyncContext=${String(input.asyncContext)} ignored (expected true, false or 'auto')`);
+  }
   if (typeof input.connectionString === 'string' && input.connectionString) options.connectionString = input.connectionString;
   num('flushIntervalMs', 10, 60_000);
   num('heartbeatIntervalMs', 100, 600_000);

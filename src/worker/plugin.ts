@@ -125,6 +125,7 @@ function recorderFor(ctx: WorkerContext, workerPool: WorkerPool): PoolRecorder |
   const g = companionGlobal();
   if (g.pools.has(workerPool)) return g.pools.get(workerPool) as PoolRecorder | null;
   const log = new RateLimitedLog(ctx.logger ?? undefined);
+  g.log.adoptOnce(ctx.logger);
   const { options, problems } = resolveOptions(ctx.resolvedPreset?.jobdeck);
   for (const p of problems) log.warn(`option:${p}`, p);
   if (!options.enabled) {

@@ -1,6 +1,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import type { Job, Worker, WorkerPool } from 'graphile-worker';
+import { asyncContextIsCheap } from './async-context.ts';
 import { CompanionDb, classifyError } from './db.ts';
 import { JobRun, type RunOwner } from './job-run.ts';
 import type { RateLimitedLog } from './log.ts';
@@ -38,7 +39,8 @@ interface CancelUpdate {
  */
 export class PoolRecorder implements RunOwner, PoolHandle {
   readonly poolId: string;
-  readonly asyncContext: boolean;
+  /** asyncContext as resolved for this runtime: 'auto' is true where AsyncLocalStorage is cheap (async-context.ts). */
+  private readonly contextMode: boolean | 'auto';
   readonly keepRawOutput: 'failures' | 'all' | 'none';
   readonly running = new Map<string, JobRun>();
   readonly queueNames = new Map<number, string>();
@@ -86,7 +88,8 @@ export class PoolRecorder implements RunOwner, PoolHandle {
 
   constructor(private readonly init: PoolRecorderInit) {
     this.poolId = init.workerPool.id;
-    this.asyncContext = init.options.asyncContext;
+    const mode = init.options.asyncContext;
+    this.contextMode = mode === 'auto' && asyncContextIsCheap() ? true : mode;
     this.keepRawOutput = init.options.keepRawOutput;
     this.shard = shardOf(this.poolId, init.options.rollupShards);
     this.db = new CompanionDb({
@@ -197,6 +200,16 @@ export class PoolRecorder implements RunOwner, PoolHandle {
 
   getStore(): AsyncLocalStorage<JobRun> {
     return companionGlobal().als;
+  }
+
+  /** Whether the next task runs inside AsyncLocalStorage ('auto': once the process has asked for it). */
+  get asyncContext(): boolean {
+    return this.contextMode === true || (this.contextMode === 'auto' && companionGlobal().contextWanted);
+  }
+
+  /** Tasks run outside it until asked for (so a call without helpers may still be given to its job). */
+  get contextOnDemand(): boolean {
+    return this.contextMode === 'auto';
   }
 
   stats(): Record<string, unknown> {

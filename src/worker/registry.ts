@@ -27,6 +27,8 @@ export interface CompanionGlobal {
   log: RateLimitedLog;
   /** graphile-worker's job object -> its running attempt (see setRun). */
   runs: Map<object, JobRun>;
+  /** A call without helpers found no job in the async context: pools left at asyncContext 'auto' turn it on. */
+  contextWanted: boolean;
 }
 
 const KEY = Symbol.for('jobdeck.companion.v1');
@@ -60,8 +62,10 @@ export function companionGlobal(): CompanionGlobal {
     emitters: new WeakSet(),
     log: new RateLimitedLog(),
     runs: new Map(),
+    contextWanted: false,
   };
-  // A copy of an earlier version may have made the global without the map.
+  // A copy of an earlier version may have made the global without these.
   g[KEY].runs ??= new Map();
+  g[KEY].contextWanted ??= false;
   return g[KEY];
 }

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startCompanionWorker, waitFor, type CompanionChild } from '../fixtures/companion-kit/child.ts';
+import { asyncContextIsCheap } from '../../src/worker/async-context.ts';
 
 // LLM usage per attempt: recordUsage() from anywhere in the task (AsyncLocalStorage), summed; a returned
 // OpenAI-style response and an error carrying an Anthropic-style one are read automatically; bad values are
@@ -204,5 +205,89 @@ test('asyncContext: false: recordUsage(usage, helpers) still works, the argument
     assert.match(plain.stderr(), /recordUsage\(\) called outside a job/);
   } finally {
     await plain.stop();
+  }
+});
+
+test("asyncContext 'auto' (the default): the first call without helpers turns AsyncLocalStorage on; a call it cannot place is logged, never guessed", async () => {
+  await child.stop(); // only the pools started here take jobs from here on
+  const addUsageJob = async (payload: unknown) => {
+    const { rows } = await db.pool.query<{ id: string }>(`select id from graphile_worker.add_job('cd_usage', $1::json)`, [
+      JSON.stringify(payload),
+    ]);
+    return rows[0].id;
+  };
+  const models = (ids: string[]) =>
+    waitFor(`${ids.length} attempts`, async () => {
+      const { rows } = await db.pool.query<{ job_id: string; outcome: string; model: string | null }>(
+        `select job_id::text, outcome, model from jobdeck.attempts where job_id = any($1::bigint[]) order by job_id`,
+        [ids],
+      );
+      return rows.length === ids.length ? rows : null;
+    });
+  const cheap = asyncContextIsCheap();
+
+  // One job at a time: the first call is the one job's (the only one that started outside the context), the rest found.
+  const single = await startCompanionWorker({
+    connectionString: db.connectionString,
+    concurrency: 1,
+    jobdeck: { heartbeatIntervalMs: 500 },
+  });
+  try {
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await addUsageJob({ calls: [{ model: `single-${i}`, inputTokens: 2, outputTokens: 1 }] }));
+    const rows = await models(ids);
+    assert.deepEqual(
+      rows.map((r) => [r.outcome, r.model]),
+      [0, 1, 2].map((i) => ['success', `single-${i}`]),
+    );
+    if (!cheap) assert.match(single.stderr(), /from now on every task runs inside AsyncLocalStorage/);
+  } finally {
+    await single.stop();
+  }
+
+  // Four jobs running when the first call comes: whose it is cannot be told. Nothing is recorded for them (a guess
+  // would bill the wrong job) and the log says so; jobs started after it are found.
+  await db.pool.query('drop table if exists cdk_usage_gate; create table cdk_usage_gate (x int)');
+  const four = await startCompanionWorker({ connectionString: db.connectionString, concurrency: 4, jobdeck: { heartbeatIntervalMs: 500 } });
+  try {
+    const early = [];
+    for (let i = 0; i < 4; i++)
+      early.push(await addUsageJob({ gate: 'cdk_usage_gate', calls: [{ model: 'early', inputTokens: 3, outputTokens: 1 }] }));
+    await waitFor('four jobs running', async () => {
+      const { rows } = await db.pool.query<{ n: number }>(
+        'select count(*)::int as n from graphile_worker._private_jobs where locked_by = $1',
+        [four.poolId],
+      );
+      return rows[0].n === 4 || null;
+    });
+    await db.pool.query('insert into cdk_usage_gate values (1)');
+    const earlyRows = await models(early);
+    assert.ok(earlyRows.every((r) => r.outcome === 'success'));
+    const later = [];
+    for (let i = 0; i < 4; i++)
+      later.push(await addUsageJob({ nested: true, calls: [{ model: 'later', inputTokens: 5, outputTokens: 1 }] }));
+    const laterRows = await models(later);
+    assert.deepEqual(
+      laterRows.map((r) => [r.outcome, r.model]),
+      later.map(() => ['success', 'later']),
+      'every job started after the first call is found through AsyncLocalStorage',
+    );
+    if (cheap) {
+      assert.deepEqual(
+        earlyRows.map((r) => r.model),
+        ['early', 'early', 'early', 'early'],
+        'on from the first job',
+      );
+    } else {
+      // The first call comes while all four run: it is not given to any. Once the others have ended, the last of
+      // them is the one job left that started outside the context, and its call is its own.
+      const given = earlyRows.map((r) => r.model);
+      assert.ok(given.includes(null), `the first call, made while four jobs ran, was given to a job: ${given.join(', ')}`);
+      assert.ok(given.every((m) => m === null || m === 'early'));
+      assert.match(four.stderr(), /called without helpers by one of [2-4] jobs that started before AsyncLocalStorage was on/);
+      assert.doesNotMatch(four.stderr(), /called outside a job/);
+    }
+  } finally {
+    await four.stop();
   }
 });
