@@ -11,6 +11,7 @@ import { printSchemaSql, MIGRATIONS } from '../../src/worker/schema.ts';
 import { classifyError } from '../../src/worker/db.ts';
 import { wrapTaskList, unwrapTask } from '../../src/worker/wrap-tasks.ts';
 import { RateLimitedLog } from '../../src/worker/log.ts';
+import { asyncContextIsCheap } from '../../src/worker/async-context.ts';
 import { connectionConfig } from '../../src/worker/plugin.ts';
 import type pg from 'pg';
 
@@ -233,4 +234,19 @@ test("the companion's database: its own setting, else the worker's pgPool, else 
   const presetOnly = { resolvedPreset: { worker: { connectionString: 'postgres://preset' } } };
   assert.equal(connectionConfig(presetOnly, undefined).connectionString, 'postgres://preset');
   assert.deepEqual(connectionConfig({}, undefined), {});
+});
+
+test("asyncContext: 'auto' by default; it is on from the start only where AsyncLocalStorage costs next to nothing", () => {
+  assert.equal(DEFAULT_OPTIONS.asyncContext, 'auto');
+  assert.equal(resolveOptions({ asyncContext: 'auto' }).options.asyncContext, 'auto');
+  assert.equal(resolveOptions({ asyncContext: false }).options.asyncContext, false);
+  const bad = resolveOptions({ asyncContext: 'yes' as unknown as boolean });
+  assert.equal(bad.options.asyncContext, 'auto');
+  assert.match(bad.problems.join('\n'), /jobdeck\.asyncContext=yes ignored \(expected true, false or 'auto'\)/);
+  const node = (v: string) => ({ ...process.versions, node: v });
+  assert.equal(asyncContextIsCheap(node('20.20.2'), ''), false);
+  assert.equal(asyncContextIsCheap(node('22.12.0'), ''), false);
+  assert.equal(asyncContextIsCheap(node('22.12.0'), '--experimental-async-context-frame'), true);
+  assert.equal(asyncContextIsCheap(node('24.1.0'), ''), true);
+  assert.equal(asyncContextIsCheap(node('24.1.0'), '--no-async-context-frame'), false);
 });
