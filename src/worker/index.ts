@@ -47,12 +47,18 @@ export function recordUsage(usage: UsageInput, helpers?: Pick<JobHelpers, 'job'>
 /**
  * The current job's abort signal (the same as the task's `helpers.abortSignal`): it aborts when Jobdeck cancels
  * the job (reason: a JobCancelledError) or when graphile-worker's graceful shutdown gives up waiting.
- * Undefined outside a job.
+ * Found through AsyncLocalStorage (see the asyncContext option): undefined outside a job, and undefined where its
+ * job cannot be told (asyncContext 'auto', before AsyncLocalStorage was on, with other jobs running; logged).
+ * `helpers.abortSignal` is always there.
  */
 export function jobAbortSignal(): AbortSignal | undefined {
-  const g = companionGlobal();
-  const run = g.als.getStore() ?? runOutsideContext(g, 'jobAbortSignal');
-  return run === 'ambiguous' ? undefined : run?.signal;
+  try {
+    const g = companionGlobal();
+    const run = g.als.getStore() ?? runOutsideContext(g, 'jobAbortSignal');
+    return run === 'ambiguous' ? undefined : run?.signal;
+  } catch {
+    return undefined; // never throw into the task
+  }
 }
 
 /**

@@ -125,7 +125,8 @@ function recorderFor(ctx: WorkerContext, workerPool: WorkerPool): PoolRecorder |
   const g = companionGlobal();
   if (g.pools.has(workerPool)) return g.pools.get(workerPool) as PoolRecorder | null;
   const log = new RateLimitedLog(ctx.logger ?? undefined);
-  g.log.adoptOnce(ctx.logger);
+  // A global made by an earlier copy of the companion has a log without this method.
+  if (typeof g.log.adoptOnce === 'function') g.log.adoptOnce(ctx.logger);
   const { options, problems } = resolveOptions(ctx.resolvedPreset?.jobdeck);
   for (const p of problems) log.warn(`option:${p}`, p);
   if (!options.enabled) {
@@ -169,7 +170,7 @@ export function connectionConfig(ctx: WorkerContext, explicit: string | undefine
  * - `init`: subscribe to the runner's events emitter (pool:create, worker:create, job:start, job:complete,
  *   pool:release); events are how the companion sees every attempt without touching the job's path.
  * - `startWorker`: runs before each worker's first job fetch, with the task list the worker will index: the
- *   handlers are wrapped there (per-job abort signal, AsyncLocalStorage context, cancel as success). It also
+ *   handlers are wrapped there (per-job abort signal, AsyncLocalStorage context when on, cancel as success). It also
  *   starts the pool's recorder if `init` came too late (a plugin before us returning a promise).
  * - `stopWorker`: graphile-worker's graceful shutdown waits for it; when the pool's last worker stops, the
  *   companion does its bounded final flush and marks the pool stopped before the process exits.

@@ -90,6 +90,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.poolId = init.workerPool.id;
     const mode = init.options.asyncContext;
     this.contextMode = mode === 'auto' && asyncContextIsCheap() ? true : mode;
+    if (this.contextMode === true) companionGlobal().contextOn = true;
     this.keepRawOutput = init.options.keepRawOutput;
     this.shard = shardOf(this.poolId, init.options.rollupShards);
     this.db = new CompanionDb({
@@ -204,7 +205,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
 
   /** Whether the next task runs inside AsyncLocalStorage ('auto': once the process has asked for it). */
   get asyncContext(): boolean {
-    return this.contextMode === true || (this.contextMode === 'auto' && companionGlobal().contextWanted);
+    return this.contextMode === true || (this.contextMode === 'auto' && companionGlobal().contextOn);
   }
 
   /** Tasks run outside it until asked for (so a call without helpers may still be given to its job). */

@@ -27,8 +27,11 @@ export interface CompanionGlobal {
   log: RateLimitedLog;
   /** graphile-worker's job object -> its running attempt (see setRun). */
   runs: Map<object, JobRun>;
-  /** A call without helpers found no job in the async context: pools left at asyncContext 'auto' turn it on. */
-  contextWanted: boolean;
+  /**
+   * AsyncLocalStorage is on in this process: a call without helpers found no job in it, or a pool runs with
+   * asyncContext true (its promise hooks are then paid for anyway). Pools left at 'auto' run their tasks inside it.
+   */
+  contextOn: boolean;
 }
 
 const KEY = Symbol.for('jobdeck.companion.v1');
@@ -62,10 +65,10 @@ export function companionGlobal(): CompanionGlobal {
     emitters: new WeakSet(),
     log: new RateLimitedLog(),
     runs: new Map(),
-    contextWanted: false,
+    contextOn: false,
   };
   // A copy of an earlier version may have made the global without these.
   g[KEY].runs ??= new Map();
-  g[KEY].contextWanted ??= false;
+  g[KEY].contextOn ??= false;
   return g[KEY];
 }

@@ -11,7 +11,7 @@ type Wrapped = Task & { [ORIGINAL]?: Task };
 /**
  * Replaces each handler of the task list graphile-worker runs from (the very object its workers index by task
  * identifier: a `taskList` you passed, or the one built from `taskDirectory`) with a wrapper that gives the job
- * its own abort signal and an AsyncLocalStorage context. Idempotent: a wrapper is never wrapped again. Keys are
+ * its own abort signal and, when asyncContext says so, an AsyncLocalStorage context. Idempotent: a wrapper is never wrapped again. Keys are
  * not added or removed, so graphile-worker's list of supported tasks is unchanged.
  *
  * Returns how many handlers could not be wrapped (a frozen list): those jobs are still recorded, but cannot be

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUsage, cleanText, emptyTotals, usageFromResponse } from '../../src/worker/usage.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Job, JobHelpers, Task } from 'graphile-worker';
+import type { Job, JobHelpers, Task, TaskList } from 'graphile-worker';
 import { errorText, JobRun, MAX_ERROR_BYTES, type RunOwner } from '../../src/worker/job-run.ts';
 import { bucketQuantile, DURATION_BUCKET_BOUNDS_MS, DURATION_BUCKET_COUNT, durationBucket } from '../../src/worker/histogram.ts';
 import { resolveOptions, DEFAULT_OPTIONS } from '../../src/worker/options.ts';
@@ -11,8 +11,9 @@ import { printSchemaSql, MIGRATIONS } from '../../src/worker/schema.ts';
 import { classifyError } from '../../src/worker/db.ts';
 import { wrapTaskList, unwrapTask } from '../../src/worker/wrap-tasks.ts';
 import { RateLimitedLog } from '../../src/worker/log.ts';
-import { asyncContextIsCheap } from '../../src/worker/async-context.ts';
-import { connectionConfig } from '../../src/worker/plugin.ts';
+import { asyncContextIsCheap, runOutsideContext } from '../../src/worker/async-context.ts';
+import type { CompanionGlobal } from '../../src/worker/registry.ts';
+import { connectionConfig, JobdeckPlugin } from '../../src/worker/plugin.ts';
 import type pg from 'pg';
 
 // The companion's pure parts, without a database.
@@ -249,4 +250,68 @@ test("asyncContext: 'auto' by default; it is on from the start only where AsyncL
   assert.equal(asyncContextIsCheap(node('22.12.0'), '--experimental-async-context-frame'), true);
   assert.equal(asyncContextIsCheap(node('24.1.0'), ''), true);
   assert.equal(asyncContextIsCheap(node('24.1.0'), '--no-async-context-frame'), false);
+});
+
+test('a call without helpers outside the context is given to a job only when it is the one job running, one that started outside', () => {
+  const lines: string[] = [];
+  const logger = {
+    error: (m: string) => lines.push(m),
+    warn: (m: string) => lines.push(m),
+    info: (m: string) => lines.push(m),
+    debug: () => {},
+  };
+  const runs = new Map<object, JobRun>();
+  const g = { runs, contextOn: false, log: new RateLimitedLog(logger, 0) } as unknown as CompanionGlobal;
+  const run = (outside: boolean | undefined, finished = false) => {
+    const r = { finishedAtMs: finished ? Date.now() : 0, outsideContext: outside } as unknown as JobRun;
+    runs.set({}, r);
+    return r;
+  };
+
+  assert.equal(runOutsideContext(g, 'recordUsage'), undefined, 'no job running: a call outside any job');
+  assert.equal(g.contextOn, false, 'nothing to find: AsyncLocalStorage stays off');
+
+  run(false); // a job inside the context (or of a pool that never uses it)
+  assert.equal(runOutsideContext(g, 'recordUsage'), undefined);
+  runs.clear();
+
+  const only = run(true);
+  run(true, true); // ended: not running
+  assert.equal(runOutsideContext(g, 'recordUsage'), only, 'the one job running, started outside: its call');
+  assert.equal(g.contextOn, true, 'and AsyncLocalStorage is on from now on');
+  assert.match(lines.join('\n'), /from now on the tasks of pools with asyncContext 'auto' run inside AsyncLocalStorage/);
+
+  const inside = run(false);
+  assert.equal(runOutsideContext(g, 'jobAbortSignal'), 'ambiguous', 'another job runs (inside the context): not a guess');
+  runs.delete([...runs].find(([, r]) => r === inside)![0]);
+  run(undefined); // a run of an earlier copy of the companion: running, never a candidate
+  assert.equal(runOutsideContext(g, 'recordUsage'), 'ambiguous');
+  assert.match(lines.at(-1)!, /called without helpers while 2 jobs ran, 1 of them started before AsyncLocalStorage was on/);
+});
+
+test('a global left by an earlier copy of the companion (a log without adoptOnce) does not stop a pool from starting', () => {
+  const key = Symbol.for('jobdeck.companion.v1');
+  const holder = globalThis as unknown as Record<symbol, unknown>;
+  const saved = holder[key];
+  const old = {
+    als: new AsyncLocalStorage(),
+    pools: new WeakMap(),
+    live: new Set(),
+    emitters: new WeakSet(),
+    log: { warn() {}, error() {}, info() {}, setLogger() {} },
+  };
+  holder[key] = old;
+  try {
+    const workerPool = { id: 'pool-old-global' };
+    const ctx = { resolvedPreset: { jobdeck: { enabled: false } }, logger: undefined };
+    const hooks = JobdeckPlugin.worker!.hooks! as unknown as {
+      startWorker(ctx: unknown, event: { worker: { workerPool: object }; tasks: TaskList }): void;
+    };
+    hooks.startWorker(ctx, { worker: { workerPool }, tasks: {} });
+    assert.ok(old.pools.has(workerPool), 'the pool was seen (a TypeError before would have left it unknown)');
+    assert.equal((old as unknown as CompanionGlobal).contextOn, false, 'the missing fields are added');
+    assert.ok((old as unknown as CompanionGlobal).runs instanceof Map);
+  } finally {
+    holder[key] = saved;
+  }
 });

@@ -240,51 +240,57 @@ test("asyncContext 'auto' (the default): the first call without helpers turns As
       rows.map((r) => [r.outcome, r.model]),
       [0, 1, 2].map((i) => ['success', `single-${i}`]),
     );
-    if (!cheap) assert.match(single.stderr(), /from now on every task runs inside AsyncLocalStorage/);
+    if (!cheap) assert.match(single.stderr(), /from now on the tasks of pools with asyncContext 'auto' run inside AsyncLocalStorage/);
   } finally {
     await single.stop();
   }
 
   // Four jobs running when the first call comes: whose it is cannot be told. Nothing is recorded for them (a guess
-  // would bill the wrong job) and the log says so; jobs started after it are found.
-  await db.pool.query('drop table if exists cdk_usage_gate; create table cdk_usage_gate (x int)');
+  // would bill the wrong job) and the log says so; jobs started after it are found, even with four running at once.
+  // Each job reports a model and token count of its own, so a call given to the wrong job shows.
+  await db.pool.query(
+    'drop table if exists cdk_usage_gate, cdk_usage_gate2; create table cdk_usage_gate (x int); create table cdk_usage_gate2 (x int)',
+  );
   const four = await startCompanionWorker({ connectionString: db.connectionString, concurrency: 4, jobdeck: { heartbeatIntervalMs: 500 } });
-  try {
-    const early = [];
+  const runFour = async (gate: string, name: string, nested: boolean) => {
+    const ids: string[] = [];
     for (let i = 0; i < 4; i++)
-      early.push(await addUsageJob({ gate: 'cdk_usage_gate', calls: [{ model: 'early', inputTokens: 3, outputTokens: 1 }] }));
-    await waitFor('four jobs running', async () => {
+      ids.push(await addUsageJob({ gate, nested, calls: [{ model: `${name}-${i}`, inputTokens: 10 + i, outputTokens: 1 }] }));
+    await waitFor(`four ${name} jobs running`, async () => {
       const { rows } = await db.pool.query<{ n: number }>(
-        'select count(*)::int as n from graphile_worker._private_jobs where locked_by = $1',
-        [four.poolId],
+        'select count(*)::int as n from graphile_worker._private_jobs where locked_by = $1 and id = any($2::bigint[])',
+        [four.poolId, ids],
       );
       return rows[0].n === 4 || null;
     });
-    await db.pool.query('insert into cdk_usage_gate values (1)');
-    const earlyRows = await models(early);
-    assert.ok(earlyRows.every((r) => r.outcome === 'success'));
-    const later = [];
-    for (let i = 0; i < 4; i++)
-      later.push(await addUsageJob({ nested: true, calls: [{ model: 'later', inputTokens: 5, outputTokens: 1 }] }));
-    const laterRows = await models(later);
+    await db.pool.query(`insert into ${gate} values (1)`);
+    const rows = await models(ids);
+    assert.ok(rows.every((r) => r.outcome === 'success'));
+    // Each row's own model and tokens, or nothing: never another job's.
+    const { rows: usage } = await db.pool.query<{ job_id: string; model: string | null; input_tokens: string | null }>(
+      'select job_id::text, model, input_tokens::text from jobdeck.attempts where job_id = any($1::bigint[]) order by job_id',
+      [ids],
+    );
+    usage.forEach((u, i) => {
+      if (u.model !== null) assert.deepEqual([u.model, u.input_tokens], [`${name}-${i}`, String(10 + i)], `job ${u.job_id}`);
+    });
+    return usage.map((u) => u.model);
+  };
+  try {
+    const early = await runFour('cdk_usage_gate', 'early', false);
+    const later = await runFour('cdk_usage_gate2', 'later', true);
     assert.deepEqual(
-      laterRows.map((r) => [r.outcome, r.model]),
-      later.map(() => ['success', 'later']),
+      later,
+      ['later-0', 'later-1', 'later-2', 'later-3'],
       'every job started after the first call is found through AsyncLocalStorage',
     );
     if (cheap) {
-      assert.deepEqual(
-        earlyRows.map((r) => r.model),
-        ['early', 'early', 'early', 'early'],
-        'on from the first job',
-      );
+      assert.deepEqual(early, ['early-0', 'early-1', 'early-2', 'early-3'], 'on from the first job');
     } else {
       // The first call comes while all four run: it is not given to any. Once the others have ended, the last of
-      // them is the one job left that started outside the context, and its call is its own.
-      const given = earlyRows.map((r) => r.model);
-      assert.ok(given.includes(null), `the first call, made while four jobs ran, was given to a job: ${given.join(', ')}`);
-      assert.ok(given.every((m) => m === null || m === 'early'));
-      assert.match(four.stderr(), /called without helpers by one of [2-4] jobs that started before AsyncLocalStorage was on/);
+      // them may be the one job running, and its call is then its own.
+      assert.ok(early.includes(null), `the first call, made while four jobs ran, was given to a job: ${early.join(', ')}`);
+      assert.match(four.stderr(), /called without helpers while [2-4] jobs ran, [2-4] of them started before AsyncLocalStorage was on/);
       assert.doesNotMatch(four.stderr(), /called outside a job/);
     }
   } finally {
