@@ -37,3 +37,25 @@ test('a value nested too deep is named by a short path', () => {
   for (let i = 0; i < 70; i++) deep = [deep];
   assert.equal(inputShapeProblem({ payload: deep }), 'input.payload.0.…(59 levels).0.0.0: nested more than 64 levels deep');
 });
+
+test('a range that ends before it starts is refused, not read as "nothing matches"', () => {
+  const day = (d: number) => `2026-12-0${d}T00:00:00Z`;
+  assert.equal(
+    refusal('jobs.list', { filter: { createdFrom: day(5), createdTo: day(4) } }),
+    'filter.createdTo: createdFrom must not be after createdTo',
+  );
+  assert.equal(
+    refusal('jobs.count', { filter: { runAtFrom: day(5), runAtTo: day(4) } }),
+    'filter.runAtTo: runAtFrom must not be after runAtTo',
+  );
+  assert.equal(
+    refusal('jobs.retry', { target: { filter: { createdFrom: day(5), createdTo: day(4) } } }),
+    'target.filter.createdTo: createdFrom must not be after createdTo',
+  );
+  assert.equal(refusal('history.list', { from: day(5), to: day(4) }), 'to: from must not be after to');
+  assert.equal(refusal('history.export', { from: day(5), to: day(4), format: 'csv' }), 'to: from must not be after to');
+  // The same instant at both ends, and either end alone, are ranges.
+  assert.ok(contract['jobs.list'].input.safeParse({ filter: { createdFrom: day(4), createdTo: '2026-12-04T01:00:00+01:00' } }).success);
+  assert.ok(contract['jobs.list'].input.safeParse({ filter: { createdTo: day(4) } }).success);
+  assert.ok(contract['history.list'].input.safeParse({ from: day(4) }).success);
+});

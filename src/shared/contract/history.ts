@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { op } from './define.ts';
-import { isoTime } from './time.ts';
+import { inOrder, isoTime } from './time.ts';
 import { errorRuleSchema } from '../errors/index.ts';
 import {
   HISTORY_WINDOWS,
@@ -51,12 +51,18 @@ export const historyOps = {
     summary: 'Failures by type, over time and per task; success rate, throughput and durations (from SQLite, works offline)',
   }),
   'history.list': op<HistoryPage>()({
-    input: historyFilter.extend({ cursor, limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    input: historyFilter
+      .extend({ cursor, limit: z.number().int().min(1).max(500).default(100) })
+      .strict()
+      .refine(...inOrder('from', 'to')),
     access: 'read',
     summary: 'Failed attempts, newest first, filtered, with keyset pagination (from SQLite, works offline)',
   }),
   'history.export': op<HistoryExportPage>()({
-    input: historyFilter.extend({ cursor, format: z.enum(['csv', 'json']) }).strict(),
+    input: historyFilter
+      .extend({ cursor, format: z.enum(['csv', 'json']) })
+      .strict()
+      .refine(...inOrder('from', 'to')),
     access: 'read',
     summary: 'One page of the filtered failed attempts as CSV or JSON; concatenating the pages gives the file',
   }),

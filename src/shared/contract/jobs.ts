@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { op } from './define.ts';
 import { workName } from './names.ts';
-import { isoTime, runTime } from './time.ts';
+import { inOrder, isoTime, runTime } from './time.ts';
 import { empty } from './app.ts';
 import {
   JOB_ACTIONS,
@@ -41,7 +41,9 @@ export const jobFilter = z
     runAtFrom: isoTime.optional(),
     runAtTo: isoTime.optional(),
   })
-  .strict();
+  .strict()
+  .refine(...inOrder('createdFrom', 'createdTo'))
+  .refine(...inOrder('runAtFrom', 'runAtTo'));
 
 /** What an action applies to: selected ids (a larger set goes by filter), or everything the filter matches. */
 export const actionTarget = z.union([

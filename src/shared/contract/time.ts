@@ -16,6 +16,24 @@ export const isoTime = z.iso.datetime({ offset: true, abort: true }).refine((val
   return !value.startsWith('0000') && ms >= FIRST_MS && ms < END_MS;
 }, 'a time needs a year from 0001 to 9999 (in UTC)');
 
+/**
+ * A range given as two optional times must not end before it starts: a swapped pair would match nothing and read as
+ * "no jobs", where the operator made a mistake. For `.refine(...inOrder('from', 'to'))`.
+ */
+export function inOrder<K extends string>(
+  fromKey: K,
+  toKey: K,
+): [(o: Partial<Record<K, string>>) => boolean, { message: string; path: PropertyKey[] }] {
+  return [
+    (o) => {
+      const from = o[fromKey];
+      const to = o[toKey];
+      return from === undefined || to === undefined || Date.parse(from) <= Date.parse(to);
+    },
+    { message: `${fromKey} must not be after ${toKey}`, path: [toKey] },
+  ];
+}
+
 /** When a job is to run: a time before 9999-01-01, where a pause parks jobs until it is resumed. */
 export const runTime = isoTime.refine(
   (value) => Date.parse(value) < PARKED_MS,
