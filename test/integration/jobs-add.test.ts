@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestDatabase } from '../helpers/engine.ts';
+import { startCompanionWorker, waitFor } from '../fixtures/companion-kit/child.ts';
+import { noWorkerRuns } from '../../src/shared/model/jobs.ts';
 
 const t = useTestDatabase();
 
@@ -198,4 +200,36 @@ test('a read-only connection refuses jobs.add and jobs.addBatch', async () => {
   } finally {
     await t.te.call('connections.activate', { id: writable });
   }
+});
+
+test('jobs.add and jobs.addBatch say how many live workers with the companion run the task (none: the job would wait)', async () => {
+  // No worker reports: nothing can be said (workers without the companion are not seen).
+  assert.equal((await t.te.call('jobs.add', { task: 'cd_ok' })).workers, null);
+  const worker = await startCompanionWorker({ connectionString: t.db.connectionString, jobdeck: { heartbeatIntervalMs: 500 } });
+  try {
+    await waitFor('the first heartbeat of the worker', async () => {
+      const { rows } = await t.db.pool.query<{ ok: boolean }>(
+        `select to_regclass('jobdeck.workers') is not null and exists (select 1 from jobdeck.workers where pool_id = $1) as ok`,
+        [worker.poolId],
+      );
+      return rows[0].ok || null;
+    });
+    const served = await t.te.call('jobs.add', { task: 'cd_ok' });
+    assert.deepEqual(served.workers, { reporting: 1, runIt: 1 });
+    assert.equal(noWorkerRuns(served.task, served.workers), null);
+    const unserved = await t.te.call('jobs.add', { task: 'nobody_runs_this' });
+    assert.deepEqual(unserved.workers, { reporting: 1, runIt: 0 });
+    assert.match(noWorkerRuns('x', { reporting: 3, runIt: 0 })!, /^None of the 3 live workers with the companion runs x: /);
+    assert.match(
+      noWorkerRuns(unserved.task, unserved.workers)!,
+      /^The one live worker with the companion does not run nobody_runs_this: the job waits/,
+    );
+    const batch = await t.te.call('jobs.addBatch', { task: 'nobody_runs_this', keys: ['a', 'b'], keyField: 'id', jobKey: 'nobody:{key}' });
+    assert.equal(batch.added, 2);
+    assert.deepEqual(batch.workers, { reporting: 1, runIt: 0 });
+  } finally {
+    await worker.stop();
+  }
+  // A worker that stopped cleanly runs nothing any more: again nothing reports.
+  assert.equal((await t.te.call('jobs.add', { task: 'cd_ok' })).workers, null);
 });

@@ -2,6 +2,7 @@ import type { AddedBatch } from '../../shared/model/jobs.ts';
 import type { OpParsed } from '../../shared/contract/index.ts';
 import type { AuditLog } from '../context.ts';
 import type { Session } from '../session.ts';
+import { taskWorkers } from './task-workers.ts';
 import { addJobs, keyAsJson } from './admin-sql.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import { jobKeyFits, keyTemplateParts, MAX_JOB_KEY_CHARS } from '../../shared/model/job-key.ts';
@@ -64,6 +65,7 @@ export async function addBatch(session: Session, audit: AuditLog, input: OpParse
     duplicates: input.keys.length - keys.length,
     alreadyQueued,
     jobIds,
+    workers: await taskWorkers(session.pool, input.task),
   };
   audit.record({
     connectionId: session.profile.id,

@@ -2,6 +2,7 @@ import type { AddedJob } from '../../shared/model/jobs.ts';
 import type { OpParsed } from '../../shared/contract/index.ts';
 import type { AuditLog } from '../context.ts';
 import type { Session } from '../session.ts';
+import { taskWorkers } from './task-workers.ts';
 
 interface AddedRow {
   id: string;
@@ -64,6 +65,7 @@ export async function addJob(session: Session, audit: AuditLog, input: OpParsed<
     maxAttempts: row.max_attempts,
     jobKey: row.key,
     keyExisted: row.key_existed,
+    workers: await taskWorkers(session.pool, row.task_identifier),
   };
   audit.record({
     connectionId: session.profile.id,

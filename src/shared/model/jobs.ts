@@ -222,6 +222,24 @@ export interface JobFacets {
 
 /** What `jobs.add` answers: the job as graphile-worker stored it. */
 /** What `jobs.addBatch` did with the keys it was given. */
+/**
+ * The live workers that report their tasks through the companion, and how many of them run a task: a job of a task
+ * none of them runs waits until a worker that runs it starts. Null when no live worker reports (no companion schema,
+ * or none alive): workers without the companion cannot be seen.
+ */
+export interface TaskWorkers {
+  reporting: number;
+  runIt: number;
+}
+
+/** What to tell an operator who queued jobs of a task no live reporting worker runs; null when nothing is wrong. */
+export function noWorkerRuns(task: string, workers: TaskWorkers | null): string | null {
+  if (!workers || workers.runIt > 0) return null;
+  const n = workers.reporting;
+  const who = n === 1 ? 'The one live worker with the companion does not run' : `None of the ${n} live workers with the companion runs`;
+  return `${who} ${task}: the job waits until a worker that runs it starts (workers without the companion are not seen).`;
+}
+
 export interface AddedBatch {
   task: string;
   /** Distinct keys given. */
@@ -233,6 +251,7 @@ export interface AddedBatch {
   alreadyQueued: string[];
   /** Ids of the jobs added, in the keys' order. */
   jobIds: string[];
+  workers: TaskWorkers | null;
 }
 
 export interface AddedJob {
@@ -245,4 +264,5 @@ export interface AddedJob {
   jobKey: string | null;
   /** A job with this key was waiting already: graphile-worker updated it (per jobKeyMode) instead of adding one. */
   keyExisted: boolean;
+  workers: TaskWorkers | null;
 }

@@ -3,7 +3,7 @@ import { errorMessage } from '../api/client.ts';
 
 export interface Toast {
   id: number;
-  kind: 'error' | 'info';
+  kind: 'error' | 'warning' | 'info';
   title: string;
   message: string;
 }
@@ -27,7 +27,7 @@ export const useToasts = create<ToastState>()((set, get) => ({
   push(kind, title, message) {
     const id = nextId++;
     set({ toasts: [...get().toasts.slice(-3), { id, kind, title, message }] });
-    setTimeout(() => get().dismiss(id), kind === 'error' ? 10_000 : 5_000);
+    setTimeout(() => get().dismiss(id), kind === 'info' ? 5_000 : 10_000);
   },
   dismiss: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
 }));

@@ -5,6 +5,7 @@ import { errorMessage } from '../../api/client.ts';
 import { useToasts } from '../../store/toast-store.ts';
 import { navigate } from '../../router.ts';
 import { EMPTY_QUEUE_FORM, queueRequest, splitKeys, type QueueForm } from './queue-form.ts';
+import { noWorkerRuns } from '../../../../shared/model/jobs.ts';
 
 /**
  * Queue work from the console: one job (graphile-worker's add_job, every option), or a job per key from one
@@ -35,6 +36,8 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
           job.keyExisted ? `Updated job ${job.jobId}` : `Queued job ${job.jobId}`,
           `${job.task}, runs ${new Date(job.runAt).toLocaleString()}`,
         );
+      const unserved = noWorkerRuns(job.task, job.workers);
+      if (unserved) useToasts.getState().push('warning', `No live worker runs ${job.task}`, unserved);
       done();
       navigate(`jobs/${job.jobId}`);
     },
@@ -47,6 +50,8 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
         r.duplicates ? `${r.duplicates} given twice` : '',
       ].filter(Boolean);
       useToasts.getState().push('info', `Queued ${r.added} ${r.task} job${r.added === 1 ? '' : 's'}`, left.join(', ') || 'one per key');
+      const unserved = r.added > 0 ? noWorkerRuns(r.task, r.workers) : null;
+      if (unserved) useToasts.getState().push('warning', `No live worker runs ${r.task}`, unserved);
       done();
       navigate('jobs', { task: r.task });
     },
