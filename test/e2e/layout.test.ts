@@ -76,6 +76,16 @@ test('every view at 1440x900 and 1024x700, dark and light: no overlap, no table 
       `[...document.querySelectorAll('.counts-table .row-name, .worker-tasks')].filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)`,
     );
     assert.deepEqual(cut, [], 'names cut on the overview');
+    // The wait percentiles keep each figure whole: "8 ms ·" over "353 ms" where the column is narrow, never a unit
+    // on a line of its own (a review found "8 ms · 353" and "ms" on three lines).
+    const waits = await page.evaluate<{ figures: number; broken: string[] }>(
+      `(() => {
+        const figures = [...document.querySelectorAll('.counts-table td[data-col="wait"] .nowrap')];
+        return { figures: figures.length, broken: figures.filter((e) => e.getClientRects().length > 1).map((e) => e.textContent) };
+      })()`,
+    );
+    assert.ok(waits.figures >= 2, 'the demo has takes: wait figures are shown');
+    assert.deepEqual(waits.broken, [], 'a wait figure broken across lines');
     await show(web, 'workers');
     await until(web, `document.querySelectorAll('[data-testid="worker-tasks"]').length >= 1`);
     const tasks = await page.locator('[data-testid="worker-tasks"] a').allInnerTexts();

@@ -108,7 +108,14 @@ function LatencyCells({ row }: { row: SortableRow }) {
         data-col="wait"
         title={wait ? `${formatCount(wait.samples)} takes seen in the last hour` : 'No take seen in the last hour'}
       >
-        {wait ? `${shortWait(wait.p50Ms)} · ${shortWait(wait.p95Ms)}` : '—'}
+        {/* Two figures that each stay whole: where the column is narrow they stack, one to a line. */}
+        {wait ? (
+          <>
+            <span className="nowrap">{shortWait(wait.p50Ms)}</span> · <span className="nowrap">{shortWait(wait.p95Ms)}</span>
+          </>
+        ) : (
+          '—'
+        )}
       </td>
     </>
   );
@@ -166,7 +173,9 @@ export function CountsTable({ rows, nameLabel, testId, empty }: Props) {
             {header('oldest', <span title="How long the oldest due job has waited">Oldest due</span>, 'num lat-col')}
             {header(
               'p95',
-              <span title="Start of an attempt minus its run_at, for the takes seen in the last hour">Wait p50 · p95 (1 h)</span>,
+              <span title="Wait over the last hour: start of an attempt minus its run_at, p50 and p95 of the takes seen">
+                Wait <span className="nowrap">p50/p95</span>
+              </span>,
               'num lat-col',
             )}
             <th className="mix-col">Mix</th>
