@@ -143,6 +143,21 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.deepEqual(day.byType, summary.byType);
   assert.equal(day.failures, summary.failures);
   assert.equal(day.successRate24h, summary.successRate24h);
+  // A history minutes old, in the 24 h window: charted per minute from its first minute, not as one sliver of 96
+  // quarter-hour buckets. The series holds every count, and the window itself still starts a day ago.
+  assert.equal(day.bucketMs, 60_000);
+  assert.equal(day.chartFrom, new Date(Math.floor(Date.parse(day.firstAt!) / 60_000) * 60_000).toISOString());
+  assert.ok(Date.parse(day.from) <= Date.parse(day.to) - 24 * 3600_000 + 15 * 60_000, 'the window is the day');
+  assert.ok(day.buckets.length <= 62 && day.buckets[0].t === Date.parse(day.chartFrom!), `${day.buckets.length} buckets`);
+  assert.equal(
+    day.buckets.reduce((n, b) => n + b.failures, 0),
+    day.failures,
+  );
+  assert.equal(
+    day.buckets.reduce((n, b) => n + b.successes, 0),
+    day.successes,
+  );
+  assert.equal(summary.chartFrom, summary.from, 'the hour window charts the whole hour');
   // Throughput divides by the time the history covers (from its first event), not by the whole window.
   assert.ok(summary.firstAt && Date.parse(summary.firstAt) >= Date.parse(summary.from), 'first event inside the window');
   const covered = Math.max(Date.parse(summary.to) - Date.parse(summary.firstAt), 60_000) / 60_000;

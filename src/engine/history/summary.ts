@@ -64,34 +64,14 @@ export function summarize(
     )
     .all(p) as TypeCount[];
 
-  const buckets = new Map<number, HistoryBucket>();
-  const bucket = (t: number) => {
-    let b = buckets.get(t);
-    if (!b) buckets.set(t, (b = { t, successes: 0, failures: 0, byType: {} }));
-    return b;
-  };
-  for (let t = from; t <= now; t += bucketMs) bucket(t);
-  const failRows = db
-    .prepare(
-      `select cast(${f.at} / @b as integer) * @b as t, error_type as type, ${f.n} as n from ${f.table}
-       where connection_id = @c and ${f.since} ${taskCond} group by 1, 2`,
-    )
-    .all(p) as { t: number; type: string; n: number }[];
-  for (const r of failRows) {
-    const b = bucket(r.t);
-    b.failures += r.n;
-    b.byType[r.type] = (b.byType[r.type] ?? 0) + r.n;
-  }
-  const okRows = db
-    .prepare(
-      `select cast(minute * 60000 / @b as integer) * @b as t, sum(successes) as n from success_minutes
-       where connection_id = @c and minute >= @fromMinute ${taskCond} group by 1`,
-    )
-    .all(p) as { t: number; n: number }[];
-  for (const r of okRows) bucket(r.t).successes += r.n;
-
   const byTask = taskFigures(db, p, taskCond, f);
-  const successes = okRows.reduce((s, r) => s + r.n, 0);
+  const successes = (
+    db
+      .prepare(
+        `select coalesce(sum(successes), 0) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond}`,
+      )
+      .get(p) as { n: number }
+  ).n;
   const failures = byType.reduce((s, r) => s + r.count, 0);
   // Throughput over the time history actually covers: a window longer than the recording would dilute it.
   // The attempts themselves (not the 15-minute rollup) so that a fresh history starts at its real first event.
@@ -103,6 +83,11 @@ export function summarize(
     )
     .get(p) as { t: number | null };
   const firstAt = firstRow.t === null ? null : Math.max(firstRow.t, from);
+  // A history younger than an hour, shown in a longer window, is charted per minute from its first event: the
+  // window's 15-minute (or longer) buckets drew it as a sliver at the right edge of an empty chart.
+  const young = window !== '1h' && firstAt !== null && now - firstAt < 3600_000;
+  const chart = young ? { ...p, from: Math.floor(firstAt / 60_000) * 60_000, b: 60_000, fromMinute: Math.floor(firstAt / 60_000) } : p;
+  const buckets = series(db, chart, taskCond, young ? failureSource('1h') : f, now);
   // At least a minute: the success counts have minute resolution, and one event would read as an absurd rate.
   const perMinute = firstAt === null ? 0 : (successes + failures) / (Math.max(now - firstAt, 60_000) / 60_000);
   // The last 24 hours to the quarter hour (the rollup's resolution).
@@ -137,7 +122,8 @@ export function summarize(
     ended24h: ended(successes24, finalFailures(dayStart)),
     from: new Date(from).toISOString(),
     to: new Date(now).toISOString(),
-    bucketMs,
+    bucketMs: chart.b,
+    chartFrom: new Date(chart.from).toISOString(),
     failures,
     successes,
     successRate: rate(successes, failures),
@@ -145,11 +131,47 @@ export function summarize(
     firstAt: firstAt === null ? null : new Date(firstAt).toISOString(),
     perMinute,
     byType,
-    buckets: [...buckets.values()].sort((a, b) => a.t - b.t),
+    buckets,
     byTask,
     durations: durations(db, p, taskCond),
     types,
   };
+}
+
+/** The chart's series: a bucket per `b` ms from `from` to `now`, failures by type and successes in each. */
+function series(
+  db: Db,
+  p: { c: string; from: number; b: number; task: string | null; fromMinute: number; fromSlot: number },
+  taskCond: string,
+  f: ReturnType<typeof failureSource>,
+  now: number,
+): HistoryBucket[] {
+  const buckets = new Map<number, HistoryBucket>();
+  const bucket = (t: number) => {
+    let b = buckets.get(t);
+    if (!b) buckets.set(t, (b = { t, successes: 0, failures: 0, byType: {} }));
+    return b;
+  };
+  for (let t = p.from; t <= now; t += p.b) bucket(t);
+  const failRows = db
+    .prepare(
+      `select cast(${f.at} / @b as integer) * @b as t, error_type as type, ${f.n} as n from ${f.table}
+       where connection_id = @c and ${f.since} ${taskCond} group by 1, 2`,
+    )
+    .all(p) as { t: number; type: string; n: number }[];
+  for (const r of failRows) {
+    const b = bucket(r.t);
+    b.failures += r.n;
+    b.byType[r.type] = (b.byType[r.type] ?? 0) + r.n;
+  }
+  const okRows = db
+    .prepare(
+      `select cast(minute * 60000 / @b as integer) * @b as t, sum(successes) as n from success_minutes
+       where connection_id = @c and minute >= @fromMinute ${taskCond} group by 1`,
+    )
+    .all(p) as { t: number; n: number }[];
+  for (const r of okRows) bucket(r.t).successes += r.n;
+  return [...buckets.values()].sort((a, b) => a.t - b.t);
 }
 
 function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string, f: ReturnType<typeof failureSource>): TaskFigures[] {

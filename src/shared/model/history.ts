@@ -91,12 +91,23 @@ export interface DurationFigures {
 }
 
 /** Everything the Failures view's charts need for one window. */
+/** What a summary's charts span: from their first bucket (see chartFrom) to the summary's end. */
+export function chartSpan(summary: Pick<HistorySummary, 'from' | 'to' | 'chartFrom'>): { from: number; minutes: number } {
+  const from = Date.parse(summary.chartFrom ?? summary.from);
+  return { from, minutes: Math.max(1, (Date.parse(summary.to) - from) / 60_000) };
+}
+
 export interface HistorySummary {
   connectionId: string | null;
   window: HistoryWindow;
   from: string;
   to: string;
   bucketMs: number;
+  /**
+   * Where the chart's buckets start: the window's start, or for a history younger than an hour in a longer window its
+   * first minute (charted per minute). Optional: absent from summaries of an older engine.
+   */
+  chartFrom?: string;
   failures: number;
   successes: number;
   /** successes / (successes + failed attempts), null without any: a rate of attempts, not of jobs. */

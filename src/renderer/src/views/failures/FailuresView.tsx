@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { errorMessage } from '../../api/client.ts';
-import { HISTORY_WINDOWS, type HistoryWindow } from '../../../../shared/model/history.ts';
+import { HISTORY_WINDOWS, type HistorySummary, type HistoryWindow } from '../../../../shared/model/history.ts';
+import { formatAxisTime } from '../../format.ts';
 import { useFailures } from './failures-store.ts';
 import { useHistoryStatus, useHistorySummary } from './use-history.ts';
 import { typeLookup } from './type-info.ts';
@@ -20,6 +21,13 @@ import './failures.css';
 const WINDOW_LABELS: Record<HistoryWindow, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
 
 /** Failure intelligence: what failed, why, since when and how often, from the history kept in SQLite. */
+/** The charts' resolution, and where they start when the history begins inside the window. */
+function resolution(summary: HistorySummary): string {
+  const per = `per ${Math.round(summary.bucketMs / 60_000)} min`;
+  if (!summary.chartFrom || summary.chartFrom === summary.from) return per;
+  return `${per}, since ${formatAxisTime(Date.parse(summary.chartFrom), 60)} (when the history begins)`;
+}
+
 export function FailuresView({ route }: ViewProps) {
   const { window, task, setWindow, setTask } = useFailures();
   // The address is the truth (`#/failures?window=7d&task=x`): a link opens this window and task; choosing one
@@ -86,7 +94,7 @@ export function FailuresView({ route }: ViewProps) {
             <section className="panel">
               <div className="panel-head">
                 <h2>Errors by type over time</h2>
-                <span className="panel-note">per {Math.round(summary.bucketMs / 60_000)} min</span>
+                <span className="panel-note">{resolution(summary)}</span>
               </div>
               <div className="failures-chart" data-testid="type-areas">
                 <TypeAreas summary={summary} info={info} />
@@ -97,7 +105,7 @@ export function FailuresView({ route }: ViewProps) {
           <section className="panel">
             <div className="panel-head">
               <h2>Throughput</h2>
-              <span className="panel-note">succeeded runs and failed attempts per {Math.round(summary.bucketMs / 60_000)} min</span>
+              <span className="panel-note">succeeded runs and failed attempts {resolution(summary)}</span>
             </div>
             <div className="failures-chart" data-testid="throughput-chart">
               <ThroughputChart summary={summary} />

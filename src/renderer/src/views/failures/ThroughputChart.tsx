@@ -1,13 +1,13 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistorySummary } from '../../../../shared/model/history.ts';
-import { HISTORY_WINDOWS } from '../../../../shared/model/history.ts';
+import { chartSpan } from '../../../../shared/model/history.ts';
 import { formatAxisTime, formatCompact } from '../../format.ts';
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 
 /** Finished runs per bucket: successes and failed attempts stacked, so throughput and failure share read together. */
 export function ThroughputChart({ summary }: { summary: HistorySummary }) {
-  const minutes = HISTORY_WINDOWS[summary.window];
+  const { minutes } = chartSpan(summary);
   if (summary.successes + summary.failures === 0) return <div className="chart-empty">No runs recorded in this window.</div>;
   return (
     <BarChart

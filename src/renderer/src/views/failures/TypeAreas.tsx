@@ -3,14 +3,14 @@ import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts'
 import type { HistorySummary } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { formatAxisTime, formatCompact } from '../../format.ts';
-import { HISTORY_WINDOWS } from '../../../../shared/model/history.ts';
+import { chartSpan } from '../../../../shared/model/history.ts';
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 
 /** Failed attempts per error type over the window, stacked, one colour per type. */
 export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (type: string) => ErrorTypeInfo }) {
   const types = useMemo(() => summary.byType.map((t) => t.type), [summary.byType]);
-  const minutes = HISTORY_WINDOWS[summary.window];
+  const span = chartSpan(summary);
   // A closing point one bucket after the last one, so the last step is drawn with its full width.
   const data = useMemo(() => {
     const points = summary.buckets.map((b) => ({ t: b.t, ...Object.fromEntries(types.map((type) => [type, b.byType[type] ?? 0])) }));
@@ -26,8 +26,8 @@ export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (t
         dataKey="t"
         type="number"
         scale="time"
-        domain={[Date.parse(summary.from), end]}
-        tickFormatter={(t: number) => formatAxisTime(t, minutes)}
+        domain={[span.from, end]}
+        tickFormatter={(t: number) => formatAxisTime(t, span.minutes)}
         minTickGap={48}
         {...AXIS}
       />
