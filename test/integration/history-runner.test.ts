@@ -148,7 +148,7 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.equal(day.bucketMs, 60_000);
   assert.equal(day.chartFrom, new Date(Math.floor(Date.parse(day.firstAt!) / 60_000) * 60_000).toISOString());
   assert.ok(Date.parse(day.from) <= Date.parse(day.to) - 24 * 3600_000 + 15 * 60_000, 'the window is the day');
-  assert.ok(day.buckets.length <= 62 && day.buckets[0].t === Date.parse(day.chartFrom!), `${day.buckets.length} buckets`);
+  assert.ok(day.buckets.length <= 62 && day.buckets[0].t === Date.parse(day.chartFrom), `${day.buckets.length} buckets`);
   assert.equal(
     day.buckets.reduce((n, b) => n + b.failures, 0),
     day.failures,
