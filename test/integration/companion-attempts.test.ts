@@ -159,7 +159,7 @@ test('twenty quick jobs: twenty successes with durations, batched, rolled up per
 test('a task directory works the same way (handlers loaded from files are wrapped too)', async () => {
   dirChild = await startCompanionWorker({ connectionString: db.connectionString, mode: 'dir', jobdeck: { heartbeatIntervalMs: 500 } });
   await db.pool.query(`select graphile_worker.add_job('cd_usage', $1::json, queue_name => 'dir-queue')`, [
-    JSON.stringify({ calls: [{ model: 'm-dir', inputTokens: 3, outputTokens: 4 }] }),
+    JSON.stringify({ als: true, calls: [{ model: 'm-dir', inputTokens: 3, outputTokens: 4 }] }),
   ]);
   const [row] = await waitFor('the attempt from the task directory', async () => {
     const r = await db.pool.query<AttemptRow & { queue: string | null; model: string | null; input_tokens: string; output_tokens: string }>(

@@ -17,7 +17,8 @@ before(async () => {
   child = await startCompanionWorker({
     connectionString: db.connectionString,
     graphileWorkerPath: gw016,
-    jobdeck: { heartbeatIntervalMs: 300, cancelTimeoutMs: 1_000 },
+    // AsyncLocalStorage from the first job: the usage below is found through it while the failing job runs beside.
+    jobdeck: { heartbeatIntervalMs: 300, cancelTimeoutMs: 1_000, asyncContext: true },
   });
 });
 
@@ -29,7 +30,7 @@ after(async () => {
 test('graphile-worker 0.16: attempts, worker ids for locked_by, cancel, clean stop', async () => {
   await db.pool.query(`select graphile_worker.add_job('cd_fail', '{"message": "old"}'::json, max_attempts => 1)`);
   await db.pool.query(`select graphile_worker.add_job('cd_usage', $1::json)`, [
-    JSON.stringify({ calls: [{ model: 'm16', inputTokens: 2, outputTokens: 1 }] }),
+    JSON.stringify({ als: true, calls: [{ model: 'm16', inputTokens: 2, outputTokens: 1 }] }),
   ]);
   const rows = await waitFor('two attempts', async () => {
     const { rows: r } = await db.pool.query<{ task: string; outcome: string; error: string | null; model: string | null }>(

@@ -186,7 +186,7 @@ test('asyncContext: false: recordUsage(usage, helpers) still works, the argument
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
       const { rows } = await db.pool.query<{ id: string }>(`select id from graphile_worker.add_job('cd_usage', $1::json)`, [
-        JSON.stringify({ calls: [{ model: 'als', inputTokens: 1, outputTokens: 1 }] }),
+        JSON.stringify({ als: true, calls: [{ model: 'als', inputTokens: 1, outputTokens: 1 }] }),
       ]);
       ids.push(rows[0].id);
     }
@@ -234,7 +234,8 @@ test("asyncContext 'auto' (the default): the first call without helpers turns As
   });
   try {
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(await addUsageJob({ calls: [{ model: `single-${i}`, inputTokens: 2, outputTokens: 1 }] }));
+    for (let i = 0; i < 3; i++)
+      ids.push(await addUsageJob({ als: true, calls: [{ model: `single-${i}`, inputTokens: 2, outputTokens: 1 }] }));
     const rows = await models(ids);
     assert.deepEqual(
       rows.map((r) => [r.outcome, r.model]),
@@ -255,7 +256,7 @@ test("asyncContext 'auto' (the default): the first call without helpers turns As
   const runFour = async (gate: string, name: string, nested: boolean) => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i++)
-      ids.push(await addUsageJob({ gate, nested, calls: [{ model: `${name}-${i}`, inputTokens: 10 + i, outputTokens: 1 }] }));
+      ids.push(await addUsageJob({ gate, nested, als: true, calls: [{ model: `${name}-${i}`, inputTokens: 10 + i, outputTokens: 1 }] }));
     await waitFor(`four ${name} jobs running`, async () => {
       const { rows } = await db.pool.query<{ n: number }>(
         'select count(*)::int as n from graphile_worker._private_jobs where locked_by = $1 and id = any($2::bigint[])',
