@@ -156,7 +156,9 @@ export class RangeCounts {
     let validUntil = Infinity;
     for (const range of this.ranges.values()) validUntil = Math.min(validUntil, range.validUntil);
     const result = resultOf(this.totals.rows(at, queues), {
-      at: new Date(startedAt).toISOString(),
+      // As of the last pass taken in, not of this count's start: what a reader may take as holding every change
+      // committed before it (a snapshot stamped later read as fresh, yet missed jobs added since that pass).
+      at: new Date(asOf).toISOString(),
       queryMs,
       since,
       horizonMs: Math.max(0, Math.min(validUntil - at, DAY_MS)),
