@@ -7,17 +7,12 @@
  * - run: queue 1,000 items in one `add_jobs` call (Jobdeck's run, lock and re-check included), against 1,000
  *   `add_job` calls, one per item, as a backfill script usually does.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { Logger, runMigrations } from 'graphile-worker';
-import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { backfillRuleSpec } from '../src/shared/contract/backfill.ts';
 import type { BackfillRuleSpec } from '../src/shared/model/backfill.ts';
 import { matchRuleItems } from '../src/engine/backfill/rule-query.ts';
 import { enqueueItems } from '../src/engine/backfill/enqueue.ts';
-import { benchPool, timeMedian, type BenchResult } from './lib.ts';
+import { timeMedian, withSeededDatabase, type BenchResult } from './lib.ts';
 
 const ITEMS = 500_000;
 const SLICE = 10_000;
@@ -58,13 +53,7 @@ const rule = (query: string): BackfillRuleSpec =>
 const LACKING = `select i.id from shop.items i where not exists (select 1 from shop.outputs o where o.item_id = i.id)`;
 
 export default async function bench(): Promise<BenchResult[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-backfill-'));
-  rmSync(dir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), ownedRoot: dir });
-  const pool = benchPool(server.connectionString, 4);
-  try {
-    await runMigrations({ connectionString: server.connectionString, logger: new Logger(() => () => {}) });
-    await seed(pool);
+  return withSeededDatabase('backfill', seed, async (pool) => {
     const results: BenchResult[] = [];
 
     // Preview: every lacking item classified in one statement, against per-item key lookups.
@@ -117,9 +106,5 @@ export default async function bench(): Promise<BenchResult[]> {
       notes: 'read-only match + lock + re-check + one add_jobs',
     });
     return results;
-  } finally {
-    await pool.end();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

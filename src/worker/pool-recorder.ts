@@ -41,6 +41,8 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   readonly poolId: string;
   /** asyncContext as resolved for this runtime: 'auto' is true where AsyncLocalStorage is cheap (async-context.ts). */
   private readonly contextMode: boolean | 'auto';
+  /** The process-wide registry, read once: the task wrapper asks for the context at every job. */
+  private readonly g = companionGlobal();
   readonly keepRawOutput: 'failures' | 'all' | 'none';
   readonly running = new Map<string, JobRun>();
   readonly queueNames = new Map<number, string>();
@@ -90,7 +92,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     this.poolId = init.workerPool.id;
     const mode = init.options.asyncContext;
     this.contextMode = mode === 'auto' && asyncContextIsCheap() ? true : mode;
-    if (this.contextMode === true) companionGlobal().contextOn = true;
+    if (this.contextMode === true) this.g.contextOn = true;
     this.keepRawOutput = init.options.keepRawOutput;
     this.shard = shardOf(this.poolId, init.options.rollupShards);
     this.db = new CompanionDb({
@@ -200,12 +202,12 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   }
 
   getStore(): AsyncLocalStorage<JobRun> {
-    return companionGlobal().als;
+    return this.g.als;
   }
 
   /** Whether the next task runs inside AsyncLocalStorage ('auto': once the process has asked for it). */
   get asyncContext(): boolean {
-    return this.contextMode === true || (this.contextMode === 'auto' && companionGlobal().contextOn);
+    return this.contextMode === true || (this.contextMode === 'auto' && this.g.contextOn);
   }
 
   /** Tasks run outside it until asked for (so a call without helpers may still be given to its job). */
@@ -521,7 +523,7 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     }
     // Jobs still running keep their entry in the runs map: a forceful shutdown stops the workers (and this recorder)
     // while tasks run, and aborting them (abortJob) must still find them; each is forgotten at its job:complete.
-    companionGlobal().live.delete(this);
+    this.g.live.delete(this);
     await this.db.close(Math.max(50, deadline - Date.now()));
   }
 

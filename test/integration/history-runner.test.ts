@@ -5,7 +5,7 @@ import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { MESSAGES_BY_TYPE } from '../fixtures/history-messages.ts';
 import { startChildWorker, type ChildWorker } from '../fixtures/history-child.ts';
-import type { FailedAttempt } from '../../src/shared/model/history.ts';
+import type { FailedAttempt, HistorySummary } from '../../src/shared/model/history.ts';
 
 const TYPES = Object.keys(MESSAGES_BY_TYPE);
 
@@ -72,6 +72,18 @@ async function startHistory(t: TestContext) {
   return { db, te, history, allAttempts, addFailing, startChild, failedAttempts };
 }
 
+/** The chart's buckets hold every failure and success the summary counts. */
+function assertSeriesHoldsCounts(s: HistorySummary): void {
+  assert.equal(
+    s.buckets.reduce((n, b) => n + b.failures, 0),
+    s.failures,
+  );
+  assert.equal(
+    s.buckets.reduce((n, b) => n + b.successes, 0),
+    s.successes,
+  );
+}
+
 test('the hosted runner: every failed attempt kept exactly once, classified, timed, with its pool', async (t) => {
   const { db, te, history, allAttempts, addFailing } = await startHistory(t);
   await addFailing('hist_fail', 1);
@@ -125,14 +137,7 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
     );
   assert.equal(summary.durations.count, 6 + TYPES.length + 2, 'every run timed');
   assert.ok(summary.durations.p95Ms! >= 50 && summary.durations.avgMs! >= 20);
-  assert.equal(
-    summary.buckets.reduce((n, b) => n + b.failures, 0),
-    summary.failures,
-  );
-  assert.equal(
-    summary.buckets.reduce((n, b) => n + b.successes, 0),
-    summary.successes,
-  );
+  assertSeriesHoldsCounts(summary);
   assert.ok(summary.buckets.length <= 61, `one bucket per minute of the hour, got ${summary.buckets.length}`);
   assert.ok(
     summary.buckets.every((b) => b.t % summary.bucketMs === 0),
@@ -149,14 +154,7 @@ test('the hosted runner: every failed attempt kept exactly once, classified, tim
   assert.equal(day.chartFrom, new Date(Math.floor(Date.parse(day.firstAt!) / 60_000) * 60_000).toISOString());
   assert.ok(Date.parse(day.from) <= Date.parse(day.to) - 24 * 3600_000 + 15 * 60_000, 'the window is the day');
   assert.ok(day.buckets.length <= 62 && day.buckets[0].t === Date.parse(day.chartFrom), `${day.buckets.length} buckets`);
-  assert.equal(
-    day.buckets.reduce((n, b) => n + b.failures, 0),
-    day.failures,
-  );
-  assert.equal(
-    day.buckets.reduce((n, b) => n + b.successes, 0),
-    day.successes,
-  );
+  assertSeriesHoldsCounts(day);
   assert.equal(summary.chartFrom, summary.from, 'the hour window charts the whole hour');
   // Throughput divides by the time the history covers (from its first event), not by the whole window.
   assert.ok(summary.firstAt && Date.parse(summary.firstAt) >= Date.parse(summary.from), 'first event inside the window');

@@ -65,13 +65,6 @@ export function summarize(
     .all(p) as TypeCount[];
 
   const byTask = taskFigures(db, p, taskCond, f);
-  const successes = (
-    db
-      .prepare(
-        `select coalesce(sum(successes), 0) as n from success_minutes where connection_id = @c and minute >= @fromMinute ${taskCond}`,
-      )
-      .get(p) as { n: number }
-  ).n;
   const failures = byType.reduce((s, r) => s + r.count, 0);
   // Throughput over the time history actually covers: a window longer than the recording would dilute it.
   // The attempts themselves (not the 15-minute rollup) so that a fresh history starts at its real first event.
@@ -88,6 +81,8 @@ export function summarize(
   const young = window !== '1h' && firstAt !== null && now - firstAt < 3600_000;
   const chart = young ? { ...p, from: Math.floor(firstAt / 60_000) * 60_000, b: 60_000, fromMinute: Math.floor(firstAt / 60_000) } : p;
   const buckets = series(db, chart, taskCond, young ? failureSource('1h') : f, now);
+  // Every success of the window is in the series (a young history's chart starts at its first event).
+  const successes = buckets.reduce((n, b) => n + b.successes, 0);
   // At least a minute: the success counts have minute resolution, and one event would read as an absurd rate.
   const perMinute = firstAt === null ? 0 : (successes + failures) / (Math.max(now - firstAt, 60_000) / 60_000);
   // The last 24 hours to the quarter hour (the rollup's resolution).

@@ -5,13 +5,19 @@ import { errorMessage } from '../../api/client.ts';
 import { useToasts } from '../../store/toast-store.ts';
 import { navigate } from '../../router.ts';
 import { EMPTY_QUEUE_FORM, queueRequest, splitKeys, type QueueForm } from './queue-form.ts';
-import { noWorkerRuns } from '../../../../shared/model/jobs.ts';
+import { noWorkerRuns, type TaskWorkers } from '../../../../shared/model/jobs.ts';
 
 /**
  * Queue work from the console: one job (graphile-worker's add_job, every option), or a job per key from one
  * payload template (one add_jobs call; a key already queued is left alone). The engine validates; its message
  * shows here and nothing is queued.
  */
+/** Queued, but no live worker with the companion runs the task: say so beside the confirmation. */
+function warnIfUnserved(task: string, workers: TaskWorkers | null): void {
+  const unserved = noWorkerRuns(task, workers);
+  if (unserved) useToasts.getState().push('warning', `No live worker runs ${task}`, unserved);
+}
+
 export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onClose: () => void; initial?: Partial<QueueForm> }) {
   const ref = useModalDialog(open);
   // `initial`: a job to queue again (its task, queue and payload), as its page offers for a job cancelled earlier.
@@ -36,8 +42,7 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
           job.keyExisted ? `Updated job ${job.jobId}` : `Queued job ${job.jobId}`,
           `${job.task}, runs ${new Date(job.runAt).toLocaleString()}`,
         );
-      const unserved = noWorkerRuns(job.task, job.workers);
-      if (unserved) useToasts.getState().push('warning', `No live worker runs ${job.task}`, unserved);
+      warnIfUnserved(job.task, job.workers);
       done();
       navigate(`jobs/${job.jobId}`);
     },
@@ -50,8 +55,7 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
         r.duplicates ? `${r.duplicates} given twice` : '',
       ].filter(Boolean);
       useToasts.getState().push('info', `Queued ${r.added} ${r.task} job${r.added === 1 ? '' : 's'}`, left.join(', ') || 'one per key');
-      const unserved = r.added > 0 ? noWorkerRuns(r.task, r.workers) : null;
-      if (unserved) useToasts.getState().push('warning', `No live worker runs ${r.task}`, unserved);
+      if (r.added > 0) warnIfUnserved(r.task, r.workers);
       done();
       navigate('jobs', { task: r.task });
     },
