@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { useTestDatabase } from '../helpers/engine.ts';
 import { addJobs, makeFailed } from './jobs-fixtures.ts';
 import type { JobdeckEvent } from '../../src/shared/contract/index.ts';
+import { filterSource } from '../../src/engine/jobs/bulk.ts';
 
 const t = useTestDatabase();
 
@@ -237,4 +238,42 @@ test('cancel and mark failed by filter: every matching job, kept in history, aud
   assert.equal(after.rows[0].n, 5);
   const [entry] = await t.te.call('audit.list', { limit: 1 });
   assert.deepEqual([entry.action, entry.target, entry.affected], ['jobs.fail', { filter: { tasks: ['obsolete_task'] } }, 5]);
+});
+
+test('an action by filter never changes more jobs than the operator confirmed: more matching by then is a 409, nothing changed', async () => {
+  const runAt = new Date(Date.now() + 600_000).toISOString();
+  const first = await addJobs(t.db.pool, 'confirmed_task', 6, { runAt });
+  const filter = { tasks: ['confirmed_task'], states: ['scheduled' as const] };
+  const preview = await t.te.call('jobs.preview', { action: 'fail', target: { filter } });
+  assert.equal(preview.matching, 6, 'the count the dialog shows');
+  // Two more come to match between that count and the click.
+  const later = await addJobs(t.db.pool, 'confirmed_task', 2, { runAt });
+  const all = [...first, ...later];
+  const unchanged = async () =>
+    (
+      await t.db.pool.query<{ n: number }>(
+        'select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts < max_attempts',
+        [all],
+      )
+    ).rows[0].n;
+
+  const [lastBefore] = await t.te.call('audit.list', { limit: 1 });
+  const refused = await t.te.engine.call('jobs.fail', { target: { filter, atMost: preview.matching }, message: 'Retired' });
+  assert.equal(!refused.ok && refused.error.code, 'conflict');
+  assert.match(!refused.ok ? refused.error.message : '', /8 jobs match now, more than the 6 you confirmed: nothing was changed/);
+  assert.equal(await unchanged(), 8, 'no job was marked failed');
+  const [lastAfter] = await t.te.call('audit.list', { limit: 1 });
+  assert.equal(lastAfter?.id, lastBefore?.id, 'a refused action writes no audit entry of a change');
+
+  // Jobs that come to match while the action reads its ids are left as they are: at most the confirmed count.
+  const session = t.te.engine.parts.sessions.current()!;
+  const ids: string[] = [];
+  for await (const chunk of filterSource(session, filter, [], 5).chunks()) ids.push(...chunk);
+  assert.deepEqual(ids, all.slice(0, 5));
+
+  const done = await t.te.call('jobs.fail', { target: { filter, atMost: 8 }, message: 'Retired' });
+  assert.deepEqual([done.requested, done.affected], [8, 8]);
+  assert.equal(await unchanged(), 0);
+  const [audited] = await t.te.call('audit.list', { limit: 1 });
+  assert.deepEqual(audited.target, { filter, atMost: 8 });
 });

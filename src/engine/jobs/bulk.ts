@@ -7,6 +7,7 @@ import {
   type JobFilter,
   type ReleaseSchedule,
 } from '../../shared/model/jobs.ts';
+import { OpError } from '../../shared/contract/index.ts';
 import type { ErrorRule } from '../../shared/errors/index.ts';
 import type { AuditLog, EventBus } from '../context.ts';
 import type { Session } from '../session.ts';
@@ -20,8 +21,11 @@ const SAMPLE_PER_REASON = 5;
 /** At most this many ids of a selection go into an audit entry's target. */
 const AUDIT_ID_LIMIT = 1_000;
 
-/** What a Jobs-view action applies to: an explicit selection, or everything a filter matches when it runs. */
-export type ActionTarget = { ids: string[] } | { filter: JobFilter };
+/**
+ * What a Jobs-view action applies to: an explicit selection, or everything a filter matches when it runs (at most
+ * `atMost` jobs, the count the operator confirmed).
+ */
+export type ActionTarget = { ids: string[] } | { filter: JobFilter; atMost?: number };
 
 /**
  * Where a bulk action's ids come from, read chunk by chunk as the action goes (never all at once): a selection,
@@ -34,6 +38,8 @@ export interface IdSource {
   chunks(): AsyncIterable<string[]> | Iterable<string[]>;
   /** What the operator asked for, as the audit log records it. */
   auditTarget: unknown;
+  /** The most jobs the operator confirmed (a filter's count in the dialog): more now is refused, never acted on. */
+  atMost?: number;
 }
 
 export interface BulkContext extends ActionDeps {
@@ -91,6 +97,12 @@ export async function runBulkAction(
   const started = performance.now();
   const tally = new Tally();
   let total = await source.count();
+  if (source.atMost !== undefined && total > source.atMost) {
+    throw new OpError(
+      'conflict',
+      `${total} ${total === 1 ? 'job matches' : 'jobs match'} now, more than the ${source.atMost} you confirmed: nothing was changed. Start the action again to see the new count.`,
+    );
+  }
   const progress = (done: number) =>
     ctx.events.emit({ type: 'action.progress', actionId, action, done, total, affected: tally.affected, skipped: tally.skipped });
   progress(0);
@@ -171,13 +183,25 @@ export function idsSource(rawIds: string[], auditTarget?: unknown): IdSource {
   };
 }
 
-/** Everything a filter matches when each window of ids is read. */
-export function filterSource(session: Session, filter: JobFilter, rules: readonly ErrorRule[]): IdSource {
+/** Everything a filter matches when each window of ids is read; with `atMost`, no more than that many. */
+export function filterSource(session: Session, filter: JobFilter, rules: readonly ErrorRule[], atMost?: number): IdSource {
   return {
     count: async () => (await previewAction(session, rules, null, 'retry', { filter })).matching,
-    chunks: () => chunksMatching(session, filter, rules),
-    auditTarget: { filter },
+    chunks: () => (atMost === undefined ? chunksMatching(session, filter, rules) : capped(chunksMatching(session, filter, rules), atMost)),
+    auditTarget: atMost === undefined ? { filter } : { filter, atMost },
+    atMost,
   };
+}
+
+/** The first `limit` ids of `chunks`: jobs that came to match after the count the operator confirmed stay as they are. */
+async function* capped(chunks: AsyncIterable<string[]>, limit: number): AsyncGenerator<string[]> {
+  let left = limit;
+  for await (const chunk of chunks) {
+    if (left <= 0) return;
+    const taken = chunk.length <= left ? chunk : chunk.slice(0, left);
+    left -= taken.length;
+    yield taken;
+  }
 }
 
 /** Counts what an action would touch, for the confirmation: matching jobs, and how many a worker holds now. */

@@ -56,7 +56,7 @@ export function createJobs(ctx: JobsContext): JobsDomain {
   const act = (action: JobAction, target: ActionTarget, params: ActionParams, actionId?: string) => {
     const session = sessions.writable();
     const rules = history.errorRules();
-    const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, rules);
+    const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, rules, target.atMost);
     // A transient-only retry leaves out, chunk by chunk, the jobs whose retry verdict says a retry won't help.
     const screen = params.transientOnly
       ? (ids: string[]) => screenTransient(verdicts, session.pool, session.profile.id, rules, ids)

@@ -45,10 +45,15 @@ export const jobFilter = z
   .refine(...inOrder('createdFrom', 'createdTo'))
   .refine(...inOrder('runAtFrom', 'runAtTo'));
 
-/** What an action applies to: selected ids (a larger set goes by filter), or everything the filter matches. */
+/**
+ * What an action applies to: selected ids (a larger set goes by filter), or everything the filter matches.
+ * `atMost`: the count the operator confirmed. An action refuses (409, nothing changed) when more jobs match as it
+ * starts, and never acts on more than that many: on a live queue the set behind a filter grows between the count
+ * the dialog showed and the click.
+ */
 export const actionTarget = z.union([
   z.object({ ids: z.array(jobId).min(1).max(50_000) }).strict(),
-  z.object({ filter: jobFilter }).strict(),
+  z.object({ filter: jobFilter, atMost: z.number().int().min(0).max(1_000_000_000).optional() }).strict(),
 ]);
 
 /** Chosen by the client to match `action.progress` events to its call. */

@@ -1,7 +1,7 @@
 import type { JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
 import type { BulkCall } from './use-bulk-action.ts';
 
-export type ActionTarget = { ids: string[] } | { filter: JobFilter };
+export type ActionTarget = { ids: string[] } | { filter: JobFilter; atMost?: number };
 
 /** An action the operator started, before its confirmation. */
 export interface ActionRequest {
@@ -50,9 +50,13 @@ export function missingReason(target: ActionTarget, matching: number): string | 
   return `${gone} of the ${target.ids.length} selected jobs ${gone === 1 ? 'is' : 'are'} no longer in the queue and will be left out.`;
 }
 
-/** The action's call; its progress arrives as `action.progress` events with this `actionId`. */
-export function actionCall(request: ActionRequest, inputs: ActionInputs, actionId: string): BulkCall {
-  const { target } = request;
+/**
+ * The action's call; its progress arrives as `action.progress` events with this `actionId`. `confirmed`: how many
+ * jobs the filter matched in the count the operator confirmed; the engine refuses the action when more match by then.
+ */
+export function actionCall(request: ActionRequest, inputs: ActionInputs, actionId: string, confirmed?: number): BulkCall {
+  const target: ActionTarget =
+    'filter' in request.target && confirmed !== undefined ? { ...request.target, atMost: confirmed } : request.target;
   switch (request.action) {
     case 'retry':
       return {
