@@ -158,6 +158,20 @@ test('jobs that come to match after the count are not acted on: the action is re
   }),
 );
 
+test("a job's page follows the job while it is in the queue, without a click on Refresh", { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    const [id] = await addJobs(db.pool, 'summarize', 1, { maxAttempts: 2 });
+    await web.open(`#/jobs/${id}`);
+    const detail = page.getByTestId('job-detail');
+    await detail.getByText('0 of 2').waitFor();
+    // A worker elsewhere tries it and it fails for good.
+    await makeFailed(db.pool, [id], 'Request timeout after 300 seconds');
+    await detail.getByText('2 of 2').waitFor({ timeout: 10_000 });
+    await detail.locator('.state-badge').getByText('Permanently failed').waitFor();
+  }),
+);
+
 test('on a read-only connection the action buttons are disabled with the reason', { skip: skip ?? false }, (t) =>
   traced(t, web, async (web) => {
     const { page, engine } = web;

@@ -75,6 +75,17 @@ test(
       // none, the confirmation has no last run to show).
       await page.getByTestId('job-table').locator('.badge-paused').first().waitFor({ timeout: 30_000 });
       await web.screenshot('pause-jobs');
+      // A parked job's own page says it waits for the resume, not for the pause's 9999-01-01.
+      const parkedRow = page.locator('[data-testid^="job-row-"]', { has: page.locator('.badge-paused') }).first();
+      const parkedId = ((await parkedRow.getAttribute('data-testid')) ?? '').slice('job-row-'.length);
+      await web.open(`#/jobs/${parkedId}`);
+      await page.getByTestId('job-detail').locator('[data-parked]').getByText('Paused').waitFor();
+      assert.match(await page.getByTestId('job-next-run').innerText(), /when its task or queue is resumed/);
+      assert.doesNotMatch(await page.getByTestId('job-detail').innerText(), /9999/);
+      await web.screenshot('pause-job-detail');
+      await web.open('#/jobs?task=generate_insight');
+      await bar.getByText('is paused').waitFor();
+      await page.getByTestId('job-table').locator('.badge-paused').first().waitFor({ timeout: 30_000 });
 
       // A paced retry: the confirmation says when the last job will run.
       await page.getByTestId('bulk-retry').click();

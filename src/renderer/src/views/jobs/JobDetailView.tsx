@@ -34,10 +34,14 @@ function notApplicable(job: JobDetail): Partial<Record<JobAction, string | null>
   };
 }
 
+/** How often a job still in the queue is read again (one row by id). */
+const LIVE_REFRESH_MS = 2_000;
+
 /** One job in full: its columns, payload, the whole last error (as text), what Jobdeck saw of its attempts, and actions. */
 export function JobDetailView({ id }: { id: string }) {
-  // Actions on it make it stale and read it again (data/writes.ts).
-  const query = useOp('jobs.get', { id });
+  // Actions on it make it stale and read it again (data/writes.ts). While it is in the queue it changes by itself
+  // (a worker takes it, it fails or succeeds): read again every few seconds, or it shows a retry long since done.
+  const query = useOp('jobs.get', { id }, { refetchInterval: (q) => (q.state.data && !q.state.data.gone ? LIVE_REFRESH_MS : false) });
   const job = query.data ?? null;
   const error = query.error ? errorMessage(query.error) : null;
   const [request, setRequest] = useState<ActionRequest | null>(null);

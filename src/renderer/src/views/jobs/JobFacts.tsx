@@ -4,6 +4,7 @@ import { formatAge, formatAgo, formatDateTime, formatDuration, shortPoolId } fro
 import { StateBadge, ErrorTypeChip } from './StateBadge.tsx';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 import { failureTime } from '../../../../shared/model/job-state.ts';
+import { isParked } from '../../../../shared/model/control.ts';
 
 const GONE_UNKNOWN = new Set(['Locked by', 'Priority', 'Flags', 'Updated']);
 
@@ -13,6 +14,7 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
   const failedForGoodAt = failureTime(Date.parse(job.runAt), job.attempts, now);
   const lockedFor = job.lockedAt ? now - Date.parse(job.lockedAt) : null;
   const succeeded = job.outcome === 'succeeded';
+  const parked = !job.gone && isParked(job);
   const all: [string, ReactNode][] = [
     [
       'State',
@@ -21,7 +23,7 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
           {job.snapshotState ?? 'gone'}
         </span>
       ) : (
-        <StateBadge state={job.state} due={job.state === 'retrying' && runIn <= 0} />
+        <StateBadge state={job.state} due={job.state === 'retrying' && runIn <= 0} parked={parked} />
       ),
     ],
     ['Task', <span className="mono">{job.task}</span>],
@@ -52,15 +54,22 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
               <span className="dim">({formatAgo(now - failedForGoodAt)}; attempts used up: no further run)</span>
             </span>,
           ]
-        : [
-            'Run at',
-            <>
-              {formatDateTime(job.runAt)}{' '}
-              <span className="dim" data-testid="job-next-run">
-                {runIn > 0 ? `(in ${formatAge(runIn)})` : `(${formatAgo(-runIn)})`}
-              </span>
-            </>,
-          ],
+        : parked
+          ? [
+              'Run at',
+              <span data-testid="job-next-run">
+                when its task or queue is resumed <span className="dim">(a pause parked it; its own run time comes back then)</span>
+              </span>,
+            ]
+          : [
+              'Run at',
+              <>
+                {formatDateTime(job.runAt)}{' '}
+                <span className="dim" data-testid="job-next-run">
+                  {runIn >= 500 ? `(in ${formatAge(runIn)})` : runIn > -500 ? '(now)' : `(${formatAgo(-runIn)})`}
+                </span>
+              </>,
+            ],
     [
       'Locked by',
       job.lockedBy ? (

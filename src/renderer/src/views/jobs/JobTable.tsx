@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { JobRow } from '../../../../shared/model/jobs.ts';
-import { PARKED_RUN_AT_ISO } from '../../../../shared/model/control.ts';
+import { isParked } from '../../../../shared/model/control.ts';
 import { failureTime } from '../../../../shared/model/job-state.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { href } from '../../router.ts';
@@ -24,8 +24,6 @@ interface Props {
   onLoadMore: () => void;
 }
 
-/** A job parked by a pause waits at this time until resumed. */
-const PARKED_AT_MS = Date.parse(PARKED_RUN_AT_ISO);
 /**
  * The job list, virtualised: only the rows in view are in the DOM, and the next keyset page is fetched as
  * the end comes into view, so a million jobs scroll like a hundred. Errors are shown as text, never HTML.
@@ -113,7 +111,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                       : r.runAt
                   }
                 >
-                  {Date.parse(r.runAt) === PARKED_AT_MS ? <span className="badge badge-paused">paused</span> : nextRun(r, now)}
+                  {isParked(r) ? <span className="badge badge-paused">paused</span> : nextRun(r, now)}
                 </span>
                 <span className="error-cell" title={r.errorHead ?? ''}>
                   {r.errorType && <ErrorTypeChip type={r.errorType} />}
