@@ -94,6 +94,18 @@ test(
       assert.match(await page.getByTestId('report-reasons').innerText(), /not transient: the same parse error on every attempt/);
       await page.getByTestId('action-close').click();
 
+      // What is left is all permanent: the transient-only default would retry none ("Retry 0 jobs"), so it is off.
+      await page.getByTestId('bulk-retry').click();
+      await page.getByTestId('verdict-choice').waitFor();
+      await page.getByTestId('action-count').getByText('2 jobs will be touched').waitFor();
+      assert.equal(await page.getByTestId('retry-transient-only').isChecked(), false);
+      assert.equal(await page.getByTestId('action-confirm').innerText(), 'Retry 2 jobs');
+      assert.equal(await page.getByTestId('action-confirm').isEnabled(), true);
+      // The operator's own choice stands.
+      await page.getByTestId('retry-transient-only').check();
+      await page.getByTestId('action-count').getByText('0 jobs will be touched').waitFor();
+      await page.getByRole('button', { name: 'Close' }).click();
+
       await web.open(`#/jobs/${ids.context}`);
       assert.match(await page.getByTestId('job-verdict').innerText(), /retry won't help.*Context length: retrying as is won't help/s);
 

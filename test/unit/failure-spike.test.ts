@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { failureSpike, readTrouble, spikeDetail, spikeItem } from '../../src/engine/overview/trouble.ts';
 import type { HistorySummary } from '../../src/shared/model/history.ts';
+import { kindLabel } from '../../src/renderer/src/components/trouble-labels.ts';
 
 // The overview's failure spike: the last 15 minutes against the rate before, over the span the history holds.
 
@@ -30,6 +31,8 @@ test('a console that began recording minutes ago: a burst is a spike, and it say
   assert.equal(spikeDetail(spike), "33% of attempts failed (Jobdeck's record begins within these 15 min: no rate before to compare with).");
   // Shown, as information: with nothing to compare with, it is no warning that would greet every start.
   assert.equal(spikeItem(spike).severity, 'info');
+  // Nor is it called a spike on the overview: a steady failure rate in a console's first minutes is no spike.
+  assert.equal(kindLabel(spikeItem(spike)), 'Recent failures');
 });
 
 test('a history of the whole hour: the rate before is compared, and named', () => {
@@ -38,6 +41,7 @@ test('a history of the whole hour: the rate before is compared, and named', () =
   assert.deepEqual([spike.failures, spike.before, spike.comparable], [10, 1, true]);
   assert.equal(spikeDetail(spike), '50% of attempts failed (about 1 in the 15 min before).');
   assert.equal(spikeItem(spike).severity, 'warning');
+  assert.equal(kindLabel(spikeItem(spike)), 'Failure spike');
 });
 
 test('the rate before is taken over the recorded span only, not diluted by the time before recording began', () => {

@@ -1,17 +1,8 @@
 import type { TroubleItem, TroubleSummary } from '../../../shared/model/overview.ts';
 import { href } from '../router.ts';
 import { formatCount } from '../format.ts';
+import { kindLabel } from './trouble-labels.ts';
 import './trouble.css';
-
-const KIND_LABEL: Record<TroubleItem['kind'], string> = {
-  stuck: 'Stuck',
-  gone: 'Gone worker',
-  'no-worker': 'No worker',
-  'blocked-queue': 'Blocked queue',
-  'failure-spike': 'Failure spike',
-  'out-of-attempts': 'Failed for good',
-  paused: 'Paused',
-};
 
 function Item({ item }: { item: TroubleItem }) {
   return (
@@ -25,7 +16,7 @@ function Item({ item }: { item: TroubleItem }) {
       >
         <span className="trouble-count num">{formatCount(item.count)}</span>
         <span className="trouble-text">
-          <span className="trouble-kind">{KIND_LABEL[item.kind]}</span>
+          <span className="trouble-kind">{kindLabel(item)}</span>
           <span className="trouble-title">{item.title}</span>
           <span className="trouble-detail">{item.detail}</span>
         </span>

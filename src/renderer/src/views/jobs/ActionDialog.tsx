@@ -31,7 +31,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const preview = useOp('jobs.preview', { action: request.action, target: request.target }, { staleTime: Infinity, gcTime: 0 });
   // A retry of many jobs (a filter, a selection) takes only the transient ones unless the operator says otherwise.
   const many = !('ids' in request.target) || request.target.ids.length > 1;
-  const [inputs, setInputs] = useState<ActionInputs>({
+  const [chosen, setChosen] = useState<ActionInputs>({
     runAt: null,
     message: '',
     priority: 0,
@@ -39,6 +39,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
     perMinute: null,
     transientOnly: request.action === 'retry' && many,
   });
+  const [verdictChosen, setVerdictChosen] = useState(false);
   const missing = preview.data ? missingReason(request.target, preview.data.matching) : null;
 
   // Picked jobs have left the queue: the rows behind the dialog are stale, read them again.
@@ -49,6 +50,11 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
 
   const label = JOB_ACTION_LABELS[request.action];
   const p = preview.data;
+  // The transient-only default is dropped when it would leave nothing to retry ("Retry 0 jobs", disabled): then the
+  // verdicts below say why a retry may not help, and the operator decides. A choice the operator made stands.
+  const noneTransient = !!p?.verdicts && p.verdicts.transient + p.verdicts.noError === 0;
+  const inputs = !verdictChosen && noneTransient && chosen.transientOnly ? { ...chosen, transientOnly: false } : chosen;
+  const setInputs = setChosen;
   const jobs = (n: number) => `${formatCount(n)} ${n === 1 ? 'job' : 'jobs'}`;
   const leftOut = p?.verdicts && inputs.transientOnly ? p.verdicts.permanent + p.verdicts.unknown : 0;
   const touched = p ? Math.max(0, p.matching - leftOut) : 0;
@@ -83,7 +89,16 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
             </p>
           )}
           <p>{ACTION_EXPLANATIONS[request.action]}</p>
-          {request.action === 'retry' && p.verdicts && <VerdictChoice verdicts={p.verdicts} inputs={inputs} onChange={setInputs} />}
+          {request.action === 'retry' && p.verdicts && (
+            <VerdictChoice
+              verdicts={p.verdicts}
+              inputs={inputs}
+              onChange={(next) => {
+                setVerdictChosen(true);
+                setInputs(next);
+              }}
+            />
+          )}
           {request.action === 'retry' && p.byTask && <EstimateNote tasks={p.byTask} />}
           <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} matching={preview.data?.matching} />
         </>
