@@ -48,7 +48,10 @@ export function RunnerControls() {
         <span className={`state-dot dot-runner-${runner.state}`} aria-hidden="true" />
         {STATE_LABELS[runner.state]}
         {active && (
-          <span className="runner-jobs num" title="Jobs in flight / concurrency">
+          <span
+            className="runner-jobs num"
+            title="Jobs running in this console's runner / its concurrency (other workers: the Workers view)"
+          >
             {runner.runningJobs}/{runner.concurrency}
           </span>
         )}

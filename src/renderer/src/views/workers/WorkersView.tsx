@@ -11,8 +11,12 @@ import type { CancelTarget } from './cancel-outcome.ts';
 import { useRunningCancel } from './use-running-cancel.ts';
 import './workers.css';
 
-/** Heartbeats are written by the workers, not announced to the console: read the list again this often. */
-const REFRESH_MS = 5_000;
+/**
+ * Heartbeats are written by the workers, not announced to the console: read the list again this often. The jobs
+ * running now come from graphile-worker's locks, read each time: LLM jobs of a few seconds had ended before a 5 s
+ * refresh showed them, so the Cancel beside them mostly answered "it already completed".
+ */
+const REFRESH_MS = 2_000;
 
 /**
  * Every worker process (Sidekiq's Processes, Oban's Nodes): who runs, since when, and what it runs now; a running
