@@ -114,7 +114,11 @@ export function bucketApplier(db: Db): BucketApplier {
             queue: r.queue,
             attempt: failed,
             maxAttempts: r.maxAttempts,
-            at: failureTime(r.runAtMs, failed, ctx.now),
+            // A hand-made failure (permanently_fail_jobs) leaves run_at as it was: the retry delay worked back from
+            // it lands before the action, even before the job existed. The action moved updated_at (the generation),
+            // so a failure is dated no earlier than that. Only a failure first seen after a later change that kept it
+            // (a new priority, say) is then dated at that change.
+            at: Math.min(ctx.now, Math.max(failureTime(r.runAtMs, failed, ctx.now), r.generation * 1000)),
             error: r.lastError,
             errorType: ctx.classify(r.lastError),
             final: !r.locked && r.attempts >= r.maxAttempts,

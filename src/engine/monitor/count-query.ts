@@ -30,10 +30,12 @@ export const FAILED_HEAD_CHARS = 1000;
 export const RECENT_FAILURES_MS = 30_000;
 /**
  * When a job failed: graphile-worker's fail_job sets run_at = greatest(now(), run_at) + exp(least(attempts, 10))
- * seconds, and a job runs only once its run_at has passed. Another formula (a later graphile-worker, an edit by
- * hand) only makes the list miss failures, which the report notices from the counts and reads them all again.
+ * seconds, and a job runs only once its run_at has passed. A failure made by hand (permanently_fail_jobs) keeps
+ * run_at and moves updated_at: never earlier than that (the watcher dates its failures the same way). Another
+ * formula (a later graphile-worker, an edit by hand) only makes the list miss failures, which the report notices
+ * from the counts and reads them all again.
  */
-export const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
+export const FAILED_AT = `greatest(j.run_at - exp(least(j.attempts, 10)) * interval '1 second', j.updated_at)`;
 export const RECENTLY_FAILED = `${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds'`;
 /**
  * Recent failures listed per task, queue and pool at most: a storm of failures is not sent whole with every count
