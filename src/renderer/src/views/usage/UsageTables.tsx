@@ -13,8 +13,8 @@ export function TaskUsageTable({ tasks }: { tasks: TaskUsage[] }) {
         <thead>
           <tr>
             <th className="name-col">Task</th>
-            <th>Attempts</th>
-            <th>Failed</th>
+            <th title="Attempts that reported usage">Attempts</th>
+            <th title="Failed attempts that reported usage: the Failures view counts every failed attempt">Failed</th>
             <th>Input tokens</th>
             <th>Output tokens</th>
             <th>Cost</th>

@@ -87,7 +87,9 @@ export function UsageView({ route }: ViewProps) {
           <section className="panel">
             <div className="panel-head">
               <h2>By task</h2>
-              <span className="panel-note">cost per successful output counts the failed attempts too</span>
+              <span className="panel-note">
+                attempts that reported usage (the Failures view counts every attempt); cost per successful output counts the failed ones too
+              </span>
             </div>
             <TaskUsageTable tasks={summary.byTask} />
           </section>
@@ -101,7 +103,9 @@ export function UsageView({ route }: ViewProps) {
           <section className="panel">
             <div className="panel-head">
               <h2>Burned on failures</h2>
-              <span className="panel-note">by error type</span>
+              <span className="panel-note">
+                failed attempts that reported usage, by error type; one refused before any token (a 429, say) cost nothing and is not here
+              </span>
             </div>
             <FailureCostTable failures={summary.failures} />
           </section>
