@@ -63,6 +63,12 @@ async function seedJobs(from: number, count: number): Promise<void> {
      from generate_series($1::int, $2::int) i`,
     [from, from + count - 1],
   );
+  // Jobs added a day ago (a failure is never dated before its job's last change, updated_at: see watch-apply).
+  await pgdb.pool.query(
+    `update graphile_worker._private_jobs j set updated_at = now() - interval '1 day'
+     where j.id >= (select min(id) from graphile_worker._private_jobs) + $1::int - 1`,
+    [from],
+  );
   // Failed once or used up, at run_at spread over hours so the attempts fall into many 15-minute slots.
   await pgdb.pool.query(
     `update graphile_worker._private_jobs j set attempts = 1 + (j.id % 3),

@@ -4,12 +4,19 @@ import type { HistorySummary } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { formatAxisTime, formatCompact } from '../../format.ts';
 import { chartSpan } from '../../../../shared/model/history.ts';
+import { useTheme } from '../../theme.ts';
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
+/**
+ * How much of each type's colour fills its band. On the dark background a third of it turned the yellows, ambers and
+ * greens into olive and brown that could not be told apart, while the legend's swatches stayed bright.
+ */
+const FILL_OPACITY = { light: 0.35, dark: 0.75 } as const;
 
 /** Failed attempts per error type over the window, stacked, one colour per type. */
 export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (type: string) => ErrorTypeInfo }) {
   const types = useMemo(() => summary.byType.map((t) => t.type), [summary.byType]);
+  const { theme } = useTheme();
   const span = chartSpan(summary);
   // A closing point one bucket after the last one, so the last step is drawn with its full width.
   const data = useMemo(() => {
@@ -46,7 +53,7 @@ export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (t
           type="stepAfter"
           stroke={info(type).color}
           fill={info(type).color}
-          fillOpacity={0.35}
+          fillOpacity={FILL_OPACITY[theme]}
           strokeWidth={1.2}
           isAnimationActive={false}
           dot={false}
