@@ -133,28 +133,33 @@ test('bulk-retry everything a filter matches: confirmation with the count, progr
 test('jobs that come to match after the count are not acted on: the action is refused and changes nothing', { skip: skip ?? false }, (t) =>
   traced(t, web, async (web) => {
     const { page } = web;
-    await web.open(`${LIST}&errorType=rate_limit`);
-    await page.getByTestId(`job-row-${failed[0]}`).waitFor();
-    await page.getByTestId('bulk-retry').click();
-    await page.getByTestId('action-count').getByText('16 jobs will be touched').waitFor();
-    // Two more quota failures land while the operator reads the dialog.
-    const late = await addJobs(db.pool, 'generate_insight', 2, { maxAttempts: 3 });
-    await makeFailed(db.pool, late, QUOTA);
+    // The six insight jobs scheduled an hour ahead.
+    await web.open('#/jobs?state=scheduled&task=generate_insight');
+    await page.locator('[data-testid^="job-row-"]').nth(5).waitFor();
+    const scheduled = await rowIds();
+    assert.equal(scheduled.length, 6);
+    await page.getByTestId('bulk-cancel').click();
+    await page.getByTestId('action-count').getByText('6 jobs will be touched').waitFor();
+    // Two more are scheduled while the operator reads the dialog.
+    const late = await addJobs(db.pool, 'generate_insight', 2, { runAt: new Date(Date.now() + 3_600_000).toISOString() });
     await page.getByTestId('action-confirm').click();
-    await page.getByText('18 jobs match now, more than the 16 you confirmed: nothing was changed').waitFor();
+    await page.getByText('8 jobs match now, more than the 6 you confirmed: nothing was changed').waitFor();
     await web.screenshot('jobs-bulk-refused');
-    const { rows } = await db.pool.query<{ n: number }>(
-      `select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = 0`,
-      [[...failed.slice(0, 16), ...late]],
-    );
-    assert.equal(rows[0].n, 0, 'no job was retried');
+    const left = async () =>
+      (
+        await db.pool.query<{ n: number }>('select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[])', [
+          [...scheduled, ...late],
+        ])
+      ).rows[0].n;
+    assert.equal(await left(), 8, 'no job was cancelled');
     // Started again, the dialog counts again, and the action takes all of them.
     await page.getByTestId('action-close').click();
-    await page.getByTestId('bulk-retry').click();
-    await page.getByTestId('action-count').getByText('18 jobs will be touched').waitFor();
+    await page.getByTestId('bulk-cancel').click();
+    await page.getByTestId('action-count').getByText('8 jobs will be touched').waitFor();
     await page.getByTestId('action-confirm').click();
     await page.getByTestId('action-report').waitFor();
-    assert.equal(await page.getByTestId('report-affected').innerText(), '18');
+    assert.equal(await page.getByTestId('report-affected').innerText(), '8');
+    assert.equal(await left(), 0);
   }),
 );
 

@@ -31,6 +31,11 @@ test('a failure made by hand is dated when it was made, a failure of a run by th
       .rows[0].id;
   const manual = await add('manual_task');
   const ran = await add('ran_task');
+  // Scheduled 10 min ahead with 3 attempts: worked back from its run_at, a failure by hand lands in the future.
+  const { rows: ahead } = await pgdb.pool.query<{ id: string }>(
+    `select (graphile_worker.add_job('later_task', '{}'::json, max_attempts := 3, run_at := now() + interval '10 minutes')).id::text as id`,
+  );
+  const future = ahead[0].id;
   const db = openStore(path.join(dir, 'history.sqlite'));
   const watcher = watcherOf(pgdb.pool, db);
   try {
@@ -38,13 +43,18 @@ test('a failure made by hand is dated when it was made, a failure of a run by th
     // Time passes between the job's creation and the operator's action (the generation is kept in whole seconds).
     await new Promise((r) => setTimeout(r, 1_200));
     const asked = Date.now();
-    await pgdb.pool.query(`select graphile_worker.permanently_fail_jobs(array[$1::bigint], 'Manually marked as failed')`, [manual]);
+    await pgdb.pool.query(`select graphile_worker.permanently_fail_jobs(array[$1::bigint, $2::bigint], 'Manually marked as failed')`, [
+      manual,
+      future,
+    ]);
     // A run that failed once, as graphile-worker's fail_job leaves it: run_at pushed on by exp(1) s.
     await pgdb.pool.query(
       `update graphile_worker._private_jobs set attempts = 1, last_error = 'boom', run_at = now() + interval '2.718 seconds' where id = $1`,
       [ran],
     );
     const answered = Date.now();
+    // Read a while after: a failure dated "now" when read would fall outside the action's time.
+    await new Promise((r) => setTimeout(r, 2_000));
     await watcher.scan();
     const at = (id: string) =>
       (
@@ -58,12 +68,15 @@ test('a failure made by hand is dated when it was made, a failure of a run by th
       manualAt >= asked - 1_000 && manualAt <= answered + 1_000,
       `dated at the action: ${new Date(manualAt).toISOString()}, asked ${new Date(asked).toISOString()}`,
     );
-    // The counts' and the Stuck report's failure time (SQL) agrees.
+    const futureAt = at(future);
+    assert.ok(futureAt !== undefined && futureAt >= asked - 1_000 && futureAt <= answered + 1_000, 'a scheduled job failed by hand too');
+    // The counts' and the Stuck report's failure time (SQL) agrees, for both.
     const { rows } = await pgdb.pool.query<{ ms: number }>(
-      `select (extract(epoch from ${FAILED_AT}) * 1000)::float8 as ms from graphile_worker._private_jobs j where j.id = $1`,
-      [manual],
+      `select (extract(epoch from ${FAILED_AT}) * 1000)::float8 as ms from graphile_worker._private_jobs j where j.id = any($1::bigint[])`,
+      [[manual, future]],
     );
-    assert.ok(rows[0].ms >= asked - 1_000 && rows[0].ms <= answered + 1_000, 'FAILED_AT dates it at the action too');
+    assert.equal(rows.length, 2);
+    for (const r of rows) assert.ok(r.ms >= asked - 1_000 && r.ms <= answered + 1_000, `FAILED_AT dates it at the action too (${r.ms})`);
     const ranAt = at(ran);
     assert.ok(ranAt !== undefined && ranAt >= asked - 1_000 && ranAt <= answered + 1_000, 'a run that failed is dated by the retry delay');
   } finally {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { useTestDatabase } from '../helpers/engine.ts';
 import { addJobs, makeFailed } from './jobs-fixtures.ts';
 import type { JobdeckEvent } from '../../src/shared/contract/index.ts';
-import { filterSource } from '../../src/engine/jobs/bulk.ts';
+import { BEYOND_CONFIRMED } from '../../src/engine/jobs/bulk.ts';
 
 const t = useTestDatabase();
 
@@ -265,15 +265,27 @@ test('an action by filter never changes more jobs than the operator confirmed: m
   const [lastAfter] = await t.te.call('audit.list', { limit: 1 });
   assert.equal(lastAfter?.id, lastBefore?.id, 'a refused action writes no audit entry of a change');
 
-  // Jobs that come to match while the action reads its ids are left as they are: at most the confirmed count.
-  const session = t.te.engine.parts.sessions.current()!;
-  const ids: string[] = [];
-  for await (const chunk of filterSource(session, filter, [], 5).chunks()) ids.push(...chunk);
-  assert.deepEqual(ids, all.slice(0, 5));
-
   const done = await t.te.call('jobs.fail', { target: { filter, atMost: 8 }, message: 'Retired' });
   assert.deepEqual([done.requested, done.affected], [8, 8]);
   assert.equal(await unchanged(), 0);
   const [audited] = await t.te.call('audit.list', { limit: 1 });
   assert.deepEqual(audited.target, { filter, atMost: 8 });
+});
+
+test('a transient-only retry by filter acts on no more jobs than confirmed: the rest are reported, left as they are', async () => {
+  const ids = await addJobs(t.db.pool, 'capped_task', 6, { maxAttempts: 3 });
+  await makeFailed(t.db.pool, ids);
+  const filter = { tasks: ['capped_task'], states: ['failed' as const] };
+  // The dialog had counted 4 to retry; 6 are worth a retry by now (its count is only known chunk by chunk).
+  const report = await t.te.call('jobs.retry', { target: { filter, atMost: 4 }, transientOnly: true });
+  assert.deepEqual([report.affected, report.skipped], [4, 2]);
+  assert.deepEqual(
+    report.skippedByReason.map((r) => [r.reason, r.count]),
+    [[BEYOND_CONFIRMED, 2]],
+  );
+  const { rows } = await t.db.pool.query<{ n: number }>(
+    'select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and attempts = 0',
+    [ids],
+  );
+  assert.equal(rows[0].n, 4, 'four retried, two left failed');
 });

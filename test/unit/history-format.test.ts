@@ -57,4 +57,9 @@ test("failure time is run_at minus graphile-worker's backoff for that attempt, n
   // the backoff is capped at attempt 10
   assert.equal(failureTime(now + Math.exp(10) * 1000, 25, now + 1e9), now);
   assert.equal(failureTime(now + 60_000, 1, now), now);
+  // A run's failure comes after the job's last change (fail_job leaves updated_at alone): dated as before.
+  assert.equal(failureTime(now + Math.exp(1) * 1000, 1, now + 5000, now - 60_000), now);
+  // Failed by hand: run_at kept, updated_at moved. Worked back it lands before the change, or after now: the change.
+  assert.equal(failureTime(now - 1000, 25, now + 5000, now), now);
+  assert.equal(failureTime(now + 600_000, 3, now + 5000, now), now);
 });

@@ -114,11 +114,8 @@ export function bucketApplier(db: Db): BucketApplier {
             queue: r.queue,
             attempt: failed,
             maxAttempts: r.maxAttempts,
-            // A hand-made failure (permanently_fail_jobs) leaves run_at as it was: the retry delay worked back from
-            // it lands before the action, even before the job existed. The action moved updated_at (the generation),
-            // so a failure is dated no earlier than that. Only a failure first seen after a later change that kept it
-            // (a new priority, say) is then dated at that change.
-            at: Math.min(ctx.now, Math.max(failureTime(r.runAtMs, failed, ctx.now), r.generation * 1000)),
+            // A failure made by hand is dated at the change that made it (updated_at, the generation): see failureTime.
+            at: failureTime(r.runAtMs, failed, ctx.now, r.generation * 1000),
             error: r.lastError,
             errorType: ctx.classify(r.lastError),
             final: !r.locked && r.attempts >= r.maxAttempts,

@@ -17,6 +17,8 @@ import { companionAccess } from './companion-access.ts';
 import { retryVerdictCounts, type VerdictSources } from './verdicts.ts';
 
 const SAMPLE_IDS = 100;
+/** Why a job matching a filter was left out: the action had reached the count the operator confirmed. */
+export const BEYOND_CONFIRMED = 'matched after the count you confirmed: left as it is';
 const SAMPLE_PER_REASON = 5;
 /** At most this many ids of a selection go into an audit entry's target. */
 const AUDIT_ID_LIMIT = 1_000;
@@ -38,7 +40,7 @@ export interface IdSource {
   chunks(): AsyncIterable<string[]> | Iterable<string[]>;
   /** What the operator asked for, as the audit log records it. */
   auditTarget: unknown;
-  /** The most jobs the operator confirmed (a filter's count in the dialog): more now is refused, never acted on. */
+  /** The most jobs the operator confirmed it acts on (a filter's count in the dialog): never more (see runBulkAction). */
   atMost?: number;
 }
 
@@ -97,10 +99,13 @@ export async function runBulkAction(
   const started = performance.now();
   const tally = new Tally();
   let total = await source.count();
-  if (source.atMost !== undefined && total > source.atMost) {
+  const atMost = source.atMost;
+  // Without a screen the count is of the jobs it would act on: more than confirmed is refused before anything changes.
+  // With one (a transient-only retry), which of them it keeps is known chunk by chunk: the cap below bounds it.
+  if (atMost !== undefined && !options.screen && total > atMost) {
     throw new OpError(
       'conflict',
-      `${total} ${total === 1 ? 'job matches' : 'jobs match'} now, more than the ${source.atMost} you confirmed: nothing was changed. Start the action again to see the new count.`,
+      `${total} ${total === 1 ? 'job matches' : 'jobs match'} now, more than the ${atMost} you confirmed: nothing was changed. Start the action again to see the new count.`,
     );
   }
   const progress = (done: number) =>
@@ -116,6 +121,12 @@ export async function runBulkAction(
       tally.add({ affected: [], skipped: screened.leftOut });
       ids = screened.keep;
     }
+    // Never more than the operator confirmed: jobs that came to match since are reported and left as they are.
+    if (atMost !== undefined && released + ids.length > atMost) {
+      const over = ids.slice(atMost - released);
+      ids = ids.slice(0, atMost - released);
+      tally.add({ affected: [], skipped: over.map((id) => ({ id, reason: BEYOND_CONFIRMED })) });
+    }
     // A paced release numbers jobs across chunks, so the spread runs on from one chunk to the next.
     const chunkParams = params.pace ? { ...params, pace: { ...params.pace, offset: released } } : params;
     tally.add(await applyJobAction(ctx, session, action, ids, chunkParams));
@@ -124,6 +135,8 @@ export async function runBulkAction(
     // Jobs that turned up after the count can match too: the total grows rather than the bar overflowing.
     total = Math.max(total, done);
     progress(done);
+    // The confirmed count is reached: the ids after it are not even read.
+    if (atMost !== undefined && released >= atMost) break;
   }
   if (done !== total) {
     total = done;
@@ -183,25 +196,14 @@ export function idsSource(rawIds: string[], auditTarget?: unknown): IdSource {
   };
 }
 
-/** Everything a filter matches when each window of ids is read; with `atMost`, no more than that many. */
+/** Everything a filter matches when each window of ids is read (runBulkAction acts on `atMost` of them at most). */
 export function filterSource(session: Session, filter: JobFilter, rules: readonly ErrorRule[], atMost?: number): IdSource {
   return {
     count: async () => (await previewAction(session, rules, null, 'retry', { filter })).matching,
-    chunks: () => (atMost === undefined ? chunksMatching(session, filter, rules) : capped(chunksMatching(session, filter, rules), atMost)),
+    chunks: () => chunksMatching(session, filter, rules),
     auditTarget: atMost === undefined ? { filter } : { filter, atMost },
     atMost,
   };
-}
-
-/** The first `limit` ids of `chunks`: jobs that came to match after the count the operator confirmed stay as they are. */
-async function* capped(chunks: AsyncIterable<string[]>, limit: number): AsyncGenerator<string[]> {
-  let left = limit;
-  for await (const chunk of chunks) {
-    if (left <= 0) return;
-    const taken = chunk.length <= left ? chunk : chunk.slice(0, left);
-    left -= taken.length;
-    yield taken;
-  }
 }
 
 /** Counts what an action would touch, for the confirmation: matching jobs, and how many a worker holds now. */

@@ -47,9 +47,10 @@ export const jobFilter = z
 
 /**
  * What an action applies to: selected ids (a larger set goes by filter), or everything the filter matches.
- * `atMost`: the count the operator confirmed. An action refuses (409, nothing changed) when more jobs match as it
- * starts, and never acts on more than that many: on a live queue the set behind a filter grows between the count
- * the dialog showed and the click.
+ * `atMost`: how many jobs the operator confirmed it acts on (for a transient-only retry, the ones it keeps). On a live
+ * queue the set behind a filter grows between the count the dialog showed and the click: the action refuses (409,
+ * nothing changed) when more match as it starts, and acts on no more than that many; later ones are reported skipped.
+ * An unlock releases whole pools (graphile-worker unlocks per pool): a pool's other jobs go with the ones counted.
  */
 export const actionTarget = z.union([
   z.object({ ids: z.array(jobId).min(1).max(50_000) }).strict(),

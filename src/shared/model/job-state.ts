@@ -48,9 +48,16 @@ export function jobState(
 }
 
 /**
- * When the last failure happened: graphile-worker sets `run_at = greatest(now(), run_at) + exp(least(attempts, 10)) s`,
- * so for a job that ran when due, the failure was `exp(...)` seconds before run_at. Capped at `now`.
+ * When the last failure happened: graphile-worker's fail_job sets `run_at = greatest(now(), run_at) +
+ * exp(least(attempts, 10)) s`, so for a job that ran when due, the failure was `exp(...)` seconds before run_at, and
+ * after the job's last change (fail_job leaves updated_at alone). A failure made by hand (permanently_fail_jobs, Mark
+ * permanently failed) keeps run_at and moves updated_at: worked back from run_at it lands before that change (even
+ * before the job existed) or after now (a scheduled or parked job), so it is dated at the change. The price: a failure
+ * of a run followed by another change that kept it (a new priority) is dated at that change too. FAILED_AT
+ * (engine/monitor/count-query.ts) is the same rule in SQL. Capped at `now`.
  */
-export function failureTime(runAtMs: number, failedAttempt: number, now: number): number {
-  return Math.min(now, Math.round(runAtMs - Math.exp(Math.min(failedAttempt, 10)) * 1000));
+export function failureTime(runAtMs: number, failedAttempt: number, now: number, updatedAtMs?: number | null): number {
+  const worked = Math.round(runAtMs - Math.exp(Math.min(failedAttempt, 10)) * 1000);
+  if (updatedAtMs != null && (worked < updatedAtMs || worked > now)) return Math.min(now, updatedAtMs);
+  return Math.min(now, worked);
 }

@@ -64,7 +64,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
       confirmLabel={p ? `${label} ${jobs(touched)}` : null}
       confirmDisabled={touched === 0}
       danger={request.action === 'cancel' || request.action === 'fail' || request.action === 'unlock'}
-      call={(actionId) => actionCall(request, inputs, actionId, p?.matching)}
+      call={(actionId) => actionCall(request, inputs, actionId, p ? touched : undefined)}
       expected={p?.matching}
       failure={preview.error ? errorMessage(preview.error) : null}
       onClose={onClose}

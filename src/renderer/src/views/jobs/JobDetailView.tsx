@@ -41,13 +41,18 @@ const LIVE_REFRESH_MS = 2_000;
 export function JobDetailView({ id }: { id: string }) {
   // Actions on it make it stale and read it again (data/writes.ts). While it is in the queue it changes by itself
   // (a worker takes it, it fails or succeeds): read again every few seconds, or it shows a retry long since done.
-  const query = useOp('jobs.get', { id }, { refetchInterval: (q) => (q.state.data && !q.state.data.gone ? LIVE_REFRESH_MS : false) });
+  const query = useOp(
+    'jobs.get',
+    { id },
+    { refetchInterval: (q) => (q.state.data && !q.state.data.gone && !q.state.error ? LIVE_REFRESH_MS : false) },
+  );
   const job = query.data ?? null;
   const error = query.error ? errorMessage(query.error) : null;
   const [request, setRequest] = useState<ActionRequest | null>(null);
   const [queueAgain, setQueueAgain] = useState(false);
 
-  if (error) {
+  // A read that fails after the job was shown (the database away a moment) keeps the page, with the error above it.
+  if (error && !job) {
     return (
       <div className="view-empty" data-testid="job-detail-error">
         <h1>Job #{id}</h1>
@@ -74,6 +79,11 @@ export function JobDetailView({ id }: { id: string }) {
           Refresh
         </button>
       </div>
+      {error && (
+        <div className="banner banner-warning" data-testid="job-read-error">
+          <span>Could not read this job again: {error}. Shown as last read; Refresh tries again.</span>
+        </div>
+      )}
       {job.gone && (
         <div className="banner banner-info" data-testid="job-gone">
           <span>No longer in the database: shown from Jobdeck's snapshot ({job.snapshotState ?? 'last seen'}).</span>

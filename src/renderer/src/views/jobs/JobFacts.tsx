@@ -11,11 +11,7 @@ const GONE_UNKNOWN = new Set(['Locked by', 'Priority', 'Flags', 'Updated']);
 /** The job's columns at a glance, times relative to the database's clock (no skew from the viewer's). */
 export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
   const runIn = Date.parse(job.runAt) - now;
-  // A failure made by hand keeps run_at and moves updated_at: never dated before that (as the watcher does).
-  const failedForGoodAt = Math.min(
-    now,
-    Math.max(failureTime(Date.parse(job.runAt), job.attempts, now), job.updatedAt ? Date.parse(job.updatedAt) : 0),
-  );
+  const failedForGoodAt = failureTime(Date.parse(job.runAt), job.attempts, now, job.updatedAt ? Date.parse(job.updatedAt) : null);
   const lockedFor = job.lockedAt ? now - Date.parse(job.lockedAt) : null;
   const succeeded = job.outcome === 'succeeded';
   const parked = !job.gone && isParked(job);

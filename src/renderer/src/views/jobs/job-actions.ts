@@ -52,7 +52,7 @@ export function missingReason(target: ActionTarget, matching: number): string | 
 
 /**
  * The action's call; its progress arrives as `action.progress` events with this `actionId`. `confirmed`: how many
- * jobs the filter matched in the count the operator confirmed; the engine refuses the action when more match by then.
+ * jobs the operator confirmed it acts on (the dialog's count); by filter, the engine never acts on more.
  */
 export function actionCall(request: ActionRequest, inputs: ActionInputs, actionId: string, confirmed?: number): BulkCall {
   const target: ActionTarget =

@@ -13,10 +13,10 @@ import './workers.css';
 
 /**
  * Heartbeats are written by the workers, not announced to the console: read the list again this often. The jobs
- * running now come from graphile-worker's locks, read each time: LLM jobs of a few seconds had ended before a 5 s
- * refresh showed them, so the Cancel beside them mostly answered "it already completed".
+ * running now come from graphile-worker's locks, read each time with a scan of the jobs table (locked_at has no
+ * index): more often would cost Postgres more at a million jobs, though jobs of a few seconds may end before they show.
  */
-const REFRESH_MS = 2_000;
+const REFRESH_MS = 5_000;
 
 /**
  * Every worker process (Sidekiq's Processes, Oban's Nodes): who runs, since when, and what it runs now; a running
