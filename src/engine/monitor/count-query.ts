@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { JOB_STATES } from '../../shared/model/job-state.ts';
+import { FUTURE_MARGIN_MS, JOB_STATES } from '../../shared/model/job-state.ts';
 import { emptyCounts, type StateCounts } from '../../shared/model/job-state.ts';
 import type { DueFigures, LockHolder, OverviewSnapshot, QueueCounts, TaskCounts } from '../../shared/model/overview.ts';
 import { JOB_STATE_WHERE } from '../pg/job-state-sql.ts';
@@ -31,13 +31,14 @@ export const RECENT_FAILURES_MS = 30_000;
 /**
  * When a job failed: graphile-worker's fail_job sets run_at = greatest(now(), run_at) + exp(least(attempts, 10))
  * seconds, and a job runs only once its run_at has passed. A failure made by hand (permanently_fail_jobs) keeps
- * run_at and moves updated_at: worked back from run_at it lands before updated_at or after now, and is dated at
+ * run_at and moves updated_at: worked back from run_at it lands before updated_at or well after now, and is dated at
  * updated_at (failureTime in shared/model/job-state.ts is the same rule, and says its price). Another formula (a
  * later graphile-worker, an edit by hand) only makes the list miss failures, which the report notices from the
  * counts and reads them all again.
  */
 const WORKED_BACK = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
-export const FAILED_AT = `(case when ${WORKED_BACK} < j.updated_at or ${WORKED_BACK} > now() then j.updated_at else ${WORKED_BACK} end)`;
+export const FAILED_AT = `(case when ${WORKED_BACK} < j.updated_at or ${WORKED_BACK} > now() + interval '${FUTURE_MARGIN_MS} milliseconds'
+  then j.updated_at else ${WORKED_BACK} end)`;
 export const RECENTLY_FAILED = `${JOB_STATE_WHERE.failed} and ${FAILED_AT} >= now() - interval '${RECENT_FAILURES_MS} milliseconds'`;
 /**
  * Recent failures listed per task, queue and pool at most: a storm of failures is not sent whole with every count

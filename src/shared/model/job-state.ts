@@ -52,12 +52,17 @@ export function jobState(
  * exp(least(attempts, 10)) s`, so for a job that ran when due, the failure was `exp(...)` seconds before run_at, and
  * after the job's last change (fail_job leaves updated_at alone). A failure made by hand (permanently_fail_jobs, Mark
  * permanently failed) keeps run_at and moves updated_at: worked back from run_at it lands before that change (even
- * before the job existed) or after now (a scheduled or parked job), so it is dated at the change. The price: a failure
- * of a run followed by another change that kept it (a new priority) is dated at that change too. FAILED_AT
- * (engine/monitor/count-query.ts) is the same rule in SQL. Capped at `now`.
+ * before the job existed) or well after now (a scheduled or parked job), so it is dated at the change. "Well after":
+ * past FUTURE_MARGIN_MS, since `now` may be the console's clock, a little behind the database's, and a fresh failure
+ * would otherwise be taken for one by hand. The price: a failure of a run followed by another change that kept it (a
+ * new priority) is dated at that change too. FAILED_AT (engine/monitor/count-query.ts) is the same rule in SQL.
+ * Capped at `now`.
  */
 export function failureTime(runAtMs: number, failedAttempt: number, now: number, updatedAtMs?: number | null): number {
   const worked = Math.round(runAtMs - Math.exp(Math.min(failedAttempt, 10)) * 1000);
-  if (updatedAtMs != null && (worked < updatedAtMs || worked > now)) return Math.min(now, updatedAtMs);
+  if (updatedAtMs != null && (worked < updatedAtMs || worked > now + FUTURE_MARGIN_MS)) return Math.min(now, updatedAtMs);
   return Math.min(now, worked);
 }
+
+/** How far after now a failure's time worked back from run_at must land to be taken for one made by hand. */
+export const FUTURE_MARGIN_MS = 60_000;
