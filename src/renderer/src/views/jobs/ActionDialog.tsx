@@ -31,7 +31,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const preview = useOp('jobs.preview', { action: request.action, target: request.target }, { staleTime: Infinity, gcTime: 0 });
   // A retry of many jobs (a filter, a selection) takes only the transient ones unless the operator says otherwise.
   const many = !('ids' in request.target) || request.target.ids.length > 1;
-  const [chosen, setChosen] = useState<ActionInputs>({
+  const [chosen, setInputs] = useState<ActionInputs>({
     runAt: null,
     message: '',
     priority: 0,
@@ -54,7 +54,6 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   // verdicts below say why a retry may not help, and the operator decides. A choice the operator made stands.
   const noneTransient = !!p?.verdicts && p.verdicts.transient + p.verdicts.noError === 0;
   const inputs = !verdictChosen && noneTransient && chosen.transientOnly ? { ...chosen, transientOnly: false } : chosen;
-  const setInputs = setChosen;
   const jobs = (n: number) => `${formatCount(n)} ${n === 1 ? 'job' : 'jobs'}`;
   const leftOut = p?.verdicts && inputs.transientOnly ? p.verdicts.permanent + p.verdicts.unknown : 0;
   const touched = p ? Math.max(0, p.matching - leftOut) : 0;
