@@ -117,6 +117,48 @@ test('a task with no worker: detected as such, cancelled from the stuck view', a
   assert.ok(te.engine.parts.audit.list({ limit: 5 }).some((a) => a.action === 'stuck.cancel' && a.affected === 4));
 });
 
+test('a group action acts on the count the view showed at most: jobs that joined the group since are left and reported', async () => {
+  await q(`select graphile_worker.add_job('translate', '{}'::json, run_at => now() - interval '5 minutes') from generate_series(1, 4)`);
+  const shown = (await te.call('stuck.get', {})).due.find((d) => d.task === 'translate');
+  assert.equal(shown?.due, 4);
+  // Two more arrive while the operator reads the view.
+  await q(`select graphile_worker.add_job('translate', '{}'::json, run_at => now() - interval '1 minute') from generate_series(1, 2)`);
+  const cancelled = await te.call('stuck.cancel', { target: { kind: 'due', task: 'translate', atMost: shown.due } });
+  assert.deepEqual([cancelled.affected, cancelled.skipped], [4, 2]);
+  assert.deepEqual(
+    cancelled.skippedByReason.map((r) => [r.reason, r.count]),
+    [['matched after the count you confirmed: left as it is', 2]],
+  );
+  // The oldest four (the ones shown) went; the newest two are still queued.
+  const left = await q<{ id: string }>(`select id::text as id from graphile_worker.jobs where task_identifier = 'translate' order by id`);
+  assert.deepEqual(
+    left.map((r) => r.id),
+    cancelled.skippedByReason[0].sampleIds,
+  );
+  const entry = te.engine.parts.audit.list({ limit: 5 }).find((a) => a.action === 'stuck.cancel');
+  assert.deepEqual(entry?.target, { kind: 'due', task: 'translate', atMost: 4 });
+
+  // A failed group: the same cap, after the error type is judged.
+  await q(`delete from graphile_worker._private_jobs`);
+  await q(`select graphile_worker.add_job('summarize', '{}'::json, max_attempts => 1, job_key => 'rl-' || i) from generate_series(1, 5) i`);
+  await q(
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 429 - rate limit reached' where key like 'rl-%'`,
+  );
+  const retried = await te.call('stuck.retry', { target: { kind: 'failed', task: 'summarize', errorType: 'rate_limit', atMost: 3 } });
+  assert.deepEqual([retried.affected, retried.skipped], [3, 2]);
+  const attempts = await q<{ key: string; attempts: number }>(`select key, attempts from graphile_worker.jobs order by id`);
+  assert.deepEqual(
+    attempts.map((r) => [r.key, r.attempts]),
+    [
+      ['rl-1', 0],
+      ['rl-2', 0],
+      ['rl-3', 0],
+      ['rl-4', 1],
+      ['rl-5', 1],
+    ],
+  );
+});
+
 test('a job left locked by a dead pool does not count as running: the jobs due behind it still say "no worker"', async () => {
   await q(`select graphile_worker.add_job('translate', '{}'::json, run_at => now() - interval '5 minutes') from generate_series(1, 4)`);
   await q(`select graphile_worker.add_job('translate', '{}'::json, job_key => 't-held')`);

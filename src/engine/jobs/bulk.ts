@@ -42,6 +42,12 @@ export interface IdSource {
   auditTarget: unknown;
   /** The most jobs the operator confirmed it acts on (a filter's count in the dialog): never more (see runBulkAction). */
   atMost?: number;
+  /**
+   * More than `atMost` matching at the start refuses the action (409) instead of capping it: a Jobs-view filter,
+   * whose dialog named the count. A Stuck-view group is capped only: its buttons act at once, and a group that keeps
+   * growing (a task nobody runs) would be refused every time.
+   */
+  refuseAboveAtMost?: boolean;
 }
 
 export interface BulkContext extends ActionDeps {
@@ -102,7 +108,7 @@ export async function runBulkAction(
   const atMost = source.atMost;
   // Without a screen the count is of the jobs it would act on: more than confirmed is refused before anything changes.
   // With one (a transient-only retry), which of them it keeps is known chunk by chunk: the cap below bounds it.
-  if (atMost !== undefined && !options.screen && total > atMost) {
+  if (atMost !== undefined && source.refuseAboveAtMost && !options.screen && total > atMost) {
     throw new OpError(
       'conflict',
       `${total} ${total === 1 ? 'job matches' : 'jobs match'} now, more than the ${atMost} you confirmed: nothing was changed. Start the action again to see the new count.`,
@@ -203,6 +209,7 @@ export function filterSource(session: Session, filter: JobFilter, rules: readonl
     chunks: () => chunksMatching(session, filter, rules),
     auditTarget: atMost === undefined ? { filter } : { filter, atMost },
     atMost,
+    refuseAboveAtMost: true,
   };
 }
 

@@ -64,5 +64,6 @@ export function groupSource(db: Q, target: Extract<StuckTarget, { kind: 'due' | 
       }
     },
     auditTarget: target,
+    atMost: target.atMost,
   };
 }

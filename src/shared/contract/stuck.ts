@@ -15,12 +15,14 @@ export const poolIdSchema = z
   .regex(/^[\w.:-]+$/, 'not a pool id');
 
 const taskName = workName(200);
+/** How many jobs of a group the operator was shown (its count in the view): the action never acts on more. */
+const atMost = z.number().int().min(0).max(1_000_000_000).optional();
 
 /** A stuck-view group: a pool's jobs, a task's due jobs, a failed group (task + error type), or chosen ids. */
 export const stuckTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pool'), poolId: poolIdSchema }).strict(),
-  z.object({ kind: z.literal('due'), task: taskName }).strict(),
-  z.object({ kind: z.literal('failed'), task: taskName, errorType: z.string().min(1).max(64) }).strict(),
+  z.object({ kind: z.literal('due'), task: taskName, atMost }).strict(),
+  z.object({ kind: z.literal('failed'), task: taskName, errorType: z.string().min(1).max(64), atMost }).strict(),
   z
     .object({
       kind: z.literal('jobs'),

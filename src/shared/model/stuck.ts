@@ -158,9 +158,13 @@ export interface UnlockReport {
   refused: { poolId: string; reason: string }[];
 }
 
-/** What a stuck-view action acts on: a pool's jobs, a task's due jobs, a failed group, or chosen jobs. */
+/**
+ * What a stuck-view action acts on: a pool's jobs, a task's due jobs, a failed group, or chosen jobs. A group's
+ * `atMost` is the count the view showed: the action acts on that many of its oldest jobs at most, and reports jobs
+ * that joined the group since as skipped.
+ */
 export type StuckTarget =
   | { kind: 'pool'; poolId: string }
-  | { kind: 'due'; task: string }
-  | { kind: 'failed'; task: string; errorType: string }
+  | { kind: 'due'; task: string; atMost?: number }
+  | { kind: 'failed'; task: string; errorType: string; atMost?: number }
   | { kind: 'jobs'; ids: string[] };

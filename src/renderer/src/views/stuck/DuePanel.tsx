@@ -78,7 +78,7 @@ export function DuePanel({ groups, act }: { groups: DueGroup[]; act: Act }) {
                     onClick={() =>
                       act({
                         kind: 'cancel',
-                        target: { kind: 'due', task: g.task },
+                        target: { kind: 'due', task: g.task, atMost: g.due },
                         label: 'Cancel',
                         subject: `${formatCount(g.due)} due ${g.task} jobs`,
                         question: CANCEL_QUESTION,

@@ -34,7 +34,8 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
           <tbody>
             {groups.map((g) => {
               const type = TYPES.get(g.errorType);
-              const target = { kind: 'failed', task: g.task, errorType: g.errorType } as const;
+              // Never more than the count shown: jobs that fail into the group meanwhile are left and reported.
+              const target = { kind: 'failed', task: g.task, errorType: g.errorType, atMost: g.count } as const;
               const subject = `${formatCount(g.count)} failed ${g.task} jobs (${type?.label ?? g.errorType})`;
               return (
                 <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
