@@ -177,6 +177,17 @@ test("a job's page follows the job while it is in the queue, without a click on 
   }),
 );
 
+test('a link to a job with a malformed id says so, rather than showing the whole list', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open('#/jobs/abc');
+    await page.getByTestId('job-bad-id').getByText('abc is not a job id').waitFor();
+    assert.equal(await page.getByTestId('job-table').count(), 0, 'no list under it');
+    await page.getByTestId('job-bad-id').getByRole('link', { name: 'Go to the jobs' }).click();
+    await page.getByTestId('job-table').waitFor();
+  }),
+);
+
 test('on a read-only connection the action buttons are disabled with the reason', { skip: skip ?? false }, (t) =>
   traced(t, web, async (web) => {
     const { page, engine } = web;
