@@ -70,5 +70,13 @@ test('the runner can be stopped and started from the console', { skip: skip ?? f
     await page.locator('.runner-state.runner-running').waitFor({ timeout: 20_000 });
     const running = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
     assert.equal(running.data.runner.state, 'running');
+
+    // A concurrency out of range is put back, and the operator is told why (0 is not a way to stop).
+    const concurrency = page.locator('.runner-concurrency input');
+    const before = await concurrency.inputValue();
+    await concurrency.fill('0');
+    await concurrency.press('Enter');
+    await page.getByTestId('toast-warning').getByText(`kept ${before}. To stop taking jobs, use Stop.`).waitFor();
+    assert.equal(await concurrency.inputValue(), before);
   }),
 );

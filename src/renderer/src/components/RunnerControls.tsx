@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useOpMutation, useStatus } from '../data/use-op.ts';
-import { toastError } from '../store/toast-store.ts';
+import { toastError, useToasts } from '../store/toast-store.ts';
 import { shortPoolId } from '../format.ts';
 import { Icon } from './Icon.tsx';
 import type { RunnerState } from '../../../shared/model/status.ts';
@@ -37,7 +37,18 @@ export function RunnerControls() {
   const valid = Number.isInteger(parsed) && parsed >= 1 && parsed <= 64;
 
   const applyConcurrency = () => {
-    if (!valid) return setDraft(String(runner.concurrency));
+    if (!valid) {
+      setDraft(String(runner.concurrency));
+      // Said, not silently put back: 0 reads like "stop", which is the Stop button's job.
+      useToasts
+        .getState()
+        .push(
+          'warning',
+          'Concurrency not changed',
+          `It is a whole number from 1 to 64: kept ${runner.concurrency}. To stop taking jobs, use Stop.`,
+        );
+      return;
+    }
     if (parsed !== runner.concurrency) configure.mutate({ concurrency: parsed });
   };
 
