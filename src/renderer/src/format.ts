@@ -24,12 +24,14 @@ export function formatPercent(p: number): string {
   return `${whole}%`;
 }
 
-const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const hourMinute = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayHour = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+// The hour as the locale writes it alone ('numeric'), as `full` (timeStyle) does: "4:18:27 AM" in a table and in a
+// header, not "04:18:27 AM" in one and "4:18:27 AM" in the other.
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit' });
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const dayHour = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: 'numeric', minute: '2-digit' });
 const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
-/** `14:03:21`: today's times in banners. */
+/** `2:03:21 PM` (`14:03:21` where the locale counts 24 hours): today's times in banners. */
 export function formatClock(at: string | number | Date): string {
   return timeOfDay.format(new Date(at));
 }
@@ -43,10 +45,10 @@ export function formatDateTime(at: string | number | Date): string {
   return full.format(new Date(at));
 }
 
-const monthDayTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const monthDayTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 
 /**
- * A time in a narrow table column: `12:41:07 PM` today, `Dec 2, 03:41 PM` another day of this year, the full date
+ * A time in a narrow table column: `12:41:07 PM` today, `Dec 2, 3:41 PM` another day of this year, the full date
  * otherwise (the cell's title keeps the exact time).
  */
 export function formatWhen(at: string | number | Date, now = Date.now()): string {

@@ -1,13 +1,12 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { UsageSummary } from '../../../../shared/model/usage.ts';
-import { formatCompact } from '../../format.ts';
+import { formatAxisTime, formatCompact } from '../../format.ts';
 import { formatUsd } from './usage-format.ts';
 
 /** Axis ticks: three significant digits at most (`$0.0085`, `$1.2K`). */
 const axisUsd = (v: number) => (v === 0 ? '$0' : v >= 1000 ? `$${formatCompact(v)}` : `$${Number(v.toPrecision(2))}`);
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
-const hour = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 
 /** Cost (bars) per hour or day; tokens in the tooltip. A slot whose attempts have no price shows no bar. */
@@ -19,7 +18,8 @@ export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 
     input: d.inputTokens,
     output: d.outputTokens,
   }));
-  const tick = (t: number) => (summary.slot === 'hour' ? hour.format(t) : day.format(t));
+  // Hours as every other chart writes them (format.ts).
+  const tick = (t: number) => (summary.slot === 'hour' ? formatAxisTime(t, 24 * 60) : day.format(t));
   return (
     <BarChart responsive data={data} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
       <CartesianGrid stroke="var(--grid)" vertical={false} />

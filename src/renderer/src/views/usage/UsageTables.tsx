@@ -2,7 +2,7 @@ import type { FailureCost, ModelUsage, TaskUsage } from '../../../../shared/mode
 import { href } from '../../router.ts';
 import { formatCount } from '../../format.ts';
 import { errorTypeInfo } from '../jobs/jobs-format.ts';
-import { costWithGap, formatMs, formatTokens, formatUsd } from './usage-format.ts';
+import { costWithGap, formatMs, formatTokenCount, formatUsd } from './usage-format.ts';
 
 /** Per task: tokens, cost, cost per successful output; the task links to its jobs. */
 export function TaskUsageTable({ tasks }: { tasks: TaskUsage[] }) {
@@ -31,8 +31,8 @@ export function TaskUsageTable({ tasks }: { tasks: TaskUsage[] }) {
               </td>
               <td className="num">{formatCount(t.attempts)}</td>
               <td className={t.failures ? 'num hot' : 'num zero'}>{formatCount(t.failures)}</td>
-              <td className="num">{formatTokens(t.inputTokens)}</td>
-              <td className="num">{formatTokens(t.outputTokens)}</td>
+              <td className="num">{formatTokenCount(t.inputTokens)}</td>
+              <td className="num">{formatTokenCount(t.outputTokens)}</td>
               <td className={t.costUsd === null ? 'num dim' : 'num'}>{costWithGap(t)}</td>
               <td className="num">{formatUsd(t.costPerSuccessUsd)}</td>
             </tr>
@@ -73,9 +73,9 @@ export function ModelUsageTable({ models }: { models: ModelUsage[] }) {
               </td>
               <td className="num">{formatCount(m.attempts)}</td>
               <td className="num">
-                {formatTokens(m.inputTokens)} · {formatTokens(m.cachedInputTokens)}
+                {formatTokenCount(m.inputTokens)} · {formatTokenCount(m.cachedInputTokens)}
               </td>
-              <td className="num">{formatTokens(m.outputTokens)}</td>
+              <td className="num">{formatTokenCount(m.outputTokens)}</td>
               <td className={m.costUsd === null ? 'num dim' : 'num'}>{costWithGap(m)}</td>
               <td className="num">
                 {formatMs(m.durationP50Ms)} · {formatMs(m.durationP95Ms)}
@@ -122,8 +122,8 @@ export function FailureCostTable({ failures }: { failures: FailureCost[] }) {
                 </a>
               </td>
               <td className="num">{formatCount(f.attempts)}</td>
-              <td className="num">{formatTokens(f.inputTokens)}</td>
-              <td className="num">{formatTokens(f.outputTokens)}</td>
+              <td className="num">{formatTokenCount(f.inputTokens)}</td>
+              <td className="num">{formatTokenCount(f.outputTokens)}</td>
               <td className={f.costUsd ? 'num hot' : 'num dim'}>{costWithGap(f)}</td>
             </tr>
           ))}

@@ -10,10 +10,15 @@ export function formatUsd(v: number | null): string {
   return `$${v.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 
-/** Tokens, compact above ten thousand (`1.2M`), exact below. */
+/** Tokens on a card or in a sentence: compact above ten thousand (`1.2M`), exact below. */
 export function formatTokens(n: number | null): string {
   if (n === null) return '—';
   return n >= 10_000 ? formatCompact(n) : formatCount(n);
+}
+
+/** Tokens in a table column: always exact (`22,431` above `7,957`), so the rows compare at a glance. */
+export function formatTokenCount(n: number | null): string {
+  return n === null ? '—' : formatCount(n);
 }
 
 export const formatMs = (v: number | null) => (v === null ? '—' : formatDuration(v));
