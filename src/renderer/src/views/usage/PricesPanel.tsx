@@ -117,7 +117,13 @@ export function PricesPanel() {
                   )}
                 </td>
                 <td>
-                  <input aria-label="Valid from" value={r.validFrom} size={10} onChange={(e) => edit(i, { validFrom: e.target.value })} />
+                  <input
+                    aria-label="Valid from"
+                    className="price-date"
+                    value={r.validFrom}
+                    size={10}
+                    onChange={(e) => edit(i, { validFrom: e.target.value })}
+                  />
                 </td>
                 <td>
                   <input aria-label="Input price" value={r.input} size={7} onChange={(e) => edit(i, { input: e.target.value })} />
