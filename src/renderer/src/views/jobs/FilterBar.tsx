@@ -100,7 +100,8 @@ export function FilterBar({ filter, onChange }: { filter: JobFilter; onChange: (
             type="text"
             value={search}
             maxLength={200}
-            placeholder="Search last error and payload… (Enter)"
+            placeholder="Search errors and payloads (Enter)"
+            title="Finds jobs whose last error or payload contains this text; Enter applies it"
             onChange={(e) => setSearch(e.target.value)}
             onBlur={() => search.trim() !== (filter.search ?? '') && set({ search: search.trim() || undefined })}
             data-testid="filter-search"
