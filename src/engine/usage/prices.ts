@@ -33,6 +33,17 @@ export function priceTokens(p: ModelPrice, t: TokensToPrice): number {
 }
 
 /** The price table (usage_prices), the defaults until the operator sets one, and the lookup of a model's price on a day. */
+/**
+ * A provider's dated or versioned name of a priced model: `gpt-4o-2024-08-06`, `claude-3-5-haiku-20241022`,
+ * `gpt-4-0613`, `claude-3-5-haiku-latest`, `...-20240307-v1:0`. Never another model that shares its start:
+ * `gpt-4o-mini` is not `gpt-4o` (priced at 16 times its rate when gpt-4o-mini had no row of its own).
+ */
+export function isVersionOf(model: string, priced: string): boolean {
+  if (!model.startsWith(`${priced}-`)) return false;
+  return VERSION_SUFFIX.test(model.slice(priced.length + 1));
+}
+const VERSION_SUFFIX = /^(?:(?:latest|\d{4}-\d{2}-\d{2}|\d{4}|\d{6}|\d{8})(?:-v\d+(?::\d+)?)?|v\d+(?::\d+)?)$/;
+
 export function pricesRepo(db: Db) {
   const all = db.prepare<[], PriceRow>('select * from usage_prices order by model, valid_from');
   const clear = db.prepare('delete from usage_prices');
@@ -76,9 +87,9 @@ export function pricesRepo(db: Db) {
     load();
     const exact = byModel!.get(model);
     if (exact) return exact;
-    // 'gpt-4o-mini-2024-07-18' is priced as 'gpt-4o-mini': the longest priced name it extends with a '-'.
+    // 'gpt-4o-mini-2024-07-18' is priced as 'gpt-4o-mini': the longest priced name it extends with a version.
     let best: string | null = null;
-    for (const name of byModel!.keys()) if (model.startsWith(`${name}-`) && (best === null || name.length > best.length)) best = name;
+    for (const name of byModel!.keys()) if (isVersionOf(model, name) && (best === null || name.length > best.length)) best = name;
     return best === null ? undefined : byModel!.get(best);
   };
 
