@@ -82,15 +82,28 @@ export class Session {
     return { host: p.host ?? '127.0.0.1', port: p.port ?? undefined, database: p.database ?? undefined, user: p.user ?? undefined };
   }
 
-  /** Connects and inspects; throws an OpError with a plain message when the database cannot be used. */
+  /** Connects and inspects, then starts counting; throws an OpError with a plain message when the database cannot be used. */
   async open(): Promise<void> {
+    await this.connect();
+    this.start();
+  }
+
+  /**
+   * Connects and inspects, and nothing more: a connection being switched to is tried before the current one is given
+   * up (see Connector.activate), and starts counting only once it is the active one.
+   */
+  async connect(): Promise<void> {
     try {
       await this.inspect();
     } catch (error) {
       await this.pool.end().catch(() => {});
       throw error instanceof OpError ? error : new OpError('database_error', describePgError(error, this.where));
     }
-    this.startMonitor();
+  }
+
+  /** Starts counting (after connect). */
+  start(): void {
+    if (!this.monitor) this.startMonitor();
   }
 
   private async inspect(): Promise<void> {

@@ -179,15 +179,17 @@ describe('saved connections', () => {
     assert.equal((await failure('schema.install', { confirm: true })).code, 'read_only');
   });
 
-  test('an unreachable saved connection leaves a clear error and the console usable', async () => {
+  test('switching to an unreachable connection keeps the current one, its runner and its jobs, and says so', async () => {
+    const good = (await te.call('connections.list')).find((c) => c.name.startsWith(`${db.database} on`))!;
+    assert.equal((await te.call('connections.activate', { id: good.id })).connection.state, 'online');
     const bad = await te.call('connections.save', { name: 'gone', target: { url: 'postgres://u:p@127.0.0.1:1/db' }, savePassword: false });
     const e = await failure('connections.activate', { id: bad.id });
     assert.match(e.message, /connection refused/);
+    assert.match(e.message, new RegExp(`Still connected to ${good.name}: nothing was changed`));
     const status = await te.call('app.status');
-    assert.equal(status.connection.state, 'error');
-    assert.equal(status.connection.name, 'gone');
-    // Back to a good one.
-    const good = (await te.call('connections.list')).find((c) => c.name.startsWith(`${db.database} on`))!;
-    assert.equal((await te.call('connections.activate', { id: good.id })).connection.state, 'online');
+    assert.equal(status.connection.state, 'online');
+    assert.equal(status.connection.name, good.name);
+    // The session still counts: its figures come through as before.
+    assert.equal(typeof (await te.call('jobs.count', { filter: {} })).value, 'number');
   });
 });

@@ -135,17 +135,15 @@ export class Connector implements Sessions {
     );
   }
 
-  /** Switches to another saved connection. On failure the console is left disconnected, with the error shown. */
+  /**
+   * Switches to another saved connection. The new one is connected to and inspected first: when it cannot be used,
+   * the current connection (its runner, its running jobs) stays as it was and the error says so. Without a current
+   * connection, the console is left disconnected with the error shown.
+   */
   async activate(profileId: string, password?: string): Promise<void> {
     const profile = this.ctx.repo.get(profileId);
     if (!profile) throw new OpError('not_found', `No saved connection with id ${profileId}`);
-    await this.close();
-    // Another connection chosen: the retries of the one that failed stop showing (and stop, see retry()). A retry
-    // of the same one keeps its error on show until it succeeds.
-    if (this.retryState?.profileId !== profileId) {
-      this.retryState = null;
-      this.connectionError = null;
-    }
+    const previous = this.session;
     if (password !== undefined) this.memoryPasswords.set(profileId, password);
     let session: Session;
     try {
@@ -153,19 +151,28 @@ export class Connector implements Sessions {
       // console shows that as the connection's error, as it would a chosen database that does not answer.
       if (profile.kind === 'embedded') await this.ensureEmbedded();
       session = new Session(profile, this.connectionStringFor(profile, password), {
-        onStatus: () => this.ctx.onStatus(),
+        onStatus: () => {
+          if (this.session === session) this.ctx.onStatus();
+        },
         onSnapshot: (snapshot) => this.ctx.onSnapshot(profile, snapshot),
       });
       if (profile.kind === 'embedded') await this.migrateEmbedded(session);
-      await session.open();
+      await session.connect();
     } catch (error) {
+      if (previous && this.session === previous) {
+        const e = error instanceof OpError ? error : new OpError('database_error', (error as Error).message);
+        throw new OpError(e.code, `${e.message}. Still connected to ${previous.profile.name}: nothing was changed.`, e.details);
+      }
       this.connectionError = { profile, message: (error as Error).message };
       this.ctx.onStatus();
       throw error;
     }
+    await this.close();
+    // Another connection chosen: the retries of the one that failed stop showing (and stop, see retry()).
     this.session = session;
     this.retryState = null;
     this.connectionError = null;
+    session.start();
     this.ctx.onStatus();
     await this.ctx.opened(session);
   }
