@@ -56,6 +56,29 @@ test('concurrency changes restart the runner, which keeps working', async () => 
   );
 });
 
+test('two concurrency changes at once leave one pool, the one the console shows and stops', async () => {
+  await runnerRunning();
+  const [a, b] = await Promise.all([te.call('runner.configure', { concurrency: 3 }), te.call('runner.configure', { concurrency: 4 })]);
+  assert.deepEqual([a.state, b.state], ['running', 'running']);
+  const shown = (await te.call('app.status')).runner.poolId;
+  // Pools of this process that have not stopped: a pool the console lost track of would heartbeat on here.
+  const unstopped = async () =>
+    (
+      await db.pool.query<{ pool_id: string }>(`select pool_id from jobdeck.workers where pid = $1 and stopped_at is null`, [process.pid])
+    ).rows.map((r) => r.pool_id);
+  await waitFor('the new pool heartbeats', async () => (await unstopped()).includes(shown ?? ''));
+  assert.deepEqual(await unstopped(), [shown]);
+
+  // The same with three switches to the connection at once (each closes a session and starts a runner on its own).
+  const id = (await te.call('app.status')).connection.profileId!;
+  await Promise.all([1, 2, 3].map(() => te.call('connections.activate', { id })));
+  const after = (await te.call('app.status')).runner.poolId;
+  await waitFor('the last pool heartbeats', async () => (await unstopped()).includes(after ?? ''));
+  assert.deepEqual(await unstopped(), [after]);
+  await te.call('runner.stop');
+  await waitFor('no pool of this process left', async () => (await unstopped()).length === 0);
+});
+
 test('stopping waits a bounded time, then aborts running jobs so graphile-worker retries them', async () => {
   await runnerRunning();
   await db.pool.query(`select graphile_worker.add_job('wait_for_abort', '{}'::json, job_key => 'long-1')`);

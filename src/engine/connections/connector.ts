@@ -49,6 +49,8 @@ export class Connector implements Sessions {
   /** The last connection attempt that failed, shown until another one succeeds. */
   private connectionError: { profile: ConnectionProfile; message: string } | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Switches run one after another: two at once each closed the other's session and started a runner on it. */
+  private switching: Promise<unknown> = Promise.resolve();
   /** The next start-up retry of the connection that failed, shown as "retrying in N s (attempt k)". */
   private retryState: (ConnectionRetry & { profileId: string }) | null = null;
   private stopped = false;
@@ -140,7 +142,16 @@ export class Connector implements Sessions {
    * the current connection (its runner, its running jobs) stays as it was and the error says so. Without a current
    * connection, the console is left disconnected with the error shown.
    */
-  async activate(profileId: string, password?: string): Promise<void> {
+  activate(profileId: string, password?: string): Promise<void> {
+    const run = this.switching.then(
+      () => this.switchTo(profileId, password),
+      () => this.switchTo(profileId, password),
+    );
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+
+  private async switchTo(profileId: string, password?: string): Promise<void> {
     const profile = this.ctx.repo.get(profileId);
     if (!profile) throw new OpError('not_found', `No saved connection with id ${profileId}`);
     const previous = this.session;

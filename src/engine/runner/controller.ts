@@ -49,6 +49,11 @@ export class RunnerController {
   private renewing = false;
   /** Stopped pools whose jobs are still to be settled. */
   private readonly unsettled = new Set<string>();
+  /**
+   * Starts and stops run one after another: two at once (two runner.configure calls, a connection switch during a
+   * restart) each made a pool, and the one the console did not keep ran on, out of its reach.
+   */
+  private lifecycle: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: RunnerControllerOptions) {}
 
@@ -120,8 +125,19 @@ export class RunnerController {
     await (await current.worker)?.stop();
   }
 
+  /** Runs `step` once the starts and stops asked for before it are done. */
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.lifecycle.then(step, step);
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
   /** `connectionKey` (the saved connection's id) is what recovery later matches pools by. */
-  async start(connectionString: string, connectionKey: string, note: string | null = null): Promise<void> {
+  start(connectionString: string, connectionKey: string, note: string | null = null): Promise<void> {
+    return this.serial(() => this.startNow(connectionString, connectionKey, note));
+  }
+
+  private async startNow(connectionString: string, connectionKey: string, note: string | null): Promise<void> {
     if (this.host) throw new OpError('conflict', 'The runner is already running');
     const taskList = this.taskDirectory ? null : (this.demo?.taskList ?? null);
     if (!taskList && !this.taskDirectory) {
@@ -173,7 +189,11 @@ export class RunnerController {
   }
 
   /** Stops taking jobs; jobs still running after `timeoutMs` are aborted and will be retried. */
-  async stop(timeoutMs = 10_000, note: string | null = null): Promise<StopReport> {
+  stop(timeoutMs = 10_000, note: string | null = null): Promise<StopReport> {
+    return this.serial(() => this.stopNow(timeoutMs, note));
+  }
+
+  private async stopNow(timeoutMs: number, note: string | null): Promise<StopReport> {
     const host = this.host;
     if (!host) return { aborted: 0, timedOut: false };
     this.set('stopping', note);
@@ -221,6 +241,8 @@ export class RunnerController {
         await this.start(connectionString, connectionKey, note);
         return;
       } catch (error) {
+        // Started meanwhile by another path (the operator's Start): nothing more to do.
+        if (this.host) return;
         note = `${(error as Error).message}; trying again in ${RESTART_RETRY_MS / 1000} s`;
         this.set('error', note);
         this.options.log('warn', note);
@@ -231,11 +253,13 @@ export class RunnerController {
   }
 
   /** Restarts with new settings when running. */
-  async restart(): Promise<void> {
-    if (!this.host || !this.target) return;
-    const { connectionString, connectionKey } = this.target;
-    await this.stop();
-    await this.start(connectionString, connectionKey);
+  restart(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.host || !this.target) return;
+      const { connectionString, connectionKey } = this.target;
+      await this.stopNow(10_000, null);
+      await this.startNow(connectionString, connectionKey, null);
+    });
   }
 
   async stopAll(timeoutMs = 10_000): Promise<StopReport> {
