@@ -55,7 +55,16 @@ export function toErrorBody(error: unknown, context: { operation: string; where?
         .join('; '),
     };
   }
-  if (isPgError(error)) return { code: 'database_error', message: describePgError(error, context.where) };
+  if (isPgError(error)) {
+    // A pattern Postgres cannot run (an error rule saved while no database was connected): the request's fault.
+    if ((error as { code?: string }).code === '2201B') {
+      return {
+        code: 'invalid_input',
+        message: `${describePgError(error, context.where)}: an error rule's pattern is too complex for Postgres; simplify or remove it (error rules)`,
+      };
+    }
+    return { code: 'database_error', message: describePgError(error, context.where) };
+  }
   const sqlite = sqliteMessage(error);
   if (sqlite) {
     context.log('error', `${context.operation}: ${sqlite}`);

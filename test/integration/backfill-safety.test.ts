@@ -75,13 +75,29 @@ test('no advisory lock outlives a refused rule (its connection is closed)', asyn
   assert.equal(rows[0].n, 0);
 });
 
+test('a rule that would act on the server (end sessions, read its files, run SQL from text) is refused before it runs', async () => {
+  const sessions = async () =>
+    (await db.pool.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`)).rows[0].n;
+  const before = await sessions();
+  for (const [query, fn] of [
+    [`select pg_terminate_backend(pid)::text from pg_stat_activity where pid <> pg_backend_pid()`, 'pg_terminate_backend'],
+    [`select "PG_READ_FILE"('/etc/hostname') /* quoted */`, 'pg_read_file'],
+    [`select query_to_xml('select pg_cancel' || '_backend(1)', true, false, '')::text`, 'query_to_xml'],
+  ]) {
+    const result = await te.engine.call('backfill.preview', { target: { rule: rule({ query }) } });
+    assert.equal(!result.ok && result.error.code, 'invalid_input', query);
+    assert.match(!result.ok ? result.error.message : '', new RegExp(`calls ${fn}\\(\\).*nothing was run`), query);
+  }
+  assert.ok((await sessions()) >= before, 'no session was ended');
+});
+
 test('a slow rule is cancelled by its timeout', async () => {
   // The query would sleep 5 s per product (over an hour): only the 1 s timeout can end it.
   const result = await te.engine.call('backfill.preview', {
     target: { rule: rule({ query: `select id from shop.products, pg_sleep(5)`, timeoutSeconds: 1 }) },
   });
   assert.equal(result.ok, false);
-  if (!result.ok) assert.match(result.error.message, /longer than its 1 s timeout/);
+  if (!result.ok) assert.match(result.error.message, /ran past its 1 s timeout/);
 });
 
 test('bad input is refused before anything runs', async () => {

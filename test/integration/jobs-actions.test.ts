@@ -151,6 +151,15 @@ test('bad input is refused with a clear error and changes nothing', async () => 
     assert.equal(!huge.ok && huge.error.code, 'invalid_input', op);
     assert.match(!huge.ok ? huge.error.message : '', /at most 9223372036854775807/);
   }
+  // A paced release that would reach the time paused jobs are parked at (the last of 3 at 9999-01-01T00:01).
+  const [second, third] = await addJobs(t.db.pool, 'epsilon', 2);
+  const paced = await t.te.engine.call('jobs.retry', {
+    target: { ids: [id, second, third] },
+    runAt: '9998-12-31T23:59:00Z',
+    pace: { perMinute: 1 },
+  });
+  assert.equal(!paced.ok && paced.error.code, 'invalid_input');
+  assert.match(!paced.ok ? paced.error.message : '', /Nothing was changed: .*the last of 3 jobs would run at or after 9999-01-01/);
   assert.deepEqual(await job(id), before);
 });
 

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { BackfillItem, BackfillRuleSpec } from '../../shared/model/backfill.ts';
 import { jobKeyParts } from './rule-query.ts';
-import { releaseTime, type ReleaseSchedule } from '../../shared/model/jobs.ts';
+import { releasePastParked, releaseTime, type ReleaseSchedule } from '../../shared/model/jobs.ts';
+import { OpError } from '../../shared/contract/index.ts';
 import { addJobs, keyAsJson } from '../jobs/admin-sql.ts';
 
 /** When queued jobs run: all at `start`, or `perMinute` a minute from it, in the items' order. */
@@ -45,6 +46,8 @@ export async function enqueueItems(
   release?: Release,
 ): Promise<EnqueueOutcome> {
   if (items.length === 0) return { jobIds: [], requeued: 0, skipped: [] };
+  const past = release?.perMinute ? releasePastParked(release.start.getTime(), release.perMinute, items.length) : null;
+  if (past) throw new OpError('invalid_input', `Nothing was queued: ${past}`);
   const parts = jobKeyParts(spec);
   const keyOf = (item: BackfillItem) => parts.join(item.key);
   const client = await pool.connect();

@@ -58,6 +58,22 @@ function writeVerb(query: string): string | null {
   return WRITE_VERBS.exec(head)?.[1].toUpperCase() ?? null;
 }
 
+/**
+ * Functions that act on the server rather than read rows, which a read-only transaction still allows (a superuser's
+ * pg_terminate_backend ends other sessions; pg_read_file reads the server's files), and the ones that run SQL given
+ * as text (query_to_xml and its kin, dblink), which would carry the others past this check. A guard against a rule
+ * doing what a rule is not for, matched on the text with comments and quotes taken out; not a sandbox (the
+ * connection's own privileges are that).
+ */
+const SERVER_ACTIONS =
+  /\b(pg_terminate_backend|pg_cancel_backend|pg_signal_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_switch_wal|pg_create_restore_point|pg_log_backend_memory_contexts|pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|lo_get|lo_open|dblink\w*|(?:query|cursor|table|schema|database)_to_xml\w*)\s*\(/i;
+
+/** The first server-acting function the query calls, or null. */
+function serverAction(query: string): string | null {
+  const text = query.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').replace(/"/g, '');
+  return SERVER_ACTIONS.exec(text)?.[1].toLowerCase() ?? null;
+}
+
 /** Postgres errors a rule's query can cause, told as what the operator should change. */
 function ruleError(error: unknown, spec: BackfillRuleSpec): OpError {
   if (error instanceof OpError) return error;
@@ -92,12 +108,13 @@ function ruleError(error: unknown, spec: BackfillRuleSpec): OpError {
     case '57014':
       return new OpError(
         'invalid_input',
-        `The rule's query ran longer than its ${spec.timeoutSeconds} s timeout and was cancelled; add an index or raise the timeout`,
+        `The rule's query was cancelled: it ran past its ${spec.timeoutSeconds} s timeout (add an index or raise the timeout), or a cancel reached it`,
       );
     case '55P03':
       return new OpError('unavailable', `The rule's query waited too long for a lock held by another session: ${msg}`);
     default:
-      if (e.code && /^(42|22|21|0L|28)/.test(e.code)) return new OpError('invalid_input', `The rule's query failed: ${msg}`);
+      // 54: a program limit (a value or an array too large to make): the query's doing, like a type error.
+      if (e.code && /^(42|22|21|0L|28|54)/.test(e.code)) return new OpError('invalid_input', `The rule's query failed: ${msg}`);
       return new OpError('database_error', `The rule's query failed: ${msg}`);
   }
 }
@@ -112,6 +129,13 @@ export async function matchRuleItems(
   spec: BackfillRuleSpec,
   options: { limit: number; states: BackfillItemState[]; keys?: string[] },
 ): Promise<MatchResult> {
+  const action = serverAction(spec.query);
+  if (action) {
+    throw new OpError(
+      'invalid_input',
+      `The rule's query calls ${action}(), which acts on the server (its sessions, files or settings) or runs other SQL: a rule only reads rows; nothing was run`,
+    );
+  }
   const client = await pool.connect();
   const started = performance.now();
   try {

@@ -8,6 +8,7 @@ import {
 } from '../../shared/errors/index.ts';
 import type { HistoryStatus, HostedRecording } from '../../shared/model/history.ts';
 import { OpError } from '../../shared/contract/index.ts';
+import { refuseWhatPostgresCannotRun } from '../jobs/rule-check.ts';
 import type { Domain } from '../domain.ts';
 import type { LogFn, Sessions } from '../context.ts';
 import type { Db } from '../store/db.ts';
@@ -272,12 +273,14 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
         return { content, rows: rows.length, nextCursor: next };
       },
       'history.rules.get': () => rulesAnswer(),
-      'history.rules.set': ({ rules }) => {
+      'history.rules.set': async ({ rules }) => {
         const ids = new Set<string>();
         for (const r of rules) {
           if (ids.has(r.id)) throw new OpError('invalid_input', `Two rules have the id "${r.id}": rule ids must be unique`);
           ids.add(r.id);
         }
+        const session = ctx.sessions.current();
+        if (session) await refuseWhatPostgresCannotRun(session.pool, rules);
         setRules(rules);
         return rulesAnswer();
       },

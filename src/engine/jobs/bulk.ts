@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  releasePastParked,
   releaseTime,
   type ActionPreview,
   type BulkActionReport,
@@ -8,6 +9,7 @@ import {
   type ReleaseSchedule,
 } from '../../shared/model/jobs.ts';
 import { OpError } from '../../shared/contract/index.ts';
+import { pgOpError } from '../pg/pg-errors.ts';
 import type { ErrorRule } from '../../shared/errors/index.ts';
 import type { AuditLog, EventBus } from '../context.ts';
 import type { Session } from '../session.ts';
@@ -114,71 +116,93 @@ export async function runBulkAction(
       `${total} ${total === 1 ? 'job matches' : 'jobs match'} now, more than the ${atMost} you confirmed: nothing was changed. Start the action again to see the new count.`,
     );
   }
+  if (params.pace) {
+    const past = releasePastParked(params.pace.start.getTime(), params.pace.perMinute, total);
+    if (past) throw new OpError('invalid_input', `Nothing was changed: ${past}`);
+  }
   const progress = (done: number) =>
     ctx.events.emit({ type: 'action.progress', actionId, action, done, total, affected: tally.affected, skipped: tally.skipped });
   progress(0);
   let done = 0;
   // Jobs handed to the action (a screen leaves some out): a paced release numbers only these.
   let released = 0;
-  for await (const chunk of source.chunks()) {
-    let ids = chunk;
-    if (options.screen) {
-      const screened = await options.screen(chunk);
-      tally.add({ affected: [], skipped: screened.leftOut });
-      ids = screened.keep;
+  const finish = (failure?: string) => {
+    const report: Omit<BulkActionReport, 'auditId'> = {
+      actionId,
+      action,
+      requested: tally.affected + tally.skipped,
+      affected: tally.affected,
+      skipped: tally.skipped,
+      skippedByReason: tally.byReason(),
+      affectedSample: tally.affectedSample,
+      durationMs: Math.round(performance.now() - started),
+      ...(options.unlock !== undefined ? { unlock: options.unlock } : {}),
+      ...(params.pace && released > 0 ? { release: releaseSchedule(params.pace, released) } : {}),
+    };
+    const auditId = ctx.audit.record({
+      connectionId: session.profile.id,
+      action: options.auditAction ?? `jobs.${action}`,
+      target: source.auditTarget,
+      requested: report.requested,
+      affected: report.affected,
+      skipped: report.skipped,
+      detail: {
+        params: auditParams(params),
+        skippedByReason: report.skippedByReason,
+        affectedSample: report.affectedSample,
+        durationMs: report.durationMs,
+        ...(options.unlock ? { unlockedPools: options.unlock.poolIds, jobsUnlocked: options.unlock.jobsUnlocked } : {}),
+        ...(failure ? { stoppedBy: failure } : {}),
+      },
+      actor: params.actor,
+    });
+    void session.refresh().catch(() => {});
+    return { ...report, auditId };
+  };
+  try {
+    for await (const chunk of source.chunks()) {
+      let ids = chunk;
+      if (options.screen) {
+        const screened = await options.screen(chunk);
+        tally.add({ affected: [], skipped: screened.leftOut });
+        ids = screened.keep;
+      }
+      // Never more than the operator confirmed: jobs that came to match since are reported and left as they are.
+      if (atMost !== undefined && released + ids.length > atMost) {
+        const over = ids.slice(atMost - released);
+        ids = ids.slice(0, atMost - released);
+        tally.add({ affected: [], skipped: over.map((id) => ({ id, reason: BEYOND_CONFIRMED })) });
+      }
+      // A paced release numbers jobs across chunks, so the spread runs on from one chunk to the next.
+      const past = params.pace && releasePastParked(params.pace.start.getTime(), params.pace.perMinute, released + ids.length);
+      if (past) throw new OpError('invalid_input', `The rest cannot be released: ${past}`);
+      const chunkParams = params.pace ? { ...params, pace: { ...params.pace, offset: released } } : params;
+      tally.add(await applyJobAction(ctx, session, action, ids, chunkParams));
+      released += ids.length;
+      done += chunk.length;
+      // Jobs that turned up after the count can match too: the total grows rather than the bar overflowing.
+      total = Math.max(total, done);
+      progress(done);
+      // The confirmed count is reached: the ids after it are not even read.
+      if (atMost !== undefined && released >= atMost) break;
     }
-    // Never more than the operator confirmed: jobs that came to match since are reported and left as they are.
-    if (atMost !== undefined && released + ids.length > atMost) {
-      const over = ids.slice(atMost - released);
-      ids = ids.slice(0, atMost - released);
-      tally.add({ affected: [], skipped: over.map((id) => ({ id, reason: BEYOND_CONFIRMED })) });
-    }
-    // A paced release numbers jobs across chunks, so the spread runs on from one chunk to the next.
-    const chunkParams = params.pace ? { ...params, pace: { ...params.pace, offset: released } } : params;
-    tally.add(await applyJobAction(ctx, session, action, ids, chunkParams));
-    released += ids.length;
-    done += chunk.length;
-    // Jobs that turned up after the count can match too: the total grows rather than the bar overflowing.
-    total = Math.max(total, done);
-    progress(done);
-    // The confirmed count is reached: the ids after it are not even read.
-    if (atMost !== undefined && released >= atMost) break;
+  } catch (error) {
+    // Chunks already applied stay applied (each is its own statement): the audit log records them, and the error
+    // says so, rather than an error that reads as if nothing had changed.
+    if (tally.affected === 0) throw error;
+    const cause = pgOpError(error);
+    const { auditId } = finish(cause.message);
+    throw new OpError(
+      cause.code,
+      `${cause.message}. The action stopped part way: ${tally.affected} ${tally.affected === 1 ? 'job was' : 'jobs were'} already changed ` +
+        `(audit entry #${auditId}); the rest were left as they are.`,
+    );
   }
   if (done !== total) {
     total = done;
     progress(done);
   }
-
-  const report: Omit<BulkActionReport, 'auditId'> = {
-    actionId,
-    action,
-    requested: tally.affected + tally.skipped,
-    affected: tally.affected,
-    skipped: tally.skipped,
-    skippedByReason: tally.byReason(),
-    affectedSample: tally.affectedSample,
-    durationMs: Math.round(performance.now() - started),
-    ...(options.unlock !== undefined ? { unlock: options.unlock } : {}),
-    ...(params.pace && released > 0 ? { release: releaseSchedule(params.pace, released) } : {}),
-  };
-  const auditId = ctx.audit.record({
-    connectionId: session.profile.id,
-    action: options.auditAction ?? `jobs.${action}`,
-    target: source.auditTarget,
-    requested: report.requested,
-    affected: report.affected,
-    skipped: report.skipped,
-    detail: {
-      params: auditParams(params),
-      skippedByReason: report.skippedByReason,
-      affectedSample: report.affectedSample,
-      durationMs: report.durationMs,
-      ...(options.unlock ? { unlockedPools: options.unlock.poolIds, jobsUnlocked: options.unlock.jobsUnlocked } : {}),
-    },
-    actor: params.actor,
-  });
-  void session.refresh().catch(() => {});
-  return { ...report, auditId };
+  return finish();
 }
 
 function releaseSchedule(pace: { perMinute: number; start: Date }, count: number): ReleaseSchedule {

@@ -7,7 +7,7 @@ export type PauseKind = 'task' | 'queue';
  * the console; a test checks the two agree). A job's run_at at this time means "paused", not "scheduled".
  */
 export const PARKED_RUN_AT_ISO = '9999-01-01T00:00:00.000Z';
-const PARKED_RUN_AT_MS = Date.parse(PARKED_RUN_AT_ISO);
+export const PARKED_RUN_AT_MS = Date.parse(PARKED_RUN_AT_ISO);
 
 /** A job a pause parked (its run_at is PARKED_RUN_AT_ISO): it waits for the resume, whatever its state says. */
 export const isParked = (job: { runAt: string }): boolean => Date.parse(job.runAt) === PARKED_RUN_AT_MS;

@@ -2,6 +2,7 @@ import type { AttemptUsage } from './usage.ts';
 import type { JobState } from './job-state.ts';
 import type { UnlockReport } from './stuck.ts';
 import type { RetryVerdict } from '../errors/verdict.ts';
+import { PARKED_RUN_AT_MS } from './control.ts';
 
 /** The actions an operator can take on jobs. */
 export const JOB_ACTIONS = ['retry', 'cancel', 'fail', 'priority', 'unlock'] as const;
@@ -56,6 +57,15 @@ export interface ReleaseSchedule {
 /** When the job at `position` (0-based, in release order) of a paced release runs. */
 export function releaseTime(startMs: number, perMinute: number, position: number): number {
   return startMs + Math.floor((position * 60_000) / perMinute);
+}
+
+/**
+ * Why a paced release of `count` jobs cannot be made, or null: its last job would run at or after 9999-01-01, the
+ * run time a pause parks jobs at (such a job would read as paused, and be released by the next resume).
+ */
+export function releasePastParked(startMs: number, perMinute: number, count: number): string | null {
+  if (count === 0 || releaseTime(startMs, perMinute, count - 1) < PARKED_RUN_AT_MS) return null;
+  return `released at ${perMinute} a minute from ${new Date(startMs).toISOString()}, the last of ${count} jobs would run at or after 9999-01-01 (where paused jobs are parked): start earlier or release faster`;
 }
 
 /**
