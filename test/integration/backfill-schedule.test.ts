@@ -110,7 +110,7 @@ test('removing the schedule takes the task out of the runner', async () => {
   assert.deepEqual(ours(), { crontab: [], tasks: [] });
 });
 
-test('a scheduled run that fails is logged, and leaves no failed job behind', async () => {
+test('a scheduled run that fails is logged, and its job fails with the reason (counted as a failure, not a success)', async () => {
   const poolBefore = te.engine.parts.hosted.poolId();
   const bad = await te.call('backfill.save', {
     rule: rule({ name: 'writes', query: `select nextval('shop.counter')`, scheduleMinutes: 10 }),
@@ -128,8 +128,12 @@ test('a scheduled run that fails is logged, and leaves no failed job behind', as
   );
   assert.match(run.error ?? '', /read-only/);
   assert.equal(run.trigger, 'schedule');
-  await waitFor('the scheduled job to complete', async () => {
-    const left = await db.pool.query(`select 1 from graphile_worker._private_jobs where id = $1`, [rows[0].id]);
-    return left.rows.length === 0;
+  const failed = await waitFor('the scheduled job to fail for good', async () => {
+    const left = await db.pool.query<{ attempts: number; last_error: string | null }>(
+      `select attempts, last_error from graphile_worker._private_jobs where id = $1 and attempts >= max_attempts and locked_at is null`,
+      [rows[0].id],
+    );
+    return left.rows[0];
   });
+  assert.match(failed.last_error ?? '', /read-only/);
 });

@@ -46,9 +46,11 @@ export function scheduleHooks(ctx: RunContext, sessions: Sessions): LifecycleHoo
         const result = await runRule(ctx, session, rule, { trigger: 'schedule' });
         helpers.logger.info(`backfill "${rule.name}": ${result.message}`);
       } catch (error) {
-        // Logged in the rule's run log already. Not rethrown: a failed job would stay in the operator's table
-        // for every failed tick, and the next tick is the retry.
+        // Logged in the rule's run log already, and rethrown: the job fails, so the Failures view and the history
+        // count a failed run as failed (it read "100 % succeeded"). With max=1 it is not retried, and the next tick's
+        // job takes its key: one failed job per rule at most stays in the table.
         helpers.logger.warn(`backfill "${rule.name}" failed: ${(error as Error).message}`);
+        throw error;
       }
     };
   return {
