@@ -35,6 +35,8 @@ export function RuleForm({ onAdd, busy }: { onAdd: (rule: RuleInput) => void; bu
 
   const submit = () => {
     const rule: Record<string, unknown> = { kind };
+    // An emptied field is not 0 (a rule "above 0" fires at once): the browser asks for it (required), and so do we.
+    if (NUMBERS[kind].some((n) => value(n.key, n.initial).trim() === '')) return;
     for (const n of NUMBERS[kind]) rule[n.key] = Number(value(n.key, n.initial));
     if (HAS_TASK.includes(kind) && task.trim()) rule.task = task.trim();
     if (kind === 'backlog' && queue.trim()) rule.queue = queue.trim();
@@ -92,6 +94,7 @@ export function RuleForm({ onAdd, busy }: { onAdd: (rule: RuleInput) => void; bu
           <input
             type="number"
             step="any"
+            required
             value={value(n.key, n.initial)}
             onChange={(e) => setValues({ ...values, [n.key]: e.target.value })}
             data-testid={`alert-rule-${n.key}`}
