@@ -52,7 +52,12 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     // An emptied figure is asked for, not taken for 0 (a rule "above 0" would fire at once).
     await form.getByTestId('alert-rule-above').fill('');
     await form.getByTestId('alert-rule-add').click();
-    assert.equal(await form.getByTestId('alert-rule-above').evaluate((el) => (el as HTMLInputElement).validity.valueMissing), true);
+    assert.equal(
+      await form
+        .getByTestId('alert-rule-above')
+        .evaluate((el) => (el as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing),
+      true,
+    );
     const rules = (await web.engine.call('alerts.rules.get', {})) as { ok: true; data: { rules: unknown[] } };
     assert.equal(rules.data.rules.length, 0, 'no rule was added');
     await form.getByTestId('alert-rule-above').fill('2');

@@ -293,14 +293,20 @@ test('a failure rate rule fires on the history of a separate worker process, and
     assert.ok(Number(failed) >= 6 && Number(failed) / Number(attempts) > 0.5, receiver.received[0].text);
     assert.match(receiver.received[0].text, /all tasks: \d+% failures over 10 min/);
 
-    // The rule goes: its open episode is closed without a message; the other rule (no timeouts) never fired.
+    // The rule goes: its open episode is closed, and the webhook that heard ALERT hears CLOSED (not RESOLVED: the
+    // failures may still be there); the other rule (no timeouts) never fired.
     await setRules({
       rules: [{ id: 'share', kind: 'failure_rate', errorType: 'timeout', abovePercent: 10, windowMinutes: 10, minAttempts: 5 }],
     });
     const [closed] = (await alerts.list()).alerts;
     assert.equal(closed.state, 'resolved');
     assert.match(closed.text, /its rule was removed/);
-    assert.equal(receiver.received.length, 1);
+    await waitFor('the closing message', () => receiver.received.length === 2);
+    assert.match(
+      receiver.received[1].text,
+      /^\[Jobdeck\] CLOSED: all tasks: \d+% failures over 10 min\nClosed: its rule was removed or turned off/,
+    );
+    assert.doesNotMatch(receiver.received[1].text, /RESOLVED/);
   }
 });
 

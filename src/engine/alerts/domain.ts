@@ -83,6 +83,9 @@ const ruleKey = (connectionId: string, ruleId: string, subject: string) => `rule
  * delivery; delivered to the app's list, as an `alert` event (desktop notifications) and to a webhook, never
  * blocking: a webhook is posted in the background with a bounded timeout and retries, and its outcome recorded.
  */
+/** Why an episode ended when its rule went: said in the list and to the channels. */
+const CLOSED_NOTE = 'Closed: its rule was removed or turned off (not judged resolved)';
+
 export function createAlerts(ctx: AlertsContext): AlertsDomain {
   const repo = alertsRepo(ctx.db);
   const now = ctx.now ?? Date.now;
@@ -154,6 +157,7 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     message: AlertDelivery['message'],
     alertId: number,
     url: string,
+    closed?: string,
   ): Promise<{ delivered: boolean; attempts: number; detail: string }> => {
     let target: string | null;
     try {
@@ -163,7 +167,7 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     }
     const deliveryId = repo.insertDelivery({ alertId, message, channel: 'webhook', target, at: now() });
     const record = repo.alert(alertId, quietMs())!;
-    const body = webhookBody(message, record, ctx.sources.active()?.label ?? null);
+    const body = webhookBody(message, record, ctx.sources.active()?.label ?? null, closed);
     const run = deliverWebhook(url, body, retry, abort.signal, (attempt, detail) => {
       if (!stopped) repo.noteAttempt(deliveryId, attempt, detail);
     }).then((outcome) => {
@@ -181,7 +185,8 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
   };
 
   /** Tells every window (and the desktop shell) and posts to the webhook when there is one. */
-  const send = (message: AlertDelivery['message'], alertId: number): void => {
+  /** `closed`: the episode ended because its rule went, not because its condition cleared (said as such). */
+  const send = (message: AlertDelivery['message'], alertId: number, closed?: string): void => {
     const s = settings();
     const record = repo.alert(alertId, quietMs());
     if (!record) return;
@@ -193,7 +198,7 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     }
     ctx.events.emit({ type: 'alert', message, alert: desktop ? repo.alert(alertId, quietMs())! : record, notify: desktop });
     const url = webhookUrl();
-    if (url) void post(message, alertId, url);
+    if (url) void post(message, alertId, url, closed);
   };
 
   /** One condition seen holding (`finding`) or not (null): opens, keeps, starts clearing or resolves its episode. */
@@ -253,15 +258,17 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     }
   };
 
-  /** Ends, without a message, the episodes of rules that were removed or turned off. */
+  /**
+   * Ends the episodes of rules that were removed or turned off, and tells the channels so (as closed, not resolved:
+   * the condition may still hold). Without it, the channel that heard "ALERT" would show it open forever.
+   */
   const closeOrphans = (rules: AlertRule[], at: number): void => {
     const live = new Set(rules.filter((r) => r.enabled).map((r) => r.id));
     for (const s of repo.states()) {
       if (s.ruleId === null || live.has(s.ruleId)) continue;
       if (s.alertId !== null) {
-        repo.resolveAlert(s.alertId, at, 'Closed: its rule was removed or turned off.');
-        const record = repo.alert(s.alertId, quietMs());
-        if (record) ctx.events.emit({ type: 'alert', message: 'resolved', alert: record, notify: false });
+        repo.resolveAlert(s.alertId, at, `${CLOSED_NOTE}.`);
+        send('resolved', s.alertId, CLOSED_NOTE);
       }
       repo.dropState(s.key);
     }

@@ -14,13 +14,16 @@ const HEADLINE: Record<AlertDelivery['message'], string> = {
  * Mattermost and Rocket.Chat render as a table), and the same alert as structured data under `jobdeck` for
  * receivers that are programs.
  */
-export function webhookBody(message: AlertDelivery['message'], alert: AlertRecord, connection: string | null) {
-  const text = `[Jobdeck] ${HEADLINE[message]}: ${alert.title}${message === 'resolved' ? '' : `\n${alert.text}`}`;
+export function webhookBody(message: AlertDelivery['message'], alert: AlertRecord, connection: string | null, closed?: string) {
+  // An episode its rule's removal ended: not a recovery, and said so (the condition may still hold).
+  const headline = closed ? 'CLOSED' : HEADLINE[message];
+  const detail = closed ? `\n${closed}` : message === 'resolved' ? '' : `\n${alert.text}`;
+  const text = `[Jobdeck] ${headline}: ${alert.title}${detail}`;
   return {
     text,
     attachments: [
       {
-        color: message === 'resolved' ? COLORS.resolved : COLORS[alert.severity],
+        color: closed ? COLORS.info : message === 'resolved' ? COLORS.resolved : COLORS[alert.severity],
         title: alert.title,
         text: alert.text,
         fields: [
@@ -32,6 +35,7 @@ export function webhookBody(message: AlertDelivery['message'], alert: AlertRecor
     ],
     jobdeck: {
       message,
+      ...(closed ? { closed } : {}),
       alert: {
         id: alert.id,
         kind: alert.kind,
