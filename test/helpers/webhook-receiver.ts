@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the receiver does with a post: answer 200, answer 500, or never answer. */
-export type ReceiverMode = 'ok' | 'error' | 'hang';
+/** What the receiver does with a post: answer 200, answer 500, never answer, or answer 200 and stream its body without end. */
+export type ReceiverMode = 'ok' | 'error' | 'hang' | 'stream';
 
 export interface WebhookReceiver {
   /** Where to post; it changes at each reset(). */
@@ -48,6 +48,13 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('end', () => {
       if (req.url === pathOf(generation)) receiver.received.push(JSON.parse(body) as WebhookReceiver['received'][number]);
       if (receiver.mode === 'hang') return void hanging.add(res);
+      if (receiver.mode === 'stream') {
+        hanging.add(res);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const drip = setInterval(() => res.write('.'), 100);
+        res.on('close', () => clearInterval(drip));
+        return;
+      }
       res.writeHead(receiver.mode === 'ok' ? 200 : 500, { 'content-type': 'text/plain' }).end(receiver.mode === 'ok' ? 'ok' : 'broken');
     });
   });

@@ -336,6 +336,13 @@ test('a receiver answering 500, or never answering, is retried a bounded number 
   const after = (await alerts.list()).alerts[0].deliveries[0];
   assert.equal(after.state, 'failed');
   assert.match(after.detail ?? '', /gave up after 3 attempts/);
+
+  // A receiver that answers 200 and then streams its body without end: the status is the answer (before, the Test
+  // never came back).
+  receiver.received.length = 0;
+  receiver.mode = 'stream';
+  const streamed = await te.call('alerts.test', { channel: 'webhook' });
+  assert.deepEqual([streamed.delivered, streamed.attempts, streamed.detail], [true, 1, 'HTTP 200']);
 });
 
 test('bad webhook URLs and rules are refused with 400 and change nothing', async () => {
