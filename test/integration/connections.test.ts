@@ -55,6 +55,23 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
     const e = await failure('connections.test', { target: { url: 'postgres://u@%zz:5432/db' } });
     assert.equal(e.code, 'invalid_input');
   });
+  test('SSL files that cannot be read: refused as bad input, not an internal error', async () => {
+    const e = await failure('connections.test', { target: { url: 'postgres://u:p@127.0.0.1:1/db?sslrootcert=/nonexistent' } });
+    assert.equal(e.code, 'invalid_input');
+    assert.match(e.message, /sslrootcert names \/nonexistent, which cannot be read \(no such file\)/);
+    const dir = await failure('connections.save', {
+      name: 'key is a folder',
+      target: { host: '127.0.0.1', database: 'db', user: 'u', params: 'sslkey=/etc' },
+      savePassword: false,
+    });
+    assert.equal(dir.code, 'invalid_input');
+    assert.match(dir.message, /sslkey names \/etc, which is not a file/);
+    assert.equal(
+      (await te.call('connections.list')).some((c) => c.name === 'key is a folder'),
+      false,
+      'nothing saved',
+    );
+  });
   test('nothing listening on the port', async () => {
     const e = await failure('connections.test', { target: { url: 'postgres://u:p@127.0.0.1:1/db' } });
     assert.equal(e.code, 'database_error');
@@ -96,7 +113,7 @@ describe('testing a connection gives a clear answer and changes nothing', () => 
 describe('saved connections', () => {
   test('web mode refuses to store a password, and never writes it to disk', async () => {
     const e = await failure('connections.save', { name: 'ro', target: { url: as(watcher, 'watch-pw') } });
-    assert.equal(e.code, 'unavailable');
+    assert.equal(e.code, 'invalid_input');
     assert.match(e.message, /never writes passwords to disk/);
     const saved = await te.call('connections.save', {
       name: 'ro',

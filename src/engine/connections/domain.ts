@@ -59,8 +59,9 @@ export function createConnections(ctx: ConnectionsContext): Domain<Ops> {
           const secrets = ctx.secrets;
           if (!secrets?.available()) {
             // Web mode, or a desktop without a keychain: refuse rather than store the password in clear.
+            // Web mode can never store it: the request's to change (400). A desktop without a keychain may get one (503).
             throw new OpError(
-              'unavailable',
+              ctx.mode === 'web' ? 'invalid_input' : 'unavailable',
               ctx.mode === 'web'
                 ? 'Web mode never writes passwords to disk: untick "save password" (it is then kept in memory until the server stops), or pass --database-url / JOBDECK_DATABASE_URL'
                 : 'The system keychain is not available, so the password cannot be stored encrypted: untick "save password" to keep it for this session only',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
 import { OpError, type ConnectionTarget } from '../../shared/contract/index.ts';
 import { HOST_MESSAGE, HOST_PATTERN } from '../../shared/contract/connections.ts';
 
@@ -27,8 +28,40 @@ function checkedHost(host: string, where: string): string {
   return bare;
 }
 
+/** Parameters pg reads as files from this machine when it builds a connection (synchronously, throwing). */
+const FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const;
+
+/**
+ * The SSL files a connection names must be files this process can read: pg reads them while building the connection
+ * and throws the file system's error (a 500 for what is a mistake in the connection's settings).
+ */
+function checkFileParams(params: string | undefined): void {
+  if (!params) return;
+  const query = new URLSearchParams(params);
+  for (const name of FILE_PARAMS) {
+    const file = query.get(name);
+    if (file === null || file === '' || (name === 'sslrootcert' && file === 'system')) continue;
+    let isFile: boolean;
+    try {
+      isFile = statSync(file).isFile();
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by Jobdeck' : (code ?? 'unreadable');
+      throw new OpError('invalid_input', `The connection's ${name} names ${file}, which cannot be read (${why})`);
+    }
+    if (!isFile) throw new OpError('invalid_input', `The connection's ${name} names ${file}, which is not a file`);
+  }
+}
+
 /** Splits a connection target (URL or parts) into parts, so the password can be kept apart from the rest. */
 export function parseTarget(target: ConnectionTarget): PgTarget {
+  const parsed = splitTarget(target);
+  checkFileParams(parsed.params);
+  return parsed;
+}
+
+function splitTarget(target: ConnectionTarget): PgTarget {
   if ('url' in target) {
     let url: URL;
     try {

@@ -154,8 +154,9 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
         if (useDemo) {
           controller.configure({ taskDirectory: null });
         } else {
+          // A request this mode can never grant: the caller's to change (400), not a service down for now (503).
           if (!ctx.pickDirectory)
-            throw new OpError('unavailable', 'Web mode cannot open a folder dialog: start it with --task-directory DIR');
+            throw new OpError('invalid_input', 'Web mode cannot open a folder dialog: start it with --task-directory DIR');
           const dir = await ctx.pickDirectory();
           if (!dir) return status();
           controller.configure({ taskDirectory: dir });
