@@ -118,6 +118,11 @@ test(
       assert.equal(await page.getByTestId('cron-row').count(), 2);
       // The backfill schedule: its rule by name (a link to Backfill), its schedule, and a next run in the future.
       assert.match(await backfill.innerText(), /backfill “Enrich products”/);
+      // The link opens that rule (it opened the Backfill view on whichever rule came first).
+      assert.equal(
+        await backfill.locator('a.cron-task').getAttribute('href'),
+        `#/backfill/${backfillId.slice('jobdeck_backfill_'.length)}`,
+      );
       assert.match(await backfill.locator('.cron-schedule').innerText(), /^\*\/5 \* \* \* \*$/);
       assert.match(await backfill.getByTestId('cron-next').innerText(), /in \d+ (s|min)$/);
       assert.match(await backfill.locator('.cron-source').innerText(), /Backfill schedule/);

@@ -123,3 +123,16 @@ test('cron.list with the hosted runner stopped: the schedule stays listed, with 
     await te.call('runner.start');
   }
 });
+
+test('a removed backfill rule whose schedule graphile-worker still knows reads as a backfill schedule no longer run here', async () => {
+  const saved = await te.call('backfill.save', { rule: rule({ name: 'Soon removed', scheduleMinutes: 10 }) });
+  const id = `jobdeck_backfill_${saved.id}`;
+  await waitFor('the entry to be known', async () => (await knownRows()).some((r) => r.identifier === id), 30_000);
+  await te.call('backfill.remove', { id: saved.id });
+  const entry = await waitFor('the schedule to be unloaded', async () => {
+    const found = (await te.call('cron.list')).entries.find((e) => e.identifier === id);
+    return found && found.task === null ? found : undefined;
+  });
+  assert.equal(entry.source, 'backfill', "not another worker's");
+  assert.match(entry.nextRunNote ?? '', /a backfill schedule this console no longer runs/);
+});

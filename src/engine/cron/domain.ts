@@ -34,6 +34,9 @@ async function knownCrontabs(db: pg.Pool): Promise<KnownRow[]> {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** The `?id=` every backfill schedule's crontab line carries (backfill/schedule.ts, crontabLine). */
+const BACKFILL_SCHEDULE_ID = /^jobdeck_backfill_[\w-]+$/;
+
 /** The cron view: the entries graphile-worker knows, joined with the lines this console's runner loads. */
 export function createCron(ctx: CronContext): Domain<'cron.list'> {
   const list = async (): Promise<CronList> => {
@@ -61,17 +64,22 @@ export function createCron(ctx: CronContext): Domain<'cron.list'> {
         nextRunNote: running ? (next ? null : 'the schedule matches no date') : "this console's runner is stopped: nothing runs it here",
       });
     }
-    // Entries of other workers' crontabs: graphile-worker keeps their identifier and times, not their schedule.
+    // Entries of other workers' crontabs: graphile-worker keeps their identifier and times, not their schedule. A
+    // backfill schedule's identifier (backfill/schedule.ts) not loaded here is a rule removed or unscheduled here, or
+    // another Jobdeck's: graphile-worker keeps its row for good.
     for (const row of known.values()) {
+      const backfill = BACKFILL_SCHEDULE_ID.test(row.identifier);
       entries.push({
         identifier: row.identifier,
         task: null,
         schedule: null,
-        source: 'database',
+        source: backfill ? 'backfill' : 'database',
         knownSince: iso(row.known_since),
         lastExecution: iso(row.last_execution),
         nextRun: null,
-        nextRunNote: "defined in another worker's crontab: its schedule is not stored in the database",
+        nextRunNote: backfill
+          ? "a backfill schedule this console no longer runs (its rule was removed or unscheduled, or it is another Jobdeck's): graphile-worker keeps its last tick"
+          : "defined in another worker's crontab: its schedule is not stored in the database",
       });
     }
     return { entries, runnerRunning: running, at: now.toISOString() };

@@ -37,7 +37,7 @@ function CronRow({ entry, now, ruleNames }: { entry: CronEntry; now: number; rul
       <td className="col-entry">
         <div className="cron-identifier mono">{entry.identifier}</div>
         {ruleName ? (
-          <a className="cron-task" href={href('backfill')}>
+          <a className="cron-task" href={href(`backfill/${ruleId}`)}>
             backfill “{ruleName}”
           </a>
         ) : (
