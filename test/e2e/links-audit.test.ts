@@ -63,10 +63,15 @@ test('the audit log in words, its target a link to the filter, and a deep link t
       await wc.screenshot(`links-audit-${where}`);
       if (look !== LOOKS[0]) continue;
 
-      // The deep link to the entry: shown on its own above the log, opened.
+      // The deep link to an entry the log holds: opened where it is, shown once (not pinned above as well).
       await wc.open(`#/audit/${entry.id}`);
-      await page.getByTestId('audit-pinned').waitFor();
-      assert.match(await page.getByTestId('audit-pinned').innerText(), /changed the priority of/);
+      await page.locator(`[data-testid="audit-${entry.id}"][aria-expanded="true"]`).waitFor();
+      assert.equal(await page.getByTestId('audit-pinned').count(), 0);
+      assert.equal(await page.getByTestId(`audit-${entry.id}`).count(), 1);
+      // One further down than the log holds (here: none of that number) is asked for by itself.
+      await wc.open(`#/audit/${entry.id + 1000}`);
+      await page.getByText(`No audit entry #${entry.id + 1000}.`).waitFor();
+      await wc.open(`#/audit/${entry.id}`);
 
       await words.getByTestId('audit-target-link').first().click();
       await page.locator('[data-testid^="job-row-"]').first().waitFor();

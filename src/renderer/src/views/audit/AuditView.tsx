@@ -33,6 +33,9 @@ export function AuditView({ route }: ViewProps) {
   const pages = useOpPages('audit.list', { limit: PAGE, allConnections: all }, PAGING);
   const entries = useMemo(() => pages.data?.pages.flat() ?? NO_ENTRIES, [pages.data]);
   const error = pages.error ? errorMessage(pages.error) : null;
+  // Opened in the list, an entry unfolds where it is; it is pinned above only when the list does not hold it (a link
+  // to an entry further down, or of another connection). Before, a click showed it twice and its row jumped down.
+  const inList = linked !== null && entries.some((e) => e.id === linked);
 
   return (
     <div className="audit-view">
@@ -48,7 +51,7 @@ export function AuditView({ route }: ViewProps) {
       </div>
       {error && <div className="form-error">{error}</div>}
       {linked !== null && pinned.isSuccess && !pinnedEntry && <div className="form-error">No audit entry #{linked}.</div>}
-      {pinnedEntry && (
+      {pinnedEntry && !inList && (
         <section className="panel audit-pinned" data-testid="audit-pinned">
           <div className="panel-head">
             <h2>Entry #{pinnedEntry.id}</h2>
