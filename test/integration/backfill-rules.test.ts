@@ -147,9 +147,14 @@ test('a run for items given by key queues those lacking output and says which we
   assert.ok(!LACKING.includes(done));
   const keys = [String(FRESH[0]), String(FRESH[1]), String(FRESH[0]), String(PRE_QUEUED[0]), String(done), 'no-such-item'];
   const result = await te.call('backfill.run', { id: ruleId, keys });
-  assert.equal(result.run.enqueued, 2, 'the two lacking items without a job');
-  assert.equal(result.run.queued, 1, 'the one already queued is left alone');
+  assert.equal(result.run.enqueued, 2, 'the two lacking items without a job (the one already queued is left alone)');
   assert.equal(result.keysNotFound, 2, 'the item with output and the unknown key');
+  // The run log keeps the rule's whole backlog (its list and chart read it), not the five keys' counts.
+  assert.equal(result.run.missing, LACKING.length);
+  assert.equal((await te.call('backfill.list')).find((r) => r.id === ruleId)?.lastRun?.missing, LACKING.length);
+  // The audit entry counts the keys asked for: 5 distinct, 2 queued, 3 left (queued already, done, no such item).
+  const [entry] = await te.call('audit.list', { limit: 1 });
+  assert.deepEqual([entry.action, entry.requested, entry.affected, entry.skipped], ['backfill.run', 5, 2, 3]);
   assert.match(result.message, /2 of the 5 key\(s\) given are not among the items lacking output/);
   const { rows } = await db.pool.query<{ id: number }>(
     `select (payload->>'productId')::int as id from graphile_worker._private_jobs where id = any($1::bigint[]) order by id`,

@@ -98,9 +98,13 @@ export async function runRule(
   const started = Date.now();
   const base = { connectionId: session.profile.id, ruleId: rule.id, trigger: options.trigger };
   let match: MatchResult;
+  // The rule's whole backlog, which the run log keeps as the rule's figures (its list and chart): for a run by keys,
+  // read apart, or the few keys' counts would stand for the rule's backlog ("1 missing" where 9 lacked output).
+  let backlog: MatchResult;
   let outcome: EnqueueOutcome;
   try {
     match = await matchRuleItems(session.pool, rule, { limit, states: requeueFailed ? ['none', 'failed'] : ['none'], keys });
+    backlog = keys ? await matchRuleItems(session.pool, rule, { limit: 0, states: [] }) : match;
     outcome = await enqueueItems(session.pool, rule, match.items, requeueFailed, options.release);
   } catch (caught) {
     // A failed run is logged too: the run log is where a scheduled rule's failures show.
@@ -112,7 +116,7 @@ export async function runRule(
   }
   const run = ctx.repo.logRun({
     ...base,
-    ...counts(match),
+    ...counts(backlog),
     enqueued: outcome.jobIds.length,
     requeued: outcome.requeued,
     skipped: outcome.skipped.length,
@@ -123,9 +127,10 @@ export async function runRule(
     connectionId: session.profile.id,
     action: 'backfill.run',
     target: { rule: rule.id, name: rule.name, task: rule.task, limit, requeueFailed, ...(keys ? { keys: keys.length } : {}) },
-    requested: match.items.length,
+    // By keys, the operator asked for each key given: those not lacking output (done, or no such item) are skipped too.
+    requested: keys ? keys.length : match.items.length,
     affected: outcome.jobIds.length,
-    skipped: outcome.skipped.length,
+    skipped: keys ? keys.length - outcome.jobIds.length : outcome.skipped.length,
     detail: {
       trigger: options.trigger,
       ...counts(match),
