@@ -116,6 +116,22 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
     );
     await page.getByTestId('backfill-chart').scrollIntoViewIfNeeded();
     await web.screenshot('backfill-chart');
+
+    // A run while that preview is on show reads it again: it no longer counts as "no job yet" what the run queued.
+    const freshBefore = await figure('preview-figures-fresh');
+    await page.getByTestId('bf-run-keys').fill('');
+    await page.getByTestId('bf-run').click();
+    await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
+    const queuedAgain = Math.min(5, freshBefore);
+    await page.waitForFunction(
+      (want) => {
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document;
+        const text = doc.querySelector('[data-testid="preview-figures-fresh"] .bf-figure-value')?.textContent ?? '';
+        return Number(text.replace(/[^\d]/g, '')) === want;
+      },
+      freshBefore - queuedAgain,
+      { timeout: 10_000 },
+    );
   }),
 );
 

@@ -65,7 +65,9 @@ export function BackfillView({ route }: ViewProps) {
 
   const onRun = async (target: { limit: number } | { keys: string[] }, requeueFailed: boolean) => {
     if (!rule) return;
-    await run.mutateAsync({ id: rule.id, ...target, requeueFailed }).catch(() => {});
+    const done = await run.mutateAsync({ id: rule.id, ...target, requeueFailed }).catch(() => null);
+    // A preview on show told what a run would queue: after one, it is read again (it kept saying "no job yet").
+    if (done && preview.data && preview.variables) void preview.mutateAsync(preview.variables).catch(() => {});
   };
   const onPreview = (target: OpInput<'backfill.preview'>['target']) => preview.mutateAsync({ target, sampleSize: 20 });
 
