@@ -8,6 +8,7 @@ import {
   type OpResult,
 } from '../../../shared/contract/index.ts';
 import { httpTransport } from './http.ts';
+import { readableInputMessage } from './readable-input.ts';
 
 /** An operation's failure as the UI sees it: the engine's code and plain message. */
 export class ApiError extends Error {
@@ -26,7 +27,8 @@ export class ApiError extends Error {
  * so an operator can quote it and the engine's log can be searched for it.
  */
 export function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const raw = error instanceof Error ? error.message : String(error);
+  const message = error instanceof ApiError && error.code === 'invalid_input' ? readableInputMessage(raw) : raw;
   return error instanceof ApiError && error.correlationId ? `${message} (reference: ${error.correlationId})` : message;
 }
 

@@ -1,0 +1,43 @@
+/**
+ * A refused input as an operator reads it in a form. The engine's message names the operation and the field by its
+ * path, zero-based (`Invalid input for alerts.rules.set: rules.1.abovePercent: a share cannot exceed 100%`): right
+ * for an API caller, a riddle on screen. Here the operation goes, and the path reads as words counted from 1
+ * (`Rule 2, above percent: a share cannot exceed 100%`).
+ */
+export function readableInputMessage(message: string): string {
+  const body = message.replace(/^Invalid input for [\w.]+: /, '');
+  if (body === message) return message;
+  const said = body
+    .split('; ')
+    .map((issue) => {
+      const cut = issue.indexOf(': ');
+      if (cut < 0) return issue;
+      const path = issue.slice(0, cut);
+      return /^[\w.]+$/.test(path) && path !== 'input' ? `${pathWords(path)}: ${issue.slice(cut + 2)}` : issue;
+    })
+    .join('; ');
+  return said.charAt(0).toUpperCase() + said.slice(1);
+}
+
+function pathWords(path: string): string {
+  const parts = path.split('.');
+  const words: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    const next = parts[i + 1];
+    if (next !== undefined && /^\d+$/.test(next)) {
+      words.push(`${singular(spaced(part))} ${Number(next) + 1}`);
+      i++;
+    } else if (/^\d+$/.test(part)) {
+      words.push(`item ${Number(part) + 1}`);
+    } else {
+      words.push(spaced(part));
+    }
+  }
+  return words.join(', ');
+}
+
+/** `abovePercent` -> `above percent`. */
+const spaced = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+
+const singular = (words: string) => words.replace(/ies$/, 'y').replace(/([^s])s$/, '$1');
