@@ -16,6 +16,8 @@ const SOURCE_LABELS: Record<CronSource, string> = {
 };
 
 const BACKFILL_TASK = /^jobdeck_backfill:(.+)$/;
+/** The viewer's time zone, named beside the UTC schedules (a 23:05 next run of a 07:05 UTC schedule is in Los Angeles). */
+const LOCAL_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** A past time as "14 Mar 10:05 · 3 min ago"; a future one as "… · in 2 min". */
 function When({ at, now, empty, testId }: { at: string | null; now: number; empty: string; testId: string }) {
@@ -85,8 +87,8 @@ export function CronView() {
       <div className="view-head">
         <h1>Cron</h1>
         <span className="view-note">
-          Schedules are in UTC. Last runs come from graphile-worker's own record of each entry; next runs from the schedule, for the entries
-          this console runs.
+          Schedules are in UTC; times are shown in your time zone ({LOCAL_ZONE}). Last runs come from graphile-worker's own record of each
+          entry; next runs from the schedule, for the entries this console runs.
         </span>
       </div>
       {list.error && <div className="form-error">{errorMessage(list.error)}</div>}

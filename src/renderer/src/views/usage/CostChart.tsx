@@ -7,7 +7,8 @@ import { formatUsd } from './usage-format.ts';
 const axisUsd = (v: number) => (v === 0 ? '$0' : v >= 1000 ? `$${formatCompact(v)}` : `$${Number(v.toPrecision(2))}`);
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
-const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+// Day slots are UTC days (the rollups' slots): named as such, or a US evening's spend reads as the next day's.
+const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
 /** Cost (bars) per hour or day; tokens in the tooltip. A slot whose attempts have no price shows no bar. */
 export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 'cost' | 'tokens' }) {
@@ -29,7 +30,7 @@ export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 
         isAnimationActive={false}
         cursor={{ fill: 'var(--hover)' }}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => (summary.slot === 'hour' ? new Date(Number(t)).toLocaleString() : new Date(Number(t)).toLocaleDateString())}
+        labelFormatter={(t) => (summary.slot === 'hour' ? new Date(Number(t)).toLocaleString() : `${day.format(Number(t))} (UTC)`)}
         formatter={(v, name) => [metric === 'cost' && name === 'Cost' ? formatUsd(Number(v)) : formatCompact(Number(v)), name]}
       />
       {metric === 'cost' ? (

@@ -32,7 +32,11 @@ export function UsageView({ route }: ViewProps) {
     <div className="failures usage" data-testid="usage-view" data-loaded={summary ? 'true' : 'false'}>
       <div className="view-head">
         <h1>Usage</h1>
-        {summary && <span className="dim">since {formatDateTime(summary.from)} · rolled up per hour</span>}
+        {summary && (
+          <span className="dim">
+            since {formatDateTime(summary.from)} · rolled up per {summary.slot === 'day' ? 'day (UTC)' : 'hour'}
+          </span>
+        )}
         <div className="failures-controls">
           <button
             className="btn btn-ghost"
