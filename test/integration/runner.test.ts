@@ -68,6 +68,13 @@ test('two concurrency changes at once leave one pool, the one the console shows 
     ).rows.map((r) => r.pool_id);
   await waitFor('the new pool heartbeats', async () => (await unstopped()).includes(shown ?? ''));
   assert.deepEqual(await unstopped(), [shown]);
+  // The pools the restarts stopped are listed as this console's earlier runners, not as some other worker's.
+  const earlier = (await te.call('workers.list')).workers.filter((w) => w.pid === process.pid && w.poolId !== shown);
+  assert.ok(earlier.length >= 2, JSON.stringify(earlier.map((w) => w.poolId)));
+  assert.ok(
+    earlier.every((w) => w.earlierRunner === true && w.liveness === 'stopped' && /^An earlier runner of this console/.test(w.reason)),
+    JSON.stringify(earlier.map((w) => [w.earlierRunner, w.liveness, w.reason])),
+  );
 
   // The same with three switches to the connection at once (each closes a session and starts a runner on its own).
   const id = (await te.call('app.status')).connection.profileId!;

@@ -67,12 +67,17 @@ export function createWorkers(ctx: WorkersContext): Domain<'workers.list'> {
         recording,
       });
     }
+    const ownPools = ctx.ownPools();
     for (const row of reporting) {
       if (row.pool_id === hostPool) continue;
+      // This console's earlier runner pools report through the same companion: said, so they do not read as strangers.
+      const earlier = ownPools.has(row.pool_id);
+      const judged = companionLiveness(row);
       workers.push({
         poolId: row.pool_id,
         source: 'companion',
-        ...companionLiveness(row),
+        ...judged,
+        ...(earlier ? { earlierRunner: true, reason: `An earlier runner of this console: ${judged.reason}` } : {}),
         host: row.host,
         pid: row.pid,
         graphileWorkerVersion: row.graphile_worker_version,

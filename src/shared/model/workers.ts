@@ -45,6 +45,8 @@ export interface WorkerInfo {
   running: RunningJob[];
   /** The hosted runner only: whether its companion records its attempts, and why not (see HostedRecording). */
   recording?: HostedRecording | null;
+  /** A companion row of an earlier runner pool of this console (stopped, or gone with an earlier run of it). */
+  earlierRunner?: boolean;
 }
 
 export interface WorkersList {

@@ -38,7 +38,9 @@ export function WorkerRow({ worker: w, now, blocked, pending, onCancel }: Props)
       <td>
         <div className="worker-id" title={w.poolId}>
           {shortPoolId(w.poolId)}
-          <span className={`badge worker-source worker-source-${w.source}`}>{SOURCE[w.source]}</span>
+          <span className={`badge worker-source worker-source-${w.earlierRunner ? 'hosted' : w.source}`}>
+            {w.earlierRunner ? 'this console, earlier' : SOURCE[w.source]}
+          </span>
         </div>
         <div className="worker-facts">
           <span data-testid="worker-host" title={w.host ?? undefined}>
