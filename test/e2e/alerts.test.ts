@@ -45,6 +45,20 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     await waitFor('the saved address', async () => ((await url.getAttribute('placeholder')) ?? '').endsWith('(saved)'));
     assert.match((await url.getAttribute('placeholder')) ?? '', /^http:\/\/127\.0\.0\.1:\d+\/… \(saved\)$/);
 
+    // Web mode has no desktop to notify: the channel is off and cannot be turned on or tested here.
+    assert.deepEqual(
+      [await page.getByTestId('alert-desktop').isChecked(), await page.getByTestId('alert-desktop').isDisabled()],
+      [false, true],
+    );
+    // A refused quiet period says what it takes; typing another value takes the refusal away.
+    const quiet = page.getByTestId('alert-quiet');
+    const saved = await quiet.inputValue();
+    await quiet.fill('-5');
+    await page.getByTestId('alert-quiet-save').click();
+    await page.getByTestId('alert-channels-error').getByText('at least 1 minute').waitFor();
+    await quiet.fill(saved);
+    await page.getByTestId('alert-channels-error').waitFor({ state: 'detached' });
+
     // A backlog rule: more than 2 waiting jobs of the task, at once.
     const form = page.getByTestId('alert-rule-form');
     await form.getByTestId('alert-rule-kind').selectOption('backlog');

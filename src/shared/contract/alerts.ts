@@ -20,7 +20,7 @@ const minutes = (max: number, min = 1) =>
   z
     .number()
     .int('must be whole minutes')
-    .min(min, min === 1 ? 'a window of zero minutes judges nothing' : `at least ${min}`)
+    .min(min, min === 1 ? 'at least 1 minute (a window of no time judges nothing)' : `at least ${min}`)
     .max(max, `at most ${max} minutes`);
 
 const backlog = z

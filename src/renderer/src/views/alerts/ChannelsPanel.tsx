@@ -61,22 +61,41 @@ export function ChannelsPanel({ settings }: { settings: AlertSettings }) {
               : 'Links to link-local or cloud metadata addresses are refused. Each message is tried 3 times, 5 s each.'}
           </span>
         </div>
-        <label className="check">
-          <input type="checkbox" checked={settings.desktop} onChange={(e) => save.mutate({ ...base, desktop: e.target.checked })} />
+        {/* Only the desktop app has a desktop to notify: in web mode it is shown off, and cannot be tested. */}
+        <label className="check" title={mode === 'electron' ? undefined : 'Only the desktop app can show desktop notifications'}>
+          <input
+            type="checkbox"
+            checked={mode === 'electron' && settings.desktop}
+            disabled={mode !== 'electron'}
+            onChange={(e) => save.mutate({ ...base, desktop: e.target.checked })}
+            data-testid="alert-desktop"
+          />
           <span>
-            Desktop notifications <span className="dim">{mode === 'electron' ? '' : '(in the desktop app)'}</span>
+            Desktop notifications <span className="dim">{mode === 'electron' ? '' : '(in the desktop app only)'}</span>
           </span>
-          <button className="btn btn-ghost btn-small" onClick={() => test.mutate({ channel: 'desktop' })}>
-            Test
-          </button>
+          {mode === 'electron' && (
+            <button className="btn btn-ghost btn-small" onClick={() => test.mutate({ channel: 'desktop' })}>
+              Test
+            </button>
+          )}
         </label>
         <label className="field alert-narrow">
           <span>Quiet period (minutes): a condition that clears and returns within it stays one episode</span>
           <div className="alert-inline">
-            <input type="number" value={quietValue} onChange={(e) => setQuiet(e.target.value)} data-testid="alert-quiet" />
+            <input
+              type="number"
+              value={quietValue}
+              onChange={(e) => {
+                setQuiet(e.target.value);
+                // A refusal is about the value it was given: typing another one takes it away.
+                save.reset();
+              }}
+              data-testid="alert-quiet"
+            />
             <button
               className="btn"
-              disabled={quietValue === String(settings.quietMinutes)}
+              disabled={quietValue.trim() === '' || quietValue === String(settings.quietMinutes)}
+              data-testid="alert-quiet-save"
               onClick={() => save.mutate({ ...base, quietMinutes: Number(quietValue) }, { onSuccess: () => setQuiet(null) })}
             >
               Save
