@@ -91,5 +91,27 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     await page.setViewportSize({ width: 1024, height: 700 });
     await web.screenshot('alerts-1024');
     await page.setViewportSize({ width: 1440, height: 900 });
+
+    // Edited in place: the rule keeps its id (and its open alert); its figure changes.
+    const rulesPanel = page.getByTestId('alert-rules');
+    const idBefore = (await web.engine.call('alerts.rules.get', {})) as { ok: true; data: { rules: { id: string }[] } };
+    await rulesPanel.locator('[data-testid^="alert-rule-edit-"]').click();
+    const edit = page.getByTestId('alert-rule-edit-form');
+    assert.equal(await edit.getByTestId('alert-rule-above').inputValue(), '2', 'the form holds the rule as it is');
+    await edit.getByTestId('alert-rule-above').fill('3');
+    await edit.getByTestId('alert-rule-save').click();
+    await rulesPanel.getByText('Backlog of task e2e_backlog above 3').waitFor();
+    const idAfter = (await web.engine.call('alerts.rules.get', {})) as { ok: true; data: { rules: { id: string }[] } };
+    assert.deepEqual(
+      idAfter.data.rules.map((r) => r.id),
+      idBefore.data.rules.map((r) => r.id),
+    );
+    // Removing is asked first; Cancel keeps the rule.
+    await rulesPanel.locator('[data-testid^="alert-rule-remove-"]').click();
+    await page.locator('dialog[open] [data-testid="confirm-dialog-dismiss"]').click();
+    await rulesPanel.getByText('Backlog of task e2e_backlog above 3').waitFor();
+    await rulesPanel.locator('[data-testid^="alert-rule-remove-"]').click();
+    await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
+    await rulesPanel.getByText('No rule yet: add one below.').waitFor();
   }),
 );

@@ -24,13 +24,41 @@ const NUMBERS: Record<AlertRuleKind, { key: string; label: string; initial: stri
 };
 const HAS_TASK: AlertRuleKind[] = ['backlog', 'oldest_due', 'failure_rate', 'no_worker'];
 
-/** Adds one rule: its kind, then the figures that kind needs. */
-export function RuleForm({ onAdd, busy }: { onAdd: (rule: RuleInput) => void; busy: boolean }) {
-  const [kind, setKind] = useState<AlertRuleKind>('backlog');
-  const [values, setValues] = useState<Record<string, string>>({});
-  const [task, setTask] = useState('');
-  const [queue, setQueue] = useState('');
-  const [errorType, setErrorType] = useState('');
+/** A rule's figures as the form's fields hold them (text). */
+const fieldsOf = (rule: RuleInput | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (!rule) return out;
+  for (const n of NUMBERS[rule.kind]) {
+    const v = (rule as Record<string, unknown>)[n.key];
+    if (typeof v === 'number') out[n.key] = String(v);
+  }
+  return out;
+};
+const textOf = (rule: RuleInput | undefined, key: 'task' | 'queue' | 'errorType') => {
+  const v = rule ? (rule as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' ? v : '';
+};
+
+/**
+ * Adds one rule: its kind, then the figures that kind needs. Given `initial`, edits that rule instead (its id, name and
+ * switch are kept by the caller).
+ */
+export function RuleForm({
+  onAdd,
+  busy,
+  initial,
+  onCancel,
+}: {
+  onAdd: (rule: RuleInput) => void;
+  busy: boolean;
+  initial?: RuleInput;
+  onCancel?: () => void;
+}) {
+  const [kind, setKind] = useState<AlertRuleKind>(initial?.kind ?? 'backlog');
+  const [values, setValues] = useState<Record<string, string>>(() => fieldsOf(initial));
+  const [task, setTask] = useState(textOf(initial, 'task'));
+  const [queue, setQueue] = useState(textOf(initial, 'queue'));
+  const [errorType, setErrorType] = useState(textOf(initial, 'errorType'));
   const value = (key: string, initial: string) => values[key] ?? initial;
 
   const submit = () => {
@@ -47,7 +75,7 @@ export function RuleForm({ onAdd, busy }: { onAdd: (rule: RuleInput) => void; bu
   return (
     <form
       className="alert-rule-form pad"
-      data-testid="alert-rule-form"
+      data-testid={initial ? 'alert-rule-edit-form' : 'alert-rule-form'}
       onSubmit={(e) => {
         e.preventDefault();
         submit();
@@ -102,9 +130,14 @@ export function RuleForm({ onAdd, busy }: { onAdd: (rule: RuleInput) => void; bu
         </label>
       ))}
       <div className="form-actions">
-        <button className="btn btn-primary" type="submit" disabled={busy} data-testid="alert-rule-add">
-          Add rule
+        <button className="btn btn-primary" type="submit" disabled={busy} data-testid={initial ? 'alert-rule-save' : 'alert-rule-add'}>
+          {initial ? 'Save rule' : 'Add rule'}
         </button>
+        {onCancel && (
+          <button className="btn btn-ghost" type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
       </div>
     </form>
   );
