@@ -101,11 +101,20 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     await edit.getByTestId('alert-rule-above').fill('3');
     await edit.getByTestId('alert-rule-save').click();
     await rulesPanel.getByText('Backlog of task e2e_backlog above 3').waitFor();
+    assert.equal(await rulesPanel.locator('[data-testid^="alert-rule-unknown-"]').count(), 0, 'a task the database knows');
     const idAfter = (await web.engine.call('alerts.rules.get', {})) as { ok: true; data: { rules: { id: string }[] } };
     assert.deepEqual(
       idAfter.data.rules.map((r) => r.id),
       idBefore.data.rules.map((r) => r.id),
     );
+    // A task no job was ever seen of (a typo) is flagged: such a rule can never fire.
+    await form.getByTestId('alert-rule-task').fill('e2e_backlgo');
+    await form.getByTestId('alert-rule-add').click();
+    await rulesPanel.locator('[data-testid^="alert-rule-unknown-"]').getByText('unknown name').waitFor();
+    await rulesPanel.locator('[data-testid^="alert-rule-remove-"]').nth(1).click();
+    await page.locator('dialog[open] [data-testid="confirm-dialog-confirm"]').click();
+    await rulesPanel.locator('[data-testid^="alert-rule-unknown-"]').waitFor({ state: 'detached' });
+
     // Removing is asked first; Cancel keeps the rule.
     await rulesPanel.locator('[data-testid^="alert-rule-remove-"]').click();
     await page.locator('dialog[open] [data-testid="confirm-dialog-dismiss"]').click();

@@ -83,11 +83,24 @@ test('a rule that would act on the server (end sessions, read its files, run SQL
     [`select pg_terminate_backend(pid)::text from pg_stat_activity where pid <> pg_backend_pid()`, 'pg_terminate_backend'],
     [`select "PG_READ_FILE"('/etc/hostname') /* quoted */`, 'pg_read_file'],
     [`select query_to_xml('select pg_cancel' || '_backend(1)', true, false, '')::text`, 'query_to_xml'],
+    // A comment opened inside a string hides nothing: strings go before comments are taken out.
+    [`select id::text from shop.products where '--' <> '' and pg_terminate_backend(pg_backend_pid())`, 'pg_terminate_backend'],
+    [`select ts_stat('select to_tsvector(pg_termin' || 'ate_backend(1)::text)')::text`, 'ts_stat'],
   ]) {
     const result = await te.engine.call('backfill.preview', { target: { rule: rule({ query }) } });
     assert.equal(!result.ok && result.error.code, 'invalid_input', query);
     assert.match(!result.ok ? result.error.message : '', new RegExp(`calls ${fn}\\(\\).*nothing was run`), query);
   }
+  // A name spelled with U& escapes could be any function: refused as such.
+  const escaped = await te.engine.call('backfill.preview', {
+    target: { rule: rule({ query: `select U&"pg_terminate\\005fbackend"(pg_backend_pid())::text` }) },
+  });
+  assert.match(!escaped.ok ? escaped.error.message : '', /calls a U&"…" name/);
+  // A string that only names such a function is not a call of it.
+  const named = await te.engine.call('backfill.preview', {
+    target: { rule: rule({ query: `select id::text from shop.products where 'pg_read_file(' <> ''` }) },
+  });
+  assert.equal(named.ok, true, JSON.stringify(named));
   assert.ok((await sessions()) >= before, 'no session was ended');
 });
 

@@ -190,8 +190,9 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
     const s = settings();
     const record = repo.alert(alertId, quietMs());
     if (!record) return;
-    // The desktop shell shows what it is told to; only the desktop app has one to tell.
-    const desktop = s.desktop && ctx.mode === 'electron';
+    // The desktop shell shows what it is told to; only the desktop app has one to tell. A closed episode is not
+    // news for the desktop (it would read "Resolved:"): the list says it, and the webhook that heard ALERT is told.
+    const desktop = s.desktop && ctx.mode === 'electron' && !closed;
     if (desktop) {
       const id = repo.insertDelivery({ alertId, message, channel: 'desktop', target: null, at: now() });
       repo.finishDelivery(id, 'sent', 1, 'handed to the desktop notification centre', now());

@@ -61,17 +61,73 @@ function writeVerb(query: string): string | null {
 /**
  * Functions that act on the server rather than read rows, which a read-only transaction still allows (a superuser's
  * pg_terminate_backend ends other sessions; pg_read_file reads the server's files), and the ones that run SQL given
- * as text (query_to_xml and its kin, dblink), which would carry the others past this check. A guard against a rule
- * doing what a rule is not for, matched on the text with comments and quotes taken out; not a sandbox (the
- * connection's own privileges are that).
+ * as text (query_to_xml and its kin, ts_stat, ts_rewrite, dblink), which would carry the others past this check. A
+ * guard against a rule doing what a rule is not for, matched on the query's code (its strings and comments taken
+ * out, its quoted names unquoted); not a sandbox (the connection's own privileges are that).
  */
 const SERVER_ACTIONS =
-  /\b(pg_terminate_backend|pg_cancel_backend|pg_signal_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_switch_wal|pg_create_restore_point|pg_log_backend_memory_contexts|pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|lo_get|lo_open|dblink\w*|(?:query|cursor|table|schema|database)_to_xml\w*)\s*\(/i;
+  /\b(pg_terminate_backend|pg_cancel_backend|pg_signal_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_switch_wal|pg_create_restore_point|pg_log_backend_memory_contexts|pg_stat_reset\w*|pg_drop_replication_slot|pg_create_\w*replication_slot|pg_replication_origin_\w+|pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|lo_get|lo_open|dblink\w*|ts_stat|ts_rewrite|(?:query|cursor|table|schema|database)_to_xml\w*)\s*\(/i;
 
-/** The first server-acting function the query calls, or null. */
+/**
+ * The query's code alone: string literals ('…', E'…', $tag$…$tag$) become '' and comments (-- and nested block comments) a
+ * space, so neither hides a call nor fakes one; "quoted" names lose their quotes. Null for a U&"…" name, whose
+ * escapes could spell any function.
+ */
+function codeOf(query: string): string | null {
+  let out = '';
+  for (let i = 0; i < query.length;) {
+    const c = query[i];
+    const two = query.slice(i, i + 2);
+    if (two === '--') {
+      const end = query.indexOf('\n', i);
+      i = end < 0 ? query.length : end;
+      out += ' ';
+    } else if (two === '/*') {
+      let depth = 0;
+      do {
+        if (query.startsWith('/*', i) || query.startsWith('*/', i)) {
+          depth += query[i] === '/' ? 1 : -1;
+          i += 2;
+        } else {
+          i++;
+        }
+      } while (depth > 0 && i < query.length);
+      out += ' ';
+    } else if (c === "'" || ((c === 'E' || c === 'e') && query[i + 1] === "'" && !/\w/.test(query[i - 1] ?? ''))) {
+      const backslash = c !== "'";
+      i += backslash ? 2 : 1;
+      while (i < query.length) {
+        if (backslash && query[i] === '\\') i += 2;
+        else if (query[i] === "'" && query[i + 1] === "'") i += 2;
+        else if (query[i] === "'") break;
+        else i++;
+      }
+      i++;
+      out += "''";
+    } else if (c === '$' && /^\$(?:[A-Za-z_]\w*)?\$/.test(query.slice(i))) {
+      const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(query.slice(i))![0];
+      const end = query.indexOf(tag, i + tag.length);
+      i = end < 0 ? query.length : end + tag.length;
+      out += "''";
+    } else if ((c === 'U' || c === 'u') && query[i + 1] === '&' && query[i + 2] === '"') {
+      return null;
+    } else if (c === '"') {
+      const end = query.indexOf('"', i + 1);
+      out += query.slice(i + 1, end < 0 ? query.length : end);
+      i = end < 0 ? query.length : end + 1;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The first server-acting function the query calls (or a name written so it cannot be told), or null. */
 function serverAction(query: string): string | null {
-  const text = query.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').replace(/"/g, '');
-  return SERVER_ACTIONS.exec(text)?.[1].toLowerCase() ?? null;
+  const code = codeOf(query);
+  if (code === null) return 'a U&"…" name';
+  return SERVER_ACTIONS.exec(code)?.[1].toLowerCase() ?? null;
 }
 
 /** Postgres errors a rule's query can cause, told as what the operator should change. */
@@ -133,7 +189,7 @@ export async function matchRuleItems(
   if (action) {
     throw new OpError(
       'invalid_input',
-      `The rule's query calls ${action}(), which acts on the server (its sessions, files or settings) or runs other SQL: a rule only reads rows; nothing was run`,
+      `The rule's query calls ${action.startsWith('a ') ? action : `${action}()`}, which acts on the server (its sessions, files or settings) or runs other SQL: a rule only reads rows; nothing was run`,
     );
   }
   const client = await pool.connect();

@@ -39,6 +39,9 @@ const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
  * kept in memory, and retrying the database chosen at start until it answers. Implements `Sessions` for the
  * other domains.
  */
+/** How long stopping waits for a connection switch under way (a connect that hangs has its own timeout). */
+const SWITCH_WAIT_MS = 10_000;
+
 export class Connector implements Sessions {
   private session: Session | null = null;
   private embedded: EmbeddedPostgresHandle | null = null;
@@ -155,7 +158,6 @@ export class Connector implements Sessions {
     const profile = this.ctx.repo.get(profileId);
     if (!profile) throw new OpError('not_found', `No saved connection with id ${profileId}`);
     const previous = this.session;
-    if (password !== undefined) this.memoryPasswords.set(profileId, password);
     let session: Session;
     try {
       // The embedded Postgres' own start fails too (another Jobdeck on the data folder, or one still stopping): the
@@ -174,10 +176,19 @@ export class Connector implements Sessions {
         const e = error instanceof OpError ? error : new OpError('database_error', (error as Error).message);
         throw new OpError(e.code, `${e.message}. Still connected to ${previous.profile.name}: nothing was changed.`, e.details);
       }
+      // Another connection chosen: the retries of the one that failed before stop showing (and stop, see retry()).
+      if (this.retryState?.profileId !== profileId) this.retryState = null;
       this.connectionError = { profile, message: (error as Error).message };
       this.ctx.onStatus();
       throw error;
     }
+    // The engine stopped while this one connected: it is not to become the active one.
+    if (this.stopped) {
+      await session.close();
+      throw new OpError('unavailable', 'Jobdeck is stopping');
+    }
+    // Kept once it has worked: a mistyped password never replaces the one that works.
+    if (password !== undefined) this.memoryPasswords.set(profileId, password);
     await this.close();
     // Another connection chosen: the retries of the one that failed stop showing (and stop, see retry()).
     this.session = session;
@@ -290,6 +301,8 @@ export class Connector implements Sessions {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryState = null;
+    // A switch under way finishes first (bounded), so its session is the one closed here.
+    await Promise.race([this.switching, sleep(SWITCH_WAIT_MS)]);
     return this.close();
   }
 
@@ -300,3 +313,5 @@ export class Connector implements Sessions {
     this.embeddedReady = false;
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -39,8 +39,13 @@ function checkFileParams(params: string | undefined): void {
   if (!params) return;
   const query = new URLSearchParams(params);
   for (const name of FILE_PARAMS) {
-    const file = query.get(name);
-    if (file === null || file === '' || (name === 'sslrootcert' && file === 'system')) continue;
+    // pg takes the last of a repeated parameter.
+    const file = query.getAll(name).at(-1);
+    if (file === undefined || file === '') continue;
+    // libpq's "use the system's CAs": the pg driver here reads it as a file named "system".
+    if (name === 'sslrootcert' && file === 'system') {
+      throw new OpError('invalid_input', "sslrootcert=system (the system's CAs) is not supported here: name the CA file instead");
+    }
     let isFile: boolean;
     try {
       isFile = statSync(file).isFile();

@@ -54,6 +54,11 @@ export class RunnerController {
    * restart) each made a pool, and the one the console did not keep ran on, out of its reach.
    */
   private lifecycle: Promise<unknown> = Promise.resolve();
+  /**
+   * Moves with every start, stop and restart asked from outside (the operator, a connection switch): a renewal of the
+   * pool that began before gives up rather than start a pool on a database the console has left, or after a Stop.
+   */
+  private asked = 0;
 
   constructor(private readonly options: RunnerControllerOptions) {}
 
@@ -134,6 +139,7 @@ export class RunnerController {
 
   /** `connectionKey` (the saved connection's id) is what recovery later matches pools by. */
   start(connectionString: string, connectionKey: string, note: string | null = null): Promise<void> {
+    this.asked++;
     return this.serial(() => this.startNow(connectionString, connectionKey, note));
   }
 
@@ -190,6 +196,7 @@ export class RunnerController {
 
   /** Stops taking jobs; jobs still running after `timeoutMs` are aborted and will be retried. */
   stop(timeoutMs = 10_000, note: string | null = null): Promise<StopReport> {
+    this.asked++;
     return this.serial(() => this.stopNow(timeoutMs, note));
   }
 
@@ -222,38 +229,44 @@ export class RunnerController {
   private async renew(host: RunnerHost, why: string, waitMs = 10_000): Promise<void> {
     if (this.host !== host || !this.target || this.renewing) return;
     this.renewing = true;
+    const asked = this.asked;
     try {
       const { connectionString, connectionKey } = this.target;
-      const report = await this.stop(waitMs, `Renewing the pool: ${why}`);
+      const report = await this.serial(() => this.stopNow(waitMs, `Renewing the pool: ${why}`));
       const settled = report.settled ? ` Jobs the old pool still held: ${describeSettled(report.settled)}.` : '';
       this.options.log('warn', `renewing the runner's pool: ${why}.${settled}`);
-      await this.startUntilUp(connectionString, connectionKey, `Renewing the pool: ${why}`);
+      await this.startUntilUp(connectionString, connectionKey, `Renewing the pool: ${why}`, asked);
     } finally {
       this.renewing = false;
     }
   }
 
-  /** Starts again, retrying every few seconds while the database is still not ready, until stopped by the operator. */
-  private async startUntilUp(connectionString: string, connectionKey: string, why: string): Promise<void> {
+  /**
+   * Starts again, retrying every few seconds while the database is still not ready, until a start or stop is asked
+   * from outside (`asked` moved): the operator's Stop, or a switch to another connection.
+   */
+  private async startUntilUp(connectionString: string, connectionKey: string, why: string, asked: number): Promise<void> {
     for (let note = why; ;) {
-      try {
+      const started = await this.serial(async () => {
+        if (this.asked !== asked || this.host) return true;
         // While it tries, the status keeps saying why (the renewal, then the last failure).
-        await this.start(connectionString, connectionKey, note);
-        return;
-      } catch (error) {
-        // Started meanwhile by another path (the operator's Start): nothing more to do.
-        if (this.host) return;
+        await this.startNow(connectionString, connectionKey, note);
+        return true;
+      }).catch((error: unknown) => {
         note = `${(error as Error).message}; trying again in ${RESTART_RETRY_MS / 1000} s`;
         this.set('error', note);
         this.options.log('warn', note);
-      }
+        return false;
+      });
+      if (started) return;
       await new Promise((resolve) => setTimeout(resolve, RESTART_RETRY_MS).unref());
-      if (this.host || this.state !== 'error' || this.target?.connectionString !== connectionString) return;
+      if (this.asked !== asked || this.host || this.state !== 'error') return;
     }
   }
 
   /** Restarts with new settings when running. */
   restart(): Promise<void> {
+    this.asked++;
     return this.serial(async () => {
       if (!this.host || !this.target) return;
       const { connectionString, connectionKey } = this.target;

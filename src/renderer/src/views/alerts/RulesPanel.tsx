@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { AlertRule, AlertSettings } from '../../../../shared/model/alerts.ts';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
-import { useOpMutation } from '../../data/use-op.ts';
+import { useOp, useOpMutation } from '../../data/use-op.ts';
 import { errorMessage } from '../../api/client.ts';
 import { describeRule } from './alerts-format.ts';
 import { RuleForm, type RuleInput } from './RuleForm.tsx';
@@ -14,12 +14,30 @@ export const settingsInput = (s: AlertSettings) => ({
   dailySummary: s.dailySummary,
 });
 
+/** Whether an edit keeps the rule's condition (only its figures changed). */
+function sameScope(a: RuleInput | AlertRule, b: RuleInput): boolean {
+  const scope = (r: RuleInput | AlertRule) => {
+    const { kind, task, queue, errorType } = r as { kind: string; task?: string; queue?: string; errorType?: string };
+    return `${kind}\u0000${task ?? ''}\u0000${queue ?? ''}\u0000${errorType ?? ''}`;
+  };
+  return scope(a) === scope(b);
+}
+
 /** The rules: each with its switch, Edit and Remove (asked first), and the form that adds one. */
 export function RulesPanel({ settings }: { settings: AlertSettings }) {
   const save = useOpMutation('alerts.rules.set');
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<AlertRule | null>(null);
   const rules = settings.rules as RuleInput[];
+  // The task and queue names graphile-worker knows: a rule naming another (a typo) can never fire, and says so.
+  const facets = useOp('jobs.facets', {}).data;
+  const unknownName = (rule: AlertRule): string | null => {
+    if (!facets) return null;
+    const { task, queue } = rule as { task?: string; queue?: string };
+    if (task && !facets.tasks.includes(task)) return `no job of task ${task} has been seen on this database: check the name`;
+    if (queue && !facets.queues.includes(queue)) return `no queue named ${queue} exists on this database: check the name`;
+    return null;
+  };
   const put = (next: RuleInput[], after?: () => void) => save.mutate({ ...settingsInput(settings), rules: next }, { onSuccess: after });
   return (
     <section className="panel" data-testid="alert-rules">
@@ -37,11 +55,19 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
                 busy={save.isPending}
                 initial={rule as RuleInput}
                 onCancel={() => setEditing(null)}
-                // The rule keeps its id (its open episode goes on), its name and its switch.
+                // A new threshold keeps the rule's id, so its open alert goes on; a new scope (kind, task, queue, error
+                // type) is another condition: a new id, and the old one's open alert is closed (the webhook told so).
                 onAdd={(changed) =>
                   put(
                     rules.map((r) =>
-                      r.id === rule.id ? { ...changed, id: rule.id, enabled: rule.enabled, ...(rule.name ? { name: rule.name } : {}) } : r,
+                      r.id === rule.id
+                        ? {
+                            ...changed,
+                            ...(sameScope(rule, changed) ? { id: rule.id } : {}),
+                            enabled: rule.enabled,
+                            ...(rule.name ? { name: rule.name } : {}),
+                          }
+                        : r,
                     ),
                     () => setEditing(null),
                   )
@@ -61,6 +87,11 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
                   {describeRule(rule)}
                 </span>
               </label>
+              {unknownName(rule) && (
+                <span className="badge alert-rule-unknown" title={unknownName(rule)!} data-testid={`alert-rule-unknown-${rule.id}`}>
+                  unknown name
+                </span>
+              )}
               <button className="btn btn-ghost btn-small" onClick={() => setEditing(rule.id)} data-testid={`alert-rule-edit-${rule.id}`}>
                 Edit
               </button>

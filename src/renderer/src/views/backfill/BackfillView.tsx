@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useRef } from 'react';
 import { errorMessage } from '../../api/client.ts';
 import { useOp, useOpMutation, useStatus } from '../../data/use-op.ts';
 import type { OpInput } from '../../../../shared/contract/index.ts';
@@ -55,6 +55,11 @@ export function BackfillView({ route }: ViewProps) {
   });
   // What was previewed or run belongs to the rule it was asked for.
   const { reset: resetPreview } = preview;
+  // The preview on show now (its request), for a run that ends later to tell whether it still is.
+  const onShow = useRef<typeof preview.variables>(undefined);
+  useEffect(() => {
+    onShow.current = preview.data ? preview.variables : undefined;
+  }, [preview.data, preview.variables]);
   const { reset: resetRun } = run;
   useEffect(() => {
     resetPreview();
@@ -65,9 +70,11 @@ export function BackfillView({ route }: ViewProps) {
 
   const onRun = async (target: { limit: number } | { keys: string[] }, requeueFailed: boolean) => {
     if (!rule) return;
+    const shown = preview.variables;
     const done = await run.mutateAsync({ id: rule.id, ...target, requeueFailed }).catch(() => null);
-    // A preview on show told what a run would queue: after one, it is read again (it kept saying "no job yet").
-    if (done && preview.data && preview.variables) void preview.mutateAsync(preview.variables).catch(() => {});
+    // A preview on show told what a run would queue: after one, it is read again (it kept saying "no job yet"), if it
+    // is still the one on show (not replaced by a newer preview, nor gone with a change of rule meanwhile).
+    if (done && shown && onShow.current === shown) void preview.mutateAsync(shown).catch(() => {});
   };
   const onPreview = (target: OpInput<'backfill.preview'>['target']) => preview.mutateAsync({ target, sampleSize: 20 });
 
