@@ -96,6 +96,7 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
   let memoryWebhook: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let evaluating: Promise<void> | null = null;
+  let again: Promise<void> | null = null;
   let stopped = false;
 
   const settings = (): StoredSettings => {
@@ -337,7 +338,15 @@ export function createAlerts(ctx: AlertsContext): AlertsDomain {
   };
 
   const evaluateNow = (): Promise<void> => {
-    if (evaluating) return evaluating;
+    // One under way read its figures before this call: another follows it (one, for every call made meanwhile), so an
+    // evaluation asked for now judges the tables as they are now. Joining it ended a test's evaluation before its change.
+    if (evaluating) {
+      again ??= evaluating.then(() => {
+        again = null;
+        return evaluateNow();
+      });
+      return again;
+    }
     const at = now();
     evaluating = (async () => {
       try {

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../../api/client.ts';
 import { useOp, useOpPages, type Paging } from '../../data/use-op.ts';
 import type { AuditEntry } from '../../../../shared/model/audit.ts';
@@ -36,6 +36,13 @@ export function AuditView({ route }: ViewProps) {
   // Opened in the list, an entry unfolds where it is; it is pinned above only when the list does not hold it (a link
   // to an entry further down, or of another connection). Before, a click showed it twice and its row jumped down.
   const inList = linked !== null && entries.some((e) => e.id === linked);
+  // A link to an entry the log holds lands on its row (not scrolled to, it may be far down); once per entry linked.
+  const landed = useRef<number | null>(null);
+  useEffect(() => {
+    if (linked === null || !inList || landed.current === linked) return;
+    landed.current = linked;
+    document.querySelector(`[data-testid="audit-${linked}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [linked, inList]);
 
   return (
     <div className="audit-view">
@@ -51,7 +58,7 @@ export function AuditView({ route }: ViewProps) {
       </div>
       {error && <div className="form-error">{error}</div>}
       {linked !== null && pinned.isSuccess && !pinnedEntry && <div className="form-error">No audit entry #{linked}.</div>}
-      {pinnedEntry && !inList && (
+      {pinnedEntry && !inList && !pages.isPending && (
         <section className="panel audit-pinned" data-testid="audit-pinned">
           <div className="panel-head">
             <h2>Entry #{pinnedEntry.id}</h2>
