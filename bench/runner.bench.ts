@@ -16,7 +16,7 @@ import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import type { Engine, createEngine as CreateEngine } from '../src/engine/index.ts';
 import { benchPool, callOp, median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
-const JOBS = 5_000;
+const JOBS = Number(process.env.BENCH_JOBS ?? 5_000);
 const CONCURRENCY = 10;
 /** BENCH_ROUNDS: an even number keeps each side first in half the rounds. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);

@@ -140,9 +140,10 @@ interface PageRow {
 
 /**
  * Rows with `id > above`, and those in the gaps below it (ids not read yet, see AttemptCursor), in id order; the
- * snapshot comes from the same statement, so it tells which transactions the rows could not see yet. The ids come
- * first, from one index range scan above and one per gap, each with the page's limit (a page with many gaps full
- * of late rows sorts more ids than it returns, until they are read); then the page's rows are fetched by id.
+ * snapshot comes from the same statement, so it tells which transactions the rows could not see yet. The rows come
+ * from one index range scan above and one per gap, each with the page's limit, merged in id order (a page with many
+ * gaps full of late rows reads more rows than it returns, until they are read). Not ids first and then a join on
+ * them: the planner hashed that join over a seq scan of the whole table, for every page.
  * Columns are cut and cast so that no row can make the statement fail or send megabytes: a 10 MB error costs its
  * first 64 KiB and its size.
  */
@@ -162,20 +163,17 @@ left join lateral (
          a.cost_usd::float8 as cost_usd, a.time_to_first_token_ms::float8 as time_to_first_token_ms,
          ${rawOutput ? `left(a.raw_output, ${MAX_RAW_OUTPUT_BYTES})` : 'null::text'} as raw_output
   from (
-    select u.id from (
-      (select id from jobdeck.attempts where id > $1::bigint order by id limit $4)
-      union all
-      (select g.id from unnest($2::bigint[], $3::bigint[]) as r(first, last)
-       cross join lateral (select id from jobdeck.attempts where id between r.first and r.last order by id limit $4) g)
-    ) u
-    order by u.id
-    limit $4
-  ) page
-  join jobdeck.attempts a on a.id = page.id
+    (select * from jobdeck.attempts where id > $1::bigint order by id limit $4)
+    union all
+    (select g.* from unnest($2::bigint[], $3::bigint[]) as r(first, last)
+     cross join lateral (select * from jobdeck.attempts where id between r.first and r.last order by id limit $4) g)
+  ) a
   order by a.id
+  limit $4
 ) a on true`;
 
-const PAGE_SQL = pageSql(false);
+/** Exported for the test that reads its plan. */
+export const PAGE_SQL = pageSql(false);
 const PAGE_SQL_RAW = pageSql(true);
 
 /** Reads one page and judges its rows; `rawOutput`: the schema has jobdeck.attempts.raw_output (version 2). */

@@ -6,12 +6,14 @@ import { JobAborts } from './job-abort.ts';
 import { settledWithin } from '../settled-within.ts';
 import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-pool.ts';
 
-/** What the runner reports about each job, for live status and for Jobdeck's history. */
-export type RunnerJobEvent =
-  | { kind: 'start'; job: Job; poolId: string; at: number }
-  | { kind: 'success'; job: Job; poolId: string; at: number; durationMs: number }
-  | { kind: 'error'; job: Job; poolId: string; at: number; durationMs: number; error: string; willRetry: boolean }
-  | { kind: 'cancelled'; job: Job; poolId: string; at: number; durationMs: number };
+/**
+ * A job of this runner started or ended, for live status and for a cancel waiting on its end. The attempt itself
+ * (duration, error, usage) is the companion's to record: this is only the signal, and it costs nothing per job.
+ */
+export interface RunnerJobEvent {
+  kind: 'start' | 'success' | 'error' | 'cancelled';
+  job: Job;
+}
 
 export interface RunnerHostOptions {
   connectionString: string;
@@ -71,9 +73,6 @@ async function endPool(pgPool: pg.Pool | null): Promise<void> {
 /** graphile-worker's own default (maxPoolSize), kept for the pool the runner now makes itself. */
 const GRAPHILE_WORKER_POOL_SIZE = 10;
 
-const errorText = (error: unknown) =>
-  error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : String(error);
-
 /**
  * The graphile-worker runner hosted by Jobdeck: a worker like any other, with the companion (jobdeck/worker) in
  * it, which records every attempt, duration and usage into the jobdeck schema, heartbeats the pool and gives every
@@ -88,7 +87,6 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
   /** Since when the database has been unreachable for this runner (ms), or null. */
   outageSince: number | null = null;
   private releaseTasks: (() => Promise<void>) | null = null;
-  private readonly started = new Map<string, number>();
   readonly aborts = new JobAborts();
   poolId: string | null = null;
   tasks: string[] = [];
@@ -191,24 +189,16 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
       this.outageSince = null;
       this.emit('reconnected');
     });
-    const base = (job: Job) => ({ job, poolId: this.poolId ?? 'unknown', at: Date.now() });
-    const duration = (job: Job) => Date.now() - (this.started.get(job.id) ?? Date.now());
     events.on('job:start', ({ job }) => {
-      this.started.set(job.id, Date.now());
       this.aborts.started(job);
-      this.emit('job', { kind: 'start', ...base(job) });
+      this.emit('job', { kind: 'start', job });
     });
     events.on('job:success', ({ job }) => {
-      const cancelled = this.aborts.ended(job.id);
-      this.emit('job', { kind: cancelled ? 'cancelled' : 'success', ...base(job), durationMs: duration(job) });
-      this.started.delete(job.id);
+      this.emit('job', { kind: this.aborts.ended(job.id) ? 'cancelled' : 'success', job });
     });
-    events.on('job:error', ({ job, error }) => {
-      // job.attempts counts the try that just failed.
-      const willRetry = job.attempts < job.max_attempts;
+    events.on('job:error', ({ job }) => {
       this.aborts.ended(job.id);
-      this.emit('job', { kind: 'error', ...base(job), durationMs: duration(job), error: errorText(error), willRetry });
-      this.started.delete(job.id);
+      this.emit('job', { kind: 'error', job });
     });
   }
 
