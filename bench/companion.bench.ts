@@ -14,10 +14,10 @@ import { startEmbeddedPostgres } from '../src/engine/pg/embedded.ts';
 import { asyncContextIsCheap } from '../src/worker/async-context.ts';
 import { benchPool, median, postgresCpuMeter, settleQueue, type BenchResult } from './lib.ts';
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 5_000);
+const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
 const CONCURRENCY = 10;
 /** BENCH_ROUNDS: a multiple of 4 keeps each kind in each position equally often (the Latin square below). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 
 /** How the bench worker's task records usage: not at all, with its helpers, or found through AsyncLocalStorage. */
 type UsageCall = 'none' | 'helpers' | 'context';

@@ -8,7 +8,7 @@ import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-
 
 /**
  * A job of this runner started or ended, for live status and for a cancel waiting on its end. The attempt itself
- * (duration, error, usage) is the companion's to record: this is only the signal, and it costs nothing per job.
+ * (duration, error, usage) is the companion's to record: this is only the signal, kept to one small object per event.
  */
 export interface RunnerJobEvent {
   kind: 'start' | 'success' | 'error' | 'cancelled';
