@@ -161,6 +161,18 @@ test('bad input is refused with a clear error and changes nothing', async () => 
   assert.equal(!paced.ok && paced.error.code, 'invalid_input');
   assert.match(!paced.ok ? paced.error.message : '', /Nothing was changed: .*the last of 3 jobs would run at or after 9999-01-01/);
   assert.deepEqual(await job(id), before);
+  // The same release capped at the one job confirmed (a transient-only retry) is judged by what it would release.
+  const capped = await addJobs(t.db.pool, 'epsilon_capped', 3);
+  await makeFailed(t.db.pool, capped);
+  const one = await t.te.call('jobs.retry', {
+    target: { filter: { tasks: ['epsilon_capped'] }, atMost: 1 },
+    transientOnly: true,
+    runAt: '9998-12-31T23:59:00Z',
+    pace: { perMinute: 1 },
+  });
+  assert.deepEqual([one.affected, one.skipped], [1, 2]);
+  const runAts = (await Promise.all(capped.map(job))).map((j) => j.run_at.toISOString()).sort();
+  assert.equal(runAts.filter((at) => at === '9998-12-31T23:59:00.000Z').length, 1, 'one job released at the start of the pace');
 });
 
 test('the Stuck view acts through the same bulk path: exact counts, skipped ids by reason, its own audit entries', async () => {

@@ -117,7 +117,8 @@ export async function runBulkAction(
     );
   }
   if (params.pace) {
-    const past = releasePastParked(params.pace.start.getTime(), params.pace.perMinute, total);
+    // What it would release: never more than the operator confirmed (a screen may keep fewer; each chunk checks again).
+    const past = releasePastParked(params.pace.start.getTime(), params.pace.perMinute, Math.min(total, atMost ?? total));
     if (past) throw new OpError('invalid_input', `Nothing was changed: ${past}`);
   }
   const progress = (done: number) =>
