@@ -32,18 +32,23 @@ export function priceTokens(p: ModelPrice, t: TokensToPrice): number {
   return ((t.inputTokens - cached) * p.inputPerMillion + cached * cachedRate + t.outputTokens * p.outputPerMillion) / 1e6;
 }
 
-/** The price table (usage_prices), the defaults until the operator sets one, and the lookup of a model's price on a day. */
 /**
  * A provider's dated or versioned name of a priced model: `gpt-4o-2024-08-06`, `claude-3-5-haiku-20241022`,
- * `gpt-4-0613`, `claude-3-5-haiku-latest`, `...-20240307-v1:0`. Never another model that shares its start:
- * `gpt-4o-mini` is not `gpt-4o` (priced at 16 times its rate when gpt-4o-mini had no row of its own).
+ * `gpt-4-0613`, `claude-3-5-haiku-latest`, `...-20240307-v1:0` (Bedrock), `gemini-1.5-pro-002`, Anthropic's
+ * `claude-sonnet-4-0` (Sonnet 4 itself), and Vertex's `claude-sonnet-4@20250514`. Never another model that shares
+ * its start: `gpt-4o-mini` is not `gpt-4o` (priced at 16 times its rate when gpt-4o-mini had no row of its own), nor
+ * is `claude-opus-4-1` `claude-opus-4`.
  */
 export function isVersionOf(model: string, priced: string): boolean {
-  if (!model.startsWith(`${priced}-`)) return false;
-  return VERSION_SUFFIX.test(model.slice(priced.length + 1));
+  if (!model.startsWith(priced)) return false;
+  const rest = model.slice(priced.length + 1);
+  const separator = model[priced.length];
+  return separator === '-' ? VERSION_SUFFIX.test(rest) : separator === '@' && VERTEX_VERSION.test(rest);
 }
-const VERSION_SUFFIX = /^(?:(?:latest|\d{4}-\d{2}-\d{2}|\d{4}|\d{6}|\d{8})(?:-v\d+(?::\d+)?)?|v\d+(?::\d+)?)$/;
+const VERSION_SUFFIX = /^(?:(?:0|latest|\d{3}|\d{4}|\d{4}-\d{2}-\d{2}|\d{6}|\d{8})(?:-v\d+(?::\d+)?)?|v\d+(?::\d+)?)$/;
+const VERTEX_VERSION = /^(?:\d{3}|\d{8}|latest)$/;
 
+/** The price table (usage_prices), the defaults until the operator sets one, and the lookup of a model's price on a day. */
 export function pricesRepo(db: Db) {
   const all = db.prepare<[], PriceRow>('select * from usage_prices order by model, valid_from');
   const clear = db.prepare('delete from usage_prices');
