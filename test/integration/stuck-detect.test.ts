@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { QueryResultRow } from 'pg';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { startCompanionWorker, waitFor } from '../fixtures/companion-kit/child.ts';
 
 let db: TestPostgres;
 let te: TestEngine;
@@ -255,5 +256,29 @@ test('permanently failed jobs are grouped by task and error type, and a group is
   assert.deepEqual(
     (await te.call('stuck.get', {})).failed.map((f) => f.errorType),
     ['context_length'],
+  );
+});
+
+test('due jobs of a task a live reporting worker runs are not "no worker", even when none of them runs now', async (t) => {
+  // One slot, taken by a job that runs until aborted: the worker is alive and lists cd_ok, but is busy.
+  const worker = await startCompanionWorker({ connectionString: db.connectionString, concurrency: 1 });
+  t.after(() => worker.kill());
+  const [{ id: busy }] = await q<{ id: string }>(`select (graphile_worker.add_job('cd_wait_abort', '{}'::json)).id::text as id`);
+  await waitFor('the worker to hold its job', async () => {
+    const [row] = await q<{ locked_by: string | null }>(`select locked_by from graphile_worker._private_jobs where id = $1`, [busy]);
+    return row?.locked_by === worker.poolId;
+  });
+  await waitFor(
+    'its first heartbeat',
+    async () => (await q(`select 1 from jobdeck.workers where pool_id = $1`, [worker.poolId])).length === 1,
+  );
+  await q(`select graphile_worker.add_job('cd_ok', '{}'::json, run_at => now() - interval '5 minutes') from generate_series(1, 4)`);
+  await q(`select graphile_worker.add_job('nw_nobody', '{}'::json, run_at => now() - interval '5 minutes') from generate_series(1, 2)`);
+
+  const report = await te.call('stuck.get', {});
+  assert.deepEqual(
+    report.due.map((d) => [d.task, d.verdict, d.due, d.running]),
+    [['nw_nobody', 'no-worker', 2, 0]],
+    'cd_ok waits for a busy live worker that runs it (overdue only after 10 minutes); nw_nobody has no worker at all',
   );
 });

@@ -7,6 +7,7 @@ import type { StuckReads } from './table-reads.ts';
 import { holdsStuckJobs, lockingPool } from './pools.ts';
 import { thresholdMs } from './thresholds-repo.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
+import { liveReportingWorkers } from '../workers/live-reporting.ts';
 
 /** What the report reads besides the database. */
 export interface ReportContext {
@@ -82,10 +83,18 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
   const runningByTask = new Map<string, number>();
   for (const j of jobs) if (!gone.has(j.lockedBy)) runningByTask.set(j.task, (runningByTask.get(j.task) ?? 0) + 1);
   const dueGroups: DueGroup[] = [];
+  // Tasks a live reporting worker says it runs (read only when some task would otherwise look unserved): such a
+  // task is served even in the moment none of its jobs runs, between two jobs of a named queue say, which flagged
+  // it as having no worker every few seconds while a live worker took its jobs one by one.
+  let reported: Promise<Set<string>> | null = null;
   for (const d of due) {
     const hostedSupports = hosted ? hosted.has(d.task) : null;
     const running = runningByTask.get(d.task) ?? 0;
-    const unserved = running === 0 && d.waiting_ms > UNSERVED_AFTER_MS && hostedSupports !== true;
+    const unserved =
+      running === 0 &&
+      d.waiting_ms > UNSERVED_AFTER_MS &&
+      hostedSupports !== true &&
+      !(await (reported ??= tasksOfLiveReportingWorkers(db))).has(d.task);
     if (!unserved && d.waiting_ms <= OVERDUE_AFTER_MS) continue;
     dueGroups.push({
       task: d.task,
@@ -109,6 +118,15 @@ export async function stuckReport(ctx: ReportContext, session: Session, limit: n
     failed: groupFailed(failed),
     lastRecovery: ctx.lastRecovery(),
   };
+}
+
+/** The tasks live companion workers list as theirs (none when the companion's schema is absent or unreadable). */
+async function tasksOfLiveReportingWorkers(db: Session['pool']): Promise<Set<string>> {
+  try {
+    return new Set((await liveReportingWorkers(db))?.flatMap((w) => w.task_identifiers));
+  } catch {
+    return new Set(); // not readable by this role: judged from the jobs alone, as before
+  }
 }
 
 /** Merges message heads into (task, error type) groups, biggest first. */
