@@ -188,6 +188,23 @@ test('a link to a job with a malformed id says so, rather than showing the whole
   }),
 );
 
+test('a filter in the address that Jobdeck cannot read is named, and actions on the whole filter are off', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await web.open('#/jobs?state=failed,bogus&task=generate_insight&runAtFrom=notadate');
+    const banner = page.getByTestId('jobs-ignored-filter');
+    await banner.getByText('state=bogus, runAtFrom=notadate').waitFor();
+    await page.getByTestId('match-count').getByText('24 jobs').waitFor();
+    assert.equal(await page.getByTestId('bulk-retry').isDisabled(), true, 'no retry of everything the shorter filter matches');
+    assert.equal(await page.getByTestId('bulk-cancel').isDisabled(), true);
+    await web.screenshot('jobs-ignored-filter');
+    await banner.getByRole('button', { name: 'Drop them from the address' }).click();
+    await page.getByTestId('jobs-ignored-filter').waitFor({ state: 'detached' });
+    assert.equal(new URL(page.url()).hash, '#/jobs?state=failed&task=generate_insight');
+    assert.equal(await page.getByTestId('bulk-retry').isDisabled(), false);
+  }),
+);
+
 test('on a read-only connection the action buttons are disabled with the reason', { skip: skip ?? false }, (t) =>
   traced(t, web, async (web) => {
     const { page, engine } = web;

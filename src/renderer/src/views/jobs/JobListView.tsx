@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
-import type { JobAction, JobFilter } from '../../../../shared/model/jobs.ts';
+import { JOB_ACTIONS, type JobAction, type JobFilter } from '../../../../shared/model/jobs.ts';
 import { navigate, type Route } from '../../router.ts';
 import { formatCount } from '../../format.ts';
 import { describeFilter, filterFromParams, filterKey, filterToParams, isEmptyFilter } from './job-filter-url.ts';
@@ -15,12 +15,15 @@ import { useStatus } from '../../data/use-op.ts';
 import { PausedBanner } from './PausedBanner.tsx';
 import { QueueJobsDialog } from './QueueJobsDialog.tsx';
 
+/** Every action offered, each refused for `reason`. */
+const allRefused = (reason: string) => Object.fromEntries(JOB_ACTIONS.map((a) => [a, reason])) as Record<JobAction, string>;
+
 /** The engine takes at most this many ids in one call; a larger set goes by filter (which has no cap). */
 const MAX_SELECTION = 50_000;
 
 /** The job explorer: filters in the address, a virtualised list, and actions on a selection or on the whole filter. */
 export function JobListView({ route }: { route: Route }) {
-  const filter = useMemo(() => filterFromParams(route.params), [route.params]);
+  const { filter, ignored } = useMemo(() => filterFromParams(route.params), [route.params]);
   const key = filterKey(filter);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   // A new filter clears the selection: adjusted while rendering (React's pattern for state that follows a prop).
@@ -51,6 +54,12 @@ export function JobListView({ route }: { route: Route }) {
   // Without a database the list's error says it all: no count, no action bar, no empty table beside it.
   const online = useStatus((s) => s.connection.state === 'online') ?? false;
   const noDatabase = !online && !!list.error;
+  // An action on the whole filter only when the filter is the one the address asked for, and it could be read.
+  const filterRefused = ignored.length
+    ? 'The address holds filter values Jobdeck cannot read: fix or clear the filter first'
+    : list.error
+      ? 'The filter could not be read: fix it first'
+      : null;
 
   const act = (action: JobAction) => {
     if (selected.size > MAX_SELECTION) {
@@ -93,6 +102,15 @@ export function JobListView({ route }: { route: Route }) {
       </div>
       <QueueJobsDialog open={queuing} onClose={() => setQueuing(false)} />
       <FilterBar filter={filter} onChange={setFilter} />
+      {ignored.length > 0 && (
+        <div className="form-error" role="alert" data-testid="jobs-ignored-filter">
+          Not a filter Jobdeck knows, left out: <code>{ignored.join(', ')}</code>. The list below is without it, and actions on the whole
+          filter are off until it is fixed or cleared.{' '}
+          <button className="btn btn-ghost" onClick={() => setFilter(filter)} data-testid="jobs-ignored-clear">
+            Drop them from the address
+          </button>
+        </div>
+      )}
       <PausedBanner filter={filter} />
       {!noDatabase && (
         <div className="bulk-bar" data-testid="bulk-bar">
@@ -108,7 +126,12 @@ export function JobListView({ route }: { route: Route }) {
               <>All {count ? <strong>{count.text}</strong> : 'jobs'} matching the filter:</>
             )}
           </span>
-          <ActionButtons testPrefix="bulk" suffix={selected.size > 0 ? '' : ' all…'} onAction={act} />
+          <ActionButtons
+            testPrefix="bulk"
+            suffix={selected.size > 0 ? '' : ' all…'}
+            offer={selected.size === 0 && filterRefused ? allRefused(filterRefused) : undefined}
+            onAction={act}
+          />
         </div>
       )}
       {list.error && (

@@ -3,13 +3,27 @@ import type { JobFilter } from '../../../../shared/model/jobs.ts';
 
 /**
  * The explorer's filter lives in the address (`#/jobs?state=failed&task=generate_insight`), so a filtered
- * list can be bookmarked, shared or opened from a notification. Unknown or malformed values are dropped.
+ * list can be bookmarked, shared or opened from a notification. Unknown or malformed values are not taken, and
+ * are listed in `ignored` (`state=bogus`): a mistyped bookmark must not silently widen the list, and its actions,
+ * to every job.
  */
 const TEXT_KEYS = ['errorType', 'createdFrom', 'createdTo', 'runAtFrom', 'runAtTo'] as const;
+const KNOWN_KEYS = new Set<string>(['state', 'task', 'queue', 'q', ...TEXT_KEYS]);
 
-export function filterFromParams(params: URLSearchParams): JobFilter {
+export interface AddressFilter {
+  filter: JobFilter;
+  /** What the address held that the filter could not take, as `key=value`. */
+  ignored: string[];
+}
+
+const isState = (s: string): s is JobState => (JOB_STATES as readonly string[]).includes(s);
+
+export function filterFromParams(params: URLSearchParams): AddressFilter {
   const filter: JobFilter = {};
-  const states = (params.get('state') ?? '').split(',').filter((s): s is JobState => (JOB_STATES as readonly string[]).includes(s));
+  const ignored: string[] = [];
+  const stateValues = (params.get('state') ?? '').split(',').filter(Boolean);
+  const states = stateValues.filter(isState);
+  for (const s of stateValues) if (!isState(s)) ignored.push(`state=${s}`);
   if (states.length) filter.states = states;
   const task = params.get('task');
   if (task) filter.tasks = [task.slice(0, 128)];
@@ -21,8 +35,10 @@ export function filterFromParams(params: URLSearchParams): JobFilter {
     const value = params.get(key);
     if (!value) continue;
     if (key === 'errorType' ? /^[a-z][a-z0-9_]{0,39}$/.test(value) : !Number.isNaN(Date.parse(value))) filter[key] = value;
+    else ignored.push(`${key}=${value}`);
   }
-  return filter;
+  for (const [key, value] of params) if (!KNOWN_KEYS.has(key)) ignored.push(`${key}=${value}`);
+  return { filter, ignored };
 }
 
 export function filterToParams(filter: JobFilter): Record<string, string> {
