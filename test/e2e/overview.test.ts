@@ -61,6 +61,17 @@ test('the runner can be stopped and started from the console', { skip: skip ?? f
     const { page } = web;
     await web.open('#/overview');
     await page.getByTestId('runner-stop').click();
+    // It asks first; keeping it running changes nothing.
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByText("Stop this console's runner?").waitFor();
+    await web.screenshot('runner-stop-confirm');
+    await dialog.getByTestId('confirm-dialog-dismiss').click();
+    assert.equal(
+      ((await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } }).data.runner.state,
+      'running',
+    );
+    await page.getByTestId('runner-stop').click();
+    await dialog.getByTestId('confirm-dialog-confirm').click();
     await page.getByTestId('runner-start').waitFor({ timeout: 20_000 });
     const stopped = (await web.engine.call('app.status', {})) as { ok: true; data: { runner: { state: string } } };
     assert.equal(stopped.data.runner.state, 'stopped');

@@ -3,6 +3,7 @@ import { useOpMutation, useStatus } from '../data/use-op.ts';
 import { toastError, useToasts } from '../store/toast-store.ts';
 import { shortPoolId } from '../format.ts';
 import { Icon } from './Icon.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
 import type { RunnerState } from '../../../shared/model/status.ts';
 
 const STATE_LABELS: Record<RunnerState, string> = {
@@ -29,6 +30,8 @@ export function RunnerControls() {
   const stop = useOpMutation('runner.stop', { onError: (e) => toastError('Could not stop the runner', e) });
   const configure = useOpMutation('runner.configure', { onError: (e) => toastError('Could not change concurrency', e) });
   const busy = start.isPending || stop.isPending || configure.isPending;
+  // Stop asks first, as every other action that ends running work does.
+  const [confirmingStop, setConfirmingStop] = useState(false);
   if (!runner) return <div className="runner" />;
 
   const active = runner.state === 'running' || runner.state === 'starting';
@@ -92,7 +95,7 @@ export function RunnerControls() {
           className="btn btn-runner"
           data-testid="runner-stop"
           disabled={busy || runner.state === 'stopping'}
-          onClick={() => stop.mutate({})}
+          onClick={() => setConfirmingStop(true)}
           title="Stop taking jobs, wait for running ones, then abort them (graphile-worker retries them)"
         >
           <Icon name="stop" size={12} /> Stop
@@ -108,6 +111,26 @@ export function RunnerControls() {
           <Icon name="play" size={12} /> Start
         </button>
       )}
+      <ConfirmDialog
+        open={confirmingStop}
+        title="Stop this console's runner?"
+        confirmLabel="Stop the runner"
+        dismissLabel="Keep running"
+        danger
+        onConfirm={() => {
+          setConfirmingStop(false);
+          stop.mutate({});
+        }}
+        onCancel={() => setConfirmingStop(false)}
+      >
+        <p>
+          It stops taking jobs.{' '}
+          {runner.runningJobs > 0
+            ? `The ${runner.runningJobs === 1 ? 'job' : `${runner.runningJobs} jobs`} it runs now get up to 10 s to finish; any still running then is aborted, and graphile-worker retries it.`
+            : 'It runs no job now.'}
+        </p>
+        <p>Other workers go on. Start it again from the top bar.</p>
+      </ConfirmDialog>
     </div>
   );
 }
