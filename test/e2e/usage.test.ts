@@ -84,6 +84,9 @@ test(
       assert.match(failures, /Invalid JSON/);
       assert.doesNotMatch(failures, /\b[a-z]+_[a-z_]+\b/, 'error types by their labels, not their ids');
       assert.match(await page.getByTestId('usage-cost').innerText(), /\$[\d.]+ \+ 3 unpriced/);
+      // Their successes count, their cost cannot: the cost per success is a floor, and says so.
+      assert.match(await page.getByTestId('usage-per-success').innerText(), /≥ \$[\d.]+\s+at least: 3 attempts have no price/);
+      assert.match(await tasks.innerText(), /cd_usage\s.*≥ \$[\d.]+/);
       assert.match(await page.getByTestId('usage-prices').innerText(), /default, check/);
 
       // The CSV has a row per task, model and error type.

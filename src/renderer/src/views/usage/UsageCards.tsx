@@ -1,11 +1,12 @@
 import type { UsageSummary } from '../../../../shared/model/usage.ts';
 import { formatCount } from '../../format.ts';
-import { costWithGap, formatTokens, formatUsd } from './usage-format.ts';
+import { costWithGap, formatTokens, perSuccessWithGap } from './usage-format.ts';
 
 /** The window's headline figures: cost, tokens, cost per successful output, what failures burned. */
 export function UsageCards({ summary }: { summary: UsageSummary }) {
   const t = summary.totals;
   const burned = summary.failures.reduce<number | null>((n, f) => (f.costUsd === null ? n : (n ?? 0) + f.costUsd), null);
+  const burnedUnpriced = summary.failures.reduce((n, f) => n + f.unpricedAttempts, 0);
   const cards = [
     { key: 'cost', label: 'Cost', value: costWithGap(t), note: `${formatCount(t.attempts)} attempts with usage` },
     {
@@ -17,13 +18,19 @@ export function UsageCards({ summary }: { summary: UsageSummary }) {
     {
       key: 'per-success',
       label: 'Cost per successful output',
-      value: formatUsd(t.costPerSuccessUsd),
-      note: `${formatCount(t.successes)} succeeded; failed attempts included`,
+      value: perSuccessWithGap(t),
+      note: t.unpricedAttempts
+        ? `at least: ${formatCount(t.unpricedAttempts)} attempts have no price; ${formatCount(t.successes)} succeeded`
+        : `${formatCount(t.successes)} succeeded; failed attempts included`,
     },
     {
       key: 'burned',
       label: 'Burned on failed attempts',
-      value: t.failures ? formatUsd(burned) : '$0',
+      value: t.failures
+        ? burned === null && burnedUnpriced
+          ? 'no price'
+          : costWithGap({ costUsd: burned ?? 0, unpricedAttempts: burnedUnpriced })
+        : '$0',
       note: `${formatCount(t.failures)} failed attempts that reported usage (the Failures view counts them all)`,
       alarm: (burned ?? 0) > 0,
     },

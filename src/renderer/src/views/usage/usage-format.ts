@@ -29,6 +29,15 @@ export function costWithGap(f: Pick<UsageFigures, 'costUsd' | 'unpricedAttempts'
   return `${formatUsd(f.costUsd)} + ${formatCount(f.unpricedAttempts)} unpriced`;
 }
 
+/**
+ * Cost per successful output, where some attempts have no price: their cost is missing from the sum but their
+ * successes are not from the count, so the figure is a floor, shown as one ("≥ $0.00029").
+ */
+export function perSuccessWithGap(f: { costPerSuccessUsd: number | null; unpricedAttempts: number }): string {
+  if (f.unpricedAttempts === 0 || f.costPerSuccessUsd === null) return formatUsd(f.costPerSuccessUsd);
+  return `≥ ${formatUsd(f.costPerSuccessUsd)}`;
+}
+
 const csvCell = (v: string | number | null) => {
   const s = v === null ? '' : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
