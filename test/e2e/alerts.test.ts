@@ -77,7 +77,7 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     await form.getByTestId('alert-rule-above').fill('2');
     await form.getByTestId('alert-rule-forMinutes').fill('0');
     await form.getByTestId('alert-rule-add').click();
-    await page.getByTestId('alert-rules').getByText('Backlog of task e2e_backlog above 2').waitFor();
+    await page.getByTestId('alert-rules').getByText('Backlog of task e2e_backlog above 2 at once (no minimum duration)').waitFor();
 
     const list = page.getByTestId('alert-list');
     await list.getByText('Backlog of task e2e_backlog: 5 jobs waiting').waitFor({ timeout: 30_000 });

@@ -15,7 +15,7 @@ export function describeRule(rule: AlertRule): string {
   switch (rule.kind) {
     case 'backlog': {
       const scope = rule.task ? `task ${rule.task}` : rule.queue ? `queue ${rule.queue}` : 'all tasks';
-      return `Backlog of ${scope} above ${rule.above}${rule.forMinutes ? ` for ${rule.forMinutes} min` : ''}`;
+      return `Backlog of ${scope} above ${rule.above} ${rule.forMinutes ? `for ${rule.forMinutes} min` : 'at once (no minimum duration)'}`;
     }
     case 'oldest_due':
       return `Oldest due job of ${rule.task ?? 'any task'} older than ${rule.olderThanMinutes} min`;

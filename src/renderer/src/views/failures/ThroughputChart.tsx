@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistorySummary } from '../../../../shared/model/history.ts';
 import { chartSpan } from '../../../../shared/model/history.ts';
-import { formatAxisTime, formatCompact } from '../../format.ts';
+import { formatAxisTime, formatCompact, formatDateTime } from '../../format.ts';
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 
@@ -23,7 +23,7 @@ export function ThroughputChart({ summary }: { summary: HistorySummary }) {
         isAnimationActive={false}
         cursor={{ fill: 'var(--hover)' }}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
+        labelFormatter={(t) => formatDateTime(Number(t))}
       />
       <Bar dataKey="successes" name="Succeeded" stackId="runs" fill="var(--ok)" isAnimationActive={false} />
       <Bar dataKey="failures" name="Failed attempts" stackId="runs" fill="var(--danger)" isAnimationActive={false} />

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistorySummary } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
-import { formatAxisTime, formatCompact } from '../../format.ts';
+import { formatAxisTime, formatCompact, formatDateTime } from '../../format.ts';
 import { chartSpan } from '../../../../shared/model/history.ts';
 import { useTheme } from '../../theme.ts';
 
@@ -42,7 +42,7 @@ export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (t
       <Tooltip
         isAnimationActive={false}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
+        labelFormatter={(t) => formatDateTime(Number(t))}
         formatter={(value, name) => [String(value), info(String(name)).label]}
       />
       {types.map((type) => (

@@ -4,6 +4,7 @@ import { useOpMutation } from '../../data/use-op.ts';
 import { errorMessage } from '../../api/client.ts';
 import { useToasts } from '../../store/toast-store.ts';
 import { navigate } from '../../router.ts';
+import { formatDateTime } from '../../format.ts';
 import { EMPTY_QUEUE_FORM, queueRequest, splitKeys, type QueueForm } from './queue-form.ts';
 import { noWorkerRuns, type TaskWorkers } from '../../../../shared/model/jobs.ts';
 
@@ -40,7 +41,7 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
         .push(
           'info',
           job.keyExisted ? `Updated job ${job.jobId}` : `Queued job ${job.jobId}`,
-          `${job.task}, runs ${new Date(job.runAt).toLocaleString()}`,
+          `${job.task}, runs ${formatDateTime(job.runAt)}`,
         );
       warnIfUnserved(job.task, job.workers);
       done();

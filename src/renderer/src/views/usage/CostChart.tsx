@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { UsageSummary } from '../../../../shared/model/usage.ts';
-import { formatAxisTime, formatCompact } from '../../format.ts';
+import { formatAxisTime, formatCompact, formatDateTime } from '../../format.ts';
 import { formatUsd } from './usage-format.ts';
 
 /** Axis ticks: three significant digits at most (`$0.0085`, `$1.2K`). */
@@ -30,7 +30,7 @@ export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 
         isAnimationActive={false}
         cursor={{ fill: 'var(--hover)' }}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => (summary.slot === 'hour' ? new Date(Number(t)).toLocaleString() : `${day.format(Number(t))} (UTC)`)}
+        labelFormatter={(t) => (summary.slot === 'hour' ? formatDateTime(Number(t)) : `${day.format(Number(t))} (UTC)`)}
         formatter={(v, name) => [metric === 'cost' && name === 'Cost' ? formatUsd(Number(v)) : formatCompact(Number(v)), name]}
       />
       {metric === 'cost' ? (
