@@ -243,3 +243,26 @@ test(
       await web.engine.call('jobs.cancel', { target: { ids: [id] } });
     }),
 );
+
+test(
+  "a running job of the other process cancelled from its own page: the page follows it to its end and its worker's account",
+  { skip: skip ?? false },
+  (t) =>
+    traced(t, web, async (web) => {
+      const { page } = web;
+      const { other, id } = await reportInDemoWorker(web, 'Board pack');
+      await web.open(`#/jobs/${id}`);
+      await page.getByTestId('job-action-cancel').click();
+      await page.getByTestId('action-confirm').click();
+      await page.getByTestId('action-report').waitFor({ timeout: 30_000 });
+      await page.getByTestId('action-close').click();
+      // Without a click on Refresh: the job leaves the queue at once, its worker's account comes a moment later.
+      const facts = page.getByTestId('job-facts');
+      await facts.getByText('Last run by').waitFor({ timeout: 30_000 });
+      const text = await facts.innerText();
+      assert.match(text, new RegExp(`Last run by\\s+${other.poolId.replace(/^pool-/, '').slice(0, 8)}[\\s\\S]*reported by the companion`));
+      assert.match(text, /Retry verdict\s+none: it was cancelled/);
+      assert.equal(await page.getByTestId('job-detail').getAttribute('data-state'), 'cancelled');
+      await web.screenshot('job-cancelled-running-elsewhere');
+    }),
+);

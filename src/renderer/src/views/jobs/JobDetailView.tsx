@@ -36,6 +36,18 @@ function notApplicable(job: JobDetail): Partial<Record<JobAction, string | null>
 
 /** How often a job still in the queue is read again (one row by id). */
 const LIVE_REFRESH_MS = 2_000;
+/** How long after a job left the queue its worker's account of the end may still be on its way (the reader's longest wait). */
+const ACCOUNT_PENDING_MS = 60_000;
+
+/**
+ * Whether the job may still change: it is in the queue, or it left it a moment ago and the account of how it ended
+ * (its worker, duration, attempts: flushed by the companion, then read) has not come yet. A running job cancelled
+ * from its page is gone at once, and the page stayed on "No attempt recorded by Jobdeck yet".
+ */
+function changing(job: JobDetail): boolean {
+  if (!job.gone) return true;
+  return job.worker === null && Date.parse(job.dbNow) - Date.parse(job.endedAt ?? job.dbNow) < ACCOUNT_PENDING_MS;
+}
 
 /** One job in full: its columns, payload, the whole last error (as text), what Jobdeck saw of its attempts, and actions. */
 export function JobDetailView({ id }: { id: string }) {
@@ -44,7 +56,7 @@ export function JobDetailView({ id }: { id: string }) {
   const query = useOp(
     'jobs.get',
     { id },
-    { refetchInterval: (q) => (q.state.data && !q.state.data.gone && !q.state.error ? LIVE_REFRESH_MS : false) },
+    { refetchInterval: (q) => (q.state.data && !q.state.error && changing(q.state.data) ? LIVE_REFRESH_MS : false) },
   );
   const job = query.data ?? null;
   const error = query.error ? errorMessage(query.error) : null;
@@ -125,7 +137,8 @@ export function JobDetailView({ id }: { id: string }) {
           <div className="panel-head">
             <h2>Last error</h2>
             <span className="panel-note">
-              {job.outcome === 'succeeded' && job.lastError !== null ? 'an earlier attempt’s: the job then succeeded · ' : ''}
+              {job.lastError !== null && job.outcome === 'succeeded' ? 'an earlier attempt’s: the job then succeeded · ' : ''}
+              {job.lastError !== null && job.outcome === 'cancelled' ? 'an earlier attempt’s: the job was then cancelled · ' : ''}
               {job.lastError === null
                 ? 'none'
                 : job.errorLength > job.lastError.length

@@ -14,6 +14,8 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
   const failedForGoodAt = failureTime(Date.parse(job.runAt), job.attempts, now, job.updatedAt ? Date.parse(job.updatedAt) : null);
   const lockedFor = job.lockedAt ? now - Date.parse(job.lockedAt) : null;
   const succeeded = job.outcome === 'succeeded';
+  // Ended by a success or a cancel: an error shown is an earlier attempt's, and no retry is in question.
+  const endedWell = succeeded || job.outcome === 'cancelled';
   const parked = !job.gone && isParked(job);
   const all: [string, ReactNode][] = [
     [
@@ -109,7 +111,7 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
       job.errorType ? (
         <>
           <ErrorTypeChip type={job.errorType} />
-          {succeeded && <span className="dim"> an earlier attempt&apos;s</span>}
+          {endedWell && <span className="dim"> an earlier attempt&apos;s</span>}
         </>
       ) : (
         <span className="dim">no error</span>
@@ -117,12 +119,14 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
     ],
     [
       'Retry verdict',
-      job.verdict ? (
+      job.verdict && !endedWell ? (
         <span className="verdict-fact" data-testid="job-verdict">
           <VerdictBadge verdict={job.verdict.verdict} reason={job.verdict.reason} /> <span className="dim">{job.verdict.reason}</span>
         </span>
       ) : (
-        <span className="dim">{succeeded ? 'none needed: it succeeded' : 'no error'}</span>
+        <span className="dim">
+          {succeeded ? 'none needed: it succeeded' : job.outcome === 'cancelled' ? 'none: it was cancelled' : 'no error'}
+        </span>
       ),
     ],
     [
