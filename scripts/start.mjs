@@ -15,7 +15,7 @@ function electronBinary() {
   const pathFile = path.join(electronDir, 'path.txt');
   const installed = () => existsSync(pathFile) && existsSync(path.join(electronDir, 'dist', readFileSync(pathFile, 'utf8')));
   if (!installed()) {
-    console.log("jobdeck: downloading Electron's binary (once)…");
+    console.log("jobdeck: downloading Electron's binary (at each start until it is there)…");
     const result = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], { cwd: electronDir, encoding: 'utf8' });
     if (result.status !== 0 || !installed()) {
       const output = `${result.stderr ?? ''}\n${result.stdout ?? ''}`;
