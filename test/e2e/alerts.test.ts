@@ -37,7 +37,8 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     const url = page.getByTestId('alert-webhook-url');
     await url.fill('http://169.254.169.254/latest/meta-data/');
     await page.getByTestId('alert-webhook-save').click();
-    await page.getByTestId('alert-channels-error').getByText('link-local').waitFor();
+    // Under the field it refuses, not at the card's foot.
+    await page.getByTestId('alert-webhook-field').getByTestId('alert-channels-error').getByText('link-local').waitFor();
     await url.fill(receiver!.url);
     await page.getByTestId('alert-webhook-save').click();
     await page.getByTestId('alert-channels-error').waitFor({ state: 'detached' });
@@ -56,6 +57,7 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     await quiet.fill('-5');
     await page.getByTestId('alert-quiet-save').click();
     await page.getByTestId('alert-channels-error').getByText('at least 1 minute').waitFor();
+    assert.equal(await page.getByTestId('alert-webhook-field').getByTestId('alert-channels-error').count(), 0);
     await quiet.fill(saved);
     await page.getByTestId('alert-channels-error').waitFor({ state: 'detached' });
 

@@ -14,6 +14,25 @@ export function ChannelsPanel({ settings }: { settings: AlertSettings }) {
   const base = settingsInput(settings);
   const quietValue = quiet ?? String(settings.quietMinutes);
   const result = test.data;
+  // A refusal is shown by what it refuses: the webhook's under its field, the rest at the foot of the card.
+  const webhookSave = save.variables !== undefined && 'webhookUrl' in save.variables;
+  const webhookTest = test.variables?.channel === 'webhook';
+  const saveError = save.error && (
+    <div className="form-error" data-testid="alert-channels-error">
+      {errorMessage(save.error)}
+    </div>
+  );
+  const testOutcome = (
+    <>
+      {test.error && <div className="form-error">{errorMessage(test.error)}</div>}
+      {result && (
+        <div className={result.delivered ? 'test-result' : 'form-error'} data-testid="alert-test-result">
+          {result.delivered ? 'Delivered' : 'Not delivered'} ({result.channel}, {result.attempts} attempt
+          {result.attempts === 1 ? '' : 's'}){result.detail ? `: ${result.detail}` : ''}
+        </div>
+      )}
+    </>
+  );
 
   return (
     <section className="panel" data-testid="alert-channels">
@@ -22,7 +41,7 @@ export function ChannelsPanel({ settings }: { settings: AlertSettings }) {
         <span className="panel-note">The in-app list always; desktop and webhook as chosen here</span>
       </div>
       <div className="alert-channels pad">
-        <div className="field">
+        <div className="field" data-testid="alert-webhook-field">
           <span>Webhook: a Slack-compatible JSON POST (a text field, plus structured fields)</span>
           <div className="alert-inline">
             <input
@@ -60,6 +79,8 @@ export function ChannelsPanel({ settings }: { settings: AlertSettings }) {
                 : 'Kept in memory only (no keychain in web mode): enter it again after a restart.'
               : 'Links to link-local or cloud metadata addresses are refused. Each message is tried 3 times, 5 s each.'}
           </span>
+          {webhookSave && saveError}
+          {webhookTest && testOutcome}
         </div>
         {/* Only the desktop app has a desktop to notify: in web mode it is shown off, and cannot be tested. */}
         <label className="check" title={mode === 'electron' ? undefined : 'Only the desktop app can show desktop notifications'}>
@@ -124,18 +145,8 @@ export function ChannelsPanel({ settings }: { settings: AlertSettings }) {
             UTC
           </span>
         </div>
-        {save.error && (
-          <div className="form-error" data-testid="alert-channels-error">
-            {errorMessage(save.error)}
-          </div>
-        )}
-        {test.error && <div className="form-error">{errorMessage(test.error)}</div>}
-        {result && (
-          <div className={result.delivered ? 'test-result' : 'form-error'} data-testid="alert-test-result">
-            {result.delivered ? 'Delivered' : 'Not delivered'} ({result.channel}, {result.attempts} attempt
-            {result.attempts === 1 ? '' : 's'}){result.detail ? `: ${result.detail}` : ''}
-          </div>
-        )}
+        {!webhookSave && saveError}
+        {!webhookTest && testOutcome}
       </div>
     </section>
   );
