@@ -6,6 +6,9 @@ import { formatUsd } from './usage-format.ts';
 /** Axis ticks: three significant digits at most (`$0.0085`, `$1.2K`). */
 const axisUsd = (v: number) => (v === 0 ? '$0' : v >= 1000 ? `$${formatCompact(v)}` : `$${Number(v.toPrecision(2))}`);
 
+/** Slot labels along the axis at most (a 30-day window of days, a 24 h window of hours). */
+const MAX_LABELS = 8;
+
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 // Day slots are UTC days (the rollups' slots): named as such, or a US evening's spend reads as the next day's.
 const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
@@ -24,7 +27,8 @@ export function CostChart({ summary, metric }: { summary: UsageSummary; metric: 
   return (
     <BarChart responsive data={data} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
       <CartesianGrid stroke="var(--grid)" vertical={false} />
-      <XAxis dataKey="t" tickFormatter={tick} minTickGap={40} {...AXIS} />
+      {/* Every k-th slot labelled, k the same across the axis: recharts' own gap rule labelled 10 AM, 1, 3, 5, 7, 10 PM. */}
+      <XAxis dataKey="t" tickFormatter={tick} interval={Math.max(0, Math.ceil(data.length / MAX_LABELS) - 1)} {...AXIS} />
       <YAxis width={64} tickFormatter={(v: number) => (metric === 'cost' ? axisUsd(v) : formatCompact(v))} {...AXIS} />
       <Tooltip
         isAnimationActive={false}
