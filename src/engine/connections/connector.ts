@@ -11,6 +11,7 @@ import { workerLogger, type LogFn } from '../logger.ts';
 import type { SecretStore } from '../secrets.ts';
 import type { Sessions } from '../context.ts';
 import type { StopReport } from '../runner/host.ts';
+import { settledWithin } from '../settled-within.ts';
 
 export interface ConnectorContext {
   dataDir: string;
@@ -33,15 +34,14 @@ export interface ConnectorContext {
 
 /** Backoff of the retries of the database chosen at start. */
 const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
+/** How long stopping waits for a connection switch under way (a connect that hangs has its own timeout). */
+const SWITCH_WAIT_MS = 10_000;
 
 /**
  * The active connection: which saved connection is used, the embedded Postgres when it is the one, passwords
  * kept in memory, and retrying the database chosen at start until it answers. Implements `Sessions` for the
  * other domains.
  */
-/** How long stopping waits for a connection switch under way (a connect that hangs has its own timeout). */
-const SWITCH_WAIT_MS = 10_000;
-
 export class Connector implements Sessions {
   private session: Session | null = null;
   private embedded: EmbeddedPostgresHandle | null = null;
@@ -302,7 +302,7 @@ export class Connector implements Sessions {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryState = null;
     // A switch under way finishes first (bounded), so its session is the one closed here.
-    await Promise.race([this.switching, sleep(SWITCH_WAIT_MS)]);
+    await settledWithin(this.switching, SWITCH_WAIT_MS);
     return this.close();
   }
 
@@ -313,5 +313,3 @@ export class Connector implements Sessions {
     this.embeddedReady = false;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

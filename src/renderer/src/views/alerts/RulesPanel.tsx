@@ -87,11 +87,7 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
                   {describeRule(rule)}
                 </span>
               </label>
-              {unknownName(rule) && (
-                <span className="badge alert-rule-unknown" title={unknownName(rule)!} data-testid={`alert-rule-unknown-${rule.id}`}>
-                  unknown name
-                </span>
-              )}
+              <UnknownName rule={rule} reason={unknownName(rule)} />
               <button className="btn btn-ghost btn-small" onClick={() => setEditing(rule.id)} data-testid={`alert-rule-edit-${rule.id}`}>
                 Edit
               </button>
@@ -127,5 +123,15 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
         <p className="dim">An alert it has open is closed, and the webhook is told so.</p>
       </ConfirmDialog>
     </section>
+  );
+}
+
+/** The flag of a rule whose task or queue this database never saw (`reason`), or nothing. */
+function UnknownName({ rule, reason }: { rule: AlertRule; reason: string | null }) {
+  if (!reason) return null;
+  return (
+    <span className="badge alert-rule-unknown" title={reason} data-testid={`alert-rule-unknown-${rule.id}`}>
+      unknown name
+    </span>
   );
 }

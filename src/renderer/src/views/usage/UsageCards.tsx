@@ -26,11 +26,7 @@ export function UsageCards({ summary }: { summary: UsageSummary }) {
     {
       key: 'burned',
       label: 'Burned on failed attempts',
-      value: t.failures
-        ? burned === null && burnedUnpriced
-          ? 'no price'
-          : costWithGap({ costUsd: burned ?? 0, unpricedAttempts: burnedUnpriced })
-        : '$0',
+      value: t.failures ? costWithGap({ costUsd: burned, unpricedAttempts: burnedUnpriced }) : '$0',
       note: `${formatCount(t.failures)} failed attempts that reported usage (the Failures view counts them all)`,
       alarm: (burned ?? 0) > 0,
     },
