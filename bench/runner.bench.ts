@@ -19,7 +19,7 @@ import { benchPool, callOp, median, postgresCpuMeter, settleQueue, type BenchRes
 const JOBS = Number(process.env.BENCH_JOBS ?? 5_000);
 const CONCURRENCY = 10;
 /** BENCH_ROUNDS: an even number keeps each side first in half the rounds. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const quiet = new Logger(() => () => {});
 
 async function queue(pool: pg.Pool): Promise<void> {
@@ -144,12 +144,19 @@ export default async function bench(): Promise<BenchResult[]> {
       // And caught up: a console on a fresh data folder reads every attempt the earlier rounds recorded; that
       // catch-up (5,000 more each round) had landed in the drain, and each round measured slower than the last.
       while (!(await caughtUp(engine))) await new Promise((r) => setTimeout(r, 50));
-      if (process.env.X_NOREADER) await engine.parts.history.reader()?.stop();
-      if (process.env.X_NOWATCHER) await engine.parts.history.watcher()?.stop();
+      // BENCH_RUNNER_WITHOUT=reader,watcher: what each costs, measured by stopping it (the console is then wrong).
+      const without = (process.env.BENCH_RUNNER_WITHOUT ?? '').split(',');
+      if (without.includes('reader')) await engine.parts.history.reader()?.stop();
+      if (without.includes('watcher')) await engine.parts.history.watcher()?.stop();
       await settleQueue(pool);
       await timed(hosted, hostedCpu);
       await engine.stop(5_000);
     };
+    // One drain of each side first, not counted: the first drains run code V8 has not optimised yet (the console's
+    // far more of it than run()'s; rounds measured 0.42-0.83x before settling), where a console runs for hours.
+    await drainPlain();
+    await drainHosted(-1);
+    for (const list of [plain, hosted, plainCpu, hostedCpu]) list.length = 0;
     // Each side goes first in half the rounds, and each drain starts from a vacuumed table and a checkpoint: the
     // drain after another otherwise pays for the autovacuum and the writes of its 5,000 dead rows.
     for (let round = 0; round < ROUNDS; round++) {
@@ -173,7 +180,7 @@ export default async function bench(): Promise<BenchResult[]> {
         candidateMs: hostedMs,
         notes:
           `throughput ${(plainMs / hostedMs).toFixed(2)}x of run() (target >= 0.95x): ${Math.round((JOBS / hostedMs) * 1000)} vs ${Math.round((JOBS / plainMs) * 1000)} jobs/s, ` +
-          `concurrency ${CONCURRENCY}, median of ${ROUNDS} (rounds: ${hosted.map((ms, i) => (plain[i] / ms).toFixed(2)).join(' ')}), both already running when the jobs are queued; ` +
+          `concurrency ${CONCURRENCY}, median of ${ROUNDS} after a warm-up drain each (rounds: ${hosted.map((ms, i) => (plain[i] / ms).toFixed(2)).join(' ')}), both already running when the jobs are queued; ` +
           `CPU per job: this process ${perJob(hostedCpu, 'own')} vs ${perJob(plainCpu, 'own')} µs, Postgres ${perJob(hostedCpu, 'pg')} vs ${perJob(plainCpu, 'pg')} µs`,
       },
     ];
