@@ -311,3 +311,30 @@ test('a cursor stored before streams were named with their incarnation goes on w
   const { stream } = te.engine.parts.db.prepare('select stream from companion_cursors').get() as { stream: string };
   assert.ok(stream.includes('\u0000'), 'stored again with its incarnation');
 });
+
+test('a page of 450 attempts records each once, a refused row among them', async (t) => {
+  const s = await startHistoryScenario(t);
+  await companionReading(s.te);
+  const reader = s.te.engine.parts.history.reader()!;
+  const before = reader.status().recorded;
+  // 450 attempts read in one page, the 301st with an outcome no worker writes.
+  await s.db.pool.query(`alter table jobdeck.attempts drop constraint attempts_outcome_check`);
+  const { rows } = await s.db.pool.query<{ id: string }>(
+    `insert into jobdeck.attempts (job_id, task, attempt, max_attempts, started_at, finished_at, duration_ms, outcome, pool_id)
+     select 8000 + i, 'cd_manual', 1, 1, now(), now(), 1, case when i = 301 then 'exploded' else 'success' end, 'pool-page'
+     from generate_series(1, 450) as i order by i returning id::text`,
+  );
+  const last = BigInt(rows[rows.length - 1].id);
+  await waitFor('the cursor past the page', async () => BigInt((await reader.readNow()).cursor!) >= last);
+  const written = s.te.engine.parts.db
+    .prepare(`select job_id, count(*) as n from job_attempts where job_id between 8001 and 8450 group by job_id`)
+    .all() as { job_id: number; n: number }[];
+  assert.equal(written.length, 449, 'every good row, the refused one left out');
+  assert.ok(!written.some((w) => w.job_id === 8301), 'not the refused row');
+  assert.ok(
+    written.every((w) => w.n === 1),
+    'each once',
+  );
+  assert.equal(reader.status().recorded - before, 449);
+  assert.equal(reader.status().rejected, 1);
+});
