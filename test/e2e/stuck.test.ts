@@ -31,7 +31,7 @@ after(async () => {
 });
 
 test(
-  'the stuck view shows a crashed pool, a blocked queue, a task with no worker and failures; one click unlocks',
+  'the stuck view shows a crashed pool, a blocked queue, a task with no worker and failures; a judged pool is unlocked once confirmed',
   { skip: skip ?? false },
   (t) =>
     traced(t, wc, async (wc) => {
@@ -66,6 +66,14 @@ test(
         `update graphile_worker._private_jobs set attempts = 3, last_error = '<img src=x onerror=alert(1)> Error code: 429 - Rate limit reached for gpt-4o-mini' || repeat(' trace', 20000) where key like 'rl-%'`,
       );
 
+      // Two that failed on a context length, where retrying as is won't help.
+      await q(
+        `select graphile_worker.add_job('news_insight', '{}'::json, max_attempts => 1, job_key => 'ctx-' || i) from generate_series(1, 2) i`,
+      );
+      await q(
+        `update graphile_worker._private_jobs set attempts = 1, last_error = 'Error code: 400 - This model''s maximum context length is 8192 tokens' where key like 'ctx-%'`,
+      );
+
       await wc.open('#/stuck');
       const page = wc.page;
       await page.waitForSelector('[data-testid="stuck-pool-pool-5ca1ab1e0042"]');
@@ -92,8 +100,23 @@ test(
       await page.setViewportSize({ width: 1440, height: 1500 });
       await wc.screenshot('stuck-view');
 
-      // One click: the crashed pool's job and queue are unlocked, and the view says so.
+      // Retrying what will fail the same way is asked first; kept, nothing changes.
+      await page.click('[data-testid="retry-failed-news_insight-context_length"]');
+      const retryQuestion = page.locator('dialog[open]');
+      await retryQuestion.getByText("retrying as is won't help", { exact: false }).waitFor();
+      assert.match((await retryQuestion.textContent()) ?? '', /2 failed news_insight jobs/);
+      await retryQuestion.getByRole('button', { name: 'Close' }).click();
+      await retryQuestion.waitFor({ state: 'detached' });
+      const [stillFailed] = await q<{ n: number }>(
+        `select count(*)::int as n from graphile_worker._private_jobs where key like 'ctx-%' and attempts >= max_attempts`,
+      );
+      assert.equal(stillFailed.n, 2);
+
+      // A pool judged gone from its locks' age alone is unlocked once the operator says so: it might still run.
       await page.click('[data-testid="unlock-pool-pool-5ca1ab1e0042"]');
+      const question = page.locator('dialog[open][data-testid="confirm-dialog"]');
+      assert.match((await question.textContent()) ?? '', /Judged from its locks’ age alone.*could run twice/);
+      await question.getByTestId('confirm-dialog-confirm').click();
       await page.waitForSelector('[data-testid="stuck-pool-pool-5ca1ab1e0042"]', { state: 'detached' });
       await page.waitForSelector('[data-testid="blocked-queue-student-42"]', { state: 'detached' });
       const [held] = await q<{ n: number }>(

@@ -80,7 +80,7 @@ export function DuePanel({ groups, act }: { groups: DueGroup[]; act: Act }) {
                         kind: 'cancel',
                         target: { kind: 'due', task: g.task, atMost: g.due },
                         label: 'Cancel',
-                        subject: `${formatCount(g.due)} due ${g.task} jobs`,
+                        subject: `${formatCount(g.due)} due ${g.task} ${g.due === 1 ? 'job' : 'jobs'}`,
                         question: CANCEL_QUESTION,
                       })
                     }

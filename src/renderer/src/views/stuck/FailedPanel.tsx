@@ -36,7 +36,15 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
               const type = TYPES.get(g.errorType);
               // Never more than the count shown: jobs that fail into the group meanwhile are left and reported.
               const target = { kind: 'failed', task: g.task, errorType: g.errorType, atMost: g.count } as const;
-              const subject = `${formatCount(g.count)} failed ${g.task} jobs (${type?.label ?? g.errorType})`;
+              const subject = `${formatCount(g.count)} failed ${g.task} ${g.count === 1 ? 'job' : 'jobs'} (${type?.label ?? g.errorType})`;
+              // Retrying what its error type says will fail again is another paid attempt per job: asked first.
+              const question =
+                g.verdict === 'permanent'
+                  ? {
+                      body: `${type?.label ?? g.errorType}: retrying as is won't help. Each retry is another attempt (another paid LLM call) that fails the same way unless the task or its input changed.`,
+                      confirmLabel: 'Retry anyway',
+                    }
+                  : undefined;
               return (
                 <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
                   <td>
@@ -70,7 +78,7 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                   <td className="stuck-actions">
                     <button
                       className="btn"
-                      onClick={() => act({ kind: 'retry', target, label: 'Retry now', subject })}
+                      onClick={() => act({ kind: 'retry', target, label: 'Retry now', subject, question })}
                       data-testid={`retry-failed-${g.task}-${g.errorType}`}
                     >
                       Retry now
@@ -84,6 +92,7 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                           runAt: new Date(Date.now() + 3_600_000).toISOString(),
                           label: 'Retry in 1 h',
                           subject,
+                          question,
                         })
                       }
                     >

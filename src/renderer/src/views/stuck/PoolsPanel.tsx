@@ -42,17 +42,19 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
   const target = { kind: 'pool', poolId: pool.poolId } as const;
   const alive = pool.liveness === 'alive';
   const judgedAlive = pool.liveness === 'probably-alive';
+  // Judged from lock age alone (the pool does not report): gone or not, the operator says so before its jobs are
+  // freed, as the job page asks. A pool known gone (its heartbeat, or this Jobdeck's own) is unlocked at once.
+  const judged = judgedAlive || pool.liveness === 'probably-gone';
   const subject = `the ${countOf(pool.lockedJobs, 'job')} of pool ${shortPoolId(pool.poolId)}`;
-  // A pool that may still run is unlocked only when the operator says so: its jobs could run twice at once.
-  const mayRun = `${poolReason(pool)}. If it still runs, its jobs could run twice at the same time.`;
+  const mayRun = `${poolReason(pool)}. ${judgedAlive ? '' : 'Judged from its locks’ age alone: it does not report. '}If it still runs, its jobs could run twice at the same time.`;
   const unlockOnly = () => {
-    if (!judgedAlive) return unlock([pool.poolId], false);
+    if (!judged) return unlock([pool.poolId], false);
     ask({
       title: `Unlock pool ${shortPoolId(pool.poolId)}?`,
       body: mayRun,
-      confirmLabel: 'Unlock anyway',
+      confirmLabel: judgedAlive ? 'Unlock anyway' : 'Unlock',
       danger: true,
-      run: () => unlock([pool.poolId], true),
+      run: () => unlock([pool.poolId], judgedAlive),
     });
   };
   const unlockAndRetry = () =>
@@ -62,7 +64,7 @@ function PoolGroup({ pool, jobs, act, ask, unlock }: { pool: LockingPool; jobs: 
       force: judgedAlive,
       label: 'Unlock and retry now',
       subject,
-      ...(judgedAlive ? { question: { body: mayRun, confirmLabel: 'Unlock and retry' } } : {}),
+      ...(judged ? { question: { body: mayRun, confirmLabel: 'Unlock and retry' } } : {}),
     });
   const cancel = () =>
     act({
