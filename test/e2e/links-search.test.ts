@@ -56,6 +56,15 @@ test('find any job: by id, by key, by payload text, and a completed one from the
       // The rest does not depend on the look: checked once (the machine is shared and slow).
       if (look !== LOOKS[0]) continue;
 
+      // An id typed and Enter pressed at once, before any answer: the job opens when the answer comes.
+      await wc.open('#/overview');
+      const box = page.locator('#job-search');
+      await box.click();
+      await box.fill(waitingId);
+      await box.press('Enter');
+      await page.getByTestId('job-detail').waitFor();
+      assert.equal(hash(page), `#/jobs/${waitingId}`);
+
       // The key of a job that completed: graphile-worker forgot it, the history did not.
       await search(page, 'insight:done-9');
       const gone = page.getByTestId(`job-hit-${completedId}`);

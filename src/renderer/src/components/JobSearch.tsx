@@ -1,6 +1,8 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { errorMessage } from '../api/client.ts';
+import { useQueryClient } from '@tanstack/react-query';
 import { useOp } from '../data/use-op.ts';
+import { opKey } from '../data/op-key.ts';
 import { href, navigate } from '../router.ts';
 import { formatCount } from '../format.ts';
 import { JOB_STATE_COLORS, JOB_STATE_LABELS } from '../../../shared/model/job-state.ts';
@@ -22,6 +24,9 @@ export function JobSearch() {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const box = useRef<HTMLDivElement>(null);
+  /** The text as typed now, for an answer that comes after an Enter. */
+  const typed = useRef('');
+  const queryClient = useQueryClient();
   const listId = useId();
 
   useEffect(() => {
@@ -48,6 +53,7 @@ export function JobSearch() {
   const openJob = (id: string) => {
     setOpen(false);
     setText('');
+    typed.current = '';
     setQuery('');
     navigate(`jobs/${id}`);
   };
@@ -65,8 +71,20 @@ export function JobSearch() {
       const pick = answer?.query === text.trim() ? matches[Math.min(active, matches.length - 1)] : undefined;
       if (pick) openJob(pick.id);
       else {
-        setQuery(text.trim());
+        const asked = text.trim();
+        setQuery(asked);
         setOpen(true);
+        // Enter before the answer came (typed, then Enter at once): the answer opens the job of that exact id, or
+        // the only match, unless the text changed meanwhile; otherwise the list shows.
+        if (asked)
+          void queryClient
+            .fetchQuery<JobSearchAnswer>({ queryKey: opKey('jobs.find', { query: asked }) })
+            .then((a) => {
+              const only =
+                a.matches.find((m) => m.matchedBy === 'id' && m.id === asked) ?? (a.matches.length === 1 ? a.matches[0] : undefined);
+              if (only && typed.current.trim() === asked) openJob(only.id);
+            })
+            .catch(() => {}); // the box shows the error from its own query
       }
     }
   };
@@ -89,6 +107,7 @@ export function JobSearch() {
         value={text}
         onChange={(e) => {
           setText(e.target.value);
+          typed.current = e.target.value;
           setActive(0);
           setOpen(true);
         }}
