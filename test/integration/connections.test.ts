@@ -210,3 +210,21 @@ describe('saved connections', () => {
     assert.equal(typeof (await te.call('jobs.count', { filter: {} })).value, 'number');
   });
 });
+
+test('removing a saved connection forgets it; an unknown id or the embedded one is refused and changes nothing', async () => {
+  const saved = await te.call('connections.save', {
+    name: 'to remove',
+    target: { host: '127.0.0.1', port: port(), database: db.database, user: 'someone' },
+    savePassword: false,
+  });
+  const ids = async () => (await te.call('connections.list', {})).map((c) => c.id);
+  assert.ok((await ids()).includes(saved.id));
+  assert.deepEqual(await te.call('connections.remove', { id: saved.id }), { removed: true });
+  const before = await ids();
+  assert.ok(!before.includes(saved.id));
+  const unknown = await failure('connections.remove', { id: saved.id });
+  assert.equal(unknown.code, 'not_found');
+  assert.match(unknown.message, /No saved connection/);
+  assert.equal((await failure('connections.remove', { id: 'embedded' })).code, 'invalid_input');
+  assert.deepEqual(await ids(), before);
+});

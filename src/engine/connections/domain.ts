@@ -81,7 +81,9 @@ export function createConnections(ctx: ConnectionsContext): Domain<Ops> {
       'connections.remove': ({ id }) => {
         if (id === EMBEDDED_PROFILE_ID) throw new OpError('invalid_input', 'The embedded connection cannot be removed');
         if (connector.current()?.profile.id === id) throw new OpError('conflict', 'Switch to another connection before removing this one');
-        return { removed: repo.remove(id) };
+        // Like every other removal by id: an id that names nothing is a 404, not a quiet success.
+        if (!repo.remove(id)) throw new OpError('not_found', `No saved connection has the id "${id}" (connections.list names them)`);
+        return { removed: true };
       },
 
       'connections.activate': async ({ id, password }) => {
