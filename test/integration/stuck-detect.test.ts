@@ -282,3 +282,23 @@ test('due jobs of a task a live reporting worker runs are not "no worker", even 
     'cd_ok waits for a busy live worker that runs it (overdue only after 10 minutes); nw_nobody has no worker at all',
   );
 });
+
+test('a retry or cancel that names nothing changes nothing: a pool holding no job is a 404, an empty group is not audited', async () => {
+  const auditCount = () => te.engine.parts.audit.list({ limit: 1000 }).length;
+  const before = auditCount();
+  for (const name of ['stuck.retry', 'stuck.cancel'] as const) {
+    const result = await te.engine.call(name, { target: { kind: 'pool', poolId: 'pool-nope' } });
+    assert.equal(result.ok, false, `${name} of a pool holding nothing must fail`);
+    const { error } = result as { ok: false; error: { code: string; message: string } };
+    assert.equal(error.code, 'not_found');
+    assert.match(error.message, /holds no job/);
+  }
+  const empty = await te.call('stuck.retry', { target: { kind: 'due', task: 'no_such_task' } });
+  assert.deepEqual([empty.requested, empty.affected, empty.auditId], [0, 0, 0]);
+  assert.equal(auditCount(), before, 'no audit entry for what touched nothing');
+  // An id asked for is recorded even when it was skipped: someone asked for it.
+  const missing = await te.call('jobs.cancel', { target: { ids: ['987654321'] } });
+  assert.deepEqual([missing.requested, missing.affected, missing.skipped], [1, 0, 1]);
+  assert.ok(missing.auditId > 0);
+  assert.equal(auditCount(), before + 1);
+});

@@ -74,3 +74,49 @@ test('an action the log does not know still reads in words, without JSON', () =>
   assert.equal(sentenceText(s), 'future.thing 2 jobs');
   assert.equal(s.link, null);
 });
+
+test('an action that changed nothing says so, with what it left and why, never "cancelled" or "unlocked"', () => {
+  const cancel = describeEntry(
+    entry({
+      action: 'jobs.cancel',
+      target: { ids: ['1110'], count: 1 },
+      requested: 1,
+      affected: 0,
+      skipped: 1,
+      detail: { skippedByReason: { not_found: 1 } },
+    }),
+  );
+  assert.equal(sentenceText(cancel), 'asked to cancel job #1110: nothing changed, 1 skipped (not found: 1)');
+  assert.equal(cancel.link, '#/jobs/1110');
+
+  const pool = describeEntry(
+    entry({ action: 'stuck.retry', target: { kind: 'pool', poolId: 'pool-9' }, requested: 2, affected: 0, skipped: 2 }),
+  );
+  assert.equal(sentenceText(pool), 'asked to retry the jobs held by pool pool-9: nothing changed, 2 skipped');
+
+  const refused = describeEntry(
+    entry({
+      action: 'stuck.unlock',
+      target: { poolIds: ['pool-live'], force: false },
+      requested: 3,
+      affected: 0,
+      skipped: 3,
+      detail: { refused: [{ poolId: 'pool-live', reason: "this console's runner: stop it first" }], queuesUnlocked: 0 },
+    }),
+  );
+  assert.equal(
+    sentenceText(refused),
+    "asked to unlock pool pool-live: nothing changed; pool pool-live left alone (this console's runner: stop it first)",
+  );
+
+  const unlocked = describeEntry(
+    entry({
+      action: 'stuck.unlock',
+      target: { poolIds: ['pool-gone'] },
+      requested: 2,
+      affected: 2,
+      detail: { queuesUnlocked: 1, refused: [] },
+    }),
+  );
+  assert.equal(sentenceText(unlocked), 'unlocked 2 jobs and 1 queue held by pool pool-gone');
+});

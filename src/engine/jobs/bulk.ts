@@ -140,6 +140,12 @@ export async function runBulkAction(
       ...(options.unlock !== undefined ? { unlock: options.unlock } : {}),
       ...(params.pace && released > 0 ? { release: releaseSchedule(params.pace, released) } : {}),
     };
+    // Nothing matched at all (an empty group, a filter of nothing): the database was not touched, so the log of what
+    // operators did to it gets no line. Asked-for ids that were skipped are recorded: someone asked for them.
+    if (report.requested === 0 && !failure) {
+      void session.refresh().catch(() => {});
+      return { ...report, auditId: 0 };
+    }
     const auditId = ctx.audit.record({
       connectionId: session.profile.id,
       action: options.auditAction ?? `jobs.${action}`,

@@ -5,6 +5,7 @@ import type { HostedRunner } from '../context.ts';
 import { idsSource, runBulkAction, type BulkContext, type IdSource } from '../jobs/bulk.ts';
 import { groupSource, poolJobIds, poolsHolding } from './targets.ts';
 import { unlockPools, type UnlockContext } from './unlock.ts';
+import { OpError } from '../../shared/contract/op-error.ts';
 
 export interface StuckActionContext {
   bulk: BulkContext;
@@ -30,6 +31,11 @@ export async function stuckAction(
   if (target.kind === 'jobs' || target.kind === 'pool') {
     // Held jobs: bounded by nature (a selection, or what one pool holds), read before the unlock releases them.
     const ids = target.kind === 'jobs' ? target.ids : await poolJobIds(session.pool, target.poolId);
+    // As the unlock answers it: a pool holding nothing is a 404 (released already, or not a pool's id).
+    if (target.kind === 'pool' && ids.length === 0)
+      throw new OpError('not_found', `Pool "${target.poolId}" holds no job: nothing to ${kind} (released already, or not a pool's id)`, {
+        poolId: target.poolId,
+      });
     const hostPool = ctx.hosted.poolId();
     // The hosted runner's own jobs really run: a cancel aborts them itself, a retry skips them.
     const pools = ids.length ? (await poolsHolding(session.pool, ids)).filter((p) => p !== hostPool) : [];

@@ -40,6 +40,7 @@ export interface BulkActionReport {
   /** The first affected ids (bounded). */
   affectedSample: string[];
   durationMs: number;
+  /** The audit log's entry; 0 when nothing matched (nothing to record). */
   auditId: number;
   /** Pools released before the action (the Stuck view's actions on jobs held by pools that are gone). */
   unlock?: UnlockReport | null;

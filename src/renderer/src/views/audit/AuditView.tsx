@@ -19,7 +19,7 @@ const PAGING: Paging<'audit.list', number> = {
 /** `#/audit/<id>`: one entry, opened (a deep link to share or to come back to). */
 const entryOf = (route: ViewProps['route']) => (/^\d{1,15}$/.test(route.rest[0] ?? '') ? Number(route.rest[0]) : null);
 
-/** Every action that touched the database: when, what, on what, and how many jobs were changed or skipped. */
+/** Every action asked of the database: when, what, on what, and how many jobs were changed or skipped. */
 export function AuditView({ route }: ViewProps) {
   const [all, setAll] = useState(false);
   const linked = entryOf(route);
@@ -48,7 +48,9 @@ export function AuditView({ route }: ViewProps) {
     <div className="audit-view">
       <div className="view-head">
         <h1>Audit log</h1>
-        <span className="view-note">Every action that changed the database, with what it touched and what it skipped.</span>
+        <span className="view-note">
+          Every action asked of the database from this console: what it changed, and what it left alone and why.
+        </span>
         <label className="check audit-all">
           <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> all connections
         </label>

@@ -81,41 +81,77 @@ function paramWords(entry: AuditEntry): string {
   return out.length ? `, ${out.join(', ')}` : '';
 }
 
-/** A bulk action on jobs (`jobs.retry`, `stuck.cancel`, …): its verb from the action's last word. */
-function bulkSentence(entry: AuditEntry, kind: string): AuditSentence {
+/** The same verbs as asked for, for an action that changed nothing: "asked to retry". */
+const ASKED: Record<string, string> = {
+  retry: 'retry',
+  cancel: 'cancel',
+  fail: 'mark permanently failed',
+  priority: 'change the priority of',
+  unlock: 'unlock',
+};
+
+/** What a bulk action was aimed at: with the count it changed ("12 jobs of …") and without ("jobs of …"). */
+function bulkTarget(entry: AuditEntry): { counted: string; bare: string; link: string | null; jobIds: string[] } {
   const t = obj(entry.target);
-  const verb = VERBS[kind] ?? kind;
-  const tail = `${paramWords(entry)}${skippedWords(entry)}`;
   const n = jobs(entry.affected);
   if (t.filter) {
     const filter = t.filter as JobFilter;
     const words = filterWords(filter);
-    return { verb, target: words ? `${n} ${words}` : `${n} (every job)`, link: jobsLink(filter), tail, jobIds: [] };
+    return {
+      counted: words ? `${n} ${words}` : `${n} (every job)`,
+      bare: words ? `jobs ${words}` : 'every job',
+      link: jobsLink(filter),
+      jobIds: [],
+    };
   }
   if (t.kind === 'due' && str(t.task)) {
     const filter: JobFilter = { states: ['ready'], tasks: [t.task as string] };
-    return { verb, target: `${n} of ${t.task as string} due with no worker`, link: jobsLink(filter), tail, jobIds: [] };
+    const task = t.task as string;
+    return {
+      counted: `${n} of ${task} due with no worker`,
+      bare: `the due jobs of ${task} with no worker`,
+      link: jobsLink(filter),
+      jobIds: [],
+    };
   }
   if (t.kind === 'failed' && str(t.task)) {
     const filter: JobFilter = { states: ['failed'], tasks: [t.task as string], errorType: str(t.errorType) ?? undefined };
-    return { verb, target: `${n} ${filterWords(filter)}`, link: jobsLink(filter), tail, jobIds: [] };
+    return { counted: `${n} ${filterWords(filter)}`, bare: `jobs ${filterWords(filter)}`, link: jobsLink(filter), jobIds: [] };
   }
   if (t.kind === 'pool' && str(t.poolId)) {
-    return { verb, target: `${n} held by pool ${t.poolId as string}`, link: href('stuck'), tail, jobIds: [] };
+    const pool = t.poolId as string;
+    return { counted: `${n} held by pool ${pool}`, bare: `the jobs held by pool ${pool}`, link: href('stuck'), jobIds: [] };
   }
   if (Array.isArray(t.ids)) {
     const ids = t.ids.map(String);
     const count = num(t.count) ?? ids.length;
-    if (count === 1 && ids[0]) return { verb, target: `job #${ids[0]}`, link: href(`jobs/${ids[0]}`), tail, jobIds: [] };
+    if (count === 1 && ids[0]) return { counted: `job #${ids[0]}`, bare: `job #${ids[0]}`, link: href(`jobs/${ids[0]}`), jobIds: [] };
     return {
-      verb,
-      target: `${entry.affected === count ? jobs(count) : `${formatCount(entry.affected)} of ${jobs(count)}`} chosen by id`,
+      counted: `${entry.affected === count ? jobs(count) : `${formatCount(entry.affected)} of ${jobs(count)}`} chosen by id`,
+      bare: `${jobs(count)} chosen by id`,
       link: null,
-      tail,
       jobIds: ids.slice(0, 5),
     };
   }
-  return { verb, target: n, link: null, tail, jobIds: [] };
+  return { counted: n, bare: 'jobs', link: null, jobIds: [] };
+}
+
+/**
+ * A bulk action on jobs (`jobs.retry`, `stuck.cancel`, …): its verb from the action's last word. One that changed
+ * nothing says so ("asked to cancel job #1110: nothing changed, 1 skipped (not found: 1)"), never "cancelled".
+ */
+function bulkSentence(entry: AuditEntry, kind: string): AuditSentence {
+  const { counted, bare, link, jobIds } = bulkTarget(entry);
+  if (entry.affected === 0) {
+    return {
+      verb: `asked to ${ASKED[kind] ?? kind}`,
+      target: bare,
+      link,
+      tail: `${paramWords(entry)}: nothing changed${skippedWords(entry)}`,
+      jobIds,
+    };
+  }
+  return { verb: VERBS[kind] ?? kind, target: counted, link, tail: `${paramWords(entry)}${skippedWords(entry)}`, jobIds };
 }
 
 /** "task generate_insight" / "queue emails", and the Jobs list of it, from a `{ task }` or `{ queue }` target. */
@@ -133,7 +169,8 @@ export function describeEntry(entry: AuditEntry): AuditSentence {
   const rest = restParts.join('.');
   const none: string[] = [];
 
-  if ((domain === 'jobs' || domain === 'stuck') && rest in VERBS) return bulkSentence(entry, rest);
+  // The Stuck view's unlock names pools, not jobs: its own sentence below.
+  if ((domain === 'jobs' || domain === 'stuck') && rest in VERBS && entry.action !== 'stuck.unlock') return bulkSentence(entry, rest);
   switch (entry.action) {
     case 'jobs.add': {
       const id = str(t.jobId);
@@ -193,11 +230,27 @@ export function describeEntry(entry: AuditEntry): AuditSentence {
     case 'stuck.unlock': {
       const pools = Array.isArray(t.poolIds) ? t.poolIds.map(String) : str(t.poolId) ? [t.poolId as string] : [];
       const how = entry.action === 'recovery.auto' ? ' (automatic recovery)' : str(d.trigger) === 'startup' ? ' (at start-up)' : '';
+      const which = pools.length === 1 ? `pool ${pools[0]}` : countOf(pools.length, entry.action === 'stuck.unlock' ? 'pool' : 'gone pool');
+      const queues = num(d.queuesUnlocked) ?? 0;
+      // The pools left alone, each with why (this console's running runner, one that may still run).
+      const refused = (Array.isArray(d.refused) ? d.refused : [])
+        .map((r) => obj(r))
+        .filter((r) => str(r.poolId))
+        .map((r) => `pool ${r.poolId as string} left alone${str(r.reason) ? ` (${r.reason as string})` : ''}`);
+      const refusedWords = refused.length ? `; ${refused.join('; ')}` : '';
+      if (entry.affected === 0 && queues === 0)
+        return {
+          verb: 'asked to unlock',
+          target: which,
+          link: href('stuck'),
+          tail: `: nothing changed${refusedWords}${how}`,
+          jobIds: none,
+        };
       return {
         verb: 'unlocked',
-        target: `${jobs(entry.affected)} held by ${pools.length === 1 ? `pool ${pools[0]}` : countOf(pools.length, 'gone pool')}`,
+        target: `${jobs(entry.affected)}${queues ? ` and ${countOf(queues, 'queue')}` : ''} held by ${which}`,
         link: href('stuck'),
-        tail: `${skippedWords(entry)}${how}`,
+        tail: `${refused.length ? refusedWords : skippedWords(entry)}${how}`,
         jobIds: Array.isArray(d.jobIds) ? d.jobIds.slice(0, 5).map(String) : none,
       };
     }
