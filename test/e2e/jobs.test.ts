@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserSkipReason, startWebConsole, traced, type WebConsole } from '../helpers/browser.ts';
+import { waitFor } from '../helpers/engine.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { addJobs, makeFailed } from '../integration/jobs-fixtures.ts';
 
@@ -130,6 +131,14 @@ test('bulk-retry everything a filter matches: confirmation with the count, progr
   }),
 );
 
+/** Waits until the element with this test id has the focus (polled: the console's CSP refuses waitForFunction's eval). */
+const focusOn = (web: WebConsole, testId: string) =>
+  waitFor(
+    `the focus on ${testId}`,
+    async () => (await web.page.evaluate<string | null>(`document.activeElement?.getAttribute('data-testid') ?? null`)) === testId,
+    10_000,
+  );
+
 test('jobs that come to match after the count are not acted on: the action is refused and changes nothing', { skip: skip ?? false }, (t) =>
   traced(t, web, async (web) => {
     const { page } = web;
@@ -152,14 +161,24 @@ test('jobs that come to match after the count are not acted on: the action is re
         ])
       ).rows[0].n;
     assert.equal(await left(), 8, 'no job was cancelled');
-    // Started again, the dialog counts again, and the action takes all of them.
+    // Started again, the dialog counts again, and the action takes all of them. Closed, the dialog gave the focus
+    // back to the button that opened it (it had gone to the page's body).
     await page.getByTestId('action-close').click();
+    await focusOn(web, 'bulk-cancel');
     await page.getByTestId('bulk-cancel').click();
     await page.getByTestId('action-count').getByText('8 jobs will be touched').waitFor();
     await page.getByTestId('action-confirm').click();
     await page.getByTestId('action-report').waitFor();
     assert.equal(await page.getByTestId('report-affected').innerText(), '8');
     assert.equal(await left(), 0);
+
+    // A dialog with a field opens on it: what is typed goes there, and Enter does not press its Close button.
+    await page.getByTestId('action-close').click();
+    await web.open('#/jobs');
+    await page.getByTestId('bulk-priority').click();
+    await focusOn(web, 'priority-input');
+    await page.keyboard.press('Escape');
+    await focusOn(web, 'bulk-priority');
   }),
 );
 

@@ -66,6 +66,8 @@ export function ActionInputsForm({
           maxLength={1000}
           value={inputs.message}
           placeholder="Manually marked as failed"
+          // The dialog's one field: typing goes there, not to its Close button.
+          autoFocus
           onChange={(e) => onChange({ ...inputs, message: e.target.value })}
         />
       </label>
@@ -80,6 +82,7 @@ export function ActionInputsForm({
           min={-32768}
           max={32767}
           value={inputs.priority}
+          autoFocus
           onChange={(e) => onChange({ ...inputs, priority: Math.max(-32768, Math.min(32767, Math.trunc(Number(e.target.value) || 0))) })}
           data-testid="priority-input"
         />

@@ -1,5 +1,6 @@
 import { useEffect, useEffectEvent, useRef, type ReactNode } from 'react';
 import { errorMessage } from '../../api/client.ts';
+import { focusReturner } from '../../hooks/focus-return.ts';
 import { useBulkAction, type BulkCall } from './use-bulk-action.ts';
 import { ActionProgressBar } from './ActionProgressBar.tsx';
 import { ActionReportView } from './ActionReportView.tsx';
@@ -54,7 +55,11 @@ export function BulkActionDialog({
     if (ref.current && !ref.current.open) ref.current.showModal();
     if (autoStart) start();
   });
-  useEffect(() => opened(), []);
+  useEffect(() => {
+    const giveBack = focusReturner();
+    opened();
+    return giveBack;
+  }, []);
 
   const running = action.phase === 'running';
   const asking = action.phase === 'idle' && !failure;
