@@ -134,6 +134,21 @@ test('bad input is refused before anything runs', async () => {
   assert.equal((await te.call('backfill.list')).length, before);
 });
 
+test("a query's syntax error is placed in the operator's own text, never in Jobdeck's wrapping of it", async () => {
+  const error = async (query: string) => {
+    const result = await te.engine.call('backfill.preview', { target: { rule: rule({ query }) } });
+    assert.equal(result.ok, false, query);
+    return !result.ok ? result.error : { code: '', message: '' };
+  };
+  // Unfinished: Postgres stops at the ")" Jobdeck closes the subquery with.
+  const unfinished = await error('selec');
+  assert.equal(unfinished.code, 'invalid_input');
+  assert.match(unfinished.message, /at the end of the query \(is it complete\?\)/);
+  assert.doesNotMatch(unfinished.message, /near "\)"/);
+  const misspelt = await error('select id\nfrom shop.products\nwher id > 1');
+  assert.match(misspelt.message, /syntax error at or near "id" \(line 3 of the query, at "id > 1"\)/);
+});
+
 test('a read-only rule with a trailing semicolon and comment still works', async () => {
   const p = await te.call('backfill.preview', {
     target: { rule: rule({ query: `select id from shop.products where id % 10 in (0, 3, 7) -- lacking;\n;` }) },

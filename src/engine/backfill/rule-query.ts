@@ -12,11 +12,14 @@ export const jobKeyParts = (spec: BackfillRuleSpec) => keyTemplateParts(spec.job
  * matched with the job of its job key through `_private_jobs`' unique key index.
  * $1 job key template's parts (joined by each key), $2 how many items to return, $3 which states to return, $4 only these keys (or null).
  */
+/** What comes before the rule's query in `matchSql`: an error's position is told in the rule's own text. */
+const QUERY_PREFIX = `with src as materialized (
+  select x.k::text as k, row_number() over () as ord from (
+`;
+
 function matchSql(query: string): string {
   // The newline ends a trailing `-- comment` in the rule before our closing parenthesis.
-  return `with src as materialized (
-  select x.k::text as k, row_number() over () as ord from (
-${query}
+  return `${QUERY_PREFIX}${query}
   ) as x(k)
 ), items as materialized (
   select k, min(ord) as ord, array_to_string($1::text[], k) as job_key from src
@@ -131,10 +134,24 @@ function serverAction(query: string): string | null {
 }
 
 /** Postgres errors a rule's query can cause, told as what the operator should change. */
+/**
+ * Postgres' message with its place in the rule's own query: its position counts from the start of `matchSql`,
+ * and an error past the rule's last character (an unfinished query, "near ')'") is at Jobdeck's wrapping, which
+ * the operator never wrote.
+ */
+function placed(message: string, position: string | undefined, query: string): string {
+  const at = Number(position) - QUERY_PREFIX.length;
+  if (!Number.isInteger(at) || at < 1) return message;
+  if (at > query.length) return `${message.replace(/ at or near "[^"]*"$/, '')} at the end of the query (is it complete?)`;
+  const line = query.slice(0, at).split('\n').length;
+  const near = query.slice(at - 1, at + 29).split('\n')[0];
+  return `${message} (line ${line} of the query, at "${near}")`;
+}
+
 function ruleError(error: unknown, spec: BackfillRuleSpec): OpError {
   if (error instanceof OpError) return error;
   const e = error as { code?: string; message?: string; position?: string };
-  const msg = String(e.message ?? error).slice(0, 500);
+  const msg = placed(String(e.message ?? error), e.position, spec.query).slice(0, 500);
   const verb = writeVerb(spec.query);
   if (e.code === '42601' && verb) {
     return new OpError(
