@@ -83,10 +83,14 @@ test('an action that changed nothing says so, with what it left and why, never "
       requested: 1,
       affected: 0,
       skipped: 1,
-      detail: { skippedByReason: { not_found: 1 } },
+      // As the engine records it: the report's list of reasons.
+      detail: { skippedByReason: [{ reason: 'not found: it already completed or was removed', count: 1, sampleIds: ['1110'] }] },
     }),
   );
-  assert.equal(sentenceText(cancel), 'asked to cancel job #1110: nothing changed, 1 skipped (not found: 1)');
+  assert.equal(
+    sentenceText(cancel),
+    'asked to cancel job #1110: nothing changed, 1 skipped (1 not found: it already completed or was removed)',
+  );
   assert.equal(cancel.link, '#/jobs/1110');
 
   const pool = describeEntry(

@@ -27,7 +27,12 @@ export function ConnectionBadge() {
   if (!connection) return <div className="conn-badge" />;
   const { state, name, display, serverVersion, schema, retry } = connection;
   return (
-    <a className="conn-badge" href={href('connections')} title={`${STATE_LABELS[state]} — manage connections`}>
+    <a
+      className="conn-badge"
+      href={href('connections')}
+      // The whole name and address, which a narrow window cuts ("Embedded (local de…").
+      title={`${name ?? 'No connection'}${display ? ` · ${display}` : ''} · ${STATE_LABELS[state]} — manage connections`}
+    >
       <span className={`state-dot dot-${state}`} role="img" aria-label={STATE_LABELS[state]} />
       <span className="conn-text">
         <span className="conn-name">

@@ -58,13 +58,22 @@ export const jobsLink = (filter: JobFilter) => href('jobs', filterToParams(filte
 
 const jobs = (n: number) => countOf(n, 'job');
 
-/** ", 3 skipped (locked: 2, not transient: 1)" from a bulk action's detail; "" when none was skipped. */
+/**
+ * ", 3 skipped (2 locked by a worker; 1 not found: …)" from a bulk action's detail; "" when none was skipped. The
+ * reasons are the report's list (`{ reason, count }`); an entry keyed by reason reads "locked: 2".
+ */
 function skippedWords(entry: AuditEntry): string {
   if (!entry.skipped) return '';
-  const reasons = Object.entries(obj(obj(entry.detail).skippedByReason))
-    .filter(([, n]) => typeof n === 'number' && n > 0)
-    .map(([why, n]) => `${why.replace(/_/g, ' ')}: ${formatCount(n as number)}`);
-  return `, ${formatCount(entry.skipped)} skipped${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
+  const byReason = obj(entry.detail).skippedByReason;
+  const reasons = Array.isArray(byReason)
+    ? byReason
+        .map((r) => obj(r))
+        .filter((r) => str(r.reason) && (num(r.count) ?? 0) > 0)
+        .map((r) => `${formatCount(r.count as number)} ${r.reason as string}`)
+    : Object.entries(obj(byReason))
+        .filter(([, n]) => typeof n === 'number' && n > 0)
+        .map(([why, n]) => `${why.replace(/_/g, ' ')}: ${formatCount(n as number)}`);
+  return `, ${formatCount(entry.skipped)} skipped${reasons.length ? ` (${reasons.join('; ')})` : ''}`;
 }
 
 /** The settings of a bulk action worth reading: "to run at …", "at 100 a minute", "priority 5". */

@@ -25,7 +25,9 @@ export function RuleList({ rules, selected, onSelect }: Props) {
             data-testid={`backfill-rule-${r.id}`}
             aria-current={r.id === selected ? 'true' : undefined}
           >
-            <span className="bf-rule-name">{r.name}</span>
+            <span className="bf-rule-name" title={r.name}>
+              {r.name}
+            </span>
             <span className="bf-rule-meta">
               <span className="mono">{r.task}</span>
               <span className={r.scheduleMinutes ? 'badge badge-active' : 'badge badge-quiet'}>{scheduleLabel(r.scheduleMinutes)}</span>
