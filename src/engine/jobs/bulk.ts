@@ -142,27 +142,26 @@ export async function runBulkAction(
     };
     // Nothing matched at all (an empty group, a filter of nothing): the database was not touched, so the log of what
     // operators did to it gets no line. Asked-for ids that were skipped are recorded: someone asked for them.
-    if (report.requested === 0 && !failure) {
-      void session.refresh().catch(() => {});
-      return { ...report, auditId: 0 };
-    }
-    const auditId = ctx.audit.record({
-      connectionId: session.profile.id,
-      action: options.auditAction ?? `jobs.${action}`,
-      target: source.auditTarget,
-      requested: report.requested,
-      affected: report.affected,
-      skipped: report.skipped,
-      detail: {
-        params: auditParams(params),
-        skippedByReason: report.skippedByReason,
-        affectedSample: report.affectedSample,
-        durationMs: report.durationMs,
-        ...(options.unlock ? { unlockedPools: options.unlock.poolIds, jobsUnlocked: options.unlock.jobsUnlocked } : {}),
-        ...(failure ? { stoppedBy: failure } : {}),
-      },
-      actor: params.actor,
-    });
+    const untouched = report.requested === 0 && !failure;
+    const auditId = untouched
+      ? 0
+      : ctx.audit.record({
+          connectionId: session.profile.id,
+          action: options.auditAction ?? `jobs.${action}`,
+          target: source.auditTarget,
+          requested: report.requested,
+          affected: report.affected,
+          skipped: report.skipped,
+          detail: {
+            params: auditParams(params),
+            skippedByReason: report.skippedByReason,
+            affectedSample: report.affectedSample,
+            durationMs: report.durationMs,
+            ...(options.unlock ? { unlockedPools: options.unlock.poolIds, jobsUnlocked: options.unlock.jobsUnlocked } : {}),
+            ...(failure ? { stoppedBy: failure } : {}),
+          },
+          actor: params.actor,
+        });
     void session.refresh().catch(() => {});
     return { ...report, auditId };
   };

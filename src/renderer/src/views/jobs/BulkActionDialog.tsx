@@ -1,6 +1,6 @@
 import { useEffect, useEffectEvent, useRef, type ReactNode } from 'react';
 import { errorMessage } from '../../api/client.ts';
-import { focusReturner } from '../../hooks/focus-return.ts';
+import { useModalDialog } from '../../hooks/useModalDialog.ts';
 import { useBulkAction, type BulkCall } from './use-bulk-action.ts';
 import { ActionProgressBar } from './ActionProgressBar.tsx';
 import { ActionReportView } from './ActionReportView.tsx';
@@ -42,7 +42,8 @@ export function BulkActionDialog({
   failure,
   onClose,
 }: Props) {
-  const ref = useRef<HTMLDialogElement>(null);
+  // Open while mounted: the shared modal (focus given back to what opened it when it goes).
+  const ref = useModalDialog(true);
   const action = useBulkAction();
   const started = useRef(false);
   const start = () => {
@@ -52,14 +53,9 @@ export function BulkActionDialog({
   };
   // When the dialog opens (`started` keeps strict mode's second run from acting twice).
   const opened = useEffectEvent(() => {
-    if (ref.current && !ref.current.open) ref.current.showModal();
     if (autoStart) start();
   });
-  useEffect(() => {
-    const giveBack = focusReturner();
-    opened();
-    return giveBack;
-  }, []);
+  useEffect(() => opened(), []);
 
   const running = action.phase === 'running';
   const asking = action.phase === 'idle' && !failure;

@@ -34,6 +34,12 @@ function notApplicable(job: JobDetail): Partial<Record<JobAction, string | null>
   };
 }
 
+/** How a job ended that makes its last error an earlier attempt's. */
+const THEN_ENDED: Partial<Record<NonNullable<JobDetail['outcome']>, string>> = {
+  succeeded: 'the job then succeeded',
+  cancelled: 'the job was then cancelled',
+};
+
 /** How often a job still in the queue is read again (one row by id). */
 const LIVE_REFRESH_MS = 2_000;
 /** How long after a job left the queue its worker's account of the end may still be on its way (the reader's longest wait). */
@@ -137,8 +143,9 @@ export function JobDetailView({ id }: { id: string }) {
           <div className="panel-head">
             <h2>Last error</h2>
             <span className="panel-note">
-              {job.lastError !== null && job.outcome === 'succeeded' ? 'an earlier attempt’s: the job then succeeded · ' : ''}
-              {job.lastError !== null && job.outcome === 'cancelled' ? 'an earlier attempt’s: the job was then cancelled · ' : ''}
+              {job.lastError !== null && job.outcome && THEN_ENDED[job.outcome]
+                ? `an earlier attempt’s: ${THEN_ENDED[job.outcome]} · `
+                : ''}
               {job.lastError === null
                 ? 'none'
                 : job.errorLength > job.lastError.length

@@ -1,6 +1,6 @@
 import type { UsageSummary } from '../../../../shared/model/usage.ts';
 import { formatCount } from '../../format.ts';
-import { costWithGap, formatTokens, perSuccessWithGap } from './usage-format.ts';
+import { costWithGap, formatTokens, perSuccessWithGap, unpricedFloor } from './usage-format.ts';
 
 /** The window's headline figures: cost, tokens, cost per successful output, what failures burned. */
 export function UsageCards({ summary }: { summary: UsageSummary }) {
@@ -20,7 +20,7 @@ export function UsageCards({ summary }: { summary: UsageSummary }) {
       label: 'Cost per successful output',
       value: perSuccessWithGap(t),
       note: t.unpricedAttempts
-        ? `at least: ${formatCount(t.unpricedAttempts)} attempts have no price; ${formatCount(t.successes)} succeeded`
+        ? `${unpricedFloor(t.unpricedAttempts)}; ${formatCount(t.successes)} succeeded`
         : `${formatCount(t.successes)} succeeded; failed attempts included`,
     },
     {

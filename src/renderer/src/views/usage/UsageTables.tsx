@@ -2,7 +2,7 @@ import type { FailureCost, ModelUsage, TaskUsage } from '../../../../shared/mode
 import { href } from '../../router.ts';
 import { formatCount } from '../../format.ts';
 import { errorTypeInfo } from '../jobs/jobs-format.ts';
-import { costWithGap, formatMs, formatTokenCount, perSuccessWithGap } from './usage-format.ts';
+import { costWithGap, formatMs, formatTokenCount, perSuccessWithGap, unpricedFloor } from './usage-format.ts';
 
 /** Per task: tokens, cost, cost per successful output; the task links to its jobs. */
 export function TaskUsageTable({ tasks }: { tasks: TaskUsage[] }) {
@@ -34,10 +34,7 @@ export function TaskUsageTable({ tasks }: { tasks: TaskUsage[] }) {
               <td className="num">{formatTokenCount(t.inputTokens)}</td>
               <td className="num">{formatTokenCount(t.outputTokens)}</td>
               <td className={t.costUsd === null ? 'num dim' : 'num'}>{costWithGap(t)}</td>
-              <td
-                className="num"
-                title={t.unpricedAttempts ? `At least: ${formatCount(t.unpricedAttempts)} attempts have no price` : undefined}
-              >
+              <td className="num" title={t.unpricedAttempts ? unpricedFloor(t.unpricedAttempts) : undefined}>
                 {perSuccessWithGap(t)}
               </td>
             </tr>

@@ -38,6 +38,9 @@ export function perSuccessWithGap(f: { costPerSuccessUsd: number | null; unprice
   return `≥ ${formatUsd(f.costPerSuccessUsd)}`;
 }
 
+/** Why a cost per successful output is a floor: "at least: 3 attempts have no price". */
+export const unpricedFloor = (unpriced: number): string => `at least: ${formatCount(unpriced)} attempts have no price`;
+
 const csvCell = (v: string | number | null) => {
   const s = v === null ? '' : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
