@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           // The demo's separate worker process (src/engine/demo/worker-child.ts starts it from next to the bundle).
           'demo-worker': resolve(import.meta.dirname, 'src/engine/demo/worker-process.ts'),
+          // The hosted runner's thread (src/engine/runner/thread/runner-thread.ts starts it from next to the bundle).
+          'runner-thread': resolve(import.meta.dirname, 'src/engine/runner/thread/entry.ts'),
         },
       },
     },

@@ -42,14 +42,18 @@ const zodEnglishOnly = {
 };
 const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-/** Builds the server bundle: the CLI, and the demo's worker process next to it (where the engine looks for it). */
+/** Builds the server bundle: the CLI, and next to it (where the engine looks for them) the demo's worker process and the runner's thread. */
 export async function buildServer() {
   const { build } = await import('esbuild');
   const hash = inputsHash(root, SERVER_INPUTS);
   // Chunks are named by their content: the last build's must not pile up.
   rmSync(path.join(root, SERVER_DIR), { recursive: true, force: true });
   await build({
-    entryPoints: { cli: path.join(root, 'src/server/cli.ts'), 'demo-worker': path.join(root, 'src/engine/demo/worker-process.ts') },
+    entryPoints: {
+      cli: path.join(root, 'src/server/cli.ts'),
+      'demo-worker': path.join(root, 'src/engine/demo/worker-process.ts'),
+      'runner-thread': path.join(root, 'src/engine/runner/thread/entry.ts'),
+    },
     outdir: path.join(root, SERVER_DIR),
     bundle: true,
     platform: 'node',

@@ -390,6 +390,7 @@ export function createEngine(options: EngineOptions): Engine {
       // so that nothing starts on a session being closed; bounded, like the rest of the stop.
       if (starting) await settledWithin(starting, timeoutMs);
       const report = await runner.sessionClosing(timeoutMs);
+      await runner.close();
       await connector.stop();
       await runHooks('stop', (h) => h.stop?.());
       if (statusTimer) clearTimeout(statusTimer);

@@ -6,7 +6,6 @@ import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { startCompanionWorker, waitFor, type CompanionChild } from '../fixtures/companion-kit/child.ts';
 import { HTTP_STATUS, type OpErrorCode } from '../../src/shared/contract/index.ts';
 import { PARKED_RUN_AT } from '../../src/worker/pause-sql.ts';
-import { companionStats } from '../../src/worker/index.ts';
 
 // Pause and resume (issue 14) on a real Postgres, with the hosted runner (which carries the companion) and a
 // separate worker process with the companion, both able to run the same tasks: a paused task's or queue's jobs
@@ -213,8 +212,9 @@ test('a paused named queue: its waiting jobs are parked and run only after resum
     return rows[0]?.stats.pausedQueues?.includes('q-paused');
   });
   const hosted = te.engine.parts.hosted.host();
+  // Its companion runs on the runner's thread, whose account reaches the console every second.
   await waitFor('the hosted runner obeys the queue pause', () =>
-    companionStats().some((p) => p.poolId === hosted?.poolId && (p.pausedQueues as string[]).includes('q-paused')),
+    ((hosted?.companionStats()?.pausedQueues as string[] | undefined) ?? []).includes('q-paused'),
   );
   const due = await addJob('cd_ok', { queue: 'q-paused' });
   // Parked before any pool's next fetch; or, if a pool took it in the instant between its park and its fetch,
@@ -227,7 +227,7 @@ test('a paused named queue: its waiting jobs are parked and run only after resum
   assert.equal((await jobs([due])).length, 1, 'not lost');
   assert.equal(await attemptsRecorded([due]), 0, 'its handler has not run');
   // Both pools parked before their fetches while the queue was paused (graphile-worker's forbiddenFlags hook).
-  assert.ok((companionStats().find((p) => p.poolId === hosted?.poolId)?.fetchesGated as number) > 0);
+  await waitFor('the hosted runner gated its fetches', () => ((hosted?.companionStats()?.fetchesGated as number | undefined) ?? 0) > 0);
   await waitFor('the worker process gated its fetches', async () => {
     const { rows } = await db.pool.query<{ stats: { fetchesGated?: number } }>(`select stats from jobdeck.workers where pool_id = $1`, [
       worker.poolId,

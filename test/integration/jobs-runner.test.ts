@@ -36,7 +36,7 @@ test('cancel a job running in the hosted runner: it is aborted and ends as cance
   const events: RunnerJobEvent[] = [];
   host.on('job', (e) => events.push(e));
   const [id] = await addJobs(db.pool, 'hold_until_aborted', 1, { payload: { ms: 60_000 } });
-  await waitFor('the job to run here', () => host.aborts.running().includes(id));
+  await waitFor('the job to run here', () => host.isRunning(id));
   const detail = await te.call('jobs.get', { id });
   assert.equal(detail.runningHere, true);
   assert.equal(detail.state, 'running');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Logger } from 'graphile-worker';
 import { RunnerHost } from '../../src/engine/runner/host.ts';
+import { RunnerThread } from '../../src/engine/runner/thread/runner-thread.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 // graphile-worker ends a pool it made itself without waiting, after removing its error listener: a server that
@@ -24,16 +25,21 @@ test("the runner's connections closed by the server while it stops never crash t
   const uncaught: unknown[] = [];
   const onUncaught = (error: unknown) => uncaught.push(error);
   process.on('uncaughtException', onUncaught);
+  // graphile-worker runs on the runner's thread: an error it leaves unhandled ends that thread (the host's 'crashed').
+  const thread = new RunnerThread();
   try {
     for (let i = 0; i < 8; i++) {
-      const host = new RunnerHost({
-        connectionString: db.connectionString,
-        concurrency: 4,
-        taskList: { noop: async () => {} },
-        taskDirectory: null,
-        logger: new Logger(() => () => {}),
-        companion: { enabled: false },
-      });
+      const host = new RunnerHost(
+        {
+          connectionString: db.connectionString,
+          concurrency: 4,
+          taskList: { noop: async () => {} },
+          logger: new Logger(() => () => {}),
+          companion: { enabled: false },
+        },
+        thread,
+      );
+      host.on('crashed', onUncaught);
       await host.start();
       await new Promise((resolve) => setTimeout(resolve, 200));
       // While it stops, the server closes every other connection of this database (57P01), as a stopping server
@@ -53,6 +59,7 @@ test("the runner's connections closed by the server while it stops never crash t
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
+    await thread.close();
     process.off('uncaughtException', onUncaught);
     await admin.end();
   }

@@ -197,7 +197,7 @@ async function abortHosted(host: RunnerHost, rows: Row[], waitMs: number): Promi
   try {
     for (const row of rows) {
       pending.add(row.id);
-      if (!host.aborts.abort(row.id, 'cancel')) {
+      if (!host.abort(row.id, 'cancel')) {
         pending.delete(row.id);
         results.set(row.id, 'not-started');
       }

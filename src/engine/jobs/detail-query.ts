@@ -79,7 +79,7 @@ export async function getJobDetail(src: DetailSources, session: Session, id: str
     cancelledAt: null,
     endedAt: null,
     attemptsSeen,
-    runningHere: !!host && r.locked_by === host.poolId && host.aborts.running().includes(r.id),
+    runningHere: !!host && r.locked_by === host.poolId && host.isRunning(r.id),
     holder: row.state === 'running' && row.lockedBy ? await holderOf(session, row.lockedBy, host?.poolId ?? null) : null,
   };
 }

@@ -4,7 +4,8 @@ import type { OwnPoolsRepo } from './own-pools.ts';
 import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/status.ts';
 import type { FailureMixSettings } from '../../shared/model/demo.ts';
 import { OpError } from '../../shared/contract/index.ts';
-import { RunnerHost, type StopReport } from './host.ts';
+import { RunnerHost, type RunnerHostOptions, type StopReport } from './host.ts';
+import { RunnerThread } from './thread/runner-thread.ts';
 import { settleStoppedPoolAt, type SettleReport } from './settle-pool.ts';
 import { startDemo, startDemoWorker, type DemoRuntime, type DemoWorker, type DemoWorkerOptions } from '../demo/index.ts';
 import type { LogFn } from '../logger.ts';
@@ -38,6 +39,8 @@ const NO_MIX: FailureMixSettings = { quota: 0, timeout: 0, invalidJson: 0, missi
 /** The hosted runner and the demo that feeds it: start, stop, concurrency, task source. */
 export class RunnerController {
   host: RunnerHost | null = null;
+  /** graphile-worker's thread, kept from one pool to the next. */
+  private readonly thread = new RunnerThread();
   demo: DemoRuntime | null = null;
   /** The demo's separate worker process, while it starts or runs (null once stopped, or when it could not start). */
   private demoWorker: { starting: AbortController; worker: Promise<DemoWorker | null> } | null = null;
@@ -145,27 +148,33 @@ export class RunnerController {
 
   private async startNow(connectionString: string, connectionKey: string, note: string | null): Promise<void> {
     if (this.host) throw new OpError('conflict', 'The runner is already running');
-    const taskList = this.taskDirectory ? null : (this.demo?.taskList ?? null);
-    if (!taskList && !this.taskDirectory) {
+    const source: RunnerHostOptions['source'] = this.taskDirectory
+      ? { kind: 'directory', path: this.taskDirectory }
+      : this.demo
+        ? { kind: 'demo', llm: this.demo.llmConfig }
+        : undefined;
+    if (!source) {
       throw new OpError('unavailable', 'No task source: choose a task directory (the demo tasks need the embedded database)');
     }
     this.target = { connectionString, connectionKey };
     this.set('starting', note);
     const extras = this.options.extras();
-    const host = new RunnerHost({
-      connectionString,
-      concurrency: this.concurrency,
-      taskList,
-      taskDirectory: this.taskDirectory,
-      extraTasks: extras.tasks,
-      crontab: extras.crontab,
-      logger: this.options.logger,
-      onPoolCreated: (poolId) => {
-        this.options.pools.recordStarted(poolId, connectionKey);
-        this.options.onPool(poolId);
-        this.options.onChange();
+    const host = new RunnerHost(
+      {
+        connectionString,
+        concurrency: this.concurrency,
+        source,
+        extraTasks: extras.tasks,
+        crontab: extras.crontab,
+        logger: this.options.logger,
+        onPoolCreated: (poolId) => {
+          this.options.pools.recordStarted(poolId, connectionKey);
+          this.options.onPool(poolId);
+          this.options.onChange();
+        },
       },
-    });
+      this.thread,
+    );
     // Job starts and ends change the runner's status (running count): the companion records the attempts.
     host.on('job', () => this.options.onChange());
     host.on('outage', () => this.set('running', OUTAGE_NOTE));
@@ -281,6 +290,11 @@ export class RunnerController {
     await this.demo?.stop().catch((e) => this.options.log('warn', `demo stop: ${(e as Error).message}`));
     this.demo = null;
     return report;
+  }
+
+  /** The console stops: the runner's thread ends (after stopAll). */
+  close(): Promise<void> {
+    return this.thread.close();
   }
 
   private set(state: RunnerState, error: string | null): void {

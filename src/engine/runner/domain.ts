@@ -48,6 +48,8 @@ export interface RunnerDomain extends Domain<Ops> {
   stop(timeoutMs?: number): Promise<StopReport>;
   /** Before a session closes: stop the runner (bounded) and the demo. */
   sessionClosing(timeoutMs?: number): Promise<StopReport>;
+  /** The engine stops, after sessionClosing: the runner's thread ends. */
+  close(): Promise<void>;
 }
 
 /** The hosted runner and the demo that feeds it. */
@@ -125,6 +127,7 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
         opening = false;
       }
     },
+    close: () => controller.close(),
     sessionClosing: (timeoutMs = 10_000) => {
       opening = false;
       return controller.stopAll(timeoutMs);

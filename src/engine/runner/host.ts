@@ -1,27 +1,31 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
-import type { Job, Logger, Runner, TaskList, WorkerEvents } from 'graphile-worker';
-import { JobdeckPreset, companionStats, type JobdeckOptions } from '../../worker/index.ts';
-import { JobAborts } from './job-abort.ts';
-import { settledWithin } from '../settled-within.ts';
+import type { Job, JobHelpers, Logger, TaskList } from 'graphile-worker';
+import type { JobdeckOptions } from '../../worker/index.ts';
+import type { AbortReason } from './job-abort.ts';
 import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-pool.ts';
+import type { RunnerThread, ThreadEnd } from './thread/runner-thread.ts';
+import type { FromThread, JobEventKind, ThreadJob, ThreadStopReport, ThreadTaskSource } from './thread/protocol.ts';
 
 /**
  * A job of this runner started or ended, for live status and for a cancel waiting on its end. The attempt itself
  * (duration, error, usage) is the companion's to record: this is only the signal, kept to one small object per event.
  */
 export interface RunnerJobEvent {
-  kind: 'start' | 'success' | 'error' | 'cancelled';
-  job: Job;
+  kind: JobEventKind;
+  job: ThreadJob;
 }
 
 export interface RunnerHostOptions {
   connectionString: string;
   concurrency: number;
-  /** The demo's tasks, or null to load `taskDirectory`. */
-  taskList: TaskList | null;
-  taskDirectory: string | null;
-  /** Jobdeck's own tasks (not wrapped for cancel, not counted as the operator's). */
+  /** A task directory or the demo's tasks: loaded on the runner's thread, where they run. */
+  source?: Exclude<ThreadTaskSource, { kind: 'none' }>;
+  /**
+   * Tasks whose functions live on this thread (tests'), run here when the pool calls them, with `job`, `logger`
+   * and `abortSignal` as their helpers; counted as the operator's.
+   */
+  taskList?: TaskList;
+  /** Jobdeck's own tasks, run like `taskList` (not counted as the operator's). */
   extraTasks?: TaskList;
   crontab?: string[];
   logger: Logger;
@@ -61,154 +65,200 @@ export interface RunnerHostEvents {
   outage: [];
   /** The listener connected again after an outage: the pool may hold jobs whose outcome was lost. */
   reconnected: [];
-  /** The pool ended without being asked to (graphile-worker shut it down after an error). */
+  /** The pool ended without being asked to (graphile-worker shut it down after an error, or its thread ended). */
   exited: [Error | null];
+  /** The runner's thread failed (an uncaught error there): its pool is gone; `exited` follows. */
+  crashed: [Error];
 }
 
-/** Ends a runner's pool, bounded: a client a hung task still holds is not waited for. */
-async function endPool(pgPool: pg.Pool | null): Promise<void> {
-  if (pgPool) await settledWithin(pgPool.end(), 2_000);
-}
-
-/** graphile-worker's own default (maxPoolSize), kept for the pool the runner now makes itself. */
-const GRAPHILE_WORKER_POOL_SIZE = 10;
+/** How long a start waits for the runner's thread to answer (graphile-worker's migrations included). */
+const START_TIMEOUT_MS = 120_000;
 
 /**
  * The graphile-worker runner hosted by Jobdeck: a worker like any other, with the companion (jobdeck/worker) in
  * it, which records every attempt, duration and usage into the jobdeck schema, heartbeats the pool and gives every
- * job its own abort signal. It never installs signal handlers (the console decides when to stop) and reports job
- * events for the live status and the cancels this console makes in process.
+ * job its own abort signal. graphile-worker runs on a thread of its own (thread/entry.ts says why); this is its
+ * side in the console: it starts and stops the pool there, hears its job events for the live status and the
+ * cancels this console makes in process, and runs there the tasks whose functions live here. It never installs
+ * signal handlers (the console decides when to stop).
  */
 export class RunnerHost extends EventEmitter<RunnerHostEvents> {
-  private runner: Runner | null = null;
   private stopping = false;
-  /** graphile-worker began shutting the pool down without being asked (see wireEvents). */
-  private shutDownByItself = false;
+  private started = false;
+  /** The thread ended under this pool: nothing of it runs any more. */
+  private threadGone = false;
   /** Since when the database has been unreachable for this runner (ms), or null. */
   outageSince: number | null = null;
-  private releaseTasks: (() => Promise<void>) | null = null;
-  readonly aborts = new JobAborts();
   poolId: string | null = null;
   tasks: string[] = [];
-  /** The runner's connections (see ownPool). */
-  private pgPool: pg.Pool | null = null;
+  /** Jobs running in the pool, as its job events tell (a moment behind the thread). */
+  private readonly running = new Set<string>();
+  /** Tasks of this thread running for the pool, by call: their abort controllers. */
+  private readonly remoteCalls = new Map<number, AbortController>();
+  private companion: Record<string, unknown> | null = null;
+  /** What the thread answers next: a start's or a stop's outcome. */
+  private waiting: ((message: FromThread | ThreadEnd) => void) | null = null;
+  private readonly listener = (message: FromThread) => this.heard(message);
 
-  constructor(readonly options: RunnerHostOptions) {
+  constructor(
+    readonly options: RunnerHostOptions,
+    private readonly thread: RunnerThread,
+  ) {
     super();
   }
 
   async start(): Promise<void> {
     const { options } = this;
-    let tasks = options.taskList;
-    if (!tasks) {
-      if (!options.taskDirectory) throw new Error('No task source: choose a task directory or use the demo tasks');
-      const { getTasks } = await import('graphile-worker');
-      const watched = await getTasks({ connectionString: options.connectionString, logger: options.logger }, options.taskDirectory);
-      this.releaseTasks = () => Promise.resolve(watched.release());
-      tasks = watched.tasks;
-      if (Object.keys(tasks).length === 0) throw new Error(`No tasks found in ${options.taskDirectory}`);
+    const source: ThreadTaskSource = options.source ?? { kind: 'none' };
+    if (source.kind === 'none' && !options.taskList) throw new Error('No task source: choose a task directory or use the demo tasks');
+    const remoteTasks = Object.keys({ ...options.extraTasks, ...options.taskList });
+    this.thread.attach(this.listener, (end) => this.threadEnded(end));
+    const answer = await this.next(START_TIMEOUT_MS, () =>
+      this.thread.send({
+        type: 'start',
+        options: {
+          connectionString: options.connectionString,
+          concurrency: options.concurrency,
+          source,
+          remoteTasks,
+          crontab: options.crontab?.length ? options.crontab.join('\n') : undefined,
+          pollInterval: options.pollInterval ?? 1000,
+          companion: options.companion,
+        },
+      }),
+    );
+    if ('type' in answer && answer.type === 'started') {
+      this.started = true;
+      this.tasks = [...answer.tasks, ...Object.keys(options.taskList ?? {})].sort();
+      return;
     }
-    this.tasks = Object.keys(tasks).sort();
-    // A list of our own: the companion wraps the handlers of the list graphile-worker runs from, in place.
-    const taskList: TaskList = { ...options.extraTasks, ...tasks };
-    // Our own emitter, wired before run(): pool:create fires before run() resolves.
-    const events: WorkerEvents = new EventEmitter();
-    this.wireEvents(events);
-    const pgPool = this.ownPool();
+    this.thread.release(this.listener);
+    if ('type' in answer && answer.type === 'start-failed') throw new Error(answer.message);
+    throw new Error(`The runner's thread ended while starting${'error' in answer && answer.error ? `: ${answer.error.message}` : ''}`);
+  }
+
+  /** Sends what `ask` sends, and resolves with the thread's answer (a start's, a stop's) or its end. */
+  private next(timeoutMs: number, ask: () => void): Promise<FromThread | ThreadEnd> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ error: new Error(`no answer within ${timeoutMs / 1000} s`) }), timeoutMs);
+      this.waiting = (message) => {
+        clearTimeout(timer);
+        this.waiting = null;
+        resolve(message);
+      };
+      ask();
+    });
+  }
+
+  private heard(message: FromThread): void {
+    switch (message.type) {
+      case 'started':
+      case 'start-failed':
+      case 'stopped':
+        return this.waiting?.(message);
+      case 'pool':
+        this.poolId = message.poolId;
+        return this.options.onPoolCreated?.(message.poolId);
+      case 'jobs':
+        for (const { kind, job } of message.events) {
+          if (kind === 'start') this.running.add(job.id);
+          else this.running.delete(job.id);
+          this.emit('job', { kind, job });
+        }
+        return;
+      case 'outage':
+        if (this.outageSince !== null) return;
+        this.outageSince = Date.now();
+        return void this.emit('outage');
+      case 'reconnected':
+        if (this.outageSince === null) return;
+        this.outageSince = null;
+        return void this.emit('reconnected');
+      case 'exited':
+        if (this.stopping) return;
+        return void this.emit('exited', new Error(message.message));
+      case 'companion':
+        this.companion = message.stats;
+        return;
+      case 'log':
+        return this.log(message.level, message.label, message.message);
+      case 'remote-task':
+        return void this.runRemote(message.call, message.name, message.payload, message.job as Job);
+      case 'remote-task-abort':
+        return this.remoteCalls.get(message.call)?.abort(new Error(message.reason));
+    }
+  }
+
+  private log(level: string, label: string | undefined, message: string): void {
+    const logger = label ? this.options.logger.scope({ label }) : this.options.logger;
+    if (level === 'error') logger.error(message);
+    else if (level === 'warning') logger.warn(message);
+    else if (level === 'debug') logger.debug(message);
+    else logger.info(message);
+  }
+
+  /** A task of this thread, called by the pool on the runner's thread: its outcome goes back there. */
+  private async runRemote(call: number, name: string, payload: unknown, job: Job): Promise<void> {
+    const task = { ...this.options.extraTasks, ...this.options.taskList }[name];
+    const abort = new AbortController();
+    this.remoteCalls.set(call, abort);
+    let error: { message: string; stack?: string } | null = null;
     try {
-      this.runner = await this.runWith(pgPool, events, taskList);
-    } catch (error) {
-      await endPool(this.pgPool);
-      this.pgPool = null;
-      throw error;
+      if (!task) throw new Error(`No task ${name} in this console`);
+      const helpers = {
+        job,
+        logger: this.options.logger.scope({ label: 'job', taskIdentifier: name, jobId: job.id }),
+        abortSignal: abort.signal,
+      };
+      await task(payload, helpers as unknown as JobHelpers);
+    } catch (e) {
+      error = { message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
+    } finally {
+      this.remoteCalls.delete(call);
     }
+    this.thread.send({ type: 'remote-task-done', call, error });
   }
 
-  /**
-   * graphile-worker ends a pool it made itself without waiting for it, and removes its error listener first: a
-   * server that stops in that moment (the embedded one, when the console quits) then crashes the process with an
-   * unhandled 'error' (seen in the runner bench). A pool of our own keeps its listener, and stop() ends it.
-   */
-  private ownPool(): pg.Pool {
-    const pgPool = new pg.Pool({
-      connectionString: this.options.connectionString,
-      max: GRAPHILE_WORKER_POOL_SIZE,
-      // Named, so a DBA can tell the console's runner in pg_stat_activity (the companion's is jobdeck-companion).
-      application_name: 'jobdeck-runner',
-    });
-    // Both listeners, as graphile-worker expects of a pool it is given: an idle client's error reaches the pool, a
-    // checked-out client's its own (pg then fails that client's next query, which graphile-worker handles).
-    const warn = (error: Error) => this.options.logger.warn(`Runner connection error: ${error.message}`);
-    pgPool.on('error', warn);
-    pgPool.on('connect', (client) => client.on('error', warn));
-    this.pgPool = pgPool;
-    return pgPool;
-  }
-
-  private async runWith(pgPool: pg.Pool, events: WorkerEvents, taskList: TaskList): Promise<Runner> {
-    const { options } = this;
-    // Loaded here, not with the console: a start's ready line does not wait for graphile-worker's modules.
-    const { run } = await import('graphile-worker');
-    return run({
-      events,
-      // The companion, as in any other worker: the one path that records attempts for the console (docs/companion.md).
-      // Outcomes written in batches: graphile-worker 0.17 writes an unbatched one without awaiting it, so a write
-      // that meets a database outage is an unhandled rejection; a failed batch instead shuts the pool down
-      // cleanly, and the controller renews it and settles its jobs as the companion recorded them.
-      preset: { extends: [JobdeckPreset], jobdeck: options.companion, worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      pgPool,
-      taskList,
-      crontab: options.crontab?.length ? options.crontab.join('\n') : undefined,
-      concurrency: options.concurrency,
-      pollInterval: options.pollInterval ?? 1000,
-      noHandleSignals: true,
-      logger: options.logger,
-      // Our own stop() bounds the wait and aborts per job; keep graphile-worker's fallback abort later.
-      gracefulShutdownAbortTimeout: 60_000,
-    });
-  }
-
-  private wireEvents(events: WorkerEvents): void {
-    events.on('pool:create', ({ workerPool }) => {
-      this.poolId = workerPool.id;
-      this.options.onPoolCreated?.(workerPool.id);
-    });
-    // graphile-worker shuts a pool down by itself when it cannot write an outcome (a batch that failed).
-    events.on('pool:gracefulShutdown', ({ message }) => {
-      if (this.stopping) return;
-      this.shutDownByItself = true;
-      this.emit('exited', new Error(message));
-    });
-    events.on('pool:listen:error', () => {
-      if (this.outageSince !== null) return;
-      this.outageSince = Date.now();
-      this.emit('outage');
-    });
-    events.on('pool:listen:success', () => {
-      if (this.outageSince === null) return;
-      this.outageSince = null;
-      this.emit('reconnected');
-    });
-    events.on('job:start', ({ job }) => {
-      this.aborts.started(job);
-      this.emit('job', { kind: 'start', job });
-    });
-    events.on('job:success', ({ job }) => {
-      this.emit('job', { kind: this.aborts.ended(job.id) ? 'cancelled' : 'success', job });
-    });
-    events.on('job:error', ({ job }) => {
-      this.aborts.ended(job.id);
-      this.emit('job', { kind: 'error', job });
-    });
+  /** The thread ended by itself (an uncaught error in it, say): this pool is gone with it. */
+  private threadEnded(end: ThreadEnd): void {
+    this.threadGone = true;
+    this.running.clear();
+    const why = end.error ? `the runner's thread failed: ${end.error.message}` : "the runner's thread ended";
+    if (end.error) {
+      this.options.logger.error(why);
+      this.emit('crashed', end.error);
+    }
+    if (this.waiting) return this.waiting(end);
+    if (!this.stopping && this.started) this.emit('exited', new Error(why));
   }
 
   runningJobs(): number {
-    return this.aborts.count();
+    return this.running.size;
+  }
+
+  /** Whether this runner is running the job now, as its job events tell. */
+  isRunning(jobId: string): boolean {
+    return this.running.has(jobId);
+  }
+
+  /**
+   * Aborts one running job on the runner's thread: `cancel` ends it for good, `shutdown` lets graphile-worker
+   * retry it (job-abort.ts). False when this runner is not running it; its end arrives as a job event.
+   */
+  abort(jobId: string, reason: AbortReason): boolean {
+    if (!this.running.has(jobId)) return false;
+    this.thread.send({ type: 'abort', jobId, reason });
+    return true;
+  }
+
+  /** The companion's account of its writes in this runner's pool, as the runner's thread last sent it. */
+  companionStats(): Record<string, unknown> | null {
+    return this.companion;
   }
 
   /** The companion's account of its own writes for this runner's pool; null before the pool exists. */
   companionHealth(): CompanionHealth | null {
-    const stats = companionStats().find((s) => s.poolId === this.poolId);
+    const stats = this.companion;
     if (!stats) return null;
     return {
       writing: stats.writing === true,
@@ -222,51 +272,29 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
 
   /** Stop taking jobs; after `timeoutMs` abort the ones still running (they fail and are retried). */
   async stop(timeoutMs = 10_000): Promise<StopReport> {
-    const runner = this.runner;
-    this.runner = null;
+    if (this.stopping || !this.started) return { aborted: 0, timedOut: false };
     this.stopping = true;
-    if (!runner) return { aborted: 0, timedOut: false };
-    // A pool that graphile-worker is already shutting down refuses stop(): wait for its end all the same, since
-    // settling its jobs while one of them still runs would let another worker start it a second time.
-    const stopping = runner
-      .stop()
-      .catch(() => {})
-      .then(() => runner.promise)
-      .catch(() => {});
-    let runnerFinished = false;
-    void stopping.then(() => (runnerFinished = true));
-    let timer: NodeJS.Timeout | undefined;
-    let poll: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    // A pool graphile-worker shut down by itself can hang in its clean-up after a database outage: once its tasks
-    // have all ended, nothing of it runs any more, which is all that settling its jobs needs.
-    const idle = new Promise<'stopped'>((resolve) => {
-      poll = setInterval(() => this.shutDownByItself && this.aborts.count() === 0 && resolve('stopped'), 100);
-    });
-    const first = await Promise.race([stopping.then(() => 'stopped' as const), deadline, idle]);
-    clearTimeout(timer);
-    clearInterval(poll);
-    let aborted = 0;
-    let stopped = first === 'stopped';
-    if (!stopped) {
-      aborted = this.aborts.abortAll('shutdown');
-      stopped = (await Promise.race([stopping.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5_000))])) === true;
-      if (!stopped) stopped = this.aborts.count() === 0;
+    // The thread's own bound: its wait, the abort's 5 s, its pool's end; a thread that does not answer is ended.
+    const answer: FromThread | ThreadEnd = this.threadGone
+      ? { error: null }
+      : await this.next(timeoutMs + 10_000, () => this.thread.send({ type: 'stop', timeoutMs }));
+    for (const abort of this.remoteCalls.values()) abort.abort(new Error('Jobdeck stopped its runner'));
+    this.thread.release(this.listener);
+    let report: ThreadStopReport;
+    if ('type' in answer && answer.type === 'stopped') report = answer.report;
+    else {
+      // Its thread ended, or it does not answer and is ended: nothing of the pool runs any more.
+      const hung = !this.threadGone;
+      if (hung) await this.thread.close();
+      report = { aborted: 0, timedOut: hung, stopped: true, stillRunning: 0 };
     }
-    await this.releaseTasks?.().catch(() => {});
-    this.releaseTasks = null;
-    // The pool ends once graphile-worker is done with it (its clean-up may still write after the tasks end): now
-    // when it is, so the connections are closed when stop() returns; otherwise when it is (its listeners stay).
-    const pgPool = this.pgPool;
-    this.pgPool = null;
-    if (runnerFinished) await endPool(pgPool);
-    else void stopping.then(() => endPool(pgPool));
+    this.running.clear();
     // A task that ignores its abort signal may still be running: its locks stay until this process is gone
     // (start-up recovery then clears them), so no other worker starts the same job alongside it.
     let settled: SettleReport | null = null;
-    if (stopped) settled = await this.settleOwnJobs();
-    else this.options.logger.error(`${this.aborts.running().length} job(s) ignored their abort signal; their locks are kept`);
-    return { aborted, timedOut: first === 'timeout', settled, settleFailed: stopped && settled === null };
+    if (report.stopped) settled = await this.settleOwnJobs();
+    else this.options.logger.error(`${report.stillRunning} job(s) ignored their abort signal; their locks are kept`);
+    return { aborted: report.aborted, timedOut: report.timedOut, settled, settleFailed: report.stopped && settled === null };
   }
 
   /**
@@ -280,7 +308,7 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
       const held = async () => {
         const { rows } = await client.query<{ id: string }>(`select id::text from graphile_worker.jobs where locked_by = $1`, [poolId]);
         // Read after the query: a job locked before it has been announced (job:start) by the time it answers.
-        const running = new Set(this.aborts.running());
+        const running = new Set(this.running);
         return new Set(rows.map((r) => r.id).filter((id) => !running.has(id)));
       };
       const first = await held();
