@@ -148,10 +148,8 @@ export default async function bench(): Promise<BenchResult[]> {
       // graphile-worker runs on the runner's thread, new with each console: one drain first, not counted, so that its
       // code is optimised as in a console that has run a while (as run()'s is from the rounds before); then the
       // console catches up with it.
-      for (let w = 0; w < Number(process.env.X_WARM ?? 1); w++) {
-        await queue(pool);
-        await drained(pool);
-      }
+      await queue(pool);
+      await drained(pool);
       while (!(await caughtUp(engine))) await new Promise((r) => setTimeout(r, 50));
       // BENCH_RUNNER_WITHOUT=reader,watcher: what each costs, measured by stopping it (the console is then wrong).
       const without = (process.env.BENCH_RUNNER_WITHOUT ?? '').split(',');
