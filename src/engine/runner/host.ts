@@ -134,6 +134,9 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     }
     this.thread.release(this.listener);
     if ('type' in answer && answer.type === 'start-failed') throw new Error(answer.message);
+    // No answer in time (graphile-worker's migrations waiting on a lock, say): the thread is ended, so that the pool
+    // it may still start does not run on out of the console's reach.
+    if (!this.threadGone) await this.thread.close();
     throw new Error(`The runner's thread ended while starting${'error' in answer && answer.error ? `: ${answer.error.message}` : ''}`);
   }
 

@@ -73,6 +73,9 @@ function serve(port: MessagePort): void {
   }
 
   async function start(options: ThreadRunnerOptions): Promise<void> {
+    // The console stops a pool before it starts the next (its starts and stops are serial): never two at once.
+    if (current)
+      return post({ type: 'start-failed', message: `a pool (${current.poolId ?? 'starting'}) already runs on the runner's thread` });
     const runner = new PoolRunner(options, logger, post);
     current = runner;
     try {
