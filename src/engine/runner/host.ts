@@ -136,14 +136,20 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     if ('type' in answer && answer.type === 'start-failed') throw new Error(answer.message);
     // No answer in time (graphile-worker's migrations waiting on a lock, say): the thread is ended, so that the pool
     // it may still start does not run on out of the console's reach.
-    if (!this.threadGone) await this.thread.close();
-    throw new Error(`The runner's thread ended while starting${'error' in answer && answer.error ? `: ${answer.error.message}` : ''}`);
+    if (this.threadGone) {
+      throw new Error(`The runner's thread ended while starting${'error' in answer && answer.error ? `: ${answer.error.message}` : ''}`);
+    }
+    await this.thread.close();
+    throw new Error(`The runner's thread did not answer within ${START_TIMEOUT_MS / 1000} s while starting`);
   }
 
   /** Sends what `ask` sends, and resolves with the thread's answer (a start's, a stop's) or its end. */
   private next(timeoutMs: number, ask: () => void): Promise<FromThread | ThreadEnd> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve({ error: new Error(`no answer within ${timeoutMs / 1000} s`) }), timeoutMs);
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        resolve({ error: new Error(`no answer within ${timeoutMs / 1000} s`) });
+      }, timeoutMs);
       this.waiting = (message) => {
         clearTimeout(timer);
         this.waiting = null;
