@@ -26,7 +26,7 @@ test("the runner's connections closed by the server while it stops never crash t
   const onUncaught = (error: unknown) => uncaught.push(error);
   process.on('uncaughtException', onUncaught);
   // graphile-worker runs on the runner's thread: an error it leaves unhandled ends that thread (the host's 'crashed').
-  const thread = new RunnerThread();
+  const thread = new RunnerThread(() => {});
   try {
     for (let i = 0; i < 8; i++) {
       const host = new RunnerHost(

@@ -5,7 +5,7 @@ import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/s
 import type { FailureMixSettings } from '../../shared/model/demo.ts';
 import { OpError } from '../../shared/contract/index.ts';
 import { RunnerHost, type RunnerHostOptions, type StopReport } from './host.ts';
-import { RunnerThread } from './thread/runner-thread.ts';
+import { logThreadLine, RunnerThread } from './thread/runner-thread.ts';
 import { settleStoppedPoolAt, type SettleReport } from './settle-pool.ts';
 import { startDemo, startDemoWorker, type DemoRuntime, type DemoWorker, type DemoWorkerOptions } from '../demo/index.ts';
 import type { LogFn } from '../logger.ts';
@@ -40,7 +40,7 @@ const NO_MIX: FailureMixSettings = { quota: 0, timeout: 0, invalidJson: 0, missi
 export class RunnerController {
   host: RunnerHost | null = null;
   /** graphile-worker's thread, kept from one pool to the next. */
-  private readonly thread = new RunnerThread();
+  private readonly thread = new RunnerThread((line) => logThreadLine(this.options.logger, line));
   demo: DemoRuntime | null = null;
   /** The demo's separate worker process, while it starts or runs (null once stopped, or when it could not start). */
   private demoWorker: { starting: AbortController; worker: Promise<DemoWorker | null> } | null = null;
@@ -185,6 +185,12 @@ export class RunnerController {
     try {
       await host.start();
     } catch (error) {
+      // A pool made before the start failed (its thread ended, or did not answer, and was ended): gone, and its
+      // jobs are settled once a start succeeds.
+      if (host.poolId) {
+        this.options.pools.recordStopped(host.poolId);
+        this.unsettled.add(host.poolId);
+      }
       this.set('error', (error as Error).message);
       throw new OpError('unavailable', `The runner could not start: ${(error as Error).message}`);
     }

@@ -3,7 +3,8 @@ import type { Job, JobHelpers, Logger, TaskList } from 'graphile-worker';
 import type { JobdeckOptions } from '../../worker/index.ts';
 import type { AbortReason } from './job-abort.ts';
 import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-pool.ts';
-import type { RunnerThread, ThreadEnd } from './thread/runner-thread.ts';
+import { logThreadLine, type RunnerThread, type ThreadEnd, type ThreadLink } from './thread/runner-thread.ts';
+import { settledWithin } from '../settled-within.ts';
 import type { FromThread, JobEventKind, ThreadJob, ThreadStopReport, ThreadTaskSource } from './thread/protocol.ts';
 
 /**
@@ -73,6 +74,8 @@ export interface RunnerHostEvents {
 
 /** How long a start waits for the runner's thread to answer (graphile-worker's migrations included). */
 const START_TIMEOUT_MS = 120_000;
+/** How long a stop waits for tasks of the console's thread to end once asked (as the thread waits after its abort). */
+const REMOTE_STOP_WAIT_MS = 5_000;
 
 /**
  * The graphile-worker runner hosted by Jobdeck: a worker like any other, with the companion (jobdeck/worker) in
@@ -85,16 +88,18 @@ const START_TIMEOUT_MS = 120_000;
 export class RunnerHost extends EventEmitter<RunnerHostEvents> {
   private stopping = false;
   private started = false;
-  /** The thread ended under this pool: nothing of it runs any more. */
-  private threadGone = false;
+  /** Why the pool ended under its jobs (its thread ended, or was ended): nothing of it runs any more. Else null. */
+  private endedBy: string | null = null;
   /** Since when the database has been unreachable for this runner (ms), or null. */
   outageSince: number | null = null;
   poolId: string | null = null;
   tasks: string[] = [];
   /** Jobs running in the pool, as its job events tell (a moment behind the thread). */
   private readonly running = new Set<string>();
-  /** Tasks of this thread running for the pool, by call: their abort controllers. */
-  private readonly remoteCalls = new Map<number, AbortController>();
+  /** Tasks of this thread running for the pool, by call: how to abort each, and its end. */
+  private readonly remoteCalls = new Map<number, { abort: AbortController; done: Promise<void> }>();
+  /** This host's hold on the thread, from its start. */
+  private link: ThreadLink | null = null;
   private companion: Record<string, unknown> | null = null;
   /** What the thread answers next: a start's or a stop's outcome. */
   private waiting: ((message: FromThread | ThreadEnd) => void) | null = null;
@@ -112,9 +117,10 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
     const source: ThreadTaskSource = options.source ?? { kind: 'none' };
     if (source.kind === 'none' && !options.taskList) throw new Error('No task source: choose a task directory or use the demo tasks');
     const remoteTasks = Object.keys({ ...options.extraTasks, ...options.taskList });
-    this.thread.attach(this.listener, (end) => this.threadEnded(end));
+    const link = this.thread.attach(this.listener, (end) => this.threadEnded(end));
+    this.link = link;
     const answer = await this.next(START_TIMEOUT_MS, () =>
-      this.thread.send({
+      link.send({
         type: 'start',
         options: {
           connectionString: options.connectionString,
@@ -132,14 +138,14 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
       this.tasks = [...answer.tasks, ...Object.keys(options.taskList ?? {})].sort();
       return;
     }
-    this.thread.release(this.listener);
+    link.release();
     if ('type' in answer && answer.type === 'start-failed') throw new Error(answer.message);
     // No answer in time (graphile-worker's migrations waiting on a lock, say): the thread is ended, so that the pool
     // it may still start does not run on out of the console's reach.
-    if (this.threadGone) {
+    if (this.endedBy !== null) {
       throw new Error(`The runner's thread ended while starting${'error' in answer && answer.error ? `: ${answer.error.message}` : ''}`);
     }
-    await this.thread.close();
+    await link.end();
     throw new Error(`The runner's thread did not answer within ${START_TIMEOUT_MS / 1000} s while starting`);
   }
 
@@ -190,29 +196,20 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
         this.companion = message.stats;
         return;
       case 'log':
-        return this.log(message.level, message.label, message.message);
+        return logThreadLine(this.options.logger, message);
       case 'remote-task':
-        return void this.runRemote(message.call, message.name, message.payload, message.job as Job);
+        return this.runRemote(message.call, message.name, message.payload, message.job as Job);
       case 'remote-task-abort':
-        return this.remoteCalls.get(message.call)?.abort(new Error(message.reason));
+        return this.remoteCalls.get(message.call)?.abort.abort(new Error(message.reason));
     }
   }
 
-  private log(level: string, label: string | undefined, message: string): void {
-    const logger = label ? this.options.logger.scope({ label }) : this.options.logger;
-    if (level === 'error') logger.error(message);
-    else if (level === 'warning') logger.warn(message);
-    else if (level === 'debug') logger.debug(message);
-    else logger.info(message);
-  }
-
   /** A task of this thread, called by the pool on the runner's thread: its outcome goes back there. */
-  private async runRemote(call: number, name: string, payload: unknown, job: Job): Promise<void> {
+  private runRemote(call: number, name: string, payload: unknown, job: Job): void {
     const task = { ...this.options.extraTasks, ...this.options.taskList }[name];
     const abort = new AbortController();
-    this.remoteCalls.set(call, abort);
-    let error: { message: string; stack?: string } | null = null;
-    try {
+    const link = this.link;
+    const run = async () => {
       if (!task) throw new Error(`No task ${name} in this console`);
       const helpers = {
         job,
@@ -220,19 +217,24 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
         abortSignal: abort.signal,
       };
       await task(payload, helpers as unknown as JobHelpers);
-    } catch (e) {
-      error = { message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
-    } finally {
-      this.remoteCalls.delete(call);
-    }
-    this.thread.send({ type: 'remote-task-done', call, error });
+    };
+    const done = run().then(
+      () => link?.send({ type: 'remote-task-done', call, error: null }),
+      (e: unknown) =>
+        link?.send({
+          type: 'remote-task-done',
+          call,
+          error: { message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined },
+        }),
+    );
+    this.remoteCalls.set(call, { abort, done: done.finally(() => this.remoteCalls.delete(call)) });
   }
 
   /** The thread ended by itself (an uncaught error in it, say): this pool is gone with it. */
   private threadEnded(end: ThreadEnd): void {
-    this.threadGone = true;
     this.running.clear();
     const why = end.error ? `the runner's thread failed: ${end.error.message}` : "the runner's thread ended";
+    this.endedBy = why;
     if (end.error) {
       this.options.logger.error(why);
       this.emit('crashed', end.error);
@@ -255,8 +257,8 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
    * retry it (job-abort.ts). False when this runner is not running it; its end arrives as a job event.
    */
   abort(jobId: string, reason: AbortReason): boolean {
-    if (!this.running.has(jobId)) return false;
-    this.thread.send({ type: 'abort', jobId, reason });
+    if (!this.running.has(jobId) || !this.link) return false;
+    this.link.send({ type: 'abort', jobId, reason });
     return true;
   }
 
@@ -281,23 +283,30 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
 
   /** Stop taking jobs; after `timeoutMs` abort the ones still running (they fail and are retried). */
   async stop(timeoutMs = 10_000): Promise<StopReport> {
-    if (this.stopping || !this.started) return { aborted: 0, timedOut: false };
+    const link = this.link;
+    if (this.stopping || !this.started || !link) return { aborted: 0, timedOut: false };
     this.stopping = true;
     // The thread's own bound: its wait, the abort's 5 s, its pool's end; a thread that does not answer is ended.
-    const answer: FromThread | ThreadEnd = this.threadGone
-      ? { error: null }
-      : await this.next(timeoutMs + 10_000, () => this.thread.send({ type: 'stop', timeoutMs }));
-    for (const abort of this.remoteCalls.values()) abort.abort(new Error('Jobdeck stopped its runner'));
-    this.thread.release(this.listener);
+    const answer: FromThread | ThreadEnd =
+      this.endedBy !== null ? { error: null } : await this.next(timeoutMs + 10_000, () => link.send({ type: 'stop', timeoutMs }));
     let report: ThreadStopReport;
     if ('type' in answer && answer.type === 'stopped') report = answer.report;
     else {
-      // Its thread ended, or it does not answer and is ended: nothing of the pool runs any more.
-      const hung = !this.threadGone;
-      if (hung) await this.thread.close();
+      // Its thread ended, or it does not answer and is ended: nothing of the pool runs there any more.
+      const hung = this.endedBy === null;
+      if (hung) {
+        this.endedBy = "the runner's thread did not answer the stop and was ended";
+        await link.end();
+      }
       report = { aborted: 0, timedOut: hung, stopped: true, stillRunning: 0 };
     }
+    link.release();
     this.running.clear();
+    // Tasks of this thread the pool had called (its thread gone, they run on here): asked to stop, waited for a
+    // little; the pool's jobs are settled only once nothing of it runs.
+    for (const { abort } of this.remoteCalls.values()) abort.abort(new Error('Jobdeck stopped its runner'));
+    await settledWithin(Promise.all([...this.remoteCalls.values()].map((c) => c.done)), REMOTE_STOP_WAIT_MS);
+    if (this.remoteCalls.size) report = { ...report, stopped: false, stillRunning: report.stillRunning + this.remoteCalls.size };
     // A task that ignores its abort signal may still be running: its locks stay until this process is gone
     // (start-up recovery then clears them), so no other worker starts the same job alongside it.
     let settled: SettleReport | null = null;
@@ -332,11 +341,13 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
    * Our pool is gone now, yet graphile-worker may still show jobs locked by it: 0.17 records the failure of a job
    * aborted during shutdown without awaiting it (the write is lost when the pool closes), and an outcome written
    * during a database outage is lost too. Such a job would stay locked by a pool that no longer exists for 4 hours:
-   * settle it as the companion recorded it ended, or release it (settle-pool.ts). Null when it could not be done
-   * (the database is unreachable): start-up recovery releases the pool's jobs later.
+   * settle it as the companion recorded it ended, or release it (settle-pool.ts); when the pool ended under its jobs,
+   * one with no outcome recorded failed its attempt. Null when it could not be done (the database is unreachable):
+   * start-up recovery releases the pool's jobs later.
    */
   private settleOwnJobs(): Promise<SettleReport | null> {
     if (!this.poolId) return Promise.resolve(null);
-    return settleStoppedPoolAt(this.options.connectionString, this.poolId, (m) => this.options.logger.error(m));
+    const logError = (m: string) => this.options.logger.error(m);
+    return settleStoppedPoolAt(this.options.connectionString, this.poolId, logError, this.endedBy ?? undefined);
   }
 }

@@ -28,8 +28,13 @@ interface HeldJob {
  * run again; the rest are released. One transaction: the unlock is seen by other workers only together with the
  * settlement, so none of them takes a job that is being completed. Only for a pool whose process is this one and
  * that has stopped (nothing of it can still be running).
+ *
+ * `ended`: the pool did not stop but ended under its jobs (its thread failed, say, with this reason). A job of it
+ * with no outcome recorded then failed its attempt, as graphile-worker would count a crash: retried with its
+ * backoff, or failed for good on its last attempt, never run again at once (a task that brings its thread down
+ * would otherwise do it again every few seconds).
  */
-export async function settleStoppedPool(client: pg.ClientBase, poolId: string): Promise<SettleReport> {
+export async function settleStoppedPool(client: pg.ClientBase, poolId: string, ended?: string): Promise<SettleReport> {
   const report: SettleReport = { completed: 0, failed: 0, retried: 0, released: 0 };
   await client.query('begin');
   try {
@@ -38,9 +43,11 @@ export async function settleStoppedPool(client: pg.ClientBase, poolId: string): 
     const done = held.filter((j) => j.outcome === 'success' || j.outcome === 'cancelled').map((j) => j.id);
     if (done.length) await client.query('select graphile_worker.complete_jobs($1::bigint[])', [done]);
     report.completed = done.length;
-    for (const job of held.filter((j) => j.outcome === 'failure')) {
+    const failedHere = (j: HeldJob) => j.outcome === 'failure' || (ended !== undefined && j.outcome === null);
+    for (const job of held.filter(failedHere)) {
       if (job.attempts >= job.max_attempts) {
-        await client.query('select graphile_worker.permanently_fail_jobs($1::bigint[], $2::text)', [[job.id], job.error ?? 'Failed']);
+        const error = job.outcome === null ? `The runner ended while this job ran: ${ended}` : (job.error ?? 'Failed');
+        await client.query('select graphile_worker.permanently_fail_jobs($1::bigint[], $2::text)', [[job.id], error]);
         report.failed++;
       } else {
         // graphile-worker's own retry delay after a failed attempt: exp(min(attempts, 10)) seconds.
@@ -51,7 +58,7 @@ export async function settleStoppedPool(client: pg.ClientBase, poolId: string): 
         report.retried++;
       }
     }
-    report.released = held.filter((j) => j.outcome === null).length;
+    report.released = held.filter((j) => j.outcome === null && !failedHere(j)).length;
     await client.query('commit');
     return report;
   } catch (error) {
@@ -104,9 +111,10 @@ export async function settleStoppedPoolAt(
   connectionString: string,
   poolId: string,
   logError: (message: string) => void,
+  ended?: string,
 ): Promise<SettleReport | null> {
   try {
-    return await withOwnClient(connectionString, (client) => settleStoppedPool(client, poolId));
+    return await withOwnClient(connectionString, (client) => settleStoppedPool(client, poolId, ended));
   } catch (error) {
     logError(`could not release the jobs of stopped pool ${poolId}: ${(error as Error).message}`);
     return null;

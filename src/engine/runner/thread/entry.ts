@@ -37,6 +37,8 @@ function serve(port: MessagePort): void {
   process.on('unhandledRejection', (reason) => logger.error(`background error: ${(reason as Error)?.message ?? String(reason)}`));
 
   let current: PoolRunner | null = null;
+  /** Pools started and not yet stopped: the current one, and one stopping. */
+  const live = new Set<PoolRunner>();
   let statsTimer: NodeJS.Timeout | null = null;
   let nextCall = 0;
   const calls = new Map<number, { resolve(): void; reject(error: Error): void }>();
@@ -57,6 +59,8 @@ function serve(port: MessagePort): void {
           calls.delete(call);
           reject(error instanceof Error ? error : new Error(String(error)));
         }
+        // Aborted before it was called (a cancel while it was held for a paused queue): passed on at once.
+        if (helpers.abortSignal?.aborted) onAbort();
       }).finally(() => helpers.abortSignal?.removeEventListener('abort', onAbort));
     };
   }
@@ -78,6 +82,7 @@ function serve(port: MessagePort): void {
       return post({ type: 'start-failed', message: `a pool (${current.poolId ?? 'starting'}) already runs on the runner's thread` });
     const runner = new PoolRunner(options, logger, post);
     current = runner;
+    live.add(runner);
     try {
       const remote: TaskList = Object.fromEntries(options.remoteTasks.map((name) => [name, remoteTask(name)]));
       const tasks = await runner.start(ownTasks(options), remote);
@@ -85,6 +90,7 @@ function serve(port: MessagePort): void {
       post({ type: 'started', tasks });
     } catch (error) {
       current = null;
+      live.delete(runner);
       post({ type: 'start-failed', message: (error as Error).message });
     }
   }
@@ -95,6 +101,7 @@ function serve(port: MessagePort): void {
     if (statsTimer) clearInterval(statsTimer);
     statsTimer = null;
     const report = runner ? await runner.stop(timeoutMs) : { aborted: 0, timedOut: false, stopped: true, stillRunning: 0 };
+    if (runner) live.delete(runner);
     post({ type: 'stopped', report });
   }
 
@@ -105,7 +112,9 @@ function serve(port: MessagePort): void {
       case 'stop':
         return void stop(message.timeoutMs);
       case 'abort':
-        return void current?.aborts.abort(message.jobId, message.reason);
+        // The pool that runs it: the current one, or one still stopping (a cancel while the console renews the pool).
+        for (const runner of live) if (runner.aborts.abort(message.jobId, message.reason)) return;
+        return;
       case 'remote-task-done': {
         const pending = calls.get(message.call);
         calls.delete(message.call);

@@ -31,6 +31,7 @@ export class PoolRunner {
   /** graphile-worker began shutting the pool down without being asked (see wireEvents). */
   private shutDownByItself = false;
   private outage = false;
+  private silent = false;
   private releaseTasks: (() => Promise<void>) | null = null;
   readonly aborts = new JobAborts();
   poolId: string | null = null;
@@ -41,8 +42,13 @@ export class PoolRunner {
   constructor(
     private readonly options: ThreadRunnerOptions,
     private readonly logger: Logger,
-    private readonly post: (message: FromThread) => void,
+    private readonly postToConsole: (message: FromThread) => void,
   ) {}
+
+  /** Once stopped, this pool says nothing more: a task of it that ignored its abort must not speak for the next pool. */
+  private post(message: FromThread): void {
+    if (!this.silent) this.postToConsole(message);
+  }
 
   /**
    * Starts graphile-worker with the source's tasks (`own`, or the directory's) and the console's (`remote`);
@@ -55,7 +61,10 @@ export class PoolRunner {
       const { getTasks } = await import('graphile-worker');
       const watched = await getTasks({ connectionString: options.connectionString, logger: this.logger }, options.source.path);
       this.releaseTasks = () => Promise.resolve(watched.release());
-      if (Object.keys(watched.tasks).length === 0) throw new Error(`No tasks found in ${options.source.path}`);
+      if (Object.keys(watched.tasks).length === 0) {
+        await this.releaseTasks().catch(() => {});
+        throw new Error(`No tasks found in ${options.source.path}`);
+      }
       tasks = watched.tasks;
     }
     // Our own emitter, wired before run(): pool:create fires before run() resolves.
@@ -204,6 +213,7 @@ export class PoolRunner {
     if (runnerFinished) await endPool(pgPool);
     else void stopping.then(() => endPool(pgPool));
     this.flushJobs();
+    this.silent = true;
     return { aborted, timedOut: first === 'timeout', stopped, stillRunning: stopped ? 0 : this.aborts.count() };
   }
 }

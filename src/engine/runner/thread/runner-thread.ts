@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Logger } from 'graphile-worker';
 import type { FromThread, ToThread } from './protocol.ts';
 
 /** How the thread ended by itself (an uncaught error in it, or its exit): every pool on it is gone. */
@@ -10,6 +11,25 @@ export interface ThreadEnd {
 }
 
 type Listener = (message: FromThread) => void;
+export type ThreadLogLine = Extract<FromThread, { type: 'log' }>;
+
+/** A line of graphile-worker's log on the thread, told by the console's logger (which words and filters it). */
+export function logThreadLine(logger: Logger, { level, label, message }: ThreadLogLine): void {
+  const scoped = label ? logger.scope({ label }) : logger;
+  if (level === 'error') scoped.error(message);
+  else if (level === 'warning') scoped.warn(message);
+  else if (level === 'debug') scoped.debug(message);
+  else scoped.info(message);
+}
+
+/** A host's hold on the thread it attached to: what it sends or ends reaches that thread, never a later one. */
+export interface ThreadLink {
+  send(message: ToThread): void;
+  /** Its pool has stopped: it hears nothing more, and the thread no longer holds the process open. */
+  release(): void;
+  /** Ends its thread (one that does not answer). */
+  end(): Promise<void>;
+}
 
 /**
  * The built entry next to the bundled engine (electron-vite's main build, `npm run serve`'s server bundle, the
@@ -19,39 +39,44 @@ type Listener = (message: FromThread) => void;
 function spawn(): Worker {
   const built = path.join(import.meta.dirname, 'runner-thread.js');
   if (existsSync(built)) return new Worker(built);
-  const entry = pathToFileURL(path.join(import.meta.dirname, 'entry.ts')).href;
+  const entry = path.join(import.meta.dirname, 'entry.ts');
+  if (!existsSync(entry)) throw new Error(`The runner thread's program is missing: no ${built} next to the console's code`);
   const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); })`;
   return new Worker(boot, { eval: true });
 }
 
 /**
  * The worker thread graphile-worker runs on, for as long as the console's runner domain lives: started at the
- * first runner start and kept from one pool to the next, so its code stays optimised (a thread made anew for
- * each pool ran its first few thousand jobs 20 % slower). It holds the process open only while a pool runs on it.
+ * first runner start and kept from one pool to the next, so its code stays optimised (in a spike, a thread made
+ * anew for each pool ran its first 5,000 jobs about 20 % slower). It holds the process open only while a pool runs
+ * on it. Its log lines while no pool's host listens (a pool that ended late, say) go to `orphanLog`.
  */
 export class RunnerThread {
   private worker: Worker | null = null;
-  private listener: Listener | null = null;
-  private onEnd: ((end: ThreadEnd) => void) | null = null;
+  private attached: { listener: Listener; onEnd: (end: ThreadEnd) => void } | null = null;
 
-  /** Sends to the thread, starting it if need be; `listener` hears what it says until `release()`. */
-  attach(listener: Listener, onEnd: (end: ThreadEnd) => void): void {
-    this.listener = listener;
-    this.onEnd = onEnd;
-    this.ensure().ref();
-  }
+  constructor(private readonly orphanLog: (line: ThreadLogLine) => void) {}
 
-  /** The pool on the thread has stopped: its messages go nowhere, and the thread no longer holds the process. */
-  release(listener: Listener): void {
-    if (this.listener !== listener) return;
-    this.listener = null;
-    this.onEnd = null;
-    this.worker?.unref();
-  }
-
-  send(message: ToThread): void {
-    this.ensure().postMessage(message);
+  /** Starts the thread if need be; `listener` hears what it says, `onEnd` of its end, until the link's release. */
+  attach(listener: Listener, onEnd: (end: ThreadEnd) => void): ThreadLink {
+    const worker = this.ensure();
+    const holder = { listener, onEnd };
+    this.attached = holder;
+    worker.ref();
+    return {
+      send: (message) => {
+        if (this.worker === worker) worker.postMessage(message);
+      },
+      release: () => {
+        if (this.attached !== holder) return;
+        this.attached = null;
+        if (this.worker === worker) worker.unref();
+      },
+      end: async () => {
+        if (this.worker === worker) await this.close();
+      },
+    };
   }
 
   private ensure(): Worker {
@@ -59,12 +84,16 @@ export class RunnerThread {
     const worker = spawn();
     let error: Error | null = null;
     // Only the current thread is heard: one ended (or being ended by close()) says nothing to the next pool's host.
-    worker.on('message', (message: FromThread) => this.worker === worker && this.listener?.(message));
+    worker.on('message', (message: FromThread) => {
+      if (this.worker !== worker) return;
+      if (this.attached) this.attached.listener(message);
+      else if (message.type === 'log') this.orphanLog(message);
+    });
     worker.on('error', (e) => (error = e));
     worker.on('exit', () => {
       if (this.worker !== worker) return;
       this.worker = null;
-      this.onEnd?.({ error });
+      this.attached?.onEnd({ error });
     });
     this.worker = worker;
     return worker;
@@ -74,8 +103,7 @@ export class RunnerThread {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    this.listener = null;
-    this.onEnd = null;
+    this.attached = null;
     await worker?.terminate();
   }
 }
