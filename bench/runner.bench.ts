@@ -40,7 +40,8 @@ async function drained(pool: pg.Pool): Promise<void> {
 
 /**
  * BENCH_DRAIN_PROFILE_DIR=<dir>: a CPU profile of each drain alone, `<dir>/<plain|hosted>-<n>.cpuprofile` (open it
- * in Chrome's DevTools). Returns the function that ends it, or null.
+ * in Chrome's DevTools). Of this thread only: the hosted runner's graphile-worker runs on a thread of its own, which
+ * `node --cpu-prof` profiles (one file per thread). Returns the function that ends it, or null.
  */
 async function drainProfile(kind: string): Promise<(() => Promise<void>) | null> {
   const dir = process.env.BENCH_DRAIN_PROFILE_DIR;
