@@ -6,17 +6,17 @@ import { keyTemplateParts } from '../../shared/model/job-key.ts';
 /** The job key template of a rule, as parts to join by each item's key (shared/model/job-key.ts). */
 export const jobKeyParts = (spec: BackfillRuleSpec) => keyTemplateParts(spec.jobKey, spec.task);
 
+/** What comes before the rule's query in `matchSql`: an error's position is told in the rule's own text. */
+const QUERY_PREFIX = `with src as materialized (
+  select x.k::text as k, row_number() over () as ord from (
+`;
+
 /**
  * The rule's query wrapped as a subquery (so it can only be one SELECT: `; delete …` is a syntax error, and a
  * data-modifying WITH is refused below the top level), its first column taken as the key, each distinct key
  * matched with the job of its job key through `_private_jobs`' unique key index.
  * $1 job key template's parts (joined by each key), $2 how many items to return, $3 which states to return, $4 only these keys (or null).
  */
-/** What comes before the rule's query in `matchSql`: an error's position is told in the rule's own text. */
-const QUERY_PREFIX = `with src as materialized (
-  select x.k::text as k, row_number() over () as ord from (
-`;
-
 function matchSql(query: string): string {
   // The newline ends a trailing `-- comment` in the rule before our closing parenthesis.
   return `${QUERY_PREFIX}${query}
@@ -133,7 +133,6 @@ function serverAction(query: string): string | null {
   return SERVER_ACTIONS.exec(code)?.[1].toLowerCase() ?? null;
 }
 
-/** Postgres errors a rule's query can cause, told as what the operator should change. */
 /**
  * Postgres' message with its place in the rule's own query: its position counts from the start of `matchSql`,
  * and an error past the rule's last character (an unfinished query, "near ')'") is at Jobdeck's wrapping, which
@@ -148,6 +147,7 @@ function placed(message: string, position: string | undefined, query: string): s
   return `${message} (line ${line} of the query, at "${near}")`;
 }
 
+/** Postgres errors a rule's query can cause, told as what the operator should change. */
 function ruleError(error: unknown, spec: BackfillRuleSpec): OpError {
   if (error instanceof OpError) return error;
   const e = error as { code?: string; message?: string; position?: string };

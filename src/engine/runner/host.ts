@@ -5,7 +5,14 @@ import type { AbortReason } from './job-abort.ts';
 import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-pool.ts';
 import { logThreadLine, type RunnerThread, type ThreadEnd, type ThreadLink } from './thread/runner-thread.ts';
 import { settledWithin } from '../settled-within.ts';
-import type { FromThread, JobEventKind, ThreadJob, ThreadStopReport, ThreadTaskSource } from './thread/protocol.ts';
+import {
+  NOTHING_TO_STOP,
+  type FromThread,
+  type JobEventKind,
+  type ThreadJob,
+  type ThreadStopReport,
+  type ThreadTaskSource,
+} from './thread/protocol.ts';
 
 /**
  * A job of this runner started or ended, for live status and for a cancel waiting on its end. The attempt itself
@@ -298,7 +305,7 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
         this.endedBy = "the runner's thread did not answer the stop and was ended";
         await link.end();
       }
-      report = { aborted: 0, timedOut: hung, stopped: true, stillRunning: 0 };
+      report = { ...NOTHING_TO_STOP, timedOut: hung };
     }
     link.release();
     this.running.clear();

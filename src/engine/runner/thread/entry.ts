@@ -11,7 +11,7 @@ import { Logger, type JobHelpers, type Task, type TaskList } from 'graphile-work
 import { companionStats } from '../../../worker/index.ts';
 import { makeDemoTaskList } from '../../demo/tasks.ts';
 import { PoolRunner } from './pool-runner.ts';
-import type { FromThread, ThreadRunnerOptions, ToThread } from './protocol.ts';
+import { NOTHING_TO_STOP, type FromThread, type ThreadRunnerOptions, type ToThread } from './protocol.ts';
 
 /** How often the companion's account of its writes is sent while a pool runs (the Recording line reads it). */
 const COMPANION_STATS_MS = 1_000;
@@ -100,7 +100,7 @@ function serve(port: MessagePort): void {
     current = null;
     if (statsTimer) clearInterval(statsTimer);
     statsTimer = null;
-    const report = runner ? await runner.stop(timeoutMs) : { aborted: 0, timedOut: false, stopped: true, stillRunning: 0 };
+    const report = runner ? await runner.stop(timeoutMs) : NOTHING_TO_STOP;
     if (runner) live.delete(runner);
     post({ type: 'stopped', report });
   }

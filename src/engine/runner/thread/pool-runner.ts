@@ -8,7 +8,7 @@ import type { Job, Logger, Runner, TaskList, WorkerEvents } from 'graphile-worke
 import { JobdeckPreset } from '../../../worker/index.ts';
 import { JobAborts } from '../job-abort.ts';
 import { settledWithin } from '../../settled-within.ts';
-import type { FromThread, JobEventKind, ThreadRunnerOptions, ThreadStopReport } from './protocol.ts';
+import { NOTHING_TO_STOP, type FromThread, type JobEventKind, type ThreadRunnerOptions, type ThreadStopReport } from './protocol.ts';
 
 /** graphile-worker's own default (maxPoolSize), kept for the pool the runner makes itself. */
 const GRAPHILE_WORKER_POOL_SIZE = 10;
@@ -176,7 +176,7 @@ export class PoolRunner {
     const runner = this.runner;
     this.runner = null;
     this.stopping = true;
-    if (!runner) return { aborted: 0, timedOut: false, stopped: true, stillRunning: 0 };
+    if (!runner) return NOTHING_TO_STOP;
     // A pool that graphile-worker is already shutting down refuses stop(): wait for its end all the same, since
     // settling its jobs while one of them still runs would let another worker start it a second time.
     const stopping = runner

@@ -39,6 +39,9 @@ export interface ThreadStopReport {
   stillRunning: number;
 }
 
+/** The stop of a pool that had nothing running (none started, or stopped already). */
+export const NOTHING_TO_STOP: ThreadStopReport = { aborted: 0, timedOut: false, stopped: true, stillRunning: 0 };
+
 export type ToThread =
   | { type: 'start'; options: ThreadRunnerOptions }
   | { type: 'stop'; timeoutMs: number }
