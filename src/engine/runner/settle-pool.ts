@@ -43,8 +43,8 @@ export async function settleStoppedPool(client: pg.ClientBase, poolId: string, e
     const done = held.filter((j) => j.outcome === 'success' || j.outcome === 'cancelled').map((j) => j.id);
     if (done.length) await client.query('select graphile_worker.complete_jobs($1::bigint[])', [done]);
     report.completed = done.length;
-    const failedHere = (j: HeldJob) => j.outcome === 'failure' || (ended !== undefined && j.outcome === null);
-    for (const job of held.filter(failedHere)) {
+    const failed = held.filter((j) => j.outcome === 'failure' || (ended !== undefined && j.outcome === null));
+    for (const job of failed) {
       if (job.attempts >= job.max_attempts) {
         const error = job.outcome === null ? `The runner ended while this job ran: ${ended}` : (job.error ?? 'Failed');
         await client.query('select graphile_worker.permanently_fail_jobs($1::bigint[], $2::text)', [[job.id], error]);
@@ -58,7 +58,7 @@ export async function settleStoppedPool(client: pg.ClientBase, poolId: string, e
         report.retried++;
       }
     }
-    report.released = held.filter((j) => j.outcome === null && !failedHere(j)).length;
+    report.released = held.length - done.length - failed.length;
     await client.query('commit');
     return report;
   } catch (error) {
