@@ -13,6 +13,7 @@ import { MIGRATIONS } from '../../src/engine/store/migrations/index.ts';
 import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
 import { exactAttemptsRepo, type ExactAttempt } from '../../src/engine/history/exact-attempts.ts';
 import { failureRollup } from '../../src/engine/history/failure-rollup.ts';
+import { summarize } from '../../src/engine/history/summary.ts';
 import { classifyError } from '../../src/shared/errors/index.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cancelled-'));
@@ -71,7 +72,7 @@ test('a cancelled attempt is recorded with its reason and adds nothing to the fa
       { job_id: 3, outcome: 'cancelled', error: 'Cancelled (no reason recorded)' },
     ]);
     // Processing times are of runs that ended on their own: the failure's only.
-    assert.deepEqual(db.prepare('select duration_ms, ok from run_durations').all(), [{ duration_ms: 1000, ok: 0 }]);
+    assert.deepEqual(summarize(db, 'c1', '24h', [], undefined, AT + 60_000).durations, { count: 1, avgMs: 1000, p95Ms: 1000 });
     // All three are new (the usage rollups count each by its outcome); only the failure has an error type.
     assert.deepEqual(
       recorded.map((r) => [r.attempt.outcome, r.errorType]),
@@ -109,13 +110,6 @@ test('migration 016 moves the cancels written as failures out of failure_attempt
       // A failure whose message reads as a cancel (a library's CancelledError) is a real failure: it stays.
       attemptRow.run(3, 'failure', 3);
       failureRow.run(3, 'asyncio.CancelledError', 'cancelled', 'companion', 0);
-      // Every run's duration, the cancelled one's too (the failures' as their workers timed them).
-      const duration = old.prepare(
-        `insert into run_durations (connection_id, at, task, duration_ms, ok) values ('c1', ?, 'summarize', ?, 0)`,
-      );
-      duration.run(AT, 1000);
-      duration.run(AT + 5, 1200);
-      duration.run(AT + 9, 1300);
     })();
     failureRollup(old).fold();
     assert.deepEqual(quarterCounts(old), [
@@ -141,8 +135,8 @@ test('migration 016 moves the cancels written as failures out of failure_attempt
       { job_id: 2, outcome: 'failure', error: null },
       { job_id: 3, outcome: 'failure', error: null },
     ]);
-    // The cancelled run's duration went; the two failures' stay.
-    assert.deepEqual(db.prepare('select duration_ms from run_durations order by at').all(), [{ duration_ms: 1200 }, { duration_ms: 1300 }]);
+    // The two failures are processing times; the cancelled run is not.
+    assert.equal(summarize(db, 'c1', '24h', [], undefined, AT + 60_000).durations.count, 2);
   } finally {
     db.close();
   }

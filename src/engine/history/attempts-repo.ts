@@ -45,7 +45,7 @@ function fromWatchSql(n: number): string {
           on conflict do nothing`;
 }
 
-/** Writes the watcher's failed attempts, successes per minute and run durations. */
+/** Writes the watcher's failed attempts and successes per minute. */
 export function attemptsRepo(db: Db) {
   // A worker's own account of the same attempt (the runner's, the companion's) may have come first, under another
   // generation when an admin action came between: the watcher's guess then adds nothing. A transaction's guesses
@@ -55,12 +55,6 @@ export function attemptsRepo(db: Db) {
   const success = db.prepare(
     `insert into success_minutes (connection_id, task, minute, successes) values (?, ?, ?, ?)
      on conflict (connection_id, minute, task) do update set successes = successes + excluded.successes`,
-  );
-  // A batch's durations in one statement (rows as a JSON array of [at, task, ms, ok]).
-  const durations = db.prepare(
-    `insert into run_durations (connection_id, at, task, duration_ms, ok)
-     select ?, json_extract(d.value, '$[0]'), json_extract(d.value, '$[1]'), json_extract(d.value, '$[2]'), json_extract(d.value, '$[3]')
-     from json_each(?) d`,
   );
   return {
     /**
@@ -86,10 +80,6 @@ export function attemptsRepo(db: Db) {
     },
     recordSuccess(connectionId: string, task: string, at: number, count = 1): void {
       success.run(connectionId, task, Math.floor(at / 60_000), count);
-    },
-    recordDurations(connectionId: string, rows: { task: string; at: number; durationMs: number; ok: boolean }[]): void {
-      if (rows.length === 0) return;
-      durations.run(connectionId, JSON.stringify(rows.map((r) => [r.at, r.task, Math.round(r.durationMs), r.ok ? 1 : 0])));
     },
   };
 }

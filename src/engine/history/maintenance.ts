@@ -4,9 +4,9 @@ import { writeTransaction, type Db } from '../store/db.ts';
 const BATCH = 2000;
 
 /**
- * Raw run durations (one row per exact run, for an exact p95) and every reported attempt (job_attempts) are kept
- * at most 14 days whatever the retention: at 100 jobs/s they are 8.6M rows a day each, far more than the
- * failures they sit beside (successes stay counted per minute in success_minutes).
+ * Every reported attempt (job_attempts, whose durations give the exact avg and p95) is kept at most 14 days whatever
+ * the retention: at 100 jobs/s that is 8.6M rows a day, far more than the failures beside it (successes stay
+ * counted per minute in success_minutes).
  */
 export const MAX_DURATION_DAYS = 14;
 
@@ -23,10 +23,6 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
     {
       cutoff,
       sql: db.prepare(`delete from failure_attempts where rowid in (select rowid from failure_attempts where at < ? limit ${BATCH})`),
-    },
-    {
-      cutoff: now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000,
-      sql: db.prepare(`delete from run_durations where rowid in (select rowid from run_durations where at < ? limit ${BATCH})`),
     },
     {
       cutoff: now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000,

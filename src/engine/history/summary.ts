@@ -196,18 +196,15 @@ function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string, f: Re
   return [...tasks.values()].sort((a, b) => b.failures - a.failures || a.task.localeCompare(b.task));
 }
 
-/** Average and exact p95 of the hosted runner's runs (the 95th percentile by rank: nearest-rank method). */
+/**
+ * Average and exact p95 of the runs workers reported (the 95th percentile by rank: nearest-rank method), of runs
+ * that ended on their own: a cancelled run was cut short.
+ */
 function durations(db: Db, p: Record<string, unknown>, taskCond: string): DurationFigures {
-  const agg = db
-    .prepare(`select count(*) as n, avg(duration_ms) as avg from run_durations where connection_id = @c and at >= @from ${taskCond}`)
-    .get(p) as { n: number; avg: number | null };
+  const runs = `from job_attempts where connection_id = @c and finished_at >= @from and outcome <> 'cancelled' ${taskCond}`;
+  const agg = db.prepare(`select count(*) as n, avg(duration_ms) as avg ${runs}`).get(p) as { n: number; avg: number | null };
   if (agg.n === 0) return { count: 0, avgMs: null, p95Ms: null };
   const rank = Math.ceil(0.95 * agg.n) - 1;
-  const p95 = db
-    .prepare(
-      `select duration_ms as d from run_durations where connection_id = @c and at >= @from ${taskCond}
-       order by duration_ms limit 1 offset @rank`,
-    )
-    .get({ ...p, rank }) as { d: number };
-  return { count: agg.n, avgMs: agg.avg === null ? null : Math.round(agg.avg), p95Ms: p95.d };
+  const p95 = db.prepare(`select duration_ms as d ${runs} order by duration_ms limit 1 offset @rank`).get({ ...p, rank }) as { d: number };
+  return { count: agg.n, avgMs: agg.avg === null ? null : Math.round(agg.avg), p95Ms: Math.round(p95.d) };
 }

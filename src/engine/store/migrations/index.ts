@@ -17,6 +17,7 @@ import { cancelsAreNotFailures } from './016-cancels-are-not-failures.ts';
 import { cancelledPayloads } from './017-cancelled-payloads.ts';
 import { watchCopyPerRange } from './018-watch-copy-per-range.ts';
 import { depthPaused } from './019-depth-paused.ts';
+import { durationsFromAttempts } from './020-durations-from-attempts.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -45,4 +46,5 @@ export const MIGRATIONS: Migration[] = [
   cancelledPayloads,
   watchCopyPerRange,
   depthPaused,
+  durationsFromAttempts,
 ];
