@@ -4,7 +4,7 @@
  * Each side, already running (the engine with its first counts in), drains JOBS jobs queued in one `add_jobs`
  * call; each goes first in half the rounds, so drift on a shared machine hits both.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,35 @@ const CONCURRENCY = 10;
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const quiet = new Logger(() => () => {});
+
+/**
+ * BENCH_THREADS=1 (Linux): each drain's time and the CPU of this process's threads over it, read from /proc (10 ms
+ * ticks): the main thread, the busiest other (the hosted runner's thread), and the rest (V8's GC helpers, libuv).
+ */
+function threadTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(tid), Number(fields[11]) + Number(fields[12])); // utime + stime
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ticks;
+}
+
+function threadReport(kind: string, ms: number, before: Map<number, number>): string {
+  const used = [...threadTicks()].map(([tid, t]) => [tid, (t - (before.get(tid) ?? 0)) * 10] as const);
+  const main = used.find(([tid]) => tid === process.pid)?.[1] ?? 0;
+  const others = used
+    .filter(([tid]) => tid !== process.pid)
+    .map(([, cpu]) => cpu)
+    .sort((a, b) => b - a);
+  const rest = others.slice(1).reduce((sum, cpu) => sum + cpu, 0);
+  return `${kind} ${ms.toFixed(0)} ms; CPU ms: main thread ${main}, busiest other ${others[0] ?? 0}, the rest ${rest}`;
+}
 
 async function queue(pool: pg.Pool): Promise<void> {
   await pool.query(
@@ -106,11 +135,13 @@ export default async function bench(): Promise<BenchResult[]> {
     const timed = async (times: number[], cpus: Array<{ own: number; pg: number }>) => {
       const profile = await drainProfile(times === plain ? 'plain' : 'hosted');
       const own = process.cpuUsage();
+      const ticks = process.env.BENCH_THREADS ? threadTicks() : null;
       const pgBefore = pgCpu?.() ?? NaN;
       const start = performance.now();
       await queue(pool);
       await drained(pool);
       times.push(performance.now() - start);
+      if (ticks) console.error(threadReport(times === plain ? 'plain ' : 'hosted', times[times.length - 1], ticks));
       const used = process.cpuUsage(own);
       cpus.push({ own: (used.user + used.system) / 1000, pg: (pgCpu?.() ?? NaN) - pgBefore });
       await profile?.();
