@@ -190,21 +190,13 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
 
   /** Per connection and job, the accounts of a batch's jobs kept before it. */
   const keptAccounts = (list: ExactAttempt[]): Map<string, Map<number, KeptAccount[]>> => {
-    const jobs = new Map<string, Set<number>>();
-    for (const a of list) {
-      const ids = jobs.get(a.connectionId);
-      if (ids) ids.add(a.jobId);
-      else jobs.set(a.connectionId, new Set([a.jobId]));
-    }
     const out = new Map<string, Map<number, KeptAccount[]>>();
-    for (const [connectionId, ids] of jobs) {
-      const byJob = new Map<number, KeptAccount[]>();
-      for (const k of keptOf.all(connectionId, JSON.stringify([...ids]))) {
-        const same = byJob.get(k.jobId);
-        if (same) same.push(k);
-        else byJob.set(k.jobId, [k]);
-      }
-      out.set(connectionId, byJob);
+    for (const [connectionId, attempts] of groupBy(list, (a) => a.connectionId)) {
+      const ids = JSON.stringify([...new Set(attempts.map((a) => a.jobId))]);
+      out.set(
+        connectionId,
+        groupBy(keptOf.all(connectionId, ids), (k) => k.jobId),
+      );
     }
     return out;
   };
@@ -293,13 +285,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
         errors.push({ attempt: a, error });
       }
     }
-    const byConnection = new Map<string, RecordedAttempt[]>();
-    for (const r of recorded) {
-      const group = byConnection.get(r.attempt.connectionId);
-      if (group) group.push(r);
-      else byConnection.set(r.attempt.connectionId, [r]);
-    }
-    for (const [connectionId, group] of byConnection) finishBatch(connectionId, group);
+    for (const [connectionId, group] of groupBy(recorded, (r) => r.attempt.connectionId)) finishBatch(connectionId, group);
     return { recorded, errors };
   };
 
@@ -315,3 +301,15 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
 }
 
 export type ExactAttemptsRepo = ReturnType<typeof exactAttemptsRepo>;
+
+/** Items by key, in the order first seen (Map.groupBy comes with Node 21). */
+function groupBy<K, V>(items: Iterable<V>, keyOf: (item: V) => K): Map<K, V[]> {
+  const groups = new Map<K, V[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}

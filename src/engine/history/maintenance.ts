@@ -8,7 +8,7 @@ const BATCH = 2000;
  * the retention: at 100 jobs/s that is 8.6M rows a day, far more than the failures beside it (successes stay
  * counted per minute in success_minutes).
  */
-export const MAX_DURATION_DAYS = 14;
+export const MAX_ATTEMPT_DAYS = 14;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -25,7 +25,7 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
       sql: db.prepare(`delete from failure_attempts where rowid in (select rowid from failure_attempts where at < ? limit ${BATCH})`),
     },
     {
-      cutoff: now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000,
+      cutoff: now - Math.min(days, MAX_ATTEMPT_DAYS) * 24 * 3600_000,
       sql: db.prepare(`delete from job_attempts where rowid in (select rowid from job_attempts where finished_at < ? limit ${BATCH})`),
     },
   ];
@@ -56,7 +56,7 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
       `delete from companion_pools where seen_at < ? and not exists (
          select 1 from job_attempts a where a.connection_id = companion_pools.connection_id and a.pool_id = companion_pools.pool_id)`,
     )
-    .run(now - Math.min(days, MAX_DURATION_DAYS) * 24 * 3600_000).changes;
+    .run(now - Math.min(days, MAX_ATTEMPT_DAYS) * 24 * 3600_000).changes;
   return removed;
 }
 
