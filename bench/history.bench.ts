@@ -3,7 +3,9 @@
  * - sync: one watcher pass over 1,000,000 jobs with 100 of them changed, against the naive pass that reads every
  *   job through the public `jobs` view and compares it in memory;
  * - queries over 1,000,000 failed attempts in SQLite: the type breakdown and a deep filtered page, against the
- *   same queries without the history indexes and with OFFSET pagination.
+ *   same queries without the history indexes and with OFFSET pagination;
+ * - the processing time (avg and p95) of 1,000,000 runs in the last hour, from the duration histograms against
+ *   sorting the runs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,11 +20,13 @@ import { failureRollup } from '../src/engine/history/failure-rollup.ts';
 import { listAttempts } from '../src/engine/history/query.ts';
 import { summarize } from '../src/engine/history/summary.ts';
 import { classifyError } from '../src/shared/errors/index.ts';
+import { DURATION_BUCKET_SQL } from '../src/engine/history/duration-buckets.ts';
 import { benchPool, median, type BenchResult } from './lib.ts';
 
 const JOBS = 1_000_000;
 const ATTEMPTS = 1_000_000;
 const RUNS = 5;
+const RUNS_LAST_HOUR = 1_000_000;
 
 export async function seedJobs(pool: pg.Pool): Promise<void> {
   await pool.query(
@@ -211,6 +215,61 @@ function queryBench(db: Db): BenchResult[] {
   ];
 }
 
+/**
+ * Processing time (avg and p95) of 1M runs reported in the last hour, as the overview's trouble card and the alerts
+ * ask for it every few seconds: from the per-minute histograms against sorting the runs (how it was read before).
+ */
+function durationsBench(db: Db): BenchResult[] {
+  const now = Date.now();
+  db.exec(`
+    with recursive s(i) as (select 1 union all select i + 1 from s where i < ${RUNS_LAST_HOUR})
+    insert into job_attempts (connection_id, job_id, task, queue, attempt, max_attempts, started_at, finished_at, duration_ms,
+                              outcome, pool_id, source, source_id)
+    select 'd', i, case i % 3 when 0 then 'generate_insight' when 1 then 'enrich_record' else 'summarize' end, null, 1, 25,
+           ${now} - 3590000 + i * 3 - 800, ${now} - 3590000 + i * 3, 300 + (i * 7919) % 4000 + (i % 97) * 0.37,
+           case when i % 10 = 0 then 'failure' else 'success' end, 'pool-bench', 'companion', i
+    from s;
+    -- The histograms as the reader writes them (migration 021's arithmetic, see history/duration-buckets.ts).
+    insert into duration_minutes (connection_id, task, minute, bucket, runs, total_ms, min_ms, max_ms)
+    select connection_id, task, finished_at / 60000, ${DURATION_BUCKET_SQL}, count(*), sum(duration_ms), min(duration_ms), max(duration_ms)
+    from job_attempts where connection_id = 'd' group by 1, 2, 3, 4;
+  `);
+  const from = Math.floor((now - 3600_000) / 60_000) * 60_000;
+  const sorted = () => {
+    const runs = `from job_attempts where connection_id = 'd' and finished_at >= ? and outcome <> 'cancelled'`;
+    const agg = db.prepare(`select count(*) as n, avg(duration_ms) as avg ${runs}`).get(from) as { n: number; avg: number };
+    const p95 = db
+      .prepare(`select duration_ms ${runs} order by duration_ms limit 1 offset ?`)
+      .pluck()
+      .get(from, Math.ceil(0.95 * agg.n) - 1);
+    return { count: agg.n, avgMs: Math.round(agg.avg), p95Ms: Math.round(p95 as number) };
+  };
+  const histograms = () => summarize(db, 'd', '1h', [], undefined, now).durations;
+  const exact = sorted();
+  const read = histograms();
+  if (read.count !== exact.count || read.avgMs !== exact.avgMs || Math.abs(read.p95Ms! - exact.p95Ms) / exact.p95Ms > 0.045)
+    throw new Error(`the histograms and the runs disagree: ${JSON.stringify(read)} against ${JSON.stringify(exact)}`);
+  const time = (fn: () => unknown) => {
+    fn();
+    const t: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const s = performance.now();
+      fn();
+      t.push(performance.now() - s);
+    }
+    return median(t);
+  };
+  return [
+    {
+      name: 'processing time avg and p95 of 1M runs in the last hour (whole 1 h summary)',
+      baseline: 'sorting the runs (job_attempts)',
+      baselineMs: time(sorted),
+      candidateMs: time(histograms),
+      notes: `p95 ${read.p95Ms} ms against exact ${exact.p95Ms} ms; avg ${read.avgMs} ms both`,
+    },
+  ];
+}
+
 export default async function historyBench(): Promise<BenchResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-history-'));
   rmSync(tmp, { recursive: true, force: true });
@@ -225,7 +284,9 @@ export default async function historyBench(): Promise<BenchResult[]> {
     step('sync passes');
     const sync = await syncBench(pool, db);
     step(`seeding ${ATTEMPTS} attempts and querying`);
-    return [...sync, ...queryBench(db)];
+    const queries = queryBench(db);
+    step(`seeding ${RUNS_LAST_HOUR} runs and reading their processing time`);
+    return [...sync, ...queries, ...durationsBench(db)];
   } finally {
     db.close();
     await pool.end();

@@ -36,8 +36,8 @@ type Ops =
 
 export interface HistoryContext {
   /**
-   * This domain owns the history tables: failure_attempts and its rollups, job_attempts, watch_*, companion_*,
-   * job_snapshots, settings.
+   * This domain owns the history tables: failure_attempts and its rollups, job_attempts and its duration_minutes,
+   * success_minutes, watch_*, companion_*, job_snapshots, settings.
    */
   db: Db;
   log: LogFn;

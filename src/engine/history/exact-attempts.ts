@@ -1,5 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { boundError, SAME_FAILURE_MS, type AttemptsRepo } from './attempts-repo.ts';
+import { durationBucket } from './duration-buckets.ts';
 import { copyMarker } from './watch-copy.ts';
 
 export type AttemptOutcome = 'success' | 'failure' | 'cancelled';
@@ -145,6 +146,11 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
     'select settled, settled_at from watch_vanished where connection_id = ? and job_id = ?',
   );
   const claim = db.prepare('delete from watch_vanished where connection_id = ? and job_id = ?');
+  const addDurations = db.prepare(
+    `insert into duration_minutes (connection_id, task, minute, bucket, runs, total_ms, min_ms, max_ms) values (?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict (connection_id, minute, task, bucket) do update set runs = runs + excluded.runs,
+       total_ms = total_ms + excluded.total_ms, min_ms = min(min_ms, excluded.min_ms), max_ms = max(max_ms, excluded.max_ms)`,
+  );
   const uncount = db.prepare(
     'update success_minutes set successes = successes - 1 where connection_id = ? and task = ? and minute = ? and successes > 0',
   );
@@ -245,7 +251,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   /**
    * What a batch's new attempts add besides their own rows, in a few statements: the jobs that ended by a success
    * are marked for the watcher (an end it already counted is claimed, not counted twice) and successes are counted
-   * per task and minute. Their durations are their own rows' (the summary reads job_attempts).
+   * per task and minute, and every run's duration goes into its task's histogram of the minute (duration_minutes).
    */
   const finishBatch = (connectionId: string, recorded: RecordedAttempt[]): void => {
     const successes = recorded.filter((r) => r.attempt.outcome === 'success');
@@ -265,6 +271,29 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
         else perMinute.set(key, { task: a.task, minute, n: 1 });
       }
       for (const g of perMinute.values()) attempts.recordSuccess(connectionId, g.task, g.minute * 60_000, g.n);
+    }
+    // Durations per task, minute and bucket (duration-buckets.ts), successes and failures: a cancelled run was cut short.
+    const runs = recorded
+      .filter((r) => r.attempt.outcome !== 'cancelled')
+      .map(({ attempt: a }) => ({
+        task: a.task,
+        minute: Math.floor(Math.round(a.finishedAt) / 60_000),
+        bucket: durationBucket(a.durationMs),
+        ms: a.durationMs,
+      }));
+    for (const group of groupBy(runs, (r) => `${r.task}\u0000${r.minute}\u0000${r.bucket}`).values()) {
+      const { task, minute, bucket } = group[0];
+      const ms = group.map((r) => r.ms);
+      addDurations.run(
+        connectionId,
+        task,
+        minute,
+        bucket,
+        ms.length,
+        ms.reduce((t, m) => t + m, 0),
+        Math.min(...ms),
+        Math.max(...ms),
+      );
     }
   };
 

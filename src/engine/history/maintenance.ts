@@ -4,9 +4,9 @@ import { writeTransaction, type Db } from '../store/db.ts';
 const BATCH = 2000;
 
 /**
- * Every reported attempt (job_attempts, whose durations give the exact avg and p95) is kept at most 14 days whatever
- * the retention: at 100 jobs/s that is 8.6M rows a day, far more than the failures beside it (successes stay
- * counted per minute in success_minutes).
+ * Every reported attempt (job_attempts) and the duration histograms made of them (duration_minutes) are kept at most
+ * 14 days whatever the retention: at 100 jobs/s that is 8.6M rows a day, far more than the failures beside it
+ * (successes stay counted per minute in success_minutes).
  */
 export const MAX_ATTEMPT_DAYS = 14;
 
@@ -19,13 +19,14 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 export async function enforceRetention(db: Db, days: number, now = Date.now()): Promise<number> {
   const cutoff = now - days * 24 * 3600_000;
+  const attemptsCutoff = now - Math.min(days, MAX_ATTEMPT_DAYS) * 24 * 3600_000;
   const steps = [
     {
       cutoff,
       sql: db.prepare(`delete from failure_attempts where rowid in (select rowid from failure_attempts where at < ? limit ${BATCH})`),
     },
     {
-      cutoff: now - Math.min(days, MAX_ATTEMPT_DAYS) * 24 * 3600_000,
+      cutoff: attemptsCutoff,
       sql: db.prepare(`delete from job_attempts where rowid in (select rowid from job_attempts where finished_at < ? limit ${BATCH})`),
     },
   ];
@@ -38,17 +39,19 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
       await yieldToEventLoop();
     }
   }
-  // success_minutes is WITHOUT ROWID: delete by its key instead.
-  for (;;) {
-    const n = db
-      .prepare(
-        `delete from success_minutes where (connection_id, minute, task) in
-           (select connection_id, minute, task from success_minutes where minute < ? limit ${BATCH})`,
-      )
-      .run(Math.floor(cutoff / 60_000)).changes;
-    removed += n;
-    if (n < BATCH) break;
-    await yieldToEventLoop();
+  // The per-minute tables are WITHOUT ROWID: deleted by their key instead. Durations go with the runs they count.
+  const perMinute = [
+    { table: 'success_minutes', key: 'connection_id, minute, task', before: cutoff },
+    { table: 'duration_minutes', key: 'connection_id, minute, task, bucket', before: attemptsCutoff },
+  ];
+  for (const { table, key, before } of perMinute) {
+    const sql = db.prepare(`delete from ${table} where (${key}) in (select ${key} from ${table} where minute < ? limit ${BATCH})`);
+    for (;;) {
+      const n = sql.run(Math.floor(before / 60_000)).changes;
+      removed += n;
+      if (n < BATCH) break;
+      await yieldToEventLoop();
+    }
   }
   // Hosts of pools no attempt refers to any more.
   removed += db
@@ -56,7 +59,7 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
       `delete from companion_pools where seen_at < ? and not exists (
          select 1 from job_attempts a where a.connection_id = companion_pools.connection_id and a.pool_id = companion_pools.pool_id)`,
     )
-    .run(now - Math.min(days, MAX_ATTEMPT_DAYS) * 24 * 3600_000).changes;
+    .run(attemptsCutoff).changes;
   return removed;
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../shared/errors/index.ts';
 import { failureRollup } from './failure-rollup.ts';
+import { bucketPercentile, type BucketRow } from './duration-buckets.ts';
 
 /** Chart resolution per window: 60, 96, 84 and 60 buckets. */
 const BUCKET_MS: Record<HistoryWindow, number> = {
@@ -197,14 +198,18 @@ function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string, f: Re
 }
 
 /**
- * Average and exact p95 of the runs workers reported (the 95th percentile by rank: nearest-rank method), of runs
- * that ended on their own: a cancelled run was cut short.
+ * Average (exact) and p95 (nearest rank, within 4.5 %: see duration-buckets.ts) of the runs workers reported, from
+ * their per-minute histograms; cancelled runs are not in them (a cancelled run was cut short).
  */
 function durations(db: Db, p: Record<string, unknown>, taskCond: string): DurationFigures {
-  const runs = `from job_attempts where connection_id = @c and finished_at >= @from and outcome <> 'cancelled' ${taskCond}`;
-  const agg = db.prepare(`select count(*) as n, avg(duration_ms) as avg ${runs}`).get(p) as { n: number; avg: number | null };
-  if (agg.n === 0) return { count: 0, avgMs: null, p95Ms: null };
-  const rank = Math.ceil(0.95 * agg.n) - 1;
-  const p95 = db.prepare(`select duration_ms as d ${runs} order by duration_ms limit 1 offset @rank`).get({ ...p, rank }) as { d: number };
-  return { count: agg.n, avgMs: agg.avg === null ? null : Math.round(agg.avg), p95Ms: Math.round(p95.d) };
+  const rows = db
+    .prepare(
+      `select bucket, sum(runs) as runs, sum(total_ms) as totalMs, min(min_ms) as minMs, max(max_ms) as maxMs
+       from duration_minutes where connection_id = @c and minute >= @fromMinute ${taskCond} group by bucket order by bucket`,
+    )
+    .all(p) as BucketRow[];
+  const count = rows.reduce((n, r) => n + r.runs, 0);
+  if (count === 0) return { count: 0, avgMs: null, p95Ms: null };
+  const total = rows.reduce((t, r) => t + r.totalMs, 0);
+  return { count, avgMs: Math.round(total / count), p95Ms: Math.round(bucketPercentile(rows, 0.95)!) };
 }
