@@ -14,6 +14,7 @@ import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
 import { exactAttemptsRepo, type ExactAttempt } from '../../src/engine/history/exact-attempts.ts';
 import { failureRollup } from '../../src/engine/history/failure-rollup.ts';
 import { summarize } from '../../src/engine/history/summary.ts';
+import { backfillDurations } from '../../src/engine/history/duration-backfill.ts';
 import { classifyError } from '../../src/shared/errors/index.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'jobdeck-cancelled-'));
@@ -87,7 +88,7 @@ test('a cancelled attempt is recorded with its reason and adds nothing to the fa
   }
 });
 
-test('migration 016 moves the cancels written as failures out of failure_attempts and of the counts', () => {
+test('migration 016 moves the cancels written as failures out of failure_attempts and of the counts', async () => {
   const file = path.join(dir, 'old.sqlite');
   const old = openStore(file, { migrations: MIGRATIONS.filter((m) => m.id < 16) });
   try {
@@ -135,7 +136,9 @@ test('migration 016 moves the cancels written as failures out of failure_attempt
       { job_id: 2, outcome: 'failure', error: null },
       { job_id: 3, outcome: 'failure', error: null },
     ]);
-    // The two failures are processing times; the cancelled run is not.
+    // The two failures are processing times; the cancelled run is not (runs recorded before the duration rollups are
+    // counted into them in the background).
+    await backfillDurations(db);
     assert.equal(summarize(db, 'c1', '24h', [], undefined, AT + 60_000).durations.count, 2);
   } finally {
     db.close();

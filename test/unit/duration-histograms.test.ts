@@ -1,8 +1,8 @@
 /**
- * Processing times (avg and p95) are read from per-minute duration histograms (duration_minutes), not by sorting every
- * run of the window: the avg stays exact, the p95 within 4.5 % of the exact nearest-rank value (and exact when its
- * bucket holds one value). Migration 021 builds the histograms of the runs recorded before it; retention removes them
- * with the runs.
+ * Processing times (avg and p95) are read from duration histograms per task and slot (duration_rollups), not by
+ * sorting every run of the window: the avg stays exact, the p95 within 4.5 % of the exact nearest-rank value (and
+ * exact when its bucket holds one value), for every window. The runs recorded before the rollups existed are counted
+ * in the background, in chunks, resuming after a stop; retention removes the histograms with the runs.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,10 +12,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/engine/store/db.ts';
 import { MIGRATIONS } from '../../src/engine/store/migrations/index.ts';
-import { durationMinutes } from '../../src/engine/store/migrations/021-duration-minutes.ts';
 import { attemptsRepo } from '../../src/engine/history/attempts-repo.ts';
 import { exactAttemptsRepo, type ExactAttempt } from '../../src/engine/history/exact-attempts.ts';
-import { DURATION_BUCKET_SQL, durationBucket } from '../../src/engine/history/duration-buckets.ts';
+import { DURATION_BUCKET_SQL, durationBucket, spanFor } from '../../src/engine/history/duration-buckets.ts';
+import { backfillDurations } from '../../src/engine/history/duration-backfill.ts';
 import { enforceRetention } from '../../src/engine/history/maintenance.ts';
 import { summarize } from '../../src/engine/history/summary.ts';
 import { classifyError } from '../../src/shared/errors/index.ts';
@@ -62,11 +62,7 @@ function exactP95(values: number[]): number {
   return sorted[Math.ceil(0.95 * sorted.length) - 1];
 }
 
-test("the bucket of a duration is the same in SQL (migration 021's copy) as in the engine", () => {
-  assert.ok(
-    durationMinutes.sql.includes(DURATION_BUCKET_SQL),
-    'the migration uses the same expression',
-  );
+test("the bucket of a duration is the same in SQL (the backfill's) as in the engine; each window reads slots of its chart's bucket", () => {
   const mem = new Database(':memory:');
   try {
     const bucketSql = mem.prepare(`select ${DURATION_BUCKET_SQL} as b from (select ? as duration_ms)`).pluck();
@@ -76,6 +72,8 @@ test("the bucket of a duration is the same in SQL (migration 021's copy) as in t
   } finally {
     mem.close();
   }
+  // The windows' chart buckets (1 min, 15 min, 2 h, 12 h): whole numbers of the slots they read.
+  assert.deepEqual([60_000, 900_000, 7_200_000, 43_200_000].map(spanFor), [1, 15, 120, 120]);
 });
 
 test('avg is exact and p95 within 4.5 % of the exact value, per task too; cancelled runs are not processing times', () => {
@@ -109,12 +107,12 @@ test('avg is exact and p95 within 4.5 % of the exact value, per task too; cancel
   }
 });
 
-test('migration 021 builds the histograms of the runs recorded before it; retention removes them with the runs', async () => {
+test('the runs recorded before the rollups are counted in the background, in chunks, resuming after a stop; retention removes them with the runs', async () => {
   const file = path.join(dir, 'old.sqlite');
   const old = openStore(file, { migrations: MIGRATIONS.filter((m) => m.id < 21) });
   const values = durationsOf(400, 11);
-  // One run an hour, from 10 minutes ago back about 17 days; one in seven cancelled.
-  const finishedAt = (i: number) => NOW - 10 * 60_000 - i * 3_600_000;
+  // One run an hour, from 10 minutes ago back about 17 days, at any second of the minute; one in seven cancelled.
+  const finishedAt = (i: number) => NOW - 10 * 60_000 - i * 3_600_000 - (i % 60) * 1_000 - 137;
   try {
     // As the engine wrote them before: job_attempts alone.
     const insert = old.prepare(
@@ -130,23 +128,51 @@ test('migration 021 builds the histograms of the runs recorded before it; retent
   } finally {
     old.close();
   }
-  const db = openStore(file);
+  let db = openStore(file);
+  const since = (days: number) => values.filter((_, i) => i % 7 !== 0 && finishedAt(i) >= NOW - days * 24 * 3_600_000);
+  const counted = (window: '1h' | '24h' | '7d' | '30d') => summarize(db, 'c1', window, [], undefined, NOW).durations;
   try {
-    const since = (days: number) => values.filter((_, i) => i % 7 !== 0 && finishedAt(i) >= NOW - days * 24 * 3_600_000);
-    const week = summarize(db, 'c1', '7d', [], undefined, NOW).durations;
-    const inWeek = since(7);
-    assert.equal(week.count, inWeek.length);
-    assert.equal(week.avgMs, Math.round(inWeek.reduce((t, ms) => t + ms, 0) / inWeek.length));
-    assert.ok(Math.abs(week.p95Ms! - exactP95(inWeek)) / exactP95(inWeek) <= 0.045, `${week.p95Ms} against ${exactP95(inWeek)}`);
-    assert.equal(summarize(db, 'c1', '24h', [], undefined, NOW).durations.count, since(1).length);
+    assert.equal(counted('30d').count, 0, 'nothing counted at the start: it would hold the first start');
+    // A run recorded after the upgrade is counted as it is written, not again by the backfill.
+    const exact = exactAttemptsRepo(db, attemptsRepo(db), classifyError);
+    db.transaction(() => exact.recordMany([run(5_000, 'summarize', 1234, 'success', NOW - 5 * 60_000)]))();
+    const upTo = db.prepare('select up_to from duration_backfill').pluck().get() as number;
+    assert.equal(upTo, values.length, 'to be counted: up to the last run recorded before');
+    // A start that stopped part of the way leaves its progress: counted up to id 150 (in chunks of 40), the rest to
+    // count at the next start, from there.
+    db.prepare('update duration_backfill set up_to = 150').run();
+    await backfillDurations(db, 40);
+    db.prepare('insert into duration_backfill (up_to, done) values (?, 150)').run(upTo);
+  } finally {
+    db.close();
+  }
+  db = openStore(file);
+  try {
+    await backfillDurations(db, 40);
+    assert.equal(db.prepare('select count(*) from duration_backfill').pluck().get(), 0, 'done, and said so');
+    const withNew = (list: number[]) => [...list, 1234];
+    for (const [window, days] of [
+      ['7d', 7],
+      ['30d', 30],
+      ['24h', 1],
+    ] as const) {
+      const want = withNew(since(days));
+      const got = counted(window);
+      assert.equal(got.count, want.length, `${window}: every run that ended on its own, once`);
+      assert.equal(got.avgMs, Math.round(want.reduce((t, ms) => t + ms, 0) / want.length), `${window}: avg`);
+      const error = Math.abs(got.p95Ms! - exactP95(want)) / exactP95(want);
+      assert.ok(error <= 0.045, `${window}: p95 ${got.p95Ms} against exact ${exactP95(want)}`);
+    }
 
-    const histogramRuns = () => db.prepare('select coalesce(sum(runs), 0) from duration_minutes').pluck().get() as number;
-    assert.equal(histogramRuns(), since(30).length, 'every run that ended on its own, the cancels left out');
+    const slotRuns = (span: number) =>
+      db.prepare('select coalesce(sum(runs), 0) from duration_rollups where span = ?').pluck().get(span) as number;
+    for (const span of [1, 15, 120]) assert.equal(slotRuns(span), withNew(since(30)).length, `every run in each slot width (${span} min)`);
     // A retention of 30 days: runs, and their histograms with them, are kept 14 days at most.
     await enforceRetention(db, 30, NOW);
-    assert.equal(histogramRuns(), since(14).length);
     assert.ok(since(14).length < since(30).length, 'the retention had runs to remove');
-    assert.equal(summarize(db, 'c1', '30d', [], undefined, NOW).durations.count, since(14).length);
+    // Slots that straddle the cut-off stay whole: at most one slot's runs more than the runs kept.
+    assert.equal(slotRuns(1), withNew(since(14)).length);
+    assert.ok(slotRuns(120) - withNew(since(14)).length <= 2, `${slotRuns(120)} against ${withNew(since(14)).length}`);
   } finally {
     db.close();
   }

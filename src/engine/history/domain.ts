@@ -16,6 +16,7 @@ import { attemptsRepo } from './attempts-repo.ts';
 import { historySettings } from './settings.ts';
 import { DbWatcher } from './watcher.ts';
 import { enforceRetention, reclassifyAll } from './maintenance.ts';
+import { backfillDurations } from './duration-backfill.ts';
 import { historyStatus } from './status.ts';
 import { jobRecords, type JobRecords } from './job-records.ts';
 import { exactAttemptsRepo, type RecordedAttempt, type ReportedUsage } from './exact-attempts.ts';
@@ -36,7 +37,7 @@ type Ops =
 
 export interface HistoryContext {
   /**
-   * This domain owns the history tables: failure_attempts and its rollups, job_attempts and its duration_minutes,
+   * This domain owns the history tables: failure_attempts and its rollups, job_attempts and its duration_rollups,
    * success_minutes, watch_*, companion_*, job_snapshots, settings.
    */
   db: Db;
@@ -104,6 +105,12 @@ export function createHistory(ctx: HistoryContext): HistoryDomain {
   const retention = async (): Promise<number> => {
     if (retentionTimer) clearTimeout(retentionTimer);
     let removed = 0;
+    try {
+      // Runs recorded before the duration rollups existed (migration 021): counted once, in chunks, in the background.
+      await backfillDurations(db);
+    } catch (error) {
+      log('warn', `history: counting earlier runs' durations: ${(error as Error).message}`);
+    }
     try {
       removed = await enforceRetention(db, settings.retentionDays());
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { boundError, SAME_FAILURE_MS, type AttemptsRepo } from './attempts-repo.ts';
-import { durationBucket } from './duration-buckets.ts';
+import { durationBucket, ROLLUP_UPSERT, SPANS } from './duration-buckets.ts';
 import { copyMarker } from './watch-copy.ts';
 
 export type AttemptOutcome = 'success' | 'failure' | 'cancelled';
@@ -147,9 +147,8 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   );
   const claim = db.prepare('delete from watch_vanished where connection_id = ? and job_id = ?');
   const addDurations = db.prepare(
-    `insert into duration_minutes (connection_id, task, minute, bucket, runs, total_ms, min_ms, max_ms) values (?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (connection_id, minute, task, bucket) do update set runs = runs + excluded.runs,
-       total_ms = total_ms + excluded.total_ms, min_ms = min(min_ms, excluded.min_ms), max_ms = max(max_ms, excluded.max_ms)`,
+    `insert into duration_rollups (connection_id, span, slot, task, bucket, runs, total_ms, min_ms, max_ms)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?) ${ROLLUP_UPSERT}`,
   );
   const uncount = db.prepare(
     'update success_minutes set successes = successes - 1 where connection_id = ? and task = ? and minute = ? and successes > 0',
@@ -251,7 +250,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   /**
    * What a batch's new attempts add besides their own rows, in a few statements: the jobs that ended by a success
    * are marked for the watcher (an end it already counted is claimed, not counted twice) and successes are counted
-   * per task and minute, and every run's duration goes into its task's histogram of the minute (duration_minutes).
+   * per task and minute, and every run's duration goes into its task's histograms (duration_rollups).
    */
   const finishBatch = (connectionId: string, recorded: RecordedAttempt[]): void => {
     const successes = recorded.filter((r) => r.attempt.outcome === 'success');
@@ -284,16 +283,9 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
     for (const group of groupBy(runs, (r) => `${r.task}\u0000${r.minute}\u0000${r.bucket}`).values()) {
       const { task, minute, bucket } = group[0];
       const ms = group.map((r) => r.ms);
-      addDurations.run(
-        connectionId,
-        task,
-        minute,
-        bucket,
-        ms.length,
-        ms.reduce((t, m) => t + m, 0),
-        Math.min(...ms),
-        Math.max(...ms),
-      );
+      const [total, min, max] = [ms.reduce((t, m) => t + m, 0), Math.min(...ms), Math.max(...ms)];
+      // Once per slot width: a minute's runs are in one slot of each.
+      for (const span of SPANS) addDurations.run(connectionId, span, Math.floor(minute / span), task, bucket, ms.length, total, min, max);
     }
   };
 

@@ -4,7 +4,7 @@ import { writeTransaction, type Db } from '../store/db.ts';
 const BATCH = 2000;
 
 /**
- * Every reported attempt (job_attempts) and the duration histograms made of them (duration_minutes) are kept at most
+ * Every reported attempt (job_attempts) and the duration histograms made of them (duration_rollups) are kept at most
  * 14 days whatever the retention: at 100 jobs/s that is 8.6M rows a day, far more than the failures beside it
  * (successes stay counted per minute in success_minutes).
  */
@@ -39,15 +39,19 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
       await yieldToEventLoop();
     }
   }
-  // The per-minute tables are WITHOUT ROWID: deleted by their key instead. Durations go with the runs they count.
-  const perMinute = [
-    { table: 'success_minutes', key: 'connection_id, minute, task', before: cutoff },
-    { table: 'duration_minutes', key: 'connection_id, minute, task, bucket', before: attemptsCutoff },
+  // The rollups are WITHOUT ROWID: deleted by their key instead. Durations go with the runs they count.
+  const rollups = [
+    { table: 'success_minutes', key: 'connection_id, minute, task', expired: `minute < ${Math.floor(cutoff / 60_000)}` },
+    {
+      table: 'duration_rollups',
+      key: 'connection_id, span, slot, task, bucket',
+      expired: `slot < ${Math.floor(attemptsCutoff / 60_000)} / span`,
+    },
   ];
-  for (const { table, key, before } of perMinute) {
-    const sql = db.prepare(`delete from ${table} where (${key}) in (select ${key} from ${table} where minute < ? limit ${BATCH})`);
+  for (const { table, key, expired } of rollups) {
+    const sql = db.prepare(`delete from ${table} where (${key}) in (select ${key} from ${table} where ${expired} limit ${BATCH})`);
     for (;;) {
-      const n = sql.run(Math.floor(before / 60_000)).changes;
+      const n = sql.run().changes;
       removed += n;
       if (n < BATCH) break;
       await yieldToEventLoop();

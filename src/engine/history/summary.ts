@@ -10,7 +10,7 @@ import {
 } from '../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../shared/errors/index.ts';
 import { failureRollup } from './failure-rollup.ts';
-import { bucketPercentile, type BucketRow } from './duration-buckets.ts';
+import { bucketPercentile, spanFor, type BucketRow } from './duration-buckets.ts';
 
 /** Chart resolution per window: 60, 96, 84 and 60 buckets. */
 const BUCKET_MS: Record<HistoryWindow, number> = {
@@ -198,16 +198,19 @@ function taskFigures(db: Db, p: Record<string, unknown>, taskCond: string, f: Re
 }
 
 /**
- * Average (exact) and p95 (nearest rank, within 4.5 %: see duration-buckets.ts) of the runs workers reported, from
- * their per-minute histograms; cancelled runs are not in them (a cancelled run was cut short).
+ * Average (exact) and p95 (nearest rank, within 4.5 % above 1 ms: see duration-buckets.ts) of the runs workers
+ * reported, from their histograms; cancelled runs are not in them (a cancelled run was cut short).
  */
-function durations(db: Db, p: Record<string, unknown>, taskCond: string): DurationFigures {
+function durations(db: Db, p: { c: string; b: number; from: number; task: string | null }, taskCond: string): DurationFigures {
+  // Slots of the window's own chart bucket: the window's start is a whole number of them.
+  const span = spanFor(p.b);
   const rows = db
     .prepare(
       `select bucket, sum(runs) as runs, sum(total_ms) as totalMs, min(min_ms) as minMs, max(max_ms) as maxMs
-       from duration_minutes where connection_id = @c and minute >= @fromMinute ${taskCond} group by bucket order by bucket`,
+       from duration_rollups where connection_id = @c and span = @span and slot >= @slot ${taskCond}
+       group by bucket order by bucket`,
     )
-    .all(p) as BucketRow[];
+    .all({ c: p.c, task: p.task, span, slot: p.from / 60_000 / span }) as BucketRow[];
   const count = rows.reduce((n, r) => n + r.runs, 0);
   if (count === 0) return { count: 0, avgMs: null, p95Ms: null };
   const total = rows.reduce((t, r) => t + r.totalMs, 0);

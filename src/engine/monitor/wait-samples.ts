@@ -15,7 +15,7 @@ export const WAIT_WINDOW_MS = 60 * 60_000;
 /** Takes kept at most (the oldest go first): bounds memory and the per-count sort on a busy database. */
 const MAX_TAKES = 20_000;
 
-/** Nearest-rank percentile of sorted values (the Failures view's p95 uses the same method). */
+/** Nearest-rank percentile of sorted values (the Failures view's processing-time p95 is the same rank, read from histograms). */
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 }

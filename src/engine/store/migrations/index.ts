@@ -18,7 +18,7 @@ import { cancelledPayloads } from './017-cancelled-payloads.ts';
 import { watchCopyPerRange } from './018-watch-copy-per-range.ts';
 import { depthPaused } from './019-depth-paused.ts';
 import { durationsFromAttempts } from './020-durations-from-attempts.ts';
-import { durationMinutes } from './021-duration-minutes.ts';
+import { durationRollups } from './021-duration-rollups.ts';
 
 export interface Migration {
   /** Applied in ascending order; never renumber or edit one that has shipped (its hash is checked). */
@@ -48,5 +48,5 @@ export const MIGRATIONS: Migration[] = [
   watchCopyPerRange,
   depthPaused,
   durationsFromAttempts,
-  durationMinutes,
+  durationRollups,
 ];
