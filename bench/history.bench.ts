@@ -146,6 +146,18 @@ function seedAttempts(db: Db): void {
   db.exec('analyze');
 }
 
+/** The median of RUNS timings of `fn`, after one run to warm it. */
+function time(fn: () => unknown): number {
+  fn();
+  const t: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const s = performance.now();
+    fn();
+    t.push(performance.now() - s);
+  }
+  return median(t);
+}
+
 function queryBench(db: Db): BenchResult[] {
   seedAttempts(db);
   const from = Math.floor((Date.now() - 7 * 24 * 3600_000) / 900_000) * 900_000;
@@ -159,16 +171,6 @@ function queryBench(db: Db): BenchResult[] {
   const rowsOf = (rows: unknown[]) => JSON.stringify(rows.map((r): unknown[] => Object.values(r as object)).sort());
   const same = (a: unknown[], b: unknown[]) => rowsOf(a) === rowsOf(b);
   if (!same(rollup(), breakdown('failure_attempts')())) throw new Error('the rollup and the attempts disagree');
-  const time = (fn: () => unknown) => {
-    fn();
-    const t: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const s = performance.now();
-      fn();
-      t.push(performance.now() - s);
-    }
-    return median(t);
-  };
   // Page 200 (rows 20,000-20,100) of the `timeout` attempts: keyset from the previous page's last row vs OFFSET.
   const page199 = db
     .prepare(
@@ -238,17 +240,6 @@ async function durationsBench(db: Db): Promise<BenchResult[]> {
   const started = performance.now();
   await backfillDurations(db);
   const backfillMs = performance.now() - started;
-
-  const time = (fn: () => unknown) => {
-    fn();
-    const t: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const s = performance.now();
-      fn();
-      t.push(performance.now() - s);
-    }
-    return median(t);
-  };
   const cases = [
     { connection: 'd', window: '1h' as const, what: '1M runs in the last hour (whole 1 h summary)' },
     { connection: 'w', window: '7d' as const, what: '1M runs of 10 tasks over 7 days (whole 7 d summary)' },

@@ -83,18 +83,24 @@ function gatedAlerts(): { alerts: AlertsDomain; asked: Promise<void>; release: (
 const setRules = (alerts: AlertsDomain, input: unknown) =>
   alerts.handlers['alerts.rules.set'](contract['alerts.rules.set'].input.parse(input));
 
-test('a stuck rule kept while its evaluation waits fires once it is back (the gate holds what the next test relies on)', async () => {
+/** A stuck rule posting to the receiver, and an evaluation of it waiting for its figures; `finish` lets it go on. */
+async function evaluationWaiting(ruleId: string) {
   receiver.reset();
   const { alerts, asked, release } = gatedAlerts();
-  await setRules(alerts, { rules: [{ id: 'kept', kind: 'stuck', atLeast: 1 }], webhookUrl: receiver.url });
-  let evaluated = false;
-  const evaluation = alerts.evaluateNow().finally(() => (evaluated = true));
+  await setRules(alerts, { rules: [{ id: ruleId, kind: 'stuck', atLeast: 1 }], webhookUrl: receiver.url });
+  const evaluation = alerts.evaluateNow();
   await asked;
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(evaluated, false, 'the evaluation waits for its figures');
-  release();
-  await evaluation;
-  await alerts.settled();
+  const finish = async () => {
+    release();
+    await evaluation;
+    await alerts.settled();
+  };
+  return { alerts, finish };
+}
+
+test('a stuck rule kept while its evaluation waits fires once it is back (the gate holds what the next test relies on)', async () => {
+  const { alerts, finish } = await evaluationWaiting('kept');
+  await finish();
   assert.equal(receiver.received.length, 1);
   assert.equal(receiver.received[0].jobdeck.alert.title, '2 stuck jobs');
   const { alerts: list } = await alerts.handlers['alerts.list'](contract['alerts.list'].input.parse({ state: 'all' }));
@@ -104,18 +110,10 @@ test('a stuck rule kept while its evaluation waits fires once it is back (the ga
 });
 
 test('a rule removed while an evaluation is judging it opens no episode and posts nothing once it is back', async () => {
-  receiver.reset();
-  const { alerts, asked, release } = gatedAlerts();
-  await setRules(alerts, { rules: [{ id: 'race', kind: 'stuck', atLeast: 1 }], webhookUrl: receiver.url });
-  let evaluated = false;
-  const evaluation = alerts.evaluateNow().finally(() => (evaluated = true));
-  await asked;
-  assert.equal(evaluated, false, 'the evaluation is still judging when the rule is removed');
+  const { alerts, finish } = await evaluationWaiting('race');
   // Meanwhile the operator removes the rule; the webhook stays, so a post would reach it.
   await setRules(alerts, { rules: [] });
-  release();
-  await evaluation;
-  await alerts.settled();
+  await finish();
   assert.deepEqual(receiver.received, [], 'nothing posted for a rule that was gone when its finding came back');
   const { alerts: list, open } = await alerts.handlers['alerts.list'](contract['alerts.list'].input.parse({ state: 'all' }));
   assert.equal(open, 0);
