@@ -167,12 +167,23 @@ test('the runs recorded before the rollups are counted in the background, in chu
     const slotRuns = (span: number) =>
       db.prepare('select coalesce(sum(runs), 0) from duration_rollups where span = ?').pluck().get(span) as number;
     for (const span of [1, 15, 120]) assert.equal(slotRuns(span), withNew(since(30)).length, `every run in each slot width (${span} min)`);
-    // A retention of 30 days: runs, and their histograms with them, are kept 14 days at most.
+    // A retention of 30 days: runs are kept 14 days at most, and their rollups as long as a window reads them: two-hour
+    // slots 14 days, quarter hours 2, minutes 1.
     await enforceRetention(db, 30, NOW);
     assert.ok(since(14).length < since(30).length, 'the retention had runs to remove');
-    // Slots that straddle the cut-off stay whole: at most one slot's runs more than the runs kept.
-    assert.equal(slotRuns(1), withNew(since(14)).length);
-    assert.ok(slotRuns(120) - withNew(since(14)).length <= 2, `${slotRuns(120)} against ${withNew(since(14)).length}`);
+    assert.deepEqual(
+      [1, 15, 120].map(slotRuns),
+      [withNew(since(1)).length, withNew(since(2)).length, withNew(since(14)).length],
+      'the runs of each slot width kept',
+    );
+    // Every window still reads all of its runs.
+    for (const [window, days] of [
+      ['24h', 1],
+      ['7d', 7],
+      ['30d', 14],
+    ] as const) {
+      assert.equal(counted(window).count, withNew(since(days)).length, `${window} after the retention`);
+    }
   } finally {
     db.close();
   }

@@ -1,4 +1,5 @@
 import { writeTransaction, type Db } from '../store/db.ts';
+import { SPANS } from './duration-buckets.ts';
 
 /** Rows deleted or reclassified per step; each step is one short transaction, then the event loop runs. */
 const BATCH = 2000;
@@ -9,6 +10,13 @@ const BATCH = 2000;
  * (successes stay counted per minute in success_minutes).
  */
 export const MAX_ATTEMPT_DAYS = 14;
+
+/**
+ * How long each slot width of the duration rollups is kept (days): as long as the longest window that reads it
+ * (1 h, 24 h, then 7 d and 30 d, whose runs are kept 14 days), with a margin. One-minute slots for 14 days were
+ * nine rows in ten of the table.
+ */
+const ROLLUP_KEEP_DAYS = { 1: 1, 15: 2, 120: MAX_ATTEMPT_DAYS } as const satisfies Record<(typeof SPANS)[number], number>;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -39,14 +47,15 @@ export async function enforceRetention(db: Db, days: number, now = Date.now()): 
       await yieldToEventLoop();
     }
   }
-  // The rollups are WITHOUT ROWID: deleted by their key instead. Durations go with the runs they count.
+  // The rollups are WITHOUT ROWID: deleted by their key instead. Durations go with the runs they count, sooner for
+  // the finer slot widths.
   const rollups = [
     { table: 'success_minutes', key: 'connection_id, minute, task', expired: `minute < ${Math.floor(cutoff / 60_000)}` },
-    {
+    ...SPANS.map((span) => ({
       table: 'duration_rollups',
       key: 'connection_id, span, slot, task, bucket',
-      expired: `slot < ${Math.floor(attemptsCutoff / 60_000)} / span`,
-    },
+      expired: `span = ${span} and slot < ${Math.floor((now - Math.min(days, ROLLUP_KEEP_DAYS[span]) * 24 * 3600_000) / 60_000 / span)}`,
+    })),
   ];
   for (const { table, key, expired } of rollups) {
     const sql = db.prepare(`delete from ${table} where (${key}) in (select ${key} from ${table} where ${expired} limit ${BATCH})`);
