@@ -1,10 +1,9 @@
 import { writeTransaction, type Db } from '../store/db.ts';
 import { DURATION_BUCKET_SQL, ROLLUP_UPSERT, SPANS } from './duration-buckets.ts';
+import { yieldToEventLoop } from './maintenance.ts';
 
 /** Runs counted per step: one short transaction (about 25 ms at 10,000: `npm run bench -- history`), then the event loop runs. */
 const CHUNK = 10_000;
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Counts the runs recorded before the duration rollups existed (migration 021 noted up to which id) into them, in

@@ -2,6 +2,7 @@ import type { Db } from '../store/db.ts';
 import { boundError, SAME_FAILURE_MS, type AttemptsRepo } from './attempts-repo.ts';
 import { durationBucket, ROLLUP_UPSERT, SPANS } from './duration-buckets.ts';
 import { copyMarker } from './watch-copy.ts';
+import { groupBy } from './group-by.ts';
 
 export type AttemptOutcome = 'success' | 'failure' | 'cancelled';
 
@@ -322,15 +323,3 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
 }
 
 export type ExactAttemptsRepo = ReturnType<typeof exactAttemptsRepo>;
-
-/** Items by key, in the order first seen (Map.groupBy comes with Node 21). */
-function groupBy<K, V>(items: Iterable<V>, keyOf: (item: V) => K): Map<K, V[]> {
-  const groups = new Map<K, V[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
-}

@@ -18,7 +18,8 @@ export const MAX_ATTEMPT_DAYS = 14;
  */
 const ROLLUP_KEEP_DAYS = { 1: 1, 15: 2, 120: MAX_ATTEMPT_DAYS } as const satisfies Record<(typeof SPANS)[number], number>;
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets the event loop run between two steps of a long job (the console keeps answering). */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Deletes history older than `days`, in small batches so the console keeps answering. SQLite reuses the

@@ -1,5 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { bucketIds, bucketOf } from '../pg/id-ranges.ts';
+import { groupBy } from './group-by.ts';
 
 /** A job as the watcher last saw it. */
 export interface CopiedJob {
@@ -79,14 +80,7 @@ export function copyMarker(db: Db) {
   const read = db.prepare<[string, number], { jobs: string }>('select jobs from watch_buckets where connection_id = ? and bucket = ?');
   const write = db.prepare('update watch_buckets set jobs = ? where connection_id = ? and bucket = ?');
   return (connectionId: string, jobIds: readonly number[]): void => {
-    const byBucket = new Map<number, number[]>();
-    for (const id of jobIds) {
-      const b = bucketOf(id);
-      const ids = byBucket.get(b);
-      if (ids) ids.push(id);
-      else byBucket.set(b, [id]);
-    }
-    for (const [bucket, ids] of byBucket) {
+    for (const [bucket, ids] of groupBy(jobIds, bucketOf)) {
       const row = read.get(connectionId, bucket);
       if (!row) continue;
       const copy = new Map<number, CopiedJob>();

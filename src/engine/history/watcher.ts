@@ -19,6 +19,7 @@ import {
 import { BUCKET_SHIFT, bucketIds, bucketOf, type RangeDetection } from '../pg/id-ranges.ts';
 import { restoreIndexes, setIndexesAside } from '../store/deferred-indexes.ts';
 import { settleVanished } from './watch-settle.ts';
+import { yieldToEventLoop } from './maintenance.ts';
 
 /** Pools seen holding a job are remembered this long (history.status lists them). */
 const SEEN_POOL_MS = 10 * 60_000;
@@ -93,9 +94,6 @@ const FEW_ATTEMPTS = 20_000;
 /** The unique key stays: the inserts' conflict target, and every lookup by job. */
 const KEPT_INDEXES = ['failure_attempts_attempt'];
 const fewAttemptsKept = (db: Db) => !db.prepare(`select 1 from failure_attempts limit 1 offset ${FEW_ATTEMPTS}`).get();
-
-/** Lets the event loop run what is waiting (I/O callbacks, other calls) before the next synchronous step. */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Watches one database for what other processes do to jobs: new jobs, takes, failures, reschedules and
@@ -322,7 +320,7 @@ export class DbWatcher {
       // Built once, at the end (off the main thread where the engine can); a process that dies first builds them
       // when the store opens.
       if (setAside.length) {
-        const restore = this.options.restoreIndexes ?? ((table: string) => restoreIndexes(db, table, yieldToLoop));
+        const restore = this.options.restoreIndexes ?? ((table: string) => restoreIndexes(db, table, yieldToEventLoop));
         await restore('failure_attempts');
       }
     }
@@ -444,7 +442,7 @@ export class DbWatcher {
         total.successes += r.successes;
         total.removed += r.removed;
         total.deferred += r.deferred;
-        await yieldToLoop();
+        await yieldToEventLoop();
       }
     }
   }
