@@ -528,6 +528,9 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   }
 
   private noteError(where: string, error: unknown): void {
+    // Statements the shutdown's close cut off (a retention run, a heartbeat under way): not failures. What it left
+    // unwritten is said by doStop (attempts not written, or the pool not marked stopped).
+    if (this.db.isClosed) return;
     const kind = classifyError(error);
     const message = error instanceof Error ? error.message : String(error);
     this.lastError = `${where}: ${message}`;

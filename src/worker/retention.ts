@@ -9,7 +9,7 @@ export const RETENTION_CATCH_UP_DELAY_MS = 1_000;
 
 export interface RetentionResult {
   deleted: number;
-  /** The run's time budget ran out with expired rows left. */
+  /** The run ended (its time budget ran out, or a shutdown) with expired rows perhaps left. */
   more: boolean;
 }
 
@@ -40,11 +40,13 @@ export async function runRetention(
     ];
     for (const [table, seconds] of plan) {
       for (;;) {
+        // A shutdown ends the run between statements; the next worker's run goes on from there.
+        if (shouldStop()) return { deleted, more: true };
         const n = await db.run((c) => retentionBatch(c, table, seconds, retentionBatchSize));
         deleted += n;
         if (n < retentionBatchSize) break;
         // Attempts first: while they are behind, the smaller tables wait for the next run.
-        if (shouldStop() || Date.now() > deadline) return { deleted, more: true };
+        if (Date.now() > deadline) return { deleted, more: true };
       }
     }
     return { deleted, more: false };
