@@ -70,8 +70,11 @@ test('a shutdown whose flush budget runs out: the timeout is said once; the stat
     await waitFor(
       'a heartbeat waiting on the lock',
       async () =>
-        (await db.pool.query(`select 1 from pg_stat_activity where application_name = 'jobdeck-companion' and wait_event_type = 'Lock'`))
-          .rows.length,
+        (
+          await db.pool.query(
+            `select 1 from pg_stat_activity where datname = current_database() and application_name = 'jobdeck-companion' and wait_event_type = 'Lock'`,
+          )
+        ).rows.length,
     );
     await runner.stop();
   } finally {
@@ -80,7 +83,9 @@ test('a shutdown whose flush budget runs out: the timeout is said once; the stat
   }
   await waitFor(
     "the companion's session gone",
-    async () => (await db.pool.query(`select 1 from pg_stat_activity where application_name = 'jobdeck-companion'`)).rows.length === 0,
+    async () =>
+      (await db.pool.query(`select 1 from pg_stat_activity where datname = current_database() and application_name = 'jobdeck-companion'`))
+        .rows.length === 0,
   );
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(failures(lines), [], lines.join('\n'));
