@@ -25,7 +25,7 @@ after(async () => {
 async function startRunner(jobdeck: JobdeckOptions): Promise<{ runner: Runner; recorder: PoolRecorder; lines: string[] }> {
   const lines: string[] = [];
   const logger = new Logger(() => (level, message) => void lines.push(`[${level}] ${message}`));
-  const before = new Set(companionGlobal().live);
+  const known = new Set(companionGlobal().live);
   const runner = await run({
     connectionString: db.connectionString,
     concurrency: 1,
@@ -35,7 +35,7 @@ async function startRunner(jobdeck: JobdeckOptions): Promise<{ runner: Runner; r
     taskList: { shutdown_noop: async () => {} },
     preset: { extends: [JobdeckPreset], jobdeck: { heartbeatIntervalMs: 100, retentionIntervalMs: 0, ...jobdeck } },
   });
-  const recorder = await waitFor('the pool recorder', () => [...companionGlobal().live].find((r) => !before.has(r)) ?? null);
+  const recorder = await waitFor('the pool recorder', () => [...companionGlobal().live].find((r) => !known.has(r)) ?? null);
   // Its first heartbeat: the schema exists and the connection is open.
   await waitFor(
     'the first heartbeat',
