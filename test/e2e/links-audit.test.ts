@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { traced, type WebConsole } from '../helpers/browser.ts';
+import { waitFor } from '../helpers/engine.ts';
 import { startWebServer } from '../../src/server/web-server.ts';
 import type { AuditEntry } from '../../src/shared/model/audit.ts';
 import {
@@ -110,6 +111,21 @@ test('deep links for the Usage window and a pasted new token in the open tab', {
       await page.getByTestId(`job-hit-${waitingId}`).waitFor();
     } finally {
       await restarted.close();
+    }
+
+    // Typed by hand as a view's parameter (`#/workers?token=…`): read the same way, and the view it names is kept.
+    const again = await startWebServer({ engine: wc.engine, staticDir: STATIC_DIR, port, token: 'a-token-typed-into-a-view-link' });
+    try {
+      wc.server = again;
+      await page.evaluate(`location.href = 'http://127.0.0.1:${port}/#/workers?token=a-token-typed-into-a-view-link'`);
+      // Polled from here: the page's CSP refuses the string waitForFunction polls with while it is not yet true.
+      await waitFor('the token taken out of the address', () => hash(page) === '#/workers' || null);
+      assert.equal(await page.evaluate(`localStorage.getItem('jobdeck-token:' + location.port)`), 'a-token-typed-into-a-view-link');
+      // The view reads with it: its count of live workers is in (a refused token would show the access error instead).
+      await page.locator('.workers-view .view-note', { hasText: /\d+ workers? alive/ }).waitFor();
+      assert.equal(await page.locator('.workers-view .form-error').count(), 0);
+    } finally {
+      await again.close();
     }
   }),
 );

@@ -1,5 +1,6 @@
 import type { JobdeckEvent, OpName, OpResult } from '../../../shared/contract/index.ts';
 import type { Transport } from './client.ts';
+import { takeToken } from './token-in-hash.ts';
 
 const TOKEN_KEY = `jobdeck-token:${location.port}`;
 
@@ -7,16 +8,15 @@ const TOKEN_KEY = `jobdeck-token:${location.port}`;
 export const TOKEN_CHANGED_EVENT = 'jobdeck:token-changed';
 
 /**
- * The web-mode token arrives in the URL fragment (`#token=…`, never sent to a server); keep it for this
- * origin and take it out of the address bar. Returns the token found there, or null.
+ * The web-mode token arrives in the URL fragment (`#token=…` or a view's `?token=…`, never sent to a server); keep
+ * it for this origin and take it out of the address bar. Returns the token found there, or null.
  */
 function tokenFromHash(): string | null {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (!match) return null;
-  const token = decodeURIComponent(match[1]);
-  localStorage.setItem(TOKEN_KEY, token);
-  history.replaceState(null, '', location.pathname + location.search + location.hash.replace(/[#&]?token=[^&]+/, '').replace(/^&/, '#'));
-  return token;
+  const found = takeToken(location.hash);
+  if (!found) return null;
+  localStorage.setItem(TOKEN_KEY, found.token);
+  history.replaceState(null, '', location.pathname + location.search + found.rest);
+  return found.token;
 }
 
 const unauthorized: OpResult<never> = {
