@@ -161,7 +161,19 @@ export class PoolRecorder implements RunOwner, PoolHandle {
     run.finish(error);
     this.counters.attemptsRecorded++;
     if (run.cancelRequestIds?.length) this.requestsAnswered(run, run.cancelRequestIds);
+    if (run.outcome === 'cancelled') this.saidCancelled(run);
     this.push(run);
+  }
+
+  /**
+   * graphile-worker has just logged "Completed task … with success" for a job the companion cancelled (it must
+   * complete it, or it would be retried): the next line of the worker's log says what really happened.
+   */
+  private saidCancelled(run: JobRun): void {
+    const by = run.cancelRequestIds?.length ? `from Jobdeck (request ${run.cancelRequestIds.join(', ')})` : 'in its own process';
+    this.log.info(
+      `job ${run.jobId} (${run.task}) was cancelled ${by}: recorded as cancelled; graphile-worker completed it so that it is not retried`,
+    );
   }
 
   /** A worker of this pool stopped; when the last one has, and the pool is shutting down, flush and say so. */

@@ -15,8 +15,9 @@ before(async () => {
   db = await startTestPostgres();
   const jobdeck = { heartbeatIntervalMs: 500, cancelTimeoutMs: 1_500 };
   [list, dir] = await Promise.all([
-    startCompanionWorker({ connectionString: db.connectionString, jobdeck }),
-    startCompanionWorker({ connectionString: db.connectionString, mode: 'dir', jobdeck }),
+    // With their logs: graphile-worker's "Completed task … with success" for a cancelled job is followed by the companion's word.
+    startCompanionWorker({ connectionString: db.connectionString, jobdeck, log: true }),
+    startCompanionWorker({ connectionString: db.connectionString, mode: 'dir', jobdeck, log: true }),
   ]);
   await waitFor('both pools registered', async () => {
     const { rows } = await db.pool
@@ -124,6 +125,16 @@ test('cancel through a row plus NOTIFY aborts helpers.abortSignal; the job is do
   const { id, lockedBy } = await runningJob('cd_wait_abort', {});
   const requestId = await requestCancel(id, true);
   await assertCancelled(id, requestId, lockedBy);
+  // The worker's own log says it was cancelled, right after graphile-worker's line that it completed.
+  const worker = [list, dir].find((w) => w.poolId === lockedBy);
+  assert.ok(worker, `job ${id} was run by one of the two workers (${lockedBy})`);
+  const lines = worker.stderr().split('\n');
+  const completed = lines.findIndex((l) => l.includes(`Completed task ${id} (cd_wait_abort`));
+  assert.ok(completed >= 0, `graphile-worker's line for job ${id}:\n${worker.stderr()}`);
+  assert.match(
+    lines.slice(completed + 1).join('\n'),
+    new RegExp(`\\[jobdeck\\] job ${id} \\(cd_wait_abort\\) was cancelled from Jobdeck \\(request ${requestId}\\): recorded as cancelled`),
+  );
 });
 
 test('the request is acknowledged before the job is aborted, so the console never sees it gone unacknowledged', async () => {
