@@ -144,3 +144,48 @@ test('migration 016 moves the cancels written as failures out of failure_attempt
     db.close();
   }
 });
+
+test('an attempt whose failure cannot be written leaves nothing behind, and is written whole when read again', () => {
+  const db = openStore(path.join(dir, 'refused.sqlite'));
+  try {
+    let broken = true;
+    const classify = (message: string) => {
+      if (broken) throw new Error('the classifier broke');
+      return classifyError(message);
+    };
+    const exact = exactAttemptsRepo(db, attemptsRepo(db), classify);
+    const first = db.transaction(() =>
+      exact.recordMany([attempt(1, 'failure', 'Error: 429 Too Many Requests'), attempt(2, 'success', null)]),
+    )();
+    assert.deepEqual(
+      first.errors.map((e) => [e.attempt.jobId, (e.error as Error).message]),
+      [[1, 'the classifier broke']],
+    );
+    assert.deepEqual(
+      first.recorded.map((r) => r.attempt.jobId),
+      [2],
+      'the success beside it is kept',
+    );
+    // Its own row went with its failure: a row alone would make the next read take it as known and write no failure.
+    assert.deepEqual(
+      attemptErrors(db).map((r) => r.job_id),
+      [2],
+    );
+    assert.deepEqual(failureRows(db), []);
+
+    broken = false;
+    const again = db.transaction(() => exact.recordMany([attempt(1, 'failure', 'Error: 429 Too Many Requests')]))();
+    assert.deepEqual(again.errors, []);
+    assert.deepEqual(
+      again.recorded.map((r) => [r.attempt.jobId, r.errorType]),
+      [[1, 'rate_limit']],
+    );
+    assert.deepEqual(
+      attemptErrors(db).map((r) => r.job_id),
+      [1, 2],
+    );
+    assert.deepEqual(failureRows(db), [{ job_id: 1, error_type: 'rate_limit' }]);
+  } finally {
+    db.close();
+  }
+});

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import { writeTransaction, type Db } from '../store/db.ts';
 import { boundError, SAME_FAILURE_MS, type AttemptsRepo } from './attempts-repo.ts';
 import { durationBucket, ROLLUP_UPSERT, SPANS } from './duration-buckets.ts';
 import { copyMarker } from './watch-copy.ts';
@@ -247,6 +247,14 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
     if (a.outcome === 'cancelled') ended(a);
     return { attempt: a, errorType: null };
   };
+  /**
+   * A failure or a cancel writes more than its own row: all of it or none, in a savepoint (better-sqlite3 nests a
+   * transaction so; outside one it begins its own), or a refused failure would leave its row behind, which keeps a second read from writing the rest.
+   * A success is one statement (its additions wait for finishBatch), and pays for no savepoint.
+   */
+  const writeWhole = writeTransaction(db, writeAttempt);
+  const writeOne = (a: ExactAttempt, kept: KeptAccount[] | undefined): RecordedAttempt | null =>
+    a.outcome === 'success' ? writeAttempt(a, kept) : writeWhole(a, kept);
 
   /**
    * What a batch's new attempts add besides their own rows, in a few statements: the jobs that ended by a success
@@ -293,7 +301,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   /**
    * Records a batch of attempts (call inside a transaction). Each is written once, whoever reported it: `recorded`
    * holds the new ones with the error type their failure was given (for the usage rollups of the same batch); an
-   * attempt SQLite refused is in `errors` (its statement alone undone), and holds back none of the others.
+   * attempt SQLite refused is in `errors` (what it wrote undone), and holds back none of the others.
    */
   const recordMany = (list: ExactAttempt[]): { recorded: RecordedAttempt[]; errors: { attempt: ExactAttempt; error: unknown }[] } => {
     const recorded: RecordedAttempt[] = [];
@@ -301,7 +309,7 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
     const kept = keptAccounts(list);
     for (const a of list) {
       try {
-        const r = writeAttempt(a, kept.get(a.connectionId)?.get(a.jobId));
+        const r = writeOne(a, kept.get(a.connectionId)?.get(a.jobId));
         if (r) recorded.push(r);
       } catch (error) {
         errors.push({ attempt: a, error });
