@@ -266,3 +266,31 @@ test(
       await web.screenshot('job-cancelled-running-elsewhere');
     }),
 );
+
+test("this console's runner: its line lists, live, exactly the jobs the top bar counts", { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    const hosted = await waitFor('the hosted runner', async () => (await workers()).workers.find((w) => w.source === 'hosted'));
+    await web.open('#/workers');
+    await page.getByTestId(`worker-${hosted.poolId}`).waitFor();
+    // Read in one go from the page, as an operator sees them side by side. Its demo jobs take about a second each:
+    // a list read every few seconds (the other workers') would disagree with the count most of the time.
+    type SideBySide = { bar: string | null; listed: number | null };
+    const sideBySide = () =>
+      page.evaluate<SideBySide>(`(() => {
+          const row = document.querySelector('[data-testid="worker-${hosted.poolId}"]');
+          return { bar: document.querySelector('.runner-jobs')?.textContent ?? null, listed: row ? row.querySelectorAll('li.worker-job').length : null };
+        })()`);
+    // Sampled until jobs were seen running in it a few times, then compared: every sample must agree.
+    const seen: SideBySide[] = [];
+    const ran = () => seen.filter((s) => (s.listed ?? 0) > 0).length;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (seen.length < 20 || ran() < 5)) {
+      seen.push(await sideBySide());
+      await page.waitForTimeout(150);
+    }
+    assert.ok(ran() >= 5, `jobs ran in the hosted runner: ${JSON.stringify(seen)}`);
+    const apart = seen.filter((s) => s.bar !== `${s.listed}/2`);
+    assert.deepEqual(apart, [], `the top bar and the runner's line agree in all ${seen.length} samples`);
+  }),
+);

@@ -78,6 +78,7 @@ export class RunnerController {
       tasks: this.host?.tasks ?? [],
       poolId: this.host?.poolId ?? null,
       runningJobs: this.host?.runningJobs() ?? 0,
+      running: this.host?.runningList() ?? [],
       error: this.error,
       unavailableReason,
     };

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Job, JobHelpers, Logger, TaskList } from 'graphile-worker';
 import type { JobdeckOptions } from '../../worker/index.ts';
+import type { RunningJob } from '../../shared/model/workers.ts';
 import type { AbortReason } from './job-abort.ts';
 import { settleStoppedPoolAt, withOwnClient, type SettleReport } from './settle-pool.ts';
 import { logThreadLine, type RunnerThread, type ThreadEnd, type ThreadLink } from './thread/runner-thread.ts';
@@ -101,8 +102,11 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
   outageSince: number | null = null;
   poolId: string | null = null;
   tasks: string[] = [];
-  /** Jobs running in the pool, as its job events tell (a moment behind the thread). */
-  private readonly running = new Set<string>();
+  /**
+   * Jobs running in the pool, as its job events tell (a moment behind the thread): by id, with the task and when the
+   * console heard of the start (at most JOB_EVENTS_EVERY_MS after it).
+   */
+  private readonly running = new Map<string, { task: string; at: number }>();
   /** Tasks of this thread running for the pool, by call: how to abort each, and its end. */
   private readonly remoteCalls = new Map<number, { abort: AbortController; done: Promise<void> }>();
   /** This host's hold on the thread, from its start. */
@@ -181,13 +185,15 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
       case 'pool':
         this.poolId = message.poolId;
         return this.options.onPoolCreated?.(message.poolId);
-      case 'jobs':
+      case 'jobs': {
+        const at = Date.now();
         for (const { kind, job } of message.events) {
-          if (kind === 'start') this.running.add(job.id);
+          if (kind === 'start') this.running.set(job.id, { task: job.task, at });
           else this.running.delete(job.id);
           this.emit('job', { kind, job });
         }
         return;
+      }
       case 'outage':
         if (this.outageSince !== null) return;
         this.outageSince = Date.now();
@@ -252,6 +258,11 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
 
   runningJobs(): number {
     return this.running.size;
+  }
+
+  /** The jobs it runs now, as its job events tell: what the console shows live for its own runner. */
+  runningList(): RunningJob[] {
+    return [...this.running].map(([jobId, { task, at }]) => ({ jobId, task, queue: null, since: new Date(at).toISOString() }));
   }
 
   /** Whether this runner is running the job now, as its job events tell. */
@@ -333,7 +344,7 @@ export class RunnerHost extends EventEmitter<RunnerHostEvents> {
       const held = async () => {
         const { rows } = await client.query<{ id: string }>(`select id::text from graphile_worker.jobs where locked_by = $1`, [poolId]);
         // Read after the query: a job locked before it has been announced (job:start) by the time it answers.
-        const running = new Set(this.running);
+        const running = new Set(this.running.keys());
         return new Set(rows.map((r) => r.id).filter((id) => !running.has(id)));
       };
       const first = await held();

@@ -1,4 +1,5 @@
 import type { FailureMixSettings } from './demo.ts';
+import type { RunningJob } from './workers.ts';
 
 export type ConnectionState = 'none' | 'connecting' | 'online' | 'offline' | 'error';
 
@@ -61,6 +62,11 @@ export interface RunnerStatus {
   tasks: string[];
   poolId: string | null;
   runningJobs: number;
+  /**
+   * Those jobs (as many as runningJobs), from the runner's own job events: live with every status, where the Workers
+   * view's list of other workers is read every few seconds. `since` is when the console heard of the start.
+   */
+  running: RunningJob[];
   error: string | null;
   /** Why the runner cannot start here (no connection, watch-only schema, ...), or null. */
   unavailableReason: string | null;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { errorMessage } from '../../api/client.ts';
-import { useOp } from '../../data/use-op.ts';
+import { useOp, useStatus } from '../../data/use-op.ts';
 import { useNow } from '../../hooks/useNow.ts';
 import { countOf } from '../../format.ts';
 import { useActionsBlocked } from '../jobs/ActionButtons.tsx';
@@ -15,6 +15,7 @@ import './workers.css';
  * Heartbeats are written by the workers, not announced to the console: read the list again this often. The jobs
  * running now come from graphile-worker's locks, read each time with a scan of the jobs table (locked_at has no
  * index): more often would cost Postgres more at a million jobs, though jobs of a few seconds may end before they show.
+ * This console's own runner is the exception: its line lists the jobs its status pushes (RunnerStatus.running).
  */
 const REFRESH_MS = 5_000;
 
@@ -24,6 +25,8 @@ const REFRESH_MS = 5_000;
  */
 export function WorkersView() {
   const list = useOp('workers.list', {}, { refetchInterval: REFRESH_MS });
+  // This console's own runner is known live, with every status: its line lists what the top bar counts.
+  const runner = useStatus((s) => s.runner);
   const now = useNow();
   const blocked = useActionsBlocked();
   const cancels = useRunningCancel();
@@ -71,7 +74,14 @@ export function WorkersView() {
               </tr>
             )}
             {data?.workers.map((w) => (
-              <WorkerRow key={w.poolId} worker={w} now={now} blocked={blocked} pending={cancels.pending} onCancel={setAsking} />
+              <WorkerRow
+                key={w.poolId}
+                worker={w.source === 'hosted' && runner?.poolId === w.poolId ? { ...w, running: runner.running } : w}
+                now={now}
+                blocked={blocked}
+                pending={cancels.pending}
+                onCancel={setAsking}
+              />
             ))}
           </tbody>
         </table>
