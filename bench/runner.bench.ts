@@ -55,6 +55,24 @@ function threadReport(kind: string, ms: number, before: Map<number, number>): st
   return `${kind} ${ms.toFixed(0)} ms; CPU ms: main thread ${main}, busiest other ${others[0] ?? 0}, the rest ${rest}`;
 }
 
+/**
+ * BENCH_WAL=1: each drain's WAL flushes, from pg_stat_wal (track_wal_io_timing turned on for the run): how many, and
+ * how long they took. Drains on this machine wait on them more than on CPU, and a slow drain is one of slow flushes.
+ */
+const WAL_SQL = `select wal_sync::float8 as syncs, wal_sync_time::float8 as sync_ms, wal_bytes::float8 as bytes from pg_stat_wal`;
+type WalStats = { syncs: number; sync_ms: number; bytes: number };
+
+async function walStats(pool: pg.Pool): Promise<WalStats | null> {
+  if (!process.env.BENCH_WAL) return null;
+  return (await pool.query<WalStats>(WAL_SQL)).rows[0];
+}
+
+function walReport(before: WalStats | null, after: WalStats | null): string {
+  if (!before || !after) return '';
+  const syncs = after.syncs - before.syncs;
+  return `; WAL ${syncs} syncs in ${(after.sync_ms - before.sync_ms).toFixed(0)} ms, ${((after.bytes - before.bytes) / 1e6).toFixed(1)} MB`;
+}
+
 async function queue(pool: pg.Pool): Promise<void> {
   await pool.query(
     `select graphile_worker.add_jobs(array_agg(row('noop', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec))
@@ -126,6 +144,10 @@ export default async function bench(): Promise<BenchResult[]> {
   writeFileSync(path.join(tasks, 'noop.js'), 'module.exports = async () => {};\n');
   try {
     await runMigrations({ connectionString: server.connectionString, logger: quiet });
+    if (process.env.BENCH_WAL) {
+      await pool.query('alter system set track_wal_io_timing = on');
+      await pool.query('select pg_reload_conf()');
+    }
     const plain: number[] = [];
     const hosted: number[] = [];
     // CPU time per drain of this process (where both runners run) and of Postgres: steadier than the wall time.
@@ -137,11 +159,14 @@ export default async function bench(): Promise<BenchResult[]> {
       const own = process.cpuUsage();
       const ticks = process.env.BENCH_THREADS ? threadTicks() : null;
       const pgBefore = pgCpu?.() ?? NaN;
+      const walBefore = await walStats(pool);
       const start = performance.now();
       await queue(pool);
       await drained(pool);
       times.push(performance.now() - start);
-      if (ticks) console.error(threadReport(times === plain ? 'plain ' : 'hosted', times[times.length - 1], ticks));
+      const wal = walReport(walBefore, await walStats(pool));
+      if (ticks) console.error(threadReport(times === plain ? 'plain ' : 'hosted', times[times.length - 1], ticks) + wal);
+      else if (wal) console.error(`${times === plain ? 'plain ' : 'hosted'} ${times[times.length - 1].toFixed(0)} ms${wal}`);
       const used = process.cpuUsage(own);
       cpus.push({ own: (used.user + used.system) / 1000, pg: (pgCpu?.() ?? NaN) - pgBefore });
       await profile?.();
