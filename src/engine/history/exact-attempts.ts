@@ -249,8 +249,9 @@ export function exactAttemptsRepo(db: Db, attempts: AttemptsRepo, classify: (mes
   };
   /**
    * A failure or a cancel writes more than its own row: all of it or none, in a savepoint (better-sqlite3 nests a
-   * transaction so; outside one it begins its own), or a refused failure would leave its row behind, which keeps a second read from writing the rest.
-   * A success is one statement (its additions wait for finishBatch), and pays for no savepoint.
+   * transaction so; outside one it begins its own). A refused failure would otherwise leave its row behind, and a
+   * second read would take the attempt as known and never write the rest. A success is one statement (its additions
+   * wait for finishBatch), and pays for no savepoint.
    */
   const writeWhole = writeTransaction(db, writeAttempt);
   const writeOne = (a: ExactAttempt, kept: KeptAccount[] | undefined): RecordedAttempt | null =>
