@@ -3,14 +3,7 @@ import { toastError } from '../store/toast-store.ts';
 import { useDraft } from '../hooks/useDraft.ts';
 import { formatPercent } from '../format.ts';
 import type { FailureMixSettings } from '../../../shared/model/demo.ts';
-
-const MIX: { key: keyof FailureMixSettings; label: string; hint: string }[] = [
-  { key: 'quota', label: 'Quota 429', hint: 'HTTP 429: rate limit or quota exhausted' },
-  { key: 'timeout', label: 'Timeout', hint: 'The provider does not answer in time' },
-  { key: 'invalidJson', label: 'Invalid JSON', hint: 'The model answers with output that is not JSON' },
-  { key: 'missingFields', label: 'Missing fields', hint: 'Valid JSON without the fields the task needs' },
-  { key: 'serverError', label: '5xx', hint: 'HTTP 500/503 from the provider' },
-];
+import { MIX, typeLabel } from './demo-mix.ts';
 
 /** Sends a change of the demo; its answer patches the engine status at once (data/writes.ts). */
 function useUpdateDemo() {
@@ -22,7 +15,7 @@ function MixSlider({ field, value, max }: { field: (typeof MIX)[number]; value: 
   const update = useUpdateDemo();
   const [draft, change] = useDraft(value, (v) => update({ mix: { [field.key]: v } }));
   return (
-    <label className="demo-control" title={field.hint}>
+    <label className="demo-control" title={`${field.hint}: in Failures as "${typeLabel(field.filedAs)}"`}>
       <span className="demo-label">{field.label}</span>
       <input type="range" min={0} max={max} step={0.01} value={draft} onChange={(e) => change(Number(e.target.value))} />
       <span className="demo-value num">{formatPercent(draft)}</span>
