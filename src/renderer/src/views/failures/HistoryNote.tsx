@@ -15,7 +15,8 @@ export function HistoryNote({ status }: { status: HistoryStatus | null }) {
     const feed = status.companion;
     return (
       <span className="history-note live" data-testid="history-live">
-        <span className="pulse-dot" /> Recording · database scanned {status.lastScanMs ?? 0} ms, {last}
+        <span className="pulse-dot" /> Recording · last scan of the database {last}
+        {status.lastScanAt ? `, in ${status.lastScanMs ?? 0} ms` : ''}
         {feed.state === 'reading' ? (
           <span title={feed.message} data-testid="history-companion">
             {' '}
