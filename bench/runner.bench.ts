@@ -58,7 +58,10 @@ function threadReport(kind: string, ms: number, before: Map<number, number>): st
 /**
  * BENCH_WAL=1: each drain's WAL flushes, from pg_stat_wal (track_wal_io_timing turned on for the run): how many, and
  * how long they took. Drains on this machine wait on them more than on CPU, and a slow drain is one of slow flushes.
+ * A backend hands its counts to pg_stat_wal at most once a second, and an idle one up to 10 s later: the second
+ * reading waits WAL_SETTLE_MS after the drain (untimed; a hosted console's own heartbeats and reads fall in it too).
  */
+const WAL_SETTLE_MS = 11_000;
 const WAL_SQL = `select wal_sync::float8 as syncs, wal_sync_time::float8 as sync_ms, wal_bytes::float8 as bytes from pg_stat_wal`;
 type WalStats = { syncs: number; sync_ms: number; bytes: number };
 
@@ -164,12 +167,15 @@ export default async function bench(): Promise<BenchResult[]> {
       await queue(pool);
       await drained(pool);
       times.push(performance.now() - start);
-      const wal = walReport(walBefore, await walStats(pool));
-      if (ticks) console.error(threadReport(times === plain ? 'plain ' : 'hosted', times[times.length - 1], ticks) + wal);
-      else if (wal) console.error(`${times === plain ? 'plain ' : 'hosted'} ${times[times.length - 1].toFixed(0)} ms${wal}`);
+      const kind = times === plain ? 'plain ' : 'hosted';
+      if (ticks) console.error(threadReport(kind, times[times.length - 1], ticks));
       const used = process.cpuUsage(own);
       cpus.push({ own: (used.user + used.system) / 1000, pg: (pgCpu?.() ?? NaN) - pgBefore });
       await profile?.();
+      if (walBefore) {
+        await new Promise((r) => setTimeout(r, WAL_SETTLE_MS));
+        console.error(`${kind} ${times[times.length - 1].toFixed(0)} ms${walReport(walBefore, await walStats(pool))}`);
+      }
     };
     const drainPlain = async () => {
       // A pool of our own, with its listeners: graphile-worker ends one it made without waiting, and a server that

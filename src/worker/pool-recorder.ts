@@ -166,8 +166,8 @@ export class PoolRecorder implements RunOwner, PoolHandle {
   }
 
   /**
-   * graphile-worker has just logged "Completed task … with success" for a job the companion cancelled (it must
-   * complete it, or it would be retried): the next line of the worker's log says what really happened.
+   * graphile-worker has just logged "Completed task … with success" (unless NO_LOG_SUCCESS) for a job the companion
+   * cancelled (it must complete it, or it would be retried): the next line of the worker's log says what happened.
    */
   private saidCancelled(run: JobRun): void {
     const by = run.cancelRequestIds?.length ? `from Jobdeck (request ${run.cancelRequestIds.join(', ')})` : 'in its own process';

@@ -15,9 +15,8 @@ before(async () => {
   db = await startTestPostgres();
   const jobdeck = { heartbeatIntervalMs: 500, cancelTimeoutMs: 1_500 };
   [list, dir] = await Promise.all([
-    // With their logs: graphile-worker's "Completed task … with success" for a cancelled job is followed by the companion's word.
-    startCompanionWorker({ connectionString: db.connectionString, jobdeck, log: true }),
-    startCompanionWorker({ connectionString: db.connectionString, mode: 'dir', jobdeck, log: true }),
+    startCompanionWorker({ connectionString: db.connectionString, jobdeck }),
+    startCompanionWorker({ connectionString: db.connectionString, mode: 'dir', jobdeck }),
   ]);
   await waitFor('both pools registered', async () => {
     const { rows } = await db.pool

@@ -24,6 +24,8 @@ export const DEFAULT_FAILURE_MIX: Readonly<FailureMix> = Object.freeze({
 
 export const QUOTA_MESSAGE = 'You exceeded your current quota, please check your plan and billing details.';
 export const OVERLOADED_MESSAGE = 'The server is overloaded or not ready yet.';
+export const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
+export const BAD_GATEWAY_MESSAGE = 'Bad gateway.';
 
 export interface FakeLlmOptions {
   port?: number;
@@ -173,14 +175,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         return send(res, outcome, 429, errorBody(QUOTA_MESSAGE, 'insufficient_quota', 'insufficient_quota'));
       case 'serverError': {
         const pick = Math.floor(random() * 3);
-        if (pick === 0)
-          return send(
-            res,
-            outcome,
-            500,
-            errorBody('The server had an error while processing your request. Sorry about that!', 'server_error', null),
-          );
-        if (pick === 1) return send(res, outcome, 502, errorBody('Bad gateway.', 'cf_bad_gateway', 502));
+        if (pick === 0) return send(res, outcome, 500, errorBody(SERVER_ERROR_MESSAGE, 'server_error', null));
+        if (pick === 1) return send(res, outcome, 502, errorBody(BAD_GATEWAY_MESSAGE, 'cf_bad_gateway', 502));
         return send(res, outcome, 503, errorBody(OVERLOADED_MESSAGE, 'server_error', null));
       }
       case 'invalidJson':

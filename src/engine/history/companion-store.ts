@@ -48,7 +48,7 @@ export function companionStore(db: Db, connectionId: string) {
           generation: generations.get(a.id) ?? -a.id,
         })),
       );
-      // One row SQLite will not take must not hold back the others (the statement alone is undone).
+      // One row SQLite will not take must not hold back the others (what it wrote alone is undone).
       const failed = errors.map(({ attempt, error }) => ({
         id: BigInt(attempt.sourceId!),
         reason: `could not be recorded: ${(error as Error).message}`,

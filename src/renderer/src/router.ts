@@ -4,8 +4,9 @@ import { href } from './href.ts';
 /**
  * Hash routing (`#/overview`, `#/jobs?task=x`) so deep links work in web mode and in Electron's file:// page.
  * Every view keeps what it shows in the address (`#/failures?window=7d&task=x`, `#/audit/12`,
- * `#/backfill/<rule>`), so any state can be linked to. The api module strips `#token=…` from the hash when it
- * is imported and whenever one is pasted later; main.tsx imports it before anything reads the route.
+ * `#/backfill/<rule>`), so any state can be linked to. The api module strips the access token (`#token=…`, or a
+ * view's `token` parameter) from the hash when it is imported and whenever one is pasted later; main.tsx imports it
+ * before anything reads the route.
  */
 export interface Route {
   /** First path segment, e.g. `overview`. */

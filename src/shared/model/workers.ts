@@ -21,8 +21,9 @@ export type LivenessSource = 'runner' | 'companion' | 'locks';
 export interface RunningJob {
   jobId: string;
   task: string;
+  /** Its named queue; null for none, and in this console's live list (RunnerStatus.running), which does not know it. */
   queue: string | null;
-  /** When the worker took it (graphile-worker's locked_at). */
+  /** When the worker took it (graphile-worker's locked_at); in RunnerStatus.running, when the console heard of it. */
   since: string;
 }
 
