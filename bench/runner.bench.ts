@@ -72,8 +72,7 @@ async function walStats(pool: pg.Pool): Promise<WalStats | null> {
 
 function walReport(before: WalStats | null, after: WalStats | null): string {
   if (!before || !after) return '';
-  const syncs = after.syncs - before.syncs;
-  return `; WAL ${syncs} syncs in ${(after.sync_ms - before.sync_ms).toFixed(0)} ms, ${((after.bytes - before.bytes) / 1e6).toFixed(1)} MB`;
+  return `; WAL ${after.syncs - before.syncs} syncs in ${(after.sync_ms - before.sync_ms).toFixed(0)} ms, ${((after.bytes - before.bytes) / 1e6).toFixed(1)} MB`;
 }
 
 async function queue(pool: pg.Pool): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MIX, typeLabel } from '../../src/renderer/src/components/demo-mix.ts';
+import { MIX } from '../../src/renderer/src/components/demo-mix.ts';
+import { errorTypeInfo } from '../../src/renderer/src/views/jobs/jobs-format.ts';
 import type { FailureMixSettings } from '../../src/shared/model/demo.ts';
 import { classifyError } from '../../src/shared/errors/index.ts';
 import { apiErrorMessage, invalidJsonMessage, missingFieldsMessage, timeoutMessage } from '../../src/engine/demo/llm-client.ts';
@@ -24,7 +25,7 @@ test('each demo failure slider names the error type its failures are filed under
   assert.deepEqual(MIX.map((m) => m.key).sort(), Object.keys(RAISED).sort(), 'every kind of the mix has a slider');
   for (const { key, filedAs } of MIX) for (const message of RAISED[key]) assert.equal(classifyError(message), filedAs, message);
   assert.deepEqual(
-    MIX.map((m) => typeLabel(m.filedAs)),
+    MIX.map((m) => errorTypeInfo(m.filedAs).label),
     ['Rate limit', 'Timeout', 'Invalid JSON', 'Parse error', 'Provider error'],
   );
 });

@@ -3,7 +3,8 @@ import { toastError } from '../store/toast-store.ts';
 import { useDraft } from '../hooks/useDraft.ts';
 import { formatPercent } from '../format.ts';
 import type { FailureMixSettings } from '../../../shared/model/demo.ts';
-import { MIX, typeLabel } from './demo-mix.ts';
+import { errorTypeInfo } from '../views/jobs/jobs-format.ts';
+import { MIX } from './demo-mix.ts';
 
 /** Sends a change of the demo; its answer patches the engine status at once (data/writes.ts). */
 function useUpdateDemo() {
@@ -15,7 +16,7 @@ function MixSlider({ field, value, max }: { field: (typeof MIX)[number]; value: 
   const update = useUpdateDemo();
   const [draft, change] = useDraft(value, (v) => update({ mix: { [field.key]: v } }));
   return (
-    <label className="demo-control" title={`${field.hint}: in Failures as "${typeLabel(field.filedAs)}"`}>
+    <label className="demo-control" title={`${field.hint}: in Failures as "${errorTypeInfo(field.filedAs).label}"`}>
       <span className="demo-label">{field.label}</span>
       <input type="range" min={0} max={max} step={0.01} value={draft} onChange={(e) => change(Number(e.target.value))} />
       <span className="demo-value num">{formatPercent(draft)}</span>

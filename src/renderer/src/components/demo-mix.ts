@@ -1,5 +1,5 @@
 import type { FailureMixSettings } from '../../../shared/model/demo.ts';
-import { BUILTIN_ERROR_TYPES, type BuiltinErrorType } from '../../../shared/errors/types.ts';
+import type { BuiltinErrorType } from '../../../shared/errors/types.ts';
 
 /** Each kind of failure the simulated provider makes, and the error type the Failures view files it under. */
 export const MIX: { key: keyof FailureMixSettings; label: string; hint: string; filedAs: BuiltinErrorType }[] = [
@@ -9,6 +9,3 @@ export const MIX: { key: keyof FailureMixSettings; label: string; hint: string; 
   { key: 'missingFields', label: 'Missing fields', hint: 'Valid JSON without the fields the task needs', filedAs: 'parse_error' },
   { key: 'serverError', label: '5xx', hint: 'HTTP 500/503 from the provider', filedAs: 'provider_error' },
 ];
-
-/** An error type's name as the Failures view shows it. */
-export const typeLabel = (type: BuiltinErrorType): string => BUILTIN_ERROR_TYPES.find((t) => t.type === type)?.label ?? type;
