@@ -144,6 +144,15 @@ test(
       assert.match(await page.getByTestId('job-running-companion').innerText(), new RegExp(`${other.poolId}\\): Cancel asks it to stop`));
       assert.equal(await page.getByTestId('job-action-cancel').isDisabled(), false);
       await web.screenshot('job-detail-running-companion');
+      // Its Cancel is one of a job seen running: should it fail for good before the click, it is left as it is.
+      await page.getByTestId('job-action-cancel').click();
+      await page.getByTestId('action-keep-failed').waitFor();
+      assert.match(
+        await page.getByTestId('action-keep-failed').innerText(),
+        /should it fail for good before you confirm, it is left as it is/,
+      );
+      await page.getByTestId('action-dialog').getByRole('button', { name: 'Close' }).click();
+      await page.getByTestId('action-dialog').waitFor({ state: 'detached' });
       await web.open('#/workers');
       await line.waitFor();
 
@@ -174,6 +183,34 @@ test(
       assert.deepEqual([(detail.data as { snapshotState: string }).snapshotState], ['cancelled']);
       await screenshots(web, 'workers-view-cancelled');
     }),
+);
+
+test('a Cancel dialog left open while its job ends says so; confirming then changes nothing and says why', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    const { id } = await reportInDemoWorker(web, 'Weekly digest');
+    const line = page.getByTestId(`running-${id}`);
+    await line.waitFor();
+    await line.getByTestId(`cancel-${id}`).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.waitFor();
+    assert.equal(await dialog.getByTestId('cancel-no-longer-listed').count(), 0, 'listed as running when opened');
+    // It ends while the operator reads (another operator's cancel, through the same operation).
+    const ended = await web.engine.call('jobs.cancel', { target: { ids: [id] } });
+    assert.ok(ended.ok && (ended.data as { affected: number }).affected === 1, JSON.stringify(ended));
+    await dialog.getByTestId('cancel-no-longer-listed').waitFor({ timeout: 15_000 });
+    assert.doesNotMatch(await dialog.innerText(), /running for/, 'no running time ticking on for a job that ended');
+    await web.screenshot('workers-cancel-no-longer-listed');
+    await dialog.getByTestId('confirm-dialog-confirm').click();
+    const outcome = page.getByTestId(`cancel-outcome-${id}`);
+    await outcome.waitFor({ timeout: 20_000 });
+    assert.equal(await outcome.getAttribute('data-kind'), 'refused');
+    assert.match(await outcome.innerText(), /not cancelled[\s\S]*Not found: it already completed or was removed/);
+    const audit = await web.engine.call('audit.list', { limit: 1 });
+    assert.ok(audit.ok);
+    const [entry] = audit.data as { action: string; affected: number }[];
+    assert.deepEqual([entry.action, entry.affected], ['jobs.cancel', 0], 'the second cancel changed nothing');
+  }),
 );
 
 test(

@@ -107,6 +107,35 @@ test('cancel removes an idle job and keeps it as cancelled; a job running in a p
   assert.equal(detail.endedAt, detail.cancelledAt);
 });
 
+test('a cancel of a job seen running (keepFailed) keeps one that failed for good meanwhile, and says why', async () => {
+  // The Workers view's Cancel: the operator saw these running; since, one failed for good and one waits to retry.
+  const [failed, retrying, running] = await addJobs(t.db.pool, 'delta', 3, { maxAttempts: 3 });
+  await makeFailed(t.db.pool, [failed]);
+  await t.db.pool.query(
+    `update graphile_worker._private_jobs set attempts = 1, last_error = 'timeout', run_at = now() + interval '1 minute' where id = $1`,
+    [retrying],
+  );
+  await lockAs([running], 'pool-other-host');
+  const before = await job(failed);
+  const report = await t.te.call('jobs.cancel', { target: { ids: [failed, retrying, running] }, keepFailed: true });
+  assert.deepEqual([report.affected, report.skipped], [1, 2]);
+  const kept = report.skippedByReason.find((r) => r.sampleIds.includes(failed));
+  assert.match(kept?.reason ?? '', /^it failed for good before the cancel arrived: nothing left to stop, so it was kept/);
+  assert.deepEqual(await job(failed), before, 'the failed job is left as it was: it can still be retried');
+  // "Stop it, and it does not run again": the one waiting to retry is removed, kept as cancelled.
+  assert.equal(await job(retrying), undefined);
+  assert.equal((await t.te.call('jobs.get', { id: retrying })).snapshotState, 'cancelled');
+  // Still running in a process without the companion: refused, as without keepFailed.
+  assert.ok(report.skippedByReason.some((r) => r.sampleIds.includes(running) && /without the Jobdeck companion/.test(r.reason)));
+  const [entry] = await t.te.call('audit.list', { limit: 1 });
+  assert.equal(entry.action, 'jobs.cancel');
+  assert.deepEqual((entry.detail as { params: unknown }).params, { keepFailed: true });
+  // The same job cancelled from the Jobs view (no keepFailed) is removed, kept as cancelled.
+  const removed = await t.te.call('jobs.cancel', { target: { ids: [failed] } });
+  assert.equal(removed.affected, 1);
+  assert.equal(await job(failed), undefined);
+});
+
 test('a cancelled job keeps the beginning of a payload too large to keep whole, marked so', async () => {
   const [big] = await addJobs(t.db.pool, 'gamma', 1, { payload: { text: 'x'.repeat(40_000) } });
   const report = await t.te.call('jobs.cancel', { target: { ids: [big] } });

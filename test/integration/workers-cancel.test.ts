@@ -134,6 +134,25 @@ test('a worker that does not answer: "no live worker acknowledged within 10 s", 
   assert.equal(await jobRow(id), undefined);
 });
 
+test('a cancel of a job seen running keeps it if it fails for good before its worker sees the request (keepFailed)', async (tc) => {
+  const child = await companionWorker(tc);
+  const id = await runningJob('cd_wait_abort', child.poolId);
+  // The worker cannot see the request; meanwhile the job's last attempt fails (as graphile-worker's fail_jobs leaves it).
+  child.process.kill('SIGSTOP');
+  tc.after(() => child.kill());
+  const answer = t.te.call('jobs.cancel', { target: { ids: [id] }, keepFailed: true });
+  await new Promise((r) => setTimeout(r, 500));
+  await t.db.pool.query(
+    `update graphile_worker._private_jobs set locked_by = null, locked_at = null, attempts = max_attempts, last_error = 'the last attempt failed'
+     where id = $1`,
+    [id],
+  );
+  const report = await answer;
+  assert.deepEqual([report.affected, report.skipped], [0, 1]);
+  assert.match(report.skippedByReason[0].reason, /^it failed for good before the cancel arrived: nothing left to stop, so it was kept/);
+  assert.deepEqual(await jobRow(id), { attempts: 5, locked_by: null }, 'kept, permanently failed: it can still be retried');
+});
+
 test('a job held by a worker without the companion is refused with the reason, and left alone', async () => {
   const runner = await run({
     connectionString: t.db.connectionString,

@@ -38,6 +38,20 @@ test('one id links to the job; several ids list a few, each a link', () => {
   assert.deepEqual(many.jobIds, ['1', '2', '3', '4', '5']);
 });
 
+test('a cancel of a job seen running says so, and that it changed nothing when the job had failed for good', () => {
+  const s = describeEntry(
+    entry({
+      action: 'jobs.cancel',
+      target: { ids: ['42'], count: 1 },
+      requested: 1,
+      affected: 0,
+      skipped: 1,
+      detail: { params: { keepFailed: true }, skippedByReason: [{ reason: 'it failed for good first', count: 1, sampleIds: ['42'] }] },
+    }),
+  );
+  assert.equal(sentenceText(s), 'asked to cancel job #42, unless failed for good: nothing changed, 1 skipped (1 it failed for good first)');
+});
+
 test('Stuck groups, queued jobs, backfill runs and pauses each name what they touched and link to it', () => {
   const failed = describeEntry(
     entry({ action: 'stuck.retry', target: { kind: 'failed', task: 'summarise', errorType: 'timeout' }, affected: 3 }),

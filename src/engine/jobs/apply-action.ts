@@ -25,6 +25,8 @@ export interface ActionParams {
   force?: boolean;
   /** retry: only the jobs whose retry verdict is transient (the bulk path screens each chunk: see verdicts.ts). */
   transientOnly?: boolean;
+  /** cancel: a job that has failed for good is skipped, not removed (a cancel of a job seen running). */
+  keepFailed?: boolean;
 }
 
 export interface ActionOutcome {
@@ -63,6 +65,7 @@ export function auditParams(params: ActionParams): Record<string, unknown> {
   if (params.priority !== undefined) out.priority = params.priority;
   if (params.force) out.force = true;
   if (params.transientOnly) out.transientOnly = true;
+  if (params.keepFailed) out.keepFailed = true;
   return out;
 }
 
@@ -95,7 +98,7 @@ export async function applyJobAction(
     case 'fail':
       return finish(await permanentlyFailJobs(db, ids, params.message ?? null));
     case 'cancel':
-      return cancelJobIds(deps, session, ids, params.actor ?? 'operator');
+      return cancelJobIds(deps, session, ids, params.actor ?? 'operator', { keepFailed: params.keepFailed });
     case 'unlock':
       return unlockIds(deps.liveness, session, ids, hostPool, params.force ?? false);
   }

@@ -23,6 +23,8 @@ export interface WorkerCancelContext {
   actor: string;
   access: CompanionAccess;
   waitMs?: number;
+  /** A job that failed for good before its worker saw the request is kept, not removed (jobs.cancel keepFailed). */
+  keepFailed?: boolean;
 }
 
 interface Outcome {
@@ -40,6 +42,8 @@ interface RequestState {
   present: boolean;
   /** ... and locked (by any pool, less than 4 h ago). */
   locked: boolean;
+  /** ... and its attempts are used up: permanently failed. */
+  failed_for_good: boolean;
 }
 
 /**
@@ -83,8 +87,12 @@ export async function cancelInWorkers(ctx: WorkerCancelContext, jobs: WorkerJob[
       else if (s.outcome === 'failed') settle(s.job_id, { reason: SKIP.failedFirst });
       else if (s.outcome === 'not_honoured') settle(s.job_id, { reason: SKIP.notHonoured(by) });
       else if (s.outcome === 'not_running' || (!s.acknowledged && !s.present)) settle(s.job_id, { reason: SKIP.endedFirst });
-      // It ended (failed into a retry) before its worker saw the request: cancel it as the idle job it now is.
-      else if (!s.acknowledged && !s.locked) released.push(s.job_id);
+      // It ended (failed) before its worker saw the request: cancel it as the idle job it now is, unless it failed for
+      // good and the operator only meant to stop it.
+      else if (!s.acknowledged && !s.locked) {
+        if (ctx.keepFailed && s.failed_for_good) settle(s.job_id, { reason: SKIP.failedForGood });
+        else released.push(s.job_id);
+      }
     }
     if (released.length) {
       const removed = await completeJobs(ctx.pool, released);
@@ -149,7 +157,8 @@ async function readStates(pool: pg.Pool, requestIds: string[]): Promise<RequestS
   const { rows } = await pool.query<RequestState>(
     `select r.id::text as request_id, r.job_id::text as job_id, r.acknowledged_at is not null as acknowledged,
             r.acknowledged_by, r.outcome, j.id is not null as present,
-            coalesce(j.locked_at is not null and j.locked_at >= now() - interval '4 hours', false) as locked
+            coalesce(j.locked_at is not null and j.locked_at >= now() - interval '4 hours', false) as locked,
+            coalesce(j.attempts >= j.max_attempts, false) as failed_for_good
      from jobdeck.cancel_requests r
      left join graphile_worker._private_jobs j on j.id = r.job_id
      where r.id = any($1::bigint[])`,

@@ -43,14 +43,15 @@ export const CANCEL_WAIT_MS = 5_000;
  * stops and the job completes instead of failing into a retry. One running in a worker that reports through
  * the companion is asked to stop through `jobdeck.cancel_requests` (cancel-in-workers.ts), with the same end.
  * One running in a process without the companion cannot be reached and is skipped with that reason. The two
- * waits run side by side. Does not write the audit log (the caller does).
+ * waits run side by side. `keepFailed`: a job that has failed for good (by then) is skipped, never removed. Does not
+ * write the audit log (the caller does).
  */
 export async function cancelJobIds(
   deps: ActionDeps,
   session: Session,
   ids: string[],
   actor: string,
-  waitMs = CANCEL_WAIT_MS,
+  { keepFailed = false, waitMs = CANCEL_WAIT_MS }: { keepFailed?: boolean; waitMs?: number } = {},
 ): Promise<Outcome> {
   const byId = await readRows(session.pool, ids);
   const host = deps.hosted.host();
@@ -65,7 +66,11 @@ export async function cancelJobIds(
     else elsewhere.push(row);
   };
   const idle: string[] = [];
-  for (const id of ids) sort(id, byId.get(id), (row) => idle.push(row.id));
+  // A job the operator saw running that has failed for good since has nothing left to stop: not theirs to remove by
+  // this click. One waiting to retry is removed: "stop it, and it does not run again".
+  const toCancel = (row: Row) =>
+    keepFailed && row.attempts >= row.max_attempts ? out.skipped.push({ id: row.id, reason: SKIP.failedForGood }) : idle.push(row.id);
+  for (const id of ids) sort(id, byId.get(id), toCancel);
 
   if (idle.length) {
     const removed = await completeJobs(session.pool, idle);
@@ -96,7 +101,7 @@ export async function cancelJobIds(
   };
   const inWorkers = async () => {
     if (!workers.asked.length || !workers.access) return;
-    const ctx = { pool: session.pool, records: deps.records, connectionId: session.profile.id, actor, access: workers.access };
+    const ctx = { pool: session.pool, records: deps.records, connectionId: session.profile.id, actor, access: workers.access, keepFailed };
     const result = await cancelInWorkers(ctx, workers.asked);
     out.affected.push(...result.affected);
     out.skipped.push(...result.skipped);

@@ -115,10 +115,10 @@ export function createJobs(ctx: JobsContext): JobsDomain {
         const paced = pace ? { perMinute: pace.perMinute, start: at ?? new Date(), offset: 0 } : undefined;
         return act('retry', target, { runAt: at, pace: paced, transientOnly }, actionId);
       },
-      'jobs.cancel': async ({ target, actionId }) => {
+      'jobs.cancel': async ({ target, keepFailed, actionId }) => {
         // A selection that a worker with the companion runs, on a role that may not ask it: a refusal, nothing changed.
         if ('ids' in target) await assertCanAskWorkers(sessions.writable().pool, normalizeIds(target.ids), ctx.hosted.poolId());
-        return act('cancel', target, {}, actionId);
+        return act('cancel', target, { keepFailed }, actionId);
       },
       'jobs.fail': ({ target, message, actionId }) => act('fail', target, { message }, actionId),
       'jobs.setPriority': ({ target, priority, actionId }) => act('priority', target, { priority }, actionId),

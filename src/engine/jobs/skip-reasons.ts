@@ -26,6 +26,8 @@ export const SKIP = {
   heldByGone: (pool: string, why: string) =>
     `held by a worker that is gone (${pool}: ${why.charAt(0).toLowerCase()}${why.slice(1)}): it runs nowhere. Unlock its jobs in the Stuck view, where they can also be cancelled`,
   notLocked: 'not locked: nothing to unlock',
+  /** A cancel of a job the operator saw running (keepFailed) that failed for good meanwhile: nothing left to stop. */
+  failedForGood: 'it failed for good before the cancel arrived: nothing left to stop, so it was kept (retry it, or cancel it to remove it)',
   ownPool: "held by this console's running runner: its pool is alive, cancel the job instead",
   unlockRefused: (pool: string, why: string) => `held by ${pool}, not unlocked: ${why}`,
   unlockAlive: (pool: string, why: string) => `held by ${pool}, which is alive (${why}): never unlocked`,

@@ -110,10 +110,14 @@ export const jobOps = {
       'Retry now or at runAt: attempts reset to 0 (reschedule_jobs); with pace, released at perMinute jobs a minute from runAt (run_at spread); with transientOnly, jobs whose retry verdict is not transient are left out; locked jobs and left-out ones are skipped and reported with why',
   }),
   'jobs.cancel': op<BulkActionReport>()({
-    input: action({}),
+    /**
+     * keepFailed: the operator asked to stop a job they saw running. Should it fail for good before the cancel arrives,
+     * there is nothing left to stop: it is skipped with why (to retry or look into), not removed.
+     */
+    input: action({ keepFailed: z.boolean().default(false) }),
     access: 'write',
     summary:
-      "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; running jobs of the hosted runner are aborted, those of workers with the companion are asked to stop (jobdeck.cancel_requests + NOTIFY, up to 10 s for the answer); jobs of other processes are refused",
+      "Cancel: idle jobs are removed (complete_jobs) and kept as cancelled in Jobdeck's history; running jobs of the hosted runner are aborted, those of workers with the companion are asked to stop (jobdeck.cancel_requests + NOTIFY, up to 10 s for the answer); jobs of other processes are refused; with keepFailed, permanently failed jobs are skipped instead of removed",
   }),
   'jobs.fail': op<BulkActionReport>()({
     input: action({ message: z.string().trim().min(1).max(1000).optional() }),

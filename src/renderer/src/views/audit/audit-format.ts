@@ -85,6 +85,7 @@ function paramWords(entry: AuditEntry): string {
   if (pace) out.push(`released at ${formatCount(pace)} a minute`);
   if (num(p.priority) !== null) out.push(`to priority ${p.priority as number}`);
   if (p.transientOnly) out.push('transient errors only');
+  if (p.keepFailed) out.push('unless failed for good');
   if (p.force) out.push('forced');
   if (str(p.message)) out.push(`with message "${p.message as string}"`);
   return out.length ? `, ${out.join(', ')}` : '';

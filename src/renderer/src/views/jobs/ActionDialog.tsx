@@ -88,6 +88,12 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
             </p>
           )}
           <p>{ACTION_EXPLANATIONS[request.action]}</p>
+          {request.keepFailed && (
+            <p data-testid="action-keep-failed">
+              It was running when you chose Cancel: should it fail for good before you confirm, it is left as it is (to retry or look into),
+              not removed.
+            </p>
+          )}
           {request.action === 'retry' && p.verdicts && (
             <VerdictChoice
               verdicts={p.verdicts}

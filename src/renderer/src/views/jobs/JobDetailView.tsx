@@ -133,7 +133,15 @@ export function JobDetailView({ id }: { id: string }) {
           <ActionButtons
             testPrefix="job-action"
             offer={notApplicable(job)}
-            onAction={(action) => setRequest({ action, target: { ids: [job.id] }, subject: `job #${job.id}` })}
+            onAction={(action) =>
+              setRequest({
+                action,
+                target: { ids: [job.id] },
+                subject: `job #${job.id}`,
+                // Seen running: a Cancel means "stop it", never "remove it" should it fail for good meanwhile.
+                keepFailed: action === 'cancel' && job.state === 'running',
+              })
+            }
           />
         </div>
         <JobFacts job={job} now={now} />

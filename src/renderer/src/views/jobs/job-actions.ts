@@ -9,6 +9,8 @@ export interface ActionRequest {
   target: ActionTarget;
   /** What it applies to, in words: "job 42", "3 selected jobs", "every job matching the filter". */
   subject: string;
+  /** cancel of a job the operator saw running: should it fail for good before the click lands, it is kept (jobs.cancel keepFailed). */
+  keepFailed?: boolean;
 }
 
 /** The values an action takes beyond its target. */
@@ -70,7 +72,7 @@ export function actionCall(request: ActionRequest, inputs: ActionInputs, actionI
         },
       };
     case 'cancel':
-      return { name: 'jobs.cancel', input: { target, actionId } };
+      return { name: 'jobs.cancel', input: { target, actionId, ...(request.keepFailed ? { keepFailed: true } : {}) } };
     case 'fail':
       return { name: 'jobs.fail', input: { target, actionId, ...(inputs.message.trim() ? { message: inputs.message.trim() } : {}) } };
     case 'priority':

@@ -4,19 +4,21 @@ import { cancelExplanation, type CancelTarget } from './cancel-outcome.ts';
 
 interface Props {
   target: CancelTarget | null;
+  /** The job is still in its worker's list of running jobs (read again while the dialog is open). */
+  stillListed: boolean;
   now: number;
   onConfirm: (target: CancelTarget) => void;
   onClose: () => void;
 }
 
 /** The question before a running job is cancelled: which job, where it runs, and what will happen. */
-export function CancelJobDialog({ target, now, onConfirm, onClose }: Props) {
+export function CancelJobDialog({ target, stillListed, now, onConfirm, onClose }: Props) {
   return (
     <ConfirmDialog
       open={!!target}
       title={target ? `Cancel job #${target.job.jobId}?` : ''}
       confirmLabel="Cancel the job"
-      dismissLabel="Keep it running"
+      dismissLabel={stillListed ? 'Keep it running' : 'Close'}
       danger
       onConfirm={() => target && onConfirm(target)}
       onCancel={onClose}
@@ -24,7 +26,8 @@ export function CancelJobDialog({ target, now, onConfirm, onClose }: Props) {
       {target && (
         <>
           <p>
-            <span className="mono">{target.job.task}</span>, running for {formatAge(Math.max(0, now - Date.parse(target.job.since)))} in{' '}
+            <span className="mono">{target.job.task}</span>
+            {stillListed ? `, running for ${formatAge(Math.max(0, now - Date.parse(target.job.since)))} in ` : ', taken by '}
             {target.worker.source === 'hosted' ? (
               "this console's runner"
             ) : (
@@ -37,6 +40,14 @@ export function CancelJobDialog({ target, now, onConfirm, onClose }: Props) {
             .
           </p>
           <p>{cancelExplanation(target.worker)}</p>
+          {stillListed ? (
+            <p className="dim">Should it fail for good before you confirm, it is kept as it is (to retry or look into), not removed.</p>
+          ) : (
+            <p className="warn-text" data-testid="cancel-no-longer-listed">
+              It is no longer listed as running: it has probably ended. Confirming still stops it if it runs, and removes it if it waits to
+              retry; if it has failed for good, it is kept.
+            </p>
+          )}
         </>
       )}
     </ConfirmDialog>

@@ -33,6 +33,12 @@ export function WorkersView() {
   const [asking, setAsking] = useState<CancelTarget | null>(null);
   const data = list.data;
   const error = list.error ? errorMessage(list.error) : null;
+  // The list the dialog was opened from moves on (every 5 s, and with each runner status): a job gone from it has ended.
+  const stillListed =
+    !asking ||
+    (asking.worker.source === 'hosted' && runner?.poolId === asking.worker.poolId
+      ? runner.running.some((j) => j.jobId === asking.job.jobId)
+      : (data?.workers.some((w) => w.poolId === asking.worker.poolId && w.running.some((j) => j.jobId === asking.job.jobId)) ?? true));
   return (
     <div className="workers-view">
       <div className="view-head">
@@ -88,6 +94,7 @@ export function WorkersView() {
       </section>
       <CancelJobDialog
         target={asking}
+        stillListed={stillListed}
         now={now}
         onClose={() => setAsking(null)}
         onConfirm={(target) => {

@@ -43,7 +43,8 @@ export function useRunningCancel(): RunningCancel {
     cancel(target) {
       const id = target.job.jobId;
       setPending((p) => new Map(p).set(id, target));
-      void mutation.mutateAsync({ target: { ids: [id] } }).then(
+      // keepFailed: should the job fail for good before the click lands, it is left as it is, not removed.
+      void mutation.mutateAsync({ target: { ids: [id] }, keepFailed: true }).then(
         (report) => settle(id, cancelOutcome(report, target)),
         (error: unknown) => settle(id, cancelFailure(errorMessage(error), target)),
       );
