@@ -105,6 +105,11 @@ test(
       const retryQuestion = page.locator('dialog[open]');
       await retryQuestion.getByText("retrying as is won't help", { exact: false }).waitFor();
       assert.match((await retryQuestion.textContent()) ?? '', /2 failed news_insight jobs/);
+      // The Jobs view's retry of the same jobs, each judged: neither is worth a retry, and the dialog says so.
+      await retryQuestion.getByTestId('verdict-choice').waitFor();
+      assert.match(await retryQuestion.getByTestId('verdict-choice').innerText(), /Only the transient ones \(0\)[\s\S]*would leave out 2/);
+      assert.equal(await retryQuestion.getByTestId('action-confirm').innerText(), 'Retry 2 jobs');
+      await wc.screenshot('stuck-retry-failed-dialog');
       await retryQuestion.getByRole('button', { name: 'Close' }).click();
       await retryQuestion.waitFor({ state: 'detached' });
       const [stillFailed] = await q<{ n: number }>(

@@ -4,12 +4,27 @@ import type { FailedGroup } from '../../../../shared/model/stuck.ts';
 import { formatAgo, formatCount } from '../../format.ts';
 import { CANCEL_QUESTION } from './stuck-actions.ts';
 import type { Act } from './confirm.ts';
+import type { ActionRequest } from '../jobs/job-actions.ts';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
 const TYPES = new Map<string, { label: string; color: string; description: string }>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t]));
 
-/** Permanently failed jobs by task and error type, with the ways out: retry now, retry in an hour, cancel. */
-export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: Act; now: number }) {
+/**
+ * Permanently failed jobs by task and error type, with the ways out: retry now, retry in an hour, cancel. A retry opens
+ * the Jobs view's retry of the same jobs: the group's verdict is by its error type, but a job that failed the same way on
+ * every attempt will likely fail again whatever its type; that dialog judges each job and leaves those out by default.
+ */
+export function FailedPanel({
+  groups,
+  act,
+  retry,
+  now,
+}: {
+  groups: FailedGroup[];
+  act: Act;
+  retry: (request: ActionRequest) => void;
+  now: number;
+}) {
   return (
     <section className="panel" data-testid="stuck-failed">
       <div className="panel-head">
@@ -37,14 +52,17 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
               // Never more than the count shown: jobs that fail into the group meanwhile are left and reported.
               const target = { kind: 'failed', task: g.task, errorType: g.errorType, atMost: g.count } as const;
               const subject = `${formatCount(g.count)} failed ${g.task} ${g.count === 1 ? 'job' : 'jobs'} (${type?.label ?? g.errorType})`;
-              // Retrying what its error type says will fail again is another paid attempt per job: asked first.
-              const question =
-                g.verdict === 'permanent'
-                  ? {
-                      body: `${type?.label ?? g.errorType}: retrying as is won't help. Each retry is another attempt (another paid LLM call) that fails the same way unless the task or its input changed.`,
-                      confirmLabel: 'Retry anyway',
-                    }
-                  : undefined;
+              // The same jobs as the count's link: the Jobs view's retry of them judges each one (see above).
+              const retryRequest = (runAt?: string): ActionRequest => ({
+                action: 'retry',
+                target: { filter: { states: ['failed'], tasks: [g.task], errorType: g.errorType } },
+                subject,
+                runAt,
+                note:
+                  g.verdict === 'permanent'
+                    ? `${type?.label ?? g.errorType}: each retry is another attempt (another paid LLM call) that fails the same way unless the task or its input changed.`
+                    : undefined,
+              });
               return (
                 <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
                   <td>
@@ -76,26 +94,10 @@ export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: 
                   </td>
                   <td className="num dim">{formatAgo(now - Date.parse(g.lastFailedAt))}</td>
                   <td className="stuck-actions">
-                    <button
-                      className="btn"
-                      onClick={() => act({ kind: 'retry', target, label: 'Retry now', subject, question })}
-                      data-testid={`retry-failed-${g.task}-${g.errorType}`}
-                    >
+                    <button className="btn" onClick={() => retry(retryRequest())} data-testid={`retry-failed-${g.task}-${g.errorType}`}>
                       Retry now
                     </button>
-                    <button
-                      className="btn"
-                      onClick={() =>
-                        act({
-                          kind: 'retry',
-                          target,
-                          runAt: new Date(Date.now() + 3_600_000).toISOString(),
-                          label: 'Retry in 1 h',
-                          subject,
-                          question,
-                        })
-                      }
-                    >
+                    <button className="btn" onClick={() => retry(retryRequest(new Date(Date.now() + 3_600_000).toISOString()))}>
                       Retry in 1 h
                     </button>
                     <button
