@@ -91,8 +91,25 @@ test(
       await page.getByTestId('bulk-retry').click();
       const dialog = page.getByTestId('action-dialog');
       await dialog.getByTestId('retry-paced').check();
+      // A slip is said at once and the dialog waits, as typed: never a quiet 1 a minute, never a form thrown away.
+      for (const typed of ['0', '-5', '1.5']) {
+        await dialog.getByTestId('retry-per-minute').fill(typed);
+        await dialog.getByTestId('action-input-problem').getByText('jobs a minute is a whole number from 1 to 1,000,000').waitFor();
+        assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), true, `${typed} a minute cannot be sent`);
+        assert.equal(await dialog.getByTestId('retry-last-run').count(), 0);
+      }
       await dialog.getByTestId('retry-per-minute').fill('2');
       await dialog.getByTestId('retry-last-run').getByText('the last runs at').waitFor();
+      assert.equal(await dialog.getByTestId('action-input-problem').count(), 0);
+      await dialog.getByTestId('retry-later').check();
+      await dialog.getByTestId('retry-at').fill('9999-06-01T00:00');
+      await dialog.getByTestId('action-input-problem').getByText('At: a run time must be before 9999-01-01').waitFor();
+      assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), true);
+      await web.screenshot('retry-dialog-input-problem');
+      await dialog.getByTestId('retry-now').check();
+      await dialog.getByTestId('action-input-problem').waitFor({ state: 'detached' });
+      assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), false);
+      assert.equal(await dialog.getByTestId('retry-per-minute').inputValue(), '2', 'what was typed is kept');
       await web.screenshot('paced-retry-dialog');
       await dialog.getByRole('button', { name: 'Close' }).click();
       await bar.getByTestId('resume-task-generate_insight').click();

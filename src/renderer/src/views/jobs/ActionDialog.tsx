@@ -4,7 +4,7 @@ import { errorMessage } from '../../api/client.ts';
 import { useOp } from '../../data/use-op.ts';
 import { formatCount } from '../../format.ts';
 import { JOB_ACTION_LABELS, type ActionPreview } from '../../../../shared/model/jobs.ts';
-import { ACTION_EXPLANATIONS, actionCall, missingReason, type ActionInputs, type ActionRequest } from './job-actions.ts';
+import { ACTION_EXPLANATIONS, actionCall, inputProblem, missingReason, type ActionInputs, type ActionRequest } from './job-actions.ts';
 import { ActionInputsForm } from './ActionInputsForm.tsx';
 import { BulkActionDialog } from './BulkActionDialog.tsx';
 import { EstimateNote } from '../usage/EstimateNote.tsx';
@@ -57,11 +57,12 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const jobs = (n: number) => `${formatCount(n)} ${n === 1 ? 'job' : 'jobs'}`;
   const leftOut = p?.verdicts && inputs.transientOnly ? p.verdicts.permanent + p.verdicts.unknown : 0;
   const touched = p ? Math.max(0, p.matching - leftOut) : 0;
+  const problem = inputProblem(request.action, inputs);
   return (
     <BulkActionDialog
       title={`${label}: ${request.subject}`}
       confirmLabel={p ? `${label} ${jobs(touched)}` : null}
-      confirmDisabled={touched === 0}
+      confirmDisabled={touched === 0 || problem !== null}
       danger={request.action === 'cancel' || request.action === 'fail' || request.action === 'unlock'}
       call={(actionId) => actionCall(request, inputs, actionId, p ? touched : undefined)}
       expected={p?.matching}
@@ -107,6 +108,11 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
           )}
           {request.action === 'retry' && p.byTask && <EstimateNote tasks={p.byTask} />}
           <ActionInputsForm action={request.action} inputs={inputs} onChange={setInputs} matching={preview.data?.matching} />
+          {problem && (
+            <div className="form-error" role="alert" data-testid="action-input-problem">
+              {problem}
+            </div>
+          )}
         </>
       )}
     </BulkActionDialog>

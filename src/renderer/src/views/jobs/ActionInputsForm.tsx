@@ -48,7 +48,11 @@ export function ActionInputsForm({
             type="datetime-local"
             disabled={!inputs.runAt}
             value={inputs.runAt ? toLocalInput(inputs.runAt) : ''}
-            onChange={(e) => e.target.value && onChange({ ...inputs, runAt: new Date(e.target.value).toISOString() })}
+            onChange={(e) => {
+              const at = new Date(e.target.value);
+              // A partly typed value is no time yet: kept as the last whole one.
+              if (e.target.value && !Number.isNaN(at.getTime())) onChange({ ...inputs, runAt: at.toISOString() });
+            }}
             data-testid="retry-at"
           />
           <span className="dim">e.g. after a provider's quota resets</span>

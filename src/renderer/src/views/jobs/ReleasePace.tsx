@@ -1,6 +1,6 @@
 import { releaseTime } from '../../../../shared/model/jobs.ts';
 import { formatCount, formatDateTime } from '../../format.ts';
-import type { ActionInputs } from './job-actions.ts';
+import { MAX_PER_MINUTE, type ActionInputs } from './job-actions.ts';
 import { useNow } from '../../hooks/useNow.ts';
 
 const DEFAULT_PER_MINUTE = 100;
@@ -21,7 +21,8 @@ export function ReleasePace({
   const paced = inputs.perMinute !== null;
   const now = useNow(5_000);
   const start = inputs.runAt ? new Date(inputs.runAt).getTime() : now;
-  const last = paced && matching ? releaseTime(start, inputs.perMinute!, matching - 1) : null;
+  const valid = paced && Number.isInteger(inputs.perMinute) && inputs.perMinute! >= 1 && inputs.perMinute! <= MAX_PER_MINUTE;
+  const last = valid && matching ? releaseTime(start, inputs.perMinute!, matching - 1) : null;
   return (
     <div className="release-pace">
       <label className="check">
@@ -35,10 +36,12 @@ export function ReleasePace({
         <input
           type="number"
           min={1}
-          max={1_000_000}
+          max={MAX_PER_MINUTE}
+          step={1}
           disabled={!paced}
-          value={inputs.perMinute ?? DEFAULT_PER_MINUTE}
-          onChange={(e) => onChange({ ...inputs, perMinute: Math.max(1, Math.min(1_000_000, Math.trunc(Number(e.target.value) || 1))) })}
+          value={inputs.perMinute === null ? DEFAULT_PER_MINUTE : Number.isNaN(inputs.perMinute) ? '' : inputs.perMinute}
+          // Kept as typed (0, -5, 1.5): the dialog says what is wrong and waits, rather than quietly sending 1 a minute.
+          onChange={(e) => onChange({ ...inputs, perMinute: e.target.value === '' ? NaN : Number(e.target.value) })}
           data-testid="retry-per-minute"
         />
         jobs a minute
