@@ -19,16 +19,47 @@ export function summarizeIssues(error: z.ZodError<unknown>): string {
   for (const issue of error.issues.flatMap((i) => closest(i, []))) {
     const where = pathText(issue.path);
     const messages = said.get(where) ?? [];
-    if (!messages.includes(issue.message)) messages.push(issue.message);
+    const message = plainMessage(issue);
+    if (!messages.includes(message)) messages.push(message);
     said.set(where, messages);
   }
   const lines: string[] = [];
   for (const [where, messages] of said) {
-    const tighter = messages.filter((m) => !m.includes(SAFE_INT_BOUND));
+    const tighter = messages.filter((m) => !m.includes(SAFE_INT_BOUND) && !m.includes(count(Number.MAX_SAFE_INTEGER)));
     for (const message of tighter.length ? tighter : messages) lines.push(`${where}: ${message}`);
   }
   return lines.slice(0, MAX_SAID).join('; ');
 }
+
+const count = (n: number | bigint) => (typeof n === 'number' ? n.toLocaleString('en-US') : String(n));
+
+/**
+ * zod's own wording ("Too small: expected number to be >=1", "Invalid input: expected int, received number") in plain
+ * words ("must be at least 1", "must be a whole number"). A message an operation's schema gives itself is kept.
+ */
+function plainMessage(issue: Issue): string {
+  if (!/^(Too small|Too big|Invalid input): /.test(issue.message)) return issue.message;
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const small = issue.code === 'too_small';
+    const n = small ? issue.minimum : issue.maximum;
+    if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
+      return `must be ${small ? (issue.inclusive ? 'at least' : 'more than') : issue.inclusive ? 'at most' : 'less than'} ${count(n)}`;
+    const unit = issue.origin === 'string' ? 'characters' : issue.origin === 'array' || issue.origin === 'set' ? 'items' : null;
+    if (unit && small && Number(n) === 1 && issue.inclusive) return 'must not be empty';
+    if (unit) return `must have ${small ? 'at least' : 'at most'} ${count(n)} ${unit}`;
+  }
+  if (issue.code === 'invalid_type') {
+    if (issue.expected === 'int') return 'must be a whole number';
+    // zod leaves the input out of its issues; its message names what it received.
+    const received = /received (\w+)$/.exec(issue.message)?.[1];
+    if (received === 'undefined') return `is required (${articled(issue.expected)})`;
+    return received ? `must be ${articled(issue.expected)}, not ${articled(received)}` : issue.message;
+  }
+  return issue.message;
+}
+
+const articled = (type: string) =>
+  type === 'array' ? 'a list' : type === 'null' ? 'null' : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 
 function closest(issue: Issue, prefix: PropertyKey[]): Issue[] {
   const path = [...prefix, ...issue.path];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inputProblem, type ActionInputs } from '../../src/renderer/src/views/jobs/job-actions.ts';
+import { inputProblem, type ActionInputs } from '../../src/renderer/src/views/jobs/action-inputs.ts';
 
 const inputs = (over: Partial<ActionInputs>): ActionInputs => ({
   runAt: null,

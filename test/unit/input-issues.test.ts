@@ -16,18 +16,18 @@ function refusal(name: OpName, input: unknown): string {
 test('a union says the problems of the shape that came closest, not "Invalid input"', () => {
   assert.equal(refusal('jobs.retry', { target: { ids: ['1'], filter: {} } }), 'target: Unrecognized key: "filter"');
   const ids = Array.from({ length: 50_001 }, (_, i) => String(i + 1));
-  assert.equal(refusal('jobs.retry', { target: { ids } }), 'target.ids: Too big: expected array to have <=50000 items');
+  assert.equal(refusal('jobs.retry', { target: { ids } }), 'target.ids: must have at most 50,000 items');
   // A rule of one kind with a misnamed field: that kind's problems, not those of the first kind in the list.
   assert.equal(
     refusal('alerts.rules.set', { rules: [{ kind: 'daily_spend', id: 'a', thresholdUsd: 5 }] }),
-    'rules.0.budgetUsd: Invalid input: expected number, received undefined; rules.0: Unrecognized key: "thresholdUsd"',
+    'rules.0.budgetUsd: is required (a number); rules.0: Unrecognized key: "thresholdUsd"',
   );
 });
 
 test('one message for one mistake: no year range for a text that is no time, no safe-integer bound beside the real one', () => {
   assert.equal(refusal('jobs.list', { filter: { createdFrom: 'yesterday' } }), 'filter.createdFrom: Invalid ISO datetime');
   assert.equal(refusal('jobs.add', { task: 'x', runAt: 'tomorrow' }), 'runAt: Invalid ISO datetime');
-  assert.equal(refusal('jobs.list', { limit: 1e308 }), 'limit: Too big: expected number to be <=500');
+  assert.equal(refusal('jobs.list', { limit: 1e308 }), 'limit: must be at most 500');
   assert.equal(refusal('jobs.list', { cursor: '99999999999999999999' }), 'cursor: a job id is at most 9223372036854775807 (a bigint)');
   assert.equal(refusal('jobs.list', { cursor: 'x1' }), 'cursor: a job id is a positive integer');
 });
@@ -58,4 +58,14 @@ test('a range that ends before it starts is refused, not read as "nothing matche
   assert.ok(contract['jobs.list'].input.safeParse({ filter: { createdFrom: day(4), createdTo: '2026-12-04T01:00:00+01:00' } }).success);
   assert.ok(contract['jobs.list'].input.safeParse({ filter: { createdTo: day(4) } }).success);
   assert.ok(contract['history.list'].input.safeParse({ from: day(4) }).success);
+});
+
+test("zod's own wording is said in plain words; a schema's own message is kept", () => {
+  assert.equal(refusal('jobs.add', { task: 'x', maxAttempts: 0 }), 'maxAttempts: must be at least 1');
+  assert.equal(refusal('jobs.add', { task: 'x', maxAttempts: 1.5 }), 'maxAttempts: must be a whole number');
+  assert.equal(refusal('jobs.add', { task: 'x', priority: 'high' }), 'priority: must be a number, not a string');
+  assert.equal(refusal('jobs.add', { task: 'x', priority: 40_000 }), 'priority: must be at most 32,767');
+  assert.equal(refusal('jobs.retry', { target: { ids: [] } }), 'target.ids: must not be empty');
+  assert.equal(refusal('jobs.get', {}), 'id: is required (a string)');
+  assert.equal(refusal('jobs.get', { id: 'abc' }), 'id: a job id is a positive integer');
 });

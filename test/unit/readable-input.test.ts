@@ -9,8 +9,8 @@ test('a refused input reads as words on screen: no operation name, fields counte
       'Rule 2, above percent: a share cannot exceed 100%',
     ],
     [
-      'Invalid input for usage.prices.set: prices.0.inputPerMillion: Invalid input: expected number, received string',
-      'Price 1, input per million: Invalid input: expected number, received string',
+      'Invalid input for usage.prices.set: prices.0.inputPerMillion: must be a number, not a string',
+      'Price 1, input per million: must be a number, not a string',
     ],
     [
       'Invalid input for backfill.import: document.format: expected "jobdeck.backfill-rules"; document.rules.0.query: too long',

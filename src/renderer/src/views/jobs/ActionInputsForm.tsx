@@ -1,5 +1,5 @@
 import type { JobAction } from '../../../../shared/model/jobs.ts';
-import type { ActionInputs } from './job-actions.ts';
+import type { ActionInputs } from './action-inputs.ts';
 import { ReleasePace } from './ReleasePace.tsx';
 
 /** datetime-local wants local time without zone: `2026-11-25T14:30`. */

@@ -1,6 +1,6 @@
 import { releaseTime } from '../../../../shared/model/jobs.ts';
 import { formatCount, formatDateTime } from '../../format.ts';
-import { MAX_PER_MINUTE, type ActionInputs } from './job-actions.ts';
+import { MAX_PER_MINUTE, type ActionInputs } from './action-inputs.ts';
 import { useNow } from '../../hooks/useNow.ts';
 
 const DEFAULT_PER_MINUTE = 100;

@@ -1,6 +1,6 @@
 import type { RetryVerdictCounts } from '../../../../shared/model/jobs.ts';
 import { formatCount } from '../../format.ts';
-import type { ActionInputs } from './job-actions.ts';
+import type { ActionInputs } from './action-inputs.ts';
 
 /** A retry's "only the transient ones" choice, with how many it leaves out and why (the preview's verdict counts). */
 export function VerdictChoice({

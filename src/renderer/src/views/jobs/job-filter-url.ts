@@ -1,5 +1,7 @@
 import { JOB_STATES, JOB_STATE_LABELS, type JobState } from '../../../../shared/model/job-state.ts';
 import type { JobFilter } from '../../../../shared/model/jobs.ts';
+import { formatDateTime } from '../../format.ts';
+import { errorTypeInfo } from './jobs-format.ts';
 
 /**
  * The explorer's filter lives in the address (`#/jobs?state=failed&task=generate_insight`), so a filtered
@@ -57,15 +59,28 @@ export const filterKey = (filter: JobFilter) => JSON.stringify(filterToParams(fi
 /** True when the filter narrows nothing: an action on it would touch every job. */
 export const isEmptyFilter = (filter: JobFilter) => Object.keys(filterToParams(filter)).length === 0;
 
-/** The filter in a few words for a confirmation: "Permanently failed · generate_insight · rate_limit". */
+/** The filter in a few words for a confirmation: "permanently failed · generate_insight · Rate limit". */
 export function describeFilter(filter: JobFilter): string {
   const parts = [
     ...(filter.states ?? []).map((s) => JOB_STATE_LABELS[s].toLowerCase()),
     ...(filter.tasks ?? []),
     ...(filter.queues ?? []).map((q) => `queue ${q}`),
-    ...(filter.errorType ? [filter.errorType] : []),
+    ...(filter.errorType ? [errorTypeInfo(filter.errorType).label] : []),
     ...(filter.search ? [`"${filter.search}"`] : []),
-    ...(filter.createdFrom || filter.createdTo || filter.runAtFrom || filter.runAtTo ? ['time range'] : []),
+    ...timeRanges(filter),
   ];
   return parts.join(' · ');
+}
+
+/** The time bounds of a filter in words, as the filter bar names them: "created Dec 6, 9:00 AM to Dec 6, 10:00 AM". */
+function timeRanges(filter: JobFilter): string[] {
+  const range = (what: string, from?: string, to?: string) =>
+    from && to
+      ? [`${what} ${formatDateTime(from)} to ${formatDateTime(to)}`]
+      : from
+        ? [`${what} from ${formatDateTime(from)}`]
+        : to
+          ? [`${what} until ${formatDateTime(to)}`]
+          : [];
+  return [...range('created', filter.createdFrom, filter.createdTo), ...range('run at', filter.runAtFrom, filter.runAtTo)];
 }

@@ -16,6 +16,8 @@ export function ThresholdsPanel({ thresholds, tasks }: { thresholds: StuckThresh
   const save = (value: number | null) => setThreshold.mutate({ task: task || null, minutes: value });
   const parsed = Number(minutes);
   const valid = Number.isInteger(parsed) && parsed >= 1 && parsed <= 10_080;
+  // Said while typing, not only a greyed Save: the limits are a whole number of minutes up to a week.
+  const problem = minutes.trim() !== '' && !valid ? 'A threshold is a whole number of minutes from 1 to 10,080 (a week)' : null;
   const overrides = Object.entries(thresholds.byTask);
   return (
     <section className="panel" data-testid="stuck-thresholds">
@@ -64,6 +66,11 @@ export function ThresholdsPanel({ thresholds, tasks }: { thresholds: StuckThresh
           <button className="btn btn-ghost" type="button" onClick={() => save(null)}>
             Use the default
           </button>
+        )}
+        {problem && (
+          <span className="form-error" role="alert" data-testid="threshold-problem">
+            {problem}
+          </span>
         )}
       </form>
     </section>
