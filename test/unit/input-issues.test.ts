@@ -69,3 +69,15 @@ test("zod's own wording is said in plain words; a schema's own message is kept",
   assert.equal(refusal('jobs.get', {}), 'id: is required (a string)');
   assert.equal(refusal('jobs.get', { id: 'abc' }), 'id: a job id is a positive integer');
 });
+
+test('a job id may come as a JSON number when it is one exactly; otherwise the refusal says how to send it', () => {
+  const parsed = contract['jobs.get'].input.parse({ id: 42 });
+  assert.deepEqual(parsed, { id: '42' });
+  assert.deepEqual(contract['jobs.retry'].input.parse({ target: { ids: [5, '6'] } }).target, { ids: ['5', '6'] });
+  assert.equal(refusal('jobs.get', { id: 1.5 }), 'id: a job id is a positive integer');
+  assert.equal(refusal('jobs.get', { id: -3 }), 'id: a job id is a positive integer');
+  assert.equal(
+    refusal('jobs.get', { id: 2 ** 60 }),
+    'id: a job id above 9007199254740991 must be sent as a string: a JSON number loses its last digits',
+  );
+});

@@ -17,12 +17,22 @@ import {
 import { JOB_STATES } from '../model/job-state.ts';
 import type { AuditEntry } from '../model/audit.ts';
 
-/** graphile-worker job ids are positive bigints; they travel as strings. */
+/**
+ * graphile-worker job ids are positive bigints; they travel as strings. A caller of the HTTP API may send a number
+ * (`{ "id": 42 }`): one JSON can carry exactly (a safe integer) is taken as its string.
+ */
 const MAX_BIGINT = 9223372036854775807n;
-export const jobId = z
-  .string()
-  .regex(/^[1-9]\d*$/, { message: 'a job id is a positive integer', abort: true })
-  .refine((id) => id.length <= 19 && BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)');
+export const jobId = z.union([
+  z
+    .string()
+    .regex(/^[1-9]\d*$/, { message: 'a job id is a positive integer', abort: true })
+    .refine((id) => id.length <= 19 && BigInt(id) <= MAX_BIGINT, 'a job id is at most 9223372036854775807 (a bigint)'),
+  z
+    .number()
+    .refine((n) => Number.isInteger(n) && n > 0, { message: 'a job id is a positive integer', abort: true })
+    .refine(Number.isSafeInteger, 'a job id above 9007199254740991 must be sent as a string: a JSON number loses its last digits')
+    .transform(String),
+]);
 const name = workName(128);
 
 /** A filter on jobs (see JobFilter): every field optional, every value bounded. */
