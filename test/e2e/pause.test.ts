@@ -77,6 +77,8 @@ test(
       await web.screenshot('pause-jobs');
       // A parked job's own page says it waits for the resume, not for the pause's 9999-01-01.
       const parkedRow = page.locator('[data-testid^="job-row-"]', { has: page.locator('.badge-paused') }).first();
+      // Its state reads Paused, as the overview counts it, not Scheduled (its run_at is the pause's).
+      assert.equal(await parkedRow.locator('[data-parked]').innerText(), 'Paused');
       const parkedId = ((await parkedRow.getAttribute('data-testid')) ?? '').slice('job-row-'.length);
       await web.open(`#/jobs/${parkedId}`);
       await page.getByTestId('job-detail').locator('[data-parked]').getByText('Paused').waitFor();

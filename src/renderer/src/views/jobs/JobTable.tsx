@@ -92,7 +92,7 @@ export function JobTable({ rows, selected, hasMore, loading, failed, onToggle, o
                   #{r.id}
                 </a>
                 <span>
-                  <StateBadge state={r.state} due={isDueRetry(r, now)} />
+                  <StateBadge state={r.state} due={isDueRetry(r, now)} parked={isParked(r)} />
                 </span>
                 <span className="mono ellipsis" title={r.task}>
                   {r.task}
