@@ -87,7 +87,19 @@ test('find any job: by id, by key, by payload text, and a completed one from the
 
       await search(page, 'no-such-job-anywhere');
       await page.getByText('No job has this id or key').waitFor();
+      assert.equal(await page.getByTestId('job-search-names').count(), 0, 'no task or queue is offered for text that names none');
       await page.locator('#job-search').press('Escape');
+
+      // A task's name typed in the box leads to its jobs, not to "no job".
+      await search(page, 'NOBODY_RUN');
+      const taskLink = page.getByTestId('job-search-task-nobody_runs');
+      await taskLink.waitFor();
+      assert.equal(await taskLink.innerText(), 'Jobs of task nobody_runs');
+      await wc.screenshot('links-search-task-name');
+      await taskLink.click();
+      await page.getByTestId('job-search-results').waitFor({ state: 'detached' });
+      assert.equal(hash(page), '#/jobs?task=nobody_runs');
+      assert.equal(await page.locator('#job-search').inputValue(), '', 'the box is cleared once it has led somewhere');
     }
   }),
 );

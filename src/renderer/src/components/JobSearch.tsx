@@ -50,11 +50,14 @@ export function JobSearch() {
     };
   }, []);
 
-  const openJob = (id: string) => {
+  const close = () => {
     setOpen(false);
     setText('');
     typed.current = '';
     setQuery('');
+  };
+  const openJob = (id: string) => {
+    close();
     navigate(`jobs/${id}`);
   };
 
@@ -90,6 +93,9 @@ export function JobSearch() {
   };
 
   const showing = open && text.trim().length > 0;
+  // A task or queue name typed here (the box is where operators type names too) leads to its jobs, not to "no job".
+  const facets = useOp('jobs.facets', {}, { enabled: showing, staleTime: FACETS_FRESH_MS });
+  const names = showing ? namesMatching(facets.data, text) : [];
   return (
     <div className="job-search" ref={box} data-testid="job-search-box">
       <input
@@ -116,6 +122,26 @@ export function JobSearch() {
       />
       {showing && (
         <div className="job-search-results" id={listId} data-testid="job-search-results">
+          {names.length > 0 && (
+            <ul aria-label="Tasks and queues" data-testid="job-search-names">
+              {names.map((n) => (
+                <li key={`${n.kind}:${n.name}`}>
+                  <a
+                    className="job-hit"
+                    href={href('jobs', { [n.kind]: n.name })}
+                    onClick={close}
+                    data-testid={`job-search-${n.kind}-${n.name}`}
+                  >
+                    <span className="job-hit-line">
+                      <span>
+                        Jobs of {n.kind} <span className="mono">{n.name}</span>
+                      </span>
+                    </span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )}
           {found.error && query ? <div className="job-search-note form-error">{errorMessage(found.error)}</div> : null}
           {!answer && !found.error && <div className="job-search-note dim">Searching…</div>}
           {answer && matches.length === 0 && (
@@ -166,6 +192,26 @@ function MatchState({ match }: { match: JobMatch }) {
     );
   }
   return <span className="job-hit-state dim">{match.outcome ? `${OUTCOMES[match.outcome]} (history)` : 'Gone (history)'}</span>;
+}
+
+/** Task and queue names are few and change rarely: read again at most this often while the box is in use. */
+const FACETS_FRESH_MS = 60_000;
+/** At most this many names are offered above the jobs found. */
+const MAX_NAMES = 3;
+
+/** Task and queue names that contain the typed text (at least 2 characters), exact ones first. */
+function namesMatching(
+  facets: { tasks: string[]; queues: string[] } | undefined,
+  typed: string,
+): { kind: 'task' | 'queue'; name: string }[] {
+  const q = typed.trim().toLowerCase();
+  if (!facets || q.length < 2) return [];
+  const all = [
+    ...facets.tasks.map((name) => ({ kind: 'task' as const, name })),
+    ...facets.queues.map((name) => ({ kind: 'queue' as const, name })),
+  ].filter((n) => n.name.toLowerCase().includes(q));
+  const exact = (n: { name: string }) => (n.name.toLowerCase() === q ? 0 : 1);
+  return all.sort((a, b) => exact(a) - exact(b)).slice(0, MAX_NAMES);
 }
 
 /** What the search did not cover: more results than shown, payloads of older jobs. */
