@@ -97,6 +97,15 @@ export function chartSpan(summary: Pick<HistorySummary, 'from' | 'to' | 'chartFr
   return { from, minutes: Math.max(1, (Date.parse(summary.to) - from) / 60_000) };
 }
 
+/**
+ * The start of the chart's last bucket when it is still filling (it ends after the summary's `to`, now), else null:
+ * drawn as complete, a minute 12 s old reads as a drop, and an operator reads a drop as a recovery.
+ */
+export function partialBucketStart(summary: Pick<HistorySummary, 'to' | 'bucketMs' | 'buckets'>): number | null {
+  const last = summary.buckets[summary.buckets.length - 1];
+  return last && last.t + summary.bucketMs > Date.parse(summary.to) ? last.t : null;
+}
+
 export interface HistorySummary {
   connectionId: string | null;
   window: HistoryWindow;

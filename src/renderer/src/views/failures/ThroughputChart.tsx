@@ -1,13 +1,16 @@
-import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistorySummary } from '../../../../shared/model/history.ts';
-import { chartSpan } from '../../../../shared/model/history.ts';
+import { chartSpan, partialBucketStart } from '../../../../shared/model/history.ts';
 import { formatAxisTime, formatCompact, formatDateTime } from '../../format.ts';
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
+/** How strongly the bucket still filling is drawn. */
+const PARTIAL_OPACITY = 0.35;
 
 /** Finished runs per bucket: successes and failed attempts stacked, so throughput and failure share read together. */
 export function ThroughputChart({ summary }: { summary: HistorySummary }) {
   const { minutes } = chartSpan(summary);
+  const partial = partialBucketStart(summary);
   if (summary.successes + summary.failures === 0) return <div className="chart-empty">No runs recorded in this window.</div>;
   return (
     <BarChart
@@ -23,10 +26,19 @@ export function ThroughputChart({ summary }: { summary: HistorySummary }) {
         isAnimationActive={false}
         cursor={{ fill: 'var(--hover)' }}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => formatDateTime(Number(t))}
+        labelFormatter={(t) => `${formatDateTime(Number(t))}${Number(t) === partial ? ' (in progress: so far)' : ''}`}
       />
-      <Bar dataKey="successes" name="Succeeded" stackId="runs" fill="var(--ok)" isAnimationActive={false} />
-      <Bar dataKey="failures" name="Failed attempts" stackId="runs" fill="var(--danger)" isAnimationActive={false} />
+      {/* The bucket still filling is drawn faint: its height is so far, not a drop. */}
+      <Bar dataKey="successes" name="Succeeded" stackId="runs" fill="var(--ok)" isAnimationActive={false}>
+        {summary.buckets.map((b) => (
+          <Cell key={b.t} fillOpacity={b.t === partial ? PARTIAL_OPACITY : 1} />
+        ))}
+      </Bar>
+      <Bar dataKey="failures" name="Failed attempts" stackId="runs" fill="var(--danger)" isAnimationActive={false}>
+        {summary.buckets.map((b) => (
+          <Cell key={b.t} fillOpacity={b.t === partial ? PARTIAL_OPACITY : 1} />
+        ))}
+      </Bar>
     </BarChart>
   );
 }

@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
-import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, AreaChart, CartesianGrid, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistorySummary } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
 import { formatAxisTime, formatCompact, formatDateTime } from '../../format.ts';
-import { chartSpan } from '../../../../shared/model/history.ts';
+import { chartSpan, partialBucketStart } from '../../../../shared/model/history.ts';
 import { useTheme } from '../../theme.ts';
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
@@ -25,6 +25,7 @@ export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (t
     return last ? [...points, { ...last, t: last.t + summary.bucketMs }] : points;
   }, [summary, types]);
   const end = data.length ? data[data.length - 1].t : Date.parse(summary.to);
+  const partial = partialBucketStart(summary);
   if (types.length === 0) return <div className="chart-empty">No failed attempts in this window.</div>;
   return (
     <AreaChart responsive data={data} style={{ width: '100%', height: '100%' }} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
@@ -42,7 +43,7 @@ export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (t
       <Tooltip
         isAnimationActive={false}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => formatDateTime(Number(t))}
+        labelFormatter={(t) => `${formatDateTime(Number(t))}${Number(t) === partial ? ' (in progress: so far)' : ''}`}
         formatter={(value, name) => [String(value), info(String(name)).label]}
       />
       {types.map((type) => (
@@ -59,6 +60,18 @@ export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (t
           dot={false}
         />
       ))}
+      {/* Veiled: the bucket still filling, whose step is so far, not a drop. */}
+      {partial !== null && (
+        <ReferenceArea
+          x1={partial}
+          x2={end}
+          fill="var(--panel)"
+          fillOpacity={0.6}
+          stroke="none"
+          ifOverflow="hidden"
+          label={{ value: 'so far', position: 'insideTop', fill: 'var(--text-dim)', fontSize: 10 }}
+        />
+      )}
     </AreaChart>
   );
 }
