@@ -264,7 +264,16 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const jobs = createJobs({ sessions, audit, events, hosted, history, liveness });
   const recovery = createRecovery({ db, sessions, pools: ownPools, hosted, liveness, audit, events, log, ...options.recovery });
-  const stuck: StuckDomain = createStuck({ db, sessions, audit, hosted, liveness, bulk: jobs.bulk, lastRecovery: recovery.last });
+  const stuck: StuckDomain = createStuck({
+    db,
+    sessions,
+    audit,
+    hosted,
+    liveness,
+    bulk: jobs.bulk,
+    screenTransient: jobs.screenTransient,
+    lastRecovery: recovery.last,
+  });
   const backfill = createBackfill({ db, sessions, audit, events, hosted });
   const control = createControl({ sessions, audit, events, log });
   // Every trip raises an alert and every resume resolves it; called only at run time, once alerts exists.

@@ -59,7 +59,13 @@ function plainMessage(issue: Issue): string {
 }
 
 const articled = (type: string) =>
-  type === 'array' ? 'a list' : type === 'null' ? 'null' : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+  type === 'array'
+    ? 'a list'
+    : type === 'null' || type === 'NaN' || type === 'Infinity'
+      ? type
+      : /^[aeiou]/.test(type)
+        ? `an ${type}`
+        : `a ${type}`;
 
 function closest(issue: Issue, prefix: PropertyKey[]): Issue[] {
   const path = [...prefix, ...issue.path];

@@ -136,6 +136,16 @@ test('a cancel of a job seen running (keepFailed) keeps one that failed for good
   assert.equal(await job(failed), undefined);
 });
 
+test('keepFailed judges failed for good as the console does: a job on its last attempt with a lock over 4 h old is not kept', async () => {
+  // graphile-worker counts an attempt as it takes the job: on its last one, attempts = max_attempts while it runs.
+  const [stale] = await addJobs(t.db.pool, 'epsilon', 1, { maxAttempts: 1 });
+  await lockAs([stale], 'pool-long-gone', "now() - interval '5 hours'");
+  assert.equal((await job(stale)).attempts, 1);
+  const report = await t.te.call('jobs.cancel', { target: { ids: [stale] }, keepFailed: true });
+  assert.deepEqual([report.affected, report.skipped], [1, 0], JSON.stringify(report.skippedByReason));
+  assert.equal(await job(stale), undefined, 'cancelled: it had not failed, it was held by a pool long gone');
+});
+
 test('a cancelled job keeps the beginning of a payload too large to keep whole, marked so', async () => {
   const [big] = await addJobs(t.db.pool, 'gamma', 1, { payload: { text: 'x'.repeat(40_000) } });
   const report = await t.te.call('jobs.cancel', { target: { ids: [big] } });

@@ -137,3 +137,23 @@ test('a transient-only retry by filter retries the transient jobs, leaves the ot
   assert.equal(audit.skipped, 3);
   assert.deepEqual((audit.detail as { params: Record<string, unknown> }).params.transientOnly, true);
 });
+
+test('the Stuck view retries a failed group as the Jobs view does: transient-only leaves out what failed the same way every time', async () => {
+  // The group of sameUnknown (its type, Other, says nothing either way; its two identical errors say a retry won't help).
+  const target = { kind: 'failed', task: TASK, errorType: 'other', atMost: 1 } as const;
+  const before = (
+    await db.pool.query<{ attempts: number }>('select attempts from graphile_worker._private_jobs where id = $1', [ids.sameUnknown])
+  ).rows[0];
+  const report = await te.call('stuck.retry', { target, transientOnly: true });
+  assert.deepEqual([report.requested, report.affected, report.skipped], [1, 0, 1]);
+  assert.deepEqual(report.skippedByReason, [
+    { reason: 'not transient: the identical error on every attempt', count: 1, sampleIds: [ids.sameUnknown] },
+  ]);
+  const after = (
+    await db.pool.query<{ attempts: number }>('select attempts from graphile_worker._private_jobs where id = $1', [ids.sameUnknown])
+  ).rows[0];
+  assert.deepEqual(after, before, 'left as it was');
+  const audit = (await te.call('audit.list', { limit: 1 }))[0];
+  assert.equal(audit.action, 'stuck.retry');
+  assert.deepEqual((audit.detail as { params: Record<string, unknown> }).params.transientOnly, true);
+});

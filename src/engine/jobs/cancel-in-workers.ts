@@ -158,7 +158,7 @@ async function readStates(pool: pg.Pool, requestIds: string[]): Promise<RequestS
     `select r.id::text as request_id, r.job_id::text as job_id, r.acknowledged_at is not null as acknowledged,
             r.acknowledged_by, r.outcome, j.id is not null as present,
             coalesce(j.locked_at is not null and j.locked_at >= now() - interval '4 hours', false) as locked,
-            coalesce(j.attempts >= j.max_attempts, false) as failed_for_good
+            coalesce(j.locked_at is null and j.attempts >= j.max_attempts, false) as failed_for_good
      from jobdeck.cancel_requests r
      left join graphile_worker._private_jobs j on j.id = r.job_id
      where r.id = any($1::bigint[])`,

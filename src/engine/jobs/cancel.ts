@@ -34,6 +34,13 @@ async function readRows(db: Queryable, ids: string[]): Promise<Map<string, Row>>
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+/**
+ * Permanently failed as the console's states say it: not locked at all, and out of attempts. A lock older than 4 h
+ * counts as idle for a cancel, but its job is still "running" on its last attempt (graphile-worker counts the attempt
+ * as it takes the job), not failed.
+ */
+const failedForGood = (row: Row) => row.locked_by === null && row.attempts >= row.max_attempts;
+
 /** How long a cancel waits for a running task to stop after its abort signal fires. */
 export const CANCEL_WAIT_MS = 5_000;
 
@@ -69,7 +76,7 @@ export async function cancelJobIds(
   // A job the operator saw running that has failed for good since has nothing left to stop: not theirs to remove by
   // this click. One waiting to retry is removed: "stop it, and it does not run again".
   const toCancel = (row: Row) =>
-    keepFailed && row.attempts >= row.max_attempts ? out.skipped.push({ id: row.id, reason: SKIP.failedForGood }) : idle.push(row.id);
+    keepFailed && failedForGood(row) ? out.skipped.push({ id: row.id, reason: SKIP.failedForGood }) : idle.push(row.id);
   for (const id of ids) sort(id, byId.get(id), toCancel);
 
   if (idle.length) {

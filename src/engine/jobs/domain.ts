@@ -12,7 +12,7 @@ import { aliveError, gateUnlock } from '../workers/unlock-gate.ts';
 import { normalizeIds, type ActionParams } from './apply-action.ts';
 import { assertCanAskWorkers } from './cancel.ts';
 import type { JobAction } from '../../shared/model/jobs.ts';
-import { screenTransient, withVerdicts, type VerdictSources } from './verdicts.ts';
+import { screenTransient, withVerdicts, type TransientScreen, type VerdictSources } from './verdicts.ts';
 
 type Ops =
   | 'jobs.list'
@@ -44,6 +44,8 @@ export interface JobsContext {
 export interface JobsDomain extends Domain<Ops> {
   /** The one bulk-action path, for the other views' actions (Stuck). */
   bulk: BulkContext;
+  /** A transient-only retry's screen (see screenTransient), for the other views' retries (Stuck). */
+  screenTransient: TransientScreen;
 }
 
 /** The job explorer: lists, counts, one job in full, and actions single and in bulk, with the audit log. */
@@ -53,14 +55,15 @@ export function createJobs(ctx: JobsContext): JobsDomain {
 
   const verdicts: VerdictSources = { failuresOf: history.records.failuresOf, typeVerdict: history.typeVerdict };
 
+  const transientScreen: TransientScreen = (session, ids) =>
+    screenTransient(verdicts, session.pool, session.profile.id, history.errorRules(), ids);
+
   const act = (action: JobAction, target: ActionTarget, params: ActionParams, actionId?: string) => {
     const session = sessions.writable();
     const rules = history.errorRules();
     const source = 'ids' in target ? idsSource(target.ids) : filterSource(session, target.filter, rules, target.atMost);
     // A transient-only retry leaves out, chunk by chunk, the jobs whose retry verdict says a retry won't help.
-    const screen = params.transientOnly
-      ? (ids: string[]) => screenTransient(verdicts, session.pool, session.profile.id, rules, ids)
-      : undefined;
+    const screen = params.transientOnly ? (ids: string[]) => transientScreen(session, ids) : undefined;
     return runBulkAction(bulk, session, action, source, params, { actionId, screen });
   };
 
@@ -80,6 +83,7 @@ export function createJobs(ctx: JobsContext): JobsDomain {
   return {
     name: 'jobs',
     bulk,
+    screenTransient: transientScreen,
     handlers: {
       'jobs.list': async ({ filter, cursor, limit }) => {
         const session = sessions.require();

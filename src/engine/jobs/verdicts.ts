@@ -1,3 +1,4 @@
+import type { Session } from '../session.ts';
 import { judgeRetry, leftOutReason, type RetryVerdict, type SeenFailure, type TypeVerdict } from '../../shared/errors/index.ts';
 import type { ErrorRule } from '../../shared/errors/index.ts';
 import type { JobRow, RetryVerdictCounts } from '../../shared/model/jobs.ts';
@@ -40,6 +41,9 @@ async function typesOf(db: Queryable, ids: string[], rules: readonly ErrorRule[]
   );
   return new Map(rows.map((r) => [r.id, r.type]));
 }
+
+/** Splits a chunk of job ids into those a retry is likely to help and those left out, with why (a session's screenTransient). */
+export type TransientScreen = (session: Session, ids: string[]) => Promise<{ keep: string[]; leftOut: { id: string; reason: string }[] }>;
 
 /**
  * Splits a chunk of a "transient only" retry: jobs a retry is likely to help go on, the others are left out with

@@ -6,11 +6,13 @@ import { idsSource, runBulkAction, type BulkContext, type IdSource } from '../jo
 import { groupSource, poolJobIds, poolsHolding } from './targets.ts';
 import { unlockPools, type UnlockContext } from './unlock.ts';
 import { OpError } from '../../shared/contract/op-error.ts';
+import type { TransientScreen } from '../jobs/verdicts.ts';
 
 export interface StuckActionContext {
   bulk: BulkContext;
   unlock: UnlockContext;
   hosted: HostedRunner;
+  screenTransient: TransientScreen;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function stuckAction(
   session: Session,
   kind: 'retry' | 'cancel',
   target: StuckTarget,
-  options: { runAt?: string; force: boolean; actionId?: string },
+  options: { runAt?: string; force: boolean; actionId?: string; transientOnly?: boolean },
 ): Promise<BulkActionReport> {
   let source: IdSource;
   let unlock: BulkActionReport['unlock'] = null;
@@ -50,11 +52,13 @@ export async function stuckAction(
     session,
     kind,
     source,
-    { runAt: options.runAt ? new Date(options.runAt) : null },
+    { runAt: options.runAt ? new Date(options.runAt) : null, transientOnly: options.transientOnly },
     {
       actionId: options.actionId,
       auditAction: `stuck.${kind}`,
       unlock,
+      // As the Jobs view's transient-only retry: chunk by chunk, the jobs whose own verdict says a retry won't help are left out.
+      screen: kind === 'retry' && options.transientOnly ? (ids) => ctx.screenTransient(session, ids) : undefined,
     },
   );
 }

@@ -5,6 +5,7 @@ import type { Domain } from '../domain.ts';
 import type { AuditLog, HostedRunner, Sessions } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import type { BulkContext } from '../jobs/bulk.ts';
+import type { TransientScreen } from '../jobs/verdicts.ts';
 import type { PoolLivenessSource } from '../workers/pool-liveness.ts';
 import { stuckReport } from './report.ts';
 import { StuckReads } from './table-reads.ts';
@@ -25,6 +26,8 @@ export interface StuckContext {
   liveness: PoolLivenessSource;
   /** The Jobs view's bulk-action path, shared so every view's actions behave and report alike. */
   bulk: BulkContext;
+  /** The Jobs view's transient-only screen: a retry of a failed group leaves out the jobs a retry won't help. */
+  screenTransient: TransientScreen;
   lastRecovery: () => RecoveryReport | null;
 }
 
@@ -42,7 +45,7 @@ export function createStuck(ctx: StuckContext): StuckDomain {
   const { sessions } = ctx;
   const thresholds = thresholdsRepo(ctx.db);
   const unlock: UnlockContext = { liveness: ctx.liveness, audit: ctx.audit };
-  const actions = { bulk: ctx.bulk, unlock, hosted: ctx.hosted };
+  const actions = { bulk: ctx.bulk, unlock, hosted: ctx.hosted, screenTransient: ctx.screenTransient };
   const report = {
     liveness: ctx.liveness,
     hosted: ctx.hosted,
@@ -68,8 +71,8 @@ export function createStuck(ctx: StuckContext): StuckDomain {
         return thresholds.get(session.profile.id);
       },
       'stuck.unlock': ({ poolIds, force }) => unlockPools(unlock, sessions.require(), poolIds, force),
-      'stuck.retry': ({ target, runAt, force, actionId }) =>
-        stuckAction(actions, sessions.require(), 'retry', target, { runAt, force, actionId }),
+      'stuck.retry': ({ target, runAt, force, transientOnly, actionId }) =>
+        stuckAction(actions, sessions.require(), 'retry', target, { runAt, force, actionId, transientOnly }),
       'stuck.cancel': ({ target, force, actionId }) => stuckAction(actions, sessions.require(), 'cancel', target, { force, actionId }),
     },
   };

@@ -69,13 +69,15 @@ export const stuckOps = {
         /** Run at this time instead of now. */
         runAt: runTime.optional(),
         force: z.boolean().default(false),
+        /** Leave out the jobs whose retry verdict is not transient (as jobs.retry's transientOnly), reported with why. */
+        transientOnly: z.boolean().default(false),
         /** Names the action's progress events (`action.progress`); one is made when absent. */
         actionId: actionIdSchema,
       })
       .strict(),
     access: 'write',
     summary:
-      'Unlock (pools that are gone) and retry a group now or at runAt: attempts reset to 0; jobs still held are skipped and reported',
+      'Unlock (pools that are gone) and retry a group now or at runAt: attempts reset to 0; jobs still held are skipped and reported; with transientOnly, jobs whose retry verdict is not transient are left out and reported with why',
   }),
   'stuck.cancel': op<BulkActionReport>()({
     input: z.object({ target: stuckTargetSchema, force: z.boolean().default(false), actionId: actionIdSchema }).strict(),

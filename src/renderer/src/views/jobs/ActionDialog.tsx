@@ -33,7 +33,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   // A retry of many jobs (a filter, a selection) takes only the transient ones unless the operator says otherwise.
   const many = !('ids' in request.target) || request.target.ids.length > 1;
   const [chosen, setInputs] = useState<ActionInputs>({
-    runAt: request.action === 'retry' ? (request.runAt ?? null) : null,
+    runAt: null,
     message: '',
     priority: 0,
     force: false,
@@ -70,7 +70,6 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
       failure={preview.error ? errorMessage(preview.error) : null}
       onClose={onClose}
     >
-      {request.note && <p data-testid="action-note">{request.note}</p>}
       {!p && <p>Counting the jobs this will touch…</p>}
       {p && (
         <>

@@ -12,10 +12,6 @@ export interface ActionRequest {
   subject: string;
   /** cancel of a job the operator saw running: should it fail for good before the click lands, it is kept (jobs.cancel keepFailed). */
   keepFailed?: boolean;
-  /** retry: the run time the dialog starts with (the Stuck view's "Retry in 1 h"); the operator may change it. */
-  runAt?: string;
-  /** Said first in the dialog: what the view that opened it knows (a group's error type, say). */
-  note?: string;
 }
 
 /** What each action does, said before the operator confirms it. */

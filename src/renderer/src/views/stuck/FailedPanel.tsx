@@ -4,27 +4,12 @@ import type { FailedGroup } from '../../../../shared/model/stuck.ts';
 import { formatAgo, formatCount } from '../../format.ts';
 import { CANCEL_QUESTION } from './stuck-actions.ts';
 import type { Act } from './confirm.ts';
-import type { ActionRequest } from '../jobs/job-actions.ts';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 
 const TYPES = new Map<string, { label: string; color: string; description: string }>(BUILTIN_ERROR_TYPES.map((t) => [t.type, t]));
 
-/**
- * Permanently failed jobs by task and error type, with the ways out: retry now, retry in an hour, cancel. A retry opens
- * the Jobs view's retry of the same jobs: the group's verdict is by its error type, but a job that failed the same way on
- * every attempt will likely fail again whatever its type; that dialog judges each job and leaves those out by default.
- */
-export function FailedPanel({
-  groups,
-  act,
-  retry,
-  now,
-}: {
-  groups: FailedGroup[];
-  act: Act;
-  retry: (request: ActionRequest) => void;
-  now: number;
-}) {
+/** Permanently failed jobs by task and error type, with the ways out: retry now, retry in an hour, cancel. */
+export function FailedPanel({ groups, act, now }: { groups: FailedGroup[]; act: Act; now: number }) {
   return (
     <section className="panel" data-testid="stuck-failed">
       <div className="panel-head">
@@ -52,17 +37,20 @@ export function FailedPanel({
               // Never more than the count shown: jobs that fail into the group meanwhile are left and reported.
               const target = { kind: 'failed', task: g.task, errorType: g.errorType, atMost: g.count } as const;
               const subject = `${formatCount(g.count)} failed ${g.task} ${g.count === 1 ? 'job' : 'jobs'} (${type?.label ?? g.errorType})`;
-              // The same jobs as the count's link: the Jobs view's retry of them judges each one (see above).
-              const retryRequest = (runAt?: string): ActionRequest => ({
-                action: 'retry',
-                target: { filter: { states: ['failed'], tasks: [g.task], errorType: g.errorType } },
-                subject,
-                runAt,
-                note:
-                  g.verdict === 'permanent'
-                    ? `${type?.label ?? g.errorType}: each retry is another attempt (another paid LLM call) that fails the same way unless the task or its input changed.`
-                    : undefined,
-              });
+              // Every retry of a failed group is asked first: each is another paid attempt per job. What its error type says
+              // will fail again is retried whole if the operator insists; otherwise each job's own attempts decide, and
+              // those that failed the same way every time are left out (transientOnly), as the Jobs view's retry does.
+              const permanent = g.verdict === 'permanent';
+              const question = permanent
+                ? {
+                    body: `${type?.label ?? g.errorType}: retrying as is won't help. Each retry is another attempt (another paid LLM call) that fails the same way unless the task or its input changed.`,
+                    confirmLabel: 'Retry anyway',
+                  }
+                : {
+                    body: `Jobs whose own attempts say a retry won't help (the same error on every attempt) are left out and listed in the report: retry those from their jobs if you mean to. Each retry is another attempt (another paid LLM call).`,
+                    confirmLabel: 'Retry',
+                  };
+              const transientOnly = !permanent;
               return (
                 <tr key={`${g.task}/${g.errorType}`} data-testid={`failed-${g.task}-${g.errorType}`}>
                   <td>
@@ -94,10 +82,27 @@ export function FailedPanel({
                   </td>
                   <td className="num dim">{formatAgo(now - Date.parse(g.lastFailedAt))}</td>
                   <td className="stuck-actions">
-                    <button className="btn" onClick={() => retry(retryRequest())} data-testid={`retry-failed-${g.task}-${g.errorType}`}>
+                    <button
+                      className="btn"
+                      onClick={() => act({ kind: 'retry', target, label: 'Retry now', subject, question, transientOnly })}
+                      data-testid={`retry-failed-${g.task}-${g.errorType}`}
+                    >
                       Retry now
                     </button>
-                    <button className="btn" onClick={() => retry(retryRequest(new Date(Date.now() + 3_600_000).toISOString()))}>
+                    <button
+                      className="btn"
+                      onClick={() =>
+                        act({
+                          kind: 'retry',
+                          target,
+                          runAt: new Date(Date.now() + 3_600_000).toISOString(),
+                          label: 'Retry in 1 h',
+                          subject,
+                          question,
+                          transientOnly,
+                        })
+                      }
+                    >
                       Retry in 1 h
                     </button>
                     <button

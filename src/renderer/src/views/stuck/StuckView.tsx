@@ -16,8 +16,6 @@ import { RecoveryNote } from './RecoveryNote.tsx';
 import { ThresholdsPanel } from './ThresholdsPanel.tsx';
 import { AutoRecoveryToggle } from './AutoRecoveryToggle.tsx';
 import { StuckActionDialog } from './StuckActionDialog.tsx';
-import { ActionDialog } from '../jobs/ActionDialog.tsx';
-import type { ActionRequest } from '../jobs/job-actions.ts';
 import type { PendingConfirm } from './confirm.ts';
 
 /**
@@ -51,7 +49,6 @@ export function StuckView() {
   const busy = unlock.isPending || recover.isPending;
   const [pending, setPending] = useState<PendingConfirm | null>(null);
   const [request, setRequest] = useState<StuckRequest | null>(null);
-  const [retry, setRetry] = useState<ActionRequest | null>(null);
   const unlockPools = (poolIds: string[], force: boolean) => unlock.mutate({ poolIds, force });
 
   if (!report) {
@@ -121,7 +118,7 @@ export function StuckView() {
       />
       <QueuesPanel queues={report.blockedQueues} pools={report.pools} unlock={unlockPools} />
       <DuePanel groups={report.due} act={setRequest} />
-      <FailedPanel groups={report.failed} act={setRequest} retry={setRetry} now={now} />
+      <FailedPanel groups={report.failed} act={setRequest} now={now} />
       <ThresholdsPanel thresholds={report.thresholds} tasks={tasks} />
       <ConfirmDialog
         open={pending !== null}
@@ -138,7 +135,6 @@ export function StuckView() {
         {pending?.body}
       </ConfirmDialog>
       {request && <StuckActionDialog request={request} onClose={() => setRequest(null)} />}
-      {retry && <ActionDialog request={retry} onClose={() => setRetry(null)} />}
     </div>
   );
 }

@@ -29,6 +29,8 @@ export interface StuckRequest {
   runAt?: string;
   /** Also unlock pools judged probably alive. */
   force?: boolean;
+  /** retry: leave out the jobs whose own retry verdict says a retry won't help (stuck.retry transientOnly). */
+  transientOnly?: boolean;
   /** The button's words: "Retry now", "Unlock and retry now", "Cancel". */
   label: string;
   /** What it applies to: "6 due translate_posting jobs". */
@@ -40,7 +42,16 @@ export interface StuckRequest {
 export function stuckCall(request: StuckRequest, actionId: string): BulkCall {
   const { target, force = false } = request;
   return request.kind === 'retry'
-    ? { name: 'stuck.retry', input: { target, force, actionId, ...(request.runAt ? { runAt: request.runAt } : {}) } }
+    ? {
+        name: 'stuck.retry',
+        input: {
+          target,
+          force,
+          actionId,
+          ...(request.runAt ? { runAt: request.runAt } : {}),
+          ...(request.transientOnly ? { transientOnly: true } : {}),
+        },
+      }
     : { name: 'stuck.cancel', input: { target, force, actionId } };
 }
 

@@ -33,12 +33,11 @@ export function WorkersView() {
   const [asking, setAsking] = useState<CancelTarget | null>(null);
   const data = list.data;
   const error = list.error ? errorMessage(list.error) : null;
+  // This console's runner lists what its status pushes (what the top bar counts), the others what the list read.
+  const workers = data?.workers.map((w) => (w.source === 'hosted' && runner?.poolId === w.poolId ? { ...w, running: runner.running } : w));
   // The list the dialog was opened from moves on (every 5 s, and with each runner status): a job gone from it has ended.
   const stillListed =
-    !asking ||
-    (asking.worker.source === 'hosted' && runner?.poolId === asking.worker.poolId
-      ? runner.running.some((j) => j.jobId === asking.job.jobId)
-      : (data?.workers.some((w) => w.poolId === asking.worker.poolId && w.running.some((j) => j.jobId === asking.job.jobId)) ?? true));
+    !asking || (workers?.some((w) => w.poolId === asking.worker.poolId && w.running.some((j) => j.jobId === asking.job.jobId)) ?? true);
   return (
     <div className="workers-view">
       <div className="view-head">
@@ -79,15 +78,8 @@ export function WorkersView() {
                 </td>
               </tr>
             )}
-            {data?.workers.map((w) => (
-              <WorkerRow
-                key={w.poolId}
-                worker={w.source === 'hosted' && runner?.poolId === w.poolId ? { ...w, running: runner.running } : w}
-                now={now}
-                blocked={blocked}
-                pending={cancels.pending}
-                onCancel={setAsking}
-              />
+            {workers?.map((w) => (
+              <WorkerRow key={w.poolId} worker={w} now={now} blocked={blocked} pending={cancels.pending} onCancel={setAsking} />
             ))}
           </tbody>
         </table>
