@@ -76,6 +76,10 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     );
     const rules = (await web.engine.call('alerts.rules.get', {})) as { ok: true; data: { rules: unknown[] } };
     assert.equal(rules.data.rules.length, 0, 'no rule was added');
+    // A refused figure names the rule being added as such, not by a number the (empty) list does not show.
+    await form.getByTestId('alert-rule-above').fill('-5');
+    await form.getByTestId('alert-rule-add').click();
+    await page.getByTestId('alert-rules-error').getByText('The new rule, above: cannot be negative').waitFor();
     await form.getByTestId('alert-rule-above').fill('2');
     await form.getByTestId('alert-rule-forMinutes').fill('0');
     await form.getByTestId('alert-rule-add').click();

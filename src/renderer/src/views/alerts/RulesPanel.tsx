@@ -38,7 +38,13 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
     if (queue && !facets.queues.includes(queue)) return `no queue named ${queue} exists on this database: check the name`;
     return null;
   };
-  const put = (next: RuleInput[], after?: () => void) => save.mutate({ ...settingsInput(settings), rules: next }, { onSuccess: after });
+  // The number a refusal gives a rule being added ("Rule 3, above: …"): that rule is not listed yet, so it is named.
+  const [adding, setAdding] = useState<number | null>(null);
+  const put = (next: RuleInput[], after?: () => void) => {
+    setAdding(next.length > rules.length ? next.length : null);
+    save.mutate({ ...settingsInput(settings), rules: next }, { onSuccess: after });
+  };
+  const refusal = save.error ? errorMessage(save.error) : null;
   return (
     <section className="panel" data-testid="alert-rules">
       <div className="panel-head">
@@ -100,7 +106,7 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
       </ul>
       {save.error && (
         <div className="form-error alert-form-error" data-testid="alert-rules-error">
-          {errorMessage(save.error)}
+          {adding !== null && refusal ? refusal.replace(`Rule ${adding}, `, 'The new rule, ') : refusal}
         </div>
       )}
       <RuleForm busy={save.isPending} onAdd={(rule) => put([...rules, rule])} />
