@@ -213,6 +213,27 @@ test('a Cancel dialog left open while its job ends says so; confirming then chan
   }),
 );
 
+test('queueing a task no live reporting worker runs is said while it is typed, before anything is queued', { skip: skip ?? false }, (t) =>
+  traced(t, web, async (web) => {
+    const { page } = web;
+    await waitFor('the hosted runner and the demo worker process reporting', async () => {
+      const list = await workers();
+      return list.workers.filter((w) => w.source !== 'watched' && w.liveness === 'alive').length >= 2 || null;
+    });
+    await web.open('#/jobs');
+    await page.getByTestId('queue-open').click();
+    await page.getByTestId('queue-task').fill('summarise_typo');
+    const hint = page.getByTestId('queue-task-unserved');
+    await hint.waitFor();
+    assert.match(await hint.innerText(), /^None of the \d+ live workers with the companion runs summarise_typo: the job waits/);
+    await web.screenshot('queue-task-unserved');
+    // A task they run: nothing to say.
+    await page.getByTestId('queue-task').fill('summarize');
+    await hint.waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+  }),
+);
+
 test(
   'a worker that does not answer: pending while the console waits, then "no live worker acknowledged within 10 s"',
   { skip: skip ?? false },

@@ -1,18 +1,25 @@
 import { useState } from 'react';
 import { useModalDialog } from '../../hooks/useModalDialog.ts';
-import { useOpMutation } from '../../data/use-op.ts';
+import { useOp, useOpMutation } from '../../data/use-op.ts';
 import { errorMessage } from '../../api/client.ts';
 import { useToasts } from '../../store/toast-store.ts';
 import { navigate } from '../../router.ts';
 import { formatDateTime } from '../../format.ts';
 import { EMPTY_QUEUE_FORM, queueRequest, splitKeys, type QueueForm } from './queue-form.ts';
 import { noWorkerRuns, type TaskWorkers } from '../../../../shared/model/jobs.ts';
+import type { WorkersList } from '../../../../shared/model/workers.ts';
 
 /**
  * Queue work from the console: one job (graphile-worker's add_job, every option), or a job per key from one
  * payload template (one add_jobs call; a key already queued is left alone). The engine validates; its message
  * shows here and nothing is queued.
  */
+/** Live workers that report their tasks (with the companion, and this console's runner): who runs `task`. */
+function taskWorkersOf(list: WorkersList | undefined, task: string): TaskWorkers | null {
+  const reporting = list?.workers.filter((w) => w.source !== 'watched' && w.liveness === 'alive') ?? [];
+  return reporting.length ? { reporting: reporting.length, runIt: reporting.filter((w) => w.tasks.includes(task)).length } : null;
+}
+
 /** Queued, but no live worker with the companion runs the task: say so beside the confirmation. */
 function warnIfUnserved(task: string, workers: TaskWorkers | null): void {
   const unserved = noWorkerRuns(task, workers);
@@ -24,6 +31,10 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
   // `initial`: a job to queue again (its task, queue and payload), as its page offers for a job cancelled earlier.
   const [form, setForm] = useState<QueueForm>({ ...EMPTY_QUEUE_FORM, ...initial });
   const [error, setError] = useState<string | null>(null);
+  // Said while the task is typed, before anything is queued: a task no live reporting worker runs waits (a typo, say).
+  const workers = useOp('workers.list', {}, { enabled: open, staleTime: 5_000 }).data;
+  const task = form.task.trim();
+  const unserved = task ? noWorkerRuns(task, taskWorkersOf(workers, task)) : null;
   // An edit clears the last complaint: it was about what the form held then.
   const set = (patch: Partial<QueueForm>) => {
     setForm((f) => ({ ...f, ...patch }));
@@ -110,6 +121,11 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
         <label className="field">
           Task
           <input value={form.task} onChange={(e) => set({ task: e.target.value })} required autoFocus data-testid="queue-task" />
+          {unserved && (
+            <span className="warn-text field-note" data-testid="queue-task-unserved">
+              {unserved}
+            </span>
+          )}
         </label>
         <label className="field">
           {form.mode === 'one' ? 'Payload (JSON)' : 'Payload template (JSON object; the key goes in the field below)'}
