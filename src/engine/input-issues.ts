@@ -4,10 +4,15 @@ type Issue = z.core.$ZodIssue;
 
 /** How many issues are said in the message (all of them are in the error's details). */
 const MAX_SAID = 5;
+/** A bound as said in plain words: 50,000. */
+function count(n: number | bigint): string {
+  return typeof n === 'number' ? n.toLocaleString('en-US') : String(n);
+}
+
 /** Paths longer than this are cut in the middle (a payload nested 60 levels deep named every level). */
 const MAX_PATH = 8;
 /** Said by z.number().int() past Number.MAX_SAFE_INTEGER, beside the operation's own, tighter bound. */
-const SAFE_INT_BOUND = String(Number.MAX_SAFE_INTEGER);
+const SAFE_INT_BOUND = count(Number.MAX_SAFE_INTEGER);
 
 /**
  * What an operator reads when an input is refused: each problem with where it is. Where an input may take several
@@ -25,13 +30,11 @@ export function summarizeIssues(error: z.ZodError<unknown>): string {
   }
   const lines: string[] = [];
   for (const [where, messages] of said) {
-    const tighter = messages.filter((m) => !m.includes(SAFE_INT_BOUND) && !m.includes(count(Number.MAX_SAFE_INTEGER)));
+    const tighter = messages.filter((m) => !m.includes(SAFE_INT_BOUND));
     for (const message of tighter.length ? tighter : messages) lines.push(`${where}: ${message}`);
   }
   return lines.slice(0, MAX_SAID).join('; ');
 }
-
-const count = (n: number | bigint) => (typeof n === 'number' ? n.toLocaleString('en-US') : String(n));
 
 /**
  * zod's own wording ("Too small: expected number to be >=1", "Invalid input: expected int, received number") in plain

@@ -3,6 +3,7 @@ import { OpError } from '../../shared/contract/index.ts';
 import type { JobRecords } from '../history/job-records.ts';
 import { completeJobs, toRemovedJob, type RemovedJobRow } from './admin-sql.ts';
 import { grantAdvice, silentSeconds, type CompanionAccess } from './companion-access.ts';
+import { JOB_STATE_WHERE } from '../pg/job-state-sql.ts';
 import { SKIP } from './skip-reasons.ts';
 
 /** How long a cancel waits for the worker running the job to acknowledge and end it. */
@@ -42,7 +43,7 @@ interface RequestState {
   present: boolean;
   /** ... and locked (by any pool, less than 4 h ago). */
   locked: boolean;
-  /** ... and its attempts are used up: permanently failed. */
+  /** ... and permanently failed, as every count says it (JOB_STATE_WHERE). */
   failed_for_good: boolean;
 }
 
@@ -158,7 +159,7 @@ async function readStates(pool: pg.Pool, requestIds: string[]): Promise<RequestS
     `select r.id::text as request_id, r.job_id::text as job_id, r.acknowledged_at is not null as acknowledged,
             r.acknowledged_by, r.outcome, j.id is not null as present,
             coalesce(j.locked_at is not null and j.locked_at >= now() - interval '4 hours', false) as locked,
-            coalesce(j.locked_at is null and j.attempts >= j.max_attempts, false) as failed_for_good
+            coalesce(${JOB_STATE_WHERE.failed}, false) as failed_for_good
      from jobdeck.cancel_requests r
      left join graphile_worker._private_jobs j on j.id = r.job_id
      where r.id = any($1::bigint[])`,

@@ -7,6 +7,7 @@ import { cancelInWorkers, type WorkerJob } from './cancel-in-workers.ts';
 import { companionAccess, grantAdvice, reportingHolders, type CompanionAccess } from './companion-access.ts';
 import { missingFrom, SKIP } from './skip-reasons.ts';
 import { settledWithin } from '../settled-within.ts';
+import { JOB_STATE_WHERE } from '../pg/job-state-sql.ts';
 
 interface Outcome {
   affected: string[];
@@ -16,6 +17,11 @@ interface Outcome {
 interface Row extends RemovedJobRow {
   locked_by: string | null;
   locked: boolean;
+  /**
+   * Permanently failed as every count says it (JOB_STATE_WHERE): a lock older than 4 h counts as idle for a cancel,
+   * but its job is on its last attempt (graphile-worker counts it as it takes the job), not failed.
+   */
+  failed_for_good: boolean;
 }
 
 async function readRows(db: Queryable, ids: string[]): Promise<Map<string, Row>> {
@@ -24,7 +30,8 @@ async function readRows(db: Queryable, ids: string[]): Promise<Map<string, Row>>
             left(j.last_error, 16384) as last_error, j.run_at, j.created_at, j.locked_by,
             -- Only a running job's payload is kept from here: an idle one's comes back from complete_jobs.
             ${keptPayloadColumns('j', 'j.locked_at is not null')},
-            (j.locked_at is not null and j.locked_at >= now() - interval '4 hours') as locked
+            (j.locked_at is not null and j.locked_at >= now() - interval '4 hours') as locked,
+            (${JOB_STATE_WHERE.failed}) as failed_for_good
      from graphile_worker._private_jobs j
      join graphile_worker._private_tasks t on t.id = j.task_id
      left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
@@ -33,13 +40,6 @@ async function readRows(db: Queryable, ids: string[]): Promise<Map<string, Row>>
   );
   return new Map(rows.map((r) => [r.id, r]));
 }
-
-/**
- * Permanently failed as the console's states say it: not locked at all, and out of attempts. A lock older than 4 h
- * counts as idle for a cancel, but its job is still "running" on its last attempt (graphile-worker counts the attempt
- * as it takes the job), not failed.
- */
-const failedForGood = (row: Row) => row.locked_by === null && row.attempts >= row.max_attempts;
 
 /** How long a cancel waits for a running task to stop after its abort signal fires. */
 export const CANCEL_WAIT_MS = 5_000;
@@ -76,7 +76,7 @@ export async function cancelJobIds(
   // A job the operator saw running that has failed for good since has nothing left to stop: not theirs to remove by
   // this click. One waiting to retry is removed: "stop it, and it does not run again".
   const toCancel = (row: Row) =>
-    keepFailed && failedForGood(row) ? out.skipped.push({ id: row.id, reason: SKIP.failedForGood }) : idle.push(row.id);
+    keepFailed && row.failed_for_good ? out.skipped.push({ id: row.id, reason: SKIP.failedForGood }) : idle.push(row.id);
   for (const id of ids) sort(id, byId.get(id), toCancel);
 
   if (idle.length) {

@@ -4,7 +4,7 @@ import { errorMessage } from '../../api/client.ts';
 import { useOp } from '../../data/use-op.ts';
 import { formatCount } from '../../format.ts';
 import { JOB_ACTION_LABELS, type ActionPreview } from '../../../../shared/model/jobs.ts';
-import { ACTION_EXPLANATIONS, actionCall, missingReason, type ActionRequest } from './job-actions.ts';
+import { ACTION_EXPLANATIONS, actionCall, KEEP_FAILED_NOTE, missingReason, type ActionRequest } from './job-actions.ts';
 import { inputProblem, type ActionInputs } from './action-inputs.ts';
 import { ActionInputsForm } from './ActionInputsForm.tsx';
 import { BulkActionDialog } from './BulkActionDialog.tsx';
@@ -90,12 +90,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
             </p>
           )}
           <p>{ACTION_EXPLANATIONS[request.action]}</p>
-          {request.keepFailed && (
-            <p data-testid="action-keep-failed">
-              It was running when you chose Cancel: should it fail for good before you confirm, it is left as it is (to retry or look into),
-              not removed.
-            </p>
-          )}
+          {request.keepFailed && <p data-testid="action-keep-failed">{KEEP_FAILED_NOTE}</p>}
           {request.action === 'retry' && p.verdicts && (
             <VerdictChoice
               verdicts={p.verdicts}

@@ -1,6 +1,6 @@
 import { releaseTime } from '../../../../shared/model/jobs.ts';
 import { formatCount, formatDateTime } from '../../format.ts';
-import { MAX_PER_MINUTE, type ActionInputs } from './action-inputs.ts';
+import { MAX_PER_MINUTE, validPace, type ActionInputs } from './action-inputs.ts';
 import { useNow } from '../../hooks/useNow.ts';
 
 const DEFAULT_PER_MINUTE = 100;
@@ -21,8 +21,8 @@ export function ReleasePace({
   const paced = inputs.perMinute !== null;
   const now = useNow(5_000);
   const start = inputs.runAt ? new Date(inputs.runAt).getTime() : now;
-  const valid = paced && Number.isInteger(inputs.perMinute) && inputs.perMinute! >= 1 && inputs.perMinute! <= MAX_PER_MINUTE;
-  const last = valid && matching ? releaseTime(start, inputs.perMinute!, matching - 1) : null;
+  const pace = inputs.perMinute;
+  const last = pace !== null && validPace(pace) && matching ? releaseTime(start, pace, matching - 1) : null;
   return (
     <div className="release-pace">
       <label className="check">

@@ -17,6 +17,9 @@ export interface ActionInputs {
 /** The most jobs a minute a paced release takes (the contract's releasePace). */
 export const MAX_PER_MINUTE = 1_000_000;
 
+/** A pace the contract takes: a whole number of jobs a minute, 1 to MAX_PER_MINUTE. */
+export const validPace = (perMinute: number): boolean => Number.isInteger(perMinute) && perMinute >= 1 && perMinute <= MAX_PER_MINUTE;
+
 /**
  * Why the dialog's values cannot be sent, or null: said next to the fields before the operator confirms, as the
  * engine would refuse them after (the contract's runTime and releasePace), so that a slip keeps the dialog as typed.
@@ -29,7 +32,6 @@ export function inputProblem(action: JobAction, inputs: ActionInputs): string | 
     if (at >= PARKED_RUN_AT_MS) return 'At: a run time must be before 9999-01-01 (where paused jobs are parked)';
   }
   const pace = inputs.perMinute;
-  if (pace !== null && !(Number.isInteger(pace) && pace >= 1 && pace <= MAX_PER_MINUTE))
-    return 'Release gradually: jobs a minute is a whole number from 1 to 1,000,000';
+  if (pace !== null && !validPace(pace)) return 'Release gradually: jobs a minute is a whole number from 1 to 1,000,000';
   return null;
 }

@@ -14,6 +14,10 @@ export interface ActionRequest {
   keepFailed?: boolean;
 }
 
+/** Said before a cancel of a job seen running (keepFailed), wherever it is asked: the job page and the Workers view. */
+export const KEEP_FAILED_NOTE =
+  'It was running when you chose Cancel: should it fail for good before you confirm, it is left as it is (to retry or look into), not removed.';
+
 /** What each action does, said before the operator confirms it. */
 export const ACTION_EXPLANATIONS: Record<JobAction, string> = {
   retry: 'Attempts are reset to 0 and the job runs at the chosen time. A job a worker holds right now is skipped and listed.',

@@ -74,13 +74,12 @@ export function describeFilter(filter: JobFilter): string {
 
 /** The time bounds of a filter in words, as the filter bar names them: "created Dec 6, 9:00 AM to Dec 6, 10:00 AM". */
 function timeRanges(filter: JobFilter): string[] {
-  const range = (what: string, from?: string, to?: string) =>
-    from && to
-      ? [`${what} ${formatDateTime(from)} to ${formatDateTime(to)}`]
-      : from
-        ? [`${what} from ${formatDateTime(from)}`]
-        : to
-          ? [`${what} until ${formatDateTime(to)}`]
-          : [];
   return [...range('created', filter.createdFrom, filter.createdTo), ...range('run at', filter.runAtFrom, filter.runAtTo)];
+}
+
+function range(what: string, from: string | undefined, to: string | undefined): string[] {
+  if (from && to) return [`${what} ${formatDateTime(from)} to ${formatDateTime(to)}`];
+  if (from) return [`${what} from ${formatDateTime(from)}`];
+  if (to) return [`${what} until ${formatDateTime(to)}`];
+  return [];
 }

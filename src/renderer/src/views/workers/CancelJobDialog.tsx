@@ -1,6 +1,7 @@
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { formatAge } from '../../format.ts';
 import { cancelExplanation, type CancelTarget } from './cancel-outcome.ts';
+import { KEEP_FAILED_NOTE } from '../jobs/job-actions.ts';
 
 interface Props {
   target: CancelTarget | null;
@@ -41,7 +42,7 @@ export function CancelJobDialog({ target, stillListed, now, onConfirm, onClose }
           </p>
           <p>{cancelExplanation(target.worker)}</p>
           {stillListed ? (
-            <p className="dim">Should it fail for good before you confirm, it is kept as it is (to retry or look into), not removed.</p>
+            <p className="dim">{KEEP_FAILED_NOTE}</p>
           ) : (
             <p className="warn-text" data-testid="cancel-no-longer-listed">
               It is no longer listed as running: it has probably ended. Confirming still stops it if it runs, and removes it if it waits to
