@@ -95,6 +95,17 @@ test('every view at 1440x900 and 1024x700, dark and light: no overlap, no table 
     );
     assert.deepEqual(cutTasks, [], 'task names cut on the Workers view');
 
+    // At 1024x700 the Jobs view's actions on the whole filter take one line (they took three, and left the list 5 rows).
+    await show(web, 'jobs');
+    const spread = await page.evaluate<number>(
+      `(() => { const mids = [...document.querySelectorAll('[data-testid="bulk-bar"] .bulk-subject, [data-testid="bulk-bar"] .btn')].map((e) => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2; }); return Math.max(...mids) - Math.min(...mids); })()`,
+    );
+    assert.ok(spread < 6, `the Jobs view's bulk bar wraps at 1024 px (its items' middles ${spread.toFixed(0)} px apart)`);
+    const rowsFit = await page.evaluate<number>(
+      `(() => { const row = document.querySelector('.job-scroll .job-row'); return row ? Math.floor(document.querySelector('.job-scroll').clientHeight / row.getBoundingClientRect().height) : -1; })()`,
+    );
+    assert.ok(rowsFit >= 7, `rows of the job list in view at 1024x700: ${rowsFit}`);
+
     // The check can fail: a job list forced wider than a 1024 window is reported, cells and sideways scroll alike.
     await page.setViewportSize({ width: 1024, height: 700 });
     await show(web, 'jobs');

@@ -123,12 +123,14 @@ export function JobListView({ route }: { route: Route }) {
                 </button>
               </>
             ) : (
-              <>All {count ? <strong>{count.text}</strong> : 'jobs'} matching the filter:</>
+              <>All {count ? <strong>{count.text}</strong> : 'jobs'} matching:</>
             )}
           </span>
           <ActionButtons
             testPrefix="bulk"
-            suffix={selected.size > 0 ? '' : ' all…'}
+            // The subject beside them says what they act on ("All 7 jobs matching", the filter above): no " all" on each,
+            // which keeps the bar on one line at 1024 px wide, and the table two rows longer.
+            suffix="…"
             offer={selected.size === 0 && filterRefused ? allRefused(filterRefused) : undefined}
             onAction={act}
           />
