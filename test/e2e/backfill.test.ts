@@ -84,6 +84,14 @@ test('create a rule, preview it, run it, from the browser', { skip: skip ?? fals
     const listed = await web.engine.call('backfill.list', {});
     assert.ok(listed.ok && (listed.data as { batchSize: number }[])[0]?.batchSize === 5, 'the rule was saved with its batch size');
 
+    // A slip in "Queue at most" is named where the button greys out, and nothing is queued.
+    for (const typed of ['0', '-1', 'abc', '99999999', '']) {
+      await page.getByTestId('bf-run-limit').fill(typed);
+      await page.getByTestId('bf-run-problem').getByText('a whole number from 1 to 10,000').waitFor();
+      assert.equal(await page.getByTestId('bf-run').isDisabled(), true, `${JSON.stringify(typed)} cannot be queued`);
+    }
+    await page.getByTestId('bf-run-limit').fill('5');
+    await page.getByTestId('bf-run-problem').waitFor({ state: 'detached' });
     await page.getByTestId('bf-run').click();
     // Know the bill before acting: the confirmation says what the task's LLM usage would cost (none recorded here).
     await page.locator('dialog[open] [data-testid="usage-estimate"]').getByText('no usage recorded for this task yet').waitFor();

@@ -108,6 +108,15 @@ test(
       await dialog.getByTestId('action-input-problem').getByText('At: a run time must be before 9999-01-01').waitFor();
       assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), true);
       await web.screenshot('retry-dialog-input-problem');
+      // Cleared, the field is no time: named, never the hour-later default it started with, unseen.
+      await dialog.getByTestId('retry-at').fill('');
+      await dialog.getByTestId('action-input-problem').getByText('At: pick a date and time').waitFor();
+      assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), true, 'an empty time cannot be sent');
+      // A time already past can be sent, and says the jobs are due at once.
+      await dialog.getByTestId('retry-at').fill('2001-01-01T10:00');
+      await dialog.getByTestId('action-input-note').getByText('this time has passed').waitFor();
+      assert.equal(await dialog.getByTestId('action-input-problem').count(), 0);
+      assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), false);
       await dialog.getByTestId('retry-now').check();
       await dialog.getByTestId('action-input-problem').waitFor({ state: 'detached' });
       assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), false);

@@ -188,8 +188,13 @@ function compileUserPattern(pattern: string, flags: string): { test: (text: stri
     const re = RE2JS.compile(translated.re2, translated.multiline ? RE2JS.MULTILINE : 0);
     return { test: (text) => re.test(text) };
   } catch (error) {
-    // RE2's own message names the problem (an unclosed group, a missing argument to a repeat).
-    return { reason: String((error as Error).message).replace(/^error parsing regexp: /, '') };
+    // RE2's own message names the problem (an unclosed group, a missing argument to a repeat), then quotes the
+    // pattern as translated for it (each letter of a case-insensitive rule as a class): that quote is left out, as
+    // the operator never wrote it.
+    const message = String((error as Error).message)
+      .replace(/^error parsing regexp: /, '')
+      .replace(/: `[\s\S]*`$/, '');
+    return { reason: message };
   }
 }
 

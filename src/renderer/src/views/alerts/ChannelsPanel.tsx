@@ -46,7 +46,12 @@ export function ChannelsPanel({ settings }: { settings: AlertSettings }) {
           <div className="alert-inline">
             <input
               value={url}
-              onChange={(e) => setUrl(e.target.value)}
+              onChange={(e) => {
+                setUrl(e.target.value);
+                // What was said of the last address (refused, delivered or not) is not about this one.
+                save.reset();
+                test.reset();
+              }}
               placeholder={settings.webhook ? `${settings.webhook.display} (saved)` : 'https://hooks.slack.com/services/…'}
               data-testid="alert-webhook-url"
             />

@@ -48,11 +48,14 @@ export function RuleForm({
   busy,
   initial,
   onCancel,
+  onEdit,
 }: {
   onAdd: (rule: RuleInput) => void;
   busy: boolean;
   initial?: RuleInput;
   onCancel?: () => void;
+  /** Any field changed: a refusal of the values sent before is no longer about what the form holds. */
+  onEdit?: () => void;
 }) {
   const [kind, setKind] = useState<AlertRuleKind>(initial?.kind ?? 'backlog');
   const [values, setValues] = useState<Record<string, string>>(() => fieldsOf(initial));
@@ -76,6 +79,7 @@ export function RuleForm({
     <form
       className="alert-rule-form pad"
       data-testid={initial ? 'alert-rule-edit-form' : 'alert-rule-form'}
+      onChange={onEdit}
       onSubmit={(e) => {
         e.preventDefault();
         submit();

@@ -61,6 +61,7 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
                 busy={save.isPending}
                 initial={rule as RuleInput}
                 onCancel={() => setEditing(null)}
+                onEdit={save.reset}
                 // A new threshold keeps the rule's id, so its open alert goes on; a new scope (kind, task, queue, error
                 // type) is another condition: a new id, and the old one's open alert is closed (the webhook told so).
                 onAdd={(changed) =>
@@ -109,7 +110,7 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
           {adding !== null && refusal ? refusal.replace(`Rule ${adding}, `, 'The new rule, ') : refusal}
         </div>
       )}
-      <RuleForm busy={save.isPending} onAdd={(rule) => put([...rules, rule])} />
+      <RuleForm busy={save.isPending} onAdd={(rule) => put([...rules, rule])} onEdit={save.reset} />
       <ConfirmDialog
         open={removing !== null}
         title="Remove this alert rule?"

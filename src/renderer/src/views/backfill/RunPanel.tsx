@@ -25,6 +25,12 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
   const byKeys = keys.length > 0;
   const n = byKeys ? keys.length : Number(limit);
   const valid = Number.isInteger(n) && n >= 1 && n <= 10_000;
+  // Said next to the button it greys out (as the rule editor says its limits), not left to be guessed.
+  const problem = valid
+    ? null
+    : byKeys
+      ? `At most 10,000 items at once: ${formatCount(n)} given`
+      : 'Queue at most: a whole number from 1 to 10,000';
   const run = async () => {
     setBusy(true);
     try {
@@ -77,6 +83,11 @@ export function RunPanel({ rule, readOnlyReason, result, onRun }: Props) {
           {byKeys ? `Queue for ${formatCount(n)} item${n === 1 ? '' : 's'}` : `Queue up to ${valid ? formatCount(n) : '…'} jobs`}
         </button>
       </div>
+      {problem && (
+        <p className="pad form-error" role="alert" data-testid="bf-run-problem">
+          {problem}
+        </p>
+      )}
       {readOnlyReason && <p className="pad warn-text">Runs are disabled: {readOnlyReason}</p>}
       {result && (
         <div className="pad bf-result" data-testid="bf-run-result" role="status">

@@ -5,7 +5,7 @@ import { useOp } from '../../data/use-op.ts';
 import { formatCount } from '../../format.ts';
 import { JOB_ACTION_LABELS, type ActionPreview } from '../../../../shared/model/jobs.ts';
 import { ACTION_EXPLANATIONS, actionCall, KEEP_FAILED_NOTE, missingReason, type ActionRequest } from './job-actions.ts';
-import { inputProblem, type ActionInputs } from './action-inputs.ts';
+import { inputNote, inputProblem, type ActionInputs } from './action-inputs.ts';
 import { ActionInputsForm } from './ActionInputsForm.tsx';
 import { BulkActionDialog } from './BulkActionDialog.tsx';
 import { EstimateNote } from '../usage/EstimateNote.tsx';
@@ -59,6 +59,7 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
   const leftOut = p?.verdicts && inputs.transientOnly ? p.verdicts.permanent + p.verdicts.unknown : 0;
   const touched = p ? Math.max(0, p.matching - leftOut) : 0;
   const problem = inputProblem(request.action, inputs);
+  const note = problem ? null : inputNote(request.action, inputs);
   return (
     <BulkActionDialog
       title={`${label}: ${request.subject}`}
@@ -107,6 +108,11 @@ export function ActionDialog({ request, onClose }: { request: ActionRequest; onC
             <div className="form-error" role="alert" data-testid="action-input-problem">
               {problem}
             </div>
+          )}
+          {note && (
+            <p className="warn-text" data-testid="action-input-note">
+              {note}
+            </p>
           )}
         </>
       )}

@@ -29,7 +29,7 @@ export function ActionInputsForm({
           <input
             type="radio"
             name="when"
-            checked={!inputs.runAt}
+            checked={inputs.runAt === null}
             onChange={() => onChange({ ...inputs, runAt: null })}
             data-testid="retry-now"
           />
@@ -39,19 +39,20 @@ export function ActionInputsForm({
           <input
             type="radio"
             name="when"
-            checked={!!inputs.runAt}
+            checked={inputs.runAt !== null}
             onChange={() => onChange({ ...inputs, runAt: new Date(Date.now() + 3_600_000).toISOString() })}
             data-testid="retry-later"
           />
           At
           <input
             type="datetime-local"
-            disabled={!inputs.runAt}
+            disabled={inputs.runAt === null}
             value={inputs.runAt ? toLocalInput(inputs.runAt) : ''}
             onChange={(e) => {
               const at = new Date(e.target.value);
-              // A partly typed value is no time yet: kept as the last whole one.
-              if (e.target.value && !Number.isNaN(at.getTime())) onChange({ ...inputs, runAt: at.toISOString() });
+              // Cleared or partly typed: no time yet (''), which the dialog names and does not send. Keeping the last
+              // whole time instead had retried an hour later while the field showed nothing.
+              onChange({ ...inputs, runAt: e.target.value && !Number.isNaN(at.getTime()) ? at.toISOString() : '' });
             }}
             data-testid="retry-at"
           />

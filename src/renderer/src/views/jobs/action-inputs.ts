@@ -3,6 +3,7 @@ import { PARKED_RUN_AT_MS } from '../../../../shared/model/control.ts';
 
 /** The values an action takes beyond its target. */
 export interface ActionInputs {
+  /** retry: when (ISO); null: now; '': "At" chosen with no whole time in the field yet. */
   runAt: string | null;
   message: string;
   priority: number;
@@ -34,4 +35,11 @@ export function inputProblem(action: JobAction, inputs: ActionInputs): string | 
   const pace = inputs.perMinute;
   if (pace !== null && !validPace(pace)) return 'Release gradually: jobs a minute is a whole number from 1 to 1,000,000';
   return null;
+}
+
+/** What the operator should know of values that can be sent: a retry "at" a time already past runs at once. */
+export function inputNote(action: JobAction, inputs: ActionInputs, now = Date.now()): string | null {
+  if (action !== 'retry' || !inputs.runAt) return null;
+  const at = Date.parse(inputs.runAt);
+  return at < now - 60_000 ? 'At: this time has passed, so the jobs are due at once (as with Now)' : null;
 }
