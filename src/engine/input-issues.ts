@@ -30,7 +30,10 @@ export function summarizeIssues(error: z.ZodError<unknown>): string {
   }
   const lines: string[] = [];
   for (const [where, messages] of said) {
-    const tighter = messages.filter((m) => !m.includes(SAFE_INT_BOUND));
+    // One mistake, one message: the safe-integer bound beside the operation's own, "blank" beside "empty".
+    const tighter = messages.filter(
+      (m) => !m.includes(SAFE_INT_BOUND) && !(m === 'must not be blank' && messages.includes('must not be empty')),
+    );
     for (const message of tighter.length ? tighter : messages) lines.push(`${where}: ${message}`);
   }
   return lines.slice(0, MAX_SAID).join('; ');
@@ -73,11 +76,30 @@ const articled = (type: string) =>
 function closest(issue: Issue, prefix: PropertyKey[]): Issue[] {
   const path = [...prefix, ...issue.path];
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const tag = unionTag(issue.errors);
+    if (tag) return [{ ...tag.issue, path: [...path, ...tag.issue.path], message: `must be one of ${tag.values.join(', ')}` }];
     let best = issue.errors[0];
     for (const branch of issue.errors) if (weight(branch) < weight(best)) best = branch;
     return best.flatMap((i) => closest(i, path));
   }
   return [{ ...issue, path }];
+}
+
+/**
+ * A union whose every shape is ruled out by its literal at one place (a rule's `kind` that is none of the kinds): the
+ * values it may take there. Said alone, the closest shape's literal read as if it were the only one ('expected
+ * "stuck"').
+ */
+function unionTag(branches: Issue[][]): { issue: Issue; values: string[] } | null {
+  let first: Issue | null = null;
+  const values: string[] = [];
+  for (const branch of branches) {
+    const tag = branch.find((i) => i.code === 'invalid_value' && i.values.length === 1);
+    if (!tag || (first && tag.path.join('.') !== first.path.join('.'))) return null;
+    first ??= tag;
+    values.push(String((tag as { values: unknown[] }).values[0]));
+  }
+  return first && values.length > 1 ? { issue: first, values } : null;
 }
 
 /**

@@ -24,6 +24,14 @@ test('a union says the problems of the shape that came closest, not "Invalid inp
   );
 });
 
+test('a kind that is none of the kinds is told the kinds there are; an empty name is said once', () => {
+  assert.equal(
+    refusal('alerts.rules.set', { rules: [{ kind: 'nope' }] }),
+    'rules.0.kind: must be one of backlog, oldest_due, failure_rate, stuck, no_worker, worker_gone, daily_spend',
+  );
+  assert.equal(refusal('jobs.add', { task: '' }), 'task: must not be empty');
+});
+
 test('one message for one mistake: no year range for a text that is no time, no safe-integer bound beside the real one', () => {
   assert.equal(refusal('jobs.list', { filter: { createdFrom: 'yesterday' } }), 'filter.createdFrom: Invalid ISO datetime');
   assert.equal(refusal('jobs.add', { task: 'x', runAt: 'tomorrow' }), 'runAt: Invalid ISO datetime');

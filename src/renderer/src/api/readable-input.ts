@@ -13,7 +13,9 @@ export function readableInputMessage(message: string): string {
       const cut = issue.indexOf(': ');
       if (cut < 0) return issue;
       const path = issue.slice(0, cut);
-      return /^[\w.]+$/.test(path) && path !== 'input' ? `${pathWords(path)}: ${issue.slice(cut + 2)}` : issue;
+      // Typed into a text field, every value is text: "not a string" would tell the operator nothing.
+      const problem = issue.slice(cut + 2).replace(/^must be (a|an) (number|integer|boolean), not a string$/, 'must be $1 $2');
+      return /^[\w.]+$/.test(path) && path !== 'input' ? `${pathWords(path)}: ${problem}` : issue;
     })
     .join('; ');
   return said.charAt(0).toUpperCase() + said.slice(1);
@@ -31,11 +33,30 @@ function pathWords(path: string): string {
     } else if (/^\d+$/.test(part)) {
       words.push(`item ${Number(part) + 1}`);
     } else {
-      words.push(spaced(part));
+      words.push(FIELD_LABELS[part] ?? spaced(part));
     }
   }
   return words.join(', ');
 }
+
+/**
+ * Fields named as their forms label them (the alert rule's figures, the price table's columns), where the name
+ * spaced out reads otherwise ("above percent" beside a field labelled "Above (%)").
+ */
+const FIELD_LABELS: Record<string, string> = {
+  abovePercent: 'above (%)',
+  forMinutes: 'for (minutes)',
+  windowMinutes: 'window (minutes)',
+  minAttempts: 'at least (attempts)',
+  olderThanMinutes: 'older than (minutes)',
+  atLeast: 'at least (jobs)',
+  budgetUsd: 'budget (USD)',
+  quietMinutes: 'quiet period (minutes)',
+  inputPerMillion: 'input (USD per million tokens)',
+  cachedInputPerMillion: 'cached input (USD per million tokens)',
+  outputPerMillion: 'output (USD per million tokens)',
+  validFrom: 'valid from',
+};
 
 /** `abovePercent` -> `above percent`. */
 const spaced = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();

@@ -3,7 +3,7 @@ import type { AlertRule, AlertSettings } from '../../../../shared/model/alerts.t
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { useOp, useOpMutation } from '../../data/use-op.ts';
 import { errorMessage } from '../../api/client.ts';
-import { describeRule } from './alerts-format.ts';
+import { asNewRule, describeRule } from './alerts-format.ts';
 import { RuleForm, type RuleInput } from './RuleForm.tsx';
 
 /** The settings as `alerts.rules.set` takes them, the webhook kept as saved (absent). */
@@ -107,7 +107,7 @@ export function RulesPanel({ settings }: { settings: AlertSettings }) {
       </ul>
       {save.error && (
         <div className="form-error alert-form-error" data-testid="alert-rules-error">
-          {adding !== null && refusal ? refusal.replace(`Rule ${adding}, `, 'The new rule, ') : refusal}
+          {adding !== null && refusal ? asNewRule(refusal, adding) : refusal}
         </div>
       )}
       <RuleForm busy={save.isPending} onAdd={(rule) => put([...rules, rule])} onEdit={save.reset} />

@@ -31,3 +31,7 @@ export function describeRule(rule: AlertRule): string {
       return `LLM spend today (UTC) above $${rule.budgetUsd}`;
   }
 }
+
+/** A refusal's "Rule 3, …" said of the rule being added (not listed yet), each time it is named. */
+export const asNewRule = (refusal: string, n: number): string =>
+  refusal.replace(new RegExp(`(^|; )rule ${n}, `, 'gi'), (_m, sep: string) => `${sep}${sep ? 'the' : 'The'} new rule, `);
