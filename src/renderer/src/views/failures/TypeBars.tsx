@@ -26,7 +26,7 @@ export function TypeBars({ byType, info, task }: Props) {
             <a
               className="type-bar-row"
               href={jobsOfTypeHref(t.type, task)}
-              title={`${i.description} Open these jobs in the explorer, to retry or remove them.`}
+              title={`${i.description} Open the jobs still in the database whose last error is of this type, to retry or remove them.`}
               data-testid={`type-bar-${t.type}`}
             >
               <span className="type-bar-label">

@@ -1,6 +1,8 @@
 import type { JobAttempt } from '../../../../shared/model/jobs.ts';
 import { formatDateTime, formatDuration, shortPoolId } from '../../format.ts';
+import { Fragment } from 'react';
 import { AttemptUsageCell, RawOutput } from './AttemptUsage.tsx';
+import { attemptRecounts } from './jobs-format.ts';
 
 const SOURCES: Record<JobAttempt['source'], string> = {
   runner: "this console's runner",
@@ -17,6 +19,7 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
       </p>
     );
   }
+  const recounts = attemptRecounts(attempts);
   return (
     <table className="job-attempts" data-testid="attempts-seen">
       <thead>
@@ -32,23 +35,32 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
       </thead>
       <tbody>
         {attempts.map((a, i) => (
-          <tr key={`${a.attempt}-${a.at}-${i}`} data-outcome={a.outcome}>
-            <td className="num">{a.attempt ?? '—'}</td>
-            <td className="nowrap">{formatDateTime(a.at)}</td>
-            <td>{a.outcome}</td>
-            <td className="num nowrap">{a.durationMs === null ? '—' : formatDuration(a.durationMs)}</td>
-            <td className="mono" title={[a.poolId, a.host, SOURCES[a.source]].filter(Boolean).join(' · ')}>
-              {a.poolId ? shortPoolId(a.poolId) : 'watcher'}
-              {a.host ? <span className="dim"> {a.host}</span> : null}
-            </td>
-            <td>
-              <AttemptUsageCell usage={a.usage} />
-            </td>
-            <td className="mono attempt-error" title={a.outcome === 'cancelled' ? 'Why it was cancelled' : undefined}>
-              {a.error ?? ''}
-              <RawOutput text={a.rawOutput} />
-            </td>
-          </tr>
+          <Fragment key={`${a.attempt}-${a.at}-${i}`}>
+            {recounts.has(i) && (
+              <tr className="attempts-recount" data-testid="attempts-recount">
+                <td colSpan={7} className="dim">
+                  Retried: its attempts are counted again from {a.attempt}
+                </td>
+              </tr>
+            )}
+            <tr data-outcome={a.outcome}>
+              <td className="num">{a.attempt ?? '—'}</td>
+              <td className="nowrap">{formatDateTime(a.at)}</td>
+              <td>{a.outcome}</td>
+              <td className="num nowrap">{a.durationMs === null ? '—' : formatDuration(a.durationMs)}</td>
+              <td className="mono" title={[a.poolId, a.host, SOURCES[a.source]].filter(Boolean).join(' · ')}>
+                {a.poolId ? shortPoolId(a.poolId) : 'watcher'}
+                {a.host ? <span className="dim"> {a.host}</span> : null}
+              </td>
+              <td>
+                <AttemptUsageCell usage={a.usage} />
+              </td>
+              <td className="mono attempt-error" title={a.outcome === 'cancelled' ? 'Why it was cancelled' : undefined}>
+                {a.error ?? ''}
+                <RawOutput text={a.rawOutput} />
+              </td>
+            </tr>
+          </Fragment>
         ))}
       </tbody>
     </table>

@@ -3,7 +3,7 @@ import { JOB_ACTIONS, type JobAction, type JobFilter } from '../../../../shared/
 import { navigate, type Route } from '../../router.ts';
 import { formatCount } from '../../format.ts';
 import { describeFilter, filterFromParams, filterKey, filterToParams, isEmptyFilter } from './job-filter-url.ts';
-import { describeCount } from './jobs-format.ts';
+import { describeCount, errorTypeInfo } from './jobs-format.ts';
 import { useJobList } from './use-job-list.ts';
 import { FilterBar } from './FilterBar.tsx';
 import { JobTable } from './JobTable.tsx';
@@ -102,6 +102,13 @@ export function JobListView({ route }: { route: Route }) {
       </div>
       <QueueJobsDialog open={queuing} onClose={() => setQueuing(false)} />
       <FilterBar filter={filter} onChange={setFilter} />
+      {filter.errorType && (
+        // Reached from the Failures view's counts of attempts, this list is rarely as long: said, or it reads as loss.
+        <p className="field-hint jobs-filter-note" data-testid="jobs-error-type-note">
+          Jobs still in the database whose last error is {errorTypeInfo(filter.errorType).label.toLowerCase()}. The Failures view counts
+          every failed attempt in its window, of jobs that have since succeeded or been removed too.
+        </p>
+      )}
       {ignored.length > 0 && (
         <div className="form-error" role="alert" data-testid="jobs-ignored-filter">
           Not a filter Jobdeck knows, left out: <code>{ignored.join(', ')}</code>. The list below is without it, and actions on the whole

@@ -57,3 +57,18 @@ export function describeCount(count: MatchCount): { text: string; note: string |
         : `estimate: the planner's guess (an exact count would take too long)`,
   };
 }
+
+/**
+ * Which attempts (in time order) begin a new count: an attempt number at or below the one before means the job was
+ * retried (graphile-worker counts again from 1). The list marks them, so "1-5, then 1-4" reads as two runs of tries.
+ */
+export function attemptRecounts(attempts: ReadonlyArray<{ attempt: number | null }>): Set<number> {
+  const starts = new Set<number>();
+  let last: number | null = null;
+  attempts.forEach((a, i) => {
+    if (a.attempt === null) return;
+    if (last !== null && a.attempt <= last) starts.add(i);
+    last = a.attempt;
+  });
+  return starts;
+}
