@@ -96,6 +96,11 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
     assert.equal(receiver!.received.length, 1);
     assert.match(receiver!.received[0].text, /ALERT: Backlog of task e2e_backlog: 5 jobs waiting/);
 
+    // From the firing alert to the jobs it counts, in one click.
+    const action = list.getByTestId('alert-action').first();
+    assert.equal(await action.getAttribute('href'), '#/jobs?state=ready%2Cretrying&task=e2e_backlog');
+    assert.equal(await action.innerText(), 'Open the waiting jobs →');
+
     await web.screenshot('alerts-1440');
     await page.setViewportSize({ width: 1024, height: 700 });
     await web.screenshot('alerts-1024');

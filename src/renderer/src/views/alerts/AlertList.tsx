@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
-import type { AlertDelivery, AlertRecord } from '../../../../shared/model/alerts.ts';
+import type { AlertDelivery, AlertRecord, AlertRule } from '../../../../shared/model/alerts.ts';
 import { useOpPages, type Paging } from '../../data/use-op.ts';
 import { errorMessage } from '../../api/client.ts';
 import { formatDateTime } from '../../format.ts';
+import { alertLink } from './alerts-format.ts';
 
 const PAGE = 50;
 const NONE: AlertRecord[] = [];
@@ -20,7 +21,8 @@ function deliveryText(d: AlertDelivery): string {
 }
 
 /** Every episode, summary and test, newest first, with what was delivered where (and why not). */
-export function AlertList() {
+export function AlertList({ rules }: { rules: readonly AlertRule[] }) {
+  const ruleById = useMemo(() => new Map(rules.map((r) => [r.id, r])), [rules]);
   const [firingOnly, setFiringOnly] = useState(false);
   const pages = useOpPages('alerts.list', { state: firingOnly ? 'firing' : 'all', limit: PAGE }, PAGING);
   const alerts = useMemo(() => pages.data?.pages.flatMap((p) => p.alerts) ?? NONE, [pages.data]);
@@ -54,6 +56,7 @@ export function AlertList() {
               </span>
             </div>
             <div className="alert-text">{a.text}</div>
+            {a.state === 'firing' && a.ruleId && ruleById.has(a.ruleId) && <AlertAction rule={ruleById.get(a.ruleId)!} />}
             {(a.flaps > 0 || a.clearingUntil) && (
               <div className="dim alert-meta">
                 {a.flaps > 0 && `Came back ${a.flaps} time${a.flaps === 1 ? '' : 's'} within the quiet period (not re-sent). `}
@@ -80,5 +83,15 @@ export function AlertList() {
         </div>
       )}
     </section>
+  );
+}
+
+/** Where a firing alert's condition is acted on (its rule's jobs, the Stuck view...). */
+function AlertAction({ rule }: { rule: AlertRule }) {
+  const link = alertLink(rule);
+  return (
+    <a className="alert-action" href={link.href} data-testid="alert-action">
+      {link.label} →
+    </a>
   );
 }

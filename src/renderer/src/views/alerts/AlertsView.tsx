@@ -19,7 +19,7 @@ export function AlertsView() {
       </div>
       {settings.error && <div className="form-error">{errorMessage(settings.error)}</div>}
       <div className="alerts-grid">
-        <AlertList />
+        <AlertList rules={settings.data?.rules ?? []} />
         <div className="alerts-side">
           {settings.data && <RulesPanel settings={settings.data} />}
           {settings.data && <ChannelsPanel settings={settings.data} />}

@@ -1,4 +1,5 @@
 import type { AlertRule, AlertRuleKind } from '../../../../shared/model/alerts.ts';
+import { href } from '../../href.ts';
 
 export const RULE_KIND_LABELS: Record<AlertRuleKind, string> = {
   backlog: 'Backlog above N for M minutes',
@@ -35,3 +36,33 @@ export function describeRule(rule: AlertRule): string {
 /** A refusal's "Rule 3, …" said of the rule being added (not listed yet), each time it is named. */
 export const asNewRule = (refusal: string, n: number): string =>
   refusal.replace(new RegExp(`(^|; )rule ${n}, `, 'gi'), (_m, sep: string) => `${sep}${sep ? 'the' : 'The'} new rule, `);
+
+/**
+ * Where an alert's condition can be acted on, from its rule: the jobs it counts (to retry or cancel them), the Stuck
+ * view, the workers, the spend. On-call goes from the alert to the fix in one click.
+ */
+export function alertLink(rule: AlertRule): { href: string; label: string } {
+  // The rule's own scope; none: no query at all (not a bare "?").
+  const scope = (params: Record<string, string | undefined>) => {
+    const set = Object.entries(params).filter((e): e is [string, string] => !!e[1]);
+    return set.length ? Object.fromEntries(set) : undefined;
+  };
+  switch (rule.kind) {
+    case 'backlog':
+      // The backlog counts jobs ready and waiting to retry (the evaluator's own words): both are listed.
+      return { href: href('jobs', scope({ state: 'ready,retrying', task: rule.task, queue: rule.queue })), label: 'Open the waiting jobs' };
+    case 'oldest_due':
+    case 'no_worker':
+      return { href: href('jobs', scope({ state: 'ready', task: rule.task })), label: 'Open the due jobs' };
+    case 'failure_rate':
+      return rule.errorType
+        ? { href: href('jobs', scope({ errorType: rule.errorType, task: rule.task })), label: 'Open the jobs with this error' }
+        : { href: href('failures', scope({ task: rule.task })), label: 'Open the failures' };
+    case 'stuck':
+      return { href: href('stuck'), label: 'Open the stuck items' };
+    case 'worker_gone':
+      return { href: href('workers'), label: 'Open the workers' };
+    case 'daily_spend':
+      return { href: href('usage'), label: 'Open the spend' };
+  }
+}
