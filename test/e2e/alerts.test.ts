@@ -64,6 +64,11 @@ test('set an alert rule in the Alerts view and see the alert fire in the list, d
 
     // A backlog rule: more than 2 waiting jobs of the task, at once.
     const form = page.getByTestId('alert-rule-form');
+    // A failure-rate rule's error type is one of the taxonomy's types, chosen from a list (a typed slug could name none).
+    await form.getByTestId('alert-rule-kind').selectOption('failure_rate');
+    const types = await form.getByTestId('alert-rule-error-type').locator('option').allInnerTexts();
+    assert.equal(types[0], 'All failures');
+    assert.ok(types.includes('Rate limit') && types.includes('Invalid JSON'), types.join(', '));
     await form.getByTestId('alert-rule-kind').selectOption('backlog');
     await form.getByTestId('alert-rule-task').fill('e2e_backlog');
     // An emptied figure is asked for, not taken for 0 (a rule "above 0" would fire at once).

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { ALERT_RULE_KINDS, type AlertRuleKind } from '../../../../shared/model/alerts.ts';
 import type { OpInput } from '../../../../shared/contract/index.ts';
+import { BUILTIN_ERROR_TYPES } from '../../../../shared/errors/types.ts';
+import { useOp } from '../../data/use-op.ts';
 import { RULE_KIND_LABELS } from './alerts-format.ts';
 
 export type RuleInput = OpInput<'alerts.rules.set'>['rules'][number];
@@ -62,6 +64,7 @@ export function RuleForm({
   const [task, setTask] = useState(textOf(initial, 'task'));
   const [queue, setQueue] = useState(textOf(initial, 'queue'));
   const [errorType, setErrorType] = useState(textOf(initial, 'errorType'));
+  const errorTypes = useOp('history.rules.get', {}).data?.types ?? BUILTIN_ERROR_TYPES;
   const value = (key: string, initial: string) => values[key] ?? initial;
 
   const submit = () => {
@@ -116,8 +119,19 @@ export function RuleForm({
       )}
       {kind === 'failure_rate' && (
         <label className="field">
-          Error type (empty: all failures)
-          <input value={errorType} onChange={(e) => setErrorType(e.target.value)} placeholder="e.g. rate_limit" />
+          Error type
+          {/* The types failures are filed under (built-in and the operator's own): a typed slug could name none. */}
+          <select value={errorType} onChange={(e) => setErrorType(e.target.value)} data-testid="alert-rule-error-type">
+            <option value="">All failures</option>
+            {errorTypes.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.label}
+              </option>
+            ))}
+            {errorType && !errorTypes.some((t) => t.type === errorType) && (
+              <option value={errorType}>{errorType} (no longer a type of the taxonomy)</option>
+            )}
+          </select>
         </label>
       )}
       {NUMBERS[kind].map((n) => (
