@@ -8,6 +8,7 @@ import type { Job, Logger, Runner, TaskList, WorkerEvents } from 'graphile-worke
 import { JobdeckPreset } from '../../../worker/index.ts';
 import { JobAborts } from '../job-abort.ts';
 import { settledWithin } from '../../settled-within.ts';
+import { JobEventBatch } from './job-event-batch.ts';
 import { NOTHING_TO_STOP, type FromThread, type JobEventKind, type ThreadRunnerOptions, type ThreadStopReport } from './protocol.ts';
 
 /** graphile-worker's own default (maxPoolSize), kept for the pool the runner makes itself. */
@@ -37,7 +38,8 @@ export class PoolRunner {
   poolId: string | null = null;
   private pgPool: pg.Pool | null = null;
   /** Job events not sent yet: sent together every JOB_EVENTS_EVERY_MS (see there). */
-  private pendingJobs: Extract<FromThread, { type: 'jobs' }>['events'] = [];
+  private readonly pendingJobs = new JobEventBatch();
+  private jobsTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: ThreadRunnerOptions,
@@ -127,13 +129,14 @@ export class PoolRunner {
   }
 
   private jobEvent(kind: JobEventKind, job: Job): void {
-    if (this.pendingJobs.length === 0) setTimeout(() => this.flushJobs(), JOB_EVENTS_EVERY_MS);
-    this.pendingJobs.push({ kind, job: { id: job.id, task: job.task_identifier } });
+    this.pendingJobs.add(kind, job.id, job.task_identifier);
+    this.jobsTimer ??= setTimeout(() => this.flushJobs(), JOB_EVENTS_EVERY_MS);
   }
 
   private flushJobs(): void {
-    const events = this.pendingJobs;
-    this.pendingJobs = [];
+    if (this.jobsTimer) clearTimeout(this.jobsTimer);
+    this.jobsTimer = null;
+    const events = this.pendingJobs.take();
     if (events.length) this.post({ type: 'jobs', events });
   }
 
