@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TaskWorkers } from '../../shared/model/jobs.ts';
+import { taskWorkersOf, type TaskWorkers } from '../../shared/model/jobs.ts';
 import { liveReportingWorkers } from '../workers/live-reporting.ts';
 
 /**
@@ -9,8 +9,10 @@ import { liveReportingWorkers } from '../workers/live-reporting.ts';
 export async function taskWorkers(db: Pick<pg.Pool, 'query'>, task: string): Promise<TaskWorkers | null> {
   try {
     const alive = await liveReportingWorkers(db);
-    if (!alive?.length) return null;
-    return { reporting: alive.length, runIt: alive.filter((w) => w.task_identifiers.includes(task)).length };
+    return taskWorkersOf(
+      (alive ?? []).map((w) => w.task_identifiers),
+      task,
+    );
   } catch {
     return null;
   }

@@ -243,6 +243,11 @@ export interface TaskWorkers {
   runIt: number;
 }
 
+/** How many of these live reporting workers (each its list of tasks) run `task`; null when none reports. */
+export function taskWorkersOf(taskLists: readonly (readonly string[])[], task: string): TaskWorkers | null {
+  return taskLists.length ? { reporting: taskLists.length, runIt: taskLists.filter((tasks) => tasks.includes(task)).length } : null;
+}
+
 /** What to tell an operator who queued jobs of a task no live reporting worker runs; null when nothing is wrong. */
 export function noWorkerRuns(task: string, workers: TaskWorkers | null): string | null {
   if (!workers || workers.runIt > 0) return null;

@@ -42,22 +42,17 @@ export const asNewRule = (refusal: string, n: number): string =>
  * view, the workers, the spend. On-call goes from the alert to the fix in one click.
  */
 export function alertLink(rule: AlertRule): { href: string; label: string } {
-  // The rule's own scope; none: no query at all (not a bare "?").
-  const scope = (params: Record<string, string | undefined>) => {
-    const set = Object.entries(params).filter((e): e is [string, string] => !!e[1]);
-    return set.length ? Object.fromEntries(set) : undefined;
-  };
   switch (rule.kind) {
     case 'backlog':
       // The backlog counts jobs ready and waiting to retry (the evaluator's own words): both are listed.
-      return { href: href('jobs', scope({ state: 'ready,retrying', task: rule.task, queue: rule.queue })), label: 'Open the waiting jobs' };
+      return { href: href('jobs', { state: 'ready,retrying', task: rule.task, queue: rule.queue }), label: 'Open the waiting jobs' };
     case 'oldest_due':
     case 'no_worker':
-      return { href: href('jobs', scope({ state: 'ready', task: rule.task })), label: 'Open the due jobs' };
+      return { href: href('jobs', { state: 'ready', task: rule.task }), label: 'Open the due jobs' };
     case 'failure_rate':
       return rule.errorType
-        ? { href: href('jobs', scope({ errorType: rule.errorType, task: rule.task })), label: 'Open the jobs with this error' }
-        : { href: href('failures', scope({ task: rule.task })), label: 'Open the failures' };
+        ? { href: href('jobs', { errorType: rule.errorType, task: rule.task }), label: 'Open the jobs with this error' }
+        : { href: href('failures', { task: rule.task }), label: 'Open the failures' };
     case 'stuck':
       return { href: href('stuck'), label: 'Open the stuck items' };
     case 'worker_gone':

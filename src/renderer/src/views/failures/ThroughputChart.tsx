@@ -1,7 +1,8 @@
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistorySummary } from '../../../../shared/model/history.ts';
 import { chartSpan, partialBucketStart } from '../../../../shared/model/history.ts';
-import { formatAxisTime, formatCompact, formatDateTime } from '../../format.ts';
+import { formatAxisTime, formatCompact } from '../../format.ts';
+import { bucketLabel } from './bucket-label.ts';
 
 const AXIS = { stroke: 'var(--border-strong)', tick: { fill: 'var(--text-dim)', fontSize: 11 } };
 /** How strongly the bucket still filling is drawn. */
@@ -12,6 +13,8 @@ export function ThroughputChart({ summary }: { summary: HistorySummary }) {
   const { minutes } = chartSpan(summary);
   const partial = partialBucketStart(summary);
   if (summary.successes + summary.failures === 0) return <div className="chart-empty">No runs recorded in this window.</div>;
+  // One opacity per bucket, for both stacked bars.
+  const cells = summary.buckets.map((b) => <Cell key={b.t} fillOpacity={b.t === partial ? PARTIAL_OPACITY : 1} />);
   return (
     <BarChart
       responsive
@@ -26,18 +29,14 @@ export function ThroughputChart({ summary }: { summary: HistorySummary }) {
         isAnimationActive={false}
         cursor={{ fill: 'var(--hover)' }}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => `${formatDateTime(Number(t))}${Number(t) === partial ? ' (in progress: so far)' : ''}`}
+        labelFormatter={bucketLabel(partial)}
       />
       {/* The bucket still filling is drawn faint: its height is so far, not a drop. */}
       <Bar dataKey="successes" name="Succeeded" stackId="runs" fill="var(--ok)" isAnimationActive={false}>
-        {summary.buckets.map((b) => (
-          <Cell key={b.t} fillOpacity={b.t === partial ? PARTIAL_OPACITY : 1} />
-        ))}
+        {cells}
       </Bar>
       <Bar dataKey="failures" name="Failed attempts" stackId="runs" fill="var(--danger)" isAnimationActive={false}>
-        {summary.buckets.map((b) => (
-          <Cell key={b.t} fillOpacity={b.t === partial ? PARTIAL_OPACITY : 1} />
-        ))}
+        {cells}
       </Bar>
     </BarChart>
   );

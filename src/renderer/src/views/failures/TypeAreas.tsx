@@ -2,7 +2,8 @@ import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistorySummary } from '../../../../shared/model/history.ts';
 import type { ErrorTypeInfo } from '../../../../shared/errors/index.ts';
-import { formatAxisTime, formatCompact, formatDateTime } from '../../format.ts';
+import { formatAxisTime, formatCompact } from '../../format.ts';
+import { bucketLabel } from './bucket-label.ts';
 import { chartSpan, partialBucketStart } from '../../../../shared/model/history.ts';
 import { useTheme } from '../../theme.ts';
 
@@ -43,7 +44,7 @@ export function TypeAreas({ summary, info }: { summary: HistorySummary; info: (t
       <Tooltip
         isAnimationActive={false}
         contentStyle={{ background: 'var(--panel-2)', border: '1px solid var(--border-strong)', fontSize: 12 }}
-        labelFormatter={(t) => `${formatDateTime(Number(t))}${Number(t) === partial ? ' (in progress: so far)' : ''}`}
+        labelFormatter={bucketLabel(partial)}
         formatter={(value, name) => [String(value), info(String(name)).label]}
       />
       {types.map((type) => (

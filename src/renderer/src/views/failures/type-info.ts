@@ -10,4 +10,4 @@ export function typeLookup(types: ErrorTypeInfo[]) {
 }
 
 /** The job explorer filtered to one error type (and task), where "retry all of these" is one click away. */
-export const jobsOfTypeHref = (type: string, task?: string | null) => href('jobs', task ? { task, errorType: type } : { errorType: type });
+export const jobsOfTypeHref = (type: string, task?: string | null) => href('jobs', { task, errorType: type });

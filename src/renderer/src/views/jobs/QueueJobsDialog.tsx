@@ -6,18 +6,16 @@ import { useToasts } from '../../store/toast-store.ts';
 import { navigate } from '../../router.ts';
 import { formatDateTime } from '../../format.ts';
 import { EMPTY_QUEUE_FORM, queueRequest, splitKeys, type QueueForm } from './queue-form.ts';
-import { noWorkerRuns, type TaskWorkers } from '../../../../shared/model/jobs.ts';
+import { noWorkerRuns, taskWorkersOf, type TaskWorkers } from '../../../../shared/model/jobs.ts';
 import type { WorkersList } from '../../../../shared/model/workers.ts';
 
-/**
- * Queue work from the console: one job (graphile-worker's add_job, every option), or a job per key from one
- * payload template (one add_jobs call; a key already queued is left alone). The engine validates; its message
- * shows here and nothing is queued.
- */
 /** Live workers that report their tasks (with the companion, and this console's runner): who runs `task`. */
-function taskWorkersOf(list: WorkersList | undefined, task: string): TaskWorkers | null {
+function listedWorkersOf(list: WorkersList | undefined, task: string): TaskWorkers | null {
   const reporting = list?.workers.filter((w) => w.source !== 'watched' && w.liveness === 'alive') ?? [];
-  return reporting.length ? { reporting: reporting.length, runIt: reporting.filter((w) => w.tasks.includes(task)).length } : null;
+  return taskWorkersOf(
+    reporting.map((w) => w.tasks),
+    task,
+  );
 }
 
 /** Queued, but no live worker with the companion runs the task: say so beside the confirmation. */
@@ -26,6 +24,11 @@ function warnIfUnserved(task: string, workers: TaskWorkers | null): void {
   if (unserved) useToasts.getState().push('warning', `No live worker runs ${task}`, unserved);
 }
 
+/**
+ * Queue work from the console: one job (graphile-worker's add_job, every option), or a job per key from one
+ * payload template (one add_jobs call; a key already queued is left alone). The engine validates; its message
+ * shows here and nothing is queued.
+ */
 export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onClose: () => void; initial?: Partial<QueueForm> }) {
   const ref = useModalDialog(open);
   // `initial`: a job to queue again (its task, queue and payload), as its page offers for a job cancelled earlier.
@@ -34,7 +37,7 @@ export function QueueJobsDialog({ open, onClose, initial }: { open: boolean; onC
   // Said while the task is typed, before anything is queued: a task no live reporting worker runs waits (a typo, say).
   const workers = useOp('workers.list', {}, { enabled: open, staleTime: 5_000 }).data;
   const task = form.task.trim();
-  const unserved = task ? noWorkerRuns(task, taskWorkersOf(workers, task)) : null;
+  const unserved = task ? noWorkerRuns(task, listedWorkersOf(workers, task)) : null;
   // An edit clears the last complaint: it was about what the form held then.
   const set = (patch: Partial<QueueForm>) => {
     setForm((f) => ({ ...f, ...patch }));
