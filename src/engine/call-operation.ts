@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { contract, isOpName, OpError, type OpName, type OpResult } from '../shared/contract/index.ts';
 import type { Handler, Handlers } from './domain.ts';
-import type { Sessions } from './context.ts';
+import type { AuditLog, Sessions } from './context.ts';
 import { toErrorBody } from './errors.ts';
 import { inputShapeProblem } from './input-shape.ts';
+import { settingsAuditRecord } from './settings-audit.ts';
 import { summarizeIssues } from './input-issues.ts';
 import type { LogFn } from './logger.ts';
 
@@ -11,6 +12,8 @@ export interface OperationContext {
   handlers: Handlers;
   sessions: Sessions;
   log: LogFn;
+  /** Where settings changes are recorded (operations whose contract declares `audit`). */
+  audit?: Pick<AuditLog, 'record'>;
 }
 
 /**
@@ -36,6 +39,7 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
     const handler: Handler<OpName> = ctx.handlers[name];
     try {
       const data: unknown = await handler(parsed.data);
+      if (operation.audit) recordSettingsChange(ctx, name, parsed.data);
       return { ok: true, data };
     } finally {
       // What the console itself changed is known at once, not when Postgres' row counters show it (up to 10 s).
@@ -46,6 +50,15 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
       ok: false,
       error: toErrorBody(error, { operation: String(name).slice(0, 100), where: ctx.sessions.current()?.where, log: ctx.log }),
     };
+  }
+}
+
+/** The change is made: an audit log that cannot be written is logged, never reported as the change failing. */
+function recordSettingsChange(ctx: OperationContext, name: OpName, input: unknown): void {
+  try {
+    ctx.audit?.record(settingsAuditRecord(name, input, ctx.sessions.current()?.profile.id ?? null));
+  } catch (error) {
+    ctx.log('warn', `audit: could not record ${name}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

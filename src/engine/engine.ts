@@ -342,7 +342,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...breaker.handlers,
     ...alerts.handlers,
   };
-  const operations = { handlers, sessions, log };
+  const operations = { handlers, sessions, log, audit };
 
   /** The last start (start() returns it): stop() lets it finish first. */
   let starting: Promise<void> | null = null;

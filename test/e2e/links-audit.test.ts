@@ -82,6 +82,38 @@ test('the audit log in words, its target a link to the filter, and a deep link t
   }),
 );
 
+test('a settings change made in a view is in the audit log in words, linked to where it is set', { skip: skip ?? false }, (t) =>
+  traced(t, wc, async (wc) => {
+    const page = wc.page;
+    await useLook(page, LOOKS[0]);
+    await wc.open('#/stuck');
+    const toggle = page.getByTestId('auto-recovery');
+    await toggle.waitFor();
+    const was = await toggle.isChecked();
+    await toggle.click();
+    await waitFor('the setting saved', async () => {
+      const r = await wc.engine.call('recovery.settings', {});
+      return r.ok && (r.data as { autoUnlockGone: boolean }).autoUnlockGone === !was ? true : null;
+    });
+    await wc.open('#/audit');
+    const row = page.locator('[data-testid^="audit-"].audit-row').first();
+    const words = row.getByTestId('audit-words');
+    await words.waitFor();
+    assert.equal((await words.innerText()).trim(), `changed automatic recovery: ${was ? 'off' : 'on'}`);
+    await wc.screenshot('links-audit-settings');
+    await words.getByTestId('audit-target-link').click();
+    await toggle.waitFor();
+    assert.equal(hash(page), '#/stuck');
+    // Put back: the log now holds both changes.
+    await toggle.click();
+    await wc.open('#/audit');
+    await page
+      .locator('.audit-row', { hasText: `changed automatic recovery: ${was ? 'on' : 'off'}` })
+      .first()
+      .waitFor();
+  }),
+);
+
 test('deep links for the Usage window and a pasted new token in the open tab', { skip: skip ?? false }, (t) =>
   traced(t, wc, async (wc) => {
     const page = wc.page;

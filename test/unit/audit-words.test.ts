@@ -138,3 +138,50 @@ test('an action that changed nothing says so, with what it left and why, never "
   );
   assert.equal(sentenceText(unlocked), 'unlocked 2 jobs and 1 queue held by pool pool-gone');
 });
+
+test('a settings change reads as what the contract says it changes, with what it set, and links to where it is set', () => {
+  const alerts = describeEntry(
+    entry({
+      action: 'alerts.rules.set',
+      target: { settings: 'alerts.rules.set' },
+      requested: 1,
+      affected: 1,
+      detail: {
+        input: {
+          rules: [{ kind: 'stuck' }, { kind: 'worker_gone' }],
+          webhookUrl: '(hidden)',
+          desktop: true,
+          quietMinutes: 10,
+          dailySummary: { enabled: false, hourUtc: 8 },
+        },
+      },
+    }),
+  );
+  assert.equal(
+    sentenceText(alerts),
+    'changed the alert rules and channels: 2 rules, webhook url (hidden), desktop on, quiet period (minutes) 10',
+  );
+  assert.equal(alerts.link, '#/alerts');
+  const recovery = describeEntry(
+    entry({ action: 'recovery.configure', target: { settings: 'recovery.configure' }, detail: { input: { autoUnlockGone: false } } }),
+  );
+  assert.equal(sentenceText(recovery), 'changed automatic recovery: off');
+  assert.equal(recovery.link, '#/stuck');
+  const removed = describeEntry(
+    entry({ action: 'backfill.remove', target: { settings: 'backfill.remove' }, detail: { input: { id: 3 } } }),
+  );
+  assert.equal(sentenceText(removed), 'removed a backfill rule: id 3');
+  const saved = describeEntry(
+    entry({
+      action: 'backfill.save',
+      target: { settings: 'backfill.save' },
+      detail: { input: { rule: { name: 'Summaries lacking output', task: 'summarize', schedule: { every: 'hour' } } } },
+    }),
+  );
+  assert.equal(sentenceText(saved), 'saved a backfill rule: rule "Summaries lacking output"');
+  // A large input was recorded with its lists' sizes (settings-audit.ts).
+  const taxonomy = describeEntry(
+    entry({ action: 'history.rules.set', target: { settings: 'history.rules.set' }, detail: { input: { rules: { count: 200 } } } }),
+  );
+  assert.equal(sentenceText(taxonomy), 'changed the error taxonomy: 200 rules');
+});

@@ -26,7 +26,7 @@ interface Row {
   actor: string;
 }
 
-/** The audit log: every action that touched a user's database, written when it completes. */
+/** The audit log: every action that touched a user's database, and every change of settings, written when it completes. */
 export function auditRepo(db: Db) {
   const insert = db.prepare(
     `insert into audit_log (at, connection_id, action, target, requested, affected, skipped, detail, actor)
@@ -47,12 +47,15 @@ export function auditRepo(db: Db) {
       );
       return Number(info.lastInsertRowid);
     },
-    /** Newest first; `before` is the id to continue after (keyset pagination). */
+    /**
+     * Newest first; `before` is the id to continue after (keyset pagination). A connection's entries come with those
+     * of no connection (settings changed while none was connected).
+     */
     list(options: { connectionId?: string | null; limit: number; before?: number }): AuditEntry[] {
       const rows = db
         .prepare(
           `select * from audit_log
-           where (@connectionId is null or connection_id = @connectionId) and (@before is null or id < @before)
+           where (@connectionId is null or connection_id = @connectionId or connection_id is null) and (@before is null or id < @before)
            order by id desc limit @limit`,
         )
         .all({ connectionId: options.connectionId ?? null, before: options.before ?? null, limit: options.limit }) as Row[];

@@ -58,11 +58,13 @@ export const connectionOps = {
       })
       .strict(),
     access: 'local',
+    audit: { verb: 'saved', what: 'a connection', view: 'connections' },
     summary: 'Add or update a saved connection',
   }),
   'connections.remove': op<{ removed: boolean }>()({
     input: z.object({ id: profileId }).strict(),
     access: 'local',
+    audit: { verb: 'removed', what: 'a saved connection', view: 'connections' },
     summary: 'Forget a saved connection and its stored password',
   }),
   'connections.activate': op<EngineStatus>()({

@@ -8,16 +8,29 @@ import type { z } from 'zod';
  */
 export type Access = 'read' | 'local' | 'write';
 
+/**
+ * A change of Jobdeck's settings that the audit log keeps (who changed the alert rules, turned automatic recovery
+ * on, ...): in words ("changed" "the alert rules"), and the view where it is set (a route path).
+ */
+export interface SettingsAudit {
+  readonly verb: string;
+  readonly what: string;
+  readonly view: string;
+}
+
 /** One operation of the contract: its input schema, its output type (phantom) and what it touches. */
 export interface Operation<I extends z.ZodType = z.ZodType, O = unknown> {
   readonly input: I;
   readonly access: Access;
   readonly summary: string;
+  /** Recorded in the audit log when it succeeds, with its input (secrets hidden). */
+  readonly audit?: SettingsAudit;
   /** Never set: carries the output type for the typed client and handlers. */
   readonly output?: O;
 }
 
-/** Declares an operation: `op<Output>()({ input, access, summary })`. */
+/** Declares an operation: `op<Output>()({ input, access, summary, audit? })`. */
 export function op<O>() {
-  return <I extends z.ZodType>(definition: { input: I; access: Access; summary: string }): Operation<I, O> => definition;
+  return <I extends z.ZodType>(definition: { input: I; access: Access; summary: string; audit?: SettingsAudit }): Operation<I, O> =>
+    definition;
 }

@@ -203,6 +203,7 @@ export const jobOps = {
       })
       .strict(),
     access: 'read',
-    summary: 'The audit log, newest first (keyset: pass the last id as before); the active connection unless allConnections',
+    summary:
+      'The audit log (actions on jobs, and settings changes), newest first (keyset: pass the last id as before); the active connection unless allConnections',
   }),
 };

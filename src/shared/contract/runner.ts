@@ -19,6 +19,7 @@ export const runnerOps = {
   'runner.configure': op<RunnerStatus>()({
     input: z.object({ concurrency }).strict(),
     access: 'local',
+    audit: { verb: 'changed', what: "the hosted runner's concurrency", view: 'workers' },
     summary: 'Change concurrency (restarts the runner gracefully when it is running)',
   }),
   'runner.chooseTaskDirectory': op<RunnerStatus>()({

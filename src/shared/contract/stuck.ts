@@ -48,6 +48,7 @@ export const stuckOps = {
       })
       .strict(),
     access: 'local',
+    audit: { verb: 'set', what: 'a stuck threshold', view: 'stuck' },
     summary: 'Set how long a job of a task may stay locked before it counts as stuck',
   }),
   'stuck.unlock': op<UnlockReport>()({
@@ -97,6 +98,7 @@ export const stuckOps = {
   'recovery.configure': op<RecoverySettings>()({
     input: z.object({ autoUnlockGone: z.boolean() }).strict(),
     access: 'local',
+    audit: { verb: 'changed', what: 'automatic recovery', view: 'stuck' },
     summary:
       'Turn automatic recovery on or off for the active connection: every few seconds, unlock the jobs of pools known gone (audited)',
   }),

@@ -33,7 +33,7 @@ function pathWords(path: string): string {
     } else if (/^\d+$/.test(part)) {
       words.push(`item ${Number(part) + 1}`);
     } else {
-      words.push(FIELD_LABELS[part] ?? spaced(part));
+      words.push(fieldLabel(part));
     }
   }
   return words.join(', ');
@@ -58,7 +58,11 @@ const FIELD_LABELS: Record<string, string> = {
   validFrom: 'valid from',
 };
 
+/** A field of an operation's input as its form labels it, else its name spaced out. */
+export const fieldLabel = (name: string): string => FIELD_LABELS[name] ?? spaced(name);
+
 /** `abovePercent` -> `above percent`. */
 const spaced = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 
-const singular = (words: string) => words.replace(/ies$/, 'y').replace(/([^s])s$/, '$1');
+/** `rules` -> `rule`, `entries` -> `entry`. */
+export const singular = (words: string) => words.replace(/ies$/, 'y').replace(/([^s])s$/, '$1');

@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import type { OpName } from '../../../shared/contract/index.ts';
+import { contract, type OpName } from '../../../shared/contract/index.ts';
 import type { DemoStatus, EngineStatus, RunnerStatus } from '../../../shared/model/status.ts';
 import { STATUS_KEY } from './op-key.ts';
 
@@ -60,5 +60,7 @@ function patchStatus(client: QueryClient, name: OpName, output: unknown): void {
 /** After a write succeeded: patch what it answered, and read again what it made stale (resolves when read). */
 export async function afterWrite(client: QueryClient, name: OpName, output: unknown): Promise<void> {
   patchStatus(client, name, output);
-  await Promise.all((STALE_AFTER[name] ?? []).map((stale) => client.invalidateQueries({ queryKey: [stale] })));
+  // A settings change the contract says is audited adds an entry to the audit log.
+  const stale = contract[name].audit ? [...(STALE_AFTER[name] ?? []), 'audit.list'] : (STALE_AFTER[name] ?? []);
+  await Promise.all(stale.map((read) => client.invalidateQueries({ queryKey: [read] })));
 }

@@ -5,7 +5,7 @@ import type { AuditEntry } from '../../../../shared/model/audit.ts';
 import { formatCount, formatDateTime } from '../../format.ts';
 import { href, navigate } from '../../router.ts';
 import type { ViewProps } from '../../routes.tsx';
-import { describeEntry, detailText, sentenceText } from './audit-format.ts';
+import { describeEntry, detailText, isSettingsChange, sentenceText } from './audit-format.ts';
 import './audit.css';
 
 const PAGE = 100;
@@ -19,7 +19,7 @@ const PAGING: Paging<'audit.list', number> = {
 /** `#/audit/<id>`: one entry, opened (a deep link to share or to come back to). */
 const entryOf = (route: ViewProps['route']) => (/^\d{1,15}$/.test(route.rest[0] ?? '') ? Number(route.rest[0]) : null);
 
-/** Every action asked of the database: when, what, on what, and how many jobs were changed or skipped. */
+/** Every action asked of the database (when, what, on what, how many jobs were changed or skipped), and every settings change. */
 export function AuditView({ route }: ViewProps) {
   const [all, setAll] = useState(false);
   const linked = entryOf(route);
@@ -49,7 +49,8 @@ export function AuditView({ route }: ViewProps) {
       <div className="view-head">
         <h1>Audit log</h1>
         <span className="view-note">
-          Every action asked of the database from this console: what it changed, and what it left alone and why.
+          Every action asked of the database from this console: what it changed, and what it left alone and why; and every change of its
+          settings.
         </span>
         <label className="check audit-all">
           <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> all connections
@@ -146,9 +147,18 @@ function AuditRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean;
             </span>
           )}
         </td>
-        <td className="num">{formatCount(entry.requested)}</td>
-        <td className="num ok-text">{formatCount(entry.affected)}</td>
-        <td className={entry.skipped ? 'num warn-text' : 'num dim'}>{formatCount(entry.skipped)}</td>
+        {isSettingsChange(entry) ? (
+          // A change of settings counts no jobs: its cells stay empty rather than read "1 asked, 1 changed".
+          <td className="num dim" colSpan={3} aria-label="no jobs counted">
+            —
+          </td>
+        ) : (
+          <>
+            <td className="num">{formatCount(entry.requested)}</td>
+            <td className="num ok-text">{formatCount(entry.affected)}</td>
+            <td className={entry.skipped ? 'num warn-text' : 'num dim'}>{formatCount(entry.skipped)}</td>
+          </>
+        )}
         <td className="dim">{entry.actor}</td>
       </tr>
       {open && (

@@ -1,4 +1,6 @@
+import { contract, isOpName } from '../../../../shared/contract/index.ts';
 import type { AuditEntry } from '../../../../shared/model/audit.ts';
+import { fieldLabel, singular } from '../../api/readable-input.ts';
 import { JOB_STATE_LABELS, type JobState } from '../../../../shared/model/job-state.ts';
 import type { JobFilter } from '../../../../shared/model/jobs.ts';
 import { href } from '../../href.ts';
@@ -171,6 +173,43 @@ function taskOrQueue(t: Obj): { words: string; link: string | null } {
   return { words: 'an unknown target', link: null };
 }
 
+/**
+ * What a settings change set, from its input as recorded: "3 rules, desktop on, quiet period (minutes) 10". Lists
+ * by their size, flags on or off, values as given (a hidden secret says so), a nested setting by its name (`rule
+ * "Summaries"`); other nested settings and unset ones are left to the entry's detail. One flag alone is "on" or "off".
+ */
+function settingsWords(input: Obj): string {
+  // A list of a large input was recorded as its size alone (`{ count }`, see settings-audit.ts).
+  const size = (v: unknown): number | null => (Array.isArray(v) ? v.length : num(obj(v).count));
+  const named = (v: unknown): string | null => (Array.isArray(v) ? null : str(obj(v).name));
+  const entries = Object.entries(input).filter(
+    ([, v]) => v !== null && v !== undefined && (typeof v !== 'object' || size(v) !== null || named(v) !== null),
+  );
+  if (entries.length === 1 && typeof entries[0][1] === 'boolean') return entries[0][1] ? 'on' : 'off';
+  return entries
+    .map(([key, v]) => {
+      const n = size(v);
+      if (n !== null) return countOf(n, singular(fieldLabel(key)));
+      if (typeof v === 'object') return `${fieldLabel(key)} "${named(v)}"`;
+      if (typeof v === 'boolean') return `${fieldLabel(key)} ${v ? 'on' : 'off'}`;
+      return typeof v === 'string' || typeof v === 'number' ? `${fieldLabel(key)} ${v}` : fieldLabel(key);
+    })
+    .join(', ');
+}
+
+/** An entry of a settings change (an operation the contract audits), not of an action on jobs. */
+export const isSettingsChange = (entry: AuditEntry): boolean => settingsOf(entry) !== undefined;
+
+const settingsOf = (entry: AuditEntry) => (isOpName(entry.action) ? contract[entry.action].audit : undefined);
+
+/** A settings change (an operation the contract audits): "changed the alert rules and channels: 3 rules, …". */
+function settingsSentence(entry: AuditEntry): AuditSentence | null {
+  const spec = settingsOf(entry);
+  if (!spec) return null;
+  const words = settingsWords(obj(obj(entry.detail).input));
+  return { verb: spec.verb, target: spec.what, link: href(spec.view), tail: words ? `: ${words}` : '', jobIds: [] };
+}
+
 /** The entry in words, with what it touched as a link. Unknown actions fall back to their name and counts. */
 export function describeEntry(entry: AuditEntry): AuditSentence {
   const t = obj(entry.target);
@@ -179,6 +218,8 @@ export function describeEntry(entry: AuditEntry): AuditSentence {
   const rest = restParts.join('.');
   const none: string[] = [];
 
+  const settings = settingsSentence(entry);
+  if (settings) return settings;
   // The Stuck view's unlock names pools, not jobs: its own sentence below.
   if ((domain === 'jobs' || domain === 'stuck') && rest in VERBS && entry.action !== 'stuck.unlock') return bulkSentence(entry, rest);
   switch (entry.action) {
