@@ -99,7 +99,7 @@ test('a settings change made in a view is in the audit log in words, linked to w
     const row = page.locator('[data-testid^="audit-"].audit-row').first();
     const words = row.getByTestId('audit-words');
     await words.waitFor();
-    assert.equal((await words.innerText()).trim(), `changed automatic recovery: ${was ? 'off' : 'on'}`);
+    assert.equal((await words.innerText()).trim(), `changed automatic recovery: ${was ? 'on → off' : 'off → on'}`);
     await wc.screenshot('links-audit-settings');
     await words.getByTestId('audit-target-link').click();
     await toggle.waitFor();
@@ -108,7 +108,7 @@ test('a settings change made in a view is in the audit log in words, linked to w
     await toggle.click();
     await wc.open('#/audit');
     await page
-      .locator('.audit-row', { hasText: `changed automatic recovery: ${was ? 'on' : 'off'}` })
+      .locator('.audit-row', { hasText: `changed automatic recovery: ${was ? 'off → on' : 'on → off'}` })
       .first()
       .waitFor();
   }),

@@ -89,5 +89,23 @@ test('the runner can be stopped and started from the console', { skip: skip ?? f
     await concurrency.press('Enter');
     await page.getByTestId('toast-warning').getByText(`kept ${before}. To stop taking jobs, use Stop.`).waitFor();
     assert.equal(await concurrency.inputValue(), before);
+
+    // A valid one applies once on Enter: the field, disabled while the runner restarts, loses focus, and that blur
+    // asked again (a second restart, seen as two settings entries in the audit log).
+    const next = String(Number(before) === 5 ? 6 : 5);
+    await concurrency.fill(next);
+    await concurrency.press('Enter');
+    await page.locator('.runner-jobs', { hasText: `/${next}` }).waitFor({ timeout: 20_000 });
+    await page.locator('.runner-state.runner-running').waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(500);
+    const audit = (await web.engine.call('audit.list', { limit: 20 })) as { ok: true; data: Array<{ action: string }> };
+    assert.equal(audit.data.filter((e) => e.action === 'runner.configure').length, 1, JSON.stringify(audit.data.map((e) => e.action)));
+    // The same concurrency again changes nothing: the runner keeps its pool, and the log no entry.
+    type Status = { ok: true; data: { runner: { poolId: string | null } } };
+    const pool = ((await web.engine.call('app.status', {})) as Status).data.runner.poolId;
+    await web.engine.call('runner.configure', { concurrency: Number(next) });
+    assert.equal(((await web.engine.call('app.status', {})) as Status).data.runner.poolId, pool);
+    const again = (await web.engine.call('audit.list', { limit: 20 })) as { ok: true; data: Array<{ action: string }> };
+    assert.equal(again.data.filter((e) => e.action === 'runner.configure').length, 1);
   }),
 );

@@ -128,6 +128,28 @@ describe('saved connections', () => {
     }
   });
 
+  test('a password given as a parameter is the password: never in the saved parameters, on disk or in the list', async () => {
+    const url = new URL(as(watcher, 'x'));
+    url.password = '';
+    url.search = 'sslmode=disable&password=param-pw-7731';
+    const saved = await te.call('connections.save', { name: 'by param', target: { url: url.href }, savePassword: false });
+    assert.equal(saved.params, 'sslmode=disable');
+    assert.doesNotMatch(JSON.stringify(await te.call('connections.list')), /param-pw-7731/);
+    for (const file of ['jobdeck.sqlite', 'jobdeck.sqlite-wal']) {
+      const bytes = readFileSync(path.join(te.dataDir, file), { flag: 'r' }).toString('latin1');
+      assert.ok(!bytes.includes('param-pw-7731'), `${file} must not contain the password`);
+    }
+    // An sslpassword could only be kept in clear: refused, nothing saved.
+    const before = (await te.call('connections.list')).length;
+    const e = await failure('connections.save', {
+      name: 'ssl key',
+      target: { host: '127.0.0.1', database: db.database, user: watcher, params: 'sslpassword=key-pw' },
+      savePassword: false,
+    });
+    assert.deepEqual([e.code, (await te.call('connections.list')).length], ['invalid_input', before]);
+    await te.call('connections.remove', { id: saved.id });
+  });
+
   test('a read-only role connects watch-only: write operations are refused by the engine', async () => {
     const ro = await te.call('connections.save', {
       name: 'watch-only role',

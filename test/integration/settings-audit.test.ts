@@ -55,21 +55,36 @@ test('each audited settings change adds one entry with its input, the webhook se
     ['history.retention.set', 'stuck.setThreshold', 'recovery.configure', 'alerts.rules.set'],
   );
   const [retention, threshold, recovery, alerts] = entries;
-  assert.deepEqual(retention.detail, { input: { days: 30 } });
+  // A setting the contract reads back is recorded as it was before and after the change.
+  assert.deepEqual(retention.detail, { input: { days: 30 }, before: 90, after: 30 });
   assert.deepEqual(threshold.detail, { input: { task: null, minutes: 45 } });
-  assert.deepEqual(recovery.detail, { input: { autoUnlockGone: true } });
+  assert.deepEqual(recovery.detail, { input: { autoUnlockGone: true }, before: false, after: true });
   const alertsInput = (alerts.detail as { input: Record<string, unknown> }).input;
   assert.equal(alertsInput.webhookUrl, '(hidden)');
   assert.equal(alertsInput.quietMinutes, 15);
   // As validated: with the defaults the operation filled in.
   assert.deepEqual(alertsInput.rules, [{ id: 'stuck', enabled: true, kind: 'stuck', atLeast: 3 }]);
   assert.doesNotMatch(JSON.stringify(entries), /SECRET-TOKEN-123/);
-  for (const e of entries.slice(0, 4)) {
-    assert.equal(e.actor, 'operator');
-    assert.equal(e.connectionId, te.engine.parts.sessions.current()?.profile.id, 'the connection the console was on');
-  }
+  const connection = te.engine.parts.sessions.current()?.profile.id;
+  for (const e of entries.slice(0, 4)) assert.equal(e.actor, 'operator');
+  // The stuck threshold and automatic recovery are the connection's; the alerts and the retention the whole console's
+  // (listed with every connection's entries).
+  assert.deepEqual(
+    entries.slice(0, 4).map((e) => e.connectionId),
+    [null, connection, connection, null],
+  );
   // The change itself took effect (the log records, it does not stand in for the change).
   assert.equal((await te.call('history.status')).retentionDays, 30);
+
+  // The same again changes nothing, and is not recorded: the setting reads the same before and after.
+  await te.call('recovery.configure', { autoUnlockGone: true });
+  await te.call('history.retention.set', { days: 30 });
+  await te.call('alerts.rules.set', { rules: [{ id: 'stuck', kind: 'stuck', atLeast: 3 }], quietMinutes: 15 });
+  assert.equal((await newest()).length, before + 4);
+  // ...but a webhook given anew is: its secret part cannot be compared in what the settings show.
+  await te.call('alerts.rules.set', { rules: [{ id: 'stuck', kind: 'stuck', atLeast: 3 }], webhookUrl: secretHook, quietMinutes: 15 });
+  assert.equal((await newest())[0].action, 'alerts.rules.set');
+  assert.equal((await newest()).length, before + 5);
 });
 
 test('the audited operations are settings of Jobdeck alone (local), and no action on jobs is audited twice', () => {

@@ -167,6 +167,25 @@ test('a settings change reads as what the contract says it changes, with what it
   );
   assert.equal(sentenceText(recovery), 'changed automatic recovery: off');
   assert.equal(recovery.link, '#/stuck');
+  // Recorded with the setting before and after (the contract's read picks it).
+  const concurrency = describeEntry(
+    entry({
+      action: 'runner.configure',
+      target: { settings: 'runner.configure' },
+      detail: { input: { concurrency: 8 }, before: 4, after: 8 },
+    }),
+  );
+  assert.equal(sentenceText(concurrency), "changed the hosted runner's concurrency: 4 → 8");
+  // Set through the API alone: no view to link to.
+  const retention = describeEntry(
+    entry({
+      action: 'history.retention.set',
+      target: { settings: 'history.retention.set' },
+      detail: { input: { days: 30 }, before: 90, after: 30 },
+    }),
+  );
+  assert.equal(sentenceText(retention), "changed the failure history's retention (days): 90 → 30");
+  assert.equal(retention.link, null);
   const removed = describeEntry(
     entry({ action: 'backfill.remove', target: { settings: 'backfill.remove' }, detail: { input: { id: 3 } } }),
   );
@@ -184,4 +203,21 @@ test('a settings change reads as what the contract says it changes, with what it
     entry({ action: 'history.rules.set', target: { settings: 'history.rules.set' }, detail: { input: { rules: { count: 200 } } } }),
   );
   assert.equal(sentenceText(taxonomy), 'changed the error taxonomy: 200 rules');
+});
+
+test('a circuit breaker set says on or off, and when it trips, linked to the Failures view where it is set', () => {
+  const on = describeEntry(
+    entry({
+      action: 'control.breaker.set',
+      target: { task: 'generate_insight' },
+      detail: { enabled: true, thresholdPct: 40, windowMinutes: 5, minAttempts: 20, cooldownSeconds: 300 },
+    }),
+  );
+  assert.equal(
+    sentenceText(on),
+    'turned on the circuit breaker of task generate_insight (trips at 40 % failed of at least 20 attempts over 5 min)',
+  );
+  assert.equal(on.link, '#/failures');
+  const off = describeEntry(entry({ action: 'control.breaker.set', target: { task: 'generate_insight' }, detail: { enabled: false } }));
+  assert.equal(sentenceText(off), 'turned off the circuit breaker of task generate_insight');
 });

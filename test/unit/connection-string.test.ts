@@ -36,3 +36,23 @@ test('a broken escape or a host that is no host is bad input, with a message', (
     (e: Error & { code?: string }) => e.code === 'invalid_input' && /must be a host name/.test(e.message),
   );
 });
+
+test('a password given as a parameter is kept as the password, never in the saved parameters; an sslpassword is refused', () => {
+  const url = parseTarget({ url: 'postgres://ops@db2.internal:5432/app?sslmode=require&password=QP4SS' });
+  assert.equal(url.password, 'QP4SS');
+  assert.equal(url.params, 'sslmode=require');
+  // The one in the password field (or the URL's user:password) wins, as in pg; the parameter is dropped all the same.
+  const both = parseTarget({ host: 'db', port: 5432, database: 'app', user: 'ops', password: 'typed', params: 'password=other' });
+  assert.equal(both.password, 'typed');
+  assert.equal(both.params, undefined);
+  assert.equal(parse(toConnectionString(url, url.password)).password, 'QP4SS', 'pg still gets it');
+  assert.throws(
+    () => parseTarget({ host: 'db', port: 5432, database: 'app', user: 'ops', params: 'sslmode=require&sslpassword=KEYPASS' }),
+    /sslpassword, which Jobdeck could only keep in clear/,
+  );
+  // Parameters without a password are kept exactly as given.
+  assert.equal(
+    parseTarget({ url: 'postgres://ops@db/app?application_name=a%20b&sslmode=disable' }).params,
+    'application_name=a%20b&sslmode=disable',
+  );
+});

@@ -59,9 +59,28 @@ function checkFileParams(params: string | undefined): void {
   }
 }
 
+/**
+ * A password given as a parameter (`?password=…`) is the password: taken out of the parameters, which are saved and
+ * shown as they are, and kept like one typed in its field (a password given there as well wins, as in pg). An
+ * `sslpassword` (an encrypted key's passphrase) is refused: Jobdeck has nowhere to keep it but in clear.
+ */
+function liftPassword(t: PgTarget): PgTarget {
+  if (!t.params || !/(^|&)(ssl)?password=/i.test(t.params)) return t;
+  const query = new URLSearchParams(t.params);
+  if ([...query.keys()].some((k) => k.toLowerCase() === 'sslpassword')) {
+    throw new OpError(
+      'invalid_input',
+      "The connection's parameters hold sslpassword, which Jobdeck could only keep in clear: use a key file without a passphrase (sslkey), readable by this user alone",
+    );
+  }
+  const given = query.getAll('password').at(-1);
+  query.delete('password');
+  return { ...t, password: t.password ?? (given || undefined), params: query.toString() || undefined };
+}
+
 /** Splits a connection target (URL or parts) into parts, so the password can be kept apart from the rest. */
 export function parseTarget(target: ConnectionTarget): PgTarget {
-  const parsed = splitTarget(target);
+  const parsed = liftPassword(splitTarget(target));
   checkFileParams(parsed.params);
   return parsed;
 }

@@ -149,6 +149,8 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
         return status();
       },
       'runner.configure': async ({ concurrency }) => {
+        // The same concurrency again changes nothing: no restart (each would stop the jobs running and take a new pool).
+        if (status().concurrency === concurrency) return status();
         controller.configure({ concurrency });
         await controller.restart();
         return status();

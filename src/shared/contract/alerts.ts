@@ -85,7 +85,7 @@ export const alertOps = {
       })
       .strict(),
     access: 'local',
-    audit: { verb: 'changed', what: 'the alert rules and channels', view: 'alerts' },
+    audit: { verb: 'changed', what: 'the alert rules and channels', view: 'alerts', read: { op: 'alerts.rules.get' } },
     summary:
       'Replace the alert rules and channels; a webhook URL must be http(s) and resolve to no link-local or metadata address (refused, nothing saved)',
   }),

@@ -85,13 +85,13 @@ export const backfillOps = {
   'backfill.save': op<BackfillRule>()({
     input: z.object({ id: backfillRuleId.optional(), rule: backfillRuleSpec }).strict(),
     access: 'local',
-    audit: { verb: 'saved', what: 'a backfill rule', view: 'backfill' },
+    audit: { verb: 'saved', what: 'a backfill rule', view: 'backfill', perConnection: true, read: { op: 'backfill.list' } },
     summary: 'Add or update a backfill rule (a schedule change restarts the hosted runner to load its crontab)',
   }),
   'backfill.remove': op<{ removed: boolean }>()({
     input: z.object({ id: backfillRuleId }).strict(),
     access: 'local',
-    audit: { verb: 'removed', what: 'a backfill rule', view: 'backfill' },
+    audit: { verb: 'removed', what: 'a backfill rule', view: 'backfill', perConnection: true, read: { op: 'backfill.list' } },
     summary: 'Delete a backfill rule and its run log',
   }),
   'backfill.preview': op<BackfillPreview>()({
@@ -139,7 +139,7 @@ export const backfillOps = {
   'backfill.import': op<{ created: number; updated: number }>()({
     input: z.object({ document: backfillExportDocument }).strict(),
     access: 'local',
-    audit: { verb: 'imported', what: 'backfill rules', view: 'backfill' },
+    audit: { verb: 'imported', what: 'backfill rules', view: 'backfill', perConnection: true, read: { op: 'backfill.list' } },
     summary: 'Add rules from an exported JSON document (a rule with a known id is updated)',
   }),
 };

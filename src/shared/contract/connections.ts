@@ -58,13 +58,13 @@ export const connectionOps = {
       })
       .strict(),
     access: 'local',
-    audit: { verb: 'saved', what: 'a connection', view: 'connections' },
+    audit: { verb: 'saved', what: 'a connection', view: 'connections', read: { op: 'connections.list' } },
     summary: 'Add or update a saved connection',
   }),
   'connections.remove': op<{ removed: boolean }>()({
     input: z.object({ id: profileId }).strict(),
     access: 'local',
-    audit: { verb: 'removed', what: 'a saved connection', view: 'connections' },
+    audit: { verb: 'removed', what: 'a saved connection', view: 'connections', read: { op: 'connections.list' } },
     summary: 'Forget a saved connection and its stored password',
   }),
   'connections.activate': op<EngineStatus>()({

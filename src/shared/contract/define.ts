@@ -10,12 +10,20 @@ export type Access = 'read' | 'local' | 'write';
 
 /**
  * A change of Jobdeck's settings that the audit log keeps (who changed the alert rules, turned automatic recovery
- * on, ...): in words ("changed" "the alert rules"), and the view where it is set (a route path).
+ * on, ...): in words ("changed" "the alert rules"), and the view where it is set (a route path; none: set through
+ * the API alone).
  */
 export interface SettingsAudit {
   readonly verb: string;
   readonly what: string;
-  readonly view: string;
+  readonly view?: string;
+  /** A setting of the active connection (kept with its entries); otherwise of the whole console (listed with every one). */
+  readonly perConnection?: true;
+  /**
+   * The read (an operation without input) whose answer is the setting: asked before and after, and a change that
+   * changed nothing is not recorded. `pick`: the answer's field that is the setting, recorded as before -> after.
+   */
+  readonly read?: { readonly op: string; readonly pick?: string };
 }
 
 /** One operation of the contract: its input schema, its output type (phantom) and what it touches. */

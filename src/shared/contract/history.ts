@@ -74,13 +74,13 @@ export const historyOps = {
   'history.rules.set': op<ErrorRulesState>()({
     input: z.object({ rules: z.array(errorRuleSchema).max(200) }).strict(),
     access: 'local',
-    audit: { verb: 'changed', what: 'the error taxonomy', view: 'failures' },
+    audit: { verb: 'changed', what: 'the error taxonomy', view: 'failures', read: { op: 'history.rules.get', pick: 'rules' } },
     summary: 'Replace the error taxonomy rules; the history is reclassified in the background, in batches',
   }),
   'history.retention.set': op<HistoryStatus>()({
     input: z.object({ days: z.number().int().min(1).max(3650) }).strict(),
     access: 'local',
-    audit: { verb: 'changed', what: "the failure history's retention", view: 'failures' },
+    audit: { verb: 'changed', what: "the failure history's retention (days)", read: { op: 'history.status', pick: 'retentionDays' } },
     summary: 'How many days of failure history to keep (default 90); older rows are removed in small batches',
   }),
 };

@@ -19,7 +19,12 @@ export const runnerOps = {
   'runner.configure': op<RunnerStatus>()({
     input: z.object({ concurrency }).strict(),
     access: 'local',
-    audit: { verb: 'changed', what: "the hosted runner's concurrency", view: 'workers' },
+    audit: {
+      verb: 'changed',
+      what: "the hosted runner's concurrency",
+      view: 'workers',
+      read: { op: 'app.status', pick: 'runner.concurrency' },
+    },
     summary: 'Change concurrency (restarts the runner gracefully when it is running)',
   }),
   'runner.chooseTaskDirectory': op<RunnerStatus>()({

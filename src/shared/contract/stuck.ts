@@ -48,7 +48,7 @@ export const stuckOps = {
       })
       .strict(),
     access: 'local',
-    audit: { verb: 'set', what: 'a stuck threshold', view: 'stuck' },
+    audit: { verb: 'set', what: 'a stuck threshold', view: 'stuck', perConnection: true },
     summary: 'Set how long a job of a task may stay locked before it counts as stuck',
   }),
   'stuck.unlock': op<UnlockReport>()({
@@ -98,7 +98,13 @@ export const stuckOps = {
   'recovery.configure': op<RecoverySettings>()({
     input: z.object({ autoUnlockGone: z.boolean() }).strict(),
     access: 'local',
-    audit: { verb: 'changed', what: 'automatic recovery', view: 'stuck' },
+    audit: {
+      verb: 'changed',
+      what: 'automatic recovery',
+      view: 'stuck',
+      perConnection: true,
+      read: { op: 'recovery.settings', pick: 'autoUnlockGone' },
+    },
     summary:
       'Turn automatic recovery on or off for the active connection: every few seconds, unlock the jobs of pools known gone (audited)',
   }),

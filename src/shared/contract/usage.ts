@@ -58,7 +58,7 @@ export const usageOps = {
   'usage.prices.set': op<PriceTable>()({
     input: z.object({ prices: z.array(modelPriceSchema).max(1000) }).strict(),
     access: 'local',
-    audit: { verb: 'changed', what: 'the model price table', view: 'usage' },
+    audit: { verb: 'changed', what: 'the model price table', view: 'usage', read: { op: 'usage.prices.get', pick: 'prices' } },
     summary: 'Replace the model price table (also how a JSON export is imported); costs are priced from it when read',
   }),
 };

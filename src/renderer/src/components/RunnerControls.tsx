@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useOpMutation, useStatus } from '../data/use-op.ts';
 import { toastError, useToasts } from '../store/toast-store.ts';
 import { shortPoolId } from '../format.ts';
@@ -30,6 +30,8 @@ export function RunnerControls() {
   const stop = useOpMutation('runner.stop', { onError: (e) => toastError('Could not stop the runner', e) });
   const configure = useOpMutation('runner.configure', { onError: (e) => toastError('Could not change concurrency', e) });
   const busy = start.isPending || stop.isPending || configure.isPending;
+  /** The concurrency asked for and not yet answered. */
+  const asked = useRef<number | null>(null);
   // Stop asks first, as every other action that ends running work does.
   const [confirmingStop, setConfirmingStop] = useState(false);
   if (!runner) return <div className="runner" />;
@@ -52,7 +54,11 @@ export function RunnerControls() {
         );
       return;
     }
-    if (parsed !== runner.concurrency) configure.mutate({ concurrency: parsed });
+    // Enter applies, and the field, disabled while the change runs, then loses focus: the blur must not ask again
+    // (each ask restarts the runner).
+    if (parsed === runner.concurrency || asked.current === parsed) return;
+    asked.current = parsed;
+    configure.mutate({ concurrency: parsed }, { onSettled: () => (asked.current = null) });
   };
 
   return (

@@ -198,16 +198,21 @@ function settingsWords(input: Obj): string {
 }
 
 /** An entry of a settings change (an operation the contract audits), not of an action on jobs. */
-export const isSettingsChange = (entry: AuditEntry): boolean => settingsOf(entry) !== undefined;
+export const isSettingsChange = (entry: AuditEntry): boolean => settingsOf(entry) !== undefined || entry.action === 'control.breaker.set';
 
 const settingsOf = (entry: AuditEntry) => (isOpName(entry.action) ? contract[entry.action].audit : undefined);
+
+const valueWords = (v: unknown): string =>
+  typeof v === 'boolean' ? (v ? 'on' : 'off') : typeof v === 'number' ? formatCount(v) : typeof v === 'string' ? v : 'none';
 
 /** A settings change (an operation the contract audits): "changed the alert rules and channels: 3 rules, …". */
 function settingsSentence(entry: AuditEntry): AuditSentence | null {
   const spec = settingsOf(entry);
   if (!spec) return null;
-  const words = settingsWords(obj(obj(entry.detail).input));
-  return { verb: spec.verb, target: spec.what, link: href(spec.view), tail: words ? `: ${words}` : '', jobIds: [] };
+  const d = obj(entry.detail);
+  // A setting recorded as its value before and after: "off → on", "6 → 8"; else what the change set.
+  const words = 'after' in d ? `${valueWords(d.before)} → ${valueWords(d.after)}` : settingsWords(obj(d.input));
+  return { verb: spec.verb, target: spec.what, link: spec.view ? href(spec.view) : null, tail: words ? `: ${words}` : '', jobIds: [] };
 }
 
 /** The entry in words, with what it touched as a link. Unknown actions fall back to their name and counts. */
@@ -273,8 +278,18 @@ export function describeEntry(entry: AuditEntry): AuditSentence {
       return { verb: 'resumed', target: words, link, tail: `: released ${jobs(entry.affected)}${by}`, jobIds: none };
     }
     case 'control.breaker.set': {
-      const { words, link } = taskOrQueue(t);
-      return { verb: 'set the circuit breaker of', target: words, link, tail: '', jobIds: none };
+      // Set in the Failures view (its ⚡ button per task); the detail is the breaker's settings as saved.
+      const { words } = taskOrQueue(t);
+      const pct = num(d.thresholdPct);
+      const window = num(d.windowMinutes);
+      const least = num(d.minAttempts);
+      const when =
+        pct !== null && window !== null
+          ? ` (trips at ${pct} % failed${least !== null ? ` of at least ${countOf(least, 'attempt')}` : ''} over ${window} min)`
+          : '';
+      return d.enabled === false
+        ? { verb: 'turned off the circuit breaker of', target: words, link: href('failures'), tail: '', jobIds: none }
+        : { verb: 'turned on the circuit breaker of', target: words, link: href('failures'), tail: when, jobIds: none };
     }
     case 'recovery.unlock':
     case 'recovery.auto':
