@@ -54,6 +54,21 @@ function withoutSavedAt(value: unknown): unknown {
   );
 }
 
+/**
+ * The name of what an input given by id changed (a backfill rule or a saved connection removed), found in the list
+ * read before or after: the entry then says which one, where its id alone would tell an operator nothing.
+ */
+function subjectOf(input: unknown, change: SettingChange | undefined): string | null {
+  const id = (input as { id?: unknown } | null)?.id;
+  if (id === undefined || !change) return null;
+  for (const list of [change.before, change.after]) {
+    if (!Array.isArray(list)) continue;
+    const item = (list as Array<{ id?: unknown; name?: unknown } | null>).find((i) => i?.id === id);
+    if (typeof item?.name === 'string') return item.name;
+  }
+  return null;
+}
+
 /** The setting as read before and after the change; absent when it has no read, or a read failed. */
 export interface SettingChange {
   before: unknown;
@@ -77,6 +92,7 @@ export function settingsAuditRecord(
   const scalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
   const values =
     change && spec.read?.pick && scalar(change.before) && scalar(change.after) ? { before: change.before, after: change.after } : {};
+  const subject = subjectOf(input, change);
   return {
     connectionId: spec.perConnection ? connectionId : null,
     action: operation,
@@ -85,7 +101,7 @@ export function settingsAuditRecord(
     requested: 0,
     affected: 0,
     skipped: 0,
-    detail: { input: bounded(shown), ...values },
+    detail: { input: bounded(shown), ...values, ...(subject ? { subject } : {}) },
     actor: 'operator',
   };
 }

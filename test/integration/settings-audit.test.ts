@@ -92,3 +92,25 @@ test('the audited operations are settings of Jobdeck alone (local), and no actio
   assert.ok(audited.length >= 10, audited.join(', '));
   for (const name of audited) assert.equal(contract[name].access, 'local', `${name}: its domain audits a change of the user's database`);
 });
+
+test('what is removed by id is named; a switch of connection says from which to which, and is listed with every connection', async () => {
+  const first = await te.call('app.status');
+  const saved = await te.call('connections.save', {
+    name: 'Same database by URL',
+    target: { url: db.connectionString },
+    savePassword: false,
+  });
+  await te.call('connections.activate', { id: saved.id });
+  const [switched] = await newest();
+  assert.equal(switched.action, 'connections.activate');
+  assert.deepEqual(
+    [switched.connectionId, (switched.detail as { before: unknown }).before, (switched.detail as { after: unknown }).after],
+    [null, first.connection.name, 'Same database by URL'],
+  );
+  // Back, then the profile removed: its entry names it.
+  await te.call('connections.activate', { id: first.connection.profileId! });
+  await te.call('connections.remove', { id: saved.id });
+  const [removed] = await newest();
+  assert.equal(removed.action, 'connections.remove');
+  assert.equal((removed.detail as { subject?: string }).subject, 'Same database by URL');
+});

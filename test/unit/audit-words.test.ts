@@ -190,6 +190,19 @@ test('a settings change reads as what the contract says it changes, with what it
     entry({ action: 'backfill.remove', target: { settings: 'backfill.remove' }, detail: { input: { id: 3 } } }),
   );
   assert.equal(sentenceText(removed), 'removed a backfill rule: id 3');
+  // Named when the rule was found in the list read before (settings-audit.ts).
+  const named = describeEntry(
+    entry({ action: 'backfill.remove', target: { settings: 'backfill.remove' }, detail: { input: { id: 3 }, subject: 'Extras' } }),
+  );
+  assert.equal(sentenceText(named), 'removed a backfill rule "Extras"');
+  const switched = describeEntry(
+    entry({
+      action: 'connections.activate',
+      target: { settings: 'connections.activate' },
+      detail: { input: { id: 'p2' }, before: 'Embedded (local demo)', after: 'Prod replica' },
+    }),
+  );
+  assert.equal(sentenceText(switched), 'switched to another connection: Embedded (local demo) → Prod replica');
   const saved = describeEntry(
     entry({
       action: 'backfill.save',

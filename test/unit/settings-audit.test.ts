@@ -78,6 +78,16 @@ test('a change that left its setting as it was is not recorded, unless a secret 
     }),
   );
   assert.equal(settingsAuditRecord('alerts.rules.set', alerts, { rules: [] }, null, { before: same, after: same }), null);
+  // Removed by id: named from the list read before.
+  const rules = [
+    { id: 'r1', name: 'Extras' },
+    { id: 'r2', name: 'Other' },
+  ];
+  const removed = settingsAuditRecord('backfill.remove', spec('backfill.remove'), { id: 'r1' }, 'c1', {
+    before: rules,
+    after: rules.slice(1),
+  });
+  assert.deepEqual(removed?.detail, { input: { id: 'r1' }, subject: 'Extras' });
   // Without a read (or when it failed), every change that succeeded is recorded.
   assert.ok(settingsAuditRecord('stuck.setThreshold', spec('stuck.setThreshold'), { task: null, minutes: 5 }, 'c1'));
 });

@@ -211,8 +211,16 @@ function settingsSentence(entry: AuditEntry): AuditSentence | null {
   if (!spec) return null;
   const d = obj(entry.detail);
   // A setting recorded as its value before and after: "off → on", "6 → 8"; else what the change set.
-  const words = 'after' in d ? `${valueWords(d.before)} → ${valueWords(d.after)}` : settingsWords(obj(d.input));
-  return { verb: spec.verb, target: spec.what, link: spec.view ? href(spec.view) : null, tail: words ? `: ${words}` : '', jobIds: [] };
+  // What was changed by id is named ("removed a backfill rule "Extras""): its id would tell the reader nothing.
+  const subject = str(d.subject);
+  const words = 'after' in d ? `${valueWords(d.before)} → ${valueWords(d.after)}` : subject ? '' : settingsWords(obj(d.input));
+  return {
+    verb: spec.verb,
+    target: subject ? `${spec.what} "${subject}"` : spec.what,
+    link: spec.view ? href(spec.view) : null,
+    tail: words ? `: ${words}` : '',
+    jobIds: [],
+  };
 }
 
 /** The entry in words, with what it touched as a link. Unknown actions fall back to their name and counts. */
