@@ -1,3 +1,4 @@
+import { byAttention } from './order.ts';
 import type { RunningJob, WorkerInfo, WorkersList } from '../../shared/model/workers.ts';
 import type { HostedRecording } from '../../shared/model/history.ts';
 import type { Domain } from '../domain.ts';
@@ -120,7 +121,7 @@ export function createWorkers(ctx: WorkersContext): Domain<'workers.list'> {
     return {
       at: new Date().toISOString(),
       companionInstalled: installed,
-      workers,
+      workers: workers.sort(byAttention),
       alive: workers.filter((w) => w.liveness === 'alive').length,
     };
   };
