@@ -105,6 +105,13 @@ test('every view at 1440x900 and 1024x700, dark and light: no overlap, no table 
       `(() => { const row = document.querySelector('.job-scroll .job-row'); return row ? Math.floor(document.querySelector('.job-scroll').clientHeight / row.getBoundingClientRect().height) : -1; })()`,
     );
     assert.ok(rowsFit >= 7, `rows of the job list in view at 1024x700: ${rowsFit}`);
+    // A job page's attempts leave the error room to read at 1024 (a review found it 127 px wide, over 7 lines).
+    await show(web, `jobs/${jobId}`);
+    await until(web, `document.querySelectorAll('.job-attempts th').length >= 7`);
+    const errorWidth = await page.evaluate<number>(
+      `[...document.querySelectorAll('.job-attempts th')].at(-1).getBoundingClientRect().width`,
+    );
+    assert.ok(errorWidth >= 220, `the Error column of a job's attempts at 1024 px: ${errorWidth.toFixed(0)} px`);
 
     // The check can fail: a job list forced wider than a 1024 window is reported, cells and sideways scroll alike.
     await page.setViewportSize({ width: 1024, height: 700 });

@@ -113,6 +113,7 @@ export function AuditView({ route }: ViewProps) {
 
 function AuditRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean; onToggle: () => void }) {
   const words = describeEntry(entry);
+  const settings = isSettingsChange(entry);
   return (
     <>
       <tr className="audit-row" onClick={onToggle} data-testid={`audit-${entry.id}`} aria-expanded={open}>
@@ -121,7 +122,13 @@ function AuditRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean;
             {formatDateTime(entry.at)}
           </a>
         </td>
-        <td className="audit-words" title={`${sentenceText(words)} (${entry.action})`} data-testid="audit-words">
+        {/* A change of settings counts no jobs: its sentence takes the count columns too. */}
+        <td
+          className="audit-words"
+          colSpan={settings ? 4 : undefined}
+          title={`${sentenceText(words)} (${entry.action})`}
+          data-testid="audit-words"
+        >
           {words.verb}{' '}
           {words.link ? (
             <a href={words.link} onClick={(e) => e.stopPropagation()} data-testid="audit-target-link">
@@ -147,12 +154,7 @@ function AuditRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean;
             </span>
           )}
         </td>
-        {isSettingsChange(entry) ? (
-          // A change of settings counts no jobs: its cells stay empty rather than read "1 asked, 1 changed".
-          <td className="num dim" colSpan={3} aria-label="no jobs counted">
-            —
-          </td>
-        ) : (
+        {!settings && (
           <>
             <td className="num">{formatCount(entry.requested)}</td>
             <td className="num ok-text">{formatCount(entry.affected)}</td>

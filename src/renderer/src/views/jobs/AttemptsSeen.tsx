@@ -45,7 +45,7 @@ export function AttemptsSeen({ attempts }: { attempts: JobAttempt[] }) {
             )}
             <tr data-outcome={a.outcome}>
               <td className="num">{a.attempt ?? '—'}</td>
-              <td className="nowrap">{formatDateTime(a.at)}</td>
+              <td className="nowrap attempt-when">{formatDateTime(a.at)}</td>
               <td>{a.outcome}</td>
               <td className="num nowrap">{a.durationMs === null ? '—' : formatDuration(a.durationMs)}</td>
               <td className="mono" title={[a.poolId, a.host, SOURCES[a.source]].filter(Boolean).join(' · ')}>

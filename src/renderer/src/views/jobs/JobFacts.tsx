@@ -131,7 +131,12 @@ export function JobFacts({ job, now }: { job: JobDetail; now: number }) {
     ],
     [
       'Created',
-      job.createdAt ? formatDateTime(job.createdAt) : <span className="dim">not known (it ended before Jobdeck saw it queued)</span>,
+      job.createdAt ? (
+        formatDateTime(job.createdAt)
+      ) : (
+        // Kept of a job the operator cancelled (with its payload), not of one that ran to its end.
+        <span className="dim">not kept once a job has run to its end</span>
+      ),
     ],
     ['Updated', job.updatedAt ? formatDateTime(job.updatedAt) : <span className="dim">—</span>],
   ];
