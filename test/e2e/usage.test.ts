@@ -118,6 +118,16 @@ test(
       await page.getByTestId('prices-save').click();
       await waitFor('the in-house model priced', async () => !/no price/.test(await page.getByTestId('usage-model-table').innerText()));
 
+      // A shipped price removed (as a table imported without it would): offered back, and back with a click.
+      assert.equal(await page.getByTestId('prices-restore').count(), 0, 'nothing to restore while every shipped model is priced');
+      const mini = page.getByTestId('price-row').filter({ has: page.locator('input[value="gpt-4o-mini"]') });
+      await mini.getByTitle('Remove this price').click();
+      await page.getByTestId('prices-save').click();
+      await page.getByTestId('prices-restore').getByText('Restore the built-in price').waitFor();
+      await page.getByTestId('prices-restore').click();
+      await page.locator('[data-testid="price-row"] input[value="gpt-4o-mini"]').waitFor();
+      assert.equal(await page.getByTestId('prices-restore').count(), 0);
+
       // The job page: the failed attempt's model, tokens, cost, and the raw output beside the error.
       await wc.open(`#/jobs/${failedJob}`);
       await page.waitForSelector('[data-testid="attempt-usage"]');

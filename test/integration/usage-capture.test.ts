@@ -220,7 +220,28 @@ test('the price table: defaults marked, negative prices and malformed dates refu
   const exported = JSON.parse(JSON.stringify(saved.prices)) as unknown[];
   const again = await te.call('usage.prices.set', { prices: exported });
   assert.deepEqual(again.prices, saved.prices);
-  // An empty table stays empty (the defaults do not come back).
+  assert.deepEqual([...again.builtInMissing].sort(), defaults.prices.map((p) => p.model).sort(), 'the shipped models it no longer prices');
+  // An empty table stays empty (the defaults do not come back by themselves)...
   assert.equal((await te.call('usage.prices.set', { prices: [] })).prices.length, 0);
   assert.equal((await te.call('usage.prices.get', {})).prices.length, 0);
+  // ...until asked: the shipped prices of the models without one come back, and the operator's own rows stay.
+  await te.call('usage.prices.set', { prices: [...mine, { ...defaults.prices[0], inputPerMillion: 99, isDefault: false }] });
+  const restored = await te.call('usage.prices.restoreDefaults', {});
+  assert.deepEqual(restored.builtInMissing, []);
+  assert.equal(restored.prices.length, defaults.prices.length + 2);
+  const own = restored.prices.filter((p) => p.model === defaults.prices[0].model);
+  assert.deepEqual(
+    own.map((p) => [p.inputPerMillion, p.isDefault]),
+    [[99, false]],
+    'a model the operator priced keeps their price',
+  );
+  assert.deepEqual(
+    restored.prices.filter((p) => p.model === PRICE.model),
+    saved.prices,
+  );
+  // Restored is a settings change, in the audit log; restoring again changes nothing and is not.
+  const audit = async () => (await te.call('audit.list', { limit: 10 })).filter((e) => e.action === 'usage.prices.restoreDefaults').length;
+  assert.equal(await audit(), 1);
+  await te.call('usage.prices.restoreDefaults', {});
+  assert.equal(await audit(), 1);
 });

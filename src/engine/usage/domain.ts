@@ -24,7 +24,7 @@ export function pruneRollups(db: Db, now = Date.now()): void {
   })();
 }
 
-type Ops = 'usage.summary' | 'usage.estimate' | 'usage.prices.get' | 'usage.prices.set';
+type Ops = 'usage.summary' | 'usage.estimate' | 'usage.prices.get' | 'usage.prices.set' | 'usage.prices.restoreDefaults';
 
 export interface UsageContext {
   /** This domain owns usage_hours, usage_latency_hours and usage_prices. */
@@ -95,6 +95,7 @@ export function createUsage(ctx: UsageContext): UsageDomain {
         checkTable(table);
         return prices.set(table);
       },
+      'usage.prices.restoreDefaults': () => prices.restoreDefaults(),
     },
   };
 }

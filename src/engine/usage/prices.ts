@@ -105,16 +105,32 @@ export function pricesRepo(db: Db) {
     return list?.find((p) => p.validFrom <= day) ?? null;
   };
 
-  const table = (): PriceTable => ({ prices: load(), updatedAt: settings.text(UPDATED_KEY) });
+  const table = (): PriceTable => {
+    const prices = load();
+    const priced = new Set(prices.map((p) => p.model));
+    return {
+      prices,
+      updatedAt: settings.text(UPDATED_KEY),
+      builtInMissing: DEFAULT_PRICES.filter((p) => !priced.has(p.model)).map((p) => p.model),
+    };
+  };
+
+  /** Replaces the whole table (an import is a replace too). */
+  const set = (prices: readonly ModelPrice[]): PriceTable => {
+    replace(prices);
+    settings.setText(UPDATED_KEY, new Date().toISOString());
+    cache = null;
+    return table();
+  };
 
   return {
     table,
-    /** Replaces the whole table (an import is a replace too). */
-    set(prices: readonly ModelPrice[]): PriceTable {
-      replace(prices);
-      settings.setText(UPDATED_KEY, new Date().toISOString());
-      cache = null;
-      return table();
+    set,
+    /** Adds back the built-in prices of models the table has no price of; every row the operator has is kept. */
+    restoreDefaults(): PriceTable {
+      const prices = load();
+      const priced = new Set(prices.map((p) => p.model));
+      return set([...prices, ...DEFAULT_PRICES.filter((p) => !priced.has(p.model))]);
     },
     priceOn,
     /** priceOn, remembered per model and day: for one read that prices many rows. */

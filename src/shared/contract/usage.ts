@@ -61,4 +61,10 @@ export const usageOps = {
     audit: { verb: 'changed', what: 'the model price table', view: 'usage', read: { op: 'usage.prices.get', pick: 'prices' } },
     summary: 'Replace the model price table (also how a JSON export is imported); costs are priced from it when read',
   }),
+  'usage.prices.restoreDefaults': op<PriceTable>()({
+    input: z.object({}).strict(),
+    access: 'local',
+    audit: { verb: 'restored', what: 'the built-in model prices', view: 'usage', read: { op: 'usage.prices.get', pick: 'prices' } },
+    summary: "Add back the built-in prices of the models the table has no price of (the operator's own rows are kept)",
+  }),
 };

@@ -44,6 +44,8 @@ export interface PriceTable {
   prices: ModelPrice[];
   /** When the operator last changed it (ISO); null: the defaults, never edited. */
   updatedAt: string | null;
+  /** Models Jobdeck ships a price for that the table has no price of (removed, or an import without them). */
+  builtInMissing: string[];
 }
 
 /** Tokens and cost of a group of attempts. `costUsd` counts what is priced; `unpricedAttempts` what is not. */

@@ -46,6 +46,7 @@ export const STALE_AFTER: { [N in OpName]?: readonly OpName[] } = {
   'schema.install': ['app.status'],
   // Costs are priced from the table when read.
   'usage.prices.set': ['usage.prices.get', 'usage.summary', 'usage.estimate', 'jobs.get'],
+  'usage.prices.restoreDefaults': ['usage.prices.get', 'usage.summary', 'usage.estimate', 'jobs.get'],
 };
 
 /** Writes that answer with a part of the engine's status: it is patched at once rather than read again. */

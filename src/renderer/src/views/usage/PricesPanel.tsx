@@ -41,6 +41,11 @@ const fromDraft = (d: DraftRow) => ({
 export function PricesPanel() {
   const table = useOp('usage.prices.get', {});
   const save = useOpMutation('usage.prices.set');
+  const restore = useOpMutation('usage.prices.restoreDefaults', {
+    onSuccess: () => useToasts.getState().push('info', 'Built-in prices restored', 'Your own rows are kept'),
+    onError: (e) => toastError('Could not restore the built-in prices', e),
+  });
+  const missing = table.data?.builtInMissing ?? [];
   const [draft, setDraft] = useState<DraftRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const rows = draft ?? table.data?.prices.map(toDraft) ?? [];
@@ -163,6 +168,18 @@ export function PricesPanel() {
         >
           Add a model
         </button>
+        {!draft && missing.length > 0 && (
+          // A table saved or imported without them leaves those models unpriced: "no price" on every cost of theirs.
+          <button
+            className="btn btn-ghost"
+            data-testid="prices-restore"
+            disabled={restore.isPending}
+            title={`No price for ${missing.join(', ')}: adds back the prices Jobdeck ships for them (your rows are kept)`}
+            onClick={() => restore.mutate({})}
+          >
+            Restore {missing.length === 1 ? 'the built-in price' : `${missing.length} built-in prices`}
+          </button>
+        )}
         {draft && (
           <>
             <button
