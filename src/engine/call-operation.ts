@@ -1,20 +1,17 @@
 import { z } from 'zod';
 import { contract, isOpName, OpError, type OpName, type OpResult } from '../shared/contract/index.ts';
-import type { SettingsAudit } from '../shared/contract/define.ts';
 import type { Handler, Handlers } from './domain.ts';
-import type { AuditLog, Sessions } from './context.ts';
+import type { Sessions } from './context.ts';
 import { toErrorBody } from './errors.ts';
 import { inputShapeProblem } from './input-shape.ts';
-import { settingOf, settingsAuditRecord } from './settings-audit.ts';
+import { auditedChange, type SettingsAuditContext } from './audited-change.ts';
 import { summarizeIssues } from './input-issues.ts';
 import type { LogFn } from './logger.ts';
 
-export interface OperationContext {
+export interface OperationContext extends Partial<SettingsAuditContext> {
   handlers: Handlers;
   sessions: Sessions;
   log: LogFn;
-  /** Where settings changes are recorded (operations whose contract declares `audit`). */
-  audit?: Pick<AuditLog, 'record'>;
 }
 
 /**
@@ -39,10 +36,9 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
     if (writes) assertWritable(ctx.sessions);
     const handler: Handler<OpName> = ctx.handlers[name];
     try {
-      const spec = operation.audit;
-      const before = spec ? await readSetting(ctx, spec) : undefined;
-      const data: unknown = await handler(parsed.data);
-      if (spec) await recordSettingsChange(ctx, name, spec, parsed.data, before);
+      const data: unknown = operation.audit
+        ? await auditedChange(ctx, name, operation.audit, parsed.data, handler)
+        : await handler(parsed.data);
       return { ok: true, data };
     } finally {
       // What the console itself changed is known at once, not when Postgres' row counters show it (up to 10 s).
@@ -53,39 +49,6 @@ export async function callOperation(ctx: OperationContext, name: string, input: 
       ok: false,
       error: toErrorBody(error, { operation: String(name).slice(0, 100), where: ctx.sessions.current()?.where, log: ctx.log }),
     };
-  }
-}
-
-/** The setting an audited change changes, as its read answers now; undefined without a read, or when it fails. */
-async function readSetting(ctx: OperationContext, spec: SettingsAudit): Promise<{ value: unknown } | undefined> {
-  const read = spec.read?.op;
-  if (!read || !isOpName(read)) return undefined;
-  try {
-    const answer: unknown = await (ctx.handlers[read] as Handler<OpName>)(contract[read].input.parse({}));
-    return { value: settingOf(spec, answer) };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The change is made: it is recorded unless its setting reads the same as before. An audit log that cannot be written
- * is logged, never reported as the change failing.
- */
-async function recordSettingsChange(
-  ctx: OperationContext,
-  name: OpName,
-  spec: SettingsAudit,
-  input: unknown,
-  before: { value: unknown } | undefined,
-): Promise<void> {
-  try {
-    const after = before ? await readSetting(ctx, spec) : undefined;
-    const change = before && after ? { before: before.value, after: after.value } : undefined;
-    const record = settingsAuditRecord(name, spec, input, ctx.sessions.current()?.profile.id ?? null, change);
-    if (record) ctx.audit?.record(record);
-  } catch (error) {
-    ctx.log('warn', `audit: could not record ${name}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -13,6 +13,7 @@ import type { Handlers, LifecycleHooks } from './domain.ts';
 import type { AuditLog, HostedRunner, Sessions } from './context.ts';
 import { createEventBus } from './events.ts';
 import { callOperation } from './call-operation.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 import { Connector } from './connections/connector.ts';
 import { createConnections } from './connections/domain.ts';
 import { createRunner, type RunnerDomain } from './runner/domain.ts';
@@ -342,7 +343,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...breaker.handlers,
     ...alerts.handlers,
   };
-  const operations = { handlers, sessions, log, audit };
+  const operations = { handlers, sessions, log, audit, oneAtATime: oneAtATime() };
 
   /** The last start (start() returns it): stop() lets it finish first. */
   let starting: Promise<void> | null = null;

@@ -8,8 +8,26 @@ import type { AuditRecord } from './store/audit-repo.ts';
  * hidden: a flag (`savePassword`) or a count (`maxTokens`) is no secret, and reads as it is.
  */
 const SECRET_KEY = /pass(word)?|secret|token|url|connectionstring|params|api[-_]?key|auth|credential|cookie|private[-_]?key/i;
-/** Text that is a credential whatever its key: a bearer or basic header, a provider's key, a URL with a password. */
-const SECRET_TEXT = /^(bearer|basic)\s|^(sk|pk|rk)-[\w-]{8,}|^xox[abpr]-|^gh[opsu]_|^[a-z][\w+.-]*:\/\/[^/\s:@]*:[^@\s]+@/i;
+/**
+ * Text that is a credential whatever its key, anywhere in it: an Authorization header's scheme, a provider's key
+ * (OpenAI's and Stripe's sk-/sk_, Slack's xox*-, GitHub's tokens), a JWT, a URL with a password or with a
+ * secret-bearing parameter, a Slack or Discord webhook.
+ */
+const SECRET_TEXT = new RegExp(
+  [
+    String.raw`^(bearer|basic|token)\s`,
+    String.raw`\b(sk|pk|rk)[-_][\w-]{8,}`,
+    String.raw`\bxox[abpr]-`,
+    String.raw`\b(gh[opsu]_|github_pat_)`,
+    String.raw`\beyJ[\w-]{8,}\.[\w-]{8,}\.`,
+    String.raw`[a-z][\w+.-]*:\/\/[^/\s:@]*:[^@\s]+@`,
+    String.raw`[?&](password|passwd|pwd|token|access_token|key|api_key|apikey|secret|sig|signature)=`,
+    String.raw`hooks\.slack\.com\/|discord(app)?\.com\/api\/webhooks\/`,
+  ].join('|'),
+  'i',
+);
+/** A header or field given as `{ name, value }`: the value is as secret as the name says. */
+const NAMED_VALUE = new Set(['value', 'val']);
 /** An input kept whole up to this size (JSON characters); a larger one keeps its scalars and its lists' sizes. */
 const MAX_INPUT_CHARS = 4_000;
 
@@ -20,22 +38,29 @@ function hideSecrets(value: unknown, key = ''): unknown {
   if (typeof value === 'string') return value !== '' && (SECRET_KEY.test(key) || SECRET_TEXT.test(value.trim())) ? HIDDEN : value;
   if (Array.isArray(value)) return value.map((v) => hideSecrets(v, key));
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, hideSecrets(v, k)]));
+  const entries = Object.entries(value as Record<string, unknown>);
+  // `{ name: 'Authorization', value: '…' }`: the value under the name's key.
+  const named = entries.find(([k, v]) => (k === 'name' || k === 'header' || k === 'key') && typeof v === 'string')?.[1] as
+    string | undefined;
+  return Object.fromEntries(entries.map(([k, v]) => [k, hideSecrets(v, NAMED_VALUE.has(k) && named ? named : k)]));
 }
 
 /** Whether a secret was given: its change cannot be seen in what the settings show (a webhook shows its origin alone). */
 const holdsSecret = (value: unknown): boolean =>
   value === HIDDEN || (value !== null && typeof value === 'object' && Object.values(value).some(holdsSecret));
 
-/** A large input (a taxonomy of 200 rules, an imported document) is summarised: its lists by their sizes. */
+/**
+ * A large input (a taxonomy of 200 rules, an imported document) is summarised: its lists, at any depth, by their
+ * sizes (`{ count }`); what is not a list is kept.
+ */
 function bounded(input: unknown): unknown {
-  if (JSON.stringify(input).length <= MAX_INPUT_CHARS || input === null || typeof input !== 'object') return input;
-  return Object.fromEntries(
-    Object.entries(input as Record<string, unknown>).map(([key, v]) => [
-      key,
-      Array.isArray(v) ? { count: v.length } : v !== null && typeof v === 'object' ? '(not kept: too large)' : v,
-    ]),
-  );
+  return JSON.stringify(input).length <= MAX_INPUT_CHARS ? input : listsCounted(input);
+}
+
+function listsCounted(value: unknown): unknown {
+  if (Array.isArray(value)) return { count: value.length };
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, listsCounted(v)]));
 }
 
 /** The setting in a read's answer: the picked field (`runner.concurrency`), or the whole answer without when it was saved. */
@@ -52,6 +77,18 @@ function withoutSavedAt(value: unknown): unknown {
       .filter(([k]) => k !== 'updatedAt')
       .map(([k, v]) => [k, withoutSavedAt(v)]),
   );
+}
+
+/** A picked setting before and after as the entry shows it: a value as it is, a thing (a connection) by its name. */
+function shownValues(change: SettingChange): { before?: unknown; after?: unknown } {
+  const shown = (v: unknown): unknown =>
+    v === null || ['string', 'number', 'boolean'].includes(typeof v)
+      ? v
+      : typeof (v as { name?: unknown }).name === 'string'
+        ? (v as { name: string }).name
+        : undefined;
+  const [before, after] = [shown(change.before), shown(change.after)];
+  return before === undefined || after === undefined ? {} : { before, after };
 }
 
 /**
@@ -86,12 +123,14 @@ export function settingsAuditRecord(
   input: unknown,
   connectionId: string | null,
   change?: SettingChange,
+  failure?: unknown,
 ): AuditRecord | null {
   const shown = hideSecrets(input);
-  if (change && isDeepStrictEqual(change.before, change.after) && !holdsSecret(shown)) return null;
-  const scalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
-  const values =
-    change && spec.read?.pick && scalar(change.before) && scalar(change.after) ? { before: change.before, after: change.after } : {};
+  const same = change !== undefined && isDeepStrictEqual(change.before, change.after);
+  // A failed change is recorded only where the setting is seen to have changed all the same (saved, then the
+  // runner could not restart): a refusal changes nothing.
+  if (failure ? !change || same : same && !holdsSecret(shown)) return null;
+  const values = change && spec.read?.pick ? shownValues(change) : {};
   const subject = subjectOf(input, change);
   return {
     connectionId: spec.perConnection ? connectionId : null,
@@ -101,7 +140,12 @@ export function settingsAuditRecord(
     requested: 0,
     affected: 0,
     skipped: 0,
-    detail: { input: bounded(shown), ...values, ...(subject ? { subject } : {}) },
+    detail: {
+      input: bounded(shown),
+      ...values,
+      ...(subject ? { subject } : {}),
+      ...(failure ? { error: (failure instanceof Error ? failure.message : 'it failed').slice(0, 500) } : {}),
+    },
     actor: 'operator',
   };
 }

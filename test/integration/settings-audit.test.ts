@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
-import { contract, HTTP_STATUS, OP_NAMES } from '../../src/shared/contract/index.ts';
+import { contract, HTTP_STATUS, isOpName, OP_NAMES } from '../../src/shared/contract/index.ts';
+import { settingOf } from '../../src/engine/settings-audit.ts';
 import type { AuditEntry } from '../../src/shared/model/audit.ts';
 
 // Settings changes are kept in the audit log beside the actions on jobs (who changed an alert rule, turned automatic
@@ -87,10 +88,20 @@ test('each audited settings change adds one entry with its input, the webhook se
   assert.equal((await newest()).length, before + 5);
 });
 
-test('the audited operations are settings of Jobdeck alone (local), and no action on jobs is audited twice', () => {
+test('the audited operations are settings of Jobdeck alone (local), and each read they name shows their setting', async () => {
   const audited = OP_NAMES.filter((name) => contract[name].audit);
   assert.ok(audited.length >= 10, audited.join(', '));
-  for (const name of audited) assert.equal(contract[name].access, 'local', `${name}: its domain audits a change of the user's database`);
+  for (const name of audited) {
+    assert.equal(contract[name].access, 'local', `${name}: its domain audits a change of the user's database`);
+    // A read that names no operation, or a pick that finds nothing, would compare undefined with undefined: every
+    // change "unchanged", none recorded.
+    const spec = contract[name].audit!;
+    if (!spec.read) continue;
+    assert.ok(isOpName(spec.read.op), `${name} reads ${spec.read.op}`);
+    const answer = await te.engine.call(spec.read.op, {});
+    assert.ok(answer.ok, `${name}'s read ${spec.read.op}: ${JSON.stringify(answer)}`);
+    assert.notEqual(settingOf(spec, answer.data), undefined, `${name}: ${spec.read.op} picks ${spec.read.pick}`);
+  }
 });
 
 test('what is removed by id is named; a switch of connection says from which to which, and is listed with every connection', async () => {

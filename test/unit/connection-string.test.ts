@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'pg-connection-string';
-import { parseTarget, toConnectionString } from '../../src/engine/pg/connection-string.ts';
+import { maskConnectionString, parseTarget, toConnectionString } from '../../src/engine/pg/connection-string.ts';
 
 // A connection target (a URL, or its parts) goes through parseTarget and toConnectionString to pg: every host form
 // users write must reach pg as they meant it, and a malformed one must be a clear refusal, never a crash.
@@ -41,10 +41,22 @@ test('a password given as a parameter is kept as the password, never in the save
   const url = parseTarget({ url: 'postgres://ops@db2.internal:5432/app?sslmode=require&password=QP4SS' });
   assert.equal(url.password, 'QP4SS');
   assert.equal(url.params, 'sslmode=require');
-  // The one in the password field (or the URL's user:password) wins, as in pg; the parameter is dropped all the same.
-  const both = parseTarget({ host: 'db', port: 5432, database: 'app', user: 'ops', password: 'typed', params: 'password=other' });
-  assert.equal(both.password, 'typed');
+  // As in pg, the parameter wins over the URL's user:password; it is dropped from the parameters all the same.
+  const both = parseTarget({ url: 'postgres://ops:A@db/app?password=B' });
+  assert.equal(parse('postgres://ops:A@db/app?password=B').password, 'B', "pg's own order");
+  assert.equal(both.password, 'B');
   assert.equal(both.params, undefined);
+  // In any case, or %-escaped (pg decodes the key): still the password, never a saved parameter.
+  for (const params of ['Password=s1', 'pass%77ord=s2', 'sslmode=disable&PASSWORD=s3']) {
+    const t = parseTarget({ host: 'db', port: 5432, database: 'app', user: 'ops', params });
+    assert.equal(t.password, params.match(/s\d/)![0], params);
+    assert.doesNotMatch(t.params ?? '', /s\d/, params);
+  }
+  assert.throws(() => parseTarget({ host: 'db', port: 5432, database: 'app', user: 'ops', params: 'sslpass%77ord=k' }), /sslpassword/);
+  assert.equal(
+    maskConnectionString('postgres://u:pw@h/db?sslmode=require&password=x1&a=b'),
+    'postgres://u:•••@h/db?sslmode=require&password=•••&a=b',
+  );
   assert.equal(parse(toConnectionString(url, url.password)).password, 'QP4SS', 'pg still gets it');
   assert.throws(
     () => parseTarget({ host: 'db', port: 5432, database: 'app', user: 'ops', params: 'sslmode=require&sslpassword=KEYPASS' }),

@@ -99,3 +99,45 @@ test('a large input keeps its scalars and the sizes of its lists, not the lists'
   const small = settingsAuditRecord('history.rules.set', spec('history.rules.set'), { rules: rules.slice(0, 2) }, 'c1');
   assert.deepEqual(small?.detail, { input: { rules: rules.slice(0, 2) } });
 });
+
+test('credentials are hidden wherever they are and whatever their key; a header given as name and value too', () => {
+  const leaks = {
+    stripe: 'sk_live_51Habcdefghij',
+    jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig',
+    hook: 'https://hooks.slack.com/services/T000/B000/XXXX',
+    db: 'postgres://u@h/db?sslmode=require&password=PW',
+    text: 'use ghp_abcdefghijklmnop for it',
+    headers: [{ name: 'Authorization', value: 'plain-value-1' }],
+  };
+  const r = settingsAuditRecord(
+    'backfill.save',
+    spec('backfill.save'),
+    { rule: { name: 'r', payloadExtra: { ...leaks, model: 'gpt-4o' } } },
+    'c1',
+  );
+  const shown = JSON.stringify(r);
+  for (const leak of ['51Habcdefghij', 'eyJzdWIi', 'T000/B000', 'PW"', 'ghp_abc', 'plain-value-1']) assert.ok(!shown.includes(leak), leak);
+  assert.match(shown, /"model":"gpt-4o"/, 'an ordinary value is kept');
+  assert.match(shown, /"name":"Authorization"/, 'the header is still named');
+});
+
+test('a change that failed is recorded only where its setting changed all the same, with the failure', () => {
+  const runner = spec('runner.configure');
+  const failed = new Error('The runner could not start');
+  const saved = settingsAuditRecord('runner.configure', runner, { concurrency: 8 }, 'c1', { before: 4, after: 8 }, failed);
+  assert.deepEqual(saved?.detail, { input: { concurrency: 8 }, before: 4, after: 8, error: 'The runner could not start' });
+  assert.equal(settingsAuditRecord('runner.configure', runner, { concurrency: 8 }, 'c1', { before: 4, after: 4 }, failed), null);
+  assert.equal(settingsAuditRecord('runner.configure', runner, { concurrency: 8 }, 'c1', undefined, failed), null, 'not seen to change');
+  // A switch of connection: the connections compared whole, shown by their names.
+  const switched = settingsAuditRecord('connections.activate', spec('connections.activate'), { id: 'p2' }, 'c1', {
+    before: { profileId: 'p1', name: 'Same name', state: 'online' },
+    after: { profileId: 'p2', name: 'Same name', state: 'online' },
+  });
+  assert.deepEqual(switched?.detail, { input: { id: 'p2' }, before: 'Same name', after: 'Same name' });
+});
+
+test('a large document is summarised by the sizes of its lists at any depth', () => {
+  const rules = Array.from({ length: 300 }, (_, i) => ({ name: `rule ${i} with a long enough name`, task: 'summarize' }));
+  const r = settingsAuditRecord('backfill.import', spec('backfill.import'), { document: { version: 1, rules } }, 'c1');
+  assert.deepEqual(r?.detail, { input: { document: { version: 1, rules: { count: 300 } } } });
+});

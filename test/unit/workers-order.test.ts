@@ -28,11 +28,12 @@ test('workers are listed as an operator reads them: this runner, the live, the g
     worker('gone-empty', 'companion', 'gone'),
     worker('watched', 'watched', 'unknown', 1),
     worker('gone-held', 'companion', 'gone', 1),
+    worker('stopped-held', 'companion', 'stopped', 1),
     worker('live-c', 'companion', 'alive'),
     worker('runner', 'hosted', 'alive', 1),
   ];
   assert.deepEqual(
     listed.sort(byAttention).map((w) => w.poolId),
-    ['runner', 'live-b', 'live-c', 'gone-held', 'watched', 'gone-empty', 'stopped-1', 'stopped-2'],
+    ['runner', 'live-b', 'live-c', 'gone-held', 'stopped-held', 'watched', 'gone-empty', 'stopped-1', 'stopped-2'],
   );
 });

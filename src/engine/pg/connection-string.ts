@@ -60,22 +60,26 @@ function checkFileParams(params: string | undefined): void {
 }
 
 /**
- * A password given as a parameter (`?password=…`) is the password: taken out of the parameters, which are saved and
- * shown as they are, and kept like one typed in its field (a password given there as well wins, as in pg). An
- * `sslpassword` (an encrypted key's passphrase) is refused: Jobdeck has nowhere to keep it but in clear.
+ * A password given as a parameter (`?password=…`, in any case or %-escaped: pg decodes the key) is the password: taken
+ * out of the parameters, which are saved and shown as they are, and kept like one typed in its field. pg lets the
+ * parameter win over the URL's `user:password@`, and so does this. An `sslpassword` (an encrypted key's passphrase)
+ * is refused: Jobdeck has nowhere to keep it but in clear.
  */
 function liftPassword(t: PgTarget): PgTarget {
-  if (!t.params || !/(^|&)(ssl)?password=/i.test(t.params)) return t;
+  if (!t.params) return t;
   const query = new URLSearchParams(t.params);
-  if ([...query.keys()].some((k) => k.toLowerCase() === 'sslpassword')) {
+  const keys = [...query.keys()];
+  if (keys.some((k) => k.toLowerCase() === 'sslpassword')) {
     throw new OpError(
       'invalid_input',
       "The connection's parameters hold sslpassword, which Jobdeck could only keep in clear: use a key file without a passphrase (sslkey), readable by this user alone",
     );
   }
-  const given = query.getAll('password').at(-1);
-  query.delete('password');
-  return { ...t, password: t.password ?? (given || undefined), params: query.toString() || undefined };
+  const passwordKeys = keys.filter((k) => k.toLowerCase() === 'password');
+  if (passwordKeys.length === 0) return t;
+  const given = query.getAll(passwordKeys[passwordKeys.length - 1]).at(-1);
+  for (const k of passwordKeys) query.delete(k);
+  return { ...t, password: given || t.password, params: query.toString() || undefined };
 }
 
 /** Splits a connection target (URL or parts) into parts, so the password can be kept apart from the rest. */
@@ -126,7 +130,7 @@ export function profileIdForUrl(url: string): string {
   return `cli-${createHash('sha256').update(`${t.user}@${t.host}:${t.port}/${t.database}`).digest('hex').slice(0, 12)}`;
 }
 
-/** The connection string with any password replaced, safe to show and log. */
+/** The connection string with any password replaced (in its user part or as a parameter), safe to show and log. */
 export function maskConnectionString(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:•••@');
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:•••@').replace(/([?&](?:ssl)?pass(?:word|%77ord)=)[^&#]*/gi, '$1•••');
 }

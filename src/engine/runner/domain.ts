@@ -149,8 +149,9 @@ export function createRunner(ctx: RunnerContext): RunnerDomain {
         return status();
       },
       'runner.configure': async ({ concurrency }) => {
-        // The same concurrency again changes nothing: no restart (each would stop the jobs running and take a new pool).
-        if (status().concurrency === concurrency) return status();
+        // The same concurrency again on a running runner changes nothing: no restart (each would stop the jobs running
+        // and take a new pool). On one that is not running (its restart failed, say) it is how to try again.
+        if (status().concurrency === concurrency && status().state === 'running') return status();
         controller.configure({ concurrency });
         await controller.restart();
         return status();

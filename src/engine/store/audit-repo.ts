@@ -49,7 +49,7 @@ export function auditRepo(db: Db) {
     },
     /**
      * Newest first; `before` is the id to continue after (keyset pagination). A connection's entries come with those
-     * of no connection (settings changed while none was connected).
+     * of no connection: changes of the whole console's settings, and switches from one connection to another.
      */
     list(options: { connectionId?: string | null; limit: number; before?: number }): AuditEntry[] {
       const rows = db

@@ -70,7 +70,7 @@ export const connectionOps = {
   'connections.activate': op<EngineStatus>()({
     input: z.object({ id: profileId, password: z.string().max(1024).optional() }).strict(),
     access: 'local',
-    audit: { verb: 'switched to', what: 'another connection', view: 'connections', read: { op: 'app.status', pick: 'connection.name' } },
+    audit: { verb: 'switched to', what: 'another connection', view: 'connections', read: { op: 'app.status', pick: 'connection' } },
     summary: 'Switch the console (monitor and runner) to a saved connection',
   }),
   'schema.install': op<SchemaInfo>()({
