@@ -15,6 +15,10 @@ const entry = (e: Partial<AuditEntry> & Pick<AuditEntry, 'action' | 'target'>): 
   ...e,
 });
 
+/** A settings change's entry, as the engine records it (settings-audit.ts). */
+const settingsEntry = (action: string, detail: Record<string, unknown>): AuditEntry =>
+  entry({ action, target: { settings: action }, requested: 0, affected: 0, detail });
+
 test('a bulk action on a filter reads as a sentence whose target links to that filter', () => {
   const s = describeEntry(
     entry({
@@ -141,19 +145,13 @@ test('an action that changed nothing says so, with what it left and why, never "
 
 test('a settings change reads as what the contract says it changes, with what it set, and links to where it is set', () => {
   const alerts = describeEntry(
-    entry({
-      action: 'alerts.rules.set',
-      target: { settings: 'alerts.rules.set' },
-      requested: 1,
-      affected: 1,
-      detail: {
-        input: {
-          rules: [{ kind: 'stuck' }, { kind: 'worker_gone' }],
-          webhookUrl: '(hidden)',
-          desktop: true,
-          quietMinutes: 10,
-          dailySummary: { enabled: false, hourUtc: 8 },
-        },
+    settingsEntry('alerts.rules.set', {
+      input: {
+        rules: [{ kind: 'stuck' }, { kind: 'worker_gone' }],
+        webhookUrl: '(hidden)',
+        desktop: true,
+        quietMinutes: 10,
+        dailySummary: { enabled: false, hourUtc: 8 },
       },
     }),
   );
@@ -162,59 +160,33 @@ test('a settings change reads as what the contract says it changes, with what it
     'changed the alert rules and channels: 2 rules, webhook url (hidden), desktop on, quiet period (minutes) 10',
   );
   assert.equal(alerts.link, '#/alerts');
-  const recovery = describeEntry(
-    entry({ action: 'recovery.configure', target: { settings: 'recovery.configure' }, detail: { input: { autoUnlockGone: false } } }),
-  );
+  const recovery = describeEntry(settingsEntry('recovery.configure', { input: { autoUnlockGone: false } }));
   assert.equal(sentenceText(recovery), 'changed automatic recovery: off');
   assert.equal(recovery.link, '#/stuck');
   // Recorded with the setting before and after (the contract's read picks it).
-  const concurrency = describeEntry(
-    entry({
-      action: 'runner.configure',
-      target: { settings: 'runner.configure' },
-      detail: { input: { concurrency: 8 }, before: 4, after: 8 },
-    }),
-  );
+  const concurrency = describeEntry(settingsEntry('runner.configure', { input: { concurrency: 8 }, before: 4, after: 8 }));
   assert.equal(sentenceText(concurrency), "changed the hosted runner's concurrency: 4 → 8");
   // Set through the API alone: no view to link to.
-  const retention = describeEntry(
-    entry({
-      action: 'history.retention.set',
-      target: { settings: 'history.retention.set' },
-      detail: { input: { days: 30 }, before: 90, after: 30 },
-    }),
-  );
+  const retention = describeEntry(settingsEntry('history.retention.set', { input: { days: 30 }, before: 90, after: 30 }));
   assert.equal(sentenceText(retention), "changed the failure history's retention (days): 90 → 30");
   assert.equal(retention.link, null);
-  const removed = describeEntry(
-    entry({ action: 'backfill.remove', target: { settings: 'backfill.remove' }, detail: { input: { id: 3 } } }),
-  );
+  const removed = describeEntry(settingsEntry('backfill.remove', { input: { id: 3 } }));
   assert.equal(sentenceText(removed), 'removed a backfill rule: id 3');
   // Named when the rule was found in the list read before (settings-audit.ts).
-  const named = describeEntry(
-    entry({ action: 'backfill.remove', target: { settings: 'backfill.remove' }, detail: { input: { id: 3 }, subject: 'Extras' } }),
-  );
+  const named = describeEntry(settingsEntry('backfill.remove', { input: { id: 3 }, subject: 'Extras' }));
   assert.equal(sentenceText(named), 'removed a backfill rule "Extras"');
   const switched = describeEntry(
-    entry({
-      action: 'connections.activate',
-      target: { settings: 'connections.activate' },
-      detail: { input: { id: 'p2' }, before: 'Embedded (local demo)', after: 'Prod replica' },
-    }),
+    settingsEntry('connections.activate', { input: { id: 'p2' }, before: 'Embedded (local demo)', after: 'Prod replica' }),
   );
   assert.equal(sentenceText(switched), 'switched to another connection: Embedded (local demo) → Prod replica');
   const saved = describeEntry(
-    entry({
-      action: 'backfill.save',
-      target: { settings: 'backfill.save' },
-      detail: { input: { rule: { name: 'Summaries lacking output', task: 'summarize', schedule: { every: 'hour' } } } },
+    settingsEntry('backfill.save', {
+      input: { rule: { name: 'Summaries lacking output', task: 'summarize', schedule: { every: 'hour' } } },
     }),
   );
   assert.equal(sentenceText(saved), 'saved a backfill rule: rule "Summaries lacking output"');
   // A large input was recorded with its lists' sizes (settings-audit.ts).
-  const taxonomy = describeEntry(
-    entry({ action: 'history.rules.set', target: { settings: 'history.rules.set' }, detail: { input: { rules: { count: 200 } } } }),
-  );
+  const taxonomy = describeEntry(settingsEntry('history.rules.set', { input: { rules: { count: 200 } } }));
   assert.equal(sentenceText(taxonomy), 'changed the error taxonomy: 200 rules');
 });
 
