@@ -28,15 +28,13 @@ const READ_TIMEOUT_MS = 2_000;
  * failure. An audit log that cannot be written is logged, never reported as the change failing.
  */
 export function auditedChange(
-  ctx: Partial<SettingsAuditContext> & Pick<SettingsAuditContext, 'handlers' | 'sessions' | 'log'>,
+  ctx: SettingsAuditContext,
   name: OpName,
   spec: SettingsAudit,
   input: unknown,
   handler: Handler<OpName>,
 ): Promise<unknown> {
-  const { audit, oneAtATime } = ctx;
-  if (!audit || !oneAtATime) return Promise.resolve(handler(input as never));
-  return oneAtATime(async () => {
+  return ctx.oneAtATime(async () => {
     const before = await readSetting(ctx, spec);
     let failure: Error | null = null;
     let data: unknown;
@@ -51,7 +49,7 @@ export function auditedChange(
       const change = before && after ? { before: before.value, after: after.value } : undefined;
       const connectionId = ctx.sessions.current()?.profile.id ?? null;
       const record = settingsAuditRecord(name, spec, input, connectionId, change, failure);
-      if (record) audit.record(record);
+      if (record) ctx.audit.record(record);
     } catch (error) {
       ctx.log('warn', `audit: could not record ${name}: ${error instanceof Error ? error.message : String(error)}`);
     }

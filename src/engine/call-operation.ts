@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import { contract, isOpName, OpError, type OpName, type OpResult } from '../shared/contract/index.ts';
-import type { Handler, Handlers } from './domain.ts';
+import type { Handler } from './domain.ts';
 import type { Sessions } from './context.ts';
 import { toErrorBody } from './errors.ts';
 import { inputShapeProblem } from './input-shape.ts';
 import { auditedChange, type SettingsAuditContext } from './audited-change.ts';
 import { summarizeIssues } from './input-issues.ts';
-import type { LogFn } from './logger.ts';
 
-export interface OperationContext extends Partial<SettingsAuditContext> {
-  handlers: Handlers;
-  sessions: Sessions;
-  log: LogFn;
-}
+/** The engine's parts the entry point needs: the handlers, the sessions, the log and where settings changes go. */
+export type OperationContext = SettingsAuditContext;
 
 /**
  * The single entry point of every operation, whatever the transport: look up, validate, check access, run,

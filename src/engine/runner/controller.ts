@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { oneAtATime } from '../one-at-a-time.ts';
 import type { Logger, TaskList } from 'graphile-worker';
 import type { OwnPoolsRepo } from './own-pools.ts';
 import type { DemoStatus, RunnerState, RunnerStatus } from '../../shared/model/status.ts';
@@ -56,7 +57,7 @@ export class RunnerController {
    * Starts and stops run one after another: two at once (two runner.configure calls, a connection switch during a
    * restart) each made a pool, and the one the console did not keep ran on, out of its reach.
    */
-  private lifecycle: Promise<unknown> = Promise.resolve();
+  private readonly serial = oneAtATime();
   /**
    * Moves with every start, stop and restart asked from outside (the operator, a connection switch): a renewal of the
    * pool that began before gives up rather than start a pool on a database the console has left, or after a Stop.
@@ -132,13 +133,6 @@ export class RunnerController {
     if (!current) return;
     current.starting.abort();
     await (await current.worker)?.stop();
-  }
-
-  /** Runs `step` once the starts and stops asked for before it are done. */
-  private serial<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.lifecycle.then(step, step);
-    this.lifecycle = run.catch(() => undefined);
-    return run;
   }
 
   /** `connectionKey` (the saved connection's id) is what recovery later matches pools by. */

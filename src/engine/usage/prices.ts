@@ -105,15 +105,17 @@ export function pricesRepo(db: Db) {
     return list?.find((p) => p.validFrom <= day) ?? null;
   };
 
-  const table = (): PriceTable => {
-    const prices = load();
-    const priced = new Set(prices.map((p) => p.model));
-    return {
-      prices,
-      updatedAt: settings.text(UPDATED_KEY),
-      builtInMissing: DEFAULT_PRICES.filter((p) => !priced.has(p.model)).map((p) => p.model),
-    };
+  /** The built-in prices of models the table has no price of. */
+  const unpricedDefaults = (): ModelPrice[] => {
+    const priced = new Set(load().map((p) => p.model));
+    return DEFAULT_PRICES.filter((p) => !priced.has(p.model));
   };
+
+  const table = (): PriceTable => ({
+    prices: load(),
+    updatedAt: settings.text(UPDATED_KEY),
+    builtInMissing: unpricedDefaults().map((p) => p.model),
+  });
 
   /** Replaces the whole table (an import is a replace too). */
   const set = (prices: readonly ModelPrice[]): PriceTable => {
@@ -128,9 +130,7 @@ export function pricesRepo(db: Db) {
     set,
     /** Adds back the built-in prices of models the table has no price of; every row the operator has is kept. */
     restoreDefaults(): PriceTable {
-      const prices = load();
-      const priced = new Set(prices.map((p) => p.model));
-      return set([...prices, ...DEFAULT_PRICES.filter((p) => !priced.has(p.model))]);
+      return set([...load(), ...unpricedDefaults()]);
     },
     priceOn,
     /** priceOn, remembered per model and day: for one read that prices many rows. */
